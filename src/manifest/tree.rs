@@ -1,0 +1,278 @@
+//! A YAML document tree that remembers where every node stands in the source.
+//!
+//! This is the one place that knows the span-reporting parser (granit-parser); the rest of the
+//! engine sees only [`Node`]. Swapping the parser means rewriting [`parse`] and nothing else.
+//!
+//! The tree is built with an explicit stack, never by recursion on the input, so nesting depth
+//! costs heap, not call stack; the parser itself caps nesting (255 flow, 255 block levels).
+//! Aliases are kept as [`Value::Alias`] and never expanded, so an alias bomb costs one node per
+//! alias in the text.
+
+use std::ops::Range;
+
+use granit_parser::{Event, Parser, ScalarStyle};
+
+/// How a scalar is written in the source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// `image: nginx`
+    Plain,
+    /// `image: 'nginx'`
+    SingleQuoted,
+    /// `image: "nginx"`
+    DoubleQuoted,
+    /// `image: |` (literal block)
+    Literal,
+    /// `image: >` (folded block)
+    Folded,
+}
+
+impl Style {
+    /// A lowercase word for the style, as shown in listings.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Style::Plain => "plain",
+            Style::SingleQuoted => "single-quoted",
+            Style::DoubleQuoted => "double-quoted",
+            Style::Literal => "literal",
+            Style::Folded => "folded",
+        }
+    }
+}
+
+#[derive(Debug)]
+pub(crate) enum Value {
+    Scalar {
+        text: String,
+        style: Style,
+    },
+    Seq(Vec<Node>),
+    Map(Vec<(Node, Node)>),
+    /// `*name`: kept as written, never resolved.
+    Alias,
+}
+
+#[derive(Debug)]
+pub(crate) struct Node {
+    pub value: Value,
+    /// Byte range of the node's own text (for a scalar: the token, quotes included).
+    pub span: Range<usize>,
+    /// The node carries an `&anchor`.
+    pub anchored: bool,
+    /// The node carries an explicit `!tag`.
+    pub tagged: bool,
+}
+
+impl Node {
+    pub fn scalar(&self) -> Option<&str> {
+        match &self.value {
+            Value::Scalar { text, .. } => Some(text),
+            _ => None,
+        }
+    }
+
+    /// The value of `key` in a mapping node (keys compared as plain scalars).
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entry(key).map(|(_, v)| v)
+    }
+
+    /// The key and value nodes of `key` in a mapping node.
+    pub fn entry(&self, key: &str) -> Option<(&Node, &Node)> {
+        match &self.value {
+            Value::Map(entries) => entries
+                .iter()
+                .find(|(k, _)| k.scalar() == Some(key))
+                .map(|(k, v)| (k, v)),
+            _ => None,
+        }
+    }
+
+    pub fn get_path(&self, keys: &[&str]) -> Option<&Node> {
+        keys.iter().try_fold(self, |node, key| node.get(key))
+    }
+}
+
+/// One `---` document of a stream; `root` is `None` for an empty document.
+#[derive(Debug)]
+pub(crate) struct Document {
+    pub root: Option<Node>,
+}
+
+/// A failure of the span parser, at a byte offset of the source.
+#[derive(Debug)]
+pub(crate) struct SyntaxError {
+    pub offset: usize,
+    pub message: String,
+}
+
+/// A key that stands twice in one mapping.
+#[derive(Debug)]
+pub(crate) struct DuplicateKey {
+    pub key: String,
+    pub offset: usize,
+}
+
+pub(crate) enum ParseError {
+    Syntax(SyntaxError),
+    Duplicate(DuplicateKey),
+}
+
+enum Frame {
+    Seq {
+        start: usize,
+        anchored: bool,
+        tagged: bool,
+        items: Vec<Node>,
+    },
+    Map {
+        start: usize,
+        anchored: bool,
+        tagged: bool,
+        entries: Vec<(Node, Node)>,
+        key: Option<Node>,
+    },
+}
+
+/// Parses a whole stream into documents of spanned nodes.
+pub(crate) fn parse(text: &str) -> Result<Vec<Document>, ParseError> {
+    let options = granit_parser::options! {
+        emit_comments: false,
+    };
+    let mut docs = Vec::new();
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut root: Option<Node> = None;
+    let mut last_end = 0;
+    for item in Parser::new_from_str_with_options(text, options) {
+        let (event, span) = item.map_err(|e| {
+            ParseError::Syntax(SyntaxError {
+                offset: e.marker().byte_offset().unwrap_or(last_end),
+                message: e.info(),
+            })
+        })?;
+        let range = span.byte_range().unwrap_or(last_end..last_end);
+        last_end = range.end;
+        let node = match event {
+            Event::StreamStart | Event::StreamEnd => continue,
+            Event::DocumentStart(..) => {
+                stack.clear();
+                root = None;
+                continue;
+            }
+            Event::DocumentEnd => {
+                docs.push(Document { root: root.take() });
+                continue;
+            }
+            Event::SequenceStart(_, anchor, tag) => {
+                stack.push(Frame::Seq {
+                    start: range.start,
+                    anchored: anchor != 0,
+                    tagged: tag.is_some(),
+                    items: Vec::new(),
+                });
+                continue;
+            }
+            Event::MappingStart(_, anchor, tag) => {
+                stack.push(Frame::Map {
+                    start: range.start,
+                    anchored: anchor != 0,
+                    tagged: tag.is_some(),
+                    entries: Vec::new(),
+                    key: None,
+                });
+                continue;
+            }
+            Event::SequenceEnd => match stack.pop() {
+                Some(Frame::Seq {
+                    start,
+                    anchored,
+                    tagged,
+                    items,
+                }) => Node {
+                    value: Value::Seq(items),
+                    span: start..range.end.max(start),
+                    anchored,
+                    tagged,
+                },
+                _ => return Err(unbalanced(range.start)),
+            },
+            Event::MappingEnd => match stack.pop() {
+                Some(Frame::Map {
+                    start,
+                    anchored,
+                    tagged,
+                    entries,
+                    key: None,
+                }) => {
+                    check_unique_keys(&entries)?;
+                    Node {
+                        value: Value::Map(entries),
+                        span: start..range.end.max(start),
+                        anchored,
+                        tagged,
+                    }
+                }
+                _ => return Err(unbalanced(range.start)),
+            },
+            Event::Scalar(text, style, anchor, tag) => Node {
+                value: Value::Scalar {
+                    text: text.into_owned(),
+                    style: style_of(style),
+                },
+                span: range,
+                anchored: anchor != 0,
+                tagged: tag.is_some(),
+            },
+            Event::Alias(_) | Event::UnresolvedAlias(_) => Node {
+                value: Value::Alias,
+                span: range,
+                anchored: false,
+                tagged: false,
+            },
+            // Comments are switched off; anchor events are switched off (the node carries its id).
+            #[allow(unreachable_patterns)]
+            _ => continue,
+        };
+        match stack.last_mut() {
+            None => root = Some(node),
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map { entries, key, .. }) => match key.take() {
+                None => *key = Some(node),
+                Some(k) => entries.push((k, node)),
+            },
+        }
+    }
+    Ok(docs)
+}
+
+/// A mapping's scalar keys must be unique (YAML says so; most parsers keep the last silently).
+fn check_unique_keys(entries: &[(Node, Node)]) -> Result<(), ParseError> {
+    let mut keys: Vec<(&str, usize)> = entries
+        .iter()
+        .filter_map(|(k, _)| Some((k.scalar()?, k.span.start)))
+        .collect();
+    keys.sort_unstable();
+    match keys.windows(2).find(|w| w[0].0 == w[1].0) {
+        Some(w) => Err(ParseError::Duplicate(DuplicateKey {
+            key: w[1].0.to_string(),
+            offset: w[1].1,
+        })),
+        None => Ok(()),
+    }
+}
+
+fn unbalanced(offset: usize) -> ParseError {
+    ParseError::Syntax(SyntaxError {
+        offset,
+        message: "unbalanced collection events from the parser".into(),
+    })
+}
+
+fn style_of(style: ScalarStyle) -> Style {
+    match style {
+        ScalarStyle::Plain => Style::Plain,
+        ScalarStyle::SingleQuoted => Style::SingleQuoted,
+        ScalarStyle::DoubleQuoted => Style::DoubleQuoted,
+        ScalarStyle::Literal => Style::Literal,
+        ScalarStyle::Folded => Style::Folded,
+    }
+}
