@@ -487,6 +487,26 @@ fn duplicate_keys_invalid_yaml_and_bad_utf8_are_refused_with_a_place() {
 }
 
 #[test]
+fn a_key_repeated_with_the_same_value_is_tolerated_but_not_edited_under() {
+    let text = "kind: Deployment\nmetadata: {name: d}\nspec:\n  selector: {app: d}\n  selector: {app: d}\n  template:\n    spec:\n      containers:\n      - name: d\n        image: a:1\n";
+    assert_eq!(
+        set(text, Target::service("d"), "a:2"),
+        text.replace("a:1", "a:2")
+    );
+    let twice = "kind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: p, image: 'a:1'}]\n  containers: [{name: p, image: 'a:1'}]\n";
+    let m = Manifest::parse(twice).unwrap();
+    assert_eq!(m.images().len(), 1);
+    let e = m
+        .set_image(&Target::service("p"), &spec("a:2"))
+        .unwrap_err();
+    assert_eq!(e.kind, EditErrorKind::Unsafe);
+    assert!(
+        e.message.contains("repeated in its mapping (at line 4)"),
+        "{e}"
+    );
+}
+
+#[test]
 fn hostile_references_never_reach_the_text() {
     for bad in [
         "x\nimage: evil",

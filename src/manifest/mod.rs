@@ -268,7 +268,7 @@ impl<'t> Manifest<'t> {
             }
             ParseError::Duplicate(d) => EditError::new(
                 EditErrorKind::Invalid,
-                format!("duplicate key {} in one mapping (YAML requires unique keys; which one Kubernetes uses is undefined)", shown(&d.key)),
+                format!("duplicate key {} with different values in one mapping (readers differ on which one wins)", shown(&d.key)),
             )
             .at(location(text, d.offset))
             .help("remove one of the two keys."),
@@ -277,9 +277,11 @@ impl<'t> Manifest<'t> {
             text,
             fields: Vec::new(),
             workloads: 0,
+            repeated: Vec::new(),
         };
         for (i, doc) in docs.iter().enumerate() {
             if let Some(root) = &doc.root {
+                finder.repeated.clone_from(&doc.repeated);
                 finder.document(i, root);
             }
         }
@@ -529,6 +531,8 @@ struct Finder<'t> {
     text: &'t str,
     fields: Vec<ImageField>,
     workloads: usize,
+    /// Spans of values under keys that stand twice in one mapping (see `tree::parse`).
+    repeated: Vec<Range<usize>>,
 }
 
 impl Finder<'_> {
@@ -626,6 +630,12 @@ impl Finder<'_> {
                 Some("the image carries a YAML anchor (`&name`), so aliases elsewhere would change too".to_string())
             } else if matches!(style, Style::Literal | Style::Folded) {
                 Some(format!("the image is a {} block scalar", style.as_str()))
+            } else if let Some(r) = self
+                .repeated
+                .iter()
+                .find(|r| r.start <= image.span.start && image.span.end <= r.end)
+            {
+                Some(format!("the image stands under a key that is repeated in its mapping (at line {}); remove the repeat", location(self.text, r.start).line))
             } else if image.tagged {
                 Some("the image carries an explicit YAML tag".to_string())
             } else {

@@ -96,6 +96,9 @@ impl Node {
 #[derive(Debug)]
 pub(crate) struct Document {
     pub root: Option<Node>,
+    /// Byte ranges of the values of keys that stand more than once (with the same text) in one
+    /// mapping; see [`check_unique_keys`].
+    pub repeated: Vec<Range<usize>>,
 }
 
 /// A failure of the span parser, at a byte offset of the source.
@@ -141,6 +144,7 @@ pub(crate) fn parse(text: &str) -> Result<Vec<Document>, ParseError> {
     let mut docs = Vec::new();
     let mut stack: Vec<Frame> = Vec::new();
     let mut root: Option<Node> = None;
+    let mut repeated = Vec::new();
     let mut last_end = 0;
     for item in Parser::new_from_str_with_options(text, options) {
         let (event, span) = item.map_err(|e| {
@@ -159,7 +163,10 @@ pub(crate) fn parse(text: &str) -> Result<Vec<Document>, ParseError> {
                 continue;
             }
             Event::DocumentEnd => {
-                docs.push(Document { root: root.take() });
+                docs.push(Document {
+                    root: root.take(),
+                    repeated: std::mem::take(&mut repeated),
+                });
                 continue;
             }
             Event::SequenceStart(_, anchor, tag) => {
@@ -203,7 +210,7 @@ pub(crate) fn parse(text: &str) -> Result<Vec<Document>, ParseError> {
                     entries,
                     key: None,
                 }) => {
-                    check_unique_keys(&entries)?;
+                    check_unique_keys(text, &entries, &mut repeated)?;
                     Node {
                         value: Value::Map(entries),
                         span: start..range.end.max(start),
@@ -244,20 +251,40 @@ pub(crate) fn parse(text: &str) -> Result<Vec<Document>, ParseError> {
     Ok(docs)
 }
 
-/// A mapping's scalar keys must be unique (YAML says so; most parsers keep the last silently).
-fn check_unique_keys(entries: &[(Node, Node)]) -> Result<(), ParseError> {
+/// A mapping's scalar keys must be unique: YAML says so, and readers differ on which of two
+/// values wins. A key repeated with the very same value text reads the same either way (real
+/// manifests have such slips), so it is tolerated and its values' spans are recorded: an image
+/// inside one is refused later. A key repeated with different values is an error.
+fn check_unique_keys(
+    text: &str,
+    entries: &[(Node, Node)],
+    repeated: &mut Vec<Range<usize>>,
+) -> Result<(), ParseError> {
     let mut keys: Vec<(&str, usize)> = entries
         .iter()
-        .filter_map(|(k, _)| Some((k.scalar()?, k.span.start)))
+        .enumerate()
+        .filter_map(|(i, (k, _))| Some((k.scalar()?, i)))
         .collect();
-    keys.sort_unstable();
-    match keys.windows(2).find(|w| w[0].0 == w[1].0) {
-        Some(w) => Err(ParseError::Duplicate(DuplicateKey {
-            key: w[1].0.to_string(),
-            offset: w[1].1,
-        })),
-        None => Ok(()),
+    if keys.len() < 2 {
+        return Ok(());
     }
+    keys.sort_unstable();
+    for w in keys.windows(2) {
+        let ((key, a), (_, b)) = (w[0], w[1]);
+        if key != w[1].0 {
+            continue;
+        }
+        let (first, second) = (&entries[a.min(b)].1, &entries[a.max(b)].1);
+        if text.get(first.span.clone()) != text.get(second.span.clone()) {
+            return Err(ParseError::Duplicate(DuplicateKey {
+                key: key.to_string(),
+                offset: entries[a.max(b)].0.span.start,
+            }));
+        }
+        repeated.push(first.span.clone());
+        repeated.push(second.span.clone());
+    }
+    Ok(())
 }
 
 fn unbalanced(offset: usize) -> ParseError {

@@ -1,0 +1,327 @@
+//! The engine against real manifests (`../shared/corpus/real`) and the YAML spec's test suite
+//! (`../shared/corpus/yaml-test-suite`).
+
+use std::path::{Path, PathBuf};
+
+use imgbump::manifest::{Manifest, Target};
+use imgbump::reference::Reference;
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+
+const BUMPED: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com/bumped:sha-abc1234";
+
+fn shared(rel: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared")
+        .join(rel);
+    assert!(
+        dir.is_dir(),
+        "the corpus {} is missing: these tests need ../shared beside the project",
+        dir.display()
+    );
+    dir
+}
+
+fn files(dir: &Path, pred: &dyn Fn(&Path) -> bool, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            files(&p, pred, out);
+        } else if pred(&p) {
+            out.push(p);
+        }
+    }
+}
+
+/// A YAML node as libyaml reads it, keeping a key that stands twice (which `serde_yaml_ng::Value`
+/// refuses); scalars as their text, tags dropped. Only what the image search needs.
+#[derive(Debug)]
+enum Value {
+    Scalar(String),
+    Seq(Vec<Value>),
+    Map(Vec<(Value, Value)>),
+}
+
+impl Value {
+    fn get(&self, key: &str) -> Option<&Value> {
+        match self {
+            Value::Map(m) => m
+                .iter()
+                .find(|(k, _)| matches!(k, Value::Scalar(s) if s == key))
+                .map(|(_, v)| v),
+            _ => None,
+        }
+    }
+    fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Scalar(s) => Some(s),
+            _ => None,
+        }
+    }
+    fn as_sequence(&self) -> Option<&Vec<Value>> {
+        match self {
+            Value::Seq(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Value {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Value;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("YAML")
+            }
+            fn visit_unit<E>(self) -> Result<Value, E> {
+                Ok(Value::Scalar(String::new()))
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+                Ok(Value::Scalar(v.to_string()))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+                Ok(Value::Scalar(v.to_string()))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+                Ok(Value::Scalar(v.to_string()))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+                Ok(Value::Scalar(v.to_string()))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+                Ok(Value::Scalar(v.to_string()))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Value, A::Error> {
+                let mut out = Vec::new();
+                while let Some(v) = a.next_element()? {
+                    out.push(v);
+                }
+                Ok(Value::Seq(out))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Value, A::Error> {
+                let mut out = Vec::new();
+                while let Some(e) = a.next_entry()? {
+                    out.push(e);
+                }
+                Ok(Value::Map(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// The image values of a stream as serde_yaml_ng reads it, found by walking plain values with
+/// the same workload rules: an independent count of what the engine should list.
+fn independent_images(text: &str) -> Vec<String> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut out = Vec::new();
+    for doc in serde_yaml_ng::Deserializer::from_str(text) {
+        let v = Value::deserialize(doc).unwrap();
+        let items: Vec<&Value> = if v.get("kind").and_then(Value::as_str) == Some("List") {
+            v.get("items")
+                .and_then(Value::as_sequence)
+                .map(|s| s.iter().collect())
+                .unwrap_or_default()
+        } else {
+            vec![&v]
+        };
+        for w in items {
+            let kind = w.get("kind").and_then(Value::as_str).unwrap_or("");
+            let path: &[&str] = match kind {
+                "Pod" => &["spec"],
+                "PodTemplate" => &["template", "spec"],
+                "CronJob" => &["spec", "jobTemplate", "spec", "template", "spec"],
+                _ => &["spec", "template", "spec"],
+            };
+            let Some(pod) = path.iter().try_fold(w, |v, k| v.get(k)) else {
+                continue;
+            };
+            for list in ["containers", "initContainers", "ephemeralContainers"] {
+                for c in pod
+                    .get(list)
+                    .and_then(Value::as_sequence)
+                    .into_iter()
+                    .flatten()
+                {
+                    if let Some(image) = c.get("image") {
+                        out.push(
+                            image
+                                .as_str()
+                                .map(str::to_string)
+                                .unwrap_or_else(|| format!("{image:?}")),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_image_of_every_real_manifest_is_bumped_byte_exactly() {
+    let mut paths = Vec::new();
+    let yaml = |p: &Path| matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"));
+    files(&shared("corpus/real"), &yaml, &mut paths);
+    assert!(
+        paths.len() >= 100,
+        "expected the real corpus, found {} files",
+        paths.len()
+    );
+    let new: Reference = BUMPED.parse().unwrap();
+    let (mut fields, mut edited) = (0, 0);
+    for path in &paths {
+        let bytes = std::fs::read(path).unwrap();
+        let m = Manifest::parse_bytes(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let text = m.text();
+        let mut listed: Vec<String> = m.images().iter().map(|f| f.value.clone()).collect();
+        let mut expected = independent_images(text);
+        listed.sort();
+        expected.sort();
+        assert_eq!(
+            listed,
+            expected,
+            "{}: the engine's list differs from an independent parse",
+            path.display()
+        );
+        for f in m.images() {
+            fields += 1;
+            assert!(f.refusal.is_none(), "{}: {:?}", path.display(), f.refusal);
+            let edit = m
+                .set_field(f, &new)
+                .unwrap_or_else(|e| panic!("{}:{e}", path.display()));
+            assert!(edit.changed);
+            edited += 1;
+            let out = edit.text.as_bytes();
+            let (head, tail) = (&bytes[..f.span.start], &bytes[f.span.end..]);
+            assert!(
+                out.starts_with(head) && out.ends_with(tail),
+                "{}: bytes outside the span changed",
+                path.display()
+            );
+            let middle = &edit.text[f.span.start..out.len() - tail.len()];
+            assert_eq!(
+                middle.trim_matches(['"', '\'']),
+                BUMPED,
+                "{}",
+                path.display()
+            );
+            // And the engine reads its own output back with the new value in the same place.
+            let again = Manifest::parse(&edit.text).unwrap();
+            let g = again
+                .images()
+                .iter()
+                .find(|g| g.span.start == f.span.start)
+                .unwrap();
+            assert_eq!(
+                (g.value.as_str(), g.style, &g.container),
+                (BUMPED, f.style, &f.container)
+            );
+        }
+        // The default selection works wherever the file has a single workload.
+        if let Some(first) = m.images().first() {
+            let one_workload = m
+                .images()
+                .iter()
+                .all(|f| f.workload == first.workload && f.kind == first.kind);
+            if one_workload
+                && m.images()
+                    .iter()
+                    .any(|f| f.role == imgbump::manifest::ContainerRole::Main)
+            {
+                m.set_image(
+                    &Target::service(&first.workload),
+                    &imgbump::reference::ImageSpec::Full(new.clone()),
+                )
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            }
+        }
+    }
+    // SOURCES.md counts 199 image fields: 168 in pod templates, 31 in kustomization `images:`.
+    assert!(
+        fields >= 160,
+        "only {fields} image fields found in {} files",
+        paths.len()
+    );
+    assert_eq!(fields, edited);
+}
+
+#[test]
+fn the_yaml_test_suite_never_panics_and_every_edit_verifies() {
+    let mut paths = Vec::new();
+    files(
+        &shared("corpus/yaml-test-suite"),
+        &|p: &Path| p.file_name().is_some_and(|n| n == "in.yaml"),
+        &mut paths,
+    );
+    assert!(
+        paths.len() > 300,
+        "expected the yaml test suite, found {} cases",
+        paths.len()
+    );
+    let new: Reference = "registry.example/x:1".parse().unwrap();
+    let (mut parsed, mut refused) = (0, 0);
+    for path in &paths {
+        let bytes = std::fs::read(path).unwrap();
+        match Manifest::parse_bytes(&bytes) {
+            Ok(m) => {
+                parsed += 1;
+                for f in m.images() {
+                    if let Ok(edit) = m.set_field(f, &new) {
+                        assert!(edit.text.starts_with(&m.text()[..f.span.start]));
+                        assert!(edit.text.ends_with(&m.text()[f.span.end..]));
+                    }
+                }
+            }
+            Err(e) => {
+                refused += 1;
+                assert!(e.location.is_some(), "{}: {e}", path.display());
+            }
+        }
+    }
+    assert!(
+        parsed > 250 && refused > 50,
+        "parsed {parsed}, refused {refused}"
+    );
+}
+
+/// Each test-suite case, with a pod wrapped around it, lists one image and edits it safely or
+/// refuses: the suite's odd syntax around a real container must never slip through.
+#[test]
+fn the_yaml_test_suite_inside_a_manifest() {
+    let mut paths = Vec::new();
+    files(
+        &shared("corpus/yaml-test-suite"),
+        &|p: &Path| p.file_name().is_some_and(|n| n == "in.yaml"),
+        &mut paths,
+    );
+    let new: Reference = "registry.example/x:1".parse().unwrap();
+    let mut edited = 0;
+    for path in &paths {
+        let case = std::fs::read_to_string(path).unwrap_or_default();
+        if case.contains("---") || case.contains("...") || case.contains('%') {
+            continue;
+        }
+        let indented: String = case.lines().map(|l| format!("      {l}\n")).collect();
+        let text = format!("kind: Pod\nmetadata: {{name: p}}\nspec:\n  containers:\n  - name: p\n    image: nginx:1\n    extra:\n{indented}");
+        let Ok(m) = Manifest::parse(&text) else {
+            continue;
+        };
+        for f in m.images() {
+            if let Ok(edit) = m.set_field(f, &new) {
+                edited += 1;
+                assert_eq!(
+                    edit.text,
+                    text.replacen("image: nginx:1", "image: registry.example/x:1", 1),
+                    "{}",
+                    path.display()
+                );
+            }
+        }
+    }
+    assert!(edited > 100, "only {edited} cases edited");
+}
