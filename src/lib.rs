@@ -10,3 +10,7 @@
 
 pub mod manifest;
 pub mod reference;
+pub mod bump;
+pub mod cli;
+pub mod git;
+pub mod service;

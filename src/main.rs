@@ -1,1 +1,28 @@
-fn main() {}
+//! The imgbump binary: parse the command line, run it, exit with its code.
+
+use clap::Parser;
+
+fn main() {
+    // Writing to a closed pipe (`imgbump list | head`) ends the process quietly, as a Unix
+    // filter should, instead of panicking on EPIPE.
+    #[cfg(unix)]
+    reset_sigpipe();
+    let cli = imgbump::cli::Cli::parse();
+    let code = imgbump::cli::run(cli).0;
+    std::process::exit(code);
+}
+
+#[cfg(unix)]
+fn reset_sigpipe() {
+    // Rust ignores SIGPIPE by default; restore the default action so a closed stdout ends us.
+    // SAFETY: `signal` with SIG_DFL is async-signal-safe and has no preconditions.
+    unsafe {
+        libc_signal(13, 0);
+    }
+}
+
+#[cfg(unix)]
+extern "C" {
+    #[link_name = "signal"]
+    fn libc_signal(signum: i32, handler: usize) -> usize;
+}

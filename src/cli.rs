@@ -1,0 +1,446 @@
+//! The command line: the clap definition (the one source of `--help`, completions and the man
+//! page), output in text or JSON, `GITHUB_OUTPUT`, and the mapping of failures to exit codes.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use serde_json::json;
+
+use crate::bump::{self, Change, FailKind, Failure, Options, Outcome, Pair};
+use crate::git::{self, Credentials, Workspace};
+use crate::manifest::Manifest;
+use crate::service;
+
+const AFTER_HELP: &str = "\
+Exit codes:
+  0  changed, or already up to date
+  2  usage error
+  3  nothing matched: no manifest, workload or container, or more than one
+  4  refused: invalid service name or image, unsafe edit, uncommitted changes in the manifest
+  5  push failed after all retries, or rejected by the remote
+  1  anything else
+
+Examples:
+  GitHub Actions step (inputs through the environment, never pasted into the shell line):
+    env: { SERVICE: ${{ github.event.client_payload.service }}, IMAGE: ${{ github.event.client_payload.image }} }
+    run: imgbump set -- \"$SERVICE=$IMAGE\"
+  A manual rollout from a checkout:
+    imgbump set agent=:sha-abc1234 --dry-run
+    imgbump set agent=123456789.dkr.ecr.us-east-1.amazonaws.com/isa-agent:sha-abc1234
+  A Makefile target:
+    deploy: ; imgbump set --repo $(REPO) -- \"$(SERVICE)=$(IMAGE)\"";
+
+/// Bump a container image in a GitOps repository: change only the image's bytes, commit, push,
+/// and retry on a moved branch.
+#[derive(Debug, Parser)]
+#[command(name = "imgbump", version, about, after_help = AFTER_HELP, propagate_version = true)]
+pub struct Cli {
+    /// Print less: errors only.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Print more (repeat for more detail).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Bump one or more services' images in one commit, and push it.
+    #[command(after_help = AFTER_HELP)]
+    Set(SetArgs),
+    /// Print each service's current image.
+    Get(GetArgs),
+    /// List every service the manifest template finds, with its images.
+    List(RepoArgs),
+    /// Print a shell completion script.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    Man,
+}
+
+/// Where the repository is and how to reach it.
+#[derive(Debug, Args, Clone)]
+pub struct RepoArgs {
+    /// A path inside a checkout (open mode), or a URL to clone (https://, ssh://, git@host:path, file://).
+    #[arg(short = 'C', long, env = "IMGBUMP_REPO", default_value = ".", value_name = "PATH|URL")]
+    pub repo: String,
+    /// The branch: default the current branch (checkout) or the remote's default branch (clone).
+    #[arg(short, long, env = "IMGBUMP_BRANCH")]
+    pub branch: Option<String>,
+    /// The manifest path relative to the repository root; `{service}` is replaced by the service name.
+    #[arg(short = 'f', long, env = "IMGBUMP_MANIFEST", default_value = service::DEFAULT_TEMPLATE, value_name = "TEMPLATE")]
+    pub manifest: String,
+    /// How many commits to fetch when cloning.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub depth: u32,
+    /// Where to clone (default: a temporary directory removed at exit).
+    #[arg(long, value_name = "DIR")]
+    pub workdir: Option<PathBuf>,
+    /// Output format: text (human messages on stderr) or json (one object on stdout).
+    #[arg(long, env = "IMGBUMP_OUTPUT", value_enum, default_value_t = Output::Text)]
+    pub output: Output,
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    /// Human-readable text on stderr.
+    Text,
+    /// One JSON object on stdout.
+    Json,
+}
+
+/// `imgbump set`.
+#[derive(Debug, Args)]
+pub struct SetArgs {
+    /// SERVICE=IMAGE pairs; IMAGE is a full reference, `:TAG` or `@sha256:…` (keeping the repository). Put `--` before pairs that come from untrusted input.
+    #[arg(required = true, value_name = "SERVICE=IMAGE")]
+    pub pairs: Vec<String>,
+    #[command(flatten)]
+    pub repo: RepoArgs,
+    /// The workload to edit: NAME or KIND/NAME (default: the one named like the service, or the only one).
+    #[arg(long, value_name = "NAME|KIND/NAME")]
+    pub workload: Option<String>,
+    /// The container to edit (default: the one named like the service, or the first of `containers`).
+    #[arg(short, long, value_name = "NAME")]
+    pub container: Option<String>,
+    /// The commit message; placeholders: {service} {image} {old_image} {tag} {digest} {file} {container}.
+    #[arg(short, long, env = "IMGBUMP_MESSAGE", default_value = "chore: update {service} image to {tag}", value_name = "TEMPLATE")]
+    pub message: String,
+    /// A `KEY=VALUE` trailer to add to the commit message (repeatable).
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub trailer: Vec<String>,
+    /// The commit author, "NAME <EMAIL>" (default: git config user, else imgbump <imgbump@localhost>).
+    #[arg(long, env = "IMGBUMP_AUTHOR", value_name = "NAME <EMAIL>")]
+    pub author: Option<String>,
+    /// Print the diff; write, commit and push nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Commit, but do not push.
+    #[arg(long)]
+    pub no_push: bool,
+    /// Further push attempts after the branch moved on the remote.
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub retries: u32,
+}
+
+/// `imgbump get`.
+#[derive(Debug, Args)]
+pub struct GetArgs {
+    /// Service names.
+    #[arg(required = true)]
+    pub services: Vec<String>,
+    #[command(flatten)]
+    pub repo: RepoArgs,
+    /// The workload (NAME or KIND/NAME).
+    #[arg(long)]
+    pub workload: Option<String>,
+    /// The container.
+    #[arg(short, long)]
+    pub container: Option<String>,
+}
+
+/// How the process should end.
+pub struct Exit(pub i32);
+
+/// Messages for humans, on stderr, honouring `--quiet`.
+struct Say {
+    quiet: bool,
+    verbose: u8,
+    creds: Credentials,
+}
+
+impl Say {
+    fn info(&self, msg: &str) {
+        if !self.quiet {
+            let _ = writeln!(std::io::stderr(), "{}", self.creds.redact(msg));
+        }
+    }
+    fn debug(&self, msg: &str) {
+        if self.verbose > 0 && !self.quiet {
+            let _ = writeln!(std::io::stderr(), "imgbump: {}", self.creds.redact(msg));
+        }
+    }
+}
+
+/// Runs the command line; returns the exit code.
+pub fn run(cli: Cli) -> Exit {
+    let creds = Credentials::from_env();
+    let say = Say { quiet: cli.quiet, verbose: cli.verbose, creds: creds.clone() };
+    let (output, result) = match cli.command {
+        Command::Completions { shell } => {
+            let mut cmd = Cli::command();
+            clap_complete::generate(shell, &mut cmd, "imgbump", &mut std::io::stdout());
+            return Exit(0);
+        }
+        Command::Man => {
+            let out = man_page();
+            return Exit(if std::io::stdout().write_all(&out).is_ok() { 0 } else { 1 });
+        }
+        Command::Set(args) => (args.repo.output, cmd_set(&args, &say)),
+        Command::Get(args) => (args.repo.output, cmd_get(&args)),
+        Command::List(args) => (args.output, cmd_list(&args)),
+    };
+    match result {
+        Ok(()) => Exit(0),
+        Err(f) => {
+            let message = creds.redact(&f.message);
+            if output == Output::Json {
+                print_json(&json!({"error": {"kind": f.kind.as_str(), "message": message}}));
+            }
+            if !(output == Output::Json && cli.quiet) {
+                let _ = writeln!(std::io::stderr(), "imgbump: error: {}", message);
+            }
+            if std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true") {
+                let place = match (&f.file, f.line) {
+                    (Some(file), Some(line)) => format!(" file={file},line={line}"),
+                    (Some(file), None) => format!(" file={file}"),
+                    _ => String::new(),
+                };
+                let first = message.lines().next().unwrap_or("");
+                println!("::error{place}::{}", first.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A"));
+            }
+            Exit(f.kind.exit_code())
+        }
+    }
+}
+
+/// The man page, generated from the clap definition.
+pub fn man_page() -> Vec<u8> {
+    let mut out = Vec::new();
+    let _ = clap_mangen::Man::new(Cli::command()).render(&mut out);
+    out
+}
+
+fn print_json(v: &serde_json::Value) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{v}");
+}
+
+fn workspace(args: &RepoArgs, say: &Say) -> Result<Workspace, Failure> {
+    let mut ws = if git::is_url(&args.repo) {
+        say.debug(&format!("cloning {}", git::redact_urls(&args.repo)));
+        Workspace::clone(&args.repo, args.branch.as_deref(), args.depth.max(1), args.workdir.as_deref(), Credentials::from_env())?
+    } else {
+        Workspace::open(Path::new(&args.repo), args.branch.as_deref())?
+    };
+    if std::io::stderr().is_terminal() && !say.quiet && std::env::var_os("NO_COLOR").is_none() {
+        ws.set_progress(Box::new(|phase, done, total, bytes| {
+            if total > 0 {
+                let end = if done == total { "\r\x1b[2K" } else { "" };
+                eprint!("\r\x1b[2K{phase}: {done}/{total} objects, {} KiB{end}", bytes / 1024);
+            }
+        }));
+    }
+    Ok(ws)
+}
+
+fn parse_author(s: &str) -> Result<(String, String), Failure> {
+    let bad = || Failure::new(FailKind::Usage, format!("--author must be \"NAME <EMAIL>\", got {:?}", s));
+    let (name, rest) = s.split_once('<').ok_or_else(bad)?;
+    let email = rest.strip_suffix('>').ok_or_else(bad)?;
+    let name = name.trim();
+    if name.is_empty() || email.is_empty() || email.contains(['<', '>', '\n']) || name.contains('\n') {
+        return Err(bad());
+    }
+    Ok((name.to_string(), email.to_string()))
+}
+
+fn parse_trailer(s: &str) -> Result<(String, String), Failure> {
+    let bad = || Failure::new(FailKind::Usage, format!("--trailer must be KEY=VALUE with KEY of letters, digits and `-`, got {}", crate::reference::shown(s)));
+    let (k, v) = s.split_once('=').ok_or_else(bad)?;
+    if k.is_empty() || !k.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') || v.contains(['\n', '\r']) || v.trim().is_empty() {
+        return Err(bad());
+    }
+    Ok((k.to_string(), v.trim().to_string()))
+}
+
+fn cmd_set(args: &SetArgs, say: &Say) -> Result<(), Failure> {
+    let pairs: Vec<Pair> = args.pairs.iter().map(|p| p.parse()).collect::<Result<_, _>>()?;
+    if pairs.len() > 1 && (args.workload.is_some() || args.container.is_some()) {
+        return Err(Failure::new(FailKind::Usage, "--workload and --container go with exactly one SERVICE=IMAGE"));
+    }
+    for p in &pairs {
+        service::manifest_path(&args.repo.manifest, &p.service).map_err(|m| Failure::new(FailKind::Refused, m))?;
+    }
+    let opts = Options {
+        manifest: args.repo.manifest.clone(),
+        workload: args.workload.clone(),
+        container: args.container.clone(),
+        message: args.message.clone(),
+        trailers: args.trailer.iter().map(|t| parse_trailer(t)).collect::<Result<_, _>>()?,
+        author: args.author.as_deref().map(parse_author).transpose()?,
+        dry_run: args.dry_run,
+        no_push: args.no_push,
+        retries: args.retries,
+    };
+    let mut ws = workspace(&args.repo, say)?;
+    let outcome = bump::set(&mut ws, &pairs, &opts)?;
+    report(&outcome, args, say, ws.url());
+    Ok(())
+}
+
+fn report(o: &Outcome, args: &SetArgs, say: &Say, url: &str) {
+    if args.repo.output == Output::Json {
+        let changes: Vec<_> = o
+            .changes
+            .iter()
+            .map(|c| json!({"service": c.service, "file": c.file, "workload": c.workload, "container": c.container, "line": c.line, "old": c.old, "new": c.new, "changed": c.changed}))
+            .collect();
+        let mut v = json!({"changed": o.changed, "commit": o.commit, "branch": o.branch, "pushed": o.pushed, "attempts": o.attempts, "changes": changes});
+        if args.dry_run {
+            v["dry_run"] = json!(true);
+            v["diff"] = json!(o.diff);
+        }
+        if let Some(n) = &o.note {
+            v["note"] = json!(n);
+        }
+        print_json(&v);
+    } else if args.dry_run {
+        let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        let mut out = std::io::stdout().lock();
+        for line in o.diff.lines() {
+            let painted = match line.chars().next() {
+                Some('+') if color && !line.starts_with("+++") => format!("\x1b[32m{line}\x1b[0m"),
+                Some('-') if color && !line.starts_with("---") => format!("\x1b[31m{line}\x1b[0m"),
+                Some('@') if color => format!("\x1b[36m{line}\x1b[0m"),
+                _ => line.to_string(),
+            };
+            let _ = writeln!(out, "{painted}");
+        }
+    }
+    for c in &o.changes {
+        let what = if c.changed { format!("{} → {}", c.old, c.new) } else { format!("already {}", c.new) };
+        let place = if o.pushed {
+            format!(", commit {}, pushed to {} {}", o.commit.as_deref().unwrap_or("").get(..7).unwrap_or(""), url, o.branch)
+        } else if let (Some(commit), false) = (&o.commit, args.dry_run) {
+            format!(", commit {} (not pushed)", commit.get(..7).unwrap_or(""))
+        } else if args.dry_run && c.changed {
+            " (dry run)".to_string()
+        } else {
+            String::new()
+        };
+        say.info(&format!("{}: {what}{place}", c.service));
+    }
+    if o.attempts > 1 {
+        say.info(&format!("landed after {} push attempts (the branch moved meanwhile)", o.attempts));
+    }
+    if let Some(n) = &o.note {
+        say.info(&format!("note: {n}"));
+    }
+    if let Some(path) = std::env::var_os("GITHUB_OUTPUT") {
+        let join = |f: &dyn Fn(&Change) -> &str| o.changes.iter().map(f).collect::<Vec<_>>().join(" ");
+        let text = format!(
+            "changed={}\ncommit={}\npushed={}\nold-image={}\nnew-image={}\n",
+            o.changed,
+            o.commit.as_deref().unwrap_or(""),
+            o.pushed,
+            join(&|c| c.old.as_str()),
+            join(&|c| c.new.as_str())
+        );
+        if let Err(e) = std::fs::OpenOptions::new().append(true).create(true).open(&path).and_then(|mut f| f.write_all(text.as_bytes())) {
+            say.info(&format!("warning: cannot write GITHUB_OUTPUT: {e}"));
+        }
+    }
+}
+
+fn cmd_get(args: &GetArgs) -> Result<(), Failure> {
+    let say = Say { quiet: true, verbose: 0, creds: Credentials::from_env() };
+    let ws = workspace(&args.repo, &say)?;
+    let tip = ws.tip()?;
+    let mut found = Vec::new();
+    for s in &args.services {
+        let path = service::manifest_path(&args.repo.manifest, s).map_err(|m| Failure::new(FailKind::Refused, m))?;
+        let bytes = ws.read(tip, &path)?.ok_or_else(|| Failure::new(FailKind::NotFound, format!("{path} does not exist on branch {}", ws.branch())))?;
+        let m = Manifest::parse_bytes(&bytes).map_err(|e| Failure::new(FailKind::Refused, format!("{path}:{e}")))?;
+        let target = crate::manifest::Target { service: s, workload: args.workload.as_deref(), container: args.container.as_deref() };
+        let f = m.select(&target).map_err(|e| Failure::new(FailKind::NotFound, format!("{path}: {e}")))?;
+        found.push((s.clone(), path, f.clone()));
+    }
+    if args.repo.output == Output::Json {
+        let v: Vec<_> = found
+            .iter()
+            .map(|(s, p, f)| json!({"service": s, "file": p, "workload": f.workload_id(), "container": f.container, "line": f.location.line, "image": f.value}))
+            .collect();
+        print_json(&json!(v));
+    } else {
+        let mut out = std::io::stdout().lock();
+        for (_, _, f) in &found {
+            let _ = writeln!(out, "{}", f.value);
+        }
+    }
+    Ok(())
+}
+
+fn cmd_list(args: &RepoArgs) -> Result<(), Failure> {
+    let say = Say { quiet: true, verbose: 0, creds: Credentials::from_env() };
+    let ws = workspace(args, &say)?;
+    let tip = ws.tip()?;
+    let parts = service::template_components(&args.manifest);
+    let mut found: Vec<(String, String)> = Vec::new();
+    let mut stack: Vec<(usize, String, Option<String>)> = vec![(0, String::new(), None)];
+    while let Some((i, dir, svc)) = stack.pop() {
+        let Some(part) = parts.get(i) else { continue };
+        let last = i + 1 == parts.len();
+        let join = |name: &str| if dir.is_empty() { name.to_string() } else { format!("{dir}/{name}") };
+        if part.contains("{service}") && svc.is_none() {
+            for (name, is_dir) in ws.list_dir(tip, &dir)? {
+                if let Some(s) = service::match_component(part, &name) {
+                    if last && !is_dir {
+                        found.push((s.to_string(), join(&name)));
+                    } else if !last && is_dir {
+                        stack.push((i + 1, join(&name), Some(s.to_string())));
+                    }
+                }
+            }
+        } else {
+            let name = match &svc {
+                Some(s) => part.replace("{service}", s),
+                None => part.to_string(),
+            };
+            if last {
+                if let Some(s) = svc.clone() {
+                    found.push((s, join(&name)));
+                }
+            } else {
+                stack.push((i + 1, join(&name), svc.clone()));
+            }
+        }
+    }
+    found.sort();
+    let mut rows = Vec::new();
+    for (s, path) in &found {
+        let Some(bytes) = ws.read(tip, path)? else { continue };
+        match Manifest::parse_bytes(&bytes) {
+            Ok(m) => {
+                for f in m.images() {
+                    rows.push(json!({"service": s, "file": path, "workload": f.workload_id(), "container": f.container, "role": f.role.as_str(), "line": f.location.line, "image": f.value}));
+                }
+            }
+            Err(e) => rows.push(json!({"service": s, "file": path, "error": e.to_string()})),
+        }
+    }
+    if args.output == Output::Json {
+        print_json(&json!(rows));
+    } else {
+        let mut out = std::io::stdout().lock();
+        for r in &rows {
+            let s = |k: &str| r[k].as_str().unwrap_or("").to_string();
+            let line = match r.get("error") {
+                Some(e) => format!("{}\t{}\terror: {}", s("service"), s("file"), e.as_str().unwrap_or("")),
+                None => format!("{}\t{}\t{}\t{}", s("service"), s("workload"), s("container"), s("image")),
+            };
+            if writeln!(out, "{line}").is_err() {
+                break;
+            }
+        }
+    }
+    Ok(())
+}

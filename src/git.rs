@@ -1,0 +1,773 @@
+//! The Git layer: open a checkout or clone a remote, read files from a commit, write a commit
+//! that changes some files straight into the object database, push it without ever forcing,
+//! and fetch again when the branch moved. It knows nothing of YAML.
+//!
+//! Credentials come from `IMGBUMP_TOKEN`, `GITHUB_TOKEN` or `GH_TOKEN` (user `x-access-token`),
+//! from a URL's own `user:password@`, from ssh-agent or `~/.ssh` keys, or from Git's credential
+//! helpers. A secret is never written to the repository's config (clones use an anonymous
+//! remote with the credentials stripped from its URL) and every message that leaves this module
+//! has it replaced by `***`.
+
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::path::{Component, Path, PathBuf};
+
+use git2::{
+    AutotagOption, Cred, CredentialType, Direction, ErrorClass, ErrorCode, FetchOptions, FileMode, ObjectType, Oid,
+    PushOptions, RemoteCallbacks, Repository, Signature,
+};
+
+/// The largest file imgbump reads, in bytes.
+pub const MAX_FILE: usize = 64 * 1024 * 1024;
+
+/// How many times one transfer may ask for credentials before it gives up.
+const MAX_CREDENTIAL_TRIES: u32 = 3;
+
+/// What kind of Git failure; the command line maps these to exit codes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The repository, branch or file does not exist.
+    NotFound,
+    /// The path or file is unsafe (escapes the repository, a symlink, too large, dirty).
+    Refused,
+    /// The server refused the credentials.
+    Auth,
+    /// The server rejected the push for a reason other than a moved branch (hook, protection).
+    Rejected,
+    /// Anything else: network, I/O, corrupt repository.
+    Other,
+}
+
+/// A Git failure with what failed and what to do; secrets already redacted.
+#[derive(Debug, Clone)]
+pub struct Error {
+    /// The kind of failure.
+    pub kind: ErrorKind,
+    /// The message.
+    pub message: String,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+type Result<T> = std::result::Result<T, Error>;
+
+fn err(kind: ErrorKind, message: impl Into<String>) -> Error {
+    Error { kind, message: message.into() }
+}
+
+/// What a push came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Push {
+    /// The remote branch now points at the commit.
+    Landed,
+    /// The remote branch moved since we fetched it: fetch, redo, push again.
+    Moved,
+}
+
+/// A secret-free remote URL and the secrets that go with it.
+#[derive(Clone, Default)]
+pub struct Credentials {
+    token: Option<String>,
+    user: Option<String>,
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Credentials {{ token: {} }}", if self.token.is_some() { "***" } else { "none" })
+    }
+}
+
+impl Credentials {
+    /// Reads `IMGBUMP_TOKEN`, `GITHUB_TOKEN`, `GH_TOKEN` (first set, non-empty wins).
+    pub fn from_env() -> Self {
+        let token = ["IMGBUMP_TOKEN", "GITHUB_TOKEN", "GH_TOKEN"]
+            .iter()
+            .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
+            .map(|v| v.trim().to_string());
+        Credentials { token, user: None }
+    }
+
+    /// Replaces every secret in `text` by `***`.
+    pub fn redact(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        if let Some(t) = &self.token {
+            if t.len() >= 4 {
+                out = out.replace(t.as_str(), "***");
+            }
+        }
+        redact_urls(&out)
+    }
+}
+
+/// Removes `user:password@` from every URL in `text`.
+pub fn redact_urls(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        let (head, tail) = rest.split_at(i + 3);
+        out.push_str(head);
+        let end = tail.find(|c: char| c == '/' || c.is_whitespace() || c == '\'' || c == '"').unwrap_or(tail.len());
+        match tail[..end].rfind('@') {
+            Some(at) => {
+                out.push_str("***@");
+                rest = &tail[at + 1..];
+            }
+            None => rest = tail,
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Splits `https://user:secret@host/x` into `https://host/x` and the credentials it carried.
+fn split_url(url: &str, mut creds: Credentials) -> (String, Credentials) {
+    if let Some(i) = url.find("://") {
+        let (scheme, rest) = url.split_at(i + 3);
+        let end = rest.find('/').unwrap_or(rest.len());
+        if let Some(at) = rest[..end].rfind('@') {
+            let userinfo = &rest[..at];
+            let (user, pass) = userinfo.split_once(':').unwrap_or((userinfo, ""));
+            if scheme.starts_with("http") {
+                if !pass.is_empty() {
+                    creds.token = Some(pass.to_string());
+                }
+                if !user.is_empty() {
+                    creds.user = Some(user.to_string());
+                }
+                return (format!("{scheme}{}", &rest[at + 1..]), creds);
+            }
+            if !user.is_empty() {
+                creds.user = Some(user.to_string());
+            }
+        }
+    }
+    (url.to_string(), creds)
+}
+
+/// Whether `--repo` names a remote to clone rather than a local path.
+pub fn is_url(repo: &str) -> bool {
+    repo.contains("://") || (repo.contains('@') && repo.contains(':') && !repo.starts_with('/') && !repo.starts_with('.'))
+}
+
+/// A repository imgbump works in: a user's checkout (open mode), or a bare scratch clone.
+pub struct Workspace {
+    repo: Repository,
+    /// The URL pushes and fetches go to, without credentials.
+    url: String,
+    creds: Credentials,
+    /// The local branch (open mode) or the remote branch (clone mode).
+    branch: String,
+    /// The branch on the remote that pushes go to.
+    remote_branch: String,
+    /// Where the clone lives; removed on drop.
+    _scratch: Option<tempfile::TempDir>,
+    open: bool,
+    depth: i32,
+    /// Called with (phase, objects done, objects total, bytes) during transfers.
+    progress: Option<Box<dyn Fn(&str, usize, usize, usize)>>,
+}
+
+/// Where a file edit goes.
+pub struct FileChange {
+    /// Path relative to the repository root, `/`-separated.
+    pub path: String,
+    /// The new content.
+    pub content: Vec<u8>,
+}
+
+impl Workspace {
+    /// Opens the repository that contains `path` (a checkout: open mode). A bare repository is
+    /// treated as a remote and cloned.
+    pub fn open(path: &Path, branch: Option<&str>) -> Result<Workspace> {
+        let repo = Repository::discover(path).map_err(|e| {
+            err(
+                ErrorKind::NotFound,
+                format!("{} is not inside a Git repository ({}); pass --repo PATH or a URL to clone", path.display(), e.message()),
+            )
+        })?;
+        if repo.is_bare() {
+            let url = format!("file://{}", repo.path().display());
+            return Workspace::clone(&url, branch, 1, None, Credentials::from_env());
+        }
+        let current = match repo.head() {
+            Ok(h) if h.is_branch() => h.shorthand().ok().map(str::to_string),
+            _ => None,
+        };
+        let branch = match (branch, current) {
+            (Some(b), _) => b.to_string(),
+            (None, Some(c)) => c,
+            (None, None) => return Err(err(ErrorKind::NotFound, "HEAD is not on a branch; pass --branch NAME")),
+        };
+        let (remote, remote_branch) = upstream(&repo, &branch);
+        let url = repo.find_remote(&remote).ok().and_then(|r| r.url().ok().map(str::to_string)).unwrap_or_default();
+        let (url, creds) = split_url(&url, Credentials::from_env());
+        Ok(Workspace { repo, url, creds, branch, remote_branch, _scratch: None, open: true, depth: 0, progress: None })
+    }
+
+    /// Clones the one branch of `url` (shallow, no work tree) into `workdir` or a temporary
+    /// directory.
+    pub fn clone(url: &str, branch: Option<&str>, depth: u32, workdir: Option<&Path>, creds: Credentials) -> Result<Workspace> {
+        let (url, creds) = split_url(url, creds);
+        let (dir, scratch) = match workdir {
+            Some(d) => {
+                std::fs::create_dir_all(d).map_err(|e| err(ErrorKind::Other, format!("cannot create --workdir {}: {e}", d.display())))?;
+                let t = tempfile::Builder::new()
+                    .prefix("imgbump-")
+                    .tempdir_in(d)
+                    .map_err(|e| err(ErrorKind::Other, format!("cannot create a directory in {}: {e}", d.display())))?;
+                (t.path().to_path_buf(), Some(t))
+            }
+            None => {
+                let t = tempfile::Builder::new()
+                    .prefix("imgbump-")
+                    .tempdir()
+                    .map_err(|e| err(ErrorKind::Other, format!("cannot create a temporary directory: {e}")))?;
+                (t.path().to_path_buf(), Some(t))
+            }
+        };
+        let repo = Repository::init_bare(&dir).map_err(|e| git_err("cannot create the clone", &e, &creds))?;
+        let local = url.starts_with("file://") || !url.contains("://") && !url.contains('@');
+        let mut ws = Workspace {
+            repo,
+            url,
+            creds,
+            branch: String::new(),
+            remote_branch: String::new(),
+            _scratch: scratch,
+            open: false,
+            // libgit2's local transport cannot fetch shallow.
+            depth: if local { 0 } else { depth.min(i32::MAX as u32) as i32 },
+            progress: None,
+        };
+        let branch = match branch {
+            Some(b) => b.to_string(),
+            None => ws.default_branch()?,
+        };
+        ws.branch.clone_from(&branch);
+        ws.remote_branch = branch;
+        ws.fetch()?;
+        Ok(ws)
+    }
+
+    /// Reports transfer progress to `f(phase, done, total, bytes)`.
+    pub fn set_progress(&mut self, f: Box<dyn Fn(&str, usize, usize, usize)>) {
+        self.progress = Some(f);
+    }
+
+    /// Whether this is a user's checkout (as opposed to a scratch clone).
+    pub fn is_open(&self) -> bool {
+        self.open
+    }
+
+    /// The branch commits go on.
+    pub fn branch(&self) -> &str {
+        &self.branch
+    }
+
+    /// The remote's URL, without credentials.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The credentials in use (for redacting messages).
+    pub fn credentials(&self) -> &Credentials {
+        &self.creds
+    }
+
+    fn callbacks(&self, phase: &'static str) -> (RemoteCallbacks<'_>, std::rc::Rc<Cell<u32>>) {
+        let tries = std::rc::Rc::new(Cell::new(0u32));
+        let mut cb = RemoteCallbacks::new();
+        let creds = self.creds.clone();
+        let counter = tries.clone();
+        let config = self.repo.config().ok();
+        cb.credentials(move |url, user_from_url, allowed| {
+            counter.set(counter.get() + 1);
+            if counter.get() > MAX_CREDENTIAL_TRIES {
+                return Err(git2::Error::new(ErrorCode::Auth, ErrorClass::Http, "authentication failed"));
+            }
+            let user = creds.user.as_deref().or(user_from_url);
+            if allowed.contains(CredentialType::USER_PASS_PLAINTEXT) {
+                if let Some(token) = &creds.token {
+                    return Cred::userpass_plaintext(user.unwrap_or("x-access-token"), token);
+                }
+                if let Some(cfg) = &config {
+                    if let Ok(c) = Cred::credential_helper(cfg, url, user) {
+                        return Ok(c);
+                    }
+                }
+            }
+            if allowed.contains(CredentialType::USERNAME) {
+                return Cred::username(user.unwrap_or("git"));
+            }
+            if allowed.contains(CredentialType::SSH_KEY) {
+                let user = user.unwrap_or("git");
+                if counter.get() == 1 {
+                    if let Ok(c) = Cred::ssh_key_from_agent(user) {
+                        return Ok(c);
+                    }
+                }
+                let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+                for name in ["id_ed25519", "id_ecdsa", "id_rsa"] {
+                    let key = home.join(".ssh").join(name);
+                    if key.exists() {
+                        return Cred::ssh_key(user, None, &key, None);
+                    }
+                }
+            }
+            if allowed.contains(CredentialType::DEFAULT) {
+                return Cred::default();
+            }
+            Err(git2::Error::new(ErrorCode::Auth, ErrorClass::Http, "no credentials available"))
+        });
+        if let Some(p) = &self.progress {
+            cb.transfer_progress(move |s| {
+                p(phase, s.received_objects(), s.total_objects(), s.received_bytes());
+                true
+            });
+        }
+        (cb, tries)
+    }
+
+    fn default_branch(&mut self) -> Result<String> {
+        let (cb, _) = self.callbacks("connect");
+        let mut remote = self.repo.remote_anonymous(&self.url).map_err(|e| git_err("bad remote URL", &e, &self.creds))?;
+        let conn = remote
+            .connect_auth(Direction::Fetch, Some(cb), None)
+            .map_err(|e| git_err(&format!("cannot connect to {}", self.url), &e, &self.creds))?;
+        let name = conn.default_branch().map_err(|e| {
+            let kind = if conn.list().map(|l| l.is_empty()).unwrap_or(false) { ErrorKind::NotFound } else { ErrorKind::Other };
+            err(kind, format!("{} has no default branch ({}); is the repository empty? pass --branch", self.url, e.message()))
+        })?;
+        let name = name.as_str().unwrap_or("").strip_prefix("refs/heads/").unwrap_or("").to_string();
+        if name.is_empty() {
+            return Err(err(ErrorKind::NotFound, format!("{} advertises no default branch; pass --branch", self.url)));
+        }
+        Ok(name)
+    }
+
+    fn tracking_ref(&self) -> String {
+        if self.open {
+            let (remote, _) = upstream(&self.repo, &self.branch);
+            format!("refs/remotes/{remote}/{}", self.remote_branch)
+        } else {
+            format!("refs/remotes/origin/{}", self.remote_branch)
+        }
+    }
+
+    /// Fetches the branch from the remote and returns its tip.
+    pub fn fetch(&mut self) -> Result<Oid> {
+        let (cb, _) = self.callbacks("fetch");
+        let mut opts = FetchOptions::new();
+        opts.remote_callbacks(cb).download_tags(AutotagOption::None).update_fetchhead(false);
+        if self.depth > 0 {
+            opts.depth(self.depth);
+        }
+        let tracking = self.tracking_ref();
+        let refspec = format!("+refs/heads/{}:{tracking}", self.remote_branch);
+        let mut remote = self.repo.remote_anonymous(&self.url).map_err(|e| git_err("bad remote URL", &e, &self.creds))?;
+        remote.fetch(&[refspec.as_str()], Some(&mut opts), None).map_err(|e| {
+            let mut e2 = git_err(&format!("cannot fetch branch {} from {}", self.remote_branch, self.url), &e, &self.creds);
+            if e.message().contains("couldn't find remote ref") || e.code() == ErrorCode::NotFound {
+                e2.kind = ErrorKind::NotFound;
+                e2.message.push_str("\n(does the branch exist on the remote? check --branch)");
+            }
+            e2
+        })?;
+        let tip = self.repo.refname_to_id(&tracking).map_err(|_| {
+            err(ErrorKind::NotFound, format!("the remote {} has no branch {}", self.url, self.remote_branch))
+        })?;
+        Ok(tip)
+    }
+
+    /// The commit to build on: the local branch (open mode) or the fetched tip (clone mode).
+    pub fn tip(&self) -> Result<Oid> {
+        let name = if self.open { format!("refs/heads/{}", self.branch) } else { self.tracking_ref() };
+        self.repo
+            .refname_to_id(&name)
+            .map_err(|_| err(ErrorKind::NotFound, format!("branch {} has no commits; is the repository empty?", self.branch)))
+    }
+
+    /// Reads `path` from `commit`; `None` if it does not exist. A symlink, a submodule, a
+    /// directory or a file over [`MAX_FILE`] is refused.
+    pub fn read(&self, commit: Oid, path: &str) -> Result<Option<Vec<u8>>> {
+        let tree = self.repo.find_commit(commit).and_then(|c| c.tree()).map_err(|e| git_err("cannot read the commit", &e, &self.creds))?;
+        let entry = match tree.get_path(Path::new(path)) {
+            Ok(e) => e,
+            Err(e) if e.code() == ErrorCode::NotFound => {
+                // A symlinked directory on the way is a blob where a tree should be.
+                let mut prefix = PathBuf::new();
+                for part in Path::new(path).iter() {
+                    prefix.push(part);
+                    if let Ok(e) = tree.get_path(&prefix) {
+                        if e.filemode() == i32::from(FileMode::Link) {
+                            return Err(err(ErrorKind::Refused, format!("{} is a symbolic link; refusing to follow it", prefix.display())));
+                        }
+                    }
+                }
+                return Ok(None);
+            }
+            Err(e) => return Err(git_err(&format!("cannot look up {path}"), &e, &self.creds)),
+        };
+        match (entry.kind(), entry.filemode()) {
+            (_, m) if m == i32::from(FileMode::Link) => {
+                return Err(err(ErrorKind::Refused, format!("{path} is a symbolic link; refusing to follow it")))
+            }
+            (Some(ObjectType::Blob), _) => {}
+            (Some(ObjectType::Tree), _) => return Err(err(ErrorKind::Refused, format!("{path} is a directory, not a manifest"))),
+            _ => return Err(err(ErrorKind::Refused, format!("{path} is not a regular file"))),
+        }
+        let odb = self.repo.odb().map_err(|e| git_err("cannot open the object database", &e, &self.creds))?;
+        let (size, _) = odb.read_header(entry.id()).map_err(|e| git_err(&format!("cannot read {path}"), &e, &self.creds))?;
+        if size > MAX_FILE {
+            return Err(err(ErrorKind::Refused, format!("{path} is {size} bytes; imgbump reads manifests of at most {MAX_FILE} bytes")));
+        }
+        let blob = self.repo.find_blob(entry.id()).map_err(|e| git_err(&format!("cannot read {path}"), &e, &self.creds))?;
+        Ok(Some(blob.content().to_vec()))
+    }
+
+    /// Lists the paths under `dir` at `commit` (one level), with whether each is a directory.
+    pub fn list_dir(&self, commit: Oid, dir: &str) -> Result<Vec<(String, bool)>> {
+        let tree = self.repo.find_commit(commit).and_then(|c| c.tree()).map_err(|e| git_err("cannot read the commit", &e, &self.creds))?;
+        let sub = if dir.is_empty() {
+            tree
+        } else {
+            match tree.get_path(Path::new(dir)) {
+                Ok(e) if e.kind() == Some(ObjectType::Tree) => self.repo.find_tree(e.id()).map_err(|e| git_err("cannot read a tree", &e, &self.creds))?,
+                _ => return Ok(Vec::new()),
+            }
+        };
+        Ok(sub.iter().filter_map(|e| Some((e.name().ok()?.to_string(), e.kind() == Some(ObjectType::Tree)))).collect())
+    }
+
+    /// Writes blobs, the trees on their paths and a commit on `parent`, without touching any
+    /// ref, index or work tree.
+    pub fn commit(&self, parent: Oid, changes: &[FileChange], message: &str, author: &Signature<'_>) -> Result<Oid> {
+        let e = |what: &str, x: git2::Error| git_err(what, &x, &self.creds);
+        let parent = self.repo.find_commit(parent).map_err(|x| e("cannot read the parent commit", x))?;
+        let mut tree = parent.tree().map_err(|x| e("cannot read the parent tree", x))?.id();
+        for change in changes {
+            let blob = self.repo.blob(&change.content).map_err(|x| e("cannot write a blob", x))?;
+            let parts: Vec<&str> = change.path.split('/').collect();
+            tree = self.replace_in_tree(Some(tree), &parts, blob)?;
+        }
+        let tree = self.repo.find_tree(tree).map_err(|x| e("cannot read the new tree", x))?;
+        self.repo.commit(None, author, author, message, &tree, &[&parent]).map_err(|x| e("cannot write the commit", x))
+    }
+
+    fn replace_in_tree(&self, tree: Option<Oid>, parts: &[&str], blob: Oid) -> Result<Oid> {
+        let e = |x: git2::Error| git_err("cannot write a tree", &x, &self.creds);
+        let base = match tree {
+            Some(t) => Some(self.repo.find_tree(t).map_err(e)?),
+            None => None,
+        };
+        let mut builder = self.repo.treebuilder(base.as_ref()).map_err(e)?;
+        let (name, rest) = match parts.split_first() {
+            Some(x) => x,
+            None => return Err(err(ErrorKind::Refused, "empty path")),
+        };
+        if rest.is_empty() {
+            let mode = builder
+                .get(name)
+                .map_err(e)?
+                .map(|entry| entry.filemode())
+                .filter(|m| *m == i32::from(FileMode::BlobExecutable))
+                .unwrap_or(i32::from(FileMode::Blob));
+            builder.insert(name, blob, mode).map_err(e)?;
+        } else {
+            let sub = builder.get(name).map_err(e)?.filter(|x| x.kind() == Some(ObjectType::Tree)).map(|x| x.id());
+            let sub = self.replace_in_tree(sub, rest, blob)?;
+            builder.insert(name, sub, i32::from(FileMode::Tree)).map_err(e)?;
+        }
+        builder.write().map_err(e)
+    }
+
+    /// Pushes `commit` to the remote branch. Never forces: a moved branch is [`Push::Moved`]; a
+    /// refusal by the server (a hook, a protected branch) is an [`ErrorKind::Rejected`] error.
+    pub fn push(&self, commit: Oid) -> Result<Push> {
+        let local_ref = "refs/imgbump/push";
+        self.repo
+            .reference(local_ref, commit, true, "imgbump: push")
+            .map_err(|e| git_err("cannot write a ref", &e, &self.creds))?;
+        let (mut cb, _) = self.callbacks("push");
+        let status: std::rc::Rc<RefCell<Option<String>>> = Default::default();
+        let s2 = status.clone();
+        cb.push_update_reference(move |_, msg| {
+            if let Some(m) = msg {
+                *s2.borrow_mut() = Some(m.to_string());
+            }
+            Ok(())
+        });
+        let remote_msgs: std::rc::Rc<RefCell<String>> = Default::default();
+        let m2 = remote_msgs.clone();
+        cb.sideband_progress(move |data| {
+            m2.borrow_mut().push_str(&String::from_utf8_lossy(data));
+            true
+        });
+        let mut opts = PushOptions::new();
+        opts.remote_callbacks(cb);
+        let refspec = format!("{local_ref}:refs/heads/{}", self.remote_branch);
+        let mut remote = self.repo.remote_anonymous(&self.url).map_err(|e| git_err("bad remote URL", &e, &self.creds))?;
+        let result = remote.push(&[refspec.as_str()], Some(&mut opts));
+        drop(remote);
+        if let Ok(mut r) = self.repo.find_reference(local_ref) {
+            let _ = r.delete();
+        }
+        let remote_text = remote_msgs.borrow().trim().to_string();
+        match result {
+            Err(e) if e.code() == ErrorCode::NotFastForward => Ok(Push::Moved),
+            Err(e) => {
+                let mut x = git_err(&format!("push to {} failed", self.url), &e, &self.creds);
+                if !remote_text.is_empty() {
+                    x.message.push_str(&format!("\nremote: {}", self.creds.redact(&remote_text)));
+                }
+                Err(x)
+            }
+            Ok(()) => match status.borrow().clone() {
+                None => Ok(Push::Landed),
+                Some(m) if is_moved_message(&m) => Ok(Push::Moved),
+                Some(m) => {
+                    let mut msg = format!("the remote {} rejected the push to {}: {m}", self.url, self.remote_branch);
+                    if !remote_text.is_empty() {
+                        msg.push_str(&format!("\nremote: {}", remote_text.replace('\n', "\nremote: ")));
+                    }
+                    Err(err(ErrorKind::Rejected, self.creds.redact(&msg)))
+                }
+            },
+        }
+    }
+
+    /// After a push from a checkout: move the local branch to `commit` if that loses nothing
+    /// (the branch is at `expected`, the files that differ are unmodified). Returns whether it did.
+    pub fn sync_local(&self, expected: Oid, commit: Oid) -> Result<bool> {
+        if !self.open {
+            return Ok(true);
+        }
+        let head_ref = format!("refs/heads/{}", self.branch);
+        if self.repo.refname_to_id(&head_ref).ok() != Some(expected) {
+            return Ok(false);
+        }
+        let on_branch = self.repo.head().ok().and_then(|h| h.name().ok().map(str::to_string)) == Some(head_ref.clone());
+        if on_branch {
+            let target = self.repo.find_commit(commit).map_err(|e| git_err("cannot read the commit", &e, &self.creds))?;
+            let mut co = git2::build::CheckoutBuilder::new();
+            co.safe();
+            if self.repo.checkout_tree(target.as_object(), Some(&mut co)).is_err() {
+                return Ok(false);
+            }
+        }
+        self.repo
+            .reference(&head_ref, commit, true, "imgbump: fast-forward to the pushed commit")
+            .map_err(|e| git_err("cannot move the branch", &e, &self.creds))?;
+        Ok(true)
+    }
+
+    /// Open mode: whether `path` differs in the work tree or the index from `commit`.
+    pub fn is_dirty(&self, commit: Oid, path: &str) -> Result<bool> {
+        let workdir = self.workdir()?;
+        let committed = self.repo.find_commit(commit).and_then(|c| c.tree()).ok().and_then(|t| t.get_path(Path::new(path)).ok()).map(|e| e.id());
+        let index = self.repo.index().map_err(|e| git_err("cannot read the index", &e, &self.creds))?;
+        let staged = index.get_path(Path::new(path), 0).map(|e| e.id);
+        if staged != committed {
+            return Ok(true);
+        }
+        let on_disk = match std::fs::symlink_metadata(workdir.join(path)) {
+            Ok(m) if m.file_type().is_symlink() => return Err(err(ErrorKind::Refused, format!("{path} is a symbolic link in the work tree; refusing to follow it"))),
+            Ok(_) => Some(std::fs::read(workdir.join(path)).map_err(|e| err(ErrorKind::Other, format!("cannot read {path}: {e}")))?),
+            Err(_) => None,
+        };
+        let on_disk = on_disk.map(|b| Oid::hash_object(ObjectType::Blob, &b)).transpose().map_err(|e| git_err("cannot hash", &e, &self.creds))?;
+        Ok(on_disk != committed)
+    }
+
+    fn workdir(&self) -> Result<PathBuf> {
+        self.repo.workdir().map(Path::to_path_buf).ok_or_else(|| err(ErrorKind::Other, "the repository has no work tree"))
+    }
+
+    /// Open mode: writes the files atomically, stages exactly those entries, and moves the
+    /// local branch from `parent` to `commit`.
+    pub fn apply_local(&self, parent: Oid, commit: Oid, changes: &[FileChange]) -> Result<()> {
+        let head_ref = format!("refs/heads/{}", self.branch);
+        let on_branch = self.repo.head().ok().and_then(|h| h.name().ok().map(str::to_string)) == Some(head_ref.clone());
+        if on_branch {
+            let workdir = self.workdir()?;
+            for c in changes {
+                write_atomic(&workdir.join(&c.path), &c.content)?;
+            }
+            let mut index = self.repo.index().map_err(|e| git_err("cannot read the index", &e, &self.creds))?;
+            for c in changes {
+                index.add_path(Path::new(&c.path)).map_err(|e| git_err(&format!("cannot stage {}", c.path), &e, &self.creds))?;
+            }
+            index.write().map_err(|e| git_err("cannot write the index", &e, &self.creds))?;
+        }
+        let msg = self.repo.find_commit(commit).ok().and_then(|c| c.summary().ok().flatten().map(str::to_string)).unwrap_or_default();
+        self.repo
+            .reference_matching(&head_ref, commit, true, parent, &format!("imgbump: {msg}"))
+            .map_err(|e| git_err(&format!("cannot move branch {} (did it move meanwhile?)", self.branch), &e, &self.creds))?;
+        Ok(())
+    }
+
+    /// The author to use: the repository's `user.name`/`user.email`, else imgbump's own.
+    pub fn default_author(&self) -> (String, String) {
+        match self.repo.signature() {
+            Ok(s) => match (s.name(), s.email()) {
+                (Ok(n), Ok(e)) if !n.is_empty() && !e.is_empty() => (n.into(), e.into()),
+                _ => ("imgbump".into(), "imgbump@localhost".into()),
+            },
+            _ => ("imgbump".into(), "imgbump@localhost".into()),
+        }
+    }
+
+    /// The commits that changed `path`, newest first, with the file's content at each, up to `max`.
+    pub fn history(&self, path: &str, max: usize) -> Result<Vec<(Oid, i64, Vec<u8>)>> {
+        let e = |x: git2::Error| git_err("cannot walk the history", &x, &self.creds);
+        let mut walk = self.repo.revwalk().map_err(e)?;
+        walk.push(self.tip()?).map_err(e)?;
+        walk.simplify_first_parent().map_err(e)?;
+        let mut out: Vec<(Oid, i64, Vec<u8>)> = Vec::new();
+        let mut newer: Option<(Oid, i64, Option<Oid>)> = None;
+        for oid in walk {
+            let oid = oid.map_err(e)?;
+            let c = self.repo.find_commit(oid).map_err(e)?;
+            let blob = c.tree().ok().and_then(|t| t.get_path(Path::new(path)).ok()).map(|x| x.id());
+            if let Some((n_oid, n_time, n_blob)) = newer {
+                if n_blob != blob {
+                    if let Some(b) = n_blob {
+                        if let Ok(bl) = self.repo.find_blob(b) {
+                            out.push((n_oid, n_time, bl.content().to_vec()));
+                        }
+                    }
+                }
+            }
+            if out.len() >= max {
+                return Ok(out);
+            }
+            newer = Some((oid, c.time().seconds(), blob));
+        }
+        if let Some((n_oid, n_time, Some(b))) = newer {
+            if let Ok(bl) = self.repo.find_blob(b) {
+                out.push((n_oid, n_time, bl.content().to_vec()));
+            }
+        }
+        out.truncate(max);
+        Ok(out)
+    }
+}
+
+fn is_moved_message(m: &str) -> bool {
+    let m = m.to_ascii_lowercase();
+    m.contains("non-fast-forward") || m.contains("fetch first") || m.contains("cannot lock ref") || m.contains("is at") && m.contains("but expected")
+}
+
+/// The remote and remote branch `branch` tracks (default `origin` and the same name).
+fn upstream(repo: &Repository, branch: &str) -> (String, String) {
+    let cfg = repo.config().ok();
+    let get = |k: &str| cfg.as_ref().and_then(|c| c.get_string(k).ok());
+    let remote = get(&format!("branch.{branch}.remote")).unwrap_or_else(|| "origin".into());
+    let merge = get(&format!("branch.{branch}.merge"))
+        .and_then(|m| m.strip_prefix("refs/heads/").map(str::to_string))
+        .unwrap_or_else(|| branch.to_string());
+    (remote, merge)
+}
+
+fn git_err(what: &str, e: &git2::Error, creds: &Credentials) -> Error {
+    let kind = match (e.code(), e.class()) {
+        (ErrorCode::Auth, _) => ErrorKind::Auth,
+        (_, _) if e.message().contains("401") || e.message().contains("authentication") => ErrorKind::Auth,
+        (ErrorCode::NotFound, _) => ErrorKind::NotFound,
+        _ => ErrorKind::Other,
+    };
+    let mut message = format!("{what}: {}", e.message());
+    match kind {
+        ErrorKind::Auth => message.push_str(
+            "\nauthentication failed: set IMGBUMP_TOKEN (or GITHUB_TOKEN) to a token that may push, or configure a credential helper or SSH key",
+        ),
+        _ if e.class() == ErrorClass::Ssh && (e.message().contains("host") || e.message().contains("known")) => message.push_str(
+            "\nthe SSH host key is not trusted: check the host's fingerprint, then add it with `ssh-keyscan HOST >> ~/.ssh/known_hosts`",
+        ),
+        _ => {}
+    }
+    Error { kind, message: creds.redact(&message) }
+}
+
+/// Checks a repository-relative path: `/`-separated, no `..`, not absolute, not into `.git`.
+pub fn check_relative_path(path: &str) -> std::result::Result<(), String> {
+    if path.is_empty() {
+        return Err("the manifest path is empty".into());
+    }
+    if path.contains('\\') || path.contains('\0') {
+        return Err(format!("the manifest path {path:?} holds a backslash or NUL"));
+    }
+    let p = Path::new(path);
+    for c in p.components() {
+        match c {
+            Component::Normal(s) if s == ".git" => return Err(format!("the manifest path {path:?} points into .git")),
+            Component::Normal(_) => {}
+            Component::CurDir => return Err(format!("the manifest path {path:?} has a `.` component; write it without")),
+            Component::ParentDir => return Err(format!("the manifest path {path:?} leaves the repository (`..`)")),
+            Component::RootDir | Component::Prefix(_) => {
+                return Err(format!("the manifest path {path:?} is absolute; give it relative to the repository root"))
+            }
+        }
+    }
+    if path.ends_with('/') || path.contains("//") {
+        return Err(format!("the manifest path {path:?} has an empty component"));
+    }
+    Ok(())
+}
+
+/// Writes `path` atomically: a temporary file beside it, the old file's mode, fsync, rename.
+pub fn write_atomic(path: &Path, content: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let fail = |what: &str, e: std::io::Error| err(ErrorKind::Other, format!("cannot {what} {}: {e}", path.display()));
+    let meta = std::fs::symlink_metadata(path).ok();
+    if meta.as_ref().is_some_and(|m| m.file_type().is_symlink()) {
+        return Err(err(ErrorKind::Refused, format!("{} is a symbolic link; refusing to write through it", path.display())));
+    }
+    let mut tmp = tempfile::Builder::new().prefix(".imgbump-").tempfile_in(dir).map_err(|e| fail("create a temporary file beside", e))?;
+    tmp.write_all(content).map_err(|e| fail("write", e))?;
+    if let Some(m) = meta {
+        std::fs::set_permissions(tmp.path(), m.permissions()).map_err(|e| fail("set the mode of", e))?;
+    }
+    tmp.as_file().sync_all().map_err(|e| fail("sync", e))?;
+    tmp.persist(path).map_err(|e| fail("replace", e.error))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_lose_their_secrets() {
+        let (url, c) = split_url("https://bot:s3cr3t-token@git.example/org/repo.git", Credentials::default());
+        assert_eq!(url, "https://git.example/org/repo.git");
+        assert_eq!((c.user.as_deref(), c.token.as_deref()), (Some("bot"), Some("s3cr3t-token")));
+        assert_eq!(c.redact("fatal: s3cr3t-token at https://u:p@h/x"), "fatal: *** at https://***@h/x");
+        assert_eq!(redact_urls("git@github.com:o/r.git"), "git@github.com:o/r.git");
+    }
+
+    #[test]
+    fn relative_paths_stay_inside() {
+        assert!(check_relative_path("deployments/a.yaml").is_ok());
+        for bad in ["", "../x", "a/../../x", "/etc/passwd", "a//b", ".git/config", "./a", "a\\b", "a/"] {
+            assert!(check_relative_path(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn urls_and_paths() {
+        for u in ["https://h/x", "ssh://git@h/x", "git@github.com:o/r.git", "file:///tmp/x"] {
+            assert!(is_url(u), "{u}");
+        }
+        for p in [".", "/tmp/repo", "./a@b:c", "repo"] {
+            assert!(!is_url(p), "{p}");
+        }
+    }
+}
