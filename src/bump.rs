@@ -77,13 +77,20 @@ pub struct Failure {
 impl Failure {
     /// A failure without a place.
     pub fn new(kind: FailKind, message: impl Into<String>) -> Self {
-        Failure { kind, message: message.into(), file: None, line: None }
+        Failure {
+            kind,
+            message: message.into(),
+            file: None,
+            line: None,
+        }
     }
 
     fn from_edit(file: &str, e: EditError) -> Self {
         let kind = match e.kind {
             EditErrorKind::NotFound | EditErrorKind::Ambiguous => FailKind::NotFound,
-            EditErrorKind::Invalid | EditErrorKind::BadReference | EditErrorKind::Unsafe => FailKind::Refused,
+            EditErrorKind::Invalid | EditErrorKind::BadReference | EditErrorKind::Unsafe => {
+                FailKind::Refused
+            }
         };
         let at = e.location.map(|l| format!(":{l}")).unwrap_or_default();
         let mut message = format!("{file}{at}: {}", e.message);
@@ -91,7 +98,12 @@ impl Failure {
             message.push('\n');
             message.push_str(help);
         }
-        Failure { kind, message, file: Some(file.to_string()), line: e.location.map(|l| l.line) }
+        Failure {
+            kind,
+            message,
+            file: Some(file.to_string()),
+            line: e.location.map(|l| l.line),
+        }
     }
 }
 
@@ -128,11 +140,21 @@ impl std::str::FromStr for Pair {
     type Err = Failure;
     fn from_str(s: &str) -> Result<Self, Failure> {
         let (service, image) = s.split_once('=').ok_or_else(|| {
-            Failure::new(FailKind::Usage, format!("expected SERVICE=IMAGE, got {}", crate::reference::shown(s)))
+            Failure::new(
+                FailKind::Usage,
+                format!("expected SERVICE=IMAGE, got {}", crate::reference::shown(s)),
+            )
         })?;
         service::check(service).map_err(|m| Failure::new(FailKind::Refused, m))?;
-        let spec = image.parse().map_err(|e: crate::reference::ReferenceError| Failure::new(FailKind::Refused, e.to_string()))?;
-        Ok(Pair { service: service.to_string(), spec })
+        let spec = image
+            .parse()
+            .map_err(|e: crate::reference::ReferenceError| {
+                Failure::new(FailKind::Refused, e.to_string())
+            })?;
+        Ok(Pair {
+            service: service.to_string(),
+            spec,
+        })
     }
 }
 
@@ -208,12 +230,19 @@ struct Plan {
     diff: String,
 }
 
-fn plan(ws: &Workspace, tip: git2::Oid, check_dirty: bool, pairs: &[Pair], opts: &Options) -> Result<Plan, Failure> {
+fn plan(
+    ws: &Workspace,
+    tip: git2::Oid,
+    check_dirty: bool,
+    pairs: &[Pair],
+    opts: &Options,
+) -> Result<Plan, Failure> {
     // Files in the order first named, each read once, edits applied in turn.
     let mut by_file: BTreeMap<usize, (String, Vec<&Pair>)> = BTreeMap::new();
     let mut order: Vec<String> = Vec::new();
     for p in pairs {
-        let path = service::manifest_path(&opts.manifest, &p.service).map_err(|m| Failure::new(FailKind::Refused, m))?;
+        let path = service::manifest_path(&opts.manifest, &p.service)
+            .map_err(|m| Failure::new(FailKind::Refused, m))?;
         let i = match order.iter().position(|o| *o == path) {
             Some(i) => i,
             None => {
@@ -221,9 +250,17 @@ fn plan(ws: &Workspace, tip: git2::Oid, check_dirty: bool, pairs: &[Pair], opts:
                 order.len() - 1
             }
         };
-        by_file.entry(i).or_insert_with(|| (path, Vec::new())).1.push(p);
+        by_file
+            .entry(i)
+            .or_insert_with(|| (path, Vec::new()))
+            .1
+            .push(p);
     }
-    let mut out = Plan { files: Vec::new(), changes: Vec::new(), diff: String::new() };
+    let mut out = Plan {
+        files: Vec::new(),
+        changes: Vec::new(),
+        diff: String::new(),
+    };
     for (_, (path, pairs)) in by_file {
         if check_dirty && ws.is_open() && ws.is_dirty(tip, &path)? {
             return Err(Failure {
@@ -245,12 +282,21 @@ fn plan(ws: &Workspace, tip: git2::Oid, check_dirty: bool, pairs: &[Pair], opts:
             file: Some(path.clone()),
             line: None,
         })?;
-        let original = Manifest::parse_bytes(&bytes).map_err(|e| Failure::from_edit(&path, e))?.text().to_string();
+        let original = Manifest::parse_bytes(&bytes)
+            .map_err(|e| Failure::from_edit(&path, e))?
+            .text()
+            .to_string();
         let mut text = original.clone();
         for p in pairs {
             let m = Manifest::parse(&text).map_err(|e| Failure::from_edit(&path, e))?;
-            let target = Target { service: &p.service, workload: opts.workload.as_deref(), container: opts.container.as_deref() };
-            let edit = m.set_image(&target, &p.spec).map_err(|e| Failure::from_edit(&path, e))?;
+            let target = Target {
+                service: &p.service,
+                workload: opts.workload.as_deref(),
+                container: opts.container.as_deref(),
+            };
+            let edit = m
+                .set_image(&target, &p.spec)
+                .map_err(|e| Failure::from_edit(&path, e))?;
             out.changes.push(Change {
                 service: p.service.clone(),
                 file: path.clone(),
@@ -265,7 +311,10 @@ fn plan(ws: &Workspace, tip: git2::Oid, check_dirty: bool, pairs: &[Pair], opts:
         }
         if text != original {
             out.diff.push_str(&unified_diff(&path, &original, &text));
-            out.files.push(FileChange { path, content: text.into_bytes() });
+            out.files.push(FileChange {
+                path,
+                content: text.into_bytes(),
+            });
         }
     }
     Ok(out)
@@ -277,7 +326,14 @@ fn render_message(template: &str, c: &Change) -> String {
         Ok(r) => (r.tag().map(str::to_string), r.digest().map(str::to_string)),
         Err(_) => (None, None),
     };
-    let short_digest = digest.as_deref().map(|d| d.split(':').nth(1).unwrap_or(d).chars().take(12).collect::<String>());
+    let short_digest = digest.as_deref().map(|d| {
+        d.split(':')
+            .nth(1)
+            .unwrap_or(d)
+            .chars()
+            .take(12)
+            .collect::<String>()
+    });
     let tag = tag.or(short_digest).unwrap_or_else(|| "latest".into());
     template
         .replace("{service}", &c.service)
@@ -317,11 +373,22 @@ pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
     let a: Vec<&str> = old.split_inclusive('\n').collect();
     let b: Vec<&str> = new.split_inclusive('\n').collect();
     let prefix = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
-    let suffix = a[prefix..].iter().rev().zip(b[prefix..].iter().rev()).take_while(|(x, y)| x == y).count();
+    let suffix = a[prefix..]
+        .iter()
+        .rev()
+        .zip(b[prefix..].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
     let start = prefix.saturating_sub(3);
     let a_end = (a.len() - suffix + 3).min(a.len());
     let b_end = (b.len() - suffix + 3).min(b.len());
-    let mut out = format!("--- a/{path}\n+++ b/{path}\n@@ -{},{} +{},{} @@\n", start + 1, a_end - start, start + 1, b_end - start);
+    let mut out = format!(
+        "--- a/{path}\n+++ b/{path}\n@@ -{},{} +{},{} @@\n",
+        start + 1,
+        a_end - start,
+        start + 1,
+        b_end - start
+    );
     let line = |out: &mut String, mark: char, l: &str| {
         out.push(mark);
         out.push_str(l.strip_suffix('\n').unwrap_or(l));
@@ -348,7 +415,12 @@ fn backoff(n: u32) -> Duration {
     use std::hash::{BuildHasher, Hasher};
     let cap = 50u64.saturating_mul(1 << n.min(6)).min(2000);
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0));
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0),
+    );
     h.write_u32(std::process::id());
     Duration::from_millis(cap / 2 + h.finish() % (cap / 2 + 1))
 }
@@ -356,13 +428,24 @@ fn backoff(n: u32) -> Duration {
 /// Runs a bump in `ws`.
 pub fn set(ws: &mut Workspace, pairs: &[Pair], opts: &Options) -> Result<Outcome, Failure> {
     let (name, email) = opts.author.clone().unwrap_or_else(|| ws.default_author());
-    let author = Signature::now(&name, &email).map_err(|e| Failure::new(FailKind::Usage, format!("invalid --author: {}", e.message())))?;
+    let author = Signature::now(&name, &email).map_err(|e| {
+        Failure::new(
+            FailKind::Usage,
+            format!("invalid --author: {}", e.message()),
+        )
+    })?;
     let mut attempts = 0;
     let mut tip = ws.tip()?;
     let local_start = tip;
     let mut local_commit: Option<git2::Oid> = None;
     loop {
-        let plan = plan(ws, tip, tip == local_start && local_commit.is_none(), pairs, opts)?;
+        let plan = plan(
+            ws,
+            tip,
+            tip == local_start && local_commit.is_none(),
+            pairs,
+            opts,
+        )?;
         let mut outcome = Outcome {
             changed: !plan.files.is_empty(),
             commit: None,
@@ -376,7 +459,10 @@ pub fn set(ws: &mut Workspace, pairs: &[Pair], opts: &Options) -> Result<Outcome
         if plan.files.is_empty() {
             if attempts > 0 && ws.is_open() {
                 // Another run landed the same image first; catch the checkout up if it is safe.
-                if let (Some(c), Ok(false)) = (local_commit, ws.sync_local(local_commit.unwrap_or(tip), tip)) {
+                if let (Some(c), Ok(false)) = (
+                    local_commit,
+                    ws.sync_local(local_commit.unwrap_or(tip), tip),
+                ) {
                     outcome.note = Some(format!("the remote already has this image; the local branch {} keeps its own commit {}", ws.branch(), short(c)));
                 }
             }
@@ -461,10 +547,21 @@ mod tests {
             new: "r/isa-agent:sha-abc1234".into(),
             changed: true,
         };
-        assert_eq!(commit_message("chore: update {service} image to {tag}", std::slice::from_ref(&c), &[]), "chore: update agent image to sha-abc1234\n");
+        assert_eq!(
+            commit_message(
+                "chore: update {service} image to {tag}",
+                std::slice::from_ref(&c),
+                &[]
+            ),
+            "chore: update agent image to sha-abc1234\n"
+        );
         let mut d = c.clone();
         d.service = "mcp".into();
-        let m = commit_message("{service}: {old_image} -> {image}", &[c, d], &[("Source-Commit".into(), "abc".into())]);
+        let m = commit_message(
+            "{service}: {old_image} -> {image}",
+            &[c, d],
+            &[("Source-Commit".into(), "abc".into())],
+        );
         assert_eq!(m, "chore: update images of agent, mcp\n\n- agent: r/isa-agent:old -> r/isa-agent:sha-abc1234\n- mcp: r/isa-agent:old -> r/isa-agent:sha-abc1234\n\nSource-Commit: abc\n");
     }
 

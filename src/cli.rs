@@ -69,7 +69,13 @@ pub enum Command {
 #[derive(Debug, Args, Clone)]
 pub struct RepoArgs {
     /// A path inside a checkout (open mode), or a URL to clone (https://, ssh://, git@host:path, file://).
-    #[arg(short = 'C', long, env = "IMGBUMP_REPO", default_value = ".", value_name = "PATH|URL")]
+    #[arg(
+        short = 'C',
+        long,
+        env = "IMGBUMP_REPO",
+        default_value = ".",
+        value_name = "PATH|URL"
+    )]
     pub repo: String,
     /// The branch: default the current branch (checkout) or the remote's default branch (clone).
     #[arg(short, long, env = "IMGBUMP_BRANCH")]
@@ -112,7 +118,13 @@ pub struct SetArgs {
     #[arg(short, long, value_name = "NAME")]
     pub container: Option<String>,
     /// The commit message; placeholders: {service} {image} {old_image} {tag} {digest} {file} {container}.
-    #[arg(short, long, env = "IMGBUMP_MESSAGE", default_value = "chore: update {service} image to {tag}", value_name = "TEMPLATE")]
+    #[arg(
+        short,
+        long,
+        env = "IMGBUMP_MESSAGE",
+        default_value = "chore: update {service} image to {tag}",
+        value_name = "TEMPLATE"
+    )]
     pub message: String,
     /// A `KEY=VALUE` trailer to add to the commit message (repeatable).
     #[arg(long, value_name = "KEY=VALUE")]
@@ -173,7 +185,11 @@ impl Say {
 /// Runs the command line; returns the exit code.
 pub fn run(cli: Cli) -> Exit {
     let creds = Credentials::from_env();
-    let say = Say { quiet: cli.quiet, verbose: cli.verbose, creds: creds.clone() };
+    let say = Say {
+        quiet: cli.quiet,
+        verbose: cli.verbose,
+        creds: creds.clone(),
+    };
     let (output, result) = match cli.command {
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
@@ -182,7 +198,11 @@ pub fn run(cli: Cli) -> Exit {
         }
         Command::Man => {
             let out = man_page();
-            return Exit(if std::io::stdout().write_all(&out).is_ok() { 0 } else { 1 });
+            return Exit(if std::io::stdout().write_all(&out).is_ok() {
+                0
+            } else {
+                1
+            });
         }
         Command::Set(args) => (args.repo.output, cmd_set(&args, &say)),
         Command::Get(args) => (args.repo.output, cmd_get(&args)),
@@ -205,7 +225,13 @@ pub fn run(cli: Cli) -> Exit {
                     _ => String::new(),
                 };
                 let first = message.lines().next().unwrap_or("");
-                println!("::error{place}::{}", first.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A"));
+                println!(
+                    "::error{place}::{}",
+                    first
+                        .replace('%', "%25")
+                        .replace('\r', "%0D")
+                        .replace('\n', "%0A")
+                );
             }
             Exit(f.kind.exit_code())
         }
@@ -227,7 +253,13 @@ fn print_json(v: &serde_json::Value) {
 fn workspace(args: &RepoArgs, say: &Say) -> Result<Workspace, Failure> {
     let mut ws = if git::is_url(&args.repo) {
         say.debug(&format!("cloning {}", git::redact_urls(&args.repo)));
-        Workspace::clone(&args.repo, args.branch.as_deref(), args.depth.max(1), args.workdir.as_deref(), Credentials::from_env())?
+        Workspace::clone(
+            &args.repo,
+            args.branch.as_deref(),
+            args.depth.max(1),
+            args.workdir.as_deref(),
+            Credentials::from_env(),
+        )?
     } else {
         Workspace::open(Path::new(&args.repo), args.branch.as_deref())?
     };
@@ -235,7 +267,10 @@ fn workspace(args: &RepoArgs, say: &Say) -> Result<Workspace, Failure> {
         ws.set_progress(Box::new(|phase, done, total, bytes| {
             if total > 0 {
                 let end = if done == total { "\r\x1b[2K" } else { "" };
-                eprint!("\r\x1b[2K{phase}: {done}/{total} objects, {} KiB{end}", bytes / 1024);
+                eprint!(
+                    "\r\x1b[2K{phase}: {done}/{total} objects, {} KiB{end}",
+                    bytes / 1024
+                );
             }
         }));
     }
@@ -243,39 +278,72 @@ fn workspace(args: &RepoArgs, say: &Say) -> Result<Workspace, Failure> {
 }
 
 fn parse_author(s: &str) -> Result<(String, String), Failure> {
-    let bad = || Failure::new(FailKind::Usage, format!("--author must be \"NAME <EMAIL>\", got {:?}", s));
+    let bad = || {
+        Failure::new(
+            FailKind::Usage,
+            format!("--author must be \"NAME <EMAIL>\", got {:?}", s),
+        )
+    };
     let (name, rest) = s.split_once('<').ok_or_else(bad)?;
     let email = rest.strip_suffix('>').ok_or_else(bad)?;
     let name = name.trim();
-    if name.is_empty() || email.is_empty() || email.contains(['<', '>', '\n']) || name.contains('\n') {
+    if name.is_empty()
+        || email.is_empty()
+        || email.contains(['<', '>', '\n'])
+        || name.contains('\n')
+    {
         return Err(bad());
     }
     Ok((name.to_string(), email.to_string()))
 }
 
 fn parse_trailer(s: &str) -> Result<(String, String), Failure> {
-    let bad = || Failure::new(FailKind::Usage, format!("--trailer must be KEY=VALUE with KEY of letters, digits and `-`, got {}", crate::reference::shown(s)));
+    let bad = || {
+        Failure::new(
+            FailKind::Usage,
+            format!(
+                "--trailer must be KEY=VALUE with KEY of letters, digits and `-`, got {}",
+                crate::reference::shown(s)
+            ),
+        )
+    };
     let (k, v) = s.split_once('=').ok_or_else(bad)?;
-    if k.is_empty() || !k.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') || v.contains(['\n', '\r']) || v.trim().is_empty() {
+    if k.is_empty()
+        || !k.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        || v.contains(['\n', '\r'])
+        || v.trim().is_empty()
+    {
         return Err(bad());
     }
     Ok((k.to_string(), v.trim().to_string()))
 }
 
 fn cmd_set(args: &SetArgs, say: &Say) -> Result<(), Failure> {
-    let pairs: Vec<Pair> = args.pairs.iter().map(|p| p.parse()).collect::<Result<_, _>>()?;
+    let pairs: Vec<Pair> = args
+        .pairs
+        .iter()
+        .map(|p| p.parse())
+        .collect::<Result<_, _>>()?;
     if pairs.len() > 1 && (args.workload.is_some() || args.container.is_some()) {
-        return Err(Failure::new(FailKind::Usage, "--workload and --container go with exactly one SERVICE=IMAGE"));
+        return Err(Failure::new(
+            FailKind::Usage,
+            "--workload and --container go with exactly one SERVICE=IMAGE",
+        ));
     }
     for p in &pairs {
-        service::manifest_path(&args.repo.manifest, &p.service).map_err(|m| Failure::new(FailKind::Refused, m))?;
+        service::manifest_path(&args.repo.manifest, &p.service)
+            .map_err(|m| Failure::new(FailKind::Refused, m))?;
     }
     let opts = Options {
         manifest: args.repo.manifest.clone(),
         workload: args.workload.clone(),
         container: args.container.clone(),
         message: args.message.clone(),
-        trailers: args.trailer.iter().map(|t| parse_trailer(t)).collect::<Result<_, _>>()?,
+        trailers: args
+            .trailer
+            .iter()
+            .map(|t| parse_trailer(t))
+            .collect::<Result<_, _>>()?,
         author: args.author.as_deref().map(parse_author).transpose()?,
         dry_run: args.dry_run,
         no_push: args.no_push,
@@ -317,9 +385,18 @@ fn report(o: &Outcome, args: &SetArgs, say: &Say, url: &str) {
         }
     }
     for c in &o.changes {
-        let what = if c.changed { format!("{} → {}", c.old, c.new) } else { format!("already {}", c.new) };
+        let what = if c.changed {
+            format!("{} → {}", c.old, c.new)
+        } else {
+            format!("already {}", c.new)
+        };
         let place = if o.pushed {
-            format!(", commit {}, pushed to {} {}", o.commit.as_deref().unwrap_or("").get(..7).unwrap_or(""), url, o.branch)
+            format!(
+                ", commit {}, pushed to {} {}",
+                o.commit.as_deref().unwrap_or("").get(..7).unwrap_or(""),
+                url,
+                o.branch
+            )
         } else if let (Some(commit), false) = (&o.commit, args.dry_run) {
             format!(", commit {} (not pushed)", commit.get(..7).unwrap_or(""))
         } else if args.dry_run && c.changed {
@@ -330,13 +407,17 @@ fn report(o: &Outcome, args: &SetArgs, say: &Say, url: &str) {
         say.info(&format!("{}: {what}{place}", c.service));
     }
     if o.attempts > 1 {
-        say.info(&format!("landed after {} push attempts (the branch moved meanwhile)", o.attempts));
+        say.info(&format!(
+            "landed after {} push attempts (the branch moved meanwhile)",
+            o.attempts
+        ));
     }
     if let Some(n) = &o.note {
         say.info(&format!("note: {n}"));
     }
     if let Some(path) = std::env::var_os("GITHUB_OUTPUT") {
-        let join = |f: &dyn Fn(&Change) -> &str| o.changes.iter().map(f).collect::<Vec<_>>().join(" ");
+        let join =
+            |f: &dyn Fn(&Change) -> &str| o.changes.iter().map(f).collect::<Vec<_>>().join(" ");
         let text = format!(
             "changed={}\ncommit={}\npushed={}\nold-image={}\nnew-image={}\n",
             o.changed,
@@ -345,23 +426,45 @@ fn report(o: &Outcome, args: &SetArgs, say: &Say, url: &str) {
             join(&|c| c.old.as_str()),
             join(&|c| c.new.as_str())
         );
-        if let Err(e) = std::fs::OpenOptions::new().append(true).create(true).open(&path).and_then(|mut f| f.write_all(text.as_bytes())) {
+        if let Err(e) = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(&path)
+            .and_then(|mut f| f.write_all(text.as_bytes()))
+        {
             say.info(&format!("warning: cannot write GITHUB_OUTPUT: {e}"));
         }
     }
 }
 
 fn cmd_get(args: &GetArgs) -> Result<(), Failure> {
-    let say = Say { quiet: true, verbose: 0, creds: Credentials::from_env() };
+    let say = Say {
+        quiet: true,
+        verbose: 0,
+        creds: Credentials::from_env(),
+    };
     let ws = workspace(&args.repo, &say)?;
     let tip = ws.tip()?;
     let mut found = Vec::new();
     for s in &args.services {
-        let path = service::manifest_path(&args.repo.manifest, s).map_err(|m| Failure::new(FailKind::Refused, m))?;
-        let bytes = ws.read(tip, &path)?.ok_or_else(|| Failure::new(FailKind::NotFound, format!("{path} does not exist on branch {}", ws.branch())))?;
-        let m = Manifest::parse_bytes(&bytes).map_err(|e| Failure::new(FailKind::Refused, format!("{path}:{e}")))?;
-        let target = crate::manifest::Target { service: s, workload: args.workload.as_deref(), container: args.container.as_deref() };
-        let f = m.select(&target).map_err(|e| Failure::new(FailKind::NotFound, format!("{path}: {e}")))?;
+        let path = service::manifest_path(&args.repo.manifest, s)
+            .map_err(|m| Failure::new(FailKind::Refused, m))?;
+        let bytes = ws.read(tip, &path)?.ok_or_else(|| {
+            Failure::new(
+                FailKind::NotFound,
+                format!("{path} does not exist on branch {}", ws.branch()),
+            )
+        })?;
+        let m = Manifest::parse_bytes(&bytes)
+            .map_err(|e| Failure::new(FailKind::Refused, format!("{path}:{e}")))?;
+        let target = crate::manifest::Target {
+            service: s,
+            workload: args.workload.as_deref(),
+            container: args.container.as_deref(),
+        };
+        let f = m
+            .select(&target)
+            .map_err(|e| Failure::new(FailKind::NotFound, format!("{path}: {e}")))?;
         found.push((s.clone(), path, f.clone()));
     }
     if args.repo.output == Output::Json {
@@ -380,7 +483,11 @@ fn cmd_get(args: &GetArgs) -> Result<(), Failure> {
 }
 
 fn cmd_list(args: &RepoArgs) -> Result<(), Failure> {
-    let say = Say { quiet: true, verbose: 0, creds: Credentials::from_env() };
+    let say = Say {
+        quiet: true,
+        verbose: 0,
+        creds: Credentials::from_env(),
+    };
     let ws = workspace(args, &say)?;
     let tip = ws.tip()?;
     let parts = service::template_components(&args.manifest);
@@ -389,7 +496,13 @@ fn cmd_list(args: &RepoArgs) -> Result<(), Failure> {
     while let Some((i, dir, svc)) = stack.pop() {
         let Some(part) = parts.get(i) else { continue };
         let last = i + 1 == parts.len();
-        let join = |name: &str| if dir.is_empty() { name.to_string() } else { format!("{dir}/{name}") };
+        let join = |name: &str| {
+            if dir.is_empty() {
+                name.to_string()
+            } else {
+                format!("{dir}/{name}")
+            }
+        };
         if part.contains("{service}") && svc.is_none() {
             for (name, is_dir) in ws.list_dir(tip, &dir)? {
                 if let Some(s) = service::match_component(part, &name) {
@@ -417,7 +530,9 @@ fn cmd_list(args: &RepoArgs) -> Result<(), Failure> {
     found.sort();
     let mut rows = Vec::new();
     for (s, path) in &found {
-        let Some(bytes) = ws.read(tip, path)? else { continue };
+        let Some(bytes) = ws.read(tip, path)? else {
+            continue;
+        };
         match Manifest::parse_bytes(&bytes) {
             Ok(m) => {
                 for f in m.images() {
@@ -434,8 +549,19 @@ fn cmd_list(args: &RepoArgs) -> Result<(), Failure> {
         for r in &rows {
             let s = |k: &str| r[k].as_str().unwrap_or("").to_string();
             let line = match r.get("error") {
-                Some(e) => format!("{}\t{}\terror: {}", s("service"), s("file"), e.as_str().unwrap_or("")),
-                None => format!("{}\t{}\t{}\t{}", s("service"), s("workload"), s("container"), s("image")),
+                Some(e) => format!(
+                    "{}\t{}\terror: {}",
+                    s("service"),
+                    s("file"),
+                    e.as_str().unwrap_or("")
+                ),
+                None => format!(
+                    "{}\t{}\t{}\t{}",
+                    s("service"),
+                    s("workload"),
+                    s("container"),
+                    s("image")
+                ),
             };
             if writeln!(out, "{line}").is_err() {
                 break;

@@ -13,8 +13,8 @@ use std::fmt;
 use std::path::{Component, Path, PathBuf};
 
 use git2::{
-    AutotagOption, Cred, CredentialType, Direction, ErrorClass, ErrorCode, FetchOptions, FileMode, ObjectType, Oid,
-    PushOptions, RemoteCallbacks, Repository, Signature,
+    AutotagOption, Cred, CredentialType, Direction, ErrorClass, ErrorCode, FetchOptions, FileMode,
+    ObjectType, Oid, PushOptions, RemoteCallbacks, Repository, Signature,
 };
 
 /// The largest file imgbump reads, in bytes.
@@ -58,7 +58,10 @@ impl std::error::Error for Error {}
 type Result<T> = std::result::Result<T, Error>;
 
 fn err(kind: ErrorKind, message: impl Into<String>) -> Error {
-    Error { kind, message: message.into() }
+    Error {
+        kind,
+        message: message.into(),
+    }
 }
 
 /// What a push came to.
@@ -79,7 +82,11 @@ pub struct Credentials {
 
 impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Credentials {{ token: {} }}", if self.token.is_some() { "***" } else { "none" })
+        write!(
+            f,
+            "Credentials {{ token: {} }}",
+            if self.token.is_some() { "***" } else { "none" }
+        )
     }
 }
 
@@ -112,7 +119,9 @@ pub fn redact_urls(text: &str) -> String {
     while let Some(i) = rest.find("://") {
         let (head, tail) = rest.split_at(i + 3);
         out.push_str(head);
-        let end = tail.find(|c: char| c == '/' || c.is_whitespace() || c == '\'' || c == '"').unwrap_or(tail.len());
+        let end = tail
+            .find(|c: char| c == '/' || c.is_whitespace() || c == '\'' || c == '"')
+            .unwrap_or(tail.len());
         match tail[..end].rfind('@') {
             Some(at) => {
                 out.push_str("***@");
@@ -152,8 +161,15 @@ fn split_url(url: &str, mut creds: Credentials) -> (String, Credentials) {
 
 /// Whether `--repo` names a remote to clone rather than a local path.
 pub fn is_url(repo: &str) -> bool {
-    repo.contains("://") || (repo.contains('@') && repo.contains(':') && !repo.starts_with('/') && !repo.starts_with('.'))
+    repo.contains("://")
+        || (repo.contains('@')
+            && repo.contains(':')
+            && !repo.starts_with('/')
+            && !repo.starts_with('.'))
 }
+
+/// A transfer progress report: (phase, objects done, objects total, bytes received).
+pub type ProgressFn = Box<dyn Fn(&str, usize, usize, usize)>;
 
 /// A repository imgbump works in: a user's checkout (open mode), or a bare scratch clone.
 pub struct Workspace {
@@ -170,7 +186,7 @@ pub struct Workspace {
     open: bool,
     depth: i32,
     /// Called with (phase, objects done, objects total, bytes) during transfers.
-    progress: Option<Box<dyn Fn(&str, usize, usize, usize)>>,
+    progress: Option<ProgressFn>,
 }
 
 /// Where a file edit goes.
@@ -188,7 +204,11 @@ impl Workspace {
         let repo = Repository::discover(path).map_err(|e| {
             err(
                 ErrorKind::NotFound,
-                format!("{} is not inside a Git repository ({}); pass --repo PATH or a URL to clone", path.display(), e.message()),
+                format!(
+                    "{} is not inside a Git repository ({}); pass --repo PATH or a URL to clone",
+                    path.display(),
+                    e.message()
+                ),
             )
         })?;
         if repo.is_bare() {
@@ -202,36 +222,77 @@ impl Workspace {
         let branch = match (branch, current) {
             (Some(b), _) => b.to_string(),
             (None, Some(c)) => c,
-            (None, None) => return Err(err(ErrorKind::NotFound, "HEAD is not on a branch; pass --branch NAME")),
+            (None, None) => {
+                return Err(err(
+                    ErrorKind::NotFound,
+                    "HEAD is not on a branch; pass --branch NAME",
+                ))
+            }
         };
         let (remote, remote_branch) = upstream(&repo, &branch);
-        let url = repo.find_remote(&remote).ok().and_then(|r| r.url().ok().map(str::to_string)).unwrap_or_default();
+        let url = repo
+            .find_remote(&remote)
+            .ok()
+            .and_then(|r| r.url().ok().map(str::to_string))
+            .unwrap_or_default();
         let (url, creds) = split_url(&url, Credentials::from_env());
-        Ok(Workspace { repo, url, creds, branch, remote_branch, _scratch: None, open: true, depth: 0, progress: None })
+        Ok(Workspace {
+            repo,
+            url,
+            creds,
+            branch,
+            remote_branch,
+            _scratch: None,
+            open: true,
+            depth: 0,
+            progress: None,
+        })
     }
 
     /// Clones the one branch of `url` (shallow, no work tree) into `workdir` or a temporary
     /// directory.
-    pub fn clone(url: &str, branch: Option<&str>, depth: u32, workdir: Option<&Path>, creds: Credentials) -> Result<Workspace> {
+    pub fn clone(
+        url: &str,
+        branch: Option<&str>,
+        depth: u32,
+        workdir: Option<&Path>,
+        creds: Credentials,
+    ) -> Result<Workspace> {
         let (url, creds) = split_url(url, creds);
         let (dir, scratch) = match workdir {
             Some(d) => {
-                std::fs::create_dir_all(d).map_err(|e| err(ErrorKind::Other, format!("cannot create --workdir {}: {e}", d.display())))?;
+                std::fs::create_dir_all(d).map_err(|e| {
+                    err(
+                        ErrorKind::Other,
+                        format!("cannot create --workdir {}: {e}", d.display()),
+                    )
+                })?;
                 let t = tempfile::Builder::new()
                     .prefix("imgbump-")
                     .tempdir_in(d)
-                    .map_err(|e| err(ErrorKind::Other, format!("cannot create a directory in {}: {e}", d.display())))?;
+                    .map_err(|e| {
+                        err(
+                            ErrorKind::Other,
+                            format!("cannot create a directory in {}: {e}", d.display()),
+                        )
+                    })?;
                 (t.path().to_path_buf(), Some(t))
             }
             None => {
                 let t = tempfile::Builder::new()
                     .prefix("imgbump-")
                     .tempdir()
-                    .map_err(|e| err(ErrorKind::Other, format!("cannot create a temporary directory: {e}")))?;
+                    .map_err(|e| {
+                        err(
+                            ErrorKind::Other,
+                            format!("cannot create a temporary directory: {e}"),
+                        )
+                    })?;
                 (t.path().to_path_buf(), Some(t))
             }
         };
-        let repo = Repository::init_bare(&dir).map_err(|e| git_err("cannot create the clone", &e, &creds))?;
+        let repo = Repository::init_bare(&dir)
+            .map_err(|e| git_err("cannot create the clone", &e, &creds))?;
         let local = url.starts_with("file://") || !url.contains("://") && !url.contains('@');
         let mut ws = Workspace {
             repo,
@@ -242,7 +303,11 @@ impl Workspace {
             _scratch: scratch,
             open: false,
             // libgit2's local transport cannot fetch shallow.
-            depth: if local { 0 } else { depth.min(i32::MAX as u32) as i32 },
+            depth: if local {
+                0
+            } else {
+                depth.min(i32::MAX as u32) as i32
+            },
             progress: None,
         };
         let branch = match branch {
@@ -256,7 +321,7 @@ impl Workspace {
     }
 
     /// Reports transfer progress to `f(phase, done, total, bytes)`.
-    pub fn set_progress(&mut self, f: Box<dyn Fn(&str, usize, usize, usize)>) {
+    pub fn set_progress(&mut self, f: ProgressFn) {
         self.progress = Some(f);
     }
 
@@ -289,7 +354,11 @@ impl Workspace {
         cb.credentials(move |url, user_from_url, allowed| {
             counter.set(counter.get() + 1);
             if counter.get() > MAX_CREDENTIAL_TRIES {
-                return Err(git2::Error::new(ErrorCode::Auth, ErrorClass::Http, "authentication failed"));
+                return Err(git2::Error::new(
+                    ErrorCode::Auth,
+                    ErrorClass::Http,
+                    "authentication failed",
+                ));
             }
             let user = creds.user.as_deref().or(user_from_url);
             if allowed.contains(CredentialType::USER_PASS_PLAINTEXT) {
@@ -312,7 +381,9 @@ impl Workspace {
                         return Ok(c);
                     }
                 }
-                let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+                let home = std::env::var_os("HOME")
+                    .map(PathBuf::from)
+                    .unwrap_or_default();
                 for name in ["id_ed25519", "id_ecdsa", "id_rsa"] {
                     let key = home.join(".ssh").join(name);
                     if key.exists() {
@@ -323,11 +394,20 @@ impl Workspace {
             if allowed.contains(CredentialType::DEFAULT) {
                 return Cred::default();
             }
-            Err(git2::Error::new(ErrorCode::Auth, ErrorClass::Http, "no credentials available"))
+            Err(git2::Error::new(
+                ErrorCode::Auth,
+                ErrorClass::Http,
+                "no credentials available",
+            ))
         });
         if let Some(p) = &self.progress {
             cb.transfer_progress(move |s| {
-                p(phase, s.received_objects(), s.total_objects(), s.received_bytes());
+                p(
+                    phase,
+                    s.received_objects(),
+                    s.total_objects(),
+                    s.received_bytes(),
+                );
                 true
             });
         }
@@ -336,17 +416,39 @@ impl Workspace {
 
     fn default_branch(&mut self) -> Result<String> {
         let (cb, _) = self.callbacks("connect");
-        let mut remote = self.repo.remote_anonymous(&self.url).map_err(|e| git_err("bad remote URL", &e, &self.creds))?;
+        let mut remote = self
+            .repo
+            .remote_anonymous(&self.url)
+            .map_err(|e| git_err("bad remote URL", &e, &self.creds))?;
         let conn = remote
             .connect_auth(Direction::Fetch, Some(cb), None)
             .map_err(|e| git_err(&format!("cannot connect to {}", self.url), &e, &self.creds))?;
         let name = conn.default_branch().map_err(|e| {
-            let kind = if conn.list().map(|l| l.is_empty()).unwrap_or(false) { ErrorKind::NotFound } else { ErrorKind::Other };
-            err(kind, format!("{} has no default branch ({}); is the repository empty? pass --branch", self.url, e.message()))
+            let kind = if conn.list().map(|l| l.is_empty()).unwrap_or(false) {
+                ErrorKind::NotFound
+            } else {
+                ErrorKind::Other
+            };
+            err(
+                kind,
+                format!(
+                    "{} has no default branch ({}); is the repository empty? pass --branch",
+                    self.url,
+                    e.message()
+                ),
+            )
         })?;
-        let name = name.as_str().unwrap_or("").strip_prefix("refs/heads/").unwrap_or("").to_string();
+        let name = name
+            .as_str()
+            .unwrap_or("")
+            .strip_prefix("refs/heads/")
+            .unwrap_or("")
+            .to_string();
         if name.is_empty() {
-            return Err(err(ErrorKind::NotFound, format!("{} advertises no default branch; pass --branch", self.url)));
+            return Err(err(
+                ErrorKind::NotFound,
+                format!("{} advertises no default branch; pass --branch", self.url),
+            ));
         }
         Ok(name)
     }
@@ -364,39 +466,76 @@ impl Workspace {
     pub fn fetch(&mut self) -> Result<Oid> {
         let (cb, _) = self.callbacks("fetch");
         let mut opts = FetchOptions::new();
-        opts.remote_callbacks(cb).download_tags(AutotagOption::None).update_fetchhead(false);
+        opts.remote_callbacks(cb)
+            .download_tags(AutotagOption::None)
+            .update_fetchhead(false);
         if self.depth > 0 {
             opts.depth(self.depth);
         }
         let tracking = self.tracking_ref();
         let refspec = format!("+refs/heads/{}:{tracking}", self.remote_branch);
-        let mut remote = self.repo.remote_anonymous(&self.url).map_err(|e| git_err("bad remote URL", &e, &self.creds))?;
-        remote.fetch(&[refspec.as_str()], Some(&mut opts), None).map_err(|e| {
-            let mut e2 = git_err(&format!("cannot fetch branch {} from {}", self.remote_branch, self.url), &e, &self.creds);
-            if e.message().contains("couldn't find remote ref") || e.code() == ErrorCode::NotFound {
-                e2.kind = ErrorKind::NotFound;
-                e2.message.push_str("\n(does the branch exist on the remote? check --branch)");
-            }
-            e2
-        })?;
+        let mut remote = self
+            .repo
+            .remote_anonymous(&self.url)
+            .map_err(|e| git_err("bad remote URL", &e, &self.creds))?;
+        remote
+            .fetch(&[refspec.as_str()], Some(&mut opts), None)
+            .map_err(|e| {
+                let mut e2 = git_err(
+                    &format!(
+                        "cannot fetch branch {} from {}",
+                        self.remote_branch, self.url
+                    ),
+                    &e,
+                    &self.creds,
+                );
+                if e.message().contains("couldn't find remote ref")
+                    || e.code() == ErrorCode::NotFound
+                {
+                    e2.kind = ErrorKind::NotFound;
+                    e2.message
+                        .push_str("\n(does the branch exist on the remote? check --branch)");
+                }
+                e2
+            })?;
         let tip = self.repo.refname_to_id(&tracking).map_err(|_| {
-            err(ErrorKind::NotFound, format!("the remote {} has no branch {}", self.url, self.remote_branch))
+            err(
+                ErrorKind::NotFound,
+                format!(
+                    "the remote {} has no branch {}",
+                    self.url, self.remote_branch
+                ),
+            )
         })?;
         Ok(tip)
     }
 
     /// The commit to build on: the local branch (open mode) or the fetched tip (clone mode).
     pub fn tip(&self) -> Result<Oid> {
-        let name = if self.open { format!("refs/heads/{}", self.branch) } else { self.tracking_ref() };
-        self.repo
-            .refname_to_id(&name)
-            .map_err(|_| err(ErrorKind::NotFound, format!("branch {} has no commits; is the repository empty?", self.branch)))
+        let name = if self.open {
+            format!("refs/heads/{}", self.branch)
+        } else {
+            self.tracking_ref()
+        };
+        self.repo.refname_to_id(&name).map_err(|_| {
+            err(
+                ErrorKind::NotFound,
+                format!(
+                    "branch {} has no commits; is the repository empty?",
+                    self.branch
+                ),
+            )
+        })
     }
 
     /// Reads `path` from `commit`; `None` if it does not exist. A symlink, a submodule, a
     /// directory or a file over [`MAX_FILE`] is refused.
     pub fn read(&self, commit: Oid, path: &str) -> Result<Option<Vec<u8>>> {
-        let tree = self.repo.find_commit(commit).and_then(|c| c.tree()).map_err(|e| git_err("cannot read the commit", &e, &self.creds))?;
+        let tree = self
+            .repo
+            .find_commit(commit)
+            .and_then(|c| c.tree())
+            .map_err(|e| git_err("cannot read the commit", &e, &self.creds))?;
         let entry = match tree.get_path(Path::new(path)) {
             Ok(e) => e,
             Err(e) if e.code() == ErrorCode::NotFound => {
@@ -406,7 +545,13 @@ impl Workspace {
                     prefix.push(part);
                     if let Ok(e) = tree.get_path(&prefix) {
                         if e.filemode() == i32::from(FileMode::Link) {
-                            return Err(err(ErrorKind::Refused, format!("{} is a symbolic link; refusing to follow it", prefix.display())));
+                            return Err(err(
+                                ErrorKind::Refused,
+                                format!(
+                                    "{} is a symbolic link; refusing to follow it",
+                                    prefix.display()
+                                ),
+                            ));
                         }
                     }
                 }
@@ -416,48 +561,109 @@ impl Workspace {
         };
         match (entry.kind(), entry.filemode()) {
             (_, m) if m == i32::from(FileMode::Link) => {
-                return Err(err(ErrorKind::Refused, format!("{path} is a symbolic link; refusing to follow it")))
+                return Err(err(
+                    ErrorKind::Refused,
+                    format!("{path} is a symbolic link; refusing to follow it"),
+                ))
             }
             (Some(ObjectType::Blob), _) => {}
-            (Some(ObjectType::Tree), _) => return Err(err(ErrorKind::Refused, format!("{path} is a directory, not a manifest"))),
-            _ => return Err(err(ErrorKind::Refused, format!("{path} is not a regular file"))),
+            (Some(ObjectType::Tree), _) => {
+                return Err(err(
+                    ErrorKind::Refused,
+                    format!("{path} is a directory, not a manifest"),
+                ))
+            }
+            _ => {
+                return Err(err(
+                    ErrorKind::Refused,
+                    format!("{path} is not a regular file"),
+                ))
+            }
         }
-        let odb = self.repo.odb().map_err(|e| git_err("cannot open the object database", &e, &self.creds))?;
-        let (size, _) = odb.read_header(entry.id()).map_err(|e| git_err(&format!("cannot read {path}"), &e, &self.creds))?;
+        let odb = self
+            .repo
+            .odb()
+            .map_err(|e| git_err("cannot open the object database", &e, &self.creds))?;
+        let (size, _) = odb
+            .read_header(entry.id())
+            .map_err(|e| git_err(&format!("cannot read {path}"), &e, &self.creds))?;
         if size > MAX_FILE {
-            return Err(err(ErrorKind::Refused, format!("{path} is {size} bytes; imgbump reads manifests of at most {MAX_FILE} bytes")));
+            return Err(err(
+                ErrorKind::Refused,
+                format!(
+                    "{path} is {size} bytes; imgbump reads manifests of at most {MAX_FILE} bytes"
+                ),
+            ));
         }
-        let blob = self.repo.find_blob(entry.id()).map_err(|e| git_err(&format!("cannot read {path}"), &e, &self.creds))?;
+        let blob = self
+            .repo
+            .find_blob(entry.id())
+            .map_err(|e| git_err(&format!("cannot read {path}"), &e, &self.creds))?;
         Ok(Some(blob.content().to_vec()))
     }
 
     /// Lists the paths under `dir` at `commit` (one level), with whether each is a directory.
     pub fn list_dir(&self, commit: Oid, dir: &str) -> Result<Vec<(String, bool)>> {
-        let tree = self.repo.find_commit(commit).and_then(|c| c.tree()).map_err(|e| git_err("cannot read the commit", &e, &self.creds))?;
+        let tree = self
+            .repo
+            .find_commit(commit)
+            .and_then(|c| c.tree())
+            .map_err(|e| git_err("cannot read the commit", &e, &self.creds))?;
         let sub = if dir.is_empty() {
             tree
         } else {
             match tree.get_path(Path::new(dir)) {
-                Ok(e) if e.kind() == Some(ObjectType::Tree) => self.repo.find_tree(e.id()).map_err(|e| git_err("cannot read a tree", &e, &self.creds))?,
+                Ok(e) if e.kind() == Some(ObjectType::Tree) => self
+                    .repo
+                    .find_tree(e.id())
+                    .map_err(|e| git_err("cannot read a tree", &e, &self.creds))?,
                 _ => return Ok(Vec::new()),
             }
         };
-        Ok(sub.iter().filter_map(|e| Some((e.name().ok()?.to_string(), e.kind() == Some(ObjectType::Tree)))).collect())
+        Ok(sub
+            .iter()
+            .filter_map(|e| {
+                Some((
+                    e.name().ok()?.to_string(),
+                    e.kind() == Some(ObjectType::Tree),
+                ))
+            })
+            .collect())
     }
 
     /// Writes blobs, the trees on their paths and a commit on `parent`, without touching any
     /// ref, index or work tree.
-    pub fn commit(&self, parent: Oid, changes: &[FileChange], message: &str, author: &Signature<'_>) -> Result<Oid> {
+    pub fn commit(
+        &self,
+        parent: Oid,
+        changes: &[FileChange],
+        message: &str,
+        author: &Signature<'_>,
+    ) -> Result<Oid> {
         let e = |what: &str, x: git2::Error| git_err(what, &x, &self.creds);
-        let parent = self.repo.find_commit(parent).map_err(|x| e("cannot read the parent commit", x))?;
-        let mut tree = parent.tree().map_err(|x| e("cannot read the parent tree", x))?.id();
+        let parent = self
+            .repo
+            .find_commit(parent)
+            .map_err(|x| e("cannot read the parent commit", x))?;
+        let mut tree = parent
+            .tree()
+            .map_err(|x| e("cannot read the parent tree", x))?
+            .id();
         for change in changes {
-            let blob = self.repo.blob(&change.content).map_err(|x| e("cannot write a blob", x))?;
+            let blob = self
+                .repo
+                .blob(&change.content)
+                .map_err(|x| e("cannot write a blob", x))?;
             let parts: Vec<&str> = change.path.split('/').collect();
             tree = self.replace_in_tree(Some(tree), &parts, blob)?;
         }
-        let tree = self.repo.find_tree(tree).map_err(|x| e("cannot read the new tree", x))?;
-        self.repo.commit(None, author, author, message, &tree, &[&parent]).map_err(|x| e("cannot write the commit", x))
+        let tree = self
+            .repo
+            .find_tree(tree)
+            .map_err(|x| e("cannot read the new tree", x))?;
+        self.repo
+            .commit(None, author, author, message, &tree, &[&parent])
+            .map_err(|x| e("cannot write the commit", x))
     }
 
     fn replace_in_tree(&self, tree: Option<Oid>, parts: &[&str], blob: Oid) -> Result<Oid> {
@@ -480,9 +686,15 @@ impl Workspace {
                 .unwrap_or(i32::from(FileMode::Blob));
             builder.insert(name, blob, mode).map_err(e)?;
         } else {
-            let sub = builder.get(name).map_err(e)?.filter(|x| x.kind() == Some(ObjectType::Tree)).map(|x| x.id());
+            let sub = builder
+                .get(name)
+                .map_err(e)?
+                .filter(|x| x.kind() == Some(ObjectType::Tree))
+                .map(|x| x.id());
             let sub = self.replace_in_tree(sub, rest, blob)?;
-            builder.insert(name, sub, i32::from(FileMode::Tree)).map_err(e)?;
+            builder
+                .insert(name, sub, i32::from(FileMode::Tree))
+                .map_err(e)?;
         }
         builder.write().map_err(e)
     }
@@ -490,6 +702,65 @@ impl Workspace {
     /// Pushes `commit` to the remote branch. Never forces: a moved branch is [`Push::Moved`]; a
     /// refusal by the server (a hook, a protected branch) is an [`ErrorKind::Rejected`] error.
     pub fn push(&self, commit: Oid) -> Result<Push> {
+        match self.local_remote_path() {
+            Some(path) => self.push_local(&path, commit),
+            None => self.push_to(commit, &format!("refs/heads/{}", self.remote_branch)),
+        }
+    }
+
+    /// The remote's directory, when the remote is on this machine (`file://` or a path).
+    fn local_remote_path(&self) -> Option<PathBuf> {
+        if let Some(p) = self.url.strip_prefix("file://") {
+            return Some(PathBuf::from(p));
+        }
+        (!self.url.contains("://") && !is_url(&self.url)).then(|| PathBuf::from(&self.url))
+    }
+
+    /// libgit2's local transport checks fast-forward and then writes the ref without a lock, so
+    /// two pushes at once can both "succeed" and one commit is lost (seen in the race test).
+    /// For a remote on this machine: send the objects to a private ref, then move the branch
+    /// with a compare-and-swap under the ref's lock file, from the parent we built on.
+    fn push_local(&self, path: &Path, commit: Oid) -> Result<Push> {
+        let incoming = format!("refs/imgbump/incoming/{}-{commit}", std::process::id());
+        self.push_to(commit, &incoming)?;
+        let remote = Repository::open(path).map_err(|e| {
+            git_err(
+                &format!("cannot open the remote {}", self.url),
+                &e,
+                &self.creds,
+            )
+        })?;
+        let parent = self
+            .repo
+            .find_commit(commit)
+            .and_then(|c| c.parent_id(0))
+            .map_err(|e| git_err("cannot read the commit", &e, &self.creds))?;
+        let branch = format!("refs/heads/{}", self.remote_branch);
+        let moved = remote.reference_matching(&branch, commit, true, parent, "push: imgbump");
+        if let Ok(mut r) = remote.find_reference(&incoming) {
+            let _ = r.delete();
+        }
+        match moved {
+            Ok(_) => Ok(Push::Landed),
+            Err(e) if matches!(e.code(), ErrorCode::Modified | ErrorCode::Locked) => {
+                Ok(Push::Moved)
+            }
+            Err(e) if e.code() == ErrorCode::NotFound => Err(err(
+                ErrorKind::NotFound,
+                format!(
+                    "the branch {} no longer exists on {}; nothing was pushed",
+                    self.remote_branch, self.url
+                ),
+            )),
+            Err(e) => Err(git_err(
+                &format!("cannot update {branch} on {}", self.url),
+                &e,
+                &self.creds,
+            )),
+        }
+    }
+
+    fn push_to(&self, commit: Oid, remote_ref: &str) -> Result<Push> {
         let local_ref = "refs/imgbump/push";
         self.repo
             .reference(local_ref, commit, true, "imgbump: push")
@@ -511,8 +782,11 @@ impl Workspace {
         });
         let mut opts = PushOptions::new();
         opts.remote_callbacks(cb);
-        let refspec = format!("{local_ref}:refs/heads/{}", self.remote_branch);
-        let mut remote = self.repo.remote_anonymous(&self.url).map_err(|e| git_err("bad remote URL", &e, &self.creds))?;
+        let refspec = format!("{local_ref}:{remote_ref}");
+        let mut remote = self
+            .repo
+            .remote_anonymous(&self.url)
+            .map_err(|e| git_err("bad remote URL", &e, &self.creds))?;
         let result = remote.push(&[refspec.as_str()], Some(&mut opts));
         drop(remote);
         if let Ok(mut r) = self.repo.find_reference(local_ref) {
@@ -524,7 +798,8 @@ impl Workspace {
             Err(e) => {
                 let mut x = git_err(&format!("push to {} failed", self.url), &e, &self.creds);
                 if !remote_text.is_empty() {
-                    x.message.push_str(&format!("\nremote: {}", self.creds.redact(&remote_text)));
+                    x.message
+                        .push_str(&format!("\nremote: {}", self.creds.redact(&remote_text)));
                 }
                 Err(x)
             }
@@ -532,9 +807,15 @@ impl Workspace {
                 None => Ok(Push::Landed),
                 Some(m) if is_moved_message(&m) => Ok(Push::Moved),
                 Some(m) => {
-                    let mut msg = format!("the remote {} rejected the push to {}: {m}", self.url, self.remote_branch);
+                    let mut msg = format!(
+                        "the remote {} rejected the push to {}: {m}",
+                        self.url, self.remote_branch
+                    );
                     if !remote_text.is_empty() {
-                        msg.push_str(&format!("\nremote: {}", remote_text.replace('\n', "\nremote: ")));
+                        msg.push_str(&format!(
+                            "\nremote: {}",
+                            remote_text.replace('\n', "\nremote: ")
+                        ));
                     }
                     Err(err(ErrorKind::Rejected, self.creds.redact(&msg)))
                 }
@@ -552,17 +833,34 @@ impl Workspace {
         if self.repo.refname_to_id(&head_ref).ok() != Some(expected) {
             return Ok(false);
         }
-        let on_branch = self.repo.head().ok().and_then(|h| h.name().ok().map(str::to_string)) == Some(head_ref.clone());
+        let on_branch = self
+            .repo
+            .head()
+            .ok()
+            .and_then(|h| h.name().ok().map(str::to_string))
+            == Some(head_ref.clone());
         if on_branch {
-            let target = self.repo.find_commit(commit).map_err(|e| git_err("cannot read the commit", &e, &self.creds))?;
+            let target = self
+                .repo
+                .find_commit(commit)
+                .map_err(|e| git_err("cannot read the commit", &e, &self.creds))?;
             let mut co = git2::build::CheckoutBuilder::new();
             co.safe();
-            if self.repo.checkout_tree(target.as_object(), Some(&mut co)).is_err() {
+            if self
+                .repo
+                .checkout_tree(target.as_object(), Some(&mut co))
+                .is_err()
+            {
                 return Ok(false);
             }
         }
         self.repo
-            .reference(&head_ref, commit, true, "imgbump: fast-forward to the pushed commit")
+            .reference(
+                &head_ref,
+                commit,
+                true,
+                "imgbump: fast-forward to the pushed commit",
+            )
             .map_err(|e| git_err("cannot move the branch", &e, &self.creds))?;
         Ok(true)
     }
@@ -570,45 +868,94 @@ impl Workspace {
     /// Open mode: whether `path` differs in the work tree or the index from `commit`.
     pub fn is_dirty(&self, commit: Oid, path: &str) -> Result<bool> {
         let workdir = self.workdir()?;
-        let committed = self.repo.find_commit(commit).and_then(|c| c.tree()).ok().and_then(|t| t.get_path(Path::new(path)).ok()).map(|e| e.id());
-        let index = self.repo.index().map_err(|e| git_err("cannot read the index", &e, &self.creds))?;
+        let committed = self
+            .repo
+            .find_commit(commit)
+            .and_then(|c| c.tree())
+            .ok()
+            .and_then(|t| t.get_path(Path::new(path)).ok())
+            .map(|e| e.id());
+        let index = self
+            .repo
+            .index()
+            .map_err(|e| git_err("cannot read the index", &e, &self.creds))?;
         let staged = index.get_path(Path::new(path), 0).map(|e| e.id);
         if staged != committed {
             return Ok(true);
         }
         let on_disk = match std::fs::symlink_metadata(workdir.join(path)) {
-            Ok(m) if m.file_type().is_symlink() => return Err(err(ErrorKind::Refused, format!("{path} is a symbolic link in the work tree; refusing to follow it"))),
-            Ok(_) => Some(std::fs::read(workdir.join(path)).map_err(|e| err(ErrorKind::Other, format!("cannot read {path}: {e}")))?),
+            Ok(m) if m.file_type().is_symlink() => {
+                return Err(err(
+                    ErrorKind::Refused,
+                    format!("{path} is a symbolic link in the work tree; refusing to follow it"),
+                ))
+            }
+            Ok(_) => Some(
+                std::fs::read(workdir.join(path))
+                    .map_err(|e| err(ErrorKind::Other, format!("cannot read {path}: {e}")))?,
+            ),
             Err(_) => None,
         };
-        let on_disk = on_disk.map(|b| Oid::hash_object(ObjectType::Blob, &b)).transpose().map_err(|e| git_err("cannot hash", &e, &self.creds))?;
+        let on_disk = on_disk
+            .map(|b| Oid::hash_object(ObjectType::Blob, &b))
+            .transpose()
+            .map_err(|e| git_err("cannot hash", &e, &self.creds))?;
         Ok(on_disk != committed)
     }
 
     fn workdir(&self) -> Result<PathBuf> {
-        self.repo.workdir().map(Path::to_path_buf).ok_or_else(|| err(ErrorKind::Other, "the repository has no work tree"))
+        self.repo
+            .workdir()
+            .map(Path::to_path_buf)
+            .ok_or_else(|| err(ErrorKind::Other, "the repository has no work tree"))
     }
 
     /// Open mode: writes the files atomically, stages exactly those entries, and moves the
     /// local branch from `parent` to `commit`.
     pub fn apply_local(&self, parent: Oid, commit: Oid, changes: &[FileChange]) -> Result<()> {
         let head_ref = format!("refs/heads/{}", self.branch);
-        let on_branch = self.repo.head().ok().and_then(|h| h.name().ok().map(str::to_string)) == Some(head_ref.clone());
+        let on_branch = self
+            .repo
+            .head()
+            .ok()
+            .and_then(|h| h.name().ok().map(str::to_string))
+            == Some(head_ref.clone());
         if on_branch {
             let workdir = self.workdir()?;
             for c in changes {
                 write_atomic(&workdir.join(&c.path), &c.content)?;
             }
-            let mut index = self.repo.index().map_err(|e| git_err("cannot read the index", &e, &self.creds))?;
+            let mut index = self
+                .repo
+                .index()
+                .map_err(|e| git_err("cannot read the index", &e, &self.creds))?;
             for c in changes {
-                index.add_path(Path::new(&c.path)).map_err(|e| git_err(&format!("cannot stage {}", c.path), &e, &self.creds))?;
+                index
+                    .add_path(Path::new(&c.path))
+                    .map_err(|e| git_err(&format!("cannot stage {}", c.path), &e, &self.creds))?;
             }
-            index.write().map_err(|e| git_err("cannot write the index", &e, &self.creds))?;
+            index
+                .write()
+                .map_err(|e| git_err("cannot write the index", &e, &self.creds))?;
         }
-        let msg = self.repo.find_commit(commit).ok().and_then(|c| c.summary().ok().flatten().map(str::to_string)).unwrap_or_default();
+        let msg = self
+            .repo
+            .find_commit(commit)
+            .ok()
+            .and_then(|c| c.summary().ok().flatten().map(str::to_string))
+            .unwrap_or_default();
         self.repo
             .reference_matching(&head_ref, commit, true, parent, &format!("imgbump: {msg}"))
-            .map_err(|e| git_err(&format!("cannot move branch {} (did it move meanwhile?)", self.branch), &e, &self.creds))?;
+            .map_err(|e| {
+                git_err(
+                    &format!(
+                        "cannot move branch {} (did it move meanwhile?)",
+                        self.branch
+                    ),
+                    &e,
+                    &self.creds,
+                )
+            })?;
         Ok(())
     }
 
@@ -634,7 +981,11 @@ impl Workspace {
         for oid in walk {
             let oid = oid.map_err(e)?;
             let c = self.repo.find_commit(oid).map_err(e)?;
-            let blob = c.tree().ok().and_then(|t| t.get_path(Path::new(path)).ok()).map(|x| x.id());
+            let blob = c
+                .tree()
+                .ok()
+                .and_then(|t| t.get_path(Path::new(path)).ok())
+                .map(|x| x.id());
             if let Some((n_oid, n_time, n_blob)) = newer {
                 if n_blob != blob {
                     if let Some(b) = n_blob {
@@ -661,7 +1012,10 @@ impl Workspace {
 
 fn is_moved_message(m: &str) -> bool {
     let m = m.to_ascii_lowercase();
-    m.contains("non-fast-forward") || m.contains("fetch first") || m.contains("cannot lock ref") || m.contains("is at") && m.contains("but expected")
+    m.contains("non-fast-forward")
+        || m.contains("fetch first")
+        || m.contains("cannot lock ref")
+        || m.contains("is at") && m.contains("but expected")
 }
 
 /// The remote and remote branch `branch` tracks (default `origin` and the same name).
@@ -678,7 +1032,9 @@ fn upstream(repo: &Repository, branch: &str) -> (String, String) {
 fn git_err(what: &str, e: &git2::Error, creds: &Credentials) -> Error {
     let kind = match (e.code(), e.class()) {
         (ErrorCode::Auth, _) => ErrorKind::Auth,
-        (_, _) if e.message().contains("401") || e.message().contains("authentication") => ErrorKind::Auth,
+        (_, _) if e.message().contains("401") || e.message().contains("authentication") => {
+            ErrorKind::Auth
+        }
         (ErrorCode::NotFound, _) => ErrorKind::NotFound,
         _ => ErrorKind::Other,
     };
@@ -692,7 +1048,10 @@ fn git_err(what: &str, e: &git2::Error, creds: &Credentials) -> Error {
         ),
         _ => {}
     }
-    Error { kind, message: creds.redact(&message) }
+    Error {
+        kind,
+        message: creds.redact(&message),
+    }
 }
 
 /// Checks a repository-relative path: `/`-separated, no `..`, not absolute, not into `.git`.
@@ -701,17 +1060,31 @@ pub fn check_relative_path(path: &str) -> std::result::Result<(), String> {
         return Err("the manifest path is empty".into());
     }
     if path.contains('\\') || path.contains('\0') {
-        return Err(format!("the manifest path {path:?} holds a backslash or NUL"));
+        return Err(format!(
+            "the manifest path {path:?} holds a backslash or NUL"
+        ));
     }
     let p = Path::new(path);
     for c in p.components() {
         match c {
-            Component::Normal(s) if s == ".git" => return Err(format!("the manifest path {path:?} points into .git")),
+            Component::Normal(s) if s == ".git" => {
+                return Err(format!("the manifest path {path:?} points into .git"))
+            }
             Component::Normal(_) => {}
-            Component::CurDir => return Err(format!("the manifest path {path:?} has a `.` component; write it without")),
-            Component::ParentDir => return Err(format!("the manifest path {path:?} leaves the repository (`..`)")),
+            Component::CurDir => {
+                return Err(format!(
+                    "the manifest path {path:?} has a `.` component; write it without"
+                ))
+            }
+            Component::ParentDir => {
+                return Err(format!(
+                    "the manifest path {path:?} leaves the repository (`..`)"
+                ))
+            }
             Component::RootDir | Component::Prefix(_) => {
-                return Err(format!("the manifest path {path:?} is absolute; give it relative to the repository root"))
+                return Err(format!(
+                "the manifest path {path:?} is absolute; give it relative to the repository root"
+            ))
             }
         }
     }
@@ -725,15 +1098,30 @@ pub fn check_relative_path(path: &str) -> std::result::Result<(), String> {
 pub fn write_atomic(path: &Path, content: &[u8]) -> Result<()> {
     use std::io::Write;
     let dir = path.parent().unwrap_or(Path::new("."));
-    let fail = |what: &str, e: std::io::Error| err(ErrorKind::Other, format!("cannot {what} {}: {e}", path.display()));
+    let fail = |what: &str, e: std::io::Error| {
+        err(
+            ErrorKind::Other,
+            format!("cannot {what} {}: {e}", path.display()),
+        )
+    };
     let meta = std::fs::symlink_metadata(path).ok();
     if meta.as_ref().is_some_and(|m| m.file_type().is_symlink()) {
-        return Err(err(ErrorKind::Refused, format!("{} is a symbolic link; refusing to write through it", path.display())));
+        return Err(err(
+            ErrorKind::Refused,
+            format!(
+                "{} is a symbolic link; refusing to write through it",
+                path.display()
+            ),
+        ));
     }
-    let mut tmp = tempfile::Builder::new().prefix(".imgbump-").tempfile_in(dir).map_err(|e| fail("create a temporary file beside", e))?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".imgbump-")
+        .tempfile_in(dir)
+        .map_err(|e| fail("create a temporary file beside", e))?;
     tmp.write_all(content).map_err(|e| fail("write", e))?;
     if let Some(m) = meta {
-        std::fs::set_permissions(tmp.path(), m.permissions()).map_err(|e| fail("set the mode of", e))?;
+        std::fs::set_permissions(tmp.path(), m.permissions())
+            .map_err(|e| fail("set the mode of", e))?;
     }
     tmp.as_file().sync_all().map_err(|e| fail("sync", e))?;
     tmp.persist(path).map_err(|e| fail("replace", e.error))?;
@@ -746,24 +1134,51 @@ mod tests {
 
     #[test]
     fn urls_lose_their_secrets() {
-        let (url, c) = split_url("https://bot:s3cr3t-token@git.example/org/repo.git", Credentials::default());
+        let (url, c) = split_url(
+            "https://bot:s3cr3t-token@git.example/org/repo.git",
+            Credentials::default(),
+        );
         assert_eq!(url, "https://git.example/org/repo.git");
-        assert_eq!((c.user.as_deref(), c.token.as_deref()), (Some("bot"), Some("s3cr3t-token")));
-        assert_eq!(c.redact("fatal: s3cr3t-token at https://u:p@h/x"), "fatal: *** at https://***@h/x");
-        assert_eq!(redact_urls("git@github.com:o/r.git"), "git@github.com:o/r.git");
+        assert_eq!(
+            (c.user.as_deref(), c.token.as_deref()),
+            (Some("bot"), Some("s3cr3t-token"))
+        );
+        assert_eq!(
+            c.redact("fatal: s3cr3t-token at https://u:p@h/x"),
+            "fatal: *** at https://***@h/x"
+        );
+        assert_eq!(
+            redact_urls("git@github.com:o/r.git"),
+            "git@github.com:o/r.git"
+        );
     }
 
     #[test]
     fn relative_paths_stay_inside() {
         assert!(check_relative_path("deployments/a.yaml").is_ok());
-        for bad in ["", "../x", "a/../../x", "/etc/passwd", "a//b", ".git/config", "./a", "a\\b", "a/"] {
+        for bad in [
+            "",
+            "../x",
+            "a/../../x",
+            "/etc/passwd",
+            "a//b",
+            ".git/config",
+            "./a",
+            "a\\b",
+            "a/",
+        ] {
             assert!(check_relative_path(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn urls_and_paths() {
-        for u in ["https://h/x", "ssh://git@h/x", "git@github.com:o/r.git", "file:///tmp/x"] {
+        for u in [
+            "https://h/x",
+            "ssh://git@h/x",
+            "git@github.com:o/r.git",
+            "file:///tmp/x",
+        ] {
             assert!(is_url(u), "{u}");
         }
         for p in [".", "/tmp/repo", "./a@b:c", "repo"] {

@@ -8,9 +8,9 @@
 //! - [`git`]: open or clone, read blobs, commit, push with retry; knows nothing of YAML;
 //! - [`cli`]: the command line, output and exit codes.
 
-pub mod manifest;
-pub mod reference;
 pub mod bump;
 pub mod cli;
 pub mod git;
+pub mod manifest;
+pub mod reference;
 pub mod service;

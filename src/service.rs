@@ -7,7 +7,8 @@
 use crate::reference::shown;
 
 /// The default manifest path template, relative to the repository root.
-pub const DEFAULT_TEMPLATE: &str = "deployments/kubernetes/base/applications/{service}-deployment.yaml";
+pub const DEFAULT_TEMPLATE: &str =
+    "deployments/kubernetes/base/applications/{service}-deployment.yaml";
 
 /// Checks that `name` is a DNS label.
 ///
@@ -16,21 +17,24 @@ pub const DEFAULT_TEMPLATE: &str = "deployments/kubernetes/base/applications/{se
 /// assert!(imgbump::service::check("../x").is_err());
 /// ```
 pub fn check(name: &str) -> Result<(), String> {
+    let bad_char = name
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'));
     let why = if name.is_empty() {
-        Some("it is empty".to_string())
+        "it is empty".to_string()
     } else if name.len() > 63 {
-        Some(format!("it is {} characters long; at most 63 are allowed", name.len()))
+        format!(
+            "it is {} characters long; at most 63 are allowed",
+            name.len()
+        )
     } else if name.starts_with('-') || name.ends_with('-') {
-        Some("it starts or ends with `-`".to_string())
-    } else if let Some(c) = name.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-')) {
-        Some(format!("it contains {c:?}; only lowercase letters, digits and `-` are allowed"))
+        "it starts or ends with `-`".to_string()
+    } else if let Some(c) = bad_char {
+        format!("it contains {c:?}; only lowercase letters, digits and `-` are allowed")
     } else {
-        None
+        return Ok(());
     };
-    match why {
-        Some(why) => Err(format!("invalid service name {}: {why} (service names are DNS labels, like `agent` or `user-service`)", shown(name))),
-        None => Ok(()),
-    }
+    Err(format!("invalid service name {}: {why} (service names are DNS labels, like `agent` or `user-service`)", shown(name)))
 }
 
 /// The manifest path for `service`: `{service}` in `template` replaced, then checked to stay
@@ -64,19 +68,46 @@ mod tests {
         for ok in ["agent", "a", "user-service", "svc01", &"a".repeat(63)] {
             assert!(check(ok).is_ok(), "{ok}");
         }
-        for bad in ["", "../x", "a/b", "/etc/passwd", "Agent", "a b", "-rf", "a-", &"a".repeat(64), "a.b", "a\n"] {
+        for bad in [
+            "",
+            "../x",
+            "a/b",
+            "/etc/passwd",
+            "Agent",
+            "a b",
+            "-rf",
+            "a-",
+            &"a".repeat(64),
+            "a.b",
+            "a\n",
+        ] {
             assert!(check(bad).is_err(), "{bad:?}");
         }
     }
 
     #[test]
     fn paths_follow_the_template_and_stay_inside() {
-        assert_eq!(manifest_path(DEFAULT_TEMPLATE, "agent").unwrap(), "deployments/kubernetes/base/applications/agent-deployment.yaml");
-        assert_eq!(manifest_path("k8s/app.yaml", "agent").unwrap(), "k8s/app.yaml");
+        assert_eq!(
+            manifest_path(DEFAULT_TEMPLATE, "agent").unwrap(),
+            "deployments/kubernetes/base/applications/agent-deployment.yaml"
+        );
+        assert_eq!(
+            manifest_path("k8s/app.yaml", "agent").unwrap(),
+            "k8s/app.yaml"
+        );
         assert!(manifest_path("../{service}.yaml", "agent").is_err());
         assert!(manifest_path("/etc/{service}", "agent").is_err());
-        assert_eq!(match_component("{service}-deployment.yaml", "agent-deployment.yaml"), Some("agent"));
-        assert_eq!(match_component("{service}-deployment.yaml", "Agent-deployment.yaml"), None);
-        assert_eq!(match_component("{service}", "auth-service"), Some("auth-service"));
+        assert_eq!(
+            match_component("{service}-deployment.yaml", "agent-deployment.yaml"),
+            Some("agent")
+        );
+        assert_eq!(
+            match_component("{service}-deployment.yaml", "Agent-deployment.yaml"),
+            None
+        );
+        assert_eq!(
+            match_component("{service}", "auth-service"),
+            Some("auth-service")
+        );
     }
 }

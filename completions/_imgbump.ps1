@@ -1,0 +1,166 @@
+
+using namespace System.Management.Automation
+using namespace System.Management.Automation.Language
+
+Register-ArgumentCompleter -Native -CommandName 'imgbump' -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+
+    $commandElements = $commandAst.CommandElements
+    $command = @(
+        'imgbump'
+        for ($i = 1; $i -lt $commandElements.Count; $i++) {
+            $element = $commandElements[$i]
+            if ($element -isnot [StringConstantExpressionAst] -or
+                $element.StringConstantType -ne [StringConstantType]::BareWord -or
+                $element.Value.StartsWith('-') -or
+                $element.Value -eq $wordToComplete) {
+                break
+        }
+        $element.Value
+    }) -join ';'
+
+    $completions = @(switch ($command) {
+        'imgbump' {
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print less: errors only')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print less: errors only')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more (repeat for more detail)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more (repeat for more detail)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Bump one or more services'' images in one commit, and push it')
+            [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Print each service''s current image')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List every service the manifest template finds, with its images')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
+            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'imgbump;set' {
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'A path inside a checkout (open mode), or a URL to clone (https://, ssh://, git@host:path, file://)')
+            [CompletionResult]::new('--repo', '--repo', [CompletionResultType]::ParameterName, 'A path inside a checkout (open mode), or a URL to clone (https://, ssh://, git@host:path, file://)')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'The branch: default the current branch (checkout) or the remote''s default branch (clone)')
+            [CompletionResult]::new('--branch', '--branch', [CompletionResultType]::ParameterName, 'The branch: default the current branch (checkout) or the remote''s default branch (clone)')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The manifest path relative to the repository root; `{service}` is replaced by the service name')
+            [CompletionResult]::new('--manifest', '--manifest', [CompletionResultType]::ParameterName, 'The manifest path relative to the repository root; `{service}` is replaced by the service name')
+            [CompletionResult]::new('--depth', '--depth', [CompletionResultType]::ParameterName, 'How many commits to fetch when cloning')
+            [CompletionResult]::new('--workdir', '--workdir', [CompletionResultType]::ParameterName, 'Where to clone (default: a temporary directory removed at exit)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: text (human messages on stderr) or json (one object on stdout)')
+            [CompletionResult]::new('--workload', '--workload', [CompletionResultType]::ParameterName, 'The workload to edit: NAME or KIND/NAME (default: the one named like the service, or the only one)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The container to edit (default: the one named like the service, or the first of `containers`)')
+            [CompletionResult]::new('--container', '--container', [CompletionResultType]::ParameterName, 'The container to edit (default: the one named like the service, or the first of `containers`)')
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'The commit message; placeholders: {service} {image} {old_image} {tag} {digest} {file} {container}')
+            [CompletionResult]::new('--message', '--message', [CompletionResultType]::ParameterName, 'The commit message; placeholders: {service} {image} {old_image} {tag} {digest} {file} {container}')
+            [CompletionResult]::new('--trailer', '--trailer', [CompletionResultType]::ParameterName, 'A `KEY=VALUE` trailer to add to the commit message (repeatable)')
+            [CompletionResult]::new('--author', '--author', [CompletionResultType]::ParameterName, 'The commit author, "NAME <EMAIL>" (default: git config user, else imgbump <imgbump@localhost>)')
+            [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Further push attempts after the branch moved on the remote')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the diff; write, commit and push nothing')
+            [CompletionResult]::new('--no-push', '--no-push', [CompletionResultType]::ParameterName, 'Commit, but do not push')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print less: errors only')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print less: errors only')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more (repeat for more detail)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more (repeat for more detail)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'imgbump;get' {
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'A path inside a checkout (open mode), or a URL to clone (https://, ssh://, git@host:path, file://)')
+            [CompletionResult]::new('--repo', '--repo', [CompletionResultType]::ParameterName, 'A path inside a checkout (open mode), or a URL to clone (https://, ssh://, git@host:path, file://)')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'The branch: default the current branch (checkout) or the remote''s default branch (clone)')
+            [CompletionResult]::new('--branch', '--branch', [CompletionResultType]::ParameterName, 'The branch: default the current branch (checkout) or the remote''s default branch (clone)')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The manifest path relative to the repository root; `{service}` is replaced by the service name')
+            [CompletionResult]::new('--manifest', '--manifest', [CompletionResultType]::ParameterName, 'The manifest path relative to the repository root; `{service}` is replaced by the service name')
+            [CompletionResult]::new('--depth', '--depth', [CompletionResultType]::ParameterName, 'How many commits to fetch when cloning')
+            [CompletionResult]::new('--workdir', '--workdir', [CompletionResultType]::ParameterName, 'Where to clone (default: a temporary directory removed at exit)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: text (human messages on stderr) or json (one object on stdout)')
+            [CompletionResult]::new('--workload', '--workload', [CompletionResultType]::ParameterName, 'The workload (NAME or KIND/NAME)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The container')
+            [CompletionResult]::new('--container', '--container', [CompletionResultType]::ParameterName, 'The container')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print less: errors only')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print less: errors only')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more (repeat for more detail)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more (repeat for more detail)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'imgbump;list' {
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'A path inside a checkout (open mode), or a URL to clone (https://, ssh://, git@host:path, file://)')
+            [CompletionResult]::new('--repo', '--repo', [CompletionResultType]::ParameterName, 'A path inside a checkout (open mode), or a URL to clone (https://, ssh://, git@host:path, file://)')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'The branch: default the current branch (checkout) or the remote''s default branch (clone)')
+            [CompletionResult]::new('--branch', '--branch', [CompletionResultType]::ParameterName, 'The branch: default the current branch (checkout) or the remote''s default branch (clone)')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The manifest path relative to the repository root; `{service}` is replaced by the service name')
+            [CompletionResult]::new('--manifest', '--manifest', [CompletionResultType]::ParameterName, 'The manifest path relative to the repository root; `{service}` is replaced by the service name')
+            [CompletionResult]::new('--depth', '--depth', [CompletionResultType]::ParameterName, 'How many commits to fetch when cloning')
+            [CompletionResult]::new('--workdir', '--workdir', [CompletionResultType]::ParameterName, 'Where to clone (default: a temporary directory removed at exit)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: text (human messages on stderr) or json (one object on stdout)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print less: errors only')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print less: errors only')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more (repeat for more detail)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more (repeat for more detail)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'imgbump;completions' {
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print less: errors only')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print less: errors only')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more (repeat for more detail)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more (repeat for more detail)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'imgbump;man' {
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print less: errors only')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print less: errors only')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more (repeat for more detail)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more (repeat for more detail)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'imgbump;help' {
+            [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Bump one or more services'' images in one commit, and push it')
+            [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Print each service''s current image')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List every service the manifest template finds, with its images')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
+            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'imgbump;help;set' {
+            break
+        }
+        'imgbump;help;get' {
+            break
+        }
+        'imgbump;help;list' {
+            break
+        }
+        'imgbump;help;completions' {
+            break
+        }
+        'imgbump;help;man' {
+            break
+        }
+        'imgbump;help;help' {
+            break
+        }
+    })
+
+    $completions.Where{ $_.CompletionText -like "$wordToComplete*" } |
+        Sort-Object -Property ListItemText
+}

@@ -1,0 +1,93 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_imgbump_global_optspecs
+    string join \n q/quiet v/verbose h/help V/version
+end
+
+function __fish_imgbump_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_imgbump_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_imgbump_using_subcommand
+    set -l cmd (__fish_imgbump_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c imgbump -n "__fish_imgbump_needs_command" -s q -l quiet -d 'Print less: errors only'
+complete -c imgbump -n "__fish_imgbump_needs_command" -s v -l verbose -d 'Print more (repeat for more detail)'
+complete -c imgbump -n "__fish_imgbump_needs_command" -s h -l help -d 'Print help'
+complete -c imgbump -n "__fish_imgbump_needs_command" -s V -l version -d 'Print version'
+complete -c imgbump -n "__fish_imgbump_needs_command" -f -a "set" -d 'Bump one or more services\' images in one commit, and push it'
+complete -c imgbump -n "__fish_imgbump_needs_command" -f -a "get" -d 'Print each service\'s current image'
+complete -c imgbump -n "__fish_imgbump_needs_command" -f -a "list" -d 'List every service the manifest template finds, with its images'
+complete -c imgbump -n "__fish_imgbump_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c imgbump -n "__fish_imgbump_needs_command" -f -a "man" -d 'Print the man page (roff)'
+complete -c imgbump -n "__fish_imgbump_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -s C -l repo -d 'A path inside a checkout (open mode), or a URL to clone (https://, ssh://, git@host:path, file://)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -s b -l branch -d 'The branch: default the current branch (checkout) or the remote\'s default branch (clone)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -s f -l manifest -d 'The manifest path relative to the repository root; `{service}` is replaced by the service name' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l depth -d 'How many commits to fetch when cloning' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l workdir -d 'Where to clone (default: a temporary directory removed at exit)' -r -F
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l output -d 'Output format: text (human messages on stderr) or json (one object on stdout)' -r -f -a "text\t'Human-readable text on stderr'
+json\t'One JSON object on stdout'"
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l workload -d 'The workload to edit: NAME or KIND/NAME (default: the one named like the service, or the only one)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -s c -l container -d 'The container to edit (default: the one named like the service, or the first of `containers`)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -s m -l message -d 'The commit message; placeholders: {service} {image} {old_image} {tag} {digest} {file} {container}' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l trailer -d 'A `KEY=VALUE` trailer to add to the commit message (repeatable)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l author -d 'The commit author, "NAME <EMAIL>" (default: git config user, else imgbump <imgbump@localhost>)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l retries -d 'Further push attempts after the branch moved on the remote' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l dry-run -d 'Print the diff; write, commit and push nothing'
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l no-push -d 'Commit, but do not push'
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -s q -l quiet -d 'Print less: errors only'
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -s v -l verbose -d 'Print more (repeat for more detail)'
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -s V -l version -d 'Print version'
+complete -c imgbump -n "__fish_imgbump_using_subcommand get" -s C -l repo -d 'A path inside a checkout (open mode), or a URL to clone (https://, ssh://, git@host:path, file://)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand get" -s b -l branch -d 'The branch: default the current branch (checkout) or the remote\'s default branch (clone)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand get" -s f -l manifest -d 'The manifest path relative to the repository root; `{service}` is replaced by the service name' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand get" -l depth -d 'How many commits to fetch when cloning' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand get" -l workdir -d 'Where to clone (default: a temporary directory removed at exit)' -r -F
+complete -c imgbump -n "__fish_imgbump_using_subcommand get" -l output -d 'Output format: text (human messages on stderr) or json (one object on stdout)' -r -f -a "text\t'Human-readable text on stderr'
+json\t'One JSON object on stdout'"
+complete -c imgbump -n "__fish_imgbump_using_subcommand get" -l workload -d 'The workload (NAME or KIND/NAME)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand get" -s c -l container -d 'The container' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand get" -s q -l quiet -d 'Print less: errors only'
+complete -c imgbump -n "__fish_imgbump_using_subcommand get" -s v -l verbose -d 'Print more (repeat for more detail)'
+complete -c imgbump -n "__fish_imgbump_using_subcommand get" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c imgbump -n "__fish_imgbump_using_subcommand get" -s V -l version -d 'Print version'
+complete -c imgbump -n "__fish_imgbump_using_subcommand list" -s C -l repo -d 'A path inside a checkout (open mode), or a URL to clone (https://, ssh://, git@host:path, file://)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand list" -s b -l branch -d 'The branch: default the current branch (checkout) or the remote\'s default branch (clone)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand list" -s f -l manifest -d 'The manifest path relative to the repository root; `{service}` is replaced by the service name' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand list" -l depth -d 'How many commits to fetch when cloning' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand list" -l workdir -d 'Where to clone (default: a temporary directory removed at exit)' -r -F
+complete -c imgbump -n "__fish_imgbump_using_subcommand list" -l output -d 'Output format: text (human messages on stderr) or json (one object on stdout)' -r -f -a "text\t'Human-readable text on stderr'
+json\t'One JSON object on stdout'"
+complete -c imgbump -n "__fish_imgbump_using_subcommand list" -s q -l quiet -d 'Print less: errors only'
+complete -c imgbump -n "__fish_imgbump_using_subcommand list" -s v -l verbose -d 'Print more (repeat for more detail)'
+complete -c imgbump -n "__fish_imgbump_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c imgbump -n "__fish_imgbump_using_subcommand list" -s V -l version -d 'Print version'
+complete -c imgbump -n "__fish_imgbump_using_subcommand completions" -s q -l quiet -d 'Print less: errors only'
+complete -c imgbump -n "__fish_imgbump_using_subcommand completions" -s v -l verbose -d 'Print more (repeat for more detail)'
+complete -c imgbump -n "__fish_imgbump_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c imgbump -n "__fish_imgbump_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c imgbump -n "__fish_imgbump_using_subcommand man" -s q -l quiet -d 'Print less: errors only'
+complete -c imgbump -n "__fish_imgbump_using_subcommand man" -s v -l verbose -d 'Print more (repeat for more detail)'
+complete -c imgbump -n "__fish_imgbump_using_subcommand man" -s h -l help -d 'Print help'
+complete -c imgbump -n "__fish_imgbump_using_subcommand man" -s V -l version -d 'Print version'
+complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list completions man help" -f -a "set" -d 'Bump one or more services\' images in one commit, and push it'
+complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list completions man help" -f -a "get" -d 'Print each service\'s current image'
+complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list completions man help" -f -a "list" -d 'List every service the manifest template finds, with its images'
+complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list completions man help" -f -a "man" -d 'Print the man page (roff)'
+complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -1,0 +1,416 @@
+//! Real Git for the tests: fixture repositories made with the `git` CLI, a `git daemon` and a
+//! smart-HTTP server (`git http-backend` behind a tiny HTTP/1.1 server with Basic auth), all on
+//! 127.0.0.1 and all stopped when dropped.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+pub const AGENT: &str = "deployments/kubernetes/base/applications/agent-deployment.yaml";
+pub const NEW_AGENT: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com/isa-agent:sha-abc1234";
+pub const TOKEN: &str = "ghs_s3cretT0kenValue1234567890";
+
+/// Runs `git` in `dir` and returns its stdout; panics with stderr on failure.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args([
+            "-c",
+            "user.name=Test",
+            "-c",
+            "user.email=test@localhost",
+            "-c",
+            "init.defaultBranch=main",
+            "-c",
+            "protocol.file.allow=always",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .env("HOME", dir)
+        .env_remove("GIT_DIR")
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?} in {}: {}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A work tree with the bundled example, and its bare remote.
+pub struct Fixture {
+    pub dir: tempfile::TempDir,
+    /// The bare remote.
+    pub remote: PathBuf,
+    /// A checkout of it, with `origin` set.
+    pub checkout: PathBuf,
+    /// An empty HOME for imgbump processes (no user config, no credential helpers).
+    pub home: PathBuf,
+}
+
+impl Fixture {
+    pub fn new() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let seed = dir.path().join("seed");
+        let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/isA_Cloud");
+        copy_dir(&example, &seed);
+        git(&seed, &["init", "-q"]);
+        git(&seed, &["add", "-A"]);
+        git(&seed, &["commit", "-qm", "initial"]);
+        let remote = dir.path().join("isA_Cloud.git");
+        git(
+            dir.path(),
+            &[
+                "clone",
+                "-q",
+                "--bare",
+                seed.to_str().unwrap(),
+                remote.to_str().unwrap(),
+            ],
+        );
+        let checkout = dir.path().join("checkout");
+        git(
+            dir.path(),
+            &[
+                "clone",
+                "-q",
+                remote.to_str().unwrap(),
+                checkout.to_str().unwrap(),
+            ],
+        );
+        let home = dir.path().join("home");
+        std::fs::create_dir_all(&home).unwrap();
+        Fixture {
+            dir,
+            remote,
+            checkout,
+            home,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("file://{}", self.remote.display())
+    }
+
+    /// An imgbump command with a clean environment.
+    pub fn cmd(&self) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_imgbump"));
+        c.env("HOME", &self.home)
+            .env("NO_COLOR", "1")
+            .current_dir(self.dir.path());
+        for k in [
+            "IMGBUMP_TOKEN",
+            "GITHUB_TOKEN",
+            "GH_TOKEN",
+            "IMGBUMP_REPO",
+            "IMGBUMP_BRANCH",
+            "IMGBUMP_MANIFEST",
+            "IMGBUMP_OUTPUT",
+            "IMGBUMP_MESSAGE",
+            "IMGBUMP_AUTHOR",
+            "GITHUB_OUTPUT",
+            "GITHUB_ACTIONS",
+            "GITHUB_STEP_SUMMARY",
+            "GIT_DIR",
+        ] {
+            c.env_remove(k);
+        }
+        c
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.cmd().args(args).output().unwrap()
+    }
+
+    /// The remote's `main`, read with the git CLI.
+    pub fn remote_git(&self, args: &[&str]) -> String {
+        let mut all = vec!["--git-dir", self.remote.to_str().unwrap()];
+        all.extend_from_slice(args);
+        git(self.dir.path(), &all)
+    }
+
+    pub fn remote_file(&self, path: &str) -> String {
+        self.remote_git(&["show", &format!("main:{path}")])
+    }
+
+    pub fn remote_count(&self) -> usize {
+        self.remote_git(&["rev-list", "--count", "main"])
+            .trim()
+            .parse()
+            .unwrap()
+    }
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}
+
+pub fn text(out: &Output) -> String {
+    format!(
+        "status: {:?}\nstdout: {}\nstderr: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+pub fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(out)))
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn wait_for(port: u16) {
+    let start = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "server on port {port} did not start"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// `git daemon` serving `base` on 127.0.0.1, push enabled.
+pub struct Daemon {
+    child: Child,
+    pub port: u16,
+}
+
+impl Daemon {
+    pub fn start(base: &Path) -> Daemon {
+        let port = free_port();
+        let child = Command::new("git")
+            .args([
+                "daemon",
+                "--reuseaddr",
+                "--export-all",
+                "--enable=receive-pack",
+                "--listen=127.0.0.1",
+            ])
+            .arg(format!("--port={port}"))
+            .arg(format!("--base-path={}", base.display()))
+            .arg(base)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("git daemon starts");
+        wait_for(port);
+        Daemon { child, port }
+    }
+
+    pub fn url(&self, name: &str) -> String {
+        format!("git://127.0.0.1:{}/{name}", self.port)
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A smart-HTTP server: `git http-backend` as CGI, requiring Basic auth with `token` when set.
+pub struct Http {
+    pub port: u16,
+    stop: Arc<AtomicBool>,
+    pub requests: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Http {
+    pub fn start(root: &Path, token: Option<&str>) -> Http {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let stop = Arc::new(AtomicBool::new(false));
+        let requests = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (root, token, stop2, req2) = (
+            root.to_path_buf(),
+            token.map(str::to_string),
+            stop.clone(),
+            requests.clone(),
+        );
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                if stop2.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(conn) = conn else { continue };
+                req2.fetch_add(1, Ordering::SeqCst);
+                let (root, token) = (root.clone(), token.clone());
+                std::thread::spawn(move || {
+                    let _ = serve(conn, &root, token.as_deref());
+                });
+            }
+        });
+        Http {
+            port,
+            stop,
+            requests,
+        }
+    }
+
+    pub fn url(&self, name: &str) -> String {
+        format!("http://127.0.0.1:{}/{name}", self.port)
+    }
+}
+
+impl Drop for Http {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+    }
+}
+
+pub fn base64(input: &[u8]) -> String {
+    const T: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in input.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+fn serve(conn: TcpStream, root: &Path, token: Option<&str>) -> std::io::Result<()> {
+    let mut reader = BufReader::new(conn.try_clone()?);
+    let mut conn = conn;
+    let mut line = String::new();
+    reader.read_line(&mut line)?;
+    let mut parts = line.split_whitespace();
+    let (method, target) = (
+        parts.next().unwrap_or("").to_string(),
+        parts.next().unwrap_or("").to_string(),
+    );
+    let mut headers = Vec::new();
+    loop {
+        let mut h = String::new();
+        if reader.read_line(&mut h)? == 0 || h == "\r\n" || h == "\n" {
+            break;
+        }
+        if let Some((k, v)) = h.trim_end().split_once(':') {
+            headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
+        }
+    }
+    let header = |k: &str| headers.iter().find(|(h, _)| h == k).map(|(_, v)| v.clone());
+    let mut body = Vec::new();
+    if header("transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked")) {
+        loop {
+            let mut size = String::new();
+            reader.read_line(&mut size)?;
+            let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+            let mut chunk = vec![0; n + 2];
+            reader.read_exact(&mut chunk)?;
+            if n == 0 {
+                break;
+            }
+            body.extend_from_slice(&chunk[..n]);
+        }
+    } else if let Some(n) = header("content-length").and_then(|v| v.parse::<usize>().ok()) {
+        body.resize(n, 0);
+        reader.read_exact(&mut body)?;
+    }
+    if let Some(t) = token {
+        let want = format!("Basic {}", base64(format!("x-access-token:{t}").as_bytes()));
+        if header("authorization").as_deref() != Some(want.as_str()) {
+            conn.write_all(b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"git\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")?;
+            return Ok(());
+        }
+    }
+    let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+    let mut child = Command::new("git")
+        .arg("http-backend")
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("GIT_PROJECT_ROOT", root)
+        .env("GIT_HTTP_EXPORT_ALL", "1")
+        .env("REQUEST_METHOD", &method)
+        .env("PATH_INFO", path)
+        .env("QUERY_STRING", query)
+        .env("CONTENT_TYPE", header("content-type").unwrap_or_default())
+        .env("CONTENT_LENGTH", body.len().to_string())
+        .env(
+            "HTTP_CONTENT_ENCODING",
+            header("content-encoding").unwrap_or_default(),
+        )
+        .env("REMOTE_USER", "x-access-token")
+        .env("REMOTE_ADDR", "127.0.0.1")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&body);
+    });
+    let mut out = Vec::new();
+    child.stdout.take().unwrap().read_to_end(&mut out)?;
+    let _ = writer.join();
+    let _ = child.wait();
+    let split = out
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|i| (i, 4))
+        .or_else(|| out.windows(2).position(|w| w == b"\n\n").map(|i| (i, 2)));
+    let (head, body) = match split {
+        Some((i, n)) => (
+            String::from_utf8_lossy(&out[..i]).into_owned(),
+            &out[i + n..],
+        ),
+        None => (String::new(), &out[..]),
+    };
+    let mut status = "200 OK".to_string();
+    let mut resp = String::new();
+    for h in head.lines() {
+        match h.split_once(':') {
+            Some((k, v)) if k.eq_ignore_ascii_case("status") => status = v.trim().to_string(),
+            Some(_) => {
+                resp.push_str(h.trim_end());
+                resp.push_str("\r\n");
+            }
+            None => {}
+        }
+    }
+    conn.write_all(
+        format!(
+            "HTTP/1.1 {status}\r\n{resp}Content-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        )
+        .as_bytes(),
+    )?;
+    conn.write_all(body)?;
+    conn.flush()
+}
