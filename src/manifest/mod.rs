@@ -278,6 +278,9 @@ impl<'t> Manifest<'t> {
             fields: Vec::new(),
             workloads: 0,
             repeated: Vec::new(),
+            line_starts: std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect(),
         };
         for (i, doc) in docs.iter().enumerate() {
             if let Some(root) = &doc.root {
@@ -533,9 +536,22 @@ struct Finder<'t> {
     workloads: usize,
     /// Spans of values under keys that stand twice in one mapping (see `tree::parse`).
     repeated: Vec<Range<usize>>,
+    /// Byte offsets where lines start, for locating many fields in one pass over the text.
+    line_starts: Vec<usize>,
 }
 
 impl Finder<'_> {
+    fn locate(&self, offset: usize) -> Location {
+        let line = self.line_starts.partition_point(|&s| s <= offset).max(1);
+        let start = self.line_starts[line - 1];
+        let offset = floor_char_boundary(self.text, offset.min(self.text.len()));
+        let mut column = self.text[start..offset].chars().count() + 1;
+        if start == 0 && self.text.starts_with('\u{feff}') {
+            column -= 1;
+        }
+        Location { line, column }
+    }
+
     fn document(&mut self, index: usize, root: &Node) {
         let kind = root.get("kind").and_then(Node::scalar).unwrap_or("");
         if kind == "List" {
@@ -601,7 +617,7 @@ impl Finder<'_> {
                     || matches!(image.value, Value::Seq(_) | Value::Map(_))
                 {
                     // A block scalar's span starts at its content; point at the key instead.
-                    field.location = location(self.text, key.span.start);
+                    field.location = self.locate(key.span.start);
                 }
                 self.fields.push(field);
             }
@@ -635,7 +651,7 @@ impl Finder<'_> {
                 .iter()
                 .find(|r| r.start <= image.span.start && image.span.end <= r.end)
             {
-                Some(format!("the image stands under a key that is repeated in its mapping (at line {}); remove the repeat", location(self.text, r.start).line))
+                Some(format!("the image stands under a key that is repeated in its mapping (at line {}); remove the repeat", self.locate(r.start).line))
             } else if image.tagged {
                 Some("the image carries an explicit YAML tag".to_string())
             } else {
@@ -654,7 +670,7 @@ impl Finder<'_> {
             role,
             value,
             span: image.span.clone(),
-            location: location(self.text, image.span.start),
+            location: self.locate(image.span.start),
             style,
             refusal,
             path,
