@@ -718,11 +718,10 @@ impl Workspace {
 
     /// libgit2's local transport checks fast-forward and then writes the ref without a lock, so
     /// two pushes at once can both "succeed" and one commit is lost (seen in the race test).
-    /// For a remote on this machine: send the objects to a private ref, then move the branch
-    /// with a compare-and-swap under the ref's lock file, from the parent we built on.
+    /// For a remote on this machine: copy the new objects into its object database (a tree
+    /// the remote already has is not descended into), then move the branch with a
+    /// compare-and-swap under the ref's lock file, from the parent we built on.
     fn push_local(&self, path: &Path, commit: Oid) -> Result<Push> {
-        let incoming = format!("refs/imgbump/incoming/{}-{commit}", std::process::id());
-        self.push_to(commit, &incoming)?;
         let remote = Repository::open(path).map_err(|e| {
             git_err(
                 &format!("cannot open the remote {}", self.url),
@@ -730,31 +729,53 @@ impl Workspace {
                 &self.creds,
             )
         })?;
+        let e = |x: git2::Error| {
+            git_err(
+                &format!("cannot copy objects to {}", self.url),
+                &x,
+                &self.creds,
+            )
+        };
+        let (src, dst) = (self.repo.odb().map_err(e)?, remote.odb().map_err(e)?);
+        let mut todo = vec![commit];
+        while let Some(oid) = todo.pop() {
+            if dst.exists(oid) {
+                continue;
+            }
+            let obj = src.read(oid).map_err(e)?;
+            match obj.kind() {
+                ObjectType::Commit => todo.push(self.repo.find_commit(oid).map_err(e)?.tree_id()),
+                ObjectType::Tree => {
+                    todo.extend(self.repo.find_tree(oid).map_err(e)?.iter().map(|t| t.id()))
+                }
+                _ => {}
+            }
+            dst.write(obj.kind(), obj.data()).map_err(e)?;
+        }
         let parent = self
             .repo
             .find_commit(commit)
             .and_then(|c| c.parent_id(0))
-            .map_err(|e| git_err("cannot read the commit", &e, &self.creds))?;
+            .map_err(|x| git_err("cannot read the commit", &x, &self.creds))?;
         let branch = format!("refs/heads/{}", self.remote_branch);
-        let moved = remote.reference_matching(&branch, commit, true, parent, "push: imgbump");
-        if let Ok(mut r) = remote.find_reference(&incoming) {
-            let _ = r.delete();
-        }
+        let moved = remote
+            .reference_matching(&branch, commit, true, parent, "push: imgbump")
+            .map(|_| ());
         match moved {
-            Ok(_) => Ok(Push::Landed),
-            Err(e) if matches!(e.code(), ErrorCode::Modified | ErrorCode::Locked) => {
+            Ok(()) => Ok(Push::Landed),
+            Err(x) if matches!(x.code(), ErrorCode::Modified | ErrorCode::Locked) => {
                 Ok(Push::Moved)
             }
-            Err(e) if e.code() == ErrorCode::NotFound => Err(err(
+            Err(x) if x.code() == ErrorCode::NotFound => Err(err(
                 ErrorKind::NotFound,
                 format!(
                     "the branch {} no longer exists on {}; nothing was pushed",
                     self.remote_branch, self.url
                 ),
             )),
-            Err(e) => Err(git_err(
+            Err(x) => Err(git_err(
                 &format!("cannot update {branch} on {}", self.url),
-                &e,
+                &x,
                 &self.creds,
             )),
         }
