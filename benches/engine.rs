@@ -27,6 +27,21 @@ fn bench(c: &mut Criterion) {
     g.bench_function("locate only, 5 KB", |b| {
         b.iter(|| Manifest::parse(AGENT).unwrap().images().len())
     });
+    g.bench_function("libyaml read only, 5 KB", |b| {
+        b.iter(|| {
+            use serde::Deserialize;
+            serde_yaml_ng::Deserializer::from_str(AGENT)
+                .map(|d| serde::de::IgnoredAny::deserialize(d).is_ok())
+                .count()
+        })
+    });
+    g.bench_function("granit events only, 5 KB", |b| {
+        b.iter(|| {
+            let mut o = granit_parser::Options::default();
+            o.set_emit_comments(false);
+            granit_parser::Parser::new_from_str_with_options(AGENT, o).count()
+        })
+    });
     // 2,000 documents of ~5 KB each: the agent file with its names numbered.
     let mut big = String::new();
     while big.len() < 10 << 20 {

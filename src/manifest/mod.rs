@@ -121,6 +121,8 @@ pub struct ImageField {
     /// Why this field cannot be edited, if it cannot (an alias, an anchor, a block scalar, …).
     pub refusal: Option<String>,
     path: Vec<Seg>,
+    /// The byte range of the field's YAML document.
+    doc_range: Range<usize>,
 }
 
 impl ImageField {
@@ -278,6 +280,7 @@ impl<'t> Manifest<'t> {
             fields: Vec::new(),
             workloads: 0,
             repeated: Vec::new(),
+            doc_range: 0..0,
             line_starts: std::iter::once(0)
                 .chain(text.match_indices('\n').map(|(i, _)| i + 1))
                 .collect(),
@@ -285,6 +288,7 @@ impl<'t> Manifest<'t> {
         for (i, doc) in docs.iter().enumerate() {
             if let Some(root) = &doc.root {
                 finder.repeated.clone_from(&doc.repeated);
+                finder.doc_range = doc.range.clone();
                 finder.document(i, root);
             }
         }
@@ -486,10 +490,25 @@ impl<'t> Manifest<'t> {
         text.push_str(&self.text[..field.span.start]);
         text.push_str(&token);
         text.push_str(&self.text[field.span.end..]);
+        // The bytes outside the token are the old ones, and a valid reference holds no line
+        // break, so no document boundary can move: reading the edited document alone (old and
+        // new) checks the edit. Directives (`%TAG`) apply across documents: read it all then.
+        let (old_part, new_part, document) = {
+            let r = &field.doc_range;
+            let whole = self.text.starts_with('%')
+                || self.text.contains("\n%")
+                || !(r.start <= field.span.start && field.span.end <= r.end);
+            if whole {
+                (self.text, text.as_str(), field.document)
+            } else {
+                let end = r.end + token.len() - old_token.len();
+                (&self.text[r.clone()], &text[r.start..end], 0)
+            }
+        };
         verify::edit(
-            self.text,
-            &text,
-            field.document,
+            old_part,
+            new_part,
+            document,
             &field.path,
             &field.value,
             &new,
@@ -538,6 +557,8 @@ struct Finder<'t> {
     repeated: Vec<Range<usize>>,
     /// Byte offsets where lines start, for locating many fields in one pass over the text.
     line_starts: Vec<usize>,
+    /// The byte range of the document being walked.
+    doc_range: Range<usize>,
 }
 
 impl Finder<'_> {
@@ -552,7 +573,7 @@ impl Finder<'_> {
         Location { line, column }
     }
 
-    fn document(&mut self, index: usize, root: &Node) {
+    fn document(&mut self, index: usize, root: &Node<'_>) {
         let kind = root.get("kind").and_then(Node::scalar).unwrap_or("");
         if kind == "List" {
             if let Some(Node {
@@ -570,7 +591,7 @@ impl Finder<'_> {
         self.workload(index, root, Vec::new());
     }
 
-    fn workload(&mut self, document: usize, root: &Node, base: Vec<Seg>) {
+    fn workload(&mut self, document: usize, root: &Node<'_>, base: Vec<Seg>) {
         let kind = root.get("kind").and_then(Node::scalar).unwrap_or("");
         let name = root
             .get_path(&["metadata", "name"])
@@ -630,14 +651,14 @@ impl Finder<'_> {
         document: usize,
         kind: &str,
         workload: &str,
-        container: &Node,
+        container: &Node<'_>,
         role: ContainerRole,
-        image: &Node,
+        image: &Node<'_>,
         path: Vec<Seg>,
     ) -> ImageField {
         let raw = &self.text[image.span.clone()];
         let (value, style, mut refusal) = match &image.value {
-            Value::Scalar { text, style } => (text.clone(), *style, None),
+            Value::Scalar { text, style } => (text.to_string(), *style, None),
             Value::Alias => (raw.to_string(), Style::Plain, Some(format!("the image is the YAML alias {}; editing it would change the anchored value it points to", shown(raw)))),
             Value::Seq(_) | Value::Map(_) => (String::new(), Style::Plain, Some("the image is not a scalar".to_string())),
         };
@@ -674,6 +695,7 @@ impl Finder<'_> {
             style,
             refusal,
             path,
+            doc_range: self.doc_range.clone(),
         }
     }
 }

@@ -8,6 +8,7 @@
 //! Aliases are kept as [`Value::Alias`] and never expanded, so an alias bomb costs one node per
 //! alias in the text.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use granit_parser::{Event, Parser, ScalarStyle};
@@ -41,20 +42,21 @@ impl Style {
 }
 
 #[derive(Debug)]
-pub(crate) enum Value {
+pub(crate) enum Value<'t> {
+    /// Borrowed from the source unless escapes or folding made new text.
     Scalar {
-        text: String,
+        text: Cow<'t, str>,
         style: Style,
     },
-    Seq(Vec<Node>),
-    Map(Vec<(Node, Node)>),
+    Seq(Vec<Node<'t>>),
+    Map(Vec<(Node<'t>, Node<'t>)>),
     /// `*name`: kept as written, never resolved.
     Alias,
 }
 
 #[derive(Debug)]
-pub(crate) struct Node {
-    pub value: Value,
+pub(crate) struct Node<'t> {
+    pub value: Value<'t>,
     /// Byte range of the node's own text (for a scalar: the token, quotes included).
     pub span: Range<usize>,
     /// The node carries an `&anchor`.
@@ -63,7 +65,7 @@ pub(crate) struct Node {
     pub tagged: bool,
 }
 
-impl Node {
+impl<'t> Node<'t> {
     pub fn scalar(&self) -> Option<&str> {
         match &self.value {
             Value::Scalar { text, .. } => Some(text),
@@ -72,12 +74,12 @@ impl Node {
     }
 
     /// The value of `key` in a mapping node (keys compared as plain scalars).
-    pub fn get(&self, key: &str) -> Option<&Node> {
+    pub fn get(&self, key: &str) -> Option<&Node<'t>> {
         self.entry(key).map(|(_, v)| v)
     }
 
     /// The key and value nodes of `key` in a mapping node.
-    pub fn entry(&self, key: &str) -> Option<(&Node, &Node)> {
+    pub fn entry(&self, key: &str) -> Option<(&Node<'t>, &Node<'t>)> {
         match &self.value {
             Value::Map(entries) => entries
                 .iter()
@@ -87,15 +89,17 @@ impl Node {
         }
     }
 
-    pub fn get_path(&self, keys: &[&str]) -> Option<&Node> {
+    pub fn get_path(&self, keys: &[&str]) -> Option<&Node<'t>> {
         keys.iter().try_fold(self, |node, key| node.get(key))
     }
 }
 
 /// One `---` document of a stream; `root` is `None` for an empty document.
 #[derive(Debug)]
-pub(crate) struct Document {
-    pub root: Option<Node>,
+pub(crate) struct Document<'t> {
+    pub root: Option<Node<'t>>,
+    /// The document's bytes, from its start (`---` or first content) to its end.
+    pub range: Range<usize>,
     /// Byte ranges of the values of keys that stand more than once (with the same text) in one
     /// mapping; see [`check_unique_keys`].
     pub repeated: Vec<Range<usize>>,
@@ -120,24 +124,24 @@ pub(crate) enum ParseError {
     Duplicate(DuplicateKey),
 }
 
-enum Frame {
+enum Frame<'t> {
     Seq {
         start: usize,
         anchored: bool,
         tagged: bool,
-        items: Vec<Node>,
+        items: Vec<Node<'t>>,
     },
     Map {
         start: usize,
         anchored: bool,
         tagged: bool,
-        entries: Vec<(Node, Node)>,
-        key: Option<Node>,
+        entries: Vec<(Node<'t>, Node<'t>)>,
+        key: Option<Node<'t>>,
     },
 }
 
 /// Parses a whole stream into documents of spanned nodes.
-pub(crate) fn parse(text: &str) -> Result<Vec<Document>, ParseError> {
+pub(crate) fn parse(text: &str) -> Result<Vec<Document<'_>>, ParseError> {
     let options = granit_parser::options! {
         emit_comments: false,
     };
@@ -146,6 +150,7 @@ pub(crate) fn parse(text: &str) -> Result<Vec<Document>, ParseError> {
     let mut root: Option<Node> = None;
     let mut repeated = Vec::new();
     let mut last_end = 0;
+    let mut doc_start = 0;
     for item in Parser::new_from_str_with_options(text, options) {
         let (event, span) = item.map_err(|e| {
             ParseError::Syntax(SyntaxError {
@@ -160,11 +165,13 @@ pub(crate) fn parse(text: &str) -> Result<Vec<Document>, ParseError> {
             Event::DocumentStart(..) => {
                 stack.clear();
                 root = None;
+                doc_start = range.start;
                 continue;
             }
             Event::DocumentEnd => {
                 docs.push(Document {
                     root: root.take(),
+                    range: doc_start..range.end.max(doc_start),
                     repeated: std::mem::take(&mut repeated),
                 });
                 continue;
@@ -222,7 +229,7 @@ pub(crate) fn parse(text: &str) -> Result<Vec<Document>, ParseError> {
             },
             Event::Scalar(text, style, anchor, tag) => Node {
                 value: Value::Scalar {
-                    text: text.into_owned(),
+                    text,
                     style: style_of(style),
                 },
                 span: range,
@@ -257,7 +264,7 @@ pub(crate) fn parse(text: &str) -> Result<Vec<Document>, ParseError> {
 /// inside one is refused later. A key repeated with different values is an error.
 fn check_unique_keys(
     text: &str,
-    entries: &[(Node, Node)],
+    entries: &[(Node<'_>, Node<'_>)],
     repeated: &mut Vec<Range<usize>>,
 ) -> Result<(), ParseError> {
     let mut keys: Vec<(&str, usize)> = entries
