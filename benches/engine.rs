@@ -31,7 +31,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             use serde::Deserialize;
             serde_yaml_ng::Deserializer::from_str(AGENT)
-                .map(|d| serde::de::IgnoredAny::deserialize(d).is_ok())
+                .filter(|d| serde::de::IgnoredAny::deserialize(d).is_ok())
                 .count()
         })
     });
