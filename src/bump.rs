@@ -461,7 +461,7 @@ pub fn set(ws: &mut Workspace, pairs: &[Pair], opts: &Options) -> Result<Outcome
                 // Another run landed the same image first; catch the checkout up if it is safe.
                 if let (Some(c), Ok(false)) = (
                     local_commit,
-                    ws.sync_local(local_commit.unwrap_or(tip), tip),
+                    ws.sync_local(local_commit.unwrap_or(tip), local_start, tip),
                 ) {
                     outcome.note = Some(format!("the remote already has this image; the local branch {} keeps its own commit {}", ws.branch(), short(c)));
                 }
@@ -487,7 +487,7 @@ pub fn set(ws: &mut Workspace, pairs: &[Pair], opts: &Options) -> Result<Outcome
             Push::Landed => {
                 outcome.pushed = true;
                 if let Some(lc) = local_commit {
-                    if lc != commit && !ws.sync_local(lc, commit)? {
+                    if lc != commit && !ws.sync_local(lc, local_start, commit)? {
                         outcome.note = Some(format!(
                             "the branch moved on the remote, so the pushed commit {} was rebuilt on it; the local branch {} was left at {} (run `git pull` to catch up)",
                             short(commit),

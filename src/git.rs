@@ -737,20 +737,36 @@ impl Workspace {
             )
         };
         let (src, dst) = (self.repo.odb().map_err(e)?, remote.odb().map_err(e)?);
-        let mut todo = vec![commit];
-        while let Some(oid) = todo.pop() {
-            if dst.exists(oid) {
+        // Post-order: an object is written only after everything it points to is there (its
+        // tree, its parents: an unpushed local commit under ours), so that the remote never
+        // holds a commit whose history it lacks, even if we die half-way.
+        let mut todo = vec![(commit, false)];
+        let mut seen = std::collections::HashSet::new();
+        while let Some((oid, expanded)) = todo.pop() {
+            if expanded {
+                let obj = src.read(oid).map_err(e)?;
+                dst.write(obj.kind(), obj.data()).map_err(e)?;
                 continue;
             }
-            let obj = src.read(oid).map_err(e)?;
-            match obj.kind() {
-                ObjectType::Commit => todo.push(self.repo.find_commit(oid).map_err(e)?.tree_id()),
-                ObjectType::Tree => {
-                    todo.extend(self.repo.find_tree(oid).map_err(e)?.iter().map(|t| t.id()))
+            if !seen.insert(oid) || dst.exists(oid) {
+                continue;
+            }
+            todo.push((oid, true));
+            match src.read_header(oid).map_err(e)?.1 {
+                ObjectType::Commit => {
+                    let c = self.repo.find_commit(oid).map_err(e)?;
+                    todo.push((c.tree_id(), false));
+                    todo.extend(c.parent_ids().map(|p| (p, false)));
                 }
+                ObjectType::Tree => todo.extend(
+                    self.repo
+                        .find_tree(oid)
+                        .map_err(e)?
+                        .iter()
+                        .map(|t| (t.id(), false)),
+                ),
                 _ => {}
             }
-            dst.write(obj.kind(), obj.data()).map_err(e)?;
         }
         let parent = self
             .repo
@@ -844,14 +860,19 @@ impl Workspace {
         }
     }
 
-    /// After a push from a checkout: move the local branch to `commit` if that loses nothing
-    /// (the branch is at `expected`, the files that differ are unmodified). Returns whether it did.
-    pub fn sync_local(&self, expected: Oid, commit: Oid) -> Result<bool> {
+    /// After a push from a checkout: move the local branch from `expected` (our local commit)
+    /// to `commit` if that loses nothing: the branch is still at `expected`, `base` (where the
+    /// branch was before imgbump) is an ancestor of `commit` (no local commit is dropped), and
+    /// the files that differ are unmodified (a safe checkout). Returns whether it did.
+    pub fn sync_local(&self, expected: Oid, base: Oid, commit: Oid) -> Result<bool> {
         if !self.open {
             return Ok(true);
         }
         let head_ref = format!("refs/heads/{}", self.branch);
         if self.repo.refname_to_id(&head_ref).ok() != Some(expected) {
+            return Ok(false);
+        }
+        if base != commit && !self.repo.graph_descendant_of(commit, base).unwrap_or(false) {
             return Ok(false);
         }
         let on_branch = self

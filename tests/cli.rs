@@ -558,3 +558,129 @@ fn completions_and_man_page_are_current() {
         "completions/imgbump.1 is stale: run `scripts/gen-completions`"
     );
 }
+#[test]
+fn open_mode_after_the_remote_moved_rebuilds_on_the_new_tip_and_catches_up() {
+    let fx = Fixture::new();
+    // Someone else pushes a change to mcp first.
+    let other = fx.dir.path().join("other");
+    git(
+        fx.dir.path(),
+        &[
+            "clone",
+            "-q",
+            fx.remote.to_str().unwrap(),
+            other.to_str().unwrap(),
+        ],
+    );
+    let mcp = "deployments/kubernetes/base/applications/mcp-deployment.yaml";
+    let text = std::fs::read_to_string(other.join(mcp))
+        .unwrap()
+        .replace("isa-mcp:sha-efa52c8", "isa-mcp:theirs");
+    std::fs::write(other.join(mcp), text).unwrap();
+    git(&other, &["commit", "-qam", "their change"]);
+    git(&other, &["push", "-q", "origin", "main"]);
+    let theirs = git(&other, &["rev-parse", "HEAD"]);
+
+    let out = fx.run(&[
+        "set",
+        "agent=:v2",
+        "-C",
+        fx.checkout.to_str().unwrap(),
+        "--output",
+        "json",
+    ]);
+    assert_eq!(code(&out), Some(0), "{}", support::text(&out));
+    let v = json(&out);
+    assert_eq!(
+        (v["pushed"].as_bool(), v["attempts"].as_u64()),
+        (Some(true), Some(2))
+    );
+    // The pushed commit sits on theirs; nothing of theirs was lost.
+    assert_eq!(fx.remote_git(&["rev-parse", "main~1"]), theirs);
+    assert!(fx.remote_file(mcp).contains("isa-mcp:theirs"));
+    assert!(fx.remote_file(AGENT).contains("isa-agent:v2"));
+    // The checkout was fast-forwarded to it, work tree and index included.
+    assert_eq!(
+        git(&fx.checkout, &["rev-parse", "HEAD"]),
+        fx.remote_git(&["rev-parse", "main"])
+    );
+    assert_eq!(git(&fx.checkout, &["status", "--porcelain"]), "");
+    assert!(std::fs::read_to_string(fx.checkout.join(mcp))
+        .unwrap()
+        .contains("isa-mcp:theirs"));
+}
+
+#[test]
+fn open_mode_with_an_unpushed_local_commit_pushes_only_the_bump_and_keeps_the_local_branch() {
+    let fx = Fixture::new();
+    std::fs::write(fx.checkout.join("NOTES.md"), "local work\n").unwrap();
+    git(&fx.checkout, &["add", "NOTES.md"]);
+    git(&fx.checkout, &["commit", "-qm", "local work, not pushed"]);
+    // The remote moves meanwhile.
+    let other = fx.dir.path().join("other");
+    git(
+        fx.dir.path(),
+        &[
+            "clone",
+            "-q",
+            fx.remote.to_str().unwrap(),
+            other.to_str().unwrap(),
+        ],
+    );
+    std::fs::write(other.join("README.remote"), "x\n").unwrap();
+    git(&other, &["add", "-A"]);
+    git(&other, &["commit", "-qm", "remote work"]);
+    git(&other, &["push", "-q", "origin", "main"]);
+
+    let out = fx.run(&[
+        "set",
+        "agent=:v3",
+        "-C",
+        fx.checkout.to_str().unwrap(),
+        "--output",
+        "json",
+    ]);
+    assert_eq!(code(&out), Some(0), "{}", support::text(&out));
+    let v = json(&out);
+    assert_eq!(v["pushed"], true);
+    assert!(v["note"].as_str().unwrap_or("").contains("left at"), "{v}");
+    // The remote got the bump on its own tip, not the unpushed local commit.
+    assert_eq!(
+        fx.remote_git(&["log", "-1", "--format=%s", "main~1"])
+            .trim(),
+        "remote work"
+    );
+    assert!(fx
+        .remote_git(&["ls-tree", "--name-only", "main"])
+        .lines()
+        .all(|l| l != "NOTES.md"));
+    // The local branch keeps the user's commit, with the local bump on top.
+    assert_eq!(
+        git(&fx.checkout, &["log", "-1", "--format=%s", "HEAD~1"]).trim(),
+        "local work, not pushed"
+    );
+    assert_eq!(git(&fx.checkout, &["status", "--porcelain"]), "");
+}
+
+#[test]
+fn a_symlinked_manifest_is_refused() {
+    let fx = Fixture::new();
+    let dir = fx.checkout.join("deployments/kubernetes/base/applications");
+    std::os::unix::fs::symlink("/etc/passwd", dir.join("evil-deployment.yaml")).unwrap();
+    std::os::unix::fs::symlink("agent-deployment.yaml", dir.join("alias-deployment.yaml")).unwrap();
+    git(&fx.checkout, &["add", "-A"]);
+    git(&fx.checkout, &["commit", "-qm", "links"]);
+    git(&fx.checkout, &["push", "-q", "origin", "main"]);
+    for svc in ["evil", "alias"] {
+        for repo in [fx.url(), fx.checkout.display().to_string()] {
+            let out = fx.run(&["set", &format!("{svc}=nginx:1"), "--repo", &repo]);
+            assert_eq!(code(&out), Some(4), "{svc} {repo}: {}", support::text(&out));
+            assert!(
+                String::from_utf8_lossy(&out.stderr).contains("symbolic link"),
+                "{}",
+                support::text(&out)
+            );
+        }
+    }
+    assert_eq!(git(&fx.checkout, &["status", "--porcelain"]), "");
+}
