@@ -831,6 +831,29 @@ impl Workspace {
             }
             Ok(())
         });
+        // Before any pack is sent: the branch must still exist and still be at the parent we
+        // built on. Otherwise abort, and say which, instead of creating a deleted branch again
+        // or sending a pack the server will refuse.
+        let parent = self
+            .repo
+            .find_commit(commit)
+            .and_then(|c| c.parent_id(0))
+            .map_err(|e| git_err("cannot read the commit", &e, &self.creds))?;
+        let verdict: std::rc::Rc<Cell<Option<bool>>> = Default::default();
+        let v2 = verdict.clone();
+        cb.push_negotiation(move |updates| {
+            for u in updates {
+                if u.src().is_zero() {
+                    v2.set(Some(false));
+                    return Err(git2::Error::from_str("the branch no longer exists on the remote"));
+                }
+                if u.src() != parent {
+                    v2.set(Some(true));
+                    return Err(git2::Error::from_str("the branch moved on the remote"));
+                }
+            }
+            Ok(())
+        });
         let remote_msgs: std::rc::Rc<RefCell<String>> = Default::default();
         let m2 = remote_msgs.clone();
         cb.sideband_progress(move |data| {
@@ -850,6 +873,16 @@ impl Workspace {
             let _ = r.delete();
         }
         let remote_text = remote_msgs.borrow().trim().to_string();
+        match (verdict.get(), &result) {
+            (Some(true), _) => return Ok(Push::Moved),
+            (Some(false), _) => {
+                return Err(err(
+                    ErrorKind::NotFound,
+                    format!("the branch {} no longer exists on {}; nothing was pushed (imgbump does not create branches)", self.remote_branch, self.url),
+                ))
+            }
+            _ => {}
+        }
         match result {
             Err(e) if e.code() == ErrorCode::NotFastForward => Ok(Push::Moved),
             Err(e) => {
@@ -985,7 +1018,7 @@ impl Workspace {
         if on_branch {
             let workdir = self.workdir()?;
             for c in changes {
-                write_atomic(&workdir.join(&c.path), &c.content)?;
+                write_atomic(&workdir.join(&c.path), &c.content, Some(self.repo.path()))?;
             }
             let mut index = self
                 .repo
@@ -1156,10 +1189,17 @@ pub fn check_relative_path(path: &str) -> std::result::Result<(), String> {
     Ok(())
 }
 
-/// Writes `path` atomically: a temporary file beside it, the old file's mode, fsync, rename.
-pub fn write_atomic(path: &Path, content: &[u8]) -> Result<()> {
+/// Writes `path` atomically: a temporary file, the old file's mode, fsync, rename over `path`.
+/// The temporary file goes in `scratch` (the `.git` directory, where a process killed half-way
+/// leaves nothing in the user's work tree) when that is on the same file system, else beside
+/// `path`.
+pub fn write_atomic(path: &Path, content: &[u8], scratch: Option<&Path>) -> Result<()> {
     use std::io::Write;
-    let dir = path.parent().unwrap_or(Path::new("."));
+    let beside = path.parent().unwrap_or(Path::new("."));
+    let dir = match scratch {
+        Some(s) if same_device(s, beside) => s,
+        _ => beside,
+    };
     let fail = |what: &str, e: std::io::Error| {
         err(
             ErrorKind::Other,
@@ -1188,6 +1228,17 @@ pub fn write_atomic(path: &Path, content: &[u8]) -> Result<()> {
     tmp.as_file().sync_all().map_err(|e| fail("sync", e))?;
     tmp.persist(path).map_err(|e| fail("replace", e.error))?;
     Ok(())
+}
+
+#[cfg(unix)]
+fn same_device(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    matches!((std::fs::metadata(a), std::fs::metadata(b)), (Ok(x), Ok(y)) if x.dev() == y.dev())
+}
+
+#[cfg(not(unix))]
+fn same_device(_: &Path, _: &Path) -> bool {
+    false
 }
 
 #[cfg(test)]
