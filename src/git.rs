@@ -845,7 +845,9 @@ impl Workspace {
             for u in updates {
                 if u.src().is_zero() {
                     v2.set(Some(false));
-                    return Err(git2::Error::from_str("the branch no longer exists on the remote"));
+                    return Err(git2::Error::from_str(
+                        "the branch no longer exists on the remote",
+                    ));
                 }
                 if u.src() != parent {
                     v2.set(Some(true));
@@ -895,7 +897,9 @@ impl Workspace {
             }
             Ok(()) => match status.borrow().clone() {
                 None => Ok(Push::Landed),
-                Some(m) if is_moved_message(&m) => Ok(Push::Moved),
+                Some(m) if is_moved_message(&m) || is_moved_message(&remote_text) => {
+                    Ok(Push::Moved)
+                }
                 Some(m) => {
                     let mut msg = format!(
                         "the remote {} rejected the push to {}: {m}",

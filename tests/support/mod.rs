@@ -414,3 +414,179 @@ fn serve(conn: TcpStream, root: &Path, token: Option<&str>) -> std::io::Result<(
     conn.write_all(body)?;
     conn.flush()
 }
+
+/// What a [`Proxy`] does to the `n`-th connection (0-based) it accepts.
+#[derive(Clone, Copy, Debug)]
+pub enum Fault {
+    /// Pass everything.
+    None,
+    /// Close both sides after this many bytes from the server.
+    CutServer(usize),
+    /// Close both sides after this many bytes from the client.
+    CutClient(usize),
+    /// Hold the connection (nothing forwarded) until released through the channel.
+    Pause,
+}
+
+/// A TCP proxy on 127.0.0.1 in front of a real server, that can cut or hold one connection:
+/// a server that dies mid-transfer, or a remote that changes between fetch and push.
+pub struct Proxy {
+    pub port: u16,
+    /// Receives the connection index when a paused connection is being held.
+    pub paused: std::sync::mpsc::Receiver<usize>,
+    release: std::sync::mpsc::Sender<()>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Proxy {
+    pub fn start(target: u16, faults: Vec<(usize, Fault)>) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (paused_tx, paused) = std::sync::mpsc::channel();
+        let (release, release_rx) = std::sync::mpsc::channel::<()>();
+        let release_rx = Arc::new(std::sync::Mutex::new(release_rx));
+        let stop = Arc::new(AtomicBool::new(false));
+        let stop2 = stop.clone();
+        std::thread::spawn(move || {
+            for (n, conn) in listener.incoming().enumerate() {
+                if stop2.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(client) = conn else { continue };
+                let fault = faults
+                    .iter()
+                    .find(|(i, _)| *i == n)
+                    .map(|(_, f)| *f)
+                    .unwrap_or(Fault::None);
+                let (paused_tx, release_rx) = (paused_tx.clone(), release_rx.clone());
+                std::thread::spawn(move || {
+                    if let Fault::Pause = fault {
+                        let _ = paused_tx.send(n);
+                        let _ = release_rx
+                            .lock()
+                            .unwrap()
+                            .recv_timeout(Duration::from_secs(30));
+                    }
+                    let Ok(server) = TcpStream::connect(("127.0.0.1", target)) else {
+                        return;
+                    };
+                    let (c2, s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+                    let up_limit = if let Fault::CutClient(k) = fault {
+                        k
+                    } else {
+                        usize::MAX
+                    };
+                    let down_limit = if let Fault::CutServer(k) = fault {
+                        k
+                    } else {
+                        usize::MAX
+                    };
+                    let up = std::thread::spawn(move || pipe(client, server, up_limit));
+                    pipe(s2, c2, down_limit);
+                    let _ = up.join();
+                });
+            }
+        });
+        Proxy {
+            port,
+            paused,
+            release,
+            stop,
+        }
+    }
+
+    pub fn release(&self) {
+        let _ = self.release.send(());
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+    }
+}
+
+fn pipe(mut from: TcpStream, mut to: TcpStream, limit: usize) {
+    let mut buf = [0u8; 8192];
+    let mut sent = 0;
+    loop {
+        let n = match from.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        let n = n.min(limit - sent);
+        if to.write_all(&buf[..n]).is_err() {
+            break;
+        }
+        sent += n;
+        if sent >= limit {
+            break;
+        }
+    }
+    let _ = to.shutdown(std::net::Shutdown::Both);
+    let _ = from.shutdown(std::net::Shutdown::Both);
+}
+
+/// A synthetic isA_Cloud from `../shared/bench/gen-gitops-repo`, every service's manifest
+/// under `applications/`; returns (scratch dir, bare remote, service names).
+pub fn gitops_repo(commits: u32) -> (tempfile::TempDir, PathBuf, Vec<String>) {
+    let gen = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bench/gen-gitops-repo");
+    assert!(
+        gen.exists(),
+        "{} is missing: the load tests need ../shared beside the project",
+        gen.display()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(&gen)
+        .arg(dir.path().join("isa"))
+        .args([
+            "--go-manifests",
+            "applications",
+            "--commits",
+            &commits.to_string(),
+            "--no-worktree",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "gen-gitops-repo: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let remote = dir.path().join("isa.git");
+    let list = git(
+        dir.path(),
+        &[
+            "--git-dir",
+            remote.to_str().unwrap(),
+            "ls-tree",
+            "--name-only",
+            "main",
+            "deployments/kubernetes/base/applications/",
+        ],
+    );
+    let services = list
+        .lines()
+        .filter_map(|l| {
+            l.rsplit('/')
+                .next()?
+                .strip_suffix("-deployment.yaml")
+                .map(str::to_string)
+        })
+        .collect();
+    (dir, remote, services)
+}
+
+/// The one line that differs between two texts, as (old line, new line); panics unless
+/// exactly one line differs and the line count is the same.
+pub fn one_changed_line<'a>(before: &'a str, after: &'a str) -> (&'a str, &'a str) {
+    let (a, b): (Vec<&str>, Vec<&str>) = (
+        before.split_inclusive('\n').collect(),
+        after.split_inclusive('\n').collect(),
+    );
+    assert_eq!(a.len(), b.len(), "line count changed");
+    let diffs: Vec<usize> = (0..a.len()).filter(|&i| a[i] != b[i]).collect();
+    assert_eq!(diffs.len(), 1, "expected one changed line, got {diffs:?}");
+    (a[diffs[0]], b[diffs[0]])
+}

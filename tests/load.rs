@@ -1,0 +1,202 @@
+//! Many `imgbump set` processes at once against one remote: nothing is lost, history stays
+//! linear, and every manifest changes in the one line it should.
+
+mod support;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use support::*;
+
+const APPS: &str = "deployments/kubernetes/base/applications";
+
+fn imgbump(home: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_imgbump"));
+    c.env("HOME", home).env("NO_COLOR", "1");
+    for k in [
+        "IMGBUMP_TOKEN",
+        "GITHUB_TOKEN",
+        "GH_TOKEN",
+        "GITHUB_OUTPUT",
+        "GITHUB_ACTIONS",
+    ] {
+        c.env_remove(k);
+    }
+    c
+}
+
+fn show(remote: &Path, rev: &str, path: &str) -> String {
+    git(
+        remote,
+        &[
+            "--git-dir",
+            remote.to_str().unwrap(),
+            "show",
+            &format!("{rev}:{path}"),
+        ],
+    )
+}
+
+fn rgit(remote: &Path, args: &[&str]) -> String {
+    let mut all = vec!["--git-dir", remote.to_str().unwrap()];
+    all.extend_from_slice(args);
+    git(remote, &all)
+}
+
+/// 46 services bumped at once through `url`: all land, each in exactly its one line.
+fn all_services_land(remote: &Path, url: &str, services: &[String], token: Option<&str>) {
+    let home = tempfile::tempdir().unwrap();
+    let base = rgit(remote, &["rev-parse", "main"]).trim().to_string();
+    let before: Vec<String> = services
+        .iter()
+        .map(|s| show(remote, &base, &format!("{APPS}/{s}-deployment.yaml")))
+        .collect();
+    let children: Vec<_> = services
+        .iter()
+        .map(|s| {
+            let mut c = imgbump(home.path());
+            c.args([
+                "set",
+                &format!("{s}=:load-{s}"),
+                "--repo",
+                url,
+                "--retries",
+                "12",
+                "--output",
+                "json",
+            ]);
+            if let Some(t) = token {
+                c.env("IMGBUMP_TOKEN", t);
+            }
+            c.stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let outs: Vec<Output> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+    let landed = outs.iter().filter(|o| o.status.code() == Some(0)).count();
+    for o in &outs {
+        assert_eq!(o.status.code(), Some(0), "{}", text(o));
+        assert_eq!(json(o)["pushed"], true);
+    }
+    assert_eq!(landed, services.len());
+    assert_eq!(
+        rgit(remote, &["rev-list", "--count", &format!("{base}..main")]).trim(),
+        services.len().to_string()
+    );
+    assert_eq!(
+        rgit(remote, &["rev-list", "--merges", "--count", "main"]).trim(),
+        "0"
+    );
+    for (s, old) in services.iter().zip(&before) {
+        let new = show(remote, "main", &format!("{APPS}/{s}-deployment.yaml"));
+        let (a, b) = one_changed_line(old, &new);
+        let image = a
+            .split_whitespace()
+            .nth(1)
+            .unwrap_or_else(|| panic!("{s}: {a}"));
+        let repo = image.rsplit_once(':').unwrap().0;
+        assert_eq!(b, a.replacen(image, &format!("{repo}:load-{s}"), 1), "{s}");
+    }
+}
+
+#[test]
+fn forty_six_services_at_once_over_file_urls() {
+    let (_dir, remote, services) = gitops_repo(300);
+    assert!(services.len() >= 46, "{services:?}");
+    all_services_land(
+        &remote,
+        &format!("file://{}", remote.display()),
+        &services[..46],
+        None,
+    );
+}
+
+#[test]
+fn forty_six_services_at_once_over_smart_http_with_a_token() {
+    let (dir, remote, services) = gitops_repo(300);
+    let http = Http::start(dir.path(), Some(TOKEN));
+    all_services_land(&remote, &http.url("isa.git"), &services[..46], Some(TOKEN));
+}
+
+#[test]
+fn forty_six_services_at_once_over_git_daemon() {
+    let (dir, remote, services) = gitops_repo(300);
+    let daemon = Daemon::start(dir.path());
+    all_services_land(&remote, &daemon.url("isa.git"), &services[..46], None);
+}
+
+#[test]
+fn ten_processes_bump_one_service_to_ten_tags() {
+    let (_dir, remote, _) = gitops_repo(300);
+    let home = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", remote.display());
+    let base = rgit(&remote, &["rev-parse", "main"]).trim().to_string();
+    let path = format!("{APPS}/agent-deployment.yaml");
+    let before = show(&remote, &base, &path);
+    let children: Vec<_> = (0..10)
+        .map(|i| {
+            imgbump(home.path())
+                .args([
+                    "set",
+                    &format!("agent=:tag-{i}"),
+                    "--repo",
+                    &url,
+                    "--output",
+                    "json",
+                ])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut landed = 0;
+    for c in children {
+        let o = c.wait_with_output().unwrap();
+        match o.status.code() {
+            Some(0) => {
+                let v = json(&o);
+                assert!(v["pushed"] == true || v["changed"] == false, "{v}");
+                landed += usize::from(v["pushed"] == true);
+            }
+            Some(5) => assert!(
+                String::from_utf8_lossy(&o.stderr).contains("kept moving"),
+                "{}",
+                text(&o)
+            ),
+            _ => panic!("{}", text(&o)),
+        }
+    }
+    assert!(landed >= 1);
+    assert_eq!(
+        rgit(&remote, &["rev-list", "--merges", "--count", "main"]).trim(),
+        "0"
+    );
+    assert_eq!(
+        rgit(&remote, &["rev-list", "--count", &format!("{base}..main")]).trim(),
+        landed.to_string()
+    );
+    let after = show(&remote, "main", &path);
+    let (a, b) = one_changed_line(&before, &after);
+    let hits: Vec<usize> = (0..10)
+        .filter(|i| {
+            b.contains(&format!("isa-agent:tag-{i} "))
+                || b.ends_with(&format!("isa-agent:tag-{i}\n"))
+        })
+        .collect();
+    assert_eq!(hits.len(), 1, "{b}");
+    let image = a.split_whitespace().nth(1).unwrap();
+    assert_eq!(
+        b,
+        a.replacen(
+            image,
+            &format!("{}:tag-{}", image.rsplit_once(':').unwrap().0, hits[0]),
+            1
+        )
+    );
+}
