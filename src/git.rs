@@ -217,6 +217,12 @@ impl Workspace {
         }
         let current = match repo.head() {
             Ok(h) if h.is_branch() => h.shorthand().ok().map(str::to_string),
+            Err(e) if e.code() == ErrorCode::UnbornBranch => {
+                return Err(err(
+                    ErrorKind::NotFound,
+                    format!("the repository {} is empty: it has no commit to bump; commit the manifests first", path.display()),
+                ))
+            }
             _ => None,
         };
         let branch = match (branch, current) {
@@ -443,20 +449,24 @@ impl Workspace {
         let conn = remote
             .connect_auth(Direction::Fetch, Some(cb), None)
             .map_err(|e| git_err(&format!("cannot connect to {}", self.url), &e, &self.creds))?;
-        let name = conn.default_branch().map_err(|e| {
-            let kind = if conn.list().map(|l| l.is_empty()).unwrap_or(false) {
-                ErrorKind::NotFound
+        let name = conn.default_branch().map_err(|_| {
+            if conn.list().map(|l| l.is_empty()).unwrap_or(false) {
+                err(
+                    ErrorKind::NotFound,
+                    format!(
+                        "the repository {} is empty: it has no branch to bump; push a first commit",
+                        self.url
+                    ),
+                )
             } else {
-                ErrorKind::Other
-            };
-            err(
-                kind,
-                format!(
-                    "{} has no default branch ({}); is the repository empty? pass --branch",
-                    self.url,
-                    e.message()
-                ),
-            )
+                err(
+                    ErrorKind::NotFound,
+                    format!(
+                        "{} does not say which branch is its default; pass --branch",
+                        self.url
+                    ),
+                )
+            }
         })?;
         let name = name
             .as_str()

@@ -1,0 +1,385 @@
+//! Faults: a hook that refuses, a server that dies mid-transfer, a remote that changes between
+//! fetch and push, an empty repository, a process killed while writing. Each leaves the remote
+//! and the local repository consistent and says what happened.
+
+mod support;
+
+use std::path::Path;
+use std::time::Duration;
+
+use support::*;
+
+fn code(out: &std::process::Output) -> Option<i32> {
+    out.status.code()
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// No `imgbump-*` directory is left in `tmp`.
+fn no_stray_dirs(tmp: &Path) {
+    let left: Vec<_> = std::fs::read_dir(tmp)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name())
+        .collect();
+    assert!(
+        left.iter()
+            .all(|n| !n.to_string_lossy().starts_with("imgbump")),
+        "left behind: {left:?}"
+    );
+}
+
+#[test]
+fn a_pre_receive_hook_refusal_is_exit_5_with_its_message_and_no_retry() {
+    let fx = Fixture::new();
+    let log = fx.dir.path().join("hook.log");
+    let hook = fx.remote.join("hooks/pre-receive");
+    std::fs::write(
+        &hook,
+        format!(
+            "#!/bin/sh\necho run >> {}\necho 'policy: images must come from ECR' >&2\nexit 1\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let daemon = Daemon::start(fx.dir.path());
+    let n = fx.remote_count();
+    let out = fx.run(&[
+        "set",
+        "agent=:v1",
+        "--repo",
+        &daemon.url("isA_Cloud.git"),
+        "--retries",
+        "5",
+    ]);
+    assert_eq!(code(&out), Some(5), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("policy: images must come from ECR"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&log).unwrap().lines().count(),
+        1,
+        "the hook ran more than once"
+    );
+    assert_eq!(fx.remote_count(), n);
+}
+
+#[test]
+fn the_server_dying_mid_transfer_fails_cleanly() {
+    let fx = Fixture::new();
+    let daemon = Daemon::start(fx.dir.path());
+    let tmp = fx.dir.path().join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let n = fx.remote_count();
+    let head = fx.remote_git(&["rev-parse", "main"]);
+    // With --branch, connection 0 is the fetch and connection 1 the push.
+    for (what, fault) in [
+        (
+            "clone: the server stops after 300 bytes",
+            (0, Fault::CutServer(300)),
+        ),
+        (
+            "clone: the server stops mid-pack",
+            (0, Fault::CutServer(3000)),
+        ),
+        ("push: the client's pack is cut", (1, Fault::CutClient(400))),
+        (
+            "push: the server's answer is cut",
+            (1, Fault::CutServer(50)),
+        ),
+    ] {
+        let proxy = Proxy::start(daemon.port, vec![fault]);
+        let url = format!("git://127.0.0.1:{}/isA_Cloud.git", proxy.port);
+        let out = fx
+            .cmd()
+            .args([
+                "set",
+                "agent=:cut",
+                "--repo",
+                &url,
+                "--branch",
+                "main",
+                "--retries",
+                "0",
+            ])
+            .env("TMPDIR", &tmp)
+            .output()
+            .unwrap();
+        assert_ne!(code(&out), Some(0), "{what}: {}", text(&out));
+        assert!(
+            stderr(&out).starts_with("imgbump: error: "),
+            "{what}: {}",
+            text(&out)
+        );
+        // Nothing partial on the remote: the branch is where it was and the repository is whole.
+        assert_eq!(fx.remote_git(&["rev-parse", "main"]), head, "{what}");
+        assert_eq!(fx.remote_count(), n, "{what}");
+        fx.remote_git(&["fsck", "--no-dangling"]);
+        no_stray_dirs(&tmp);
+    }
+}
+
+/// Runs a bump through a proxy that holds the push connection while `meanwhile` changes the
+/// remote, then lets it through.
+fn with_remote_changed_before_push(
+    fx: &Fixture,
+    args: &[&str],
+    meanwhile: impl FnOnce(),
+) -> std::process::Output {
+    let daemon = Daemon::start(fx.dir.path());
+    let proxy = Proxy::start(daemon.port, vec![(1, Fault::Pause)]);
+    let url = format!("git://127.0.0.1:{}/isA_Cloud.git", proxy.port);
+    let mut all = vec![
+        "set", "--repo", &url, "--branch", "main", "--output", "json",
+    ];
+    all.extend_from_slice(args);
+    let child = fx
+        .cmd()
+        .args(&all)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    assert_eq!(
+        proxy.paused.recv_timeout(Duration::from_secs(30)).unwrap(),
+        1
+    );
+    meanwhile();
+    proxy.release();
+    child.wait_with_output().unwrap()
+}
+
+fn other_clone(fx: &Fixture) -> std::path::PathBuf {
+    let other = fx.dir.path().join("other");
+    git(
+        fx.dir.path(),
+        &[
+            "clone",
+            "-q",
+            fx.remote.to_str().unwrap(),
+            other.to_str().unwrap(),
+        ],
+    );
+    other
+}
+
+#[test]
+fn the_branch_deleted_between_clone_and_push_is_not_recreated() {
+    let fx = Fixture::new();
+    git(
+        fx.dir.path(),
+        &[
+            "--git-dir",
+            fx.remote.to_str().unwrap(),
+            "branch",
+            "keep",
+            "main",
+        ],
+    );
+    let out = with_remote_changed_before_push(&fx, &["agent=:v1"], || {
+        git(
+            fx.dir.path(),
+            &[
+                "--git-dir",
+                fx.remote.to_str().unwrap(),
+                "update-ref",
+                "-d",
+                "refs/heads/main",
+            ],
+        );
+    });
+    assert_eq!(code(&out), Some(3), "{}", text(&out));
+    assert!(stderr(&out).contains("no longer exists"), "{}", text(&out));
+    assert!(
+        fx.remote_git(&["branch", "--list", "main"])
+            .trim()
+            .is_empty(),
+        "main was recreated"
+    );
+}
+
+#[test]
+fn a_force_push_between_clone_and_push_is_followed_and_nothing_is_lost() {
+    let fx = Fixture::new();
+    let out = with_remote_changed_before_push(&fx, &["agent=:v2"], || {
+        // Someone rewrites main: a new root commit with the same files plus one.
+        let other = other_clone(&fx);
+        git(&other, &["checkout", "-q", "--orphan", "rewritten"]);
+        std::fs::write(other.join("REWRITTEN"), "yes\n").unwrap();
+        git(&other, &["add", "-A"]);
+        git(&other, &["commit", "-qm", "rewritten history"]);
+        git(
+            &other,
+            &["push", "-q", "--force", "origin", "rewritten:main"],
+        );
+    });
+    assert_eq!(code(&out), Some(0), "{}", text(&out));
+    let v = json(&out);
+    assert_eq!(
+        (v["pushed"].as_bool(), v["attempts"].as_u64()),
+        (Some(true), Some(2))
+    );
+    assert_eq!(
+        fx.remote_git(&["log", "-1", "--format=%s", "main~1"])
+            .trim(),
+        "rewritten history"
+    );
+    assert!(fx.remote_file(AGENT).contains("isa-agent:v2"));
+    assert_eq!(fx.remote_file("REWRITTEN"), "yes\n");
+}
+
+#[test]
+fn the_manifest_deleted_on_the_new_tip_is_a_clear_not_found() {
+    let fx = Fixture::new();
+    let n = fx.remote_count();
+    let out = with_remote_changed_before_push(&fx, &["agent=:v3"], || {
+        let other = other_clone(&fx);
+        git(&other, &["rm", "-q", AGENT]);
+        git(&other, &["commit", "-qm", "retire agent"]);
+        git(&other, &["push", "-q", "origin", "main"]);
+    });
+    assert_eq!(code(&out), Some(3), "{}", text(&out));
+    assert!(
+        json(&out)["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("does not exist"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(fx.remote_count(), n + 1);
+    assert_eq!(
+        fx.remote_git(&["log", "-1", "--format=%s"]).trim(),
+        "retire agent"
+    );
+}
+
+#[test]
+fn a_shallow_clone_follows_a_rewritten_history() {
+    let fx = Fixture::new();
+    // Some history first, so that depth 1 is really shallow.
+    let other = other_clone(&fx);
+    for i in 0..3 {
+        std::fs::write(other.join("CHANGELOG"), format!("{i}\n")).unwrap();
+        git(&other, &["add", "-A"]);
+        git(&other, &["commit", "-qm", &format!("change {i}")]);
+    }
+    git(&other, &["push", "-q", "origin", "main"]);
+    let out = with_remote_changed_before_push(&fx, &["mcp=:v4", "--depth", "1"], || {
+        git(&other, &["reset", "-q", "--hard", "HEAD~2"]);
+        std::fs::write(other.join("CHANGELOG"), "amended\n").unwrap();
+        git(&other, &["commit", "-qam", "amended history"]);
+        git(&other, &["push", "-q", "--force", "origin", "main"]);
+    });
+    assert_eq!(code(&out), Some(0), "{}", text(&out));
+    assert_eq!(
+        fx.remote_git(&["log", "-1", "--format=%s", "main~1"])
+            .trim(),
+        "amended history"
+    );
+    assert!(fx
+        .remote_file("deployments/kubernetes/base/applications/mcp-deployment.yaml")
+        .contains("isa-mcp:v4"));
+}
+
+#[test]
+fn an_empty_repository_is_a_clear_error() {
+    let fx = Fixture::new();
+    let empty = fx.dir.path().join("empty.git");
+    git(
+        fx.dir.path(),
+        &["init", "-q", "--bare", empty.to_str().unwrap()],
+    );
+    let daemon = Daemon::start(fx.dir.path());
+    for url in [
+        format!("file://{}", empty.display()),
+        daemon.url("empty.git"),
+    ] {
+        let out = fx.run(&["set", "agent=:v1", "--repo", &url]);
+        assert_eq!(code(&out), Some(3), "{url}: {}", text(&out));
+        assert!(
+            stderr(&out).contains("is empty: it has no branch"),
+            "{url}: {}",
+            text(&out)
+        );
+    }
+    let work = fx.dir.path().join("fresh");
+    git(fx.dir.path(), &["init", "-q", work.to_str().unwrap()]);
+    let out = fx.run(&["set", "agent=:v1", "-C", work.to_str().unwrap()]);
+    assert_eq!(code(&out), Some(3), "{}", text(&out));
+    assert!(stderr(&out).contains("is empty"), "{}", text(&out));
+}
+
+#[test]
+fn sigkill_while_writing_leaves_the_old_or_the_new_file() {
+    let fx = Fixture::new();
+    // A large manifest makes the run long enough to be killed at many points.
+    let path = fx.checkout.join(AGENT);
+    let original = std::fs::read_to_string(&path).unwrap();
+    let padding: String = (0..40_000)
+        .map(|i| format!("# padding line {i} ..........................................\n"))
+        .collect();
+    let big = format!("{original}{padding}");
+    std::fs::write(&path, &big).unwrap();
+    git(&fx.checkout, &["commit", "-qam", "big manifest"]);
+    std::fs::write(fx.checkout.join("mine.txt"), "uncommitted work\n").unwrap();
+    let new = big.replace("isa-agent:sha-cbad391", "isa-agent:killed");
+    let start = std::time::Instant::now();
+    let full = fx.run(&[
+        "set",
+        "agent=:probe",
+        "-C",
+        fx.checkout.to_str().unwrap(),
+        "--no-push",
+        "--dry-run",
+    ]);
+    assert_eq!(code(&full), Some(0), "{}", text(&full));
+    let span = start.elapsed().max(Duration::from_millis(20));
+    let mut outcomes = [0usize; 2];
+    for i in 0..16u32 {
+        let mut child = fx
+            .cmd()
+            .args([
+                "set",
+                "agent=:killed",
+                "-C",
+                fx.checkout.to_str().unwrap(),
+                "--no-push",
+                "-q",
+            ])
+            .spawn()
+            .unwrap();
+        std::thread::sleep(span * i / 12);
+        let _ = child.kill();
+        let _ = child.wait();
+        let now = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            now == big || now == new,
+            "the manifest is half-written after a kill at step {i}"
+        );
+        outcomes[usize::from(now == new)] += 1;
+        assert_eq!(
+            std::fs::read_to_string(fx.checkout.join("mine.txt")).unwrap(),
+            "uncommitted work\n"
+        );
+        // Put things back for the next round.
+        git(&fx.checkout, &["reset", "-q", "--hard", "HEAD"]);
+        let head_msg = git(&fx.checkout, &["log", "-1", "--format=%s"]);
+        if head_msg.trim() != "big manifest" {
+            git(&fx.checkout, &["reset", "-q", "--hard", "HEAD~1"]);
+        }
+        std::fs::write(fx.checkout.join("mine.txt"), "uncommitted work\n").unwrap();
+    }
+    // The work tree holds no temporary file of ours.
+    let stray = git(&fx.checkout, &["status", "--porcelain", "--ignored"]);
+    assert_eq!(stray, "?? mine.txt\n", "{stray}");
+    assert!(
+        outcomes[0] > 0,
+        "never killed before the write: {outcomes:?}"
+    );
+}
