@@ -262,16 +262,6 @@ fn plan(
         diff: String::new(),
     };
     for (_, (path, pairs)) in by_file {
-        if check_dirty && ws.is_open() && ws.is_dirty(tip, &path)? {
-            return Err(Failure {
-                kind: FailKind::Refused,
-                message: format!(
-                    "{path} has uncommitted changes; imgbump leaves them alone\ncommit or stash them (`git stash`), then run imgbump again"
-                ),
-                file: Some(path),
-                line: None,
-            });
-        }
         let bytes = ws.read(tip, &path)?.ok_or_else(|| Failure {
             kind: FailKind::NotFound,
             message: format!(
@@ -282,6 +272,16 @@ fn plan(
             file: Some(path.clone()),
             line: None,
         })?;
+        if check_dirty && ws.is_open() && ws.is_dirty(tip, &path)? {
+            return Err(Failure {
+                kind: FailKind::Refused,
+                message: format!(
+                    "{path} has uncommitted changes; imgbump leaves them alone\ncommit or stash them (`git stash`), then run imgbump again"
+                ),
+                file: Some(path),
+                line: None,
+            });
+        }
         let original = Manifest::parse_bytes(&bytes)
             .map_err(|e| Failure::from_edit(&path, e))?
             .text()

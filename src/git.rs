@@ -999,6 +999,12 @@ impl Workspace {
                     format!("{path} is a symbolic link in the work tree; refusing to follow it"),
                 ))
             }
+            Ok(m) if !m.is_file() => {
+                return Err(err(
+                    ErrorKind::Refused,
+                    format!("{path} is not a regular file in the work tree"),
+                ))
+            }
             Ok(_) => Some(
                 std::fs::read(workdir.join(path))
                     .map_err(|e| err(ErrorKind::Other, format!("cannot read {path}: {e}")))?,
