@@ -56,6 +56,8 @@ pub enum Command {
     Get(GetArgs),
     /// List every service the manifest template finds, with its images.
     List(RepoArgs),
+    /// List the images a service's manifest held across the history, newest first.
+    History(HistoryArgs),
     /// Print a shell completion script.
     Completions {
         /// The shell.
@@ -159,6 +161,27 @@ pub struct GetArgs {
     pub container: Option<String>,
 }
 
+/// `imgbump history`.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// The service.
+    pub service: String,
+    #[command(flatten)]
+    pub repo: RepoArgs,
+    /// The workload (NAME or KIND/NAME).
+    #[arg(long)]
+    pub workload: Option<String>,
+    /// The container.
+    #[arg(short, long)]
+    pub container: Option<String>,
+    /// Print only the N-th image: 0 is the current one, 1 the one before (for a rollback).
+    #[arg(long, value_name = "N")]
+    pub nth: Option<usize>,
+    /// How many images to list at most.
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub max: usize,
+}
+
 /// How the process should end.
 pub struct Exit(pub i32);
 
@@ -207,6 +230,7 @@ pub fn run(cli: Cli) -> Exit {
         Command::Set(args) => (args.repo.output, cmd_set(&args, &say)),
         Command::Get(args) => (args.repo.output, cmd_get(&args)),
         Command::List(args) => (args.output, cmd_list(&args)),
+        Command::History(args) => (args.repo.output, cmd_history(&args)),
     };
     match result {
         Ok(()) => Exit(0),
@@ -415,6 +439,44 @@ fn report(o: &Outcome, args: &SetArgs, say: &Say, url: &str) {
     if let Some(n) = &o.note {
         say.info(&format!("note: {n}"));
     }
+    if std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true") {
+        if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY") {
+            let mut md = String::from("### imgbump\n\n| service | old image | new image | file | commit |\n|---|---|---|---|---|\n");
+            for c in &o.changes {
+                let commit = if c.changed {
+                    o.commit
+                        .as_deref()
+                        .map(|x| x.get(..7).unwrap_or(x))
+                        .unwrap_or("(dry run)")
+                } else {
+                    "unchanged"
+                };
+                md.push_str(&format!(
+                    "| {} | `{}` | `{}` | `{}:{}` | {} |\n",
+                    c.service, c.old, c.new, c.file, c.line, commit
+                ));
+            }
+            let state = if o.pushed {
+                format!("Pushed to `{}` on `{url}`.", o.branch)
+            } else if o.changed {
+                "Not pushed.".into()
+            } else {
+                "Already up to date.".into()
+            };
+            md.push_str(&format!("\n{state}\n"));
+            if !o.diff.is_empty() {
+                md.push_str(&format!("\n```diff\n{}```\n", o.diff));
+            }
+            if let Err(e) = std::fs::OpenOptions::new()
+                .append(true)
+                .create(true)
+                .open(&path)
+                .and_then(|mut f| f.write_all(md.as_bytes()))
+            {
+                say.info(&format!("warning: cannot write GITHUB_STEP_SUMMARY: {e}"));
+            }
+        }
+    }
     if let Some(path) = std::env::var_os("GITHUB_OUTPUT") {
         let join =
             |f: &dyn Fn(&Change) -> &str| o.changes.iter().map(f).collect::<Vec<_>>().join(" ");
@@ -480,6 +542,112 @@ fn cmd_get(args: &GetArgs) -> Result<(), Failure> {
         }
     }
     Ok(())
+}
+
+fn cmd_history(args: &HistoryArgs) -> Result<(), Failure> {
+    let say = Say {
+        quiet: true,
+        verbose: 0,
+        creds: Credentials::from_env(),
+    };
+    let mut repo = args.repo.clone();
+    if repo.depth == 1 {
+        // History needs the commits: a full fetch, unless --depth says otherwise.
+        repo.depth = 0;
+    }
+    let ws = workspace(&repo, &say)?;
+    let path = service::manifest_path(&args.repo.manifest, &args.service)
+        .map_err(|m| Failure::new(FailKind::Refused, m))?;
+    let target = crate::manifest::Target {
+        service: &args.service,
+        workload: args.workload.as_deref(),
+        container: args.container.as_deref(),
+    };
+    let want = args.nth.map_or(args.max, |n| n + 1);
+    let mut images: Vec<(String, git2::Oid, i64)> = Vec::new();
+    for (commit, time, bytes) in ws.history(&path, usize::MAX)? {
+        let Ok(m) = Manifest::parse_bytes(&bytes) else {
+            continue;
+        };
+        let Ok(f) = m.select(&target) else { continue };
+        // The commit that introduced an image is the oldest of a run of equal ones.
+        match images.last_mut() {
+            Some(last) if last.0 == f.value => {
+                last.1 = commit;
+                last.2 = time;
+            }
+            _ => {
+                if images.len() == want {
+                    break;
+                }
+                images.push((f.value.clone(), commit, time));
+            }
+        }
+    }
+    if images.is_empty() {
+        return Err(Failure::new(
+            FailKind::NotFound,
+            format!(
+                "{path} has no image for {} in the history of branch {}",
+                args.service,
+                ws.branch()
+            ),
+        ));
+    }
+    if let Some(n) = args.nth {
+        let Some((image, _, _)) = images.get(n) else {
+            return Err(Failure::new(
+                FailKind::NotFound,
+                format!(
+                    "{path} held only {} images for {}; there is no --nth {n}",
+                    images.len(),
+                    args.service
+                ),
+            ));
+        };
+        if args.repo.output == Output::Json {
+            print_json(&json!({"image": image}));
+        } else {
+            println!("{image}");
+        }
+        return Ok(());
+    }
+    if args.repo.output == Output::Json {
+        let v: Vec<_> = images
+            .iter()
+            .map(|(i, c, t)| json!({"image": i, "commit": c.to_string(), "date": utc(*t)}))
+            .collect();
+        print_json(&json!(v));
+    } else {
+        let mut out = std::io::stdout().lock();
+        for (image, commit, time) in &images {
+            if writeln!(out, "{image}\t{}\t{}", &commit.to_string()[..7], utc(*time)).is_err() {
+                break;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` for Unix seconds (proleptic Gregorian, UTC).
+fn utc(secs: i64) -> String {
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Howard Hinnant's civil-from-days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 fn cmd_list(args: &RepoArgs) -> Result<(), Failure> {
