@@ -32,6 +32,7 @@ Register-ArgumentCompleter -Native -CommandName 'imgbump' -ScriptBlock {
             [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Bump one or more services'' images in one commit, and push it')
             [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Print each service''s current image')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List every service the manifest template finds, with its images')
+            [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'List the images a service''s manifest held across the history, newest first')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -110,6 +111,31 @@ Register-ArgumentCompleter -Native -CommandName 'imgbump' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'imgbump;history' {
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'A path inside a checkout (open mode), or a URL to clone (https://, ssh://, git@host:path, file://)')
+            [CompletionResult]::new('--repo', '--repo', [CompletionResultType]::ParameterName, 'A path inside a checkout (open mode), or a URL to clone (https://, ssh://, git@host:path, file://)')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'The branch: default the current branch (checkout) or the remote''s default branch (clone)')
+            [CompletionResult]::new('--branch', '--branch', [CompletionResultType]::ParameterName, 'The branch: default the current branch (checkout) or the remote''s default branch (clone)')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The manifest path relative to the repository root; `{service}` is replaced by the service name')
+            [CompletionResult]::new('--manifest', '--manifest', [CompletionResultType]::ParameterName, 'The manifest path relative to the repository root; `{service}` is replaced by the service name')
+            [CompletionResult]::new('--depth', '--depth', [CompletionResultType]::ParameterName, 'How many commits to fetch when cloning')
+            [CompletionResult]::new('--workdir', '--workdir', [CompletionResultType]::ParameterName, 'Where to clone (default: a temporary directory removed at exit)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: text (human messages on stderr) or json (one object on stdout)')
+            [CompletionResult]::new('--workload', '--workload', [CompletionResultType]::ParameterName, 'The workload (NAME or KIND/NAME)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The container')
+            [CompletionResult]::new('--container', '--container', [CompletionResultType]::ParameterName, 'The container')
+            [CompletionResult]::new('--nth', '--nth', [CompletionResultType]::ParameterName, 'Print only the N-th image: 0 is the current one, 1 the one before (for a rollback)')
+            [CompletionResult]::new('--max', '--max', [CompletionResultType]::ParameterName, 'How many images to list at most')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print less: errors only')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print less: errors only')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more (repeat for more detail)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more (repeat for more detail)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'imgbump;completions' {
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print less: errors only')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print less: errors only')
@@ -136,6 +162,7 @@ Register-ArgumentCompleter -Native -CommandName 'imgbump' -ScriptBlock {
             [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Bump one or more services'' images in one commit, and push it')
             [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Print each service''s current image')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List every service the manifest template finds, with its images')
+            [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'List the images a service''s manifest held across the history, newest first')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -148,6 +175,9 @@ Register-ArgumentCompleter -Native -CommandName 'imgbump' -ScriptBlock {
             break
         }
         'imgbump;help;list' {
+            break
+        }
+        'imgbump;help;history' {
             break
         }
         'imgbump;help;completions' {

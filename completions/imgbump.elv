@@ -29,6 +29,7 @@ set edit:completion:arg-completer[imgbump] = {|@words|
             cand set 'Bump one or more services'' images in one commit, and push it'
             cand get 'Print each service''s current image'
             cand list 'List every service the manifest template finds, with its images'
+            cand history 'List the images a service''s manifest held across the history, newest first'
             cand completions 'Print a shell completion script'
             cand man 'Print the man page (roff)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -103,6 +104,30 @@ set edit:completion:arg-completer[imgbump] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'imgbump;history'= {
+            cand -C 'A path inside a checkout (open mode), or a URL to clone (https://, ssh://, git@host:path, file://)'
+            cand --repo 'A path inside a checkout (open mode), or a URL to clone (https://, ssh://, git@host:path, file://)'
+            cand -b 'The branch: default the current branch (checkout) or the remote''s default branch (clone)'
+            cand --branch 'The branch: default the current branch (checkout) or the remote''s default branch (clone)'
+            cand -f 'The manifest path relative to the repository root; `{service}` is replaced by the service name'
+            cand --manifest 'The manifest path relative to the repository root; `{service}` is replaced by the service name'
+            cand --depth 'How many commits to fetch when cloning'
+            cand --workdir 'Where to clone (default: a temporary directory removed at exit)'
+            cand --output 'Output format: text (human messages on stderr) or json (one object on stdout)'
+            cand --workload 'The workload (NAME or KIND/NAME)'
+            cand -c 'The container'
+            cand --container 'The container'
+            cand --nth 'Print only the N-th image: 0 is the current one, 1 the one before (for a rollback)'
+            cand --max 'How many images to list at most'
+            cand -q 'Print less: errors only'
+            cand --quiet 'Print less: errors only'
+            cand -v 'Print more (repeat for more detail)'
+            cand --verbose 'Print more (repeat for more detail)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'imgbump;completions'= {
             cand -q 'Print less: errors only'
             cand --quiet 'Print less: errors only'
@@ -127,6 +152,7 @@ set edit:completion:arg-completer[imgbump] = {|@words|
             cand set 'Bump one or more services'' images in one commit, and push it'
             cand get 'Print each service''s current image'
             cand list 'List every service the manifest template finds, with its images'
+            cand history 'List the images a service''s manifest held across the history, newest first'
             cand completions 'Print a shell completion script'
             cand man 'Print the man page (roff)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -136,6 +162,8 @@ set edit:completion:arg-completer[imgbump] = {|@words|
         &'imgbump;help;get'= {
         }
         &'imgbump;help;list'= {
+        }
+        &'imgbump;help;history'= {
         }
         &'imgbump;help;completions'= {
         }

@@ -31,6 +31,7 @@ complete -c imgbump -n "__fish_imgbump_needs_command" -s V -l version -d 'Print 
 complete -c imgbump -n "__fish_imgbump_needs_command" -f -a "set" -d 'Bump one or more services\' images in one commit, and push it'
 complete -c imgbump -n "__fish_imgbump_needs_command" -f -a "get" -d 'Print each service\'s current image'
 complete -c imgbump -n "__fish_imgbump_needs_command" -f -a "list" -d 'List every service the manifest template finds, with its images'
+complete -c imgbump -n "__fish_imgbump_needs_command" -f -a "history" -d 'List the images a service\'s manifest held across the history, newest first'
 complete -c imgbump -n "__fish_imgbump_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c imgbump -n "__fish_imgbump_needs_command" -f -a "man" -d 'Print the man page (roff)'
 complete -c imgbump -n "__fish_imgbump_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -77,6 +78,21 @@ complete -c imgbump -n "__fish_imgbump_using_subcommand list" -s q -l quiet -d '
 complete -c imgbump -n "__fish_imgbump_using_subcommand list" -s v -l verbose -d 'Print more (repeat for more detail)'
 complete -c imgbump -n "__fish_imgbump_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c imgbump -n "__fish_imgbump_using_subcommand list" -s V -l version -d 'Print version'
+complete -c imgbump -n "__fish_imgbump_using_subcommand history" -s C -l repo -d 'A path inside a checkout (open mode), or a URL to clone (https://, ssh://, git@host:path, file://)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand history" -s b -l branch -d 'The branch: default the current branch (checkout) or the remote\'s default branch (clone)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand history" -s f -l manifest -d 'The manifest path relative to the repository root; `{service}` is replaced by the service name' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l depth -d 'How many commits to fetch when cloning' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l workdir -d 'Where to clone (default: a temporary directory removed at exit)' -r -F
+complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l output -d 'Output format: text (human messages on stderr) or json (one object on stdout)' -r -f -a "text\t'Human-readable text on stderr'
+json\t'One JSON object on stdout'"
+complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l workload -d 'The workload (NAME or KIND/NAME)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand history" -s c -l container -d 'The container' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l nth -d 'Print only the N-th image: 0 is the current one, 1 the one before (for a rollback)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l max -d 'How many images to list at most' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand history" -s q -l quiet -d 'Print less: errors only'
+complete -c imgbump -n "__fish_imgbump_using_subcommand history" -s v -l verbose -d 'Print more (repeat for more detail)'
+complete -c imgbump -n "__fish_imgbump_using_subcommand history" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c imgbump -n "__fish_imgbump_using_subcommand history" -s V -l version -d 'Print version'
 complete -c imgbump -n "__fish_imgbump_using_subcommand completions" -s q -l quiet -d 'Print less: errors only'
 complete -c imgbump -n "__fish_imgbump_using_subcommand completions" -s v -l verbose -d 'Print more (repeat for more detail)'
 complete -c imgbump -n "__fish_imgbump_using_subcommand completions" -s h -l help -d 'Print help'
@@ -85,9 +101,10 @@ complete -c imgbump -n "__fish_imgbump_using_subcommand man" -s q -l quiet -d 'P
 complete -c imgbump -n "__fish_imgbump_using_subcommand man" -s v -l verbose -d 'Print more (repeat for more detail)'
 complete -c imgbump -n "__fish_imgbump_using_subcommand man" -s h -l help -d 'Print help'
 complete -c imgbump -n "__fish_imgbump_using_subcommand man" -s V -l version -d 'Print version'
-complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list completions man help" -f -a "set" -d 'Bump one or more services\' images in one commit, and push it'
-complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list completions man help" -f -a "get" -d 'Print each service\'s current image'
-complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list completions man help" -f -a "list" -d 'List every service the manifest template finds, with its images'
-complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list completions man help" -f -a "man" -d 'Print the man page (roff)'
-complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history completions man help" -f -a "set" -d 'Bump one or more services\' images in one commit, and push it'
+complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history completions man help" -f -a "get" -d 'Print each service\'s current image'
+complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history completions man help" -f -a "list" -d 'List every service the manifest template finds, with its images'
+complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history completions man help" -f -a "history" -d 'List the images a service\'s manifest held across the history, newest first'
+complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history completions man help" -f -a "man" -d 'Print the man page (roff)'
+complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -1,0 +1,364 @@
+//! Where imgbump is used: the GitHub Action and example workflows, the Makefile, GitHub's
+//! annotations and step summary, and a terminal (through a pseudo-terminal).
+
+mod support;
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_yaml_ng::Value;
+use support::*;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn yaml(path: &str) -> Value {
+    let text = std::fs::read_to_string(root().join(path)).unwrap();
+    serde_yaml_ng::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn steps(job_or_runs: &Value) -> Vec<&Value> {
+    job_or_runs["steps"]
+        .as_sequence()
+        .map(|s| s.iter().collect())
+        .unwrap_or_default()
+}
+
+fn set_help() -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_imgbump"))
+        .args(["set", "--help"])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn bump_step(action: &Value) -> &Value {
+    steps(&action["runs"])
+        .into_iter()
+        .find(|s| s["id"] == "bump")
+        .expect("a step with id bump")
+}
+
+#[test]
+fn the_action_maps_every_input_to_imgbump_through_the_environment() {
+    let action = yaml("action.yml");
+    let inputs: Vec<String> = action["inputs"]
+        .as_mapping()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str().unwrap().to_string())
+        .collect();
+    let want = [
+        "service",
+        "image",
+        "repo",
+        "branch",
+        "manifest",
+        "container",
+        "workload",
+        "message",
+        "author",
+        "token",
+        "dry-run",
+        "retries",
+    ];
+    for w in want {
+        assert!(inputs.iter().any(|i| i == w), "input {w} is missing");
+    }
+    assert_eq!(action["inputs"]["token"]["default"], "${{ github.token }}");
+    for out in ["changed", "commit", "pushed", "old-image", "new-image"] {
+        assert_eq!(
+            action["outputs"][out]["value"],
+            format!("${{{{ steps.bump.outputs.{out} }}}}"),
+            "output {out}"
+        );
+    }
+    let step = bump_step(&action);
+    let env = step["env"].as_mapping().unwrap();
+    let script = step["run"].as_str().unwrap();
+    let help = set_help();
+    for input in &inputs {
+        let var = format!("INPUT_{}", input.to_uppercase().replace('-', "_"));
+        assert_eq!(
+            env.get(var.as_str()).and_then(Value::as_str),
+            Some(format!("${{{{ inputs.{input} }}}}").as_str()),
+            "{var}"
+        );
+        assert!(
+            script.contains(&format!("${var}")),
+            "the script does not use {var}"
+        );
+    }
+    // Every option and variable the script hands to imgbump exists in the CLI.
+    for word in script.split(|c: char| c.is_whitespace() || "()=\"".contains(c)) {
+        if word.starts_with("--") && word.len() > 2 {
+            assert!(
+                help.contains(word),
+                "the script passes {word}, which `imgbump set` lacks"
+            );
+        }
+        if word.starts_with("IMGBUMP_") && word != "IMGBUMP_TOKEN" {
+            assert!(
+                help.contains(&format!("env: {word}")),
+                "the script sets {word}, which `imgbump set` does not read"
+            );
+        }
+    }
+    // Nothing is pasted into a script.
+    for s in steps(&action["runs"]) {
+        if let Some(run) = s["run"].as_str() {
+            assert!(
+                !run.contains("${{"),
+                "a run: line interpolates an expression: {run}"
+            );
+        }
+    }
+    assert!(steps(&action["runs"]).iter().any(|s| s["run"]
+        .as_str()
+        .is_some_and(|r| r.contains("cargo install --locked --path"))));
+}
+
+#[test]
+fn the_example_workflows_use_the_action_safely() {
+    let action = yaml("action.yml");
+    for path in [
+        "examples/github/service-ci.yaml",
+        "examples/github/cd-update-images.yaml",
+    ] {
+        let wf = yaml(path);
+        for (_, job) in wf["jobs"].as_mapping().unwrap() {
+            for s in steps(job) {
+                if let Some(run) = s["run"].as_str() {
+                    assert!(
+                        !run.contains("${{ github.event"),
+                        "{path}: a run: line interpolates the event: {run}"
+                    );
+                    assert!(!run.contains("${{ inputs."), "{path}: {run}");
+                }
+                if s["uses"].as_str().is_some_and(|u| u.contains("imgbump")) {
+                    for (k, _) in s["with"].as_mapping().unwrap() {
+                        let k = k.as_str().unwrap();
+                        assert!(
+                            action["inputs"].get(k).is_some(),
+                            "{path}: input {k} does not exist in action.yml"
+                        );
+                    }
+                }
+            }
+        }
+    }
+    let cd = yaml("examples/github/cd-update-images.yaml");
+    assert!(cd["concurrency"]["group"]
+        .as_str()
+        .unwrap()
+        .contains("client_payload.service"));
+    let ci = std::fs::read_to_string(root().join("examples/github/service-ci.yaml")).unwrap();
+    for field in [
+        "\"service\"",
+        "\"image\"",
+        "\"sha\"",
+        "\"ref\"",
+        "\"actor\"",
+    ] {
+        assert!(ci.contains(field), "the dispatch payload lacks {field}");
+    }
+}
+
+#[test]
+fn the_action_script_bumps_with_trailers_outputs_and_a_summary() {
+    let fx = Fixture::new();
+    let action = yaml("action.yml");
+    let step = bump_step(&action);
+    let script = step["run"].as_str().unwrap();
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_imgbump")).parent().unwrap();
+    let (out_file, summary) = (fx.dir.path().join("out"), fx.dir.path().join("summary.md"));
+    let out = Command::new("bash")
+        .args(["-c", script])
+        .env(
+            "PATH",
+            format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap()),
+        )
+        .env("HOME", &fx.home)
+        .env_remove("GITHUB_TOKEN")
+        .env_remove("IMGBUMP_TOKEN")
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_OUTPUT", &out_file)
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .env("INPUT_SERVICE", "agent")
+        .env("INPUT_IMAGE", ":sha-abc1234")
+        .env("INPUT_REPO", fx.url())
+        .env("INPUT_BRANCH", "")
+        .env("INPUT_MANIFEST", "")
+        .env("INPUT_CONTAINER", "")
+        .env("INPUT_WORKLOAD", "")
+        .env("INPUT_MESSAGE", "")
+        .env("INPUT_AUTHOR", "CD <cd@example.com>")
+        .env(
+            "INPUT_TRAILERS",
+            "Source-Commit=0123abc\nRequested-By=octocat\n",
+        )
+        .env("INPUT_TOKEN", "")
+        .env("INPUT_DRY_RUN", "false")
+        .env("INPUT_RETRIES", "5")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let msg = fx.remote_git(&["log", "-1", "--format=%B"]);
+    assert_eq!(
+        msg.trim(),
+        "chore: update agent image to sha-abc1234\n\nSource-Commit: 0123abc\nRequested-By: octocat"
+    );
+    assert_eq!(
+        fx.remote_git(&[
+            "log",
+            "-1",
+            "--format=%(trailers:key=Requested-By,valueonly)"
+        ])
+        .trim(),
+        "octocat"
+    );
+    let outputs = std::fs::read_to_string(&out_file).unwrap();
+    assert!(
+        outputs.contains("changed=true\n") && outputs.contains("pushed=true\n"),
+        "{outputs}"
+    );
+    assert!(
+        outputs.contains(
+            "new-image=123456789012.dkr.ecr.us-east-1.amazonaws.com/isa-agent:sha-abc1234\n"
+        ),
+        "{outputs}"
+    );
+    let md = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        md.contains(
+            "| agent | `123456789012.dkr.ecr.us-east-1.amazonaws.com/isa-agent:sha-cbad391` |"
+        ),
+        "{md}"
+    );
+    assert!(
+        md.contains(
+            "```diff\n--- a/deployments/kubernetes/base/applications/agent-deployment.yaml"
+        ),
+        "{md}"
+    );
+    assert!(md.contains("Pushed to `main`"), "{md}");
+}
+
+#[test]
+fn errors_become_github_annotations_on_the_manifest_line() {
+    let fx = Fixture::new();
+    let bad = fx
+        .checkout
+        .join("deployments/kubernetes/base/applications/bad-deployment.yaml");
+    std::fs::write(
+        &bad,
+        "kind: Pod\nmetadata: {name: bad}\nspec:\n  containers:\n  - name: bad\n    image: *nope\n",
+    )
+    .unwrap();
+    git(&fx.checkout, &["add", "-A"]);
+    git(&fx.checkout, &["commit", "-qm", "bad"]);
+    let out = fx
+        .cmd()
+        .args(["set", "bad=nginx:1", "-C", fx.checkout.to_str().unwrap()])
+        .env("GITHUB_ACTIONS", "true")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.starts_with(
+            "::error file=deployments/kubernetes/base/applications/bad-deployment.yaml,line=6::"
+        ),
+        "{stdout}"
+    );
+    // Not on GitHub: no annotation.
+    let out = fx.run(&["set", "bad=nginx:1", "-C", fx.checkout.to_str().unwrap()]);
+    assert!(out.stdout.is_empty(), "{}", text(&out));
+}
+
+#[test]
+fn make_deploy_and_rollback() {
+    let fx = Fixture::new();
+    let make = |args: &[&str]| {
+        let out = Command::new("make")
+            .arg("-C")
+            .arg(root().join("examples"))
+            .args(args)
+            .arg(format!("IMGBUMP={}", env!("CARGO_BIN_EXE_imgbump")))
+            .arg(format!("REPO={}", fx.url()))
+            .env("HOME", &fx.home)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "make {args:?}: {}", text(&out));
+    };
+    let before = fx.remote_file(AGENT);
+    make(&["deploy", "SERVICE=agent", &format!("IMAGE={NEW_AGENT}")]);
+    assert!(fx.remote_file(AGENT).contains(NEW_AGENT));
+    make(&["rollback", "SERVICE=agent"]);
+    assert_eq!(fx.remote_file(AGENT), before);
+    assert_eq!(
+        fx.remote_git(&["log", "-1", "--format=%s"]).trim(),
+        "chore: roll back agent to sha-cbad391"
+    );
+    // History lists all three, newest first.
+    let out = fx.run(&["history", "agent", "--repo", &fx.url()]);
+    let lines: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| l.split('\t').next().unwrap().to_string())
+        .collect();
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert!(
+        lines[0].ends_with(":sha-cbad391") && lines[1] == NEW_AGENT && lines[2] == lines[0],
+        "{lines:?}"
+    );
+    let usage = Command::new("make")
+        .arg("-C")
+        .arg(root().join("examples"))
+        .arg("deploy")
+        .output()
+        .unwrap();
+    assert_eq!(usage.status.code(), Some(2));
+}
+
+/// Runs imgbump under a pseudo-terminal (util-linux `script`) and returns what the terminal got.
+fn on_a_tty(fx: &Fixture, args: &str, no_color: bool) -> String {
+    let cmd = format!("{} {args}", env!("CARGO_BIN_EXE_imgbump"));
+    let mut c = Command::new("script");
+    c.args(["-qec", &cmd, "/dev/null"])
+        .env("HOME", &fx.home)
+        .env("TERM", "xterm");
+    if no_color {
+        c.env("NO_COLOR", "1");
+    } else {
+        c.env_remove("NO_COLOR");
+    }
+    let out = c.output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn a_terminal_gets_colour_and_a_summary_line_unless_no_color() {
+    let fx = Fixture::new();
+    let co = fx.checkout.display().to_string();
+    let tty = on_a_tty(&fx, &format!("set agent=:v9 -C {co} --dry-run"), false);
+    assert!(
+        tty.contains("\x1b[31m-          image:") && tty.contains("\x1b[32m+          image:"),
+        "{tty:?}"
+    );
+    assert!(tty.contains("agent: 123456789012.dkr.ecr.us-east-1.amazonaws.com/isa-agent:sha-cbad391 → 123456789012.dkr.ecr.us-east-1.amazonaws.com/isa-agent:v9 (dry run)"), "{tty:?}");
+    let plain = on_a_tty(&fx, &format!("set agent=:v9 -C {co} --dry-run"), true);
+    assert!(!plain.contains('\x1b'), "{plain:?}");
+    let landed = on_a_tty(&fx, &format!("set agent=:v10 --repo {}", fx.url()), false);
+    assert!(
+        landed.contains("pushed to ") && landed.contains(", commit "),
+        "{landed:?}"
+    );
+    let quiet = on_a_tty(
+        &fx,
+        &format!("set agent=:v11 --repo {} -q", fx.url()),
+        false,
+    );
+    assert_eq!(quiet, "", "{quiet:?}");
+}
