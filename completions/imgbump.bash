@@ -93,7 +93,7 @@ _imgbump() {
             return 0
             ;;
         imgbump__subcmd__get)
-            opts="-C -b -f -c -q -v -h -V --repo --branch --manifest --depth --workdir --output --workload --container --quiet --verbose --help --version"
+            opts="-C -b -f -c -q -v -h -V --repo --branch --manifest --depth --workdir --cache-dir --output --workload --container --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -128,6 +128,10 @@ _imgbump() {
                     return 0
                     ;;
                 --workdir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -267,7 +271,7 @@ _imgbump() {
             return 0
             ;;
         imgbump__subcmd__history)
-            opts="-C -b -f -c -q -v -h -V --repo --branch --manifest --depth --workdir --output --workload --container --nth --max --quiet --verbose --help --version"
+            opts="-C -b -f -c -q -v -h -V --repo --branch --manifest --depth --workdir --cache-dir --output --workload --container --nth --max --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -302,6 +306,10 @@ _imgbump() {
                     return 0
                     ;;
                 --workdir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -337,7 +345,7 @@ _imgbump() {
             return 0
             ;;
         imgbump__subcmd__list)
-            opts="-C -b -f -q -v -h -V --repo --branch --manifest --depth --workdir --output --quiet --verbose --help --version"
+            opts="-C -b -f -q -v -h -V --repo --branch --manifest --depth --workdir --cache-dir --output --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -372,6 +380,10 @@ _imgbump() {
                     return 0
                     ;;
                 --workdir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -401,7 +413,7 @@ _imgbump() {
             return 0
             ;;
         imgbump__subcmd__set)
-            opts="-C -b -f -c -m -q -v -h -V --repo --branch --manifest --depth --workdir --output --workload --container --message --trailer --author --dry-run --no-push --retries --quiet --verbose --help --version"
+            opts="-C -b -f -c -m -q -v -h -V --repo --branch --manifest --depth --workdir --cache-dir --output --workload --container --message --trailer --author --dry-run --no-push --retries --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -436,6 +448,10 @@ _imgbump() {
                     return 0
                     ;;
                 --workdir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

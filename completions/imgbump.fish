@@ -38,8 +38,9 @@ complete -c imgbump -n "__fish_imgbump_needs_command" -f -a "help" -d 'Print thi
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -s C -l repo -d 'A path inside a checkout (open mode), or a URL to clone (https://, ssh://, git@host:path, file://)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -s b -l branch -d 'The branch: default the current branch (checkout) or the remote\'s default branch (clone)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -s f -l manifest -d 'The manifest path relative to the repository root; `{service}` is replaced by the service name' -r
-complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l depth -d 'How many commits to fetch when cloning' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l depth -d 'How many commits to fetch when cloning (0: all)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l workdir -d 'Where to clone (default: a temporary directory removed at exit)' -r -F
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l cache-dir -d 'Keep clones here between runs (one bare repository per remote URL, locked while in use), so that a run fetches only what is new' -r -F
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l output -d 'Output format: text (human messages on stderr) or json (one object on stdout)' -r -f -a "text\t'Human-readable text on stderr'
 json\t'One JSON object on stdout'"
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l workload -d 'The workload to edit: NAME or KIND/NAME (default: the one named like the service, or the only one)' -r
@@ -57,8 +58,9 @@ complete -c imgbump -n "__fish_imgbump_using_subcommand set" -s V -l version -d 
 complete -c imgbump -n "__fish_imgbump_using_subcommand get" -s C -l repo -d 'A path inside a checkout (open mode), or a URL to clone (https://, ssh://, git@host:path, file://)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand get" -s b -l branch -d 'The branch: default the current branch (checkout) or the remote\'s default branch (clone)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand get" -s f -l manifest -d 'The manifest path relative to the repository root; `{service}` is replaced by the service name' -r
-complete -c imgbump -n "__fish_imgbump_using_subcommand get" -l depth -d 'How many commits to fetch when cloning' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand get" -l depth -d 'How many commits to fetch when cloning (0: all)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand get" -l workdir -d 'Where to clone (default: a temporary directory removed at exit)' -r -F
+complete -c imgbump -n "__fish_imgbump_using_subcommand get" -l cache-dir -d 'Keep clones here between runs (one bare repository per remote URL, locked while in use), so that a run fetches only what is new' -r -F
 complete -c imgbump -n "__fish_imgbump_using_subcommand get" -l output -d 'Output format: text (human messages on stderr) or json (one object on stdout)' -r -f -a "text\t'Human-readable text on stderr'
 json\t'One JSON object on stdout'"
 complete -c imgbump -n "__fish_imgbump_using_subcommand get" -l workload -d 'The workload (NAME or KIND/NAME)' -r
@@ -70,8 +72,9 @@ complete -c imgbump -n "__fish_imgbump_using_subcommand get" -s V -l version -d 
 complete -c imgbump -n "__fish_imgbump_using_subcommand list" -s C -l repo -d 'A path inside a checkout (open mode), or a URL to clone (https://, ssh://, git@host:path, file://)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand list" -s b -l branch -d 'The branch: default the current branch (checkout) or the remote\'s default branch (clone)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand list" -s f -l manifest -d 'The manifest path relative to the repository root; `{service}` is replaced by the service name' -r
-complete -c imgbump -n "__fish_imgbump_using_subcommand list" -l depth -d 'How many commits to fetch when cloning' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand list" -l depth -d 'How many commits to fetch when cloning (0: all)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand list" -l workdir -d 'Where to clone (default: a temporary directory removed at exit)' -r -F
+complete -c imgbump -n "__fish_imgbump_using_subcommand list" -l cache-dir -d 'Keep clones here between runs (one bare repository per remote URL, locked while in use), so that a run fetches only what is new' -r -F
 complete -c imgbump -n "__fish_imgbump_using_subcommand list" -l output -d 'Output format: text (human messages on stderr) or json (one object on stdout)' -r -f -a "text\t'Human-readable text on stderr'
 json\t'One JSON object on stdout'"
 complete -c imgbump -n "__fish_imgbump_using_subcommand list" -s q -l quiet -d 'Print less: errors only'
@@ -81,8 +84,9 @@ complete -c imgbump -n "__fish_imgbump_using_subcommand list" -s V -l version -d
 complete -c imgbump -n "__fish_imgbump_using_subcommand history" -s C -l repo -d 'A path inside a checkout (open mode), or a URL to clone (https://, ssh://, git@host:path, file://)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand history" -s b -l branch -d 'The branch: default the current branch (checkout) or the remote\'s default branch (clone)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand history" -s f -l manifest -d 'The manifest path relative to the repository root; `{service}` is replaced by the service name' -r
-complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l depth -d 'How many commits to fetch when cloning' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l depth -d 'How many commits to fetch when cloning (0: all)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l workdir -d 'Where to clone (default: a temporary directory removed at exit)' -r -F
+complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l cache-dir -d 'Keep clones here between runs (one bare repository per remote URL, locked while in use), so that a run fetches only what is new' -r -F
 complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l output -d 'Output format: text (human messages on stderr) or json (one object on stdout)' -r -f -a "text\t'Human-readable text on stderr'
 json\t'One JSON object on stdout'"
 complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l workload -d 'The workload (NAME or KIND/NAME)' -r

@@ -85,12 +85,16 @@ pub struct RepoArgs {
     /// The manifest path relative to the repository root; `{service}` is replaced by the service name.
     #[arg(short = 'f', long, env = "IMGBUMP_MANIFEST", default_value = service::DEFAULT_TEMPLATE, value_name = "TEMPLATE")]
     pub manifest: String,
-    /// How many commits to fetch when cloning.
+    /// How many commits to fetch when cloning (0: all).
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub depth: u32,
     /// Where to clone (default: a temporary directory removed at exit).
     #[arg(long, value_name = "DIR")]
     pub workdir: Option<PathBuf>,
+    /// Keep clones here between runs (one bare repository per remote URL, locked while in
+    /// use), so that a run fetches only what is new.
+    #[arg(long, env = "IMGBUMP_CACHE_DIR", value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
     /// Output format: text (human messages on stderr) or json (one object on stdout).
     #[arg(long, env = "IMGBUMP_OUTPUT", value_enum, default_value_t = Output::Text)]
     pub output: Output,
@@ -280,8 +284,9 @@ fn workspace(args: &RepoArgs, say: &Say) -> Result<Workspace, Failure> {
         Workspace::clone(
             &args.repo,
             args.branch.as_deref(),
-            args.depth.max(1),
+            args.depth,
             args.workdir.as_deref(),
+            args.cache_dir.as_deref(),
             Credentials::from_env(),
         )?
     } else {

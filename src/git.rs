@@ -183,6 +183,8 @@ pub struct Workspace {
     remote_branch: String,
     /// Where the clone lives; removed on drop.
     _scratch: Option<tempfile::TempDir>,
+    /// The lock on a `--cache-dir` repository, held while we use it.
+    _lock: Option<std::fs::File>,
     open: bool,
     depth: i32,
     /// Called with (phase, objects done, objects total, bytes) during transfers.
@@ -213,7 +215,7 @@ impl Workspace {
         })?;
         if repo.is_bare() {
             let url = format!("file://{}", repo.path().display());
-            return Workspace::clone(&url, branch, 1, None, Credentials::from_env());
+            return Workspace::clone(&url, branch, 1, None, None, Credentials::from_env());
         }
         let current = match repo.head() {
             Ok(h) if h.is_branch() => h.shorthand().ok().map(str::to_string),
@@ -249,6 +251,7 @@ impl Workspace {
             branch,
             remote_branch,
             _scratch: None,
+            _lock: None,
             open: true,
             depth: 0,
             progress: None,
@@ -262,11 +265,45 @@ impl Workspace {
         branch: Option<&str>,
         depth: u32,
         workdir: Option<&Path>,
+        cache: Option<&Path>,
         creds: Credentials,
     ) -> Result<Workspace> {
+        match Workspace::clone_once(url, branch, depth, workdir, cache, creds.clone(), false) {
+            // A cache that cannot be fetched into (corrupt objects, a broken shallow file) is
+            // not trusted: rebuild it once from nothing.
+            Err(e) if cache.is_some() && e.kind == ErrorKind::Other => Workspace::clone_once(
+                url, branch, depth, workdir, cache, creds, true,
+            )
+            .map_err(|again| Error {
+                kind: again.kind,
+                message: format!(
+                    "{} (after rebuilding the cache, which failed first with: {})",
+                    again.message, e.message
+                ),
+            }),
+            other => other,
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn clone_once(
+        url: &str,
+        branch: Option<&str>,
+        depth: u32,
+        workdir: Option<&Path>,
+        cache: Option<&Path>,
+        creds: Credentials,
+        rebuild: bool,
+    ) -> Result<Workspace> {
         let (url, creds) = split_url(url, creds);
-        let (dir, scratch) = match workdir {
-            Some(d) => {
+        let mut lock = None;
+        let (dir, scratch) = match (cache, workdir) {
+            (Some(c), _) => {
+                let (dir, l) = cached_repo(c, &url, rebuild)?;
+                lock = Some(l);
+                (dir, None)
+            }
+            (None, Some(d)) => {
                 std::fs::create_dir_all(d).map_err(|e| {
                     err(
                         ErrorKind::Other,
@@ -284,7 +321,7 @@ impl Workspace {
                     })?;
                 (t.path().to_path_buf(), Some(t))
             }
-            None => {
+            (None, None) => {
                 let t = tempfile::Builder::new()
                     .prefix("imgbump-")
                     .tempdir()
@@ -297,7 +334,10 @@ impl Workspace {
                 (t.path().to_path_buf(), Some(t))
             }
         };
-        Repository::init_bare(&dir).map_err(|e| git_err("cannot create the clone", &e, &creds))?;
+        if scratch.is_some() {
+            Repository::init_bare(&dir)
+                .map_err(|e| git_err("cannot create the clone", &e, &creds))?;
+        }
         let local = url.starts_with("file://") || !url.contains("://") && !url.contains('@');
         if local {
             // A remote on this machine lends us its objects (as `git clone --shared` does):
@@ -327,6 +367,7 @@ impl Workspace {
             branch: String::new(),
             remote_branch: String::new(),
             _scratch: scratch,
+            _lock: lock,
             open: false,
             // libgit2's local transport cannot fetch shallow.
             depth: if local {
@@ -519,12 +560,13 @@ impl Workspace {
                     &e,
                     &self.creds,
                 );
-                if e.message().contains("couldn't find remote ref")
-                    || e.code() == ErrorCode::NotFound
-                {
+                if e.message().contains("couldn't find remote ref") {
                     e2.kind = ErrorKind::NotFound;
                     e2.message
                         .push_str("\n(does the branch exist on the remote? check --branch)");
+                } else if e2.kind == ErrorKind::NotFound {
+                    // An object missing here is a broken local repository, not a missing branch.
+                    e2.kind = ErrorKind::Other;
                 }
                 e2
             })?;
@@ -1123,6 +1165,57 @@ impl Workspace {
         out.truncate(max);
         Ok(out)
     }
+}
+
+/// The cache repository for `url` under `cache`: one bare repository per remote URL, locked
+/// for this process (a second imgbump waits), checked to belong to that URL, and made anew when
+/// it does not or when `rebuild` says so.
+fn cached_repo(cache: &Path, url: &str, rebuild: bool) -> Result<(PathBuf, std::fs::File)> {
+    let fail = |what: &str, e: std::io::Error| {
+        err(
+            ErrorKind::Other,
+            format!("cannot {what} in --cache-dir {}: {e}", cache.display()),
+        )
+    };
+    std::fs::create_dir_all(cache).map_err(|e| fail("create the cache", e))?;
+    // FNV-1a: a stable name for the URL, whatever the platform or Rust version.
+    let hash = url.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    });
+    let name = format!("{hash:016x}");
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(cache.join(format!("{name}.lock")))
+        .map_err(|e| fail("open the lock", e))?;
+    lock.lock().map_err(|e| fail("lock the cache", e))?;
+    let dir = cache.join(format!("{name}.git"));
+    let belongs = !rebuild
+        && Repository::open_bare(&dir)
+            .ok()
+            .and_then(|r| r.config().ok()?.get_string("imgbump.url").ok())
+            .is_some_and(|u| u == url);
+    if !belongs {
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).map_err(|e| fail("clear a stale cache", e))?;
+        }
+        let repo = Repository::init_bare(&dir).map_err(|e| {
+            err(
+                ErrorKind::Other,
+                format!("cannot create the cache: {}", e.message()),
+            )
+        })?;
+        repo.config()
+            .and_then(|mut c| c.set_str("imgbump.url", url))
+            .map_err(|e| {
+                err(
+                    ErrorKind::Other,
+                    format!("cannot write the cache's config: {}", e.message()),
+                )
+            })?;
+    }
+    Ok((dir, lock))
 }
 
 fn is_moved_message(m: &str) -> bool {

@@ -684,3 +684,137 @@ fn a_symlinked_manifest_is_refused() {
     }
     assert_eq!(git(&fx.checkout, &["status", "--porcelain"]), "");
 }
+
+#[test]
+fn a_cache_dir_is_reused_rebuilt_when_wrong_and_shared_under_a_lock() {
+    let fx = Fixture::new();
+    let daemon = Daemon::start(fx.dir.path());
+    let url = daemon.url("isA_Cloud.git");
+    let cache = fx.dir.path().join("cache");
+    let cache_s = cache.to_str().unwrap();
+    let run = |pair: &str| {
+        let out = fx.run(&[
+            "set",
+            pair,
+            "--repo",
+            &url,
+            "--cache-dir",
+            cache_s,
+            "--output",
+            "json",
+        ]);
+        assert_eq!(code(&out), Some(0), "{pair}: {}", text(&out));
+        assert_eq!(json(&out)["pushed"], true, "{pair}");
+    };
+    run("agent=:c1");
+    let repos: Vec<_> = std::fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "git"))
+        .collect();
+    assert_eq!(repos.len(), 1, "{repos:?}");
+    let cached = &repos[0];
+    assert_eq!(
+        git(
+            fx.dir.path(),
+            &[
+                "--git-dir",
+                cached.to_str().unwrap(),
+                "config",
+                "imgbump.url"
+            ]
+        )
+        .trim(),
+        url
+    );
+    // Warm: a new commit on the remote, fetched into the same cache.
+    let other = fx.dir.path().join("other");
+    git(
+        fx.dir.path(),
+        &[
+            "clone",
+            "-q",
+            fx.remote.to_str().unwrap(),
+            other.to_str().unwrap(),
+        ],
+    );
+    std::fs::write(other.join("NEWS"), "x\n").unwrap();
+    git(&other, &["add", "-A"]);
+    git(&other, &["commit", "-qm", "news"]);
+    git(&other, &["push", "-q", "origin", "main"]);
+    run("mcp=:c2");
+    assert_eq!(
+        fx.remote_git(&["log", "-1", "--format=%s", "main~1"])
+            .trim(),
+        "news"
+    );
+    let tracking = git(
+        fx.dir.path(),
+        &[
+            "--git-dir",
+            cached.to_str().unwrap(),
+            "rev-parse",
+            "refs/remotes/origin/main",
+        ],
+    );
+    assert_eq!(tracking, fx.remote_git(&["rev-parse", "main~1"]));
+    // A cache that belongs to another URL is rebuilt, not trusted.
+    git(
+        fx.dir.path(),
+        &[
+            "--git-dir",
+            cached.to_str().unwrap(),
+            "config",
+            "imgbump.url",
+            "git://elsewhere/x.git",
+        ],
+    );
+    run("model=:c3");
+    assert_eq!(
+        git(
+            fx.dir.path(),
+            &[
+                "--git-dir",
+                cached.to_str().unwrap(),
+                "config",
+                "imgbump.url"
+            ]
+        )
+        .trim(),
+        url
+    );
+    // Corrupt objects: rebuilt.
+    for e in std::fs::read_dir(cached.join("objects/pack")).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "pack") {
+            let len = std::fs::metadata(&p).unwrap().len();
+            let f = std::fs::OpenOptions::new().write(true).open(&p).unwrap();
+            f.set_len(len / 2).unwrap();
+        }
+    }
+    run("user=:c4");
+    // Several processes share the cache one at a time, and all land.
+    let n = fx.remote_count();
+    let kids: Vec<_> = ["agent", "mcp", "model", "user"]
+        .iter()
+        .map(|s| {
+            fx.cmd()
+                .args([
+                    "set",
+                    &format!("{s}=:shared-{s}"),
+                    "--repo",
+                    &url,
+                    "--cache-dir",
+                    cache_s,
+                    "-q",
+                ])
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for k in kids {
+        let out = k.wait_with_output().unwrap();
+        assert_eq!(code(&out), Some(0), "{}", text(&out));
+    }
+    assert_eq!(fx.remote_count(), n + 4);
+}
