@@ -565,3 +565,33 @@ fn deep_nesting_and_alias_bombs_are_bounded() {
         .unwrap_err();
     assert_eq!(e.kind, EditErrorKind::Unsafe, "{e}");
 }
+
+#[test]
+fn a_real_workload_wins_a_name_tie_against_a_service_that_yq_gave_a_pod_template() {
+    // What `yq eval '.spec.template.spec.containers[0].image = "x"'` leaves in a multi-document file.
+    let text = "\
+kind: Deployment
+metadata: {name: agent}
+spec:
+  template:
+    spec:
+      containers:
+        - {name: agent, image: 'r/agent:1'}
+---
+kind: Service
+metadata: {name: agent}
+spec:
+  ports: [{port: 80}]
+  template: {spec: {containers: [{image: 'r/agent:1'}]}}
+";
+    assert_eq!(
+        set(text, Target::service("agent"), ":2"),
+        text.replacen("r/agent:1", "r/agent:2", 1)
+    );
+    // Two real workloads of one name stay ambiguous.
+    let two = text.replace("kind: Service", "kind: StatefulSet");
+    assert_eq!(
+        err(&two, Target::service("agent"), ":2").kind,
+        EditErrorKind::Ambiguous
+    );
+}

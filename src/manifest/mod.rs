@@ -75,6 +75,21 @@ impl ContainerRole {
     }
 }
 
+/// The kinds known to run pods; another kind with a pod template is listed too, but loses a
+/// tie on the name against one of these.
+const WORKLOAD_KINDS: [&str; 10] = [
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "ReplicationController",
+    "Job",
+    "CronJob",
+    "Pod",
+    "PodTemplate",
+    "Rollout",
+];
+
 /// A 1-based line and column (in characters) of the source text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Location {
@@ -241,6 +256,7 @@ pub struct Manifest<'t> {
     text: &'t str,
     fields: Vec<ImageField>,
     workloads: usize,
+    docs: Vec<tree::Document<'t>>,
 }
 
 impl<'t> Manifest<'t> {
@@ -298,6 +314,7 @@ impl<'t> Manifest<'t> {
             text,
             fields: finder.fields,
             workloads: finder.workloads,
+            docs,
         })
     }
 
@@ -352,7 +369,21 @@ impl<'t> Manifest<'t> {
                 hits
             }
             None => {
-                let named: Vec<_> = ids.iter().filter(|(_, _, n)| n == target.service).collect();
+                let mut named: Vec<_> =
+                    ids.iter().filter(|(_, _, n)| n == target.service).collect();
+                // A Service or ConfigMap that only looks like a workload (yq's per-document
+                // assignment adds `spec.template.spec.containers` to every document of a file)
+                // gives way to a real workload of the same name.
+                if named.len() > 1 {
+                    let known: Vec<_> = named
+                        .iter()
+                        .copied()
+                        .filter(|(_, k, _)| WORKLOAD_KINDS.contains(&k.as_str()))
+                        .collect();
+                    if known.len() == 1 {
+                        named = known;
+                    }
+                }
                 if !named.is_empty() {
                     named
                 } else if ids.len() == 1 {
@@ -505,6 +536,23 @@ impl<'t> Manifest<'t> {
                 (&self.text[r.clone()], &text[r.start..end], 0)
             }
         };
+        // Fast path: libyaml reads the new document and it must match, node for node, the span
+        // parser's tree of the old one (the two parsers must agree on every other value, and
+        // the edited one must read as the new string). If that cannot be confirmed (aliases,
+        // tags, a number libyaml spells differently), the slow path decides: libyaml reads
+        // the old document and the new one, and they must be equal but for the image.
+        let fast = match self.docs.get(field.document) {
+            Some(doc) if doc.simple && document == 0 => match &doc.root {
+                Some(root) => verify::against_tree(new_part, root, &field.path, &new).is_ok(),
+                None => false,
+            },
+            _ => false,
+        };
+        if fast {
+            edit.text = text;
+            edit.changed = true;
+            return Ok(edit);
+        }
         verify::edit(
             old_part,
             new_part,

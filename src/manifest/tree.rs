@@ -100,6 +100,8 @@ pub(crate) struct Document<'t> {
     pub root: Option<Node<'t>>,
     /// The document's bytes, from its start (`---` or first content) to its end.
     pub range: Range<usize>,
+    /// The document has no anchor, alias or tag: its tree reads the same as its text.
+    pub simple: bool,
     /// Byte ranges of the values of keys that stand more than once (with the same text) in one
     /// mapping; see [`check_unique_keys`].
     pub repeated: Vec<Range<usize>>,
@@ -151,6 +153,7 @@ pub(crate) fn parse(text: &str) -> Result<Vec<Document<'_>>, ParseError> {
     let mut repeated = Vec::new();
     let mut last_end = 0;
     let mut doc_start = 0;
+    let mut simple = true;
     for item in Parser::new_from_str_with_options(text, options) {
         let (event, span) = item.map_err(|e| {
             ParseError::Syntax(SyntaxError {
@@ -166,12 +169,14 @@ pub(crate) fn parse(text: &str) -> Result<Vec<Document<'_>>, ParseError> {
                 stack.clear();
                 root = None;
                 doc_start = range.start;
+                simple = true;
                 continue;
             }
             Event::DocumentEnd => {
                 docs.push(Document {
                     root: root.take(),
                     range: doc_start..range.end.max(doc_start),
+                    simple,
                     repeated: std::mem::take(&mut repeated),
                 });
                 continue;
@@ -246,6 +251,7 @@ pub(crate) fn parse(text: &str) -> Result<Vec<Document<'_>>, ParseError> {
             #[allow(unreachable_patterns)]
             _ => continue,
         };
+        simple &= !node.anchored && !node.tagged && !matches!(node.value, Value::Alias);
         match stack.last_mut() {
             None => root = Some(node),
             Some(Frame::Seq { items, .. }) => items.push(node),

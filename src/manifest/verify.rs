@@ -15,9 +15,11 @@
 use std::fmt;
 
 use serde::de::{
-    Deserialize, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor,
+    self, Deserialize, DeserializeSeed, Deserializer, EnumAccess, IgnoredAny, MapAccess, SeqAccess,
+    VariantAccess, Visitor,
 };
 
+use super::tree::{Node, Style, Value};
 use super::Seg;
 
 /// A YAML node as the second parser reads it.
@@ -190,5 +192,234 @@ mod tests {
             matches!(&entries[2].1, Tree::Tagged(t, _) if t == "x"),
             "{entries:?}"
         );
+    }
+}
+
+/// Reads `new_doc` (one document) with libyaml and checks it against `old`, the span parser's
+/// tree of the document before the edit: the same structure, the same scalars, and at `path`
+/// the string `new`. Only for documents without anchors, aliases or tags.
+pub(crate) fn against_tree(
+    new_doc: &str,
+    old: &Node<'_>,
+    path: &[Seg],
+    new: &str,
+) -> Result<(), String> {
+    let text = new_doc.strip_prefix('\u{feff}').unwrap_or(new_doc);
+    let mut docs = serde_yaml_ng::Deserializer::from_str(text);
+    let first = docs.next().ok_or("the edited document is empty")?;
+    Expect {
+        node: old,
+        target: Some((path, new)),
+    }
+    .deserialize(first)
+    .map_err(|e| e.to_string())?;
+    if docs.next().is_some() {
+        return Err("the edited text holds more than one document".into());
+    }
+    Ok(())
+}
+
+/// A node we expect to read, and (if the edit lies at or below it) the rest of its path.
+struct Expect<'a, 't> {
+    node: &'a Node<'t>,
+    target: Option<(&'a [Seg], &'a str)>,
+}
+
+impl<'a, 't> Expect<'a, 't> {
+    fn child(&self, node: &'a Node<'t>, seg: &Seg) -> Expect<'a, 't> {
+        let target = match self.target {
+            Some((path, new)) if path.first() == Some(seg) => Some((&path[1..], new)),
+            _ => None,
+        };
+        Expect { node, target }
+    }
+
+    /// The old node's text when it is a plain scalar that is not the edited one.
+    fn plain(&self) -> Option<&str> {
+        match (&self.node.value, self.target) {
+            (
+                Value::Scalar {
+                    text,
+                    style: Style::Plain,
+                },
+                None,
+            ) => Some(text),
+            _ => None,
+        }
+    }
+
+    fn mismatch<E: de::Error>(&self, what: impl fmt::Display) -> E {
+        E::custom(format_args!(
+            "the edited document reads {what} where the original has another value (byte {})",
+            self.node.span.start
+        ))
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Expect<'_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+fn parse_int(text: &str) -> Option<i128> {
+    let (neg, digits) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let v = if let Some(h) = digits.strip_prefix("0x") {
+        i128::from_str_radix(h, 16).ok()?
+    } else if let Some(o) = digits.strip_prefix("0o") {
+        i128::from_str_radix(o, 8).ok()?
+    } else if let Some(b) = digits.strip_prefix("0b") {
+        i128::from_str_radix(b, 2).ok()?
+    } else {
+        digits.parse::<i128>().ok()?
+    };
+    Some(if neg { -v } else { v })
+}
+
+fn parse_float(text: &str) -> Option<f64> {
+    match text.trim_start_matches('+') {
+        ".inf" | ".Inf" | ".INF" => Some(f64::INFINITY),
+        "-.inf" | "-.Inf" | "-.INF" => Some(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => Some(f64::NAN),
+        t => t.parse().ok(),
+    }
+}
+
+impl<'de> Visitor<'de> for Expect<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the original document")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
+        let ok = match (self.target, &self.node.value) {
+            (Some(([], new)), _) => v == new,
+            (None, Value::Scalar { text, .. }) => v == text,
+            _ => false,
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(self.mismatch(format_args!("the string {v:?}")))
+        }
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<(), E> {
+        self.visit_str(&v)
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
+        match self.plain() {
+            Some(t) if t.eq_ignore_ascii_case(if v { "true" } else { "false" }) => Ok(()),
+            _ => Err(self.mismatch(v)),
+        }
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
+        match self.plain().and_then(parse_int) {
+            Some(n) if n == i128::from(v) => Ok(()),
+            _ => Err(self.mismatch(v)),
+        }
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
+        match self.plain().and_then(parse_int) {
+            Some(n) if n == i128::from(v) => Ok(()),
+            _ => Err(self.mismatch(v)),
+        }
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
+        match self.plain().and_then(parse_float) {
+            Some(x) if x == v || (x.is_nan() && v.is_nan()) => Ok(()),
+            _ => Err(self.mismatch(v)),
+        }
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        match self.plain() {
+            Some("" | "~" | "null" | "Null" | "NULL") => Ok(()),
+            _ => Err(self.mismatch("null")),
+        }
+    }
+    fn visit_none<E: de::Error>(self) -> Result<(), E> {
+        self.visit_unit()
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let Value::Seq(items) = &self.node.value else {
+            return Err(self.mismatch("a sequence"));
+        };
+        for (i, item) in items.iter().enumerate() {
+            if seq
+                .next_element_seed(self.child(item, &Seg::Index(i)))?
+                .is_none()
+            {
+                return Err(self.mismatch("a shorter sequence"));
+            }
+        }
+        match seq.next_element::<IgnoredAny>()? {
+            None => Ok(()),
+            Some(_) => Err(self.mismatch("a longer sequence")),
+        }
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let Value::Map(entries) = &self.node.value else {
+            return Err(self.mismatch("a mapping"));
+        };
+        let mut matched = false;
+        for (k, v) in entries {
+            if map
+                .next_key_seed(Expect {
+                    node: k,
+                    target: None,
+                })?
+                .is_none()
+            {
+                return Err(self.mismatch("a shorter mapping"));
+            }
+            // The path follows the first entry with the key, as the walker did.
+            let seg = match k.scalar() {
+                Some(name) if !matched => Seg::Key(name.to_string()),
+                _ => Seg::Index(usize::MAX),
+            };
+            let child = self.child(v, &seg);
+            matched |= child.target.is_some();
+            map.next_value_seed(child)?;
+        }
+        match map.next_key::<IgnoredAny>()? {
+            None => Ok(()),
+            Some(_) => Err(self.mismatch("a longer mapping")),
+        }
+    }
+    fn visit_enum<A: EnumAccess<'de>>(self, _: A) -> Result<(), A::Error> {
+        Err(self.mismatch("a tagged node"))
+    }
+}
+
+#[cfg(test)]
+mod fast_tests {
+    use super::*;
+    use crate::manifest::tree;
+
+    fn check(old: &str, new: &str, path: &[Seg], value: &str) -> Result<(), String> {
+        let docs = tree::parse(old).map_err(|_| "old does not parse".to_string())?;
+        against_tree(new, docs[0].root.as_ref().unwrap(), path, value)
+    }
+
+    #[test]
+    fn the_fast_path_confirms_only_the_one_change() {
+        let path = [
+            Seg::Key("spec".into()),
+            Seg::Index(1),
+            Seg::Key("image".into()),
+        ];
+        let old = "n: 1\nf: 1.5\nb: true\nz: ~\nx: 0x1f\nspec:\n- {image: a}\n- {image: 'b:1', port: 80}\n";
+        let good = old.replace("'b:1'", "'c:2'");
+        assert_eq!(check(old, &good, &path, "c:2"), Ok(()));
+        // The image reads otherwise, or something else changed: not confirmed.
+        assert!(check(old, &good, &path, "c:3").is_err());
+        assert!(check(old, &old.replace("'b:1'", "1.10"), &path, "1.10").is_err());
+        assert!(check(old, &good.replace("port: 80", "port: 81"), &path, "c:2").is_err());
+        assert!(check(old, &good.replace("n: 1\n", "n: 1\nm: 2\n"), &path, "c:2").is_err());
+        assert!(check(old, &good.replace("- {image: a}\n", ""), &path, "c:2").is_err());
+        assert!(check(old, &format!("{good}---\nx: 1\n"), &path, "c:2").is_err());
     }
 }
