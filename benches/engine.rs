@@ -4,6 +4,10 @@
 //! Run: `cargo bench --bench engine`
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+
+// The allocator the imgbump binary uses (src/main.rs).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use imgbump::manifest::{Manifest, Target};
 use imgbump::reference::ImageSpec;
 

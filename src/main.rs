@@ -2,6 +2,11 @@
 
 use clap::Parser;
 
+// Both YAML parsers allocate a node or an event per scalar; with mimalloc a bump of a 5 KB
+// manifest takes about a tenth less time than with the system allocator (benches/engine.rs).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     // Writing to a closed pipe (`imgbump list | head`) ends the process quietly, as a Unix
     // filter should, instead of panicking on EPIPE.

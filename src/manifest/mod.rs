@@ -108,7 +108,7 @@ impl fmt::Display for Location {
 /// One step of a path from a document's root to a node.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Seg {
-    Key(String),
+    Key(&'static str),
     Index(usize),
 }
 
@@ -511,10 +511,11 @@ impl<'t> Manifest<'t> {
             field: field.clone(),
             old: field.value.clone(),
             new: new.clone(),
-            text: self.text.to_string(),
+            text: String::new(),
             changed: false,
         };
         if token == old_token {
+            edit.text = self.text.to_string();
             return Ok(edit);
         }
         let mut text = String::with_capacity(self.text.len() + token.len());
@@ -630,7 +631,7 @@ impl Finder<'_> {
             }) = root.get("items")
             {
                 for (i, item) in items.iter().enumerate() {
-                    let path = vec![Seg::Key("items".into()), Seg::Index(i)];
+                    let path = vec![Seg::Key("items"), Seg::Index(i)];
                     self.workload(index, item, path);
                 }
             }
@@ -675,12 +676,8 @@ impl Finder<'_> {
                     continue;
                 };
                 let mut path = base.clone();
-                path.extend(pod_path.iter().map(|k| Seg::Key((*k).into())));
-                path.extend([
-                    Seg::Key(list_key.into()),
-                    Seg::Index(i),
-                    Seg::Key("image".into()),
-                ]);
+                path.extend(pod_path.iter().map(|k| Seg::Key(k)));
+                path.extend([Seg::Key(list_key), Seg::Index(i), Seg::Key("image")]);
                 let mut field = self.field(document, kind, name, container, role, image, path);
                 if matches!(field.style, Style::Literal | Style::Folded)
                     || matches!(image.value, Value::Seq(_) | Value::Map(_))
