@@ -113,7 +113,9 @@ impl From<git::Error> for Failure {
             git::ErrorKind::NotFound => FailKind::NotFound,
             git::ErrorKind::Refused => FailKind::Refused,
             git::ErrorKind::Rejected => FailKind::Push,
-            git::ErrorKind::Auth | git::ErrorKind::Other => FailKind::Other,
+            git::ErrorKind::Auth | git::ErrorKind::Network | git::ErrorKind::Other => {
+                FailKind::Other
+            }
         };
         Failure::new(kind, e.message)
     }
@@ -483,7 +485,20 @@ pub fn set(ws: &mut Workspace, pairs: &[Pair], opts: &Options) -> Result<Outcome
         }
         attempts += 1;
         outcome.attempts = attempts;
-        match ws.push(commit)? {
+        let mut result = ws.push(commit)?;
+        if let Push::Interrupted(_) = result {
+            if attempts <= opts.retries {
+                std::thread::sleep(backoff(attempts));
+                tip = refetch(ws, attempts, opts.retries)?;
+                if tip == commit {
+                    // The server took the push; only its answer was lost.
+                    result = Push::Landed;
+                } else {
+                    continue;
+                }
+            }
+        }
+        match result {
             Push::Landed => {
                 outcome.pushed = true;
                 if let Some(lc) = local_commit {
@@ -511,8 +526,33 @@ pub fn set(ws: &mut Workspace, pairs: &[Pair], opts: &Options) -> Result<Outcome
             }
             Push::Moved => {
                 std::thread::sleep(backoff(attempts));
-                tip = ws.fetch()?;
+                tip = refetch(ws, attempts, opts.retries)?;
             }
+            Push::Interrupted(why) => {
+                return Err(Failure::new(
+                    FailKind::Push,
+                    format!(
+                        "the push to {} failed {} ({}), the last with: {why}\na push lands whole or not at all: the remote holds nothing partial; run imgbump again, or raise --retries",
+                        ws.url(),
+                        if attempts == 1 { "once".to_string() } else { format!("{attempts} times") },
+                        "the connection was cut"
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+/// Fetches the branch again after a failed push, riding out a few dropped connections.
+fn refetch(ws: &mut Workspace, attempts: u32, retries: u32) -> Result<git2::Oid, Failure> {
+    let mut tries = attempts;
+    loop {
+        match ws.fetch() {
+            Err(e) if e.kind == git::ErrorKind::Network && tries <= retries => {
+                tries += 1;
+                std::thread::sleep(backoff(tries));
+            }
+            other => return other.map_err(Failure::from),
         }
     }
 }

@@ -34,6 +34,8 @@ pub enum ErrorKind {
     Auth,
     /// The server rejected the push for a reason other than a moved branch (hook, protection).
     Rejected,
+    /// The connection failed or was cut (refused, reset, closed early): worth another try.
+    Network,
     /// Anything else: network, I/O, corrupt repository.
     Other,
 }
@@ -71,6 +73,9 @@ pub enum Push {
     Landed,
     /// The remote branch moved since we fetched it: fetch, redo, push again.
     Moved,
+    /// The connection failed or was cut mid-push (the message says how): the push may or may
+    /// not have landed; fetch to find out, and try again if it did not.
+    Interrupted(String),
 }
 
 /// A secret-free remote URL and the secrets that go with it.
@@ -939,6 +944,7 @@ impl Workspace {
         }
         match result {
             Err(e) if e.code() == ErrorCode::NotFastForward => Ok(Push::Moved),
+            Err(e) if is_network(&e) => Ok(Push::Interrupted(self.creds.redact(e.message()))),
             Err(e) => {
                 let mut x = git_err(&format!("push to {} failed", self.url), &e, &self.creds);
                 if !remote_text.is_empty() {
@@ -1237,6 +1243,32 @@ fn upstream(repo: &Repository, branch: &str) -> (String, String) {
     (remote, merge)
 }
 
+/// A failure of the connection rather than of the request: refused, reset, closed early.
+fn is_network(e: &git2::Error) -> bool {
+    let m = e.message().to_ascii_lowercase();
+    if m.contains("certificate")
+        || m.contains("hostkey")
+        || m.contains("host key")
+        || e.code() == ErrorCode::Auth
+    {
+        return false;
+    }
+    matches!(e.class(), ErrorClass::Net | ErrorClass::Os)
+        || [
+            "connection reset",
+            "connection refused",
+            "hung up",
+            "early eof",
+            "unexpected eof",
+            "error receiving data",
+            "error sending data",
+            "broken pipe",
+            "timed out",
+        ]
+        .iter()
+        .any(|w| m.contains(w))
+}
+
 fn git_err(what: &str, e: &git2::Error, creds: &Credentials) -> Error {
     let kind = match (e.code(), e.class()) {
         (ErrorCode::Auth, _) => ErrorKind::Auth,
@@ -1244,6 +1276,7 @@ fn git_err(what: &str, e: &git2::Error, creds: &Credentials) -> Error {
             ErrorKind::Auth
         }
         (ErrorCode::NotFound, _) => ErrorKind::NotFound,
+        _ if is_network(e) => ErrorKind::Network,
         _ => ErrorKind::Other,
     };
     let mut message = format!("{what}: {}", e.message());

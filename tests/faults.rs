@@ -383,3 +383,52 @@ fn sigkill_while_writing_leaves_the_old_or_the_new_file() {
         "never killed before the write: {outcomes:?}"
     );
 }
+
+#[test]
+fn a_push_cut_mid_transfer_is_retried_and_lands_once() {
+    let fx = Fixture::new();
+    let daemon = Daemon::start(fx.dir.path());
+    let n = fx.remote_count();
+    // Connection 0 fetches, 1 pushes (cut), 2 fetches again, 3 pushes.
+    let proxy = Proxy::start(daemon.port, vec![(1, Fault::CutClient(400))]);
+    let url = format!("git://127.0.0.1:{}/isA_Cloud.git", proxy.port);
+    let out = fx.run(&[
+        "set",
+        "agent=:after-cut",
+        "--repo",
+        &url,
+        "--branch",
+        "main",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(code(&out), Some(0), "{}", text(&out));
+    let v = json(&out);
+    assert_eq!(
+        (v["pushed"].as_bool(), v["attempts"].as_u64()),
+        (Some(true), Some(2)),
+        "{v}"
+    );
+    assert_eq!(fx.remote_count(), n + 1);
+    assert!(fx.remote_file(AGENT).contains("isa-agent:after-cut"));
+    // With no retries left, the cut is reported as such.
+    let proxy = Proxy::start(daemon.port, vec![(1, Fault::CutClient(400))]);
+    let url = format!("git://127.0.0.1:{}/isA_Cloud.git", proxy.port);
+    let out = fx.run(&[
+        "set",
+        "agent=:cut-again",
+        "--repo",
+        &url,
+        "--branch",
+        "main",
+        "--retries",
+        "0",
+    ]);
+    assert_eq!(code(&out), Some(5), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("failed once (the connection was cut), the last with"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(fx.remote_count(), n + 1);
+}
