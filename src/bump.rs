@@ -223,6 +223,30 @@ pub struct Outcome {
     pub diff: String,
     /// Anything the user should know (e.g. the local branch was left behind).
     pub note: Option<String>,
+    /// Where the time went.
+    pub timings: Timings,
+}
+
+/// Where a bump's time went, summed over attempts (shown with `-v`).
+#[derive(Debug, Clone, Default)]
+pub struct Timings {
+    /// Reading the manifests and editing them (the engine, verification included).
+    pub edit: Duration,
+    /// Writing blobs, trees and the commit.
+    pub commit: Duration,
+    /// Open mode: writing the work tree file, the index and the branch.
+    pub local: Duration,
+    /// Pushing.
+    pub push: Duration,
+    /// Fetching again after a moved branch or a cut connection.
+    pub refetch: Duration,
+}
+
+fn timed<T>(slot: &mut Duration, f: impl FnOnce() -> T) -> T {
+    let start = std::time::Instant::now();
+    let out = f();
+    *slot += start.elapsed();
+    out
 }
 
 /// The edits of one attempt.
@@ -429,6 +453,18 @@ fn backoff(n: u32) -> Duration {
 
 /// Runs a bump in `ws`.
 pub fn set(ws: &mut Workspace, pairs: &[Pair], opts: &Options) -> Result<Outcome, Failure> {
+    let mut t = Timings::default();
+    let mut outcome = set_timed(ws, pairs, opts, &mut t)?;
+    outcome.timings = t;
+    Ok(outcome)
+}
+
+fn set_timed(
+    ws: &mut Workspace,
+    pairs: &[Pair],
+    opts: &Options,
+    t: &mut Timings,
+) -> Result<Outcome, Failure> {
     let (name, email) = opts.author.clone().unwrap_or_else(|| ws.default_author());
     let author = Signature::now(&name, &email).map_err(|e| {
         Failure::new(
@@ -441,13 +477,8 @@ pub fn set(ws: &mut Workspace, pairs: &[Pair], opts: &Options) -> Result<Outcome
     let local_start = tip;
     let mut local_commit: Option<git2::Oid> = None;
     loop {
-        let plan = plan(
-            ws,
-            tip,
-            tip == local_start && local_commit.is_none(),
-            pairs,
-            opts,
-        )?;
+        let check_dirty = tip == local_start && local_commit.is_none();
+        let plan = timed(&mut t.edit, || plan(ws, tip, check_dirty, pairs, opts))?;
         let mut outcome = Outcome {
             changed: !plan.files.is_empty(),
             commit: None,
@@ -457,6 +488,7 @@ pub fn set(ws: &mut Workspace, pairs: &[Pair], opts: &Options) -> Result<Outcome
             changes: plan.changes.clone(),
             diff: plan.diff.clone(),
             note: None,
+            timings: Timings::default(),
         };
         if plan.files.is_empty() {
             if attempts > 0 && ws.is_open() {
@@ -474,10 +506,14 @@ pub fn set(ws: &mut Workspace, pairs: &[Pair], opts: &Options) -> Result<Outcome
             return Ok(outcome);
         }
         let message = commit_message(&opts.message, &plan.changes, &opts.trailers);
-        let commit = ws.commit(tip, &plan.files, &message, &author)?;
+        let commit = timed(&mut t.commit, || {
+            ws.commit(tip, &plan.files, &message, &author)
+        })?;
         outcome.commit = Some(commit.to_string());
         if ws.is_open() && local_commit.is_none() {
-            ws.apply_local(local_start, commit, &plan.files)?;
+            timed(&mut t.local, || {
+                ws.apply_local(local_start, commit, &plan.files)
+            })?;
             local_commit = Some(commit);
         }
         if opts.no_push {
@@ -485,11 +521,11 @@ pub fn set(ws: &mut Workspace, pairs: &[Pair], opts: &Options) -> Result<Outcome
         }
         attempts += 1;
         outcome.attempts = attempts;
-        let mut result = ws.push(commit)?;
+        let mut result = timed(&mut t.push, || ws.push(commit))?;
         if let Push::Interrupted(_) = result {
             if attempts <= opts.retries {
                 std::thread::sleep(backoff(attempts));
-                tip = refetch(ws, attempts, opts.retries)?;
+                tip = timed(&mut t.refetch, || refetch(ws, attempts, opts.retries))?;
                 if tip == commit {
                     // The server took the push; only its answer was lost.
                     result = Push::Landed;
@@ -526,7 +562,7 @@ pub fn set(ws: &mut Workspace, pairs: &[Pair], opts: &Options) -> Result<Outcome
             }
             Push::Moved => {
                 std::thread::sleep(backoff(attempts));
-                tip = refetch(ws, attempts, opts.retries)?;
+                tip = timed(&mut t.refetch, || refetch(ws, attempts, opts.retries))?;
             }
             Push::Interrupted(why) => {
                 return Err(Failure::new(

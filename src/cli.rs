@@ -378,8 +378,23 @@ fn cmd_set(args: &SetArgs, say: &Say) -> Result<(), Failure> {
         no_push: args.no_push,
         retries: args.retries,
     };
+    let start = std::time::Instant::now();
     let mut ws = workspace(&args.repo, say)?;
+    let opened = start.elapsed();
     let outcome = bump::set(&mut ws, &pairs, &opts)?;
+    let t = &outcome.timings;
+    let ms = |d: std::time::Duration| format!("{:.1} ms", d.as_secs_f64() * 1000.0);
+    say.debug(&format!(
+        "time: {} {}, edit {}, commit {}, local write {}, push {}, refetch {}; total {}",
+        if ws.is_open() { "open" } else { "clone" },
+        ms(opened),
+        ms(t.edit),
+        ms(t.commit),
+        ms(t.local),
+        ms(t.push),
+        ms(t.refetch),
+        ms(start.elapsed())
+    ));
     report(&outcome, args, say, ws.url());
     Ok(())
 }

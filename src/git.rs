@@ -382,13 +382,16 @@ impl Workspace {
             },
             progress: None,
         };
-        let branch = match branch {
-            Some(b) => b.to_string(),
-            None => ws.default_branch()?,
-        };
-        ws.branch.clone_from(&branch);
-        ws.remote_branch = branch;
-        ws.fetch()?;
+        match branch {
+            Some(b) => {
+                ws.branch = b.to_string();
+                ws.remote_branch = b.to_string();
+                ws.fetch()?;
+            }
+            None => {
+                ws.fetch_with(true)?;
+            }
+        }
         Ok(ws)
     }
 
@@ -486,49 +489,6 @@ impl Workspace {
         (cb, tries)
     }
 
-    fn default_branch(&mut self) -> Result<String> {
-        let (cb, _) = self.callbacks("connect");
-        let mut remote = self
-            .repo
-            .remote_anonymous(&self.url)
-            .map_err(|e| git_err("bad remote URL", &e, &self.creds))?;
-        let conn = remote
-            .connect_auth(Direction::Fetch, Some(cb), None)
-            .map_err(|e| git_err(&format!("cannot connect to {}", self.url), &e, &self.creds))?;
-        let name = conn.default_branch().map_err(|_| {
-            if conn.list().map(|l| l.is_empty()).unwrap_or(false) {
-                err(
-                    ErrorKind::NotFound,
-                    format!(
-                        "the repository {} is empty: it has no branch to bump; push a first commit",
-                        self.url
-                    ),
-                )
-            } else {
-                err(
-                    ErrorKind::NotFound,
-                    format!(
-                        "{} does not say which branch is its default; pass --branch",
-                        self.url
-                    ),
-                )
-            }
-        })?;
-        let name = name
-            .as_str()
-            .unwrap_or("")
-            .strip_prefix("refs/heads/")
-            .unwrap_or("")
-            .to_string();
-        if name.is_empty() {
-            return Err(err(
-                ErrorKind::NotFound,
-                format!("{} advertises no default branch; pass --branch", self.url),
-            ));
-        }
-        Ok(name)
-    }
-
     fn tracking_ref(&self) -> String {
         if self.open {
             let (remote, _) = upstream(&self.repo, &self.branch);
@@ -540,28 +500,45 @@ impl Workspace {
 
     /// Fetches the branch from the remote and returns its tip.
     pub fn fetch(&mut self) -> Result<Oid> {
-        let (cb, _) = self.callbacks("fetch");
-        let mut opts = FetchOptions::new();
-        opts.remote_callbacks(cb)
-            .download_tags(AutotagOption::None)
-            .update_fetchhead(false);
-        if self.depth > 0 {
-            opts.depth(self.depth);
-        }
-        let tracking = self.tracking_ref();
-        let refspec = format!("+refs/heads/{}:{tracking}", self.remote_branch);
-        let mut remote = self
-            .repo
-            .remote_anonymous(&self.url)
-            .map_err(|e| git_err("bad remote URL", &e, &self.creds))?;
-        remote
-            .fetch(&[refspec.as_str()], Some(&mut opts), None)
-            .map_err(|e| {
+        self.fetch_with(false)
+    }
+
+    /// Fetches the branch over one connection; with `learn_default`, the branch is the one the
+    /// remote's HEAD names, read from the same connection's advertisement.
+    fn fetch_with(&mut self, learn_default: bool) -> Result<Oid> {
+        let (branch, tracking) = {
+            let (cb, _) = self.callbacks("fetch");
+            let mut remote = self
+                .repo
+                .remote_anonymous(&self.url)
+                .map_err(|e| git_err("bad remote URL", &e, &self.creds))?;
+            let mut conn = remote
+                .connect_auth(Direction::Fetch, Some(cb), None)
+                .map_err(|e| {
+                    git_err(&format!("cannot connect to {}", self.url), &e, &self.creds)
+                })?;
+            let branch = if learn_default {
+                default_name(&conn, &self.url)?
+            } else {
+                self.remote_branch.clone()
+            };
+            let tracking = if learn_default {
+                format!("refs/remotes/origin/{branch}")
+            } else {
+                self.tracking_ref()
+            };
+            let refspec = format!("+refs/heads/{branch}:{tracking}");
+            let (cb, _) = self.callbacks("fetch");
+            let mut opts = FetchOptions::new();
+            opts.remote_callbacks(cb)
+                .download_tags(AutotagOption::None)
+                .update_fetchhead(false);
+            if self.depth > 0 {
+                opts.depth(self.depth);
+            }
+            let fetch_err = |e: git2::Error| {
                 let mut e2 = git_err(
-                    &format!(
-                        "cannot fetch branch {} from {}",
-                        self.remote_branch, self.url
-                    ),
+                    &format!("cannot fetch branch {branch} from {}", self.url),
                     &e,
                     &self.creds,
                 );
@@ -574,7 +551,24 @@ impl Workspace {
                     e2.kind = ErrorKind::Other;
                 }
                 e2
-            })?;
+            };
+            conn.remote()
+                .download(&[refspec.as_str()], Some(&mut opts))
+                .map_err(fetch_err)?;
+            conn.remote()
+                .update_tips(
+                    None,
+                    git2::RemoteUpdateFlags::empty(),
+                    AutotagOption::None,
+                    Some("imgbump: fetch"),
+                )
+                .map_err(fetch_err)?;
+            (branch, tracking)
+        };
+        if learn_default {
+            self.branch.clone_from(&branch);
+            self.remote_branch = branch;
+        }
         let tip = self.repo.refname_to_id(&tracking).map_err(|_| {
             err(
                 ErrorKind::NotFound,
@@ -1171,6 +1165,38 @@ impl Workspace {
         out.truncate(max);
         Ok(out)
     }
+}
+
+/// The branch the remote's HEAD names, from a connection's advertisement.
+fn default_name(conn: &git2::RemoteConnection<'_, '_, '_>, url: &str) -> Result<String> {
+    let name = conn.default_branch().map_err(|_| {
+        if conn.list().map(|l| l.is_empty()).unwrap_or(false) {
+            err(
+                ErrorKind::NotFound,
+                format!(
+                    "the repository {url} is empty: it has no branch to bump; push a first commit"
+                ),
+            )
+        } else {
+            err(
+                ErrorKind::NotFound,
+                format!("{url} does not say which branch is its default; pass --branch"),
+            )
+        }
+    })?;
+    let name = name
+        .as_str()
+        .unwrap_or("")
+        .strip_prefix("refs/heads/")
+        .unwrap_or("")
+        .to_string();
+    if name.is_empty() {
+        return Err(err(
+            ErrorKind::NotFound,
+            format!("{url} advertises no default branch; pass --branch"),
+        ));
+    }
+    Ok(name)
 }
 
 /// The cache repository for `url` under `cache`: one bare repository per remote URL, locked
