@@ -411,6 +411,26 @@ fn a_push_cut_mid_transfer_is_retried_and_lands_once() {
     );
     assert_eq!(fx.remote_count(), n + 1);
     assert!(fx.remote_file(AGENT).contains("isa-agent:after-cut"));
+    // The fetch after the cut push is cut too: it is tried again, and the bump still lands.
+    let n = fx.remote_count();
+    let proxy = Proxy::start(
+        daemon.port,
+        vec![(1, Fault::CutClient(400)), (2, Fault::CutServer(200))],
+    );
+    let url = format!("git://127.0.0.1:{}/isA_Cloud.git", proxy.port);
+    let out = fx.run(&[
+        "set",
+        "agent=:after-two-cuts",
+        "--repo",
+        &url,
+        "--branch",
+        "main",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(code(&out), Some(0), "{}", text(&out));
+    assert_eq!(fx.remote_count(), n + 1);
+    assert!(fx.remote_file(AGENT).contains("isa-agent:after-two-cuts"));
     // With no retries left, the cut is reported as such.
     let proxy = Proxy::start(daemon.port, vec![(1, Fault::CutClient(400))]);
     let url = format!("git://127.0.0.1:{}/isA_Cloud.git", proxy.port);
