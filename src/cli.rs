@@ -279,31 +279,45 @@ fn print_json(v: &serde_json::Value) {
 }
 
 fn workspace(args: &RepoArgs, say: &Say) -> Result<Workspace, Failure> {
-    let mut ws = if git::is_url(&args.repo) {
-        say.debug(&format!("cloning {}", git::redact_urls(&args.repo)));
-        Workspace::clone(
-            &args.repo,
-            args.branch.as_deref(),
-            args.depth,
-            args.workdir.as_deref(),
-            args.cache_dir.as_deref(),
-            Credentials::from_env(),
-        )?
+    let progress: Option<git::ProgressFn> = if std::io::stderr().is_terminal()
+        && !say.quiet
+        && std::env::var_os("NO_COLOR").is_none()
+    {
+        Some(std::rc::Rc::new(
+            |phase: &str, done: usize, total: usize, bytes: usize| {
+                if total > 0 {
+                    let end = if done == total { "\r\x1b[2K" } else { "" };
+                    eprint!(
+                        "\r\x1b[2K{phase}: {done}/{total} objects, {} KiB{end}",
+                        bytes / 1024
+                    );
+                }
+            },
+        ))
     } else {
-        Workspace::open(Path::new(&args.repo), args.branch.as_deref())?
+        None
     };
-    if std::io::stderr().is_terminal() && !say.quiet && std::env::var_os("NO_COLOR").is_none() {
-        ws.set_progress(Box::new(|phase, done, total, bytes| {
-            if total > 0 {
-                let end = if done == total { "\r\x1b[2K" } else { "" };
-                eprint!(
-                    "\r\x1b[2K{phase}: {done}/{total} objects, {} KiB{end}",
-                    bytes / 1024
-                );
-            }
-        }));
+    if git::is_url(&args.repo) {
+        say.debug(&format!("cloning {}", git::redact_urls(&args.repo)));
+        let opts = git::CloneOptions {
+            branch: args.branch.as_deref(),
+            depth: args.depth,
+            workdir: args.workdir.as_deref(),
+            cache: args.cache_dir.as_deref(),
+            progress,
+        };
+        Ok(Workspace::clone(
+            &args.repo,
+            &opts,
+            Credentials::from_env(),
+        )?)
+    } else {
+        let mut ws = Workspace::open(Path::new(&args.repo), args.branch.as_deref())?;
+        if let Some(p) = progress {
+            ws.set_progress(p);
+        }
+        Ok(ws)
     }
-    Ok(ws)
 }
 
 fn parse_author(s: &str) -> Result<(String, String), Failure> {

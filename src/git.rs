@@ -174,7 +174,22 @@ pub fn is_url(repo: &str) -> bool {
 }
 
 /// A transfer progress report: (phase, objects done, objects total, bytes received).
-pub type ProgressFn = Box<dyn Fn(&str, usize, usize, usize)>;
+pub type ProgressFn = std::rc::Rc<dyn Fn(&str, usize, usize, usize)>;
+
+/// How to clone a remote.
+#[derive(Clone, Default)]
+pub struct CloneOptions<'a> {
+    /// The branch (default: the remote's default branch).
+    pub branch: Option<&'a str>,
+    /// How many commits to fetch (0: all).
+    pub depth: u32,
+    /// Where to make the temporary clone.
+    pub workdir: Option<&'a Path>,
+    /// A cache directory to keep the clone in between runs.
+    pub cache: Option<&'a Path>,
+    /// Transfer progress reports.
+    pub progress: Option<ProgressFn>,
+}
 
 /// A repository imgbump works in: a user's checkout (open mode), or a bare scratch clone.
 pub struct Workspace {
@@ -220,7 +235,12 @@ impl Workspace {
         })?;
         if repo.is_bare() {
             let url = format!("file://{}", repo.path().display());
-            return Workspace::clone(&url, branch, 1, None, None, Credentials::from_env());
+            let opts = CloneOptions {
+                branch,
+                depth: 1,
+                ..CloneOptions::default()
+            };
+            return Workspace::clone(&url, &opts, Credentials::from_env());
         }
         let current = match repo.head() {
             Ok(h) if h.is_branch() => h.shorthand().ok().map(str::to_string),
@@ -265,41 +285,30 @@ impl Workspace {
 
     /// Clones the one branch of `url` (shallow, no work tree) into `workdir` or a temporary
     /// directory.
-    pub fn clone(
-        url: &str,
-        branch: Option<&str>,
-        depth: u32,
-        workdir: Option<&Path>,
-        cache: Option<&Path>,
-        creds: Credentials,
-    ) -> Result<Workspace> {
-        match Workspace::clone_once(url, branch, depth, workdir, cache, creds.clone(), false) {
+    pub fn clone(url: &str, opts: &CloneOptions<'_>, creds: Credentials) -> Result<Workspace> {
+        match Workspace::clone_once(url, opts, creds.clone(), false) {
             // A cache that cannot be fetched into (corrupt objects, a broken shallow file) is
             // not trusted: rebuild it once from nothing.
-            Err(e) if cache.is_some() && e.kind == ErrorKind::Other => Workspace::clone_once(
-                url, branch, depth, workdir, cache, creds, true,
-            )
-            .map_err(|again| Error {
-                kind: again.kind,
-                message: format!(
-                    "{} (after rebuilding the cache, which failed first with: {})",
-                    again.message, e.message
-                ),
-            }),
+            Err(e) if opts.cache.is_some() && e.kind == ErrorKind::Other => {
+                Workspace::clone_once(url, opts, creds, true).map_err(|again| Error {
+                    kind: again.kind,
+                    message: format!(
+                        "{} (after rebuilding the cache, which failed first with: {})",
+                        again.message, e.message
+                    ),
+                })
+            }
             other => other,
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn clone_once(
         url: &str,
-        branch: Option<&str>,
-        depth: u32,
-        workdir: Option<&Path>,
-        cache: Option<&Path>,
+        opts: &CloneOptions<'_>,
         creds: Credentials,
         rebuild: bool,
     ) -> Result<Workspace> {
+        let (branch, depth, workdir, cache) = (opts.branch, opts.depth, opts.workdir, opts.cache);
         let (url, creds) = split_url(url, creds);
         let mut lock = None;
         let (dir, scratch) = match (cache, workdir) {
@@ -380,7 +389,7 @@ impl Workspace {
             } else {
                 depth.min(i32::MAX as u32) as i32
             },
-            progress: None,
+            progress: opts.progress.clone(),
         };
         match branch {
             Some(b) => {
@@ -485,6 +494,7 @@ impl Workspace {
                 );
                 true
             });
+            cb.push_transfer_progress(move |done, total, bytes| p(phase, done, total, bytes));
         }
         (cb, tries)
     }

@@ -362,3 +362,28 @@ fn a_terminal_gets_colour_and_a_summary_line_unless_no_color() {
     );
     assert_eq!(quiet, "", "{quiet:?}");
 }
+
+#[test]
+fn a_terminal_sees_transfer_progress_that_is_erased_when_done() {
+    let fx = Fixture::new();
+    let daemon = Daemon::start(fx.dir.path());
+    let tty = on_a_tty(
+        &fx,
+        &format!("set agent=:p1 --repo {}", daemon.url("isA_Cloud.git")),
+        false,
+    );
+    let fetch = tty
+        .find("fetch: ")
+        .unwrap_or_else(|| panic!("no progress line: {tty:?}"));
+    assert!(tty[fetch..].contains(" objects, "), "{tty:?}");
+    // Each progress line is erased (carriage return, clear line) before the summary is printed.
+    let summary = tty.find("agent: ").unwrap();
+    assert!(tty[..summary].ends_with("\r\x1b[2K"), "{tty:?}");
+    // Not on a terminal: no progress at all.
+    let out = fx.run(&["set", "agent=:p2", "--repo", &daemon.url("isA_Cloud.git")]);
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("objects"),
+        "{}",
+        text(&out)
+    );
+}
