@@ -63,8 +63,8 @@ complete -c imgbump -n "__fish_imgbump_using_subcommand get" -l workdir -d 'Wher
 complete -c imgbump -n "__fish_imgbump_using_subcommand get" -l cache-dir -d 'Keep clones here between runs (one bare repository per remote URL, locked while in use), so that a run fetches only what is new' -r -F
 complete -c imgbump -n "__fish_imgbump_using_subcommand get" -l output -d 'Output format: text (human messages on stderr) or json (one object on stdout)' -r -f -a "text\t'Human-readable text on stderr'
 json\t'One JSON object on stdout'"
-complete -c imgbump -n "__fish_imgbump_using_subcommand get" -l workload -d 'The workload (NAME or KIND/NAME)' -r
-complete -c imgbump -n "__fish_imgbump_using_subcommand get" -s c -l container -d 'The container' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand get" -l workload -d 'The workload to edit: NAME or KIND/NAME (default: the one named like the service, or the only one)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand get" -s c -l container -d 'The container to edit (default: the one named like the service, or the first of `containers`)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand get" -s q -l quiet -d 'Print less: errors only'
 complete -c imgbump -n "__fish_imgbump_using_subcommand get" -s v -l verbose -d 'Print more (repeat for more detail)'
 complete -c imgbump -n "__fish_imgbump_using_subcommand get" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -89,8 +89,8 @@ complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l workdir -d '
 complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l cache-dir -d 'Keep clones here between runs (one bare repository per remote URL, locked while in use), so that a run fetches only what is new' -r -F
 complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l output -d 'Output format: text (human messages on stderr) or json (one object on stdout)' -r -f -a "text\t'Human-readable text on stderr'
 json\t'One JSON object on stdout'"
-complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l workload -d 'The workload (NAME or KIND/NAME)' -r
-complete -c imgbump -n "__fish_imgbump_using_subcommand history" -s c -l container -d 'The container' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l workload -d 'The workload to edit: NAME or KIND/NAME (default: the one named like the service, or the only one)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand history" -s c -l container -d 'The container to edit (default: the one named like the service, or the first of `containers`)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l nth -d 'Print only the N-th image: 0 is the current one, 1 the one before (for a rollback)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l max -d 'How many images to list at most' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand history" -s q -l quiet -d 'Print less: errors only'

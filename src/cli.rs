@@ -109,6 +109,27 @@ pub enum Output {
     Json,
 }
 
+/// Which workload and container of a manifest (defaults: see `imgbump set --help`).
+#[derive(Debug, Args, Clone)]
+pub struct PickArgs {
+    /// The workload to edit: NAME or KIND/NAME (default: the one named like the service, or the only one).
+    #[arg(long, value_name = "NAME|KIND/NAME")]
+    pub workload: Option<String>,
+    /// The container to edit (default: the one named like the service, or the first of `containers`).
+    #[arg(short, long, value_name = "NAME")]
+    pub container: Option<String>,
+}
+
+impl PickArgs {
+    fn target<'a>(&'a self, service: &'a str) -> crate::manifest::Target<'a> {
+        crate::manifest::Target {
+            service,
+            workload: self.workload.as_deref(),
+            container: self.container.as_deref(),
+        }
+    }
+}
+
 /// `imgbump set`.
 #[derive(Debug, Args)]
 pub struct SetArgs {
@@ -117,12 +138,8 @@ pub struct SetArgs {
     pub pairs: Vec<String>,
     #[command(flatten)]
     pub repo: RepoArgs,
-    /// The workload to edit: NAME or KIND/NAME (default: the one named like the service, or the only one).
-    #[arg(long, value_name = "NAME|KIND/NAME")]
-    pub workload: Option<String>,
-    /// The container to edit (default: the one named like the service, or the first of `containers`).
-    #[arg(short, long, value_name = "NAME")]
-    pub container: Option<String>,
+    #[command(flatten)]
+    pub pick: PickArgs,
     /// The commit message; placeholders: {service} {image} {old_image} {tag} {digest} {file} {container}.
     #[arg(
         short,
@@ -157,12 +174,8 @@ pub struct GetArgs {
     pub services: Vec<String>,
     #[command(flatten)]
     pub repo: RepoArgs,
-    /// The workload (NAME or KIND/NAME).
-    #[arg(long)]
-    pub workload: Option<String>,
-    /// The container.
-    #[arg(short, long)]
-    pub container: Option<String>,
+    #[command(flatten)]
+    pub pick: PickArgs,
 }
 
 /// `imgbump history`.
@@ -172,12 +185,8 @@ pub struct HistoryArgs {
     pub service: String,
     #[command(flatten)]
     pub repo: RepoArgs,
-    /// The workload (NAME or KIND/NAME).
-    #[arg(long)]
-    pub workload: Option<String>,
-    /// The container.
-    #[arg(short, long)]
-    pub container: Option<String>,
+    #[command(flatten)]
+    pub pick: PickArgs,
     /// Print only the N-th image: 0 is the current one, 1 the one before (for a rollback).
     #[arg(long, value_name = "N")]
     pub nth: Option<usize>,
@@ -367,7 +376,7 @@ fn cmd_set(args: &SetArgs, say: &Say) -> Result<(), Failure> {
         .iter()
         .map(|p| p.parse())
         .collect::<Result<_, _>>()?;
-    if pairs.len() > 1 && (args.workload.is_some() || args.container.is_some()) {
+    if pairs.len() > 1 && (args.pick.workload.is_some() || args.pick.container.is_some()) {
         return Err(Failure::new(
             FailKind::Usage,
             "--workload and --container go with exactly one SERVICE=IMAGE",
@@ -379,8 +388,8 @@ fn cmd_set(args: &SetArgs, say: &Say) -> Result<(), Failure> {
     }
     let opts = Options {
         manifest: args.repo.manifest.clone(),
-        workload: args.workload.clone(),
-        container: args.container.clone(),
+        workload: args.pick.workload.clone(),
+        container: args.pick.container.clone(),
         message: args.message.clone(),
         trailers: args
             .trailer
@@ -553,11 +562,7 @@ fn cmd_get(args: &GetArgs) -> Result<(), Failure> {
         })?;
         let m = Manifest::parse_bytes(&bytes)
             .map_err(|e| Failure::new(FailKind::Refused, format!("{path}:{e}")))?;
-        let target = crate::manifest::Target {
-            service: s,
-            workload: args.workload.as_deref(),
-            container: args.container.as_deref(),
-        };
+        let target = args.pick.target(s);
         let f = m
             .select(&target)
             .map_err(|e| Failure::new(FailKind::NotFound, format!("{path}: {e}")))?;
@@ -592,11 +597,7 @@ fn cmd_history(args: &HistoryArgs) -> Result<(), Failure> {
     let ws = workspace(&repo, &say)?;
     let path = service::manifest_path(&args.repo.manifest, &args.service)
         .map_err(|m| Failure::new(FailKind::Refused, m))?;
-    let target = crate::manifest::Target {
-        service: &args.service,
-        workload: args.workload.as_deref(),
-        container: args.container.as_deref(),
-    };
+    let target = args.pick.target(&args.service);
     let want = args.nth.map_or(args.max, |n| n + 1);
     let mut images: Vec<(String, git2::Oid, i64)> = Vec::new();
     for (commit, time, bytes) in ws.history(&path, usize::MAX)? {

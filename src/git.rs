@@ -994,12 +994,7 @@ impl Workspace {
         if base != commit && !self.repo.graph_descendant_of(commit, base).unwrap_or(false) {
             return Ok(false);
         }
-        let on_branch = self
-            .repo
-            .head()
-            .ok()
-            .and_then(|h| h.name().ok().map(str::to_string))
-            == Some(head_ref.clone());
+        let on_branch = self.head_is(&head_ref);
         if on_branch {
             let target = self
                 .repo
@@ -1077,16 +1072,19 @@ impl Workspace {
             .ok_or_else(|| err(ErrorKind::Other, "the repository has no work tree"))
     }
 
+    /// Whether HEAD is the ref `name` (the branch is checked out).
+    fn head_is(&self, name: &str) -> bool {
+        self.repo
+            .head()
+            .ok()
+            .is_some_and(|h| h.name().ok() == Some(name))
+    }
+
     /// Open mode: writes the files atomically, stages exactly those entries, and moves the
     /// local branch from `parent` to `commit`.
     pub fn apply_local(&self, parent: Oid, commit: Oid, changes: &[FileChange]) -> Result<()> {
         let head_ref = format!("refs/heads/{}", self.branch);
-        let on_branch = self
-            .repo
-            .head()
-            .ok()
-            .and_then(|h| h.name().ok().map(str::to_string))
-            == Some(head_ref.clone());
+        let on_branch = self.head_is(&head_ref);
         if on_branch {
             let workdir = self.workdir()?;
             for c in changes {

@@ -562,24 +562,11 @@ fn completions_and_man_page_are_current() {
 fn open_mode_after_the_remote_moved_rebuilds_on_the_new_tip_and_catches_up() {
     let fx = Fixture::new();
     // Someone else pushes a change to mcp first.
-    let other = fx.dir.path().join("other");
-    git(
-        fx.dir.path(),
-        &[
-            "clone",
-            "-q",
-            fx.remote.to_str().unwrap(),
-            other.to_str().unwrap(),
-        ],
-    );
     let mcp = "deployments/kubernetes/base/applications/mcp-deployment.yaml";
-    let text = std::fs::read_to_string(other.join(mcp))
-        .unwrap()
+    let text = fx
+        .remote_file(mcp)
         .replace("isa-mcp:sha-efa52c8", "isa-mcp:theirs");
-    std::fs::write(other.join(mcp), text).unwrap();
-    git(&other, &["commit", "-qam", "their change"]);
-    git(&other, &["push", "-q", "origin", "main"]);
-    let theirs = git(&other, &["rev-parse", "HEAD"]);
+    let theirs = fx.push_elsewhere(mcp, &text, "their change");
 
     let out = fx.run(&[
         "set",
@@ -617,20 +604,7 @@ fn open_mode_with_an_unpushed_local_commit_pushes_only_the_bump_and_keeps_the_lo
     git(&fx.checkout, &["add", "NOTES.md"]);
     git(&fx.checkout, &["commit", "-qm", "local work, not pushed"]);
     // The remote moves meanwhile.
-    let other = fx.dir.path().join("other");
-    git(
-        fx.dir.path(),
-        &[
-            "clone",
-            "-q",
-            fx.remote.to_str().unwrap(),
-            other.to_str().unwrap(),
-        ],
-    );
-    std::fs::write(other.join("README.remote"), "x\n").unwrap();
-    git(&other, &["add", "-A"]);
-    git(&other, &["commit", "-qm", "remote work"]);
-    git(&other, &["push", "-q", "origin", "main"]);
+    fx.push_elsewhere("README.remote", "x\n", "remote work");
 
     let out = fx.run(&[
         "set",
@@ -728,20 +702,7 @@ fn a_cache_dir_is_reused_rebuilt_when_wrong_and_shared_under_a_lock() {
         url
     );
     // Warm: a new commit on the remote, fetched into the same cache.
-    let other = fx.dir.path().join("other");
-    git(
-        fx.dir.path(),
-        &[
-            "clone",
-            "-q",
-            fx.remote.to_str().unwrap(),
-            other.to_str().unwrap(),
-        ],
-    );
-    std::fs::write(other.join("NEWS"), "x\n").unwrap();
-    git(&other, &["add", "-A"]);
-    git(&other, &["commit", "-qm", "news"]);
-    git(&other, &["push", "-q", "origin", "main"]);
+    fx.push_elsewhere("NEWS", "x\n", "news");
     run("mcp=:c2");
     assert_eq!(
         fx.remote_git(&["log", "-1", "--format=%s", "main~1"])

@@ -154,20 +154,6 @@ fn with_remote_changed_before_push(
     child.wait_with_output().unwrap()
 }
 
-fn other_clone(fx: &Fixture) -> std::path::PathBuf {
-    let other = fx.dir.path().join("other");
-    git(
-        fx.dir.path(),
-        &[
-            "clone",
-            "-q",
-            fx.remote.to_str().unwrap(),
-            other.to_str().unwrap(),
-        ],
-    );
-    other
-}
-
 #[test]
 fn the_branch_deleted_between_clone_and_push_is_not_recreated() {
     let fx = Fixture::new();
@@ -208,7 +194,7 @@ fn a_force_push_between_clone_and_push_is_followed_and_nothing_is_lost() {
     let fx = Fixture::new();
     let out = with_remote_changed_before_push(&fx, &["agent=:v2"], || {
         // Someone rewrites main: a new root commit with the same files plus one.
-        let other = other_clone(&fx);
+        let other = fx.clone_elsewhere();
         git(&other, &["checkout", "-q", "--orphan", "rewritten"]);
         std::fs::write(other.join("REWRITTEN"), "yes\n").unwrap();
         git(&other, &["add", "-A"]);
@@ -238,7 +224,7 @@ fn the_manifest_deleted_on_the_new_tip_is_a_clear_not_found() {
     let fx = Fixture::new();
     let n = fx.remote_count();
     let out = with_remote_changed_before_push(&fx, &["agent=:v3"], || {
-        let other = other_clone(&fx);
+        let other = fx.clone_elsewhere();
         git(&other, &["rm", "-q", AGENT]);
         git(&other, &["commit", "-qm", "retire agent"]);
         git(&other, &["push", "-q", "origin", "main"]);
@@ -263,7 +249,7 @@ fn the_manifest_deleted_on_the_new_tip_is_a_clear_not_found() {
 fn a_shallow_clone_follows_a_rewritten_history() {
     let fx = Fixture::new();
     // Some history first, so that depth 1 is really shallow.
-    let other = other_clone(&fx);
+    let other = fx.clone_elsewhere();
     for i in 0..3 {
         std::fs::write(other.join("CHANGELOG"), format!("{i}\n")).unwrap();
         git(&other, &["add", "-A"]);

@@ -139,6 +139,32 @@ impl Fixture {
         self.remote_git(&["show", &format!("main:{path}")])
     }
 
+    /// A second checkout of the remote (someone else's), in a new directory.
+    pub fn clone_elsewhere(&self) -> PathBuf {
+        let other = tempfile::tempdir_in(self.dir.path()).unwrap().keep();
+        git(
+            self.dir.path(),
+            &[
+                "clone",
+                "-q",
+                self.remote.to_str().unwrap(),
+                other.to_str().unwrap(),
+            ],
+        );
+        other
+    }
+
+    /// Someone else clones the remote, writes `path` (relative to the root), commits it with
+    /// `message` and pushes to main; returns the commit.
+    pub fn push_elsewhere(&self, path: &str, content: &str, message: &str) -> String {
+        let other = self.clone_elsewhere();
+        std::fs::write(other.join(path), content).unwrap();
+        git(&other, &["add", "-A"]);
+        git(&other, &["commit", "-qm", message]);
+        git(&other, &["push", "-q", "origin", "main"]);
+        git(&other, &["rev-parse", "HEAD"])
+    }
+
     pub fn remote_count(&self) -> usize {
         self.remote_git(&["rev-list", "--count", "main"])
             .trim()
