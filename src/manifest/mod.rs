@@ -324,11 +324,33 @@ impl<'t> Manifest<'t> {
     }
 
     /// Every container image field, in file order.
+    ///
+    /// ```
+    /// use imgbump::manifest::{ContainerRole, Manifest};
+    /// let text = "kind: CronJob\nmetadata: {name: backup}\nspec:\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          initContainers: [{name: wait, image: busybox}]\n          containers: [{name: backup, image: 'r.io/backup:1'}]\n";
+    /// let m = Manifest::parse(text).unwrap();
+    /// let listed: Vec<_> = m.images().iter().map(|f| (f.container.as_str(), f.role, f.value.as_str(), f.location.line)).collect();
+    /// assert_eq!(listed, [("wait", ContainerRole::Init, "busybox", 8), ("backup", ContainerRole::Main, "r.io/backup:1", 9)]);
+    /// ```
     pub fn images(&self) -> &[ImageField] {
         &self.fields
     }
 
     /// Picks the one field `target` names, or explains why there is not exactly one.
+    ///
+    /// ```
+    /// use imgbump::manifest::{EditErrorKind, Manifest, Target};
+    /// let text = "kind: Pod\nmetadata: {name: web}\nspec:\n  containers:\n  - {name: proxy, image: envoy}\n  - {name: app, image: 'r.io/app:1'}\n";
+    /// let m = Manifest::parse(text).unwrap();
+    /// // No container is named `web`: the first of `containers`, as `containers[0]` would.
+    /// assert_eq!(m.select(&Target::service("web")).unwrap().container, "proxy");
+    /// let app = Target { service: "web", workload: Some("Pod/web"), container: Some("app") };
+    /// assert_eq!(m.select(&app).unwrap().value, "r.io/app:1");
+    /// let none = Target { service: "web", workload: None, container: Some("db") };
+    /// let err = m.select(&none).unwrap_err();
+    /// assert_eq!(err.kind, EditErrorKind::NotFound);
+    /// assert!(err.help.unwrap().contains("--workload Pod/web --container app"));
+    /// ```
     pub fn select(&self, target: &Target<'_>) -> Result<&ImageField, EditError> {
         if self.fields.is_empty() {
             let what = if self.workloads == 0 {
@@ -491,6 +513,19 @@ impl<'t> Manifest<'t> {
     }
 
     /// Sets one listed field to `new_ref`, and verifies the result.
+    ///
+    /// ```
+    /// use imgbump::manifest::{EditErrorKind, Manifest};
+    /// let text = "base: &img nginx:1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: \"nginx:1\"}\n  - {name: b, image: *img}\n";
+    /// let m = Manifest::parse(text).unwrap();
+    /// let new = "nginx:2".parse().unwrap();
+    /// // The quoted one is edited in its own style...
+    /// let edit = m.set_field(&m.images()[0], &new).unwrap();
+    /// assert_eq!(edit.text, text.replace("\"nginx:1\"", "\"nginx:2\""));
+    /// // ...the alias is refused, with its place.
+    /// let err = m.set_field(&m.images()[1], &new).unwrap_err();
+    /// assert_eq!((err.kind, err.location.unwrap().line), (EditErrorKind::Unsafe, 7));
+    /// ```
     pub fn set_field(&self, field: &ImageField, new_ref: &Reference) -> Result<Edit, EditError> {
         if let Some(why) = &field.refusal {
             return Err(EditError::new(
