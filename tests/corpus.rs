@@ -248,6 +248,10 @@ fn every_image_of_every_real_manifest_is_bumped_byte_exactly() {
         paths.len()
     );
     assert_eq!(fields, edited);
+    eprintln!(
+        "real corpus: {} files, {fields} image fields, each bumped byte-exactly",
+        paths.len()
+    );
 }
 
 #[test]
@@ -283,6 +287,10 @@ fn the_yaml_test_suite_never_panics_and_every_edit_verifies() {
             }
         }
     }
+    eprintln!(
+        "yaml-test-suite: {} cases, {parsed} read, {refused} refused",
+        paths.len()
+    );
     assert!(
         parsed > 250 && refused > 50,
         "parsed {parsed}, refused {refused}"
@@ -323,5 +331,6 @@ fn the_yaml_test_suite_inside_a_manifest() {
             }
         }
     }
+    eprintln!("yaml-test-suite inside a pod: {edited} edits verified");
     assert!(edited > 100, "only {edited} cases edited");
 }
