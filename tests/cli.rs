@@ -688,19 +688,20 @@ fn a_cache_dir_is_reused_rebuilt_when_wrong_and_shared_under_a_lock() {
         .collect();
     assert_eq!(repos.len(), 1, "{repos:?}");
     let cached = &repos[0];
-    assert_eq!(
+    let cache_url = || {
         git(
             fx.dir.path(),
             &[
                 "--git-dir",
                 cached.to_str().unwrap(),
                 "config",
-                "imgbump.url"
-            ]
+                "imgbump.url",
+            ],
         )
-        .trim(),
-        url
-    );
+        .trim()
+        .to_string()
+    };
+    assert_eq!(cache_url(), url);
     // Warm: a new commit on the remote, fetched into the same cache.
     fx.push_elsewhere("NEWS", "x\n", "news");
     run("mcp=:c2");
@@ -731,19 +732,7 @@ fn a_cache_dir_is_reused_rebuilt_when_wrong_and_shared_under_a_lock() {
         ],
     );
     run("model=:c3");
-    assert_eq!(
-        git(
-            fx.dir.path(),
-            &[
-                "--git-dir",
-                cached.to_str().unwrap(),
-                "config",
-                "imgbump.url"
-            ]
-        )
-        .trim(),
-        url
-    );
+    assert_eq!(cache_url(), url);
     // Corrupt objects: rebuilt.
     for e in std::fs::read_dir(cached.join("objects/pack")).unwrap() {
         let p = e.unwrap().path();
