@@ -85,7 +85,8 @@ impl Failure {
         }
     }
 
-    fn from_edit(file: &str, e: EditError) -> Self {
+    /// An engine error about `file`, as `file:line:col: what` plus the engine's help.
+    pub fn from_edit(file: &str, e: EditError) -> Self {
         let kind = match e.kind {
             EditErrorKind::NotFound | EditErrorKind::Ambiguous => FailKind::NotFound,
             EditErrorKind::Invalid | EditErrorKind::BadReference | EditErrorKind::Unsafe => {
@@ -288,16 +289,7 @@ fn plan(
         diff: String::new(),
     };
     for (_, (path, pairs)) in by_file {
-        let bytes = ws.read(tip, &path)?.ok_or_else(|| Failure {
-            kind: FailKind::NotFound,
-            message: format!(
-                "{path} does not exist on branch {} (from the manifest template {:?})\npass --manifest TEMPLATE; `imgbump list` shows the services the template finds",
-                ws.branch(),
-                opts.manifest
-            ),
-            file: Some(path.clone()),
-            line: None,
-        })?;
+        let original = read_manifest(ws, tip, &path, &opts.manifest)?;
         if check_dirty && ws.is_open() && ws.is_dirty(tip, &path)? {
             return Err(Failure {
                 kind: FailKind::Refused,
@@ -308,10 +300,6 @@ fn plan(
                 line: None,
             });
         }
-        let original = Manifest::parse_bytes(&bytes)
-            .map_err(|e| Failure::from_edit(&path, e))?
-            .text()
-            .to_string();
         let mut text = original.clone();
         for p in pairs {
             let m = Manifest::parse(&text).map_err(|e| Failure::from_edit(&path, e))?;
@@ -344,6 +332,28 @@ fn plan(
         }
     }
     Ok(out)
+}
+
+/// The text of the manifest at `path` on `tip`: missing, unsafe (a link, too large) and
+/// non-UTF-8 files are errors that say which file and what to do.
+pub fn read_manifest(
+    ws: &Workspace,
+    tip: git2::Oid,
+    path: &str,
+    template: &str,
+) -> Result<String, Failure> {
+    let bytes = ws.read(tip, path)?.ok_or_else(|| Failure {
+        kind: FailKind::NotFound,
+        message: format!(
+            "{path} does not exist on branch {} (from the manifest template {template:?})\npass --manifest TEMPLATE; `imgbump list` shows the services the template finds",
+            ws.branch()
+        ),
+        file: Some(path.to_string()),
+        line: None,
+    })?;
+    crate::manifest::decode(&bytes)
+        .map(str::to_string)
+        .map_err(|e| Failure::from_edit(path, e))
 }
 
 /// Fills a message template for one change.

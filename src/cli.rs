@@ -206,6 +206,15 @@ struct Say {
 }
 
 impl Say {
+    /// For commands whose only output is their result.
+    fn silent() -> Self {
+        Say {
+            quiet: true,
+            verbose: 0,
+            creds: Credentials::from_env(),
+        }
+    }
+
     fn info(&self, msg: &str) {
         if !self.quiet {
             let _ = writeln!(std::io::stderr(), "{}", self.creds.redact(msg));
@@ -544,29 +553,18 @@ fn report(o: &Outcome, args: &SetArgs, say: &Say, url: &str) {
 }
 
 fn cmd_get(args: &GetArgs) -> Result<(), Failure> {
-    let say = Say {
-        quiet: true,
-        verbose: 0,
-        creds: Credentials::from_env(),
-    };
+    let say = Say::silent();
     let ws = workspace(&args.repo, &say)?;
     let tip = ws.tip()?;
     let mut found = Vec::new();
     for s in &args.services {
         let path = service::manifest_path(&args.repo.manifest, s)
             .map_err(|m| Failure::new(FailKind::Refused, m))?;
-        let bytes = ws.read(tip, &path)?.ok_or_else(|| {
-            Failure::new(
-                FailKind::NotFound,
-                format!("{path} does not exist on branch {}", ws.branch()),
-            )
-        })?;
-        let m = Manifest::parse_bytes(&bytes)
-            .map_err(|e| Failure::new(FailKind::Refused, format!("{path}:{e}")))?;
-        let target = args.pick.target(s);
+        let text = bump::read_manifest(&ws, tip, &path, &args.repo.manifest)?;
+        let m = Manifest::parse(&text).map_err(|e| Failure::from_edit(&path, e))?;
         let f = m
-            .select(&target)
-            .map_err(|e| Failure::new(FailKind::NotFound, format!("{path}: {e}")))?;
+            .select(&args.pick.target(s))
+            .map_err(|e| Failure::from_edit(&path, e))?;
         found.push((s.clone(), path, f.clone()));
     }
     if args.repo.output == Output::Json {
@@ -585,11 +583,7 @@ fn cmd_get(args: &GetArgs) -> Result<(), Failure> {
 }
 
 fn cmd_history(args: &HistoryArgs) -> Result<(), Failure> {
-    let say = Say {
-        quiet: true,
-        verbose: 0,
-        creds: Credentials::from_env(),
-    };
+    let say = Say::silent();
     let mut repo = args.repo.clone();
     if repo.depth == 1 {
         // History needs the commits: a full fetch, unless --depth says otherwise.
@@ -687,11 +681,7 @@ fn utc(secs: i64) -> String {
 }
 
 fn cmd_list(args: &RepoArgs) -> Result<(), Failure> {
-    let say = Say {
-        quiet: true,
-        verbose: 0,
-        creds: Credentials::from_env(),
-    };
+    let say = Say::silent();
     let ws = workspace(args, &say)?;
     let tip = ws.tip()?;
     let parts = service::template_components(&args.manifest);

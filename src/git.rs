@@ -332,32 +332,14 @@ impl Workspace {
                 lock = Some(l);
                 (dir, None)
             }
-            (None, Some(d)) => {
-                std::fs::create_dir_all(d).map_err(|e| {
-                    err(
-                        ErrorKind::Other,
-                        format!("cannot create --workdir {}: {e}", d.display()),
-                    )
-                })?;
-                let t = tempfile::Builder::new()
-                    .prefix("imgbump-")
-                    .tempdir_in(d)
+            (None, workdir) => {
+                let parent = workdir.map_or_else(std::env::temp_dir, Path::to_path_buf);
+                let t = std::fs::create_dir_all(&parent)
+                    .and_then(|_| tempfile::Builder::new().prefix("imgbump-").tempdir_in(&parent))
                     .map_err(|e| {
                         err(
                             ErrorKind::Other,
-                            format!("cannot create a directory in {}: {e}", d.display()),
-                        )
-                    })?;
-                (t.path().to_path_buf(), Some(t))
-            }
-            (None, None) => {
-                let t = tempfile::Builder::new()
-                    .prefix("imgbump-")
-                    .tempdir()
-                    .map_err(|e| {
-                        err(
-                            ErrorKind::Other,
-                            format!("cannot create a temporary directory: {e}"),
+                            format!("cannot create a directory to clone into in {}: {e}; pass --workdir DIR", parent.display()),
                         )
                     })?;
                 (t.path().to_path_buf(), Some(t))
@@ -447,11 +429,22 @@ impl Workspace {
         &self.creds
     }
 
-    fn callbacks(&self, phase: &'static str) -> (RemoteCallbacks<'_>, std::rc::Rc<Cell<u32>>) {
-        let tries = std::rc::Rc::new(Cell::new(0u32));
+    /// The remote as an anonymous one: nothing about it (URL, credentials) is written to config.
+    fn anonymous_remote(&self) -> Result<git2::Remote<'_>> {
+        self.repo.remote_anonymous(&self.url).map_err(|e| {
+            git_err(
+                &format!("the remote URL {} is not usable (give https://, ssh://, git@host:path, git:// or file://)", self.url),
+                &e,
+                &self.creds,
+            )
+        })
+    }
+
+    fn callbacks(&self, phase: &'static str) -> RemoteCallbacks<'_> {
         let mut cb = RemoteCallbacks::new();
         let creds = self.creds.clone();
-        let counter = tries.clone();
+        // libgit2 asks again after every refusal; a wrong token must not loop.
+        let counter = Cell::new(0u32);
         let config = self.repo.config().ok();
         cb.credentials(move |url, user_from_url, allowed| {
             counter.set(counter.get() + 1);
@@ -514,7 +507,7 @@ impl Workspace {
             });
             cb.push_transfer_progress(move |done, total, bytes| p(phase, done, total, bytes));
         }
-        (cb, tries)
+        cb
     }
 
     /// "Fetch" from a local remote whose objects we borrow: read its branch (or its HEAD's
@@ -598,11 +591,8 @@ impl Workspace {
             return self.read_borrowed(learn_default);
         }
         let (branch, tracking) = {
-            let (cb, _) = self.callbacks("fetch");
-            let mut remote = self
-                .repo
-                .remote_anonymous(&self.url)
-                .map_err(|e| git_err("bad remote URL", &e, &self.creds))?;
+            let cb = self.callbacks("fetch");
+            let mut remote = self.anonymous_remote()?;
             let mut conn = remote
                 .connect_auth(Direction::Fetch, Some(cb), None)
                 .map_err(|e| {
@@ -619,7 +609,7 @@ impl Workspace {
                 self.tracking_ref()
             };
             let refspec = format!("+refs/heads/{branch}:{tracking}");
-            let (cb, _) = self.callbacks("fetch");
+            let cb = self.callbacks("fetch");
             let mut opts = FetchOptions::new();
             opts.remote_callbacks(cb)
                 .download_tags(AutotagOption::None)
@@ -866,7 +856,7 @@ impl Workspace {
     pub fn push(&self, commit: Oid) -> Result<Push> {
         match self.local_remote_path() {
             Some(path) => self.push_local(&path, commit),
-            None => self.push_to(commit, &format!("refs/heads/{}", self.remote_branch)),
+            None => self.push_to(commit),
         }
     }
 
@@ -959,12 +949,13 @@ impl Workspace {
         }
     }
 
-    fn push_to(&self, commit: Oid, remote_ref: &str) -> Result<Push> {
+    fn push_to(&self, commit: Oid) -> Result<Push> {
+        let remote_ref = format!("refs/heads/{}", self.remote_branch);
         let local_ref = "refs/imgbump/push";
         self.repo
             .reference(local_ref, commit, true, "imgbump: push")
             .map_err(|e| git_err("cannot write a ref", &e, &self.creds))?;
-        let (mut cb, _) = self.callbacks("push");
+        let mut cb = self.callbacks("push");
         let status: std::rc::Rc<RefCell<Option<String>>> = Default::default();
         let s2 = status.clone();
         cb.push_update_reference(move |_, msg| {
@@ -1007,10 +998,7 @@ impl Workspace {
         let mut opts = PushOptions::new();
         opts.remote_callbacks(cb);
         let refspec = format!("{local_ref}:{remote_ref}");
-        let mut remote = self
-            .repo
-            .remote_anonymous(&self.url)
-            .map_err(|e| git_err("bad remote URL", &e, &self.creds))?;
+        let mut remote = self.anonymous_remote()?;
         let result = remote.push(&[refspec.as_str()], Some(&mut opts));
         drop(remote);
         if let Ok(mut r) = self.repo.find_reference(local_ref) {

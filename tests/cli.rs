@@ -507,6 +507,28 @@ fn get_and_list() {
         String::from_utf8_lossy(&out.stdout),
         "123456789012.dkr.ecr.us-east-1.amazonaws.com/isa-agent:sha-cbad391\n123456789012.dkr.ecr.us-east-1.amazonaws.com/isa-mcp:sha-efa52c8\n"
     );
+    // get reads and reports like set: a missing manifest is exit 3 with the way out.
+    let out = fx.run(&["get", "nosuch", "-C", fx.checkout.to_str().unwrap()]);
+    assert_eq!(code(&out), Some(3), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("pass --manifest TEMPLATE"),
+        "{}",
+        text(&out)
+    );
+    let out = fx.run(&[
+        "get",
+        "agent",
+        "-c",
+        "nope",
+        "-C",
+        fx.checkout.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), Some(3), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--container consul-agent"),
+        "{}",
+        text(&out)
+    );
     let out = fx.run(&["list", "--repo", &fx.url(), "--output", "json"]);
     assert_eq!(code(&out), Some(0), "{}", text(&out));
     let rows = json(&out);

@@ -262,20 +262,7 @@ pub struct Manifest<'t> {
 impl<'t> Manifest<'t> {
     /// Checks that `bytes` are UTF-8 and parses them; see [`Manifest::parse`].
     pub fn parse_bytes(bytes: &'t [u8]) -> Result<Self, EditError> {
-        match std::str::from_utf8(bytes) {
-            Ok(text) => Manifest::parse(text),
-            Err(e) => {
-                let good = &bytes[..e.valid_up_to()];
-                // The valid prefix is UTF-8 by definition; this cannot fail.
-                let prefix = std::str::from_utf8(good).unwrap_or("");
-                Err(EditError::new(
-                    EditErrorKind::Invalid,
-                    format!("the file is not valid UTF-8 (byte {})", e.valid_up_to()),
-                )
-                .at(location(prefix, prefix.len()))
-                .help("Kubernetes manifests are UTF-8; re-encode the file."))
-            }
-        }
+        Manifest::parse(decode(bytes)?)
     }
 
     /// Parses `text` and lists its image fields.
@@ -608,6 +595,20 @@ impl<'t> Manifest<'t> {
         edit.changed = true;
         Ok(edit)
     }
+}
+
+/// The text of a manifest file, or where it stops being UTF-8.
+pub fn decode(bytes: &[u8]) -> Result<&str, EditError> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        // The valid prefix is UTF-8 by definition; this cannot fail.
+        let prefix = std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or("");
+        EditError::new(
+            EditErrorKind::Invalid,
+            format!("the file is not valid UTF-8 (byte {})", e.valid_up_to()),
+        )
+        .at(location(prefix, prefix.len()))
+        .help("Kubernetes manifests are UTF-8; re-encode the file.")
+    })
 }
 
 /// The 1-based line and column of a byte offset.
