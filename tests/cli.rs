@@ -479,8 +479,7 @@ fn ten_processes_at_once_all_land() {
                 .unwrap()
         })
         .collect();
-    for c in children {
-        let out = c.wait_with_output().unwrap();
+    for out in wait_all(children) {
         assert_eq!(code(&out), Some(0), "{}", text(&out));
     }
     assert_eq!(fx.remote_count(), n + 10);
@@ -784,8 +783,7 @@ fn a_cache_dir_is_reused_rebuilt_when_wrong_and_shared_under_a_lock() {
                 .unwrap()
         })
         .collect();
-    for k in kids {
-        let out = k.wait_with_output().unwrap();
+    for out in wait_all(kids) {
         assert_eq!(code(&out), Some(0), "{}", text(&out));
     }
     assert_eq!(fx.remote_count(), n + 4);

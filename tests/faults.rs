@@ -95,6 +95,7 @@ fn the_server_dying_mid_transfer_fails_cleanly() {
     ] {
         let proxy = Proxy::start(daemon.port, vec![fault]);
         let url = format!("git://127.0.0.1:{}/isA_Cloud.git", proxy.port);
+        // TMPDIR is ours, to see that no clone directory is left behind.
         let out = fx
             .cmd()
             .args([
@@ -370,24 +371,34 @@ fn sigkill_while_writing_leaves_the_old_or_the_new_file() {
     );
 }
 
+/// `imgbump set PAIR --branch main ARGS…` through a proxy that applies `faults` in front of the
+/// daemon (with --branch, connection 0 fetches and 1 pushes; a retry fetches on 2, pushes on 3).
+fn set_through(
+    fx: &Fixture,
+    daemon: &Daemon,
+    faults: Vec<(usize, Fault)>,
+    pair: &str,
+    args: &[&str],
+) -> std::process::Output {
+    let proxy = Proxy::start(daemon.port, faults);
+    let url = format!("git://127.0.0.1:{}/isA_Cloud.git", proxy.port);
+    let mut all = vec!["set", pair, "--repo", &url, "--branch", "main"];
+    all.extend_from_slice(args);
+    fx.run(&all)
+}
+
 #[test]
 fn a_push_cut_mid_transfer_is_retried_and_lands_once() {
     let fx = Fixture::new();
     let daemon = Daemon::start(fx.dir.path());
     let n = fx.remote_count();
-    // Connection 0 fetches, 1 pushes (cut), 2 fetches again, 3 pushes.
-    let proxy = Proxy::start(daemon.port, vec![(1, Fault::CutClient(400))]);
-    let url = format!("git://127.0.0.1:{}/isA_Cloud.git", proxy.port);
-    let out = fx.run(&[
-        "set",
+    let out = set_through(
+        &fx,
+        &daemon,
+        vec![(1, Fault::CutClient(400))],
         "agent=:after-cut",
-        "--repo",
-        &url,
-        "--branch",
-        "main",
-        "--output",
-        "json",
-    ]);
+        &["--output", "json"],
+    );
     assert_eq!(code(&out), Some(0), "{}", text(&out));
     let v = json(&out);
     assert_eq!(
@@ -398,43 +409,31 @@ fn a_push_cut_mid_transfer_is_retried_and_lands_once() {
     assert_eq!(fx.remote_count(), n + 1);
     assert!(fx.remote_file(AGENT).contains("isa-agent:after-cut"));
     // The fetch after the cut push is cut too: it is tried again, and the bump still lands.
-    let n = fx.remote_count();
-    let proxy = Proxy::start(
-        daemon.port,
-        vec![(1, Fault::CutClient(400)), (2, Fault::CutServer(200))],
-    );
-    let url = format!("git://127.0.0.1:{}/isA_Cloud.git", proxy.port);
-    let out = fx.run(&[
-        "set",
+    let faults = vec![(1, Fault::CutClient(400)), (2, Fault::CutServer(200))];
+    let out = set_through(
+        &fx,
+        &daemon,
+        faults,
         "agent=:after-two-cuts",
-        "--repo",
-        &url,
-        "--branch",
-        "main",
-        "--output",
-        "json",
-    ]);
+        &["--output", "json"],
+    );
     assert_eq!(code(&out), Some(0), "{}", text(&out));
-    assert_eq!(fx.remote_count(), n + 1);
+    assert_eq!(fx.remote_count(), n + 2);
     assert!(fx.remote_file(AGENT).contains("isa-agent:after-two-cuts"));
-    // With no retries left, the cut is reported as such.
-    let proxy = Proxy::start(daemon.port, vec![(1, Fault::CutClient(400))]);
-    let url = format!("git://127.0.0.1:{}/isA_Cloud.git", proxy.port);
-    let out = fx.run(&[
-        "set",
+    // With no retries left, the cut is reported as such, and nothing lands.
+    let out = set_through(
+        &fx,
+        &daemon,
+        vec![(1, Fault::CutClient(400))],
         "agent=:cut-again",
-        "--repo",
-        &url,
-        "--branch",
-        "main",
-        "--retries",
-        "0",
-    ]);
+        &["--retries", "0"],
+    );
     assert_eq!(code(&out), Some(5), "{}", text(&out));
     assert!(
         stderr(&out).contains("failed once (the connection was cut), the last with"),
         "{}",
         text(&out)
     );
-    assert_eq!(fx.remote_count(), n + 1);
+    assert_eq!(fx.remote_count(), n + 2);
+    assert!(!fx.remote_file(AGENT).contains("cut-again"));
 }

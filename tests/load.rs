@@ -4,7 +4,7 @@
 mod support;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use support::*;
 
@@ -16,21 +16,6 @@ static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 fn serial() -> std::sync::MutexGuard<'static, ()> {
     ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-fn imgbump(home: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_imgbump"));
-    c.env("HOME", home).env("NO_COLOR", "1");
-    for k in [
-        "IMGBUMP_TOKEN",
-        "GITHUB_TOKEN",
-        "GH_TOKEN",
-        "GITHUB_OUTPUT",
-        "GITHUB_ACTIONS",
-    ] {
-        c.env_remove(k);
-    }
-    c
 }
 
 fn show(remote: &Path, rev: &str, path: &str) -> String {
@@ -82,10 +67,7 @@ fn all_services_land(remote: &Path, url: &str, services: &[String], token: Optio
                 .unwrap()
         })
         .collect();
-    let outs: Vec<Output> = children
-        .into_iter()
-        .map(|c| c.wait_with_output().unwrap())
-        .collect();
+    let outs: Vec<Output> = wait_all(children);
     let landed = outs.iter().filter(|o| o.status.code() == Some(0)).count();
     for o in &outs {
         assert_eq!(o.status.code(), Some(0), "{}", text(o));
@@ -168,8 +150,7 @@ fn ten_processes_bump_one_service_to_ten_tags() {
         })
         .collect();
     let mut landed = 0;
-    for c in children {
-        let o = c.wait_with_output().unwrap();
+    for o in wait_all(children) {
         match o.status.code() {
             Some(0) => {
                 let v = json(&o);

@@ -43,6 +43,40 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// The imgbump binary with `home` as HOME (no user config, no credential helpers), no colour,
+/// and none of the variables a CI runner or the user may have set.
+pub fn imgbump(home: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_imgbump"));
+    c.env("HOME", home).env("NO_COLOR", "1");
+    for k in [
+        "IMGBUMP_TOKEN",
+        "GITHUB_TOKEN",
+        "GH_TOKEN",
+        "IMGBUMP_REPO",
+        "IMGBUMP_BRANCH",
+        "IMGBUMP_MANIFEST",
+        "IMGBUMP_OUTPUT",
+        "IMGBUMP_MESSAGE",
+        "IMGBUMP_AUTHOR",
+        "IMGBUMP_CACHE_DIR",
+        "GITHUB_OUTPUT",
+        "GITHUB_ACTIONS",
+        "GITHUB_STEP_SUMMARY",
+        "GIT_DIR",
+    ] {
+        c.env_remove(k);
+    }
+    c
+}
+
+/// Waits for every child and returns their outputs, in order.
+pub fn wait_all(children: Vec<std::process::Child>) -> Vec<Output> {
+    children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect()
+}
+
 /// A work tree with the bundled example, and its bare remote.
 pub struct Fixture {
     pub dir: tempfile::TempDir,
@@ -99,28 +133,10 @@ impl Fixture {
     }
 
     /// An imgbump command with a clean environment.
+    /// An imgbump command with a clean environment, run from the fixture's directory.
     pub fn cmd(&self) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_imgbump"));
-        c.env("HOME", &self.home)
-            .env("NO_COLOR", "1")
-            .current_dir(self.dir.path());
-        for k in [
-            "IMGBUMP_TOKEN",
-            "GITHUB_TOKEN",
-            "GH_TOKEN",
-            "IMGBUMP_REPO",
-            "IMGBUMP_BRANCH",
-            "IMGBUMP_MANIFEST",
-            "IMGBUMP_OUTPUT",
-            "IMGBUMP_MESSAGE",
-            "IMGBUMP_AUTHOR",
-            "GITHUB_OUTPUT",
-            "GITHUB_ACTIONS",
-            "GITHUB_STEP_SUMMARY",
-            "GIT_DIR",
-        ] {
-            c.env_remove(k);
-        }
+        let mut c = imgbump(&self.home);
+        c.current_dir(self.dir.path());
         c
     }
 
