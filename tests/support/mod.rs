@@ -632,3 +632,13 @@ pub fn one_changed_line<'a>(before: &'a str, after: &'a str) -> (&'a str, &'a st
     assert_eq!(diffs.len(), 1, "expected one changed line, got {diffs:?}");
     (a[diffs[0]], b[diffs[0]])
 }
+
+/// Asserts that a run ended with `code` and that its stderr says `needle`.
+pub fn assert_fails(out: &Output, code: i32, needle: &str, what: &str) {
+    assert_eq!(out.status.code(), Some(code), "{what}: {}", text(out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(needle),
+        "{what}: expected {needle:?} in {}",
+        text(out)
+    );
+}
