@@ -501,12 +501,10 @@ fn set_timed(
             timings: Timings::default(),
         };
         if plan.files.is_empty() {
-            if attempts > 0 && ws.is_open() {
-                // Another run landed the same image first; catch the checkout up if it is safe.
-                if let (Some(c), Ok(false)) = (
-                    local_commit,
-                    ws.sync_local(local_commit.unwrap_or(tip), local_start, tip),
-                ) {
+            // After a retry in a checkout: another run landed the same image first. Catch the
+            // checkout up if that loses nothing; the run has succeeded either way.
+            if let Some(c) = local_commit {
+                if !ws.sync_local(c, local_start, tip).unwrap_or(false) {
                     outcome.note = Some(format!("the remote already has this image; the local branch {} keeps its own commit {}", ws.branch(), short(c)));
                 }
             }

@@ -595,25 +595,26 @@ fn cmd_history(args: &HistoryArgs) -> Result<(), Failure> {
     let target = args.pick.target(&args.service);
     let want = args.nth.map_or(args.max, |n| n + 1);
     let mut images: Vec<(String, git2::Oid, i64)> = Vec::new();
-    for (commit, time, bytes) in ws.history(&path, usize::MAX)? {
-        let Ok(m) = Manifest::parse_bytes(&bytes) else {
-            continue;
+    ws.history(&path, |commit, time, bytes| {
+        // Versions whose image cannot be read (invalid then, or no such container) are skipped.
+        let Ok(m) = Manifest::parse_bytes(bytes) else {
+            return true;
         };
-        let Ok(f) = m.select(&target) else { continue };
+        let Ok(f) = m.select(&target) else {
+            return true;
+        };
         // The commit that introduced an image is the oldest of a run of equal ones.
+        let len = images.len();
         match images.last_mut() {
             Some(last) if last.0 == f.value => {
                 last.1 = commit;
                 last.2 = time;
             }
-            _ => {
-                if images.len() == want {
-                    break;
-                }
-                images.push((f.value.clone(), commit, time));
-            }
+            _ if len == want => return false,
+            _ => images.push((f.value.clone(), commit, time)),
         }
-    }
+        true
+    })?;
     if images.is_empty() {
         return Err(Failure::new(
             FailKind::NotFound,

@@ -1204,43 +1204,45 @@ impl Workspace {
         }
     }
 
-    /// The commits that changed `path`, newest first, with the file's content at each, up to `max`.
-    pub fn history(&self, path: &str, max: usize) -> Result<Vec<(Oid, i64, Vec<u8>)>> {
+    /// Walks the first-parent history of the branch, newest first, and calls `visit` with each
+    /// version of `path`: the commit that introduced it, its time, its content. `visit` returns
+    /// whether to go on, so a caller that needs two versions reads two, not the whole history.
+    pub fn history(
+        &self,
+        path: &str,
+        mut visit: impl FnMut(Oid, i64, &[u8]) -> bool,
+    ) -> Result<()> {
         let e = |x: git2::Error| git_err("cannot walk the history", &x, &self.creds);
         let mut walk = self.repo.revwalk().map_err(e)?;
         walk.push(self.tip()?).map_err(e)?;
         walk.simplify_first_parent().map_err(e)?;
-        let mut out: Vec<(Oid, i64, Vec<u8>)> = Vec::new();
+        // The previous (newer) commit, as (commit, time, blob): where the version changes, it is
+        // the oldest commit of its run, the one that introduced its version.
         let mut newer: Option<(Oid, i64, Option<Oid>)> = None;
+        let mut emit = |(commit, time, blob): (Oid, i64, Option<Oid>)| -> bool {
+            match blob.and_then(|b| self.repo.find_blob(b).ok()) {
+                Some(content) => visit(commit, time, content.content()),
+                None => true,
+            }
+        };
         for oid in walk {
-            let oid = oid.map_err(e)?;
-            let c = self.repo.find_commit(oid).map_err(e)?;
+            let c = self.repo.find_commit(oid.map_err(e)?).map_err(e)?;
             let blob = c
                 .tree()
                 .ok()
                 .and_then(|t| t.get_path(Path::new(path)).ok())
                 .map(|x| x.id());
-            if let Some((n_oid, n_time, n_blob)) = newer {
-                if n_blob != blob {
-                    if let Some(b) = n_blob {
-                        if let Ok(bl) = self.repo.find_blob(b) {
-                            out.push((n_oid, n_time, bl.content().to_vec()));
-                        }
-                    }
+            if let Some(n) = newer {
+                if n.2 != blob && !emit(n) {
+                    return Ok(());
                 }
             }
-            if out.len() >= max {
-                return Ok(out);
-            }
-            newer = Some((oid, c.time().seconds(), blob));
+            newer = Some((c.id(), c.time().seconds(), blob));
         }
-        if let Some((n_oid, n_time, Some(b))) = newer {
-            if let Ok(bl) = self.repo.find_blob(b) {
-                out.push((n_oid, n_time, bl.content().to_vec()));
-            }
+        if let Some(oldest) = newer {
+            emit(oldest);
         }
-        out.truncate(max);
-        Ok(out)
+        Ok(())
     }
 }
 

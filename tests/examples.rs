@@ -312,6 +312,21 @@ fn make_deploy_and_rollback() {
         lines[0].ends_with(":sha-cbad391") && lines[1] == NEW_AGENT && lines[2] == lines[0],
         "{lines:?}"
     );
+    // Each image comes with the commit that introduced it.
+    let out = fx.run(&["history", "agent", "--repo", &fx.url(), "--output", "json"]);
+    let v = json(&out);
+    assert_eq!(
+        v[0]["commit"].as_str(),
+        Some(fx.remote_git(&["rev-parse", "main"]).trim())
+    );
+    assert_eq!(
+        v[1]["commit"].as_str(),
+        Some(fx.remote_git(&["rev-parse", "main~1"]).trim())
+    );
+    assert_eq!(
+        v[2]["commit"].as_str(),
+        Some(fx.remote_git(&["rev-parse", "main~2"]).trim())
+    );
     let usage = Command::new("make")
         .arg("-C")
         .arg(root().join("examples"))
