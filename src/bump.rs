@@ -11,7 +11,6 @@
 //!     push: Landed -> done | Moved -> backoff, fetch, again | Rejected -> error
 //! ```
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
@@ -265,30 +264,21 @@ fn plan(
     opts: &Options,
 ) -> Result<Plan, Failure> {
     // Files in the order first named, each read once, edits applied in turn.
-    let mut by_file: BTreeMap<usize, (String, Vec<&Pair>)> = BTreeMap::new();
-    let mut order: Vec<String> = Vec::new();
+    let mut by_file: Vec<(String, Vec<&Pair>)> = Vec::new();
     for p in pairs {
         let path = service::manifest_path(&opts.manifest, &p.service)
             .map_err(|m| Failure::new(FailKind::Refused, m))?;
-        let i = match order.iter().position(|o| *o == path) {
-            Some(i) => i,
-            None => {
-                order.push(path.clone());
-                order.len() - 1
-            }
-        };
-        by_file
-            .entry(i)
-            .or_insert_with(|| (path, Vec::new()))
-            .1
-            .push(p);
+        match by_file.iter_mut().find(|(f, _)| *f == path) {
+            Some((_, same_file)) => same_file.push(p),
+            None => by_file.push((path, vec![p])),
+        }
     }
     let mut out = Plan {
         files: Vec::new(),
         changes: Vec::new(),
         diff: String::new(),
     };
-    for (_, (path, pairs)) in by_file {
+    for (path, pairs) in by_file {
         let original = read_manifest(ws, tip, &path, &opts.manifest)?;
         if check_dirty && ws.is_open() && ws.is_dirty(tip, &path)? {
             return Err(Failure {

@@ -854,6 +854,16 @@ impl Workspace {
     /// Pushes `commit` to the remote branch. Never forces: a moved branch is [`Push::Moved`]; a
     /// refusal by the server (a hook, a protected branch) is an [`ErrorKind::Rejected`] error.
     pub fn push(&self, commit: Oid) -> Result<Push> {
+        if self.url.is_empty() {
+            let (remote, _) = upstream(&self.repo, &self.branch);
+            return Err(err(
+                ErrorKind::Other,
+                format!(
+                    "branch {} has no remote to push to (there is no remote `{remote}`); the commit is made locally\nadd one with `git remote add {remote} URL` and push, or pass --no-push",
+                    self.branch
+                ),
+            ));
+        }
         match self.local_remote_path() {
             Some(path) => self.push_local(&path, commit),
             None => self.push_to(commit),

@@ -788,3 +788,28 @@ fn a_cache_dir_is_reused_rebuilt_when_wrong_and_shared_under_a_lock() {
     }
     assert_eq!(fx.remote_count(), n + 4);
 }
+
+#[test]
+fn a_checkout_without_a_remote_commits_and_says_how_to_push() {
+    let fx = Fixture::new();
+    let seed = fx.dir.path().join("seed"); // made with `git init`: no remote
+    let out = fx.run(&["set", "agent=:local", "-C", seed.to_str().unwrap()]);
+    assert_eq!(code(&out), Some(1), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no remote to push to") && err.contains("git remote add origin URL"),
+        "{err}"
+    );
+    assert_eq!(
+        git(&seed, &["log", "-1", "--format=%s"]).trim(),
+        "chore: update agent image to local"
+    );
+    let out = fx.run(&[
+        "set",
+        "mcp=:local",
+        "-C",
+        seed.to_str().unwrap(),
+        "--no-push",
+    ]);
+    assert_eq!(code(&out), Some(0), "{}", text(&out));
+}
