@@ -12,6 +12,8 @@ use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::path::{Component, Path, PathBuf};
 
+mod tcp;
+
 use git2::{
     AutotagOption, Cred, CredentialType, Direction, ErrorClass, ErrorCode, FetchOptions, FileMode,
     ObjectType, Oid, PushOptions, RemoteCallbacks, Repository, Signature,
@@ -346,7 +348,11 @@ impl Workspace {
             }
         };
         if scratch.is_some() {
-            Repository::init_bare(&dir)
+            // libgit2's own minimal template: copying the system's (hook samples) costs more
+            // files than the whole shallow clone.
+            let mut init = git2::RepositoryInitOptions::new();
+            init.bare(true).external_template(false);
+            Repository::init_opts(&dir, &init)
                 .map_err(|e| git_err("cannot create the clone", &e, &creds))?;
         }
         let local = url.starts_with("file://") || !url.contains("://") && !url.contains('@');
@@ -431,6 +437,7 @@ impl Workspace {
 
     /// The remote as an anonymous one: nothing about it (URL, credentials) is written to config.
     fn anonymous_remote(&self) -> Result<git2::Remote<'_>> {
+        tcp::register();
         self.repo.remote_anonymous(&self.url).map_err(|e| {
             git_err(
                 &format!("the remote URL {} is not usable (give https://, ssh://, git@host:path, git:// or file://)", self.url),
