@@ -315,8 +315,8 @@ fn workspace(args: &RepoArgs, say: &Say) -> Result<Workspace, Failure> {
     } else {
         None
     };
+    git::defer_tls_setup();
     if git::is_url(&args.repo) {
-        git::skip_tls_setup_for(&args.repo);
         say.debug(&format!("cloning {}", git::redact_urls(&args.repo)));
         let opts = git::CloneOptions {
             branch: args.branch.as_deref(),

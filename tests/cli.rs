@@ -365,6 +365,42 @@ fn git_daemon_shallow_clone_and_push() {
 }
 
 #[test]
+fn https_checks_the_certificate() {
+    let fx = Fixture::new();
+    let http = Http::start(fx.dir.path(), Some(TOKEN));
+    let tls = Tls::start(http.port);
+    let url = tls.url("isA_Cloud.git");
+    // Trusted (SSL_CERT_FILE names the test CA): clones, pushes, lands.
+    let out = fx
+        .cmd()
+        .args(["set", "model=:tls1", "--repo", &url])
+        .env("IMGBUMP_TOKEN", TOKEN)
+        .env("SSL_CERT_FILE", &tls.ca)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), Some(0), "{}", text(&out));
+    assert!(fx
+        .remote_file("deployments/kubernetes/base/applications/model-deployment.yaml")
+        .contains("isa-model:tls1"));
+    // Not trusted (the system's CAs do not know it): refused, nothing lands, no secret shown.
+    let n = fx.remote_count();
+    let out = fx
+        .cmd()
+        .args(["set", "model=:tls2", "--repo", &url, "-vv"])
+        .env("IMGBUMP_TOKEN", TOKEN)
+        .output()
+        .unwrap();
+    assert_ne!(code(&out), Some(0), "{}", text(&out));
+    assert!(
+        text(&out).to_lowercase().contains("certificate"),
+        "{}",
+        text(&out)
+    );
+    assert!(!text(&out).contains(TOKEN));
+    assert_eq!(fx.remote_count(), n);
+}
+
+#[test]
 fn smart_http_with_a_token_and_without() {
     let fx = Fixture::new();
     let http = Http::start(fx.dir.path(), Some(TOKEN));

@@ -12,6 +12,7 @@ use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::path::{Component, Path, PathBuf};
 
+mod index;
 mod tcp;
 
 use git2::{
@@ -166,16 +167,68 @@ fn split_url(url: &str, mut creds: Credentials) -> (String, Credentials) {
     (url.to_string(), creds)
 }
 
-/// Before libgit2 is first used: when the remote cannot speak TLS (file://, a path, git://,
-/// ssh://, `user@host:path`), tell OpenSSL there are no CA certificates. libgit2 initialises
-/// OpenSSL eagerly, and loading the system bundle costs ~15 ms, a third of a local bump.
-/// Must be called before any other libgit2 call, while the process has one thread.
-pub fn skip_tls_setup_for(url: &str) {
-    let tls = url.starts_with("https://") || url.starts_with("http://");
-    if !tls {
-        std::env::set_var("SSL_CERT_FILE", "/dev/null");
-        std::env::set_var("SSL_CERT_DIR", "/nonexistent");
+/// The certificate locations OpenSSL would have used, kept while its setup is deferred.
+static TLS_ROOTS: std::sync::OnceLock<(Option<std::ffi::OsString>, Option<std::ffi::OsString>)> =
+    std::sync::OnceLock::new();
+
+/// Before libgit2 is first used: defer loading the system's CA certificates until a TLS
+/// remote is used. libgit2 initialises OpenSSL eagerly, and loading the bundle costs ~15 ms,
+/// a third of a local bump, which a bump of a checkout, a `file://`, `git://` or SSH remote
+/// never needs. Must be called while the process has one thread (it sets two environment
+/// variables, which [`load_tls_roots`] puts back).
+pub fn defer_tls_setup() {
+    #[cfg(all(unix, not(target_os = "macos"), not(target_os = "ios")))]
+    {
+        let saved = (
+            std::env::var_os("SSL_CERT_FILE"),
+            std::env::var_os("SSL_CERT_DIR"),
+        );
+        if TLS_ROOTS.set(saved).is_ok() {
+            std::env::set_var("SSL_CERT_FILE", "/dev/null");
+            std::env::set_var("SSL_CERT_DIR", "/nonexistent");
+        }
     }
+}
+
+/// Before a TLS connection: give OpenSSL the certificates [`defer_tls_setup`] held back (the
+/// user's `SSL_CERT_FILE`/`SSL_CERT_DIR`, else what the system has, found as git2 finds it)
+/// and put the environment back for child processes such as credential helpers.
+fn load_tls_roots() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    let Some((file, dir)) = TLS_ROOTS.get() else {
+        return;
+    };
+    ONCE.call_once(|| {
+        for (name, value) in [("SSL_CERT_FILE", file), ("SSL_CERT_DIR", dir)] {
+            match value {
+                Some(v) => std::env::set_var(name, v),
+                None => std::env::remove_var(name),
+            }
+        }
+        let (sys_file, sys_dir) = system_roots();
+        let file = file.clone().map(PathBuf::from).or(sys_file);
+        let dir = dir.clone().map(PathBuf::from).or(sys_dir);
+        // SAFETY: libgit2's option setters; no TLS connection exists yet.
+        unsafe {
+            if let Some(f) = file.as_ref().and_then(|f| f.to_str()) {
+                let _ = git2::opts::set_ssl_cert_file(f);
+            }
+            if let Some(d) = dir.as_ref().and_then(|d| d.to_str()) {
+                let _ = git2::opts::set_ssl_cert_dir(d);
+            }
+        }
+    });
+}
+
+#[cfg(all(unix, not(target_os = "macos"), not(target_os = "ios")))]
+fn system_roots() -> (Option<PathBuf>, Option<PathBuf>) {
+    let probe = openssl_probe::probe();
+    (probe.cert_file, probe.cert_dir)
+}
+
+#[cfg(not(all(unix, not(target_os = "macos"), not(target_os = "ios"))))]
+fn system_roots() -> (Option<PathBuf>, Option<PathBuf>) {
+    (None, None)
 }
 
 /// Whether `--repo` names a remote to clone rather than a local path.
@@ -438,6 +491,9 @@ impl Workspace {
     /// The remote as an anonymous one: nothing about it (URL, credentials) is written to config.
     fn anonymous_remote(&self) -> Result<git2::Remote<'_>> {
         tcp::register();
+        if self.url.starts_with("https://") || self.url.starts_with("http://") {
+            load_tls_roots();
+        }
         self.repo.remote_anonymous(&self.url).map_err(|e| {
             git_err(
                 &format!("the remote URL {} is not usable (give https://, ssh://, git@host:path, git:// or file://)", self.url),
@@ -1117,11 +1173,15 @@ impl Workspace {
             .ok()
             .and_then(|t| t.get_path(Path::new(path)).ok())
             .map(|e| e.id());
-        let index = self
-            .repo
-            .index()
-            .map_err(|e| git_err("cannot read the index", &e, &self.creds))?;
-        let staged = index.get_path(Path::new(path), 0).map(|e| e.id);
+        let staged = match self.fast_index().map(|f| index::lookup(&f, path)) {
+            Some(index::Lookup::Staged(id)) => Some(id),
+            Some(index::Lookup::Missing) => None,
+            Some(index::Lookup::Conflicted) => return Ok(true),
+            Some(index::Lookup::Unsupported) | None => {
+                let index = self.repo.index().map_err(|e| self.index_err(&e))?;
+                index.get_path(Path::new(path), 0).map(|e| e.id)
+            }
+        };
         if staged != committed {
             return Ok(true);
         }
@@ -1151,6 +1211,130 @@ impl Workspace {
         Ok(on_disk != committed)
     }
 
+    /// The index file, when imgbump may read and patch it itself (see `index.rs`): not with
+    /// `GIT_INDEX_FILE`, not in a SHA-256 repository, not off Unix.
+    fn fast_index(&self) -> Option<PathBuf> {
+        let sha256 = self
+            .repo
+            .config()
+            .and_then(|c| c.get_string("extensions.objectformat"))
+            .is_ok_and(|f| !f.eq_ignore_ascii_case("sha1"));
+        (index::SUPPORTED && !sha256 && std::env::var_os("GIT_INDEX_FILE").is_none())
+            .then(|| self.repo.path().join("index"))
+    }
+
+    /// Stages `changes` (already written to the work tree) by patching their index entries
+    /// and the cache-tree in place, under `lock`. `Ok(false)`: the index is in a form left to
+    /// libgit2 (the lock is released).
+    fn patch_index(
+        &self,
+        lock: index::Lock,
+        parent: Oid,
+        commit: Oid,
+        changes: &[FileChange],
+    ) -> Result<bool> {
+        let workdir = self.workdir()?;
+        let tree_of = |c: Oid| {
+            self.repo
+                .find_commit(c)
+                .and_then(|c| c.tree())
+                .map_err(|e| git_err("cannot read the commit", &e, &self.creds))
+        };
+        let (old_root, new_root) = (tree_of(parent)?, tree_of(commit)?);
+        let id_at = |root: &git2::Tree<'_>, dir: &str| -> Option<Oid> {
+            if dir.is_empty() {
+                Some(root.id())
+            } else {
+                root.get_path(Path::new(dir)).ok().map(|e| e.id())
+            }
+        };
+        let mut metas = Vec::with_capacity(changes.len());
+        let mut ids = Vec::with_capacity(changes.len());
+        for c in changes {
+            let meta = std::fs::symlink_metadata(workdir.join(&c.path))
+                .map_err(|e| err(ErrorKind::Other, format!("cannot stat {}: {e}", c.path)))?;
+            let (Some(expect), Some(oid)) = (id_at(&old_root, &c.path), id_at(&new_root, &c.path))
+            else {
+                return Ok(false);
+            };
+            metas.push(meta);
+            ids.push((expect, oid));
+        }
+        let entries: Vec<index::Change<'_>> = changes
+            .iter()
+            .zip(&metas)
+            .zip(&ids)
+            .map(|((c, meta), &(expect, oid))| index::Change {
+                path: &c.path,
+                expect,
+                oid,
+                meta,
+            })
+            .collect();
+        let mut dirs: Vec<&str> = vec![""];
+        for c in changes {
+            let mut p = c.path.as_str();
+            while let Some((dir, _)) = p.rsplit_once('/') {
+                dirs.push(dir);
+                p = dir;
+            }
+        }
+        dirs.sort_unstable();
+        dirs.dedup();
+        let mut trees = Vec::with_capacity(dirs.len());
+        for dir in dirs {
+            let (Some(old), Some(new)) = (id_at(&old_root, dir), id_at(&new_root, dir)) else {
+                return Ok(false);
+            };
+            trees.push(index::TreeChange { dir, old, new });
+        }
+        match index::patch(lock, &entries, &trees) {
+            Ok(index::Patch::Done) => Ok(true),
+            Ok(index::Patch::Unsupported(_)) => Ok(false),
+            Err(e) => Err(err(
+                ErrorKind::Other,
+                format!("cannot update the index: {e}"),
+            )),
+        }
+    }
+
+    /// libgit2 could not read the index. It does not read split or sparse indexes: say how to
+    /// turn them off.
+    fn index_err(&self, e: &git2::Error) -> Error {
+        if e.message().contains("mandatory extension") {
+            return err(
+                ErrorKind::Refused,
+                format!(
+                    "cannot read the index ({}): imgbump does not update split or sparse indexes; run `git update-index --no-split-index` or `git sparse-checkout disable`, or bump from a clone (--repo URL)",
+                    e.message()
+                ),
+            );
+        }
+        git_err("cannot read the index", e, &self.creds)
+    }
+
+    /// After a failure to stage: puts the files of `changes` back as they are in `parent`
+    /// (they were unmodified before imgbump wrote them; see `is_dirty`).
+    fn restore(&self, parent: Oid, changes: &[FileChange], workdir: &Path) {
+        for c in changes {
+            if let Ok(Some(old)) = self.read(parent, &c.path) {
+                let _ = write_atomic(&workdir.join(&c.path), &old, Some(self.repo.path()));
+            }
+        }
+    }
+
+    /// Stages `changes` through libgit2's index (read whole, written whole).
+    fn stage_with_libgit2(&self, changes: &[FileChange]) -> Result<()> {
+        let mut index = self.repo.index().map_err(|e| self.index_err(&e))?;
+        for c in changes {
+            index
+                .add_path(Path::new(&c.path))
+                .map_err(|e| git_err(&format!("cannot stage {}", c.path), &e, &self.creds))?;
+        }
+        index
+            .write()
+            .map_err(|e| git_err("cannot write the index", &e, &self.creds))
+    }
     fn workdir(&self) -> Result<PathBuf> {
         self.repo
             .workdir()
@@ -1173,21 +1357,35 @@ impl Workspace {
         let on_branch = self.head_is(&head_ref);
         if on_branch {
             let workdir = self.workdir()?;
-            for c in changes {
-                write_atomic(&workdir.join(&c.path), &c.content, Some(self.repo.path()))?;
+            // The index is locked before any file is written: a Git command running in the
+            // checkout makes imgbump stop here, with nothing changed.
+            let lock =
+                match self.fast_index() {
+                    Some(f) => Some(index::Lock::take(&f).map_err(|e| {
+                        err(ErrorKind::Other, format!("cannot lock the index: {e}"))
+                    })?),
+                    None => None,
+                };
+            let staged = changes
+                .iter()
+                .try_for_each(|c| {
+                    write_atomic(&workdir.join(&c.path), &c.content, Some(self.repo.path()))
+                })
+                .and_then(|_| match lock {
+                    Some(lock) => self.patch_index(lock, parent, commit, changes),
+                    None => Ok(false),
+                })
+                .and_then(|patched| {
+                    if patched {
+                        Ok(())
+                    } else {
+                        self.stage_with_libgit2(changes)
+                    }
+                });
+            if let Err(e) = staged {
+                self.restore(parent, changes, &workdir);
+                return Err(e);
             }
-            let mut index = self
-                .repo
-                .index()
-                .map_err(|e| git_err("cannot read the index", &e, &self.creds))?;
-            for c in changes {
-                index
-                    .add_path(Path::new(&c.path))
-                    .map_err(|e| git_err(&format!("cannot stage {}", c.path), &e, &self.creds))?;
-            }
-            index
-                .write()
-                .map_err(|e| git_err("cannot write the index", &e, &self.creds))?;
         }
         let msg = self
             .repo
