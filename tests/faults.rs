@@ -354,7 +354,9 @@ fn sigkill_while_writing_leaves_the_old_or_the_new_file() {
             std::fs::read_to_string(fx.checkout.join("mine.txt")).unwrap(),
             "uncommitted work\n"
         );
-        // Put things back for the next round.
+        // Put things back for the next round. Killed while holding the index lock, imgbump
+        // leaves `index.lock` as a killed git does; Git's message says to remove it.
+        let _ = std::fs::remove_file(fx.checkout.join(".git/index.lock"));
         git(&fx.checkout, &["reset", "-q", "--hard", "HEAD"]);
         let head_msg = git(&fx.checkout, &["log", "-1", "--format=%s"]);
         if head_msg.trim() != "big manifest" {
