@@ -12,6 +12,8 @@ fn main() {
     // filter should, instead of panicking on EPIPE.
     #[cfg(unix)]
     reset_sigpipe();
+    #[cfg(target_os = "linux")]
+    no_huge_pages();
     let cli = imgbump::cli::Cli::parse();
     let code = imgbump::cli::run(cli).0;
     std::process::exit(code);
@@ -23,6 +25,17 @@ fn reset_sigpipe() {
     // SAFETY: `signal` with SIG_DFL is async-signal-safe and has no preconditions.
     unsafe {
         libc_signal(13, 0);
+    }
+}
+
+/// imgbump lives for tens of milliseconds and touches a few MiB. mimalloc asks for
+/// transparent huge pages, and a first touch of one costs zeroing 2 MiB or a compaction stall:
+/// seen as 10 ms spikes in a 30 ms bump and 4 MiB more resident memory for `--version`.
+#[cfg(target_os = "linux")]
+fn no_huge_pages() {
+    // SAFETY: PR_SET_THP_DISABLE takes plain integers and only sets a flag on this process.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
     }
 }
 

@@ -139,7 +139,7 @@ fn outline(data: &[u8], wanted: &[&[u8]], lookup: bool) -> Option<Layout> {
             }
             (&data[name_at..nul], next)
         };
-        if len < 0xfff && len != path.len() || path.contains(&0) {
+        if len < 0xfff && len != path.len() {
             return None;
         }
         if wanted.contains(&path) {
