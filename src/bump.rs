@@ -472,6 +472,11 @@ fn set_timed(
             format!("invalid --author: {}", e.message()),
         )
     })?;
+    if ws.is_open() && !opts.dry_run {
+        // Checking the index's checksum takes a while for a large index: start now, while
+        // the edit is made.
+        ws.prepare_index();
+    }
     let mut attempts = 0;
     let mut tip = ws.tip()?;
     let local_start = tip;

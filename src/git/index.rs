@@ -181,10 +181,14 @@ fn varint(data: &[u8]) -> Option<(usize, usize)> {
 
 /// Looks `path` up in the index at `file` (no checksum check: nothing is written from it).
 pub fn lookup(file: &Path, path: &str) -> Lookup {
-    let Ok(data) = Mapped::open(file, false) else {
-        return Lookup::Unsupported;
-    };
-    let Some(layout) = outline(&data, &[path.as_bytes()], true) else {
+    match Mapped::open(file, false) {
+        Ok(data) => lookup_in(&data, path),
+        Err(_) => Lookup::Unsupported,
+    }
+}
+
+fn lookup_in(data: &[u8], path: &str) -> Lookup {
+    let Some(layout) = outline(data, &[path.as_bytes()], true) else {
         return Lookup::Unsupported;
     };
     let mut staged = None;
@@ -200,7 +204,7 @@ pub fn lookup(file: &Path, path: &str) -> Lookup {
     match staged {
         Some(id) => Lookup::Staged(id),
         // A split index keeps most entries in another file: not found here is not missing.
-        None if has_required_extension(&data) => Lookup::Unsupported,
+        None if has_required_extension(data) => Lookup::Unsupported,
         None => Lookup::Missing,
     }
 }
@@ -270,20 +274,27 @@ impl Drop for Lock {
 /// has been verified. With [`Patch::Unsupported`] or an error, nothing changed and the lock
 /// is gone.
 ///
-/// Three things run at once on the mapped old file: verifying its checksum, hashing the new
-/// content, and writing the new content (12 MB each for 100,000 files).
+/// The old checksum is verified by `verifier` if it read this same file (see [`Verifier`]),
+/// else on a thread here; the new content is hashed and written at the same time (12 MB each
+/// for 100,000 files).
 pub fn patch(
     mut lock: Lock,
     changes: &[Change<'_>],
     trees: &[TreeChange<'_>],
+    verifier: Option<Verifier>,
 ) -> io::Result<Patch> {
     let Some(handle) = lock.file.take() else {
         return Err(bad());
     };
     let file = lock.index.clone();
     let file = file.as_path();
-    let data = Mapped::open(file, true)?;
-    let data: &[u8] = &data;
+    // The verifier's mapping, if it is of the file that is the index now.
+    let current = FileId::of(&fs::metadata(file)?);
+    let (mapped, verifier) = match verifier {
+        Some(v) if v.data.id == current => (v.data.clone(), Some(v.done)),
+        _ => (std::sync::Arc::new(Mapped::open(file, true)?), None),
+    };
+    let data: &[u8] = &mapped;
     if data.len() < 12 + HASH {
         return Ok(Patch::Unsupported("the index is too short"));
     }
@@ -292,7 +303,10 @@ pub fn patch(
     // `index.skipHash`: a file without a checksum stays without one.
     let hashed = old_sum != [0; HASH];
     let result = std::thread::scope(|s| -> io::Result<Patch> {
-        let verify = s.spawn(move || !hashed || sha1(&[&data[..end]]) == old_sum);
+        let verify = s.spawn(move || match verifier {
+            Some(done) => done.join().unwrap_or(false),
+            None => !hashed || sha1(&[&data[..end]]) == old_sum,
+        });
         let edits = match edits(data, changes, trees)? {
             Ok(edits) => edits,
             Err(why) => return Ok(Patch::Unsupported(why)),
@@ -417,14 +431,20 @@ fn edits(
 struct Mapped {
     ptr: *mut libc::c_void,
     len: usize,
+    id: FileId,
 }
 
 #[cfg(unix)]
 impl Mapped {
     fn open(path: &Path, whole: bool) -> io::Result<Mapped> {
+        Mapped::from_file(&File::open(path)?, whole)
+    }
+
+    fn from_file(file: &File, whole: bool) -> io::Result<Mapped> {
         use std::os::fd::AsRawFd;
-        let file = File::open(path)?;
-        let len = usize::try_from(file.metadata()?.len()).map_err(|_| bad())?;
+        let meta = file.metadata()?;
+        let id = FileId::of(&meta);
+        let len = usize::try_from(meta.len()).map_err(|_| bad())?;
         if len == 0 {
             return Err(bad());
         }
@@ -443,9 +463,16 @@ impl Mapped {
         if ptr == libc::MAP_FAILED {
             return Err(io::Error::last_os_error());
         }
-        Ok(Mapped { ptr, len })
+        Ok(Mapped { ptr, len, id })
     }
 }
+
+// SAFETY: the mapping is read-only and owned by the `Mapped`; it may move to and be read
+// from any thread.
+#[cfg(unix)]
+unsafe impl Send for Mapped {}
+#[cfg(unix)]
+unsafe impl Sync for Mapped {}
 
 /// Linux maps every page at once (one call instead of a page fault per 4 KiB), for reading
 /// the whole file.
@@ -480,12 +507,23 @@ impl Drop for Mapped {
 
 /// Elsewhere: read into memory.
 #[cfg(not(unix))]
-struct Mapped(Vec<u8>);
+struct Mapped {
+    data: Vec<u8>,
+    id: FileId,
+}
 
 #[cfg(not(unix))]
 impl Mapped {
-    fn open(path: &Path, _whole: bool) -> io::Result<Mapped> {
-        fs::read(path).map(Mapped)
+    fn open(path: &Path, whole: bool) -> io::Result<Mapped> {
+        Mapped::from_file(&File::open(path)?, whole)
+    }
+
+    fn from_file(mut file: &File, _whole: bool) -> io::Result<Mapped> {
+        use std::io::Read;
+        let id = FileId::of(&file.metadata()?);
+        let mut data = Vec::new();
+        file.read_to_end(&mut data)?;
+        Ok(Mapped { data, id })
     }
 }
 
@@ -493,8 +531,77 @@ impl Mapped {
 impl std::ops::Deref for Mapped {
     type Target = [u8];
     fn deref(&self) -> &[u8] {
-        &self.0
+        &self.data
     }
+}
+
+/// Which file, and which version of it: Git replaces an index by renaming a new file over
+/// it, so the same device, inode, size and modification time mean the same bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FileId {
+    dev: u64,
+    ino: u64,
+    len: u64,
+    mtime_ns: i128,
+}
+
+impl FileId {
+    #[cfg(unix)]
+    fn of(m: &fs::Metadata) -> FileId {
+        use std::os::unix::fs::MetadataExt;
+        FileId {
+            dev: m.dev(),
+            ino: m.ino(),
+            len: m.len(),
+            mtime_ns: i128::from(m.mtime()) * 1_000_000_000 + i128::from(m.mtime_nsec()),
+        }
+    }
+
+    #[cfg(not(unix))]
+    fn of(m: &fs::Metadata) -> FileId {
+        FileId {
+            dev: 0,
+            ino: 0,
+            len: m.len(),
+            mtime_ns: m
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos() as i128),
+        }
+    }
+}
+
+/// The old index's checksum, verified on a thread of its own as soon as a bump knows it will
+/// need the index (while the manifest is edited and the commit is built), so that [`patch`]
+/// only has to hash and write the new one.
+pub struct Verifier {
+    /// The file as mapped, for [`patch`] to use rather than map it again.
+    data: std::sync::Arc<Mapped>,
+    done: std::thread::JoinHandle<bool>,
+}
+
+impl Verifier {
+    /// Starts verifying the index at `file`; `None` if it cannot be read.
+    pub fn start(file: &Path) -> Option<Verifier> {
+        let data = std::sync::Arc::new(Mapped::open(file, false).ok()?);
+        let mine = data.clone();
+        let done = std::thread::Builder::new()
+            .name("index-verify".into())
+            .spawn(move || checksum_ok(&mine))
+            .ok()?;
+        Some(Verifier { data, done })
+    }
+}
+
+/// Whether `data` (a whole index) ends with the SHA-1 of what comes before, or with zeros
+/// (`index.skipHash`).
+fn checksum_ok(data: &[u8]) -> bool {
+    let Some(end) = data.len().checked_sub(HASH) else {
+        return false;
+    };
+    let sum = &data[end..];
+    sum == [0; HASH] || sha1(&[&data[..end]]) == sum
 }
 
 fn bad() -> io::Error {
@@ -573,4 +680,99 @@ fn cache_tree_edits(body: &[u8], trees: &[TreeChange<'_>]) -> Option<Vec<(usize,
         }
     }
     stack.is_empty().then_some(edits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An index written by the git CLI, in `version`, for a few files in a few directories.
+    fn real_index(version: &str) -> Vec<u8> {
+        let dir = tempfile::tempdir().unwrap();
+        let git = |args: &[&str]| {
+            let out = std::process::Command::new("git")
+                .args(args)
+                .current_dir(dir.path())
+                .env("GIT_CONFIG_NOSYSTEM", "1")
+                .env("GIT_CONFIG_GLOBAL", "/dev/null")
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "git {args:?}");
+        };
+        git(&["init", "-q"]);
+        for f in ["a/b/c.yaml", "a/b/d.yaml", "a/e.txt", "z.txt"] {
+            let p = dir.path().join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, f).unwrap();
+        }
+        git(&["add", "-A"]);
+        git(&[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@l",
+            "commit",
+            "-qm",
+            "i",
+        ]);
+        git(&["read-tree", "HEAD"]);
+        if version == "3" {
+            git(&["update-index", "--skip-worktree", "z.txt"]);
+        }
+        git(&["update-index", "--index-version", version]);
+        std::fs::read(dir.path().join(".git/index")).unwrap()
+    }
+
+    fn poke(data: &[u8]) {
+        let _ = lookup_in(data, "a/b/c.yaml");
+        let _ = has_required_extension(data);
+        if let Some(layout) = outline(data, &[b"a/b/c.yaml"], false) {
+            let (at, end) = layout.ext;
+            if at + 8 <= end {
+                let _ = cache_tree_edits(&data[at + 8..end], &[]);
+            }
+        }
+    }
+
+    #[test]
+    fn reads_what_git_writes() {
+        for version in ["2", "3", "4"] {
+            let data = real_index(version);
+            match lookup_in(&data, "a/b/c.yaml") {
+                Lookup::Staged(id) => assert_eq!(
+                    id,
+                    Oid::hash_object(git2::ObjectType::Blob, b"a/b/c.yaml").unwrap()
+                ),
+                other => panic!("version {version}: {other:?}"),
+            }
+            assert_eq!(lookup_in(&data, "a/b/nope"), Lookup::Missing);
+            assert!(!has_required_extension(&data));
+        }
+    }
+
+    #[test]
+    fn damaged_indexes_never_panic() {
+        for version in ["2", "3", "4"] {
+            let data = real_index(version);
+            for len in 0..data.len() {
+                poke(&data[..len]);
+            }
+            for i in 0..data.len() {
+                for bit in [0x01, 0x10, 0x80] {
+                    let mut d = data.clone();
+                    d[i] ^= bit;
+                    poke(&d);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn varints_as_git_writes_them() {
+        assert_eq!(varint(&[0x05]), Some((5, 1)));
+        assert_eq!(varint(&[0x80, 0x00]), Some((128, 2)));
+        assert_eq!(varint(&[0x81, 0x7f]), Some((383, 2)));
+        assert_eq!(varint(&[0x80]), None);
+        assert_eq!(varint(&[0xff; 12]), None);
+    }
 }

@@ -278,6 +278,8 @@ pub struct Workspace {
     depth: i32,
     /// Called with (phase, objects done, objects total, bytes) during transfers.
     progress: Option<ProgressFn>,
+    /// Open mode: the index's checksum being verified since the dirty check.
+    verifier: RefCell<Option<index::Verifier>>,
 }
 
 /// Where a file edit goes.
@@ -350,6 +352,7 @@ impl Workspace {
             open: true,
             depth: 0,
             progress: None,
+            verifier: RefCell::new(None),
         })
     }
 
@@ -449,6 +452,7 @@ impl Workspace {
                 depth.min(i32::MAX as u32) as i32
             },
             progress: opts.progress.clone(),
+            verifier: RefCell::new(None),
         };
         match branch {
             Some(b) => {
@@ -1211,6 +1215,14 @@ impl Workspace {
         Ok(on_disk != committed)
     }
 
+    /// Open mode, before a bump that will stage: starts verifying the index's checksum on a
+    /// thread of its own (see `index::Verifier`).
+    pub fn prepare_index(&self) {
+        if let Some(f) = self.fast_index() {
+            *self.verifier.borrow_mut() = index::Verifier::start(&f);
+        }
+    }
+
     /// The index file, when imgbump may read and patch it itself (see `index.rs`): not with
     /// `GIT_INDEX_FILE`, not in a SHA-256 repository, not off Unix.
     fn fast_index(&self) -> Option<PathBuf> {
@@ -1288,7 +1300,7 @@ impl Workspace {
             };
             trees.push(index::TreeChange { dir, old, new });
         }
-        match index::patch(lock, &entries, &trees) {
+        match index::patch(lock, &entries, &trees, self.verifier.take()) {
             Ok(index::Patch::Done) => Ok(true),
             Ok(index::Patch::Unsupported(_)) => Ok(false),
             Err(e) => Err(err(
