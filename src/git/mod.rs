@@ -14,6 +14,7 @@ use std::path::{Component, Path, PathBuf};
 
 mod index;
 mod tcp;
+mod trim;
 
 use git2::{
     AutotagOption, Cred, CredentialType, Direction, ErrorClass, ErrorCode, FetchOptions, FileMode,
@@ -294,6 +295,7 @@ impl Workspace {
     /// Opens the repository that contains `path` (a checkout: open mode). A bare repository is
     /// treated as a remote and cloned.
     pub fn open(path: &Path, branch: Option<&str>) -> Result<Workspace> {
+        trim::limit_pack_windows();
         let repo = Repository::discover(path).map_err(|e| {
             err(
                 ErrorKind::NotFound,
@@ -382,6 +384,7 @@ impl Workspace {
         rebuild: bool,
     ) -> Result<Workspace> {
         let (branch, depth, workdir, cache) = (opts.branch, opts.depth, opts.workdir, opts.cache);
+        trim::limit_pack_windows();
         let (url, creds) = split_url(url, creds);
         let mut lock = None;
         let (dir, scratch) = match (cache, workdir) {
@@ -507,7 +510,13 @@ impl Workspace {
         })
     }
 
-    fn callbacks(&self, phase: &'static str) -> RemoteCallbacks<'_> {
+    /// The callbacks for one transfer; a fetch that receives a pack passes a `trimmer` that
+    /// keeps the pack from staying resident while it is indexed (see [`trim`]).
+    fn callbacks(
+        &self,
+        phase: &'static str,
+        mut trimmer: Option<trim::PackTrimmer>,
+    ) -> RemoteCallbacks<'_> {
         let mut cb = RemoteCallbacks::new();
         let creds = self.creds.clone();
         // libgit2 asks again after every refusal; a wrong token must not loop.
@@ -562,16 +571,24 @@ impl Workspace {
                 "no credentials available",
             ))
         });
-        if let Some(p) = &self.progress {
+        let progress = self.progress.as_ref();
+        if progress.is_some() || trimmer.is_some() {
             cb.transfer_progress(move |s| {
-                p(
-                    phase,
-                    s.received_objects(),
-                    s.total_objects(),
-                    s.received_bytes(),
-                );
+                if let Some(t) = &mut trimmer {
+                    t.tick(s.indexed_objects() + s.indexed_deltas());
+                }
+                if let Some(p) = progress {
+                    p(
+                        phase,
+                        s.received_objects(),
+                        s.total_objects(),
+                        s.received_bytes(),
+                    );
+                }
                 true
             });
+        }
+        if let Some(p) = progress {
             cb.push_transfer_progress(move |done, total, bytes| p(phase, done, total, bytes));
         }
         cb
@@ -658,7 +675,7 @@ impl Workspace {
             return self.read_borrowed(learn_default);
         }
         let (branch, tracking) = {
-            let cb = self.callbacks("fetch");
+            let cb = self.callbacks("fetch", None);
             let mut remote = self.anonymous_remote()?;
             let mut conn = remote
                 .connect_auth(Direction::Fetch, Some(cb), None)
@@ -676,7 +693,7 @@ impl Workspace {
                 self.tracking_ref()
             };
             let refspec = format!("+refs/heads/{branch}:{tracking}");
-            let cb = self.callbacks("fetch");
+            let cb = self.callbacks("fetch", Some(trim::PackTrimmer::new(self.repo.path())));
             let mut opts = FetchOptions::new();
             opts.remote_callbacks(cb)
                 .download_tags(AutotagOption::None)
@@ -1032,7 +1049,7 @@ impl Workspace {
         self.repo
             .reference(local_ref, commit, true, "imgbump: push")
             .map_err(|e| git_err("cannot write a ref", &e, &self.creds))?;
-        let mut cb = self.callbacks("push");
+        let mut cb = self.callbacks("push", None);
         let status: std::rc::Rc<RefCell<Option<String>>> = Default::default();
         let s2 = status.clone();
         cb.push_update_reference(move |_, msg| {
