@@ -398,6 +398,30 @@ fn https_checks_the_certificate() {
     );
     assert!(!text(&out).contains(TOKEN));
     assert_eq!(fx.remote_count(), n);
+    // Trusted through a directory of hash links only (SSL_CERT_DIR, as Debian's
+    // /etc/ssl/certs; no bundle is loaded then): OpenSSL finds the CA by its subject hash.
+    let certs = fx.dir.path().join("certs");
+    std::fs::create_dir_all(&certs).unwrap();
+    let hash = std::process::Command::new("openssl")
+        .args(["x509", "-hash", "-noout", "-in"])
+        .arg(&tls.ca)
+        .output()
+        .unwrap();
+    let hash = String::from_utf8(hash.stdout).unwrap().trim().to_string();
+    assert_eq!(hash.len(), 8, "openssl x509 -hash gave {hash:?}");
+    std::fs::copy(&tls.ca, certs.join(format!("{hash}.0"))).unwrap();
+    let out = fx
+        .cmd()
+        .args(["set", "model=:tls3", "--repo", &url])
+        .env("IMGBUMP_TOKEN", TOKEN)
+        .env("SSL_CERT_DIR", &certs)
+        .env_remove("SSL_CERT_FILE")
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), Some(0), "{}", text(&out));
+    assert!(fx
+        .remote_file("deployments/kubernetes/base/applications/model-deployment.yaml")
+        .contains("isa-model:tls3"));
 }
 
 #[test]
