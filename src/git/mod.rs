@@ -226,6 +226,16 @@ fn load_tls_roots() {
     });
 }
 
+/// Lays out a bare repository for a scratch clone: `HEAD`, `objects/pack/` and `refs/`, all
+/// libgit2 needs to open one. `git init`'s layout (hooks, info, description, a config written
+/// three times) is twenty files and directories, which cost more to create than the clone's
+/// own on a disk that is slow at creating files.
+fn init_scratch(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir.join("objects").join("pack"))?;
+    std::fs::create_dir_all(dir.join("refs"))?;
+    std::fs::write(dir.join("HEAD"), "ref: refs/heads/main\n")
+}
+
 /// Which certificate locations to give OpenSSL: the user's `SSL_CERT_FILE` and
 /// `SSL_CERT_DIR` when set, else the system's. A bundle file is parsed whole when it is loaded
 /// (the ~140 certificates of Debian's `ca-certificates.crt`: ~25 ms of CPU, more than the rest
@@ -457,12 +467,12 @@ impl Workspace {
             }
         };
         if scratch.is_some() {
-            // libgit2's own minimal template: copying the system's (hook samples) costs more
-            // files than the whole shallow clone.
-            let mut init = git2::RepositoryInitOptions::new();
-            init.bare(true).external_template(false);
-            Repository::init_opts(&dir, &init)
-                .map_err(|e| git_err("cannot create the clone", &e, &creds))?;
+            init_scratch(&dir).map_err(|e| {
+                err(
+                    ErrorKind::Other,
+                    format!("cannot create the clone in {}: {e}", dir.display()),
+                )
+            })?;
         }
         let local = url.starts_with("file://") || !url.contains("://") && !url.contains('@');
         let mut borrowed = false;
@@ -488,6 +498,14 @@ impl Workspace {
         }
         let repo = Repository::open_bare(&dir)
             .map_err(|e| git_err("cannot open the clone", &e, &creds))?;
+        if scratch.is_some() {
+            // The objects of the commit live in memory: the scratch clone is deleted after the
+            // push, which reads them from there, and seven loose objects are fourteen files
+            // and directories created (and removed) for nothing.
+            repo.odb()
+                .and_then(|odb| odb.add_new_mempack_backend(1000).map(|_| ()))
+                .map_err(|e| git_err("cannot set up the clone", &e, &creds))?;
+        }
         let mut ws = Workspace {
             repo,
             url,
