@@ -850,6 +850,67 @@ fn a_cache_dir_is_reused_rebuilt_when_wrong_and_shared_under_a_lock() {
 }
 
 #[test]
+fn a_cache_keeps_no_loose_objects_and_starts_again_past_fifty_packs() {
+    let fx = Fixture::new();
+    let daemon = Daemon::start(fx.dir.path());
+    let url = daemon.url("isA_Cloud.git");
+    let cache = fx.dir.path().join("cache");
+    let n = fx.remote_count();
+    fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).into_iter().flatten() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                files(&p, out);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    let count = |dir: &std::path::Path, keep: &dyn Fn(&std::path::Path) -> bool| {
+        let mut all = Vec::new();
+        files(dir, &mut all);
+        all.into_iter().filter(|p| keep(p)).count()
+    };
+    let mut most = 0;
+    for i in 1..=52 {
+        let out = fx.run(&[
+            "set",
+            &format!("agent=:pack-{i}"),
+            "--repo",
+            &url,
+            "--cache-dir",
+            cache.to_str().unwrap(),
+            "-q",
+        ]);
+        assert_eq!(code(&out), Some(0), "run {i}: {}", text(&out));
+        let repo = std::fs::read_dir(&cache)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|e| e == "git"))
+            .unwrap();
+        // Each run's fetch adds a pack; the commit it pushes is never written loose.
+        let packs = count(&repo.join("objects/pack"), &|p| {
+            p.extension().is_some_and(|e| e == "pack")
+        });
+        let loose = count(&repo.join("objects"), &|p| {
+            !p.starts_with(repo.join("objects/pack")) && !p.starts_with(repo.join("objects/info"))
+        });
+        assert_eq!(loose, 0, "run {i}: loose objects in the cache");
+        if i <= 51 {
+            assert_eq!(packs, i, "run {i}");
+        } else {
+            assert_eq!(packs, 1, "run {i}: the cache was not started again");
+        }
+        most = most.max(packs);
+    }
+    assert_eq!(most, 51);
+    assert_eq!(fx.remote_count(), n + 52);
+    assert!(fx
+        .remote_file("deployments/kubernetes/base/applications/agent-deployment.yaml")
+        .contains("isa-agent:pack-52"));
+}
+
+#[test]
 fn a_checkout_without_a_remote_commits_and_says_how_to_push() {
     let fx = Fixture::new();
     let seed = fx.dir.path().join("seed"); // made with `git init`: no remote

@@ -498,10 +498,11 @@ impl Workspace {
         }
         let repo = Repository::open_bare(&dir)
             .map_err(|e| git_err("cannot open the clone", &e, &creds))?;
-        if scratch.is_some() {
-            // The objects of the commit live in memory: the scratch clone is deleted after the
-            // push, which reads them from there, and seven loose objects are fourteen files
-            // and directories created (and removed) for nothing.
+        {
+            // The objects of the commit live in memory: the push reads them there. A scratch
+            // clone is deleted afterwards, and seven loose objects are fourteen files and
+            // directories created (and removed) for nothing; a cache would keep them for
+            // ever, though its next fetch brings the pushed commit back in a pack anyway.
             repo.odb()
                 .and_then(|odb| odb.add_new_mempack_backend(1000).map(|_| ()))
                 .map_err(|e| git_err("cannot set up the clone", &e, &creds))?;
@@ -1593,6 +1594,21 @@ fn default_name(conn: &git2::RemoteConnection<'_, '_, '_>, url: &str) -> Result<
 /// The cache repository for `url` under `cache`: one bare repository per remote URL, locked
 /// for this process (a second imgbump waits), checked to belong to that URL, and made anew when
 /// it does not or when `rebuild` says so.
+/// Every warm run's fetch adds a pack to the cache, and finding an object means looking in
+/// each (libgit2 cannot repack). Past this many, the cache is started again from one shallow
+/// fetch, as `git gc --auto` would repack past `gc.autoPackLimit` (50).
+const MAX_CACHE_PACKS: usize = 50;
+
+/// How many packs `dir` (a bare repository) holds.
+fn pack_count(dir: &Path) -> usize {
+    std::fs::read_dir(dir.join("objects").join("pack")).map_or(0, |entries| {
+        entries
+            .filter_map(|e| e.ok())
+            .filter(|e| e.path().extension().is_some_and(|x| x == "pack"))
+            .count()
+    })
+}
+
 fn cached_repo(cache: &Path, url: &str, rebuild: bool) -> Result<(PathBuf, std::fs::File)> {
     let fail = |what: &str, e: std::io::Error| {
         err(
@@ -1618,7 +1634,8 @@ fn cached_repo(cache: &Path, url: &str, rebuild: bool) -> Result<(PathBuf, std::
         && Repository::open_bare(&dir)
             .ok()
             .and_then(|r| r.config().ok()?.get_string("imgbump.url").ok())
-            .is_some_and(|u| u == url);
+            .is_some_and(|u| u == url)
+        && pack_count(&dir) <= MAX_CACHE_PACKS;
     if !belongs {
         if dir.exists() {
             std::fs::remove_dir_all(&dir).map_err(|e| fail("clear a stale cache", e))?;
