@@ -371,17 +371,28 @@ fn https_checks_the_certificate() {
     let tls = Tls::start(http.port);
     let url = tls.url("isA_Cloud.git");
     // Trusted (SSL_CERT_FILE names the test CA): clones, pushes, lands.
-    let out = fx
-        .cmd()
-        .args(["set", "model=:tls1", "--repo", &url])
-        .env("IMGBUMP_TOKEN", TOKEN)
-        .env("SSL_CERT_FILE", &tls.ca)
-        .output()
-        .unwrap();
-    assert_eq!(code(&out), Some(0), "{}", text(&out));
-    assert!(fx
-        .remote_file("deployments/kubernetes/base/applications/model-deployment.yaml")
-        .contains("isa-model:tls1"));
+    // `trusted(tag, var, path)`: with `var` (SSL_CERT_FILE or SSL_CERT_DIR) naming where the
+    // CA is, and the other unset, the bump lands.
+    let trusted = |tag: &str, var: &str, path: &std::path::Path| {
+        let other = if var == "SSL_CERT_FILE" {
+            "SSL_CERT_DIR"
+        } else {
+            "SSL_CERT_FILE"
+        };
+        let out = fx
+            .cmd()
+            .args(["set", &format!("model=:{tag}"), "--repo", &url])
+            .env("IMGBUMP_TOKEN", TOKEN)
+            .env(var, path)
+            .env_remove(other)
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), Some(0), "{tag}: {}", text(&out));
+        assert!(fx
+            .remote_file("deployments/kubernetes/base/applications/model-deployment.yaml")
+            .contains(&format!("isa-model:{tag}")));
+    };
+    trusted("tls1", "SSL_CERT_FILE", &tls.ca);
     // Not trusted (the system's CAs do not know it): refused, nothing lands, no secret shown.
     let n = fx.remote_count();
     let out = fx
@@ -410,18 +421,7 @@ fn https_checks_the_certificate() {
     let hash = String::from_utf8(hash.stdout).unwrap().trim().to_string();
     assert_eq!(hash.len(), 8, "openssl x509 -hash gave {hash:?}");
     std::fs::copy(&tls.ca, certs.join(format!("{hash}.0"))).unwrap();
-    let out = fx
-        .cmd()
-        .args(["set", "model=:tls3", "--repo", &url])
-        .env("IMGBUMP_TOKEN", TOKEN)
-        .env("SSL_CERT_DIR", &certs)
-        .env_remove("SSL_CERT_FILE")
-        .output()
-        .unwrap();
-    assert_eq!(code(&out), Some(0), "{}", text(&out));
-    assert!(fx
-        .remote_file("deployments/kubernetes/base/applications/model-deployment.yaml")
-        .contains("isa-model:tls3"));
+    trusted("tls3", "SSL_CERT_DIR", &certs);
 }
 
 #[test]
