@@ -498,15 +498,13 @@ impl Workspace {
         }
         let repo = Repository::open_bare(&dir)
             .map_err(|e| git_err("cannot open the clone", &e, &creds))?;
-        {
-            // The objects of the commit live in memory: the push reads them there. A scratch
-            // clone is deleted afterwards, and seven loose objects are fourteen files and
-            // directories created (and removed) for nothing; a cache would keep them for
-            // ever, though its next fetch brings the pushed commit back in a pack anyway.
-            repo.odb()
-                .and_then(|odb| odb.add_new_mempack_backend(1000).map(|_| ()))
-                .map_err(|e| git_err("cannot set up the clone", &e, &creds))?;
-        }
+        // The objects of the commit live in memory: the push reads them there. A scratch clone
+        // is deleted afterwards, and seven loose objects are fourteen files and directories
+        // created (and removed) for nothing; a cache would keep them for ever, though its next
+        // fetch brings the pushed commit back in a pack anyway.
+        repo.odb()
+            .and_then(|odb| odb.add_new_mempack_backend(1000).map(|_| ()))
+            .map_err(|e| git_err("cannot set up the clone", &e, &creds))?;
         let mut ws = Workspace {
             repo,
             url,
