@@ -470,7 +470,10 @@ impl Workspace {
             init_scratch(&dir).map_err(|e| {
                 err(
                     ErrorKind::Other,
-                    format!("cannot create the clone in {}: {e}", dir.display()),
+                    format!(
+                        "cannot create the clone in {}: {e}; pass --workdir DIR",
+                        dir.display()
+                    ),
                 )
             })?;
         }
@@ -504,7 +507,16 @@ impl Workspace {
         // fetch brings the pushed commit back in a pack anyway.
         repo.odb()
             .and_then(|odb| odb.add_new_mempack_backend(1000).map(|_| ()))
-            .map_err(|e| git_err("cannot set up the clone", &e, &creds))?;
+            .map_err(|e| {
+                git_err(
+                    &format!(
+                        "cannot keep new objects in memory for the clone in {}",
+                        dir.display()
+                    ),
+                    &e,
+                    &creds,
+                )
+            })?;
         let mut ws = Workspace {
             repo,
             url,
@@ -1589,9 +1601,6 @@ fn default_name(conn: &git2::RemoteConnection<'_, '_, '_>, url: &str) -> Result<
     Ok(name)
 }
 
-/// The cache repository for `url` under `cache`: one bare repository per remote URL, locked
-/// for this process (a second imgbump waits), checked to belong to that URL, and made anew when
-/// it does not or when `rebuild` says so.
 /// Every warm run's fetch adds a pack to the cache, and finding an object means looking in
 /// each (libgit2 cannot repack). Past this many, the cache is started again from one shallow
 /// fetch, as `git gc --auto` would repack past `gc.autoPackLimit` (50).
@@ -1607,6 +1616,9 @@ fn pack_count(dir: &Path) -> usize {
     })
 }
 
+/// The cache repository for `url` under `cache`: one bare repository per remote URL, locked
+/// for this process (a second imgbump waits), checked to belong to that URL and to hold at
+/// most [`MAX_CACHE_PACKS`] packs, and made anew when it does not or when `rebuild` says so.
 fn cached_repo(cache: &Path, url: &str, rebuild: bool) -> Result<(PathBuf, std::fs::File)> {
     let fail = |what: &str, e: std::io::Error| {
         err(

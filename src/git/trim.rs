@@ -69,7 +69,9 @@ impl PackTrimmer {
     }
 
     /// Releases the resident pages of every read-only shared mapping of a file under the pack
-    /// directory; returns how many bytes of mappings were advised.
+    /// directory; returns how many bytes of mappings were advised. Called from libgit2's
+    /// transfer callback (through [`PackTrimmer::tick`]), while libgit2 cannot touch its
+    /// windows.
     pub(super) fn trim(&self) -> usize {
         match &self.dir {
             Some(dir) => trim_under(dir),
@@ -88,7 +90,9 @@ fn trim_under(dir: &Path) -> usize {
         // SAFETY: [start, end) is a whole mapping the kernel listed for this process, shared,
         // read-only and file-backed: MADV_DONTNEED only unmaps its clean pages, and later
         // reads (libgit2 still holds pointers into it) fault the same bytes back in from the
-        // page cache. A mapping gone since the read of maps makes madvise fail, harmlessly.
+        // page cache. The mappings under the pack directory are libgit2's windows, which only
+        // libgit2 maps or unmaps, on this thread, and it is waiting in our callback: none can
+        // be gone, or replaced by another mapping, between the read of maps and this call.
         let rc =
             unsafe { libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_DONTNEED) };
         if rc == 0 {
