@@ -654,7 +654,7 @@ impl Workspace {
         if progress.is_some() || trimmer.is_some() {
             cb.transfer_progress(move |s| {
                 if let Some(t) = &mut trimmer {
-                    t.tick(s.indexed_objects() + s.indexed_deltas());
+                    t.tick(s.indexed_deltas());
                 }
                 if let Some(p) = progress {
                     p(

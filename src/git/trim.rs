@@ -40,7 +40,7 @@ pub(super) fn limit_pack_windows() {
     });
 }
 
-/// How many indexed objects or deltas pass between two trims. The pack pages one interval
+/// How many resolved deltas pass between two trims. The pack pages one interval
 /// touches are what stays resident at most (a few megabytes); a trim costs one read of
 /// `/proc/self/maps`.
 const EVERY: usize = 4096;
@@ -59,8 +59,9 @@ impl PackTrimmer {
         PackTrimmer { dir, last: 0 }
     }
 
-    /// Called with the indexer's progress (objects plus deltas indexed); trims every
-    /// [`EVERY`] of them.
+    /// Called with the indexer's progress in deltas resolved; trims every [`EVERY`] of them.
+    /// Only delta resolution reads the pack back through windows that stay; while objects
+    /// arrive, libgit2 frees its windows on every append, and a trim would find nothing.
     pub(super) fn tick(&mut self, done: usize) {
         if done >= self.last + EVERY {
             self.last = done;
