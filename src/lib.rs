@@ -1,12 +1,18 @@
 //! imgbump: move a new container image into a Git repository of Kubernetes manifests, changing
 //! only the bytes of the image, and commit and push it without losing a concurrent update.
 //!
-//! The crate is a library with a thin binary:
-//! - [`reference`]: image references (the OCI grammar, `:TAG` and `@DIGEST` shorthands);
-//! - [`manifest`]: the edit engine, text in and text out, no I/O;
-//! - [`service`]: service names and the manifest path template;
-//! - [`git`]: open or clone, read blobs, commit, push with retry; knows nothing of YAML;
-//! - [`cli`]: the command line, output and exit codes.
+//! The crate is a library with a thin binary. Its rooms, in the order data flows through them:
+//!
+//! | module | what it holds |
+//! |---|---|
+//! | [`cli`] | the clap definition (help, completions, man page), one file per subcommand, text, JSON and GitHub Actions output, the one mapping of failures to exit codes |
+//! | [`reference`](mod@reference) | image references: the OCI grammar, `:TAG` and `@DIGEST` shorthands |
+//! | [`service`] | service names (DNS labels) and the manifest path template |
+//! | [`git`] | open a checkout or clone, read, commit, push without force, fetch; credentials, TLS, the cache, the index; knows nothing of YAML |
+//! | [`manifest`] | the edit engine, text in and text out, no I/O: choosing a field (workloads, containers), editing it (render, splice, verify) |
+//! | [`bump`] | one run from start to end: plan on a tip, commit, push, retry on a moved branch |
+//!
+//! Each module's own documentation has a table of its files.
 
 pub mod bump;
 pub mod cli;

@@ -200,38 +200,8 @@ pub(crate) fn parse(text: &str) -> Result<Vec<Document<'_>>, ParseError> {
                 });
                 continue;
             }
-            Event::SequenceEnd => match stack.pop() {
-                Some(Frame::Seq {
-                    start,
-                    anchored,
-                    tagged,
-                    items,
-                }) => Node {
-                    value: Value::Seq(items),
-                    span: start..range.end.max(start),
-                    anchored,
-                    tagged,
-                },
-                _ => return Err(unbalanced(range.start)),
-            },
-            Event::MappingEnd => match stack.pop() {
-                Some(Frame::Map {
-                    start,
-                    anchored,
-                    tagged,
-                    entries,
-                    key: None,
-                }) => {
-                    check_unique_keys(text, &entries, &mut repeated)?;
-                    Node {
-                        value: Value::Map(entries),
-                        span: start..range.end.max(start),
-                        anchored,
-                        tagged,
-                    }
-                }
-                _ => return Err(unbalanced(range.start)),
-            },
+            Event::SequenceEnd => close(stack.pop(), true, range, text, &mut repeated)?,
+            Event::MappingEnd => close(stack.pop(), false, range, text, &mut repeated)?,
             Event::Scalar(text, style, anchor, tag) => Node {
                 value: Value::Scalar {
                     text,
@@ -254,14 +224,63 @@ pub(crate) fn parse(text: &str) -> Result<Vec<Document<'_>>, ParseError> {
         simple &= !node.anchored && !node.tagged && !matches!(node.value, Value::Alias);
         match stack.last_mut() {
             None => root = Some(node),
-            Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map { entries, key, .. }) => match key.take() {
+            Some(frame) => frame.add(node),
+        }
+    }
+    Ok(docs)
+}
+
+impl<'t> Frame<'t> {
+    /// Adds a finished node: an item of a sequence, or a mapping's key, then its value.
+    fn add(&mut self, node: Node<'t>) {
+        match self {
+            Frame::Seq { items, .. } => items.push(node),
+            Frame::Map { entries, key, .. } => match key.take() {
                 None => *key = Some(node),
                 Some(k) => entries.push((k, node)),
             },
         }
     }
-    Ok(docs)
+}
+
+/// The node a sequence's (`seq`) or mapping's end event at `range` closes: `frame`, the top of
+/// the stack, which must be a collection of that kind (a mapping with no key left waiting).
+fn close<'t>(
+    frame: Option<Frame<'t>>,
+    seq: bool,
+    range: Range<usize>,
+    text: &str,
+    repeated: &mut Vec<Range<usize>>,
+) -> Result<Node<'t>, ParseError> {
+    match frame {
+        Some(Frame::Seq {
+            start,
+            anchored,
+            tagged,
+            items,
+        }) if seq => Ok(Node {
+            value: Value::Seq(items),
+            span: start..range.end.max(start),
+            anchored,
+            tagged,
+        }),
+        Some(Frame::Map {
+            start,
+            anchored,
+            tagged,
+            entries,
+            key: None,
+        }) if !seq => {
+            check_unique_keys(text, &entries, repeated)?;
+            Ok(Node {
+                value: Value::Map(entries),
+                span: start..range.end.max(start),
+                anchored,
+                tagged,
+            })
+        }
+        _ => Err(unbalanced(range.start)),
+    }
 }
 
 /// A mapping's scalar keys must be unique: YAML says so, and readers differ on which of two

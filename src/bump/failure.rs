@@ -1,0 +1,91 @@
+//! What a bump's failure is: its kind (which the command line maps to an exit code), its
+//! message, and the file and line it is about.
+
+use std::fmt;
+
+use crate::git;
+use crate::manifest::{EditError, EditErrorKind};
+
+/// What kind of failure, which decides the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailKind {
+    /// Exit 2: the command line is wrong.
+    Usage,
+    /// Exit 3: no manifest, workload or container matched, or more than one did.
+    NotFound,
+    /// Exit 4: refused: invalid name or image, unsafe edit, uncommitted changes.
+    Refused,
+    /// Exit 5: the push failed after all retries or was rejected by the remote.
+    Push,
+    /// Exit 1: anything else.
+    Other,
+}
+
+/// A failure of a bump: what failed, where, and what to do.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    /// The kind, for the exit code.
+    pub kind: FailKind,
+    /// The message (several lines allowed; secrets redacted).
+    pub message: String,
+    /// The file it is about, relative to the repository root.
+    pub file: Option<String>,
+    /// The 1-based line in `file`.
+    pub line: Option<usize>,
+}
+
+impl Failure {
+    /// A failure without a place.
+    pub fn new(kind: FailKind, message: impl Into<String>) -> Self {
+        Failure {
+            kind,
+            message: message.into(),
+            file: None,
+            line: None,
+        }
+    }
+
+    /// An engine error about `file`, as `file:line:col: what` plus the engine's help.
+    pub fn from_edit(file: &str, e: EditError) -> Self {
+        let kind = match e.kind {
+            EditErrorKind::NotFound | EditErrorKind::Ambiguous => FailKind::NotFound,
+            EditErrorKind::Invalid | EditErrorKind::BadReference | EditErrorKind::Unsafe => {
+                FailKind::Refused
+            }
+        };
+        let at = e.location.map(|l| format!(":{l}")).unwrap_or_default();
+        let mut message = format!("{file}{at}: {}", e.message);
+        if let Some(help) = &e.help {
+            message.push('\n');
+            message.push_str(help);
+        }
+        Failure {
+            kind,
+            message,
+            file: Some(file.to_string()),
+            line: e.location.map(|l| l.line),
+        }
+    }
+}
+
+impl From<git::Error> for Failure {
+    fn from(e: git::Error) -> Self {
+        let kind = match e.kind {
+            git::ErrorKind::NotFound => FailKind::NotFound,
+            git::ErrorKind::Refused => FailKind::Refused,
+            git::ErrorKind::Rejected => FailKind::Push,
+            git::ErrorKind::Auth | git::ErrorKind::Network | git::ErrorKind::Other => {
+                FailKind::Other
+            }
+        };
+        Failure::new(kind, e.message)
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Failure {}

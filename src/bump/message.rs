@@ -1,0 +1,86 @@
+//! The commit message: the template filled for each changed service, and the trailers.
+
+use super::Change;
+
+/// Fills a message template for one change.
+fn render_message(template: &str, c: &Change) -> String {
+    let (tag, digest) = match c.new.parse::<crate::reference::Reference>() {
+        Ok(r) => (r.tag().map(str::to_string), r.digest().map(str::to_string)),
+        Err(_) => (None, None),
+    };
+    let short_digest = digest.as_deref().map(|d| {
+        d.split(':')
+            .nth(1)
+            .unwrap_or(d)
+            .chars()
+            .take(12)
+            .collect::<String>()
+    });
+    let tag = tag.or(short_digest).unwrap_or_else(|| "latest".into());
+    template
+        .replace("{service}", &c.service)
+        .replace("{old_image}", &c.old)
+        .replace("{image}", &c.new)
+        .replace("{tag}", &tag)
+        .replace("{digest}", digest.as_deref().unwrap_or(""))
+        .replace("{file}", &c.file)
+        .replace("{container}", &c.container)
+}
+
+/// The commit message for the changed pairs.
+pub fn commit_message(template: &str, changes: &[Change], trailers: &[(String, String)]) -> String {
+    let changed: Vec<&Change> = changes.iter().filter(|c| c.changed).collect();
+    let mut msg = match changed.as_slice() {
+        [one] => render_message(template, one),
+        many => {
+            let names: Vec<&str> = many.iter().map(|c| c.service.as_str()).collect();
+            let mut m = format!("chore: update images of {}\n", names.join(", "));
+            for c in many {
+                m.push_str(&format!("\n- {}", render_message(template, c)));
+            }
+            m
+        }
+    };
+    if !trailers.is_empty() {
+        msg.push_str("\n\n");
+        let lines: Vec<String> = trailers.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+        msg.push_str(&lines.join("\n"));
+    }
+    msg.push('\n');
+    msg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_fill_placeholders_and_trailers() {
+        let c = Change {
+            service: "agent".into(),
+            file: "a.yaml".into(),
+            workload: "Deployment/agent".into(),
+            container: "agent".into(),
+            line: 3,
+            old: "r/isa-agent:old".into(),
+            new: "r/isa-agent:sha-abc1234".into(),
+            changed: true,
+        };
+        assert_eq!(
+            commit_message(
+                "chore: update {service} image to {tag}",
+                std::slice::from_ref(&c),
+                &[]
+            ),
+            "chore: update agent image to sha-abc1234\n"
+        );
+        let mut d = c.clone();
+        d.service = "mcp".into();
+        let m = commit_message(
+            "{service}: {old_image} -> {image}",
+            &[c, d],
+            &[("Source-Commit".into(), "abc".into())],
+        );
+        assert_eq!(m, "chore: update images of agent, mcp\n\n- agent: r/isa-agent:old -> r/isa-agent:sha-abc1234\n- mcp: r/isa-agent:old -> r/isa-agent:sha-abc1234\n\nSource-Commit: abc\n");
+    }
+}

@@ -1,0 +1,318 @@
+//! One bump from start to end: plan the edits on a commit's files with the engine, commit them,
+//! push, and on a moved branch fetch and plan again on the new tip (never a textual rebase,
+//! never a force push).
+//!
+//! ```text
+//! loop attempt in 1..=retries+1:
+//!     tip   = workspace.tip()
+//!     edits = plan(pairs, |path| workspace.read(tip, path))      pure engine work   (plan.rs)
+//!     no change? -> Unchanged
+//!     commit = workspace.commit(tip, edits, message)             objects only       (message.rs)
+//!     push: Landed -> done | Moved -> backoff, fetch, again | Rejected -> error  (retry.rs)
+//! ```
+//!
+//! Failures are [`Failure`]s (`failure.rs`); the command line maps their kinds to exit codes.
+
+use std::time::Duration;
+
+use git2::{Oid, Signature};
+
+use crate::git::{Push, Workspace};
+use crate::reference::ImageSpec;
+use crate::service;
+
+mod diff;
+mod failure;
+mod message;
+mod plan;
+mod retry;
+
+pub use diff::unified_diff;
+pub use failure::{FailKind, Failure};
+pub use message::commit_message;
+pub use plan::read_manifest;
+
+use plan::{plan, Plan};
+use retry::{backoff, refetch};
+
+/// One `SERVICE=IMAGE` pair, validated.
+#[derive(Debug, Clone)]
+pub struct Pair {
+    /// The service name (a DNS label).
+    pub service: String,
+    /// What its image should become.
+    pub spec: ImageSpec,
+}
+
+impl std::str::FromStr for Pair {
+    type Err = Failure;
+    fn from_str(s: &str) -> Result<Self, Failure> {
+        let (service, image) = s.split_once('=').ok_or_else(|| {
+            Failure::new(
+                FailKind::Usage,
+                format!("expected SERVICE=IMAGE, got {}", crate::reference::shown(s)),
+            )
+        })?;
+        service::check(service).map_err(|m| Failure::new(FailKind::Refused, m))?;
+        let spec = image
+            .parse()
+            .map_err(|e: crate::reference::ReferenceError| {
+                Failure::new(FailKind::Refused, e.to_string())
+            })?;
+        Ok(Pair {
+            service: service.to_string(),
+            spec,
+        })
+    }
+}
+
+/// How to bump.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The manifest path template (`{service}` is replaced).
+    pub manifest: String,
+    /// `--workload`.
+    pub workload: Option<String>,
+    /// `--container`.
+    pub container: Option<String>,
+    /// The commit message template.
+    pub message: String,
+    /// `Key: value` trailers added to the message.
+    pub trailers: Vec<(String, String)>,
+    /// The author; `None` takes the repository's `user.*` config.
+    pub author: Option<(String, String)>,
+    /// Print, write nothing.
+    pub dry_run: bool,
+    /// Commit but do not push.
+    pub no_push: bool,
+    /// Further push attempts after a moved branch.
+    pub retries: u32,
+}
+
+/// One service's change.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Change {
+    /// The service.
+    pub service: String,
+    /// The manifest, relative to the repository root.
+    pub file: String,
+    /// `Kind/name` of the workload.
+    pub workload: String,
+    /// The container.
+    pub container: String,
+    /// The 1-based line of the image.
+    pub line: usize,
+    /// The image before.
+    pub old: String,
+    /// The image after.
+    pub new: String,
+    /// Whether this pair changed anything.
+    pub changed: bool,
+}
+
+/// What a bump did.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// Whether a commit was made (or, with `--dry-run`, would be).
+    pub changed: bool,
+    /// The commit id, if one was made.
+    pub commit: Option<String>,
+    /// The branch.
+    pub branch: String,
+    /// Whether the commit reached the remote.
+    pub pushed: bool,
+    /// Push attempts made.
+    pub attempts: u32,
+    /// Each pair's change.
+    pub changes: Vec<Change>,
+    /// Unified diffs of the changed files.
+    pub diff: String,
+    /// Anything the user should know (e.g. the local branch was left behind).
+    pub note: Option<String>,
+    /// Where the time went.
+    pub timings: Timings,
+}
+
+/// Where a bump's time went, summed over attempts (shown with `-v`).
+#[derive(Debug, Clone, Default)]
+pub struct Timings {
+    /// Reading the manifests and editing them (the engine, verification included).
+    pub edit: Duration,
+    /// Writing blobs, trees and the commit.
+    pub commit: Duration,
+    /// Open mode: writing the work tree file, the index and the branch.
+    pub local: Duration,
+    /// Pushing.
+    pub push: Duration,
+    /// Fetching again after a moved branch or a cut connection.
+    pub refetch: Duration,
+}
+
+fn timed<T>(slot: &mut Duration, f: impl FnOnce() -> T) -> T {
+    let start = std::time::Instant::now();
+    let out = f();
+    *slot += start.elapsed();
+    out
+}
+
+/// Runs a bump in `ws`.
+pub fn set(ws: &mut Workspace, pairs: &[Pair], opts: &Options) -> Result<Outcome, Failure> {
+    let mut t = Timings::default();
+    let mut outcome = set_timed(ws, pairs, opts, &mut t)?;
+    outcome.timings = t;
+    Ok(outcome)
+}
+
+/// What one push attempt came to, for the loop in [`set_timed`].
+enum Next {
+    /// The commit is on the remote branch.
+    Landed,
+    /// Plan again on this tip (the branch moved, or a cut push did not land).
+    Again(Oid),
+}
+
+fn set_timed(
+    ws: &mut Workspace,
+    pairs: &[Pair],
+    opts: &Options,
+    t: &mut Timings,
+) -> Result<Outcome, Failure> {
+    let (name, email) = opts.author.clone().unwrap_or_else(|| ws.default_author());
+    let author = Signature::now(&name, &email).map_err(|e| {
+        Failure::new(
+            FailKind::Usage,
+            format!("invalid --author: {}", e.message()),
+        )
+    })?;
+    if ws.is_open() && !opts.dry_run {
+        // Checking the index's checksum takes a while for a large index: start now, while
+        // the edit is made.
+        ws.prepare_index();
+    }
+    let mut attempts = 0;
+    let mut tip = ws.tip()?;
+    let local_start = tip;
+    let mut local_commit: Option<Oid> = None;
+    loop {
+        let check_dirty = tip == local_start && local_commit.is_none();
+        let plan = timed(&mut t.edit, || plan(ws, tip, check_dirty, pairs, opts))?;
+        let mut outcome = Outcome::planned(&plan, ws.branch(), attempts);
+        if plan.files.is_empty() {
+            // After a retry in a checkout: another run landed the same image first. Catch the
+            // checkout up if that loses nothing; the run has succeeded either way.
+            if let Some(c) = local_commit {
+                if !ws.sync_local(c, local_start, tip).unwrap_or(false) {
+                    outcome.note = Some(format!("the remote already has this image; the local branch {} keeps its own commit {}", ws.branch(), short(c)));
+                }
+            }
+            return Ok(outcome);
+        }
+        if opts.dry_run {
+            return Ok(outcome);
+        }
+        let message = commit_message(&opts.message, &plan.changes, &opts.trailers);
+        let commit = timed(&mut t.commit, || {
+            ws.commit(tip, &plan.files, &message, &author)
+        })?;
+        outcome.commit = Some(commit.to_string());
+        if ws.is_open() && local_commit.is_none() {
+            timed(&mut t.local, || {
+                ws.apply_local(local_start, commit, &plan.files)
+            })?;
+            local_commit = Some(commit);
+        }
+        if opts.no_push {
+            return Ok(outcome);
+        }
+        attempts += 1;
+        outcome.attempts = attempts;
+        match push_once(ws, commit, attempts, opts.retries, t)? {
+            Next::Again(new_tip) => tip = new_tip,
+            Next::Landed => {
+                outcome.pushed = true;
+                if let Some(lc) = local_commit {
+                    if lc != commit && !ws.sync_local(lc, local_start, commit)? {
+                        outcome.note = Some(format!(
+                            "the branch moved on the remote, so the pushed commit {} was rebuilt on it; the local branch {} was left at {} (run `git pull` to catch up)",
+                            short(commit),
+                            ws.branch(),
+                            short(lc)
+                        ));
+                    }
+                }
+                return Ok(outcome);
+            }
+        }
+    }
+}
+
+/// Pushes `commit` (attempt number `attempts`); on a moved branch or a cut connection waits,
+/// fetches, and says where to plan again, until `retries` further attempts are spent.
+fn push_once(
+    ws: &mut Workspace,
+    commit: Oid,
+    attempts: u32,
+    retries: u32,
+    t: &mut Timings,
+) -> Result<Next, Failure> {
+    let mut result = timed(&mut t.push, || ws.push(commit))?;
+    if let Push::Interrupted(_) = result {
+        if attempts <= retries {
+            std::thread::sleep(backoff(attempts));
+            let tip = timed(&mut t.refetch, || refetch(ws, attempts, retries))?;
+            if tip != commit {
+                return Ok(Next::Again(tip));
+            }
+            // The server took the push; only its answer was lost.
+            result = Push::Landed;
+        }
+    }
+    match result {
+        Push::Landed => Ok(Next::Landed),
+        Push::Moved if attempts > retries => Err(Failure::new(
+            FailKind::Push,
+            format!(
+                "the push to {} was rejected {} times because the branch {} kept moving; nothing was lost on the remote\nrun imgbump again, or raise --retries",
+                ws.url(),
+                attempts,
+                ws.branch()
+            ),
+        )),
+        Push::Moved => {
+            std::thread::sleep(backoff(attempts));
+            Ok(Next::Again(timed(&mut t.refetch, || {
+                refetch(ws, attempts, retries)
+            })?))
+        }
+        Push::Interrupted(why) => Err(Failure::new(
+            FailKind::Push,
+            format!(
+                "the push to {} failed {} ({}), the last with: {why}\na push lands whole or not at all: the remote holds nothing partial; run imgbump again, or raise --retries",
+                ws.url(),
+                if attempts == 1 { "once".to_string() } else { format!("{attempts} times") },
+                "the connection was cut"
+            ),
+        )),
+    }
+}
+
+impl Outcome {
+    /// What an attempt would do before it commits: its plan's changes, nothing pushed yet.
+    fn planned(plan: &Plan, branch: &str, attempts: u32) -> Outcome {
+        Outcome {
+            changed: !plan.files.is_empty(),
+            commit: None,
+            branch: branch.to_string(),
+            pushed: false,
+            attempts,
+            changes: plan.changes.clone(),
+            diff: plan.diff.clone(),
+            note: None,
+            timings: Timings::default(),
+        }
+    }
+}
+
+fn short(oid: git2::Oid) -> String {
+    oid.to_string().chars().take(7).collect()
+}

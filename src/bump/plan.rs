@@ -1,0 +1,106 @@
+//! One attempt's edits: each named file read once from the tip, every pair's image set in it
+//! by the engine, and the diff of what changed. Pure but for reading blobs.
+
+use crate::git::{FileChange, Workspace};
+use crate::manifest::{Manifest, Target};
+use crate::service;
+
+use super::diff::unified_diff;
+use super::{Change, FailKind, Failure, Options, Pair};
+
+/// The edits of one attempt.
+pub(super) struct Plan {
+    pub(super) files: Vec<FileChange>,
+    pub(super) changes: Vec<Change>,
+    pub(super) diff: String,
+}
+
+pub(super) fn plan(
+    ws: &Workspace,
+    tip: git2::Oid,
+    check_dirty: bool,
+    pairs: &[Pair],
+    opts: &Options,
+) -> Result<Plan, Failure> {
+    // Files in the order first named, each read once, edits applied in turn.
+    let mut by_file: Vec<(String, Vec<&Pair>)> = Vec::new();
+    for p in pairs {
+        let path = service::manifest_path(&opts.manifest, &p.service)
+            .map_err(|m| Failure::new(FailKind::Refused, m))?;
+        match by_file.iter_mut().find(|(f, _)| *f == path) {
+            Some((_, same_file)) => same_file.push(p),
+            None => by_file.push((path, vec![p])),
+        }
+    }
+    let mut out = Plan {
+        files: Vec::new(),
+        changes: Vec::new(),
+        diff: String::new(),
+    };
+    for (path, pairs) in by_file {
+        let original = read_manifest(ws, tip, &path, &opts.manifest)?;
+        if check_dirty && ws.is_open() && ws.is_dirty(tip, &path)? {
+            return Err(Failure {
+                kind: FailKind::Refused,
+                message: format!(
+                    "{path} has uncommitted changes; imgbump leaves them alone\ncommit or stash them (`git stash`), then run imgbump again"
+                ),
+                file: Some(path),
+                line: None,
+            });
+        }
+        let mut text = original.clone();
+        for p in pairs {
+            let m = Manifest::parse(&text).map_err(|e| Failure::from_edit(&path, e))?;
+            let target = Target {
+                service: &p.service,
+                workload: opts.workload.as_deref(),
+                container: opts.container.as_deref(),
+            };
+            let edit = m
+                .set_image(&target, &p.spec)
+                .map_err(|e| Failure::from_edit(&path, e))?;
+            out.changes.push(Change {
+                service: p.service.clone(),
+                file: path.clone(),
+                workload: edit.field.workload_id(),
+                container: edit.field.container.clone(),
+                line: edit.field.location.line,
+                old: edit.old.clone(),
+                new: edit.new.clone(),
+                changed: edit.changed,
+            });
+            text = edit.text;
+        }
+        if text != original {
+            out.diff.push_str(&unified_diff(&path, &original, &text));
+            out.files.push(FileChange {
+                path,
+                content: text.into_bytes(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The text of the manifest at `path` on `tip`: missing, unsafe (a link, too large) and
+/// non-UTF-8 files are errors that say which file and what to do.
+pub fn read_manifest(
+    ws: &Workspace,
+    tip: git2::Oid,
+    path: &str,
+    template: &str,
+) -> Result<String, Failure> {
+    let bytes = ws.read(tip, path)?.ok_or_else(|| Failure {
+        kind: FailKind::NotFound,
+        message: format!(
+            "{path} does not exist on branch {} (from the manifest template {template:?})\npass --manifest TEMPLATE; `imgbump list` shows the services the template finds",
+            ws.branch()
+        ),
+        file: Some(path.to_string()),
+        line: None,
+    })?;
+    crate::manifest::decode(&bytes)
+        .map(str::to_string)
+        .map_err(|e| Failure::from_edit(path, e))
+}

@@ -1,0 +1,197 @@
+//! The clap definition: the one source of `--help`, the shell completions and the man page.
+
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+use crate::service;
+
+const AFTER_HELP: &str = "\
+Exit codes:
+  0  changed, or already up to date
+  2  usage error
+  3  nothing matched: no manifest, workload or container, or more than one
+  4  refused: invalid service name or image, unsafe edit, uncommitted changes in the manifest
+  5  push failed after all retries, or rejected by the remote
+  1  anything else
+
+Examples:
+  GitHub Actions step (inputs through the environment, never pasted into the shell line):
+    env: { SERVICE: ${{ github.event.client_payload.service }}, IMAGE: ${{ github.event.client_payload.image }} }
+    run: imgbump set -- \"$SERVICE=$IMAGE\"
+  A manual rollout from a checkout:
+    imgbump set agent=:sha-abc1234 --dry-run
+    imgbump set agent=123456789.dkr.ecr.us-east-1.amazonaws.com/isa-agent:sha-abc1234
+  A Makefile target:
+    deploy: ; imgbump set --repo $(REPO) -- \"$(SERVICE)=$(IMAGE)\"";
+
+/// Bump a container image in a GitOps repository: change only the image's bytes, commit, push,
+/// and retry on a moved branch.
+#[derive(Debug, Parser)]
+#[command(name = "imgbump", version, about, after_help = AFTER_HELP, propagate_version = true)]
+pub struct Cli {
+    /// Print less: errors only.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Print more (repeat for more detail).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Bump one or more services' images in one commit, and push it.
+    #[command(after_help = AFTER_HELP)]
+    Set(SetArgs),
+    /// Print each service's current image.
+    Get(GetArgs),
+    /// List every service the manifest template finds, with its images.
+    List(RepoArgs),
+    /// List the images a service's manifest held across the history, newest first.
+    History(HistoryArgs),
+    /// Print a shell completion script.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    Man,
+}
+
+/// Where the repository is and how to reach it.
+#[derive(Debug, Args, Clone)]
+pub struct RepoArgs {
+    /// A path inside a checkout (open mode), or a URL to clone (https://, ssh://, git@host:path, file://).
+    #[arg(
+        short = 'C',
+        long,
+        env = "IMGBUMP_REPO",
+        default_value = ".",
+        value_name = "PATH|URL"
+    )]
+    pub repo: String,
+    /// The branch: default the current branch (checkout) or the remote's default branch (clone).
+    #[arg(short, long, env = "IMGBUMP_BRANCH")]
+    pub branch: Option<String>,
+    /// The manifest path relative to the repository root; `{service}` is replaced by the service name.
+    #[arg(short = 'f', long, env = "IMGBUMP_MANIFEST", default_value = service::DEFAULT_TEMPLATE, value_name = "TEMPLATE")]
+    pub manifest: String,
+    /// How many commits to fetch when cloning (0: all).
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub depth: u32,
+    /// Where to clone (default: a temporary directory removed at exit).
+    #[arg(long, value_name = "DIR")]
+    pub workdir: Option<PathBuf>,
+    /// Keep clones here between runs (one bare repository per remote URL, locked while in
+    /// use), so that a run fetches only what is new.
+    #[arg(long, env = "IMGBUMP_CACHE_DIR", value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Output format: text (human messages on stderr) or json (one object on stdout).
+    #[arg(long, env = "IMGBUMP_OUTPUT", value_enum, default_value_t = Output::Text)]
+    pub output: Output,
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    /// Human-readable text on stderr.
+    Text,
+    /// One JSON object on stdout.
+    Json,
+}
+
+/// Which workload and container of a manifest (defaults: see `imgbump set --help`).
+#[derive(Debug, Args, Clone)]
+pub struct PickArgs {
+    /// The workload to edit: NAME or KIND/NAME (default: the one named like the service, or the only one).
+    #[arg(long, value_name = "NAME|KIND/NAME")]
+    pub workload: Option<String>,
+    /// The container to edit (default: the one named like the service, or the first of `containers`).
+    #[arg(short, long, value_name = "NAME")]
+    pub container: Option<String>,
+}
+
+impl PickArgs {
+    /// What to edit for `service`, as the engine takes it.
+    pub(crate) fn target<'a>(&'a self, service: &'a str) -> crate::manifest::Target<'a> {
+        crate::manifest::Target {
+            service,
+            workload: self.workload.as_deref(),
+            container: self.container.as_deref(),
+        }
+    }
+}
+
+/// `imgbump set`.
+#[derive(Debug, Args)]
+pub struct SetArgs {
+    /// SERVICE=IMAGE pairs; IMAGE is a full reference, `:TAG` or `@sha256:…` (keeping the repository). Put `--` before pairs that come from untrusted input.
+    #[arg(required = true, value_name = "SERVICE=IMAGE")]
+    pub pairs: Vec<String>,
+    #[command(flatten)]
+    pub repo: RepoArgs,
+    #[command(flatten)]
+    pub pick: PickArgs,
+    /// The commit message; placeholders: {service} {image} {old_image} {tag} {digest} {file} {container}.
+    #[arg(
+        short,
+        long,
+        env = "IMGBUMP_MESSAGE",
+        default_value = "chore: update {service} image to {tag}",
+        value_name = "TEMPLATE"
+    )]
+    pub message: String,
+    /// A `KEY=VALUE` trailer to add to the commit message (repeatable).
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub trailer: Vec<String>,
+    /// The commit author, "NAME <EMAIL>" (default: git config user, else imgbump <imgbump@localhost>).
+    #[arg(long, env = "IMGBUMP_AUTHOR", value_name = "NAME <EMAIL>")]
+    pub author: Option<String>,
+    /// Print the diff; write, commit and push nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Commit, but do not push.
+    #[arg(long)]
+    pub no_push: bool,
+    /// Further push attempts after the branch moved on the remote.
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub retries: u32,
+}
+
+/// `imgbump get`.
+#[derive(Debug, Args)]
+pub struct GetArgs {
+    /// Service names.
+    #[arg(required = true)]
+    pub services: Vec<String>,
+    #[command(flatten)]
+    pub repo: RepoArgs,
+    #[command(flatten)]
+    pub pick: PickArgs,
+}
+
+/// `imgbump history`.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// The service.
+    pub service: String,
+    #[command(flatten)]
+    pub repo: RepoArgs,
+    #[command(flatten)]
+    pub pick: PickArgs,
+    /// Print only the N-th image: 0 is the current one, 1 the one before (for a rollback).
+    #[arg(long, value_name = "N")]
+    pub nth: Option<usize>,
+    /// How many images to list at most.
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub max: usize,
+}
+
+/// The man page, generated from the clap definition.
+pub fn man_page() -> Vec<u8> {
+    let mut out = Vec::new();
+    let _ = clap_mangen::Man::new(Cli::command()).render(&mut out);
+    out
+}

@@ -1,0 +1,85 @@
+//! JSON output (`--output json`): one object or array on stdout per run; human messages stay
+//! on stderr.
+
+use std::io::Write;
+
+use serde_json::json;
+
+use crate::bump::{FailKind, Outcome};
+use crate::manifest::ImageField;
+
+use super::{utc, ListRow, Version};
+
+fn print(v: &serde_json::Value) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{v}");
+}
+
+/// The name of a failure's kind in `{"error": {"kind": …}}`.
+pub(super) fn kind_name(kind: FailKind) -> &'static str {
+    match kind {
+        FailKind::Other => "error",
+        FailKind::Usage => "usage",
+        FailKind::NotFound => "not-found",
+        FailKind::Refused => "refused",
+        FailKind::Push => "push",
+    }
+}
+
+/// `{"error": {"kind": …, "message": …}}`.
+pub(super) fn error(kind: FailKind, message: &str) {
+    print(&json!({"error": {"kind": kind_name(kind), "message": message}}));
+}
+
+/// `set`: what changed, the commit, whether it was pushed; with a dry run, the diff.
+pub(super) fn set(o: &Outcome, dry_run: bool) {
+    let changes: Vec<_> = o
+        .changes
+        .iter()
+        .map(|c| json!({"service": c.service, "file": c.file, "workload": c.workload, "container": c.container, "line": c.line, "old": c.old, "new": c.new, "changed": c.changed}))
+        .collect();
+    let mut v = json!({"changed": o.changed, "commit": o.commit, "branch": o.branch, "pushed": o.pushed, "attempts": o.attempts, "changes": changes});
+    if dry_run {
+        v["dry_run"] = json!(true);
+        v["diff"] = json!(o.diff);
+    }
+    if let Some(n) = &o.note {
+        v["note"] = json!(n);
+    }
+    print(&v);
+}
+
+/// `get`: each service's image and where it stands.
+pub(super) fn get(found: &[(String, String, ImageField)]) {
+    let v: Vec<_> = found
+        .iter()
+        .map(|(s, p, f)| json!({"service": s, "file": p, "workload": f.workload_id(), "container": f.container, "line": f.location.line, "image": f.value}))
+        .collect();
+    print(&json!(v));
+}
+
+/// `list`: every image field of every file the template finds, or the file's error.
+pub(super) fn list(rows: &[ListRow]) {
+    let v: Vec<_> = rows
+        .iter()
+        .map(|r| match r {
+            ListRow::Image { service, file, field: f } => json!({"service": service, "file": file, "workload": f.workload_id(), "container": f.container, "role": f.role.as_str(), "line": f.location.line, "image": f.value}),
+            ListRow::Error { service, file, error } => json!({"service": service, "file": file, "error": error}),
+        })
+        .collect();
+    print(&json!(v));
+}
+
+/// `history`: each version's image, commit and date, newest first.
+pub(super) fn history(versions: &[Version]) {
+    let v: Vec<_> = versions
+        .iter()
+        .map(|x| json!({"image": x.image, "commit": x.commit.to_string(), "date": utc(x.time)}))
+        .collect();
+    print(&json!(v));
+}
+
+/// `history --nth N`: `{"image": …}`.
+pub(super) fn image(image: &str) {
+    print(&json!({ "image": image }));
+}

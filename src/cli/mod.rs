@@ -1,0 +1,193 @@
+//! The command line: the clap definition, the subcommands, their output in text, JSON and for
+//! GitHub Actions, and the one mapping of failures to exit codes.
+//!
+//! | room | what it holds |
+//! |---|---|
+//! | `args.rs` | the clap definition: the one source of `--help`, completions and the man page |
+//! | `set.rs`, `get.rs`, `list.rs`, `history.rs` | one subcommand each |
+//! | `text.rs` | human output: messages on stderr, progress, plain results on stdout |
+//! | `json.rs` | `--output json` |
+//! | `github.rs` | `GITHUB_OUTPUT`, the step summary, `::error` annotations |
+//! | `mod.rs` | [`run`], [`exit_code`], opening the repository for any subcommand |
+
+use std::io::Write;
+use std::path::Path;
+
+use clap::CommandFactory;
+
+use crate::bump::{FailKind, Failure};
+use crate::git::{self, Credentials, Workspace};
+use crate::manifest::ImageField;
+
+mod args;
+mod get;
+mod github;
+mod history;
+mod json;
+mod list;
+mod set;
+mod text;
+
+pub use args::{man_page, Cli, Command, GetArgs, HistoryArgs, Output, PickArgs, RepoArgs, SetArgs};
+use text::Say;
+
+/// How the process should end.
+pub struct Exit(pub i32);
+
+/// Runs the command line; returns the exit code.
+pub fn run(cli: Cli) -> Exit {
+    let creds = Credentials::from_env();
+    let say = Say {
+        quiet: cli.quiet,
+        verbose: cli.verbose,
+        creds: creds.clone(),
+    };
+    let (output, result) = match cli.command {
+        Command::Completions { shell } => {
+            let mut cmd = Cli::command();
+            clap_complete::generate(shell, &mut cmd, "imgbump", &mut std::io::stdout());
+            return Exit(0);
+        }
+        Command::Man => {
+            let out = man_page();
+            return Exit(if std::io::stdout().write_all(&out).is_ok() {
+                0
+            } else {
+                1
+            });
+        }
+        Command::Set(args) => (args.repo.output, set::run(&args, &say)),
+        Command::Get(args) => (args.repo.output, get::run(&args)),
+        Command::List(args) => (args.output, list::run(&args)),
+        Command::History(args) => (args.repo.output, history::run(&args)),
+    };
+    match result {
+        Ok(()) => Exit(0),
+        Err(f) => {
+            let message = creds.redact(&f.message);
+            if output == Output::Json {
+                json::error(f.kind, &message);
+            }
+            if !(output == Output::Json && cli.quiet) {
+                text::error(&message);
+            }
+            if github::active() {
+                github::annotate(&f, &message);
+            }
+            Exit(exit_code(f.kind))
+        }
+    }
+}
+
+/// The process exit code for a kind of failure: the one place they are decided.
+pub fn exit_code(kind: FailKind) -> i32 {
+    match kind {
+        FailKind::Other => 1,
+        FailKind::Usage => 2,
+        FailKind::NotFound => 3,
+        FailKind::Refused => 4,
+        FailKind::Push => 5,
+    }
+}
+
+/// Opens the checkout `--repo` names, or clones the URL it names.
+fn workspace(args: &RepoArgs, say: &Say) -> Result<Workspace, Failure> {
+    let progress = say.progress();
+    git::defer_tls_setup();
+    if git::is_url(&args.repo) {
+        say.debug(&format!("cloning {}", git::redact_urls(&args.repo)));
+        let opts = git::CloneOptions {
+            branch: args.branch.as_deref(),
+            depth: args.depth,
+            workdir: args.workdir.as_deref(),
+            cache: args.cache_dir.as_deref(),
+            progress,
+        };
+        Ok(Workspace::clone(
+            &args.repo,
+            &opts,
+            Credentials::from_env(),
+        )?)
+    } else {
+        let mut ws = Workspace::open(Path::new(&args.repo), args.branch.as_deref())?;
+        if let Some(p) = progress {
+            ws.set_progress(p);
+        }
+        Ok(ws)
+    }
+}
+
+/// One row of `list`: an image field of a file, or why the file could not be read.
+enum ListRow {
+    Image {
+        service: String,
+        file: String,
+        field: ImageField,
+    },
+    Error {
+        service: String,
+        file: String,
+        error: String,
+    },
+}
+
+/// One version of a service's image in `history`.
+struct Version {
+    image: String,
+    commit: git2::Oid,
+    time: i64,
+}
+
+/// The first seven hex digits of a commit id.
+fn short(oid: git2::Oid) -> String {
+    oid.to_string().chars().take(7).collect()
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` for Unix seconds (proleptic Gregorian, UTC).
+fn utc(secs: i64) -> String {
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Howard Hinnant's civil-from-days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_of_failure_has_its_own_exit_code() {
+        let kinds = [
+            FailKind::Other,
+            FailKind::Usage,
+            FailKind::NotFound,
+            FailKind::Refused,
+            FailKind::Push,
+        ];
+        let codes: Vec<i32> = kinds.iter().map(|k| exit_code(*k)).collect();
+        assert_eq!(codes, [1, 2, 3, 4, 5]);
+        let names: Vec<&str> = kinds.iter().map(|k| json::kind_name(*k)).collect();
+        assert_eq!(names, ["error", "usage", "not-found", "refused", "push"]);
+    }
+
+    #[test]
+    fn dates_are_utc_in_iso_8601() {
+        assert_eq!(utc(0), "1970-01-01T00:00:00Z");
+        assert_eq!(utc(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(utc(1_795_000_000), "2026-11-18T11:06:40Z");
+        assert_eq!(utc(-1), "1969-12-31T23:59:59Z");
+    }
+}

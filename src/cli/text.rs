@@ -1,0 +1,161 @@
+//! Human output: messages on stderr (honouring `--quiet` and `-v`), a progress line on a
+//! terminal, and each command's plain-text result on stdout.
+
+use std::io::{IsTerminal, Write};
+
+use crate::bump::Outcome;
+use crate::git::{self, Credentials};
+use crate::manifest::ImageField;
+
+use super::{short, utc, ListRow, Version};
+
+/// Messages for humans, on stderr, honouring `--quiet`.
+pub(super) struct Say {
+    pub(super) quiet: bool,
+    pub(super) verbose: u8,
+    pub(super) creds: Credentials,
+}
+
+impl Say {
+    /// For commands whose only output is their result.
+    pub(super) fn silent() -> Self {
+        Say {
+            quiet: true,
+            verbose: 0,
+            creds: Credentials::from_env(),
+        }
+    }
+
+    pub(super) fn info(&self, msg: &str) {
+        if !self.quiet {
+            let _ = writeln!(std::io::stderr(), "{}", self.creds.redact(msg));
+        }
+    }
+
+    pub(super) fn debug(&self, msg: &str) {
+        if self.verbose > 0 && !self.quiet {
+            let _ = writeln!(std::io::stderr(), "imgbump: {}", self.creds.redact(msg));
+        }
+    }
+
+    /// A transfer progress line, redrawn in place, when stderr is a terminal and colour (and
+    /// so cursor control) is not turned off.
+    pub(super) fn progress(&self) -> Option<git::ProgressFn> {
+        if !std::io::stderr().is_terminal() || self.quiet || std::env::var_os("NO_COLOR").is_some()
+        {
+            return None;
+        }
+        Some(std::rc::Rc::new(
+            |phase: &str, done: usize, total: usize, bytes: usize| {
+                if total > 0 {
+                    let end = if done == total { "\r\x1b[2K" } else { "" };
+                    eprint!(
+                        "\r\x1b[2K{phase}: {done}/{total} objects, {} KiB{end}",
+                        bytes / 1024
+                    );
+                }
+            },
+        ))
+    }
+}
+
+/// A failure, on stderr.
+pub(super) fn error(message: &str) {
+    let _ = writeln!(std::io::stderr(), "imgbump: error: {}", message);
+}
+
+/// `set`: a line per service on stderr saying what happened to it and where it went.
+pub(super) fn set(o: &Outcome, dry_run: bool, say: &Say, url: &str) {
+    for c in &o.changes {
+        let what = if c.changed {
+            format!("{} → {}", c.old, c.new)
+        } else {
+            format!("already {}", c.new)
+        };
+        let place = if o.pushed {
+            format!(
+                ", commit {}, pushed to {} {}",
+                o.commit.as_deref().unwrap_or("").get(..7).unwrap_or(""),
+                url,
+                o.branch
+            )
+        } else if let (Some(commit), false) = (&o.commit, dry_run) {
+            format!(", commit {} (not pushed)", commit.get(..7).unwrap_or(""))
+        } else if dry_run && c.changed {
+            " (dry run)".to_string()
+        } else {
+            String::new()
+        };
+        say.info(&format!("{}: {what}{place}", c.service));
+    }
+    if o.attempts > 1 {
+        say.info(&format!(
+            "landed after {} push attempts (the branch moved meanwhile)",
+            o.attempts
+        ));
+    }
+    if let Some(n) = &o.note {
+        say.info(&format!("note: {n}"));
+    }
+}
+
+/// A dry run's diff on stdout, coloured on a terminal.
+pub(super) fn diff(diff: &str) {
+    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let mut out = std::io::stdout().lock();
+    for line in diff.lines() {
+        let painted = match line.chars().next() {
+            Some('+') if color && !line.starts_with("+++") => format!("\x1b[32m{line}\x1b[0m"),
+            Some('-') if color && !line.starts_with("---") => format!("\x1b[31m{line}\x1b[0m"),
+            Some('@') if color => format!("\x1b[36m{line}\x1b[0m"),
+            _ => line.to_string(),
+        };
+        let _ = writeln!(out, "{painted}");
+    }
+}
+
+/// `get`: one image a line.
+pub(super) fn get(found: &[(String, String, ImageField)]) {
+    let mut out = std::io::stdout().lock();
+    for (_, _, f) in found {
+        let _ = writeln!(out, "{}", f.value);
+    }
+}
+
+/// `list`: `service  workload  container  image` (tab-separated), or the file's error.
+pub(super) fn list(rows: &[ListRow]) {
+    let mut out = std::io::stdout().lock();
+    for r in rows {
+        let line = match r {
+            ListRow::Error {
+                service,
+                file,
+                error,
+            } => format!("{service}\t{file}\terror: {error}"),
+            ListRow::Image { service, field, .. } => format!(
+                "{service}\t{}\t{}\t{}",
+                field.workload_id(),
+                field.container,
+                field.value
+            ),
+        };
+        if writeln!(out, "{line}").is_err() {
+            break;
+        }
+    }
+}
+
+/// `history`: `image  commit  date` (tab-separated), newest first.
+pub(super) fn history(versions: &[Version]) {
+    let mut out = std::io::stdout().lock();
+    for v in versions {
+        if writeln!(out, "{}\t{}\t{}", v.image, short(v.commit), utc(v.time)).is_err() {
+            break;
+        }
+    }
+}
+
+/// `history --nth N`: the image alone.
+pub(super) fn image(image: &str) {
+    println!("{image}");
+}

@@ -1,0 +1,396 @@
+//! The local write in open mode: the files written atomically into the work tree, the index
+//! patched (or staged through libgit2), the branch moved by compare-and-swap, everything put
+//! back on failure; and after a push, catching the checkout up when that loses nothing.
+
+use std::path::{Path, PathBuf};
+
+use git2::Oid;
+
+use super::{err, git_err, index, Error, ErrorKind, FileChange, Result, Workspace};
+
+impl Workspace {
+    /// Open mode: writes the files atomically, stages exactly those entries, and moves the
+    /// local branch from `parent` to `commit`.
+    pub fn apply_local(&self, parent: Oid, commit: Oid, changes: &[FileChange]) -> Result<()> {
+        let head_ref = format!("refs/heads/{}", self.branch);
+        let on_branch = self.head_is(&head_ref);
+        if on_branch {
+            let workdir = self.workdir()?;
+            // The index is locked before any file is written: a Git command running in the
+            // checkout makes imgbump stop here, with nothing changed.
+            let lock =
+                match self.fast_index() {
+                    Some(f) => Some(index::Lock::take(&f).map_err(|e| {
+                        err(ErrorKind::Other, format!("cannot lock the index: {e}"))
+                    })?),
+                    None => None,
+                };
+            let staged = changes
+                .iter()
+                .try_for_each(|c| {
+                    write_atomic(&workdir.join(&c.path), &c.content, Some(self.repo.path()))
+                })
+                .and_then(|_| match lock {
+                    Some(lock) => self.patch_index(lock, parent, commit, changes),
+                    None => Ok(false),
+                })
+                .and_then(|patched| {
+                    if patched {
+                        Ok(())
+                    } else {
+                        self.stage_with_libgit2(changes)
+                    }
+                });
+            if let Err(e) = staged {
+                self.restore(parent, changes, &workdir);
+                return Err(e);
+            }
+        }
+        let msg = self
+            .repo
+            .find_commit(commit)
+            .ok()
+            .and_then(|c| c.summary().ok().flatten().map(str::to_string))
+            .unwrap_or_default();
+        self.repo
+            .reference_matching(&head_ref, commit, true, parent, &format!("imgbump: {msg}"))
+            .map_err(|e| {
+                git_err(
+                    &format!(
+                        "cannot move branch {} (did it move meanwhile?)",
+                        self.branch
+                    ),
+                    &e,
+                    &self.creds,
+                )
+            })?;
+        Ok(())
+    }
+
+    /// After a push from a checkout: move the local branch from `expected` (our local commit)
+    /// to `commit` if that loses nothing: the branch is still at `expected`, `base` (where the
+    /// branch was before imgbump) is an ancestor of `commit` (no local commit is dropped), and
+    /// the files that differ are unmodified (a safe checkout). Returns whether it did.
+    pub fn sync_local(&self, expected: Oid, base: Oid, commit: Oid) -> Result<bool> {
+        if !self.open {
+            return Ok(true);
+        }
+        let head_ref = format!("refs/heads/{}", self.branch);
+        if self.repo.refname_to_id(&head_ref).ok() != Some(expected) {
+            return Ok(false);
+        }
+        if base != commit && !self.repo.graph_descendant_of(commit, base).unwrap_or(false) {
+            return Ok(false);
+        }
+        let on_branch = self.head_is(&head_ref);
+        if on_branch {
+            let target = self
+                .repo
+                .find_commit(commit)
+                .map_err(|e| git_err("cannot read the commit", &e, &self.creds))?;
+            let mut co = git2::build::CheckoutBuilder::new();
+            co.safe();
+            if self
+                .repo
+                .checkout_tree(target.as_object(), Some(&mut co))
+                .is_err()
+            {
+                return Ok(false);
+            }
+        }
+        self.repo
+            .reference(
+                &head_ref,
+                commit,
+                true,
+                "imgbump: fast-forward to the pushed commit",
+            )
+            .map_err(|e| git_err("cannot move the branch", &e, &self.creds))?;
+        Ok(true)
+    }
+
+    /// Open mode, before a bump that will stage: starts verifying the index's checksum on a
+    /// thread of its own (see `index::Verifier`).
+    pub fn prepare_index(&self) {
+        if let Some(f) = self.fast_index() {
+            *self.verifier.borrow_mut() = index::Verifier::start(&f);
+        }
+    }
+
+    /// The index file, when imgbump may read and patch it itself (see `index.rs`): not with
+    /// `GIT_INDEX_FILE`, not in a SHA-256 repository, not off Unix.
+    pub(super) fn fast_index(&self) -> Option<PathBuf> {
+        let sha256 = self
+            .repo
+            .config()
+            .and_then(|c| c.get_string("extensions.objectformat"))
+            .is_ok_and(|f| !f.eq_ignore_ascii_case("sha1"));
+        (index::SUPPORTED && !sha256 && std::env::var_os("GIT_INDEX_FILE").is_none())
+            .then(|| self.repo.path().join("index"))
+    }
+
+    /// Stages `changes` (already written to the work tree) by patching their index entries
+    /// and the cache-tree in place, under `lock`. `Ok(false)`: the index is in a form left to
+    /// libgit2 (the lock is released).
+    fn patch_index(
+        &self,
+        lock: index::Lock,
+        parent: Oid,
+        commit: Oid,
+        changes: &[FileChange],
+    ) -> Result<bool> {
+        let workdir = self.workdir()?;
+        let tree_of = |c: Oid| {
+            self.repo
+                .find_commit(c)
+                .and_then(|c| c.tree())
+                .map_err(|e| git_err("cannot read the commit", &e, &self.creds))
+        };
+        let (old_root, new_root) = (tree_of(parent)?, tree_of(commit)?);
+        let id_at = |root: &git2::Tree<'_>, dir: &str| -> Option<Oid> {
+            if dir.is_empty() {
+                Some(root.id())
+            } else {
+                root.get_path(Path::new(dir)).ok().map(|e| e.id())
+            }
+        };
+        let mut metas = Vec::with_capacity(changes.len());
+        let mut ids = Vec::with_capacity(changes.len());
+        for c in changes {
+            let meta = std::fs::symlink_metadata(workdir.join(&c.path))
+                .map_err(|e| err(ErrorKind::Other, format!("cannot stat {}: {e}", c.path)))?;
+            let (Some(expect), Some(oid)) = (id_at(&old_root, &c.path), id_at(&new_root, &c.path))
+            else {
+                return Ok(false);
+            };
+            metas.push(meta);
+            ids.push((expect, oid));
+        }
+        let entries: Vec<index::Change<'_>> = changes
+            .iter()
+            .zip(&metas)
+            .zip(&ids)
+            .map(|((c, meta), &(expect, oid))| index::Change {
+                path: &c.path,
+                expect,
+                oid,
+                meta,
+            })
+            .collect();
+        let mut dirs: Vec<&str> = vec![""];
+        for c in changes {
+            let mut p = c.path.as_str();
+            while let Some((dir, _)) = p.rsplit_once('/') {
+                dirs.push(dir);
+                p = dir;
+            }
+        }
+        dirs.sort_unstable();
+        dirs.dedup();
+        let mut trees = Vec::with_capacity(dirs.len());
+        for dir in dirs {
+            let (Some(old), Some(new)) = (id_at(&old_root, dir), id_at(&new_root, dir)) else {
+                return Ok(false);
+            };
+            trees.push(index::TreeChange { dir, old, new });
+        }
+        match index::patch(lock, &entries, &trees, self.verifier.take()) {
+            Ok(index::Patch::Done) => Ok(true),
+            Ok(index::Patch::Unsupported(_)) => Ok(false),
+            Err(e) => Err(err(
+                ErrorKind::Other,
+                format!("cannot update the index: {e}"),
+            )),
+        }
+    }
+
+    /// libgit2 could not read the index. It does not read split or sparse indexes: say how to
+    /// turn them off.
+    pub(super) fn index_err(&self, e: &git2::Error) -> Error {
+        if e.message().contains("mandatory extension") {
+            return err(
+                ErrorKind::Refused,
+                format!(
+                    "cannot read the index ({}): imgbump does not update split or sparse indexes; run `git update-index --no-split-index` or `git sparse-checkout disable`, or bump from a clone (--repo URL)",
+                    e.message()
+                ),
+            );
+        }
+        git_err("cannot read the index", e, &self.creds)
+    }
+
+    /// After a failure to stage: puts the files of `changes` back as they are in `parent`
+    /// (they were unmodified before imgbump wrote them; see `is_dirty`).
+    fn restore(&self, parent: Oid, changes: &[FileChange], workdir: &Path) {
+        for c in changes {
+            if let Ok(Some(old)) = self.read(parent, &c.path) {
+                let _ = write_atomic(&workdir.join(&c.path), &old, Some(self.repo.path()));
+            }
+        }
+    }
+
+    /// Stages `changes` through libgit2's index (read whole, written whole).
+    fn stage_with_libgit2(&self, changes: &[FileChange]) -> Result<()> {
+        let mut index = self.repo.index().map_err(|e| self.index_err(&e))?;
+        for c in changes {
+            index
+                .add_path(Path::new(&c.path))
+                .map_err(|e| git_err(&format!("cannot stage {}", c.path), &e, &self.creds))?;
+        }
+        index
+            .write()
+            .map_err(|e| git_err("cannot write the index", &e, &self.creds))
+    }
+
+    pub(super) fn workdir(&self) -> Result<PathBuf> {
+        self.repo
+            .workdir()
+            .map(Path::to_path_buf)
+            .ok_or_else(|| err(ErrorKind::Other, "the repository has no work tree"))
+    }
+
+    /// Whether HEAD is the ref `name` (the branch is checked out).
+    fn head_is(&self, name: &str) -> bool {
+        self.repo
+            .head()
+            .ok()
+            .is_some_and(|h| h.name().ok() == Some(name))
+    }
+}
+
+/// Writes `path` atomically: a temporary file, the old file's mode, fsync, rename over `path`.
+/// The temporary file goes in `scratch` (the `.git` directory, where a process killed half-way
+/// leaves nothing in the user's work tree) when that is on the same file system, else beside
+/// `path`.
+pub fn write_atomic(path: &Path, content: &[u8], scratch: Option<&Path>) -> Result<()> {
+    use std::io::Write;
+    let beside = path.parent().unwrap_or(Path::new("."));
+    let dir = match scratch {
+        Some(s) if same_device(s, beside) => s,
+        _ => beside,
+    };
+    let fail = |what: &str, e: std::io::Error| {
+        err(
+            ErrorKind::Other,
+            format!("cannot {what} {}: {e}", path.display()),
+        )
+    };
+    let meta = std::fs::symlink_metadata(path).ok();
+    if meta.as_ref().is_some_and(|m| m.file_type().is_symlink()) {
+        return Err(err(
+            ErrorKind::Refused,
+            format!(
+                "{} is a symbolic link; refusing to write through it",
+                path.display()
+            ),
+        ));
+    }
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".imgbump-")
+        .tempfile_in(dir)
+        .map_err(|e| fail("create a temporary file beside", e))?;
+    tmp.write_all(content).map_err(|e| fail("write", e))?;
+    if let Some(m) = meta {
+        std::fs::set_permissions(tmp.path(), m.permissions())
+            .map_err(|e| fail("set the mode of", e))?;
+    }
+    tmp.as_file().sync_all().map_err(|e| fail("sync", e))?;
+    tmp.persist(path).map_err(|e| fail("replace", e.error))?;
+    Ok(())
+}
+
+#[cfg(unix)]
+fn same_device(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    matches!((std::fs::metadata(a), std::fs::metadata(b)), (Ok(x), Ok(y)) if x.dev() == y.dev())
+}
+
+#[cfg(not(unix))]
+fn same_device(_: &Path, _: &Path) -> bool {
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use super::super::fixture;
+
+    #[cfg(unix)]
+    #[test]
+    fn atomic_writes_keep_the_mode_and_refuse_links() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("m.yaml");
+        std::fs::write(&file, "old\n").unwrap();
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o640)).unwrap();
+        write_atomic(&file, b"new\n", None).unwrap();
+        assert_eq!(std::fs::read(&file).unwrap(), b"new\n");
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o640);
+        let link = dir.path().join("link.yaml");
+        std::os::unix::fs::symlink(&file, &link).unwrap();
+        let e = write_atomic(&link, b"evil\n", None).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Refused);
+        assert_eq!(std::fs::read(&file).unwrap(), b"new\n");
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(left.len(), 2, "a temporary file was left behind");
+    }
+
+    #[test]
+    fn a_local_write_leaves_a_clean_checkout_on_the_new_commit() {
+        let (dir, repo, base) = fixture::checkout(&[("d/m.yaml", "a\n"), ("n.yaml", "b\n")]);
+        let ws = Workspace::open(dir.path(), None).unwrap();
+        let sig = git2::Signature::now("T", "t@localhost").unwrap();
+        let changes = [FileChange {
+            path: "d/m.yaml".into(),
+            content: b"A\n".to_vec(),
+        }];
+        let commit = ws.commit(base, &changes, "m\n", &sig).unwrap();
+        ws.apply_local(base, commit, &changes).unwrap();
+        assert_eq!(repo.head().unwrap().target(), Some(commit));
+        assert_eq!(std::fs::read(dir.path().join("d/m.yaml")).unwrap(), b"A\n");
+        assert!(
+            repo.statuses(None).unwrap().is_empty(),
+            "the checkout is not clean"
+        );
+    }
+
+    #[test]
+    fn catching_up_moves_the_checkout_only_when_that_loses_nothing() {
+        let (dir, repo, base) = fixture::checkout(&[("m.yaml", "a\n")]);
+        let mine = fixture::commit_files(&repo, &[("m.yaml", "mine\n")], &[base]);
+        let later = fixture::commit_files(&repo, &[("m.yaml", "later\n")], &[mine]);
+        let unrelated = fixture::commit_files(&repo, &[("x", "x\n")], &[]);
+        let at_mine = || {
+            repo.reference("refs/heads/main", mine, true, "test")
+                .unwrap();
+            repo.checkout_head(Some(git2::build::CheckoutBuilder::new().force()))
+                .unwrap();
+        };
+        at_mine();
+        let ws = Workspace::open(dir.path(), None).unwrap();
+        // The branch is not where imgbump left it: nothing moves.
+        assert!(!ws.sync_local(later, mine, later).unwrap());
+        assert_eq!(repo.head().unwrap().target(), Some(mine));
+        // The pushed commit does not contain where the branch started: nothing moves.
+        assert!(!ws.sync_local(mine, unrelated, later).unwrap());
+        assert_eq!(repo.head().unwrap().target(), Some(mine));
+        // Otherwise the branch and the work tree catch up.
+        assert!(ws.sync_local(mine, mine, later).unwrap());
+        assert_eq!(repo.head().unwrap().target(), Some(later));
+        assert_eq!(
+            std::fs::read(dir.path().join("m.yaml")).unwrap(),
+            b"later\n"
+        );
+        // A modified file in the way: the safe checkout refuses, nothing moves.
+        at_mine();
+        std::fs::write(dir.path().join("m.yaml"), "edited\n").unwrap();
+        assert!(!ws.sync_local(mine, mine, later).unwrap());
+        assert_eq!(repo.head().unwrap().target(), Some(mine));
+        assert_eq!(
+            std::fs::read(dir.path().join("m.yaml")).unwrap(),
+            b"edited\n"
+        );
+    }
+}

@@ -1,0 +1,240 @@
+//! Fetching the branch: over one connection that also names the remote's default branch, or,
+//! for a local remote whose objects are borrowed, by reading its refs.
+
+use git2::{AutotagOption, Direction, FetchOptions, Oid, Repository};
+
+use super::open::upstream;
+use super::{err, git_err, trim, ErrorKind, Result, Workspace};
+
+impl Workspace {
+    /// "Fetch" from a local remote whose objects we borrow: read its branch (or its HEAD's
+    /// branch) and point the tracking ref at it; nothing is copied or walked.
+    fn read_borrowed(&mut self, learn_default: bool) -> Result<Oid> {
+        let path = self.local_remote_path().unwrap_or_default();
+        let remote = Repository::open(&path).map_err(|e| {
+            git_err(
+                &format!("cannot open the remote {}", self.url),
+                &e,
+                &self.creds,
+            )
+        })?;
+        if learn_default {
+            let head = remote
+                .find_reference("HEAD")
+                .ok()
+                .and_then(|h| h.symbolic_target().ok().flatten().map(str::to_string));
+            let name = head
+                .as_deref()
+                .and_then(|h| h.strip_prefix("refs/heads/"))
+                .unwrap_or("")
+                .to_string();
+            if name.is_empty() {
+                return Err(err(
+                    ErrorKind::NotFound,
+                    format!(
+                        "{} does not say which branch is its default; pass --branch",
+                        self.url
+                    ),
+                ));
+            }
+            if remote.refname_to_id(&format!("refs/heads/{name}")).is_err()
+                && remote
+                    .references()
+                    .map(|mut r| r.next().is_none())
+                    .unwrap_or(false)
+            {
+                return Err(err(
+                    ErrorKind::NotFound,
+                    format!(
+                        "the repository {} is empty: it has no branch to bump; push a first commit",
+                        self.url
+                    ),
+                ));
+            }
+            self.branch.clone_from(&name);
+            self.remote_branch = name;
+        }
+        let tip = remote.refname_to_id(&format!("refs/heads/{}", self.remote_branch)).map_err(|_| {
+            err(
+                ErrorKind::NotFound,
+                format!("the remote {} has no branch {}\n(does the branch exist on the remote? check --branch)", self.url, self.remote_branch),
+            )
+        })?;
+        let tracking = self.tracking_ref();
+        self.repo
+            .reference(&tracking, tip, true, "imgbump: fetch")
+            .map_err(|e| git_err("cannot write the tracking ref", &e, &self.creds))?;
+        Ok(tip)
+    }
+
+    pub(super) fn tracking_ref(&self) -> String {
+        if self.open {
+            let (remote, _) = upstream(&self.repo, &self.branch);
+            format!("refs/remotes/{remote}/{}", self.remote_branch)
+        } else {
+            format!("refs/remotes/origin/{}", self.remote_branch)
+        }
+    }
+
+    /// Fetches the branch from the remote and returns its tip.
+    pub fn fetch(&mut self) -> Result<Oid> {
+        self.fetch_with(false)
+    }
+
+    /// Fetches the branch over one connection; with `learn_default`, the branch is the one the
+    /// remote's HEAD names, read from the same connection's advertisement.
+    pub(super) fn fetch_with(&mut self, learn_default: bool) -> Result<Oid> {
+        if self.borrowed {
+            return self.read_borrowed(learn_default);
+        }
+        let (branch, tracking) = {
+            let cb = self.callbacks("fetch", None);
+            let mut remote = self.anonymous_remote()?;
+            let mut conn = remote
+                .connect_auth(Direction::Fetch, Some(cb), None)
+                .map_err(|e| {
+                    git_err(&format!("cannot connect to {}", self.url), &e, &self.creds)
+                })?;
+            let branch = if learn_default {
+                default_name(&conn, &self.url)?
+            } else {
+                self.remote_branch.clone()
+            };
+            let tracking = if learn_default {
+                format!("refs/remotes/origin/{branch}")
+            } else {
+                self.tracking_ref()
+            };
+            let refspec = format!("+refs/heads/{branch}:{tracking}");
+            let cb = self.callbacks("fetch", Some(trim::PackTrimmer::new(self.repo.path())));
+            let mut opts = FetchOptions::new();
+            opts.remote_callbacks(cb)
+                .download_tags(AutotagOption::None)
+                .update_fetchhead(false);
+            if self.depth > 0 {
+                opts.depth(self.depth);
+            }
+            let fetch_err = |e: git2::Error| {
+                let mut e2 = git_err(
+                    &format!("cannot fetch branch {branch} from {}", self.url),
+                    &e,
+                    &self.creds,
+                );
+                if e.message().contains("couldn't find remote ref") {
+                    e2.kind = ErrorKind::NotFound;
+                    e2.message
+                        .push_str("\n(does the branch exist on the remote? check --branch)");
+                } else if e2.kind == ErrorKind::NotFound {
+                    // An object missing here is a broken local repository, not a missing branch.
+                    e2.kind = ErrorKind::Other;
+                }
+                e2
+            };
+            conn.remote()
+                .download(&[refspec.as_str()], Some(&mut opts))
+                .map_err(fetch_err)?;
+            conn.remote()
+                .update_tips(
+                    None,
+                    git2::RemoteUpdateFlags::empty(),
+                    AutotagOption::None,
+                    Some("imgbump: fetch"),
+                )
+                .map_err(fetch_err)?;
+            (branch, tracking)
+        };
+        if learn_default {
+            self.branch.clone_from(&branch);
+            self.remote_branch = branch;
+        }
+        let tip = self.repo.refname_to_id(&tracking).map_err(|_| {
+            err(
+                ErrorKind::NotFound,
+                format!(
+                    "the remote {} has no branch {}",
+                    self.url, self.remote_branch
+                ),
+            )
+        })?;
+        Ok(tip)
+    }
+}
+
+/// The branch the remote's HEAD names, from a connection's advertisement.
+fn default_name(conn: &git2::RemoteConnection<'_, '_, '_>, url: &str) -> Result<String> {
+    let name = conn.default_branch().map_err(|_| {
+        if conn.list().map(|l| l.is_empty()).unwrap_or(false) {
+            err(
+                ErrorKind::NotFound,
+                format!(
+                    "the repository {url} is empty: it has no branch to bump; push a first commit"
+                ),
+            )
+        } else {
+            err(
+                ErrorKind::NotFound,
+                format!("{url} does not say which branch is its default; pass --branch"),
+            )
+        }
+    })?;
+    let name = name
+        .as_str()
+        .unwrap_or("")
+        .strip_prefix("refs/heads/")
+        .unwrap_or("")
+        .to_string();
+    if name.is_empty() {
+        return Err(err(
+            ErrorKind::NotFound,
+            format!("{url} advertises no default branch; pass --branch"),
+        ));
+    }
+    Ok(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use super::super::{fixture, CloneOptions, Credentials};
+
+    #[test]
+    fn a_local_remote_is_read_for_its_default_branch_and_new_tips() {
+        let fixture::Cloned {
+            _checkout,
+            repo,
+            base: first,
+            remote,
+            mut ws,
+        } = fixture::cloned(&[("m.yaml", "a\n")]);
+        assert_eq!(ws.branch(), "main");
+        assert_eq!(ws.tip().unwrap(), first);
+        // The remote moves; a fetch sees it.
+        let bare = Repository::open_bare(remote.path()).unwrap();
+        let second = fixture::commit_files(&repo, &[("m.yaml", "b\n")], &[first]);
+        let mut r = bare
+            .remote_anonymous(repo.path().to_str().unwrap())
+            .unwrap();
+        r.fetch(&["+refs/heads/main:refs/heads/main"], None, None)
+            .unwrap();
+        assert_eq!(ws.fetch().unwrap(), second);
+        assert_eq!(ws.tip().unwrap(), second);
+    }
+
+    #[test]
+    fn a_missing_branch_says_so() {
+        let (_dir, repo, _) = fixture::checkout(&[("m.yaml", "a\n")]);
+        let remote = fixture::bare_copy(&repo);
+        let url = format!("file://{}", remote.path().display());
+        let opts = CloneOptions {
+            branch: Some("release"),
+            ..CloneOptions::default()
+        };
+        let e = Workspace::clone(&url, &opts, Credentials::default())
+            .err()
+            .unwrap();
+        assert_eq!(e.kind, ErrorKind::NotFound);
+        assert!(e.message.contains("has no branch release"), "{e}");
+        assert!(e.message.contains("check --branch"), "{e}");
+    }
+}

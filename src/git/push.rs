@@ -1,0 +1,309 @@
+//! Pushing one commit to the branch, never forcing, and what a rejection means: a moved branch
+//! (fetch and try again), a cut connection (find out whether it landed), or a refusal by the
+//! server (a hook, a protected branch), which is shown with the server's own words.
+
+use std::cell::{Cell, RefCell};
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use git2::{ErrorCode, ObjectType, Oid, PushOptions, Repository};
+
+use super::open::upstream;
+use super::{err, git_err, is_network, is_url, ErrorKind, Push, Result, Workspace};
+
+impl Workspace {
+    /// Pushes `commit` to the remote branch. Never forces: a moved branch is [`Push::Moved`]; a
+    /// refusal by the server (a hook, a protected branch) is an [`ErrorKind::Rejected`] error.
+    pub fn push(&self, commit: Oid) -> Result<Push> {
+        if self.url.is_empty() {
+            let (remote, _) = upstream(&self.repo, &self.branch);
+            return Err(err(
+                ErrorKind::Other,
+                format!(
+                    "branch {} has no remote to push to (there is no remote `{remote}`); the commit is made locally\nadd one with `git remote add {remote} URL` and push, or pass --no-push",
+                    self.branch
+                ),
+            ));
+        }
+        match self.local_remote_path() {
+            Some(path) => self.push_local(&path, commit),
+            None => self.push_to(commit),
+        }
+    }
+
+    /// The remote's directory, when the remote is on this machine (`file://` or a path).
+    pub(super) fn local_remote_path(&self) -> Option<PathBuf> {
+        if let Some(p) = self.url.strip_prefix("file://") {
+            return Some(PathBuf::from(p));
+        }
+        (!self.url.contains("://") && !is_url(&self.url)).then(|| PathBuf::from(&self.url))
+    }
+
+    /// libgit2's local transport checks fast-forward and then writes the ref without a lock, so
+    /// two pushes at once can both "succeed" and one commit is lost (seen in the race test).
+    /// For a remote on this machine: copy the new objects into its object database (a tree
+    /// the remote already has is not descended into), then move the branch with a
+    /// compare-and-swap under the ref's lock file, from the parent we built on.
+    fn push_local(&self, path: &Path, commit: Oid) -> Result<Push> {
+        let remote = Repository::open(path).map_err(|e| {
+            git_err(
+                &format!("cannot open the remote {}", self.url),
+                &e,
+                &self.creds,
+            )
+        })?;
+        let e = |x: git2::Error| {
+            git_err(
+                &format!("cannot copy objects to {}", self.url),
+                &x,
+                &self.creds,
+            )
+        };
+        let (src, dst) = (self.repo.odb().map_err(e)?, remote.odb().map_err(e)?);
+        // Post-order: an object is written only after everything it points to is there (its
+        // tree, its parents: an unpushed local commit under ours), so that the remote never
+        // holds a commit whose history it lacks, even if we die half-way.
+        let mut todo = vec![(commit, false)];
+        let mut seen = std::collections::HashSet::new();
+        while let Some((oid, expanded)) = todo.pop() {
+            if expanded {
+                let obj = src.read(oid).map_err(e)?;
+                dst.write(obj.kind(), obj.data()).map_err(e)?;
+                continue;
+            }
+            if !seen.insert(oid) || dst.exists(oid) {
+                continue;
+            }
+            todo.push((oid, true));
+            match src.read_header(oid).map_err(e)?.1 {
+                ObjectType::Commit => {
+                    let c = self.repo.find_commit(oid).map_err(e)?;
+                    todo.push((c.tree_id(), false));
+                    todo.extend(c.parent_ids().map(|p| (p, false)));
+                }
+                ObjectType::Tree => todo.extend(
+                    self.repo
+                        .find_tree(oid)
+                        .map_err(e)?
+                        .iter()
+                        .map(|t| (t.id(), false)),
+                ),
+                _ => {}
+            }
+        }
+        let parent = self
+            .repo
+            .find_commit(commit)
+            .and_then(|c| c.parent_id(0))
+            .map_err(|x| git_err("cannot read the commit", &x, &self.creds))?;
+        let branch = format!("refs/heads/{}", self.remote_branch);
+        let moved = remote
+            .reference_matching(&branch, commit, true, parent, "push: imgbump")
+            .map(|_| ());
+        match moved {
+            Ok(()) => Ok(Push::Landed),
+            Err(x) if matches!(x.code(), ErrorCode::Modified | ErrorCode::Locked) => {
+                Ok(Push::Moved)
+            }
+            Err(x) if x.code() == ErrorCode::NotFound => Err(err(
+                ErrorKind::NotFound,
+                format!(
+                    "the branch {} no longer exists on {}; nothing was pushed",
+                    self.remote_branch, self.url
+                ),
+            )),
+            Err(x) => Err(git_err(
+                &format!("cannot update {branch} on {}", self.url),
+                &x,
+                &self.creds,
+            )),
+        }
+    }
+
+    fn push_to(&self, commit: Oid) -> Result<Push> {
+        let remote_ref = format!("refs/heads/{}", self.remote_branch);
+        let local_ref = "refs/imgbump/push";
+        self.repo
+            .reference(local_ref, commit, true, "imgbump: push")
+            .map_err(|e| git_err("cannot write a ref", &e, &self.creds))?;
+        let parent = self
+            .repo
+            .find_commit(commit)
+            .and_then(|c| c.parent_id(0))
+            .map_err(|e| git_err("cannot read the commit", &e, &self.creds))?;
+        let heard = Heard::default();
+        let mut opts = PushOptions::new();
+        opts.remote_callbacks(self.push_callbacks(parent, &heard));
+        let refspec = format!("{local_ref}:{remote_ref}");
+        let mut remote = self.anonymous_remote()?;
+        let result = remote.push(&[refspec.as_str()], Some(&mut opts));
+        drop(remote);
+        if let Ok(mut r) = self.repo.find_reference(local_ref) {
+            let _ = r.delete();
+        }
+        self.judge(result, &heard)
+    }
+
+    /// The callbacks of a push: credentials and progress, and what the server says is kept in
+    /// `heard`. Before any pack is sent, the branch must still exist and still be at `parent`,
+    /// the commit we built on; otherwise the push is aborted, and `heard` says which, instead
+    /// of creating a deleted branch again or sending a pack the server will refuse.
+    fn push_callbacks(&self, parent: Oid, heard: &Heard) -> git2::RemoteCallbacks<'_> {
+        let mut cb = self.callbacks("push", None);
+        let status = heard.status.clone();
+        cb.push_update_reference(move |_, msg| {
+            if let Some(m) = msg {
+                *status.borrow_mut() = Some(m.to_string());
+            }
+            Ok(())
+        });
+        let branch = heard.branch.clone();
+        cb.push_negotiation(move |updates| {
+            for u in updates {
+                if u.src().is_zero() {
+                    branch.set(Some(BranchWas::Deleted));
+                    return Err(git2::Error::from_str(
+                        "the branch no longer exists on the remote",
+                    ));
+                }
+                if u.src() != parent {
+                    branch.set(Some(BranchWas::Moved));
+                    return Err(git2::Error::from_str("the branch moved on the remote"));
+                }
+            }
+            Ok(())
+        });
+        let text = heard.remote_text.clone();
+        cb.sideband_progress(move |data| {
+            text.borrow_mut().push_str(&String::from_utf8_lossy(data));
+            true
+        });
+        cb
+    }
+
+    /// What a push came to, from libgit2's result and what the server said.
+    fn judge(&self, result: std::result::Result<(), git2::Error>, heard: &Heard) -> Result<Push> {
+        let remote_text = heard.remote_text.borrow().trim().to_string();
+        match heard.branch.get() {
+            Some(BranchWas::Moved) => return Ok(Push::Moved),
+            Some(BranchWas::Deleted) => {
+                return Err(err(
+                    ErrorKind::NotFound,
+                    format!("the branch {} no longer exists on {}; nothing was pushed (imgbump does not create branches)", self.remote_branch, self.url),
+                ))
+            }
+            None => {}
+        }
+        match result {
+            Err(e) if e.code() == ErrorCode::NotFastForward => Ok(Push::Moved),
+            Err(e) if is_network(&e) => Ok(Push::Interrupted(self.creds.redact(e.message()))),
+            Err(e) => {
+                let mut x = git_err(&format!("push to {} failed", self.url), &e, &self.creds);
+                if !remote_text.is_empty() {
+                    x.message
+                        .push_str(&format!("\nremote: {}", self.creds.redact(&remote_text)));
+                }
+                Err(x)
+            }
+            Ok(()) => match heard.status.borrow().clone() {
+                None => Ok(Push::Landed),
+                Some(m) if is_moved_message(&m) || is_moved_message(&remote_text) => {
+                    Ok(Push::Moved)
+                }
+                Some(m) => {
+                    let mut msg = format!(
+                        "the remote {} rejected the push to {}: {m}",
+                        self.url, self.remote_branch
+                    );
+                    if !remote_text.is_empty() {
+                        msg.push_str(&format!(
+                            "\nremote: {}",
+                            remote_text.replace('\n', "\nremote: ")
+                        ));
+                    }
+                    Err(err(ErrorKind::Rejected, self.creds.redact(&msg)))
+                }
+            },
+        }
+    }
+}
+
+/// Where the branch was when a push negotiated, if not where we built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BranchWas {
+    Moved,
+    Deleted,
+}
+
+/// What the server told a push, gathered by its callbacks.
+#[derive(Default)]
+struct Heard {
+    /// The per-ref status: `None` when the ref was updated.
+    status: Rc<RefCell<Option<String>>>,
+    /// Set when negotiation found the branch elsewhere.
+    branch: Rc<Cell<Option<BranchWas>>>,
+    /// The server's sideband text (hook output, race messages).
+    remote_text: Rc<RefCell<String>>,
+}
+
+/// Whether a per-ref status or the server's text says the branch moved under the push.
+fn is_moved_message(m: &str) -> bool {
+    let m = m.to_ascii_lowercase();
+    m.contains("non-fast-forward")
+        || m.contains("fetch first")
+        || m.contains("cannot lock ref")
+        || m.contains("is at") && m.contains("but expected")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use super::super::{fixture, FileChange};
+
+    #[test]
+    fn only_the_servers_race_messages_mean_a_moved_branch() {
+        for moved in [
+            "non-fast-forward",
+            "[rejected] main -> main (fetch first)",
+            "cannot lock ref 'refs/heads/main': is at 1111 but expected 2222",
+            "failed to update ref: is at 1111 but expected 2222",
+        ] {
+            assert!(is_moved_message(moved), "{moved}");
+        }
+        for refused in [
+            "pre-receive hook declined",
+            "protected branch hook declined",
+            "",
+        ] {
+            assert!(!is_moved_message(refused), "{refused}");
+        }
+    }
+
+    #[test]
+    fn a_local_push_lands_once_and_a_stale_one_is_moved() {
+        let fixture::Cloned {
+            base, remote, ws, ..
+        } = fixture::cloned(&[("m.yaml", "a\n")]);
+        let sig = git2::Signature::now("T", "t@localhost").unwrap();
+        let change = |text: &str| FileChange {
+            path: "m.yaml".into(),
+            content: text.as_bytes().to_vec(),
+        };
+        let first = ws.commit(base, &[change("b\n")], "b\n", &sig).unwrap();
+        let stale = ws.commit(base, &[change("c\n")], "c\n", &sig).unwrap();
+        assert_eq!(ws.push(first).unwrap(), Push::Landed);
+        let bare = Repository::open_bare(remote.path()).unwrap();
+        assert_eq!(bare.refname_to_id("refs/heads/main").unwrap(), first);
+        assert_eq!(ws.push(stale).unwrap(), Push::Moved);
+        assert_eq!(bare.refname_to_id("refs/heads/main").unwrap(), first);
+    }
+
+    #[test]
+    fn a_checkout_without_a_remote_says_how_to_add_one() {
+        let (dir, _repo, base) = fixture::checkout(&[("m.yaml", "a\n")]);
+        let ws = Workspace::open(dir.path(), None).unwrap();
+        let e = ws.push(base).unwrap_err();
+        assert!(e.message.contains("git remote add origin URL"), "{e}");
+    }
+}

@@ -1,0 +1,290 @@
+//! Workloads and their containers: every container image of every workload with a pod
+//! template (Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job,
+//! CronJob, Pod, PodTemplate, Argo Rollout, any kind with `spec.template.spec.containers`,
+//! and the items of a `kind: List`), each with its place and whether it can be edited safely.
+
+use std::ops::Range;
+
+use crate::reference::shown;
+
+use super::render;
+use super::tree::{self, Node, Style, Value};
+use super::{floor_char_boundary, ImageField, Location, Seg};
+
+/// Which list of the pod spec a container stands in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContainerRole {
+    /// `containers`
+    Main,
+    /// `initContainers`
+    Init,
+    /// `ephemeralContainers`
+    Ephemeral,
+}
+
+impl ContainerRole {
+    const LISTS: [(&'static str, ContainerRole); 3] = [
+        ("containers", ContainerRole::Main),
+        ("initContainers", ContainerRole::Init),
+        ("ephemeralContainers", ContainerRole::Ephemeral),
+    ];
+
+    /// `container`, `init` or `ephemeral`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContainerRole::Main => "container",
+            ContainerRole::Init => "init",
+            ContainerRole::Ephemeral => "ephemeral",
+        }
+    }
+}
+
+/// The kinds known to run pods; another kind with a pod template is listed too, but loses a
+/// tie on the name against one of these.
+pub(super) const WORKLOAD_KINDS: [&str; 10] = [
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "ReplicationController",
+    "Job",
+    "CronJob",
+    "Pod",
+    "PodTemplate",
+    "Rollout",
+];
+
+/// Every container image field of `docs` (parsed from `text`) in file order, and how many
+/// workloads were seen (a workload may have no image).
+pub(super) fn find(text: &str, docs: &[tree::Document<'_>]) -> (Vec<ImageField>, usize) {
+    let mut finder = Finder {
+        text,
+        fields: Vec::new(),
+        workloads: 0,
+        repeated: Vec::new(),
+        doc_range: 0..0,
+        line_starts: std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect(),
+    };
+    for (i, doc) in docs.iter().enumerate() {
+        if let Some(root) = &doc.root {
+            finder.repeated.clone_from(&doc.repeated);
+            finder.doc_range = doc.range.clone();
+            finder.document(i, root);
+        }
+    }
+    // File order, whatever order the container lists stand in.
+    finder.fields.sort_by_key(|f| f.span.start);
+    (finder.fields, finder.workloads)
+}
+
+/// Walks documents for workloads and their containers.
+struct Finder<'t> {
+    text: &'t str,
+    fields: Vec<ImageField>,
+    workloads: usize,
+    /// Spans of values under keys that stand twice in one mapping (see `tree::parse`).
+    repeated: Vec<Range<usize>>,
+    /// Byte offsets where lines start, for locating many fields in one pass over the text.
+    line_starts: Vec<usize>,
+    /// The byte range of the document being walked.
+    doc_range: Range<usize>,
+}
+
+impl Finder<'_> {
+    fn locate(&self, offset: usize) -> Location {
+        let line = self.line_starts.partition_point(|&s| s <= offset).max(1);
+        let start = self.line_starts[line - 1];
+        let offset = floor_char_boundary(self.text, offset.min(self.text.len()));
+        let mut column = self.text[start..offset].chars().count() + 1;
+        if start == 0 && self.text.starts_with('\u{feff}') {
+            column -= 1;
+        }
+        Location { line, column }
+    }
+
+    fn document(&mut self, index: usize, root: &Node<'_>) {
+        let kind = root.get("kind").and_then(Node::scalar).unwrap_or("");
+        if kind == "List" {
+            if let Some(Node {
+                value: Value::Seq(items),
+                ..
+            }) = root.get("items")
+            {
+                for (i, item) in items.iter().enumerate() {
+                    let path = vec![Seg::Key("items"), Seg::Index(i)];
+                    self.workload(index, item, path);
+                }
+            }
+            return;
+        }
+        self.workload(index, root, Vec::new());
+    }
+
+    fn workload(&mut self, document: usize, root: &Node<'_>, base: Vec<Seg>) {
+        let kind = root.get("kind").and_then(Node::scalar).unwrap_or("");
+        let name = root
+            .get_path(&["metadata", "name"])
+            .and_then(Node::scalar)
+            .unwrap_or("");
+        let pod_path: &[&str] = match kind {
+            "Pod" => &["spec"],
+            "PodTemplate" => &["template", "spec"],
+            "CronJob" => &["spec", "jobTemplate", "spec", "template", "spec"],
+            _ => &["spec", "template", "spec"],
+        };
+        let Some(pod) = root.get_path(pod_path) else {
+            return;
+        };
+        if !matches!(pod.value, Value::Map(_))
+            || !ContainerRole::LISTS
+                .iter()
+                .any(|(key, _)| pod.get(key).is_some())
+        {
+            return;
+        }
+        self.workloads += 1;
+        for (list_key, role) in ContainerRole::LISTS {
+            let Some(Node {
+                value: Value::Seq(containers),
+                ..
+            }) = pod.get(list_key)
+            else {
+                continue;
+            };
+            for (i, container) in containers.iter().enumerate() {
+                let Some((key, image)) = container.entry("image") else {
+                    continue;
+                };
+                let mut path = base.clone();
+                path.extend(pod_path.iter().map(|k| Seg::Key(k)));
+                path.extend([Seg::Key(list_key), Seg::Index(i), Seg::Key("image")]);
+                let mut field = self.field(document, kind, name, container, role, image, path);
+                if matches!(field.style, Style::Literal | Style::Folded)
+                    || matches!(image.value, Value::Seq(_) | Value::Map(_))
+                {
+                    // A block scalar's span starts at its content; point at the key instead.
+                    field.location = self.locate(key.span.start);
+                }
+                self.fields.push(field);
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn field(
+        &self,
+        document: usize,
+        kind: &str,
+        workload: &str,
+        container: &Node<'_>,
+        role: ContainerRole,
+        image: &Node<'_>,
+        path: Vec<Seg>,
+    ) -> ImageField {
+        let raw = &self.text[image.span.clone()];
+        let (value, style, mut refusal) = match &image.value {
+            Value::Scalar { text, style } => (text.to_string(), *style, None),
+            Value::Alias => (raw.to_string(), Style::Plain, Some(format!("the image is the YAML alias {}; editing it would change the anchored value it points to", shown(raw)))),
+            Value::Seq(_) | Value::Map(_) => (String::new(), Style::Plain, Some("the image is not a scalar".to_string())),
+        };
+        if refusal.is_none() {
+            refusal = if image.anchored {
+                Some("the image carries a YAML anchor (`&name`), so aliases elsewhere would change too".to_string())
+            } else if matches!(style, Style::Literal | Style::Folded) {
+                Some(format!("the image is a {} block scalar", style.as_str()))
+            } else if let Some(r) = self
+                .repeated
+                .iter()
+                .find(|r| r.start <= image.span.start && image.span.end <= r.end)
+            {
+                Some(format!("the image stands under a key that is repeated in its mapping (at line {}); remove the repeat", self.locate(r.start).line))
+            } else if image.tagged {
+                Some("the image carries an explicit YAML tag".to_string())
+            } else {
+                render::check_token(raw, &value, style).err()
+            };
+        }
+        ImageField {
+            document,
+            kind: kind.to_string(),
+            workload: workload.to_string(),
+            container: container
+                .get("name")
+                .and_then(Node::scalar)
+                .unwrap_or("")
+                .to_string(),
+            role,
+            value,
+            span: image.span.clone(),
+            location: self.locate(image.span.start),
+            style,
+            refusal,
+            path,
+            doc_range: self.doc_range.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::manifest::{ContainerRole, Manifest};
+
+    #[test]
+    fn every_kind_of_workload_and_container_list_is_found() {
+        let text = "\
+kind: List
+items:
+- kind: Rollout
+  metadata: {name: web}
+  spec: {template: {spec: {containers: [{name: web, image: 'r/web:1'}]}}}
+- kind: Service
+  metadata: {name: web}
+  spec: {ports: [{port: 80}]}
+---
+kind: CronJob
+metadata: {name: backup}
+spec:
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          initContainers: [{name: wait, image: busybox}]
+          containers: [{name: backup, image: r/backup:2}]
+          ephemeralContainers: [{name: debug, image: r/debug:3}]
+---
+kind: Widget
+metadata: {name: custom}
+spec: {template: {spec: {containers: [{name: c, image: &x r/c:1}, {name: d, image: *x}]}}}
+";
+        let m = Manifest::parse(text).unwrap();
+        let found: Vec<_> = m
+            .images()
+            .iter()
+            .map(|f| {
+                (
+                    f.document,
+                    f.workload_id(),
+                    f.container.as_str(),
+                    f.role,
+                    f.refusal.is_some(),
+                )
+            })
+            .collect();
+        use ContainerRole::*;
+        assert_eq!(
+            found,
+            [
+                (0, "Rollout/web".into(), "web", Main, false),
+                (1, "CronJob/backup".into(), "wait", Init, false),
+                (1, "CronJob/backup".into(), "backup", Main, false),
+                (1, "CronJob/backup".into(), "debug", Ephemeral, false),
+                // An anchored image would change its aliases too; an alias, its anchor.
+                (2, "Widget/custom".into(), "c", Main, true),
+                (2, "Widget/custom".into(), "d", Main, true),
+            ]
+        );
+        assert_eq!(m.images()[2].location.line, 18);
+    }
+}
