@@ -31,7 +31,9 @@ pub fn wait_for(port: u16) {
     }
 }
 
-/// `git daemon` serving `base` on 127.0.0.1, push enabled.
+/// `git daemon` serving `base` on 127.0.0.1, push enabled. It runs in a process group of its
+/// own, and dropping it ends the group: the daemon and every upload-pack or receive-pack it
+/// forked for a connection (ending only the `git` wrapper left `git-daemon` running).
 pub struct Daemon {
     child: Child,
     pub port: u16,
@@ -39,20 +41,27 @@ pub struct Daemon {
 
 impl Daemon {
     pub fn start(base: &Path) -> Daemon {
+        Daemon::start_with(base, &[])
+    }
+
+    /// With more options for `git daemon`, such as `--max-connections=N`.
+    pub fn start_with(base: &Path, extra: &[&str]) -> Daemon {
+        use std::os::unix::process::CommandExt;
         let port = free_port();
-        let child = Command::new("git")
+        let child = Command::new(git_exec("git-daemon"))
             .args([
-                "daemon",
                 "--reuseaddr",
                 "--export-all",
                 "--enable=receive-pack",
                 "--listen=127.0.0.1",
             ])
+            .args(extra)
             .arg(format!("--port={port}"))
             .arg(format!("--base-path={}", base.display()))
             .arg(base)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
+            .process_group(0)
             .spawn()
             .expect("git daemon starts");
         wait_for(port);
@@ -66,9 +75,26 @@ impl Daemon {
 
 impl Drop for Daemon {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        end_group(&mut self.child);
     }
+}
+
+/// Ends `child`'s process group (it was spawned as its leader) and reaps `child`.
+pub fn end_group(child: &mut Child) {
+    // SAFETY: kill(2) with a negative pid signals a process group; no memory is involved.
+    unsafe {
+        libc::kill(-(child.id() as libc::pid_t), libc::SIGKILL);
+    }
+    let _ = child.wait();
+}
+
+/// A program in git's exec path (`git --exec-path`), such as `git-daemon`.
+pub fn git_exec(name: &str) -> PathBuf {
+    let out = Command::new("git")
+        .arg("--exec-path")
+        .output()
+        .expect("git runs");
+    PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()).join(name)
 }
 
 /// A smart-HTTP server: `git http-backend` as CGI, requiring Basic auth with `token` when set.
