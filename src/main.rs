@@ -12,8 +12,10 @@ fn main() {
     // filter should, instead of panicking on EPIPE.
     #[cfg(unix)]
     reset_sigpipe();
-    let cli = imgbump::cli::Cli::parse();
-    let code = imgbump::cli::run(cli).0;
+    let code = match imgbump::cli::Cli::try_parse() {
+        Ok(cli) => imgbump::cli::run(cli).0,
+        Err(e) => imgbump::cli::usage_error(&e),
+    };
     std::process::exit(code);
 }
 

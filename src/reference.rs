@@ -102,9 +102,14 @@ fn grammar() -> &'static Grammar {
 
 /// Shows a user's input safely in a message: at most 80 characters, control characters escaped.
 pub(crate) fn shown(input: &str) -> String {
+    shown_up_to(input, 80)
+}
+
+/// [`shown`], cut after `limit` characters.
+pub(crate) fn shown_up_to(input: &str, limit: usize) -> String {
     let mut out = String::from("`");
     for (i, c) in input.chars().enumerate() {
-        if i == 80 {
+        if i == limit {
             out.push_str(&format!("…` ({} bytes)", input.len()));
             return out;
         }

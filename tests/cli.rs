@@ -330,14 +330,16 @@ fn every_exit_code() {
         "{msg}"
     );
     assert_eq!(fx.remote_count(), n);
-    // 1: anything else (an unreachable remote).
+    // 1: anything else (an unreachable remote, tried again until --timeout).
     let out = run(&[
         "set",
         "agent=:v1",
         "--repo",
         "git://127.0.0.1:1/nothing.git",
+        "--timeout",
+        "1s",
     ]);
-    assert_eq!(code(&out), Some(1), "{}", text(&out));
+    assert_fails(&out, 1, "until --timeout", "an unreachable remote");
 }
 
 fn make_executable(p: &std::path::Path) {

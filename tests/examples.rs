@@ -62,12 +62,21 @@ fn the_action_maps_every_input_to_imgbump_through_the_environment() {
         "token",
         "dry-run",
         "retries",
+        "timeout",
+        "order-key",
     ];
     for w in want {
         assert!(inputs.iter().any(|i| i == w), "input {w} is missing");
     }
     assert_eq!(action["inputs"]["token"]["default"], "${{ github.token }}");
-    for out in ["changed", "commit", "pushed", "old-image", "new-image"] {
+    for out in [
+        "status",
+        "changed",
+        "commit",
+        "pushed",
+        "old-image",
+        "new-image",
+    ] {
         assert_eq!(
             action["outputs"][out]["value"],
             format!("${{{{ steps.bump.outputs.{out} }}}}"),
@@ -149,10 +158,20 @@ fn the_example_workflows_use_the_action_safely() {
         }
     }
     let cd = yaml("examples/github/cd-update-images.yaml");
-    assert!(cd["concurrency"]["group"]
-        .as_str()
-        .unwrap()
-        .contains("client_payload.service"));
+    // No concurrency group (it would cancel pending dispatches); order comes from the key.
+    assert!(cd.get("concurrency").is_none());
+    let with = &steps(&cd["jobs"]["bump"])
+        .into_iter()
+        .find(|s| s["id"] == "bump")
+        .expect("the example's bump step")["with"];
+    assert_eq!(
+        with["order-key"],
+        "${{ github.event.client_payload.run_number }}"
+    );
+    assert!(
+        with.get("retries").is_none(),
+        "the example passes a retry count"
+    );
     let ci = std::fs::read_to_string(root().join("examples/github/service-ci.yaml")).unwrap();
     for field in [
         "\"service\"",
@@ -160,6 +179,7 @@ fn the_example_workflows_use_the_action_safely() {
         "\"sha\"",
         "\"ref\"",
         "\"actor\"",
+        "\"run_number\"",
     ] {
         assert!(ci.contains(field), "the dispatch payload lacks {field}");
     }
@@ -200,14 +220,16 @@ fn the_action_script_bumps_with_trailers_outputs_and_a_summary() {
         )
         .env("INPUT_TOKEN", "")
         .env("INPUT_DRY_RUN", "false")
-        .env("INPUT_RETRIES", "5")
+        .env("INPUT_RETRIES", "")
+        .env("INPUT_TIMEOUT", "")
+        .env("INPUT_ORDER_KEY", "41")
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", text(&out));
     let msg = fx.remote_git(&["log", "-1", "--format=%B"]);
     assert_eq!(
         msg.trim(),
-        "chore: update agent image to sha-abc1234\n\nSource-Commit: 0123abc\nRequested-By: octocat"
+        "chore: update agent image to sha-abc1234\n\nSource-Commit: 0123abc\nRequested-By: octocat\nImgbump-Order: agent=41"
     );
     assert_eq!(
         fx.remote_git(&[
@@ -220,7 +242,9 @@ fn the_action_script_bumps_with_trailers_outputs_and_a_summary() {
     );
     let outputs = std::fs::read_to_string(&out_file).unwrap();
     assert!(
-        outputs.contains("changed=true\n") && outputs.contains("pushed=true\n"),
+        outputs.contains("status=changed\n")
+            && outputs.contains("changed=true\n")
+            && outputs.contains("pushed=true\n"),
         "{outputs}"
     );
     assert!(

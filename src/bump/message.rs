@@ -65,6 +65,7 @@ mod tests {
             old: "r/isa-agent:old".into(),
             new: "r/isa-agent:sha-abc1234".into(),
             changed: true,
+            superseded_by: None,
         };
         assert_eq!(
             commit_message(

@@ -24,6 +24,7 @@ use crate::service;
 mod diff;
 mod failure;
 mod message;
+pub mod order;
 mod plan;
 mod retry;
 
@@ -33,7 +34,8 @@ pub use message::commit_message;
 pub use plan::read_manifest;
 
 use plan::{plan, Plan};
-use retry::{backoff, refetch};
+pub use retry::backoff;
+use retry::{refetch, Deadline};
 
 /// One `SERVICE=IMAGE` pair, validated.
 #[derive(Debug, Clone)]
@@ -85,8 +87,26 @@ pub struct Options {
     pub dry_run: bool,
     /// Commit but do not push.
     pub no_push: bool,
-    /// Further push attempts after a moved branch.
-    pub retries: u32,
+    /// At most this many further push attempts; `None`: as many as `timeout` allows.
+    pub retries: Option<u32>,
+    /// How long to go on retrying (a moved branch, a dropped connection), from the start.
+    pub timeout: Duration,
+    /// Compare-and-swap: the image the target must hold now for the edit to be made (with one
+    /// pair). Checked on every attempt, against the tip being edited.
+    pub expect_current: Option<String>,
+    /// The producer's order key (a number it makes grow, such as a CI run number), recorded in
+    /// an `Imgbump-Order: SERVICE=N` trailer; see [`Order`].
+    pub order: Option<Order>,
+}
+
+/// An order key, and whether to check it against the one recorded for the service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Order {
+    /// The key to record.
+    pub key: u64,
+    /// Whether a key not greater than the recorded one makes the change superseded (a rollback
+    /// records the current key without being held back by it).
+    pub check: bool,
 }
 
 /// One service's change.
@@ -108,6 +128,9 @@ pub struct Change {
     pub new: String,
     /// Whether this pair changed anything.
     pub changed: bool,
+    /// The order key recorded for the service when this pair's older key lost to it: the
+    /// pair was superseded and left alone.
+    pub superseded_by: Option<u64>,
 }
 
 /// What a bump did.
@@ -157,8 +180,23 @@ fn timed<T>(slot: &mut Duration, f: impl FnOnce() -> T) -> T {
 
 /// Runs a bump in `ws`.
 pub fn set(ws: &mut Workspace, pairs: &[Pair], opts: &Options) -> Result<Outcome, Failure> {
+    set_until(ws, pairs, opts, std::time::Instant::now() + opts.timeout)
+}
+
+/// Runs a bump in `ws`, retrying until `deadline` (the caller may have spent some of
+/// `opts.timeout` already, connecting).
+pub fn set_until(
+    ws: &mut Workspace,
+    pairs: &[Pair],
+    opts: &Options,
+    deadline: std::time::Instant,
+) -> Result<Outcome, Failure> {
+    let deadline = Deadline {
+        at: deadline,
+        retries: opts.retries,
+    };
     let mut t = Timings::default();
-    let mut outcome = set_timed(ws, pairs, opts, &mut t)?;
+    let mut outcome = set_timed(ws, pairs, opts, &deadline, &mut t)?;
     outcome.timings = t;
     Ok(outcome)
 }
@@ -175,6 +213,7 @@ fn set_timed(
     ws: &mut Workspace,
     pairs: &[Pair],
     opts: &Options,
+    deadline: &Deadline,
     t: &mut Timings,
 ) -> Result<Outcome, Failure> {
     let (name, email) = opts.author.clone().unwrap_or_else(|| ws.default_author());
@@ -193,10 +232,36 @@ fn set_timed(
     let mut tip = ws.tip()?;
     let local_start = tip;
     let mut local_commit: Option<Oid> = None;
+    // Set when the checkout had the image but the remote did not: the checkout's commit.
+    let mut ahead: Option<Oid> = None;
     loop {
         let check_dirty = tip == local_start && local_commit.is_none();
-        let plan = timed(&mut t.edit, || plan(ws, tip, check_dirty, pairs, opts))?;
+        let recorded = match opts.order {
+            Some(o) if o.check => order::recorded(ws, pairs)?,
+            _ => Default::default(),
+        };
+        let plan = timed(&mut t.edit, || {
+            plan(ws, tip, check_dirty, pairs, opts, &recorded)
+        })?;
         let mut outcome = Outcome::planned(&plan, ws.branch(), attempts);
+        if plan.files.is_empty()
+            && ahead.is_none()
+            && local_commit.is_none()
+            && !opts.dry_run
+            && !opts.no_push
+            && ws.is_open()
+            && !ws.url().is_empty()
+        {
+            // The checkout has the image, but has the remote? (An earlier `--no-push`, or a
+            // commit not pushed yet.) Plan again on the remote's tip.
+            let remote = timed(&mut t.refetch, || refetch(ws, attempts, deadline))?;
+            if remote != tip {
+                ahead = Some(tip);
+                local_commit = Some(tip);
+                tip = remote;
+                continue;
+            }
+        }
         if plan.files.is_empty() {
             // After a retry in a checkout: another run landed the same image first. Catch the
             // checkout up if that loses nothing; the run has succeeded either way.
@@ -210,10 +275,21 @@ fn set_timed(
         if opts.dry_run {
             return Ok(outcome);
         }
-        let message = commit_message(&opts.message, &plan.changes, &opts.trailers);
-        let commit = timed(&mut t.commit, || {
+        let mut trailers = opts.trailers.clone();
+        if let Some(o) = opts.order {
+            trailers.extend(order::trailers(&plan.changes, o.key));
+        }
+        let message = commit_message(&opts.message, &plan.changes, &trailers);
+        let mut commit = timed(&mut t.commit, || {
             ws.commit(tip, &plan.files, &message, &author)
         })?;
+        if let Some(local) = ahead {
+            // The checkout's own commit is exactly this change on the remote's tip (an earlier
+            // `--no-push`): push that one, so that the checkout and the remote agree.
+            if ws.tree_and_parent(local)? == (ws.tree_and_parent(commit)?.0, Some(tip)) {
+                commit = local;
+            }
+        }
         outcome.commit = Some(commit.to_string());
         if ws.is_open() && local_commit.is_none() {
             timed(&mut t.local, || {
@@ -226,7 +302,21 @@ fn set_timed(
         }
         attempts += 1;
         outcome.attempts = attempts;
-        match push_once(ws, commit, attempts, opts.retries, t)? {
+        let next = push_once(ws, commit, attempts, deadline, t).map_err(|mut f| {
+            // A checkout keeps the commit; say so, and that the remote does not have it.
+            if let Some(lc) = local_commit {
+                if f.kind == FailKind::NotFound {
+                    f.kind = FailKind::Push;
+                }
+                f.message.push_str(&format!(
+                    "\nthe commit {} stays on the local branch {}, not pushed; push it with `git push` once the remote takes it",
+                    short(lc),
+                    ws.branch()
+                ));
+            }
+            f
+        })?;
+        match next {
             Next::Again(new_tip) => tip = new_tip,
             Next::Landed => {
                 outcome.pushed = true;
@@ -247,19 +337,20 @@ fn set_timed(
 }
 
 /// Pushes `commit` (attempt number `attempts`); on a moved branch or a cut connection waits,
-/// fetches, and says where to plan again, until `retries` further attempts are spent.
+/// fetches, and says where to plan again, while `deadline` allows.
 fn push_once(
     ws: &mut Workspace,
     commit: Oid,
     attempts: u32,
-    retries: u32,
+    deadline: &Deadline,
     t: &mut Timings,
 ) -> Result<Next, Failure> {
     let mut result = timed(&mut t.push, || ws.push(commit))?;
     if let Push::Interrupted(_) = result {
-        if attempts <= retries {
-            std::thread::sleep(backoff(attempts));
-            let tip = timed(&mut t.refetch, || refetch(ws, attempts, retries))?;
+        let wait = backoff(attempts);
+        if deadline.allows(attempts, wait) {
+            std::thread::sleep(wait);
+            let tip = timed(&mut t.refetch, || refetch(ws, attempts, deadline))?;
             if tip != commit {
                 return Ok(Next::Again(tip));
             }
@@ -269,34 +360,66 @@ fn push_once(
     }
     match result {
         Push::Landed => Ok(Next::Landed),
-        Push::Moved if attempts > retries => Err(Failure::new(
-            FailKind::Push,
-            format!(
-                "the push to {} was rejected {} times because the branch {} kept moving; nothing was lost on the remote\nrun imgbump again, or raise --retries",
-                ws.url(),
-                attempts,
-                ws.branch()
-            ),
-        )),
         Push::Moved => {
-            std::thread::sleep(backoff(attempts));
+            let wait = backoff(attempts);
+            if !deadline.allows(attempts, wait) {
+                return Err(Failure::new(
+                    FailKind::Push,
+                    format!(
+                        "the push to {} was rejected {} because the branch {} kept moving ({}); nothing was lost on the remote\nrun imgbump again, or raise {}",
+                        ws.url(),
+                        times(attempts),
+                        ws.branch(),
+                        deadline.spent(),
+                        deadline.knob(attempts),
+                    ),
+                ));
+            }
+            std::thread::sleep(wait);
             Ok(Next::Again(timed(&mut t.refetch, || {
-                refetch(ws, attempts, retries)
+                refetch(ws, attempts, deadline)
             })?))
         }
         Push::Interrupted(why) => Err(Failure::new(
             FailKind::Push,
             format!(
-                "the push to {} failed {} ({}), the last with: {why}\na push lands whole or not at all: the remote holds nothing partial; run imgbump again, or raise --retries",
+                "the push to {} failed {} (the connection was cut), the last with: {why}\na push lands whole or not at all: the remote holds nothing partial ({}); run imgbump again, or raise {}",
                 ws.url(),
-                if attempts == 1 { "once".to_string() } else { format!("{attempts} times") },
-                "the connection was cut"
+                times(attempts),
+                deadline.spent(),
+                deadline.knob(attempts),
             ),
         )),
     }
 }
 
+/// "once", "3 times".
+fn times(n: u32) -> String {
+    if n == 1 {
+        "once".to_string()
+    } else {
+        format!("{n} times")
+    }
+}
+
 impl Outcome {
+    /// Whether a pair was left alone because a newer order key is recorded for its service.
+    pub fn superseded(&self) -> bool {
+        self.changes.iter().any(|c| c.superseded_by.is_some())
+    }
+
+    /// `changed` (a commit was made, or with a dry run would be), `superseded` (nothing
+    /// changed, and a pair lost to a newer order key) or `unchanged`.
+    pub fn status(&self) -> &'static str {
+        if self.changed {
+            "changed"
+        } else if self.superseded() {
+            "superseded"
+        } else {
+            "unchanged"
+        }
+    }
+
     /// What an attempt would do before it commits: its plan's changes, nothing pushed yet.
     fn planned(plan: &Plan, branch: &str, attempts: u32) -> Outcome {
         Outcome {

@@ -1,8 +1,11 @@
 //! One attempt's edits: each named file read once from the tip, every pair's image set in it
 //! by the engine, and the diff of what changed. Pure but for reading blobs.
 
+use std::collections::HashMap;
+
 use crate::git::{FileChange, Workspace};
 use crate::manifest::{Manifest, Target};
+use crate::reference::shown_up_to;
 use crate::service;
 
 use super::diff::unified_diff;
@@ -21,6 +24,7 @@ pub(super) fn plan(
     check_dirty: bool,
     pairs: &[Pair],
     opts: &Options,
+    recorded: &HashMap<String, u64>,
 ) -> Result<Plan, Failure> {
     // Files in the order first named, each read once, edits applied in turn.
     let mut by_file: Vec<(String, Vec<&Pair>)> = Vec::new();
@@ -60,7 +64,7 @@ pub(super) fn plan(
             let edit = m
                 .set_image(&target, &p.spec)
                 .map_err(|e| Failure::from_edit(&path, e))?;
-            out.changes.push(Change {
+            let mut change = Change {
                 service: p.service.clone(),
                 file: path.clone(),
                 workload: edit.field.workload_id(),
@@ -69,8 +73,39 @@ pub(super) fn plan(
                 old: edit.old.clone(),
                 new: edit.new.clone(),
                 changed: edit.changed,
-            });
-            text = edit.text;
+                superseded_by: None,
+            };
+            if edit.changed {
+                // An older build's key loses to the one recorded: leave the newer image.
+                let key = opts.order.filter(|o| o.check).map(|o| o.key);
+                if let (Some(key), Some(&had)) = (key, recorded.get(&p.service)) {
+                    if key <= had {
+                        change.changed = false;
+                        change.superseded_by = Some(had);
+                        out.changes.push(change);
+                        continue;
+                    }
+                }
+                if let Some(expected) = &opts.expect_current {
+                    if edit.old != *expected {
+                        return Err(Failure {
+                            kind: FailKind::Refused,
+                            message: format!(
+                                "{path}:{}: the image of {} is {}, not the expected {}; nothing was committed\nread it again (`imgbump get {}`) and decide, or drop --expect-current",
+                                edit.field.location,
+                                p.service,
+                                shown_up_to(&edit.old, 512),
+                                shown_up_to(expected, 512),
+                                p.service
+                            ),
+                            file: Some(path.clone()),
+                            line: Some(edit.field.location.line),
+                        });
+                    }
+                }
+                text = edit.text;
+            }
+            out.changes.push(change);
         }
         if text != original {
             out.diff.push_str(&unified_diff(&path, &original, &text));

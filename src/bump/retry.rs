@@ -1,18 +1,59 @@
 //! Waiting and fetching again between push attempts.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::git::{self, Workspace};
 
 use super::Failure;
 
-/// A pause before attempt `n` (1-based retry count): exponential from 100 ms, capped at 2 s,
-/// jittered over its upper half so that losers of one race do not collide again in the next.
-/// (46 bumps at once through git daemon on 2 cores: from 50 ms, ~265 attempts; from 100 ms,
-/// ~225 and a little sooner done; a 1 s cap made more attempts and took longer.)
-pub(super) fn backoff(n: u32) -> Duration {
+/// Until when a bump goes on retrying, and at most how many times.
+pub(super) struct Deadline {
+    /// When to stop: a wait that would end after this is not begun.
+    pub(super) at: Instant,
+    /// `--retries`, when given: at most this many further attempts.
+    pub(super) retries: Option<u32>,
+}
+
+impl Deadline {
+    /// Whether attempt `attempts + 1` may be made after waiting `wait`.
+    pub(super) fn allows(&self, attempts: u32, wait: Duration) -> bool {
+        self.retries.is_none_or(|r| attempts <= r) && Instant::now() + wait < self.at
+    }
+
+    /// What stopped the retries, for the message: "10m 0s of --timeout spent" or "--retries 3".
+    pub(super) fn spent(&self) -> String {
+        match self.retries {
+            Some(r) if Instant::now() + Duration::from_millis(50) < self.at => {
+                format!("--retries {r} spent")
+            }
+            _ => "--timeout reached".to_string(),
+        }
+    }
+
+    /// The option to raise.
+    pub(super) fn knob(&self, attempts: u32) -> &'static str {
+        match self.retries {
+            Some(r) if attempts > r => "--retries",
+            _ => "--timeout",
+        }
+    }
+}
+
+/// The first wait, and the most one wait may grow to.
+const FIRST_WAIT_MS: u64 = 100;
+const MAX_WAIT_MS: u64 = 8_000;
+
+/// A pause before retry `n` (1-based): drawn at random between a tenth of its cap and the cap,
+/// where the cap doubles from 100 ms up to 8 s. Losers of one race spread over the whole
+/// interval ("full jitter") instead of colliding again in step, and a crowd that keeps losing
+/// backs off further, so the server spends its time on pushes that can land. (200 bumps at
+/// once through git daemon on 2 cores, all landing: a 2 s cap made 14 attempts per landed
+/// bump, 8 s 7-8, 30 s 5 but took longer; timings on that shared machine varied twofold.)
+pub fn backoff(n: u32) -> Duration {
     use std::hash::{BuildHasher, Hasher};
-    let cap = 100u64.saturating_mul(1 << n.min(5)).min(2000);
+    let cap = FIRST_WAIT_MS
+        .saturating_mul(1 << n.saturating_sub(1).min(16))
+        .min(MAX_WAIT_MS);
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     h.write_u128(
         std::time::SystemTime::now()
@@ -21,19 +62,23 @@ pub(super) fn backoff(n: u32) -> Duration {
             .unwrap_or(0),
     );
     h.write_u32(std::process::id());
-    Duration::from_millis(cap / 2 + h.finish() % (cap / 2 + 1))
+    let low = cap / 10;
+    Duration::from_millis(low + h.finish() % (cap - low + 1))
 }
 
-/// Fetches the branch again after a failed push, riding out a few dropped connections.
+/// Fetches the branch again after a failed push, riding out dropped connections while
+/// `deadline` allows.
 pub(super) fn refetch(
     ws: &mut Workspace,
     attempts: u32,
-    retries: u32,
+    deadline: &Deadline,
 ) -> Result<git2::Oid, Failure> {
     let mut tries = attempts;
     loop {
         match ws.fetch() {
-            Err(e) if e.kind == git::ErrorKind::Network && tries <= retries => {
+            Err(e)
+                if e.kind == git::ErrorKind::Network && deadline.allows(tries, backoff(tries)) =>
+            {
                 tries += 1;
                 std::thread::sleep(backoff(tries));
             }
@@ -48,14 +93,43 @@ mod tests {
 
     #[test]
     fn backoff_grows_and_stays_capped() {
-        let expected = [(1, 100, 200), (2, 200, 400), (3, 400, 800), (4, 800, 1600)];
+        let expected = [
+            (1, 10, 100),
+            (2, 20, 200),
+            (3, 40, 400),
+            (4, 80, 800),
+            (7, 640, 6400),
+        ];
         for (n, lo, hi) in expected {
-            let d = backoff(n).as_millis() as u64;
-            assert!((lo..=hi).contains(&d), "{n}: {d}");
+            for _ in 0..20 {
+                let d = backoff(n).as_millis() as u64;
+                assert!((lo..=hi).contains(&d), "{n}: {d}");
+            }
         }
-        for n in 5..40 {
+        for n in 8..40 {
             let d = backoff(n).as_millis() as u64;
-            assert!((1000..=2000).contains(&d), "{n}: {d}");
+            assert!((800..=8000).contains(&d), "{n}: {d}");
         }
+        // Spread over the interval, not bunched at one end.
+        let waits: Vec<u64> = (0..200).map(|_| backoff(6).as_millis() as u64).collect();
+        assert!(waits.iter().any(|&w| w < 1600) && waits.iter().any(|&w| w > 2400));
+    }
+
+    #[test]
+    fn a_deadline_stops_retries_before_a_wait_that_would_pass_it() {
+        let soon = Deadline {
+            at: Instant::now() + Duration::from_millis(500),
+            retries: None,
+        };
+        assert!(soon.allows(40, Duration::from_millis(10)));
+        assert!(!soon.allows(1, Duration::from_secs(1)));
+        assert_eq!(soon.knob(40), "--timeout");
+        let counted = Deadline {
+            at: Instant::now() + Duration::from_secs(600),
+            retries: Some(2),
+        };
+        assert!(counted.allows(2, Duration::from_millis(10)));
+        assert!(!counted.allows(3, Duration::from_millis(10)));
+        assert_eq!(counted.knob(3), "--retries");
     }
 }

@@ -7,11 +7,12 @@ use crate::service;
 
 const AFTER_HELP: &str = "\
 Exit codes:
-  0  changed, or already up to date
+  0  changed, already up to date, or superseded by a newer --order-key
   2  usage error
   3  nothing matched: no manifest, workload or container, or more than one
-  4  refused: invalid service name or image, unsafe edit, uncommitted changes in the manifest
-  5  push failed after all retries, or rejected by the remote
+  4  refused: invalid service name or image, unsafe edit, uncommitted changes in the manifest,
+     --expect-current not met, superseded with --fail-on-superseded
+  5  push failed after all retries (--timeout), or rejected by the remote
   1  anything else
 
 Examples:
@@ -51,6 +52,9 @@ pub enum Command {
     List(RepoArgs),
     /// List the images a service's manifest held across the history, newest first.
     History(HistoryArgs),
+    /// Put back the image before the current one (skipping images already rolled back from),
+    /// and record the rollback.
+    Rollback(RollbackArgs),
     /// Print a shell completion script.
     Completions {
         /// The shell.
@@ -91,6 +95,10 @@ pub struct RepoArgs {
     /// Output format: text (human messages on stderr) or json (one object on stdout).
     #[arg(long, env = "IMGBUMP_OUTPUT", value_enum, default_value_t = Output::Text)]
     pub output: Output,
+    /// How long to go on retrying a moved branch or a refused or cut connection: `90s`, `10m`,
+    /// `1h`, or seconds.
+    #[arg(long, env = "IMGBUMP_TIMEOUT", default_value = "10m", value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: std::time::Duration,
 }
 
 /// Output formats.
@@ -143,6 +151,26 @@ pub struct SetArgs {
         value_name = "TEMPLATE"
     )]
     pub message: String,
+    #[command(flatten)]
+    pub commit: CommitArgs,
+    /// Change the image only if it is this one now (a compare-and-swap, checked against the
+    /// branch's tip on every attempt); otherwise refuse and print the image it is. With one
+    /// SERVICE=IMAGE.
+    #[arg(long, value_name = "IMAGE")]
+    pub expect_current: Option<String>,
+    /// Refuse a reference with neither tag nor digest (`nginx`, which means `nginx:latest`),
+    /// unless this is given.
+    #[arg(long)]
+    pub allow_latest: bool,
+    /// Make a superseded bump (an order key not greater than the recorded one) an error (exit
+    /// 4) instead of a success that changes nothing.
+    #[arg(long)]
+    pub fail_on_superseded: bool,
+}
+
+/// How the commit is made and pushed (`set` and `rollback`).
+#[derive(Debug, Args, Clone)]
+pub struct CommitArgs {
     /// A `KEY=VALUE` trailer to add to the commit message (repeatable).
     #[arg(long, value_name = "KEY=VALUE")]
     pub trailer: Vec<String>,
@@ -155,9 +183,73 @@ pub struct SetArgs {
     /// Commit, but do not push.
     #[arg(long)]
     pub no_push: bool,
-    /// Further push attempts after the branch moved on the remote.
-    #[arg(long, default_value_t = 5, value_name = "N")]
-    pub retries: u32,
+    /// At most this many further push attempts after the branch moved (default: as many as
+    /// --timeout allows).
+    #[arg(long, value_name = "N")]
+    pub retries: Option<u32>,
+    /// A number the producer makes grow (a CI run number, the source commit's time), recorded
+    /// in an `Imgbump-Order: SERVICE=N` trailer. A key not greater than the one recorded for
+    /// the service means an older build: nothing is changed, and the outcome is "superseded".
+    #[arg(long, env = "IMGBUMP_ORDER_KEY", value_name = "N")]
+    pub order_key: Option<u64>,
+}
+
+/// `imgbump rollback`.
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// The service to roll back.
+    pub service: String,
+    #[command(flatten)]
+    pub repo: RepoArgs,
+    #[command(flatten)]
+    pub pick: PickArgs,
+    /// The commit message; placeholders as for `set`.
+    #[arg(
+        short,
+        long,
+        env = "IMGBUMP_ROLLBACK_MESSAGE",
+        default_value = "chore: roll back {service} to {tag}",
+        value_name = "TEMPLATE"
+    )]
+    pub message: String,
+    #[command(flatten)]
+    pub commit: CommitArgs,
+}
+
+/// Reads `90s`, `500ms`, `10m`, `1h30m` or plain seconds.
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let bad = || format!("expected a duration such as 90s, 10m or 1h, got {s:?}");
+    let s = s.trim();
+    if let Ok(secs) = s.parse::<u64>() {
+        return Ok(std::time::Duration::from_secs(secs));
+    }
+    let mut total = std::time::Duration::ZERO;
+    let mut rest = s;
+    while !rest.is_empty() {
+        let digits = rest.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+        let n: u64 = rest[..digits].parse().map_err(|_| bad())?;
+        rest = &rest[digits..];
+        let unit = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let ms = match &rest[..unit] {
+            "ms" => 1,
+            "s" => 1_000,
+            "m" => 60_000,
+            "h" => 3_600_000,
+            _ => return Err(bad()),
+        };
+        total = n
+            .checked_mul(ms)
+            .map(std::time::Duration::from_millis)
+            .and_then(|d| total.checked_add(d))
+            .ok_or_else(bad)?;
+        rest = &rest[unit..];
+    }
+    if s.is_empty() {
+        return Err(bad());
+    }
+    Ok(total)
 }
 
 /// `imgbump get`.
@@ -194,4 +286,40 @@ pub fn man_page() -> Vec<u8> {
     let mut out = Vec::new();
     let _ = clap_mangen::Man::new(Cli::command()).render(&mut out);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn durations_read_as_people_write_them() {
+        for (text, ms) in [
+            ("90", 90_000),
+            ("90s", 90_000),
+            ("500ms", 500),
+            ("10m", 600_000),
+            ("1h", 3_600_000),
+            ("1h30m", 5_400_000),
+            ("2m5s", 125_000),
+        ] {
+            assert_eq!(
+                parse_duration(text),
+                Ok(Duration::from_millis(ms)),
+                "{text}"
+            );
+        }
+        for bad in [
+            "",
+            "m",
+            "10x",
+            "1.5h",
+            "-1s",
+            "10 m",
+            "99999999999999999999h",
+        ] {
+            assert!(parse_duration(bad).is_err(), "{bad:?}");
+        }
+    }
 }

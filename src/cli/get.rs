@@ -1,5 +1,7 @@
 //! `imgbump get`: each service's current image.
 
+use std::time::Instant;
+
 use crate::bump::{self, FailKind, Failure};
 use crate::manifest::Manifest;
 use crate::service;
@@ -8,7 +10,7 @@ use super::{json, text, workspace, GetArgs, Output, Say};
 
 pub(super) fn run(args: &GetArgs) -> Result<(), Failure> {
     let say = Say::silent();
-    let ws = workspace(&args.repo, &say)?;
+    let ws = workspace(&args.repo, &say, Instant::now() + args.repo.timeout, None)?;
     let tip = ws.tip()?;
     let mut found = Vec::new();
     for s in &args.services {

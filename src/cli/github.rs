@@ -39,7 +39,9 @@ pub(super) fn summary(o: &Outcome, say: &Say, url: &str) {
     };
     let mut md = String::from("### imgbump\n\n| service | old image | new image | file | commit |\n|---|---|---|---|---|\n");
     for c in &o.changes {
-        let commit = if c.changed {
+        let commit = if c.superseded_by.is_some() {
+            "superseded"
+        } else if c.changed {
             o.commit
                 .as_deref()
                 .map(|x| x.get(..7).unwrap_or(x))
@@ -56,6 +58,8 @@ pub(super) fn summary(o: &Outcome, say: &Say, url: &str) {
         format!("Pushed to `{}` on `{url}`.", o.branch)
     } else if o.changed {
         "Not pushed.".into()
+    } else if o.superseded() {
+        "Superseded: a newer order key is recorded, so nothing was changed.".into()
     } else {
         "Already up to date.".into()
     };
@@ -74,7 +78,8 @@ pub(super) fn outputs(o: &Outcome, say: &Say) {
     };
     let join = |f: &dyn Fn(&Change) -> &str| o.changes.iter().map(f).collect::<Vec<_>>().join(" ");
     let text = format!(
-        "changed={}\ncommit={}\npushed={}\nold-image={}\nnew-image={}\n",
+        "status={}\nchanged={}\ncommit={}\npushed={}\nold-image={}\nnew-image={}\n",
+        o.status(),
         o.changed,
         o.commit.as_deref().unwrap_or(""),
         o.pushed,

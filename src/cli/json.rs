@@ -36,9 +36,20 @@ pub(super) fn set(o: &Outcome, dry_run: bool) {
     let changes: Vec<_> = o
         .changes
         .iter()
-        .map(|c| json!({"service": c.service, "file": c.file, "workload": c.workload, "container": c.container, "line": c.line, "old": c.old, "new": c.new, "changed": c.changed}))
+        .map(|c| {
+            let status = match c.superseded_by {
+                Some(_) => "superseded",
+                None if c.changed => "changed",
+                None => "unchanged",
+            };
+            let mut v = json!({"service": c.service, "file": c.file, "workload": c.workload, "container": c.container, "line": c.line, "old": c.old, "new": c.new, "changed": c.changed, "status": status});
+            if let Some(had) = c.superseded_by {
+                v["recorded_order_key"] = json!(had);
+            }
+            v
+        })
         .collect();
-    let mut v = json!({"changed": o.changed, "commit": o.commit, "branch": o.branch, "pushed": o.pushed, "attempts": o.attempts, "changes": changes});
+    let mut v = json!({"status": o.status(), "changed": o.changed, "commit": o.commit, "branch": o.branch, "pushed": o.pushed, "attempts": o.attempts, "changes": changes});
     if dry_run {
         v["dry_run"] = json!(true);
         v["diff"] = json!(o.diff);
@@ -74,7 +85,7 @@ pub(super) fn list(rows: &[ListRow]) {
 pub(super) fn history(versions: &[Version]) {
     let v: Vec<_> = versions
         .iter()
-        .map(|x| json!({"image": x.image, "commit": x.commit.to_string(), "date": utc(x.time)}))
+        .map(|x| json!({"image": x.image, "commit": x.commit.to_string(), "date": utc(x.time), "author": x.author, "requested_by": x.requested_by, "order_key": x.order_key, "rolled_back_from": x.rolled_back_from}))
         .collect();
     print(&json!(v));
 }

@@ -1,6 +1,8 @@
 //! `imgbump list`: every service the manifest template finds, with its images.
 
-use crate::bump::Failure;
+use std::time::Instant;
+
+use crate::bump::{FailKind, Failure};
 use crate::git::Workspace;
 use crate::manifest::Manifest;
 use crate::service;
@@ -9,10 +11,21 @@ use super::{json, text, workspace, ListRow, Output, RepoArgs, Say};
 
 pub(super) fn run(args: &RepoArgs) -> Result<(), Failure> {
     let say = Say::silent();
-    let ws = workspace(args, &say)?;
+    let ws = workspace(args, &say, Instant::now() + args.timeout, None)?;
     let tip = ws.tip()?;
     let mut rows = Vec::new();
-    for (service, file) in manifests(&ws, tip, &args.manifest)? {
+    let found = manifests(&ws, tip, &args.manifest)?;
+    if found.is_empty() {
+        return Err(Failure::new(
+            FailKind::NotFound,
+            format!(
+                "no file on branch {} matches the manifest template {:?}\npass --manifest TEMPLATE with `{{service}}` where the service name stands, e.g. deployments/{{service}}/deployment.yaml",
+                ws.branch(),
+                args.manifest
+            ),
+        ));
+    }
+    for (service, file) in found {
         let Some(bytes) = ws.read(tip, &file)? else {
             continue;
         };

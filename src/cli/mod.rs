@@ -15,7 +15,9 @@ use std::path::Path;
 
 use clap::CommandFactory;
 
-use crate::bump::{FailKind, Failure};
+use std::time::Instant;
+
+use crate::bump::{self, FailKind, Failure};
 use crate::git::{self, Credentials, Workspace};
 use crate::manifest::ImageField;
 
@@ -25,10 +27,14 @@ mod github;
 mod history;
 mod json;
 mod list;
+mod rollback;
 mod set;
 mod text;
 
-pub use args::{man_page, Cli, Command, GetArgs, HistoryArgs, Output, PickArgs, RepoArgs, SetArgs};
+pub use args::{
+    man_page, parse_duration, Cli, Command, CommitArgs, GetArgs, HistoryArgs, Output, PickArgs,
+    RepoArgs, RollbackArgs, SetArgs,
+};
 use text::Say;
 
 /// How the process should end.
@@ -60,6 +66,7 @@ pub fn run(cli: Cli) -> Exit {
         Command::Get(args) => (args.repo.output, get::run(&args)),
         Command::List(args) => (args.output, list::run(&args)),
         Command::History(args) => (args.repo.output, history::run(&args)),
+        Command::Rollback(args) => (args.repo.output, rollback::run(&args, &say)),
     };
     match result {
         Ok(()) => Exit(0),
@@ -79,6 +86,35 @@ pub fn run(cli: Cli) -> Exit {
     }
 }
 
+/// A command line clap could not read (or `--help`, `--version`): printed as clap prints it,
+/// and also as `{"error": {"kind": "usage", …}}` on stdout when JSON output was asked for
+/// (`--output json` or `IMGBUMP_OUTPUT=json`), so that a caller parsing JSON always gets some.
+/// Returns the exit code.
+pub fn usage_error(e: &clap::Error) -> i32 {
+    use clap::error::ErrorKind as K;
+    if matches!(e.kind(), K::DisplayHelp | K::DisplayVersion) {
+        let _ = e.print();
+        return 0;
+    }
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let wants_json = args
+        .windows(2)
+        .any(|w| w[0] == "--output" && w[1] == "json")
+        || args.iter().any(|a| a == "--output=json")
+        || std::env::var_os("IMGBUMP_OUTPUT").is_some_and(|v| v == "json");
+    if wants_json {
+        let message = e.render().to_string();
+        let first = message
+            .lines()
+            .next()
+            .unwrap_or("")
+            .trim_start_matches("error: ");
+        json::error(FailKind::Usage, first);
+    }
+    let _ = e.print();
+    exit_code(FailKind::Usage)
+}
+
 /// The process exit code for a kind of failure: the one place they are decided.
 pub fn exit_code(kind: FailKind) -> i32 {
     match kind {
@@ -90,30 +126,67 @@ pub fn exit_code(kind: FailKind) -> i32 {
     }
 }
 
-/// Opens the checkout `--repo` names, or clones the URL it names.
-fn workspace(args: &RepoArgs, say: &Say) -> Result<Workspace, Failure> {
+/// Opens the checkout `--repo` names, or clones the URL it names. A clone whose connection is
+/// refused, reset or cut (a server at its connection limit, a network blip) is tried again
+/// after a pause, until `deadline`, and at most `retries` times when that is given.
+fn workspace(
+    args: &RepoArgs,
+    say: &Say,
+    deadline: Instant,
+    retries: Option<u32>,
+) -> Result<Workspace, Failure> {
     let progress = say.progress();
     git::defer_tls_setup();
-    if git::is_url(&args.repo) {
-        say.debug(&format!("cloning {}", git::redact_urls(&args.repo)));
-        let opts = git::CloneOptions {
-            branch: args.branch.as_deref(),
-            depth: args.depth,
-            workdir: args.workdir.as_deref(),
-            cache: args.cache_dir.as_deref(),
-            progress,
-        };
-        Ok(Workspace::clone(
-            &args.repo,
-            &opts,
-            Credentials::from_env(),
-        )?)
-    } else {
+    if !git::is_url(&args.repo) {
         let mut ws = Workspace::open(Path::new(&args.repo), args.branch.as_deref())?;
         if let Some(p) = progress {
             ws.set_progress(p);
         }
-        Ok(ws)
+        return Ok(ws);
+    }
+    say.debug(&format!("cloning {}", git::redact_urls(&args.repo)));
+    let opts = git::CloneOptions {
+        branch: args.branch.as_deref(),
+        depth: args.depth,
+        workdir: args.workdir.as_deref(),
+        cache: args.cache_dir.as_deref(),
+        progress,
+    };
+    let mut tries = 0;
+    loop {
+        match Workspace::clone(&args.repo, &opts, Credentials::from_env()) {
+            Err(e) if e.kind == git::ErrorKind::Network => {
+                tries += 1;
+                let wait = bump::backoff(tries);
+                let knob = match retries {
+                    Some(r) if tries > r => "--retries",
+                    _ if Instant::now() + wait >= deadline => "--timeout",
+                    _ => "",
+                };
+                if !knob.is_empty() {
+                    return Err(Failure::new(
+                        FailKind::Other,
+                        format!(
+                            "{}\n(tried {} until {knob}; raise it, or check that the server is up)",
+                            e.message,
+                            if tries == 1 {
+                                "once".to_string()
+                            } else {
+                                format!("{tries} times")
+                            }
+                        ),
+                    ));
+                }
+                if tries == 1 {
+                    say.info(&format!(
+                        "imgbump: {}\ntrying again until --timeout",
+                        e.message
+                    ));
+                }
+                std::thread::sleep(wait);
+            }
+            other => return Ok(other?),
+        }
     }
 }
 
@@ -131,11 +204,19 @@ enum ListRow {
     },
 }
 
-/// One version of a service's image in `history`.
+/// One version of a service's image in `history`, with the commit that introduced it.
 struct Version {
     image: String,
     commit: git2::Oid,
     time: i64,
+    /// `Name <email>` of the commit's author.
+    author: String,
+    /// The commit's `Requested-By` trailer.
+    requested_by: Option<String>,
+    /// The order key the commit recorded for the service.
+    order_key: Option<u64>,
+    /// The image the commit rolled back from, if it was a rollback.
+    rolled_back_from: Option<String>,
 }
 
 /// The first seven hex digits of a commit id.

@@ -1,45 +1,118 @@
 //! `imgbump set`: the pairs and options checked, the bump run, and its outcome reported.
 
-use crate::bump::{self, FailKind, Failure, Options, Pair};
+use std::time::Instant;
+
+use crate::bump::{self, FailKind, Failure, Options, Order, Outcome, Pair};
+use crate::git::Workspace;
+use crate::reference::ImageSpec;
 use crate::service;
 
-use super::{github, json, text, workspace, Output, Say, SetArgs};
+use super::{github, json, text, workspace, CommitArgs, Output, PickArgs, RepoArgs, Say, SetArgs};
 
 pub(super) fn run(args: &SetArgs, say: &Say) -> Result<(), Failure> {
-    let pairs: Vec<Pair> = args
-        .pairs
-        .iter()
-        .map(|p| p.parse())
-        .collect::<Result<_, _>>()?;
-    if pairs.len() > 1 && (args.pick.workload.is_some() || args.pick.container.is_some()) {
+    let start = Instant::now();
+    let pairs = pairs(&args.pairs, args.allow_latest)?;
+    if pairs.len() > 1
+        && (args.pick.workload.is_some()
+            || args.pick.container.is_some()
+            || args.expect_current.is_some())
+    {
         return Err(Failure::new(
             FailKind::Usage,
-            "--workload and --container go with exactly one SERVICE=IMAGE",
+            "--workload, --container and --expect-current go with exactly one SERVICE=IMAGE",
         ));
+    }
+    if let Some(e) = &args.expect_current {
+        // The value compared with the manifest's: a reference, on one line.
+        e.parse::<crate::reference::Reference>()
+            .map_err(|x| Failure::new(FailKind::Usage, format!("--expect-current: {x}")))?;
     }
     for p in &pairs {
         service::manifest_path(&args.repo.manifest, &p.service)
             .map_err(|m| Failure::new(FailKind::Refused, m))?;
     }
-    let opts = Options {
-        manifest: args.repo.manifest.clone(),
-        workload: args.pick.workload.clone(),
-        container: args.pick.container.clone(),
-        message: args.message.clone(),
-        trailers: args
+    let mut opts = options(&args.repo, &args.pick, &args.message, &args.commit)?;
+    opts.expect_current.clone_from(&args.expect_current);
+    let (outcome, ws) = bump_and_time(&args.repo, &pairs, &opts, say, start)?;
+    report(&outcome, &args.repo, args.commit.dry_run, say, ws.url());
+    if args.fail_on_superseded && outcome.superseded() {
+        return Err(Failure::new(
+            FailKind::Refused,
+            "superseded: a newer order key is recorded for the image, so nothing was changed (--fail-on-superseded)",
+        ));
+    }
+    Ok(())
+}
+
+/// Parses SERVICE=IMAGE pairs: each valid, no target named twice, and no bare repository name
+/// (which means `:latest`) unless `allow_latest`.
+pub(super) fn pairs(raw: &[String], allow_latest: bool) -> Result<Vec<Pair>, Failure> {
+    let pairs: Vec<Pair> = raw.iter().map(|p| p.parse()).collect::<Result<_, _>>()?;
+    for (i, p) in pairs.iter().enumerate() {
+        if pairs[..i].iter().any(|q| q.service == p.service) {
+            return Err(Failure::new(
+                FailKind::Usage,
+                format!("{} is named twice; give each service one image", p.service),
+            ));
+        }
+        if let ImageSpec::Full(r) = &p.spec {
+            if r.tag().is_none() && r.digest().is_none() && !allow_latest {
+                let name = r.repository();
+                return Err(Failure::new(
+                    FailKind::Refused,
+                    format!(
+                        "{}={} has neither a tag nor a digest, so it means {name}:latest\ndid you mean `{}=:{name}` (a tag for the current repository)? pass --allow-latest if you mean latest",
+                        p.service, name, p.service
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(pairs)
+}
+
+/// The bump's options from the command line.
+pub(super) fn options(
+    repo: &RepoArgs,
+    pick: &PickArgs,
+    message: &str,
+    commit: &CommitArgs,
+) -> Result<Options, Failure> {
+    if message.trim().is_empty() {
+        return Err(Failure::new(FailKind::Usage, "--message is empty"));
+    }
+    Ok(Options {
+        manifest: repo.manifest.clone(),
+        workload: pick.workload.clone(),
+        container: pick.container.clone(),
+        message: message.to_string(),
+        trailers: commit
             .trailer
             .iter()
             .map(|t| parse_trailer(t))
             .collect::<Result<_, _>>()?,
-        author: args.author.as_deref().map(parse_author).transpose()?,
-        dry_run: args.dry_run,
-        no_push: args.no_push,
-        retries: args.retries,
-    };
-    let start = std::time::Instant::now();
-    let mut ws = workspace(&args.repo, say)?;
+        author: commit.author.as_deref().map(parse_author).transpose()?,
+        dry_run: commit.dry_run,
+        no_push: commit.no_push,
+        retries: commit.retries,
+        timeout: repo.timeout,
+        expect_current: None,
+        order: commit.order_key.map(|key| Order { key, check: true }),
+    })
+}
+
+/// Opens the repository, runs the bump, and says where the time went (`-v`).
+pub(super) fn bump_and_time(
+    repo: &RepoArgs,
+    pairs: &[Pair],
+    opts: &Options,
+    say: &Say,
+    start: Instant,
+) -> Result<(Outcome, Workspace), Failure> {
+    let deadline = start + repo.timeout;
+    let mut ws = workspace(repo, say, deadline, opts.retries)?;
     let opened = start.elapsed();
-    let outcome = bump::set(&mut ws, &pairs, &opts)?;
+    let outcome = bump::set_until(&mut ws, pairs, opts, deadline)?;
     let t = &outcome.timings;
     let ms = |d: std::time::Duration| format!("{:.1} ms", d.as_secs_f64() * 1000.0);
     say.debug(&format!(
@@ -53,15 +126,19 @@ pub(super) fn run(args: &SetArgs, say: &Say) -> Result<(), Failure> {
         ms(t.refetch),
         ms(start.elapsed())
     ));
-    match args.repo.output {
-        Output::Json => json::set(&outcome, args.dry_run),
-        Output::Text if args.dry_run => text::diff(&outcome.diff),
+    Ok((outcome, ws))
+}
+
+/// The outcome, in every form asked for.
+pub(super) fn report(outcome: &Outcome, repo: &RepoArgs, dry_run: bool, say: &Say, url: &str) {
+    match repo.output {
+        Output::Json => json::set(outcome, dry_run),
+        Output::Text if dry_run => text::diff(&outcome.diff),
         Output::Text => {}
     }
-    text::set(&outcome, args.dry_run, say, ws.url());
-    github::summary(&outcome, say, ws.url());
-    github::outputs(&outcome, say);
-    Ok(())
+    text::set(outcome, dry_run, say, url);
+    github::summary(outcome, say, url);
+    github::outputs(outcome, say);
 }
 
 fn parse_author(s: &str) -> Result<(String, String), Failure> {

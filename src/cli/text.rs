@@ -67,10 +67,13 @@ pub(super) fn error(message: &str) {
 /// `set`: a line per service on stderr saying what happened to it and where it went.
 pub(super) fn set(o: &Outcome, dry_run: bool, say: &Say, url: &str) {
     for c in &o.changes {
-        let what = if c.changed {
-            format!("{} → {}", c.old, c.new)
-        } else {
-            format!("already {}", c.new)
+        let what = match c.superseded_by {
+            Some(had) => format!(
+                "superseded: {} stays (order key {had} is recorded, and this one is not newer)",
+                c.old
+            ),
+            None if c.changed => format!("{} → {}", c.old, c.new),
+            None => format!("already {}", c.new),
         };
         let place = if o.pushed {
             format!(
@@ -145,14 +148,49 @@ pub(super) fn list(rows: &[ListRow]) {
     }
 }
 
-/// `history`: `image  commit  date` (tab-separated), newest first.
+/// `history`: `image  commit  date  author` and what the commit recorded (`requested-by=`,
+/// `order=`, `rolled-back-from=`), tab-separated, newest first. Text from the repository is
+/// printed with control characters escaped.
 pub(super) fn history(versions: &[Version]) {
     let mut out = std::io::stdout().lock();
     for v in versions {
-        if writeln!(out, "{}\t{}\t{}", v.image, short(v.commit), utc(v.time)).is_err() {
+        let mut line = format!(
+            "{}\t{}\t{}\t{}",
+            printable(&v.image),
+            short(v.commit),
+            utc(v.time),
+            printable(&v.author)
+        );
+        if let Some(r) = &v.requested_by {
+            line.push_str(&format!("\trequested-by={}", printable(r)));
+        }
+        if let Some(k) = v.order_key {
+            line.push_str(&format!("\torder={k}"));
+        }
+        if let Some(f) = &v.rolled_back_from {
+            line.push_str(&format!("\trolled-back-from={}", printable(f)));
+        }
+        if writeln!(out, "{line}").is_err() {
             break;
         }
     }
+}
+
+/// `s` with control characters (line breaks, escape sequences) escaped, so that text read
+/// from a repository can neither start a line of its own nor drive the terminal.
+pub(super) fn printable(s: &str) -> String {
+    if !s.chars().any(char::is_control) {
+        return s.to_string();
+    }
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// `history --nth N`: the image alone.

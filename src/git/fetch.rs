@@ -76,6 +76,23 @@ impl Workspace {
         }
     }
 
+    /// Fetches more of a shallow clone's history: 64 commits, then 1,024, then all of it.
+    /// Returns false when there is nothing more to fetch this way (a checkout, whose history is
+    /// the user's to deepen; a full or borrowed clone).
+    pub fn deepen(&mut self) -> Result<bool> {
+        if self.open || self.borrowed || self.depth <= 0 || self.depth == i32::MAX {
+            return Ok(false);
+        }
+        self.depth = match self.depth {
+            d if d < 64 => 64,
+            d if d < 1024 => 1024,
+            // libgit2's GIT_FETCH_DEPTH_UNSHALLOW.
+            _ => i32::MAX,
+        };
+        self.fetch()?;
+        Ok(true)
+    }
+
     /// Fetches the branch from the remote and returns its tip.
     pub fn fetch(&mut self) -> Result<Oid> {
         self.fetch_with(false)

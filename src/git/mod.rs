@@ -134,6 +134,17 @@ pub struct Workspace {
     verifier: RefCell<Option<index::Verifier>>,
 }
 
+/// Who made a commit, when, and what it says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommitInfo {
+    /// `Name <email>` of the author.
+    pub author: String,
+    /// Unix seconds.
+    pub time: i64,
+    /// The whole message, trailers included.
+    pub message: String,
+}
+
 /// Where a file edit goes.
 pub struct FileChange {
     /// Path relative to the repository root, `/`-separated.

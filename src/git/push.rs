@@ -25,10 +25,20 @@ impl Workspace {
                 ),
             ));
         }
-        match self.local_remote_path() {
+        let pushed = match self.local_remote_path() {
             Some(path) => self.push_local(&path, commit),
             None => self.push_to(commit),
+        }?;
+        if pushed == Push::Landed && self.open {
+            // As `git push` does: the remote-tracking branch names what the remote now has, so
+            // `git status` does not show the checkout ahead, and `git reset --hard origin/main`
+            // keeps the bump.
+            let tracking = self.tracking_ref();
+            self.repo
+                .reference(&tracking, commit, true, "imgbump: push")
+                .map_err(|e| git_err(&format!("cannot update {tracking}"), &e, &self.creds))?;
         }
+        Ok(pushed)
     }
 
     /// The remote's directory, when the remote is on this machine (`file://` or a path).
@@ -207,9 +217,7 @@ impl Workspace {
             }
             Ok(()) => match heard.status.borrow().clone() {
                 None => Ok(Push::Landed),
-                Some(m) if is_moved_message(&m) || is_moved_message(&remote_text) => {
-                    Ok(Push::Moved)
-                }
+                Some(m) if is_race(&m, &remote_text) => Ok(Push::Moved),
                 Some(m) => {
                     let mut msg = format!(
                         "the remote {} rejected the push to {}: {m}",
@@ -246,13 +254,35 @@ struct Heard {
     remote_text: Rc<RefCell<String>>,
 }
 
-/// Whether a per-ref status or the server's text says the branch moved under the push.
-fn is_moved_message(m: &str) -> bool {
-    let m = m.to_ascii_lowercase();
-    m.contains("non-fast-forward")
-        || m.contains("fetch first")
-        || m.contains("cannot lock ref")
-        || m.contains("is at") && m.contains("but expected")
+/// Whether a refused update lost a race: the branch moved between the server's advertisement
+/// and its update. Decided from the server's per-ref `status` (`ng <ref> <status>`), matched
+/// whole, never from free text, so that a hook's words can never pass for a race:
+/// - `fetch first`, `non-fast-forward`: the old value is not the branch's;
+/// - `cannot lock ref '…': is at X but expected Y`: GitHub's (and some servers') lost update;
+/// - `incorrect old value provided`: GitLab's and git 2.48's;
+/// - `failed to update ref`: git's generic status up to 2.47, a race only when the one
+///   `error:` line git's receive-pack printed for it says so (`cannot lock ref '…': is at X
+///   but expected Y`, or the ref's lock file held by a concurrent push).
+///
+/// A hook's refusal has its own statuses (`pre-receive hook declined`, `hook declined`), so it
+/// is never a race, whatever its text says.
+fn is_race(status: &str, remote_text: &str) -> bool {
+    static STATUS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"^(fetch first|non-fast-forward|incorrect old value provided|cannot lock ref '[^']+': is at [0-9a-f]{40,64} but expected [0-9a-f]{40,64})$",
+        )
+        .expect("a valid pattern")
+    });
+    static GIT_LINE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"^error: cannot lock ref '[^']+': (is at [0-9a-f]{40,64} but expected [0-9a-f]{40,64}|Unable to create '[^']+\.lock': File exists\.?)$",
+        )
+        .expect("a valid pattern")
+    });
+    let status = status.trim();
+    STATUS.is_match(status)
+        || status == "failed to update ref"
+            && remote_text.lines().any(|l| GIT_LINE.is_match(l.trim_end()))
 }
 
 #[cfg(test)]
@@ -263,21 +293,44 @@ mod tests {
 
     #[test]
     fn only_the_servers_race_messages_mean_a_moved_branch() {
-        for moved in [
+        let (x, y) = ("1".repeat(40), "2".repeat(40));
+        let github = format!("cannot lock ref 'refs/heads/main': is at {x} but expected {y}");
+        for status in [
+            "fetch first",
             "non-fast-forward",
-            "[rejected] main -> main (fetch first)",
-            "cannot lock ref 'refs/heads/main': is at 1111 but expected 2222",
-            "failed to update ref: is at 1111 but expected 2222",
+            "incorrect old value provided",
+            github.as_str(),
         ] {
-            assert!(is_moved_message(moved), "{moved}");
+            assert!(is_race(status, ""), "{status}");
         }
-        for refused in [
-            "pre-receive hook declined",
-            "protected branch hook declined",
+        // git up to 2.47: a generic status, and the reason on its own `error:` line.
+        let moved = format!("error: {github}\n");
+        assert!(is_race("failed to update ref", &moved));
+        let locked = "error: cannot lock ref 'refs/heads/main': Unable to create '/srv/isa.git/refs/heads/main.lock': File exists.";
+        assert!(is_race("failed to update ref", locked));
+        assert!(!is_race(
+            "failed to update ref",
+            "error: object file is empty"
+        ));
+        // A hook's refusal is never a race, whatever its words.
+        for hook in ["pre-receive hook declined", "hook declined"] {
+            assert!(!is_race(hook, &moved), "{hook}");
+            assert!(!is_race(hook, "non-fast-forward, fetch first"), "{hook}");
+        }
+        // Only whole statuses count.
+        for near in [
+            "non-fast-forward (a hook says)",
+            "protected branch: fetch first",
             "",
+            "cannot lock ref 'refs/heads/main': is at 1111 but expected 2222",
         ] {
-            assert!(!is_moved_message(refused), "{refused}");
+            assert!(!is_race(near, ""), "{near}");
         }
+        // A hook echoing git's line, inside its own text, is not git's line.
+        assert!(!is_race(
+            "failed to update ref",
+            &format!("hook says: error: {github}")
+        ));
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use git2::{ErrorCode, FileMode, ObjectType, Oid};
 
-use super::{err, git_err, ErrorKind, Result, Workspace, MAX_FILE};
+use super::{err, git_err, CommitInfo, ErrorKind, Result, Workspace, MAX_FILE};
 
 impl Workspace {
     /// Reads `path` from `commit`; `None` if it does not exist. A symlink, a submodule, a
@@ -109,6 +109,56 @@ impl Workspace {
                 ))
             })
             .collect())
+    }
+
+    /// Walks the first-parent history of the branch, newest first, calling `visit` with each
+    /// commit and its message until it returns false. Returns whether the walk reached the end
+    /// of a shallow history (more may be fetched with [`Workspace::deepen`]).
+    pub fn messages(&self, mut visit: impl FnMut(Oid, &str) -> bool) -> Result<bool> {
+        let e = |x: git2::Error| git_err("cannot walk the history", &x, &self.creds);
+        let mut walk = self.repo.revwalk().map_err(e)?;
+        walk.push(self.tip()?).map_err(e)?;
+        walk.simplify_first_parent().map_err(e)?;
+        for oid in walk {
+            let c = self.repo.find_commit(oid.map_err(e)?).map_err(e)?;
+            let message = String::from_utf8_lossy(c.message_bytes());
+            if !visit(c.id(), &message) {
+                return Ok(false);
+            }
+        }
+        Ok(self.repo.is_shallow())
+    }
+
+    /// Who made `commit`, when, and its message.
+    pub fn commit_info(&self, commit: Oid) -> Result<CommitInfo> {
+        let c = self
+            .repo
+            .find_commit(commit)
+            .map_err(|x| git_err("cannot read a commit", &x, &self.creds))?;
+        let author = c.author();
+        Ok(CommitInfo {
+            author: format!(
+                "{} <{}>",
+                String::from_utf8_lossy(author.name_bytes()),
+                String::from_utf8_lossy(author.email_bytes())
+            ),
+            time: c.time().seconds(),
+            message: String::from_utf8_lossy(c.message_bytes()).into_owned(),
+        })
+    }
+
+    /// The tree of `commit` and its first parent (none for a root commit).
+    pub fn tree_and_parent(&self, commit: Oid) -> Result<(Oid, Option<Oid>)> {
+        let c = self
+            .repo
+            .find_commit(commit)
+            .map_err(|x| git_err("cannot read a commit", &x, &self.creds))?;
+        Ok((c.tree_id(), c.parent_id(0).ok()))
+    }
+
+    /// Whether the history of this repository is cut short (a shallow clone or checkout).
+    pub fn is_shallow(&self) -> bool {
+        self.repo.is_shallow()
     }
 
     /// Walks the first-parent history of the branch, newest first, and calls `visit` with each

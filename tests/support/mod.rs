@@ -217,6 +217,11 @@ pub fn json(out: &Output) -> serde_json::Value {
 /// A synthetic isA_Cloud from `../shared/bench/gen-gitops-repo`, every service's manifest
 /// under `applications/`; returns (scratch dir, bare remote, service names).
 pub fn gitops_repo(commits: u32) -> (tempfile::TempDir, PathBuf, Vec<String>) {
+    gitops_repo_of(46, commits)
+}
+
+/// [`gitops_repo`] with `services` Go services (and the four applications).
+pub fn gitops_repo_of(services: u32, commits: u32) -> (tempfile::TempDir, PathBuf, Vec<String>) {
     let gen = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bench/gen-gitops-repo");
     assert!(
         gen.exists(),
@@ -229,6 +234,8 @@ pub fn gitops_repo(commits: u32) -> (tempfile::TempDir, PathBuf, Vec<String>) {
         .args([
             "--go-manifests",
             "applications",
+            "--services",
+            &services.to_string(),
             "--commits",
             &commits.to_string(),
             "--no-worktree",

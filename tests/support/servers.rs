@@ -104,8 +104,19 @@ pub struct Http {
     pub requests: Arc<std::sync::atomic::AtomicUsize>,
 }
 
+/// Answers a server gives a push in place of git's own, in turn: the per-ref status of an
+/// `ng refs/heads/…` report, and text on the progress band before it.
+pub type Refusals = Arc<std::sync::Mutex<std::collections::VecDeque<(String, String)>>>;
+
 impl Http {
     pub fn start(root: &Path, token: Option<&str>) -> Http {
+        Http::start_refusing(root, token, Refusals::default())
+    }
+
+    /// A server that answers the first pushes with `refusals` (nothing is written), then
+    /// lets git answer: the messages other servers (GitHub, GitLab) give when a push loses a
+    /// race, as far as a client can see them.
+    pub fn start_refusing(root: &Path, token: Option<&str>, refusals: Refusals) -> Http {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let stop = Arc::new(AtomicBool::new(false));
@@ -123,9 +134,9 @@ impl Http {
                 }
                 let Ok(conn) = conn else { continue };
                 req2.fetch_add(1, Ordering::SeqCst);
-                let (root, token) = (root.clone(), token.clone());
+                let (root, token, refusals) = (root.clone(), token.clone(), refusals.clone());
                 std::thread::spawn(move || {
-                    let _ = serve(conn, &root, token.as_deref());
+                    let _ = serve(conn, &root, token.as_deref(), &refusals);
                 });
             }
         });
@@ -251,6 +262,41 @@ impl Drop for Tls {
     }
 }
 
+/// git's pkt-line framing of `data`.
+fn pkt(data: &[u8]) -> Vec<u8> {
+    let mut out = format!("{:04x}", data.len() + 4).into_bytes();
+    out.extend_from_slice(data);
+    out
+}
+
+/// A receive-pack answer refusing the first ref of the push `request` with `status`, after
+/// `text` on the progress band: `unpack ok`, `ng REF STATUS`, in side-band framing when the
+/// client asked for it.
+fn refused_push(request: &[u8], status: &str, text: &str) -> Vec<u8> {
+    let first = &request[..request.len().min(400)];
+    let line = String::from_utf8_lossy(first);
+    let refname = line
+        .get(4..)
+        .and_then(|l| l.split(['\0', ' ', '\n']).nth(2))
+        .unwrap_or("refs/heads/main")
+        .to_string();
+    let mut report = pkt(b"unpack ok\n");
+    report.extend(pkt(format!("ng {refname} {status}\n").as_bytes()));
+    report.extend_from_slice(b"0000");
+    if !line.contains("side-band") {
+        return report;
+    }
+    let mut out = Vec::new();
+    for l in text.lines() {
+        out.extend(pkt(format!("\x02{l}\n").as_bytes()));
+    }
+    let mut framed = vec![1u8];
+    framed.extend(report);
+    out.extend(pkt(&framed));
+    out.extend_from_slice(b"0000");
+    out
+}
+
 pub fn base64(input: &[u8]) -> String {
     const T: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
@@ -272,7 +318,12 @@ pub fn base64(input: &[u8]) -> String {
     out
 }
 
-fn serve(conn: TcpStream, root: &Path, token: Option<&str>) -> std::io::Result<()> {
+fn serve(
+    conn: TcpStream,
+    root: &Path,
+    token: Option<&str>,
+    refusals: &Refusals,
+) -> std::io::Result<()> {
     let mut reader = BufReader::new(conn.try_clone()?);
     let mut conn = conn;
     let mut line = String::new();
@@ -318,6 +369,21 @@ fn serve(conn: TcpStream, root: &Path, token: Option<&str>) -> std::io::Result<(
         }
     }
     let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+    if method == "POST" && path.ends_with("/git-receive-pack") {
+        let refusal = refusals.lock().unwrap().pop_front();
+        if let Some((status, text)) = refusal {
+            let report = refused_push(&body, &status, &text);
+            conn.write_all(
+                format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/x-git-receive-pack-result\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    report.len()
+                )
+                .as_bytes(),
+            )?;
+            conn.write_all(&report)?;
+            return conn.flush();
+        }
+    }
     let mut child = Command::new("git")
         .arg("http-backend")
         .env_clear()

@@ -1,0 +1,81 @@
+//! `imgbump rollback`: the image before the current one put back, skipping images that were
+//! themselves rolled back from, and the rollback recorded in the commit.
+
+use std::collections::HashSet;
+use std::time::Instant;
+
+use crate::bump::{self, order, FailKind, Failure, Order, Pair};
+use crate::reference::ImageSpec;
+use crate::service;
+
+use super::history::{no_image, versions};
+use super::{set, workspace, RollbackArgs, Say};
+
+pub(super) fn run(args: &RollbackArgs, say: &Say) -> Result<(), Failure> {
+    let start = Instant::now();
+    let path = service::manifest_path(&args.repo.manifest, &args.service)
+        .map_err(|m| Failure::new(FailKind::Refused, m))?;
+    let mut opts = set::options(&args.repo, &args.pick, &args.message, &args.commit)?;
+    let mut repo = args.repo.clone();
+    if repo.depth == 1 {
+        // A rollback reads the history: all of it, unless --depth says otherwise.
+        repo.depth = 0;
+    }
+    let deadline = start + repo.timeout;
+    let mut ws = workspace(&repo, say, deadline, args.commit.retries)?;
+    let target = args.pick.target(&args.service);
+    let history = versions(&ws, &path, &target, usize::MAX)?;
+    let Some(current) = history.first() else {
+        return Err(no_image(&path, &args.service, ws.branch()));
+    };
+    // Newest first: a rollback commit is newer than the image it rolled back from, so by the
+    // time that image comes up it is known to be one not to go back to.
+    let mut rolled_back_from: HashSet<&str> = HashSet::new();
+    let mut to = None;
+    for v in &history {
+        if let Some(from) = &v.rolled_back_from {
+            rolled_back_from.insert(from);
+        }
+        let usable = v.image.parse::<crate::reference::Reference>().ok();
+        if v.image != current.image && !rolled_back_from.contains(v.image.as_str()) {
+            if let Some(r) = usable {
+                to = Some(r);
+                break;
+            }
+        }
+    }
+    let Some(to) = to else {
+        let why = if ws.is_shallow() {
+            "the history here is shallow; deepen it (`git fetch --unshallow`) or pass the remote's URL as --repo"
+        } else {
+            "every earlier image is the current one, or was rolled back from"
+        };
+        return Err(Failure::new(
+            FailKind::NotFound,
+            format!(
+                "{path}: no image to roll {} back to from {}: {why}",
+                args.service, current.image
+            ),
+        ));
+    };
+    // The order key stays where it is (or moves to the one given), so that a rerun of the
+    // pipeline that built the bad image is superseded instead of rolling forward again.
+    let recorded = history.iter().find_map(|v| v.order_key);
+    opts.order = args
+        .commit
+        .order_key
+        .or(recorded)
+        .map(|key| Order { key, check: false });
+    opts.expect_current = Some(current.image.clone());
+    opts.trailers.push((
+        order::ROLLBACK.to_string(),
+        format!("{}={}", args.service, current.image),
+    ));
+    let pair = Pair {
+        service: args.service.clone(),
+        spec: ImageSpec::Full(to),
+    };
+    let outcome = bump::set_until(&mut ws, &[pair], &opts, deadline)?;
+    set::report(&outcome, &args.repo, args.commit.dry_run, say, ws.url());
+    Ok(())
+}
