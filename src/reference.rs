@@ -9,7 +9,7 @@
 //! domain     := host [ ":" port ]
 //! path-comp  := [a-z0-9]+ ( ( "." | "_" | "__" | "-"+ ) [a-z0-9]+ )*
 //! tag        := [A-Za-z0-9_] [A-Za-z0-9_.-]{0,127}
-//! digest     := algorithm ":" hex      (sha256: 64 lowercase hex, sha512: 128)
+//! digest     := algorithm ":" hex      (sha256: 64 lowercase hex, sha384: 96, sha512: 128; no other)
 //! ```
 //!
 //! Every accepted reference is made only of `[A-Za-z0-9._:/@+\-\[\]]`, so a newline, `#`, a
@@ -159,22 +159,32 @@ fn check_digest(input: &str, digest: &str) -> Result<(), ReferenceError> {
         ));
     }
     let (algo, hex) = digest.split_once(':').unwrap_or((digest, ""));
+    // Container runtimes (containerd, CRI-O, Docker) take the registered algorithms only, in
+    // lower case, with their exact lengths in lowercase hex: anything else would be written,
+    // synced, and then never pull.
     let want = match algo {
-        "sha256" => Some(64),
-        "sha384" => Some(96),
-        "sha512" => Some(128),
-        _ => None,
-    };
-    if let Some(n) = want {
-        if hex.len() != n || hex.bytes().any(|b| b.is_ascii_uppercase()) {
+        "sha256" => 64,
+        "sha384" => 96,
+        "sha512" => 128,
+        other => {
             return Err(fail(
                 input,
                 format!(
-                    "a {algo} digest is exactly {n} lowercase hex digits, this one has {}",
-                    hex.len()
+                    "the digest algorithm {} is not one container runtimes take: use sha256 (or sha384, sha512), in lower case",
+                    shown(other)
                 ),
-            ));
+            ))
         }
+    };
+    if hex.len() != want || !hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        return Err(fail(
+            input,
+            format!(
+                "a {algo} digest is exactly {want} lowercase hex digits; this one has {} characters{}",
+                hex.len(),
+                if hex.bytes().any(|b| b.is_ascii_uppercase()) { ", some in upper case" } else { "" }
+            ),
+        ));
     }
     Ok(())
 }

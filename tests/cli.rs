@@ -128,7 +128,7 @@ fn shorthand_tag_several_pairs_trailers_author_and_github_output() {
             .count(),
         2
     );
-    let ghout = std::fs::read_to_string(&gh).unwrap();
+    let ghout = github_outputs(&gh);
     assert!(
         ghout.contains("changed=true\n") && ghout.contains("pushed=true\n"),
         "{ghout}"

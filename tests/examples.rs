@@ -240,7 +240,7 @@ fn the_action_script_bumps_with_trailers_outputs_and_a_summary() {
         .trim(),
         "octocat"
     );
-    let outputs = std::fs::read_to_string(&out_file).unwrap();
+    let outputs = github_outputs(&out_file);
     assert!(
         outputs.contains("status=changed\n")
             && outputs.contains("changed=true\n")

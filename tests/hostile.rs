@@ -112,6 +112,23 @@ fn hostile_images_are_refused() {
         (":", "empty"),
         ("@md5:x", "digest"),
     ];
+    // What container runtimes would refuse: the algorithm in upper case, unregistered
+    // algorithms, upper-case or wrong-length hex.
+    let digests = [
+        (
+            format!("nginx@SHA256:{}", "a".repeat(64)),
+            "digest algorithm",
+        ),
+        (format!("nginx@md5:{}", "a".repeat(32)), "digest algorithm"),
+        (format!("nginx@sha1:{}", "a".repeat(40)), "digest algorithm"),
+        (format!("nginx@sha256:{}", "A".repeat(64)), "upper case"),
+        (format!("nginx@sha256:{}", "a".repeat(65)), "exactly 64"),
+        (format!("nginx@sha512:{}", "a".repeat(64)), "exactly 128"),
+        (format!("@sha256:{}", "g".repeat(64)), "ALGORITHM:HEX"),
+    ];
+    let cases = cases
+        .into_iter()
+        .chain(digests.iter().map(|(i, n)| (i.as_str(), *n)));
     for (image, needle) in cases {
         let out = fx.run(&["set", "--repo", &fx.url(), "--", &format!("agent={image}")]);
         assert_fails(&out, 4, needle, &format!("{image:?}"));
@@ -405,7 +422,7 @@ fn ssh_host_keys_are_checked() {
         .unwrap()
         .success());
     let Some(server) = sshd(fx.dir.path(), &key.with_extension("pub")) else {
-        panic!("/usr/sbin/sshd is missing: .ci/run installs openssh-server");
+        panic!("/usr/sbin/sshd is missing: scripts/test installs openssh-server");
     };
     let user = std::env::var("USER").unwrap_or_else(|_| "root".into());
     let url = format!(
@@ -464,4 +481,326 @@ fn ssh_host_keys_are_checked() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(!fx.remote_file(AGENT).contains("isa-agent:ssh3"));
+}
+
+/// A password in a URL, raw (with `/` and `+`) or percent-encoded, in every URL form git takes:
+/// in no output, no message and no file imgbump writes; and a percent-encoded one is decoded
+/// to authenticate, as git decodes it.
+#[test]
+fn a_password_in_a_url_is_never_shown_or_stored() {
+    let fx = Fixture::new();
+    let http = Http::start(fx.dir.path(), Some("right-token-1234"));
+    let cache = fx.dir.path().join("cache");
+    let outputs = fx.dir.path().join("github-output");
+    let secret = "Ab/Cd+secret-77";
+    for url in [
+        format!("http://u:{secret}@127.0.0.1:{}/isA_Cloud.git", http.port),
+        format!(
+            "http://x-access-token:Ab%2FCd%2Bsecret-77@127.0.0.1:{}/isA_Cloud.git",
+            http.port
+        ),
+        format!("git://u:{secret}@127.0.0.1:1/isA_Cloud.git"),
+        format!("ssh://git:{secret}@127.0.0.1:1/isA_Cloud.git"),
+    ] {
+        let out = fx
+            .cmd()
+            .env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_OUTPUT", &outputs)
+            .args(["-vv", "set", "--cache-dir", cache.to_str().unwrap()])
+            .args(["--output", "json", "--timeout", "1s", "--repo", &url])
+            .args(["--", "agent=:x"])
+            .output()
+            .unwrap();
+        assert_ne!(out.status.code(), Some(0), "{url}: {}", text(&out));
+        let all = text(&out);
+        for shape in [secret, "Ab%2FCd%2Bsecret-77", "secret-77"] {
+            assert!(!all.contains(shape), "{url}: {shape} in the output: {all}");
+        }
+        assert!(all.contains("::error"), "{all}");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let first = stdout.lines().next().unwrap_or("");
+        let v: serde_json::Value = serde_json::from_str(first).unwrap();
+        assert!(v["error"]["message"].is_string(), "{v}");
+    }
+    // Nothing on disk: the cache is keyed and recorded by the URL without user info.
+    let mut files = vec![cache.clone()];
+    while let Some(p) = files.pop() {
+        if p.is_dir() {
+            files.extend(std::fs::read_dir(&p).unwrap().map(|e| e.unwrap().path()));
+        } else if let Ok(bytes) = std::fs::read(&p) {
+            let text = String::from_utf8_lossy(&bytes);
+            assert!(
+                !text.contains("secret-77"),
+                "{} holds the password",
+                p.display()
+            );
+            assert!(
+                !text.contains("u:Ab"),
+                "{} holds the user info",
+                p.display()
+            );
+        }
+    }
+    // Percent-encoded, the password is decoded to authenticate.
+    let tricky = Http::start(fx.dir.path(), Some("p@ss/word+1"));
+    let url = format!(
+        "http://x-access-token:p%40ss%2Fword%2B1@127.0.0.1:{}/isA_Cloud.git",
+        tricky.port
+    );
+    let out = fx.run(&["set", "--repo", &url, "--", "agent=:decoded"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(!text(&out).contains("p%40ss") && !text(&out).contains("p@ss"));
+    assert!(fx.remote_file(AGENT).contains("isa-agent:decoded"));
+}
+
+/// An old image written to forge outputs, escape sequences and placeholders: GITHUB_OUTPUT
+/// keeps its six outputs, nothing raw reaches stderr or the summary, and the message template
+/// is filled once.
+#[test]
+fn repository_content_cannot_forge_outputs_or_reach_the_terminal() {
+    let fx = Fixture::new();
+    let text_before = fx.remote_file(AGENT);
+    let old = text_before
+        .lines()
+        .find(|l| l.contains("isa-agent:"))
+        .unwrap()
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .to_string();
+    let evil = r#""evil:1\npushed=false\ninjected=yes\n\u001b]0;pwned\u0007{tag}""#;
+    let co = fx.clone_elsewhere();
+    let manifest = co.join(AGENT);
+    let edited = std::fs::read_to_string(&manifest)
+        .unwrap()
+        .replacen(&old, evil, 1);
+    std::fs::write(&manifest, edited).unwrap();
+    git(&co, &["commit", "-qam", "evil"]);
+    git(&co, &["push", "-q", "origin", "main"]);
+    let (outputs, summary) = (fx.dir.path().join("out"), fx.dir.path().join("summary.md"));
+    let out = fx
+        .cmd()
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_OUTPUT", &outputs)
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .args([
+            "set",
+            "--repo",
+            &fx.url(),
+            "--message",
+            "{old_image} -> {image}",
+        ])
+        .args(["--", "agent=registry.example/isa-agent:v2"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        !out.stderr.contains(&0x1b) && !out.stderr.contains(&0x07),
+        "{}",
+        text(&out)
+    );
+    // Read as GitHub reads the file: `name=value`, or `name<<DELIMITER`, lines, DELIMITER.
+    let written = std::fs::read_to_string(&outputs).unwrap();
+    let mut read: Vec<(String, String)> = Vec::new();
+    let mut lines = written.lines();
+    while let Some(l) = lines.next() {
+        if let Some((name, delimiter)) = l.split_once("<<") {
+            let value: Vec<&str> = lines.by_ref().take_while(|v| *v != delimiter).collect();
+            read.push((name.to_string(), value.join("\n")));
+        } else if let Some((name, value)) = l.split_once('=') {
+            read.push((name.to_string(), value.to_string()));
+        }
+    }
+    let names: Vec<&str> = read.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "status",
+            "changed",
+            "commit",
+            "pushed",
+            "old-image",
+            "new-image"
+        ],
+        "{written}"
+    );
+    assert_eq!(read[3].1, "true", "{written}");
+    assert!(
+        read[4]
+            .1
+            .starts_with("evil:1\npushed=false\ninjected=yes\n"),
+        "{written}"
+    );
+    let md = std::fs::read_to_string(&summary).unwrap();
+    assert!(!md.contains('\u{1b}') && !md.contains('\u{7}'), "{md}");
+    let subject = fx.remote_git(&["log", "-1", "--format=%B"]);
+    assert!(subject.starts_with("evil:1\\npushed=false"), "{subject}");
+    assert!(
+        subject.contains("{tag} -> registry.example/isa-agent:v2"),
+        "{subject}"
+    );
+    assert!(!subject.contains('\u{1b}'), "{subject}");
+    // A trailer with a control character is a usage error.
+    let out = fx.run(&[
+        "set",
+        "--repo",
+        &fx.url(),
+        "--trailer",
+        "K=a\u{1b}[2J",
+        "agent=:v3",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+}
+
+/// A directory on the manifest's path swapped in the work tree for a link to a place outside
+/// the repository (the manifest's own directory, or one higher up): refused, and nothing
+/// outside is written, the remote gets nothing, the index is untouched.
+#[test]
+fn a_link_in_the_work_tree_never_leads_a_write_outside() {
+    let fx = Fixture::new();
+    let co = fx.checkout.clone();
+    let n = fx.remote_count();
+    for swapped in [
+        "deployments/kubernetes/base/applications",
+        "deployments/kubernetes",
+        "deployments",
+    ] {
+        let outside = fx
+            .dir
+            .path()
+            .join(format!("outside-{}", swapped.replace('/', "-")));
+        std::fs::rename(co.join(swapped), &outside).unwrap();
+        std::os::unix::fs::symlink(&outside, co.join(swapped)).unwrap();
+        let target = outside.join(AGENT.strip_prefix(&format!("{swapped}/")).unwrap());
+        let before = std::fs::read(&target).unwrap();
+        let index = std::fs::read(co.join(".git/index")).unwrap();
+        let out = fx.run(&["set", "-C", co.to_str().unwrap(), "agent=:evil"]);
+        assert_fails(&out, 4, "symbolic link", swapped);
+        assert_eq!(
+            std::fs::read(&target).unwrap(),
+            before,
+            "{swapped}: written through"
+        );
+        assert_eq!(
+            std::fs::read(co.join(".git/index")).unwrap(),
+            index,
+            "{swapped}"
+        );
+        assert_eq!(fx.remote_count(), n, "{swapped}");
+        let strays: Vec<_> = std::fs::read_dir(target.parent().unwrap())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().starts_with(".imgbump-"))
+            .collect();
+        assert!(strays.is_empty(), "{swapped}: {strays:?}");
+        // Put it back for the next case.
+        std::fs::remove_file(co.join(swapped)).unwrap();
+        std::fs::rename(&outside, co.join(swapped)).unwrap();
+    }
+    // Back in place, the same bump lands.
+    let out = fx.run(&["set", "-C", co.to_str().unwrap(), "agent=:fine"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}
+
+/// A remote on this machine (`file://` or a path) keeps its policy, as with `git push`: its
+/// hooks run (and may refuse), a checked-out branch of a non-bare repository is not pushed to,
+/// and objects are written with `core.sharedRepository`'s permissions.
+#[test]
+fn a_local_remote_keeps_its_policy() {
+    use std::os::unix::fs::PermissionsExt;
+    let fx = Fixture::new();
+    let hooks = fx.remote.join("hooks");
+    let runs = fx.dir.path().join("runs");
+    let hook = |name: &str, body: &str| {
+        let path = hooks.join(name);
+        std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    };
+    let n = fx.remote_count();
+    // A refusing pre-receive hook: exit 5, its words, nothing moved; over file:// and a path.
+    hook(
+        "pre-receive",
+        &format!(
+            "echo pre >> '{}'; echo 'main is protected: open a pull request' >&2; exit 1",
+            runs.display()
+        ),
+    );
+    for url in [fx.url(), fx.remote.to_str().unwrap().to_string()] {
+        let out = fx.run(&["set", "--repo", &url, "agent=:refused"]);
+        assert_fails(&out, 5, "main is protected: open a pull request", &url);
+        assert_eq!(fx.remote_count(), n, "{url}");
+    }
+    assert_eq!(std::fs::read_to_string(&runs).unwrap().lines().count(), 2);
+    // Accepting hooks run, once each, and the bump lands.
+    std::fs::remove_file(&runs).unwrap();
+    hook("pre-receive", &format!("echo pre >> '{}'", runs.display()));
+    hook(
+        "post-receive",
+        &format!("echo post >> '{}'", runs.display()),
+    );
+    let out = fx.run(&["set", "--repo", &fx.url(), "agent=:through-hooks"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(std::fs::read_to_string(&runs).unwrap(), "pre\npost\n");
+    assert_eq!(fx.remote_count(), n + 1);
+    assert!(fx.remote_file(AGENT).contains("isa-agent:through-hooks"));
+    fx.remote_git(&["fsck", "--no-dangling"]);
+
+    // A non-bare repository's checked-out branch: refused, its checkout untouched.
+    let co = &fx.checkout;
+    let head = git(co, &["rev-parse", "HEAD"]);
+    let url = format!("file://{}", co.display());
+    let out = fx.run(&["set", "--repo", &url, "agent=:into-a-checkout"]);
+    assert_fails(&out, 5, "checked out", "a checked-out branch");
+    assert_eq!(git(co, &["rev-parse", "HEAD"]), head);
+    assert_eq!(git(co, &["status", "--porcelain"]), "");
+
+    // core.sharedRepository=group: what the push writes is readable by the group, whatever
+    // the pusher's umask.
+    std::fs::remove_file(hooks.join("pre-receive")).unwrap();
+    std::fs::remove_file(hooks.join("post-receive")).unwrap();
+    fx.remote_git(&["config", "core.sharedRepository", "group"]);
+    let before: std::collections::HashSet<_> =
+        walk(&fx.remote.join("objects")).into_iter().collect();
+    let bin = env!("CARGO_BIN_EXE_imgbump");
+    let out = Command::new("sh")
+        .args([
+            "-c",
+            &format!(
+                "umask 077; exec '{bin}' set --repo '{}' agent=:shared",
+                fx.url()
+            ),
+        ])
+        .env("HOME", &fx.home)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let new: Vec<_> = walk(&fx.remote.join("objects"))
+        .into_iter()
+        .filter(|p| !before.contains(p))
+        .collect();
+    assert!(!new.is_empty());
+    for p in new {
+        let mode = std::fs::metadata(&p).unwrap().permissions().mode();
+        assert!(
+            mode & 0o040 != 0,
+            "{} is {mode:o}: not group-readable",
+            p.display()
+        );
+    }
+}
+
+/// Every path under `dir`, directories included.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                todo.push(p.clone());
+            }
+            out.push(p);
+        }
+    }
+    out
 }

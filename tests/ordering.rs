@@ -71,7 +71,7 @@ fn an_older_order_key_is_superseded_and_changes_nothing() {
             image_line(&fx)
         );
     }
-    let written = std::fs::read_to_string(&outputs).unwrap();
+    let written = github_outputs(&outputs);
     assert!(written.contains("status=superseded\n"), "{written}");
 
     // Made an error on request.

@@ -242,3 +242,60 @@ fn a_hook_that_talks_like_a_race_is_a_refusal() {
     assert_eq!(std::fs::read_to_string(&count).unwrap().lines().count(), 1);
     assert_eq!(fx.remote_count(), n);
 }
+
+#[test]
+fn list_reports_a_file_it_cannot_read_and_lists_the_rest() {
+    let fx = Fixture::new();
+    let co = fx.clone_elsewhere();
+    let apps = co.join("deployments/kubernetes/base/applications");
+    std::os::unix::fs::symlink("agent-deployment.yaml", apps.join("evil-deployment.yaml")).unwrap();
+    git(&co, &["add", "-A"]);
+    git(&co, &["commit", "-qm", "a link"]);
+    git(&co, &["push", "-q", "origin", "main"]);
+    let out = fx.run(&["list", "--repo", &fx.url()]);
+    assert_eq!(code(&out), Some(0), "{}", text(&out));
+    let listed = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        listed
+            .lines()
+            .any(|l| l.starts_with("evil\t") && l.contains("symbolic link")),
+        "{listed}"
+    );
+    for s in ["agent", "mcp", "model", "user"] {
+        assert!(
+            listed
+                .lines()
+                .any(|l| l.starts_with(&format!("{s}\tDeployment/"))),
+            "{s}: {listed}"
+        );
+    }
+}
+
+#[test]
+fn no_push_against_a_url_says_the_commit_would_vanish() {
+    let fx = Fixture::new();
+    let out = fx.run(&["set", "--repo", &fx.url(), "--no-push", "agent=:v2"]);
+    assert_fails(&out, 2, "deleted when imgbump ends", "--no-push with a URL");
+    let out = fx.run(&["rollback", "agent", "--repo", &fx.url(), "--no-push"]);
+    assert_fails(&out, 2, "--dry-run", "rollback --no-push with a URL");
+}
+
+#[test]
+fn a_branch_without_an_upstream_says_what_happened_to_the_commit() {
+    let fx = Fixture::new();
+    git(&fx.checkout, &["checkout", "-q", "-b", "feature"]);
+    let n = fx.remote_count();
+    let out = fx.run(&["set", "-C", fx.checkout.to_str().unwrap(), "agent=:v2"]);
+    assert_fails(&out, 5, "does not exist on", "a branch with no upstream");
+    let said = text(&out);
+    assert!(said.contains("git push -u origin feature"), "{said}");
+    assert!(
+        said.contains("stays on the local branch feature, not pushed"),
+        "{said}"
+    );
+    assert!(!said.contains("no longer exists"), "{said}");
+    assert_eq!(fx.remote_count(), n);
+    assert!(std::fs::read_to_string(fx.checkout.join(AGENT))
+        .unwrap()
+        .contains("isa-agent:v2"));
+}

@@ -17,14 +17,42 @@ fn render_message(template: &str, c: &Change) -> String {
             .collect::<String>()
     });
     let tag = tag.or(short_digest).unwrap_or_else(|| "latest".into());
-    template
-        .replace("{service}", &c.service)
-        .replace("{old_image}", &c.old)
-        .replace("{image}", &c.new)
-        .replace("{tag}", &tag)
-        .replace("{digest}", digest.as_deref().unwrap_or(""))
-        .replace("{file}", &c.file)
-        .replace("{container}", &c.container)
+    // The old image was read from the repository: one line, control characters escaped.
+    let old: String = c.old.chars().flat_map(char::escape_default).collect();
+    let value = |name: &str| -> Option<&str> {
+        Some(match name {
+            "service" => &c.service,
+            "old_image" => &old,
+            "image" => &c.new,
+            "tag" => &tag,
+            "digest" => digest.as_deref().unwrap_or(""),
+            "file" => &c.file,
+            "container" => &c.container,
+            _ => return None,
+        })
+    };
+    // One pass over the template: a placeholder inside a substituted value stays as it is.
+    let mut out = String::with_capacity(template.len() + 64);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after
+            .find('}')
+            .and_then(|close| Some((close, value(&after[..close])?)))
+        {
+            Some((close, v)) => {
+                out.push_str(v);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The commit message for the changed pairs.
@@ -74,6 +102,14 @@ mod tests {
                 &[]
             ),
             "chore: update agent image to sha-abc1234\n"
+        );
+        // Placeholders are filled once, in the template: not inside a value that holds one;
+        // and an old image with line breaks stays on its line.
+        let mut hostile = c.clone();
+        hostile.old = "evil:1\npushed=false\n{tag}{service}".into();
+        assert_eq!(
+            commit_message("{old_image} -> {tag} {unknown} {", &[hostile], &[]),
+            "evil:1\\npushed=false\\n{tag}{service} -> sha-abc1234 {unknown} {\n"
         );
         let mut d = c.clone();
         d.service = "mcp".into();

@@ -216,13 +216,7 @@ fn set_timed(
     deadline: &Deadline,
     t: &mut Timings,
 ) -> Result<Outcome, Failure> {
-    let (name, email) = opts.author.clone().unwrap_or_else(|| ws.default_author());
-    let author = Signature::now(&name, &email).map_err(|e| {
-        Failure::new(
-            FailKind::Usage,
-            format!("invalid --author: {}", e.message()),
-        )
-    })?;
+    let author = author_of(ws, opts)?;
     if ws.is_open() && !opts.dry_run {
         // Checking the index's checksum takes a while for a large index: start now, while
         // the edit is made.
@@ -275,21 +269,9 @@ fn set_timed(
         if opts.dry_run {
             return Ok(outcome);
         }
-        let mut trailers = opts.trailers.clone();
-        if let Some(o) = opts.order {
-            trailers.extend(order::trailers(&plan.changes, o.key));
-        }
-        let message = commit_message(&opts.message, &plan.changes, &trailers);
-        let mut commit = timed(&mut t.commit, || {
-            ws.commit(tip, &plan.files, &message, &author)
+        let commit = timed(&mut t.commit, || {
+            make_commit(ws, tip, &plan, opts, &author, ahead)
         })?;
-        if let Some(local) = ahead {
-            // The checkout's own commit is exactly this change on the remote's tip (an earlier
-            // `--no-push`): push that one, so that the checkout and the remote agree.
-            if ws.tree_and_parent(local)? == (ws.tree_and_parent(commit)?.0, Some(tip)) {
-                commit = local;
-            }
-        }
         outcome.commit = Some(commit.to_string());
         if ws.is_open() && local_commit.is_none() {
             timed(&mut t.local, || {
@@ -302,20 +284,8 @@ fn set_timed(
         }
         attempts += 1;
         outcome.attempts = attempts;
-        let next = push_once(ws, commit, attempts, deadline, t).map_err(|mut f| {
-            // A checkout keeps the commit; say so, and that the remote does not have it.
-            if let Some(lc) = local_commit {
-                if f.kind == FailKind::NotFound {
-                    f.kind = FailKind::Push;
-                }
-                f.message.push_str(&format!(
-                    "\nthe commit {} stays on the local branch {}, not pushed; push it with `git push` once the remote takes it",
-                    short(lc),
-                    ws.branch()
-                ));
-            }
-            f
-        })?;
+        let next = push_once(ws, commit, attempts, deadline, t)
+            .map_err(|f| stays_local(f, local_commit, ws.branch()))?;
         match next {
             Next::Again(new_tip) => tip = new_tip,
             Next::Landed => {
@@ -334,6 +304,57 @@ fn set_timed(
             }
         }
     }
+}
+
+/// The commit of `plan` on `tip`: the message from the template, the trailers and the order
+/// key. When the checkout's own commit `ahead` is exactly this change on `tip` (an earlier
+/// `--no-push`), that one, so that the checkout and the remote agree.
+fn make_commit(
+    ws: &Workspace,
+    tip: Oid,
+    plan: &Plan,
+    opts: &Options,
+    author: &Signature<'_>,
+    ahead: Option<Oid>,
+) -> Result<Oid, Failure> {
+    let mut trailers = opts.trailers.clone();
+    if let Some(o) = opts.order {
+        trailers.extend(order::trailers(&plan.changes, o.key));
+    }
+    let message = commit_message(&opts.message, &plan.changes, &trailers);
+    let commit = ws.commit(tip, &plan.files, &message, author)?;
+    if let Some(local) = ahead {
+        if ws.tree_and_parent(local)? == (ws.tree_and_parent(commit)?.0, Some(tip)) {
+            return Ok(local);
+        }
+    }
+    Ok(commit)
+}
+
+/// The commit's author: `--author`, else the repository's `user.*`, else imgbump's own.
+fn author_of(ws: &Workspace, opts: &Options) -> Result<Signature<'static>, Failure> {
+    let (name, email) = opts.author.clone().unwrap_or_else(|| ws.default_author());
+    Signature::now(&name, &email).map_err(|e| {
+        Failure::new(
+            FailKind::Usage,
+            format!("invalid --author: {}", e.message()),
+        )
+    })
+}
+
+/// A push that failed from a checkout: the commit stays on the local branch, and the failure
+/// says so (a missing remote branch is then a failed push, not "nothing matched").
+fn stays_local(mut f: Failure, local_commit: Option<Oid>, branch: &str) -> Failure {
+    if let Some(lc) = local_commit {
+        if f.kind == FailKind::NotFound {
+            f.kind = FailKind::Push;
+        }
+        f.message.push_str(&format!(
+            "\nthe commit {} stays on the local branch {branch}, not pushed; push it with `git push` once the remote takes it",
+            short(lc)
+        ));
+    }
+    f
 }
 
 /// Pushes `commit` (attempt number `attempts`); on a moved branch or a cut connection waits,

@@ -50,7 +50,10 @@ const MAX_WAIT_MS: u64 = 8_000;
 /// on 2 cores, all landing: the old 2 s cap needed 11.5 attempts and 294 ms of server CPU per
 /// landed bump for 200 at once; 8 s, 7.3 attempts and 187 ms. Drawing from the whole window
 /// instead of its upper half gave 46 at once 4.7 attempts and 105 ms of server CPU per bump
-/// against 4.1 and 78 ms, and 200 no better.
+/// against 4.1 and 78 ms, and 200 no better. Holding the cap at 2 s for the first seven retries
+/// (as before) and growing it only then made 200 at once slower (54 s against 46 s, 8.3
+/// attempts against 7.1) and gave 46 nothing measurable; timings on this shared VM vary
+/// twofold from one minute to the next.
 pub fn backoff(n: u32) -> Duration {
     use std::hash::{BuildHasher, Hasher};
     let cap = FIRST_WAIT_MS

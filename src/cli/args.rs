@@ -64,6 +64,20 @@ pub enum Command {
     Man,
 }
 
+impl Command {
+    /// The `--repo` a subcommand works on.
+    pub fn repo(&self) -> Option<&str> {
+        match self {
+            Command::Set(a) => Some(&a.repo.repo),
+            Command::Get(a) => Some(&a.repo.repo),
+            Command::List(a) => Some(&a.repo),
+            Command::History(a) => Some(&a.repo.repo),
+            Command::Rollback(a) => Some(&a.repo.repo),
+            Command::Completions { .. } | Command::Man => None,
+        }
+    }
+}
+
 /// Where the repository is and how to reach it.
 #[derive(Debug, Args, Clone)]
 pub struct RepoArgs {

@@ -5,7 +5,7 @@ use std::io::Write;
 
 use crate::bump::{Change, Failure, Outcome};
 
-use super::text::Say;
+use super::text::{printable, Say};
 
 /// Whether this runs in a GitHub Actions step.
 pub(super) fn active() -> bool {
@@ -15,11 +15,11 @@ pub(super) fn active() -> bool {
 /// An `::error file=…,line=…::` annotation with the message's first line.
 pub(super) fn annotate(f: &Failure, message: &str) {
     let place = match (&f.file, f.line) {
-        (Some(file), Some(line)) => format!(" file={file},line={line}"),
-        (Some(file), None) => format!(" file={file}"),
+        (Some(file), Some(line)) => format!(" file={},line={line}", property(file)),
+        (Some(file), None) => format!(" file={}", property(file)),
         _ => String::new(),
     };
-    let first = message.lines().next().unwrap_or("");
+    let first = printable(message.lines().next().unwrap_or(""));
     println!(
         "::error{place}::{}",
         first
@@ -51,7 +51,12 @@ pub(super) fn summary(o: &Outcome, say: &Say, url: &str) {
         };
         md.push_str(&format!(
             "| {} | `{}` | `{}` | `{}:{}` | {} |\n",
-            c.service, c.old, c.new, c.file, c.line, commit
+            c.service,
+            cell(&c.old),
+            cell(&c.new),
+            cell(&c.file),
+            c.line,
+            commit
         ));
     }
     let state = if o.pushed {
@@ -65,28 +70,53 @@ pub(super) fn summary(o: &Outcome, say: &Say, url: &str) {
     };
     md.push_str(&format!("\n{state}\n"));
     if !o.diff.is_empty() {
-        md.push_str(&format!("\n```diff\n{}```\n", o.diff));
+        let diff = printable_lines(&o.diff).replace("```", "`\u{200b}``");
+        md.push_str(&format!("\n```diff\n{diff}```\n"));
     }
     append(&path, &md, "GITHUB_STEP_SUMMARY", say);
 }
 
-/// `set`'s outputs (`changed`, `commit`, `pushed`, `old-image`, `new-image`), appended to
-/// `GITHUB_OUTPUT` when it is set.
+/// `set`'s outputs (`status`, `changed`, `commit`, `pushed`, `old-image`, `new-image`),
+/// appended to `GITHUB_OUTPUT` when it is set. Each is written in GitHub's multi-line form,
+/// `name<<DELIMITER`, with a delimiter the value does not hold, so that a value read from a
+/// manifest (an old image with line breaks) cannot add outputs of its own.
 pub(super) fn outputs(o: &Outcome, say: &Say) {
     let Some(path) = std::env::var_os("GITHUB_OUTPUT") else {
         return;
     };
     let join = |f: &dyn Fn(&Change) -> &str| o.changes.iter().map(f).collect::<Vec<_>>().join(" ");
-    let text = format!(
-        "status={}\nchanged={}\ncommit={}\npushed={}\nold-image={}\nnew-image={}\n",
-        o.status(),
-        o.changed,
-        o.commit.as_deref().unwrap_or(""),
-        o.pushed,
-        join(&|c| c.old.as_str()),
-        join(&|c| c.new.as_str())
-    );
+    let pairs = [
+        ("status", o.status().to_string()),
+        ("changed", o.changed.to_string()),
+        ("commit", o.commit.clone().unwrap_or_default()),
+        ("pushed", o.pushed.to_string()),
+        ("old-image", join(&|c| c.old.as_str())),
+        ("new-image", join(&|c| c.new.as_str())),
+    ];
+    let text: String = pairs
+        .iter()
+        .map(|(name, value)| output_line(name, value))
+        .collect();
     append(&path, &text, "GITHUB_OUTPUT", say);
+}
+
+/// One output in GitHub's `name<<DELIMITER` form.
+pub(super) fn output_line(name: &str, value: &str) -> String {
+    let delimiter = delimiter_for(value);
+    format!("{name}<<{delimiter}\n{value}\n{delimiter}\n")
+}
+
+/// A delimiter that stands in no line of `value`: `ghadelimiter_` and random hex.
+fn delimiter_for(value: &str) -> String {
+    use std::hash::{BuildHasher, Hasher};
+    loop {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u32(std::process::id());
+        let d = format!("ghadelimiter_{:016x}", h.finish());
+        if !value.contains(&d) {
+            return d;
+        }
+    }
 }
 
 fn append(path: &std::ffi::OsStr, text: &str, name: &str, say: &Say) {
@@ -97,5 +127,49 @@ fn append(path: &std::ffi::OsStr, text: &str, name: &str, say: &Say) {
         .and_then(|mut f| f.write_all(text.as_bytes()))
     {
         say.info(&format!("warning: cannot write {name}: {e}"));
+    }
+}
+
+/// A value in a summary table cell: control characters escaped, and no `|` or backtick to
+/// end the cell or the code span.
+fn cell(value: &str) -> String {
+    printable(value).replace('|', "\\|").replace('`', "'")
+}
+
+/// Text with control characters escaped but its line breaks kept (a diff).
+fn printable_lines(text: &str) -> String {
+    text.split_inclusive('\n')
+        .map(|l| match l.strip_suffix('\n') {
+            Some(body) => format!("{}\n", printable(body)),
+            None => printable(l),
+        })
+        .collect()
+}
+
+/// A workflow command's property value, escaped as GitHub's toolkit escapes it.
+fn property(value: &str) -> String {
+    value
+        .replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+        .replace(':', "%3A")
+        .replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outputs_cannot_be_forged_by_their_values() {
+        let value = "evil:1\npushed=false\ninjected<<EOF\nyes\nEOF";
+        let line = output_line("old-image", value);
+        let (head, rest) = line.split_once('\n').unwrap();
+        let delimiter = head.strip_prefix("old-image<<").unwrap();
+        assert!(delimiter.starts_with("ghadelimiter_"));
+        assert_eq!(rest, format!("{value}\n{delimiter}\n"));
+        assert!(!value.contains(delimiter));
+        assert_eq!(cell("a|b`c\u{1b}]0;x\u{7}"), "a\\|b'c\\u{1b}]0;x\\u{7}");
+        assert_eq!(property("a,b:c\nd"), "a%2Cb%3Cc%0Ad".replace("%3C", "%3A"));
     }
 }

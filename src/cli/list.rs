@@ -26,8 +26,19 @@ pub(super) fn run(args: &RepoArgs) -> Result<(), Failure> {
         ));
     }
     for (service, file) in found {
-        let Some(bytes) = ws.read(tip, &file)? else {
-            continue;
+        // A file that cannot be read (a link, too large) is reported on its row; the rest
+        // are listed.
+        let bytes = match ws.read(tip, &file) {
+            Ok(Some(bytes)) => bytes,
+            Ok(None) => continue,
+            Err(e) => {
+                rows.push(ListRow::Error {
+                    service: service.clone(),
+                    file: file.clone(),
+                    error: e.message,
+                });
+                continue;
+            }
         };
         match Manifest::parse_bytes(&bytes) {
             Ok(m) => {

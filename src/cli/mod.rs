@@ -42,7 +42,11 @@ pub struct Exit(pub i32);
 
 /// Runs the command line; returns the exit code.
 pub fn run(cli: Cli) -> Exit {
-    let creds = Credentials::from_env();
+    // Every message is redacted with the secrets of the environment and of --repo as written.
+    let creds = match cli.command.repo() {
+        Some(repo) => Credentials::from_env().with_url(repo),
+        None => Credentials::from_env(),
+    };
     let say = Say {
         quiet: cli.quiet,
         verbose: cli.verbose,

@@ -15,6 +15,7 @@ pub(super) fn run(args: &RollbackArgs, say: &Say) -> Result<(), Failure> {
     let start = Instant::now();
     let path = service::manifest_path(&args.repo.manifest, &args.service)
         .map_err(|m| Failure::new(FailKind::Refused, m))?;
+    set::no_push_needs_a_checkout(&args.repo, &args.commit)?;
     let mut opts = set::options(&args.repo, &args.pick, &args.message, &args.commit)?;
     let mut repo = args.repo.clone();
     if repo.depth == 1 {

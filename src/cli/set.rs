@@ -31,6 +31,7 @@ pub(super) fn run(args: &SetArgs, say: &Say) -> Result<(), Failure> {
         service::manifest_path(&args.repo.manifest, &p.service)
             .map_err(|m| Failure::new(FailKind::Refused, m))?;
     }
+    no_push_needs_a_checkout(&args.repo, &args.commit)?;
     let mut opts = options(&args.repo, &args.pick, &args.message, &args.commit)?;
     opts.expect_current.clone_from(&args.expect_current);
     let (outcome, ws) = bump_and_time(&args.repo, &pairs, &opts, say, start)?;
@@ -69,6 +70,22 @@ pub(super) fn pairs(raw: &[String], allow_latest: bool) -> Result<Vec<Pair>, Fai
         }
     }
     Ok(pairs)
+}
+
+/// `--no-push` against a URL would make a commit in a clone that is deleted at exit (a
+/// `--cache-dir` keeps no objects of its own commits either): say so instead of reporting a
+/// commit nobody can reach.
+pub(super) fn no_push_needs_a_checkout(
+    repo: &RepoArgs,
+    commit: &CommitArgs,
+) -> Result<(), Failure> {
+    if commit.no_push && crate::git::is_url(&repo.repo) {
+        return Err(Failure::new(
+            FailKind::Usage,
+            "--no-push with a URL would commit into a clone that is deleted when imgbump ends\nuse --dry-run to see the change, or run in a checkout (-C PATH) to keep the commit there",
+        ));
+    }
+    Ok(())
 }
 
 /// The bump's options from the command line.
@@ -174,7 +191,7 @@ fn parse_trailer(s: &str) -> Result<(String, String), Failure> {
     let (k, v) = s.split_once('=').ok_or_else(bad)?;
     if k.is_empty()
         || !k.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        || v.contains(['\n', '\r'])
+        || v.chars().any(char::is_control)
         || v.trim().is_empty()
     {
         return Err(bad());

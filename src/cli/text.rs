@@ -28,13 +28,21 @@ impl Say {
 
     pub(super) fn info(&self, msg: &str) {
         if !self.quiet {
-            let _ = writeln!(std::io::stderr(), "{}", self.creds.redact(msg));
+            let _ = writeln!(
+                std::io::stderr(),
+                "{}",
+                terminal_safe(&self.creds.redact(msg))
+            );
         }
     }
 
     pub(super) fn debug(&self, msg: &str) {
         if self.verbose > 0 && !self.quiet {
-            let _ = writeln!(std::io::stderr(), "imgbump: {}", self.creds.redact(msg));
+            let _ = writeln!(
+                std::io::stderr(),
+                "imgbump: {}",
+                terminal_safe(&self.creds.redact(msg))
+            );
         }
     }
 
@@ -61,7 +69,21 @@ impl Say {
 
 /// A failure, on stderr.
 pub(super) fn error(message: &str) {
-    let _ = writeln!(std::io::stderr(), "imgbump: error: {}", message);
+    let _ = writeln!(
+        std::io::stderr(),
+        "imgbump: error: {}",
+        terminal_safe(message)
+    );
+}
+
+/// A message of ours, which may hold text from a repository: its line breaks kept (ours),
+/// every other control character escaped, so that no escape sequence reaches the terminal.
+fn terminal_safe(message: &str) -> String {
+    message
+        .split('\n')
+        .map(|l| printable(l.strip_suffix('\r').unwrap_or(l)))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// `set`: a line per service on stderr saying what happened to it and where it went.
@@ -70,9 +92,9 @@ pub(super) fn set(o: &Outcome, dry_run: bool, say: &Say, url: &str) {
         let what = match c.superseded_by {
             Some(had) => format!(
                 "superseded: {} stays (order key {had} is recorded, and this one is not newer)",
-                c.old
+                printable(&c.old)
             ),
-            None if c.changed => format!("{} → {}", c.old, c.new),
+            None if c.changed => format!("{} → {}", printable(&c.old), c.new),
             None => format!("already {}", c.new),
         };
         let place = if o.pushed {
@@ -102,11 +124,14 @@ pub(super) fn set(o: &Outcome, dry_run: bool, say: &Say, url: &str) {
     }
 }
 
-/// A dry run's diff on stdout, coloured on a terminal.
+/// A dry run's diff on stdout, coloured on a terminal; control characters from the manifest
+/// are escaped.
 pub(super) fn diff(diff: &str) {
     let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let mut out = std::io::stdout().lock();
     for line in diff.lines() {
+        let line = printable(line);
+        let line = line.as_str();
         let painted = match line.chars().next() {
             Some('+') if color && !line.starts_with("+++") => format!("\x1b[32m{line}\x1b[0m"),
             Some('-') if color && !line.starts_with("---") => format!("\x1b[31m{line}\x1b[0m"),
@@ -121,7 +146,7 @@ pub(super) fn diff(diff: &str) {
 pub(super) fn get(found: &[(String, String, ImageField)]) {
     let mut out = std::io::stdout().lock();
     for (_, _, f) in found {
-        let _ = writeln!(out, "{}", f.value);
+        let _ = writeln!(out, "{}", printable(&f.value));
     }
 }
 
@@ -134,12 +159,16 @@ pub(super) fn list(rows: &[ListRow]) {
                 service,
                 file,
                 error,
-            } => format!("{service}\t{file}\terror: {error}"),
+            } => format!(
+                "{service}\t{}\terror: {}",
+                printable(file),
+                printable(error)
+            ),
             ListRow::Image { service, field, .. } => format!(
                 "{service}\t{}\t{}\t{}",
-                field.workload_id(),
-                field.container,
-                field.value
+                printable(&field.workload_id()),
+                printable(&field.container),
+                printable(&field.value)
             ),
         };
         if writeln!(out, "{line}").is_err() {
@@ -179,12 +208,13 @@ pub(super) fn history(versions: &[Version]) {
 /// `s` with control characters (line breaks, escape sequences) escaped, so that text read
 /// from a repository can neither start a line of its own nor drive the terminal.
 pub(super) fn printable(s: &str) -> String {
-    if !s.chars().any(char::is_control) {
+    let unsafe_char = |c: char| c.is_control() && c != '\t';
+    if !s.chars().any(unsafe_char) {
         return s.to_string();
     }
     s.chars()
         .map(|c| {
-            if c.is_control() {
+            if unsafe_char(c) {
                 c.escape_default().to_string()
             } else {
                 c.to_string()

@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 
 use git2::Oid;
 
+#[cfg(unix)]
+use super::worktree;
 use super::{err, git_err, index, Error, ErrorKind, FileChange, Result, Workspace};
 
 impl Workspace {
@@ -28,7 +30,7 @@ impl Workspace {
             let staged = changes
                 .iter()
                 .try_for_each(|c| {
-                    write_atomic(&workdir.join(&c.path), &c.content, Some(self.repo.path()))
+                    write_worktree(&workdir, &c.path, &c.content, Some(self.repo.path()))
                 })
                 .and_then(|_| match lock {
                     Some(lock) => self.patch_index(lock, parent, commit, changes),
@@ -157,8 +159,7 @@ impl Workspace {
         let mut metas = Vec::with_capacity(changes.len());
         let mut ids = Vec::with_capacity(changes.len());
         for c in changes {
-            let meta = std::fs::symlink_metadata(workdir.join(&c.path))
-                .map_err(|e| err(ErrorKind::Other, format!("cannot stat {}: {e}", c.path)))?;
+            let meta = stat_worktree(&workdir, &c.path)?;
             let (Some(expect), Some(oid)) = (id_at(&old_root, &c.path), id_at(&new_root, &c.path))
             else {
                 return Ok(false);
@@ -224,7 +225,7 @@ impl Workspace {
     fn restore(&self, parent: Oid, changes: &[FileChange], workdir: &Path) {
         for c in changes {
             if let Ok(Some(old)) = self.read(parent, &c.path) {
-                let _ = write_atomic(&workdir.join(&c.path), &old, Some(self.repo.path()));
+                let _ = write_worktree(workdir, &c.path, &old, Some(self.repo.path()));
             }
         }
     }
@@ -256,6 +257,73 @@ impl Workspace {
             .ok()
             .is_some_and(|h| h.name().ok() == Some(name))
     }
+}
+
+/// Reads `rel` from the work tree `root`, refusing a symbolic link anywhere on the way;
+/// `None` if it (or a directory on the way) does not exist.
+#[cfg(unix)]
+pub(super) fn read_worktree(root: &Path, rel: &str) -> Result<Option<Vec<u8>>> {
+    match worktree::parent_of(root, rel) {
+        Ok((dir, name)) => dir.read(&name),
+        Err(e) if e.kind == ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Replaces `rel` in the work tree `root` atomically, never through a symbolic link.
+#[cfg(unix)]
+pub(super) fn write_worktree(
+    root: &Path,
+    rel: &str,
+    content: &[u8],
+    scratch: Option<&Path>,
+) -> Result<()> {
+    let (dir, name) = worktree::parent_of(root, rel)?;
+    dir.replace(&name, content, scratch)
+}
+
+/// The metadata of `rel` in the work tree `root` (a regular file, reached without links).
+#[cfg(unix)]
+pub(super) fn stat_worktree(root: &Path, rel: &str) -> Result<std::fs::Metadata> {
+    let (dir, name) = worktree::parent_of(root, rel)?;
+    match dir.open_file(&name)? {
+        Some((_, meta)) => Ok(meta),
+        None => Err(err(
+            ErrorKind::NotFound,
+            format!("{rel} is gone from the work tree"),
+        )),
+    }
+}
+
+#[cfg(not(unix))]
+pub(super) fn read_worktree(root: &Path, rel: &str) -> Result<Option<Vec<u8>>> {
+    let path = root.join(rel);
+    match std::fs::symlink_metadata(&path) {
+        Ok(m) if !m.is_file() => Err(err(
+            ErrorKind::Refused,
+            format!("{rel} is not a regular file in the work tree"),
+        )),
+        Ok(_) => std::fs::read(&path)
+            .map(Some)
+            .map_err(|e| err(ErrorKind::Other, format!("cannot read {rel}: {e}"))),
+        Err(_) => Ok(None),
+    }
+}
+
+#[cfg(not(unix))]
+pub(super) fn write_worktree(
+    root: &Path,
+    rel: &str,
+    content: &[u8],
+    scratch: Option<&Path>,
+) -> Result<()> {
+    write_atomic(&root.join(rel), content, scratch)
+}
+
+#[cfg(not(unix))]
+pub(super) fn stat_worktree(root: &Path, rel: &str) -> Result<std::fs::Metadata> {
+    std::fs::symlink_metadata(root.join(rel))
+        .map_err(|e| err(ErrorKind::Other, format!("cannot stat {rel}: {e}")))
 }
 
 /// Writes `path` atomically: a temporary file, the old file's mode, fsync, rename over `path`.

@@ -20,6 +20,9 @@ const MAX_CREDENTIAL_TRIES: u32 = 3;
 pub struct Credentials {
     token: Option<String>,
     user: Option<String>,
+    /// Further text to keep out of messages: a URL's user info as written (percent-encoded),
+    /// and a user name given without a password (it may be a token).
+    hidden: Vec<String>,
 }
 
 impl Credentials {
@@ -29,18 +32,27 @@ impl Credentials {
             .iter()
             .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
             .map(|v| v.trim().to_string());
-        Credentials { token, user: None }
+        Credentials {
+            token,
+            ..Credentials::default()
+        }
+    }
+
+    /// These credentials and the secrets `url`'s user info carries (for redacting messages
+    /// about a URL as the user wrote it).
+    pub fn with_url(self, url: &str) -> Self {
+        split_url(url, self).1
     }
 
     /// Replaces every secret in `text` by `***`.
     pub fn redact(&self, text: &str) -> String {
-        let mut out = text.to_string();
-        if let Some(t) = &self.token {
-            if t.len() >= 4 {
-                out = out.replace(t.as_str(), "***");
+        let mut out = redact_urls(text);
+        for secret in self.token.iter().chain(&self.hidden) {
+            if secret.len() >= 4 {
+                out = out.replace(secret.as_str(), "***");
             }
         }
-        redact_urls(&out)
+        out
     }
 }
 
@@ -54,51 +66,96 @@ impl fmt::Debug for Credentials {
     }
 }
 
-/// Removes `user:password@` from every URL in `text`.
+/// Where the user info of the first `scheme://` URL in `text` stands, as byte offsets
+/// (start, end) with `text[end]` the `@` before the host. The user info runs to the last `@`
+/// before the host and may hold any character but white space and quotes, `/` included: a
+/// password written raw, as git takes it. (Text whose path holds an `@` is cut at that `@`:
+/// redaction errs towards hiding.)
+fn userinfo_span(text: &str) -> Option<(usize, usize)> {
+    let start = text.find("://")? + 3;
+    let rest = &text[start..];
+    if rest.starts_with('/') {
+        // `file:///path`: no authority, so no user info.
+        return None;
+    }
+    let end = rest
+        .find(|c: char| c.is_whitespace() || matches!(c, '\'' | '"' | '<' | '>' | '`'))
+        .unwrap_or(rest.len());
+    let at = rest[..end].rfind('@')?;
+    let host = &rest[at + 1..end];
+    let name = &host[..host.find([':', '/', '?', '#']).unwrap_or(host.len())];
+    let is_host = name.starts_with('[')
+        || !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+    is_host.then_some((start, start + at))
+}
+
+/// Removes the user info (`user:password@`) from every URL in `text`.
 pub fn redact_urls(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(i) = rest.find("://") {
-        let (head, tail) = rest.split_at(i + 3);
-        out.push_str(head);
-        let end = tail
-            .find(|c: char| c == '/' || c.is_whitespace() || c == '\'' || c == '"')
-            .unwrap_or(tail.len());
-        match tail[..end].rfind('@') {
-            Some(at) => {
-                out.push_str("***@");
-                rest = &tail[at + 1..];
+        match userinfo_span(rest) {
+            Some((start, at)) => {
+                out.push_str(&rest[..start]);
+                out.push_str("***");
+                rest = &rest[at..];
             }
-            None => rest = tail,
+            None => {
+                out.push_str(&rest[..i + 3]);
+                rest = &rest[i + 3..];
+            }
         }
     }
     out.push_str(rest);
     out
 }
 
-/// Splits `https://user:secret@host/x` into `https://host/x` and the credentials it carried.
-pub(super) fn split_url(url: &str, mut creds: Credentials) -> (String, Credentials) {
-    if let Some(i) = url.find("://") {
-        let (scheme, rest) = url.split_at(i + 3);
-        let end = rest.find('/').unwrap_or(rest.len());
-        if let Some(at) = rest[..end].rfind('@') {
-            let userinfo = &rest[..at];
-            let (user, pass) = userinfo.split_once(':').unwrap_or((userinfo, ""));
-            if scheme.starts_with("http") {
-                if !pass.is_empty() {
-                    creds.token = Some(pass.to_string());
-                }
-                if !user.is_empty() {
-                    creds.user = Some(user.to_string());
-                }
-                return (format!("{scheme}{}", &rest[at + 1..]), creds);
+/// `%XX` escapes decoded, as git decodes a URL's user and password. Bytes that do not form
+/// UTF-8 are kept as they were written.
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
+            (b'%', Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
+                out.push((hex(h).unwrap_or(0) * 16 + hex(l).unwrap_or(0)) as u8);
+                i += 3;
             }
-            if !user.is_empty() {
-                creds.user = Some(user.to_string());
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
             }
         }
     }
-    (url.to_string(), creds)
+    String::from_utf8(out).unwrap_or_else(|_| s.to_string())
+}
+
+/// Splits `scheme://user:secret@host/x` into `scheme://host/x` and the credentials it carried
+/// (decoded). The URL imgbump uses, shows and keys its cache by never holds user info; the
+/// user name still reaches the server through the credentials (SSH's `git@`, too).
+pub(super) fn split_url(url: &str, mut creds: Credentials) -> (String, Credentials) {
+    let Some((start, at)) = userinfo_span(url) else {
+        return (url.to_string(), creds);
+    };
+    let info = &url[start..at];
+    let (user, pass) = info.split_once(':').unwrap_or((info, ""));
+    creds.hidden.push(info.to_string());
+    if !pass.is_empty() {
+        creds.hidden.push(pass.to_string());
+        creds.token = Some(percent_decode(pass));
+    } else if !user.is_empty() && url.starts_with("http") {
+        // `https://TOKEN@host/…`: the user name is the secret.
+        creds.hidden.push(percent_decode(user));
+    }
+    if !user.is_empty() {
+        creds.user = Some(percent_decode(user));
+    }
+    (format!("{}{}", &url[..start], &url[at + 1..]), creds)
 }
 
 /// The credentials callback of one transfer: the token (HTTPS), then Git's credential helpers;
@@ -165,6 +222,79 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_form_of_user_info_is_split_off_and_redacted() {
+        let secret = "Ab/Cd+secret-77";
+        for (url, clean, user, pass) in [
+            (
+                "http://u:Ab/Cd+secret-77@127.0.0.1:8080/isa.git",
+                "http://127.0.0.1:8080/isa.git",
+                "u",
+                secret,
+            ),
+            (
+                "https://x-access-token:p%40ss%2Fword@git.example/o/r.git",
+                "https://git.example/o/r.git",
+                "x-access-token",
+                "p@ss/word",
+            ),
+            (
+                "ssh://git:pw-1234@host:22/o/r",
+                "ssh://host:22/o/r",
+                "git",
+                "pw-1234",
+            ),
+            (
+                "git://u:pw-1234@127.0.0.1/isa.git",
+                "git://127.0.0.1/isa.git",
+                "u",
+                "pw-1234",
+            ),
+            (
+                "https://u:a@b@[::1]:8443/x",
+                "https://[::1]:8443/x",
+                "u",
+                "a@b",
+            ),
+        ] {
+            let (got, c) = split_url(url, Credentials::default());
+            assert_eq!(got, clean, "{url}");
+            assert_eq!(
+                (c.user.as_deref(), c.token.as_deref()),
+                (Some(user), Some(pass)),
+                "{url}"
+            );
+            let said = format!("cannot fetch from '{url}': refused (\"{url}\")");
+            let shown = c.redact(&said);
+            assert!(!shown.contains(pass), "{shown}");
+            assert!(
+                !redact_urls(&said).contains(pass) || pass.contains('%'),
+                "{url}"
+            );
+            // As written, percent-encoded or not, the secret is hidden too.
+            assert!(!Credentials::default()
+                .with_url(url)
+                .redact(&said)
+                .contains(&url[url.find("://").unwrap() + 3..url.rfind('@').unwrap()]));
+        }
+        // A token as the user name is a secret.
+        let (url, c) = split_url(
+            "https://ghp_token1234@github.com/o/r",
+            Credentials::default(),
+        );
+        assert_eq!(url, "https://github.com/o/r");
+        assert_eq!(c.redact("token ghp_token1234 refused"), "token *** refused");
+        // No user info: untouched.
+        for plain in [
+            "https://h/x",
+            "git@github.com:o/r.git",
+            "file:///tmp/a@b/x.git",
+        ] {
+            assert_eq!(split_url(plain, Credentials::default()).0, plain);
+        }
+        assert_eq!(percent_decode("a%2Fb%zz%4"), "a/b%zz%4");
+    }
+
+    #[test]
     fn urls_lose_their_secrets() {
         let (url, c) = split_url(
             "https://bot:s3cr3t-token@git.example/org/repo.git",
@@ -189,7 +319,7 @@ mod tests {
     fn the_callback_gives_up_after_a_few_asks() {
         let creds = Credentials {
             token: Some("s3cr3t-token".into()),
-            user: None,
+            ..Credentials::default()
         };
         let mut ask = callback(creds, None);
         let https = CredentialType::USER_PASS_PLAINTEXT;

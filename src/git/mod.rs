@@ -11,6 +11,7 @@
 //! | `credentials.rs` | where tokens and keys come from; redaction of secrets |
 //! | `tls.rs` | CA certificates, loaded only for TLS remotes |
 //! | `tcp.rs` | our own `git://` transport (no Nagle, quick ACKs) |
+//! | `local.rs` | remotes on this machine: moved directly, or through their `git receive-pack` |
 //! | `fetch.rs` | fetching the branch (and learning the default one) |
 //! | `read.rs` | reading a file, a directory or a file's history from a commit |
 //! | `commit.rs` | blobs, trees and a commit without a checkout |
@@ -19,6 +20,7 @@
 //! | `index.rs` | `.git/index` read and patched in place |
 //! | `trim.rs` | keeping a fetched pack's pages from staying resident |
 //! | `paths.rs` | which repository-relative paths are allowed |
+//! | `worktree.rs` | work tree files reached without following a link on the way |
 //!
 //! Errors are [`Error`] with an [`ErrorKind`]; messages say what failed and what to do, with
 //! every secret already redacted.
@@ -35,6 +37,7 @@ mod fetch;
 #[cfg(test)]
 mod fixture;
 mod index;
+mod local;
 mod open;
 mod paths;
 mod push;
@@ -43,6 +46,8 @@ mod remote;
 mod tcp;
 mod tls;
 mod trim;
+#[cfg(unix)]
+mod worktree;
 
 pub use checkout::write_atomic;
 pub use clone::{is_url, CloneOptions, ProgressFn};

@@ -7,7 +7,7 @@ use std::path::Path;
 use git2::{ErrorCode, ObjectType, Oid, Repository};
 
 use super::credentials::{split_url, Credentials};
-use super::{err, git_err, index, trim, CloneOptions, ErrorKind, Result, Workspace};
+use super::{checkout, err, git_err, index, trim, CloneOptions, ErrorKind, Result, Workspace};
 
 impl Workspace {
     /// Opens the repository that contains `path` (a checkout: open mode). A bare repository is
@@ -98,25 +98,7 @@ impl Workspace {
         if staged != committed {
             return Ok(true);
         }
-        let on_disk = match std::fs::symlink_metadata(workdir.join(path)) {
-            Ok(m) if m.file_type().is_symlink() => {
-                return Err(err(
-                    ErrorKind::Refused,
-                    format!("{path} is a symbolic link in the work tree; refusing to follow it"),
-                ))
-            }
-            Ok(m) if !m.is_file() => {
-                return Err(err(
-                    ErrorKind::Refused,
-                    format!("{path} is not a regular file in the work tree"),
-                ))
-            }
-            Ok(_) => Some(
-                std::fs::read(workdir.join(path))
-                    .map_err(|e| err(ErrorKind::Other, format!("cannot read {path}: {e}")))?,
-            ),
-            Err(_) => None,
-        };
+        let on_disk = checkout::read_worktree(&workdir, path)?;
         let on_disk = on_disk
             .map(|b| Oid::hash_object(ObjectType::Blob, &b))
             .transpose()

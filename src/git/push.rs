@@ -3,13 +3,13 @@
 //! server (a hook, a protected branch), which is shown with the server's own words.
 
 use std::cell::{Cell, RefCell};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::rc::Rc;
 
 use git2::{ErrorCode, ObjectType, Oid, PushOptions, Repository};
 
 use super::open::upstream;
-use super::{err, git_err, is_network, is_url, ErrorKind, Push, Result, Workspace};
+use super::{err, git_err, is_network, is_url, local, ErrorKind, Push, Result, Workspace};
 
 impl Workspace {
     /// Pushes `commit` to the remote branch. Never forces: a moved branch is [`Push::Moved`]; a
@@ -26,8 +26,28 @@ impl Workspace {
             ));
         }
         let pushed = match self.local_remote_path() {
-            Some(path) => self.push_local(&path, commit),
-            None => self.push_to(commit),
+            Some(path) => {
+                let remote = Repository::open(&path).map_err(|e| {
+                    git_err(
+                        &format!("cannot open the remote {}", self.url),
+                        &e,
+                        &self.creds,
+                    )
+                })?;
+                if local::needs_receive_pack(&remote) {
+                    // Hooks, a checked-out branch, shared permissions: the remote's own
+                    // receive-pack decides, as for `git push`.
+                    local::register();
+                    let dir = remote
+                        .path()
+                        .canonicalize()
+                        .unwrap_or_else(|_| remote.path().to_path_buf());
+                    self.push_to(commit, &format!("{}://{}", local::SCHEME, dir.display()))
+                } else {
+                    self.push_local(&remote, commit)
+                }
+            }
+            None => self.push_to(commit, &self.url),
         }?;
         if pushed == Push::Landed && self.open {
             // As `git push` does: the remote-tracking branch names what the remote now has, so
@@ -54,14 +74,7 @@ impl Workspace {
     /// For a remote on this machine: copy the new objects into its object database (a tree
     /// the remote already has is not descended into), then move the branch with a
     /// compare-and-swap under the ref's lock file, from the parent we built on.
-    fn push_local(&self, path: &Path, commit: Oid) -> Result<Push> {
-        let remote = Repository::open(path).map_err(|e| {
-            git_err(
-                &format!("cannot open the remote {}", self.url),
-                &e,
-                &self.creds,
-            )
-        })?;
+    fn push_local(&self, remote: &Repository, commit: Oid) -> Result<Push> {
         let e = |x: git2::Error| {
             git_err(
                 &format!("cannot copy objects to {}", self.url),
@@ -115,13 +128,7 @@ impl Workspace {
             Err(x) if matches!(x.code(), ErrorCode::Modified | ErrorCode::Locked) => {
                 Ok(Push::Moved)
             }
-            Err(x) if x.code() == ErrorCode::NotFound => Err(err(
-                ErrorKind::NotFound,
-                format!(
-                    "the branch {} no longer exists on {}; nothing was pushed",
-                    self.remote_branch, self.url
-                ),
-            )),
+            Err(x) if x.code() == ErrorCode::NotFound => Err(self.missing_branch()),
             Err(x) => Err(git_err(
                 &format!("cannot update {branch} on {}", self.url),
                 &x,
@@ -130,7 +137,7 @@ impl Workspace {
         }
     }
 
-    fn push_to(&self, commit: Oid) -> Result<Push> {
+    fn push_to(&self, commit: Oid, url: &str) -> Result<Push> {
         let remote_ref = format!("refs/heads/{}", self.remote_branch);
         let local_ref = "refs/imgbump/push";
         self.repo
@@ -145,13 +152,35 @@ impl Workspace {
         let mut opts = PushOptions::new();
         opts.remote_callbacks(self.push_callbacks(parent, &heard));
         let refspec = format!("{local_ref}:{remote_ref}");
-        let mut remote = self.anonymous_remote()?;
+        let mut remote = self.anonymous_remote_at(url)?;
         let result = remote.push(&[refspec.as_str()], Some(&mut opts));
         drop(remote);
         if let Ok(mut r) = self.repo.find_reference(local_ref) {
             let _ = r.delete();
         }
         self.judge(result, &heard)
+    }
+
+    /// The remote has no branch to push to: deleted since the fetch (a clone), or never made
+    /// (a checkout's branch with no upstream). imgbump does not create branches.
+    fn missing_branch(&self) -> super::Error {
+        if self.open {
+            let (remote, _) = upstream(&self.repo, &self.branch);
+            return err(
+                ErrorKind::NotFound,
+                format!(
+                    "the branch {} does not exist on {}; nothing was pushed\nthe local branch {} has nowhere to go on the remote; imgbump does not create branches: push it once yourself (`git push -u {remote} {}`), or pass --branch",
+                    self.remote_branch, self.url, self.branch, self.branch
+                ),
+            );
+        }
+        err(
+            ErrorKind::NotFound,
+            format!(
+                "the branch {} no longer exists on {}; nothing was pushed (imgbump does not create branches)",
+                self.remote_branch, self.url
+            ),
+        )
     }
 
     /// The callbacks of a push: credentials and progress, and what the server says is kept in
@@ -196,12 +225,7 @@ impl Workspace {
         let remote_text = heard.remote_text.borrow().trim().to_string();
         match heard.branch.get() {
             Some(BranchWas::Moved) => return Ok(Push::Moved),
-            Some(BranchWas::Deleted) => {
-                return Err(err(
-                    ErrorKind::NotFound,
-                    format!("the branch {} no longer exists on {}; nothing was pushed (imgbump does not create branches)", self.remote_branch, self.url),
-                ))
-            }
+            Some(BranchWas::Deleted) => return Err(self.missing_branch()),
             None => {}
         }
         match result {

@@ -8,11 +8,17 @@ use super::{credentials, git_err, tcp, tls, trim, Result, Workspace};
 impl Workspace {
     /// The remote as an anonymous one: nothing about it (URL, credentials) is written to config.
     pub(super) fn anonymous_remote(&self) -> Result<git2::Remote<'_>> {
+        self.anonymous_remote_at(&self.url)
+    }
+
+    /// [`Workspace::anonymous_remote`] for `url` (the remote's own, or the local transport's
+    /// `imgbump-local://` form of it).
+    pub(super) fn anonymous_remote_at(&self, url: &str) -> Result<git2::Remote<'_>> {
         tcp::register();
-        if self.url.starts_with("https://") || self.url.starts_with("http://") {
+        if url.starts_with("https://") || url.starts_with("http://") {
             tls::load_tls_roots();
         }
-        self.repo.remote_anonymous(&self.url).map_err(|e| {
+        self.repo.remote_anonymous(url).map_err(|e| {
             git_err(
                 &format!("the remote URL {} is not usable (give https://, ssh://, git@host:path, git:// or file://)", self.url),
                 &e,

@@ -14,6 +14,8 @@ impl Manifest<'_> {
     /// the new value would be written.
     pub fn set_image(&self, target: &Target<'_>, spec: &ImageSpec) -> Result<Edit, EditError> {
         let field = self.select(target)?;
+        // A field that cannot be edited says why before the new value is looked at.
+        Self::editable(field)?;
         let new_ref: Reference = spec.apply_to(&field.value).map_err(|e| {
             EditError::new(EditErrorKind::BadReference, e.to_string()).at(field.location)
         })?;
@@ -35,18 +37,7 @@ impl Manifest<'_> {
     /// assert_eq!((err.kind, err.location.unwrap().line), (EditErrorKind::Unsafe, 7));
     /// ```
     pub fn set_field(&self, field: &ImageField, new_ref: &Reference) -> Result<Edit, EditError> {
-        if let Some(why) = &field.refusal {
-            return Err(EditError::new(
-                EditErrorKind::Unsafe,
-                format!(
-                    "refusing to edit the image of {} container {}: {why}",
-                    field.workload_id(),
-                    shown(&field.container)
-                ),
-            )
-            .at(field.location)
-            .help("write the image as a plain or quoted scalar on the container itself."));
-        }
+        Self::editable(field)?;
         let new = new_ref.to_string();
         let token = render::scalar(&new, field.style);
         let old_token = &self.text[field.span.clone()];
@@ -69,6 +60,24 @@ impl Manifest<'_> {
         edit.text = text;
         edit.changed = true;
         Ok(edit)
+    }
+
+    /// Refuses a field that cannot be edited safely (an alias, an anchor, a block scalar, a
+    /// merged container), with its place and why.
+    fn editable(field: &ImageField) -> Result<(), EditError> {
+        match &field.refusal {
+            Some(why) => Err(EditError::new(
+                EditErrorKind::Unsafe,
+                format!(
+                    "refusing to edit the image of {} container {}: {why}",
+                    field.workload_id(),
+                    shown(&field.container)
+                ),
+            )
+            .at(field.location)
+            .help("write the image as a plain or quoted scalar on the container itself.")),
+            None => Ok(()),
+        }
     }
 
     /// Checks `text`, this manifest's text with `field`'s token replaced by one of `token_len`

@@ -154,12 +154,26 @@ impl Finder<'_> {
                 continue;
             };
             for (i, container) in containers.iter().enumerate() {
-                let Some((key, image)) = container.entry("image") else {
-                    continue;
-                };
                 let mut path = base.clone();
                 path.extend(pod_path.iter().map(|k| Seg::Key(k)));
                 path.extend([Seg::Key(list_key), Seg::Index(i), Seg::Key("image")]);
+                let Some((key, image)) = container.entry("image") else {
+                    // The container's fields come from a YAML merge key: its image may be
+                    // there, but it is the anchor's to change. Listed, and refused by name.
+                    if let Some((merge, from)) = container.entry("<<") {
+                        let mut field =
+                            self.field(document, kind, name, container, role, from, path);
+                        field.location = self.locate(merge.span.start);
+                        field.value = String::new();
+                        field.refusal = Some(format!(
+                            "its fields come from a YAML merge key (`<<` at line {}, merging {}); imgbump does not edit merged values",
+                            field.location.line,
+                            shown(&self.text[from.span.clone()])
+                        ));
+                        self.fields.push(field);
+                    }
+                    continue;
+                };
                 let mut field = self.field(document, kind, name, container, role, image, path);
                 if matches!(field.style, Style::Literal | Style::Folded)
                     || matches!(image.value, Value::Seq(_) | Value::Map(_))
@@ -286,5 +300,24 @@ spec: {template: {spec: {containers: [{name: c, image: &x r/c:1}, {name: d, imag
             ]
         );
         assert_eq!(m.images()[2].location.line, 18);
+    }
+
+    #[test]
+    fn a_container_from_a_merge_key_is_named_as_such() {
+        let text = "base: &c {name: web, image: r/web:1}\nkind: Pod\nmetadata: {name: web}\nspec:\n  containers:\n  - <<: *c\n";
+        let m = Manifest::parse(text).unwrap();
+        let err = m
+            .set_image(
+                &crate::manifest::Target::service("web"),
+                &":2".parse().unwrap(),
+            )
+            .unwrap_err();
+        assert_eq!(err.kind, crate::manifest::EditErrorKind::Unsafe);
+        assert!(
+            err.message
+                .contains("merge key (`<<` at line 6, merging `*c`)"),
+            "{err}"
+        );
+        assert_eq!(err.location.map(|l| l.line), Some(6));
     }
 }

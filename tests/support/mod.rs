@@ -293,3 +293,22 @@ pub fn assert_fails(out: &Output, code: i32, needle: &str, what: &str) {
         text(out)
     );
 }
+
+/// A `GITHUB_OUTPUT` file read as GitHub reads it (`name=value` lines, and `name<<DELIMITER`
+/// blocks up to the delimiter), written back as `name=value` lines (a multi-line value with
+/// its line breaks).
+pub fn github_outputs(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut out = String::new();
+    let mut lines = text.lines();
+    while let Some(l) = lines.next() {
+        if let Some((name, delimiter)) = l.split_once("<<") {
+            let value: Vec<&str> = lines.by_ref().take_while(|v| *v != delimiter).collect();
+            out.push_str(&format!("{name}={}\n", value.join("\n")));
+        } else {
+            out.push_str(l);
+            out.push('\n');
+        }
+    }
+    out
+}
