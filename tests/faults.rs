@@ -5,6 +5,7 @@
 mod support;
 
 use std::path::Path;
+use std::process::Command;
 use std::time::Duration;
 
 use support::*;
@@ -438,4 +439,72 @@ fn a_push_cut_mid_transfer_is_retried_and_lands_once() {
     );
     assert_eq!(fx.remote_count(), n + 2);
     assert!(!fx.remote_file(AGENT).contains("cut-again"));
+}
+
+/// Runs in one checkout go one at a time: several at once all land, and leave the checkout
+/// clean (before, two of a dozen failed with "cannot move branch" and left the manifest
+/// staged).
+#[test]
+fn runs_in_one_checkout_take_turns_and_leave_it_clean() {
+    let fx = Fixture::new();
+    let co = fx.checkout.to_str().unwrap().to_string();
+    let n = fx.remote_count();
+    let services = ["agent", "mcp", "model", "user"];
+    let children: Vec<_> = (0..8)
+        .map(|i| {
+            fx.cmd()
+                .args(["set", "-C", &co, &format!("{}=:turn-{i}", services[i % 4])])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for out in wait_all(children) {
+        assert_eq!(code(&out), Some(0), "{}", text(&out));
+    }
+    assert_eq!(git(&fx.checkout, &["status", "--porcelain"]), "");
+    assert!(fx.remote_count() > n);
+    assert!(!fx.checkout.join(".git/imgbump.lock").exists());
+    assert_eq!(
+        git(&fx.checkout, &["rev-parse", "HEAD"]),
+        fx.remote_git(&["rev-parse", "main"])
+    );
+}
+
+/// A lock left by an imgbump that is gone (killed) is removed by the next run, with the index
+/// lock it held, and said so; a lock held by a live process is waited for, never taken.
+#[test]
+fn a_killed_runs_locks_are_recovered_and_a_live_ones_respected() {
+    let fx = Fixture::new();
+    let co = fx.checkout.to_str().unwrap().to_string();
+    let git_dir = fx.checkout.join(".git");
+    // A live holder: waited for until --timeout, the checkout untouched.
+    let mut live = Command::new("sleep").arg("30").spawn().unwrap();
+    std::fs::write(git_dir.join("imgbump.lock"), format!("{}\n", live.id())).unwrap();
+    let index = std::fs::read(git_dir.join("index")).unwrap();
+    let out = fx.run(&["set", "-C", &co, "--timeout", "1s", "agent=:blocked"]);
+    assert_fails(&out, 1, "another imgbump", "a live lock");
+    assert!(
+        stderr(&out).contains("waiting for another imgbump"),
+        "{}",
+        text(&out)
+    );
+    assert!(git_dir.join("imgbump.lock").exists());
+    assert_eq!(std::fs::read(git_dir.join("index")).unwrap(), index);
+    let _ = live.kill();
+    let _ = live.wait();
+    // Now its process is gone: the lock is stale. A killed imgbump also left index.lock.
+    std::fs::write(git_dir.join("index.lock"), "").unwrap();
+    let out = fx.run(&["set", "-C", &co, "agent=:recovered"]);
+    assert_eq!(code(&out), Some(0), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("which is no longer running, and the index lock it held"),
+        "{}",
+        text(&out)
+    );
+    assert!(!git_dir.join("imgbump.lock").exists());
+    assert!(!git_dir.join("index.lock").exists());
+    assert_eq!(git(&fx.checkout, &["status", "--porcelain"]), "");
+    assert!(fx.remote_file(AGENT).contains("isa-agent:recovered"));
 }

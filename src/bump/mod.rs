@@ -191,6 +191,11 @@ pub fn set_until(
     opts: &Options,
     deadline: std::time::Instant,
 ) -> Result<Outcome, Failure> {
+    // Runs in one checkout go one at a time.
+    let _lock = match ws.is_open() && !opts.dry_run {
+        true => Some(ws.lock_checkout(deadline)?),
+        false => None,
+    };
     let deadline = Deadline {
         at: deadline,
         retries: opts.retries,

@@ -146,6 +146,11 @@ fn workspace(
         if let Some(p) = progress {
             ws.set_progress(p);
         }
+        if !say.quiet {
+            ws.set_notice(std::rc::Rc::new(|m: &str| {
+                eprintln!("imgbump: {}", text::printable(m));
+            }));
+        }
         return Ok(ws);
     }
     say.debug(&format!("cloning {}", git::redact_urls(&args.repo)));

@@ -54,19 +54,105 @@ impl Workspace {
             .ok()
             .and_then(|c| c.summary().ok().flatten().map(str::to_string))
             .unwrap_or_default();
-        self.repo
-            .reference_matching(&head_ref, commit, true, parent, &format!("imgbump: {msg}"))
-            .map_err(|e| {
-                git_err(
-                    &format!(
-                        "cannot move branch {} (did it move meanwhile?)",
-                        self.branch
-                    ),
-                    &e,
-                    &self.creds,
-                )
-            })?;
+        let moved = self.repo.reference_matching(
+            &head_ref,
+            commit,
+            true,
+            parent,
+            &format!("imgbump: {msg}"),
+        );
+        if let Err(e) = moved {
+            // The branch moved under us (another process committed): put the files and their
+            // index entries back as they were, so the checkout is as imgbump found it.
+            if on_branch {
+                let workdir = self.workdir()?;
+                self.restore(parent, changes, &workdir);
+                let _ = self.stage_with_libgit2(changes);
+            }
+            return Err(git_err(
+                &format!(
+                    "cannot move branch {} (it moved meanwhile; the work tree and index are as they were)",
+                    self.branch
+                ),
+                &e,
+                &self.creds,
+            ));
+        }
         Ok(())
+    }
+
+    /// Open mode: takes imgbump's own lock on the checkout (`.git/imgbump.lock`, holding our
+    /// pid), so that runs in one checkout go one at a time. A lock held by a live process is
+    /// waited for (saying so once) until `deadline`; one left by a process that is gone (a
+    /// killed imgbump) is removed, with the index lock it held, and said so.
+    pub fn lock_checkout(&self, deadline: std::time::Instant) -> Result<CheckoutLock> {
+        let path = self.repo.path().join("imgbump.lock");
+        let mut said = false;
+        loop {
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+            {
+                Ok(mut f) => {
+                    use std::io::Write;
+                    let _ = writeln!(f, "{}", std::process::id());
+                    return Ok(CheckoutLock { path });
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => {
+                    return Err(err(
+                        ErrorKind::Other,
+                        format!("cannot create {}: {e}", path.display()),
+                    ))
+                }
+            }
+            let holder = std::fs::read_to_string(&path)
+                .ok()
+                .and_then(|t| t.trim().parse::<u32>().ok());
+            match holder {
+                Some(pid) if !process_alive(pid) => {
+                    let index_lock = self.repo.path().join("index.lock");
+                    let stale_index =
+                        match (std::fs::metadata(&path), std::fs::metadata(&index_lock)) {
+                            (Ok(l), Ok(i)) => l.modified().ok() <= i.modified().ok(),
+                            _ => false,
+                        };
+                    if stale_index {
+                        let _ = std::fs::remove_file(&index_lock);
+                    }
+                    let _ = std::fs::remove_file(&path);
+                    self.notice(&format!(
+                        "removed a lock left by imgbump (pid {pid}), which is no longer running{}",
+                        if stale_index {
+                            ", and the index lock it held"
+                        } else {
+                            ""
+                        }
+                    ));
+                    continue;
+                }
+                _ => {}
+            }
+            if std::time::Instant::now() >= deadline {
+                return Err(err(
+                    ErrorKind::Other,
+                    format!(
+                        "another imgbump{} is working in this checkout; gave up waiting at --timeout\nif none is running, remove {}",
+                        holder.map(|p| format!(" (pid {p})")).unwrap_or_default(),
+                        path.display()
+                    ),
+                ));
+            }
+            if !said {
+                self.notice(&format!(
+                    "waiting for another imgbump{} working in this checkout",
+                    holder.map(|p| format!(" (pid {p})")).unwrap_or_default()
+                ));
+                said = true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
     }
 
     /// After a push from a checkout: move the local branch from `expected` (our local commit)
@@ -376,6 +462,33 @@ fn same_device(a: &Path, b: &Path) -> bool {
 #[cfg(not(unix))]
 fn same_device(_: &Path, _: &Path) -> bool {
     false
+}
+
+/// imgbump's lock on a checkout, removed when dropped.
+pub struct CheckoutLock {
+    path: PathBuf,
+}
+
+impl Drop for CheckoutLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Whether process `pid` exists (ours to signal or not).
+#[cfg(unix)]
+fn process_alive(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return false;
+    };
+    // SAFETY: signal 0 only checks that the process exists.
+    let r = unsafe { libc::kill(pid, 0) };
+    r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
+#[cfg(not(unix))]
+fn process_alive(_: u32) -> bool {
+    true
 }
 
 #[cfg(test)]

@@ -98,6 +98,7 @@ impl Workspace {
                 depth.min(i32::MAX as u32) as i32
             },
             progress: opts.progress.clone(),
+            notice: None,
             verifier: RefCell::new(None),
         };
         match branch {

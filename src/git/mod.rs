@@ -49,7 +49,7 @@ mod trim;
 #[cfg(unix)]
 mod worktree;
 
-pub use checkout::write_atomic;
+pub use checkout::{write_atomic, CheckoutLock};
 pub use clone::{is_url, CloneOptions, ProgressFn};
 pub use credentials::{redact_urls, Credentials};
 pub use paths::check_relative_path;
@@ -137,7 +137,12 @@ pub struct Workspace {
     progress: Option<ProgressFn>,
     /// Open mode: the index's checksum being verified since the dirty check.
     verifier: RefCell<Option<index::Verifier>>,
+    /// Called with a message for the user while imgbump waits or recovers (the CLI prints it).
+    notice: Option<NoticeFn>,
 }
+
+/// A message for the user, from the Git layer, which prints nothing itself.
+pub type NoticeFn = std::rc::Rc<dyn Fn(&str)>;
 
 /// Who made a commit, when, and what it says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -162,6 +167,17 @@ impl Workspace {
     /// Reports transfer progress to `f(phase, done, total, bytes)`.
     pub fn set_progress(&mut self, f: ProgressFn) {
         self.progress = Some(f);
+    }
+
+    /// Sends messages for the user (waiting for another imgbump, a stale lock removed) to `f`.
+    pub fn set_notice(&mut self, f: NoticeFn) {
+        self.notice = Some(f);
+    }
+
+    fn notice(&self, message: &str) {
+        if let Some(f) = &self.notice {
+            f(message);
+        }
     }
 
     /// Whether this is a user's checkout (as opposed to a scratch clone).

@@ -72,6 +72,7 @@ impl Workspace {
             open: true,
             depth: 0,
             progress: None,
+            notice: None,
             verifier: RefCell::new(None),
         })
     }
