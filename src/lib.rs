@@ -11,12 +11,14 @@
 //! | [`git`] | open a checkout or clone, read, commit, push without force, fetch; credentials, TLS, the cache, the index; knows nothing of YAML |
 //! | [`manifest`] | the edit engine, text in and text out, no I/O: choosing a field (workloads, containers), editing it (render, splice, verify) |
 //! | [`bump`] | one run from start to end: plan on a tip, commit, push, retry on a moved branch |
+//! | [`interrupt`] | SIGINT/SIGTERM/SIGHUP noted, and the run ended at a safe point |
 //!
 //! Each module's own documentation has a table of its files.
 
 pub mod bump;
 pub mod cli;
 pub mod git;
+pub mod interrupt;
 pub mod manifest;
 pub mod reference;
 pub mod service;

@@ -12,6 +12,7 @@ fn main() {
     // filter should, instead of panicking on EPIPE.
     #[cfg(unix)]
     reset_sigpipe();
+    imgbump::interrupt::install();
     let code = match imgbump::cli::Cli::try_parse() {
         Ok(cli) => imgbump::cli::run(cli).0,
         Err(e) => imgbump::cli::usage_error(&e),

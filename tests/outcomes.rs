@@ -299,3 +299,50 @@ fn a_branch_without_an_upstream_says_what_happened_to_the_commit() {
         .unwrap()
         .contains("isa-agent:v2"));
 }
+
+/// A clean checkout with line-ending conversion (Git for Windows' `core.autocrlf=true`, or
+/// `*.yaml text eol=crlf`) is clean to imgbump too, and the file it writes is the one
+/// `git checkout` would write: CRLF, and `git status` clean.
+#[test]
+fn line_ending_conversion_is_not_an_uncommitted_change() {
+    for (how, setup) in [
+        (
+            "core.autocrlf=true",
+            vec![vec!["config", "core.autocrlf", "true"]],
+        ),
+        ("eol=crlf attribute", vec![]),
+    ] {
+        let fx = Fixture::new();
+        let co = fx.checkout.clone();
+        for args in &setup {
+            git(&co, args);
+        }
+        if setup.is_empty() {
+            std::fs::write(co.join(".git/info/attributes"), "*.yaml text eol=crlf\n").unwrap();
+        }
+        // Check the files out again through the filters: CRLF in the work tree.
+        git(&co, &["rm", "-q", "--cached", "-r", "."]);
+        git(&co, &["reset", "-q", "--hard"]);
+        let path = co.join(AGENT);
+        assert!(
+            std::fs::read(&path)
+                .unwrap()
+                .windows(2)
+                .any(|w| w == b"\r\n"),
+            "{how}"
+        );
+        assert_eq!(git(&co, &["status", "--porcelain"]), "", "{how}");
+        let out = fx.run(&["set", "-C", co.to_str().unwrap(), "agent=:crlf"]);
+        assert_eq!(out.status.code(), Some(0), "{how}: {}", text(&out));
+        let written = std::fs::read(&path).unwrap();
+        let lf = written.iter().filter(|&&b| b == b'\n').count();
+        let crlf = written.windows(2).filter(|w| *w == b"\r\n").count();
+        assert_eq!(lf, crlf, "{how}: every line ends in CRLF");
+        assert_eq!(git(&co, &["status", "--porcelain"]), "", "{how}");
+        assert!(fx.remote_file(AGENT).contains("isa-agent:crlf"), "{how}");
+        assert!(
+            !fx.remote_file(AGENT).contains('\r'),
+            "{how}: the blob keeps LF"
+        );
+    }
+}

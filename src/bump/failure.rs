@@ -19,6 +19,8 @@ pub enum FailKind {
     Push,
     /// Exit 1: anything else.
     Other,
+    /// Exit 128 + the signal's number: SIGINT, SIGTERM or SIGHUP ended the run at a safe point.
+    Interrupted,
 }
 
 /// A failure of a bump: what failed, where, and what to do.
@@ -43,6 +45,14 @@ impl Failure {
             file: None,
             line: None,
         }
+    }
+
+    /// The run was asked to end by a signal; `state` says where that left things.
+    pub fn interrupted(signal: i32, state: &str) -> Self {
+        Failure::new(
+            FailKind::Interrupted,
+            format!("interrupted by {}; {state}", crate::interrupt::name(signal)),
+        )
     }
 
     /// An engine error about `file`, as `file:line:col: what` plus the engine's help.

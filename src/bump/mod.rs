@@ -234,6 +234,9 @@ fn set_timed(
     // Set when the checkout had the image but the remote did not: the checkout's commit.
     let mut ahead: Option<Oid> = None;
     loop {
+        if let Some(signal) = crate::interrupt::requested() {
+            return Err(Failure::interrupted(signal, "nothing was pushed"));
+        }
         let check_dirty = tip == local_start && local_commit.is_none();
         let recorded = match opts.order {
             Some(o) if o.check => order::recorded(ws, pairs)?,
@@ -286,6 +289,10 @@ fn set_timed(
         }
         if opts.no_push {
             return Ok(outcome);
+        }
+        if let Some(signal) = crate::interrupt::requested() {
+            let f = Failure::interrupted(signal, "nothing was pushed");
+            return Err(stays_local(f, local_commit, ws.branch()));
         }
         attempts += 1;
         outcome.attempts = attempts;
@@ -371,11 +378,19 @@ fn push_once(
     deadline: &Deadline,
     t: &mut Timings,
 ) -> Result<Next, Failure> {
-    let mut result = timed(&mut t.push, || ws.push(commit))?;
+    let result = timed(&mut t.push, || ws.push(commit));
+    if let Some(signal) = crate::interrupt::requested() {
+        // A push cut short may still have landed: say so plainly.
+        return Err(Failure::interrupted(
+            signal,
+            "the push may or may not have reached the remote; run imgbump again (it finds out, and lands once)",
+        ));
+    }
+    let mut result = result?;
     if let Push::Interrupted(_) = result {
         let wait = backoff(attempts);
         if deadline.allows(attempts, wait) {
-            std::thread::sleep(wait);
+            crate::interrupt::sleep(wait);
             let tip = timed(&mut t.refetch, || refetch(ws, attempts, deadline))?;
             if tip != commit {
                 return Ok(Next::Again(tip));
@@ -401,7 +416,7 @@ fn push_once(
                     ),
                 ));
             }
-            std::thread::sleep(wait);
+            crate::interrupt::sleep(wait);
             Ok(Next::Again(timed(&mut t.refetch, || {
                 refetch(ws, attempts, deadline)
             })?))

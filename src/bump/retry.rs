@@ -80,12 +80,19 @@ pub(super) fn refetch(
 ) -> Result<git2::Oid, Failure> {
     let mut tries = attempts;
     loop {
-        match ws.fetch() {
+        if let Some(signal) = crate::interrupt::requested() {
+            return Err(Failure::interrupted(signal, "nothing more was pushed"));
+        }
+        let fetched = ws.fetch();
+        if let Some(signal) = crate::interrupt::requested() {
+            return Err(Failure::interrupted(signal, "nothing more was pushed"));
+        }
+        match fetched {
             Err(e)
                 if e.kind == git::ErrorKind::Network && deadline.allows(tries, backoff(tries)) =>
             {
                 tries += 1;
-                std::thread::sleep(backoff(tries));
+                crate::interrupt::sleep(backoff(tries));
             }
             other => return other.map_err(Failure::from),
         }

@@ -19,6 +19,7 @@ fn print(v: &serde_json::Value) {
 pub(super) fn kind_name(kind: FailKind) -> &'static str {
     match kind {
         FailKind::Other => "error",
+        FailKind::Interrupted => "interrupted",
         FailKind::Usage => "usage",
         FailKind::NotFound => "not-found",
         FailKind::Refused => "refused",

@@ -123,6 +123,7 @@ pub fn usage_error(e: &clap::Error) -> i32 {
 pub fn exit_code(kind: FailKind) -> i32 {
     match kind {
         FailKind::Other => 1,
+        FailKind::Interrupted => 128 + crate::interrupt::requested().unwrap_or(2),
         FailKind::Usage => 2,
         FailKind::NotFound => 3,
         FailKind::Refused => 4,
@@ -163,7 +164,11 @@ fn workspace(
     };
     let mut tries = 0;
     loop {
-        match Workspace::clone(&args.repo, &opts, Credentials::from_env()) {
+        let cloned = Workspace::clone(&args.repo, &opts, Credentials::from_env());
+        if let Some(signal) = crate::interrupt::requested() {
+            return Err(Failure::interrupted(signal, "nothing was changed"));
+        }
+        match cloned {
             Err(e) if e.kind == git::ErrorKind::Network => {
                 tries += 1;
                 let wait = bump::backoff(tries);
@@ -192,7 +197,7 @@ fn workspace(
                         e.message
                     ));
                 }
-                std::thread::sleep(wait);
+                crate::interrupt::sleep(wait);
             }
             other => return Ok(other?),
         }

@@ -27,10 +27,14 @@ impl Workspace {
                     })?),
                     None => None,
                 };
+            if lock.is_some() {
+                self.note_index_lock();
+            }
             let staged = changes
                 .iter()
                 .try_for_each(|c| {
-                    write_worktree(&workdir, &c.path, &c.content, Some(self.repo.path()))
+                    let bytes = self.worktree_form(&c.path, &c.content);
+                    write_worktree(&workdir, &c.path, &bytes, Some(self.repo.path()))
                 })
                 .and_then(|_| match lock {
                     Some(lock) => self.patch_index(lock, parent, commit, changes),
@@ -81,6 +85,58 @@ impl Workspace {
         Ok(())
     }
 
+    /// Whether `git checkout` writes `path` with CRLF line ends: its `eol` attribute is `crlf`,
+    /// or it is text (not `-text`, not binary) and `core.autocrlf` is true or `core.eol` is crlf.
+    pub(super) fn converts_line_endings(&self, path: &str) -> bool {
+        use git2::{AttrCheckFlags, AttrValue};
+        let attr = |name: &str| {
+            self.repo
+                .get_attr(Path::new(path), name, AttrCheckFlags::FILE_THEN_INDEX)
+                .ok()
+                .flatten()
+                .map(|v| AttrValue::from_string(Some(v)))
+        };
+        if matches!(attr("eol"), Some(AttrValue::String("crlf"))) {
+            return true;
+        }
+        if matches!(attr("text"), Some(AttrValue::False)) {
+            return false;
+        }
+        let config = self.repo.config().ok();
+        let get = |k: &str| config.as_ref().and_then(|c| c.get_string(k).ok());
+        get("core.autocrlf").is_some_and(|v| v.eq_ignore_ascii_case("true"))
+            || get("core.eol").is_some_and(|v| v.eq_ignore_ascii_case("crlf"))
+                && attr("text").is_some()
+    }
+
+    /// `content` (a blob) as `git checkout` would write it to `path`: with CRLF line ends when
+    /// the checkout converts them and the blob has none of its own.
+    fn worktree_form<'c>(&self, path: &str, content: &'c [u8]) -> std::borrow::Cow<'c, [u8]> {
+        if content.contains(&b'\r') || content.contains(&0) || !self.converts_line_endings(path) {
+            return std::borrow::Cow::Borrowed(content);
+        }
+        let mut out = Vec::with_capacity(content.len() + content.len() / 16);
+        for &b in content {
+            if b == b'\n' {
+                out.push(b'\r');
+            }
+            out.push(b);
+        }
+        std::borrow::Cow::Owned(out)
+    }
+
+    /// Records in `.git/imgbump.lock` that this run holds `index.lock` (its identity), so that
+    /// if this run is killed, the next one removes that file and no other.
+    fn note_index_lock(&self) {
+        use std::io::Write;
+        let lock = self.repo.path().join("imgbump.lock");
+        if let Some(id) = file_id(&self.repo.path().join("index.lock")) {
+            if let Ok(mut f) = std::fs::OpenOptions::new().append(true).open(&lock) {
+                let _ = writeln!(f, "index.lock {id}");
+            }
+        }
+    }
+
     /// Open mode: takes imgbump's own lock on the checkout (`.git/imgbump.lock`, holding our
     /// pid), so that runs in one checkout go one at a time. A lock held by a live process is
     /// waited for (saying so once) until `deadline`; one left by a process that is gone (a
@@ -109,15 +165,31 @@ impl Workspace {
             }
             let holder = std::fs::read_to_string(&path)
                 .ok()
-                .and_then(|t| t.trim().parse::<u32>().ok());
+                .and_then(|t| t.lines().next()?.trim().parse::<u32>().ok());
+            // A lock with no pid in it (its run was killed between making it and writing it)
+            // is stale once it is a few seconds old.
+            let unreadable_and_old = holder.is_none()
+                && std::fs::metadata(&path)
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .and_then(|t| t.elapsed().ok())
+                    .is_some_and(|age| age > std::time::Duration::from_secs(5));
+            if unreadable_and_old {
+                let _ = std::fs::remove_file(&path);
+                self.notice("removed an old imgbump lock that names no process");
+                continue;
+            }
             match holder {
                 Some(pid) if !process_alive(pid) => {
+                    // The index lock is removed only if it is the very file the dead run
+                    // recorded taking (same inode): a live git's is never touched.
                     let index_lock = self.repo.path().join("index.lock");
-                    let stale_index =
-                        match (std::fs::metadata(&path), std::fs::metadata(&index_lock)) {
-                            (Ok(l), Ok(i)) => l.modified().ok() <= i.modified().ok(),
-                            _ => false,
-                        };
+                    let recorded = std::fs::read_to_string(&path).ok().and_then(|t| {
+                        t.lines()
+                            .find_map(|l| l.strip_prefix("index.lock ").map(str::to_string))
+                    });
+                    let stale_index = recorded
+                        .is_some_and(|id| file_id(&index_lock).as_deref() == Some(id.as_str()));
                     if stale_index {
                         let _ = std::fs::remove_file(&index_lock);
                     }
@@ -151,7 +223,13 @@ impl Workspace {
                 ));
                 said = true;
             }
-            std::thread::sleep(std::time::Duration::from_millis(50));
+            if crate::interrupt::requested().is_some() {
+                return Err(err(
+                    ErrorKind::Other,
+                    "interrupted while waiting for another imgbump; nothing was changed",
+                ));
+            }
+            crate::interrupt::sleep(std::time::Duration::from_millis(50));
         }
     }
 
@@ -311,7 +389,8 @@ impl Workspace {
     fn restore(&self, parent: Oid, changes: &[FileChange], workdir: &Path) {
         for c in changes {
             if let Ok(Some(old)) = self.read(parent, &c.path) {
-                let _ = write_worktree(workdir, &c.path, &old, Some(self.repo.path()));
+                let bytes = self.worktree_form(&c.path, &old);
+                let _ = write_worktree(workdir, &c.path, &bytes, Some(self.repo.path()));
             }
         }
     }
@@ -464,6 +543,20 @@ fn same_device(_: &Path, _: &Path) -> bool {
     false
 }
 
+/// A file's identity (device and inode) as text, to tell one `index.lock` from a later one.
+#[cfg(unix)]
+fn file_id(path: &Path) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::symlink_metadata(path)
+        .ok()
+        .map(|m| format!("{}:{}", m.dev(), m.ino()))
+}
+
+#[cfg(not(unix))]
+fn file_id(_: &Path) -> Option<String> {
+    None
+}
+
 /// imgbump's lock on a checkout, removed when dropped.
 pub struct CheckoutLock {
     path: PathBuf,
@@ -477,7 +570,7 @@ impl Drop for CheckoutLock {
 
 /// Whether process `pid` exists (ours to signal or not).
 #[cfg(unix)]
-fn process_alive(pid: u32) -> bool {
+pub(super) fn process_alive(pid: u32) -> bool {
     let Ok(pid) = libc::pid_t::try_from(pid) else {
         return false;
     };
@@ -487,7 +580,7 @@ fn process_alive(pid: u32) -> bool {
 }
 
 #[cfg(not(unix))]
-fn process_alive(_: u32) -> bool {
+pub(super) fn process_alive(_: u32) -> bool {
     true
 }
 

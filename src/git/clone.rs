@@ -129,10 +129,11 @@ fn clone_dir(
     let parent = opts
         .workdir
         .map_or_else(std::env::temp_dir, Path::to_path_buf);
+    sweep_scratch(&parent);
     let t = std::fs::create_dir_all(&parent)
         .and_then(|_| {
             tempfile::Builder::new()
-                .prefix("imgbump-")
+                .prefix(&format!("imgbump-{}-", std::process::id()))
                 .tempdir_in(&parent)
         })
         .map_err(|e| {
@@ -155,6 +156,28 @@ fn clone_dir(
         )
     })?;
     Ok((dir, Some(t), None))
+}
+
+/// Removes the scratch clones (`imgbump-PID-…`) that runs killed before they could clean up
+/// (SIGKILL) left in `parent`: those whose process is gone. A live run's is never touched.
+fn sweep_scratch(parent: &Path) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for e in entries.filter_map(|e| e.ok()) {
+        let name = e.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix("imgbump-"))
+            .and_then(|n| n.split_once('-'))
+            .and_then(|(pid, _)| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid != std::process::id() && !super::checkout::process_alive(pid) {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
 }
 
 /// A remote on this machine lends the clone in `dir` its objects (as `git clone --shared`

@@ -104,7 +104,18 @@ impl Workspace {
             .map(|b| Oid::hash_object(ObjectType::Blob, &b))
             .transpose()
             .map_err(|e| git_err("cannot hash", &e, &self.creds))?;
-        Ok(on_disk != committed)
+        if on_disk == committed {
+            return Ok(false);
+        }
+        // The bytes differ; with line-ending conversion (`core.autocrlf`, `eol`/`text`
+        // attributes) they may still be what `git checkout` writes: ask as git asks, through
+        // the filters.
+        if on_disk.is_some() && self.converts_line_endings(path) {
+            if let Ok(s) = self.repo.status_file(Path::new(path)) {
+                return Ok(!s.is_empty());
+            }
+        }
+        Ok(true)
     }
 }
 

@@ -110,6 +110,7 @@ impl SmartSubtransport for GitDaemon {
         }
         .map_err(|e| net_error(format!("failed to connect to {}: {e}", target.authority)))?;
         tune(&stream);
+        let _ = stream.set_read_timeout(Some(std::time::Duration::from_millis(200)));
         let mut conn = Connection(stream);
         conn.0
             .write_all(&request(service, &target))
@@ -125,9 +126,27 @@ impl SmartSubtransport for GitDaemon {
 struct Connection(TcpStream);
 
 impl Read for Connection {
+    /// Waits for the server in slices of 200 ms, so that a signal asking the run to end (see
+    /// `crate::interrupt`) ends a wait on a silent server, whichever thread it reached.
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        quick_ack(&self.0);
-        self.0.read(buf)
+        loop {
+            quick_ack(&self.0);
+            match self.0.read(buf) {
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock
+                            | io::ErrorKind::TimedOut
+                            | io::ErrorKind::Interrupted
+                    ) =>
+                {
+                    if crate::interrupt::requested().is_some() {
+                        return Err(io::Error::new(io::ErrorKind::Interrupted, "interrupted"));
+                    }
+                }
+                other => return other,
+            }
+        }
     }
 }
 

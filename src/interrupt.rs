@@ -1,0 +1,73 @@
+//! SIGINT, SIGTERM and SIGHUP end a run at a safe point, as git does: the handler only notes
+//! the signal; a transfer in progress is cut (its blocked read returns early), the retry loop
+//! stops before its next step, and the run unwinds normally, so that a scratch clone is
+//! removed, locks are released, and a write into a checkout already begun (files, index,
+//! branch) is finished first. The exit code is 128 + the signal's number.
+
+use std::sync::atomic::{AtomicI32, Ordering};
+
+static SIGNAL: AtomicI32 = AtomicI32::new(0);
+
+#[cfg(unix)]
+extern "C" fn note(signal: libc::c_int) {
+    // Async-signal-safe: one atomic store.
+    SIGNAL.store(signal, Ordering::SeqCst);
+}
+
+/// Installs the handlers (without `SA_RESTART`, so that a blocked read returns). Call once,
+/// early in `main`.
+#[cfg(unix)]
+pub fn install() {
+    for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+        // SAFETY: a zeroed sigaction with our handler and an empty mask is valid; `note` is
+        // async-signal-safe.
+        unsafe {
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = note as extern "C" fn(libc::c_int) as usize;
+            libc::sigemptyset(&mut action.sa_mask);
+            action.sa_flags = 0;
+            libc::sigaction(signal, &action, std::ptr::null_mut());
+        }
+    }
+}
+
+#[cfg(not(unix))]
+pub fn install() {}
+
+/// The signal that asked the run to end, if one did.
+pub fn requested() -> Option<i32> {
+    match SIGNAL.load(Ordering::SeqCst) {
+        0 => None,
+        s => Some(s),
+    }
+}
+
+/// Sleeps `d`, waking early when a signal asks the run to end.
+pub fn sleep(d: std::time::Duration) {
+    let end = std::time::Instant::now() + d;
+    while requested().is_none() {
+        let now = std::time::Instant::now();
+        if now >= end {
+            break;
+        }
+        std::thread::sleep((end - now).min(std::time::Duration::from_millis(20)));
+    }
+}
+
+/// The name of a signal for messages.
+pub fn name(signal: i32) -> &'static str {
+    #[cfg(unix)]
+    {
+        match signal {
+            libc::SIGINT => "SIGINT",
+            libc::SIGTERM => "SIGTERM",
+            libc::SIGHUP => "SIGHUP",
+            _ => "a signal",
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = signal;
+        "a signal"
+    }
+}
