@@ -246,14 +246,7 @@ fn set_timed(
             plan(ws, tip, check_dirty, pairs, opts, &recorded)
         })?;
         let mut outcome = Outcome::planned(&plan, ws.branch(), attempts);
-        if plan.files.is_empty()
-            && ahead.is_none()
-            && local_commit.is_none()
-            && !opts.dry_run
-            && !opts.no_push
-            && ws.is_open()
-            && !ws.url().is_empty()
-        {
+        if plan.files.is_empty() && ahead.is_none() && local_commit.is_none() && pushes(ws, opts) {
             // The checkout has the image, but has the remote? (An earlier `--no-push`, or a
             // commit not pushed yet.) Plan again on the remote's tip.
             let remote = timed(&mut t.refetch, || refetch(ws, attempts, deadline))?;
@@ -341,6 +334,11 @@ fn make_commit(
         }
     }
     Ok(commit)
+}
+
+/// Whether this run pushes from a checkout with a remote (not a dry run, not `--no-push`).
+fn pushes(ws: &Workspace, opts: &Options) -> bool {
+    !opts.dry_run && !opts.no_push && ws.is_open() && !ws.url().is_empty()
 }
 
 /// The commit's author: `--author`, else the repository's `user.*`, else imgbump's own.

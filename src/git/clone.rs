@@ -174,7 +174,7 @@ fn sweep_scratch(parent: &Path) {
         else {
             continue;
         };
-        if pid != std::process::id() && !super::checkout::process_alive(pid) {
+        if pid != std::process::id() && !super::lock::process_alive(pid) {
             let _ = std::fs::remove_dir_all(e.path());
         }
     }

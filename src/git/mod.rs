@@ -17,6 +17,7 @@
 //! | `commit.rs` | blobs, trees and a commit without a checkout |
 //! | `push.rs` | the push, and what a rejection means (moved, cut, refused) |
 //! | `checkout.rs` | open mode's local write: work tree, index, branch; catching up after a push |
+//! | `lock.rs` | runs in one checkout take turns; a killed run's locks recovered |
 //! | `index.rs` | `.git/index` read and patched in place |
 //! | `trim.rs` | keeping a fetched pack's pages from staying resident |
 //! | `paths.rs` | which repository-relative paths are allowed |
@@ -38,6 +39,7 @@ mod fetch;
 mod fixture;
 mod index;
 mod local;
+mod lock;
 mod open;
 mod paths;
 mod push;
@@ -49,9 +51,10 @@ mod trim;
 #[cfg(unix)]
 mod worktree;
 
-pub use checkout::{write_atomic, CheckoutLock};
+pub use checkout::write_atomic;
 pub use clone::{is_url, CloneOptions, ProgressFn};
 pub use credentials::{redact_urls, Credentials};
+pub use lock::CheckoutLock;
 pub use paths::check_relative_path;
 pub use tls::defer_tls_setup;
 

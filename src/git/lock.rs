@@ -1,0 +1,198 @@
+//! Runs in one checkout take turns: imgbump's own lock (`.git/imgbump.lock`, holding the pid
+//! and the identity of the `index.lock` the run takes), waited for while its holder lives,
+//! and recovered, with exactly that `index.lock`, when its holder is gone (a killed run).
+
+use std::path::{Path, PathBuf};
+
+use super::{err, ErrorKind, Result, Workspace};
+
+impl Workspace {
+    /// Records in `.git/imgbump.lock` that this run holds `index.lock` (its identity), so that
+    /// if this run is killed, the next one removes that file and no other.
+    pub(super) fn note_index_lock(&self) {
+        use std::io::Write;
+        let lock = self.repo.path().join("imgbump.lock");
+        if let Some(id) = file_id(&self.repo.path().join("index.lock")) {
+            if let Ok(mut f) = std::fs::OpenOptions::new().append(true).open(&lock) {
+                let _ = writeln!(f, "index.lock {id}");
+            }
+        }
+    }
+
+    /// Open mode: takes imgbump's own lock on the checkout (`.git/imgbump.lock`, holding our
+    /// pid), so that runs in one checkout go one at a time. A lock held by a live process is
+    /// waited for (saying so once) until `deadline`; one left by a process that is gone (a
+    /// killed imgbump) is removed, with the index lock it held, and said so.
+    pub fn lock_checkout(&self, deadline: std::time::Instant) -> Result<CheckoutLock> {
+        let path = self.repo.path().join("imgbump.lock");
+        let mut said = false;
+        loop {
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+            {
+                Ok(mut f) => {
+                    use std::io::Write;
+                    let _ = writeln!(f, "{}", std::process::id());
+                    return Ok(CheckoutLock { path });
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => {
+                    return Err(err(
+                        ErrorKind::Other,
+                        format!("cannot create {}: {e}", path.display()),
+                    ))
+                }
+            }
+            let holder = std::fs::read_to_string(&path)
+                .ok()
+                .and_then(|t| t.lines().next()?.trim().parse::<u32>().ok());
+            // A lock with no pid in it (its run was killed between making it and writing it)
+            // is stale once it is a few seconds old.
+            let unreadable_and_old = holder.is_none()
+                && std::fs::metadata(&path)
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .and_then(|t| t.elapsed().ok())
+                    .is_some_and(|age| age > std::time::Duration::from_secs(5));
+            if unreadable_and_old {
+                let _ = std::fs::remove_file(&path);
+                self.notice("removed an old imgbump lock that names no process");
+                continue;
+            }
+            match holder {
+                Some(pid) if !process_alive(pid) => {
+                    // The index lock is removed only if it is the very file the dead run
+                    // recorded taking (same inode): a live git's is never touched.
+                    let index_lock = self.repo.path().join("index.lock");
+                    let recorded = std::fs::read_to_string(&path).ok().and_then(|t| {
+                        t.lines()
+                            .find_map(|l| l.strip_prefix("index.lock ").map(str::to_string))
+                    });
+                    let stale_index = recorded
+                        .is_some_and(|id| file_id(&index_lock).as_deref() == Some(id.as_str()));
+                    if stale_index {
+                        let _ = std::fs::remove_file(&index_lock);
+                    }
+                    let _ = std::fs::remove_file(&path);
+                    self.notice(&format!(
+                        "removed a lock left by imgbump (pid {pid}), which is no longer running{}",
+                        if stale_index {
+                            ", and the index lock it held"
+                        } else {
+                            ""
+                        }
+                    ));
+                    continue;
+                }
+                _ => {}
+            }
+            if std::time::Instant::now() >= deadline {
+                return Err(err(
+                    ErrorKind::Other,
+                    format!(
+                        "another imgbump{} is working in this checkout; gave up waiting at --timeout\nif none is running, remove {}",
+                        holder.map(|p| format!(" (pid {p})")).unwrap_or_default(),
+                        path.display()
+                    ),
+                ));
+            }
+            if !said {
+                self.notice(&format!(
+                    "waiting for another imgbump{} working in this checkout",
+                    holder.map(|p| format!(" (pid {p})")).unwrap_or_default()
+                ));
+                said = true;
+            }
+            if crate::interrupt::requested().is_some() {
+                return Err(err(
+                    ErrorKind::Other,
+                    "interrupted while waiting for another imgbump; nothing was changed",
+                ));
+            }
+            crate::interrupt::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+}
+
+/// A file's identity (device and inode) as text, to tell one `index.lock` from a later one.
+#[cfg(unix)]
+fn file_id(path: &Path) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::symlink_metadata(path)
+        .ok()
+        .map(|m| format!("{}:{}", m.dev(), m.ino()))
+}
+
+#[cfg(not(unix))]
+fn file_id(_: &Path) -> Option<String> {
+    None
+}
+
+/// imgbump's lock on a checkout, removed when dropped.
+pub struct CheckoutLock {
+    path: PathBuf,
+}
+
+impl Drop for CheckoutLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Whether process `pid` exists (ours to signal or not).
+#[cfg(unix)]
+pub(super) fn process_alive(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return false;
+    };
+    // SAFETY: signal 0 only checks that the process exists.
+    let r = unsafe { libc::kill(pid, 0) };
+    r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
+#[cfg(not(unix))]
+pub(super) fn process_alive(_: u32) -> bool {
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixture;
+    use super::*;
+
+    #[test]
+    fn the_lock_is_taken_released_and_recovered_from_a_dead_holder() {
+        let (dir, _repo, _) = fixture::checkout(&[("m.yaml", "a\n")]);
+        let ws = Workspace::open(dir.path(), None).unwrap();
+        let path = dir.path().join(".git/imgbump.lock");
+        let soon = std::time::Instant::now() + std::time::Duration::from_millis(300);
+        let lock = ws.lock_checkout(soon).unwrap();
+        let held = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(held.trim(), std::process::id().to_string());
+        // Held by a live process (this one): the next waits, then gives up.
+        let e = ws.lock_checkout(soon).err().unwrap();
+        assert!(e.message.contains("another imgbump"), "{e}");
+        drop(lock);
+        assert!(!path.exists());
+        // Left by a process that is gone, with the index.lock it recorded: both removed.
+        let mut gone = std::process::Command::new("true").spawn().unwrap();
+        let pid = gone.id();
+        gone.wait().unwrap();
+        let index_lock = dir.path().join(".git/index.lock");
+        std::fs::write(&index_lock, "").unwrap();
+        let id = file_id(&index_lock).unwrap();
+        std::fs::write(&path, format!("{pid}\nindex.lock {id}\n")).unwrap();
+        let lock = ws.lock_checkout(soon).unwrap();
+        assert!(!index_lock.exists());
+        drop(lock);
+        // A later index.lock (another inode: a live git's) is left alone.
+        std::fs::write(&index_lock, "").unwrap();
+        std::fs::write(&path, format!("{pid}\nindex.lock 0:0\n")).unwrap();
+        let _lock = ws.lock_checkout(soon).unwrap();
+        assert!(index_lock.exists());
+        assert!(process_alive(std::process::id()));
+        assert!(!process_alive(pid));
+    }
+}
