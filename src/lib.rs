@@ -20,5 +20,6 @@ pub mod cli;
 pub mod git;
 pub mod interrupt;
 pub mod manifest;
+mod random;
 pub mod reference;
 pub mod service;

@@ -552,27 +552,38 @@ fn sigterm_and_sigint_end_a_run_at_a_safe_point() {
     let tmp = fx.dir.path().join("tmp");
     std::fs::create_dir_all(&tmp).unwrap();
     let n = fx.remote_count();
-    let signal = |child: &std::process::Child, sig: i32| {
+    // `imgbump ARGS` (with `url` the proxy's) while the proxy holds its first connection;
+    // then `sig`; what it printed and how it ended.
+    let signalled = |args: &dyn Fn(&str) -> Vec<String>, sig: i32| {
+        let proxy = Proxy::start(daemon.port, vec![(0, Fault::Pause)]);
+        let url = format!("git://127.0.0.1:{}/isA_Cloud.git", proxy.port);
+        let child = fx
+            .cmd()
+            .args(args(&url))
+            .env("TMPDIR", &tmp)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        assert_eq!(
+            proxy.paused.recv_timeout(Duration::from_secs(30)).unwrap(),
+            0
+        );
         // SAFETY: signalling our own child process.
         unsafe { libc::kill(child.id() as libc::pid_t, sig) };
+        let out = child.wait_with_output().unwrap();
+        proxy.release();
+        out
     };
     // The clone held by the server: SIGTERM.
-    let proxy = Proxy::start(daemon.port, vec![(0, Fault::Pause)]);
-    let url = format!("git://127.0.0.1:{}/isA_Cloud.git", proxy.port);
-    let child = fx
-        .cmd()
-        .args(["set", "--repo", &url, "--branch", "main", "agent=:term"])
-        .env("TMPDIR", &tmp)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    assert_eq!(
-        proxy.paused.recv_timeout(Duration::from_secs(30)).unwrap(),
-        0
+    let out = signalled(
+        &|url| {
+            ["set", "--repo", url, "--branch", "main", "agent=:term"]
+                .map(String::from)
+                .to_vec()
+        },
+        libc::SIGTERM,
     );
-    signal(&child, libc::SIGTERM);
-    let out = child.wait_with_output().unwrap();
     assert_eq!(code(&out), Some(143), "{}", text(&out));
     assert!(
         stderr(&out).contains("interrupted by SIGTERM"),
@@ -580,25 +591,15 @@ fn sigterm_and_sigint_end_a_run_at_a_safe_point() {
         text(&out)
     );
     no_stray_dirs(&tmp);
-    proxy.release();
-    drop(proxy);
     // A checkout whose push the server holds: SIGINT.
-    let proxy = Proxy::start(daemon.port, vec![(0, Fault::Pause)]);
-    let url = format!("git://127.0.0.1:{}/isA_Cloud.git", proxy.port);
-    git(&fx.checkout, &["remote", "set-url", "origin", &url]);
-    let child = fx
-        .cmd()
-        .args(["set", "-C", fx.checkout.to_str().unwrap(), "agent=:int"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    assert_eq!(
-        proxy.paused.recv_timeout(Duration::from_secs(30)).unwrap(),
-        0
+    let co = fx.checkout.to_str().unwrap().to_string();
+    let out = signalled(
+        &|url| {
+            git(&fx.checkout, &["remote", "set-url", "origin", url]);
+            ["set", "-C", &co, "agent=:int"].map(String::from).to_vec()
+        },
+        libc::SIGINT,
     );
-    signal(&child, libc::SIGINT);
-    let out = child.wait_with_output().unwrap();
     assert_eq!(code(&out), Some(130), "{}", text(&out));
     assert!(
         stderr(&out).contains("interrupted by SIGINT"),
@@ -610,7 +611,6 @@ fn sigterm_and_sigint_end_a_run_at_a_safe_point() {
         "{}",
         text(&out)
     );
-    proxy.release();
     assert_eq!(git(&fx.checkout, &["status", "--porcelain"]), "");
     assert!(std::fs::read_to_string(fx.checkout.join(AGENT))
         .unwrap()

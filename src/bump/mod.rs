@@ -409,7 +409,7 @@ fn push_once(
                         ws.url(),
                         times(attempts),
                         ws.branch(),
-                        deadline.spent(),
+                        deadline.spent(attempts),
                         deadline.knob(attempts),
                     ),
                 ));
@@ -425,7 +425,7 @@ fn push_once(
                 "the push to {} failed {} (the connection was cut), the last with: {why}\na push lands whole or not at all: the remote holds nothing partial ({}); run imgbump again, or raise {}",
                 ws.url(),
                 times(attempts),
-                deadline.spent(),
+                deadline.spent(attempts),
                 deadline.knob(attempts),
             ),
         )),

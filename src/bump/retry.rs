@@ -20,12 +20,10 @@ impl Deadline {
         self.retries.is_none_or(|r| attempts <= r) && Instant::now() + wait < self.at
     }
 
-    /// What stopped the retries, for the message: "10m 0s of --timeout spent" or "--retries 3".
-    pub(super) fn spent(&self) -> String {
+    /// What stopped the retries after `attempts`, for the message.
+    pub(super) fn spent(&self, attempts: u32) -> String {
         match self.retries {
-            Some(r) if Instant::now() + Duration::from_millis(50) < self.at => {
-                format!("--retries {r} spent")
-            }
+            Some(r) if attempts > r => format!("--retries {r} spent"),
             _ => "--timeout reached".to_string(),
         }
     }
@@ -55,20 +53,11 @@ const MAX_WAIT_MS: u64 = 8_000;
 /// attempts against 7.1) and gave 46 nothing measurable; timings on this shared VM vary
 /// twofold from one minute to the next.
 pub fn backoff(n: u32) -> Duration {
-    use std::hash::{BuildHasher, Hasher};
     let cap = FIRST_WAIT_MS
         .saturating_mul(1 << n.saturating_sub(1).min(16))
         .min(MAX_WAIT_MS);
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0),
-    );
-    h.write_u32(std::process::id());
     let low = cap / 2;
-    Duration::from_millis(low + h.finish() % (cap - low + 1))
+    Duration::from_millis(low + crate::random::u64() % (cap - low + 1))
 }
 
 /// Fetches the branch again after a failed push, riding out dropped connections while
@@ -136,6 +125,7 @@ mod tests {
         assert!(soon.allows(40, Duration::from_millis(10)));
         assert!(!soon.allows(1, Duration::from_secs(1)));
         assert_eq!(soon.knob(40), "--timeout");
+        assert_eq!(soon.spent(40), "--timeout reached");
         let counted = Deadline {
             at: Instant::now() + Duration::from_secs(600),
             retries: Some(2),
@@ -143,5 +133,6 @@ mod tests {
         assert!(counted.allows(2, Duration::from_millis(10)));
         assert!(!counted.allows(3, Duration::from_millis(10)));
         assert_eq!(counted.knob(3), "--retries");
+        assert_eq!(counted.spent(3), "--retries 2 spent");
     }
 }

@@ -5,7 +5,7 @@ use std::io::Write;
 
 use crate::bump::{Change, Failure, Outcome};
 
-use super::text::{printable, Say};
+use super::text::{printable, printable_lines, Say};
 
 /// Whether this runs in a GitHub Actions step.
 pub(super) fn active() -> bool {
@@ -108,11 +108,8 @@ pub(super) fn output_line(name: &str, value: &str) -> String {
 
 /// A delimiter that stands in no line of `value`: `ghadelimiter_` and random hex.
 fn delimiter_for(value: &str) -> String {
-    use std::hash::{BuildHasher, Hasher};
     loop {
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u32(std::process::id());
-        let d = format!("ghadelimiter_{:016x}", h.finish());
+        let d = format!("ghadelimiter_{:016x}", crate::random::u64());
         if !value.contains(&d) {
             return d;
         }
@@ -134,16 +131,6 @@ fn append(path: &std::ffi::OsStr, text: &str, name: &str, say: &Say) {
 /// end the cell or the code span.
 fn cell(value: &str) -> String {
     printable(value).replace('|', "\\|").replace('`', "'")
-}
-
-/// Text with control characters escaped but its line breaks kept (a diff).
-fn printable_lines(text: &str) -> String {
-    text.split_inclusive('\n')
-        .map(|l| match l.strip_suffix('\n') {
-            Some(body) => format!("{}\n", printable(body)),
-            None => printable(l),
-        })
-        .collect()
 }
 
 /// A workflow command's property value, escaped as GitHub's toolkit escapes it.

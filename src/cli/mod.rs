@@ -181,7 +181,7 @@ fn workspace(
                     return Err(Failure::new(
                         FailKind::Other,
                         format!(
-                            "{}\n(tried {} until {knob}; raise it, or check that the server is up)",
+                            "{}\nconnecting failed {} until {knob}; check that the server is up and the URL is right, or raise {knob}",
                             e.message,
                             if tries == 1 {
                                 "once".to_string()

@@ -31,7 +31,7 @@ impl Say {
             let _ = writeln!(
                 std::io::stderr(),
                 "{}",
-                terminal_safe(&self.creds.redact(msg))
+                printable_lines(&self.creds.redact(msg))
             );
         }
     }
@@ -41,7 +41,7 @@ impl Say {
             let _ = writeln!(
                 std::io::stderr(),
                 "imgbump: {}",
-                terminal_safe(&self.creds.redact(msg))
+                printable_lines(&self.creds.redact(msg))
             );
         }
     }
@@ -72,18 +72,20 @@ pub(super) fn error(message: &str) {
     let _ = writeln!(
         std::io::stderr(),
         "imgbump: error: {}",
-        terminal_safe(message)
+        printable_lines(message)
     );
 }
 
-/// A message of ours, which may hold text from a repository: its line breaks kept (ours),
-/// every other control character escaped, so that no escape sequence reaches the terminal.
-fn terminal_safe(message: &str) -> String {
-    message
-        .split('\n')
-        .map(|l| printable(l.strip_suffix('\r').unwrap_or(l)))
-        .collect::<Vec<_>>()
-        .join("\n")
+/// Text that may hold bytes from a repository (a message, a diff): its line breaks kept,
+/// every other control character escaped, so that no escape sequence reaches a terminal or a
+/// summary and no line can pass for one of ours.
+pub(super) fn printable_lines(text: &str) -> String {
+    text.split_inclusive('\n')
+        .map(|l| match l.strip_suffix('\n') {
+            Some(body) => format!("{}\n", printable(body)),
+            None => printable(l),
+        })
+        .collect()
 }
 
 /// `set`: a line per service on stderr saying what happened to it and where it went.

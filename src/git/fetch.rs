@@ -1,7 +1,7 @@
 //! Fetching the branch: over one connection that also names the remote's default branch, or,
 //! for a local remote whose objects are borrowed, by reading its refs.
 
-use git2::{AutotagOption, Direction, FetchOptions, Oid, Repository};
+use git2::{AutotagOption, Direction, FetchOptions, Oid};
 
 use super::open::upstream;
 use super::{err, git_err, trim, ErrorKind, Result, Workspace};
@@ -10,14 +10,7 @@ impl Workspace {
     /// "Fetch" from a local remote whose objects we borrow: read its branch (or its HEAD's
     /// branch) and point the tracking ref at it; nothing is copied or walked.
     fn read_borrowed(&mut self, learn_default: bool) -> Result<Oid> {
-        let path = self.local_remote_path().unwrap_or_default();
-        let remote = Repository::open(&path).map_err(|e| {
-            git_err(
-                &format!("cannot open the remote {}", self.url),
-                &e,
-                &self.creds,
-            )
-        })?;
+        let remote = self.open_local_remote()?;
         if learn_default {
             let head = remote
                 .find_reference("HEAD")
@@ -227,7 +220,7 @@ mod tests {
         assert_eq!(ws.branch(), "main");
         assert_eq!(ws.tip().unwrap(), first);
         // The remote moves; a fetch sees it.
-        let bare = Repository::open_bare(remote.path()).unwrap();
+        let bare = git2::Repository::open_bare(remote.path()).unwrap();
         let second = fixture::commit_files(&repo, &[("m.yaml", "b\n")], &[first]);
         let mut r = bare
             .remote_anonymous(repo.path().to_str().unwrap())

@@ -88,20 +88,19 @@ impl Workspace {
                 }
                 _ => {}
             }
+            let who = holder.map(|p| format!(" (pid {p})")).unwrap_or_default();
             if std::time::Instant::now() >= deadline {
                 return Err(err(
                     ErrorKind::Other,
                     format!(
-                        "another imgbump{} is working in this checkout; gave up waiting at --timeout\nif none is running, remove {}",
-                        holder.map(|p| format!(" (pid {p})")).unwrap_or_default(),
+                        "another imgbump{who} is working in this checkout; gave up waiting at --timeout\nif none is running, remove {}",
                         path.display()
                     ),
                 ));
             }
             if !said {
                 self.notice(&format!(
-                    "waiting for another imgbump{} working in this checkout",
-                    holder.map(|p| format!(" (pid {p})")).unwrap_or_default()
+                    "waiting for another imgbump{who} working in this checkout"
                 ));
                 said = true;
             }

@@ -26,14 +26,8 @@ impl Workspace {
             ));
         }
         let pushed = match self.local_remote_path() {
-            Some(path) => {
-                let remote = Repository::open(&path).map_err(|e| {
-                    git_err(
-                        &format!("cannot open the remote {}", self.url),
-                        &e,
-                        &self.creds,
-                    )
-                })?;
+            Some(_) => {
+                let remote = self.open_local_remote()?;
                 if local::needs_receive_pack(&remote) {
                     // Hooks, a checked-out branch, shared permissions: the remote's own
                     // receive-pack decides, as for `git push`.
@@ -67,6 +61,23 @@ impl Workspace {
             return Some(PathBuf::from(p));
         }
         (!self.url.contains("://") && !is_url(&self.url)).then(|| PathBuf::from(&self.url))
+    }
+
+    /// The remote on this machine (`file://` or a path), opened; an error says which and
+    /// what to check when it is not a repository.
+    pub(super) fn open_local_remote(&self) -> Result<Repository> {
+        let path = self.local_remote_path().unwrap_or_default();
+        Repository::open(&path).map_err(|e| {
+            git_err(
+                &format!(
+                    "cannot open the remote {} (check that {} is a Git repository, or the remote's URL)",
+                    self.url,
+                    path.display()
+                ),
+                &e,
+                &self.creds,
+            )
+        })
     }
 
     /// libgit2's local transport checks fast-forward and then writes the ref without a lock, so

@@ -238,11 +238,8 @@ impl Dir {
 
 /// A new file `.imgbump-XXXXXXXX` in `dir`, created exclusively.
 fn create_temp(dir: &OwnedFd) -> std::io::Result<(CString, File)> {
-    use std::hash::{BuildHasher, Hasher};
     for _ in 0..16 {
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u32(std::process::id());
-        let name = CString::new(format!(".imgbump-{:016x}", h.finish()))
+        let name = CString::new(format!(".imgbump-{:016x}", crate::random::u64()))
             .map_err(|_| std::io::Error::other("a temporary name"))?;
         let flags =
             libc::O_WRONLY | libc::O_CREAT | libc::O_EXCL | libc::O_NOFOLLOW | libc::O_CLOEXEC;
