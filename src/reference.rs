@@ -246,11 +246,7 @@ impl std::str::FromStr for Reference {
         // The first component is a registry host when it looks like one (as Docker decides).
         if components.len() > 1 {
             let first = components[0];
-            if first.contains('.')
-                || first.contains(':')
-                || first == "localhost"
-                || first.bytes().any(|b| b.is_ascii_uppercase())
-            {
+            if is_registry(first) {
                 if !grammar().domain.is_match(first) {
                     return Err(fail(
                         input,
@@ -296,6 +292,48 @@ impl Reference {
     pub fn digest(&self) -> Option<&str> {
         self.digest.as_deref()
     }
+
+    /// The registry host (when the repository names one, as Docker decides) and the path.
+    ///
+    /// ```
+    /// use imgbump::reference::Reference;
+    /// let r: Reference = "ghcr.io/acme/web:1".parse().unwrap();
+    /// assert_eq!(r.registry_and_path(), (Some("ghcr.io"), "acme/web"));
+    /// let r: Reference = "bitnami/nginx:1".parse().unwrap();
+    /// assert_eq!(r.registry_and_path(), (None, "bitnami/nginx"));
+    /// ```
+    pub fn registry_and_path(&self) -> (Option<&str>, &str) {
+        match self.repository.split_once('/') {
+            Some((first, rest)) if is_registry(first) => (Some(first), rest),
+            _ => (None, &self.repository),
+        }
+    }
+
+    /// A reference made of parts, checked as a whole.
+    pub fn from_parts(
+        repository: &str,
+        tag: Option<&str>,
+        digest: Option<&str>,
+    ) -> Result<Reference, ReferenceError> {
+        let mut s = repository.to_string();
+        if let Some(t) = tag {
+            s.push(':');
+            s.push_str(t);
+        }
+        if let Some(d) = digest {
+            s.push('@');
+            s.push_str(d);
+        }
+        s.parse()
+    }
+}
+
+/// Whether the first component of a repository is a registry host (as Docker decides).
+fn is_registry(first: &str) -> bool {
+    first.contains('.')
+        || first.contains(':')
+        || first == "localhost"
+        || first.bytes().any(|b| b.is_ascii_uppercase())
 }
 
 impl fmt::Display for Reference {

@@ -334,3 +334,205 @@ fn the_yaml_test_suite_inside_a_manifest() {
     eprintln!("yaml-test-suite inside a pod: {edited} edits verified");
     assert!(edited > 100, "only {edited} cases edited");
 }
+
+/// Every line of `new` but one equals `old`'s, and on that one only the value after `key:`
+/// (or `- key:`) changed: the bytes before it are the same.
+fn one_line_changed(old: &str, new: &str) -> Result<usize, String> {
+    let (a, b): (Vec<&str>, Vec<&str>) = (old.split('\n').collect(), new.split('\n').collect());
+    if a.len() != b.len() {
+        return Err(format!("{} lines became {}", a.len(), b.len()));
+    }
+    let changed: Vec<usize> = (0..a.len()).filter(|&i| a[i] != b[i]).collect();
+    match changed.as_slice() {
+        [i] => {
+            let prefix = a[*i]
+                .bytes()
+                .zip(b[*i].bytes())
+                .take_while(|(x, y)| x == y)
+                .count();
+            let before = &a[*i][..prefix];
+            if before.contains(':') {
+                Ok(*i + 1)
+            } else {
+                Err(format!(
+                    "line {} changed before its value: {:?} -> {:?}",
+                    i + 1,
+                    a[*i],
+                    b[*i]
+                ))
+            }
+        }
+        many => Err(format!("{} lines changed", many.len())),
+    }
+}
+
+/// The real kustomizations' `images:` entries: each set to a new tag and to a new full
+/// reference by `--image-name`, every edit confined to the scalars that change.
+#[test]
+fn real_kustomization_images_entries_edit_byte_exactly() {
+    use imgbump::manifest::{Locator, SetOptions};
+    let mut paths = Vec::new();
+    files(
+        &shared("corpus/real"),
+        &|p| p.to_string_lossy().ends_with(".yaml") || p.to_string_lossy().ends_with(".yml"),
+        &mut paths,
+    );
+    let (mut entries, mut edited, mut refused) = (0, 0, Vec::new());
+    for path in &paths {
+        let text = std::fs::read_to_string(path).unwrap();
+        let Ok(m) = Manifest::parse(&text) else {
+            continue;
+        };
+        for (name, held) in m.kustomize_images() {
+            entries += 1;
+            let loc = Locator::Kustomize {
+                service: "x",
+                image_name: Some(&name),
+            };
+            let mut ok = true;
+            for new in [":9.9.9-imgbump", "registry.example/team/bumped:sha-abc1234"] {
+                // A digest in the entry wins over a new tag: refused, unless dropped.
+                let result = m
+                    .set(&loc, &new.parse().unwrap(), &SetOptions::default())
+                    .or_else(|err| {
+                        assert!(
+                            err.message.contains("would win over the new tag"),
+                            "{}: {err}",
+                            path.display()
+                        );
+                        m.set(
+                            &loc,
+                            &new.parse().unwrap(),
+                            &SetOptions {
+                                drop_digest: true,
+                                ..Default::default()
+                            },
+                        )
+                    });
+                match result {
+                    Ok(e) => {
+                        assert!(e.changed, "{}: {name} {new}", path.display());
+                        let after = Manifest::parse(&e.text).unwrap();
+                        let again = after.get(&loc).unwrap();
+                        assert!(
+                            again.image.starts_with(new.trim_start_matches(':'))
+                                || again.image.ends_with(new),
+                            "{}: {name}: {} after {new}",
+                            path.display(),
+                            again.image
+                        );
+                        if new.starts_with(':')
+                            && held.image.contains(':')
+                            && !held.image.contains('@')
+                            && text.contains("newTag")
+                        {
+                            one_line_changed(&text, &e.text)
+                                .unwrap_or_else(|why| panic!("{}: {name}: {why}", path.display()));
+                        }
+                    }
+                    Err(err) => {
+                        // A refusal must be one of the documented ones, and say where.
+                        assert!(
+                            err.help.is_some() || err.location.is_some(),
+                            "{}: {err}",
+                            path.display()
+                        );
+                        ok = false;
+                        refused.push(format!(
+                            "{}: {name} {new}: {}",
+                            path.file_name().unwrap().to_string_lossy(),
+                            err.message
+                        ));
+                    }
+                }
+            }
+            edited += usize::from(ok);
+        }
+    }
+    eprintln!(
+        "kustomize images: entries {entries}, edited both ways {edited}, refusals:\n{}",
+        refused.join("\n")
+    );
+    assert!(entries >= 31, "{entries} entries");
+    assert!(edited * 100 >= entries * 98, "{edited} of {entries}");
+}
+
+/// The Helm values files and Argo CD Applications of `corpus/helm`: every image mapping,
+/// `image:` reference and Argo CD tag parameter found is set to a new tag; the edit changes
+/// one line's value, and libyaml reads the result as the original with that value changed.
+#[test]
+fn real_helm_values_image_fields_edit_byte_exactly() {
+    use imgbump::manifest::{Holds, Locator, SetOptions};
+    let mut paths = Vec::new();
+    files(
+        &shared("corpus/helm"),
+        &|p| p.to_string_lossy().ends_with(".yaml") || p.to_string_lossy().ends_with(".yml"),
+        &mut paths,
+    );
+    let (mut cases, mut edited, mut refused) = (0, 0, Vec::new());
+    let mut kinds = std::collections::BTreeMap::<&str, usize>::new();
+    for path in &paths {
+        let text = std::fs::read_to_string(path).unwrap();
+        let m = Manifest::parse(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        for key in m.image_keys() {
+            cases += 1;
+            let loc = Locator::Key {
+                path: &key.path,
+                holds: key.holds,
+            };
+            let kind = match key.holds {
+                Holds::Tag => "argo-param",
+                _ if m.get(&loc).unwrap().target.ends_with(')') => "helm-tag",
+                _ => "helm-ref",
+            };
+            *kinds.entry(kind).or_default() += 1;
+            let loc = Locator::Key {
+                path: &key.path,
+                holds: key.holds,
+            };
+            match m.set(
+                &loc,
+                &":9.9.9-imgbump".parse().unwrap(),
+                &SetOptions::default(),
+            ) {
+                Ok(e) if e.changed => {
+                    let line = one_line_changed(&text, &e.text)
+                        .unwrap_or_else(|why| panic!("{}: {}: {why}", path.display(), key.path));
+                    assert!(
+                        line >= key.location.line,
+                        "{}: {}",
+                        path.display(),
+                        key.path
+                    );
+                    let again = Manifest::parse(&e.text).unwrap().get(&loc).unwrap();
+                    assert!(
+                        again.image.ends_with(":9.9.9-imgbump")
+                            || again.image.contains(":9.9.9-imgbump@"),
+                        "{}: {}: {}",
+                        path.display(),
+                        key.path,
+                        again.image
+                    );
+                    edited += 1;
+                }
+                Ok(_) => panic!("{}: {}: unchanged", path.display(), key.path),
+                Err(err) => {
+                    assert!(err.location.is_some(), "{}: {err}", path.display());
+                    refused.push(format!(
+                        "{}: {}: {}",
+                        path.file_name().unwrap().to_string_lossy(),
+                        key.path,
+                        err.message
+                    ));
+                }
+            }
+        }
+    }
+    eprintln!(
+        "helm: files {}, cases {cases} {kinds:?}, edited {edited}, refusals:\n{}",
+        paths.len(),
+        refused.join("\n")
+    );
+    assert!(cases >= 150, "{cases} cases");
+    assert!(edited * 100 >= cases * 98, "{edited} of {cases}");
+}

@@ -111,7 +111,7 @@ impl Manifest<'_> {
         // the old document and the new one, and they must be equal but for the image.
         let fast = match self.docs.get(field.document) {
             Some(doc) if doc.simple && document == 0 => match &doc.root {
-                Some(root) => verify::against_tree(new_part, root, &field.path, new).is_ok(),
+                Some(root) => verify::against_tree(new_part, root, &[(&field.path, new)]).is_ok(),
                 None => false,
             },
             _ => false,

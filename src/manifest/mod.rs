@@ -48,19 +48,29 @@
 //! assert_eq!(edit.text, text.replace("sha-0ld", "sha-abc1234"));
 //! ```
 
+mod change;
 mod edit;
+mod keypath;
+mod kustomize;
 mod render;
 mod select;
+mod slot;
+mod target;
 pub mod tree;
+mod values;
 mod verify;
 mod workload;
 
+use std::borrow::Cow;
 use std::fmt;
 use std::ops::Range;
 
 use crate::reference::shown;
+pub use keypath::{KeyPath, Step};
+pub use target::{Held, Holds, Locator, SetOptions, TargetEdit};
 use tree::ParseError;
 pub use tree::Style;
+pub use values::ImageKey;
 pub use workload::ContainerRole;
 
 /// A 1-based line and column (in characters) of the source text.
@@ -81,8 +91,23 @@ impl fmt::Display for Location {
 /// One step of a path from a document's root to a node.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Seg {
-    Key(&'static str),
+    Key(Cow<'static, str>),
     Index(usize),
+}
+
+impl Seg {
+    pub(crate) const fn key(k: &'static str) -> Seg {
+        Seg::Key(Cow::Borrowed(k))
+    }
+}
+
+impl fmt::Display for Seg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Seg::Key(k) => f.write_str(k),
+            Seg::Index(i) => write!(f, "[{i}]"),
+        }
+    }
 }
 
 /// One container image field of a manifest.

@@ -14,7 +14,7 @@ pub(crate) fn scalar(value: &str, style: Style) -> String {
     match style {
         Style::SingleQuoted => format!("'{value}'"),
         Style::DoubleQuoted => format!("\"{value}\""),
-        _ if reads_as_non_string(value) => format!("\"{value}\""),
+        _ if value.is_empty() || reads_as_non_string(value) => format!("\"{value}\""),
         _ => value.to_string(),
     }
 }

@@ -136,6 +136,48 @@ pub(crate) fn edit(
     old: &str,
     new: &str,
 ) -> Result<(), String> {
+    edits(
+        old_text,
+        new_text,
+        document,
+        &[Expected::Set {
+            path: path.to_vec(),
+            old: old.to_string(),
+            new: new.to_string(),
+        }],
+    )
+}
+
+/// One change an edit is meant to make to a document, as the second parser should see it.
+#[derive(Debug, Clone)]
+pub(crate) enum Expected {
+    /// The scalar at `path` reads `old` (or is a number, boolean or null) and becomes the
+    /// string `new`.
+    Set {
+        path: Vec<Seg>,
+        old: String,
+        new: String,
+    },
+    /// The mapping at `path` gains `key` (last) with `value`.
+    Insert {
+        path: Vec<Seg>,
+        key: String,
+        value: Tree,
+    },
+    /// The mapping at `path` loses `key`.
+    Remove { path: Vec<Seg>, key: String },
+    /// The sequence at `path` gains `value` at its end.
+    Push { path: Vec<Seg>, value: Tree },
+}
+
+/// Checks that `new_text` reads as `old_text` with exactly `changes` made to document
+/// `document`, and nothing else.
+pub(crate) fn edits(
+    old_text: &str,
+    new_text: &str,
+    document: usize,
+    changes: &[Expected],
+) -> Result<(), String> {
     let mut expected = documents(old_text)
         .map_err(|e| format!("the second YAML parser cannot read the original file ({e})"))?;
     let found = documents(new_text)
@@ -150,26 +192,104 @@ pub(crate) fn edit(
     let doc = expected
         .get_mut(document)
         .ok_or("the two parsers disagree about the documents of the file")?;
-    let slot =
-        untag(at_path(doc, path).ok_or("the second parser finds no value where the image is")?);
-    match slot {
-        Tree::Str(s) if s != old => {
-            return Err(format!(
-                "the second parser reads the image as {s:?}, not {old:?}"
-            ))
-        }
-        Tree::Seq(_) | Tree::Map(_) => {
-            return Err("the second parser reads the image as a collection".into())
-        }
-        _ => {}
+    for change in changes {
+        apply(doc, change)?;
     }
-    *slot = Tree::Str(new.to_string());
     if expected != found {
         return Err(
-            "the edited file does not read as the original with only the image changed".into(),
+            "the edited file does not read as the original with only the intended values changed"
+                .into(),
         );
     }
     Ok(())
+}
+
+fn at<'v>(doc: &'v mut Tree, path: &[Seg]) -> Result<&'v mut Tree, String> {
+    Ok(untag(at_path(doc, path).ok_or_else(|| {
+        format!("the second parser finds no value at {}", shown_path(path))
+    })?))
+}
+
+fn apply(doc: &mut Tree, change: &Expected) -> Result<(), String> {
+    match change {
+        Expected::Set { path, old, new } => {
+            let slot = at(doc, path)?;
+            match slot {
+                Tree::Str(s) if s != old => {
+                    return Err(format!(
+                        "the second parser reads {} as {s:?}, not {old:?}",
+                        shown_path(path)
+                    ))
+                }
+                Tree::Seq(_) | Tree::Map(_) => {
+                    return Err(format!(
+                        "the second parser reads {} as a collection",
+                        shown_path(path)
+                    ))
+                }
+                _ => {}
+            }
+            *slot = Tree::Str(new.clone());
+        }
+        Expected::Insert { path, key, value } => match at(doc, path)? {
+            Tree::Map(entries)
+                if !entries
+                    .iter()
+                    .any(|(k, _)| matches!(k, Tree::Str(s) if s == key)) =>
+            {
+                entries.push((Tree::Str(key.clone()), value.clone()));
+            }
+            _ => {
+                return Err(format!(
+                    "the second parser finds no mapping without {key:?} at {}",
+                    shown_path(path)
+                ))
+            }
+        },
+        Expected::Remove { path, key } => match at(doc, path)? {
+            Tree::Map(entries) => {
+                let before = entries.len();
+                entries.retain(|(k, _)| !matches!(k, Tree::Str(s) if s == key));
+                if entries.len() + 1 != before {
+                    return Err(format!(
+                        "the second parser finds no single {key:?} at {}",
+                        shown_path(path)
+                    ));
+                }
+            }
+            _ => {
+                return Err(format!(
+                    "the second parser finds no mapping at {}",
+                    shown_path(path)
+                ))
+            }
+        },
+        Expected::Push { path, value } => match at(doc, path)? {
+            Tree::Seq(items) => items.push(value.clone()),
+            _ => {
+                return Err(format!(
+                    "the second parser finds no sequence at {}",
+                    shown_path(path)
+                ))
+            }
+        },
+    }
+    Ok(())
+}
+
+/// A path as `a.b[0].c`, for messages.
+pub(crate) fn shown_path(path: &[Seg]) -> String {
+    let mut out = String::new();
+    for seg in path {
+        if matches!(seg, Seg::Key(_)) && !out.is_empty() {
+            out.push('.');
+        }
+        out.push_str(&seg.to_string());
+    }
+    if out.is_empty() {
+        out.push_str("the document's root");
+    }
+    out
 }
 
 #[cfg(test)]
@@ -201,15 +321,14 @@ mod tests {
 pub(crate) fn against_tree(
     new_doc: &str,
     old: &Node<'_>,
-    path: &[Seg],
-    new: &str,
+    sets: &[(&[Seg], &str)],
 ) -> Result<(), String> {
     let text = new_doc.strip_prefix('\u{feff}').unwrap_or(new_doc);
     let mut docs = serde_yaml_ng::Deserializer::from_str(text);
     let first = docs.next().ok_or("the edited document is empty")?;
     Expect {
         node: old,
-        target: Some((path, new)),
+        targets: sets.to_vec(),
     }
     .deserialize(first)
     .map_err(|e| e.to_string())?;
@@ -219,36 +338,42 @@ pub(crate) fn against_tree(
     Ok(())
 }
 
-/// A node we expect to read, and (if the edit lies at or below it) the rest of its path.
+/// A node we expect to read, and the rest of the path of each edit at or below it.
 struct Expect<'a, 't> {
     node: &'a Node<'t>,
-    target: Option<(&'a [Seg], &'a str)>,
+    targets: Vec<(&'a [Seg], &'a str)>,
 }
 
 impl<'a, 't> Expect<'a, 't> {
     /// The expectation for a child reached by `step` (a key or an index).
     fn child(&self, node: &'a Node<'t>, step: Result<&str, usize>) -> Expect<'a, 't> {
-        let target = match self.target {
-            Some((path, new)) => match (path.first(), step) {
+        let targets = self
+            .targets
+            .iter()
+            .filter_map(|&(path, new)| match (path.first(), step) {
                 (Some(Seg::Key(k)), Ok(key)) if *k == key => Some((&path[1..], new)),
                 (Some(Seg::Index(i)), Err(index)) if *i == index => Some((&path[1..], new)),
                 _ => None,
-            },
-            None => None,
-        };
-        Expect { node, target }
+            })
+            .collect();
+        Expect { node, targets }
+    }
+
+    /// The new value, if this node is the end of an edit's path.
+    fn new_value(&self) -> Option<&'a str> {
+        self.targets
+            .iter()
+            .find(|(path, _)| path.is_empty())
+            .map(|&(_, new)| new)
     }
 
     /// The old node's text when it is a plain scalar that is not the edited one.
     fn plain(&self) -> Option<&str> {
-        match (&self.node.value, self.target) {
-            (
-                Value::Scalar {
-                    text,
-                    style: Style::Plain,
-                },
-                None,
-            ) => Some(text),
+        match &self.node.value {
+            Value::Scalar {
+                text,
+                style: Style::Plain,
+            } if self.targets.is_empty() => Some(text),
             _ => None,
         }
     }
@@ -301,9 +426,9 @@ impl<'de> Visitor<'de> for Expect<'_, '_> {
         f.write_str("the original document")
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
-        let ok = match (self.target, &self.node.value) {
-            (Some(([], new)), _) => v == new,
-            (None, Value::Scalar { text, .. }) => v == text,
+        let ok = match (self.new_value(), &self.node.value) {
+            (Some(new), _) => v == new,
+            (None, Value::Scalar { text, .. }) => self.targets.is_empty() && v == text,
             _ => false,
         };
         if ok {
@@ -366,26 +491,31 @@ impl<'de> Visitor<'de> for Expect<'_, '_> {
         let Value::Map(entries) = &self.node.value else {
             return Err(self.mismatch("a mapping"));
         };
-        let mut matched = false;
+        // A path follows the first entry with its key, as the walkers did.
+        let mut matched: Vec<&str> = Vec::new();
         for (k, v) in entries {
             if map
                 .next_key_seed(Expect {
                     node: k,
-                    target: None,
+                    targets: Vec::new(),
                 })?
                 .is_none()
             {
                 return Err(self.mismatch("a shorter mapping"));
             }
-            // The path follows the first entry with the key, as the walker did.
             let child = match k.scalar() {
-                Some(name) if !matched => self.child(v, Ok(name)),
+                Some(name) if !matched.contains(&name) => {
+                    let child = self.child(v, Ok(name));
+                    if !child.targets.is_empty() {
+                        matched.push(name);
+                    }
+                    child
+                }
                 _ => Expect {
                     node: v,
-                    target: None,
+                    targets: Vec::new(),
                 },
             };
-            matched |= child.target.is_some();
             map.next_value_seed(child)?;
         }
         match map.next_key::<IgnoredAny>()? {
@@ -405,12 +535,12 @@ mod fast_tests {
 
     fn check(old: &str, new: &str, path: &[Seg], value: &str) -> Result<(), String> {
         let docs = tree::parse(old).map_err(|_| "old does not parse".to_string())?;
-        against_tree(new, docs[0].root.as_ref().unwrap(), path, value)
+        against_tree(new, docs[0].root.as_ref().unwrap(), &[(path, value)])
     }
 
     #[test]
     fn the_fast_path_confirms_only_the_one_change() {
-        let path = [Seg::Key("spec"), Seg::Index(1), Seg::Key("image")];
+        let path = [Seg::key("spec"), Seg::Index(1), Seg::key("image")];
         let old = "n: 1\nf: 1.5\nb: true\nz: ~\nx: 0x1f\nspec:\n- {image: a}\n- {image: 'b:1', port: 80}\n";
         let good = old.replace("'b:1'", "'c:2'");
         assert_eq!(check(old, &good, &path, "c:2"), Ok(()));

@@ -113,7 +113,7 @@ impl Finder<'_> {
             }) = root.get("items")
             {
                 for (i, item) in items.iter().enumerate() {
-                    let path = vec![Seg::Key("items"), Seg::Index(i)];
+                    let path = vec![Seg::key("items"), Seg::Index(i)];
                     self.workload(index, item, path);
                 }
             }
@@ -155,8 +155,8 @@ impl Finder<'_> {
             };
             for (i, container) in containers.iter().enumerate() {
                 let mut path = base.clone();
-                path.extend(pod_path.iter().map(|k| Seg::Key(k)));
-                path.extend([Seg::Key(list_key), Seg::Index(i), Seg::Key("image")]);
+                path.extend(pod_path.iter().map(|k| Seg::key(k)));
+                path.extend([Seg::key(list_key), Seg::Index(i), Seg::key("image")]);
                 let Some((key, image)) = container.entry("image") else {
                     // The container's fields come from a YAML merge key: its image may be
                     // there, but it is the anchor's to change. Listed, and refused by name.

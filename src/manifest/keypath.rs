@@ -1,0 +1,298 @@
+//! Key paths: `image`, `spec.source.helm.parameters[name=image.tag].value`, `a.b[0].c`.
+//!
+//! Dots separate keys, `[N]` indexes a sequence, and `[KEY=VALUE]` picks the one item of a
+//! sequence whose `KEY` reads `VALUE` (the value runs to the `]`, dots and all). A leading `.`
+//! (as yq writes paths) is allowed. Keys are compared with the scalar keys of the file as
+//! YAML reads them.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use crate::reference::shown;
+
+use super::tree::{Node, Value};
+use super::Seg;
+
+/// One step of a [`KeyPath`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// A mapping's key.
+    Key(String),
+    /// A sequence's item by 0-based index.
+    Index(usize),
+    /// The one item of a sequence whose `key` reads `value`.
+    Match {
+        /// The key inside each item.
+        key: String,
+        /// The value it must read.
+        value: String,
+    },
+}
+
+/// A parsed key path; see the module documentation for the syntax.
+///
+/// ```
+/// use imgbump::manifest::{KeyPath, Step};
+/// let p: KeyPath = "spec.source.helm.parameters[name=image.tag].value".parse().unwrap();
+/// assert_eq!(p.steps()[3], Step::Match { key: "name".into(), value: "image.tag".into() });
+/// assert_eq!(p.to_string(), "spec.source.helm.parameters[name=image.tag].value");
+/// assert!("a..b".parse::<KeyPath>().is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyPath {
+    steps: Vec<Step>,
+}
+
+impl KeyPath {
+    /// The steps, from the document's root.
+    pub fn steps(&self) -> &[Step] {
+        &self.steps
+    }
+
+    /// A path of `steps`, if it is not empty and prints as a path that reads back the same.
+    pub fn from_steps(steps: Vec<Step>) -> Option<KeyPath> {
+        let path = KeyPath { steps };
+        (!path.steps.is_empty() && path.to_string().parse::<KeyPath>().ok() == Some(path.clone()))
+            .then_some(path)
+    }
+}
+
+impl std::str::FromStr for KeyPath {
+    type Err = String;
+    fn from_str(input: &str) -> Result<Self, String> {
+        let bad = |why: &str| {
+            Err(format!(
+                "invalid key path {}: {why} (write keys with dots between them, `[N]` for an index, `[KEY=VALUE]` for the item whose KEY is VALUE: `spec.source.helm.parameters[name=image.tag].value`)",
+                shown(input)
+            ))
+        };
+        if input.len() > 1024 {
+            return bad("it is longer than 1024 bytes");
+        }
+        if input.chars().any(char::is_control) {
+            return bad("it holds a control character");
+        }
+        let mut steps = Vec::new();
+        let mut rest = input.strip_prefix('.').unwrap_or(input);
+        if rest.is_empty() {
+            return bad("it is empty");
+        }
+        let mut after_bracket = false;
+        while !rest.is_empty() {
+            if let Some(inner) = rest.strip_prefix('[') {
+                let Some(close) = inner.find(']') else {
+                    return bad("a `[` is not closed");
+                };
+                let body = &inner[..close];
+                rest = &inner[close + 1..];
+                let step = match body.split_once('=') {
+                    Some((k, v)) if !k.is_empty() && !v.is_empty() => Step::Match {
+                        key: k.to_string(),
+                        value: v.to_string(),
+                    },
+                    Some(_) => return bad("`[KEY=VALUE]` needs both a key and a value"),
+                    None => match body.parse::<usize>() {
+                        Ok(i) => Step::Index(i),
+                        Err(_) => return bad("`[…]` holds neither an index nor KEY=VALUE"),
+                    },
+                };
+                steps.push(step);
+                after_bracket = true;
+                continue;
+            }
+            if after_bracket {
+                rest = match rest.strip_prefix('.') {
+                    Some(r) if !r.is_empty() && !r.starts_with('[') => r,
+                    _ => return bad("a `]` must be followed by `.KEY`, `[` or the end"),
+                };
+            }
+            let end = rest.find(['.', '[']).unwrap_or(rest.len());
+            let key = &rest[..end];
+            if key.is_empty() || key.contains(']') {
+                return bad("a key is empty");
+            }
+            steps.push(Step::Key(key.to_string()));
+            rest = &rest[end..];
+            if let Some(r) = rest.strip_prefix('.') {
+                if r.is_empty() || r.starts_with('.') || r.starts_with('[') {
+                    return bad("a key is empty");
+                }
+                rest = r;
+            }
+            after_bracket = false;
+        }
+        Ok(KeyPath { steps })
+    }
+}
+
+impl fmt::Display for KeyPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, step) in self.steps.iter().enumerate() {
+            match step {
+                Step::Key(k) if i == 0 => f.write_str(k)?,
+                Step::Key(k) => write!(f, ".{k}")?,
+                Step::Index(n) => write!(f, "[{n}]")?,
+                Step::Match { key, value } => write!(f, "[{key}={value}]")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// How far a path got in one document.
+pub(crate) enum Resolved<'n, 't> {
+    /// The whole path: the node, the key node it is the value of (if any), and its concrete path.
+    Found {
+        node: &'n Node<'t>,
+        key: Option<&'n Node<'t>>,
+        path: Vec<Seg>,
+    },
+    /// All but the last step, which is a key the mapping `parent` lacks.
+    LastKeyMissing {
+        parent: &'n Node<'t>,
+        path: Vec<Seg>,
+    },
+    /// It stops earlier: why, and the offset of the last node reached.
+    Missing { why: String, at: usize },
+    /// A `[KEY=VALUE]` step matches more than one item.
+    Ambiguous { why: String, at: usize },
+}
+
+impl KeyPath {
+    /// Follows the path from `root`.
+    pub(crate) fn resolve<'n, 't>(&self, root: &'n Node<'t>) -> Resolved<'n, 't> {
+        let mut node = root;
+        let mut key_node = None;
+        let mut path = Vec::with_capacity(self.steps.len());
+        for (i, step) in self.steps.iter().enumerate() {
+            let last = i + 1 == self.steps.len();
+            let so_far = || KeyPath {
+                steps: self.steps[..i].to_vec(),
+            };
+            match (step, &node.value) {
+                (Step::Key(k), Value::Map(_)) => match node.entry(k) {
+                    Some((kn, v)) => {
+                        key_node = Some(kn);
+                        node = v;
+                        path.push(Seg::Key(Cow::Owned(k.clone())));
+                    }
+                    None if last => return Resolved::LastKeyMissing { parent: node, path },
+                    None => {
+                        return Resolved::Missing {
+                            why: format!("no key {} at {}", shown(k), place(&so_far())),
+                            at: node.span.start,
+                        }
+                    }
+                },
+                (Step::Index(n), Value::Seq(items)) => match items.get(*n) {
+                    Some(item) => {
+                        key_node = None;
+                        node = item;
+                        path.push(Seg::Index(*n));
+                    }
+                    None => {
+                        return Resolved::Missing {
+                            why: format!(
+                                "{} has {} items, no [{n}]",
+                                place(&so_far()),
+                                items.len()
+                            ),
+                            at: node.span.start,
+                        }
+                    }
+                },
+                (Step::Match { key, value }, Value::Seq(items)) => {
+                    let hits: Vec<(usize, &Node<'t>)> = items
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, item)| {
+                            item.get(key).and_then(Node::scalar) == Some(value.as_str())
+                        })
+                        .collect();
+                    match hits.as_slice() {
+                        [(n, item)] => {
+                            key_node = None;
+                            node = item;
+                            path.push(Seg::Index(*n));
+                        }
+                        [] => {
+                            return Resolved::Missing {
+                                why: format!(
+                                    "no item of {} has {} = {}",
+                                    place(&so_far()),
+                                    shown(key),
+                                    shown(value)
+                                ),
+                                at: node.span.start,
+                            }
+                        }
+                        many => {
+                            return Resolved::Ambiguous {
+                                why: format!(
+                                    "{} items of {} have {} = {}",
+                                    many.len(),
+                                    place(&so_far()),
+                                    shown(key),
+                                    shown(value)
+                                ),
+                                at: node.span.start,
+                            }
+                        }
+                    }
+                }
+                (step, _) => {
+                    let want = match step {
+                        Step::Key(_) => "a mapping",
+                        _ => "a sequence",
+                    };
+                    return Resolved::Missing {
+                        why: format!("{} is not {want}", place(&so_far())),
+                        at: node.span.start,
+                    };
+                }
+            }
+        }
+        Resolved::Found {
+            node,
+            key: key_node,
+            path,
+        }
+    }
+}
+
+fn place(p: &KeyPath) -> String {
+    if p.steps.is_empty() {
+        "the document's root".to_string()
+    } else {
+        format!("`{p}`")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_parse_and_print_back() {
+        for p in [
+            "image",
+            "image.tag",
+            "a[0].b",
+            "spec.source.helm.parameters[name=image.tag].value",
+            "a[k=v][2]",
+            "x.y[0][1].z",
+        ] {
+            assert_eq!(p.parse::<KeyPath>().unwrap().to_string(), p);
+        }
+        assert_eq!(
+            ".image.tag".parse::<KeyPath>().unwrap().to_string(),
+            "image.tag"
+        );
+        for bad in [
+            "", ".", "a.", "a..b", "[", "a[", "a[x]", "a[=v]", "a[k=]", "a]b", "a[0]b", "a\nb",
+            "a.[0]",
+        ] {
+            assert!(bad.parse::<KeyPath>().is_err(), "{bad:?}");
+        }
+    }
+}
