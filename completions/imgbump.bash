@@ -34,6 +34,9 @@ _imgbump() {
             imgbump,man)
                 cmd="imgbump__subcmd__man"
                 ;;
+            imgbump,promote)
+                cmd="imgbump__subcmd__promote"
+                ;;
             imgbump,rollback)
                 cmd="imgbump__subcmd__rollback"
                 ;;
@@ -58,6 +61,9 @@ _imgbump() {
             imgbump__subcmd__help,man)
                 cmd="imgbump__subcmd__help__subcmd__man"
                 ;;
+            imgbump__subcmd__help,promote)
+                cmd="imgbump__subcmd__help__subcmd__promote"
+                ;;
             imgbump__subcmd__help,rollback)
                 cmd="imgbump__subcmd__help__subcmd__rollback"
                 ;;
@@ -71,7 +77,7 @@ _imgbump() {
 
     case "${cmd}" in
         imgbump)
-            opts="-q -v -h -V --quiet --verbose --help --version set get list history rollback completions man help"
+            opts="-q -v -h -V --quiet --verbose --help --version set get list history rollback promote completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -99,7 +105,7 @@ _imgbump() {
             return 0
             ;;
         imgbump__subcmd__get)
-            opts="-C -b -f -c -q -v -h -V --repo --branch --manifest --depth --workdir --cache-dir --output --timeout --workload --container --quiet --verbose --help --version"
+            opts="-C -b -f -o -c -e -q -v -h -V --repo --branch --manifest --depth --workdir --cache-dir --output --timeout --workload --container --image-name --key --holds --env --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -145,6 +151,10 @@ _imgbump() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
                 --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -161,6 +171,26 @@ _imgbump() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --image-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --holds)
+                    COMPREPLY=($(compgen -W "reference tag digest" -- "${cur}"))
+                    return 0
+                    ;;
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -169,7 +199,7 @@ _imgbump() {
             return 0
             ;;
         imgbump__subcmd__help)
-            opts="set get list history rollback completions man help"
+            opts="set get list history rollback promote completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -266,6 +296,20 @@ _imgbump() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        imgbump__subcmd__help__subcmd__promote)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         imgbump__subcmd__help__subcmd__rollback)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -295,7 +339,7 @@ _imgbump() {
             return 0
             ;;
         imgbump__subcmd__history)
-            opts="-C -b -f -c -q -v -h -V --repo --branch --manifest --depth --workdir --cache-dir --output --timeout --workload --container --nth --max --quiet --verbose --help --version"
+            opts="-C -b -f -o -c -e -q -v -h -V --repo --branch --manifest --depth --workdir --cache-dir --output --timeout --workload --container --image-name --key --holds --env --nth --max --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -338,6 +382,10 @@ _imgbump() {
                     return 0
                     ;;
                 --output)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
@@ -357,6 +405,26 @@ _imgbump() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --image-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --holds)
+                    COMPREPLY=($(compgen -W "reference tag digest" -- "${cur}"))
+                    return 0
+                    ;;
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --nth)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -373,7 +441,7 @@ _imgbump() {
             return 0
             ;;
         imgbump__subcmd__list)
-            opts="-C -b -f -q -v -h -V --repo --branch --manifest --depth --workdir --cache-dir --output --timeout --quiet --verbose --help --version"
+            opts="-C -b -f -o -e -q -v -h -V --repo --branch --manifest --depth --workdir --cache-dir --output --timeout --env --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -419,7 +487,19 @@ _imgbump() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -e)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -444,8 +524,102 @@ _imgbump() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        imgbump__subcmd__promote)
+            opts="-C -b -f -o -m -q -v -h -V --from --to --repo --branch --manifest --depth --workdir --cache-dir --output --timeout --message --trailer --author --dry-run --no-push --retries --order-key --create --drop-digest --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --branch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -b)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --manifest)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --depth)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --workdir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --message)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -m)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trailer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --author)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --order-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         imgbump__subcmd__rollback)
-            opts="-C -b -f -c -m -q -v -h -V --repo --branch --manifest --depth --workdir --cache-dir --output --timeout --workload --container --message --trailer --author --dry-run --no-push --retries --order-key --quiet --verbose --help --version"
+            opts="-C -b -f -o -c -e -m -q -v -h -V --repo --branch --manifest --depth --workdir --cache-dir --output --timeout --workload --container --image-name --key --holds --env --message --trailer --author --dry-run --no-push --retries --order-key --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -491,6 +665,10 @@ _imgbump() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
                 --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -504,6 +682,26 @@ _imgbump() {
                     return 0
                     ;;
                 -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --image-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --holds)
+                    COMPREPLY=($(compgen -W "reference tag digest" -- "${cur}"))
+                    return 0
+                    ;;
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -e)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -539,7 +737,7 @@ _imgbump() {
             return 0
             ;;
         imgbump__subcmd__set)
-            opts="-C -b -f -c -m -q -v -h -V --repo --branch --manifest --depth --workdir --cache-dir --output --timeout --workload --container --message --trailer --author --dry-run --no-push --retries --order-key --expect-current --allow-latest --fail-on-superseded --quiet --verbose --help --version"
+            opts="-C -b -f -o -c -e -m -q -v -h -V --repo --branch --manifest --depth --workdir --cache-dir --output --timeout --workload --container --image-name --key --holds --env --message --trailer --author --dry-run --no-push --retries --order-key --expect-current --allow-latest --fail-on-superseded --create --drop-digest --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -585,6 +783,10 @@ _imgbump() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
                 --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -598,6 +800,26 @@ _imgbump() {
                     return 0
                     ;;
                 -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --image-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --holds)
+                    COMPREPLY=($(compgen -W "reference tag digest" -- "${cur}"))
+                    return 0
+                    ;;
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -e)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -30,24 +30,31 @@ complete -c imgbump -n "__fish_imgbump_needs_command" -s h -l help -d 'Print hel
 complete -c imgbump -n "__fish_imgbump_needs_command" -s V -l version -d 'Print version'
 complete -c imgbump -n "__fish_imgbump_needs_command" -f -a "set" -d 'Bump one or more services\' images in one commit, and push it'
 complete -c imgbump -n "__fish_imgbump_needs_command" -f -a "get" -d 'Print each service\'s current image'
-complete -c imgbump -n "__fish_imgbump_needs_command" -f -a "list" -d 'List every service the manifest template finds, with its images'
+complete -c imgbump -n "__fish_imgbump_needs_command" -f -a "list" -d 'List every service\'s targets (per environment, from .imgbump.yaml) or every service the manifest template finds, with its images'
 complete -c imgbump -n "__fish_imgbump_needs_command" -f -a "history" -d 'List the images a service\'s manifest held across the history, newest first'
 complete -c imgbump -n "__fish_imgbump_needs_command" -f -a "rollback" -d 'Put back the image before the current one (skipping images already rolled back from), and record the rollback'
+complete -c imgbump -n "__fish_imgbump_needs_command" -f -a "promote" -d 'Copy a service\'s exact image (digest included) from one environment\'s targets to another\'s, in one commit'
 complete -c imgbump -n "__fish_imgbump_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c imgbump -n "__fish_imgbump_needs_command" -f -a "man" -d 'Print the man page (roff)'
 complete -c imgbump -n "__fish_imgbump_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -s C -l repo -d 'A path inside a checkout (open mode), or a URL to clone (https://, ssh://, git@host:path, file://)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -s b -l branch -d 'The branch: default the current branch (checkout) or the remote\'s default branch (clone)' -r
-complete -c imgbump -n "__fish_imgbump_using_subcommand set" -s f -l manifest -d 'The manifest path relative to the repository root; `{service}` is replaced by the service name' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -s f -l manifest -d 'The manifest path relative to the repository root; `{service}` is replaced by the service name, `{env}` by each --env. Repeat it to try several in order (the first file that exists is edited). Default: the targets in .imgbump.yaml if the repository has one, else deployments/kubernetes/base/applications/{service}-deployment.yaml' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l depth -d 'How many commits to fetch when cloning (0: all)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l workdir -d 'Where to clone (default: a temporary directory removed at exit)' -r -F
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l cache-dir -d 'Keep clones here between runs (one bare repository per remote URL, locked while in use), so that a run fetches only what is new' -r -F
-complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l output -d 'Output format: text (human messages on stderr) or json (one object on stdout)' -r -f -a "text\t'Human-readable text on stderr'
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -s o -l output -d 'Output format: text (human messages on stderr) or json (one object on stdout)' -r -f -a "text\t'Human-readable text on stderr'
 json\t'One JSON object on stdout'"
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l timeout -d 'How long to go on retrying a moved branch or a refused or cut connection: `90s`, `10m`, `1h`, or seconds' -r
-complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l workload -d 'The workload to edit: NAME or KIND/NAME (default: the one named like the service, or the only one)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l workload -d 'The workload to edit: NAME, KIND/NAME or NAMESPACE/KIND/NAME (default: the one named like the service, or the only one)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -s c -l container -d 'The container to edit (default: the one named like the service, or the first of `containers`)' -r
-complete -c imgbump -n "__fish_imgbump_using_subcommand set" -s m -l message -d 'The commit message; placeholders: {service} {image} {old_image} {tag} {digest} {file} {container}' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l image-name -d 'The kustomization `images:` entry to edit, by its `name` (default: the entry with the new image\'s repository, or whose name ends in /SERVICE)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l key -d 'The value holding the image, as a key path: `image` (a Helm values mapping of registry/repository/tag/digest), `app.image` (a scalar reference), or `spec.source.helm.parameters[name=image.tag].value` with --holds tag. Dots separate keys, [N] indexes a list, [KEY=VALUE] picks the list item whose KEY is VALUE' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l holds -d 'What the scalar at --key holds: a whole reference, only the tag, or only the digest' -r -f -a "reference\t'A whole image reference'
+tag\t'Only the tag (`:TAG` sets it)'
+digest\t'Only the digest (`@sha256:…` sets it)'"
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -s e -l env -d 'The environment(s) of .imgbump.yaml to edit (fills {env}); repeat for several, in one commit' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -s m -l message -d 'The commit message; placeholders: {service} {image} {old_image} {tag} {digest} {file} {container} {env}' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l trailer -d 'A `KEY=VALUE` trailer to add to the commit message (repeatable)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l author -d 'The commit author, "NAME <EMAIL>" (default: git config user, else imgbump <imgbump@localhost>)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l retries -d 'At most this many further push attempts after the branch moved (default: as many as --timeout allows)' -r
@@ -57,49 +64,64 @@ complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l dry-run -d 'Prin
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l no-push -d 'Commit, but do not push'
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l allow-latest -d 'Refuse a reference with neither tag nor digest (`nginx`, which means `nginx:latest`), unless this is given'
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l fail-on-superseded -d 'Make a superseded bump (an order key not greater than the recorded one) an error (exit 4) instead of a success that changes nothing'
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l create -d 'Add a missing kustomize `images:` entry or Helm values key (copying the siblings\' indentation and style); without it the edit is refused, showing the lines it would add'
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l drop-digest -d 'Remove a kustomize entry\'s `digest` (or empty a Helm `digest`) that would win over the new tag; without it such an edit is refused'
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -s q -l quiet -d 'Print less: errors only'
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -s v -l verbose -d 'Print more (repeat for more detail)'
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -s V -l version -d 'Print version'
 complete -c imgbump -n "__fish_imgbump_using_subcommand get" -s C -l repo -d 'A path inside a checkout (open mode), or a URL to clone (https://, ssh://, git@host:path, file://)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand get" -s b -l branch -d 'The branch: default the current branch (checkout) or the remote\'s default branch (clone)' -r
-complete -c imgbump -n "__fish_imgbump_using_subcommand get" -s f -l manifest -d 'The manifest path relative to the repository root; `{service}` is replaced by the service name' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand get" -s f -l manifest -d 'The manifest path relative to the repository root; `{service}` is replaced by the service name, `{env}` by each --env. Repeat it to try several in order (the first file that exists is edited). Default: the targets in .imgbump.yaml if the repository has one, else deployments/kubernetes/base/applications/{service}-deployment.yaml' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand get" -l depth -d 'How many commits to fetch when cloning (0: all)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand get" -l workdir -d 'Where to clone (default: a temporary directory removed at exit)' -r -F
 complete -c imgbump -n "__fish_imgbump_using_subcommand get" -l cache-dir -d 'Keep clones here between runs (one bare repository per remote URL, locked while in use), so that a run fetches only what is new' -r -F
-complete -c imgbump -n "__fish_imgbump_using_subcommand get" -l output -d 'Output format: text (human messages on stderr) or json (one object on stdout)' -r -f -a "text\t'Human-readable text on stderr'
+complete -c imgbump -n "__fish_imgbump_using_subcommand get" -s o -l output -d 'Output format: text (human messages on stderr) or json (one object on stdout)' -r -f -a "text\t'Human-readable text on stderr'
 json\t'One JSON object on stdout'"
 complete -c imgbump -n "__fish_imgbump_using_subcommand get" -l timeout -d 'How long to go on retrying a moved branch or a refused or cut connection: `90s`, `10m`, `1h`, or seconds' -r
-complete -c imgbump -n "__fish_imgbump_using_subcommand get" -l workload -d 'The workload to edit: NAME or KIND/NAME (default: the one named like the service, or the only one)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand get" -l workload -d 'The workload to edit: NAME, KIND/NAME or NAMESPACE/KIND/NAME (default: the one named like the service, or the only one)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand get" -s c -l container -d 'The container to edit (default: the one named like the service, or the first of `containers`)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand get" -l image-name -d 'The kustomization `images:` entry to edit, by its `name` (default: the entry with the new image\'s repository, or whose name ends in /SERVICE)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand get" -l key -d 'The value holding the image, as a key path: `image` (a Helm values mapping of registry/repository/tag/digest), `app.image` (a scalar reference), or `spec.source.helm.parameters[name=image.tag].value` with --holds tag. Dots separate keys, [N] indexes a list, [KEY=VALUE] picks the list item whose KEY is VALUE' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand get" -l holds -d 'What the scalar at --key holds: a whole reference, only the tag, or only the digest' -r -f -a "reference\t'A whole image reference'
+tag\t'Only the tag (`:TAG` sets it)'
+digest\t'Only the digest (`@sha256:…` sets it)'"
+complete -c imgbump -n "__fish_imgbump_using_subcommand get" -s e -l env -d 'The environment(s) of .imgbump.yaml to edit (fills {env}); repeat for several, in one commit' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand get" -s q -l quiet -d 'Print less: errors only'
 complete -c imgbump -n "__fish_imgbump_using_subcommand get" -s v -l verbose -d 'Print more (repeat for more detail)'
 complete -c imgbump -n "__fish_imgbump_using_subcommand get" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c imgbump -n "__fish_imgbump_using_subcommand get" -s V -l version -d 'Print version'
 complete -c imgbump -n "__fish_imgbump_using_subcommand list" -s C -l repo -d 'A path inside a checkout (open mode), or a URL to clone (https://, ssh://, git@host:path, file://)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand list" -s b -l branch -d 'The branch: default the current branch (checkout) or the remote\'s default branch (clone)' -r
-complete -c imgbump -n "__fish_imgbump_using_subcommand list" -s f -l manifest -d 'The manifest path relative to the repository root; `{service}` is replaced by the service name' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand list" -s f -l manifest -d 'The manifest path relative to the repository root; `{service}` is replaced by the service name, `{env}` by each --env. Repeat it to try several in order (the first file that exists is edited). Default: the targets in .imgbump.yaml if the repository has one, else deployments/kubernetes/base/applications/{service}-deployment.yaml' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand list" -l depth -d 'How many commits to fetch when cloning (0: all)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand list" -l workdir -d 'Where to clone (default: a temporary directory removed at exit)' -r -F
 complete -c imgbump -n "__fish_imgbump_using_subcommand list" -l cache-dir -d 'Keep clones here between runs (one bare repository per remote URL, locked while in use), so that a run fetches only what is new' -r -F
-complete -c imgbump -n "__fish_imgbump_using_subcommand list" -l output -d 'Output format: text (human messages on stderr) or json (one object on stdout)' -r -f -a "text\t'Human-readable text on stderr'
+complete -c imgbump -n "__fish_imgbump_using_subcommand list" -s o -l output -d 'Output format: text (human messages on stderr) or json (one object on stdout)' -r -f -a "text\t'Human-readable text on stderr'
 json\t'One JSON object on stdout'"
 complete -c imgbump -n "__fish_imgbump_using_subcommand list" -l timeout -d 'How long to go on retrying a moved branch or a refused or cut connection: `90s`, `10m`, `1h`, or seconds' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand list" -s e -l env -d 'Only these environments (default: all declared in .imgbump.yaml)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand list" -s q -l quiet -d 'Print less: errors only'
 complete -c imgbump -n "__fish_imgbump_using_subcommand list" -s v -l verbose -d 'Print more (repeat for more detail)'
 complete -c imgbump -n "__fish_imgbump_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c imgbump -n "__fish_imgbump_using_subcommand list" -s V -l version -d 'Print version'
 complete -c imgbump -n "__fish_imgbump_using_subcommand history" -s C -l repo -d 'A path inside a checkout (open mode), or a URL to clone (https://, ssh://, git@host:path, file://)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand history" -s b -l branch -d 'The branch: default the current branch (checkout) or the remote\'s default branch (clone)' -r
-complete -c imgbump -n "__fish_imgbump_using_subcommand history" -s f -l manifest -d 'The manifest path relative to the repository root; `{service}` is replaced by the service name' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand history" -s f -l manifest -d 'The manifest path relative to the repository root; `{service}` is replaced by the service name, `{env}` by each --env. Repeat it to try several in order (the first file that exists is edited). Default: the targets in .imgbump.yaml if the repository has one, else deployments/kubernetes/base/applications/{service}-deployment.yaml' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l depth -d 'How many commits to fetch when cloning (0: all)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l workdir -d 'Where to clone (default: a temporary directory removed at exit)' -r -F
 complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l cache-dir -d 'Keep clones here between runs (one bare repository per remote URL, locked while in use), so that a run fetches only what is new' -r -F
-complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l output -d 'Output format: text (human messages on stderr) or json (one object on stdout)' -r -f -a "text\t'Human-readable text on stderr'
+complete -c imgbump -n "__fish_imgbump_using_subcommand history" -s o -l output -d 'Output format: text (human messages on stderr) or json (one object on stdout)' -r -f -a "text\t'Human-readable text on stderr'
 json\t'One JSON object on stdout'"
 complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l timeout -d 'How long to go on retrying a moved branch or a refused or cut connection: `90s`, `10m`, `1h`, or seconds' -r
-complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l workload -d 'The workload to edit: NAME or KIND/NAME (default: the one named like the service, or the only one)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l workload -d 'The workload to edit: NAME, KIND/NAME or NAMESPACE/KIND/NAME (default: the one named like the service, or the only one)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand history" -s c -l container -d 'The container to edit (default: the one named like the service, or the first of `containers`)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l image-name -d 'The kustomization `images:` entry to edit, by its `name` (default: the entry with the new image\'s repository, or whose name ends in /SERVICE)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l key -d 'The value holding the image, as a key path: `image` (a Helm values mapping of registry/repository/tag/digest), `app.image` (a scalar reference), or `spec.source.helm.parameters[name=image.tag].value` with --holds tag. Dots separate keys, [N] indexes a list, [KEY=VALUE] picks the list item whose KEY is VALUE' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l holds -d 'What the scalar at --key holds: a whole reference, only the tag, or only the digest' -r -f -a "reference\t'A whole image reference'
+tag\t'Only the tag (`:TAG` sets it)'
+digest\t'Only the digest (`@sha256:…` sets it)'"
+complete -c imgbump -n "__fish_imgbump_using_subcommand history" -s e -l env -d 'The environment(s) of .imgbump.yaml to edit (fills {env}); repeat for several, in one commit' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l nth -d 'Print only the N-th image: 0 is the current one, 1 the one before (for a rollback)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l max -d 'How many images to list at most' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand history" -s q -l quiet -d 'Print less: errors only'
@@ -108,15 +130,21 @@ complete -c imgbump -n "__fish_imgbump_using_subcommand history" -s h -l help -d
 complete -c imgbump -n "__fish_imgbump_using_subcommand history" -s V -l version -d 'Print version'
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -s C -l repo -d 'A path inside a checkout (open mode), or a URL to clone (https://, ssh://, git@host:path, file://)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -s b -l branch -d 'The branch: default the current branch (checkout) or the remote\'s default branch (clone)' -r
-complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -s f -l manifest -d 'The manifest path relative to the repository root; `{service}` is replaced by the service name' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -s f -l manifest -d 'The manifest path relative to the repository root; `{service}` is replaced by the service name, `{env}` by each --env. Repeat it to try several in order (the first file that exists is edited). Default: the targets in .imgbump.yaml if the repository has one, else deployments/kubernetes/base/applications/{service}-deployment.yaml' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l depth -d 'How many commits to fetch when cloning (0: all)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l workdir -d 'Where to clone (default: a temporary directory removed at exit)' -r -F
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l cache-dir -d 'Keep clones here between runs (one bare repository per remote URL, locked while in use), so that a run fetches only what is new' -r -F
-complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l output -d 'Output format: text (human messages on stderr) or json (one object on stdout)' -r -f -a "text\t'Human-readable text on stderr'
+complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -s o -l output -d 'Output format: text (human messages on stderr) or json (one object on stdout)' -r -f -a "text\t'Human-readable text on stderr'
 json\t'One JSON object on stdout'"
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l timeout -d 'How long to go on retrying a moved branch or a refused or cut connection: `90s`, `10m`, `1h`, or seconds' -r
-complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l workload -d 'The workload to edit: NAME or KIND/NAME (default: the one named like the service, or the only one)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l workload -d 'The workload to edit: NAME, KIND/NAME or NAMESPACE/KIND/NAME (default: the one named like the service, or the only one)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -s c -l container -d 'The container to edit (default: the one named like the service, or the first of `containers`)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l image-name -d 'The kustomization `images:` entry to edit, by its `name` (default: the entry with the new image\'s repository, or whose name ends in /SERVICE)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l key -d 'The value holding the image, as a key path: `image` (a Helm values mapping of registry/repository/tag/digest), `app.image` (a scalar reference), or `spec.source.helm.parameters[name=image.tag].value` with --holds tag. Dots separate keys, [N] indexes a list, [KEY=VALUE] picks the list item whose KEY is VALUE' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l holds -d 'What the scalar at --key holds: a whole reference, only the tag, or only the digest' -r -f -a "reference\t'A whole image reference'
+tag\t'Only the tag (`:TAG` sets it)'
+digest\t'Only the digest (`@sha256:…` sets it)'"
+complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -s e -l env -d 'The environment(s) of .imgbump.yaml to edit (fills {env}); repeat for several, in one commit' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -s m -l message -d 'The commit message; placeholders as for `set`' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l trailer -d 'A `KEY=VALUE` trailer to add to the commit message (repeatable)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l author -d 'The commit author, "NAME <EMAIL>" (default: git config user, else imgbump <imgbump@localhost>)' -r
@@ -128,6 +156,30 @@ complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -s q -l quiet 
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -s v -l verbose -d 'Print more (repeat for more detail)'
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -s V -l version -d 'Print version'
+complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l from -d 'The environment to copy the image from' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l to -d 'The environment(s) to copy it to (repeatable; one commit)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -s C -l repo -d 'A path inside a checkout (open mode), or a URL to clone (https://, ssh://, git@host:path, file://)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -s b -l branch -d 'The branch: default the current branch (checkout) or the remote\'s default branch (clone)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -s f -l manifest -d 'The manifest path relative to the repository root; `{service}` is replaced by the service name, `{env}` by each --env. Repeat it to try several in order (the first file that exists is edited). Default: the targets in .imgbump.yaml if the repository has one, else deployments/kubernetes/base/applications/{service}-deployment.yaml' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l depth -d 'How many commits to fetch when cloning (0: all)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l workdir -d 'Where to clone (default: a temporary directory removed at exit)' -r -F
+complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l cache-dir -d 'Keep clones here between runs (one bare repository per remote URL, locked while in use), so that a run fetches only what is new' -r -F
+complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -s o -l output -d 'Output format: text (human messages on stderr) or json (one object on stdout)' -r -f -a "text\t'Human-readable text on stderr'
+json\t'One JSON object on stdout'"
+complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l timeout -d 'How long to go on retrying a moved branch or a refused or cut connection: `90s`, `10m`, `1h`, or seconds' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -s m -l message -d 'The commit message; placeholders as for `set`, and {env}' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l trailer -d 'A `KEY=VALUE` trailer to add to the commit message (repeatable)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l author -d 'The commit author, "NAME <EMAIL>" (default: git config user, else imgbump <imgbump@localhost>)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l retries -d 'At most this many further push attempts after the branch moved (default: as many as --timeout allows)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l order-key -d 'A number the producer makes grow (a CI run number, the source commit\'s time), recorded in an `Imgbump-Order: SERVICE=N` trailer. A key not greater than the one recorded for the service means an older build: nothing is changed, and the outcome is "superseded"' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l dry-run -d 'Print the diff; write, commit and push nothing'
+complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l no-push -d 'Commit, but do not push'
+complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l create -d 'Add a missing kustomize `images:` entry or Helm values key (copying the siblings\' indentation and style); without it the edit is refused, showing the lines it would add'
+complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l drop-digest -d 'Remove a kustomize entry\'s `digest` (or empty a Helm `digest`) that would win over the new tag; without it such an edit is refused'
+complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -s q -l quiet -d 'Print less: errors only'
+complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -s v -l verbose -d 'Print more (repeat for more detail)'
+complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -s V -l version -d 'Print version'
 complete -c imgbump -n "__fish_imgbump_using_subcommand completions" -s q -l quiet -d 'Print less: errors only'
 complete -c imgbump -n "__fish_imgbump_using_subcommand completions" -s v -l verbose -d 'Print more (repeat for more detail)'
 complete -c imgbump -n "__fish_imgbump_using_subcommand completions" -s h -l help -d 'Print help'
@@ -136,11 +188,12 @@ complete -c imgbump -n "__fish_imgbump_using_subcommand man" -s q -l quiet -d 'P
 complete -c imgbump -n "__fish_imgbump_using_subcommand man" -s v -l verbose -d 'Print more (repeat for more detail)'
 complete -c imgbump -n "__fish_imgbump_using_subcommand man" -s h -l help -d 'Print help'
 complete -c imgbump -n "__fish_imgbump_using_subcommand man" -s V -l version -d 'Print version'
-complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback completions man help" -f -a "set" -d 'Bump one or more services\' images in one commit, and push it'
-complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback completions man help" -f -a "get" -d 'Print each service\'s current image'
-complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback completions man help" -f -a "list" -d 'List every service the manifest template finds, with its images'
-complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback completions man help" -f -a "history" -d 'List the images a service\'s manifest held across the history, newest first'
-complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback completions man help" -f -a "rollback" -d 'Put back the image before the current one (skipping images already rolled back from), and record the rollback'
-complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback completions man help" -f -a "man" -d 'Print the man page (roff)'
-complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback promote completions man help" -f -a "set" -d 'Bump one or more services\' images in one commit, and push it'
+complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback promote completions man help" -f -a "get" -d 'Print each service\'s current image'
+complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback promote completions man help" -f -a "list" -d 'List every service\'s targets (per environment, from .imgbump.yaml) or every service the manifest template finds, with its images'
+complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback promote completions man help" -f -a "history" -d 'List the images a service\'s manifest held across the history, newest first'
+complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback promote completions man help" -f -a "rollback" -d 'Put back the image before the current one (skipping images already rolled back from), and record the rollback'
+complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback promote completions man help" -f -a "promote" -d 'Copy a service\'s exact image (digest included) from one environment\'s targets to another\'s, in one commit'
+complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback promote completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback promote completions man help" -f -a "man" -d 'Print the man page (roff)'
+complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback promote completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

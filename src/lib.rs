@@ -7,6 +7,7 @@
 //! |---|---|
 //! | [`cli`] | the clap definition (help, completions, man page), one file per subcommand, text, JSON and GitHub Actions output, the one mapping of failures to exit codes |
 //! | [`reference`](mod@reference) | image references: the OCI grammar, `:TAG` and `@DIGEST` shorthands |
+//! | [`config`] | `.imgbump.yaml`: services, their targets and environments, with errors at file:line:col |
 //! | [`service`] | service names (DNS labels) and the manifest path template |
 //! | [`git`] | open a checkout or clone, read, commit, push without force, fetch; credentials, TLS, the cache, the index; knows nothing of YAML |
 //! | [`manifest`] | the edit engine, text in and text out, no I/O: choosing a field (workloads, containers), editing it (render, splice, verify) |
@@ -17,6 +18,7 @@
 
 pub mod bump;
 pub mod cli;
+pub mod config;
 pub mod git;
 pub mod interrupt;
 pub mod manifest;

@@ -466,3 +466,67 @@ fn anchors_elsewhere_and_aliases_at_the_target() {
         (EditErrorKind::Unsafe, Some(12))
     );
 }
+
+#[test]
+fn namespaces_select_workloads_no_other_flag_can() {
+    use imgbump::manifest::Target;
+    let text = "\
+kind: Pod
+metadata: {name: my-hook, namespace: staging}
+spec: {containers: [{name: hook, image: 'r/hook:1'}]}
+---
+kind: Pod
+metadata: {name: my-hook, namespace: production}
+spec: {containers: [{name: hook, image: 'r/hook:1'}]}
+---
+kind: Deployment
+metadata: {name: web, namespace: staging}
+spec: {template: {spec: {containers: [{name: web, image: r/web:1}]}}}
+";
+    let m = Manifest::parse(text).unwrap();
+    let err = m
+        .select(&Target {
+            service: "x",
+            workload: Some("Pod/my-hook"),
+            container: None,
+        })
+        .unwrap_err();
+    assert_eq!(err.kind, EditErrorKind::Ambiguous);
+    let help = err.help.unwrap();
+    // Only selectors that pick one workload are offered.
+    assert!(
+        help.contains("--workload staging/Pod/my-hook --container hook"),
+        "{help}"
+    );
+    assert!(
+        help.contains("--workload production/Pod/my-hook --container hook"),
+        "{help}"
+    );
+    assert!(help.contains("--workload web --container web"), "{help}");
+    assert!(!help.contains("--workload Pod/my-hook "), "{help}");
+    for (ns, line) in [("staging", 3), ("production", 7)] {
+        let w = format!("{ns}/Pod/my-hook");
+        let t = Target {
+            service: "x",
+            workload: Some(&w),
+            container: None,
+        };
+        let edit = m.set_image(&t, &spec(":2")).unwrap();
+        assert_eq!(edit.field.location.line, line);
+        assert_eq!(edit.text.matches("r/hook:2").count(), 1);
+    }
+    // The same namespace, kind and name twice: no flag can pick it, and the help says so.
+    let twice = text.replace("production", "staging");
+    let m = Manifest::parse(&twice).unwrap();
+    let err = m
+        .select(&Target {
+            service: "x",
+            workload: Some("staging/Pod/my-hook"),
+            container: None,
+        })
+        .unwrap_err();
+    assert!(err
+        .help
+        .unwrap()
+        .contains("no flag picks staging/Pod/my-hook container hook"));
+}

@@ -4,9 +4,16 @@ use super::Change;
 
 /// Fills a message template for one change.
 fn render_message(template: &str, c: &Change) -> String {
-    let (tag, digest) = match c.new.parse::<crate::reference::Reference>() {
-        Ok(r) => (r.tag().map(str::to_string), r.digest().map(str::to_string)),
-        Err(_) => (None, None),
+    // A target holding only a tag or a digest shows its new value as `:TAG` / `@DIGEST`.
+    let (tag, digest) = if let Some(t) = c.new.strip_prefix(':') {
+        (Some(t.to_string()), None)
+    } else if let Some(d) = c.new.strip_prefix('@') {
+        (None, Some(d.to_string()))
+    } else {
+        match c.new.parse::<crate::reference::Reference>() {
+            Ok(r) => (r.tag().map(str::to_string), r.digest().map(str::to_string)),
+            Err(_) => (None, None),
+        }
     };
     let short_digest = digest.as_deref().map(|d| {
         d.split(':')
@@ -28,6 +35,7 @@ fn render_message(template: &str, c: &Change) -> String {
             "digest" => digest.as_deref().unwrap_or(""),
             "file" => &c.file,
             "container" => &c.container,
+            "env" => c.env.as_deref().unwrap_or(""),
             _ => return None,
         })
     };
@@ -58,13 +66,23 @@ fn render_message(template: &str, c: &Change) -> String {
 /// The commit message for the changed pairs.
 pub fn commit_message(template: &str, changes: &[Change], trailers: &[(String, String)]) -> String {
     let changed: Vec<&Change> = changes.iter().filter(|c| c.changed).collect();
-    let mut msg = match changed.as_slice() {
-        [one] => render_message(template, one),
+    // One line per service and environment: a service's several targets (a base and a chart)
+    // take one image.
+    let mut lines: Vec<String> = Vec::new();
+    for c in &changed {
+        let line = render_message(template, c);
+        if !lines.contains(&line) {
+            lines.push(line);
+        }
+    }
+    let mut msg = match lines.as_slice() {
+        [one] => one.clone(),
         many => {
-            let names: Vec<&str> = many.iter().map(|c| c.service.as_str()).collect();
+            let mut names: Vec<&str> = changed.iter().map(|c| c.service.as_str()).collect();
+            names.dedup();
             let mut m = format!("chore: update images of {}\n", names.join(", "));
-            for c in many {
-                m.push_str(&format!("\n- {}", render_message(template, c)));
+            for line in many {
+                m.push_str(&format!("\n- {line}"));
             }
             m
         }
@@ -86,7 +104,9 @@ mod tests {
     fn messages_fill_placeholders_and_trailers() {
         let c = Change {
             service: "agent".into(),
+            env: None,
             file: "a.yaml".into(),
+            target: "Deployment/agent container agent".into(),
             workload: "Deployment/agent".into(),
             container: "agent".into(),
             line: 3,

@@ -27,11 +27,13 @@ mod message;
 pub mod order;
 mod plan;
 mod retry;
+pub mod targets;
 
 pub use diff::unified_diff;
 pub use failure::{FailKind, Failure};
 pub use message::commit_message;
 pub use plan::read_manifest;
+pub use targets::Selection;
 
 use plan::{plan, Plan};
 pub use retry::backoff;
@@ -71,12 +73,8 @@ impl std::str::FromStr for Pair {
 /// How to bump.
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// The manifest path template (`{service}` is replaced).
-    pub manifest: String,
-    /// `--workload`.
-    pub workload: Option<String>,
-    /// `--container`.
-    pub container: Option<String>,
+    /// Where the images are: templates, selectors, environments, what an edit may add.
+    pub selection: Selection,
     /// The commit message template.
     pub message: String,
     /// `Key: value` trailers added to the message.
@@ -114,11 +112,16 @@ pub struct Order {
 pub struct Change {
     /// The service.
     pub service: String,
+    /// The environment, for a target placed in one.
+    pub env: Option<String>,
     /// The manifest, relative to the repository root.
     pub file: String,
-    /// `Kind/name` of the workload.
+    /// What holds the image: `Deployment/agent container agent`, `images[name=isa-web]`,
+    /// `image (registry, repository, tag)`, `spec…value (tag)`.
+    pub target: String,
+    /// `Kind/name` of the workload, for a container image (else empty).
     pub workload: String,
-    /// The container.
+    /// The container, for a container image (else empty).
     pub container: String,
     /// The 1-based line of the image.
     pub line: usize,

@@ -3,12 +3,13 @@
 
 use std::collections::HashMap;
 
+use crate::config::Placed;
 use crate::git::{FileChange, Workspace};
-use crate::manifest::{Manifest, Target};
+use crate::manifest::Manifest;
 use crate::reference::shown_up_to;
-use crate::service;
 
 use super::diff::unified_diff;
+use super::targets::{locator, read_config, resolve};
 use super::{Change, FailKind, Failure, Options, Pair};
 
 /// The edits of one attempt.
@@ -26,14 +27,20 @@ pub(super) fn plan(
     opts: &Options,
     recorded: &HashMap<String, u64>,
 ) -> Result<Plan, Failure> {
+    // The config is read from the tip being edited, on every attempt.
+    let config = if opts.selection.manifests.is_empty() {
+        read_config(ws, tip)?
+    } else {
+        None
+    };
     // Files in the order first named, each read once, edits applied in turn.
-    let mut by_file: Vec<(String, Vec<&Pair>)> = Vec::new();
+    let mut by_file: Vec<(String, Vec<(&Pair, Placed)>)> = Vec::new();
     for p in pairs {
-        let path = service::manifest_path(&opts.manifest, &p.service)
-            .map_err(|m| Failure::new(FailKind::Refused, m))?;
-        match by_file.iter_mut().find(|(f, _)| *f == path) {
-            Some((_, same_file)) => same_file.push(p),
-            None => by_file.push((path, vec![p])),
+        for placed in resolve(ws, tip, &p.service, &opts.selection, config.as_ref())? {
+            match by_file.iter_mut().find(|(f, _)| *f == placed.path) {
+                Some((_, same_file)) => same_file.push((p, placed)),
+                None => by_file.push((placed.path.clone(), vec![(p, placed)])),
+            }
         }
     }
     let mut out = Plan {
@@ -41,8 +48,8 @@ pub(super) fn plan(
         changes: Vec::new(),
         diff: String::new(),
     };
-    for (path, pairs) in by_file {
-        let original = read_manifest(ws, tip, &path, &opts.manifest)?;
+    for (path, items) in by_file {
+        let original = read_manifest(ws, tip, &path, &items[0].1.spec.manifest)?;
         if check_dirty && ws.is_open() && ws.is_dirty(tip, &path)? {
             return Err(Failure {
                 kind: FailKind::Refused,
@@ -54,23 +61,22 @@ pub(super) fn plan(
             });
         }
         let mut text = original.clone();
-        for p in pairs {
+        for (p, placed) in items {
             let m = Manifest::parse(&text).map_err(|e| Failure::from_edit(&path, e))?;
-            let target = Target {
-                service: &p.service,
-                workload: opts.workload.as_deref(),
-                container: opts.container.as_deref(),
-            };
+            let locator = locator(&placed.spec, &p.service, &m, &path);
             let edit = m
-                .set_image(&target, &p.spec)
+                .set(&locator, &p.spec, &opts.selection.edit)
                 .map_err(|e| Failure::from_edit(&path, e))?;
+            let held = &edit.held;
             let mut change = Change {
                 service: p.service.clone(),
+                env: placed.env.clone(),
                 file: path.clone(),
-                workload: edit.field.workload_id(),
-                container: edit.field.container.clone(),
-                line: edit.field.location.line,
-                old: edit.old.clone(),
+                target: held.target.clone(),
+                workload: held.workload.clone(),
+                container: held.container.clone(),
+                line: held.location.line,
+                old: held.image.clone(),
                 new: edit.new.clone(),
                 changed: edit.changed,
                 superseded_by: None,
@@ -87,19 +93,19 @@ pub(super) fn plan(
                     }
                 }
                 if let Some(expected) = &opts.expect_current {
-                    if edit.old != *expected {
+                    if held.image != *expected {
                         return Err(Failure {
                             kind: FailKind::Refused,
                             message: format!(
                                 "{path}:{}: the image of {} is {}, not the expected {}; nothing was committed\nread it again (`imgbump get {}`) and decide, or drop --expect-current",
-                                edit.field.location,
+                                held.location,
                                 p.service,
-                                shown_up_to(&edit.old, 512),
+                                shown_up_to(&held.image, 512),
                                 shown_up_to(expected, 512),
                                 p.service
                             ),
                             file: Some(path.clone()),
-                            line: Some(edit.field.location.line),
+                            line: Some(held.location.line),
                         });
                     }
                 }
@@ -129,7 +135,7 @@ pub fn read_manifest(
     let bytes = ws.read(tip, path)?.ok_or_else(|| Failure {
         kind: FailKind::NotFound,
         message: format!(
-            "{path} does not exist on branch {} (from the manifest template {template:?})\npass --manifest TEMPLATE; `imgbump list` shows the services the template finds",
+            "{path} does not exist on branch {} (from the manifest template {template:?})\npass --manifest TEMPLATE (or set the service's targets in .imgbump.yaml); `imgbump list` shows the services found",
             ws.branch()
         ),
         file: Some(path.to_string()),

@@ -3,8 +3,6 @@
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
-use crate::service;
-
 const AFTER_HELP: &str = "\
 Exit codes:
   0  changed, already up to date, or superseded by a newer --order-key
@@ -48,13 +46,17 @@ pub enum Command {
     Set(SetArgs),
     /// Print each service's current image.
     Get(GetArgs),
-    /// List every service the manifest template finds, with its images.
-    List(RepoArgs),
+    /// List every service's targets (per environment, from .imgbump.yaml) or every service the
+    /// manifest template finds, with its images.
+    List(ListArgs),
     /// List the images a service's manifest held across the history, newest first.
     History(HistoryArgs),
     /// Put back the image before the current one (skipping images already rolled back from),
     /// and record the rollback.
     Rollback(RollbackArgs),
+    /// Copy a service's exact image (digest included) from one environment's targets to
+    /// another's, in one commit.
+    Promote(PromoteArgs),
     /// Print a shell completion script.
     Completions {
         /// The shell.
@@ -70,9 +72,10 @@ impl Command {
         match self {
             Command::Set(a) => Some(&a.repo.repo),
             Command::Get(a) => Some(&a.repo.repo),
-            Command::List(a) => Some(&a.repo),
+            Command::List(a) => Some(&a.repo.repo),
             Command::History(a) => Some(&a.repo.repo),
             Command::Rollback(a) => Some(&a.repo.repo),
+            Command::Promote(a) => Some(&a.repo.repo),
             Command::Completions { .. } | Command::Man => None,
         }
     }
@@ -93,9 +96,12 @@ pub struct RepoArgs {
     /// The branch: default the current branch (checkout) or the remote's default branch (clone).
     #[arg(short, long, env = "IMGBUMP_BRANCH")]
     pub branch: Option<String>,
-    /// The manifest path relative to the repository root; `{service}` is replaced by the service name.
-    #[arg(short = 'f', long, env = "IMGBUMP_MANIFEST", default_value = service::DEFAULT_TEMPLATE, value_name = "TEMPLATE")]
-    pub manifest: String,
+    /// The manifest path relative to the repository root; `{service}` is replaced by the
+    /// service name, `{env}` by each --env. Repeat it to try several in order (the first file
+    /// that exists is edited). Default: the targets in .imgbump.yaml if the repository has one,
+    /// else deployments/kubernetes/base/applications/{service}-deployment.yaml.
+    #[arg(short = 'f', long, env = "IMGBUMP_MANIFEST", value_name = "TEMPLATE")]
+    pub manifest: Vec<String>,
     /// How many commits to fetch when cloning (0: all).
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub depth: u32,
@@ -107,7 +113,7 @@ pub struct RepoArgs {
     #[arg(long, env = "IMGBUMP_CACHE_DIR", value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
     /// Output format: text (human messages on stderr) or json (one object on stdout).
-    #[arg(long, env = "IMGBUMP_OUTPUT", value_enum, default_value_t = Output::Text)]
+    #[arg(short, long, env = "IMGBUMP_OUTPUT", value_enum, default_value_t = Output::Text)]
     pub output: Output,
     /// How long to go on retrying a moved branch or a refused or cut connection: `90s`, `10m`,
     /// `1h`, or seconds.
@@ -124,25 +130,102 @@ pub enum Output {
     Json,
 }
 
-/// Which workload and container of a manifest (defaults: see `imgbump set --help`).
+/// Where in a file the image is, and in which environments (defaults: see `imgbump set --help`).
 #[derive(Debug, Args, Clone)]
 pub struct PickArgs {
-    /// The workload to edit: NAME or KIND/NAME (default: the one named like the service, or the only one).
-    #[arg(long, value_name = "NAME|KIND/NAME")]
+    /// The workload to edit: NAME, KIND/NAME or NAMESPACE/KIND/NAME (default: the one named
+    /// like the service, or the only one).
+    #[arg(long, value_name = "NAME|KIND/NAME|NS/KIND/NAME")]
     pub workload: Option<String>,
     /// The container to edit (default: the one named like the service, or the first of `containers`).
     #[arg(short, long, value_name = "NAME")]
     pub container: Option<String>,
+    /// The kustomization `images:` entry to edit, by its `name` (default: the entry with the
+    /// new image's repository, or whose name ends in /SERVICE).
+    #[arg(long, value_name = "NAME")]
+    pub image_name: Option<String>,
+    /// The value holding the image, as a key path: `image` (a Helm values mapping of
+    /// registry/repository/tag/digest), `app.image` (a scalar reference), or
+    /// `spec.source.helm.parameters[name=image.tag].value` with --holds tag. Dots separate
+    /// keys, [N] indexes a list, [KEY=VALUE] picks the list item whose KEY is VALUE.
+    #[arg(long, value_name = "PATH")]
+    pub key: Option<String>,
+    /// What the scalar at --key holds: a whole reference, only the tag, or only the digest.
+    #[arg(long, value_enum, value_name = "WHAT", requires = "key")]
+    pub holds: Option<HoldsArg>,
+    /// The environment(s) of .imgbump.yaml to edit (fills {env}); repeat for several, in one commit.
+    #[arg(short, long = "env", value_name = "NAME")]
+    pub env: Vec<String>,
+}
+
+/// `--holds`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HoldsArg {
+    /// A whole image reference.
+    Reference,
+    /// Only the tag (`:TAG` sets it).
+    Tag,
+    /// Only the digest (`@sha256:…` sets it).
+    Digest,
 }
 
 impl PickArgs {
-    /// What to edit for `service`, as the engine takes it.
-    pub(crate) fn target<'a>(&'a self, service: &'a str) -> crate::manifest::Target<'a> {
-        crate::manifest::Target {
-            service,
-            workload: self.workload.as_deref(),
-            container: self.container.as_deref(),
+    /// The selection these flags and `repo`'s --manifest make.
+    pub(crate) fn selection(
+        &self,
+        repo: &RepoArgs,
+    ) -> Result<crate::bump::Selection, crate::bump::Failure> {
+        use crate::bump::{FailKind, Failure};
+        use crate::manifest::Holds;
+        let key = match &self.key {
+            Some(k) => Some(
+                k.parse()
+                    .map_err(|m: String| Failure::new(FailKind::Usage, format!("--key: {m}")))?,
+            ),
+            None => None,
+        };
+        if key.is_some()
+            && (self.image_name.is_some() || self.workload.is_some() || self.container.is_some())
+        {
+            return Err(Failure::new(
+                FailKind::Usage,
+                "--key names the value itself: drop --image-name, --workload and --container",
+            ));
         }
+        if self.image_name.is_some() && (self.workload.is_some() || self.container.is_some()) {
+            return Err(Failure::new(
+                FailKind::Usage,
+                "--image-name picks a kustomize `images:` entry: drop --workload and --container",
+            ));
+        }
+        for (i, e) in self.env.iter().enumerate() {
+            crate::service::check(e).map_err(|m| {
+                Failure::new(
+                    FailKind::Usage,
+                    format!("--env: {}", m.replace("service name", "name")),
+                )
+            })?;
+            if self.env[..i].contains(e) {
+                return Err(Failure::new(
+                    FailKind::Usage,
+                    format!("--env {e} is given twice"),
+                ));
+            }
+        }
+        Ok(crate::bump::Selection {
+            manifests: repo.manifest.clone(),
+            workload: self.workload.clone(),
+            container: self.container.clone(),
+            image_name: self.image_name.clone(),
+            key,
+            holds: self.holds.map(|h| match h {
+                HoldsArg::Reference => Holds::Reference,
+                HoldsArg::Tag => Holds::Tag,
+                HoldsArg::Digest => Holds::Digest,
+            }),
+            envs: self.env.clone(),
+            edit: Default::default(),
+        })
     }
 }
 
@@ -156,7 +239,7 @@ pub struct SetArgs {
     pub repo: RepoArgs,
     #[command(flatten)]
     pub pick: PickArgs,
-    /// The commit message; placeholders: {service} {image} {old_image} {tag} {digest} {file} {container}.
+    /// The commit message; placeholders: {service} {image} {old_image} {tag} {digest} {file} {container} {env}.
     #[arg(
         short,
         long,
@@ -180,6 +263,58 @@ pub struct SetArgs {
     /// 4) instead of a success that changes nothing.
     #[arg(long)]
     pub fail_on_superseded: bool,
+    #[command(flatten)]
+    pub add: AddArgs,
+}
+
+/// What an edit may add or remove beyond rewriting values in place.
+#[derive(Debug, Args, Clone, Default)]
+pub struct AddArgs {
+    /// Add a missing kustomize `images:` entry or Helm values key (copying the siblings'
+    /// indentation and style); without it the edit is refused, showing the lines it would add.
+    #[arg(long)]
+    pub create: bool,
+    /// Remove a kustomize entry's `digest` (or empty a Helm `digest`) that would win over the
+    /// new tag; without it such an edit is refused.
+    #[arg(long)]
+    pub drop_digest: bool,
+}
+
+impl AddArgs {
+    pub(crate) fn options(&self) -> crate::manifest::SetOptions {
+        crate::manifest::SetOptions {
+            create: self.create,
+            drop_digest: self.drop_digest,
+        }
+    }
+}
+
+/// `imgbump promote`.
+#[derive(Debug, Args)]
+pub struct PromoteArgs {
+    /// The service to promote.
+    pub service: String,
+    /// The environment to copy the image from.
+    #[arg(long, value_name = "ENV")]
+    pub from: String,
+    /// The environment(s) to copy it to (repeatable; one commit).
+    #[arg(long, value_name = "ENV", required = true)]
+    pub to: Vec<String>,
+    #[command(flatten)]
+    pub repo: RepoArgs,
+    /// The commit message; placeholders as for `set`, and {env}.
+    #[arg(
+        short,
+        long,
+        env = "IMGBUMP_PROMOTE_MESSAGE",
+        default_value = "chore: promote {service} to {env}: {tag}",
+        value_name = "TEMPLATE"
+    )]
+    pub message: String,
+    #[command(flatten)]
+    pub commit: CommitArgs,
+    #[command(flatten)]
+    pub add: AddArgs,
 }
 
 /// How the commit is made and pushed (`set` and `rollback`).
@@ -276,6 +411,16 @@ pub struct GetArgs {
     pub repo: RepoArgs,
     #[command(flatten)]
     pub pick: PickArgs,
+}
+
+/// `imgbump list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub repo: RepoArgs,
+    /// Only these environments (default: all declared in .imgbump.yaml).
+    #[arg(short, long = "env", value_name = "NAME")]
+    pub env: Vec<String>,
 }
 
 /// `imgbump history`.

@@ -3,9 +3,11 @@
 
 use std::time::Instant;
 
-use crate::bump::{order, FailKind, Failure};
-use crate::manifest::{Manifest, Target};
-use crate::service;
+use crate::bump::targets::{locator, read_config, resolve};
+use crate::bump::{order, FailKind, Failure, Selection};
+use crate::config::Placed;
+use crate::git::Workspace;
+use crate::manifest::Manifest;
 
 use super::{json, text, workspace, HistoryArgs, Output, Say, Version};
 
@@ -17,10 +19,10 @@ pub(super) fn run(args: &HistoryArgs) -> Result<(), Failure> {
         repo.depth = 0;
     }
     let ws = workspace(&repo, &say, Instant::now() + repo.timeout, None)?;
-    let path = service::manifest_path(&args.repo.manifest, &args.service)
-        .map_err(|m| Failure::new(FailKind::Refused, m))?;
+    let placed = one_target(&ws, &args.service, &args.pick.selection(&args.repo)?)?;
+    let path = placed.path.clone();
     let want = args.nth.map_or(args.max, |n| n + 1);
-    let versions = versions(&ws, &path, &args.pick.target(&args.service), want)?;
+    let versions = versions(&ws, &placed, &args.service, want)?;
     if versions.is_empty() {
         return Err(no_image(&path, &args.service, ws.branch()));
     }
@@ -54,35 +56,62 @@ pub(super) fn run(args: &HistoryArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Up to `want` images `target` held in `path`, newest first, each with the oldest commit of
-/// its run (the one that introduced it) and what that commit records. Versions whose image
-/// cannot be read (invalid then, or no such container) are skipped.
+/// The one file whose history `history` and `rollback` follow: the service's first target
+/// (in the one environment given, when its targets depend on it).
+pub(super) fn one_target(
+    ws: &Workspace,
+    service: &str,
+    sel: &Selection,
+) -> Result<Placed, Failure> {
+    let tip = ws.tip()?;
+    let config = if sel.manifests.is_empty() {
+        read_config(ws, tip)?
+    } else {
+        None
+    };
+    let placed = resolve(ws, tip, service, sel, config.as_ref())?;
+    let mut envs: Vec<&Option<String>> = placed.iter().map(|p| &p.env).collect();
+    envs.dedup();
+    if envs.len() > 1 {
+        return Err(Failure::new(
+            FailKind::Usage,
+            format!("{service} has targets in several environments; pass one --env"),
+        ));
+    }
+    placed
+        .into_iter()
+        .next()
+        .ok_or_else(|| Failure::new(FailKind::NotFound, format!("{service} has no target")))
+}
+
+/// Up to `want` images `service`'s target `placed` held, newest first, each with the oldest
+/// commit of its run (the one that introduced it) and what that commit records. Versions
+/// whose image cannot be read (invalid then, or no such target) are skipped.
 pub(super) fn versions(
-    ws: &crate::git::Workspace,
-    path: &str,
-    target: &Target<'_>,
+    ws: &Workspace,
+    placed: &Placed,
+    service: &str,
     want: usize,
 ) -> Result<Vec<Version>, Failure> {
     let mut found: Vec<(String, git2::Oid, i64)> = Vec::new();
-    ws.history(path, |commit, time, bytes| {
+    ws.history(&placed.path, |commit, time, bytes| {
         let Ok(m) = Manifest::parse_bytes(bytes) else {
             return true;
         };
-        let Ok(f) = m.select(target) else {
+        let Ok(held) = m.get(&locator(&placed.spec, service, &m, &placed.path)) else {
             return true;
         };
         let len = found.len();
         match found.last_mut() {
-            Some(last) if last.0 == f.value => {
+            Some(last) if last.0 == held.image => {
                 last.1 = commit;
                 last.2 = time;
             }
             _ if len == want => return false,
-            _ => found.push((f.value.clone(), commit, time)),
+            _ => found.push((held.image, commit, time)),
         }
         true
     })?;
-    let service = target.service;
     found
         .into_iter()
         .map(|(image, commit, time)| {

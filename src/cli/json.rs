@@ -6,7 +6,6 @@ use std::io::Write;
 use serde_json::json;
 
 use crate::bump::{FailKind, Outcome};
-use crate::manifest::ImageField;
 
 use super::{utc, ListRow, Version};
 
@@ -43,7 +42,7 @@ pub(super) fn set(o: &Outcome, dry_run: bool) {
                 None if c.changed => "changed",
                 None => "unchanged",
             };
-            let mut v = json!({"service": c.service, "file": c.file, "workload": c.workload, "container": c.container, "line": c.line, "old": c.old, "new": c.new, "changed": c.changed, "status": status});
+            let mut v = json!({"service": c.service, "env": c.env, "file": c.file, "target": c.target, "workload": c.workload, "container": c.container, "line": c.line, "old": c.old, "new": c.new, "changed": c.changed, "status": status});
             if let Some(had) = c.superseded_by {
                 v["recorded_order_key"] = json!(had);
             }
@@ -62,10 +61,10 @@ pub(super) fn set(o: &Outcome, dry_run: bool) {
 }
 
 /// `get`: each service's image and where it stands.
-pub(super) fn get(found: &[(String, String, ImageField)]) {
+pub(super) fn get(found: &[super::get::GetRow]) {
     let v: Vec<_> = found
         .iter()
-        .map(|(s, p, f)| json!({"service": s, "file": p, "workload": f.workload_id(), "container": f.container, "line": f.location.line, "image": f.value}))
+        .map(|r| json!({"service": r.service, "env": r.env, "file": r.file, "target": r.held.target, "workload": r.held.workload, "container": r.held.container, "line": r.held.location.line, "image": r.held.image}))
         .collect();
     print(&json!(v));
 }
@@ -76,6 +75,7 @@ pub(super) fn list(rows: &[ListRow]) {
         .iter()
         .map(|r| match r {
             ListRow::Image { service, file, field: f } => json!({"service": service, "file": file, "workload": f.workload_id(), "container": f.container, "role": f.role.as_str(), "line": f.location.line, "image": f.value}),
+            ListRow::Held { service, env, file, held: h } => json!({"service": service, "env": env, "file": file, "target": h.target, "workload": h.workload, "container": h.container, "line": h.location.line, "image": h.image}),
             ListRow::Error { service, file, error } => json!({"service": service, "file": file, "error": error}),
         })
         .collect();

@@ -7,61 +7,175 @@ use crate::git::Workspace;
 use crate::manifest::Manifest;
 use crate::service;
 
-use super::{json, text, workspace, ListRow, Output, RepoArgs, Say};
+use super::get::held_at;
+use super::{json, text, workspace, ListArgs, ListRow, Output, Say};
+use crate::bump::targets::read_config;
+use crate::config::Config;
 
-pub(super) fn run(args: &RepoArgs) -> Result<(), Failure> {
+pub(super) fn run(args: &ListArgs) -> Result<(), Failure> {
     let say = Say::silent();
-    let ws = workspace(args, &say, Instant::now() + args.timeout, None)?;
+    let repo = &args.repo;
+    let ws = workspace(repo, &say, Instant::now() + repo.timeout, None)?;
     let tip = ws.tip()?;
-    let mut rows = Vec::new();
-    let found = manifests(&ws, tip, &args.manifest)?;
-    if found.is_empty() {
+    let config = if repo.manifest.is_empty() {
+        read_config(&ws, tip)?
+    } else {
+        None
+    };
+    let rows = match &config {
+        Some(c) => configured(&ws, tip, c, &args.env)?,
+        None => {
+            if !args.env.is_empty() {
+                return Err(Failure::new(
+                    FailKind::Usage,
+                    format!(
+                        "--env lists the environments of {}, and the repository has none",
+                        crate::config::FILE
+                    ),
+                ));
+            }
+            let templates = if repo.manifest.is_empty() {
+                vec![service::DEFAULT_TEMPLATE.to_string()]
+            } else {
+                repo.manifest.clone()
+            };
+            templated(&ws, tip, &templates)?
+        }
+    };
+    if rows.is_empty() {
         return Err(Failure::new(
             FailKind::NotFound,
-            format!(
-                "no file on branch {} matches the manifest template {:?}\npass --manifest TEMPLATE with `{{service}}` where the service name stands, e.g. deployments/{{service}}/deployment.yaml",
-                ws.branch(),
-                args.manifest
-            ),
+            match &config {
+                Some(_) => format!("{} on branch {} lists no service", crate::config::FILE, ws.branch()),
+                None => format!(
+                    "no file on branch {} matches the manifest template {:?}\npass --manifest TEMPLATE with `{{service}}` where the service name stands, e.g. deployments/{{service}}/deployment.yaml, or describe the targets in {}",
+                    ws.branch(),
+                    repo.manifest.first().map_or(service::DEFAULT_TEMPLATE, String::as_str),
+                    crate::config::FILE
+                ),
+            },
         ));
     }
-    for (service, file) in found {
-        // A file that cannot be read (a link, too large) is reported on its row; the rest
-        // are listed.
-        let bytes = match ws.read(tip, &file) {
-            Ok(Some(bytes)) => bytes,
-            Ok(None) => continue,
-            Err(e) => {
-                rows.push(ListRow::Error {
-                    service: service.clone(),
-                    file: file.clone(),
-                    error: e.message,
-                });
-                continue;
-            }
-        };
-        match Manifest::parse_bytes(&bytes) {
-            Ok(m) => {
-                for field in m.images() {
-                    rows.push(ListRow::Image {
-                        service: service.clone(),
-                        file: file.clone(),
-                        field: field.clone(),
-                    });
-                }
-            }
-            Err(e) => rows.push(ListRow::Error {
-                service: service.clone(),
-                file: file.clone(),
-                error: e.to_string(),
-            }),
-        }
-    }
-    match args.output {
+    match repo.output {
         Output::Json => json::list(&rows),
         Output::Text => text::list(&rows),
     }
     Ok(())
+}
+
+/// Every image field of every file the templates find (a service found by an earlier template
+/// is not looked for again).
+fn templated(
+    ws: &Workspace,
+    tip: git2::Oid,
+    templates: &[String],
+) -> Result<Vec<ListRow>, Failure> {
+    let mut rows = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
+    for template in templates {
+        for (service, file) in manifests(ws, tip, template)? {
+            if seen.contains(&service) {
+                continue;
+            }
+            seen.push(service.clone());
+            // A file that cannot be read (a link, too large) is reported on its row; the rest
+            // are listed.
+            let bytes = match ws.read(tip, &file) {
+                Ok(Some(bytes)) => bytes,
+                Ok(None) => continue,
+                Err(e) => {
+                    rows.push(ListRow::Error {
+                        service: service.clone(),
+                        file: file.clone(),
+                        error: e.message,
+                    });
+                    continue;
+                }
+            };
+            match Manifest::parse_bytes(&bytes) {
+                Ok(m) => {
+                    for field in m.images() {
+                        rows.push(ListRow::Image {
+                            service: service.clone(),
+                            file: file.clone(),
+                            field: field.clone(),
+                        });
+                    }
+                }
+                Err(e) => rows.push(ListRow::Error {
+                    service: service.clone(),
+                    file: file.clone(),
+                    error: e.to_string(),
+                }),
+            }
+        }
+    }
+    Ok(rows)
+}
+
+/// Each service of the config, in each environment (`envs`, default all declared), with the
+/// image each target holds; then the services the `default` targets find.
+fn configured(
+    ws: &Workspace,
+    tip: git2::Oid,
+    config: &Config,
+    envs: &[String],
+) -> Result<Vec<ListRow>, Failure> {
+    config
+        .check_envs(envs)
+        .map_err(|m| Failure::new(FailKind::Usage, m))?;
+    let envs = if envs.is_empty() {
+        config.environments.clone()
+    } else {
+        envs.to_vec()
+    };
+    let mut services: Vec<String> = config.services.iter().map(|(s, _)| s.clone()).collect();
+    for spec in &config.default {
+        for env in envs.iter().map(Some).chain(envs.is_empty().then_some(None)) {
+            let template = match env {
+                Some(e) => spec.manifest.replace("{env}", e),
+                None => spec.manifest.clone(),
+            };
+            for (s, _) in manifests(ws, tip, &template)? {
+                if !services.contains(&s) {
+                    services.push(s);
+                }
+            }
+        }
+    }
+    let mut rows = Vec::new();
+    for service in &services {
+        let Ok(specs) = config.targets_for(service) else {
+            continue;
+        };
+        let placed = match crate::config::place(specs, service, &envs, &config.environments) {
+            Ok(p) => p,
+            Err(e) => {
+                rows.push(ListRow::Error {
+                    service: service.clone(),
+                    file: String::new(),
+                    error: e,
+                });
+                continue;
+            }
+        };
+        for p in placed {
+            match held_at(ws, tip, service, &p) {
+                Ok(held) => rows.push(ListRow::Held {
+                    service: service.clone(),
+                    env: p.env,
+                    file: p.path,
+                    held,
+                }),
+                Err(e) => rows.push(ListRow::Error {
+                    service: service.clone(),
+                    file: p.path,
+                    error: e.message,
+                }),
+            }
+        }
+    }
+    Ok(rows)
 }
 
 /// The (service, path) pairs the template matches at `tip`, sorted: each `/` component with

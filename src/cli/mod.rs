@@ -4,7 +4,7 @@
 //! | room | what it holds |
 //! |---|---|
 //! | `args.rs` | the clap definition: the one source of `--help`, completions and the man page |
-//! | `set.rs`, `get.rs`, `list.rs`, `history.rs` | one subcommand each |
+//! | `set.rs`, `get.rs`, `list.rs`, `history.rs`, `rollback.rs`, `promote.rs` | one subcommand each |
 //! | `text.rs` | human output: messages on stderr, progress, plain results on stdout |
 //! | `json.rs` | `--output json` |
 //! | `github.rs` | `GITHUB_OUTPUT`, the step summary, `::error` annotations |
@@ -27,13 +27,14 @@ mod github;
 mod history;
 mod json;
 mod list;
+mod promote;
 mod rollback;
 mod set;
 mod text;
 
 pub use args::{
-    man_page, parse_duration, Cli, Command, CommitArgs, GetArgs, HistoryArgs, Output, PickArgs,
-    RepoArgs, RollbackArgs, SetArgs,
+    man_page, parse_duration, AddArgs, Cli, Command, CommitArgs, GetArgs, HistoryArgs, ListArgs,
+    Output, PickArgs, PromoteArgs, RepoArgs, RollbackArgs, SetArgs,
 };
 use text::Say;
 
@@ -68,9 +69,10 @@ pub fn run(cli: Cli) -> Exit {
         }
         Command::Set(args) => (args.repo.output, set::run(&args, &say)),
         Command::Get(args) => (args.repo.output, get::run(&args)),
-        Command::List(args) => (args.output, list::run(&args)),
+        Command::List(args) => (args.repo.output, list::run(&args)),
         Command::History(args) => (args.repo.output, history::run(&args)),
         Command::Rollback(args) => (args.repo.output, rollback::run(&args, &say)),
+        Command::Promote(args) => (args.repo.output, promote::run(&args, &say)),
     };
     match result {
         Ok(()) => Exit(0),
@@ -103,8 +105,8 @@ pub fn usage_error(e: &clap::Error) -> i32 {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let wants_json = args
         .windows(2)
-        .any(|w| w[0] == "--output" && w[1] == "json")
-        || args.iter().any(|a| a == "--output=json")
+        .any(|w| (w[0] == "--output" || w[0] == "-o") && w[1] == "json")
+        || args.iter().any(|a| a == "--output=json" || a == "-ojson")
         || std::env::var_os("IMGBUMP_OUTPUT").is_some_and(|v| v == "json");
     if wants_json {
         let message = e.render().to_string();
@@ -210,6 +212,13 @@ enum ListRow {
         service: String,
         file: String,
         field: ImageField,
+    },
+    /// A target of `.imgbump.yaml`, in an environment.
+    Held {
+        service: String,
+        env: Option<String>,
+        file: String,
+        held: crate::manifest::Held,
     },
     Error {
         service: String,

@@ -6,15 +6,12 @@ use std::time::Instant;
 
 use crate::bump::{self, order, FailKind, Failure, Order, Pair};
 use crate::reference::ImageSpec;
-use crate::service;
 
-use super::history::{no_image, versions};
+use super::history::{no_image, one_target, versions};
 use super::{set, workspace, RollbackArgs, Say};
 
 pub(super) fn run(args: &RollbackArgs, say: &Say) -> Result<(), Failure> {
     let start = Instant::now();
-    let path = service::manifest_path(&args.repo.manifest, &args.service)
-        .map_err(|m| Failure::new(FailKind::Refused, m))?;
     set::no_push_needs_a_checkout(&args.repo, &args.commit)?;
     let mut opts = set::options(&args.repo, &args.pick, &args.message, &args.commit)?;
     let mut repo = args.repo.clone();
@@ -24,8 +21,11 @@ pub(super) fn run(args: &RollbackArgs, say: &Say) -> Result<(), Failure> {
     }
     let deadline = start + repo.timeout;
     let mut ws = workspace(&repo, say, deadline, args.commit.retries)?;
-    let target = args.pick.target(&args.service);
-    let history = versions(&ws, &path, &target, usize::MAX)?;
+    let placed = one_target(&ws, &args.service, &opts.selection)?;
+    let path = placed.path.clone();
+    // Every target of the service in that environment is rolled back together.
+    opts.selection.envs = placed.env.iter().cloned().collect();
+    let history = versions(&ws, &placed, &args.service, usize::MAX)?;
     let Some(current) = history.first() else {
         return Err(no_image(&path, &args.service, ws.branch()));
     };
@@ -37,7 +37,8 @@ pub(super) fn run(args: &RollbackArgs, say: &Say) -> Result<(), Failure> {
         if let Some(from) = &v.rolled_back_from {
             rolled_back_from.insert(from);
         }
-        let usable = v.image.parse::<crate::reference::Reference>().ok();
+        // A target holding only a tag (or a digest) lists `:TAG`: set it as such.
+        let usable = v.image.parse::<ImageSpec>().ok();
         if v.image != current.image && !rolled_back_from.contains(v.image.as_str()) {
             if let Some(r) = usable {
                 to = Some(r);
@@ -74,7 +75,7 @@ pub(super) fn run(args: &RollbackArgs, say: &Say) -> Result<(), Failure> {
     ));
     let pair = Pair {
         service: args.service.clone(),
-        spec: ImageSpec::Full(to),
+        spec: to,
     };
     let outcome = bump::set_until(&mut ws, &[pair], &opts, deadline)?;
     set::report(&outcome, &args.repo, args.commit.dry_run, say, ws.url());

@@ -5,7 +5,6 @@ use std::time::Instant;
 use crate::bump::{self, FailKind, Failure, Options, Order, Outcome, Pair};
 use crate::git::Workspace;
 use crate::reference::ImageSpec;
-use crate::service;
 
 use super::{github, json, text, workspace, CommitArgs, Output, PickArgs, RepoArgs, Say, SetArgs};
 
@@ -15,11 +14,13 @@ pub(super) fn run(args: &SetArgs, say: &Say) -> Result<(), Failure> {
     if pairs.len() > 1
         && (args.pick.workload.is_some()
             || args.pick.container.is_some()
+            || args.pick.image_name.is_some()
+            || args.pick.key.is_some()
             || args.expect_current.is_some())
     {
         return Err(Failure::new(
             FailKind::Usage,
-            "--workload, --container and --expect-current go with exactly one SERVICE=IMAGE",
+            "--workload, --container, --image-name, --key and --expect-current go with exactly one SERVICE=IMAGE",
         ));
     }
     if let Some(e) = &args.expect_current {
@@ -27,12 +28,9 @@ pub(super) fn run(args: &SetArgs, say: &Say) -> Result<(), Failure> {
         e.parse::<crate::reference::Reference>()
             .map_err(|x| Failure::new(FailKind::Usage, format!("--expect-current: {x}")))?;
     }
-    for p in &pairs {
-        service::manifest_path(&args.repo.manifest, &p.service)
-            .map_err(|m| Failure::new(FailKind::Refused, m))?;
-    }
     no_push_needs_a_checkout(&args.repo, &args.commit)?;
     let mut opts = options(&args.repo, &args.pick, &args.message, &args.commit)?;
+    opts.selection.edit = args.add.options();
     opts.expect_current.clone_from(&args.expect_current);
     let (outcome, ws) = bump_and_time(&args.repo, &pairs, &opts, say, start)?;
     report(&outcome, &args.repo, args.commit.dry_run, say, ws.url());
@@ -98,10 +96,13 @@ pub(super) fn options(
     if message.trim().is_empty() {
         return Err(Failure::new(FailKind::Usage, "--message is empty"));
     }
+    for template in &repo.manifest {
+        crate::service::manifest_path(template, "s")
+            .and_then(|p| crate::git::check_relative_path(&p.replace("{env}", "e")))
+            .map_err(|m| Failure::new(FailKind::Refused, m))?;
+    }
     Ok(Options {
-        manifest: repo.manifest.clone(),
-        workload: pick.workload.clone(),
-        container: pick.container.clone(),
+        selection: pick.selection(repo)?,
         message: message.to_string(),
         trailers: commit
             .trailer

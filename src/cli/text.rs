@@ -5,7 +5,6 @@ use std::io::{IsTerminal, Write};
 
 use crate::bump::Outcome;
 use crate::git::{self, Credentials};
-use crate::manifest::ImageField;
 
 use super::{short, utc, ListRow, Version};
 
@@ -145,10 +144,10 @@ pub(super) fn diff(diff: &str) {
 }
 
 /// `get`: one image a line.
-pub(super) fn get(found: &[(String, String, ImageField)]) {
+pub(super) fn get(found: &[super::get::GetRow]) {
     let mut out = std::io::stdout().lock();
-    for (_, _, f) in found {
-        let _ = writeln!(out, "{}", printable(&f.value));
+    for r in found {
+        let _ = writeln!(out, "{}", printable(&r.held.image));
     }
 }
 
@@ -165,6 +164,19 @@ pub(super) fn list(rows: &[ListRow]) {
                 "{service}\t{}\terror: {}",
                 printable(file),
                 printable(error)
+            ),
+            ListRow::Held {
+                service,
+                env,
+                file,
+                held,
+            } => format!(
+                "{service}\t{}\t{}:{}\t{}\t{}",
+                env.as_deref().unwrap_or("-"),
+                printable(file),
+                held.location.line,
+                printable(&held.target),
+                printable(&held.image)
             ),
             ListRow::Image { service, field, .. } => format!(
                 "{service}\t{}\t{}\t{}",

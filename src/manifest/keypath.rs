@@ -34,7 +34,7 @@ pub enum Step {
 /// ```
 /// use imgbump::manifest::{KeyPath, Step};
 /// let p: KeyPath = "spec.source.helm.parameters[name=image.tag].value".parse().unwrap();
-/// assert_eq!(p.steps()[3], Step::Match { key: "name".into(), value: "image.tag".into() });
+/// assert_eq!(p.steps()[4], Step::Match { key: "name".into(), value: "image.tag".into() });
 /// assert_eq!(p.to_string(), "spec.source.helm.parameters[name=image.tag].value");
 /// assert!("a..b".parse::<KeyPath>().is_err());
 /// ```

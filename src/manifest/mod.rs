@@ -119,6 +119,8 @@ pub struct ImageField {
     pub kind: String,
     /// The workload's `metadata.name` (empty if it has none).
     pub workload: String,
+    /// The workload's `metadata.namespace` (empty if it has none).
+    pub namespace: String,
     /// The container's `name` (empty if it has none).
     pub container: String,
     /// Whether it is a main, init or ephemeral container.
@@ -154,7 +156,8 @@ impl ImageField {
 pub struct Target<'a> {
     /// The service name; the default for workload and container names.
     pub service: &'a str,
-    /// `NAME` or `KIND/NAME` of the workload (`metadata.name`, kind case-insensitive).
+    /// `NAME`, `KIND/NAME` or `NAMESPACE/KIND/NAME` of the workload (`metadata.name`, kind
+    /// case-insensitive, `metadata.namespace`).
     pub workload: Option<&'a str>,
     /// The container's name, in `containers`, `initContainers` or `ephemeralContainers`.
     pub container: Option<&'a str>,

@@ -6,6 +6,9 @@ use crate::reference::shown;
 use super::workload::{ContainerRole, WORKLOAD_KINDS};
 use super::{EditError, EditErrorKind, ImageField, Manifest, Target};
 
+/// A workload as (document, namespace, kind, name).
+type WorkloadId<'a> = (usize, &'a str, &'a str, &'a str);
+
 impl Manifest<'_> {
     /// Picks the one field `target` names, or explains why there is not exactly one.
     ///
@@ -20,7 +23,8 @@ impl Manifest<'_> {
     /// let none = Target { service: "web", workload: None, container: Some("db") };
     /// let err = m.select(&none).unwrap_err();
     /// assert_eq!(err.kind, EditErrorKind::NotFound);
-    /// assert!(err.help.unwrap().contains("--workload Pod/web --container app"));
+    /// // The shortest selector that picks the workload alone is offered.
+    /// assert!(err.help.unwrap().contains("--workload web --container app"));
     /// ```
     pub fn select(&self, target: &Target<'_>) -> Result<&ImageField, EditError> {
         if self.fields.is_empty() {
@@ -49,14 +53,16 @@ impl Manifest<'_> {
         }
         let chosen: Vec<&(usize, &str, &str)> = match target.workload {
             Some(want) => {
-                let (kind, name) = match want.split_once('/') {
-                    Some((k, n)) => (Some(k), n),
-                    None => (None, want),
-                };
+                let mut parts = want.rsplitn(3, '/');
+                let name = parts.next().unwrap_or(want);
+                let kind = parts.next();
+                let namespace = parts.next();
                 let hits: Vec<_> = ids
                     .iter()
-                    .filter(|(_, k, n)| {
-                        *n == name && kind.is_none_or(|want| want.eq_ignore_ascii_case(k))
+                    .filter(|(doc, k, n)| {
+                        *n == name
+                            && kind.is_none_or(|want| want.eq_ignore_ascii_case(k))
+                            && namespace.is_none_or(|want| self.namespace_of(*doc, k, n) == want)
                     })
                     .collect();
                 if hits.is_empty() {
@@ -99,7 +105,7 @@ impl Manifest<'_> {
                             ids.len()
                         ),
                     )
-                    .help(self.candidates("pick one with --workload KIND/NAME")));
+                    .help(self.candidates("pick one with --workload")));
                 }
             }
         };
@@ -108,7 +114,7 @@ impl Manifest<'_> {
                 EditErrorKind::Ambiguous,
                 format!("{} workloads match", chosen.len()),
             )
-            .help(self.candidates("pick one with --workload KIND/NAME")));
+            .help(self.candidates("pick one with --workload")));
         }
         let (doc, kind, name) = chosen[0];
         Ok((*doc, kind, name))
@@ -171,7 +177,49 @@ impl Manifest<'_> {
         }
     }
 
-    /// A listing of every image field, for error messages.
+    /// The namespace of the workload (`doc`, `kind`, `name`).
+    fn namespace_of(&self, doc: usize, kind: &str, name: &str) -> &str {
+        self.fields
+            .iter()
+            .find(|f| f.document == doc && f.kind == kind && f.workload == name)
+            .map_or("", |f| f.namespace.as_str())
+    }
+
+    /// The shortest `--workload` that picks `f`'s workload alone: `NAME`, `KIND/NAME`, or
+    /// `NAMESPACE/KIND/NAME`; `None` when even that matches two (then no flag can pick it).
+    pub(crate) fn selector(&self, f: &ImageField) -> Option<String> {
+        // Each workload once: (document, namespace, kind, name).
+        let mut ids: Vec<WorkloadId<'_>> = self
+            .fields
+            .iter()
+            .map(|g| {
+                (
+                    g.document,
+                    g.namespace.as_str(),
+                    g.kind.as_str(),
+                    g.workload.as_str(),
+                )
+            })
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let same_name = |i: &&WorkloadId<'_>| i.3 == f.workload;
+        let same_kind = |i: &&WorkloadId<'_>| same_name(i) && i.2.eq_ignore_ascii_case(&f.kind);
+        if ids.iter().filter(same_name).count() == 1 && !f.workload.contains('/') {
+            return Some(f.workload.clone());
+        }
+        if ids.iter().filter(same_kind).count() == 1 {
+            return Some(f.workload_id());
+        }
+        let same_ns = |i: &&WorkloadId<'_>| same_kind(i) && i.1 == f.namespace;
+        if !f.namespace.is_empty() && ids.iter().filter(same_ns).count() == 1 {
+            return Some(format!("{}/{}", f.namespace, f.workload_id()));
+        }
+        None
+    }
+
+    /// A listing of every image field, for error messages: each with flags that pick it alone
+    /// (or why none can).
     fn candidates(&self, lead: &str) -> String {
         let mut out = format!("{lead}:");
         for f in &self.fields {
@@ -180,12 +228,33 @@ impl Manifest<'_> {
             } else {
                 format!(" ({})", f.role.as_str())
             };
+            let unique_container = self
+                .fields
+                .iter()
+                .filter(|g| {
+                    g.document == f.document
+                        && g.kind == f.kind
+                        && g.workload == f.workload
+                        && g.container == f.container
+                })
+                .count()
+                == 1;
+            let flags = match (self.selector(f), unique_container) {
+                (Some(w), true) => format!("--workload {w} --container {}{role}", f.container),
+                _ => format!(
+                    "(no flag picks {}{} container {}: the file has two of it; rename one)",
+                    if f.namespace.is_empty() {
+                        String::new()
+                    } else {
+                        format!("{}/", f.namespace)
+                    },
+                    f.workload_id(),
+                    f.container
+                ),
+            };
             out.push_str(&format!(
-                "\n  --workload {} --container {}{role}   image {} at line {}",
-                f.workload_id(),
-                f.container,
-                f.value,
-                f.location.line
+                "\n  {flags}   image {} at line {}",
+                f.value, f.location.line
             ));
         }
         out

@@ -63,6 +63,7 @@ pub(super) fn find(text: &str, docs: &[tree::Document<'_>]) -> (Vec<ImageField>,
         workloads: 0,
         repeated: Vec::new(),
         doc_range: 0..0,
+        namespace: String::new(),
         line_starts: std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect(),
@@ -90,6 +91,8 @@ struct Finder<'t> {
     line_starts: Vec<usize>,
     /// The byte range of the document being walked.
     doc_range: Range<usize>,
+    /// The namespace of the workload being walked.
+    namespace: String,
 }
 
 impl Finder<'_> {
@@ -128,6 +131,10 @@ impl Finder<'_> {
             .get_path(&["metadata", "name"])
             .and_then(Node::scalar)
             .unwrap_or("");
+        root.get_path(&["metadata", "namespace"])
+            .and_then(Node::scalar)
+            .unwrap_or("")
+            .clone_into(&mut self.namespace);
         let pod_path: &[&str] = match kind {
             "Pod" => &["spec"],
             "PodTemplate" => &["template", "spec"],
@@ -224,6 +231,7 @@ impl Finder<'_> {
             document,
             kind: kind.to_string(),
             workload: workload.to_string(),
+            namespace: self.namespace.clone(),
             container: container
                 .get("name")
                 .and_then(Node::scalar)

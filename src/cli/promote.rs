@@ -1,0 +1,112 @@
+//! `imgbump promote`: the exact image one environment's targets hold (digest included) set in
+//! another environment's targets, in one commit.
+
+use std::time::Instant;
+
+use crate::bump::targets::{read_config, resolve};
+use crate::bump::{self, FailKind, Failure, Pair};
+use crate::reference::{shown, ImageSpec};
+
+use super::get::held_at;
+use super::{set, workspace, PromoteArgs, Say};
+
+pub(super) fn run(args: &PromoteArgs, say: &Say) -> Result<(), Failure> {
+    let start = Instant::now();
+    if args.to.contains(&args.from) {
+        return Err(Failure::new(
+            FailKind::Usage,
+            format!("--from {} and --to name the same environment", args.from),
+        ));
+    }
+    set::no_push_needs_a_checkout(&args.repo, &args.commit)?;
+    let pick = super::PickArgs {
+        workload: None,
+        container: None,
+        image_name: None,
+        key: None,
+        holds: None,
+        env: vec![args.from.clone()],
+    };
+    let mut opts = set::options(&args.repo, &pick, &args.message, &args.commit)?;
+    opts.selection.edit = args.add.options();
+    let deadline = start + args.repo.timeout;
+    let mut ws = workspace(&args.repo, say, deadline, args.commit.retries)?;
+    let tip = ws.tip()?;
+    let config = if opts.selection.manifests.is_empty() {
+        read_config(&ws, tip)?
+    } else {
+        None
+    };
+    let spec = image_in(&ws, tip, &args.service, &opts.selection, config.as_ref())?;
+    say.info(&format!(
+        "imgbump: promoting {} from {} to {}: {spec}",
+        args.service,
+        args.from,
+        args.to.join(", ")
+    ));
+    opts.selection.envs.clone_from(&args.to);
+    let pair = Pair {
+        service: args.service.clone(),
+        spec,
+    };
+    let outcome = bump::set_until(&mut ws, &[pair], &opts, deadline)?;
+    set::report(&outcome, &args.repo, args.commit.dry_run, say, ws.url());
+    Ok(())
+}
+
+/// The one image `service`'s targets in the selection's environment hold: the whole reference
+/// when a target holds one (a target holding only the tag must agree with it).
+fn image_in(
+    ws: &crate::git::Workspace,
+    tip: git2::Oid,
+    service: &str,
+    sel: &bump::Selection,
+    config: Option<&crate::config::Config>,
+) -> Result<ImageSpec, Failure> {
+    let mut specs: Vec<(String, ImageSpec)> = Vec::new();
+    for placed in resolve(ws, tip, service, sel, config)? {
+        let held = held_at(ws, tip, service, &placed)?;
+        let spec: ImageSpec = held.image.parse().map_err(|e| {
+            Failure::new(
+                FailKind::Refused,
+                format!("{}:{}: {e}; nothing to promote", placed.path, held.location),
+            )
+        })?;
+        specs.push((format!("{}:{}", placed.path, held.location.line), spec));
+    }
+    let full: Vec<&(String, ImageSpec)> = specs
+        .iter()
+        .filter(|(_, s)| matches!(s, ImageSpec::Full(_)))
+        .collect();
+    let chosen = full
+        .first()
+        .copied()
+        .or(specs.first())
+        .map(|(_, s)| s.clone());
+    let Some(chosen) = chosen else {
+        return Err(Failure::new(
+            FailKind::NotFound,
+            format!("{service} has no target"),
+        ));
+    };
+    // Every target must hold the same image (or, holding only its tag or digest, that part).
+    for (place, s) in &specs {
+        let agrees = match (s, &chosen) {
+            (a, b) if a == b => true,
+            (ImageSpec::Tag(t), ImageSpec::Full(r)) => r.tag() == Some(t.as_str()),
+            (ImageSpec::Digest(d), ImageSpec::Full(r)) => r.digest() == Some(d.as_str()),
+            _ => false,
+        };
+        if !agrees {
+            return Err(Failure::new(
+                FailKind::Refused,
+                format!(
+                    "the targets of {service} disagree: {place} holds {}, another {}; nothing was promoted\nbring them to one image first (`imgbump set {service}=IMAGE --env ENV`)",
+                    shown(&s.to_string()),
+                    shown(&chosen.to_string())
+                ),
+            ));
+        }
+    }
+    Ok(chosen)
+}
