@@ -524,3 +524,170 @@ fn repeated_manifests_are_tried_in_order() {
         .unwrap();
     assert_fails(&out, 3, "tried a/nosuch.yaml, b/nosuch.yaml", "neither");
 }
+
+#[test]
+fn history_and_rollback_follow_an_environment_target() {
+    let e = Envs::new();
+    for tag in ["sha-aaaaaaa", "sha-bbbbbbb"] {
+        let out = e.run(&["set", &format!("web=:{tag}"), "--env", "staging"]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    }
+    assert_fails(&e.run(&["history", "web"]), 2, "--env", "no env");
+    let out = e.run(&["history", "web", "--env", "staging", "-o", "json"]);
+    let images: Vec<String> = json(&out)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["image"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        images,
+        [
+            format!("{ECR}/isa-web:sha-bbbbbbb"),
+            format!("{ECR}/isa-web:sha-aaaaaaa"),
+            format!("{ECR}/isa-web:sha-1111111")
+        ]
+    );
+    let out = e.run(&["rollback", "web", "--env", "staging"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(
+        e.last_diff(),
+        [
+            "-    newTag: sha-bbbbbbb   # bumped by imgbump",
+            "+    newTag: sha-aaaaaaa   # bumped by imgbump"
+        ]
+    );
+    assert_eq!(
+        e.files_changed(),
+        ["deployments/kubernetes/overlays/staging/kustomization.yaml"]
+    );
+    // A tag-only target rolls back by its tag.
+    for tag in ["1.8", "1.9"] {
+        let out = e.run(&["set", &format!("portal=:{tag}"), "--env", "production"]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    }
+    let out = e.run(&["rollback", "portal", "--env", "production"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(
+        e.last_diff(),
+        [
+            "-          value: \"1.9\"   # bumped by imgbump",
+            "+          value: \"1.8\"   # bumped by imgbump"
+        ]
+    );
+}
+
+#[test]
+fn flags_name_targets_without_the_config() {
+    let e = Envs::new();
+    let out = e.run(&[
+        "set",
+        "billing=:2.0",
+        "-f",
+        "charts/billing/values-staging.yaml",
+        "--key",
+        "image",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(e.last_diff(), ["-  tag: \"1.4\"", "+  tag: \"2.0\""]);
+    let out = e.run(&[
+        "set",
+        "portal=:2.1",
+        "-f",
+        "argocd/apps/portal-{env}.yaml",
+        "--env",
+        "staging",
+        "--key",
+        "spec.source.helm.parameters[name=image.tag].value",
+        "--holds",
+        "tag",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(e.files_changed(), ["argocd/apps/portal-staging.yaml"]);
+    // A kustomization found by its name, the entry by the service's repository.
+    let out = e.run(&[
+        "set",
+        &format!("web={ECR}/isa-web:v9"),
+        "-f",
+        "deployments/kubernetes/overlays/production/kustomization.yaml",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(
+        e.last_diff(),
+        [
+            "-    newTag: sha-0000000   # bumped by imgbump",
+            "+    newTag: v9   # bumped by imgbump"
+        ]
+    );
+    assert_fails(
+        &e.run(&["set", "billing=:2.0", "--holds", "tag"]),
+        2,
+        "--key",
+        "holds without key",
+    );
+    assert_fails(
+        &e.run(&["set", "billing=:2.0", "--key", "a..b"]),
+        2,
+        "invalid key path",
+        "bad key",
+    );
+    assert_fails(
+        &e.run(&["set", "billing=:2.0", "--key", "image", "--image-name", "x"]),
+        2,
+        "drop --image-name",
+        "both",
+    );
+}
+
+#[test]
+fn a_namespace_picks_one_of_two_workloads_of_one_kind_and_name() {
+    let e = Envs::new();
+    let hooks = "\
+apiVersion: v1
+kind: Pod
+metadata: {name: my-hook, namespace: staging}
+spec: {containers: [{name: hook, image: 'r.example/hook:1'}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: my-hook, namespace: production}
+spec: {containers: [{name: hook, image: 'r.example/hook:1'}]}
+";
+    e.push("hooks.yaml", hooks);
+    let out = e.run(&[
+        "set",
+        "hook=:2",
+        "-f",
+        "hooks.yaml",
+        "--workload",
+        "Pod/my-hook",
+    ]);
+    assert_fails(
+        &out,
+        3,
+        "--workload production/Pod/my-hook --container hook",
+        "ambiguous",
+    );
+    let out = e.run(&[
+        "set",
+        "hook=:2",
+        "-f",
+        "hooks.yaml",
+        "--workload",
+        "production/Pod/my-hook",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(
+        e.last_diff(),
+        [
+            "-spec: {containers: [{name: hook, image: 'r.example/hook:1'}]}",
+            "+spec: {containers: [{name: hook, image: 'r.example/hook:2'}]}"
+        ]
+    );
+    // The production Pod's image, the second in the file.
+    let (before, after) = hooks.rsplit_once("hook:1").unwrap();
+    assert_eq!(
+        e.remote_git(&["show", "main:hooks.yaml"]),
+        format!("{before}hook:2{after}")
+    );
+}

@@ -14,12 +14,22 @@ Exit codes:
   1  anything else
 
 Examples:
-  GitHub Actions step (inputs through the environment, never pasted into the shell line):
-    env: { SERVICE: ${{ github.event.client_payload.service }}, IMAGE: ${{ github.event.client_payload.image }} }
-    run: imgbump set -- \"$SERVICE=$IMAGE\"
   A manual rollout from a checkout:
     imgbump set agent=:sha-abc1234 --dry-run
-    imgbump set agent=123456789.dkr.ecr.us-east-1.amazonaws.com/isa-agent:sha-abc1234
+    imgbump set agent=123456789.dkr.ecr.us-east-1.amazonaws.com/isa-agent:sha-abc12
+  A kustomize overlay's `images:` entry, Helm values, an Argo CD Application:
+    imgbump set web=:sha-abc1234 -f overlays/prod/kustomization.yaml --image-name isa-web
+    imgbump set billing=:1.5 -f charts/billing/values-prod.yaml --key image
+    imgbump set portal=:1.6 -f argocd/apps/portal.yaml --holds tag \\
+      --key 'spec.source.helm.parameters[name=image.tag].value'
+  With .imgbump.yaml (services, targets, environments):
+    imgbump set web=:sha-abc1234 --env staging
+    imgbump promote web --from staging --to production
+  A GitHub Actions step (inputs through the environment, never pasted into the shell):
+    - run: imgbump set -- \"$SERVICE=$IMAGE\"
+      env:
+        SERVICE: ${{ github.event.client_payload.service }}
+        IMAGE: ${{ github.event.client_payload.image }}
   A Makefile target:
     deploy: ; imgbump set --repo $(REPO) -- \"$(SERVICE)=$(IMAGE)\"";
 

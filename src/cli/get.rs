@@ -33,7 +33,7 @@ pub(super) fn run(args: &GetArgs) -> Result<(), Failure> {
         for placed in resolve(&ws, tip, s, &sel, config.as_ref())? {
             let held = held_at(&ws, tip, s, &placed)?;
             found.push(GetRow {
-                service: s.clone(),
+                service: s.to_string(),
                 env: placed.env,
                 file: placed.path,
                 held,

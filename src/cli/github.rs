@@ -49,9 +49,13 @@ pub(super) fn summary(o: &Outcome, say: &Say, url: &str) {
         } else {
             "unchanged"
         };
+        let service = match &c.env {
+            Some(env) => format!("{} ({env})", c.service),
+            None => c.service.clone(),
+        };
         md.push_str(&format!(
             "| {} | `{}` | `{}` | `{}:{}` | {} |\n",
-            c.service,
+            service,
             cell(&c.old),
             cell(&c.new),
             cell(&c.file),

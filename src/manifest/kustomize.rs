@@ -11,7 +11,7 @@ use super::slot::{after_line, line_break, Slot};
 use super::target::{Held, SetOptions, TargetEdit};
 use super::tree::{Node, Value};
 use super::verify::{Expected, Tree};
-use super::{location, EditError, EditErrorKind, Manifest, Seg};
+use super::{EditError, EditErrorKind, Manifest, Seg};
 
 /// One `images:` entry.
 struct Entry3<'n, 't> {
@@ -105,7 +105,7 @@ impl<'t> Manifest<'t> {
         let Value::Seq(items) = &images.value else {
             return Err(
                 EditError::new(EditErrorKind::Invalid, "`images:` is not a list")
-                    .at(location(self.text, key.span.start)),
+                    .at(self.locate(key.span.start)),
             );
         };
         let repeated = &self.docs[doc].repeated;
@@ -118,6 +118,7 @@ impl<'t> Manifest<'t> {
                 item.entry(k).map(|(kn, v)| {
                     Slot::of(
                         self.text,
+                        &|o| self.locate(o),
                         doc,
                         vec![
                             Seg::key("images"),
@@ -187,7 +188,7 @@ impl<'t> Manifest<'t> {
                     }
                 ),
             )
-            .at(location(self.text, many[1].node.span.start))
+            .at(self.locate(many[1].node.span.start))
             .help(format!("pick one with --image-name; {}", listing()))),
         }
     }
@@ -223,7 +224,7 @@ impl<'t> Manifest<'t> {
             target: format!("images[name={}]", e.name),
             workload: String::new(),
             container: String::new(),
-            location: location(self.text, e.node.span.start),
+            location: self.locate(e.node.span.start),
             image: e.image(),
         }
     }
@@ -402,7 +403,7 @@ impl<'t> Manifest<'t> {
         if let Some(d) = full.digest() {
             entry.push(("digest".into(), d.into()));
         }
-        let at = location(self.text, root.span.start);
+        let at = self.locate(root.span.start);
         let op = match root.entry("images") {
             Some((_, images)) => {
                 Op::push(self.text, doc, images, &[Seg::key("images")], &entry, at)?

@@ -258,6 +258,8 @@ pub struct Manifest<'t> {
     fields: Vec<ImageField>,
     workloads: usize,
     docs: Vec<tree::Document<'t>>,
+    /// Where each line starts, built the first time a place is asked for.
+    line_starts: std::cell::OnceCell<Vec<usize>>,
 }
 
 impl<'t> Manifest<'t> {
@@ -285,7 +287,26 @@ impl<'t> Manifest<'t> {
             fields,
             workloads,
             docs,
+            line_starts: std::cell::OnceCell::new(),
         })
+    }
+
+    /// The line and column of a byte offset of the text (a binary search, after one pass over
+    /// the text the first time).
+    pub(crate) fn locate(&self, offset: usize) -> Location {
+        let starts = self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        });
+        let offset = floor_char_boundary(self.text, offset.min(self.text.len()));
+        let line = starts.partition_point(|&s| s <= offset).max(1);
+        let start = starts[line - 1];
+        let mut column = self.text[start..offset].chars().count() + 1;
+        if start == 0 && self.text.starts_with('\u{feff}') {
+            column -= 1;
+        }
+        Location { line, column }
     }
 
     /// The text this manifest was parsed from.

@@ -8,7 +8,7 @@ use crate::reference::shown;
 
 use super::render;
 use super::tree::{Node, Style, Value};
-use super::{location, Location, Seg};
+use super::{Location, Seg};
 
 /// A scalar field that an edit may rewrite.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +35,7 @@ impl Slot {
     /// `repeated` holds the spans of values under keys repeated in their mapping.
     pub(crate) fn of(
         text: &str,
+        locate: &dyn Fn(usize) -> Location,
         document: usize,
         path: Vec<Seg>,
         key: Option<&Node<'_>>,
@@ -71,7 +72,7 @@ impl Slot {
             {
                 Some(format!(
                     "the value stands under a key that is repeated in its mapping (at line {}); remove the repeat",
-                    location(text, r.start).line
+                    locate(r.start).line
                 ))
             } else if node.tagged {
                 Some("the value carries an explicit YAML tag".to_string())
@@ -99,7 +100,7 @@ impl Slot {
             value,
             span: node.span.clone(),
             style,
-            location: location(text, at),
+            location: locate(at),
             refusal,
         }
     }

@@ -58,7 +58,7 @@ impl<'t> Manifest<'t> {
                 }),
                 Resolved::Ambiguous { why, at } => {
                     return Err(EditError::new(EditErrorKind::Ambiguous, why)
-                        .at(location(self.text, at))
+                        .at(self.locate(at))
                         .help("name the item with another [KEY=VALUE], or by index: [N]."))
                 }
                 Resolved::Missing { why, at } => {
@@ -88,7 +88,7 @@ impl<'t> Manifest<'t> {
             EditErrorKind::NotFound,
             format!("the file has no `{path}`: {why}"),
         )
-        .at(location(self.text, at))
+        .at(self.locate(at))
         .help("check --key (keys with dots between them, [N] for an index, [KEY=VALUE] for a list item)."))
     }
 
@@ -108,6 +108,7 @@ impl<'t> Manifest<'t> {
                 _ => {
                     let slot = Slot::of(
                         self.text,
+                        &|o| self.locate(o),
                         document,
                         segs,
                         key,
@@ -121,7 +122,7 @@ impl<'t> Manifest<'t> {
                 EditErrorKind::NotFound,
                 format!("the file has no `{path}`"),
             )
-            .at(location(self.text, parent.span.start))),
+            .at(self.locate(parent.span.start))),
         }
     }
 
@@ -132,6 +133,7 @@ impl<'t> Manifest<'t> {
                 path.push(Seg::key(k));
                 Slot::of(
                     self.text,
+                    &|o| self.locate(o),
                     document,
                     path,
                     Some(kn),
@@ -175,7 +177,7 @@ impl<'t> Manifest<'t> {
             container: String::new(),
             location: repository
                 .as_ref()
-                .map_or_else(|| location(self.text, node.span.start), |s| s.location),
+                .map_or_else(|| self.locate(node.span.start), |s| s.location),
             image,
         }
     }
@@ -201,6 +203,7 @@ impl<'t> Manifest<'t> {
                 _ => {
                     let slot = Slot::of(
                         self.text,
+                        &|o| self.locate(o),
                         document,
                         segs,
                         key,
@@ -216,7 +219,7 @@ impl<'t> Manifest<'t> {
                 path: segs,
             } => {
                 // A missing scalar: add `key: value` to its mapping (with --create).
-                let at = location(self.text, parent.span.start);
+                let at = self.locate(parent.span.start);
                 let last = match path.steps().last() {
                     Some(super::keypath::Step::Key(k)) => k.clone(),
                     _ => {
