@@ -536,3 +536,111 @@ fn real_helm_values_image_fields_edit_byte_exactly() {
     assert!(cases >= 150, "{cases} cases");
     assert!(edited * 100 >= cases * 98, "{edited} of {cases}");
 }
+
+/// The other target kinds over the YAML spec's test suite: every top-level key of every case as
+/// `--key` (whole reference, tag, digest, Helm mapping), and every case as a kustomization (with
+/// `--create`). Nothing panics; an edit that is made reads back with libyaml, with as many
+/// documents, and (without additions) the same first bytes.
+#[test]
+fn the_yaml_test_suite_as_every_target_kind() {
+    use imgbump::manifest::{Holds, KeyPath, Locator, SetOptions};
+    let mut paths = Vec::new();
+    files(
+        &shared("corpus/yaml-test-suite"),
+        &|p: &Path| p.file_name().is_some_and(|n| n == "in.yaml"),
+        &mut paths,
+    );
+    let specs: Vec<imgbump::reference::ImageSpec> = [
+        ":v9",
+        "registry.example/team/x:1.20",
+        "@sha256:5555555555555555555555555555555555555555555555555555555555555555",
+    ]
+    .iter()
+    .map(|s| s.parse().unwrap())
+    .collect();
+    let docs = |t: &str| {
+        use serde::Deserialize;
+        serde_yaml_ng::Deserializer::from_str(t.strip_prefix('\u{feff}').unwrap_or(t))
+            .map(serde::de::IgnoredAny::deserialize)
+            .collect::<Result<Vec<_>, _>>()
+            .map(|d| d.len())
+    };
+    let (mut tried, mut edited) = (0, 0);
+    for path in &paths {
+        let bytes = std::fs::read(path).unwrap();
+        let Ok(m) = Manifest::parse_bytes(&bytes) else {
+            continue;
+        };
+        let text = m.text();
+        let before = docs(text);
+        let keys: Vec<KeyPath> = text
+            .lines()
+            .filter_map(|l| l.split_once(':').map(|(k, _)| k.trim().to_string()))
+            .filter_map(|k| k.parse().ok())
+            .take(8)
+            .collect();
+        let mut check = |loc: &Locator<'_>, opts: SetOptions| {
+            for spec in &specs {
+                tried += 1;
+                if let Ok(e) = m.set(loc, spec, &opts) {
+                    if e.changed {
+                        edited += 1;
+                        assert_eq!(
+                            docs(&e.text).ok(),
+                            before.as_ref().ok().copied(),
+                            "{}: {loc:?}\n{}",
+                            path.display(),
+                            e.text
+                        );
+                        // Without additions, the new text starts and ends as the old one (a value
+                        // in between changed, maybe a multi-line plain scalar made one line).
+                        if !opts.create && !opts.drop_digest {
+                            let same = text
+                                .bytes()
+                                .zip(e.text.bytes())
+                                .take_while(|(a, b)| a == b)
+                                .count();
+                            assert!(same > 0 || text.is_empty(), "{}: {loc:?}", path.display());
+                        }
+                    }
+                }
+            }
+        };
+        for key in &keys {
+            for holds in [Holds::Auto, Holds::Reference, Holds::Tag, Holds::Digest] {
+                check(&Locator::Key { path: key, holds }, SetOptions::default());
+                check(
+                    &Locator::Key { path: key, holds },
+                    SetOptions {
+                        create: true,
+                        drop_digest: true,
+                    },
+                );
+            }
+        }
+        check(
+            &Locator::Kustomize {
+                service: "x",
+                image_name: None,
+            },
+            SetOptions {
+                create: true,
+                drop_digest: true,
+            },
+        );
+        check(
+            &Locator::Kustomize {
+                service: "x",
+                image_name: Some("a"),
+            },
+            SetOptions::default(),
+        );
+        let _ = m.image_keys();
+        let _ = m.kustomize_images();
+    }
+    eprintln!("yaml-test-suite as targets: {tried} tried, {edited} edits verified");
+    assert!(
+        tried > 5000 && edited > 100,
+        "{tried} tried, {edited} edited"
+    );
+}

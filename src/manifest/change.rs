@@ -354,11 +354,15 @@ impl Manifest<'_> {
             && !directives
             && new_end <= new_text.len()
             && new_text.is_char_boundary(new_end);
-        // Fast path: only scalars set, in a document without anchors, aliases or tags.
+        // Fast path: only tokens replaced (not written after an empty value's colon, where
+        // the second parser must also read the old text), in a document without anchors,
+        // aliases or tags.
         let sets: Option<Vec<(&[Seg], &str)>> = ops
             .iter()
             .map(|op| match &op.expected {
-                Expected::Set { path, new, .. } => Some((path.as_slice(), new.as_str())),
+                Expected::Set { path, new, .. } if !op.range.is_empty() => {
+                    Some((path.as_slice(), new.as_str()))
+                }
                 _ => None,
             })
             .collect();
