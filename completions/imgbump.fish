@@ -49,7 +49,7 @@ complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l timeout -d 'How 
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l workload -d 'The workload to edit: NAME, KIND/NAME or NAMESPACE/KIND/NAME (default: the one named like the service, or the only one)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -s c -l container -d 'The container to edit (default: the one named like the service, or the first of `containers`)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l image-name -d 'The kustomization `images:` entry to edit, by its `name` (default: the entry with the new image\'s repository, or whose name ends in /SERVICE)' -r
-complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l key -d 'The value holding the image, as a key path: `image` (a Helm values mapping of registry/repository/tag/digest), `app.image` (a scalar reference), or `spec.source.helm.parameters[name=image.tag].value` with --holds tag. Dots separate keys, [N] indexes a list, [KEY=VALUE] picks the list item whose KEY is VALUE' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l key -d 'The value holding the image, as a key path: `image` (a Helm values mapping of registry/repository/tag/digest), `app.image` (a scalar reference), or `spec.source.helm.parameters[name=image.tag].value` with --holds tag. Dots separate keys, `[N]` indexes a list, `[KEY=VALUE]` picks the list item whose KEY is VALUE' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l holds -d 'What the scalar at --key holds: a whole reference, only the tag, or only the digest' -r -f -a "reference\t'A whole image reference'
 tag\t'Only the tag (`:TAG` sets it)'
 digest\t'Only the digest (`@sha256:…` sets it)'"
@@ -82,7 +82,7 @@ complete -c imgbump -n "__fish_imgbump_using_subcommand get" -l timeout -d 'How 
 complete -c imgbump -n "__fish_imgbump_using_subcommand get" -l workload -d 'The workload to edit: NAME, KIND/NAME or NAMESPACE/KIND/NAME (default: the one named like the service, or the only one)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand get" -s c -l container -d 'The container to edit (default: the one named like the service, or the first of `containers`)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand get" -l image-name -d 'The kustomization `images:` entry to edit, by its `name` (default: the entry with the new image\'s repository, or whose name ends in /SERVICE)' -r
-complete -c imgbump -n "__fish_imgbump_using_subcommand get" -l key -d 'The value holding the image, as a key path: `image` (a Helm values mapping of registry/repository/tag/digest), `app.image` (a scalar reference), or `spec.source.helm.parameters[name=image.tag].value` with --holds tag. Dots separate keys, [N] indexes a list, [KEY=VALUE] picks the list item whose KEY is VALUE' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand get" -l key -d 'The value holding the image, as a key path: `image` (a Helm values mapping of registry/repository/tag/digest), `app.image` (a scalar reference), or `spec.source.helm.parameters[name=image.tag].value` with --holds tag. Dots separate keys, `[N]` indexes a list, `[KEY=VALUE]` picks the list item whose KEY is VALUE' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand get" -l holds -d 'What the scalar at --key holds: a whole reference, only the tag, or only the digest' -r -f -a "reference\t'A whole image reference'
 tag\t'Only the tag (`:TAG` sets it)'
 digest\t'Only the digest (`@sha256:…` sets it)'"
@@ -117,7 +117,7 @@ complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l timeout -d '
 complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l workload -d 'The workload to edit: NAME, KIND/NAME or NAMESPACE/KIND/NAME (default: the one named like the service, or the only one)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand history" -s c -l container -d 'The container to edit (default: the one named like the service, or the first of `containers`)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l image-name -d 'The kustomization `images:` entry to edit, by its `name` (default: the entry with the new image\'s repository, or whose name ends in /SERVICE)' -r
-complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l key -d 'The value holding the image, as a key path: `image` (a Helm values mapping of registry/repository/tag/digest), `app.image` (a scalar reference), or `spec.source.helm.parameters[name=image.tag].value` with --holds tag. Dots separate keys, [N] indexes a list, [KEY=VALUE] picks the list item whose KEY is VALUE' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l key -d 'The value holding the image, as a key path: `image` (a Helm values mapping of registry/repository/tag/digest), `app.image` (a scalar reference), or `spec.source.helm.parameters[name=image.tag].value` with --holds tag. Dots separate keys, `[N]` indexes a list, `[KEY=VALUE]` picks the list item whose KEY is VALUE' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l holds -d 'What the scalar at --key holds: a whole reference, only the tag, or only the digest' -r -f -a "reference\t'A whole image reference'
 tag\t'Only the tag (`:TAG` sets it)'
 digest\t'Only the digest (`@sha256:…` sets it)'"
@@ -140,7 +140,7 @@ complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l timeout -d 
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l workload -d 'The workload to edit: NAME, KIND/NAME or NAMESPACE/KIND/NAME (default: the one named like the service, or the only one)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -s c -l container -d 'The container to edit (default: the one named like the service, or the first of `containers`)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l image-name -d 'The kustomization `images:` entry to edit, by its `name` (default: the entry with the new image\'s repository, or whose name ends in /SERVICE)' -r
-complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l key -d 'The value holding the image, as a key path: `image` (a Helm values mapping of registry/repository/tag/digest), `app.image` (a scalar reference), or `spec.source.helm.parameters[name=image.tag].value` with --holds tag. Dots separate keys, [N] indexes a list, [KEY=VALUE] picks the list item whose KEY is VALUE' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l key -d 'The value holding the image, as a key path: `image` (a Helm values mapping of registry/repository/tag/digest), `app.image` (a scalar reference), or `spec.source.helm.parameters[name=image.tag].value` with --holds tag. Dots separate keys, `[N]` indexes a list, `[KEY=VALUE]` picks the list item whose KEY is VALUE' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l holds -d 'What the scalar at --key holds: a whole reference, only the tag, or only the digest' -r -f -a "reference\t'A whole image reference'
 tag\t'Only the tag (`:TAG` sets it)'
 digest\t'Only the digest (`@sha256:…` sets it)'"

@@ -157,7 +157,7 @@ pub struct PickArgs {
     /// The value holding the image, as a key path: `image` (a Helm values mapping of
     /// registry/repository/tag/digest), `app.image` (a scalar reference), or
     /// `spec.source.helm.parameters[name=image.tag].value` with --holds tag. Dots separate
-    /// keys, [N] indexes a list, [KEY=VALUE] picks the list item whose KEY is VALUE.
+    /// keys, `[N]` indexes a list, `[KEY=VALUE]` picks the list item whose KEY is VALUE.
     #[arg(long, value_name = "PATH")]
     pub key: Option<String>,
     /// What the scalar at --key holds: a whole reference, only the tag, or only the digest.

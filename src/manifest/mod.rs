@@ -21,9 +21,12 @@
 //! | `edit.rs` | editing: render, splice and verify one field (steps 4 and 5) |
 //! | `render.rs` | a reference written in a scalar style, and which tokens can be |
 //! | `verify.rs` | the second parser's check of an edit |
+//! | `target.rs` | [`Locator`]: which kind of target; [`Manifest::get`] and [`Manifest::set`] for all |
+//! | `kustomize.rs` | choosing: a kustomization's `images:` entry |
+//! | `values.rs`, `keypath.rs` | choosing: the value at a [`KeyPath`] (a Helm values mapping, a scalar holding a reference, a tag or a digest) |
+//! | `slot.rs`, `change.rs` | one editable scalar; several set, keys added or removed, in one verified splice |
 //!
-//! A new kind of target (a kustomization's `images:`, a path in Helm values) is a new choosing
-//! room; the editing rooms serve every kind.
+//! Each kind of target is a choosing room; the editing rooms serve every kind.
 //!
 //! ```
 //! use imgbump::manifest::{Manifest, Target};
