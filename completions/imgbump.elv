@@ -33,7 +33,7 @@ set edit:completion:arg-completer[imgbump] = {|@words|
             cand rollback 'Put back the image before the current one (skipping images already rolled back from), and record the rollback'
             cand promote 'Copy a service''s exact image (digest included) from one environment''s targets to another''s, in one commit'
             cand completions 'Print a shell completion script'
-            cand man 'Print the man page (roff)'
+            cand man 'Print the man page (roff): imgbump(1), or a subcommand''s, imgbump-set(1) and so on'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'imgbump;set'= {
@@ -265,7 +265,7 @@ set edit:completion:arg-completer[imgbump] = {|@words|
             cand rollback 'Put back the image before the current one (skipping images already rolled back from), and record the rollback'
             cand promote 'Copy a service''s exact image (digest included) from one environment''s targets to another''s, in one commit'
             cand completions 'Print a shell completion script'
-            cand man 'Print the man page (roff)'
+            cand man 'Print the man page (roff): imgbump(1), or a subcommand''s, imgbump-set(1) and so on'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'imgbump;help;set'= {

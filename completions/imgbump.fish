@@ -35,7 +35,7 @@ complete -c imgbump -n "__fish_imgbump_needs_command" -f -a "history" -d 'List t
 complete -c imgbump -n "__fish_imgbump_needs_command" -f -a "rollback" -d 'Put back the image before the current one (skipping images already rolled back from), and record the rollback'
 complete -c imgbump -n "__fish_imgbump_needs_command" -f -a "promote" -d 'Copy a service\'s exact image (digest included) from one environment\'s targets to another\'s, in one commit'
 complete -c imgbump -n "__fish_imgbump_needs_command" -f -a "completions" -d 'Print a shell completion script'
-complete -c imgbump -n "__fish_imgbump_needs_command" -f -a "man" -d 'Print the man page (roff)'
+complete -c imgbump -n "__fish_imgbump_needs_command" -f -a "man" -d 'Print the man page (roff): imgbump(1), or a subcommand\'s, imgbump-set(1) and so on'
 complete -c imgbump -n "__fish_imgbump_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -s C -l repo -d 'A path inside a checkout (open mode), or a URL to clone (https://, ssh://, git@host:path, file://)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -s b -l branch -d 'The branch: default the current branch (checkout) or the remote\'s default branch (clone)' -r
@@ -195,5 +195,5 @@ complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_see
 complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback promote completions man help" -f -a "rollback" -d 'Put back the image before the current one (skipping images already rolled back from), and record the rollback'
 complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback promote completions man help" -f -a "promote" -d 'Copy a service\'s exact image (digest included) from one environment\'s targets to another\'s, in one commit'
 complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback promote completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback promote completions man help" -f -a "man" -d 'Print the man page (roff)'
+complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback promote completions man help" -f -a "man" -d 'Print the man page (roff): imgbump(1), or a subcommand\'s, imgbump-set(1) and so on'
 complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback promote completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -426,3 +426,43 @@ fn a_terminal_sees_transfer_progress_that_is_erased_when_done() {
         text(&out)
     );
 }
+
+#[test]
+fn in_github_actions_the_bot_is_the_author_and_a_failure_has_a_summary() {
+    let fx = Fixture::new();
+    let (out_file, summary) = (fx.dir.path().join("out"), fx.dir.path().join("summary.md"));
+    let gh = |args: &[&str]| {
+        fx.cmd()
+            .args(args)
+            .env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_OUTPUT", &out_file)
+            .env("GITHUB_STEP_SUMMARY", &summary)
+            .output()
+            .unwrap()
+    };
+    let out = gh(&["set", "agent=:sha-1111111", "--repo", &fx.url()]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        fx.remote_git(&["log", "-1", "--format=%an <%ae>"]).trim(),
+        "github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>"
+    );
+    // Git config names someone: that one (and --author over both).
+    git(&fx.checkout, &["config", "user.name", "Dev"]);
+    git(&fx.checkout, &["config", "user.email", "dev@example.com"]);
+    git(&fx.checkout, &["pull", "-q"]);
+    let out = gh(&["set", "agent=:sha-2222222", "-C", fx.checkout.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(fx.remote_git(&["log", "-1", "--format=%an <%ae>"]).trim(), "Dev <dev@example.com>");
+    // Off GitHub, with no git config: imgbump's own.
+    let out = fx.run(&["set", "agent=:sha-3333333", "--repo", &fx.url()]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(fx.remote_git(&["log", "-1", "--format=%an <%ae>"]).trim(), "imgbump <imgbump@localhost>");
+    // A failure writes the summary too, and status=failed.
+    std::fs::remove_file(&summary).unwrap();
+    let out = gh(&["set", "nope=:x1", "--repo", &fx.url()]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    let md = std::fs::read_to_string(&summary).unwrap();
+    assert!(md.starts_with("### imgbump\n\nFailed (exit 3):\n\n```\n"), "{md}");
+    assert!(md.contains("nope-deployment.yaml does not exist on branch main"), "{md}");
+    assert!(github_outputs(&out_file).ends_with("status=failed\n"));
+}

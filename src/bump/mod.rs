@@ -79,8 +79,11 @@ pub struct Options {
     pub message: String,
     /// `Key: value` trailers added to the message.
     pub trailers: Vec<(String, String)>,
-    /// The author; `None` takes the repository's `user.*` config.
+    /// The author; `None` takes the repository's `user.*` config, else `fallback_author`.
     pub author: Option<(String, String)>,
+    /// The author when neither `author` nor git config names one (in GitHub Actions, the
+    /// `github-actions[bot]` account); `None`: `imgbump <imgbump@localhost>`.
+    pub fallback_author: Option<(String, String)>,
     /// Print, write nothing.
     pub dry_run: bool,
     /// Commit but do not push.
@@ -344,9 +347,15 @@ fn pushes(ws: &Workspace, opts: &Options) -> bool {
     !opts.dry_run && !opts.no_push && ws.is_open() && !ws.url().is_empty()
 }
 
-/// The commit's author: `--author`, else the repository's `user.*`, else imgbump's own.
+/// The commit's author: `--author`, else the repository's `user.*`, else the fallback (in
+/// GitHub Actions the bot account), else imgbump's own.
 fn author_of(ws: &Workspace, opts: &Options) -> Result<Signature<'static>, Failure> {
-    let (name, email) = opts.author.clone().unwrap_or_else(|| ws.default_author());
+    let (name, email) = opts
+        .author
+        .clone()
+        .or_else(|| ws.configured_author())
+        .or_else(|| opts.fallback_author.clone())
+        .unwrap_or_else(|| ws.default_author());
     Signature::now(&name, &email).map_err(|e| {
         Failure::new(
             FailKind::Usage,

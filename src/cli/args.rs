@@ -72,8 +72,11 @@ pub enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff).
-    Man,
+    /// Print the man page (roff): imgbump(1), or a subcommand's, imgbump-set(1) and so on.
+    Man {
+        /// The subcommand whose page to print.
+        subcommand: Option<String>,
+    },
 }
 
 impl Command {
@@ -86,7 +89,7 @@ impl Command {
             Command::History(a) => Some(&a.repo.repo),
             Command::Rollback(a) => Some(&a.repo.repo),
             Command::Promote(a) => Some(&a.repo.repo),
-            Command::Completions { .. } | Command::Man => None,
+            Command::Completions { .. } | Command::Man { .. } => None,
         }
     }
 }
@@ -450,11 +453,31 @@ pub struct HistoryArgs {
     pub max: usize,
 }
 
-/// The man page, generated from the clap definition.
-pub fn man_page() -> Vec<u8> {
+/// The man page, generated from the clap definition: imgbump(1), or with a subcommand's name,
+/// its own page (imgbump-set(1), which imgbump(1) points to); `None` for no such subcommand.
+pub fn man_page(subcommand: Option<&str>) -> Option<Vec<u8>> {
+    let mut cmd = Cli::command();
+    cmd.build();
+    let page = match subcommand {
+        None => cmd,
+        Some(name) => {
+            let sub = cmd.find_subcommand(name)?.clone();
+            // Printed once before the process ends: a leaked name costs nothing.
+            let title: &'static str = Box::leak(format!("imgbump-{}", sub.get_name()).into_boxed_str());
+            sub.name(title).version(env!("CARGO_PKG_VERSION"))
+        }
+    };
     let mut out = Vec::new();
-    let _ = clap_mangen::Man::new(Cli::command()).render(&mut out);
-    out
+    let _ = clap_mangen::Man::new(page).render(&mut out);
+    Some(out)
+}
+
+/// The subcommands' names, for their man pages.
+pub fn subcommands() -> Vec<String> {
+    Cli::command()
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .collect()
 }
 
 #[cfg(test)]

@@ -80,6 +80,22 @@ pub(super) fn summary(o: &Outcome, say: &Say, url: &str) {
     append(&path, &md, "GITHUB_STEP_SUMMARY", say);
 }
 
+/// A failed run's step summary: what failed (redacted, escaped) and the exit code, so that a
+/// red step says why without opening its log; and the `status=failed` output.
+pub(super) fn failure(message: &str, code: i32, say: &Say) {
+    if !active() {
+        return;
+    }
+    if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY") {
+        let text = printable_lines(message).replace("```", "`\u{200b}``");
+        let md = format!("### imgbump\n\nFailed (exit {code}):\n\n```\n{}\n```\n", text.trim_end());
+        append(&path, &md, "GITHUB_STEP_SUMMARY", say);
+    }
+    if let Some(path) = std::env::var_os("GITHUB_OUTPUT") {
+        append(&path, &output_line("status", "failed"), "GITHUB_OUTPUT", say);
+    }
+}
+
 /// `set`'s outputs (`status`, `changed`, `commit`, `pushed`, `old-image`, `new-image`),
 /// appended to `GITHUB_OUTPUT` when it is set. Each is written in GitHub's multi-line form,
 /// `name<<DELIMITER`, with a delimiter the value does not hold, so that a value read from a

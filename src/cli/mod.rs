@@ -59,8 +59,15 @@ pub fn run(cli: Cli) -> Exit {
             clap_complete::generate(shell, &mut cmd, "imgbump", &mut std::io::stdout());
             return Exit(0);
         }
-        Command::Man => {
-            let out = man_page();
+        Command::Man { subcommand } => {
+            let Some(out) = man_page(subcommand.as_deref()) else {
+                text::error(&format!(
+                    "no subcommand {}; man pages: {}",
+                    crate::reference::shown(subcommand.as_deref().unwrap_or("")),
+                    args::subcommands().join(", ")
+                ));
+                return Exit(2);
+            };
             return Exit(if std::io::stdout().write_all(&out).is_ok() {
                 0
             } else {
@@ -84,10 +91,12 @@ pub fn run(cli: Cli) -> Exit {
             if !(output == Output::Json && cli.quiet) {
                 text::error(&message);
             }
+            let code = exit_code(f.kind);
             if github::active() {
                 github::annotate(&f, &message);
+                github::failure(&message, code, &say);
             }
-            Exit(exit_code(f.kind))
+            Exit(code)
         }
     }
 }

@@ -110,6 +110,12 @@ pub(super) fn options(
             .map(|t| parse_trailer(t))
             .collect::<Result<_, _>>()?,
         author: commit.author.as_deref().map(parse_author).transpose()?,
+        fallback_author: super::github::active().then(|| {
+            (
+                "github-actions[bot]".to_string(),
+                "41898282+github-actions[bot]@users.noreply.github.com".to_string(),
+            )
+        }),
         dry_run: commit.dry_run,
         no_push: commit.no_push,
         retries: commit.retries,

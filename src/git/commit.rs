@@ -76,12 +76,16 @@ impl Workspace {
 
     /// The author to use: the repository's `user.name`/`user.email`, else imgbump's own.
     pub fn default_author(&self) -> (String, String) {
-        match self.repo.signature() {
-            Ok(s) => match (s.name(), s.email()) {
-                (Ok(n), Ok(e)) if !n.is_empty() && !e.is_empty() => (n.into(), e.into()),
-                _ => ("imgbump".into(), "imgbump@localhost".into()),
-            },
-            _ => ("imgbump".into(), "imgbump@localhost".into()),
+        self.configured_author()
+            .unwrap_or_else(|| ("imgbump".into(), "imgbump@localhost".into()))
+    }
+
+    /// The author git config names (`user.name`, `user.email`), if it names one.
+    pub fn configured_author(&self) -> Option<(String, String)> {
+        let s = self.repo.signature().ok()?;
+        match (s.name(), s.email()) {
+            (Ok(n), Ok(e)) if !n.is_empty() && !e.is_empty() => Some((n.into(), e.into())),
+            _ => None,
         }
     }
 }
