@@ -431,23 +431,56 @@ fn completions_and_man_page_are_current() {
     // One page per subcommand, each named as imgbump(1) points to it.
     let main = String::from_utf8(out.stdout).unwrap();
     let mut pages = 0;
-    for sub in ["set", "get", "list", "history", "rollback", "promote", "completions", "man", "help"] {
-        assert!(main.contains(&format!("imgbump\\-{sub}(1)")), "imgbump.1 does not point to imgbump-{sub}(1)");
+    for sub in [
+        "set",
+        "get",
+        "list",
+        "history",
+        "rollback",
+        "promote",
+        "completions",
+        "man",
+        "help",
+    ] {
+        assert!(
+            main.contains(&format!("imgbump\\-{sub}(1)")),
+            "imgbump.1 does not point to imgbump-{sub}(1)"
+        );
         let out = Command::new(env!("CARGO_BIN_EXE_imgbump"))
             .args(["man", sub])
             .output()
             .unwrap();
         assert!(out.status.success());
         let page = String::from_utf8_lossy(&out.stdout);
-        assert!(page.starts_with(&format!(".ie \\n(.g .ds Aq \\(aq\n.el .ds Aq '\n.TH imgbump-{sub} 1")), "{page}");
+        assert!(
+            page.starts_with(&format!(
+                ".ie \\n(.g .ds Aq \\(aq\n.el .ds Aq '\n.TH imgbump-{sub} 1"
+            )),
+            "{page}"
+        );
         assert!(
             std::fs::read(dir.join(format!("imgbump-{sub}.1"))).unwrap_or_default() == out.stdout,
             "completions/imgbump-{sub}.1 is stale: run `scripts/gen-completions`"
         );
         pages += 1;
     }
-    assert_eq!(pages, std::fs::read_dir(&dir).unwrap().filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().starts_with("imgbump-")).count());
-    assert!(!Command::new(env!("CARGO_BIN_EXE_imgbump")).args(["man", "nope"]).status().unwrap().success());
+    assert_eq!(
+        pages,
+        std::fs::read_dir(&dir)
+            .unwrap()
+            .filter(|e| e
+                .as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with("imgbump-"))
+            .count()
+    );
+    assert!(!Command::new(env!("CARGO_BIN_EXE_imgbump"))
+        .args(["man", "nope"])
+        .status()
+        .unwrap()
+        .success());
 }
 
 /// The bash completion, loaded in a real bash, completes `imgbump set --re` to `--repo` and
@@ -464,11 +497,19 @@ fn bash_completes_subcommands_and_their_options() {
             ))
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8(out.stdout).unwrap()
     };
     let got = complete("imgbump set --re");
-    assert_eq!(got.lines().collect::<Vec<_>>(), ["--repo", "--retries"], "{got}");
+    assert_eq!(
+        got.lines().collect::<Vec<_>>(),
+        ["--repo", "--retries"],
+        "{got}"
+    );
     let got = complete("imgbump set --rep");
     assert_eq!(got.lines().collect::<Vec<_>>(), ["--repo"], "{got}");
     let got = complete("imgbump pro");

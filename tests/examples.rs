@@ -64,6 +64,15 @@ fn the_action_maps_every_input_to_imgbump_through_the_environment() {
         "retries",
         "timeout",
         "order-key",
+        "images",
+        "env",
+        "image-name",
+        "key",
+        "holds",
+        "create",
+        "drop-digest",
+        "cache-dir",
+        "verbose",
     ];
     for w in want {
         assert!(inputs.iter().any(|i| i == w), "input {w} is missing");
@@ -95,7 +104,7 @@ fn the_action_maps_every_input_to_imgbump_through_the_environment() {
             "{var}"
         );
         assert!(
-            script.contains(&format!("${var}")),
+            script.contains(&format!("${var}")) || script.contains(&format!("${{{var}")),
             "the script does not use {var}"
         );
     }
@@ -123,9 +132,29 @@ fn the_action_maps_every_input_to_imgbump_through_the_environment() {
             );
         }
     }
-    assert!(steps(&action["runs"]).iter().any(|s| s["run"]
-        .as_str()
-        .is_some_and(|r| r.contains("cargo install --locked --path"))));
+    // It installs through scripts/install.sh, its own version, from its own source if need be.
+    assert!(steps(&action["runs"]).iter().any(|s| s["run"].as_str().is_some_and(|r| r
+        .contains(r#"sh "$ACTION_PATH/scripts/install.sh" --version "$VERSION" --to "$BIN_DIR" --source "$ACTION_PATH""#))));
+    assert!(!serde_yaml_ng::to_string(&action)
+        .unwrap()
+        .contains("action_ref"));
+}
+
+/// The action's environment for its bump step: every input at its default, then `set`.
+fn action_env(cmd: &mut Command, set: &[(&str, &str)]) {
+    let action = yaml("action.yml");
+    for (k, v) in action["inputs"].as_mapping().unwrap() {
+        let var = format!(
+            "INPUT_{}",
+            k.as_str().unwrap().to_uppercase().replace('-', "_")
+        );
+        let default = v["default"].as_str().unwrap_or("");
+        cmd.env(var, if default.contains("${{") { "" } else { default });
+    }
+    cmd.env("DEFAULT_REPO", "https://github.invalid/none.git");
+    for (k, v) in set {
+        cmd.env(k, v);
+    }
 }
 
 #[test]
@@ -193,7 +222,22 @@ fn the_action_script_bumps_with_trailers_outputs_and_a_summary() {
     let script = step["run"].as_str().unwrap();
     let bin_dir = Path::new(env!("CARGO_BIN_EXE_imgbump")).parent().unwrap();
     let (out_file, summary) = (fx.dir.path().join("out"), fx.dir.path().join("summary.md"));
-    let out = Command::new("bash")
+    let mut cmd = Command::new("bash");
+    action_env(
+        &mut cmd,
+        &[
+            ("INPUT_SERVICE", "agent"),
+            ("INPUT_IMAGE", ":sha-abc1234"),
+            ("INPUT_REPO", &fx.url()),
+            ("INPUT_AUTHOR", "CD <cd@example.com>"),
+            (
+                "INPUT_TRAILERS",
+                "Source-Commit=0123abc\nRequested-By=octocat\n",
+            ),
+            ("INPUT_ORDER_KEY", "41"),
+        ],
+    );
+    let out = cmd
         .args(["-c", script])
         .env(
             "PATH",
@@ -205,24 +249,6 @@ fn the_action_script_bumps_with_trailers_outputs_and_a_summary() {
         .env("GITHUB_ACTIONS", "true")
         .env("GITHUB_OUTPUT", &out_file)
         .env("GITHUB_STEP_SUMMARY", &summary)
-        .env("INPUT_SERVICE", "agent")
-        .env("INPUT_IMAGE", ":sha-abc1234")
-        .env("INPUT_REPO", fx.url())
-        .env("INPUT_BRANCH", "")
-        .env("INPUT_MANIFEST", "")
-        .env("INPUT_CONTAINER", "")
-        .env("INPUT_WORKLOAD", "")
-        .env("INPUT_MESSAGE", "")
-        .env("INPUT_AUTHOR", "CD <cd@example.com>")
-        .env(
-            "INPUT_TRAILERS",
-            "Source-Commit=0123abc\nRequested-By=octocat\n",
-        )
-        .env("INPUT_TOKEN", "")
-        .env("INPUT_DRY_RUN", "false")
-        .env("INPUT_RETRIES", "")
-        .env("INPUT_TIMEOUT", "")
-        .env("INPUT_ORDER_KEY", "41")
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", text(&out));
@@ -450,19 +476,168 @@ fn in_github_actions_the_bot_is_the_author_and_a_failure_has_a_summary() {
     git(&fx.checkout, &["config", "user.name", "Dev"]);
     git(&fx.checkout, &["config", "user.email", "dev@example.com"]);
     git(&fx.checkout, &["pull", "-q"]);
-    let out = gh(&["set", "agent=:sha-2222222", "-C", fx.checkout.to_str().unwrap()]);
+    let out = gh(&[
+        "set",
+        "agent=:sha-2222222",
+        "-C",
+        fx.checkout.to_str().unwrap(),
+    ]);
     assert!(out.status.success(), "{}", text(&out));
-    assert_eq!(fx.remote_git(&["log", "-1", "--format=%an <%ae>"]).trim(), "Dev <dev@example.com>");
+    assert_eq!(
+        fx.remote_git(&["log", "-1", "--format=%an <%ae>"]).trim(),
+        "Dev <dev@example.com>"
+    );
     // Off GitHub, with no git config: imgbump's own.
     let out = fx.run(&["set", "agent=:sha-3333333", "--repo", &fx.url()]);
     assert!(out.status.success(), "{}", text(&out));
-    assert_eq!(fx.remote_git(&["log", "-1", "--format=%an <%ae>"]).trim(), "imgbump <imgbump@localhost>");
+    assert_eq!(
+        fx.remote_git(&["log", "-1", "--format=%an <%ae>"]).trim(),
+        "imgbump <imgbump@localhost>"
+    );
     // A failure writes the summary too, and status=failed.
     std::fs::remove_file(&summary).unwrap();
     let out = gh(&["set", "nope=:x1", "--repo", &fx.url()]);
     assert_eq!(out.status.code(), Some(3), "{}", text(&out));
     let md = std::fs::read_to_string(&summary).unwrap();
-    assert!(md.starts_with("### imgbump\n\nFailed (exit 3):\n\n```\n"), "{md}");
-    assert!(md.contains("nope-deployment.yaml does not exist on branch main"), "{md}");
+    assert!(
+        md.starts_with("### imgbump\n\nFailed (exit 3):\n\n```\n"),
+        "{md}"
+    );
+    assert!(
+        md.contains("nope-deployment.yaml does not exist on branch main"),
+        "{md}"
+    );
     assert!(github_outputs(&out_file).ends_with("status=failed\n"));
+}
+
+#[test]
+fn the_action_takes_several_images_in_one_commit() {
+    let fx = Fixture::new();
+    let action = yaml("action.yml");
+    let script = bump_step(&action)["run"].as_str().unwrap().to_string();
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_imgbump")).parent().unwrap();
+    let before = fx.remote_count();
+    let mut cmd = Command::new("bash");
+    action_env(
+        &mut cmd,
+        &[
+            ("INPUT_REPO", &fx.url()),
+            (
+                "INPUT_IMAGES",
+                "agent=:sha-1111111\n  mcp=:sha-2222222  \n\n",
+            ),
+            ("INPUT_VERBOSE", "true"),
+        ],
+    );
+    let out = cmd
+        .args(["-c", &script])
+        .env(
+            "PATH",
+            format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap()),
+        )
+        .env("HOME", &fx.home)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(fx.remote_count(), before + 1);
+    let files = fx.remote_git(&["diff", "--name-only", "main~1", "main"]);
+    assert_eq!(
+        files.lines().collect::<Vec<_>>(),
+        [
+            "deployments/kubernetes/base/applications/agent-deployment.yaml",
+            "deployments/kubernetes/base/applications/mcp-deployment.yaml"
+        ]
+    );
+    // Nothing to bump is an error that says what to give.
+    let mut cmd = Command::new("bash");
+    action_env(&mut cmd, &[("INPUT_REPO", &fx.url())]);
+    let out = cmd
+        .args(["-c", &script])
+        .env(
+            "PATH",
+            format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap()),
+        )
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("::error::give service and image, or images")
+    );
+}
+
+/// Every YAML example parses: the GitHub step in `--help` (and the man page), each ```yaml
+/// block of the README, and every YAML file under examples/, .github/ and action.yml.
+#[test]
+fn every_yaml_example_parses() {
+    use serde::Deserialize;
+    let parse = |what: &str, text: &str| {
+        let docs: Result<Vec<Value>, _> = serde_yaml_ng::Deserializer::from_str(text)
+            .map(Value::deserialize)
+            .collect();
+        let docs = docs.unwrap_or_else(|e| panic!("{what} is not valid YAML: {e}\n{text}"));
+        assert!(!docs.is_empty(), "{what} is empty");
+        docs
+    };
+    // --help: the indented block under "A GitHub Actions step".
+    let help = set_help();
+    let mut lines = help
+        .lines()
+        .skip_while(|l| !l.contains("A GitHub Actions step"))
+        .skip(1);
+    let block: Vec<&str> = lines
+        .by_ref()
+        .take_while(|l| l.starts_with("    "))
+        .map(|l| &l[4..])
+        .collect();
+    assert!(block.len() >= 4, "{help}");
+    let step = &parse("the GitHub step in --help", &block.join("\n"))[0][0];
+    assert_eq!(step["run"], "imgbump set -- \"$SERVICE=$IMAGE\"");
+    assert_eq!(
+        step["env"]["IMAGE"],
+        "${{ github.event.client_payload.image }}"
+    );
+    // The man page carries the same text.
+    let man = Command::new(env!("CARGO_BIN_EXE_imgbump"))
+        .args(["man", "set"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&man.stdout)
+        .contains("SERVICE: ${{ github.event.client_payload.service }}"));
+    // The README's blocks.
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let mut blocks = 0;
+    let mut rest = readme.as_str();
+    while let Some(start) = rest.find("```yaml\n") {
+        let body = &rest[start + 8..];
+        let end = body.find("\n```").expect("a closed block");
+        parse(&format!("README block {}", blocks + 1), &body[..end]);
+        blocks += 1;
+        rest = &body[end..];
+    }
+    assert!(blocks >= 6, "{blocks} yaml blocks in the README");
+    // Every YAML file shipped as an example or a workflow.
+    let mut files = vec![
+        root().join("action.yml"),
+        root().join("examples/gitlab/.gitlab-ci.yml"),
+    ];
+    let mut stack = vec![root().join("examples"), root().join(".github")];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "yaml" || x == "yml") {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    files.dedup();
+    assert!(files.len() >= 20, "{files:?}");
+    for f in &files {
+        parse(
+            &f.display().to_string(),
+            &std::fs::read_to_string(f).unwrap(),
+        );
+    }
 }

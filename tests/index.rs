@@ -169,6 +169,16 @@ fn forms_left_to_libgit2_still_end_right() {
             &[NOTES]
         };
         let before = index_bytes(co);
+        if what == "index.skipHash" && before[before.len() - 20..] != [0; 20] {
+            // git before 2.40 (Debian 12's 2.39) ignores index.skipHash and writes the
+            // checksum; nor could it read such an index back to check ours. Said, not hidden.
+            let version = git(co, &["--version"]);
+            eprintln!(
+                "the index.skipHash case needs git 2.40 or later; {} ignores it",
+                version.trim()
+            );
+            continue;
+        }
         let out = bump(&fx, "left");
         assert_eq!(out.status.code(), Some(0), "{what}: {}", text(&out));
         let after = index_bytes(co);

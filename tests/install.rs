@@ -27,7 +27,14 @@ impl Static {
     fn start(root: &Path) -> Static {
         let port = free_port();
         let child = Command::new("python3")
-            .args(["-m", "http.server", "--bind", "127.0.0.1", &port.to_string(), "--directory"])
+            .args([
+                "-m",
+                "http.server",
+                "--bind",
+                "127.0.0.1",
+                &port.to_string(),
+                "--directory",
+            ])
             .arg(root)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -50,7 +57,12 @@ impl Drop for Static {
 
 fn sha256(path: &Path) -> String {
     let out = Command::new("sha256sum").arg(path).output().unwrap();
-    String::from_utf8(out.stdout).unwrap().split(' ').next().unwrap().to_string()
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .to_string()
 }
 
 /// `dir/vVERSION/` (and `dir/latest/`) as the release workflow lays it out: the binary at the
@@ -78,7 +90,10 @@ fn release(dir: &Path, version: &str, corrupt: bool) -> PathBuf {
     }
     std::fs::write(
         rel.join("SHA256SUMS"),
-        format!("{sum}  {asset}\n{}  imgbump-{version}-aarch64-apple-darwin.tar.gz\n", "0".repeat(64)),
+        format!(
+            "{sum}  {asset}\n{}  imgbump-{version}-aarch64-apple-darwin.tar.gz\n",
+            "0".repeat(64)
+        ),
     )
     .unwrap();
     rel
@@ -98,7 +113,10 @@ impl Setup {
         release(&releases, VERSION, false);
         release(&releases, "0.0.9", true);
         // latest/ is the newest release's copy.
-        copy_dir(&releases.join(format!("v{VERSION}")), &releases.join("latest"));
+        copy_dir(
+            &releases.join(format!("v{VERSION}")),
+            &releases.join("latest"),
+        );
         let stub = dir.path().join("stub");
         std::fs::create_dir_all(&stub).unwrap();
         std::fs::write(
@@ -106,7 +124,11 @@ impl Setup {
             "#!/bin/sh\nprintf '%s\\n' \"$*\" > \"$CARGO_CALLS\"\nroot=\nwhile [ $# -gt 0 ]; do [ \"$1\" = --root ] && root=$2; shift; done\nmkdir -p \"$root/bin\"\nprintf '#!/bin/sh\\necho imgbump built-from-source\\n' > \"$root/bin/imgbump\"\nchmod 755 \"$root/bin/imgbump\"\n",
         )
         .unwrap();
-        Command::new("chmod").args(["755"]).arg(stub.join("cargo")).status().unwrap();
+        Command::new("chmod")
+            .args(["755"])
+            .arg(stub.join("cargo"))
+            .status()
+            .unwrap();
         let server = Static::start(&releases);
         Setup { dir, server, stub }
     }
@@ -119,7 +141,10 @@ impl Setup {
             .env("HOME", self.dir.path())
             .env("TMPDIR", self.dir.path())
             .env("CARGO_CALLS", self.dir.path().join("cargo-calls"))
-            .env("PATH", format!("{}:{}", self.stub.display(), std::env::var("PATH").unwrap()))
+            .env(
+                "PATH",
+                format!("{}:{}", self.stub.display(), std::env::var("PATH").unwrap()),
+            )
             .env_remove("IMGBUMP_INSTALL_BASE_URL")
             .env_remove("IMGBUMP_INSTALL_DIR");
         for (k, v) in env {
@@ -141,19 +166,49 @@ fn stderr(o: &Output) -> String {
 fn a_release_is_downloaded_checked_and_installed() {
     let s = Setup::new();
     let to = s.dir.path().join("bin");
-    let out = s.install(&["--version", VERSION, "--to", to.to_str().unwrap(), "--base-url", &s.server.url()], &[]);
+    let out = s.install(
+        &[
+            "--version",
+            VERSION,
+            "--to",
+            to.to_str().unwrap(),
+            "--base-url",
+            &s.server.url(),
+        ],
+        &[],
+    );
     assert!(out.status.success(), "{}", text(&out));
-    let v = Command::new(to.join("imgbump")).arg("--version").output().unwrap();
-    assert_eq!(String::from_utf8_lossy(&v.stdout).trim(), format!("imgbump {VERSION}"));
-    assert!(stderr(&out).contains(&format!("installed imgbump {VERSION} in {}", to.display())), "{}", text(&out));
+    let v = Command::new(to.join("imgbump"))
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&v.stdout).trim(),
+        format!("imgbump {VERSION}")
+    );
+    assert!(
+        stderr(&out).contains(&format!("installed imgbump {VERSION} in {}", to.display())),
+        "{}",
+        text(&out)
+    );
     assert_eq!(s.cargo_calls(), "", "cargo ran");
     // The latest, through the environment variable; into IMGBUMP_INSTALL_DIR.
     let to2 = s.dir.path().join("bin2");
-    let out = s.install(&[], &[("IMGBUMP_INSTALL_BASE_URL", &s.server.url()), ("IMGBUMP_INSTALL_DIR", to2.to_str().unwrap())]);
+    let out = s.install(
+        &[],
+        &[
+            ("IMGBUMP_INSTALL_BASE_URL", &s.server.url()),
+            ("IMGBUMP_INSTALL_DIR", to2.to_str().unwrap()),
+        ],
+    );
     assert!(out.status.success(), "{}", text(&out));
     assert!(to2.join("imgbump").is_file());
     // No temporary directory is left.
-    let left: Vec<_> = std::fs::read_dir(s.dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).filter(|n| n.starts_with("imgbump-install")).collect();
+    let left: Vec<_> = std::fs::read_dir(s.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("imgbump-install"))
+        .collect();
     assert!(left.is_empty(), "{left:?}");
 }
 
@@ -161,9 +216,24 @@ fn a_release_is_downloaded_checked_and_installed() {
 fn a_corrupt_archive_is_refused_and_nothing_is_installed() {
     let s = Setup::new();
     let to = s.dir.path().join("bin");
-    let out = s.install(&["--version", "0.0.9", "--to", to.to_str().unwrap(), "--base-url", &s.server.url()], &[]);
+    let out = s.install(
+        &[
+            "--version",
+            "0.0.9",
+            "--to",
+            to.to_str().unwrap(),
+            "--base-url",
+            &s.server.url(),
+        ],
+        &[],
+    );
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(stderr(&out).contains("checksum mismatch for imgbump-0.0.9-x86_64-unknown-linux-musl.tar.gz"), "{}", text(&out));
+    assert!(
+        stderr(&out)
+            .contains("checksum mismatch for imgbump-0.0.9-x86_64-unknown-linux-musl.tar.gz"),
+        "{}",
+        text(&out)
+    );
     assert!(stderr(&out).contains("nothing was installed"));
     assert!(!to.join("imgbump").exists());
     assert_eq!(s.cargo_calls(), "");
@@ -173,25 +243,87 @@ fn a_corrupt_archive_is_refused_and_nothing_is_installed() {
 fn a_missing_release_or_an_unknown_platform_falls_back_to_cargo_install() {
     let s = Setup::new();
     let to = s.dir.path().join("bin");
-    let out = s.install(&["--version", "9.9.9", "--to", to.to_str().unwrap(), "--base-url", &s.server.url()], &[]);
+    let out = s.install(
+        &[
+            "--version",
+            "9.9.9",
+            "--to",
+            to.to_str().unwrap(),
+            "--base-url",
+            &s.server.url(),
+        ],
+        &[],
+    );
     assert!(out.status.success(), "{}", text(&out));
     let said = stderr(&out);
-    assert!(said.contains("there is no release at") && said.contains("building it with cargo install instead"), "{said}");
-    assert!(s.cargo_calls().starts_with("install --locked --root ") && s.cargo_calls().ends_with(" imgbump --version 9.9.9\n"), "{}", s.cargo_calls());
-    assert!(said.contains(&format!("installed imgbump built-from-source in {}", to.display())), "{said}");
+    assert!(
+        said.contains("there is no release at")
+            && said.contains("building it with cargo install instead"),
+        "{said}"
+    );
+    assert!(
+        s.cargo_calls().starts_with("install --locked --root ")
+            && s.cargo_calls().ends_with(" imgbump --version 9.9.9\n"),
+        "{}",
+        s.cargo_calls()
+    );
+    assert!(
+        said.contains(&format!(
+            "installed imgbump built-from-source in {}",
+            to.display()
+        )),
+        "{said}"
+    );
     // An unknown platform, with --source (as the action passes its own checkout).
     std::fs::remove_file(s.dir.path().join("cargo-calls")).unwrap();
     let out = s.install(
-        &["--version", VERSION, "--to", to.to_str().unwrap(), "--base-url", &s.server.url(), "--source", "/src/imgbump"],
-        &[("IMGBUMP_INSTALL_OS", "Plan9"), ("IMGBUMP_INSTALL_ARCH", "mips")],
+        &[
+            "--version",
+            VERSION,
+            "--to",
+            to.to_str().unwrap(),
+            "--base-url",
+            &s.server.url(),
+            "--source",
+            "/src/imgbump",
+        ],
+        &[
+            ("IMGBUMP_INSTALL_OS", "Plan9"),
+            ("IMGBUMP_INSTALL_ARCH", "mips"),
+        ],
     );
     assert!(out.status.success(), "{}", text(&out));
-    assert!(stderr(&out).contains("there is no release binary for Plan9/mips"), "{}", text(&out));
-    assert!(s.cargo_calls().ends_with(" --path /src/imgbump\n"), "{}", s.cargo_calls());
+    assert!(
+        stderr(&out).contains("there is no release binary for Plan9/mips"),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        s.cargo_calls().ends_with(" --path /src/imgbump\n"),
+        "{}",
+        s.cargo_calls()
+    );
     // A platform the release has no binary for (macOS x86_64 is not in these sums).
-    let out = s.install(&["--version", VERSION, "--to", to.to_str().unwrap(), "--base-url", &s.server.url()], &[("IMGBUMP_INSTALL_OS", "Darwin"), ("IMGBUMP_INSTALL_ARCH", "x86_64")]);
+    let out = s.install(
+        &[
+            "--version",
+            VERSION,
+            "--to",
+            to.to_str().unwrap(),
+            "--base-url",
+            &s.server.url(),
+        ],
+        &[
+            ("IMGBUMP_INSTALL_OS", "Darwin"),
+            ("IMGBUMP_INSTALL_ARCH", "x86_64"),
+        ],
+    );
     assert!(out.status.success(), "{}", text(&out));
-    assert!(stderr(&out).contains("has no binary for x86_64-apple-darwin"), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("has no binary for x86_64-apple-darwin"),
+        "{}",
+        text(&out)
+    );
 }
 
 #[test]
@@ -199,8 +331,14 @@ fn plain_http_from_elsewhere_and_bad_arguments_are_refused() {
     let s = Setup::new();
     let to = s.dir.path().join("bin");
     for (args, words) in [
-        (vec!["--base-url", "http://example.com/rel", "--version", "1.0.0"], "HTTPS only"),
-        (vec!["--version", "latest; rm -rf /"], "--version takes a release version"),
+        (
+            vec!["--base-url", "http://example.com/rel", "--version", "1.0.0"],
+            "HTTPS only",
+        ),
+        (
+            vec!["--version", "latest; rm -rf /"],
+            "--version takes a release version",
+        ),
         (vec!["--bogus"], "unknown argument"),
     ] {
         let mut all = args.clone();
@@ -211,4 +349,178 @@ fn plain_http_from_elsewhere_and_bad_arguments_are_refused() {
     }
     assert!(!to.exists());
     assert_eq!(s.cargo_calls(), "");
+}
+
+/// The action's own steps, run as the runner runs them: its version from its Cargo.toml, the
+/// binary installed by scripts/install.sh from the (loopback) release, put on PATH; a cached
+/// binary of another version is replaced.
+#[test]
+fn the_action_installs_its_own_version_in_seconds() {
+    let s = Setup::new();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let action: serde_yaml_ng::Value =
+        serde_yaml_ng::from_str(&std::fs::read_to_string(root.join("action.yml")).unwrap())
+            .unwrap();
+    let step = |name: &str| {
+        action["runs"]["steps"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .find(|st| st["name"] == name)
+            .and_then(|st| st["run"].as_str())
+            .unwrap_or_else(|| panic!("no step {name}"))
+            .to_string()
+    };
+    let (outputs, path_file, tools) = (
+        s.dir.path().join("out"),
+        s.dir.path().join("path"),
+        s.dir.path().join("tool-cache"),
+    );
+    let run = |script: &str, env: &[(&str, &str)]| {
+        let mut c = Command::new("bash");
+        c.args(["-c", script])
+            .env("ACTION_PATH", root)
+            .env("GITHUB_OUTPUT", &outputs)
+            .env("GITHUB_PATH", &path_file)
+            .env("RUNNER_TOOL_CACHE", &tools)
+            .env("HOME", s.dir.path())
+            .env("TMPDIR", s.dir.path())
+            .env("IMGBUMP_INSTALL_BASE_URL", s.server.url())
+            .env("CARGO_CALLS", s.dir.path().join("cargo-calls"))
+            .env(
+                "PATH",
+                format!("{}:{}", s.stub.display(), std::env::var("PATH").unwrap()),
+            );
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c.output().unwrap()
+    };
+    let out = run(&step("Find imgbump's version"), &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    let got = std::fs::read_to_string(&outputs).unwrap();
+    let value = |k: &str| {
+        got.lines()
+            .find_map(|l| l.strip_prefix(&format!("{k}=")))
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(value("version"), VERSION);
+    assert_eq!(value("hash").len(), 16);
+    let bin_dir = value("dir");
+    assert!(
+        bin_dir.starts_with(&format!("{}/imgbump/{VERSION}-", tools.display())),
+        "{bin_dir}"
+    );
+    let install = step("Install imgbump");
+    let env = [("VERSION", VERSION), ("BIN_DIR", bin_dir.as_str())];
+    let started = std::time::Instant::now();
+    let out = run(&install, &env);
+    assert!(out.status.success(), "{}", text(&out));
+    eprintln!(
+        "the action's install step from a loopback release: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        std::fs::read_to_string(&path_file).unwrap(),
+        format!("{bin_dir}\n")
+    );
+    let v = Command::new(Path::new(&bin_dir).join("imgbump"))
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&v.stdout).trim(),
+        format!("imgbump {VERSION}")
+    );
+    assert_eq!(s.cargo_calls(), "");
+    // Restored from the cache: the same version is used as it is, with no download.
+    let out = run(&install, &env);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("downloading"),
+        "{}",
+        text(&out)
+    );
+    // A cached binary of another version is never used.
+    std::fs::write(
+        Path::new(&bin_dir).join("imgbump"),
+        "#!/bin/sh\necho imgbump 0.0.1\n",
+    )
+    .unwrap();
+    let out = run(&install, &env);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("downloading"),
+        "{}",
+        text(&out)
+    );
+    let v = Command::new(Path::new(&bin_dir).join("imgbump"))
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&v.stdout).trim(),
+        format!("imgbump {VERSION}")
+    );
+}
+
+/// The release workflow makes what install.sh reads: an archive per target install.sh knows,
+/// named imgbump-VERSION-TARGET.tar.gz with the binary at its top, SHA256SUMS, and the major
+/// tag moved; CI runs .ci/run.
+#[test]
+fn the_release_workflow_makes_what_the_install_script_reads() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let read = |p: &str| std::fs::read_to_string(root.join(p)).unwrap();
+    let wf: serde_yaml_ng::Value =
+        serde_yaml_ng::from_str(&read(".github/workflows/release.yml")).unwrap();
+    let install = read("scripts/install.sh");
+    let mut targets: Vec<&str> = wf["jobs"]["build"]["strategy"]["matrix"]["include"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|m| m["target"].as_str().unwrap())
+        .collect();
+    targets.sort();
+    assert_eq!(
+        targets,
+        [
+            "aarch64-apple-darwin",
+            "aarch64-unknown-linux-musl",
+            "x86_64-apple-darwin",
+            "x86_64-unknown-linux-musl"
+        ]
+    );
+    for t in &targets {
+        assert!(
+            install.contains(&format!(") echo {t} ;;")),
+            "install.sh does not map a platform to {t}"
+        );
+    }
+    let steps = |job: &str| -> String {
+        wf["jobs"][job]["steps"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .filter_map(|s| s["run"].as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let build = steps("build");
+    assert!(
+        build.contains(r#"tar -czf "imgbump-${TAG#v}-$TARGET.tar.gz" -C "$stage" imgbump"#),
+        "{build}"
+    );
+    let publish = steps("publish");
+    assert!(publish.contains("sha256sum imgbump-*.tar.gz > SHA256SUMS"));
+    assert!(publish.contains(r#"git push --force origin "refs/tags/$major""#));
+    assert!(install.contains(r#"imgbump-[0-9A-Za-z.+-]+-$target\.tar\.gz"#));
+    assert_eq!(wf["on"]["push"]["tags"][0], "v[0-9]+.[0-9]+.[0-9]+");
+    let ci: serde_yaml_ng::Value =
+        serde_yaml_ng::from_str(&read(".github/workflows/ci.yml")).unwrap();
+    assert!(ci["jobs"]["ci"]["steps"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .any(|s| s["run"] == ".ci/run"));
 }

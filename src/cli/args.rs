@@ -463,7 +463,8 @@ pub fn man_page(subcommand: Option<&str>) -> Option<Vec<u8>> {
         Some(name) => {
             let sub = cmd.find_subcommand(name)?.clone();
             // Printed once before the process ends: a leaked name costs nothing.
-            let title: &'static str = Box::leak(format!("imgbump-{}", sub.get_name()).into_boxed_str());
+            let title: &'static str =
+                Box::leak(format!("imgbump-{}", sub.get_name()).into_boxed_str());
             sub.name(title).version(env!("CARGO_PKG_VERSION"))
         }
     };

@@ -88,11 +88,19 @@ pub(super) fn failure(message: &str, code: i32, say: &Say) {
     }
     if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY") {
         let text = printable_lines(message).replace("```", "`\u{200b}``");
-        let md = format!("### imgbump\n\nFailed (exit {code}):\n\n```\n{}\n```\n", text.trim_end());
+        let md = format!(
+            "### imgbump\n\nFailed (exit {code}):\n\n```\n{}\n```\n",
+            text.trim_end()
+        );
         append(&path, &md, "GITHUB_STEP_SUMMARY", say);
     }
     if let Some(path) = std::env::var_os("GITHUB_OUTPUT") {
-        append(&path, &output_line("status", "failed"), "GITHUB_OUTPUT", say);
+        append(
+            &path,
+            &output_line("status", "failed"),
+            "GITHUB_OUTPUT",
+            say,
+        );
     }
 }
 
