@@ -525,7 +525,7 @@ _imgbump() {
             return 0
             ;;
         imgbump__subcmd__promote)
-            opts="-C -b -f -o -m -q -v -h -V --from --to --repo --branch --manifest --depth --workdir --cache-dir --output --timeout --message --trailer --author --dry-run --no-push --retries --order-key --create --drop-digest --quiet --verbose --help --version"
+            opts="-C -b -f -o -m -q -v -h -V --from --to --repo --branch --manifest --depth --workdir --cache-dir --output --timeout --message --trailer --author --dry-run --no-push --retries --order-key --create --drop-digest --verify-image --pin-digest --insecure-registry --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -608,6 +608,10 @@ _imgbump() {
                     return 0
                     ;;
                 --order-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --insecure-registry)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -737,7 +741,7 @@ _imgbump() {
             return 0
             ;;
         imgbump__subcmd__set)
-            opts="-C -b -f -o -c -e -m -q -v -h -V --repo --branch --manifest --depth --workdir --cache-dir --output --timeout --workload --container --image-name --key --holds --env --message --trailer --author --dry-run --no-push --retries --order-key --expect-current --allow-latest --fail-on-superseded --create --drop-digest --quiet --verbose --help --version"
+            opts="-C -b -f -o -c -e -m -q -v -h -V --repo --branch --manifest --depth --workdir --cache-dir --output --timeout --workload --container --image-name --key --holds --env --message --trailer --author --dry-run --no-push --retries --order-key --expect-current --allow-latest --fail-on-superseded --create --drop-digest --verify-image --pin-digest --insecure-registry --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -848,6 +852,10 @@ _imgbump() {
                     return 0
                     ;;
                 --expect-current)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --insecure-registry)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -60,12 +60,15 @@ complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l author -d 'The c
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l retries -d 'At most this many further push attempts after the branch moved (default: as many as --timeout allows)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l order-key -d 'A number the producer makes grow (a CI run number, the source commit\'s time), recorded in an `Imgbump-Order: SERVICE=N` trailer. A key not greater than the one recorded for the service means an older build: nothing is changed, and the outcome is "superseded"' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l expect-current -d 'Change the image only if it is this one now (a compare-and-swap, checked against the branch\'s tip on every attempt); otherwise refuse and print the image it is. With one SERVICE=IMAGE' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l insecure-registry -d 'A registry host (`host` or `host:port`) that may be asked over plain HTTP (repeatable); registries on this machine always may' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l dry-run -d 'Print the diff; write, commit and push nothing'
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l no-push -d 'Commit, but do not push'
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l allow-latest -d 'Refuse a reference with neither tag nor digest (`nginx`, which means `nginx:latest`), unless this is given'
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l fail-on-superseded -d 'Make a superseded bump (an order key not greater than the recorded one) an error (exit 4) instead of a success that changes nothing'
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l create -d 'Add a missing kustomize `images:` entry or Helm values key (copying the siblings\' indentation and style); without it the edit is refused, showing the lines it would add'
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l drop-digest -d 'Remove a kustomize entry\'s `digest` (or empty a Helm `digest`) that would win over the new tag; without it such an edit is refused'
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l verify-image -d 'Check that the new image exists in its registry before anything is written (a missing tag or digest is refused, exit 4). Credentials as Docker finds them (~/.docker/config.json, $DOCKER_CONFIG, credential helpers) or IMGBUMP_REGISTRY_TOKEN'
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l pin-digest -d 'Write the new image with the digest its registry reports for the tag (`repo:tag@sha256:…`; for a multi-platform image, the index\'s). Implies --verify-image'
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -s q -l quiet -d 'Print less: errors only'
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -s v -l verbose -d 'Print more (repeat for more detail)'
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -172,10 +175,13 @@ complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l trailer -d '
 complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l author -d 'The commit author, "NAME <EMAIL>" (default: git config user, else imgbump <imgbump@localhost>)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l retries -d 'At most this many further push attempts after the branch moved (default: as many as --timeout allows)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l order-key -d 'A number the producer makes grow (a CI run number, the source commit\'s time), recorded in an `Imgbump-Order: SERVICE=N` trailer. A key not greater than the one recorded for the service means an older build: nothing is changed, and the outcome is "superseded"' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l insecure-registry -d 'A registry host (`host` or `host:port`) that may be asked over plain HTTP (repeatable); registries on this machine always may' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l dry-run -d 'Print the diff; write, commit and push nothing'
 complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l no-push -d 'Commit, but do not push'
 complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l create -d 'Add a missing kustomize `images:` entry or Helm values key (copying the siblings\' indentation and style); without it the edit is refused, showing the lines it would add'
 complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l drop-digest -d 'Remove a kustomize entry\'s `digest` (or empty a Helm `digest`) that would win over the new tag; without it such an edit is refused'
+complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l verify-image -d 'Check that the new image exists in its registry before anything is written (a missing tag or digest is refused, exit 4). Credentials as Docker finds them (~/.docker/config.json, $DOCKER_CONFIG, credential helpers) or IMGBUMP_REGISTRY_TOKEN'
+complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l pin-digest -d 'Write the new image with the digest its registry reports for the tag (`repo:tag@sha256:…`; for a multi-platform image, the index\'s). Implies --verify-image'
 complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -s q -l quiet -d 'Print less: errors only'
 complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -s v -l verbose -d 'Print more (repeat for more detail)'
 complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -63,8 +63,37 @@ pub struct TargetSpec {
     pub holds: Holds,
     /// Only in these environments (all when empty).
     pub environments: Vec<String>,
+    /// Check the new image in its registry before writing it (`verify: true`, or a list of
+    /// environments).
+    pub verify: Switch,
+    /// Pin the tag's digest as the registry reports it (`pin-digest: true`, or a list of
+    /// environments).
+    pub pin_digest: Switch,
     /// Where it is declared (for messages); 0 for a target from the command line.
     pub line: usize,
+}
+
+/// A setting that is on, off, or on in some environments.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Switch {
+    /// Off (the default).
+    #[default]
+    Off,
+    /// On everywhere.
+    On,
+    /// On in these environments.
+    In(Vec<String>),
+}
+
+impl Switch {
+    /// Whether it is on for a target placed in `env`.
+    pub fn on_in(&self, env: Option<&str>) -> bool {
+        match self {
+            Switch::Off => false,
+            Switch::On => true,
+            Switch::In(envs) => env.is_some_and(|e| envs.iter().any(|x| x == e)),
+        }
+    }
 }
 
 /// A target placed in one file: the template filled in for a service and an environment.
@@ -293,10 +322,12 @@ impl Config {
                         t.environments.push(env);
                     }
                 }
+                "verify" => t.verify = self.switch(r, v, "verify")?,
+                "pin-digest" => t.pin_digest = self.switch(r, v, "pin-digest")?,
                 other => {
                     return r.err(
                         k,
-                        format!("unknown key {}; a target takes `manifest`, `workload`, `container`, `image-name`, `key`, `holds` and `environments`", shown(other)),
+                        format!("unknown key {}; a target takes `manifest`, `workload`, `container`, `image-name`, `key`, `holds`, `environments`, `verify` and `pin-digest`", shown(other)),
                     )
                 }
             }
@@ -331,6 +362,41 @@ impl Config {
             return r.err(h, "`holds` goes with `key`");
         }
         Ok(t)
+    }
+
+    /// `true`, `false`, or a list of declared environments.
+    fn switch(&self, r: &Reader<'_>, v: &Node<'_>, what: &str) -> Result<Switch, ConfigError> {
+        if let Value::Scalar {
+            text,
+            style: crate::manifest::Style::Plain,
+        } = &v.value
+        {
+            match &**text {
+                "true" => return Ok(Switch::On),
+                "false" => return Ok(Switch::Off),
+                _ => {}
+            }
+        }
+        if !matches!(v.value, Value::Seq(_)) {
+            return r.err(
+                v,
+                format!("`{what}` is true, false, or a list of environments"),
+            );
+        }
+        let envs = r.strings(v, &format!("`{what}`"))?;
+        for env in &envs {
+            if !self.environments.contains(env) {
+                return r.err(
+                    v,
+                    format!(
+                        "the environment {} is not declared in `environments` ({})",
+                        shown(env),
+                        self.listed()
+                    ),
+                );
+            }
+        }
+        Ok(Switch::In(envs))
     }
 
     fn listed(&self) -> String {
@@ -604,5 +670,33 @@ default:
         }
         assert_eq!(Config::parse("").unwrap(), Config::default());
         assert_eq!(Config::parse("# nothing yet\n").unwrap(), Config::default());
+    }
+
+    #[test]
+    fn registry_switches_are_on_off_or_per_environment() {
+        let c = Config::parse("environments: [s, p]\nservices:\n  web: {manifest: a.yaml, verify: true, pin-digest: [p]}\n").unwrap();
+        let t = &c.services[0].1[0];
+        assert!(t.verify.on_in(None) && t.verify.on_in(Some("s")));
+        assert!(
+            t.pin_digest.on_in(Some("p"))
+                && !t.pin_digest.on_in(Some("s"))
+                && !t.pin_digest.on_in(None)
+        );
+        for (text, words) in [
+            (
+                "services:\n  web: {manifest: a.yaml, verify: yes}\n",
+                "true, false, or a list",
+            ),
+            (
+                "environments: [a]\nservices:\n  web: {manifest: a.yaml, pin-digest: [b]}\n",
+                "not declared",
+            ),
+        ] {
+            let err = Config::parse(text).unwrap_err();
+            assert!(
+                err.message.contains(words) && err.location.is_some(),
+                "{err}"
+            );
+        }
     }
 }

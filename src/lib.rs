@@ -24,4 +24,5 @@ pub mod interrupt;
 pub mod manifest;
 mod random;
 pub mod reference;
+pub mod registry;
 pub mod service;

@@ -73,6 +73,9 @@ fn the_action_maps_every_input_to_imgbump_through_the_environment() {
         "drop-digest",
         "cache-dir",
         "verbose",
+        "verify-image",
+        "pin-digest",
+        "insecure-registry",
     ];
     for w in want {
         assert!(inputs.iter().any(|i| i == w), "input {w} is missing");

@@ -516,27 +516,38 @@ fn a_killed_runs_locks_are_recovered_and_a_live_ones_respected() {
     let _ = live.kill();
     let _ = live.wait();
     // Now its process is gone: the lock is stale. A killed imgbump also left the index.lock
-    // it had recorded taking.
-    std::fs::write(git_dir.join("index.lock"), "").unwrap();
-    let id = {
+    // and the branch's lock it had recorded taking; a lock it did not record (another
+    // branch's, a live git's) stays.
+    let id = |name: &str| {
         use std::os::unix::fs::MetadataExt;
-        let m = std::fs::metadata(git_dir.join("index.lock")).unwrap();
+        std::fs::write(git_dir.join(name), "").unwrap();
+        let m = std::fs::metadata(git_dir.join(name)).unwrap();
         format!("{}:{}", m.dev(), m.ino())
     };
+    let (index_id, ref_id) = (id("index.lock"), id("refs/heads/main.lock"));
+    std::fs::write(git_dir.join("refs/heads/other.lock"), "").unwrap();
     std::fs::write(
         git_dir.join("imgbump.lock"),
-        format!("{}\nindex.lock {id}\n", live.id()),
+        format!(
+            "{}\nindex.lock {index_id}\nrefs/heads/main.lock {ref_id}\n../../escape.lock 1:1\n",
+            live.id()
+        ),
     )
     .unwrap();
     let out = fx.run(&["set", "-C", &co, "agent=:recovered"]);
     assert_eq!(code(&out), Some(0), "{}", text(&out));
     assert!(
-        stderr(&out).contains("which is no longer running, and the index lock it held"),
+        stderr(&out).contains(
+            "which is no longer running, and the locks it held (index.lock, refs/heads/main.lock)"
+        ),
         "{}",
         text(&out)
     );
     assert!(!git_dir.join("imgbump.lock").exists());
     assert!(!git_dir.join("index.lock").exists());
+    assert!(!git_dir.join("refs/heads/main.lock").exists());
+    assert!(git_dir.join("refs/heads/other.lock").exists());
+    std::fs::remove_file(git_dir.join("refs/heads/other.lock")).unwrap();
     assert_eq!(git(&fx.checkout, &["status", "--porcelain"]), "");
     assert!(fx.remote_file(AGENT).contains("isa-agent:recovered"));
 }

@@ -21,6 +21,7 @@ use crate::git::{Push, Workspace};
 use crate::reference::ImageSpec;
 use crate::service;
 
+mod check;
 mod diff;
 mod failure;
 mod message;
@@ -29,6 +30,7 @@ mod plan;
 mod retry;
 pub mod targets;
 
+pub use check::RegistryOptions;
 pub use diff::unified_diff;
 pub use failure::{FailKind, Failure};
 pub use message::commit_message;
@@ -95,6 +97,8 @@ pub struct Options {
     /// Compare-and-swap: the image the target must hold now for the edit to be made (with one
     /// pair). Checked on every attempt, against the tip being edited.
     pub expect_current: Option<String>,
+    /// What to ask the images' registries (`--verify-image`, `--pin-digest`).
+    pub registry: RegistryOptions,
     /// The producer's order key (a number it makes grow, such as a CI run number), recorded in
     /// an `Imgbump-Order: SERVICE=N` trailer; see [`Order`].
     pub order: Option<Order>,
@@ -175,6 +179,8 @@ pub struct Timings {
     pub push: Duration,
     /// Fetching again after a moved branch or a cut connection.
     pub refetch: Duration,
+    /// Asking registries whether the new images exist, and their digests.
+    pub registry: Duration,
 }
 
 fn timed<T>(slot: &mut Duration, f: impl FnOnce() -> T) -> T {
@@ -234,6 +240,7 @@ fn set_timed(
         ws.prepare_index();
     }
     let mut attempts = 0;
+    let mut checks = check::Checks::default();
     let mut tip = ws.tip()?;
     let local_start = tip;
     let mut local_commit: Option<Oid> = None;
@@ -248,9 +255,13 @@ fn set_timed(
             Some(o) if o.check => order::recorded(ws, pairs)?,
             _ => Default::default(),
         };
+        let before = checks.spent;
         let plan = timed(&mut t.edit, || {
-            plan(ws, tip, check_dirty, pairs, opts, &recorded)
+            plan(ws, tip, check_dirty, pairs, opts, &recorded, &mut checks)
         })?;
+        // The registry's time is its own, not the engine's.
+        t.edit = t.edit.saturating_sub(checks.spent - before);
+        t.registry = checks.spent;
         let mut outcome = Outcome::planned(&plan, ws.branch(), attempts);
         if plan.files.is_empty() && ahead.is_none() && local_commit.is_none() && pushes(ws, opts) {
             // The checkout has the image, but has the remote? (An earlier `--no-push`, or a

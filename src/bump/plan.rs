@@ -6,8 +6,9 @@ use std::collections::HashMap;
 use crate::config::Placed;
 use crate::git::{FileChange, Workspace};
 use crate::manifest::Manifest;
-use crate::reference::shown_up_to;
+use crate::reference::{shown_up_to, ImageSpec, Reference};
 
+use super::check::Checks;
 use super::diff::unified_diff;
 use super::targets::{locator, read_config, resolve};
 use super::{Change, FailKind, Failure, Options, Pair};
@@ -26,6 +27,7 @@ pub(super) fn plan(
     pairs: &[Pair],
     opts: &Options,
     recorded: &HashMap<String, u64>,
+    checks: &mut Checks,
 ) -> Result<Plan, Failure> {
     // The config is read from the tip being edited, on every attempt.
     let config = if opts.selection.manifests.is_empty() {
@@ -64,9 +66,27 @@ pub(super) fn plan(
         for (p, placed) in items {
             let m = Manifest::parse(&text).map_err(|e| Failure::from_edit(&path, e))?;
             let locator = locator(&placed.spec, &p.service, &m, &path);
-            let edit = m
+            let mut edit = m
                 .set(&locator, &p.spec, &opts.selection.edit)
                 .map_err(|e| Failure::from_edit(&path, e))?;
+            let env = placed.env.as_deref();
+            let verify = opts.registry.verify || placed.spec.verify.on_in(env);
+            let pin = opts.registry.pin || placed.spec.pin_digest.on_in(env);
+            if edit.changed && (verify || pin) {
+                // Asked before anything is written; pinned, the edit is made again with the
+                // digest the registry reports.
+                let line = edit.held.location.line;
+                let full = full_reference(&p.spec, &edit.new, &path, line)?;
+                let found = checks.check(&full, &opts.registry.settings, &path, line)?;
+                if pin && full.digest() != Some(found.digest.as_str()) {
+                    let pinned =
+                        Reference::from_parts(full.repository(), full.tag(), Some(&found.digest))
+                            .map_err(|e| Failure::new(FailKind::Other, e.to_string()))?;
+                    edit = m
+                        .set(&locator, &ImageSpec::Full(pinned), &opts.selection.edit)
+                        .map_err(|e| Failure::from_edit(&path, e))?;
+                }
+            }
             let held = &edit.held;
             let mut change = Change {
                 service: p.service.clone(),
@@ -122,6 +142,33 @@ pub(super) fn plan(
         }
     }
     Ok(out)
+}
+
+/// The whole reference a registry is asked about: the target's new image, or for a target
+/// holding only a tag or a digest, the reference the pair gave.
+fn full_reference(
+    spec: &ImageSpec,
+    new: &str,
+    path: &str,
+    line: usize,
+) -> Result<Reference, Failure> {
+    let refused = |m: String| Failure {
+        kind: FailKind::Refused,
+        message: m,
+        file: Some(path.to_string()),
+        line: Some(line),
+    };
+    if new.starts_with(':') || new.starts_with('@') {
+        return match spec {
+            ImageSpec::Full(r) => Ok(r.clone()),
+            _ => Err(refused(format!(
+                "{path}:{line}: the target holds only {}, so imgbump cannot tell which repository to ask the registry about\ngive the whole reference (SERVICE=registry/repository:tag)",
+                if new.starts_with(':') { "a tag" } else { "a digest" }
+            ))),
+        };
+    }
+    new.parse()
+        .map_err(|e: crate::reference::ReferenceError| refused(format!("{path}:{line}: {e}")))
 }
 
 /// The text of the manifest at `path` on `tip`: missing, unsafe (a link, too large) and

@@ -278,6 +278,43 @@ pub struct SetArgs {
     pub fail_on_superseded: bool,
     #[command(flatten)]
     pub add: AddArgs,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+}
+
+/// What to ask the new image's registry before writing it.
+#[derive(Debug, Args, Clone, Default)]
+pub struct RegistryArgs {
+    /// Check that the new image exists in its registry before anything is written (a missing
+    /// tag or digest is refused, exit 4). Credentials as Docker finds them (~/.docker/config.json,
+    /// $DOCKER_CONFIG, credential helpers) or IMGBUMP_REGISTRY_TOKEN.
+    #[arg(long, env = "IMGBUMP_VERIFY_IMAGE", value_parser = clap::builder::FalseyValueParser::new())]
+    pub verify_image: bool,
+    /// Write the new image with the digest its registry reports for the tag (`repo:tag@sha256:…`;
+    /// for a multi-platform image, the index's). Implies --verify-image.
+    #[arg(long, env = "IMGBUMP_PIN_DIGEST", value_parser = clap::builder::FalseyValueParser::new())]
+    pub pin_digest: bool,
+    /// A registry host (`host` or `host:port`) that may be asked over plain HTTP (repeatable);
+    /// registries on this machine always may.
+    #[arg(long, value_name = "HOST")]
+    pub insecure_registry: Vec<String>,
+}
+
+impl RegistryArgs {
+    pub(crate) fn options(&self, timeout: std::time::Duration) -> crate::bump::RegistryOptions {
+        crate::bump::RegistryOptions {
+            verify: self.verify_image || self.pin_digest,
+            pin: self.pin_digest,
+            settings: crate::registry::Settings {
+                insecure: self.insecure_registry.clone(),
+                token: std::env::var("IMGBUMP_REGISTRY_TOKEN")
+                    .ok()
+                    .filter(|t| !t.trim().is_empty())
+                    .map(|t| t.trim().to_string()),
+                timeout: timeout.min(std::time::Duration::from_secs(60)),
+            },
+        }
+    }
 }
 
 /// What an edit may add or remove beyond rewriting values in place.
@@ -328,6 +365,8 @@ pub struct PromoteArgs {
     pub commit: CommitArgs,
     #[command(flatten)]
     pub add: AddArgs,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
 }
 
 /// How the commit is made and pushed (`set` and `rollback`).

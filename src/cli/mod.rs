@@ -44,10 +44,14 @@ pub struct Exit(pub i32);
 /// Runs the command line; returns the exit code.
 pub fn run(cli: Cli) -> Exit {
     // Every message is redacted with the secrets of the environment and of --repo as written.
-    let creds = match cli.command.repo() {
+    let mut creds = match cli.command.repo() {
         Some(repo) => Credentials::from_env().with_url(repo),
         None => Credentials::from_env(),
     };
+    // A registry token is kept out of every message too.
+    if let Ok(t) = std::env::var("IMGBUMP_REGISTRY_TOKEN") {
+        creds = creds.hiding(t.trim());
+    }
     let say = Say {
         quiet: cli.quiet,
         verbose: cli.verbose,

@@ -29,6 +29,7 @@ pub(super) fn run(args: &PromoteArgs, say: &Say) -> Result<(), Failure> {
     };
     let mut opts = set::options(&args.repo, &pick, &args.message, &args.commit)?;
     opts.selection.edit = args.add.options();
+    opts.registry = args.registry.options(args.repo.timeout);
     let deadline = start + args.repo.timeout;
     let mut ws = workspace(&args.repo, say, deadline, args.commit.retries)?;
     let tip = ws.tip()?;

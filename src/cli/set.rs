@@ -31,6 +31,7 @@ pub(super) fn run(args: &SetArgs, say: &Say) -> Result<(), Failure> {
     no_push_needs_a_checkout(&args.repo, &args.commit)?;
     let mut opts = options(&args.repo, &args.pick, &args.message, &args.commit)?;
     opts.selection.edit = args.add.options();
+    opts.registry = args.registry.options(args.repo.timeout);
     opts.expect_current.clone_from(&args.expect_current);
     let (outcome, ws) = bump_and_time(&args.repo, &pairs, &opts, say, start)?;
     report(&outcome, &args.repo, args.commit.dry_run, say, ws.url());
@@ -109,6 +110,7 @@ pub(super) fn options(
             .iter()
             .map(|t| parse_trailer(t))
             .collect::<Result<_, _>>()?,
+        registry: Default::default(),
         author: commit.author.as_deref().map(parse_author).transpose()?,
         fallback_author: super::github::active().then(|| {
             (
@@ -140,10 +142,15 @@ pub(super) fn bump_and_time(
     let t = &outcome.timings;
     let ms = |d: std::time::Duration| format!("{:.1} ms", d.as_secs_f64() * 1000.0);
     say.debug(&format!(
-        "time: {} {}, edit {}, commit {}, local write {}, push {}, refetch {}; total {}",
+        "time: {} {}, edit {}{}, commit {}, local write {}, push {}, refetch {}; total {}",
         if ws.is_open() { "open" } else { "clone" },
         ms(opened),
         ms(t.edit),
+        if opts.registry.verify || !t.registry.is_zero() {
+            format!(", registry {}", ms(t.registry))
+        } else {
+            String::new()
+        },
         ms(t.commit),
         ms(t.local),
         ms(t.push),

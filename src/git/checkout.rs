@@ -58,13 +58,7 @@ impl Workspace {
             .ok()
             .and_then(|c| c.summary().ok().flatten().map(str::to_string))
             .unwrap_or_default();
-        let moved = self.repo.reference_matching(
-            &head_ref,
-            commit,
-            true,
-            parent,
-            &format!("imgbump: {msg}"),
-        );
+        let moved = self.move_ref(&head_ref, parent, commit, &format!("imgbump: {msg}"));
         if let Err(e) = moved {
             // The branch moved under us (another process committed): put the files and their
             // index entries back as they were, so the checkout is as imgbump found it.
@@ -156,14 +150,13 @@ impl Workspace {
                 return Ok(false);
             }
         }
-        self.repo
-            .reference(
-                &head_ref,
-                commit,
-                true,
-                "imgbump: fast-forward to the pushed commit",
-            )
-            .map_err(|e| git_err("cannot move the branch", &e, &self.creds))?;
+        self.move_ref(
+            &head_ref,
+            expected,
+            commit,
+            "imgbump: fast-forward to the pushed commit",
+        )
+        .map_err(|e| git_err("cannot move the branch", &e, &self.creds))?;
         Ok(true)
     }
 

@@ -38,6 +38,14 @@ impl Credentials {
         }
     }
 
+    /// These credentials, also keeping `secret` out of messages.
+    pub fn hiding(mut self, secret: &str) -> Self {
+        if !secret.is_empty() {
+            self.hidden.push(secret.to_string());
+        }
+        self
+    }
+
     /// These credentials and the secrets `url`'s user info carries (for redacting messages
     /// about a URL as the user wrote it).
     pub fn with_url(self, url: &str) -> Self {

@@ -10,13 +10,42 @@ impl Workspace {
     /// Records in `.git/imgbump.lock` that this run holds `index.lock` (its identity), so that
     /// if this run is killed, the next one removes that file and no other.
     pub(super) fn note_index_lock(&self) {
+        self.note_lock("index.lock");
+    }
+
+    /// Records that this run holds the lock file `name` (relative to `.git`, such as
+    /// `refs/heads/main.lock`), by its identity, as [`Workspace::note_index_lock`] does.
+    pub(super) fn note_lock(&self, name: &str) {
         use std::io::Write;
         let lock = self.repo.path().join("imgbump.lock");
-        if let Some(id) = file_id(&self.repo.path().join("index.lock")) {
+        if let Some(id) = file_id(&self.repo.path().join(name)) {
             if let Ok(mut f) = std::fs::OpenOptions::new().append(true).open(&lock) {
-                let _ = writeln!(f, "index.lock {id}");
+                let _ = writeln!(f, "{name} {id}");
             }
         }
+    }
+
+    /// Moves `refname` from `old` to `new` holding git's lock on it (`<ref>.lock`), recorded
+    /// as this run's (so that a run killed while holding it leaves nothing the next one does
+    /// not remove). An error when the ref is not at `old`.
+    pub(super) fn move_ref(
+        &self,
+        refname: &str,
+        old: git2::Oid,
+        new: git2::Oid,
+        msg: &str,
+    ) -> std::result::Result<(), git2::Error> {
+        let mut tx = self.repo.transaction()?;
+        tx.lock_ref(refname)?;
+        self.note_lock(&format!("{refname}.lock"));
+        let now = self.repo.refname_to_id(refname)?;
+        if now != old {
+            return Err(git2::Error::from_str(&format!(
+                "{refname} is at {now}, not {old}"
+            )));
+        }
+        tx.set_target(refname, new, None, msg)?;
+        tx.commit()
     }
 
     /// Open mode: takes imgbump's own lock on the checkout (`.git/imgbump.lock`, holding our
@@ -63,25 +92,31 @@ impl Workspace {
             }
             match holder {
                 Some(pid) if !process_alive(pid) => {
-                    // The index lock is removed only if it is the very file the dead run
-                    // recorded taking (same inode): a live git's is never touched.
-                    let index_lock = self.repo.path().join("index.lock");
-                    let recorded = std::fs::read_to_string(&path).ok().and_then(|t| {
-                        t.lines()
-                            .find_map(|l| l.strip_prefix("index.lock ").map(str::to_string))
-                    });
-                    let stale_index = recorded
-                        .is_some_and(|id| file_id(&index_lock).as_deref() == Some(id.as_str()));
-                    if stale_index {
-                        let _ = std::fs::remove_file(&index_lock);
+                    // A lock the dead run held (the index's, a branch's) is removed only if it
+                    // is the very file it recorded taking (same inode): a live git's is never
+                    // touched.
+                    let text = std::fs::read_to_string(&path).unwrap_or_default();
+                    let mut removed = Vec::new();
+                    for line in text.lines().skip(1) {
+                        let Some((name, id)) = line.rsplit_once(' ') else {
+                            continue;
+                        };
+                        let safe = name.ends_with(".lock")
+                            && !name.starts_with('/')
+                            && !name.split('/').any(|c| c == ".." || c.is_empty());
+                        let file = self.repo.path().join(name);
+                        if safe && file_id(&file).as_deref() == Some(id) {
+                            let _ = std::fs::remove_file(&file);
+                            removed.push(name.to_string());
+                        }
                     }
                     let _ = std::fs::remove_file(&path);
                     self.notice(&format!(
                         "removed a lock left by imgbump (pid {pid}), which is no longer running{}",
-                        if stale_index {
-                            ", and the index lock it held"
+                        if removed.is_empty() {
+                            String::new()
                         } else {
-                            ""
+                            format!(", and the locks it held ({})", removed.join(", "))
                         }
                     ));
                     continue;

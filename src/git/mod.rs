@@ -56,7 +56,7 @@ pub use clone::{is_url, CloneOptions, ProgressFn};
 pub use credentials::{redact_urls, Credentials};
 pub use lock::CheckoutLock;
 pub use paths::check_relative_path;
-pub use tls::defer_tls_setup;
+pub use tls::{ca_roots, defer_tls_setup};
 
 use git2::{ErrorClass, ErrorCode, Oid, Repository};
 

@@ -60,6 +60,25 @@ pub(super) fn load_tls_roots() {
     });
 }
 
+/// The CA certificate locations a TLS client of this process should use (the user's
+/// `SSL_CERT_FILE`/`SSL_CERT_DIR`, else the system's), for clients other than libgit2.
+pub fn ca_roots() -> (Option<PathBuf>, Option<PathBuf>) {
+    let (file, dir) = match TLS_ROOTS.get() {
+        Some((f, d)) => (f.clone(), d.clone()),
+        None => (
+            std::env::var_os("SSL_CERT_FILE"),
+            std::env::var_os("SSL_CERT_DIR"),
+        ),
+    };
+    let (sys_file, sys_dir) = system_roots();
+    tls_roots(
+        file.map(PathBuf::from),
+        dir.map(PathBuf::from),
+        sys_file,
+        sys_dir,
+    )
+}
+
 /// Which certificate locations to give OpenSSL: the user's `SSL_CERT_FILE` and
 /// `SSL_CERT_DIR` when set, else the system's. A bundle file is parsed whole when it is loaded
 /// (the ~140 certificates of Debian's `ca-certificates.crt`: ~25 ms of CPU, more than the rest

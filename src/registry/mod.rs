@@ -1,0 +1,629 @@
+//! Is the image real? The OCI distribution API asked whether a reference exists, and for the
+//! digest it names: `GET /v2/` for the authentication challenge, a Bearer token (Docker Hub,
+//! GHCR, Harbor, the distribution registry's token auth) or Basic credentials (ECR), then
+//! `HEAD /v2/<name>/manifests/<tag|digest>` accepting an OCI index, a Docker manifest list, an
+//! OCI manifest or a Docker v2 manifest. For a multi-platform image the digest is the index's.
+//!
+//! HTTPS always, except for registries on this machine (127.0.0.0/8, `[::1]`, `localhost`) and
+//! hosts named insecure, as Docker's daemon treats them: tried over HTTPS first, then plain
+//! HTTP. Credentials come from Docker's configuration ([`docker_config`]) or
+//! `IMGBUMP_REGISTRY_TOKEN`; they are sent only to the registry's host and the token service
+//! it names, never after a redirect to another host, and never printed. Every answer's body is
+//! read up to a bound. Knows nothing of Git or YAML.
+
+pub mod docker_config;
+
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+
+use crate::reference::Reference;
+use docker_config::Login;
+
+/// The manifest types accepted, most general first.
+const ACCEPT: &str = "application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json";
+/// The largest manifest read (to hash it when the registry sends no digest).
+const MANIFEST_MAX: u64 = 4 << 20;
+/// The largest token or error answer read.
+const SMALL_MAX: u64 = 256 << 10;
+
+/// What kind of failure a check is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegistryErrorKind {
+    /// The registry answered that the reference does not exist.
+    Missing,
+    /// The registry could not be asked: unreachable, refused the credentials, answered
+    /// something unreadable or too large, or over plain HTTP where HTTPS is required.
+    Unavailable,
+}
+
+/// A failed check: what, and what was tried.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistryError {
+    /// Which kind.
+    pub kind: RegistryErrorKind,
+    /// What failed and what to do; never holds a credential.
+    pub message: String,
+}
+
+impl std::fmt::Display for RegistryError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// A reference the registry has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// The digest of what the reference names (an index for a multi-platform image).
+    pub digest: String,
+    /// Its media type, as the registry says.
+    pub media_type: String,
+    /// How long the check took.
+    pub elapsed: Duration,
+    /// HTTP requests made.
+    pub requests: u32,
+}
+
+/// Where to ask about an image, and with what.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// Hosts (`host` or `host:port`) that may be asked over plain HTTP.
+    pub insecure: Vec<String>,
+    /// `IMGBUMP_REGISTRY_TOKEN`: a bearer token for every registry.
+    pub token: Option<String>,
+    /// How long one request may take.
+    pub timeout: Duration,
+}
+
+/// A client for registries: one agent, logins and tokens kept for the run.
+pub struct Registry {
+    settings: Settings,
+    agent: ureq::Agent,
+    /// (host, scope) → the `Authorization` value that worked.
+    auth: Vec<((String, String), String)>,
+}
+
+/// The host a reference's registry is reached at, and the repository path there.
+pub fn locate(r: &Reference) -> (String, String) {
+    let (host, path) = r.registry_and_path();
+    match host {
+        None | Some("docker.io" | "index.docker.io") => {
+            let path = if path.contains('/') {
+                path.to_string()
+            } else {
+                format!("library/{path}")
+            };
+            ("registry-1.docker.io".to_string(), path)
+        }
+        Some(h) => (h.to_string(), path.to_string()),
+    }
+}
+
+/// Whether `host` (`name` or `name:port`) is this machine.
+fn loopback(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or(""),
+        None => host.rsplit_once(':').map_or(host, |(n, _)| n),
+    };
+    name == "localhost"
+        || name == "::1"
+        || name
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|a| a.is_loopback())
+}
+
+/// An answer: status, the headers kept, and the body read (bounded).
+struct Answer {
+    status: u16,
+    digest: Option<String>,
+    content_type: Option<String>,
+    challenge: Option<String>,
+    location: Option<String>,
+    body: Vec<u8>,
+}
+
+impl Registry {
+    /// A client with these settings (TLS roots as the rest of imgbump finds them).
+    pub fn new(settings: Settings) -> Registry {
+        let (file, dir) = crate::git::ca_roots();
+        // native-tls (OpenSSL) reads its default roots from these variables.
+        if let Some(f) = file {
+            std::env::set_var("SSL_CERT_FILE", f);
+        }
+        if let Some(d) = dir {
+            std::env::set_var("SSL_CERT_DIR", d);
+        }
+        let tls = ureq::tls::TlsConfig::builder()
+            .provider(ureq::tls::TlsProvider::NativeTls)
+            .root_certs(ureq::tls::RootCerts::PlatformVerifier)
+            .build();
+        let timeout = if settings.timeout.is_zero() {
+            Duration::from_secs(30)
+        } else {
+            settings.timeout
+        };
+        let agent = ureq::Agent::config_builder()
+            .tls_config(tls)
+            .max_redirects(0)
+            .http_status_as_error(false)
+            .timeout_global(Some(timeout))
+            .user_agent(concat!("imgbump/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .new_agent();
+        Registry {
+            settings,
+            agent,
+            auth: Vec::new(),
+        }
+    }
+
+    /// Whether `reference` exists in its registry, and its digest.
+    pub fn check(&mut self, reference: &Reference) -> Result<Found, RegistryError> {
+        let start = Instant::now();
+        let (host, path) = locate(reference);
+        let what = reference.to_string();
+        let wanted = reference
+            .digest()
+            .or(reference.tag())
+            .unwrap_or("latest")
+            .to_string();
+        let mut requests = 0;
+        let scope = format!("repository:{path}:pull");
+        let mut auth = self.cached_auth(&host, &scope);
+        let (base, challenge) = self.ping(&host, &mut requests)?;
+        let url = format!("{base}/v2/{path}/manifests/{wanted}");
+        let mut refreshed = false;
+        if let (None, Some(challenge)) = (&auth, challenge) {
+            // GET /v2/ answered with the challenge: log in before asking for the manifest.
+            let a = self.authorize(&host, &path, &challenge, &mut requests)?;
+            self.auth.push(((host.clone(), scope.clone()), a.clone()));
+            auth = Some(a);
+            refreshed = true;
+        }
+        loop {
+            let answer = self.follow("HEAD", &url, &host, auth.as_deref(), &mut requests)?;
+            match answer.status {
+                200 => {
+                    let digest = match answer.digest {
+                        Some(d) => d,
+                        None => {
+                            let full =
+                                self.follow("GET", &url, &host, auth.as_deref(), &mut requests)?;
+                            if full.status != 200 {
+                                return Err(unavailable(format!(
+                                    "{host} answered HEAD for {what} but not GET (HTTP {})",
+                                    full.status
+                                )));
+                            }
+                            format!("sha256:{}", hex_sha256(&full.body))
+                        }
+                    };
+                    if let Some(want) = reference.digest() {
+                        if want != digest {
+                            return Err(unavailable(format!(
+                                "{host} answered {digest} for {what}"
+                            )));
+                        }
+                    }
+                    return Ok(Found {
+                        digest,
+                        media_type: answer.content_type.unwrap_or_default(),
+                        elapsed: start.elapsed(),
+                        requests,
+                    });
+                }
+                404 => {
+                    return Err(RegistryError {
+                        kind: RegistryErrorKind::Missing,
+                        message: format!(
+                            "the registry {host} has no {path}:{wanted} (HTTP 404 for {}); nothing was committed\ncheck that the image was pushed, and the tag",
+                            reference.repository()
+                        )
+                        .replace(&format!("{path}:{wanted}"), &if reference.digest().is_some() { format!("{path}@{wanted}") } else { format!("{path}:{wanted}") }),
+                    });
+                }
+                401 if !refreshed => {
+                    let challenge = answer.challenge.unwrap_or_default();
+                    auth = Some(self.authorize(&host, &path, &challenge, &mut requests)?);
+                    if let Some(a) = &auth {
+                        self.auth
+                            .retain(|(k, _)| k != &(host.clone(), scope.clone()));
+                        self.auth.push(((host.clone(), scope.clone()), a.clone()));
+                    }
+                    refreshed = true;
+                }
+                401 | 403 => {
+                    return Err(unavailable(format!(
+                        "the registry {host} refused the credentials for {path} (HTTP {}){}",
+                        answer.status,
+                        if self.settings.token.is_some() {
+                            "; IMGBUMP_REGISTRY_TOKEN may have expired"
+                        } else {
+                            "; check `docker login` (or the credential helper) for this registry"
+                        }
+                    )));
+                }
+                code => {
+                    let said = String::from_utf8_lossy(&answer.body)
+                        .chars()
+                        .take(200)
+                        .collect::<String>();
+                    return Err(unavailable(format!(
+                        "the registry {host} answered HTTP {code} for {path}:{wanted}{}",
+                        if said.is_empty() {
+                            String::new()
+                        } else {
+                            format!(": {said}")
+                        }
+                    )));
+                }
+            }
+        }
+    }
+
+    fn cached_auth(&self, host: &str, scope: &str) -> Option<String> {
+        self.auth
+            .iter()
+            .find(|((h, s), _)| h == host && s == scope)
+            .map(|(_, a)| a.clone())
+    }
+
+    /// `GET /v2/`: the base URL that answers (`https://host`, or `http://host` for a loopback
+    /// or insecure host whose HTTPS fails), and its authentication challenge, if any.
+    fn ping(
+        &self,
+        host: &str,
+        requests: &mut u32,
+    ) -> Result<(String, Option<String>), RegistryError> {
+        let https = format!("https://{host}");
+        let may_http = loopback(host) || self.settings.insecure.iter().any(|h| h == host);
+        let answered = |r: &ureq::http::Response<ureq::Body>| {
+            let challenge = (r.status().as_u16() == 401)
+                .then(|| {
+                    r.headers()
+                        .get("www-authenticate")
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_string)
+                })
+                .flatten();
+            (matches!(r.status().as_u16(), 200 | 401), challenge)
+        };
+        *requests += 1;
+        match self.agent.get(format!("{https}/v2/")).call() {
+            Ok(r) => Ok((https, answered(&r).1)),
+            Err(e) if may_http => {
+                *requests += 1;
+                match self.agent.get(format!("http://{host}/v2/")).call() {
+                    Ok(r) if answered(&r).0 => Ok((format!("http://{host}"), answered(&r).1)),
+                    Ok(r) => Err(unavailable(format!("cannot reach the registry {host}: over HTTPS {e}; over HTTP it answered HTTP {}", r.status().as_u16()))),
+                    Err(e2) => Err(unavailable(format!("cannot reach the registry {host}: over HTTPS {e}; over HTTP {e2}"))),
+                }
+            }
+            Err(e) => Err(unavailable(format!(
+                "cannot reach the registry {host} over HTTPS: {e}\n(plain HTTP is used only for registries on this machine and --insecure-registry hosts)"
+            ))),
+        }
+    }
+
+    /// Whether `url` may be fetched: HTTPS, or plain HTTP to this machine or an insecure host.
+    fn may_use(&self, url: &str) -> bool {
+        let plain_ok =
+            || url_host(url).is_some_and(|h| loopback(&h) || self.settings.insecure.contains(&h));
+        url.starts_with("https://") || (url.starts_with("http://") && plain_ok())
+    }
+
+    /// One request, following redirects (at most 3): `Authorization` goes only to `host`.
+    fn follow(
+        &self,
+        method: &str,
+        url: &str,
+        host: &str,
+        auth: Option<&str>,
+        requests: &mut u32,
+    ) -> Result<Answer, RegistryError> {
+        let mut url = url.to_string();
+        for _ in 0..4 {
+            let same_host = url_host(&url).is_some_and(|h| h == host);
+            let answer = self.request(
+                method,
+                &url,
+                if same_host { auth } else { None },
+                MANIFEST_MAX,
+                requests,
+            )?;
+            match (answer.status, &answer.location) {
+                (301 | 302 | 303 | 307 | 308, Some(loc)) => {
+                    let next = absolute(&url, loc);
+                    if !self.may_use(&next) {
+                        return Err(unavailable(format!(
+                            "the registry {host} redirected to a plain-HTTP address; refused"
+                        )));
+                    }
+                    url = next;
+                }
+                _ => return Ok(answer),
+            }
+        }
+        Err(unavailable(format!(
+            "the registry {host} redirected more than 3 times"
+        )))
+    }
+
+    fn request(
+        &self,
+        method: &str,
+        url: &str,
+        auth: Option<&str>,
+        limit: u64,
+        requests: &mut u32,
+    ) -> Result<Answer, RegistryError> {
+        *requests += 1;
+        let host = url_host(url).unwrap_or_default();
+        let result = match method {
+            "HEAD" => {
+                let mut r = self.agent.head(url).header("Accept", ACCEPT);
+                if let Some(a) = auth {
+                    r = r.header("Authorization", a);
+                }
+                r.call()
+            }
+            _ => {
+                let mut r = self.agent.get(url).header("Accept", ACCEPT);
+                if let Some(a) = auth {
+                    r = r.header("Authorization", a);
+                }
+                r.call()
+            }
+        };
+        let mut resp = result.map_err(|e| unavailable(format!("cannot reach {host}: {e}")))?;
+        let header = |name: &str| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let digest =
+            header("docker-content-digest").filter(|d| d.starts_with("sha256:") && d.len() == 71);
+        let content_type = header("content-type");
+        let challenge = header("www-authenticate");
+        let location = header("location");
+        let status = resp.status().as_u16();
+        let body = if method == "HEAD" || (300..400).contains(&status) {
+            Vec::new()
+        } else {
+            let cap = if status == 200 { limit } else { SMALL_MAX };
+            resp.body_mut()
+                .with_config()
+                .limit(cap)
+                .read_to_vec()
+                .map_err(|e| {
+                    unavailable(format!(
+                        "{host}'s answer could not be read within {cap} bytes: {e}"
+                    ))
+                })?
+        };
+        Ok(Answer {
+            status,
+            digest,
+            content_type,
+            challenge,
+            location,
+            body,
+        })
+    }
+
+    /// The `Authorization` value the challenge asks for.
+    fn authorize(
+        &self,
+        host: &str,
+        path: &str,
+        challenge: &str,
+        requests: &mut u32,
+    ) -> Result<String, RegistryError> {
+        let (scheme, params) = challenge.split_once(' ').unwrap_or((challenge, ""));
+        let param = |name: &str| challenge_param(params, name);
+        let login = || -> Result<Option<Login>, RegistryError> {
+            docker_config::login_for(host)
+                .map_err(|m| unavailable(format!("credentials for {host}: {m}")))
+        };
+        match scheme.to_ascii_lowercase().as_str() {
+            "bearer" => {
+                if let Some(t) = &self.settings.token {
+                    return Ok(format!("Bearer {t}"));
+                }
+                let realm = param("realm").ok_or_else(|| unavailable(format!("the registry {host} asks for a token but names no realm")))?;
+                let realm_host = url_host(&realm).unwrap_or_default();
+                if !self.may_use(&realm) {
+                    return Err(unavailable(format!("the registry {host} names a token service over plain HTTP ({realm_host}); refused")));
+                }
+                let mut url = format!("{realm}{}scope={}", if realm.contains('?') { '&' } else { '?' }, pct(&format!("repository:{path}:pull")));
+                if let Some(service) = param("service") {
+                    url.push_str(&format!("&service={}", pct(&service)));
+                }
+                *requests += 1;
+                let mut r = self.agent.get(&url);
+                let login = login()?;
+                if let Some(l) = &login {
+                    r = r.header("Authorization", format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", l.user, l.secret))));
+                }
+                let mut resp = r.call().map_err(|e| unavailable(format!("cannot reach the token service {realm_host} of {host}: {e}")))?;
+                let status = resp.status().as_u16();
+                let body = resp
+                    .body_mut()
+                    .with_config()
+                    .limit(SMALL_MAX)
+                    .read_to_vec()
+                    .map_err(|e| unavailable(format!("the token service {realm_host} answered more than {SMALL_MAX} bytes, or unreadably: {e}")))?;
+                if status != 200 {
+                    return Err(unavailable(format!(
+                        "the token service {realm_host} of {host} refused {} (HTTP {status}); check `docker login {host}`",
+                        if login.is_some() { "the credentials" } else { "an anonymous request" }
+                    )));
+                }
+                let v: serde_json::Value = serde_json::from_slice(&body).map_err(|_| unavailable(format!("the token service {realm_host} did not answer JSON")))?;
+                let token = v["token"].as_str().or(v["access_token"].as_str()).filter(|t| !t.is_empty()).ok_or_else(|| unavailable(format!("the token service {realm_host} answered no token")))?;
+                Ok(format!("Bearer {token}"))
+            }
+            "basic" => match login()? {
+                Some(l) => Ok(format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", l.user, l.secret)))),
+                None => Err(unavailable(format!("the registry {host} needs a login and none is configured; run `docker login {host}` (or aws ecr get-login-password | docker login …)"))),
+            },
+            other => Err(unavailable(format!("the registry {host} asks for {other:?} authentication, which imgbump does not speak"))),
+        }
+    }
+}
+
+fn unavailable(message: String) -> RegistryError {
+    RegistryError {
+        kind: RegistryErrorKind::Unavailable,
+        message,
+    }
+}
+
+/// `name="value"` (or unquoted) from a challenge's parameters.
+fn challenge_param(params: &str, name: &str) -> Option<String> {
+    let mut rest = params;
+    while !rest.is_empty() {
+        rest = rest.trim_start_matches([' ', ',']);
+        let (key, after) = rest.split_once('=')?;
+        let (value, next) = match after.strip_prefix('"') {
+            Some(q) => {
+                let end = q.find('"')?;
+                (&q[..end], &q[end + 1..])
+            }
+            None => {
+                let end = after.find(',').unwrap_or(after.len());
+                (&after[..end], &after[end..])
+            }
+        };
+        if key.trim().eq_ignore_ascii_case(name) {
+            return Some(value.to_string());
+        }
+        rest = next;
+    }
+    None
+}
+
+/// Percent-encodes a query value.
+fn pct(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The `host[:port]` of an absolute URL.
+fn url_host(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    Some(
+        authority
+            .rsplit_once('@')
+            .map_or(authority, |(_, h)| h)
+            .to_string(),
+    )
+}
+
+/// `location` made absolute against `base`.
+fn absolute(base: &str, location: &str) -> String {
+    if location.contains("://") {
+        return location.to_string();
+    }
+    let (scheme, rest) = base.split_once("://").unwrap_or(("https", base));
+    let authority = rest.split('/').next().unwrap_or("");
+    if location.starts_with('/') {
+        format!("{scheme}://{authority}{location}")
+    } else {
+        format!("{scheme}://{authority}/{location}")
+    }
+}
+
+/// SHA-256 in lowercase hex, for a manifest whose registry sends no digest.
+fn hex_sha256(data: &[u8]) -> String {
+    use sha2::Digest;
+    use std::fmt::Write;
+    sha2::Sha256::digest(data)
+        .iter()
+        .fold(String::new(), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_are_located_as_docker_locates_them() {
+        let l = |s: &str| locate(&s.parse().unwrap());
+        assert_eq!(
+            l("nginx:1"),
+            ("registry-1.docker.io".into(), "library/nginx".into())
+        );
+        assert_eq!(
+            l("bitnami/nginx:1"),
+            ("registry-1.docker.io".into(), "bitnami/nginx".into())
+        );
+        assert_eq!(
+            l("docker.io/nginx:1"),
+            ("registry-1.docker.io".into(), "library/nginx".into())
+        );
+        assert_eq!(l("ghcr.io/a/b:1"), ("ghcr.io".into(), "a/b".into()));
+        assert_eq!(
+            l("localhost:5000/a:1"),
+            ("localhost:5000".into(), "a".into())
+        );
+        assert!(
+            loopback("127.0.0.1:5000")
+                && loopback("localhost")
+                && loopback("[::1]:5000")
+                && loopback("127.9.9.9")
+        );
+        assert!(
+            !loopback("128.0.0.1:5000")
+                && !loopback("example.com")
+                && !loopback("localhost.example.com:1")
+        );
+    }
+
+    #[test]
+    fn challenges_are_read() {
+        let c = r#"realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/nginx:pull""#;
+        assert_eq!(
+            challenge_param(c, "realm").as_deref(),
+            Some("https://auth.docker.io/token")
+        );
+        assert_eq!(
+            challenge_param(c, "service").as_deref(),
+            Some("registry.docker.io")
+        );
+        assert_eq!(
+            challenge_param("realm=x, service=y", "service").as_deref(),
+            Some("y")
+        );
+        assert_eq!(challenge_param(c, "nope"), None);
+        assert_eq!(
+            url_host("https://u:p@h.io:5000/v2/x"),
+            Some("h.io:5000".into())
+        );
+        assert_eq!(absolute("https://a.io/v2/x", "/y"), "https://a.io/y");
+    }
+
+    #[test]
+    fn sha256_is_sha256() {
+        assert_eq!(
+            hex_sha256(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(
+            hex_sha256(b""),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+    }
+}

@@ -1,0 +1,830 @@
+//! `--verify-image` and `--pin-digest` against Debian's `docker-registry` (the CNCF
+//! distribution registry 2.8) started by the tests on 127.0.0.1: with htpasswd Basic auth
+//! behind TLS from a test CA, and with token auth (a JWT token service made by the test, whose
+//! certificate the registry trusts), so that the Bearer flow runs for real. Images are pushed
+//! through the registry's own API (blob uploads, manifest PUT), a multi-platform index among
+//! them. Servers that misbehave on purpose (an endless body, a redirect to another host) are
+//! small loopback servers of the test's own.
+
+mod support;
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+
+use support::*;
+
+const USER: &str = "ci";
+const PASSWORD: &str = "s3cret-Registry-Pw";
+
+fn openssl(dir: &Path, args: &[&str]) {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A CA and a server certificate for 127.0.0.1 signed by it; returns the CA's path.
+fn certificates(dir: &Path) -> PathBuf {
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.crt",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=imgbump test CA",
+        ],
+    );
+    openssl(
+        dir,
+        &[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=127.0.0.1",
+        ],
+    );
+    std::fs::write(
+        dir.join("san.ext"),
+        "subjectAltName=IP:127.0.0.1,DNS:localhost\n",
+    )
+    .unwrap();
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.crt",
+            "-days",
+            "2",
+            "-extfile",
+            "san.ext",
+        ],
+    );
+    dir.join("ca.crt")
+}
+
+fn helper() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/registry.py")
+}
+
+/// `docker-registry` on 127.0.0.1 (and its token service), each in a process group of its own.
+struct RegistryServer {
+    dir: tempfile::TempDir,
+    port: u16,
+    children: Vec<Child>,
+    /// The CA that signed the registry's certificate (TLS mode).
+    ca: Option<PathBuf>,
+    token_port: Option<u16>,
+}
+
+impl Drop for RegistryServer {
+    fn drop(&mut self) {
+        for c in &mut self.children {
+            end_group(c);
+        }
+    }
+}
+
+fn spawn(cmd: &mut Command) -> Child {
+    cmd.stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .expect("starts")
+}
+
+impl RegistryServer {
+    /// htpasswd Basic auth, TLS from a test CA.
+    fn basic_tls() -> RegistryServer {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = certificates(dir.path());
+        let out = Command::new("htpasswd")
+            .args(["-Bbn", USER, PASSWORD])
+            .output()
+            .expect("htpasswd (apache2-utils) runs");
+        std::fs::write(dir.path().join("htpasswd"), out.stdout).unwrap();
+        let auth = format!(
+            "  htpasswd:\n    realm: imgbump-test\n    path: {}\n",
+            dir.path().join("htpasswd").display()
+        );
+        let tls = format!(
+            "  tls:\n    certificate: {}\n    key: {}\n",
+            dir.path().join("server.crt").display(),
+            dir.path().join("server.key").display()
+        );
+        Self::start(dir, &auth, &tls, Some(ca), None)
+    }
+
+    /// Token auth: a token service (the test's) that signs JWTs the registry checks.
+    fn token() -> RegistryServer {
+        let dir = tempfile::tempdir().unwrap();
+        openssl(
+            dir.path(),
+            &[
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                "token.key",
+                "-out",
+                "token.crt",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=imgbump token signer",
+            ],
+        );
+        let token_port = free_port();
+        let auth = format!(
+            "  token:\n    realm: http://127.0.0.1:{token_port}/token\n    service: imgbump-test\n    issuer: imgbump-test-issuer\n    rootcertbundle: {}\n",
+            dir.path().join("token.crt").display()
+        );
+        let token = spawn(
+            Command::new("python3")
+                .arg(helper())
+                .args(["token-server", &token_port.to_string()])
+                .arg(dir.path().join("token.key"))
+                .arg(dir.path().join("token.crt"))
+                .args([USER, PASSWORD, "imgbump-test-issuer", "imgbump-test"]),
+        );
+        wait_for(token_port);
+        let mut server = Self::start(dir, &auth, "", None, Some(token_port));
+        server.children.push(token);
+        server
+    }
+
+    fn start(
+        dir: tempfile::TempDir,
+        auth: &str,
+        tls: &str,
+        ca: Option<PathBuf>,
+        token_port: Option<u16>,
+    ) -> RegistryServer {
+        let port = free_port();
+        let config = format!(
+            "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n{tls}auth:\n{auth}",
+            dir.path().join("data").display()
+        );
+        std::fs::write(dir.path().join("config.yml"), config).unwrap();
+        let child = spawn(
+            Command::new("docker-registry")
+                .arg("serve")
+                .arg(dir.path().join("config.yml")),
+        );
+        wait_for(port);
+        RegistryServer {
+            dir,
+            port,
+            children: vec![child],
+            ca,
+            token_port,
+        }
+    }
+
+    fn host(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    fn base(&self) -> String {
+        match self.ca {
+            Some(_) => format!("https://{}", self.host()),
+            None => format!("http://{}", self.host()),
+        }
+    }
+
+    /// The Authorization header a pusher uses.
+    fn push_auth(&self, repo: &str) -> String {
+        match self.token_port {
+            None => format!("Basic {}", base64(format!("{USER}:{PASSWORD}").as_bytes())),
+            Some(_) => format!(
+                "Bearer {}",
+                self.jwt(&format!("repository:{repo}:pull,push"), 300)
+            ),
+        }
+    }
+
+    fn jwt(&self, scope: &str, seconds: i64) -> String {
+        let out = Command::new("python3")
+            .arg(helper())
+            .arg("jwt")
+            .arg(self.dir.path().join("token.key"))
+            .arg(self.dir.path().join("token.crt"))
+            .args([
+                "imgbump-test-issuer",
+                "imgbump-test",
+                scope,
+                &seconds.to_string(),
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    }
+
+    /// Pushes `repo:tag` (an index of `platforms` images when more than one); its digest.
+    fn push(&self, repo: &str, tag: &str, platforms: u32) -> String {
+        let ca = self
+            .ca
+            .as_ref()
+            .map_or("-".to_string(), |c| c.display().to_string());
+        let out = Command::new("python3")
+            .arg(helper())
+            .args([
+                "push",
+                &self.base(),
+                repo,
+                tag,
+                &platforms.to_string(),
+                &self.push_auth(repo),
+                &ca,
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "push: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["digest"].as_str().unwrap().to_string()
+    }
+}
+
+/// The bundled example's remote, with `agent`'s image in `image`.
+fn fixture_with(image: &str) -> Fixture {
+    let fx = Fixture::new();
+    let text = fx.remote_file(AGENT).replace(
+        "123456789012.dkr.ecr.us-east-1.amazonaws.com/isa-agent:sha-cbad391",
+        image,
+    );
+    fx.push_elsewhere(AGENT, &text, "agent from the test registry");
+    fx
+}
+
+/// Docker's config in HOME: `auths.<host>.auth` for the test user.
+fn docker_login(home: &Path, host: &str, password: &str) {
+    std::fs::create_dir_all(home.join(".docker")).unwrap();
+    let auth = base64(format!("{USER}:{password}").as_bytes());
+    std::fs::write(
+        home.join(".docker/config.json"),
+        format!("{{\"auths\": {{\"{host}\": {{\"auth\": \"{auth}\"}}}}}}"),
+    )
+    .unwrap();
+}
+
+fn run(fx: &Fixture, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut c = fx.cmd();
+    c.args(args)
+        .arg("--repo")
+        .arg(fx.url())
+        .env_remove("IMGBUMP_REGISTRY_TOKEN")
+        .env_remove("DOCKER_CONFIG");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().unwrap()
+}
+
+fn agent_line(fx: &Fixture) -> String {
+    fx.remote_file(AGENT)
+        .lines()
+        .find(|l| l.contains("# updated by repository_dispatch"))
+        .unwrap()
+        .trim()
+        .to_string()
+}
+
+#[test]
+fn basic_auth_over_tls_verifies_and_pins_and_refuses_a_missing_tag() {
+    let reg = RegistryServer::basic_tls();
+    let host = reg.host();
+    let v1 = reg.push("isa/agent", "v1", 1);
+    let v2 = reg.push("isa/agent", "v2", 1);
+    assert_ne!(v1, v2);
+    let fx = fixture_with(&format!("{host}/isa/agent:v1"));
+    docker_login(&fx.home, &host, PASSWORD);
+    let ca = reg.ca.clone().unwrap();
+    let tls = [("SSL_CERT_FILE", ca.to_str().unwrap())];
+    // A tag that exists: bumped, and -v says what the check cost.
+    let before = fx.remote_count();
+    let out = run(&fx, &["set", "agent=:v2", "--verify-image", "-v"], &tls);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(", registry "),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(
+        agent_line(&fx),
+        format!("image: {host}/isa/agent:v2  # updated by repository_dispatch")
+    );
+    // A tag that does not: exit 4, nothing committed, the message names registry, repository, tag.
+    let out = run(&fx, &["set", "agent=:v3", "--verify-image"], &tls);
+    assert_fails(
+        &out,
+        4,
+        &format!("the registry {host} has no isa/agent:v3"),
+        "missing tag",
+    );
+    assert_eq!(fx.remote_count(), before + 1);
+    // A digest that does not exist.
+    let nope = format!("@sha256:{}", "9".repeat(64));
+    let out = run(
+        &fx,
+        &["set", &format!("agent={nope}"), "--verify-image"],
+        &tls,
+    );
+    assert_fails(
+        &out,
+        4,
+        &format!("has no isa/agent@sha256:{}", "9".repeat(64)),
+        "missing digest",
+    );
+    // Pinned: the tag with the digest the registry reports.
+    let out = run(&fx, &["set", "agent=:v1", "--pin-digest"], &tls);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(
+        agent_line(&fx),
+        format!("image: {host}/isa/agent:v1@{v1}  # updated by repository_dispatch")
+    );
+    // A wrong password: exit 1, saying what was tried, never the password.
+    docker_login(&fx.home, &host, "wrong-password");
+    let out = run(&fx, &["set", "agent=:v2", "--verify-image"], &tls);
+    assert_fails(
+        &out,
+        1,
+        &format!("the registry {host} refused the credentials"),
+        "wrong password",
+    );
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !all.contains("wrong-password") && !all.contains(PASSWORD),
+        "{all}"
+    );
+    // Without the test CA the certificate is not trusted: HTTPS fails, HTTP is tried (loopback)
+    // and fails too; exit 1.
+    docker_login(&fx.home, &host, PASSWORD);
+    let out = run(
+        &fx,
+        &["set", "agent=:v2", "--verify-image"],
+        &[
+            ("SSL_CERT_FILE", "/dev/null"),
+            ("SSL_CERT_DIR", "/nonexistent"),
+        ],
+    );
+    assert_fails(
+        &out,
+        1,
+        &format!("cannot reach the registry {host}"),
+        "untrusted",
+    );
+}
+
+#[test]
+fn token_auth_runs_the_bearer_flow_and_pins_a_multi_platform_index() {
+    let reg = RegistryServer::token();
+    let host = reg.host();
+    let index = reg.push("team/web", "2.0", 2);
+    reg.push("team/web", "1.0", 1);
+    let fx = fixture_with(&format!("{host}/team/web:1.0"));
+    docker_login(&fx.home, &host, PASSWORD);
+    let out = run(&fx, &["set", "agent=:2.0", "--pin-digest", "-v"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(
+        agent_line(&fx),
+        format!("image: {host}/team/web:2.0@{index}  # updated by repository_dispatch")
+    );
+    // The index's digest, as the registry reports it for the tag.
+    let ours = Command::new("curl")
+        .args([
+            "-sSI",
+            "-H",
+            &format!("Authorization: {}", reg.push_auth("team/web")),
+            "-H",
+            "Accept: application/vnd.oci.image.index.v1+json",
+        ])
+        .arg(format!("http://{host}/v2/team/web/manifests/2.0"))
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&ours.stdout)
+        .to_ascii_lowercase()
+        .contains(&format!("docker-content-digest: {index}")));
+    // The token service refuses a wrong password.
+    docker_login(&fx.home, &host, "wrong-password");
+    let out = run(&fx, &["set", "agent=:1.0", "--verify-image"], &[]);
+    assert_fails(
+        &out,
+        1,
+        "refused the credentials (HTTP 401); check `docker login",
+        "wrong password",
+    );
+    // An expired token (IMGBUMP_REGISTRY_TOKEN): the registry refuses it.
+    let expired = reg.jwt("repository:team/web:pull", -600);
+    let out = run(
+        &fx,
+        &["set", "agent=:1.0", "--verify-image"],
+        &[("IMGBUMP_REGISTRY_TOKEN", &expired)],
+    );
+    assert_fails(
+        &out,
+        1,
+        "IMGBUMP_REGISTRY_TOKEN may have expired",
+        "expired token",
+    );
+    assert!(!String::from_utf8_lossy(&out.stderr).contains(&expired[..40]));
+    // A valid one works without a login.
+    std::fs::remove_file(fx.home.join(".docker/config.json")).unwrap();
+    let fresh = reg.jwt("repository:team/web:pull", 300);
+    let out = run(
+        &fx,
+        &["set", "agent=:1.0", "--verify-image"],
+        &[("IMGBUMP_REGISTRY_TOKEN", &fresh)],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}
+
+#[test]
+fn a_credential_helper_is_asked_as_docker_asks_it() {
+    let reg = RegistryServer::basic_tls();
+    let host = reg.host();
+    reg.push("isa/agent", "v1", 1);
+    reg.push("isa/agent", "v2", 1);
+    let fx = fixture_with(&format!("{host}/isa/agent:v1"));
+    let bin = fx.dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let asked = fx.dir.path().join("asked");
+    std::fs::write(
+        bin.join("docker-credential-imgbumptest"),
+        format!(
+            "#!/bin/sh\n[ \"$1\" = get ] || exit 1\ncat > {}\nprintf '{{\"ServerURL\":\"%s\",\"Username\":\"{USER}\",\"Secret\":\"{PASSWORD}\"}}' \"$(cat {})\"\n",
+            asked.display(),
+            asked.display()
+        ),
+    )
+    .unwrap();
+    Command::new("chmod")
+        .arg("755")
+        .arg(bin.join("docker-credential-imgbumptest"))
+        .status()
+        .unwrap();
+    let config = fx.dir.path().join("docker");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(
+        config.join("config.json"),
+        format!("{{\"credHelpers\": {{\"{host}\": \"imgbumptest\"}}}}"),
+    )
+    .unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let ca = reg.ca.clone().unwrap();
+    let out = run(
+        &fx,
+        &["set", "agent=:v2", "--verify-image"],
+        &[
+            ("PATH", &path),
+            ("DOCKER_CONFIG", config.to_str().unwrap()),
+            ("SSL_CERT_FILE", ca.to_str().unwrap()),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(std::fs::read_to_string(&asked).unwrap(), host);
+    // credsStore, the default helper: the same.
+    std::fs::write(
+        config.join("config.json"),
+        "{\"credsStore\": \"imgbumptest\"}",
+    )
+    .unwrap();
+    let out = run(
+        &fx,
+        &["set", "agent=:v1", "--verify-image"],
+        &[
+            ("PATH", &path),
+            ("DOCKER_CONFIG", config.to_str().unwrap()),
+            ("SSL_CERT_FILE", ca.to_str().unwrap()),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}
+
+/// A one-connection-at-a-time HTTP server of the test's own: `answer` decides each response
+/// from the request's first line and headers; requests are recorded.
+struct Fake {
+    port: u16,
+    seen: Arc<Mutex<Vec<String>>>,
+}
+
+impl Fake {
+    fn start(answer: fn(&str, u16) -> Vec<u8>) -> Fake {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = seen.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { return };
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut head = String::new();
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                    head.push_str(&line);
+                }
+                log.lock().unwrap().push(head.clone());
+                let reply = answer(&head, port);
+                let _ = stream.write_all(&reply);
+                if reply.ends_with(b"ENDLESS") {
+                    // Keep sending until the client hangs up.
+                    let chunk = vec![b'x'; 64 << 10];
+                    while stream.write_all(&chunk).is_ok() {}
+                }
+            }
+        });
+        Fake { port, seen }
+    }
+}
+
+#[test]
+fn an_endless_body_is_bounded_and_credentials_do_not_follow_a_redirect() {
+    // A token service that answers forever.
+    fn endless(head: &str, port: u16) -> Vec<u8> {
+        if head.starts_with("GET /v2/ ") {
+            format!("HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer realm=\"http://127.0.0.1:{port}/token\",service=\"x\"\r\nContent-Length: 0\r\n\r\n").into_bytes()
+        } else if head.starts_with("GET /token") {
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{\"token\": \"ENDLESS"
+                .to_vec()
+        } else {
+            b"HTTP/1.1 500 Oops\r\nContent-Length: 0\r\n\r\n".to_vec()
+        }
+    }
+    let fake = Fake::start(endless);
+    let fx = fixture_with(&format!("127.0.0.1:{}/isa/agent:v1", fake.port));
+    docker_login(&fx.home, &format!("127.0.0.1:{}", fake.port), PASSWORD);
+    let started = std::time::Instant::now();
+    let out = run(&fx, &["set", "agent=:v2", "--verify-image"], &[]);
+    assert_fails(&out, 1, "answered more than 262144 bytes", "endless body");
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+
+    // A registry that redirects the manifest to another host: the credentials stay behind.
+    fn redirecting(head: &str, _port: u16) -> Vec<u8> {
+        if head.starts_with("GET /v2/ ") {
+            b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"r\"\r\nContent-Length: 0\r\n\r\n".to_vec()
+        } else if head.starts_with("HEAD /v2/isa/agent/manifests/v2") {
+            let other = OTHER.lock().unwrap().unwrap_or(1);
+            format!("HTTP/1.1 307 Temporary Redirect\r\nLocation: http://localhost:{other}/blob/v2\r\nContent-Length: 0\r\n\r\n").into_bytes()
+        } else {
+            b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n".to_vec()
+        }
+    }
+    fn elsewhere(_head: &str, _port: u16) -> Vec<u8> {
+        format!(
+            "HTTP/1.1 200 OK\r\nDocker-Content-Digest: sha256:{}\r\nContent-Length: 0\r\n\r\n",
+            "7".repeat(64)
+        )
+        .into_bytes()
+    }
+    static OTHER: Mutex<Option<u16>> = Mutex::new(None);
+    let other = Fake::start(elsewhere);
+    *OTHER.lock().unwrap() = Some(other.port);
+    let reg = Fake::start(redirecting);
+    let fx = fixture_with(&format!("127.0.0.1:{}/isa/agent:v1", reg.port));
+    docker_login(&fx.home, &format!("127.0.0.1:{}", reg.port), PASSWORD);
+    let out = run(&fx, &["set", "agent=:v2", "--pin-digest"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(agent_line(&fx).contains(&format!(":v2@sha256:{}", "7".repeat(64))));
+    let to_registry = reg.seen.lock().unwrap().join("");
+    assert!(
+        to_registry
+            .to_ascii_lowercase()
+            .contains("authorization: basic"),
+        "{to_registry}"
+    );
+    let to_other = other.seen.lock().unwrap().join("");
+    assert!(to_other.starts_with("HEAD /blob/v2"), "{to_other}");
+    assert!(
+        !to_other.to_ascii_lowercase().contains("authorization"),
+        "credentials followed the redirect: {to_other}"
+    );
+}
+
+#[test]
+fn a_registry_that_is_down_or_plain_http_elsewhere_is_its_own_error() {
+    let port = free_port();
+    let fx = fixture_with(&format!("127.0.0.1:{port}/isa/agent:v1"));
+    let out = run(&fx, &["set", "agent=:v2", "--verify-image"], &[]);
+    assert_fails(
+        &out,
+        1,
+        &format!("cannot reach the registry 127.0.0.1:{port}: over HTTPS"),
+        "down",
+    );
+    let before = fx.remote_count();
+    // A reference on a host that is not this machine is never asked over plain HTTP; here the
+    // name does not resolve, and the error says HTTPS only.
+    let out = run(
+        &fx,
+        &[
+            "set",
+            "agent=registry.invalid/isa/agent:v2",
+            "--verify-image",
+        ],
+        &[],
+    );
+    assert_fails(&out, 1, "over HTTPS", "not loopback");
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("plain HTTP is used only for registries on this machine"));
+    assert_eq!(fx.remote_count(), before);
+    // A target that holds only a tag cannot be checked from `:TAG`: which repository?
+    let app = "spec:\n  source:\n    helm:\n      parameters:\n        - name: image.tag\n          value: v1\n";
+    fx.push_elsewhere("app.yaml", app, "app");
+    let key = [
+        "-f",
+        "app.yaml",
+        "--key",
+        "spec.source.helm.parameters[name=image.tag].value",
+        "--holds",
+        "tag",
+    ];
+    let mut args = vec!["set", "agent=:v2", "--verify-image"];
+    args.extend(key);
+    let out = run(&fx, &args, &[]);
+    assert_fails(
+        &out,
+        4,
+        "app.yaml:6: the target holds only a tag",
+        "tag only",
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("give the whole reference"));
+}
+
+/// One service held by a kustomization and Helm values, pinned from `.imgbump.yaml`
+/// (`pin-digest` for production only, `verify` everywhere): every target kind takes the digest
+/// in its own form.
+#[test]
+fn the_config_pins_every_target_kind_in_its_own_form() {
+    let reg = RegistryServer::basic_tls();
+    let host = reg.host();
+    reg.push("isa/web", "v1", 1);
+    let v2 = reg.push("isa/web", "v2", 2);
+    let fx = Fixture::new();
+    let other = fx.clone_elsewhere();
+    let write = |p: &str, t: String| {
+        let path = other.join(p);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, t).unwrap();
+    };
+    for env in ["staging", "production"] {
+        write(&format!("overlays/{env}/kustomization.yaml"), format!("kind: Kustomization\nimages:\n  - name: isa-web\n    newName: {host}/isa/web\n    newTag: v1   # CI\n"));
+        write(
+            &format!("charts/web/values-{env}.yaml"),
+            format!(
+                "image:\n  registry: {host}\n  repository: isa/web\n  tag: v1\n  digest: \"\"\n"
+            ),
+        );
+    }
+    write(
+        ".imgbump.yaml",
+        "environments: [staging, production]\nservices:\n  web:\n    - manifest: overlays/{env}/kustomization.yaml\n      image-name: isa-web\n      verify: true\n      pin-digest: [production]\n    - manifest: charts/web/values-{env}.yaml\n      key: image\n      verify: true\n      pin-digest: [production]\n".to_string(),
+    );
+    git(&other, &["add", "-A"]);
+    git(&other, &["commit", "-qm", "web"]);
+    git(&other, &["push", "-q", "origin", "main"]);
+    docker_login(&fx.home, &host, PASSWORD);
+    let ca = reg.ca.clone().unwrap();
+    let tls = [("SSL_CERT_FILE", ca.to_str().unwrap())];
+    // Verified everywhere: a tag that does not exist is refused, in any environment.
+    let out = run(&fx, &["set", "web=:v9", "--env", "staging"], &tls);
+    assert_fails(&out, 4, "has no isa/web:v9", "verify from the config");
+    // Staging: verified, not pinned.
+    let out = run(&fx, &["set", "web=:v2", "--env", "staging"], &tls);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(fx
+        .remote_file("overlays/staging/kustomization.yaml")
+        .contains("    newTag: v2   # CI\n"));
+    assert!(fx
+        .remote_file("charts/web/values-staging.yaml")
+        .contains("  tag: v2\n  digest: \"\"\n"));
+    // Production: pinned, in each file's own form.
+    let out = run(&fx, &["set", "web=:v2", "--env", "production"], &tls);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(
+        fx.remote_file("overlays/production/kustomization.yaml"),
+        format!("kind: Kustomization\nimages:\n  - name: isa-web\n    newName: {host}/isa/web\n    newTag: v2   # CI\n    digest: {v2}\n")
+    );
+    assert_eq!(
+        fx.remote_file("charts/web/values-production.yaml"),
+        format!(
+            "image:\n  registry: {host}\n  repository: isa/web\n  tag: v2\n  digest: \"{v2}\"\n"
+        )
+    );
+}
+
+/// The action's bump step with `pin-digest: true` (and `verify-image` refusing a missing tag).
+#[test]
+fn the_action_verifies_and_pins() {
+    let reg = RegistryServer::basic_tls();
+    let host = reg.host();
+    reg.push("isa/agent", "v1", 1);
+    let v2 = reg.push("isa/agent", "v2", 1);
+    let fx = fixture_with(&format!("{host}/isa/agent:v1"));
+    docker_login(&fx.home, &host, PASSWORD);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let action: serde_yaml_ng::Value =
+        serde_yaml_ng::from_str(&std::fs::read_to_string(root.join("action.yml")).unwrap())
+            .unwrap();
+    let steps = action["runs"]["steps"].as_sequence().unwrap();
+    let script = steps.iter().find(|s| s["id"] == "bump").unwrap()["run"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_imgbump"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let ca = reg.ca.clone().unwrap();
+    let bump = |inputs: &[(&str, &str)]| {
+        let mut c = Command::new("bash");
+        for (k, v) in action["inputs"].as_mapping().unwrap() {
+            let var = format!(
+                "INPUT_{}",
+                k.as_str().unwrap().to_uppercase().replace('-', "_")
+            );
+            let d = v["default"].as_str().unwrap_or("");
+            c.env(var, if d.contains("${{") { "" } else { d });
+        }
+        c.env("INPUT_REPO", fx.url())
+            .env("DEFAULT_REPO", "https://github.invalid/x.git");
+        for (k, v) in inputs {
+            c.env(k, v);
+        }
+        c.args(["-c", &script])
+            .env(
+                "PATH",
+                format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap()),
+            )
+            .env("HOME", &fx.home)
+            .env("SSL_CERT_FILE", &ca)
+            .env_remove("IMGBUMP_REGISTRY_TOKEN")
+            .output()
+            .unwrap()
+    };
+    let out = bump(&[
+        ("INPUT_SERVICE", "agent"),
+        ("INPUT_IMAGE", ":v3"),
+        ("INPUT_VERIFY_IMAGE", "true"),
+    ]);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    let out = bump(&[
+        ("INPUT_SERVICE", "agent"),
+        ("INPUT_IMAGE", ":v2"),
+        ("INPUT_PIN_DIGEST", "true"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(
+        agent_line(&fx),
+        format!("image: {host}/isa/agent:v2@{v2}  # updated by repository_dispatch")
+    );
+}

@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""Helpers for the registry tests, around Debian's docker-registry (the CNCF distribution
+registry 2.8) on 127.0.0.1:
+
+  token-server PORT KEY CERT USER PASSWORD ISSUER SERVICE
+      A token service for the registry's token auth: GET /token?service=…&scope=… with Basic
+      USER:PASSWORD answers {"token": JWT}, the JWT signed RS256 by KEY (with CERT in x5c,
+      which the registry's rootcertbundle holds). Wrong credentials: 401.
+  jwt KEY CERT ISSUER SERVICE SCOPE SECONDS
+      Prints a token valid for SECONDS (negative: already expired).
+  push BASE REPO TAG PLATFORMS AUTH CAFILE
+      Pushes an image through the registry's API (blob uploads, manifest PUT): one image
+      manifest, or with PLATFORMS > 1 an OCI index of that many. AUTH is an Authorization
+      header value or "-"; CAFILE a CA bundle or "-". Prints {"digest": …} of the tag.
+"""
+import base64
+import hashlib
+import http.server
+import json
+import ssl
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def jwt(key, cert, issuer, service, scope, seconds):
+    der = subprocess.run(["openssl", "x509", "-in", cert, "-outform", "DER"],
+                         check=True, capture_output=True).stdout
+    header = {"typ": "JWT", "alg": "RS256", "x5c": [base64.b64encode(der).decode()]}
+    now = int(time.time())
+    access = []
+    if scope:
+        kind, name, actions = scope.split(":", 2) if scope.count(":") >= 2 else ("", "", "")
+        if kind == "repository":
+            access.append({"type": kind, "name": name, "actions": actions.split(",")})
+    claims = {"iss": issuer, "sub": "imgbump-test", "aud": service, "exp": now + int(seconds),
+              "nbf": now - 60, "iat": now - 60, "jti": b64url(hashlib.sha256(str(time.time()).encode()).digest()),
+              "access": access}
+    signing = (b64url(json.dumps(header).encode()) + "." + b64url(json.dumps(claims).encode())).encode()
+    sig = subprocess.run(["openssl", "dgst", "-sha256", "-sign", key], input=signing,
+                         check=True, capture_output=True).stdout
+    return signing.decode() + "." + b64url(sig)
+
+
+def token_server(port, key, cert, user, password, issuer, service):
+    want = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            url = urllib.parse.urlparse(self.path)
+            q = urllib.parse.parse_qs(url.query)
+            if url.path != "/token" or self.headers.get("Authorization") != want:
+                self.send_response(401)
+                self.end_headers()
+                return
+            scope = q.get("scope", [""])[0]
+            body = json.dumps({"token": jwt(key, cert, issuer, service, scope, 300)}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    http.server.HTTPServer(("127.0.0.1", int(port)), Handler).serve_forever()
+
+
+def request(method, url, auth, ctx, data=None, headers=None):
+    req = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    if auth != "-":
+        req.add_header("Authorization", auth)
+    return urllib.request.urlopen(req, context=ctx)
+
+
+def push_blob(base, repo, data, auth, ctx):
+    digest = "sha256:" + hashlib.sha256(data).hexdigest()
+    r = request("POST", f"{base}/v2/{repo}/blobs/uploads/", auth, ctx, data=b"")
+    loc = r.headers["Location"]
+    if not loc.startswith("http"):
+        loc = base + loc
+    sep = "&" if "?" in loc else "?"
+    request("PUT", f"{loc}{sep}digest={digest}", auth, ctx, data=data,
+            headers={"Content-Type": "application/octet-stream"})
+    return digest, len(data)
+
+
+def push_manifest(base, repo, ref, manifest, media_type, auth, ctx):
+    body = json.dumps(manifest, separators=(",", ":")).encode()
+    request("PUT", f"{base}/v2/{repo}/manifests/{ref}", auth, ctx, data=body,
+            headers={"Content-Type": media_type})
+    return "sha256:" + hashlib.sha256(body).hexdigest(), len(body)
+
+
+def push(base, repo, tag, platforms, auth, cafile):
+    ctx = ssl.create_default_context(cafile=None if cafile == "-" else cafile)
+    images = []
+    for i, (os_, arch) in enumerate([("linux", "amd64"), ("linux", "arm64"), ("linux", "s390x")][:max(1, int(platforms))]):
+        layer = f"layer of {repo}:{tag} for {arch}".encode()
+        config = json.dumps({"architecture": arch, "os": os_, "rootfs": {"type": "layers", "diff_ids": []}}).encode()
+        ld, ls = push_blob(base, repo, layer, auth, ctx)
+        cd, cs = push_blob(base, repo, config, auth, ctx)
+        manifest = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                    "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": cd, "size": cs},
+                    "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": ld, "size": ls}]}
+        ref = tag if int(platforms) <= 1 else f"{tag}-{arch}"
+        d, s = push_manifest(base, repo, ref, manifest, manifest["mediaType"], auth, ctx)
+        images.append({"digest": d, "size": s, "arch": arch, "os": os_})
+    if int(platforms) <= 1:
+        print(json.dumps({"digest": images[0]["digest"]}))
+        return
+    index = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+             "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": m["digest"],
+                            "size": m["size"], "platform": {"architecture": m["arch"], "os": m["os"]}} for m in images]}
+    d, _ = push_manifest(base, repo, tag, index, index["mediaType"], auth, ctx)
+    print(json.dumps({"digest": d, "platforms": [m["digest"] for m in images]}))
+
+
+if __name__ == "__main__":
+    cmd, args = sys.argv[1], sys.argv[2:]
+    if cmd == "token-server":
+        token_server(*args)
+    elif cmd == "jwt":
+        print(jwt(*args))
+    elif cmd == "push":
+        push(*args)
+    else:
+        sys.exit(f"unknown command {cmd}")
