@@ -10,6 +10,7 @@
 //! | [`config`] | `.imgbump.yaml`: services, their targets and environments, with errors at file:line:col |
 //! | [`service`] | service names (DNS labels) and the manifest path template |
 //! | [`git`] | open a checkout or clone, read, commit, push without force, fetch; credentials, TLS, the cache, the index; knows nothing of YAML |
+//! | [`registry`] | the OCI distribution API (does the image exist, its digest) and Docker's credentials; knows nothing of Git or YAML |
 //! | [`manifest`] | the edit engine, text in and text out, no I/O: choosing a field (workloads, containers), editing it (render, splice, verify) |
 //! | [`bump`] | one run from start to end: plan on a tip, commit, push, retry on a moved branch |
 //! | [`interrupt`] | SIGINT/SIGTERM/SIGHUP noted, and the run ended at a safe point |
