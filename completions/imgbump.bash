@@ -525,7 +525,7 @@ _imgbump() {
             return 0
             ;;
         imgbump__subcmd__promote)
-            opts="-C -b -f -o -m -q -v -h -V --from --to --repo --branch --manifest --depth --workdir --cache-dir --output --timeout --message --trailer --author --dry-run --no-push --retries --order-key --create --drop-digest --verify-image --pin-digest --insecure-registry --quiet --verbose --help --version"
+            opts="-C -b -f -o -m -q -v -h -V --from --to --repo --branch --manifest --depth --workdir --cache-dir --output --timeout --message --trailer --author --dry-run --no-push --retries --order-key --push-branch --push-option --open-pr --pr-label --pr-reviewer --draft --auto-merge --sign --create --drop-digest --verify-image --pin-digest --insecure-registry --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -611,6 +611,30 @@ _imgbump() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --push-branch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --push-option)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --open-pr)
+                    COMPREPLY=($(compgen -W "github gitlab" -- "${cur}"))
+                    return 0
+                    ;;
+                --pr-label)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pr-reviewer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sign)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --insecure-registry)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -623,7 +647,7 @@ _imgbump() {
             return 0
             ;;
         imgbump__subcmd__rollback)
-            opts="-C -b -f -o -c -e -m -q -v -h -V --repo --branch --manifest --depth --workdir --cache-dir --output --timeout --workload --container --image-name --key --holds --env --message --trailer --author --dry-run --no-push --retries --order-key --quiet --verbose --help --version"
+            opts="-C -b -f -o -c -e -m -q -v -h -V --repo --branch --manifest --depth --workdir --cache-dir --output --timeout --workload --container --image-name --key --holds --env --message --trailer --author --dry-run --no-push --retries --order-key --push-branch --push-option --open-pr --pr-label --pr-reviewer --draft --auto-merge --sign --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -730,6 +754,30 @@ _imgbump() {
                     return 0
                     ;;
                 --order-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --push-branch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --push-option)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --open-pr)
+                    COMPREPLY=($(compgen -W "github gitlab" -- "${cur}"))
+                    return 0
+                    ;;
+                --pr-label)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pr-reviewer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sign)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -741,7 +789,7 @@ _imgbump() {
             return 0
             ;;
         imgbump__subcmd__set)
-            opts="-C -b -f -o -c -e -m -q -v -h -V --repo --branch --manifest --depth --workdir --cache-dir --output --timeout --workload --container --image-name --key --holds --env --message --trailer --author --dry-run --no-push --retries --order-key --expect-current --allow-latest --fail-on-superseded --create --drop-digest --verify-image --pin-digest --insecure-registry --quiet --verbose --help --version"
+            opts="-C -b -f -o -c -e -m -q -v -h -V --repo --branch --manifest --depth --workdir --cache-dir --output --timeout --workload --container --image-name --key --holds --env --message --trailer --author --dry-run --no-push --retries --order-key --push-branch --push-option --open-pr --pr-label --pr-reviewer --draft --auto-merge --sign --expect-current --allow-latest --fail-on-superseded --create --drop-digest --verify-image --pin-digest --insecure-registry --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -848,6 +896,30 @@ _imgbump() {
                     return 0
                     ;;
                 --order-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --push-branch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --push-option)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --open-pr)
+                    COMPREPLY=($(compgen -W "github gitlab" -- "${cur}"))
+                    return 0
+                    ;;
+                --pr-label)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pr-reviewer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sign)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -59,10 +59,19 @@ complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l trailer -d 'A `K
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l author -d 'The commit author, "NAME <EMAIL>" (default: git config user, else imgbump <imgbump@localhost>)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l retries -d 'At most this many further push attempts after the branch moved (default: as many as --timeout allows)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l order-key -d 'A number the producer makes grow (a CI run number, the source commit\'s time), recorded in an `Imgbump-Order: SERVICE=N` trailer. A key not greater than the one recorded for the service means an older build: nothing is changed, and the outcome is "superseded"' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l push-branch -d 'Push to a new branch named by this template instead of the branch ({service} {tag} {env}; e.g. imgbump/{service}/{tag}), cut from the branch\'s tip, never forced: one that already has the same change is success, one with other content is refused' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l push-option -d 'A push option (`git push -o`), repeatable' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l open-pr -d 'Open a pull request (github: REST API, with the push\'s token) or a merge request (gitlab: push options) for the pushed branch (default --push-branch imgbump/{service}/{tag}); older imgbump pull requests of the service are closed' -r -f -a "github\t'GitHub (or GitHub Enterprise): the REST API'
+gitlab\t'GitLab: push options'"
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l pr-label -d 'A label for the pull request (repeatable)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l pr-reviewer -d 'A reviewer for the pull request, USER or ORG/TEAM (repeatable; GitHub)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l sign -d 'Sign the commit: ssh:KEYFILE, ssh-agent, or gpg:KEYID (default in a checkout: as git config\'s commit.gpgsign, gpg.format and user.signingkey say)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l expect-current -d 'Change the image only if it is this one now (a compare-and-swap, checked against the branch\'s tip on every attempt); otherwise refuse and print the image it is. With one SERVICE=IMAGE' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l insecure-registry -d 'A registry host (`host` or `host:port`) that may be asked over plain HTTP (repeatable); registries on this machine always may' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l dry-run -d 'Print the diff; write, commit and push nothing'
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l no-push -d 'Commit, but do not push'
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l draft -d 'Open the pull request as a draft'
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l auto-merge -d 'Merge the pull request when its checks pass (GitHub\'s auto-merge; GitLab\'s merge when the pipeline succeeds)'
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l allow-latest -d 'Refuse a reference with neither tag nor digest (`nginx`, which means `nginx:latest`), unless this is given'
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l fail-on-superseded -d 'Make a superseded bump (an order key not greater than the recorded one) an error (exit 4) instead of a success that changes nothing'
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l create -d 'Add a missing kustomize `images:` entry or Helm values key (copying the siblings\' indentation and style); without it the edit is refused, showing the lines it would add'
@@ -153,8 +162,17 @@ complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l trailer -d 
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l author -d 'The commit author, "NAME <EMAIL>" (default: git config user, else imgbump <imgbump@localhost>)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l retries -d 'At most this many further push attempts after the branch moved (default: as many as --timeout allows)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l order-key -d 'A number the producer makes grow (a CI run number, the source commit\'s time), recorded in an `Imgbump-Order: SERVICE=N` trailer. A key not greater than the one recorded for the service means an older build: nothing is changed, and the outcome is "superseded"' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l push-branch -d 'Push to a new branch named by this template instead of the branch ({service} {tag} {env}; e.g. imgbump/{service}/{tag}), cut from the branch\'s tip, never forced: one that already has the same change is success, one with other content is refused' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l push-option -d 'A push option (`git push -o`), repeatable' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l open-pr -d 'Open a pull request (github: REST API, with the push\'s token) or a merge request (gitlab: push options) for the pushed branch (default --push-branch imgbump/{service}/{tag}); older imgbump pull requests of the service are closed' -r -f -a "github\t'GitHub (or GitHub Enterprise): the REST API'
+gitlab\t'GitLab: push options'"
+complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l pr-label -d 'A label for the pull request (repeatable)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l pr-reviewer -d 'A reviewer for the pull request, USER or ORG/TEAM (repeatable; GitHub)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l sign -d 'Sign the commit: ssh:KEYFILE, ssh-agent, or gpg:KEYID (default in a checkout: as git config\'s commit.gpgsign, gpg.format and user.signingkey say)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l dry-run -d 'Print the diff; write, commit and push nothing'
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l no-push -d 'Commit, but do not push'
+complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l draft -d 'Open the pull request as a draft'
+complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l auto-merge -d 'Merge the pull request when its checks pass (GitHub\'s auto-merge; GitLab\'s merge when the pipeline succeeds)'
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -s q -l quiet -d 'Print less: errors only'
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -s v -l verbose -d 'Print more (repeat for more detail)'
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -175,9 +193,18 @@ complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l trailer -d '
 complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l author -d 'The commit author, "NAME <EMAIL>" (default: git config user, else imgbump <imgbump@localhost>)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l retries -d 'At most this many further push attempts after the branch moved (default: as many as --timeout allows)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l order-key -d 'A number the producer makes grow (a CI run number, the source commit\'s time), recorded in an `Imgbump-Order: SERVICE=N` trailer. A key not greater than the one recorded for the service means an older build: nothing is changed, and the outcome is "superseded"' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l push-branch -d 'Push to a new branch named by this template instead of the branch ({service} {tag} {env}; e.g. imgbump/{service}/{tag}), cut from the branch\'s tip, never forced: one that already has the same change is success, one with other content is refused' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l push-option -d 'A push option (`git push -o`), repeatable' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l open-pr -d 'Open a pull request (github: REST API, with the push\'s token) or a merge request (gitlab: push options) for the pushed branch (default --push-branch imgbump/{service}/{tag}); older imgbump pull requests of the service are closed' -r -f -a "github\t'GitHub (or GitHub Enterprise): the REST API'
+gitlab\t'GitLab: push options'"
+complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l pr-label -d 'A label for the pull request (repeatable)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l pr-reviewer -d 'A reviewer for the pull request, USER or ORG/TEAM (repeatable; GitHub)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l sign -d 'Sign the commit: ssh:KEYFILE, ssh-agent, or gpg:KEYID (default in a checkout: as git config\'s commit.gpgsign, gpg.format and user.signingkey say)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l insecure-registry -d 'A registry host (`host` or `host:port`) that may be asked over plain HTTP (repeatable); registries on this machine always may' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l dry-run -d 'Print the diff; write, commit and push nothing'
 complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l no-push -d 'Commit, but do not push'
+complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l draft -d 'Open the pull request as a draft'
+complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l auto-merge -d 'Merge the pull request when its checks pass (GitHub\'s auto-merge; GitLab\'s merge when the pipeline succeeds)'
 complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l create -d 'Add a missing kustomize `images:` entry or Helm values key (copying the siblings\' indentation and style); without it the edit is refused, showing the lines it would add'
 complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l drop-digest -d 'Remove a kustomize entry\'s `digest` (or empty a Helm `digest`) that would win over the new tag; without it such an edit is refused'
 complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l verify-image -d 'Check that the new image exists in its registry before anything is written (a missing tag or digest is refused, exit 4). Credentials as Docker finds them (~/.docker/config.json, $DOCKER_CONFIG, credential helpers) or IMGBUMP_REGISTRY_TOKEN'

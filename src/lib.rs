@@ -8,6 +8,8 @@
 //! | [`cli`] | the clap definition (help, completions, man page), one file per subcommand, text, JSON and GitHub Actions output, the one mapping of failures to exit codes |
 //! | [`reference`](mod@reference) | image references: the OCI grammar, `:TAG` and `@DIGEST` shorthands |
 //! | [`config`] | `.imgbump.yaml`: services, their targets and environments, with errors at file:line:col |
+//! | [`sign`] | SSH and OpenPGP signatures over a commit's bytes (`ssh-keygen -Y sign`, `gpg -bsau`) |
+//! | [`forge`] | pull requests: GitHub's REST API, GitLab's push options; knows nothing of YAML |
 //! | [`service`] | service names (DNS labels) and the manifest path template |
 //! | [`git`] | open a checkout or clone, read, commit, push without force, fetch; credentials, TLS, the cache, the index; knows nothing of YAML |
 //! | [`registry`] | the OCI distribution API (does the image exist, its digest) and Docker's credentials; knows nothing of Git or YAML |
@@ -20,10 +22,13 @@
 pub mod bump;
 pub mod cli;
 pub mod config;
+pub mod forge;
 pub mod git;
+pub mod http;
 pub mod interrupt;
 pub mod manifest;
 mod random;
 pub mod reference;
 pub mod registry;
 pub mod service;
+pub mod sign;

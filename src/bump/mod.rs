@@ -17,10 +17,11 @@ use std::time::Duration;
 
 use git2::{Oid, Signature};
 
-use crate::git::{Push, Workspace};
+use crate::git::{Push, PushTo, Workspace};
 use crate::reference::ImageSpec;
 use crate::service;
 
+mod branch;
 mod check;
 mod diff;
 mod failure;
@@ -30,6 +31,7 @@ mod plan;
 mod retry;
 pub mod targets;
 
+pub use branch::branch_name;
 pub use check::RegistryOptions;
 pub use diff::unified_diff;
 pub use failure::{FailKind, Failure};
@@ -97,11 +99,43 @@ pub struct Options {
     /// Compare-and-swap: the image the target must hold now for the edit to be made (with one
     /// pair). Checked on every attempt, against the tip being edited.
     pub expect_current: Option<String>,
+    /// `--push-branch`: push to a new branch made from this template instead of the branch.
+    pub push_branch: Option<String>,
+    /// `--push-option`s (GitLab's `merge_request.*` among them).
+    pub push_options: Vec<String>,
+    /// `--open-pr`: the forge to open a pull (merge) request on, and how.
+    pub open_pr: Option<OpenPr>,
+    /// `--sign`; `None`: as the checkout's git config says (`commit.gpgsign`), else unsigned.
+    pub sign: Option<crate::sign::Signer>,
     /// What to ask the images' registries (`--verify-image`, `--pin-digest`).
     pub registry: RegistryOptions,
     /// The producer's order key (a number it makes grow, such as a CI run number), recorded in
     /// an `Imgbump-Order: SERVICE=N` trailer; see [`Order`].
     pub order: Option<Order>,
+}
+
+/// Where to open a request for a bump pushed to a branch of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Forge {
+    /// GitHub's REST API.
+    GitHub,
+    /// GitLab's push options.
+    GitLab,
+}
+
+/// `--open-pr` and its details.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenPr {
+    /// Which forge.
+    pub forge: Forge,
+    /// `--pr-label`s.
+    pub labels: Vec<String>,
+    /// `--pr-reviewer`s.
+    pub reviewers: Vec<String>,
+    /// `--draft`.
+    pub draft: bool,
+    /// `--auto-merge`.
+    pub auto_merge: bool,
 }
 
 /// An order key, and whether to check it against the one recorded for the service.
@@ -162,6 +196,10 @@ pub struct Outcome {
     pub diff: String,
     /// Anything the user should know (e.g. the local branch was left behind).
     pub note: Option<String>,
+    /// With `--push-branch`: the branch the commit was pushed to (`branch` is then its base).
+    pub pushed_branch: Option<String>,
+    /// With `--open-pr github`: the pull request.
+    pub pr: Option<crate::forge::Opened>,
     /// Where the time went.
     pub timings: Timings,
 }
@@ -224,6 +262,8 @@ enum Next {
     Landed,
     /// Plan again on this tip (the branch moved, or a cut push did not land).
     Again(Oid),
+    /// The new branch is already there with this change, at this commit.
+    Already(Oid),
 }
 
 fn set_timed(
@@ -234,6 +274,13 @@ fn set_timed(
     t: &mut Timings,
 ) -> Result<Outcome, Failure> {
     let author = author_of(ws, opts)?;
+    // The signer, known before anything is made: --sign, else the checkout's git config.
+    let signer = match &opts.sign {
+        Some(s) => Some(s.clone()),
+        None if ws.is_open() => crate::sign::Signer::from_git_config(&|k| ws.config_value(k))
+            .map_err(|m| Failure::new(FailKind::Usage, m))?,
+        None => None,
+    };
     if ws.is_open() && !opts.dry_run {
         // Checking the index's checksum takes a while for a large index: start now, while
         // the edit is made.
@@ -288,10 +335,11 @@ fn set_timed(
             return Ok(outcome);
         }
         let commit = timed(&mut t.commit, || {
-            make_commit(ws, tip, &plan, opts, &author, ahead)
+            make_commit(ws, tip, &plan, opts, &author, ahead, signer.as_ref())
         })?;
         outcome.commit = Some(commit.to_string());
-        if ws.is_open() && local_commit.is_none() {
+        // A push to a new branch leaves the checkout's branch alone.
+        if ws.is_open() && local_commit.is_none() && opts.push_branch.is_none() {
             timed(&mut t.local, || {
                 ws.apply_local(local_start, commit, &plan.files)
             })?;
@@ -306,12 +354,70 @@ fn set_timed(
         }
         attempts += 1;
         outcome.attempts = attempts;
-        let next = push_once(ws, commit, attempts, deadline, t)
+        let mut to = match &opts.push_branch {
+            Some(template) => {
+                let name = branch::branch_name(template, &plan.changes)?;
+                outcome.pushed_branch = Some(name.clone());
+                PushTo {
+                    branch: Some(name),
+                    options: opts.push_options.clone(),
+                }
+            }
+            None => PushTo {
+                branch: None,
+                options: opts.push_options.clone(),
+            },
+        };
+        let request = match (&opts.open_pr, &to.branch) {
+            (Some(pr), Some(head)) => Some((pr, request_of(&plan, opts, pr, ws.branch(), head))),
+            _ => None,
+        };
+        if let Some((
+            OpenPr {
+                forge: Forge::GitLab,
+                ..
+            },
+            req,
+        )) = &request
+        {
+            to.options.extend(crate::forge::gitlab::push_options(req));
+        }
+        let next = push_once(ws, commit, attempts, deadline, t, &to, &plan.files)
             .map_err(|f| stays_local(f, local_commit, ws.branch()))?;
         match next {
             Next::Again(new_tip) => tip = new_tip,
+            Next::Already(there) => {
+                outcome.pushed = true;
+                outcome.commit = Some(there.to_string());
+                if let Some((
+                    OpenPr {
+                        forge: Forge::GitHub,
+                        ..
+                    },
+                    req,
+                )) = &request
+                {
+                    outcome.pr = Some(open_github(ws, opts, req)?);
+                }
+                outcome.note = Some(format!(
+                    "the branch {} already has this change (commit {}); nothing was pushed",
+                    to.branch.as_deref().unwrap_or(""),
+                    short(there)
+                ));
+                return Ok(outcome);
+            }
             Next::Landed => {
                 outcome.pushed = true;
+                if let Some((
+                    OpenPr {
+                        forge: Forge::GitHub,
+                        ..
+                    },
+                    req,
+                )) = &request
+                {
+                    outcome.pr = Some(open_github(ws, opts, req)?);
+                }
                 if let Some(lc) = local_commit {
                     if lc != commit && !ws.sync_local(lc, local_start, commit)? {
                         outcome.note = Some(format!(
@@ -338,19 +444,122 @@ fn make_commit(
     opts: &Options,
     author: &Signature<'_>,
     ahead: Option<Oid>,
+    signer: Option<&crate::sign::Signer>,
 ) -> Result<Oid, Failure> {
-    let mut trailers = opts.trailers.clone();
-    if let Some(o) = opts.order {
-        trailers.extend(order::trailers(&plan.changes, o.key));
-    }
-    let message = commit_message(&opts.message, &plan.changes, &trailers);
-    let commit = ws.commit(tip, &plan.files, &message, author)?;
+    let message = message_of(plan, opts);
+    let sign = signer.map(|s| move |buf: &[u8]| s.sign(buf));
+    let commit = match &sign {
+        Some(f) => ws.commit_signed_by(tip, &plan.files, &message, author, Some(f))?,
+        None => ws.commit(tip, &plan.files, &message, author)?,
+    };
     if let Some(local) = ahead {
         if ws.tree_and_parent(local)? == (ws.tree_and_parent(commit)?.0, Some(tip)) {
             return Ok(local);
         }
     }
     Ok(commit)
+}
+
+/// The commit message of `plan`: the template, the trailers and the order key.
+fn message_of(plan: &Plan, opts: &Options) -> String {
+    let mut trailers = opts.trailers.clone();
+    if let Some(o) = opts.order {
+        trailers.extend(order::trailers(&plan.changes, o.key));
+    }
+    commit_message(&opts.message, &plan.changes, &trailers)
+}
+
+/// The request to open for `plan`, pushed to `head` on top of `base`.
+fn request_of(
+    plan: &Plan,
+    opts: &Options,
+    pr: &OpenPr,
+    base: &str,
+    head: &str,
+) -> crate::forge::Request {
+    let message = message_of(plan, opts);
+    let title = message.lines().next().unwrap_or("").to_string();
+    let mut body = String::from("Bumped by imgbump:\n\n| service | environment | file | old image | new image |\n|---|---|---|---|---|\n");
+    let cell = |s: &str| {
+        s.replace('|', "\\|")
+            .replace('`', "'")
+            .chars()
+            .filter(|c| !c.is_control())
+            .collect::<String>()
+    };
+    for c in plan.changes.iter().filter(|c| c.changed) {
+        body.push_str(&format!(
+            "| {} | {} | `{}:{}` | `{}` | `{}` |\n",
+            cell(&c.service),
+            cell(c.env.as_deref().unwrap_or("")),
+            cell(&c.file),
+            c.line,
+            cell(&c.old),
+            cell(&c.new)
+        ));
+    }
+    let trailers: Vec<&str> = message
+        .lines()
+        .skip_while(|l| !l.is_empty())
+        .filter(|l| l.contains(": "))
+        .collect();
+    if !trailers.is_empty() {
+        body.push('\n');
+        for t in trailers {
+            body.push_str(&format!("{}\n", cell(t)));
+        }
+    }
+    let prefix = opts.push_branch.as_deref().and_then(|t| {
+        let cut = t.find("{tag}")?;
+        branch::branch_name(&format!("{}x", &t[..cut]), &plan.changes)
+            .ok()
+            .map(|n| n[..n.len() - 1].to_string())
+    });
+    let order = match opts.order {
+        Some(o) => plan
+            .changes
+            .iter()
+            .filter(|c| c.changed)
+            .map(|c| (c.service.clone(), o.key))
+            .collect(),
+        None => Vec::new(),
+    };
+    crate::forge::Request {
+        base: base.to_string(),
+        head: head.to_string(),
+        title,
+        body,
+        labels: pr.labels.clone(),
+        reviewers: pr.reviewers.clone(),
+        draft: pr.draft,
+        auto_merge: pr.auto_merge,
+        supersede_prefix: prefix,
+        order,
+    }
+}
+
+/// Opens the GitHub pull request for a landed push branch. A failure here leaves the branch
+/// pushed, and says so.
+fn open_github(
+    ws: &Workspace,
+    opts: &Options,
+    req: &crate::forge::Request,
+) -> Result<crate::forge::Opened, Failure> {
+    crate::forge::github::GitHub::new(
+        ws.url(),
+        ws.token(),
+        opts.timeout.min(std::time::Duration::from_secs(60)),
+    )
+    .and_then(|gh| gh.open(req))
+    .map_err(|e| {
+        Failure::new(
+            FailKind::Other,
+            format!(
+                "{}\nthe branch {} was pushed; open the pull request by hand, or run again",
+                e.message, req.head
+            ),
+        )
+    })
 }
 
 /// Whether this run pushes from a checkout with a remote (not a dry run, not `--no-push`).
@@ -392,14 +601,40 @@ fn stays_local(mut f: Failure, local_commit: Option<Oid>, branch: &str) -> Failu
 
 /// Pushes `commit` (attempt number `attempts`); on a moved branch or a cut connection waits,
 /// fetches, and says where to plan again, while `deadline` allows.
+#[allow(clippy::too_many_arguments)]
 fn push_once(
     ws: &mut Workspace,
     commit: Oid,
     attempts: u32,
     deadline: &Deadline,
     t: &mut Timings,
+    to: &PushTo,
+    files: &[crate::git::FileChange],
 ) -> Result<Next, Failure> {
-    let result = timed(&mut t.push, || ws.push(commit));
+    let result = timed(&mut t.push, || ws.push_with(commit, to));
+    if let Some(name) = &to.branch {
+        // A new branch: never moved or forced. Taken by the same change: success; by other
+        // content: refused.
+        let there = match &result {
+            Ok(Push::Exists(at)) => Some(*at),
+            Ok(Push::Moved) => ws.fetch_branch(name)?,
+            _ => None,
+        };
+        if let Some(at) = there {
+            let at = ws.fetch_branch(name)?.unwrap_or(at);
+            if branch::holds(ws, at, files)? {
+                return Ok(Next::Already(at));
+            }
+            return Err(Failure::new(
+                FailKind::Refused,
+                format!(
+                    "the branch {name} exists on {} with other content (commit {}); nothing was pushed\ndelete it, merge or close its pull request, or choose another --push-branch",
+                    ws.url(),
+                    short(at)
+                ),
+            ));
+        }
+    }
     if let Some(signal) = crate::interrupt::requested() {
         // A push cut short may still have landed: say so plainly.
         return Err(Failure::interrupted(
@@ -442,6 +677,10 @@ fn push_once(
                 refetch(ws, attempts, deadline)
             })?))
         }
+        Push::Exists(at) => Err(Failure::new(
+            FailKind::Push,
+            format!("the remote answered that the branch exists at {}", short(at)),
+        )),
         Push::Interrupted(why) => Err(Failure::new(
             FailKind::Push,
             format!(
@@ -493,6 +732,8 @@ impl Outcome {
             changes: plan.changes.clone(),
             diff: plan.diff.clone(),
             note: None,
+            pushed_branch: None,
+            pr: None,
             timings: Timings::default(),
         }
     }

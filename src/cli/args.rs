@@ -393,6 +393,49 @@ pub struct CommitArgs {
     /// the service means an older build: nothing is changed, and the outcome is "superseded".
     #[arg(long, env = "IMGBUMP_ORDER_KEY", value_name = "N")]
     pub order_key: Option<u64>,
+    /// Push to a new branch named by this template instead of the branch ({service} {tag}
+    /// {env}; e.g. imgbump/{service}/{tag}), cut from the branch's tip, never forced: one that
+    /// already has the same change is success, one with other content is refused.
+    #[arg(long, env = "IMGBUMP_PUSH_BRANCH", value_name = "TEMPLATE")]
+    pub push_branch: Option<String>,
+    /// A push option (`git push -o`), repeatable.
+    #[arg(long, value_name = "OPTION")]
+    pub push_option: Vec<String>,
+    /// Open a pull request (github: REST API, with the push's token) or a merge request
+    /// (gitlab: push options) for the pushed branch (default --push-branch
+    /// imgbump/{service}/{tag}); older imgbump pull requests of the service are closed.
+    #[arg(long, value_enum, value_name = "FORGE")]
+    pub open_pr: Option<ForgeArg>,
+    /// A label for the pull request (repeatable).
+    #[arg(long, value_name = "LABEL", requires = "open_pr")]
+    pub pr_label: Vec<String>,
+    /// A reviewer for the pull request, USER or ORG/TEAM (repeatable; GitHub).
+    #[arg(long, value_name = "WHO", requires = "open_pr")]
+    pub pr_reviewer: Vec<String>,
+    /// Open the pull request as a draft.
+    #[arg(long, requires = "open_pr")]
+    pub draft: bool,
+    /// Merge the pull request when its checks pass (GitHub's auto-merge; GitLab's merge when
+    /// the pipeline succeeds).
+    #[arg(long, requires = "open_pr")]
+    pub auto_merge: bool,
+    /// Sign the commit: ssh:KEYFILE, ssh-agent, or gpg:KEYID (default in a checkout: as git
+    /// config's commit.gpgsign, gpg.format and user.signingkey say).
+    #[arg(
+        long,
+        env = "IMGBUMP_SIGN",
+        value_name = "ssh:KEYFILE|ssh-agent|gpg:KEYID"
+    )]
+    pub sign: Option<String>,
+}
+
+/// `--open-pr`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ForgeArg {
+    /// GitHub (or GitHub Enterprise): the REST API.
+    Github,
+    /// GitLab: push options.
+    Gitlab,
 }
 
 /// `imgbump rollback`.

@@ -63,8 +63,18 @@ pub(super) fn summary(o: &Outcome, say: &Say, url: &str) {
             commit
         ));
     }
-    let state = if o.pushed {
-        format!("Pushed to `{}` on `{url}`.", o.branch)
+    let state = if let Some(pr) = &o.pr {
+        format!(
+            "Pushed to `{}`; pull request [#{}]({}).",
+            cell(o.pushed_branch.as_deref().unwrap_or("")),
+            pr.number,
+            cell(&pr.url)
+        )
+    } else if o.pushed {
+        format!(
+            "Pushed to `{}` on `{url}`.",
+            cell(o.pushed_branch.as_deref().unwrap_or(&o.branch))
+        )
     } else if o.changed {
         "Not pushed.".into()
     } else if o.superseded() {
@@ -120,6 +130,17 @@ pub(super) fn outputs(o: &Outcome, say: &Say) {
         ("pushed", o.pushed.to_string()),
         ("old-image", join(&|c| c.old.as_str())),
         ("new-image", join(&|c| c.new.as_str())),
+        ("pr-branch", o.pushed_branch.clone().unwrap_or_default()),
+        (
+            "pr-url",
+            o.pr.as_ref().map(|p| p.url.clone()).unwrap_or_default(),
+        ),
+        (
+            "pr-number",
+            o.pr.as_ref()
+                .map(|p| p.number.to_string())
+                .unwrap_or_default(),
+        ),
     ];
     let text: String = pairs
         .iter()

@@ -57,6 +57,15 @@ pub(super) fn set(o: &Outcome, dry_run: bool) {
     if let Some(n) = &o.note {
         v["note"] = json!(n);
     }
+    if let Some(b) = &o.pushed_branch {
+        v["pr_branch"] = json!(b);
+    }
+    if let Some(pr) = &o.pr {
+        v["pr_url"] = json!(pr.url);
+        v["pr_number"] = json!(pr.number);
+        v["pr_existed"] = json!(pr.existed);
+        v["pr_closed"] = json!(pr.closed);
+    }
     print(&v);
 }
 

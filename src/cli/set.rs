@@ -102,7 +102,47 @@ pub(super) fn options(
             .and_then(|p| crate::git::check_relative_path(&p.replace("{env}", "e")))
             .map_err(|m| Failure::new(FailKind::Refused, m))?;
     }
+    let open_pr = commit.open_pr.map(|f| bump::OpenPr {
+        forge: match f {
+            super::args::ForgeArg::Github => bump::Forge::GitHub,
+            super::args::ForgeArg::Gitlab => bump::Forge::GitLab,
+        },
+        labels: commit.pr_label.clone(),
+        reviewers: commit.pr_reviewer.clone(),
+        draft: commit.draft,
+        auto_merge: commit.auto_merge,
+    });
+    let push_branch = match (&commit.push_branch, &open_pr) {
+        (Some(t), _) => Some(t.clone()),
+        (None, Some(_)) if pick.env.is_empty() => Some("imgbump/{service}/{tag}".to_string()),
+        (None, Some(_)) => Some("imgbump/{service}/{env}/{tag}".to_string()),
+        (None, None) => None,
+    };
+    if push_branch.is_some() && commit.no_push {
+        return Err(Failure::new(
+            FailKind::Usage,
+            "--push-branch and --open-pr push; they do not go with --no-push",
+        ));
+    }
+    for o in &commit.push_option {
+        if o.is_empty() || o.chars().any(char::is_control) {
+            return Err(Failure::new(
+                FailKind::Usage,
+                "--push-option takes one line of text",
+            ));
+        }
+    }
+    let sign = commit
+        .sign
+        .as_deref()
+        .map(crate::sign::Signer::parse)
+        .transpose()
+        .map_err(|m| Failure::new(FailKind::Usage, m))?;
     Ok(Options {
+        push_branch,
+        push_options: commit.push_option.clone(),
+        open_pr,
+        sign,
         selection: pick.selection(repo)?,
         message: message.to_string(),
         trailers: commit

@@ -103,7 +103,7 @@ pub(super) fn set(o: &Outcome, dry_run: bool, say: &Say, url: &str) {
                 ", commit {}, pushed to {} {}",
                 o.commit.as_deref().unwrap_or("").get(..7).unwrap_or(""),
                 url,
-                o.branch
+                o.pushed_branch.as_deref().unwrap_or(&o.branch)
             )
         } else if let (Some(commit), false) = (&o.commit, dry_run) {
             format!(", commit {} (not pushed)", commit.get(..7).unwrap_or(""))
@@ -122,6 +122,26 @@ pub(super) fn set(o: &Outcome, dry_run: bool, say: &Say, url: &str) {
     }
     if let Some(n) = &o.note {
         say.info(&format!("note: {n}"));
+    }
+    if let Some(pr) = &o.pr {
+        say.info(&format!(
+            "pull request #{} {}{}{}",
+            pr.number,
+            printable(&pr.url),
+            if pr.existed { " (already open)" } else { "" },
+            if pr.closed.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; closed the older {}",
+                    pr.closed
+                        .iter()
+                        .map(|n| format!("#{n}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }
+        ));
     }
 }
 

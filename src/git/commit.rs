@@ -5,6 +5,9 @@ use git2::{FileMode, ObjectType, Oid, Signature};
 
 use super::{err, git_err, ErrorKind, FileChange, Result, Workspace};
 
+/// Signs a commit's bytes: the armored signature, or why not.
+pub type SignFn<'a> = dyn Fn(&[u8]) -> std::result::Result<String, String> + 'a;
+
 impl Workspace {
     /// Writes blobs, the trees on their paths and a commit on `parent`, without touching any
     /// ref, index or work tree.
@@ -14,6 +17,20 @@ impl Workspace {
         changes: &[FileChange],
         message: &str,
         author: &Signature<'_>,
+    ) -> Result<Oid> {
+        self.commit_signed_by(parent, changes, message, author, None)
+    }
+
+    /// [`Workspace::commit`], signed by `sign` (which returns the armored signature of the
+    /// commit's bytes, or why it cannot) when given: the commit is built as a buffer, signed,
+    /// and written with the signature in its `gpgsig` header, as `git commit -S` writes it.
+    pub fn commit_signed_by(
+        &self,
+        parent: Oid,
+        changes: &[FileChange],
+        message: &str,
+        author: &Signature<'_>,
+        sign: Option<&SignFn<'_>>,
     ) -> Result<Oid> {
         let e = |what: &str, x: git2::Error| git_err(what, &x, &self.creds);
         let parent = self
@@ -36,9 +53,32 @@ impl Workspace {
             .repo
             .find_tree(tree)
             .map_err(|x| e("cannot read the new tree", x))?;
+        let Some(sign) = sign else {
+            return self
+                .repo
+                .commit(None, author, author, message, &tree, &[&parent])
+                .map_err(|x| e("cannot write the commit", x));
+        };
+        let buffer = self
+            .repo
+            .commit_create_buffer(author, author, message, &tree, &[&parent])
+            .map_err(|x| e("cannot build the commit", x))?;
+        let signature = sign(&buffer).map_err(|m| {
+            err(
+                ErrorKind::Refused,
+                format!("{m}\nnothing was committed or pushed"),
+            )
+        })?;
+        let content = std::str::from_utf8(&buffer)
+            .map_err(|_| err(ErrorKind::Other, "the commit is not UTF-8"))?;
         self.repo
-            .commit(None, author, author, message, &tree, &[&parent])
-            .map_err(|x| e("cannot write the commit", x))
+            .commit_signed(content, &signature, Some("gpgsig"))
+            .map_err(|x| e("cannot write the signed commit", x))
+    }
+
+    /// A value of the repository's git config (its own, the user's, the system's).
+    pub fn config_value(&self, key: &str) -> Option<String> {
+        self.repo.config().ok()?.get_string(key).ok()
     }
 
     fn replace_in_tree(&self, tree: Option<Oid>, parts: &[&str], blob: Oid) -> Result<Oid> {

@@ -38,6 +38,11 @@ impl Credentials {
         }
     }
 
+    /// The token, for an API that takes the same one as the push (a forge's).
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
     /// These credentials, also keeping `secret` out of messages.
     pub fn hiding(mut self, secret: &str) -> Self {
         if !secret.is_empty() {

@@ -86,6 +86,18 @@ impl Workspace {
         Ok(true)
     }
 
+    /// Fetches another branch of the remote (a push branch), if it exists, and returns its tip.
+    pub fn fetch_branch(&mut self, branch: &str) -> Result<Option<Oid>> {
+        let saved = std::mem::replace(&mut self.remote_branch, branch.to_string());
+        let got = self.fetch();
+        self.remote_branch = saved;
+        match got {
+            Ok(oid) => Ok(Some(oid)),
+            Err(e) if e.kind == ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Fetches the branch from the remote and returns its tip.
     pub fn fetch(&mut self) -> Result<Oid> {
         self.fetch_with(false)

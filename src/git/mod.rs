@@ -116,6 +116,19 @@ pub enum Push {
     /// The connection failed or was cut mid-push (the message says how): the push may or may
     /// not have landed; fetch to find out, and try again if it did not.
     Interrupted(String),
+    /// A push to a new branch ([`PushTo::branch`]) found that branch already there, at this
+    /// commit; nothing was pushed.
+    Exists(git2::Oid),
+}
+
+/// Where a push goes, when not to the workspace's own branch, and what it tells the server.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PushTo {
+    /// Push to this new branch instead (created, never moved or forced: an existing one is
+    /// [`Push::Exists`]).
+    pub branch: Option<String>,
+    /// Push options (`git push -o`), such as GitLab's `merge_request.create`.
+    pub options: Vec<String>,
 }
 
 /// A repository imgbump works in: a user's checkout (open mode), or a bare scratch clone.
@@ -196,6 +209,11 @@ impl Workspace {
     /// The remote's URL, without credentials.
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// The token pushes use, for an API on the same host (a forge's); never printed.
+    pub fn token(&self) -> Option<&str> {
+        self.creds.token()
     }
 
     /// The credentials in use (for redacting messages).

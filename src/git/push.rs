@@ -9,12 +9,18 @@ use std::rc::Rc;
 use git2::{ErrorCode, ObjectType, Oid, PushOptions, Repository};
 
 use super::open::upstream;
-use super::{err, git_err, is_network, is_url, local, ErrorKind, Push, Result, Workspace};
+use super::{err, git_err, is_network, is_url, local, ErrorKind, Push, PushTo, Result, Workspace};
 
 impl Workspace {
     /// Pushes `commit` to the remote branch. Never forces: a moved branch is [`Push::Moved`]; a
     /// refusal by the server (a hook, a protected branch) is an [`ErrorKind::Rejected`] error.
     pub fn push(&self, commit: Oid) -> Result<Push> {
+        self.push_with(commit, &PushTo::default())
+    }
+
+    /// Pushes `commit` as `to` says: to the branch (as [`Workspace::push`]) or to a new branch,
+    /// with push options.
+    pub fn push_with(&self, commit: Oid, to: &PushTo) -> Result<Push> {
         if self.url.is_empty() {
             let (remote, _) = upstream(&self.repo, &self.branch);
             return Err(err(
@@ -28,7 +34,7 @@ impl Workspace {
         let pushed = match self.local_remote_path() {
             Some(_) => {
                 let remote = self.open_local_remote()?;
-                if local::needs_receive_pack(&remote) {
+                if local::needs_receive_pack(&remote) || !to.options.is_empty() {
                     // Hooks, a checked-out branch, shared permissions: the remote's own
                     // receive-pack decides, as for `git push`.
                     local::register();
@@ -36,14 +42,18 @@ impl Workspace {
                         .path()
                         .canonicalize()
                         .unwrap_or_else(|_| remote.path().to_path_buf());
-                    self.push_to(commit, &format!("{}://{}", local::SCHEME, dir.display()))
+                    self.push_to(
+                        commit,
+                        &format!("{}://{}", local::SCHEME, dir.display()),
+                        to,
+                    )
                 } else {
-                    self.push_local(&remote, commit)
+                    self.push_local(&remote, commit, to)
                 }
             }
-            None => self.push_to(commit, &self.url),
+            None => self.push_to(commit, &self.url, to),
         }?;
-        if pushed == Push::Landed && self.open {
+        if pushed == Push::Landed && self.open && to.branch.is_none() {
             // As `git push` does: the remote-tracking branch names what the remote now has, so
             // `git status` does not show the checkout ahead, and `git reset --hard origin/main`
             // keeps the bump.
@@ -85,7 +95,7 @@ impl Workspace {
     /// For a remote on this machine: copy the new objects into its object database (a tree
     /// the remote already has is not descended into), then move the branch with a
     /// compare-and-swap under the ref's lock file, from the parent we built on.
-    fn push_local(&self, remote: &Repository, commit: Oid) -> Result<Push> {
+    fn push_local(&self, remote: &Repository, commit: Oid, to: &PushTo) -> Result<Push> {
         let e = |x: git2::Error| {
             git_err(
                 &format!("cannot copy objects to {}", self.url),
@@ -130,6 +140,28 @@ impl Workspace {
             .find_commit(commit)
             .and_then(|c| c.parent_id(0))
             .map_err(|x| git_err("cannot read the commit", &x, &self.creds))?;
+        if let Some(new_branch) = &to.branch {
+            // A new branch: created, never moved (the ref's lock makes it exclusive).
+            let name = format!("refs/heads/{new_branch}");
+            return match remote.reference(&name, commit, false, "push: imgbump") {
+                Ok(_) => Ok(Push::Landed),
+                Err(x) if x.code() == ErrorCode::Exists => {
+                    remote.refname_to_id(&name).map(Push::Exists).map_err(|x| {
+                        git_err(
+                            &format!("cannot read {name} on {}", self.url),
+                            &x,
+                            &self.creds,
+                        )
+                    })
+                }
+                Err(x) if x.code() == ErrorCode::Locked => Ok(Push::Moved),
+                Err(x) => Err(git_err(
+                    &format!("cannot create {name} on {}", self.url),
+                    &x,
+                    &self.creds,
+                )),
+            };
+        }
         let branch = format!("refs/heads/{}", self.remote_branch);
         let moved = remote
             .reference_matching(&branch, commit, true, parent, "push: imgbump")
@@ -148,8 +180,11 @@ impl Workspace {
         }
     }
 
-    fn push_to(&self, commit: Oid, url: &str) -> Result<Push> {
-        let remote_ref = format!("refs/heads/{}", self.remote_branch);
+    fn push_to(&self, commit: Oid, url: &str, to: &PushTo) -> Result<Push> {
+        let remote_ref = format!(
+            "refs/heads/{}",
+            to.branch.as_deref().unwrap_or(&self.remote_branch)
+        );
         let local_ref = "refs/imgbump/push";
         self.repo
             .reference(local_ref, commit, true, "imgbump: push")
@@ -161,7 +196,17 @@ impl Workspace {
             .map_err(|e| git_err("cannot read the commit", &e, &self.creds))?;
         let heard = Heard::default();
         let mut opts = PushOptions::new();
-        opts.remote_callbacks(self.push_callbacks(parent, &heard));
+        // A new branch must not exist yet: its old value is zero.
+        let expected = if to.branch.is_some() {
+            Oid::ZERO_SHA1
+        } else {
+            parent
+        };
+        opts.remote_callbacks(self.push_callbacks(expected, &heard));
+        let options: Vec<&str> = to.options.iter().map(String::as_str).collect();
+        if !options.is_empty() {
+            opts.remote_push_options(&options);
+        }
         let refspec = format!("{local_ref}:{remote_ref}");
         let mut remote = self.anonymous_remote_at(url)?;
         let result = remote.push(&[refspec.as_str()], Some(&mut opts));
@@ -210,6 +255,14 @@ impl Workspace {
         let branch = heard.branch.clone();
         cb.push_negotiation(move |updates| {
             for u in updates {
+                if parent.is_zero() {
+                    // A new branch: it must not exist.
+                    if !u.src().is_zero() {
+                        branch.set(Some(BranchWas::There(u.src())));
+                        return Err(git2::Error::from_str("the branch exists on the remote"));
+                    }
+                    continue;
+                }
                 if u.src().is_zero() {
                     branch.set(Some(BranchWas::Deleted));
                     return Err(git2::Error::from_str(
@@ -237,6 +290,7 @@ impl Workspace {
         match heard.branch.get() {
             Some(BranchWas::Moved) => return Ok(Push::Moved),
             Some(BranchWas::Deleted) => return Err(self.missing_branch()),
+            Some(BranchWas::There(at)) => return Ok(Push::Exists(at)),
             None => {}
         }
         match result {
@@ -254,10 +308,7 @@ impl Workspace {
                 None => Ok(Push::Landed),
                 Some(m) if is_race(&m, &remote_text) => Ok(Push::Moved),
                 Some(m) => {
-                    let mut msg = format!(
-                        "the remote {} rejected the push to {}: {m}",
-                        self.url, self.remote_branch
-                    );
+                    let mut msg = format!("the remote {} rejected the push: {m}", self.url);
                     if !remote_text.is_empty() {
                         msg.push_str(&format!(
                             "\nremote: {}",
@@ -276,6 +327,8 @@ impl Workspace {
 enum BranchWas {
     Moved,
     Deleted,
+    /// A new branch's name is taken, at this commit.
+    There(Oid),
 }
 
 /// What the server told a push, gathered by its callbacks.

@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 
+use crate::http::{loopback, url_host};
 use crate::reference::Reference;
 use docker_config::Login;
 
@@ -100,19 +101,6 @@ pub fn locate(r: &Reference) -> (String, String) {
     }
 }
 
-/// Whether `host` (`name` or `name:port`) is this machine.
-fn loopback(host: &str) -> bool {
-    let name = match host.strip_prefix('[') {
-        Some(rest) => rest.split(']').next().unwrap_or(""),
-        None => host.rsplit_once(':').map_or(host, |(n, _)| n),
-    };
-    name == "localhost"
-        || name == "::1"
-        || name
-            .parse::<std::net::Ipv4Addr>()
-            .is_ok_and(|a| a.is_loopback())
-}
-
 /// An answer: status, the headers kept, and the body read (bounded).
 struct Answer {
     status: u16,
@@ -126,31 +114,7 @@ struct Answer {
 impl Registry {
     /// A client with these settings (TLS roots as the rest of imgbump finds them).
     pub fn new(settings: Settings) -> Registry {
-        let (file, dir) = crate::git::ca_roots();
-        // native-tls (OpenSSL) reads its default roots from these variables.
-        if let Some(f) = file {
-            std::env::set_var("SSL_CERT_FILE", f);
-        }
-        if let Some(d) = dir {
-            std::env::set_var("SSL_CERT_DIR", d);
-        }
-        let tls = ureq::tls::TlsConfig::builder()
-            .provider(ureq::tls::TlsProvider::NativeTls)
-            .root_certs(ureq::tls::RootCerts::PlatformVerifier)
-            .build();
-        let timeout = if settings.timeout.is_zero() {
-            Duration::from_secs(30)
-        } else {
-            settings.timeout
-        };
-        let agent = ureq::Agent::config_builder()
-            .tls_config(tls)
-            .max_redirects(0)
-            .http_status_as_error(false)
-            .timeout_global(Some(timeout))
-            .user_agent(concat!("imgbump/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .new_agent();
+        let agent = crate::http::agent(settings.timeout);
         Registry {
             settings,
             agent,
@@ -308,9 +272,7 @@ impl Registry {
 
     /// Whether `url` may be fetched: HTTPS, or plain HTTP to this machine or an insecure host.
     fn may_use(&self, url: &str) -> bool {
-        let plain_ok =
-            || url_host(url).is_some_and(|h| loopback(&h) || self.settings.insecure.contains(&h));
-        url.starts_with("https://") || (url.starts_with("http://") && plain_ok())
+        crate::http::may_use(url, &self.settings.insecure)
     }
 
     /// One request, following redirects (at most 3): `Authorization` goes only to `host`.
@@ -515,18 +477,6 @@ fn pct(s: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
-}
-
-/// The `host[:port]` of an absolute URL.
-fn url_host(url: &str) -> Option<String> {
-    let rest = url.split_once("://")?.1;
-    let authority = rest.split(['/', '?', '#']).next()?;
-    Some(
-        authority
-            .rsplit_once('@')
-            .map_or(authority, |(_, h)| h)
-            .to_string(),
-    )
 }
 
 /// `location` made absolute against `base`.

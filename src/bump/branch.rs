@@ -1,0 +1,122 @@
+//! `--push-branch`: the bump committed on the target branch's tip and pushed to a new branch
+//! (for a pull or merge request), never forced. The name comes from a template; a branch of
+//! that name that already carries the same change is success, one with other content is
+//! refused.
+
+use crate::git::{FileChange, Workspace};
+
+use super::{Change, FailKind, Failure};
+
+/// The branch name `template` makes for `changes`: `{service}` (several joined by `-`),
+/// `{tag}` (the new tag, or the digest's first 12 hex digits), `{env}` (several joined by `-`),
+/// checked as Git checks branch names.
+pub fn branch_name(template: &str, changes: &[Change]) -> Result<String, Failure> {
+    let changed: Vec<&Change> = changes.iter().filter(|c| c.changed).collect();
+    let mut services: Vec<&str> = changed.iter().map(|c| c.service.as_str()).collect();
+    services.dedup();
+    let mut envs: Vec<&str> = changed.iter().filter_map(|c| c.env.as_deref()).collect();
+    envs.dedup();
+    let tag = changed.first().map(|c| tag_of(&c.new)).unwrap_or_default();
+    let name = template
+        .replace("{service}", &services.join("-"))
+        .replace("{env}", &envs.join("-"))
+        .replace("{tag}", &tag);
+    if name.contains('{') || !git2::Reference::is_valid_name(&format!("refs/heads/{name}")) {
+        return Err(Failure::new(
+            FailKind::Usage,
+            format!(
+                "--push-branch {template:?} makes {name:?}, which is not a branch name (placeholders: {{service}} {{tag}} {{env}})"
+            ),
+        ));
+    }
+    Ok(name)
+}
+
+/// The tag of an image as shown in a change (`:TAG`, `@DIGEST` or a reference).
+fn tag_of(image: &str) -> String {
+    let digest = |d: &str| {
+        d.split(':')
+            .nth(1)
+            .unwrap_or(d)
+            .chars()
+            .take(12)
+            .collect::<String>()
+    };
+    if let Some(t) = image.strip_prefix(':') {
+        return t.to_string();
+    }
+    if let Some(d) = image.strip_prefix('@') {
+        return digest(d);
+    }
+    match image.parse::<crate::reference::Reference>() {
+        Ok(r) => r
+            .tag()
+            .map(str::to_string)
+            .or_else(|| r.digest().map(digest))
+            .unwrap_or_else(|| "latest".into()),
+        Err(_) => "image".into(),
+    }
+}
+
+/// Whether the commit `at` already holds `files` as the bump would write them.
+pub(super) fn holds(ws: &Workspace, at: git2::Oid, files: &[FileChange]) -> Result<bool, Failure> {
+    for f in files {
+        if ws.read(at, &f.path)?.as_deref() != Some(f.content.as_slice()) {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(service: &str, env: Option<&str>, new: &str) -> Change {
+        Change {
+            service: service.into(),
+            env: env.map(str::to_string),
+            file: "f.yaml".into(),
+            target: String::new(),
+            workload: String::new(),
+            container: String::new(),
+            line: 1,
+            old: "x:1".into(),
+            new: new.into(),
+            changed: true,
+            superseded_by: None,
+        }
+    }
+
+    #[test]
+    fn names_are_filled_and_checked() {
+        let one = [change("agent", Some("staging"), "r.io/agent:sha-abc1234")];
+        assert_eq!(
+            branch_name("imgbump/{service}/{tag}", &one).unwrap(),
+            "imgbump/agent/sha-abc1234"
+        );
+        assert_eq!(
+            branch_name("bump/{env}/{service}", &one).unwrap(),
+            "bump/staging/agent"
+        );
+        let digest = format!("@sha256:{}", "a".repeat(64));
+        assert_eq!(
+            branch_name("x/{tag}", &[change("web", None, &digest)]).unwrap(),
+            "x/aaaaaaaaaaaa"
+        );
+        let two = [change("agent", None, "a:1"), change("mcp", None, "b:2")];
+        assert_eq!(
+            branch_name("imgbump/{service}", &two).unwrap(),
+            "imgbump/agent-mcp"
+        );
+        for bad in [
+            "a..b/{service}",
+            "{nope}/x",
+            "x/{tag}.lock",
+            "with space {tag}",
+            "/{tag}",
+        ] {
+            assert!(branch_name(bad, &one).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,397 @@
+//! GitHub pull requests through the REST API: `POST /repos/{owner}/{repo}/pulls`, then labels,
+//! reviewers and auto-merge (GraphQL's `enablePullRequestAutoMerge`, which REST lacks); an
+//! open pull request for the same head is success; older imgbump pull requests of the same
+//! service and environment are closed with a comment naming the new one (only when older by
+//! their order key), and their branches deleted.
+//!
+//! The API is `GITHUB_API_URL` in Actions, else derived from the remote (github.com or a
+//! GitHub Enterprise host); the token is the one used to push, never printed. 5xx answers are
+//! retried; 401, 403 (and a spent rate limit) and other errors say what GitHub said.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use super::{host_and_repo, ForgeError, Opened, Request};
+
+/// A GitHub repository's API.
+pub struct GitHub {
+    api: String,
+    graphql: String,
+    repo: String,
+    owner: String,
+    token: String,
+    agent: ureq::Agent,
+}
+
+fn fail(message: impl Into<String>) -> ForgeError {
+    ForgeError {
+        message: message.into(),
+    }
+}
+
+impl GitHub {
+    /// The API for the repository at `remote`, with `token`.
+    pub fn new(remote: &str, token: Option<&str>, timeout: Duration) -> Result<GitHub, ForgeError> {
+        let (host, repo) = host_and_repo(remote).ok_or_else(|| {
+            fail(format!(
+                "cannot tell the GitHub repository from the remote {}; --open-pr github needs a remote such as https://github.com/OWNER/REPO.git",
+                crate::git::redact_urls(remote)
+            ))
+        })?;
+        let token = token
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| fail("--open-pr github needs a token: set GITHUB_TOKEN (or IMGBUMP_TOKEN), the one used to push"))?;
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        let (api, graphql) = match (env("GITHUB_API_URL"), host.as_str()) {
+            (Some(api), _) => {
+                let graphql = env("GITHUB_GRAPHQL_URL").unwrap_or_else(|| graphql_for(&api));
+                (api.trim_end_matches('/').to_string(), graphql)
+            }
+            (None, "github.com") => (
+                "https://api.github.com".to_string(),
+                "https://api.github.com/graphql".to_string(),
+            ),
+            (None, h) => (
+                format!("https://{h}/api/v3"),
+                format!("https://{h}/api/graphql"),
+            ),
+        };
+        if !crate::http::may_use(&api, &[]) {
+            return Err(fail(format!("the GitHub API {api} is not HTTPS; refused")));
+        }
+        let owner = repo.split('/').next().unwrap_or("").to_string();
+        Ok(GitHub {
+            api,
+            graphql,
+            repo,
+            owner,
+            token: token.to_string(),
+            agent: crate::http::agent(timeout),
+        })
+    }
+
+    /// One API call, retried on 5xx (three times, 0.5, 1, 2 s apart); the status and the JSON
+    /// answer (bounded to 4 MB).
+    fn call(
+        &self,
+        method: &str,
+        path_or_url: &str,
+        body: Option<&Value>,
+    ) -> Result<(u16, Value), ForgeError> {
+        let url = if path_or_url.starts_with("http") {
+            path_or_url.to_string()
+        } else {
+            format!("{}{path_or_url}", self.api)
+        };
+        let mut wait = Duration::from_millis(500);
+        for attempt in 0..4 {
+            let auth = format!("Bearer {}", self.token);
+            let headers = [
+                ("Authorization", auth.as_str()),
+                ("Accept", "application/vnd.github+json"),
+                ("X-GitHub-Api-Version", "2022-11-28"),
+            ];
+            let result = match (method, body) {
+                ("GET", _) => headers
+                    .iter()
+                    .fold(self.agent.get(&url), |r, (k, v)| r.header(*k, *v))
+                    .call(),
+                ("DELETE", _) => headers
+                    .iter()
+                    .fold(self.agent.delete(&url), |r, (k, v)| r.header(*k, *v))
+                    .call(),
+                (m, b) => {
+                    let r = match m {
+                        "PATCH" => self.agent.patch(&url),
+                        "PUT" => self.agent.put(&url),
+                        _ => self.agent.post(&url),
+                    };
+                    let r = headers.iter().fold(r, |r, (k, v)| r.header(*k, *v));
+                    r.header("Content-Type", "application/json")
+                        .send(b.map(|v| v.to_string()).unwrap_or_default())
+                }
+            };
+            let mut resp = result
+                .map_err(|e| fail(format!("cannot reach the GitHub API at {}: {e}", self.api)))?;
+            let status = resp.status().as_u16();
+            let header = |k: &str| {
+                resp.headers()
+                    .get(k)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string)
+            };
+            let remaining = header("x-ratelimit-remaining");
+            let reset = header("x-ratelimit-reset");
+            let text = resp
+                .body_mut()
+                .with_config()
+                .limit(4 << 20)
+                .read_to_string()
+                .unwrap_or_default();
+            let json: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+            if status >= 500 && attempt < 3 {
+                std::thread::sleep(wait);
+                wait *= 2;
+                continue;
+            }
+            let said = json["message"]
+                .as_str()
+                .unwrap_or("")
+                .chars()
+                .take(300)
+                .collect::<String>();
+            return match status {
+                401 => Err(fail(format!("GitHub refused the token (HTTP 401: {said}) for {method} {}; check the token's permissions (contents: write, pull-requests: write)", short_path(&url)))),
+                403 | 429 if remaining.as_deref() == Some("0") => Err(fail(format!(
+                    "GitHub's rate limit is spent (HTTP {status}); it resets at {}; run again then",
+                    reset.as_deref().and_then(|r| r.parse::<i64>().ok()).map_or("an unknown time".to_string(), utc)
+                ))),
+                403 => Err(fail(format!("GitHub refused {method} {} (HTTP 403: {said}); in Actions, allow GitHub Actions to create pull requests, and give the job pull-requests: write", short_path(&url)))),
+                s if s >= 500 => Err(fail(format!("GitHub answered HTTP {s} to {method} {} four times: {said}", short_path(&url)))),
+                _ => Ok((status, json)),
+            };
+        }
+        Err(fail("unreachable"))
+    }
+
+    /// Opens (or finds) the pull request for `req`, then labels, reviewers, auto-merge, and
+    /// closes the requests it supersedes.
+    pub fn open(&self, req: &Request) -> Result<Opened, ForgeError> {
+        let repo = &self.repo;
+        let (status, pr) = self.call(
+            "POST",
+            &format!("/repos/{repo}/pulls"),
+            Some(&json!({"title": req.title, "head": req.head, "base": req.base, "body": req.body, "draft": req.draft})),
+        )?;
+        let (pr, existed) = match status {
+            201 => (pr, false),
+            422 if pr.to_string().contains("already exists") => {
+                // The same head already has an open pull request: that one stands.
+                let (_, list) = self.call(
+                    "GET",
+                    &format!(
+                        "/repos/{repo}/pulls?state=open&head={}:{}&per_page=100",
+                        self.owner,
+                        pct(&req.head)
+                    ),
+                    None,
+                )?;
+                let found = list
+                    .as_array()
+                    .and_then(|l| {
+                        l.iter()
+                            .find(|p| p["head"]["ref"] == req.head.as_str())
+                            .cloned()
+                    })
+                    .ok_or_else(|| {
+                        fail(format!(
+                            "GitHub says a pull request for {} already exists, but lists none open",
+                            req.head
+                        ))
+                    })?;
+                (found, true)
+            }
+            s => {
+                return Err(fail(format!(
+                    "GitHub did not open the pull request (HTTP {s}: {})",
+                    pr["message"]
+                        .as_str()
+                        .unwrap_or("")
+                        .chars()
+                        .take(300)
+                        .collect::<String>()
+                )))
+            }
+        };
+        let number = pr["number"]
+            .as_u64()
+            .ok_or_else(|| fail("GitHub's answer has no pull request number"))?;
+        let url = pr["html_url"].as_str().unwrap_or("").to_string();
+        if !req.labels.is_empty() {
+            self.expect_ok(
+                self.call(
+                    "POST",
+                    &format!("/repos/{repo}/issues/{number}/labels"),
+                    Some(&json!({"labels": req.labels})),
+                )?,
+                "add the labels",
+            )?;
+        }
+        if !req.reviewers.is_empty() {
+            let (teams, users): (Vec<&String>, Vec<&String>) =
+                req.reviewers.iter().partition(|r| r.contains('/'));
+            let teams: Vec<&str> = teams.iter().filter_map(|t| t.split('/').nth(1)).collect();
+            self.expect_ok(
+                self.call(
+                    "POST",
+                    &format!("/repos/{repo}/pulls/{number}/requested_reviewers"),
+                    Some(&json!({"reviewers": users, "team_reviewers": teams})),
+                )?,
+                "ask the reviewers",
+            )?;
+        }
+        if req.auto_merge {
+            let id = pr["node_id"].as_str().unwrap_or("");
+            let query = json!({
+                "query": "mutation($id: ID!) { enablePullRequestAutoMerge(input: {pullRequestId: $id}) { clientMutationId } }",
+                "variables": {"id": id}
+            });
+            let (status, answer) = self.call("POST", &self.graphql.clone(), Some(&query))?;
+            if status != 200 || !answer["errors"].is_null() {
+                return Err(fail(format!(
+                    "GitHub did not turn on auto-merge for #{number} (HTTP {status}: {}); allow auto-merge in the repository's settings",
+                    answer["errors"][0]["message"].as_str().or(answer["message"].as_str()).unwrap_or("")
+                )));
+            }
+        }
+        let closed = match &req.supersede_prefix {
+            Some(prefix) => self.supersede(req, prefix, number, &url)?,
+            None => Vec::new(),
+        };
+        Ok(Opened {
+            number,
+            url,
+            existed,
+            closed,
+        })
+    }
+
+    fn expect_ok(&self, (status, answer): (u16, Value), what: &str) -> Result<(), ForgeError> {
+        if (200..300).contains(&status) {
+            Ok(())
+        } else {
+            Err(fail(format!(
+                "GitHub did not {what} (HTTP {status}: {})",
+                answer["message"].as_str().unwrap_or("")
+            )))
+        }
+    }
+
+    /// Closes the open imgbump pull requests whose head starts with `prefix` and that are
+    /// older than this one: by order key where both have one, else by number.
+    fn supersede(
+        &self,
+        req: &Request,
+        prefix: &str,
+        number: u64,
+        url: &str,
+    ) -> Result<Vec<u64>, ForgeError> {
+        let repo = &self.repo;
+        let (status, list) = self.call(
+            "GET",
+            &format!(
+                "/repos/{repo}/pulls?state=open&base={}&per_page=100",
+                pct(&req.base)
+            ),
+            None,
+        )?;
+        if status != 200 {
+            return Err(fail(format!(
+                "GitHub did not list the open pull requests (HTTP {status})"
+            )));
+        }
+        let mut closed = Vec::new();
+        for pr in list.as_array().into_iter().flatten() {
+            let (Some(n), Some(head)) = (pr["number"].as_u64(), pr["head"]["ref"].as_str()) else {
+                continue;
+            };
+            if n == number || !head.starts_with(prefix) || head == req.head {
+                continue;
+            }
+            let body = pr["body"].as_str().unwrap_or("");
+            let older = match req.order.first() {
+                Some((service, ours)) => match crate::bump::order::key_in(body, service) {
+                    Some(theirs) => theirs < *ours,
+                    None => n < number,
+                },
+                None => n < number,
+            };
+            if !older {
+                continue;
+            }
+            self.expect_ok(self.call("POST", &format!("/repos/{repo}/issues/{n}/comments"), Some(&json!({"body": format!("Superseded by #{number} ({url}), a newer image for the same service.")})))?, "comment on a superseded pull request")?;
+            self.expect_ok(
+                self.call(
+                    "PATCH",
+                    &format!("/repos/{repo}/pulls/{n}"),
+                    Some(&json!({"state": "closed"})),
+                )?,
+                "close a superseded pull request",
+            )?;
+            // Its branch is imgbump's: deleted, so that no stale branch is left.
+            let _ = self.call(
+                "DELETE",
+                &format!("/repos/{repo}/git/refs/heads/{}", head),
+                None,
+            )?;
+            closed.push(n);
+        }
+        Ok(closed)
+    }
+}
+
+/// GitHub Enterprise's GraphQL address from its REST one (`…/api/v3` → `…/api/graphql`).
+fn graphql_for(api: &str) -> String {
+    let api = api.trim_end_matches('/');
+    match api.strip_suffix("/api/v3") {
+        Some(base) => format!("{base}/api/graphql"),
+        None => format!("{api}/graphql"),
+    }
+}
+
+fn short_path(url: &str) -> String {
+    url.split_once("://")
+        .and_then(|(_, r)| r.split_once('/'))
+        .map_or(url.to_string(), |(_, p)| format!("/{p}"))
+}
+
+fn utc(epoch: i64) -> String {
+    let days = epoch.div_euclid(86_400);
+    let secs = epoch.rem_euclid(86_400);
+    // Civil from days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
+        secs / 3600,
+        secs % 3600 / 60
+    )
+}
+
+fn pct(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_and_times() {
+        assert_eq!(
+            graphql_for("https://ghe.corp/api/v3"),
+            "https://ghe.corp/api/graphql"
+        );
+        assert_eq!(
+            graphql_for("https://api.github.com"),
+            "https://api.github.com/graphql"
+        );
+        assert_eq!(utc(0), "1970-01-01 00:00 UTC");
+        assert_eq!(utc(1_764_680_400), "2025-12-02 13:00 UTC");
+    }
+}

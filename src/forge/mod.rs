@@ -1,0 +1,139 @@
+//! Pull and merge requests for a bump pushed to a branch of its own: GitHub's REST API
+//! (`github.rs`) and GitLab's push options (`gitlab.rs`). Knows nothing of YAML; of Git, only
+//! the remote's URL.
+
+pub mod github;
+pub mod gitlab;
+
+/// What to open.
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    /// The branch to merge into.
+    pub base: String,
+    /// The branch with the bump.
+    pub head: String,
+    /// The title: the commit message's first line.
+    pub title: String,
+    /// The body: each change and the trailers.
+    pub body: String,
+    /// Labels to set.
+    pub labels: Vec<String>,
+    /// Reviewers to ask (`user`, or `org/team`).
+    pub reviewers: Vec<String>,
+    /// Open as a draft.
+    pub draft: bool,
+    /// Merge when the branch's checks pass.
+    pub auto_merge: bool,
+    /// Older requests of the same service and environment to close: their head branch starts
+    /// with this.
+    pub supersede_prefix: Option<String>,
+    /// The services and their order keys in this bump (to close only older requests).
+    pub order: Vec<(String, u64)>,
+}
+
+/// The request that stands for the bump.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Opened {
+    /// Its number.
+    pub number: u64,
+    /// Its web address.
+    pub url: String,
+    /// Whether it was already open (the same head).
+    pub existed: bool,
+    /// Older requests closed in its favour.
+    pub closed: Vec<u64>,
+}
+
+/// A forge that could not do what was asked: what, and what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForgeError {
+    /// The message; never holds a token.
+    pub message: String,
+}
+
+impl std::fmt::Display for ForgeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// The host and `owner/repo` of a remote URL: `https://host/owner/repo(.git)`,
+/// `ssh://git@host/owner/repo`, `git@host:owner/repo`, `git://host/owner/repo`.
+pub fn host_and_repo(url: &str) -> Option<(String, String)> {
+    let (host, path) = match url.split_once("://") {
+        Some((_, rest)) => {
+            let (authority, path) = rest.split_once('/')?;
+            (
+                authority
+                    .rsplit_once('@')
+                    .map_or(authority, |(_, h)| h)
+                    .to_string(),
+                path,
+            )
+        }
+        None => {
+            let (user_host, path) = url.split_once(':')?;
+            (
+                user_host
+                    .rsplit_once('@')
+                    .map_or(user_host, |(_, h)| h)
+                    .to_string(),
+                path,
+            )
+        }
+    };
+    let path = path.trim_matches('/').trim_end_matches(".git");
+    let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
+    if parts.len() < 2 {
+        return None;
+    }
+    let repo = parts[parts.len() - 2..].join("/");
+    let ok = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+            && s != "."
+            && s != ".."
+    };
+    (parts[parts.len() - 2..].iter().all(|p| ok(p)) && !host.is_empty()).then_some((host, repo))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remotes_name_their_repository() {
+        for (url, want) in [
+            (
+                "https://github.com/xeno/isA_Cloud.git",
+                Some(("github.com", "xeno/isA_Cloud")),
+            ),
+            (
+                "https://x-access-token:t@github.com/xeno/isA_Cloud",
+                Some(("github.com", "xeno/isA_Cloud")),
+            ),
+            (
+                "git@github.example.com:team/gitops.git",
+                Some(("github.example.com", "team/gitops")),
+            ),
+            (
+                "ssh://git@ghe.corp:2222/team/gitops.git",
+                Some(("ghe.corp:2222", "team/gitops")),
+            ),
+            (
+                "git://127.0.0.1:9418/octocat/Hello-World.git",
+                Some(("127.0.0.1:9418", "octocat/Hello-World")),
+            ),
+            ("https://github.com/onlyone", None),
+            ("https://github.com/a/../b", None),
+        ] {
+            let got = host_and_repo(url);
+            assert_eq!(
+                got.as_ref().map(|(h, r)| (h.as_str(), r.as_str())),
+                want,
+                "{url}"
+            );
+        }
+    }
+}

@@ -1,0 +1,66 @@
+//! The one HTTP client setup, for the registry and the forges: no redirects followed on its
+//! own, statuses returned (not errors), a global timeout, and TLS through the OpenSSL imgbump
+//! already links, with the CA roots found as for Git. Plain HTTP only to this machine or hosts
+//! named insecure.
+
+use std::time::Duration;
+
+/// An agent with imgbump's settings.
+pub fn agent(timeout: Duration) -> ureq::Agent {
+    let (file, dir) = crate::git::ca_roots();
+    // native-tls (OpenSSL) reads its default roots from these variables.
+    if let Some(f) = file {
+        std::env::set_var("SSL_CERT_FILE", f);
+    }
+    if let Some(d) = dir {
+        std::env::set_var("SSL_CERT_DIR", d);
+    }
+    let tls = ureq::tls::TlsConfig::builder()
+        .provider(ureq::tls::TlsProvider::NativeTls)
+        .root_certs(ureq::tls::RootCerts::PlatformVerifier)
+        .build();
+    let timeout = if timeout.is_zero() {
+        Duration::from_secs(30)
+    } else {
+        timeout
+    };
+    ureq::Agent::config_builder()
+        .tls_config(tls)
+        .max_redirects(0)
+        .http_status_as_error(false)
+        .timeout_global(Some(timeout))
+        .user_agent(concat!("imgbump/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .new_agent()
+}
+
+/// Whether `host` (`name` or `name:port`) is this machine.
+pub fn loopback(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or(""),
+        None => host.rsplit_once(':').map_or(host, |(n, _)| n),
+    };
+    name == "localhost"
+        || name == "::1"
+        || name
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|a| a.is_loopback())
+}
+
+/// The `host[:port]` of an absolute URL (user info dropped).
+pub fn url_host(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    Some(
+        authority
+            .rsplit_once('@')
+            .map_or(authority, |(_, h)| h)
+            .to_string(),
+    )
+}
+
+/// Whether `url` may be used: HTTPS, or plain HTTP to this machine or an `insecure` host.
+pub fn may_use(url: &str, insecure: &[String]) -> bool {
+    let plain_ok = || url_host(url).is_some_and(|h| loopback(&h) || insecure.contains(&h));
+    url.starts_with("https://") || (url.starts_with("http://") && plain_ok())
+}
