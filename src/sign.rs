@@ -37,7 +37,7 @@ impl Signer {
         }
         if let Some(key) = spec.strip_prefix("ssh:").filter(|k| !k.is_empty()) {
             return Ok(Signer::Ssh {
-                key: PathBuf::from(key),
+                key: expand_home(key),
                 agent: false,
             });
         }

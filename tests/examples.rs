@@ -76,6 +76,14 @@ fn the_action_maps_every_input_to_imgbump_through_the_environment() {
         "verify-image",
         "pin-digest",
         "insecure-registry",
+        "push-branch",
+        "push-options",
+        "open-pr",
+        "pr-labels",
+        "pr-reviewers",
+        "draft",
+        "auto-merge",
+        "sign",
     ];
     for w in want {
         assert!(inputs.iter().any(|i| i == w), "input {w} is missing");
@@ -88,6 +96,9 @@ fn the_action_maps_every_input_to_imgbump_through_the_environment() {
         "pushed",
         "old-image",
         "new-image",
+        "pr-branch",
+        "pr-url",
+        "pr-number",
     ] {
         assert_eq!(
             action["outputs"][out]["value"],

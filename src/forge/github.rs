@@ -89,7 +89,7 @@ impl GitHub {
             let auth = format!("Bearer {}", self.token);
             let headers = [
                 ("Authorization", auth.as_str()),
-                ("Accept", "application/vnd.github+json"),
+                ("Accept", "application/vnd.github+json, application/json"),
                 ("X-GitHub-Api-Version", "2022-11-28"),
             ];
             let result = match (method, body) {
@@ -322,7 +322,11 @@ impl GitHub {
             // Its branch is imgbump's: deleted, so that no stale branch is left.
             let _ = self.call(
                 "DELETE",
-                &format!("/repos/{repo}/git/refs/heads/{}", head),
+                // `{ref}` is one path segment: its slashes encoded, as GitHub's clients send it.
+                &format!(
+                    "/repos/{repo}/git/refs/{}",
+                    pct(&format!("heads/{head}")).replace('/', "%2F")
+                ),
                 None,
             )?;
             closed.push(n);
