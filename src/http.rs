@@ -64,3 +64,32 @@ pub fn may_use(url: &str, insecure: &[String]) -> bool {
     let plain_ok = || url_host(url).is_some_and(|h| loopback(&h) || insecure.contains(&h));
     url.starts_with("https://") || (url.starts_with("http://") && plain_ok())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_only_to_this_machine_or_a_named_host() {
+        assert!(may_use("https://registry.example/v2/", &[]));
+        assert!(may_use("http://127.0.0.1:5000/v2/", &[]));
+        assert!(may_use("http://localhost:5000/v2/", &[]));
+        assert!(may_use("http://[::1]:5000/v2/", &[]));
+        assert!(!may_use("http://10.0.0.7:5000/v2/", &[]));
+        assert!(!may_use("http://registry.example/v2/", &[]));
+        assert!(!may_use("http://localhost.example.com/v2/", &[]));
+        assert!(may_use(
+            "http://10.0.0.7:5000/v2/",
+            &["10.0.0.7:5000".to_string()]
+        ));
+        assert!(!may_use(
+            "http://10.0.0.7:5001/v2/",
+            &["10.0.0.7:5000".to_string()]
+        ));
+        assert!(!may_use("ftp://127.0.0.1/", &[]));
+        assert_eq!(
+            url_host("http://u:p@[::1]:5000/x"),
+            Some("[::1]:5000".into())
+        );
+    }
+}

@@ -233,8 +233,22 @@ fn pull_requests_follow_github_s_published_contract() {
             owner.join("Hello-World.git").to_str().unwrap(),
         ],
     );
+    // Its main is protected, as branch protection does: direct pushes are refused.
+    let hook = owner.join("Hello-World.git/hooks/pre-receive");
+    std::fs::write(&hook, "#!/bin/sh\nwhile read old new ref; do [ \"$ref\" = refs/heads/main ] && { echo 'GH006: Protected branch update failed for refs/heads/main.' >&2; exit 1; }; done; exit 0\n").unwrap();
+    Command::new("chmod")
+        .arg("755")
+        .arg(&hook)
+        .status()
+        .unwrap();
     let daemon = Daemon::start(fx.dir.path());
     let remote = daemon.url("octocat/Hello-World.git");
+    let out = fx
+        .cmd()
+        .args(["set", "agent=:v1", "--repo", &remote])
+        .output()
+        .unwrap();
+    assert_fails(&out, 5, "GH006", "a direct push to the protected main");
     let prism = Prism::start(fx.dir.path());
     let proxy = Proxy::start(prism.port);
     let api = format!("http://127.0.0.1:{}", proxy.port);

@@ -321,6 +321,59 @@ fn ssh_signed_commits_verify_on_the_remote_and_every_retry_re_signs() {
     assert_fails(&out, 4, "ssh-keygen could not sign", "bad key");
     assert!(String::from_utf8_lossy(&out.stderr).contains("nothing was committed or pushed"));
     assert_eq!(fx.remote_count(), before);
+    // The key in ssh-agent (`--sign ssh-agent`): the agent's first key signs.
+    let sock = fx.dir.path().join("agent.sock");
+    let mut agent = Command::new("ssh-agent")
+        .args(["-D", "-a"])
+        .arg(&sock)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    for _ in 0..100 {
+        if sock.exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let added = Command::new("ssh-add")
+        .arg(&key)
+        .env("SSH_AUTH_SOCK", &sock)
+        .output()
+        .unwrap();
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    std::fs::write(
+        &allowed,
+        format!("imgbump@localhost namespaces=\"git\" {public}\n"),
+    )
+    .unwrap();
+    let out = fx
+        .cmd()
+        .args([
+            "set",
+            "agent=:agent-signed",
+            "--repo",
+            &fx.url(),
+            "--sign",
+            "ssh-agent",
+            "--author",
+            "CI <imgbump@localhost>",
+        ])
+        .env("SSH_AUTH_SOCK", &sock)
+        .output()
+        .unwrap();
+    let _ = agent.kill();
+    let _ = agent.wait();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let v = verify_ssh(&fx, "main", &allowed);
+    assert!(
+        v.status.success(),
+        "verify-commit: {}",
+        String::from_utf8_lossy(&v.stderr)
+    );
     // In a checkout, git config says to sign (commit.gpgsign, gpg.format=ssh, user.signingkey).
     std::fs::write(
         &allowed,

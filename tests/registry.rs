@@ -828,3 +828,63 @@ fn the_action_verifies_and_pins() {
         format!("image: {host}/isa/agent:v2@{v2}  # updated by repository_dispatch")
     );
 }
+
+/// A registry that sends no `Docker-Content-Digest`: the digest is the sha256 of the manifest
+/// it serves. And a tag-only target is checked with the whole reference the pair gives.
+#[test]
+fn a_digest_without_the_header_and_a_tag_only_target() {
+    const MANIFEST: &str = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"sha256:aa\",\"size\":2},\"layers\":[]}";
+    fn registry(head: &str, _port: u16) -> Vec<u8> {
+        if head.starts_with("GET /v2/ ") {
+            b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".to_vec()
+        } else if head.starts_with("HEAD /v2/isa/agent/manifests/v2 ") {
+            format!("HTTP/1.1 200 OK\r\nContent-Type: application/vnd.oci.image.manifest.v1+json\r\nContent-Length: {}\r\n\r\n", MANIFEST.len()).into_bytes()
+        } else if head.starts_with("GET /v2/isa/agent/manifests/v2 ") {
+            format!("HTTP/1.1 200 OK\r\nContent-Type: application/vnd.oci.image.manifest.v1+json\r\nContent-Length: {}\r\n\r\n{MANIFEST}", MANIFEST.len()).into_bytes()
+        } else {
+            b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n".to_vec()
+        }
+    }
+    let fake = Fake::start(registry);
+    let host = format!("127.0.0.1:{}", fake.port);
+    let fx = fixture_with(&format!("{host}/isa/agent:v1"));
+    let out = run(&fx, &["set", "agent=:v2", "--pin-digest"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let want: String = {
+        use sha2::Digest;
+        sha2::Sha256::digest(MANIFEST.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    };
+    assert_eq!(
+        agent_line(&fx),
+        format!("image: {host}/isa/agent:v2@sha256:{want}  # updated by repository_dispatch")
+    );
+    // The tag-only target: the pair's whole reference is checked, the tag written.
+    let app = "spec:\n  source:\n    helm:\n      parameters:\n        - name: image.tag\n          value: v1\n";
+    fx.push_elsewhere("app.yaml", app, "app");
+    let key = [
+        "-f",
+        "app.yaml",
+        "--key",
+        "spec.source.helm.parameters[name=image.tag].value",
+        "--holds",
+        "tag",
+    ];
+    let full = format!("agent={host}/isa/agent:v2");
+    let mut args = vec!["set", full.as_str(), "--verify-image"];
+    args.extend(key);
+    let out = run(&fx, &args, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(fx.remote_file("app.yaml").contains("value: v2\n"));
+    let missing = format!("agent={host}/isa/agent:v3");
+    let mut args = vec!["set", missing.as_str(), "--verify-image"];
+    args.extend(key);
+    assert_fails(
+        &run(&fx, &args, &[]),
+        4,
+        "has no isa/agent:v3",
+        "tag-only, missing",
+    );
+}

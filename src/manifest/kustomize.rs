@@ -90,6 +90,7 @@ impl<'t> Manifest<'t> {
                 EditErrorKind::NotFound,
                 "the kustomization has no top-level mapping",
             )
+            .at(self.locate(0))
             .help("check --manifest: it should name a kustomization.yaml.")),
         }
     }
@@ -251,7 +252,18 @@ impl<'t> Manifest<'t> {
                 help.push_str(&e.listing());
             }
         }
-        EditError::new(EditErrorKind::NotFound, what).help(help)
+        // Where: the `images:` key, else the kustomization's first line.
+        let at = self
+            .kustomization_root()
+            .ok()
+            .map(|(_, root)| {
+                root.entry("images")
+                    .map_or(root.span.start, |(k, _)| k.span.start)
+            })
+            .unwrap_or(0);
+        EditError::new(EditErrorKind::NotFound, what)
+            .at(self.locate(at))
+            .help(help)
     }
 
     pub(super) fn kustomize_set(

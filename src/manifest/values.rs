@@ -69,10 +69,16 @@ impl<'t> Manifest<'t> {
             }
         }
         if found.len() > 1 {
+            // Where: the second document that has it.
+            let at = match &found[1] {
+                Found::Node { node, .. } => node.span.start,
+                Found::Missing { parent, .. } => parent.span.start,
+            };
             return Err(EditError::new(
                 EditErrorKind::Ambiguous,
                 format!("{} documents of the file have `{path}`", found.len()),
             )
+            .at(self.locate(at))
             .help("split the file, or give each document its own path."));
         }
         if let Some(f) = found.pop() {
