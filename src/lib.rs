@@ -20,6 +20,7 @@
 //! Each module's own documentation has a table of its files.
 
 pub mod bump;
+mod child;
 pub mod cli;
 pub mod config;
 pub mod forge;
@@ -32,3 +33,4 @@ pub mod reference;
 pub mod registry;
 pub mod service;
 pub mod sign;
+mod utc;

@@ -328,6 +328,18 @@ impl Reference {
     }
 }
 
+/// A digest shortened for names and messages: its first 12 hex digits (`sha256:0123…` →
+/// `0123456789ab`).
+pub fn short_digest(digest: &str) -> String {
+    digest
+        .split(':')
+        .nth(1)
+        .unwrap_or(digest)
+        .chars()
+        .take(12)
+        .collect()
+}
+
 /// Whether the first component of a repository is a registry host (as Docker decides).
 fn is_registry(first: &str) -> bool {
     first.contains('.')

@@ -5,9 +5,7 @@
 //! A signer's failure is an error before anything is pushed, with the signer's own words; no
 //! passphrase is ever asked for or printed (the signer must not need a terminal).
 
-use std::io::{Read, Write};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 
 /// How to sign.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -149,38 +147,22 @@ fn expand_home(path: &str) -> PathBuf {
 
 /// Runs a signer with `input` on stdin; its stdout, or an error with its own words (bounded).
 fn run(program: &str, args: &[String], input: &[u8]) -> Result<Vec<u8>, String> {
-    let mut child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
+    let ran = crate::child::run(program, args, input, 1 << 20)
         .map_err(|e| format!("cannot run {program}: {e}"))?;
-    if let Some(mut stdin) = child.stdin.take() {
-        let _ = stdin.write_all(input);
-    }
-    let mut out = Vec::new();
-    if let Some(o) = child.stdout.take() {
-        let _ = o.take(1 << 20).read_to_end(&mut out);
-    }
-    let mut err = Vec::new();
-    if let Some(e) = child.stderr.take() {
-        let _ = e.take(8192).read_to_end(&mut err);
-    }
-    let status = child.wait().map_err(|e| format!("{program}: {e}"))?;
-    if !status.success() {
-        let said: Vec<String> = String::from_utf8_lossy(&err)
+    if !ran.status.success() {
+        let said: Vec<String> = String::from_utf8_lossy(&ran.stderr)
             .lines()
             .filter(|l| !l.starts_with("[GNUPG:]") && !l.trim().is_empty())
             .map(|l| l.chars().filter(|c| !c.is_control()).collect())
             .take(4)
             .collect();
         return Err(format!(
-            "{program} could not sign ({status}): {}",
+            "{program} could not sign ({}): {}",
+            ran.status,
             said.join(" / ")
         ));
     }
-    Ok(out)
+    Ok(ran.stdout)
 }
 
 fn armored(out: Vec<u8>, kind: &str) -> Result<String, String> {

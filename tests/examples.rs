@@ -154,23 +154,6 @@ fn the_action_maps_every_input_to_imgbump_through_the_environment() {
         .contains("action_ref"));
 }
 
-/// The action's environment for its bump step: every input at its default, then `set`.
-fn action_env(cmd: &mut Command, set: &[(&str, &str)]) {
-    let action = yaml("action.yml");
-    for (k, v) in action["inputs"].as_mapping().unwrap() {
-        let var = format!(
-            "INPUT_{}",
-            k.as_str().unwrap().to_uppercase().replace('-', "_")
-        );
-        let default = v["default"].as_str().unwrap_or("");
-        cmd.env(var, if default.contains("${{") { "" } else { default });
-    }
-    cmd.env("DEFAULT_REPO", "https://github.invalid/none.git");
-    for (k, v) in set {
-        cmd.env(k, v);
-    }
-}
-
 #[test]
 fn the_example_workflows_use_the_action_safely() {
     let action = yaml("action.yml");
@@ -231,40 +214,26 @@ fn the_example_workflows_use_the_action_safely() {
 #[test]
 fn the_action_script_bumps_with_trailers_outputs_and_a_summary() {
     let fx = Fixture::new();
-    let action = yaml("action.yml");
-    let step = bump_step(&action);
-    let script = step["run"].as_str().unwrap();
-    let bin_dir = Path::new(env!("CARGO_BIN_EXE_imgbump")).parent().unwrap();
     let (out_file, summary) = (fx.dir.path().join("out"), fx.dir.path().join("summary.md"));
-    let mut cmd = Command::new("bash");
-    action_env(
-        &mut cmd,
-        &[
-            ("INPUT_SERVICE", "agent"),
-            ("INPUT_IMAGE", ":sha-abc1234"),
-            ("INPUT_REPO", &fx.url()),
-            ("INPUT_AUTHOR", "CD <cd@example.com>"),
-            (
-                "INPUT_TRAILERS",
-                "Source-Commit=0123abc\nRequested-By=octocat\n",
-            ),
-            ("INPUT_ORDER_KEY", "41"),
-        ],
-    );
-    let out = cmd
-        .args(["-c", script])
-        .env(
-            "PATH",
-            format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap()),
-        )
-        .env("HOME", &fx.home)
-        .env_remove("GITHUB_TOKEN")
-        .env_remove("IMGBUMP_TOKEN")
-        .env("GITHUB_ACTIONS", "true")
-        .env("GITHUB_OUTPUT", &out_file)
-        .env("GITHUB_STEP_SUMMARY", &summary)
-        .output()
-        .unwrap();
+    let url = fx.url();
+    let out = action_bump(&[
+        ("INPUT_SERVICE", "agent"),
+        ("INPUT_IMAGE", ":sha-abc1234"),
+        ("INPUT_REPO", url.as_str()),
+        ("INPUT_AUTHOR", "CD <cd@example.com>"),
+        (
+            "INPUT_TRAILERS",
+            "Source-Commit=0123abc\nRequested-By=octocat\n",
+        ),
+        ("INPUT_ORDER_KEY", "41"),
+    ])
+    .env("HOME", &fx.home)
+    .env_remove("IMGBUMP_TOKEN")
+    .env("GITHUB_ACTIONS", "true")
+    .env("GITHUB_OUTPUT", &out_file)
+    .env("GITHUB_STEP_SUMMARY", &summary)
+    .output()
+    .unwrap();
     assert!(out.status.success(), "{}", text(&out));
     let msg = fx.remote_git(&["log", "-1", "--format=%B"]);
     assert_eq!(
@@ -527,31 +496,19 @@ fn in_github_actions_the_bot_is_the_author_and_a_failure_has_a_summary() {
 #[test]
 fn the_action_takes_several_images_in_one_commit() {
     let fx = Fixture::new();
-    let action = yaml("action.yml");
-    let script = bump_step(&action)["run"].as_str().unwrap().to_string();
-    let bin_dir = Path::new(env!("CARGO_BIN_EXE_imgbump")).parent().unwrap();
     let before = fx.remote_count();
-    let mut cmd = Command::new("bash");
-    action_env(
-        &mut cmd,
-        &[
-            ("INPUT_REPO", &fx.url()),
-            (
-                "INPUT_IMAGES",
-                "agent=:sha-1111111\n  mcp=:sha-2222222  \n\n",
-            ),
-            ("INPUT_VERBOSE", "true"),
-        ],
-    );
-    let out = cmd
-        .args(["-c", &script])
-        .env(
-            "PATH",
-            format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap()),
-        )
-        .env("HOME", &fx.home)
-        .output()
-        .unwrap();
+    let url = fx.url();
+    let out = action_bump(&[
+        ("INPUT_REPO", url.as_str()),
+        (
+            "INPUT_IMAGES",
+            "agent=:sha-1111111\n  mcp=:sha-2222222  \n\n",
+        ),
+        ("INPUT_VERBOSE", "true"),
+    ])
+    .env("HOME", &fx.home)
+    .output()
+    .unwrap();
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(fx.remote_count(), before + 1);
     let files = fx.remote_git(&["diff", "--name-only", "main~1", "main"]);
@@ -563,14 +520,7 @@ fn the_action_takes_several_images_in_one_commit() {
         ]
     );
     // Nothing to bump is an error that says what to give.
-    let mut cmd = Command::new("bash");
-    action_env(&mut cmd, &[("INPUT_REPO", &fx.url())]);
-    let out = cmd
-        .args(["-c", &script])
-        .env(
-            "PATH",
-            format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap()),
-        )
+    let out = action_bump(&[("INPUT_REPO", url.as_str())])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));

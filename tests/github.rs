@@ -451,7 +451,7 @@ fn pull_requests_follow_github_s_published_contract() {
     assert_fails(
         &out,
         1,
-        "rate limit is spent (HTTP 403); it resets at 2025-12-02 13:00 UTC",
+        "rate limit is spent (HTTP 403); it resets at 2025-12-02T13:00:00Z",
         "403",
     );
 

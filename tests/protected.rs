@@ -521,52 +521,23 @@ fn the_action_exposes_branches_merge_requests_and_signing() {
         format!("imgbump@localhost namespaces=\"git\" {public}\n"),
     )
     .unwrap();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let action: serde_yaml_ng::Value =
-        serde_yaml_ng::from_str(&std::fs::read_to_string(root.join("action.yml")).unwrap())
-            .unwrap();
-    let script = action["runs"]["steps"]
-        .as_sequence()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == "bump")
-        .unwrap()["run"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let bin_dir = Path::new(env!("CARGO_BIN_EXE_imgbump"))
-        .parent()
-        .unwrap()
-        .to_path_buf();
     let outputs = fx.dir.path().join("outputs");
-    let mut c = Command::new("bash");
-    for (k, v) in action["inputs"].as_mapping().unwrap() {
-        let var = format!(
-            "INPUT_{}",
-            k.as_str().unwrap().to_uppercase().replace('-', "_")
-        );
-        let d = v["default"].as_str().unwrap_or("");
-        c.env(var, if d.contains("${{") { "" } else { d });
-    }
-    let out = c
-        .args(["-c", &script])
-        .env("INPUT_REPO", fx.url())
-        .env("DEFAULT_REPO", "https://github.invalid/x.git")
-        .env("INPUT_SERVICE", "agent")
-        .env("INPUT_IMAGE", ":v7")
-        .env("INPUT_OPEN_PR", "gitlab")
-        .env("INPUT_PUSH_BRANCH", "deploy/{service}-{tag}")
-        .env("INPUT_PR_LABELS", "deploy\nagent\n")
-        .env("INPUT_SIGN", format!("ssh:{key}"))
-        .env("INPUT_AUTHOR", "CI <imgbump@localhost>")
-        .env("GITHUB_OUTPUT", &outputs)
-        .env(
-            "PATH",
-            format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap()),
-        )
-        .env("HOME", &fx.home)
-        .output()
-        .unwrap();
+    let url = fx.url();
+    let sign = format!("ssh:{key}");
+    let out = action_bump(&[
+        ("INPUT_REPO", url.as_str()),
+        ("INPUT_SERVICE", "agent"),
+        ("INPUT_IMAGE", ":v7"),
+        ("INPUT_OPEN_PR", "gitlab"),
+        ("INPUT_PUSH_BRANCH", "deploy/{service}-{tag}"),
+        ("INPUT_PR_LABELS", "deploy\nagent\n"),
+        ("INPUT_SIGN", sign.as_str()),
+        ("INPUT_AUTHOR", "CI <imgbump@localhost>"),
+    ])
+    .env("GITHUB_OUTPUT", &outputs)
+    .env("HOME", &fx.home)
+    .output()
+    .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(
         options(&fx).contains(&"merge_request.label=agent".to_string()),

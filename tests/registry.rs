@@ -771,43 +771,14 @@ fn the_action_verifies_and_pins() {
     let v2 = reg.push("isa/agent", "v2", 1);
     let fx = fixture_with(&format!("{host}/isa/agent:v1"));
     docker_login(&fx.home, &host, PASSWORD);
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let action: serde_yaml_ng::Value =
-        serde_yaml_ng::from_str(&std::fs::read_to_string(root.join("action.yml")).unwrap())
-            .unwrap();
-    let steps = action["runs"]["steps"].as_sequence().unwrap();
-    let script = steps.iter().find(|s| s["id"] == "bump").unwrap()["run"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let bin_dir = Path::new(env!("CARGO_BIN_EXE_imgbump"))
-        .parent()
-        .unwrap()
-        .to_path_buf();
     let ca = reg.ca.clone().unwrap();
     let bump = |inputs: &[(&str, &str)]| {
-        let mut c = Command::new("bash");
-        for (k, v) in action["inputs"].as_mapping().unwrap() {
-            let var = format!(
-                "INPUT_{}",
-                k.as_str().unwrap().to_uppercase().replace('-', "_")
-            );
-            let d = v["default"].as_str().unwrap_or("");
-            c.env(var, if d.contains("${{") { "" } else { d });
-        }
-        c.env("INPUT_REPO", fx.url())
-            .env("DEFAULT_REPO", "https://github.invalid/x.git");
-        for (k, v) in inputs {
-            c.env(k, v);
-        }
-        c.args(["-c", &script])
-            .env(
-                "PATH",
-                format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap()),
-            )
+        let url = fx.url();
+        let mut all = vec![("INPUT_REPO", url.as_str())];
+        all.extend_from_slice(inputs);
+        action_bump(&all)
             .env("HOME", &fx.home)
             .env("SSL_CERT_FILE", &ca)
-            .env_remove("IMGBUMP_REGISTRY_TOKEN")
             .output()
             .unwrap()
     };

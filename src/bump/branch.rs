@@ -34,14 +34,7 @@ pub fn branch_name(template: &str, changes: &[Change]) -> Result<String, Failure
 
 /// The tag of an image as shown in a change (`:TAG`, `@DIGEST` or a reference).
 fn tag_of(image: &str) -> String {
-    let digest = |d: &str| {
-        d.split(':')
-            .nth(1)
-            .unwrap_or(d)
-            .chars()
-            .take(12)
-            .collect::<String>()
-    };
+    let digest = crate::reference::short_digest;
     if let Some(t) = image.strip_prefix(':') {
         return t.to_string();
     }

@@ -15,14 +15,7 @@ fn render_message(template: &str, c: &Change) -> String {
             Err(_) => (None, None),
         }
     };
-    let short_digest = digest.as_deref().map(|d| {
-        d.split(':')
-            .nth(1)
-            .unwrap_or(d)
-            .chars()
-            .take(12)
-            .collect::<String>()
-    });
+    let short_digest = digest.as_deref().map(crate::reference::short_digest);
     let tag = tag.or(short_digest).unwrap_or_else(|| "latest".into());
     // The old image was read from the repository: one line, control characters escaped.
     let old: String = c.old.chars().flat_map(char::escape_default).collect();

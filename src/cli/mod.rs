@@ -20,6 +20,7 @@ use std::time::Instant;
 use crate::bump::{self, FailKind, Failure};
 use crate::git::{self, Credentials, Workspace};
 use crate::manifest::ImageField;
+use crate::utc::utc;
 
 mod args;
 mod get;
@@ -258,27 +259,6 @@ struct Version {
 /// The first seven hex digits of a commit id.
 fn short(oid: git2::Oid) -> String {
     oid.to_string().chars().take(7).collect()
-}
-
-/// `YYYY-MM-DDTHH:MM:SSZ` for Unix seconds (proleptic Gregorian, UTC).
-fn utc(secs: i64) -> String {
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Howard Hinnant's civil-from-days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
 }
 
 #[cfg(test)]

@@ -145,7 +145,7 @@ impl GitHub {
                 401 => Err(fail(format!("GitHub refused the token (HTTP 401: {said}) for {method} {}; check the token's permissions (contents: write, pull-requests: write)", short_path(&url)))),
                 403 | 429 if remaining.as_deref() == Some("0") => Err(fail(format!(
                     "GitHub's rate limit is spent (HTTP {status}); it resets at {}; run again then",
-                    reset.as_deref().and_then(|r| r.parse::<i64>().ok()).map_or("an unknown time".to_string(), utc)
+                    reset.as_deref().and_then(|r| r.parse::<i64>().ok()).map_or("an unknown time".to_string(), crate::utc::utc)
                 ))),
                 403 => Err(fail(format!("GitHub refused {method} {} (HTTP 403: {said}); in Actions, allow GitHub Actions to create pull requests, and give the job pull-requests: write", short_path(&url)))),
                 s if s >= 500 => Err(fail(format!("GitHub answered HTTP {s} to {method} {} four times: {said}", short_path(&url)))),
@@ -350,26 +350,6 @@ fn short_path(url: &str) -> String {
         .map_or(url.to_string(), |(_, p)| format!("/{p}"))
 }
 
-fn utc(epoch: i64) -> String {
-    let days = epoch.div_euclid(86_400);
-    let secs = epoch.rem_euclid(86_400);
-    // Civil from days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
-        secs / 3600,
-        secs % 3600 / 60
-    )
-}
-
 fn pct(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
@@ -395,7 +375,5 @@ mod tests {
             graphql_for("https://api.github.com"),
             "https://api.github.com/graphql"
         );
-        assert_eq!(utc(0), "1970-01-01 00:00 UTC");
-        assert_eq!(utc(1_764_680_400), "2025-12-02 13:00 UTC");
     }
 }

@@ -4,9 +4,7 @@
 //! (`auth` is base64 `user:password`). This is what `docker login`,
 //! `aws-actions/amazon-ecr-login` and `docker/login-action` leave behind.
 
-use std::io::{Read, Write};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 
 use base64::Engine;
 
@@ -119,33 +117,19 @@ fn run_helper(name: &str, server: &str) -> Result<Option<Login>, String> {
         ));
     }
     let program = format!("docker-credential-{name}");
-    let mut child = Command::new(&program)
-        .arg("get")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
+    let ran = crate::child::run(&program, &["get".to_string()], server.as_bytes(), 1 << 20)
         .map_err(|e| format!("cannot run the credential helper {program}: {e}"))?;
-    if let Some(mut stdin) = child.stdin.take() {
-        let _ = stdin.write_all(server.as_bytes());
-    }
-    let mut out = Vec::new();
-    if let Some(stdout) = child.stdout.take() {
-        let _ = stdout.take(1 << 20).read_to_end(&mut out);
-    }
-    let mut err = Vec::new();
-    if let Some(stderr) = child.stderr.take() {
-        let _ = stderr.take(4096).read_to_end(&mut err);
-    }
-    let status = child.wait().map_err(|e| format!("{program}: {e}"))?;
-    if !status.success() {
-        let said = String::from_utf8_lossy(&out).to_string() + &String::from_utf8_lossy(&err);
+    let out = ran.stdout;
+    if !ran.status.success() {
+        let said =
+            String::from_utf8_lossy(&out).to_string() + &String::from_utf8_lossy(&ran.stderr);
         // The helpers' word for "no login stored for this server".
         if said.contains("credentials not found") {
             return Ok(None);
         }
         return Err(format!(
-            "the credential helper {program} failed ({status}): {}",
+            "the credential helper {program} failed ({}): {}",
+            ran.status,
             said.lines()
                 .next()
                 .unwrap_or("")

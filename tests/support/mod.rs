@@ -312,3 +312,42 @@ pub fn github_outputs(path: &Path) -> String {
     }
     out
 }
+
+/// The action's bump step, as the runner runs it: bash with the step's script, every input of
+/// action.yml at its default (an expression default empty), then `inputs`; imgbump on PATH.
+pub fn action_bump(inputs: &[(&str, &str)]) -> Command {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let action: serde_yaml_ng::Value =
+        serde_yaml_ng::from_str(&std::fs::read_to_string(root.join("action.yml")).unwrap())
+            .unwrap();
+    let script = action["runs"]["steps"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "bump")
+        .and_then(|s| s["run"].as_str())
+        .expect("a bump step")
+        .to_string();
+    let mut c = Command::new("bash");
+    for (k, v) in action["inputs"].as_mapping().unwrap() {
+        let var = format!(
+            "INPUT_{}",
+            k.as_str().unwrap().to_uppercase().replace('-', "_")
+        );
+        let d = v["default"].as_str().unwrap_or("");
+        c.env(var, if d.contains("${{") { "" } else { d });
+    }
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_imgbump")).parent().unwrap();
+    c.env("DEFAULT_REPO", "https://github.invalid/none.git")
+        .env(
+            "PATH",
+            format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap()),
+        )
+        .env_remove("IMGBUMP_REGISTRY_TOKEN")
+        .env_remove("GITHUB_TOKEN")
+        .args(["-c", &script]);
+    for (k, v) in inputs {
+        c.env(k, v);
+    }
+    c
+}
