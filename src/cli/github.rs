@@ -123,25 +123,22 @@ pub(super) fn outputs(o: &Outcome, say: &Say) {
         return;
     };
     let join = |f: &dyn Fn(&Change) -> &str| o.changes.iter().map(f).collect::<Vec<_>>().join(" ");
-    let pairs = [
+    let mut pairs = vec![
         ("status", o.status().to_string()),
         ("changed", o.changed.to_string()),
         ("commit", o.commit.clone().unwrap_or_default()),
         ("pushed", o.pushed.to_string()),
         ("old-image", join(&|c| c.old.as_str())),
         ("new-image", join(&|c| c.new.as_str())),
-        ("pr-branch", o.pushed_branch.clone().unwrap_or_default()),
-        (
-            "pr-url",
-            o.pr.as_ref().map(|p| p.url.clone()).unwrap_or_default(),
-        ),
-        (
-            "pr-number",
-            o.pr.as_ref()
-                .map(|p| p.number.to_string())
-                .unwrap_or_default(),
-        ),
     ];
+    // A branch and a pull request only when there are some.
+    if let Some(b) = &o.pushed_branch {
+        pairs.push(("pr-branch", b.clone()));
+    }
+    if let Some(pr) = &o.pr {
+        pairs.push(("pr-url", pr.url.clone()));
+        pairs.push(("pr-number", pr.number.to_string()));
+    }
     let text: String = pairs
         .iter()
         .map(|(name, value)| output_line(name, value))
