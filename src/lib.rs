@@ -13,8 +13,9 @@
 //! | [`service`] | service names (DNS labels) and the manifest path template |
 //! | [`git`] | open a checkout or clone, read, commit, push without force, fetch; credentials, TLS, the cache, the index; knows nothing of YAML |
 //! | [`registry`] | the OCI distribution API (does the image exist, its digest) and Docker's credentials; knows nothing of Git or YAML |
-//! | [`manifest`] | the edit engine, text in and text out, no I/O: choosing a field (workloads, containers), editing it (render, splice, verify) |
-//! | [`bump`] | one run from start to end: plan on a tip, commit, push, retry on a moved branch |
+//! | [`manifest`] | the edit engine, text in and text out, no I/O: choosing a target (workload containers, kustomize `images:`, key paths in Helm values or any YAML), editing it (render, splice, verify) |
+//! | [`http`] | the one HTTP client setup (TLS roots, no redirects followed, bounded answers) |
+//! | [`bump`] | one run from start to end: the targets on a tip, plan, registry checks, commit (signed), push (or a branch and a pull request), retry on a moved branch |
 //! | [`interrupt`] | SIGINT/SIGTERM/SIGHUP noted, and the run ended at a safe point |
 //!
 //! Each module's own documentation has a table of its files.
