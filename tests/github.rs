@@ -15,7 +15,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::{Arc, Mutex};
 
 use support::*;
@@ -42,14 +42,18 @@ impl Prism {
             .args(["mock", "-h", "127.0.0.1", "-p", &port.to_string()])
             .arg(&spec)
             .stdout(std::fs::File::create(&log).unwrap())
-            .stderr(Stdio::null())
+            .stderr(std::fs::File::create(dir.join("prism.err")).unwrap())
             .process_group(0)
             .spawn()
             .expect("prism starts");
         // Loading the 13 MB description takes a few seconds.
         let start = std::time::Instant::now();
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(start.elapsed().as_secs() < 120, "prism did not start");
+            assert!(
+                start.elapsed().as_secs() < 120,
+                "prism did not start: {}",
+                std::fs::read_to_string(dir.join("prism.err")).unwrap_or_default()
+            );
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
         Prism { child, port, log }
