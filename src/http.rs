@@ -59,6 +59,20 @@ pub fn url_host(url: &str) -> Option<String> {
     )
 }
 
+/// Percent-encodes `s` for a URL's query or path, keeping the unreserved characters and those
+/// in `keep` (such as `/` in a path).
+pub fn pct(s: &str, keep: &[u8]) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            b if keep.contains(&b) => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// Whether `url` may be used: HTTPS, or plain HTTP to this machine or an `insecure` host.
 pub fn may_use(url: &str, insecure: &[String]) -> bool {
     let plain_ok = || url_host(url).is_some_and(|h| loopback(&h) || insecure.contains(&h));

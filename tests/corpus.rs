@@ -540,7 +540,7 @@ fn real_helm_values_image_fields_edit_byte_exactly() {
 /// The other target kinds over the YAML spec's test suite: every top-level key of every case as
 /// `--key` (whole reference, tag, digest, Helm mapping), and every case as a kustomization (with
 /// `--create`). Nothing panics; an edit that is made reads back with libyaml, with as many
-/// documents, and (without additions) the same first bytes.
+/// documents, and with the engine, holding the new image where the target names it.
 #[test]
 fn the_yaml_test_suite_as_every_target_kind() {
     use imgbump::manifest::{Holds, KeyPath, Locator, SetOptions};
@@ -592,8 +592,24 @@ fn the_yaml_test_suite_as_every_target_kind() {
                             path.display(),
                             e.text
                         );
-                        // Without additions, the new text starts and ends as the old one (a value
-                        // in between changed, maybe a multi-line plain scalar made one line).
+                        // The edited text, read again by the engine, holds the new image where
+                        // the target names it.
+                        let named = !matches!(
+                            loc,
+                            Locator::Kustomize {
+                                image_name: None,
+                                ..
+                            }
+                        );
+                        if named {
+                            let again = Manifest::parse(&e.text)
+                                .and_then(|m2| m2.get(loc))
+                                .unwrap_or_else(|err| {
+                                    panic!("{}: {loc:?}: {err}\n{}", path.display(), e.text)
+                                });
+                            assert_eq!(again.image, e.new, "{}: {loc:?}", path.display());
+                        }
+                        // Without additions, the bytes before the first change are the old ones.
                         if !opts.create && !opts.drop_digest {
                             let same = text
                                 .bytes()

@@ -4,71 +4,44 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use support::*;
 
 /// `examples/environments` as a bare remote served by `git daemon`, and a HOME.
 struct Envs {
-    dir: tempfile::TempDir,
-    remote: PathBuf,
-    home: PathBuf,
+    fx: Fixture,
     daemon: Daemon,
 }
 
 impl Envs {
     fn new() -> Envs {
-        let dir = tempfile::tempdir().unwrap();
-        let seed = dir.path().join("seed");
-        copy_dir(
-            &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/environments"),
-            &seed,
-        );
-        git(&seed, &["init", "-q"]);
-        git(&seed, &["add", "-A"]);
-        git(&seed, &["commit", "-qm", "initial"]);
-        let remote = dir.path().join("envs.git");
-        git(
-            dir.path(),
-            &[
-                "clone",
-                "-q",
-                "--bare",
-                seed.to_str().unwrap(),
-                remote.to_str().unwrap(),
-            ],
-        );
-        let home = dir.path().join("home");
-        std::fs::create_dir_all(&home).unwrap();
-        let daemon = Daemon::start(dir.path());
-        Envs {
-            dir,
-            remote,
-            home,
-            daemon,
-        }
+        let fx = Fixture::of("environments");
+        let daemon = Daemon::start(fx.dir.path());
+        Envs { fx, daemon }
     }
 
     fn run(&self, args: &[&str]) -> std::process::Output {
-        let url = self.daemon.url("envs.git");
+        let url = self.daemon.url("environments.git");
         let mut all = args.to_vec();
         all.extend(["--repo", &url]);
-        imgbump(&self.home)
+        imgbump(&self.fx.home)
             .args(&all)
-            .current_dir(self.dir.path())
+            .current_dir(self.fx.dir.path())
             .output()
             .unwrap()
     }
 
     fn remote_git(&self, args: &[&str]) -> String {
-        let mut all = vec!["--git-dir", self.remote.to_str().unwrap()];
+        let mut all = vec!["--git-dir", self.fx.remote.to_str().unwrap()];
         all.extend_from_slice(args);
-        git(self.dir.path(), &all)
+        git(self.fx.dir.path(), &all)
     }
 
     /// The last commit's changed lines, `-old` and `+new`, as the git CLI shows them.
     fn last_diff(&self) -> Vec<String> {
-        self.remote_git(&["diff", "--unified=0", "main~1", "main"])
+        self.fx
+            .remote_git(&["diff", "--unified=0", "main~1", "main"])
             .lines()
             .filter(|l| {
                 (l.starts_with('-') || l.starts_with('+'))
@@ -80,7 +53,8 @@ impl Envs {
     }
 
     fn files_changed(&self) -> Vec<String> {
-        self.remote_git(&["diff", "--name-only", "main~1", "main"])
+        self.fx
+            .remote_git(&["diff", "--name-only", "main~1", "main"])
             .lines()
             .map(str::to_string)
             .collect()
@@ -88,13 +62,13 @@ impl Envs {
 
     /// Pushes `path` = `content` to main from a checkout of the remote.
     fn push(&self, path: &str, content: &str) {
-        let other = tempfile::tempdir_in(self.dir.path()).unwrap().keep();
+        let other = tempfile::tempdir_in(self.fx.dir.path()).unwrap().keep();
         git(
-            self.dir.path(),
+            self.fx.dir.path(),
             &[
                 "clone",
                 "-q",
-                self.remote.to_str().unwrap(),
+                self.fx.remote.to_str().unwrap(),
                 other.to_str().unwrap(),
             ],
         );
@@ -347,20 +321,20 @@ fn a_broken_config_is_refused_where_it_is_wrong_and_read_from_the_tip() {
         ".imgbump.yaml:3:5",
         "outside",
     );
-    let link = e.dir.path().join("outside");
+    let link = e.fx.dir.path().join("outside");
     std::fs::create_dir_all(&link).unwrap();
     std::fs::write(
         link.join("values.yaml"),
         "image: {repository: x, tag: v1}\n",
     )
     .unwrap();
-    let other = tempfile::tempdir_in(e.dir.path()).unwrap().keep();
+    let other = tempfile::tempdir_in(e.fx.dir.path()).unwrap().keep();
     git(
-        e.dir.path(),
+        e.fx.dir.path(),
         &[
             "clone",
             "-q",
-            e.remote.to_str().unwrap(),
+            e.fx.remote.to_str().unwrap(),
             other.to_str().unwrap(),
         ],
     );

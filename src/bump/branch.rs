@@ -11,16 +11,7 @@ use super::{Change, FailKind, Failure};
 /// `{tag}` (the new tag, or the digest's first 12 hex digits), `{env}` (several joined by `-`),
 /// checked as Git checks branch names.
 pub fn branch_name(template: &str, changes: &[Change]) -> Result<String, Failure> {
-    let changed: Vec<&Change> = changes.iter().filter(|c| c.changed).collect();
-    let mut services: Vec<&str> = changed.iter().map(|c| c.service.as_str()).collect();
-    services.dedup();
-    let mut envs: Vec<&str> = changed.iter().filter_map(|c| c.env.as_deref()).collect();
-    envs.dedup();
-    let tag = changed.first().map(|c| tag_of(&c.new)).unwrap_or_default();
-    let name = template
-        .replace("{service}", &services.join("-"))
-        .replace("{env}", &envs.join("-"))
-        .replace("{tag}", &tag);
+    let name = fill(template, changes);
     if name.contains('{') || !git2::Reference::is_valid_name(&format!("refs/heads/{name}")) {
         return Err(Failure::new(
             FailKind::Usage,
@@ -30,6 +21,20 @@ pub fn branch_name(template: &str, changes: &[Change]) -> Result<String, Failure
         ));
     }
     Ok(name)
+}
+
+/// `template` with its placeholders filled for `changes` (unchecked).
+pub(super) fn fill(template: &str, changes: &[Change]) -> String {
+    let changed: Vec<&Change> = changes.iter().filter(|c| c.changed).collect();
+    let mut services: Vec<&str> = changed.iter().map(|c| c.service.as_str()).collect();
+    services.dedup();
+    let mut envs: Vec<&str> = changed.iter().filter_map(|c| c.env.as_deref()).collect();
+    envs.dedup();
+    let tag = changed.first().map(|c| tag_of(&c.new)).unwrap_or_default();
+    template
+        .replace("{service}", &services.join("-"))
+        .replace("{env}", &envs.join("-"))
+        .replace("{tag}", &tag)
 }
 
 /// The tag of an image as shown in a change (`:TAG`, `@DIGEST` or a reference).

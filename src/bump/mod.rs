@@ -509,12 +509,11 @@ fn request_of(
             body.push_str(&format!("{}\n", cell(t)));
         }
     }
-    let prefix = opts.push_branch.as_deref().and_then(|t| {
-        let cut = t.find("{tag}")?;
-        branch::branch_name(&format!("{}x", &t[..cut]), &plan.changes)
-            .ok()
-            .map(|n| n[..n.len() - 1].to_string())
-    });
+    // Requests of the same service and environment: their branches share the name up to {tag}.
+    let prefix = opts
+        .push_branch
+        .as_deref()
+        .and_then(|t| Some(branch::fill(&t[..t.find("{tag}")?], &plan.changes)));
     let order = match opts.order {
         Some(o) => plan
             .changes
@@ -615,13 +614,12 @@ fn push_once(
     if let Some(name) = &to.branch {
         // A new branch: never moved or forced. Taken by the same change: success; by other
         // content: refused.
+        // Its tip is fetched once, so that its files can be read.
         let there = match &result {
-            Ok(Push::Exists(at)) => Some(*at),
-            Ok(Push::Moved) => ws.fetch_branch(name)?,
+            Ok(Push::Exists(_) | Push::Moved) => ws.fetch_branch(name)?,
             _ => None,
         };
         if let Some(at) = there {
-            let at = ws.fetch_branch(name)?.unwrap_or(at);
             if branch::holds(ws, at, files)? {
                 return Ok(Next::Already(at));
             }
@@ -679,7 +677,12 @@ fn push_once(
         }
         Push::Exists(at) => Err(Failure::new(
             FailKind::Push,
-            format!("the remote answered that the branch exists at {}", short(at)),
+            format!(
+                "the push to {} {} was answered as if creating a new branch (it is at {}); nothing was pushed\nthis is a bug in imgbump: please report it with -vv",
+                ws.url(),
+                ws.branch(),
+                short(at)
+            ),
         )),
         Push::Interrupted(why) => Err(Failure::new(
             FailKind::Push,

@@ -81,7 +81,15 @@ pub(super) fn plan(
                 if pin && full.digest() != Some(found.digest.as_str()) {
                     let pinned =
                         Reference::from_parts(full.repository(), full.tag(), Some(&found.digest))
-                            .map_err(|e| Failure::new(FailKind::Other, e.to_string()))?;
+                            .map_err(|e| {
+                            Failure::new(
+                                FailKind::Other,
+                                format!(
+                                    "{path}:{line}: cannot pin {full} to {}: {e}",
+                                    found.digest
+                                ),
+                            )
+                        })?;
                     edit = m
                         .set(&locator, &ImageSpec::Full(pinned), &opts.selection.edit)
                         .map_err(|e| Failure::from_edit(&path, e))?;

@@ -120,7 +120,8 @@ pub fn resolve(
                 }
                 crate::git::check_relative_path(&path).map_err(refused)?;
                 // One template: it is the file (a missing one is reported when read).
-                if sel.manifests.len() == 1 || ws.read(tip, &path)?.is_some() {
+                // Only a tree lookup: the file is read once, by the plan.
+                if sel.manifests.len() == 1 || ws.exists(tip, &path) {
                     found = Some(path);
                     break;
                 }

@@ -152,7 +152,10 @@ impl GitHub {
                 _ => Ok((status, json)),
             };
         }
-        Err(fail("unreachable"))
+        Err(fail(format!(
+            "GitHub answered {method} {} with server errors four times",
+            short_path(&url)
+        )))
     }
 
     /// Opens (or finds) the pull request for `req`, then labels, reviewers, auto-merge, and
@@ -173,7 +176,7 @@ impl GitHub {
                     &format!(
                         "/repos/{repo}/pulls?state=open&head={}:{}&per_page=100",
                         self.owner,
-                        pct(&req.head)
+                        crate::http::pct(&req.head, b"/")
                     ),
                     None,
                 )?;
@@ -282,7 +285,7 @@ impl GitHub {
             "GET",
             &format!(
                 "/repos/{repo}/pulls?state=open&base={}&per_page=100",
-                pct(&req.base)
+                crate::http::pct(&req.base, b"/")
             ),
             None,
         )?;
@@ -325,7 +328,7 @@ impl GitHub {
                 // `{ref}` is one path segment: its slashes encoded, as GitHub's clients send it.
                 &format!(
                     "/repos/{repo}/git/refs/{}",
-                    pct(&format!("heads/{head}")).replace('/', "%2F")
+                    crate::http::pct(&format!("heads/{head}"), &[])
                 ),
                 None,
             )?;
@@ -348,17 +351,6 @@ fn short_path(url: &str) -> String {
     url.split_once("://")
         .and_then(|(_, r)| r.split_once('/'))
         .map_or(url.to_string(), |(_, p)| format!("/{p}"))
-}
-
-fn pct(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[cfg(test)]

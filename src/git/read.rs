@@ -8,6 +8,15 @@ use git2::{ErrorCode, FileMode, ObjectType, Oid};
 use super::{err, git_err, CommitInfo, ErrorKind, Result, Workspace, MAX_FILE};
 
 impl Workspace {
+    /// Whether `path` names a file on `commit` (a tree lookup; the blob is not read).
+    pub fn exists(&self, commit: Oid, path: &str) -> bool {
+        self.repo
+            .find_commit(commit)
+            .and_then(|c| c.tree())
+            .and_then(|t| t.get_path(Path::new(path)))
+            .is_ok_and(|e| e.kind() == Some(git2::ObjectType::Blob))
+    }
+
     /// Reads `path` from `commit`; `None` if it does not exist. A symlink, a submodule, a
     /// directory or a file over [`MAX_FILE`] is refused.
     pub fn read(&self, commit: Oid, path: &str) -> Result<Option<Vec<u8>>> {

@@ -14,7 +14,7 @@ use super::verify::{Expected, Tree};
 use super::{EditError, EditErrorKind, Manifest, Seg};
 
 /// One `images:` entry.
-struct Entry3<'n, 't> {
+struct ImagesEntry<'n, 't> {
     index: usize,
     node: &'n Node<'t>,
     name: String,
@@ -23,7 +23,7 @@ struct Entry3<'n, 't> {
     digest: Option<Slot>,
 }
 
-impl Entry3<'_, '_> {
+impl ImagesEntry<'_, '_> {
     /// The repository the entry makes: `newName`, else `name`.
     fn repository(&self) -> &str {
         match &self.new_name {
@@ -99,7 +99,7 @@ impl<'t> Manifest<'t> {
         &self,
         doc: usize,
         root: &'t Node<'t>,
-    ) -> Result<Vec<Entry3<'t, 't>>, EditError> {
+    ) -> Result<Vec<ImagesEntry<'t, 't>>, EditError> {
         let Some((key, images)) = root.entry("images") else {
             return Ok(Vec::new());
         };
@@ -132,7 +132,7 @@ impl<'t> Manifest<'t> {
                     )
                 })
             };
-            out.push(Entry3 {
+            out.push(ImagesEntry {
                 index: i,
                 node: item,
                 name: name.to_string(),
@@ -147,12 +147,12 @@ impl<'t> Manifest<'t> {
     /// The entries `image_name` or the defaults pick: exactly one, or why not.
     fn kustomize_pick<'e>(
         &self,
-        entries: &'e [Entry3<'t, 't>],
+        entries: &'e [ImagesEntry<'t, 't>],
         service: &str,
         image_name: Option<&str>,
         spec: Option<&ImageSpec>,
-    ) -> Result<Option<&'e Entry3<'t, 't>>, EditError> {
-        let hits: Vec<&Entry3> = match image_name {
+    ) -> Result<Option<&'e ImagesEntry<'t, 't>>, EditError> {
+        let hits: Vec<&ImagesEntry> = match image_name {
             Some(want) => entries.iter().filter(|e| e.name == want).collect(),
             None => {
                 let repo = match spec {
@@ -220,7 +220,7 @@ impl<'t> Manifest<'t> {
         }
     }
 
-    fn kustomize_held(&self, e: &Entry3<'_, '_>) -> Held {
+    fn kustomize_held(&self, e: &ImagesEntry<'_, '_>) -> Held {
         Held {
             target: format!("images[name={}]", e.name),
             workload: String::new(),
@@ -232,7 +232,7 @@ impl<'t> Manifest<'t> {
 
     fn kustomize_missing(
         &self,
-        entries: &[Entry3<'_, '_>],
+        entries: &[ImagesEntry<'_, '_>],
         service: &str,
         image_name: Option<&str>,
     ) -> EditError {
@@ -357,7 +357,7 @@ impl<'t> Manifest<'t> {
     /// The image the entry makes after the change.
     fn kustomize_after(
         &self,
-        e: &Entry3<'_, '_>,
+        e: &ImagesEntry<'_, '_>,
         name: Option<&str>,
         tag: Option<&str>,
         digest: Option<&str>,
@@ -394,7 +394,7 @@ impl<'t> Manifest<'t> {
         &self,
         doc: usize,
         root: &Node<'_>,
-        entries: &[Entry3<'_, '_>],
+        entries: &[ImagesEntry<'_, '_>],
         service: &str,
         image_name: Option<&str>,
         spec: &ImageSpec,

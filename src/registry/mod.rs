@@ -399,9 +399,9 @@ impl Registry {
                 if !self.may_use(&realm) {
                     return Err(unavailable(format!("the registry {host} names a token service over plain HTTP ({realm_host}); refused")));
                 }
-                let mut url = format!("{realm}{}scope={}", if realm.contains('?') { '&' } else { '?' }, pct(&format!("repository:{path}:pull")));
+                let mut url = format!("{realm}{}scope={}", if realm.contains('?') { '&' } else { '?' }, crate::http::pct(&format!("repository:{path}:pull"), &[]));
                 if let Some(service) = param("service") {
-                    url.push_str(&format!("&service={}", pct(&service)));
+                    url.push_str(&format!("&service={}", crate::http::pct(&service, &[])));
                 }
                 *requests += 1;
                 let mut r = self.agent.get(&url);
@@ -465,18 +465,6 @@ fn challenge_param(params: &str, name: &str) -> Option<String> {
         rest = next;
     }
     None
-}
-
-/// Percent-encodes a query value.
-fn pct(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// `location` made absolute against `base`.

@@ -89,14 +89,21 @@ pub struct Fixture {
 
 impl Fixture {
     pub fn new() -> Fixture {
+        Fixture::of("isA_Cloud")
+    }
+
+    /// `examples/NAME` as a bare remote `NAME.git`, with a checkout.
+    pub fn of(name: &str) -> Fixture {
         let dir = tempfile::tempdir().unwrap();
         let seed = dir.path().join("seed");
-        let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/isA_Cloud");
+        let example = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("examples")
+            .join(name);
         copy_dir(&example, &seed);
         git(&seed, &["init", "-q"]);
         git(&seed, &["add", "-A"]);
         git(&seed, &["commit", "-qm", "initial"]);
-        let remote = dir.path().join("isA_Cloud.git");
+        let remote = dir.path().join(format!("{name}.git"));
         git(
             dir.path(),
             &[
