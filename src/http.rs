@@ -34,6 +34,26 @@ pub fn agent(timeout: Duration) -> ureq::Agent {
         .new_agent()
 }
 
+/// Runs an idempotent request (GET, HEAD, DELETE), and once more if it failed the way a pooled
+/// connection fails when the server closed it: reset, broken pipe, or the end of the stream before
+/// an answer. ureq looks at a pooled connection before reusing it, but a server's close (an idle
+/// timeout, or a server that closes after each answer without saying so) can cross the request on
+/// the wire; the second try opens a new connection. Non-idempotent requests are not retried here:
+/// the server may have acted on them.
+pub fn idempotent<T>(mut call: impl FnMut() -> Result<T, ureq::Error>) -> Result<T, ureq::Error> {
+    match call() {
+        Err(e) if dropped(&e) => call(),
+        result => result,
+    }
+}
+
+/// Whether `e` is a connection the server dropped rather than a refusal, a timeout or a TLS or
+/// protocol fault.
+fn dropped(e: &ureq::Error) -> bool {
+    use std::io::ErrorKind::{BrokenPipe, ConnectionAborted, ConnectionReset, UnexpectedEof};
+    matches!(e, ureq::Error::Io(io) if matches!(io.kind(), ConnectionReset | BrokenPipe | UnexpectedEof | ConnectionAborted))
+}
+
 /// Whether `host` (`name` or `name:port`) is this machine.
 pub fn loopback(host: &str) -> bool {
     let name = match host.strip_prefix('[') {

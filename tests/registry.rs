@@ -555,8 +555,23 @@ struct Fake {
     seen: Arc<Mutex<Vec<String>>>,
 }
 
+/// How a fake server treats a connection after its first answer.
+#[derive(Clone, Copy, PartialEq)]
+enum Conn {
+    /// Closed after each answer, without saying so (no `Connection: close`), as a server whose
+    /// keep-alive timeout is zero: a client that pools it may cross the close.
+    ClosedAfterAnswer,
+    /// Kept open; the next request on it is read and the connection closed unanswered, as a
+    /// server whose idle timeout fired as the request arrived.
+    DroppedWhenReused,
+}
+
 impl Fake {
     fn start(answer: fn(&str, u16) -> Vec<u8>) -> Fake {
+        Fake::serve(answer, Conn::ClosedAfterAnswer)
+    }
+
+    fn serve(answer: fn(&str, u16) -> Vec<u8>, conn: Conn) -> Fake {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let seen = Arc::new(Mutex::new(Vec::new()));
@@ -565,14 +580,18 @@ impl Fake {
             for stream in listener.incoming() {
                 let Ok(mut stream) = stream else { return };
                 let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut head = String::new();
-                loop {
-                    let mut line = String::new();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                        break;
+                let read_head = |reader: &mut BufReader<_>| {
+                    let mut head = String::new();
+                    loop {
+                        let mut line = String::new();
+                        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                            break;
+                        }
+                        head.push_str(&line);
                     }
-                    head.push_str(&line);
-                }
+                    head
+                };
+                let head = read_head(&mut reader);
                 log.lock().unwrap().push(head.clone());
                 let reply = answer(&head, port);
                 let _ = stream.write_all(&reply);
@@ -580,6 +599,12 @@ impl Fake {
                     // Keep sending until the client hangs up.
                     let chunk = vec![b'x'; 64 << 10];
                     while stream.write_all(&chunk).is_ok() {}
+                }
+                if conn == Conn::DroppedWhenReused {
+                    let next = read_head(&mut reader);
+                    if !next.is_empty() {
+                        log.lock().unwrap().push(format!("DROPPED {next}"));
+                    }
                 }
             }
         });
@@ -857,5 +882,39 @@ fn a_digest_without_the_header_and_a_tag_only_target() {
         4,
         "has no isa/agent:v3",
         "tag-only, missing",
+    );
+}
+
+/// A registry that drops a kept-alive connection when the next request arrives on it (its idle
+/// timeout crossing the request, or a close the client had not seen yet when it pooled the
+/// connection): the request is asked again on a new connection and the bump goes through.
+#[test]
+fn a_kept_alive_connection_the_registry_dropped_is_asked_again() {
+    fn registry(head: &str, _port: u16) -> Vec<u8> {
+        if head.starts_with("GET /v2/ ") {
+            b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".to_vec()
+        } else if head.starts_with("HEAD /v2/isa/agent/manifests/v2 ") {
+            format!("HTTP/1.1 200 OK\r\nDocker-Content-Digest: sha256:{}\r\nContent-Type: application/vnd.oci.image.manifest.v1+json\r\nContent-Length: 0\r\n\r\n", "7".repeat(64)).into_bytes()
+        } else {
+            b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n".to_vec()
+        }
+    }
+    let fake = Fake::serve(registry, Conn::DroppedWhenReused);
+    let host = format!("127.0.0.1:{}", fake.port);
+    let fx = fixture_with(&format!("{host}/isa/agent:v1"));
+    let out = run(&fx, &["set", "agent=:v2", "--pin-digest"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(
+        agent_line(&fx),
+        format!(
+            "image: {host}/isa/agent:v2@sha256:{}  # updated by repository_dispatch",
+            "7".repeat(64)
+        )
+    );
+    let seen = fake.seen.lock().unwrap().clone();
+    assert!(
+        seen.iter()
+            .any(|h| h.starts_with("DROPPED HEAD /v2/isa/agent/manifests/v2 ")),
+        "the manifest request never met a dropped connection: {seen:?}"
     );
 }

@@ -93,14 +93,18 @@ impl GitHub {
                 ("X-GitHub-Api-Version", "2022-11-28"),
             ];
             let result = match (method, body) {
-                ("GET", _) => headers
-                    .iter()
-                    .fold(self.agent.get(&url), |r, (k, v)| r.header(*k, *v))
-                    .call(),
-                ("DELETE", _) => headers
-                    .iter()
-                    .fold(self.agent.delete(&url), |r, (k, v)| r.header(*k, *v))
-                    .call(),
+                ("GET", _) => crate::http::idempotent(|| {
+                    headers
+                        .iter()
+                        .fold(self.agent.get(&url), |r, (k, v)| r.header(*k, *v))
+                        .call()
+                }),
+                ("DELETE", _) => crate::http::idempotent(|| {
+                    headers
+                        .iter()
+                        .fold(self.agent.delete(&url), |r, (k, v)| r.header(*k, *v))
+                        .call()
+                }),
                 (m, b) => {
                     let r = match m {
                         "PATCH" => self.agent.patch(&url),

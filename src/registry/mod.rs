@@ -254,11 +254,11 @@ impl Registry {
             (matches!(r.status().as_u16(), 200 | 401), challenge)
         };
         *requests += 1;
-        match self.agent.get(format!("{https}/v2/")).call() {
+        match crate::http::idempotent(|| self.agent.get(format!("{https}/v2/")).call()) {
             Ok(r) => Ok((https, answered(&r).1)),
             Err(e) if may_http => {
                 *requests += 1;
-                match self.agent.get(format!("http://{host}/v2/")).call() {
+                match crate::http::idempotent(|| self.agent.get(format!("http://{host}/v2/")).call()) {
                     Ok(r) if answered(&r).0 => Ok((format!("http://{host}"), answered(&r).1)),
                     Ok(r) => Err(unavailable(format!("cannot reach the registry {host}: over HTTPS {e}; over HTTP it answered HTTP {}", r.status().as_u16()))),
                     Err(e2) => Err(unavailable(format!("cannot reach the registry {host}: over HTTPS {e}; over HTTP {e2}"))),
@@ -322,7 +322,7 @@ impl Registry {
     ) -> Result<Answer, RegistryError> {
         *requests += 1;
         let host = url_host(url).unwrap_or_default();
-        let result = match method {
+        let result = crate::http::idempotent(|| match method {
             "HEAD" => {
                 let mut r = self.agent.head(url).header("Accept", ACCEPT);
                 if let Some(a) = auth {
@@ -337,7 +337,7 @@ impl Registry {
                 }
                 r.call()
             }
-        };
+        });
         let mut resp = result.map_err(|e| unavailable(format!("cannot reach {host}: {e}")))?;
         let header = |name: &str| {
             resp.headers()
@@ -404,12 +404,16 @@ impl Registry {
                     url.push_str(&format!("&service={}", crate::http::pct(&service, &[])));
                 }
                 *requests += 1;
-                let mut r = self.agent.get(&url);
                 let login = login()?;
-                if let Some(l) = &login {
-                    r = r.header("Authorization", format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", l.user, l.secret))));
-                }
-                let mut resp = r.call().map_err(|e| unavailable(format!("cannot reach the token service {realm_host} of {host}: {e}")))?;
+                let basic = login.as_ref().map(|l| format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", l.user, l.secret))));
+                let call = || {
+                    let r = self.agent.get(&url);
+                    match &basic {
+                        Some(b) => r.header("Authorization", b).call(),
+                        None => r.call(),
+                    }
+                };
+                let mut resp = crate::http::idempotent(call).map_err(|e| unavailable(format!("cannot reach the token service {realm_host} of {host}: {e}")))?;
                 let status = resp.status().as_u16();
                 let body = resp
                     .body_mut()
