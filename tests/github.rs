@@ -15,14 +15,14 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Child, Command};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 
 use support::*;
 
 /// prism serving GitHub's OpenAPI description on 127.0.0.1, in its own process group.
 struct Prism {
-    child: Child,
+    _child: Owned,
     port: u16,
     log: std::path::PathBuf,
 }
@@ -38,14 +38,16 @@ impl Prism {
         );
         let port = free_port();
         let log = dir.join("prism.log");
-        let child = Command::new(&prism)
-            .args(["mock", "-h", "127.0.0.1", "-p", &port.to_string()])
-            .arg(&spec)
-            .stdout(std::fs::File::create(&log).unwrap())
-            .stderr(std::fs::File::create(dir.join("prism.err")).unwrap())
-            .process_group(0)
-            .spawn()
-            .expect("prism starts");
+        let child = Owned(
+            Command::new(&prism)
+                .args(["mock", "-h", "127.0.0.1", "-p", &port.to_string()])
+                .arg(&spec)
+                .stdout(std::fs::File::create(&log).unwrap())
+                .stderr(std::fs::File::create(dir.join("prism.err")).unwrap())
+                .process_group(0)
+                .spawn()
+                .expect("prism starts"),
+        );
         // Loading the 13 MB description takes a few seconds.
         let start = std::time::Instant::now();
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
@@ -56,7 +58,11 @@ impl Prism {
             );
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
-        Prism { child, port, log }
+        Prism {
+            _child: child,
+            port,
+            log,
+        }
     }
 
     /// The requests prism found invalid against the description.
@@ -67,12 +73,6 @@ impl Prism {
             .filter(|l| l.contains("Violation: request") || l.contains("Request body must"))
             .map(str::to_string)
             .collect()
-    }
-}
-
-impl Drop for Prism {
-    fn drop(&mut self) {
-        end_group(&mut self.child);
     }
 }
 

@@ -350,15 +350,8 @@ fn a_token_appears_nowhere() {
 
 /// An sshd on 127.0.0.1 with its own host key and one authorized client key.
 struct Sshd {
-    child: std::process::Child,
+    _child: Owned,
     port: u16,
-}
-
-impl Drop for Sshd {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 fn sshd(dir: &std::path::Path, client_pub: &std::path::Path) -> Option<Sshd> {
@@ -392,12 +385,14 @@ fn sshd(dir: &std::path::Path, client_pub: &std::path::Path) -> Option<Sshd> {
     )
     .unwrap();
     std::fs::create_dir_all("/run/sshd").ok();
-    let child = Command::new(bin)
-        .args(["-D", "-e", "-f"])
-        .arg(&config)
-        .stderr(Stdio::null())
-        .spawn()
-        .ok()?;
+    let child = Owned(
+        Command::new(bin)
+            .args(["-D", "-e", "-f"])
+            .arg(&config)
+            .stderr(Stdio::null())
+            .spawn()
+            .ok()?,
+    );
     let start = Instant::now();
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(
@@ -406,7 +401,10 @@ fn sshd(dir: &std::path::Path, client_pub: &std::path::Path) -> Option<Sshd> {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-    Some(Sshd { child, port })
+    Some(Sshd {
+        _child: child,
+        port,
+    })
 }
 
 #[test]

@@ -10,7 +10,7 @@ mod support;
 
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 
 use support::*;
 
@@ -19,39 +19,38 @@ const TARGET: &str = "x86_64-unknown-linux-musl";
 
 /// `python3 -m http.server` on 127.0.0.1 over `root`, in its own process group.
 struct Static {
-    child: Child,
+    _child: Owned,
     port: u16,
 }
 
 impl Static {
     fn start(root: &Path) -> Static {
         let port = free_port();
-        let child = Command::new("python3")
-            .args([
-                "-m",
-                "http.server",
-                "--bind",
-                "127.0.0.1",
-                &port.to_string(),
-                "--directory",
-            ])
-            .arg(root)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .process_group(0)
-            .spawn()
-            .expect("python3 runs");
+        let child = Owned(
+            Command::new("python3")
+                .args([
+                    "-m",
+                    "http.server",
+                    "--bind",
+                    "127.0.0.1",
+                    &port.to_string(),
+                    "--directory",
+                ])
+                .arg(root)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .process_group(0)
+                .spawn()
+                .expect("python3 runs"),
+        );
         wait_for(port);
-        Static { child, port }
+        Static {
+            _child: child,
+            port,
+        }
     }
     fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
-    }
-}
-
-impl Drop for Static {
-    fn drop(&mut self) {
-        end_group(&mut self.child);
     }
 }
 

@@ -323,12 +323,14 @@ fn ssh_signed_commits_verify_on_the_remote_and_every_retry_re_signs() {
     assert_eq!(fx.remote_count(), before);
     // The key in ssh-agent (`--sign ssh-agent`): the agent's first key signs.
     let sock = fx.dir.path().join("agent.sock");
-    let mut agent = Command::new("ssh-agent")
-        .args(["-D", "-a"])
-        .arg(&sock)
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let agent = Owned(
+        Command::new("ssh-agent")
+            .args(["-D", "-a"])
+            .arg(&sock)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     for _ in 0..100 {
         if sock.exists() {
             break;
@@ -365,8 +367,7 @@ fn ssh_signed_commits_verify_on_the_remote_and_every_retry_re_signs() {
         .env("SSH_AUTH_SOCK", &sock)
         .output()
         .unwrap();
-    let _ = agent.kill();
-    let _ = agent.wait();
+    drop(agent);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let v = verify_ssh(&fx, "main", &allowed);
     assert!(

@@ -12,7 +12,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 
 use support::*;
@@ -104,26 +104,21 @@ fn helper() -> PathBuf {
 struct RegistryServer {
     dir: tempfile::TempDir,
     port: u16,
-    children: Vec<Child>,
+    children: Vec<Owned>,
     /// The CA that signed the registry's certificate (TLS mode).
     ca: Option<PathBuf>,
     token_port: Option<u16>,
 }
 
-impl Drop for RegistryServer {
-    fn drop(&mut self) {
-        for c in &mut self.children {
-            end_group(c);
-        }
-    }
-}
-
-fn spawn(cmd: &mut Command) -> Child {
-    cmd.stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .process_group(0)
-        .spawn()
-        .expect("starts")
+/// `cmd` started in a process group of its own, owned from the start.
+fn spawn(cmd: &mut Command) -> Owned {
+    Owned(
+        cmd.stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .expect("starts"),
+    )
 }
 
 impl RegistryServer {

@@ -35,7 +35,7 @@ pub fn wait_for(port: u16) {
 /// own, and dropping it ends the group: the daemon and every upload-pack or receive-pack it
 /// forked for a connection (ending only the `git` wrapper left `git-daemon` running).
 pub struct Daemon {
-    child: Child,
+    _child: Owned,
     pub port: u16,
 }
 
@@ -48,24 +48,29 @@ impl Daemon {
     pub fn start_with(base: &Path, extra: &[&str]) -> Daemon {
         use std::os::unix::process::CommandExt;
         let port = free_port();
-        let child = Command::new(git_exec("git-daemon"))
-            .args([
-                "--reuseaddr",
-                "--export-all",
-                "--enable=receive-pack",
-                "--listen=127.0.0.1",
-            ])
-            .args(extra)
-            .arg(format!("--port={port}"))
-            .arg(format!("--base-path={}", base.display()))
-            .arg(base)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .process_group(0)
-            .spawn()
-            .expect("git daemon starts");
+        let child = Owned(
+            Command::new(git_exec("git-daemon"))
+                .args([
+                    "--reuseaddr",
+                    "--export-all",
+                    "--enable=receive-pack",
+                    "--listen=127.0.0.1",
+                ])
+                .args(extra)
+                .arg(format!("--port={port}"))
+                .arg(format!("--base-path={}", base.display()))
+                .arg(base)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .process_group(0)
+                .spawn()
+                .expect("git daemon starts"),
+        );
         wait_for(port);
-        Daemon { child, port }
+        Daemon {
+            _child: child,
+            port,
+        }
     }
 
     pub fn url(&self, name: &str) -> String {
@@ -73,18 +78,32 @@ impl Daemon {
     }
 }
 
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        end_group(&mut self.child);
+/// A spawned server, owned from the moment it starts: dropping it (a panic's unwinding
+/// included, such as a wait for its port that times out) ends its process group, or the process
+/// itself when it has no group of its own, and reaps it. Every server a test starts is held in
+/// one, so that no failing test leaves a process behind.
+pub struct Owned(pub Child);
+
+impl Owned {
+    pub fn id(&self) -> u32 {
+        self.0.id()
     }
 }
 
-/// Ends `child`'s process group (it was spawned as its leader) and reaps `child`.
+impl Drop for Owned {
+    fn drop(&mut self) {
+        end_group(&mut self.0);
+    }
+}
+
+/// Ends `child`'s process group (when it was spawned as its leader), then `child` itself, and
+/// reaps it.
 pub fn end_group(child: &mut Child) {
     // SAFETY: kill(2) with a negative pid signals a process group; no memory is involved.
     unsafe {
         libc::kill(-(child.id() as libc::pid_t), libc::SIGKILL);
     }
+    let _ = child.kill();
     let _ = child.wait();
 }
 
@@ -165,7 +184,7 @@ pub struct Tls {
     pub port: u16,
     /// The CA's certificate: trust it with `SSL_CERT_FILE`.
     pub ca: PathBuf,
-    child: std::process::Child,
+    _child: Owned,
     _dir: tempfile::TempDir,
 }
 
@@ -235,30 +254,22 @@ impl Tls {
             .stdout(std::process::Stdio::piped())
             .spawn()
             .expect("python3");
+        let stdout = child.stdout.take();
+        let child = Owned(child);
         let mut line = String::new();
-        std::io::BufRead::read_line(
-            &mut std::io::BufReader::new(child.stdout.take().unwrap()),
-            &mut line,
-        )
-        .unwrap();
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout.unwrap()), &mut line)
+            .unwrap();
         let port = line.trim().parse().expect("tls-proxy.py printed its port");
         Tls {
             port,
             ca: d.join("ca.pem"),
-            child,
+            _child: child,
             _dir: dir,
         }
     }
 
     pub fn url(&self, name: &str) -> String {
         format!("https://127.0.0.1:{}/{name}", self.port)
-    }
-}
-
-impl Drop for Tls {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
