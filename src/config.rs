@@ -134,8 +134,15 @@ struct Reader<'t> {
 
 impl Reader<'_> {
     fn err<T>(&self, node: &Node<'_>, message: impl Into<String>) -> Result<T, ConfigError> {
+        let mut message = message.into();
+        if matches!(node.value, Value::Alias) {
+            message
+                .push_str(" (it is an alias, and .imgbump.yaml follows none: write the value out)");
+        } else if node.anchored || node.tagged {
+            message.push_str(" (.imgbump.yaml reads no anchors or tags: remove it)");
+        }
         Err(ConfigError {
-            message: message.into(),
+            message,
             location: Some(location(self.text, node.span.start)),
         })
     }
@@ -613,6 +620,16 @@ default:
             ),
             ("servces: {}\n", 1, "unknown key `servces`"),
             ("services:\n  web: [a.yaml]\n", 2, "must be a mapping"),
+            (
+                "services:\n  web: &t {manifest: a.yaml}\n  api: *t\n",
+                3,
+                "it is an alias, and .imgbump.yaml follows none",
+            ),
+            (
+                "services:\n  web: {manifest: !!str a.yaml}\n",
+                2,
+                "reads no anchors or tags",
+            ),
             ("services:\n  web: {container: x}\n", 2, "needs `manifest`"),
             (
                 "services:\n  Web: {manifest: a.yaml}\n",

@@ -595,3 +595,36 @@ spec:
         EditErrorKind::Ambiguous
     );
 }
+
+/// An alias bomb (a billion laughs) beside the image, in the same document: the span parser keeps
+/// each alias as one node, the second parser stops at its repetition limit, and the edit is
+/// refused as the file's doing (not as a fault to report), with a place. In a document of its
+/// own, the bomb is never expanded: the workload's document is checked alone and edited.
+#[test]
+fn an_alias_bomb_beside_the_image_is_refused_not_expanded() {
+    let mut bomb = String::from("x0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..10 {
+        let row = vec![format!("*a{}", i - 1); 10].join(", ");
+        bomb.push_str(&format!("x{i}: &a{i} [{row}]\n"));
+    }
+    let workload = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: agent\nspec:\n  template:\n    spec:\n      containers:\n        - name: agent\n          image: nginx:1\n";
+    let same = format!("{bomb}{workload}");
+    let e = err(&same, Target::service("agent"), "nginx:2");
+    assert_eq!(e.kind, EditErrorKind::Unsafe, "{e}");
+    assert!(e.message.contains("alias bomb"), "{e}");
+    assert!(
+        e.help
+            .as_deref()
+            .unwrap_or("")
+            .contains("change it by hand"),
+        "{e:?}"
+    );
+    assert_eq!(
+        e.location.map(|l| (l.line, l.column)),
+        Some((20, 18)),
+        "{e}"
+    );
+    let apart = format!("{bomb}---\n{workload}");
+    let out = set(&apart, Target::service("agent"), "nginx:2");
+    assert_eq!(out, apart.replace("image: nginx:1", "image: nginx:2"));
+}

@@ -321,13 +321,8 @@ impl Manifest<'_> {
             at = op.range.end;
         }
         text.push_str(&self.text[at..]);
-        self.verify_ops(ops, &text).map_err(|why| {
-            EditError::new(EditErrorKind::Unsafe, format!("refusing the edit: {why}"))
-                .at(ops[0].location)
-                .help(
-                    "the file was not changed; please report this file to the imgbump maintainers.",
-                )
-        })?;
+        self.verify_ops(ops, &text)
+            .map_err(|why| verify::refusal(why, ops[0].location))?;
         Ok(Some(text))
     }
 

@@ -119,12 +119,7 @@ impl Manifest<'_> {
         if fast {
             return Ok(());
         }
-        verify::edit(old_part, new_part, document, &field.path, &field.value, new).map_err(|why| {
-            EditError::new(EditErrorKind::Unsafe, format!("refusing the edit: {why}"))
-                .at(field.location)
-                .help(
-                    "the file was not changed; please report this file to the imgbump maintainers.",
-                )
-        })
+        verify::edit(old_part, new_part, document, &field.path, &field.value, new)
+            .map_err(|why| verify::refusal(why, field.location))
     }
 }

@@ -170,6 +170,22 @@ pub(crate) enum Expected {
     Push { path: Vec<Seg>, value: Tree },
 }
 
+/// The refusal of an edit the second parser did not confirm, at `at`: a file past its alias or
+/// depth limits is the file's doing; anything else is imgbump's, to be reported.
+pub(crate) fn refusal(why: String, at: super::Location) -> super::EditError {
+    let help = if why.contains("alias bomb") {
+        "the file was not changed; imgbump edits only what it can check: change it by hand."
+    } else {
+        "the file was not changed; please report this file to the imgbump maintainers."
+    };
+    super::EditError::new(
+        super::EditErrorKind::Unsafe,
+        format!("refusing the edit: {why}"),
+    )
+    .at(at)
+    .help(help)
+}
+
 /// Checks that `new_text` reads as `old_text` with exactly `changes` made to document
 /// `document`, and nothing else.
 pub(crate) fn edits(
@@ -178,8 +194,13 @@ pub(crate) fn edits(
     document: usize,
     changes: &[Expected],
 ) -> Result<(), String> {
-    let mut expected = documents(old_text)
-        .map_err(|e| format!("the second YAML parser cannot read the original file ({e})"))?;
+    let mut expected = documents(old_text).map_err(|e| {
+        if e.contains("limit exceeded") {
+            format!("the document's aliases or nesting go past what the second YAML parser will expand ({e}): an alias bomb, or a file too deep to check")
+        } else {
+            format!("the second YAML parser cannot read the original file ({e})")
+        }
+    })?;
     let found = documents(new_text)
         .map_err(|e| format!("the second YAML parser cannot read the edited file ({e})"))?;
     if expected.len() != found.len() {
