@@ -665,3 +665,52 @@ spec: {containers: [{name: hook, image: 'r.example/hook:1'}]}
         format!("{before}hook:2{after}")
     );
 }
+
+/// An Argo CD Application that sets its image through `spec.source.kustomize.images`, in
+/// kustomize's override form: named in the config by `[NAME]`, bumped in staging, promoted to
+/// production, each commit one line with `isa-gateway=` kept.
+#[test]
+fn argo_cd_kustomize_images_are_bumped_and_promoted() {
+    let e = Envs::new();
+    for (env, tag) in [("staging", "sha-1111111"), ("production", "sha-0000000")] {
+        e.push(
+            &format!("argocd/apps/gateway-{env}.yaml"),
+            &format!("apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: gateway-{env}\nspec:\n  source:\n    path: deployments/kubernetes/overlays/{env}\n    kustomize:\n      images:\n        - redis:7.2\n        - isa-gateway={ECR}/isa-gateway:{tag}   # set by imgbump\n"),
+        );
+    }
+    let config = e.fx.remote_file(".imgbump.yaml")
+        + "  # Argo CD Applications with kustomize: the override of the image isa-gateway.\n  gateway:\n    - manifest: argocd/apps/gateway-{env}.yaml\n      key: spec.source.kustomize.images[isa-gateway]\n";
+    e.push(".imgbump.yaml", &config);
+    let out = e.run(&["set", "gateway=:sha-2222222", "--env", "staging"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(e.files_changed(), ["argocd/apps/gateway-staging.yaml"]);
+    assert_eq!(
+        e.last_diff(),
+        [
+            format!("-        - isa-gateway={ECR}/isa-gateway:sha-1111111   # set by imgbump"),
+            format!("+        - isa-gateway={ECR}/isa-gateway:sha-2222222   # set by imgbump"),
+        ]
+    );
+    let out = e.run(&["get", "gateway", "--env", "staging"]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        format!("{ECR}/isa-gateway:sha-2222222")
+    );
+    let out = e.run(&[
+        "promote",
+        "gateway",
+        "--from",
+        "staging",
+        "--to",
+        "production",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(e.files_changed(), ["argocd/apps/gateway-production.yaml"]);
+    assert_eq!(
+        e.last_diff(),
+        [
+            format!("-        - isa-gateway={ECR}/isa-gateway:sha-0000000   # set by imgbump"),
+            format!("+        - isa-gateway={ECR}/isa-gateway:sha-2222222   # set by imgbump"),
+        ]
+    );
+}

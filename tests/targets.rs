@@ -439,6 +439,114 @@ fn argo_cd_parameters_hold_a_tag() {
     );
 }
 
+/// Argo CD's `spec.source.kustomize.images`: strings in kustomize's override form
+/// `NAME=REFERENCE`, or plain references. `NAME=` says which image of the manifests is replaced,
+/// and is kept; `[NAME]` picks the item by the image it names.
+const KUSTOMIZE_APP: &str = "\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: web-production
+spec:
+  source:
+    path: deployments/kubernetes/overlays/production
+    kustomize:
+      images:
+        - isa-web=123456789.dkr.ecr.us-east-1.amazonaws.com/isa-web:sha-0ld   # by CI
+        - 'ghcr.io/isa/api:1.4'
+        - localhost:5000/tools@sha256:1111111111111111111111111111111111111111111111111111111111111111
+";
+
+#[test]
+fn argo_cd_kustomize_images_keep_their_override_name() {
+    let at = |p: &str| key(p);
+    let web = at("spec.source.kustomize.images[isa-web]");
+    let loc = Locator::Key {
+        path: &web,
+        holds: Holds::Auto,
+    };
+    // `:TAG`, a full reference and `@DIGEST`: only the reference after `isa-web=` changes.
+    let out = set(KUSTOMIZE_APP, &loc, ":sha-new", SetOptions::default()).unwrap();
+    assert_eq!(
+        out,
+        KUSTOMIZE_APP.replace("isa-web:sha-0ld", "isa-web:sha-new")
+    );
+    let out = set(
+        KUSTOMIZE_APP,
+        &loc,
+        "ghcr.io/isa/web:2",
+        SetOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        out,
+        KUSTOMIZE_APP.replace(
+            "isa-web=123456789.dkr.ecr.us-east-1.amazonaws.com/isa-web:sha-0ld",
+            "isa-web=ghcr.io/isa/web:2"
+        )
+    );
+    let digest = format!("@sha256:{}", "2".repeat(64));
+    let out = set(KUSTOMIZE_APP, &loc, &digest, SetOptions::default()).unwrap();
+    assert_eq!(
+        out,
+        KUSTOMIZE_APP.replace("isa-web:sha-0ld", &format!("isa-web:sha-0ld{digest}"))
+    );
+    // What `get`, `history` and the output show is the image, not the override's name.
+    let m = Manifest::parse(KUSTOMIZE_APP).unwrap();
+    let held = m.get(&loc).unwrap();
+    assert_eq!(
+        held.image,
+        "123456789.dkr.ecr.us-east-1.amazonaws.com/isa-web:sha-0ld"
+    );
+    assert_eq!((held.location.line, held.location.column), (10, 11));
+    // A plain item by its repository, quotes kept; by index too.
+    for p in [
+        "spec.source.kustomize.images[ghcr.io/isa/api]",
+        "spec.source.kustomize.images[1]",
+    ] {
+        let path = at(p);
+        let loc = Locator::Key {
+            path: &path,
+            holds: Holds::Auto,
+        };
+        let out = set(KUSTOMIZE_APP, &loc, ":1.5", SetOptions::default()).unwrap();
+        assert_eq!(out, KUSTOMIZE_APP.replace("api:1.4'", "api:1.5'"), "{p}");
+    }
+    // A registry with a port is not a tag.
+    let path = at("spec.source.kustomize.images[localhost:5000/tools]");
+    let loc = Locator::Key {
+        path: &path,
+        holds: Holds::Auto,
+    };
+    let out = set(KUSTOMIZE_APP, &loc, ":3", SetOptions::default()).unwrap();
+    assert!(out.contains("- localhost:5000/tools:3\n"), "{out}");
+    // An image no item names: refused, where the list is, the text untouched.
+    let path = at("spec.source.kustomize.images[isa-api]");
+    let err = set(
+        KUSTOMIZE_APP,
+        &Locator::Key {
+            path: &path,
+            holds: Holds::Auto,
+        },
+        ":1",
+        SetOptions::default(),
+    )
+    .unwrap_err();
+    assert_eq!(err.kind, EditErrorKind::NotFound);
+    assert!(err.message.contains("names the image `isa-api`"), "{err}");
+    assert_eq!(err.location.map(|l| l.line), Some(10));
+    // Found by the listing, by name.
+    let keys: Vec<String> = m.image_keys().iter().map(|k| k.path.to_string()).collect();
+    assert_eq!(
+        keys,
+        [
+            "spec.source.kustomize.images[isa-web]",
+            "spec.source.kustomize.images[ghcr.io/isa/api]",
+            "spec.source.kustomize.images[localhost:5000/tools]",
+        ]
+    );
+}
+
 #[test]
 fn anchors_elsewhere_and_aliases_at_the_target() {
     // An anchor and alias elsewhere in the file: the slow path verifies.

@@ -159,8 +159,10 @@ pub struct PickArgs {
     pub image_name: Option<String>,
     /// The value holding the image, as a key path: `image` (a Helm values mapping of
     /// registry/repository/tag/digest), `app.image` (a scalar reference), or
-    /// `spec.source.helm.parameters[name=image.tag].value` with --holds tag. Dots separate
-    /// keys, `[N]` indexes a list, `[KEY=VALUE]` picks the list item whose KEY is VALUE.
+    /// `spec.source.helm.parameters[name=image.tag].value` with --holds tag, or
+    /// `spec.source.kustomize.images[isa-web]` (an Argo CD `NAME=REFERENCE` item, `NAME=` kept).
+    /// Dots separate keys, `[N]` indexes a list, `[KEY=VALUE]` picks the list item whose KEY is
+    /// VALUE, `[NAME]` the item of a list of image strings that names the image NAME.
     #[arg(long, value_name = "PATH")]
     pub key: Option<String>,
     /// What the scalar at --key holds: a whole reference, only the tag, or only the digest.

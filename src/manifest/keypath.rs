@@ -1,7 +1,10 @@
 //! Key paths: `image`, `spec.source.helm.parameters[name=image.tag].value`, `a.b[0].c`.
 //!
-//! Dots separate keys, `[N]` indexes a sequence, and `[KEY=VALUE]` picks the one item of a
-//! sequence whose `KEY` reads `VALUE` (the value runs to the `]`, dots and all). A leading `.`
+//! Dots separate keys, `[N]` indexes a sequence, `[KEY=VALUE]` picks the one item of a
+//! sequence whose `KEY` reads `VALUE` (the value runs to the `]`, dots and all), and `[NAME]`
+//! picks the one string item of a list of images that names the image `NAME`: Argo CD's
+//! `kustomize.images`, where an item reads `NAME=REFERENCE` or a reference (whose name is the
+//! reference without its tag and digest). A leading `.`
 //! (as yq writes paths) is allowed. Keys are compared with the scalar keys of the file as
 //! YAML reads them.
 
@@ -27,6 +30,22 @@ pub enum Step {
         /// The value it must read.
         value: String,
     },
+    /// The one string item of a sequence of images that names the image `NAME`.
+    Named(String),
+}
+
+/// The image a string item of a list of images names: the text before `=` in the override
+/// form `NAME=REFERENCE`, else the reference without its digest and tag (a `:` after the last
+/// `/` starts the tag, as Docker reads it).
+pub(crate) fn image_name(item: &str) -> &str {
+    if let Some((name, _)) = item.split_once('=') {
+        return name;
+    }
+    let item = item.split_once('@').map_or(item, |(n, _)| n);
+    match item.rfind(':') {
+        Some(i) if !item[i..].contains('/') => &item[..i],
+        _ => item,
+    }
 }
 
 /// A parsed key path; see the module documentation for the syntax.
@@ -62,7 +81,7 @@ impl std::str::FromStr for KeyPath {
     fn from_str(input: &str) -> Result<Self, String> {
         let bad = |why: &str| {
             Err(format!(
-                "invalid key path {}: {why} (write keys with dots between them, `[N]` for an index, `[KEY=VALUE]` for the item whose KEY is VALUE: `spec.source.helm.parameters[name=image.tag].value`)",
+                "invalid key path {}: {why} (write keys with dots between them, `[N]` for an index, `[KEY=VALUE]` for the item whose KEY is VALUE: `spec.source.helm.parameters[name=image.tag].value`, `[NAME]` for the item of a list of image strings naming the image NAME)",
                 shown(input)
             ))
         };
@@ -91,9 +110,10 @@ impl std::str::FromStr for KeyPath {
                         value: v.to_string(),
                     },
                     Some(_) => return bad("`[KEY=VALUE]` needs both a key and a value"),
+                    None if body.is_empty() => return bad("`[]` is empty"),
                     None => match body.parse::<usize>() {
                         Ok(i) => Step::Index(i),
-                        Err(_) => return bad("`[…]` holds neither an index nor KEY=VALUE"),
+                        Err(_) => Step::Named(body.to_string()),
                     },
                 };
                 steps.push(step);
@@ -133,6 +153,7 @@ impl fmt::Display for KeyPath {
                 Step::Key(k) => write!(f, ".{k}")?,
                 Step::Index(n) => write!(f, "[{n}]")?,
                 Step::Match { key, value } => write!(f, "[{key}={value}]")?,
+                Step::Named(name) => write!(f, "[{name}]")?,
             }
         }
         Ok(())
@@ -240,6 +261,41 @@ impl KeyPath {
                         }
                     }
                 }
+                (Step::Named(name), Value::Seq(items)) => {
+                    let hits: Vec<(usize, &Node<'t>)> = items
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, item)| item.scalar().is_some_and(|t| image_name(t) == name))
+                        .collect();
+                    match hits.as_slice() {
+                        [(n, item)] => {
+                            key_node = None;
+                            node = item;
+                            path.push(Seg::Index(*n));
+                        }
+                        [] => {
+                            return Resolved::Missing {
+                                why: format!(
+                                    "no item of {} names the image {}",
+                                    place(&so_far()),
+                                    shown(name)
+                                ),
+                                at: node.span.start,
+                            }
+                        }
+                        many => {
+                            return Resolved::Ambiguous {
+                                why: format!(
+                                    "{} items of {} name the image {}",
+                                    many.len(),
+                                    place(&so_far()),
+                                    shown(name)
+                                ),
+                                at: node.span.start,
+                            }
+                        }
+                    }
+                }
                 (step, _) => {
                     let want = match step {
                         Step::Key(_) => "a mapping",
@@ -281,6 +337,8 @@ mod tests {
             "spec.source.helm.parameters[name=image.tag].value",
             "a[k=v][2]",
             "x.y[0][1].z",
+            "spec.source.kustomize.images[isa-web]",
+            "images[ghcr.io/acme/web]",
         ] {
             assert_eq!(p.parse::<KeyPath>().unwrap().to_string(), p);
         }
@@ -289,10 +347,35 @@ mod tests {
             "image.tag"
         );
         for bad in [
-            "", ".", "a.", "a..b", "[", "a[", "a[x]", "a[=v]", "a[k=]", "a]b", "a[0]b", "a\nb",
+            "", ".", "a.", "a..b", "[", "a[", "a[]", "a[=v]", "a[k=]", "a]b", "a[0]b", "a\nb",
             "a.[0]",
         ] {
             assert!(bad.parse::<KeyPath>().is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn images_are_named_as_argo_cd_and_docker_name_them() {
+        assert_eq!(image_name("isa-web=ghcr.io/acme/web:1.0"), "isa-web");
+        assert_eq!(image_name("ghcr.io/acme/web:1.0"), "ghcr.io/acme/web");
+        assert_eq!(image_name("localhost:5000/web:1"), "localhost:5000/web");
+        assert_eq!(image_name("localhost:5000/web"), "localhost:5000/web");
+        assert_eq!(image_name("web@sha256:abc"), "web");
+        assert_eq!(image_name("web:1@sha256:abc"), "web");
+        let text = "images:\n  - isa-web=ghcr.io/acme/web:1.0\n  - ghcr.io/acme/api:2\n  - api:3\n  - ghcr.io/acme/api@sha256:0\n";
+        let Ok(docs) = crate::manifest::tree::parse(text) else {
+            panic!("parse")
+        };
+        let root = docs[0].root.as_ref().unwrap();
+        let at = |p: &str| match p.parse::<KeyPath>().unwrap().resolve(root) {
+            Resolved::Found { path, .. } => format!("{:?}", path.last()),
+            Resolved::Missing { why, .. } => format!("missing: {why}"),
+            Resolved::Ambiguous { why, .. } => format!("ambiguous: {why}"),
+            Resolved::LastKeyMissing { .. } => "last key missing".into(),
+        };
+        assert_eq!(at("images[isa-web]"), "Some(Index(0))");
+        assert_eq!(at("images[api]"), "Some(Index(2))");
+        assert!(at("images[ghcr.io/acme/api]").starts_with("ambiguous: 2 items"));
+        assert!(at("images[web]").starts_with("missing: no item of `images` names"));
     }
 }

@@ -1,7 +1,8 @@
 //! Images held at a key path: Helm values' `image:` mapping (`registry`, `repository`, `tag`,
 //! `digest`, any subset with `repository`), a scalar holding a whole reference, or a scalar
 //! holding only a tag or a digest (an Argo CD Application's
-//! `spec.source.helm.parameters[name=image.tag].value`).
+//! `spec.source.helm.parameters[name=image.tag].value`). A scalar in kustomize's override form,
+//! `NAME=REFERENCE` (Argo CD's `spec.source.kustomize.images[N]`), keeps its `NAME=`.
 //!
 //! Only the keys present are written; a missing one is added only with
 //! [`SetOptions::create`]. Helm reads values as YAML 1.1: a tag such as `1.20`, `8` or `on` is
@@ -95,7 +96,7 @@ impl<'t> Manifest<'t> {
             format!("the file has no `{path}`: {why}"),
         )
         .at(self.locate(at))
-        .help("check --key (keys with dots between them, [N] for an index, [KEY=VALUE] for a list item)."))
+        .help("check --key (keys with dots between them, [N] for an index, [KEY=VALUE] for a list item, [NAME] for an image in a list of image strings)."))
     }
 
     pub(super) fn key_get(&self, path: &KeyPath, holds: Holds) -> Result<Held, EditError> {
@@ -297,10 +298,12 @@ impl<'t> Manifest<'t> {
         };
         let (new_value, new_shown) = match holds {
             Holds::Auto | Holds::Reference => {
-                let r: Reference = spec.apply_to(&slot.value).map_err(|e| {
+                // `NAME=` of the override form is kept: it says which image is replaced.
+                let (name, old) = override_split(&slot.value);
+                let r: Reference = spec.apply_to(old).map_err(|e| {
                     EditError::new(EditErrorKind::BadReference, e.to_string()).at(slot.location)
                 })?;
-                (r.to_string(), r.to_string())
+                (format!("{name}{r}"), r.to_string())
             }
             Holds::Tag => match spec {
                 ImageSpec::Tag(t) => (t.clone(), format!(":{t}")),
@@ -462,11 +465,22 @@ impl<'t> Manifest<'t> {
     }
 }
 
+/// A scalar in kustomize's and Argo CD's override form, `NAME=REFERENCE` (an Argo CD
+/// Application's `spec.source.kustomize.images` items, `kustomize edit set image`'s argument):
+/// `NAME=` (which image of the manifests is overridden) and the reference. `=` is in no image
+/// reference, so a value with one is in this form; the prefix is empty for a plain reference.
+fn override_split(value: &str) -> (&str, &str) {
+    match value.find('=') {
+        Some(i) if i > 0 => value.split_at(i + 1),
+        _ => ("", value),
+    }
+}
+
 fn scalar_held(path: &KeyPath, holds: Holds, slot: &Slot) -> Held {
     let (what, image) = match holds {
         Holds::Tag => (" (tag)", format!(":{}", slot.value)),
         Holds::Digest => (" (digest)", format!("@{}", slot.value)),
-        _ => ("", slot.value.clone()),
+        _ => ("", override_split(&slot.value).1.to_string()),
     };
     Held {
         target: format!("{path}{what}"),
@@ -501,8 +515,9 @@ pub struct ImageKey {
 
 impl Manifest<'_> {
     /// Every image held at a key path that imgbump can name: mappings with `repository` (Helm's
-    /// convention), `image:` scalars holding a reference with a tag or digest, and Argo CD's
-    /// `helm.parameters` items named `image.tag` / `*.image.tag`. In file order. Keys holding
+    /// convention), `image:` scalars holding a reference with a tag or digest, Argo CD's
+    /// `helm.parameters` items named `image.tag` / `*.image.tag`, and Argo CD's
+    /// `kustomize.images` items (`[NAME=]REFERENCE`). In file order. Keys holding
     /// `.`, `[` or `]` cannot be written in a key path and are skipped.
     pub fn image_keys(&self) -> Vec<ImageKey> {
         let mut out = Vec::new();
@@ -567,7 +582,50 @@ impl Manifest<'_> {
             }
             Value::Seq(items) => {
                 let in_parameters = matches!(steps.last(), Some(Step::Key(k)) if k == "parameters");
+                // Argo CD's `kustomize.images`: `[NAME=]REFERENCE` strings.
+                let kustomize_images = steps.len() >= 2
+                    && matches!(&steps[steps.len() - 2..], [Step::Key(a), Step::Key(b)] if a == "kustomize" && b == "images");
                 for (i, item) in items.iter().enumerate() {
+                    if let (true, Some(text)) = (kustomize_images, item.scalar()) {
+                        let pinned = override_split(text)
+                            .1
+                            .parse::<Reference>()
+                            .is_ok_and(|r| r.tag().is_some() || r.digest().is_some());
+                        // By the image it names when that is unique (`images[isa-web]`, which
+                        // survives reordering), else by index.
+                        let name = super::keypath::image_name(text);
+                        let unique = items
+                            .iter()
+                            .filter(|o| {
+                                o.scalar()
+                                    .is_some_and(|t| super::keypath::image_name(t) == name)
+                            })
+                            .count()
+                            == 1;
+                        steps.push(
+                            if unique
+                                && !name.is_empty()
+                                && !name.contains(['[', ']'])
+                                && name.parse::<usize>().is_err()
+                            {
+                                Step::Named(name.to_string())
+                            } else {
+                                Step::Index(i)
+                            },
+                        );
+                        if let (true, Some((path, holds))) = (pinned, found(steps, Holds::Auto)) {
+                            if let Ok(held) = self.key_get(&path, holds) {
+                                out.push(ImageKey {
+                                    path,
+                                    holds,
+                                    image: held.image,
+                                    location: held.location,
+                                });
+                            }
+                        }
+                        steps.pop();
+                        continue;
+                    }
                     let name = item.get("name").and_then(Node::scalar);
                     if let (true, Some(name)) = (in_parameters, name) {
                         if (name == "image.tag" || name.ends_with(".image.tag"))
