@@ -223,77 +223,33 @@ impl KeyPath {
                     }
                 },
                 (Step::Match { key, value }, Value::Seq(items)) => {
-                    let hits: Vec<(usize, &Node<'t>)> = items
+                    let hits = items
                         .iter()
                         .enumerate()
-                        .filter(|(_, item)| {
-                            item.get(key).and_then(Node::scalar) == Some(value.as_str())
-                        })
+                        .filter(|(_, i)| i.get(key).and_then(Node::scalar) == Some(value.as_str()))
                         .collect();
-                    match hits.as_slice() {
-                        [(n, item)] => {
-                            key_node = None;
-                            node = item;
-                            path.push(Seg::Index(*n));
+                    let asks = format!("{} = {}", shown(key), shown(value));
+                    match one(hits, &asks, ["has", "have"], &so_far(), node.span.start) {
+                        Ok((n, item)) => {
+                            (key_node, node) = (None, item);
+                            path.push(Seg::Index(n));
                         }
-                        [] => {
-                            return Resolved::Missing {
-                                why: format!(
-                                    "no item of {} has {} = {}",
-                                    place(&so_far()),
-                                    shown(key),
-                                    shown(value)
-                                ),
-                                at: node.span.start,
-                            }
-                        }
-                        many => {
-                            return Resolved::Ambiguous {
-                                why: format!(
-                                    "{} items of {} have {} = {}",
-                                    many.len(),
-                                    place(&so_far()),
-                                    shown(key),
-                                    shown(value)
-                                ),
-                                at: node.span.start,
-                            }
-                        }
+                        Err(why) => return why,
                     }
                 }
                 (Step::Named(name), Value::Seq(items)) => {
-                    let hits: Vec<(usize, &Node<'t>)> = items
+                    let hits = items
                         .iter()
                         .enumerate()
-                        .filter(|(_, item)| item.scalar().is_some_and(|t| image_name(t) == name))
+                        .filter(|(_, i)| i.scalar().is_some_and(|t| image_name(t) == name))
                         .collect();
-                    match hits.as_slice() {
-                        [(n, item)] => {
-                            key_node = None;
-                            node = item;
-                            path.push(Seg::Index(*n));
+                    let asks = format!("the image {}", shown(name));
+                    match one(hits, &asks, ["names", "name"], &so_far(), node.span.start) {
+                        Ok((n, item)) => {
+                            (key_node, node) = (None, item);
+                            path.push(Seg::Index(n));
                         }
-                        [] => {
-                            return Resolved::Missing {
-                                why: format!(
-                                    "no item of {} names the image {}",
-                                    place(&so_far()),
-                                    shown(name)
-                                ),
-                                at: node.span.start,
-                            }
-                        }
-                        many => {
-                            return Resolved::Ambiguous {
-                                why: format!(
-                                    "{} items of {} name the image {}",
-                                    many.len(),
-                                    place(&so_far()),
-                                    shown(name)
-                                ),
-                                at: node.span.start,
-                            }
-                        }
+                        Err(why) => return why,
                     }
                 }
                 (step, _) => {
@@ -313,6 +269,29 @@ impl KeyPath {
             key: key_node,
             path,
         }
+    }
+}
+
+/// The one item of `hits` (the items of the sequence at `of` that a `[…]` step picks), or why
+/// there is none or several: `asks` is what the step asked for, `verbs` its verb for one item
+/// and for several.
+fn one<'n, 't>(
+    hits: Vec<(usize, &'n Node<'t>)>,
+    asks: &str,
+    verbs: [&str; 2],
+    of: &KeyPath,
+    at: usize,
+) -> Result<(usize, &'n Node<'t>), Resolved<'n, 't>> {
+    match hits.as_slice() {
+        [(n, item)] => Ok((*n, *item)),
+        [] => Err(Resolved::Missing {
+            why: format!("no item of {} {} {asks}", place(of), verbs[0]),
+            at,
+        }),
+        many => Err(Resolved::Ambiguous {
+            why: format!("{} items of {} {} {asks}", many.len(), place(of), verbs[1]),
+            at,
+        }),
     }
 }
 

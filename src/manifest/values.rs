@@ -541,8 +541,21 @@ impl Manifest<'_> {
         if steps.len() > 64 {
             return;
         }
-        let found = |steps: &[Step], holds: Holds| {
-            KeyPath::from_steps(steps.to_vec()).map(|path| (path, holds))
+        // The image at `steps`, added to `out` if it reads as one; false if no key path can
+        // name the place.
+        let add = |steps: &[Step], holds: Holds, out: &mut Vec<ImageKey>| {
+            let Some(path) = KeyPath::from_steps(steps.to_vec()) else {
+                return false;
+            };
+            if let Ok(held) = self.key_get(&path, holds) {
+                out.push(ImageKey {
+                    path,
+                    holds,
+                    image: held.image,
+                    location: held.location,
+                });
+            }
+            true
         };
         match &node.value {
             Value::Map(entries) => {
@@ -553,29 +566,17 @@ impl Manifest<'_> {
                     }
                     steps.push(Step::Key(key.to_string()));
                     let hit = match &v.value {
-                        Value::Map(_) if looks_like_image(key, v) => found(steps, Holds::Auto),
-                        Value::Scalar { text, .. }
-                            if key == "image"
+                        Value::Map(_) => looks_like_image(key, v),
+                        Value::Scalar { text, .. } => {
+                            key == "image"
                                 && text
                                     .parse::<Reference>()
-                                    .is_ok_and(|r| r.tag().is_some() || r.digest().is_some()) =>
-                        {
-                            found(steps, Holds::Auto)
+                                    .is_ok_and(|r| r.tag().is_some() || r.digest().is_some())
                         }
-                        _ => None,
+                        _ => false,
                     };
-                    match hit {
-                        Some((path, holds)) => {
-                            if let Ok(held) = self.key_get(&path, holds) {
-                                out.push(ImageKey {
-                                    path,
-                                    holds,
-                                    image: held.image,
-                                    location: held.location,
-                                });
-                            }
-                        }
-                        None => self.walk_keys(v, steps, out),
+                    if !(hit && add(steps, Holds::Auto, out)) {
+                        self.walk_keys(v, steps, out);
                     }
                     steps.pop();
                 }
@@ -613,15 +614,8 @@ impl Manifest<'_> {
                                 Step::Index(i)
                             },
                         );
-                        if let (true, Some((path, holds))) = (pinned, found(steps, Holds::Auto)) {
-                            if let Ok(held) = self.key_get(&path, holds) {
-                                out.push(ImageKey {
-                                    path,
-                                    holds,
-                                    image: held.image,
-                                    location: held.location,
-                                });
-                            }
+                        if pinned {
+                            add(steps, Holds::Auto, out);
                         }
                         steps.pop();
                         continue;
@@ -636,16 +630,7 @@ impl Manifest<'_> {
                                 value: name.to_string(),
                             });
                             steps.push(Step::Key("value".into()));
-                            if let Some((path, holds)) = found(steps, Holds::Tag) {
-                                if let Ok(held) = self.key_get(&path, holds) {
-                                    out.push(ImageKey {
-                                        path,
-                                        holds,
-                                        image: held.image,
-                                        location: held.location,
-                                    });
-                                }
-                            }
+                            add(steps, Holds::Tag, out);
                             steps.pop();
                             steps.pop();
                             continue;
