@@ -93,17 +93,12 @@ impl GitHub {
                 ("X-GitHub-Api-Version", "2022-11-28"),
             ];
             let result = match (method, body) {
-                ("GET", _) => crate::http::idempotent(|| {
-                    headers
-                        .iter()
-                        .fold(self.agent.get(&url), |r, (k, v)| r.header(*k, *v))
-                        .call()
-                }),
-                ("DELETE", _) => crate::http::idempotent(|| {
-                    headers
-                        .iter()
-                        .fold(self.agent.delete(&url), |r, (k, v)| r.header(*k, *v))
-                        .call()
+                ("GET" | "DELETE", _) => crate::http::idempotent(|| {
+                    let r = match method {
+                        "GET" => self.agent.get(&url),
+                        _ => self.agent.delete(&url),
+                    };
+                    headers.iter().fold(r, |r, (k, v)| r.header(*k, *v)).call()
                 }),
                 (m, b) => {
                     let r = match m {

@@ -322,11 +322,11 @@ impl Manifest<'_> {
         }
         text.push_str(&self.text[at..]);
         self.verify_ops(ops, &text)
-            .map_err(|why| verify::refusal(why, ops[0].location))?;
+            .map_err(|doubt| doubt.refusal(ops[0].location))?;
         Ok(Some(text))
     }
 
-    fn verify_ops(&self, ops: &[Op], new_text: &str) -> Result<(), String> {
+    fn verify_ops(&self, ops: &[Op], new_text: &str) -> Result<(), verify::Doubt> {
         let document = ops[0].document;
         if ops.iter().any(|op| op.document != document) {
             return Err("the changes span several documents".into());

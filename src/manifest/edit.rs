@@ -120,6 +120,6 @@ impl Manifest<'_> {
             return Ok(());
         }
         verify::edit(old_part, new_part, document, &field.path, &field.value, new)
-            .map_err(|why| verify::refusal(why, field.location))
+            .map_err(|doubt| doubt.refusal(field.location))
     }
 }

@@ -34,11 +34,22 @@ pub enum Step {
     Named(String),
 }
 
-/// The image a string item of a list of images names: the text before `=` in the override
-/// form `NAME=REFERENCE`, else the reference without its digest and tag (a `:` after the last
-/// `/` starts the tag, as Docker reads it).
+/// A string in kustomize's and Argo CD's override form, `NAME=REFERENCE` (an Argo CD
+/// Application's `spec.source.kustomize.images` items, `kustomize edit set image`'s argument):
+/// `NAME=` (which image of the manifests is overridden) and the reference. `=` is in no image
+/// reference, so a value with one is in this form; the prefix is empty for a plain reference.
+pub(crate) fn override_split(value: &str) -> (&str, &str) {
+    match value.find('=') {
+        Some(i) if i > 0 => value.split_at(i + 1),
+        _ => ("", value),
+    }
+}
+
+/// The image a string item of a list of images names: `NAME` in the override form
+/// `NAME=REFERENCE`, else the reference without its digest and tag (a `:` after the last `/`
+/// starts the tag, as Docker reads it).
 pub(crate) fn image_name(item: &str) -> &str {
-    if let Some((name, _)) = item.split_once('=') {
+    if let Some(name) = override_split(item).0.strip_suffix('=') {
         return name;
     }
     let item = item.split_once('@').map_or(item, |(n, _)| n);

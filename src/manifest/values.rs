@@ -11,7 +11,7 @@
 use crate::reference::{shown, ImageSpec, Reference};
 
 use super::change::{Entry, Op};
-use super::keypath::{KeyPath, Resolved};
+use super::keypath::{image_name, override_split, KeyPath, Resolved};
 use super::kustomize::would_add;
 use super::slot::Slot;
 use super::target::{Held, Holds, SetOptions, TargetEdit};
@@ -465,17 +465,6 @@ impl<'t> Manifest<'t> {
     }
 }
 
-/// A scalar in kustomize's and Argo CD's override form, `NAME=REFERENCE` (an Argo CD
-/// Application's `spec.source.kustomize.images` items, `kustomize edit set image`'s argument):
-/// `NAME=` (which image of the manifests is overridden) and the reference. `=` is in no image
-/// reference, so a value with one is in this form; the prefix is empty for a plain reference.
-fn override_split(value: &str) -> (&str, &str) {
-    match value.find('=') {
-        Some(i) if i > 0 => value.split_at(i + 1),
-        _ => ("", value),
-    }
-}
-
 fn scalar_held(path: &KeyPath, holds: Holds, slot: &Slot) -> Held {
     let (what, image) = match holds {
         Holds::Tag => (" (tag)", format!(":{}", slot.value)),
@@ -592,32 +581,23 @@ impl Manifest<'_> {
                             .1
                             .parse::<Reference>()
                             .is_ok_and(|r| r.tag().is_some() || r.digest().is_some());
-                        // By the image it names when that is unique (`images[isa-web]`, which
-                        // survives reordering), else by index.
-                        let name = super::keypath::image_name(text);
+                        // By the image it names when that is unique and a key path can say it
+                        // (`images[isa-web]`, which survives reordering), else by index.
+                        let name = image_name(text);
                         let unique = items
                             .iter()
-                            .filter(|o| {
-                                o.scalar()
-                                    .is_some_and(|t| super::keypath::image_name(t) == name)
-                            })
+                            .filter(|o| o.scalar().is_some_and(|t| image_name(t) == name))
                             .count()
                             == 1;
-                        steps.push(
-                            if unique
-                                && !name.is_empty()
-                                && !name.contains(['[', ']'])
-                                && name.parse::<usize>().is_err()
-                            {
-                                Step::Named(name.to_string())
-                            } else {
-                                Step::Index(i)
-                            },
-                        );
-                        if pinned {
-                            add(steps, Holds::Auto, out);
+                        let mut by = |step: Step, out: &mut Vec<ImageKey>| {
+                            steps.push(step);
+                            let named = add(steps, Holds::Auto, out);
+                            steps.pop();
+                            named
+                        };
+                        if pinned && !(unique && by(Step::Named(name.to_string()), out)) {
+                            by(Step::Index(i), out);
                         }
-                        steps.pop();
                         continue;
                     }
                     let name = item.get("name").and_then(Node::scalar);

@@ -135,7 +135,7 @@ pub(crate) fn edit(
     path: &[Seg],
     old: &str,
     new: &str,
-) -> Result<(), String> {
+) -> Result<(), Doubt> {
     edits(
         old_text,
         new_text,
@@ -170,20 +170,45 @@ pub(crate) enum Expected {
     Push { path: Vec<Seg>, value: Tree },
 }
 
-/// The refusal of an edit the second parser did not confirm, at `at`: a file past its alias or
-/// depth limits is the file's doing; anything else is imgbump's, to be reported.
-pub(crate) fn refusal(why: String, at: super::Location) -> super::EditError {
-    let help = if why.contains("alias bomb") {
-        "the file was not changed; imgbump edits only what it can check: change it by hand."
-    } else {
-        "the file was not changed; please report this file to the imgbump maintainers."
-    };
-    super::EditError::new(
-        super::EditErrorKind::Unsafe,
-        format!("refusing the edit: {why}"),
-    )
-    .at(at)
-    .help(help)
+/// Why the second parser did not confirm an edit, and whose doing that is.
+#[derive(Debug)]
+pub(crate) struct Doubt {
+    pub why: String,
+    /// The file goes past what the second parser will expand (an alias bomb, or nesting too
+    /// deep): the file's doing, not a fault of imgbump's to report.
+    pub past_limits: bool,
+}
+
+impl From<String> for Doubt {
+    fn from(why: String) -> Doubt {
+        Doubt {
+            why,
+            past_limits: false,
+        }
+    }
+}
+
+impl From<&str> for Doubt {
+    fn from(why: &str) -> Doubt {
+        Doubt::from(why.to_string())
+    }
+}
+
+impl Doubt {
+    /// The refusal of the edit, at `at`.
+    pub(crate) fn refusal(self, at: super::Location) -> super::EditError {
+        let help = if self.past_limits {
+            "the file was not changed; imgbump edits only what it can check: change it by hand."
+        } else {
+            "the file was not changed; please report this file to the imgbump maintainers."
+        };
+        super::EditError::new(
+            super::EditErrorKind::Unsafe,
+            format!("refusing the edit: {}", self.why),
+        )
+        .at(at)
+        .help(help)
+    }
 }
 
 /// Checks that `new_text` reads as `old_text` with exactly `changes` made to document
@@ -193,13 +218,14 @@ pub(crate) fn edits(
     new_text: &str,
     document: usize,
     changes: &[Expected],
-) -> Result<(), String> {
-    let mut expected = documents(old_text).map_err(|e| {
-        if e.contains("limit exceeded") {
-            format!("the document's aliases or nesting go past what the second YAML parser will expand ({e}): an alias bomb, or a file too deep to check")
-        } else {
-            format!("the second YAML parser cannot read the original file ({e})")
-        }
+) -> Result<(), Doubt> {
+    // serde_yaml_ng stops at its repetition and recursion limits with "… limit exceeded".
+    let mut expected = documents(old_text).map_err(|e| match e.contains("limit exceeded") {
+        true => Doubt {
+            why: format!("the document's aliases or nesting go past what the second YAML parser will expand ({e}): an alias bomb, or a file too deep to check"),
+            past_limits: true,
+        },
+        false => format!("the second YAML parser cannot read the original file ({e})").into(),
     })?;
     let found = documents(new_text)
         .map_err(|e| format!("the second YAML parser cannot read the edited file ({e})"))?;
@@ -208,7 +234,8 @@ pub(crate) fn edits(
             "the edit changes the number of documents from {} to {}",
             expected.len(),
             found.len()
-        ));
+        )
+        .into());
     }
     let doc = expected
         .get_mut(document)

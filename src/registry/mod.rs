@@ -322,20 +322,15 @@ impl Registry {
     ) -> Result<Answer, RegistryError> {
         *requests += 1;
         let host = url_host(url).unwrap_or_default();
-        let result = crate::http::idempotent(|| match method {
-            "HEAD" => {
-                let mut r = self.agent.head(url).header("Accept", ACCEPT);
-                if let Some(a) = auth {
-                    r = r.header("Authorization", a);
-                }
-                r.call()
-            }
-            _ => {
-                let mut r = self.agent.get(url).header("Accept", ACCEPT);
-                if let Some(a) = auth {
-                    r = r.header("Authorization", a);
-                }
-                r.call()
+        let result = crate::http::idempotent(|| {
+            let r = match method {
+                "HEAD" => self.agent.head(url),
+                _ => self.agent.get(url),
+            };
+            let r = r.header("Accept", ACCEPT);
+            match auth {
+                Some(a) => r.header("Authorization", a).call(),
+                None => r.call(),
             }
         });
         let mut resp = result.map_err(|e| unavailable(format!("cannot reach {host}: {e}")))?;
