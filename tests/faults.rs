@@ -686,3 +686,25 @@ fn a_killed_runs_scratch_clone_is_swept_by_the_next_run() {
     assert_eq!(left, std::slice::from_ref(&mine));
     std::fs::remove_dir_all(&mine).unwrap();
 }
+
+/// A server started by a test is ended when the test fails before it is used (a wait for its
+/// port that times out): `Owned` ends and reaps it while unwinding, so no failing test leaves a
+/// process behind.
+#[test]
+fn a_server_is_ended_when_its_test_panics() {
+    let pid = std::sync::Mutex::new(0);
+    let failed = std::panic::catch_unwind(|| {
+        let server = Owned::server(Command::new("sleep").arg("30"));
+        *pid.lock().unwrap() = server.0.id();
+        panic!("a wait for the server's port timed out");
+    });
+    assert!(failed.is_err());
+    let pid = *pid.lock().unwrap() as libc::pid_t;
+    assert!(pid > 0);
+    // SAFETY: kill(2) with signal 0 only asks whether the process exists.
+    assert_eq!(
+        unsafe { libc::kill(pid, 0) },
+        -1,
+        "sleep {pid} outlived its test"
+    );
+}

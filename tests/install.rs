@@ -8,9 +8,8 @@
 
 mod support;
 
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use support::*;
 
@@ -26,7 +25,7 @@ struct Static {
 impl Static {
     fn start(root: &Path) -> Static {
         let port = free_port();
-        let child = Owned(
+        let child = Owned::server(
             Command::new("python3")
                 .args([
                     "-m",
@@ -36,12 +35,7 @@ impl Static {
                     &port.to_string(),
                     "--directory",
                 ])
-                .arg(root)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .process_group(0)
-                .spawn()
-                .expect("python3 runs"),
+                .arg(root),
         );
         wait_for(port);
         Static {

@@ -10,9 +10,8 @@ mod support;
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::sync::{Arc, Mutex};
 
 use support::*;
@@ -110,17 +109,6 @@ struct RegistryServer {
     token_port: Option<u16>,
 }
 
-/// `cmd` started in a process group of its own, owned from the start.
-fn spawn(cmd: &mut Command) -> Owned {
-    Owned(
-        cmd.stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .process_group(0)
-            .spawn()
-            .expect("starts"),
-    )
-}
-
 impl RegistryServer {
     /// htpasswd Basic auth, TLS from a test CA.
     fn basic_tls() -> RegistryServer {
@@ -169,7 +157,7 @@ impl RegistryServer {
             "  token:\n    realm: http://127.0.0.1:{token_port}/token\n    service: imgbump-test\n    issuer: imgbump-test-issuer\n    rootcertbundle: {}\n",
             dir.path().join("token.crt").display()
         );
-        let token = spawn(
+        let token = Owned::server(
             Command::new("python3")
                 .arg(helper())
                 .args(["token-server", &token_port.to_string()])
@@ -196,7 +184,7 @@ impl RegistryServer {
             dir.path().join("data").display()
         );
         std::fs::write(dir.path().join("config.yml"), config).unwrap();
-        let child = spawn(
+        let child = Owned::server(
             Command::new("docker-registry")
                 .arg("serve")
                 .arg(dir.path().join("config.yml")),

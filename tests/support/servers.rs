@@ -46,9 +46,8 @@ impl Daemon {
 
     /// With more options for `git daemon`, such as `--max-connections=N`.
     pub fn start_with(base: &Path, extra: &[&str]) -> Daemon {
-        use std::os::unix::process::CommandExt;
         let port = free_port();
-        let child = Owned(
+        let child = Owned::server(
             Command::new(git_exec("git-daemon"))
                 .args([
                     "--reuseaddr",
@@ -59,12 +58,7 @@ impl Daemon {
                 .args(extra)
                 .arg(format!("--port={port}"))
                 .arg(format!("--base-path={}", base.display()))
-                .arg(base)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .process_group(0)
-                .spawn()
-                .expect("git daemon starts"),
+                .arg(base),
         );
         wait_for(port);
         Daemon {
@@ -85,8 +79,17 @@ impl Daemon {
 pub struct Owned(pub Child);
 
 impl Owned {
-    pub fn id(&self) -> u32 {
-        self.0.id()
+    /// `cmd` started as a server: in a process group of its own, its output dropped.
+    pub fn server(cmd: &mut Command) -> Owned {
+        use std::os::unix::process::CommandExt;
+        let what = cmd.get_program().to_string_lossy().into_owned();
+        Owned(
+            cmd.stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .process_group(0)
+                .spawn()
+                .unwrap_or_else(|e| panic!("{what} does not start: {e}")),
+        )
     }
 }
 
