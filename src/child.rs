@@ -19,7 +19,9 @@ pub(crate) fn run(
     input: &[u8],
     out_max: u64,
 ) -> std::io::Result<Ran> {
-    let mut child = Command::new(program)
+    let mut cmd = Command::new(program);
+    crate::git::child_env(&mut cmd);
+    let mut child = cmd
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

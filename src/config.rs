@@ -456,30 +456,15 @@ impl Config {
 /// Checks a template's placeholders: only `{service}` (required in a default target) and
 /// `{env}` (only with environments declared).
 fn check_template(template: &str, default: bool, has_envs: bool) -> Result<(), String> {
-    let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        let after = &rest[open + 1..];
-        let close = after
-            .find('}')
-            .ok_or_else(|| format!("`manifest` {}: a `{{` is not closed", shown(template)))?;
-        match &after[..close] {
-            "service" => {}
-            "env" if has_envs => {}
-            "env" => {
-                return Err(format!(
-                    "`manifest` {} uses {{env}}, but no `environments` are declared",
-                    shown(template)
-                ))
-            }
-            other => {
-                return Err(format!(
-                    "`manifest` {}: unknown placeholder {{{other}}}; use {{service}} and {{env}}",
-                    shown(template)
-                ))
-            }
-        }
-        rest = &after[close + 1..];
+    let named = crate::template::placeholders(template);
+    if named.contains(&"env") && !has_envs {
+        return Err(format!(
+            "`manifest` {} uses {{env}}, but no `environments` are declared",
+            shown(template)
+        ));
     }
+    crate::template::check(template, &crate::service::PLACEHOLDERS)
+        .map_err(|m| format!("`manifest` {m}"))?;
     if default && !template.contains("{service}") {
         return Err(format!(
             "a `default` target's `manifest` needs {{service}}: {} would be every service's",
@@ -487,7 +472,7 @@ fn check_template(template: &str, default: bool, has_envs: bool) -> Result<(), S
         ));
     }
     // The fixed parts must stay inside the repository.
-    let probe = template.replace("{service}", "s").replace("{env}", "e");
+    let probe = crate::template::fill(template, &[("service", "s"), ("env", "e")])?;
     crate::git::check_relative_path(&probe)
 }
 
@@ -504,10 +489,10 @@ pub fn place(
     for spec in specs {
         let templated = spec.manifest.contains("{env}");
         let fill = |env: Option<&str>| -> Result<Placed, String> {
-            let mut path = spec.manifest.replace("{service}", service);
-            if let Some(e) = env {
-                path = path.replace("{env}", e);
-            }
+            let path = crate::template::fill(
+                &spec.manifest,
+                &[("service", service), ("env", env.unwrap_or("{env}"))],
+            )?;
             crate::git::check_relative_path(&path)?;
             Ok(Placed {
                 path,

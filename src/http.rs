@@ -7,17 +7,9 @@ use std::time::Duration;
 
 /// An agent with imgbump's settings.
 pub fn agent(timeout: Duration) -> ureq::Agent {
-    let (file, dir) = crate::git::ca_roots();
-    // native-tls (OpenSSL) reads its default roots from these variables.
-    if let Some(f) = file {
-        std::env::set_var("SSL_CERT_FILE", f);
-    }
-    if let Some(d) = dir {
-        std::env::set_var("SSL_CERT_DIR", d);
-    }
     let tls = ureq::tls::TlsConfig::builder()
         .provider(ureq::tls::TlsProvider::NativeTls)
-        .root_certs(ureq::tls::RootCerts::PlatformVerifier)
+        .root_certs(root_certs())
         .build();
     let timeout = if timeout.is_zero() {
         Duration::from_secs(30)
@@ -32,6 +24,27 @@ pub fn agent(timeout: Duration) -> ureq::Agent {
         .user_agent(concat!("imgbump/", env!("CARGO_PKG_VERSION")))
         .build()
         .new_agent()
+}
+
+/// The CA roots, handed to the client (the environment is not changed once threads run; see
+/// `git::init_tls`): a bundle file's certificates when one is chosen (the user's
+/// `SSL_CERT_FILE`, or a system without a hashed directory), else OpenSSL's default
+/// locations, where `SSL_CERT_DIR` names the chosen directory, searched lazily.
+fn root_certs() -> ureq::tls::RootCerts {
+    let (file, _dir) = crate::git::ca_roots();
+    let Some(pem) = file.and_then(|f| std::fs::read(f).ok()) else {
+        return ureq::tls::RootCerts::PlatformVerifier;
+    };
+    let certs: Vec<ureq::tls::Certificate<'static>> = ureq::tls::parse_pem(&pem)
+        .filter_map(|item| match item {
+            Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),
+            _ => None,
+        })
+        .collect();
+    if certs.is_empty() {
+        return ureq::tls::RootCerts::PlatformVerifier;
+    }
+    ureq::tls::RootCerts::new_with_certs(&certs)
 }
 
 /// Runs an idempotent request (GET, HEAD, DELETE), and once more if it failed the way a pooled
@@ -54,49 +67,41 @@ fn dropped(e: &ureq::Error) -> bool {
     matches!(e, ureq::Error::Io(io) if matches!(io.kind(), ConnectionReset | BrokenPipe | UnexpectedEof | ConnectionAborted))
 }
 
-/// Whether `host` (`name` or `name:port`) is this machine.
-pub fn loopback(host: &str) -> bool {
-    let name = match host.strip_prefix('[') {
-        Some(rest) => rest.split(']').next().unwrap_or(""),
-        None => host.rsplit_once(':').map_or(host, |(n, _)| n),
-    };
-    name == "localhost"
-        || name == "::1"
-        || name
-            .parse::<std::net::Ipv4Addr>()
-            .is_ok_and(|a| a.is_loopback())
-}
+pub use crate::url::loopback;
 
 /// The `host[:port]` of an absolute URL (user info dropped).
 pub fn url_host(url: &str) -> Option<String> {
-    let rest = url.split_once("://")?.1;
-    let authority = rest.split(['/', '?', '#']).next()?;
-    Some(
-        authority
-            .rsplit_once('@')
-            .map_or(authority, |(_, h)| h)
-            .to_string(),
-    )
+    let u = crate::url::RemoteUrl::parse(url);
+    (u.is_remote() && !u.is_local()).then(|| u.authority().to_string())
 }
 
-/// Percent-encodes `s` for a URL's query or path, keeping the unreserved characters and those
-/// in `keep` (such as `/` in a path).
-pub fn pct(s: &str, keep: &[u8]) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            b if keep.contains(&b) => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+const UNRESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// Percent-encodes `s` for a URL's query or one path segment: everything but the unreserved
+/// characters of RFC 3986.
+pub fn pct(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, UNRESERVED).to_string()
+}
+
+/// Percent-encodes `s` for a URL path of several segments: as [`pct`], `/` kept.
+pub fn pct_path(s: &str) -> String {
+    const PATH: &percent_encoding::AsciiSet = &UNRESERVED.remove(b'/');
+    percent_encoding::utf8_percent_encode(s, PATH).to_string()
 }
 
 /// Whether `url` may be used: HTTPS, or plain HTTP to this machine or an `insecure` host.
 pub fn may_use(url: &str, insecure: &[String]) -> bool {
-    let plain_ok = || url_host(url).is_some_and(|h| loopback(&h) || insecure.contains(&h));
-    url.starts_with("https://") || (url.starts_with("http://") && plain_ok())
+    let u = crate::url::RemoteUrl::parse(url);
+    let plain_ok = || u.is_loopback() || insecure.iter().any(|h| h == u.authority());
+    match u.scheme() {
+        crate::url::Scheme::Https => true,
+        crate::url::Scheme::Http => plain_ok(),
+        _ => false,
+    }
 }
 
 #[cfg(test)]

@@ -12,6 +12,8 @@ fn main() {
     // filter should, instead of panicking on EPIPE.
     #[cfg(unix)]
     reset_sigpipe();
+    // Before any thread starts: the one change imgbump makes to its own environment.
+    imgbump::git::init_tls();
     imgbump::interrupt::install();
     let code = match imgbump::cli::Cli::try_parse() {
         Ok(cli) => imgbump::cli::run(cli).0,
@@ -25,7 +27,7 @@ fn reset_sigpipe() {
     // Rust ignores SIGPIPE by default; restore the default action so a closed stdout ends us.
     // SAFETY: `signal` with SIG_DFL is async-signal-safe and has no preconditions.
     unsafe {
-        libc_signal(13, 0);
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 
@@ -45,10 +47,4 @@ extern "C" fn no_huge_pages() {
     unsafe {
         libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
     }
-}
-
-#[cfg(unix)]
-extern "C" {
-    #[link_name = "signal"]
-    fn libc_signal(signum: i32, handler: usize) -> usize;
 }

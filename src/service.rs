@@ -37,13 +37,21 @@ pub fn check(name: &str) -> Result<(), String> {
     Err(format!("invalid service name {}: {why} (service names are DNS labels, like `agent` or `user-service`)", shown(name)))
 }
 
-/// The manifest path for `service`: `{service}` in `template` replaced, then checked to stay
-/// inside the repository.
+/// The placeholders a manifest path template may use.
+pub const PLACEHOLDERS: [&str; 2] = ["service", "env"];
+
+/// The manifest path for `service`: `{service}` in `template` replaced (`{env}` left for
+/// [`in_env`]), then checked to stay inside the repository.
 pub fn manifest_path(template: &str, service: &str) -> Result<String, String> {
     check(service)?;
-    let path = template.replace("{service}", service);
+    let path = crate::template::fill(template, &[("service", service), ("env", "{env}")])?;
     crate::git::check_relative_path(&path)?;
     Ok(path)
+}
+
+/// `path` (a manifest path with `{service}` filled) placed in the environment `env`.
+pub fn in_env(path: &str, env: &str) -> Result<String, String> {
+    crate::template::fill(path, &[("env", env)])
 }
 
 /// Splits a template into its `/` components, for listing the services it matches.

@@ -243,7 +243,10 @@ fn no_op_when_the_output_would_be_the_input() {
     let edit = m.set_image(&Target::service("p"), &spec("x:2")).unwrap();
     assert!(!edit.changed);
     assert_eq!(edit.text, text);
-    assert_eq!((edit.old.as_str(), edit.new.as_str()), ("x:2", "x:2"));
+    assert_eq!(
+        (edit.held.image.as_str(), edit.new.as_str()),
+        ("x:2", "x:2")
+    );
 }
 
 #[test]

@@ -620,7 +620,7 @@ spec: {template: {spec: {containers: [{name: web, image: r/web:1}]}}}
             container: None,
         };
         let edit = m.set_image(&t, &spec(":2")).unwrap();
-        assert_eq!(edit.field.location.line, line);
+        assert_eq!(edit.held.location.line, line);
         assert_eq!(edit.text.matches("r/hook:2").count(), 1);
     }
     // The same namespace, kind and name twice: no flag can pick it, and the help says so.

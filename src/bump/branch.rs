@@ -5,14 +5,16 @@
 
 use crate::git::{FileChange, Workspace};
 
-use super::{Change, FailKind, Failure};
+use crate::failure::{FailKind, Failure};
+
+use super::Change;
 
 /// The branch name `template` makes for `changes`: `{service}` (several joined by `-`),
 /// `{tag}` (the new tag, or the digest's first 12 hex digits), `{env}` (several joined by `-`),
 /// checked as Git checks branch names.
 pub fn branch_name(template: &str, changes: &[Change]) -> Result<String, Failure> {
-    let name = fill(template, changes);
-    if name.contains('{') || !git2::Reference::is_valid_name(&format!("refs/heads/{name}")) {
+    let name = fill(template, changes)?;
+    if !git2::Reference::is_valid_name(&format!("refs/heads/{name}")) {
         return Err(Failure::new(
             FailKind::Usage,
             format!(
@@ -23,18 +25,25 @@ pub fn branch_name(template: &str, changes: &[Change]) -> Result<String, Failure
     Ok(name)
 }
 
-/// `template` with its placeholders filled for `changes` (unchecked).
-pub(super) fn fill(template: &str, changes: &[Change]) -> String {
+/// The placeholders a `--push-branch` template may use.
+pub const PLACEHOLDERS: [&str; 3] = ["service", "tag", "env"];
+
+/// `template` with its placeholders filled for `changes` (the name unchecked).
+pub(super) fn fill(template: &str, changes: &[Change]) -> Result<String, Failure> {
     let changed: Vec<&Change> = changes.iter().filter(|c| c.changed).collect();
     let mut services: Vec<&str> = changed.iter().map(|c| c.service.as_str()).collect();
     services.dedup();
     let mut envs: Vec<&str> = changed.iter().filter_map(|c| c.env.as_deref()).collect();
     envs.dedup();
     let tag = changed.first().map(|c| tag_of(&c.new)).unwrap_or_default();
-    template
-        .replace("{service}", &services.join("-"))
-        .replace("{env}", &envs.join("-"))
-        .replace("{tag}", &tag)
+    let (services, envs) = (services.join("-"), envs.join("-"));
+    let values = [
+        ("service", services.as_str()),
+        ("env", envs.as_str()),
+        ("tag", &tag),
+    ];
+    crate::template::fill(template, &values)
+        .map_err(|m| Failure::new(FailKind::Usage, format!("--push-branch {m}")))
 }
 
 /// The tag of an image as shown in a change (`:TAG`, `@DIGEST` or a reference).

@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::reference::Reference;
 use crate::registry::{Found, Registry, RegistryErrorKind, Settings};
 
-use super::{FailKind, Failure};
+use crate::failure::{FailKind, Failure};
 
 /// What the command line asks of the registry.
 #[derive(Debug, Clone, Default)]

@@ -2,6 +2,18 @@
 
 use super::Change;
 
+/// The placeholders a message template may use.
+pub const PLACEHOLDERS: [&str; 8] = [
+    "service",
+    "old_image",
+    "image",
+    "tag",
+    "digest",
+    "file",
+    "container",
+    "env",
+];
+
 /// Fills a message template for one change.
 fn render_message(template: &str, c: &Change) -> String {
     // A target holding only a tag or a digest shows its new value as `:TAG` / `@DIGEST`.
@@ -19,41 +31,20 @@ fn render_message(template: &str, c: &Change) -> String {
     let tag = tag.or(short_digest).unwrap_or_else(|| "latest".into());
     // The old image was read from the repository: one line, control characters escaped.
     let old: String = c.old.chars().flat_map(char::escape_default).collect();
-    let value = |name: &str| -> Option<&str> {
-        Some(match name {
-            "service" => &c.service,
-            "old_image" => &old,
-            "image" => &c.new,
-            "tag" => &tag,
-            "digest" => digest.as_deref().unwrap_or(""),
-            "file" => &c.file,
-            "container" => &c.container,
-            "env" => c.env.as_deref().unwrap_or(""),
-            _ => return None,
-        })
-    };
-    // One pass over the template: a placeholder inside a substituted value stays as it is.
-    let mut out = String::with_capacity(template.len() + 64);
-    let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
-        let after = &rest[open + 1..];
-        match after
-            .find('}')
-            .and_then(|close| Some((close, value(&after[..close])?)))
-        {
-            Some((close, v)) => {
-                out.push_str(v);
-                rest = &after[close + 1..];
-            }
-            None => {
-                out.push('{');
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
+    let digest = digest.unwrap_or_default();
+    let env = c.env.as_deref().unwrap_or("");
+    let values = [
+        ("service", c.service.as_str()),
+        ("old_image", old.as_str()),
+        ("image", c.new.as_str()),
+        ("tag", tag.as_str()),
+        ("digest", digest.as_str()),
+        ("file", c.file.as_str()),
+        ("container", c.container.as_str()),
+        ("env", env),
+    ];
+    // Checked when the options were made (`PLACEHOLDERS`): an unknown one cannot reach here.
+    crate::template::fill(template, &values).unwrap_or_else(|_| template.to_string())
 }
 
 /// The commit message for the changed pairs.
@@ -68,7 +59,7 @@ pub fn commit_message(template: &str, changes: &[Change], trailers: &[(String, S
             lines.push(line);
         }
     }
-    let mut msg = match lines.as_slice() {
+    let msg = match lines.as_slice() {
         [one] => one.clone(),
         many => {
             let mut names: Vec<&str> = changed.iter().map(|c| c.service.as_str()).collect();
@@ -80,13 +71,7 @@ pub fn commit_message(template: &str, changes: &[Change], trailers: &[(String, S
             m
         }
     };
-    if !trailers.is_empty() {
-        msg.push_str("\n\n");
-        let lines: Vec<String> = trailers.iter().map(|(k, v)| format!("{k}: {v}")).collect();
-        msg.push_str(&lines.join("\n"));
-    }
-    msg.push('\n');
-    msg
+    crate::trailers::append(&msg, trailers)
 }
 
 #[cfg(test)]
@@ -121,8 +106,8 @@ mod tests {
         let mut hostile = c.clone();
         hostile.old = "evil:1\npushed=false\n{tag}{service}".into();
         assert_eq!(
-            commit_message("{old_image} -> {tag} {unknown} {", &[hostile], &[]),
-            "evil:1\\npushed=false\\n{tag}{service} -> sha-abc1234 {unknown} {\n"
+            commit_message("{old_image} -> {tag} {", &[hostile], &[]),
+            "evil:1\\npushed=false\\n{tag}{service} -> sha-abc1234 {\n"
         );
         let mut d = c.clone();
         d.service = "mcp".into();

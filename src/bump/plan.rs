@@ -8,10 +8,12 @@ use crate::git::{FileChange, Workspace};
 use crate::manifest::Manifest;
 use crate::reference::{shown_up_to, ImageSpec, Reference};
 
+use crate::failure::{FailKind, Failure};
+use crate::locate::{config_for, locator, read_manifest, resolve};
+
 use super::check::Checks;
 use super::diff::unified_diff;
-use super::targets::{locator, read_config, resolve};
-use super::{Change, FailKind, Failure, Options, Pair};
+use super::{Change, Options, Pair};
 
 /// The edits of one attempt.
 pub(super) struct Plan {
@@ -20,39 +22,30 @@ pub(super) struct Plan {
     pub(super) diff: String,
 }
 
+/// What a plan needs besides the tip: the bump's options, the order keys recorded, and the
+/// registry client of the run.
+pub(super) struct Inputs<'a> {
+    pub(super) pairs: &'a [Pair],
+    pub(super) opts: &'a Options,
+    pub(super) recorded: &'a HashMap<String, u64>,
+    /// Whether a file with uncommitted changes is refused (a checkout's first attempt).
+    pub(super) check_dirty: bool,
+}
+
 pub(super) fn plan(
     ws: &Workspace,
     tip: git2::Oid,
-    check_dirty: bool,
-    pairs: &[Pair],
-    opts: &Options,
-    recorded: &HashMap<String, u64>,
+    inputs: &Inputs<'_>,
     checks: &mut Checks,
 ) -> Result<Plan, Failure> {
-    // The config is read from the tip being edited, on every attempt.
-    let config = if opts.selection.manifests.is_empty() {
-        read_config(ws, tip)?
-    } else {
-        None
-    };
-    // Files in the order first named, each read once, edits applied in turn.
-    let mut by_file: Vec<(String, Vec<(&Pair, Placed)>)> = Vec::new();
-    for p in pairs {
-        for placed in resolve(ws, tip, &p.service, &opts.selection, config.as_ref())? {
-            match by_file.iter_mut().find(|(f, _)| *f == placed.path) {
-                Some((_, same_file)) => same_file.push((p, placed)),
-                None => by_file.push((placed.path.clone(), vec![(p, placed)])),
-            }
-        }
-    }
     let mut out = Plan {
         files: Vec::new(),
         changes: Vec::new(),
         diff: String::new(),
     };
-    for (path, items) in by_file {
+    for (path, items) in by_file(ws, tip, inputs)? {
         let original = read_manifest(ws, tip, &path, &items[0].1.spec.manifest)?;
-        if check_dirty && ws.is_open() && ws.is_dirty(tip, &path)? {
+        if inputs.check_dirty && ws.is_open() && ws.is_dirty(tip, &path)? {
             return Err(Failure {
                 kind: FailKind::Refused,
                 message: format!(
@@ -64,80 +57,9 @@ pub(super) fn plan(
         }
         let mut text = original.clone();
         for (p, placed) in items {
-            let m = Manifest::parse(&text).map_err(|e| Failure::from_edit(&path, e))?;
-            let locator = locator(&placed.spec, &p.service, &m, &path);
-            let mut edit = m
-                .set(&locator, &p.spec, &opts.selection.edit)
-                .map_err(|e| Failure::from_edit(&path, e))?;
-            let env = placed.env.as_deref();
-            let verify = opts.registry.verify || placed.spec.verify.on_in(env);
-            let pin = opts.registry.pin || placed.spec.pin_digest.on_in(env);
-            if edit.changed && (verify || pin) {
-                // Asked before anything is written; pinned, the edit is made again with the
-                // digest the registry reports.
-                let line = edit.held.location.line;
-                let full = full_reference(&p.spec, &edit.new, &path, line)?;
-                let found = checks.check(&full, &opts.registry.settings, &path, line)?;
-                if pin && full.digest() != Some(found.digest.as_str()) {
-                    let pinned =
-                        Reference::from_parts(full.repository(), full.tag(), Some(&found.digest))
-                            .map_err(|e| {
-                            Failure::new(
-                                FailKind::Other,
-                                format!(
-                                    "{path}:{line}: cannot pin {full} to {}: {e}",
-                                    found.digest
-                                ),
-                            )
-                        })?;
-                    edit = m
-                        .set(&locator, &ImageSpec::Full(pinned), &opts.selection.edit)
-                        .map_err(|e| Failure::from_edit(&path, e))?;
-                }
-            }
-            let held = &edit.held;
-            let mut change = Change {
-                service: p.service.clone(),
-                env: placed.env.clone(),
-                file: path.clone(),
-                target: held.target.clone(),
-                workload: held.workload.clone(),
-                container: held.container.clone(),
-                line: held.location.line,
-                old: held.image.clone(),
-                new: edit.new.clone(),
-                changed: edit.changed,
-                superseded_by: None,
-            };
-            if edit.changed {
-                // An older build's key loses to the one recorded: leave the newer image.
-                let key = opts.order.filter(|o| o.check).map(|o| o.key);
-                if let (Some(key), Some(&had)) = (key, recorded.get(&p.service)) {
-                    if key <= had {
-                        change.changed = false;
-                        change.superseded_by = Some(had);
-                        out.changes.push(change);
-                        continue;
-                    }
-                }
-                if let Some(expected) = &opts.expect_current {
-                    if held.image != *expected {
-                        return Err(Failure {
-                            kind: FailKind::Refused,
-                            message: format!(
-                                "{path}:{}: the image of {} is {}, not the expected {}; nothing was committed\nread it again (`imgbump get {}`) and decide, or drop --expect-current",
-                                held.location,
-                                p.service,
-                                shown_up_to(&held.image, 512),
-                                shown_up_to(expected, 512),
-                                p.service
-                            ),
-                            file: Some(path.clone()),
-                            line: Some(held.location.line),
-                        });
-                    }
-                }
-                text = edit.text;
+            let (change, edited) = edit_one(&text, &path, p, &placed, inputs, checks)?;
+            if let Some(edited) = edited {
+                text = edited;
             }
             out.changes.push(change);
         }
@@ -150,6 +72,128 @@ pub(super) fn plan(
         }
     }
     Ok(out)
+}
+
+/// Each pair's targets on `tip`, grouped by file in the order first named: each file is read
+/// once and its edits applied in turn. The config is read from the tip, on every attempt.
+#[allow(clippy::type_complexity)]
+fn by_file<'p>(
+    ws: &Workspace,
+    tip: git2::Oid,
+    inputs: &Inputs<'p>,
+) -> Result<Vec<(String, Vec<(&'p Pair, Placed)>)>, Failure> {
+    let sel = &inputs.opts.selection;
+    let config = config_for(ws, tip, sel)?;
+    let mut by_file: Vec<(String, Vec<(&Pair, Placed)>)> = Vec::new();
+    for p in inputs.pairs {
+        for placed in resolve(ws, tip, &p.service, sel, config.as_ref())? {
+            match by_file.iter_mut().find(|(f, _)| *f == placed.path) {
+                Some((_, same_file)) => same_file.push((p, placed)),
+                None => by_file.push((placed.path.clone(), vec![(p, placed)])),
+            }
+        }
+    }
+    Ok(by_file)
+}
+
+/// One pair's edit of `text` (the file at `path`): its change, and the new text when it
+/// changes something (not when it was superseded by a newer order key).
+fn edit_one(
+    text: &str,
+    path: &str,
+    p: &Pair,
+    placed: &Placed,
+    inputs: &Inputs<'_>,
+    checks: &mut Checks,
+) -> Result<(Change, Option<String>), Failure> {
+    let opts = inputs.opts;
+    let m = Manifest::parse(text).map_err(|e| Failure::from_edit(path, e))?;
+    let locator = locator(&placed.spec, &p.service, &m, path);
+    let mut edit = m
+        .set(&locator, &p.spec, &opts.selection.edit)
+        .map_err(|e| Failure::from_edit(path, e))?;
+    let env = placed.env.as_deref();
+    let verify = opts.registry.verify || placed.spec.verify.on_in(env);
+    let pin = opts.registry.pin || placed.spec.pin_digest.on_in(env);
+    if edit.changed && (verify || pin) {
+        // Asked before anything is written; pinned, the edit is made again with the digest
+        // the registry reports.
+        if let Some(pinned) = registry_check(p, &edit, path, pin, opts, checks)? {
+            edit = m
+                .set(&locator, &ImageSpec::Full(pinned), &opts.selection.edit)
+                .map_err(|e| Failure::from_edit(path, e))?;
+        }
+    }
+    let held = &edit.held;
+    let mut change = Change {
+        service: p.service.clone(),
+        env: placed.env.clone(),
+        file: path.to_string(),
+        target: held.target.clone(),
+        workload: held.workload.clone(),
+        container: held.container.clone(),
+        line: held.location.line,
+        old: held.image.clone(),
+        new: edit.new.clone(),
+        changed: edit.changed,
+        superseded_by: None,
+    };
+    if !edit.changed {
+        return Ok((change, None));
+    }
+    // An older build's key loses to the one recorded: leave the newer image.
+    let key = opts.order.filter(|o| o.check).map(|o| o.key);
+    if let (Some(key), Some(&had)) = (key, inputs.recorded.get(&p.service)) {
+        if key <= had {
+            change.changed = false;
+            change.superseded_by = Some(had);
+            return Ok((change, None));
+        }
+    }
+    if let Some(expected) = &opts.expect_current {
+        if held.image != *expected {
+            return Err(Failure {
+                kind: FailKind::Refused,
+                message: format!(
+                    "{path}:{}: the image of {} is {}, not the expected {}; nothing was committed\nread it again (`imgbump get {}`) and decide, or drop --expect-current",
+                    held.location,
+                    p.service,
+                    shown_up_to(&held.image, 512),
+                    shown_up_to(expected, 512),
+                    p.service
+                ),
+                file: Some(path.to_string()),
+                line: Some(held.location.line),
+            });
+        }
+    }
+    Ok((change, Some(edit.text)))
+}
+
+/// Asks the registry about `edit`'s new image; with `pin`, the reference to write instead
+/// when the registry reports another digest.
+fn registry_check(
+    p: &Pair,
+    edit: &crate::manifest::Edit,
+    path: &str,
+    pin: bool,
+    opts: &Options,
+    checks: &mut Checks,
+) -> Result<Option<Reference>, Failure> {
+    let line = edit.held.location.line;
+    let full = full_reference(&p.spec, &edit.new, path, line)?;
+    let found = checks.check(&full, &opts.registry.settings, path, line)?;
+    if !pin || full.digest() == Some(found.digest.as_str()) {
+        return Ok(None);
+    }
+    Reference::from_parts(full.repository(), full.tag(), Some(&found.digest))
+        .map(Some)
+        .map_err(|e| {
+            Failure::new(
+                FailKind::Other,
+                format!("{path}:{line}: cannot pin {full} to {}: {e}", found.digest),
+            )
+        })
 }
 
 /// The whole reference a registry is asked about: the target's new image, or for a target
@@ -177,26 +221,4 @@ fn full_reference(
     }
     new.parse()
         .map_err(|e: crate::reference::ReferenceError| refused(format!("{path}:{line}: {e}")))
-}
-
-/// The text of the manifest at `path` on `tip`: missing, unsafe (a link, too large) and
-/// non-UTF-8 files are errors that say which file and what to do.
-pub fn read_manifest(
-    ws: &Workspace,
-    tip: git2::Oid,
-    path: &str,
-    template: &str,
-) -> Result<String, Failure> {
-    let bytes = ws.read(tip, path)?.ok_or_else(|| Failure {
-        kind: FailKind::NotFound,
-        message: format!(
-            "{path} does not exist on branch {} (from the manifest template {template:?})\npass --manifest TEMPLATE (or set the service's targets in .imgbump.yaml); `imgbump list` shows the services found",
-            ws.branch()
-        ),
-        file: Some(path.to_string()),
-        line: None,
-    })?;
-    crate::manifest::decode(&bytes)
-        .map(str::to_string)
-        .map_err(|e| Failure::from_edit(path, e))
 }

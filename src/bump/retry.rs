@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use crate::git::{self, Workspace};
 
-use super::Failure;
+use crate::failure::Failure;
 
 /// Until when a bump goes on retrying, and at most how many times.
 pub(super) struct Deadline {

@@ -189,8 +189,8 @@ impl PickArgs {
     pub(crate) fn selection(
         &self,
         repo: &RepoArgs,
-    ) -> Result<crate::bump::Selection, crate::bump::Failure> {
-        use crate::bump::{FailKind, Failure};
+    ) -> Result<crate::bump::Selection, crate::failure::Failure> {
+        use crate::failure::{FailKind, Failure};
         use crate::manifest::Holds;
         let key = match &self.key {
             Some(k) => Some(

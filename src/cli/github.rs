@@ -3,9 +3,10 @@
 
 use std::io::Write;
 
-use crate::bump::{Change, Failure, Outcome};
+use crate::bump::{Change, Outcome};
+use crate::failure::Failure;
 
-use super::text::{printable, printable_lines, Say};
+use super::say::{printable, printable_lines, Say};
 
 /// Whether this runs in a GitHub Actions step.
 pub(super) fn active() -> bool {

@@ -3,13 +3,12 @@
 
 use std::time::Instant;
 
-use crate::bump::targets::{locator, read_config, resolve};
-use crate::bump::{order, FailKind, Failure, Selection};
-use crate::config::Placed;
-use crate::git::Workspace;
-use crate::manifest::Manifest;
+use crate::failure::{FailKind, Failure};
+use crate::locate::{no_image, one_target, versions};
 
-use super::{json, text, workspace, HistoryArgs, Output, Say, Version};
+use super::open::workspace;
+use super::say::Say;
+use super::{json, text, HistoryArgs, Output};
 
 pub(super) fn run(args: &HistoryArgs) -> Result<(), Failure> {
     let say = Say::silent();
@@ -54,88 +53,4 @@ pub(super) fn run(args: &HistoryArgs) -> Result<(), Failure> {
         Output::Text => text::history(&versions),
     }
     Ok(())
-}
-
-/// The one file whose history `history` and `rollback` follow: the service's first target
-/// (in the one environment given, when its targets depend on it).
-pub(super) fn one_target(
-    ws: &Workspace,
-    service: &str,
-    sel: &Selection,
-) -> Result<Placed, Failure> {
-    let tip = ws.tip()?;
-    let config = if sel.manifests.is_empty() {
-        read_config(ws, tip)?
-    } else {
-        None
-    };
-    let placed = resolve(ws, tip, service, sel, config.as_ref())?;
-    let mut envs: Vec<&Option<String>> = placed.iter().map(|p| &p.env).collect();
-    envs.dedup();
-    if envs.len() > 1 {
-        return Err(Failure::new(
-            FailKind::Usage,
-            format!("{service} has targets in several environments; pass one --env"),
-        ));
-    }
-    placed
-        .into_iter()
-        .next()
-        .ok_or_else(|| Failure::new(FailKind::NotFound, format!("{service} has no target")))
-}
-
-/// Up to `want` images `service`'s target `placed` held, newest first, each with the oldest
-/// commit of its run (the one that introduced it) and what that commit records. Versions
-/// whose image cannot be read (invalid then, or no such target) are skipped.
-pub(super) fn versions(
-    ws: &Workspace,
-    placed: &Placed,
-    service: &str,
-    want: usize,
-) -> Result<Vec<Version>, Failure> {
-    let mut found: Vec<(String, git2::Oid, i64)> = Vec::new();
-    ws.history(&placed.path, |commit, time, bytes| {
-        let Ok(m) = Manifest::parse_bytes(bytes) else {
-            return true;
-        };
-        let Ok(held) = m.get(&locator(&placed.spec, service, &m, &placed.path)) else {
-            return true;
-        };
-        let len = found.len();
-        match found.last_mut() {
-            Some(last) if last.0 == held.image => {
-                last.1 = commit;
-                last.2 = time;
-            }
-            _ if len == want => return false,
-            _ => found.push((held.image, commit, time)),
-        }
-        true
-    })?;
-    found
-        .into_iter()
-        .map(|(image, commit, time)| {
-            let info = ws.commit_info(commit)?;
-            let m = info.message.as_str();
-            Ok(Version {
-                requested_by: order::value(m, order::REQUESTED_BY).map(str::to_string),
-                order_key: order::key_in(m, service),
-                rolled_back_from: order::values(m, order::ROLLBACK, service)
-                    .first()
-                    .map(|s| s.to_string()),
-                author: info.author,
-                image,
-                commit,
-                time,
-            })
-        })
-        .collect()
-}
-
-/// The failure when `path` never held an image for `service` on `branch`.
-pub(super) fn no_image(path: &str, service: &str, branch: &str) -> Failure {
-    Failure::new(
-        FailKind::NotFound,
-        format!("{path} has no image for {service} in the history of branch {branch}"),
-    )
 }

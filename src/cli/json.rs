@@ -5,9 +5,12 @@ use std::io::Write;
 
 use serde_json::json;
 
-use crate::bump::{FailKind, Outcome};
+use crate::bump::Outcome;
+use crate::failure::FailKind;
+use crate::locate::{Found, Version};
+use crate::utc::utc;
 
-use super::{utc, ListRow, Version};
+use super::rows::ListRow;
 
 fn print(v: &serde_json::Value) {
     let mut out = std::io::stdout().lock();
@@ -70,7 +73,7 @@ pub(super) fn set(o: &Outcome, dry_run: bool) {
 }
 
 /// `get`: each service's image and where it stands.
-pub(super) fn get(found: &[super::get::GetRow]) {
+pub(super) fn get(found: &[Found]) {
     let v: Vec<_> = found
         .iter()
         .map(|r| json!({"service": r.service, "env": r.env, "file": r.file, "target": r.held.target, "workload": r.held.workload, "container": r.held.container, "line": r.held.location.line, "image": r.held.image}))

@@ -2,15 +2,18 @@
 
 use std::time::Instant;
 
-use crate::bump::{FailKind, Failure};
+use crate::config::Config;
+use crate::failure::{FailKind, Failure};
 use crate::git::Workspace;
+use crate::locate::{held_at, read_config};
 use crate::manifest::Manifest;
 use crate::service;
+use crate::template::fill;
 
-use super::get::held_at;
-use super::{json, text, workspace, ListArgs, ListRow, Output, Say};
-use crate::bump::targets::read_config;
-use crate::config::Config;
+use super::open::workspace;
+use super::rows::ListRow;
+use super::say::Say;
+use super::{json, text, ListArgs, Output};
 
 pub(super) fn run(args: &ListArgs) -> Result<(), Failure> {
     let say = Say::silent();
@@ -133,7 +136,8 @@ fn configured(
     for spec in &config.default {
         for env in envs.iter().map(Some).chain(envs.is_empty().then_some(None)) {
             let template = match env {
-                Some(e) => spec.manifest.replace("{env}", e),
+                Some(e) => fill(&spec.manifest, &[("env", e), ("service", "{service}")])
+                    .map_err(|m| Failure::new(FailKind::Usage, m))?,
                 None => spec.manifest.clone(),
             };
             for (s, _) in manifests(ws, tip, &template)? {
@@ -210,7 +214,8 @@ fn manifests(
             }
         } else {
             let name = match &svc {
-                Some(s) => part.replace("{service}", s),
+                Some(s) => fill(part, &[("service", s), ("env", "{env}")])
+                    .map_err(|m| Failure::new(FailKind::Usage, m))?,
                 None => part.to_string(),
             };
             if last {

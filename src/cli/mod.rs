@@ -11,25 +11,25 @@
 //! | `mod.rs` | [`run`], [`exit_code`], opening the repository for any subcommand |
 
 use std::io::Write;
-use std::path::Path;
 
 use clap::CommandFactory;
 
-use std::time::Instant;
-
-use crate::bump::{self, FailKind, Failure};
-use crate::git::{self, Credentials, Workspace};
-use crate::manifest::ImageField;
-use crate::utc::utc;
+use crate::failure::FailKind;
+use crate::git::Credentials;
 
 mod args;
+mod bumped;
 mod get;
 mod github;
 mod history;
 mod json;
 mod list;
+mod open;
+mod options;
 mod promote;
 mod rollback;
+mod rows;
+mod say;
 mod set;
 mod text;
 
@@ -37,7 +37,7 @@ pub use args::{
     man_page, parse_duration, AddArgs, Cli, Command, CommitArgs, GetArgs, HistoryArgs, ListArgs,
     Output, PickArgs, PromoteArgs, RepoArgs, RollbackArgs, SetArgs,
 };
-use text::Say;
+use say::Say;
 
 /// How the process should end.
 pub struct Exit(pub i32);
@@ -66,7 +66,7 @@ pub fn run(cli: Cli) -> Exit {
         }
         Command::Man { subcommand } => {
             let Some(out) = man_page(subcommand.as_deref()) else {
-                text::error(&format!(
+                say::error(&format!(
                     "no subcommand {}; man pages: {}",
                     crate::reference::shown(subcommand.as_deref().unwrap_or("")),
                     args::subcommands().join(", ")
@@ -94,7 +94,7 @@ pub fn run(cli: Cli) -> Exit {
                 json::error(f.kind, &message);
             }
             if !(output == Output::Json && cli.quiet) {
-                text::error(&message);
+                say::error(&message);
             }
             let code = exit_code(f.kind);
             if github::active() {
@@ -147,120 +147,6 @@ pub fn exit_code(kind: FailKind) -> i32 {
     }
 }
 
-/// Opens the checkout `--repo` names, or clones the URL it names. A clone whose connection is
-/// refused, reset or cut (a server at its connection limit, a network blip) is tried again
-/// after a pause, until `deadline`, and at most `retries` times when that is given.
-fn workspace(
-    args: &RepoArgs,
-    say: &Say,
-    deadline: Instant,
-    retries: Option<u32>,
-) -> Result<Workspace, Failure> {
-    let progress = say.progress();
-    git::defer_tls_setup();
-    if !git::is_url(&args.repo) {
-        let mut ws = Workspace::open(Path::new(&args.repo), args.branch.as_deref())?;
-        if let Some(p) = progress {
-            ws.set_progress(p);
-        }
-        if !say.quiet {
-            ws.set_notice(std::rc::Rc::new(|m: &str| {
-                eprintln!("imgbump: {}", text::printable(m));
-            }));
-        }
-        return Ok(ws);
-    }
-    say.debug(&format!("cloning {}", git::redact_urls(&args.repo)));
-    let opts = git::CloneOptions {
-        branch: args.branch.as_deref(),
-        depth: args.depth,
-        workdir: args.workdir.as_deref(),
-        cache: args.cache_dir.as_deref(),
-        progress,
-    };
-    let mut tries = 0;
-    loop {
-        let cloned = Workspace::clone(&args.repo, &opts, Credentials::from_env());
-        if let Some(signal) = crate::interrupt::requested() {
-            return Err(Failure::interrupted(signal, "nothing was changed"));
-        }
-        match cloned {
-            Err(e) if e.kind == git::ErrorKind::Network => {
-                tries += 1;
-                let wait = bump::backoff(tries);
-                let knob = match retries {
-                    Some(r) if tries > r => "--retries",
-                    _ if Instant::now() + wait >= deadline => "--timeout",
-                    _ => "",
-                };
-                if !knob.is_empty() {
-                    return Err(Failure::new(
-                        FailKind::Other,
-                        format!(
-                            "{}\nconnecting failed {} until {knob}; check that the server is up and the URL is right, or raise {knob}",
-                            e.message,
-                            if tries == 1 {
-                                "once".to_string()
-                            } else {
-                                format!("{tries} times")
-                            }
-                        ),
-                    ));
-                }
-                if tries == 1 {
-                    say.info(&format!(
-                        "imgbump: {}\ntrying again until --timeout",
-                        e.message
-                    ));
-                }
-                crate::interrupt::sleep(wait);
-            }
-            other => return Ok(other?),
-        }
-    }
-}
-
-/// One row of `list`: an image field of a file, or why the file could not be read.
-enum ListRow {
-    Image {
-        service: String,
-        file: String,
-        field: ImageField,
-    },
-    /// A target of `.imgbump.yaml`, in an environment.
-    Held {
-        service: String,
-        env: Option<String>,
-        file: String,
-        held: crate::manifest::Held,
-    },
-    Error {
-        service: String,
-        file: String,
-        error: String,
-    },
-}
-
-/// One version of a service's image in `history`, with the commit that introduced it.
-struct Version {
-    image: String,
-    commit: git2::Oid,
-    time: i64,
-    /// `Name <email>` of the commit's author.
-    author: String,
-    /// The commit's `Requested-By` trailer.
-    requested_by: Option<String>,
-    /// The order key the commit recorded for the service.
-    order_key: Option<u64>,
-    /// The image the commit rolled back from, if it was a rollback.
-    rolled_back_from: Option<String>,
-}
-
-/// The first seven hex digits of a commit id.
-fn short(oid: git2::Oid) -> String {
-    oid.to_string().chars().take(7).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -282,6 +168,7 @@ mod tests {
 
     #[test]
     fn dates_are_utc_in_iso_8601() {
+        use crate::utc::utc;
         assert_eq!(utc(0), "1970-01-01T00:00:00Z");
         assert_eq!(utc(951_782_400), "2000-02-29T00:00:00Z");
         assert_eq!(utc(1_795_000_000), "2026-11-18T11:06:40Z");

@@ -3,12 +3,15 @@
 
 use std::time::Instant;
 
-use crate::bump::targets::{read_config, resolve};
-use crate::bump::{self, FailKind, Failure, Pair};
+use crate::bump::{Pair, Selection};
+use crate::failure::{FailKind, Failure};
+use crate::locate::{config_for, found};
 use crate::reference::{shown, ImageSpec};
 
-use super::get::held_at;
-use super::{set, workspace, PromoteArgs, Say};
+use super::open::workspace;
+use super::options::bump_options;
+use super::say::Say;
+use super::{bumped, PromoteArgs};
 
 pub(super) fn run(args: &PromoteArgs, say: &Say) -> Result<(), Failure> {
     let start = Instant::now();
@@ -18,7 +21,6 @@ pub(super) fn run(args: &PromoteArgs, say: &Say) -> Result<(), Failure> {
             format!("--from {} and --to name the same environment", args.from),
         ));
     }
-    set::no_push_needs_a_checkout(&args.repo, &args.commit)?;
     let pick = super::PickArgs {
         workload: None,
         container: None,
@@ -27,17 +29,18 @@ pub(super) fn run(args: &PromoteArgs, say: &Say) -> Result<(), Failure> {
         holds: None,
         env: vec![args.from.clone()],
     };
-    let mut opts = set::options(&args.repo, &pick, &args.message, &args.commit)?;
-    opts.selection.edit = args.add.options();
-    opts.registry = args.registry.options(args.repo.timeout);
+    let mut opts = bump_options(
+        &args.repo,
+        &pick,
+        &args.message,
+        &args.commit,
+        Some(&args.add),
+        Some(&args.registry),
+    )?;
     let deadline = start + args.repo.timeout;
     let mut ws = workspace(&args.repo, say, deadline, args.commit.retries)?;
     let tip = ws.tip()?;
-    let config = if opts.selection.manifests.is_empty() {
-        read_config(&ws, tip)?
-    } else {
-        None
-    };
+    let config = config_for(&ws, tip, &opts.selection)?;
     let spec = image_in(&ws, tip, &args.service, &opts.selection, config.as_ref())?;
     say.info(&format!(
         "imgbump: promoting {} from {} to {}: {spec}",
@@ -50,8 +53,8 @@ pub(super) fn run(args: &PromoteArgs, say: &Say) -> Result<(), Failure> {
         service: args.service.clone(),
         spec,
     };
-    let outcome = bump::set_until(&mut ws, &[pair], &opts, deadline)?;
-    set::report(&outcome, &args.repo, args.commit.dry_run, say, ws.url());
+    let repo = (&args.repo, args.commit.dry_run);
+    bumped::bump(&mut ws, &[pair], &opts, repo, say, start)?;
     Ok(())
 }
 
@@ -61,19 +64,19 @@ fn image_in(
     ws: &crate::git::Workspace,
     tip: git2::Oid,
     service: &str,
-    sel: &bump::Selection,
+    sel: &Selection,
     config: Option<&crate::config::Config>,
 ) -> Result<ImageSpec, Failure> {
     let mut specs: Vec<(String, ImageSpec)> = Vec::new();
-    for placed in resolve(ws, tip, service, sel, config)? {
-        let held = held_at(ws, tip, service, &placed)?;
+    for f in found(ws, tip, service, sel, config)? {
+        let held = &f.held;
         let spec: ImageSpec = held.image.parse().map_err(|e| {
             Failure::new(
                 FailKind::Refused,
-                format!("{}:{}: {e}; nothing to promote", placed.path, held.location),
+                format!("{}:{}: {e}; nothing to promote", f.file, held.location),
             )
         })?;
-        specs.push((format!("{}:{}", placed.path, held.location.line), spec));
+        specs.push((format!("{}:{}", f.file, held.location.line), spec));
     }
     let full: Vec<&(String, ImageSpec)> = specs
         .iter()

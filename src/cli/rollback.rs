@@ -4,16 +4,27 @@
 use std::collections::HashSet;
 use std::time::Instant;
 
-use crate::bump::{self, order, FailKind, Failure, Order, Pair};
+use crate::bump::{Order, Pair};
+use crate::failure::{FailKind, Failure};
+use crate::locate::{no_image, one_target, versions};
 use crate::reference::ImageSpec;
+use crate::trailers;
 
-use super::history::{no_image, one_target, versions};
-use super::{set, workspace, RollbackArgs, Say};
+use super::open::workspace;
+use super::options::bump_options;
+use super::say::Say;
+use super::{bumped, RollbackArgs};
 
 pub(super) fn run(args: &RollbackArgs, say: &Say) -> Result<(), Failure> {
     let start = Instant::now();
-    set::no_push_needs_a_checkout(&args.repo, &args.commit)?;
-    let mut opts = set::options(&args.repo, &args.pick, &args.message, &args.commit)?;
+    let mut opts = bump_options(
+        &args.repo,
+        &args.pick,
+        &args.message,
+        &args.commit,
+        None,
+        None,
+    )?;
     let mut repo = args.repo.clone();
     if repo.depth == 1 {
         // A rollback reads the history: all of it, unless --depth says otherwise.
@@ -69,15 +80,13 @@ pub(super) fn run(args: &RollbackArgs, say: &Say) -> Result<(), Failure> {
         .or(recorded)
         .map(|key| Order { key, check: false });
     opts.expect_current = Some(current.image.clone());
-    opts.trailers.push((
-        order::ROLLBACK.to_string(),
-        format!("{}={}", args.service, current.image),
-    ));
+    opts.trailers
+        .push(trailers::rollback(&args.service, &current.image));
     let pair = Pair {
         service: args.service.clone(),
         spec: to,
     };
-    let outcome = bump::set_until(&mut ws, &[pair], &opts, deadline)?;
-    set::report(&outcome, &args.repo, args.commit.dry_run, say, ws.url());
+    let repo = (&args.repo, args.commit.dry_run);
+    bumped::bump(&mut ws, &[pair], &opts, repo, say, start)?;
     Ok(())
 }

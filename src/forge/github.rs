@@ -1,8 +1,7 @@
 //! GitHub pull requests through the REST API: `POST /repos/{owner}/{repo}/pulls`, then labels,
 //! reviewers and auto-merge (GraphQL's `enablePullRequestAutoMerge`, which REST lacks); an
-//! open pull request for the same head is success; older imgbump pull requests of the same
-//! service and environment are closed with a comment naming the new one (only when older by
-//! their order key), and their branches deleted.
+//! open pull request for the same head is success. The open pull requests are listed, and those
+//! the caller finds older closed with a comment naming the new one, their branches deleted.
 //!
 //! The API is `GITHUB_API_URL` in Actions, else derived from the remote (github.com or a
 //! GitHub Enterprise host); the token is the one used to push, never printed. 5xx answers are
@@ -12,7 +11,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use super::{host_and_repo, ForgeError, Opened, Request};
+use super::{host_and_repo, ForgeError, Listed, Opened, Request};
 
 /// A GitHub repository's API.
 pub struct GitHub {
@@ -157,8 +156,8 @@ impl GitHub {
         )))
     }
 
-    /// Opens (or finds) the pull request for `req`, then labels, reviewers, auto-merge, and
-    /// closes the requests it supersedes.
+    /// Opens (or finds) the pull request for `req`, then sets its labels, reviewers and
+    /// auto-merge.
     pub fn open(&self, req: &Request) -> Result<Opened, ForgeError> {
         let repo = &self.repo;
         let (status, pr) = self.call(
@@ -175,7 +174,7 @@ impl GitHub {
                     &format!(
                         "/repos/{repo}/pulls?state=open&head={}:{}&per_page=100",
                         self.owner,
-                        crate::http::pct(&req.head, b"/")
+                        crate::http::pct_path(&req.head)
                     ),
                     None,
                 )?;
@@ -247,15 +246,11 @@ impl GitHub {
                 )));
             }
         }
-        let closed = match &req.supersede_prefix {
-            Some(prefix) => self.supersede(req, prefix, number, &url)?,
-            None => Vec::new(),
-        };
         Ok(Opened {
             number,
             url,
             existed,
-            closed,
+            closed: Vec::new(),
         })
     }
 
@@ -270,21 +265,15 @@ impl GitHub {
         }
     }
 
-    /// Closes the open imgbump pull requests whose head starts with `prefix` and that are
-    /// older than this one: by order key where both have one, else by number.
-    fn supersede(
-        &self,
-        req: &Request,
-        prefix: &str,
-        number: u64,
-        url: &str,
-    ) -> Result<Vec<u64>, ForgeError> {
+    /// The open pull requests into `base` (the first hundred): which of them a bump supersedes
+    /// is the caller's to decide.
+    pub fn open_requests(&self, base: &str) -> Result<Vec<Listed>, ForgeError> {
         let repo = &self.repo;
         let (status, list) = self.call(
             "GET",
             &format!(
                 "/repos/{repo}/pulls?state=open&base={}&per_page=100",
-                crate::http::pct(&req.base, b"/")
+                crate::http::pct_path(base)
             ),
             None,
         )?;
@@ -293,47 +282,44 @@ impl GitHub {
                 "GitHub did not list the open pull requests (HTTP {status})"
             )));
         }
-        let mut closed = Vec::new();
-        for pr in list.as_array().into_iter().flatten() {
-            let (Some(n), Some(head)) = (pr["number"].as_u64(), pr["head"]["ref"].as_str()) else {
-                continue;
-            };
-            if n == number || !head.starts_with(prefix) || head == req.head {
-                continue;
-            }
-            let body = pr["body"].as_str().unwrap_or("");
-            let older = match req.order.first() {
-                Some((service, ours)) => match crate::bump::order::key_in(body, service) {
-                    Some(theirs) => theirs < *ours,
-                    None => n < number,
-                },
-                None => n < number,
-            };
-            if !older {
-                continue;
-            }
-            self.expect_ok(self.call("POST", &format!("/repos/{repo}/issues/{n}/comments"), Some(&json!({"body": format!("Superseded by #{number} ({url}), a newer image for the same service.")})))?, "comment on a superseded pull request")?;
-            self.expect_ok(
-                self.call(
-                    "PATCH",
-                    &format!("/repos/{repo}/pulls/{n}"),
-                    Some(&json!({"state": "closed"})),
-                )?,
-                "close a superseded pull request",
-            )?;
-            // Its branch is imgbump's: deleted, so that no stale branch is left.
-            let _ = self.call(
-                "DELETE",
-                // `{ref}` is one path segment: its slashes encoded, as GitHub's clients send it.
-                &format!(
-                    "/repos/{repo}/git/refs/{}",
-                    crate::http::pct(&format!("heads/{head}"), &[])
-                ),
-                None,
-            )?;
-            closed.push(n);
-        }
-        Ok(closed)
+        Ok(list
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|pr| {
+                Some(Listed {
+                    number: pr["number"].as_u64()?,
+                    head: pr["head"]["ref"].as_str()?.to_string(),
+                    body: pr["body"].as_str().unwrap_or("").to_string(),
+                })
+            })
+            .collect())
+    }
+
+    /// Closes the pull request `old` in favour of `by` (a comment naming it), and deletes its
+    /// branch, which is imgbump's, so that no stale branch is left.
+    pub fn close_superseded(&self, old: &Listed, by: &Opened) -> Result<(), ForgeError> {
+        let repo = &self.repo;
+        let (n, number, url) = (old.number, by.number, &by.url);
+        self.expect_ok(self.call("POST", &format!("/repos/{repo}/issues/{n}/comments"), Some(&json!({"body": format!("Superseded by #{number} ({url}), a newer image for the same service.")})))?, "comment on a superseded pull request")?;
+        self.expect_ok(
+            self.call(
+                "PATCH",
+                &format!("/repos/{repo}/pulls/{n}"),
+                Some(&json!({"state": "closed"})),
+            )?,
+            "close a superseded pull request",
+        )?;
+        let _ = self.call(
+            "DELETE",
+            // `{ref}` is one path segment: its slashes encoded, as GitHub's clients send it.
+            &format!(
+                "/repos/{repo}/git/refs/{}",
+                crate::http::pct(&format!("heads/{}", old.head))
+            ),
+            None,
+        )?;
+        Ok(())
     }
 }
 

@@ -24,11 +24,17 @@ pub struct Request {
     pub draft: bool,
     /// Merge when the branch's checks pass.
     pub auto_merge: bool,
-    /// Older requests of the same service and environment to close: their head branch starts
-    /// with this.
-    pub supersede_prefix: Option<String>,
-    /// The services and their order keys in this bump (to close only older requests).
-    pub order: Vec<(String, u64)>,
+}
+
+/// An open request, as listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    /// Its number.
+    pub number: u64,
+    /// Its head branch.
+    pub head: String,
+    /// Its description.
+    pub body: String,
 }
 
 /// The request that stands for the bump.
@@ -57,45 +63,9 @@ impl std::fmt::Display for ForgeError {
     }
 }
 
-/// The host and `owner/repo` of a remote URL: `https://host/owner/repo(.git)`,
-/// `ssh://git@host/owner/repo`, `git@host:owner/repo`, `git://host/owner/repo`.
+/// The host and `owner/repo` of a remote URL (see [`RemoteUrl::owner_repo`]).
 pub fn host_and_repo(url: &str) -> Option<(String, String)> {
-    let (host, path) = match url.split_once("://") {
-        Some((_, rest)) => {
-            let (authority, path) = rest.split_once('/')?;
-            (
-                authority
-                    .rsplit_once('@')
-                    .map_or(authority, |(_, h)| h)
-                    .to_string(),
-                path,
-            )
-        }
-        None => {
-            let (user_host, path) = url.split_once(':')?;
-            (
-                user_host
-                    .rsplit_once('@')
-                    .map_or(user_host, |(_, h)| h)
-                    .to_string(),
-                path,
-            )
-        }
-    };
-    let path = path.trim_matches('/').trim_end_matches(".git");
-    let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
-    if parts.len() < 2 {
-        return None;
-    }
-    let repo = parts[parts.len() - 2..].join("/");
-    let ok = |s: &str| {
-        !s.is_empty()
-            && s.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
-            && s != "."
-            && s != ".."
-    };
-    (parts[parts.len() - 2..].iter().all(|p| ok(p)) && !host.is_empty()).then_some((host, repo))
+    crate::url::RemoteUrl::parse(url).owner_repo()
 }
 
 #[cfg(test)]

@@ -168,7 +168,7 @@ impl Workspace {
         }
     }
 
-    /// The index file, when imgbump may read and patch it itself (see `index.rs`): not with
+    /// The index file, when imgbump may read and patch it itself (see `index/mod.rs`): not with
     /// `GIT_INDEX_FILE`, not in a SHA-256 repository, not off Unix.
     pub(super) fn fast_index(&self) -> Option<PathBuf> {
         let sha256 = self

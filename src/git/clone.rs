@@ -7,17 +7,15 @@ use std::path::{Path, PathBuf};
 
 use git2::Repository;
 
+use crate::url::RemoteUrl;
+
 use super::cache::cached_repo;
 use super::credentials::{split_url, Credentials};
 use super::{err, git_err, trim, Error, ErrorKind, Result, Workspace};
 
 /// Whether `--repo` names a remote to clone rather than a local path.
 pub fn is_url(repo: &str) -> bool {
-    repo.contains("://")
-        || (repo.contains('@')
-            && repo.contains(':')
-            && !repo.starts_with('/')
-            && !repo.starts_with('.'))
+    RemoteUrl::parse(repo).is_remote()
 }
 
 /// A transfer progress report: (phase, objects done, objects total, bytes received).
@@ -78,8 +76,12 @@ impl Workspace {
         trim::limit_pack_windows();
         let (url, creds) = split_url(url, creds);
         let (dir, scratch, lock) = clone_dir(&url, opts, rebuild)?;
-        let local = url.starts_with("file://") || !url.contains("://") && !url.contains('@');
-        let borrowed = local && lend_objects(&url, &dir)?;
+        let remote = RemoteUrl::parse(&url);
+        let local = remote.is_local();
+        let borrowed = match remote.local_path() {
+            Some(path) => lend_objects(path, &dir)?,
+            None => false,
+        };
         let repo = open_clone(&dir, &creds)?;
         let mut ws = Workspace {
             repo,
@@ -182,9 +184,8 @@ fn sweep_scratch(parent: &Path) {
 
 /// A remote on this machine lends the clone in `dir` its objects (as `git clone --shared`
 /// does): nothing is copied, the fetch only reads refs, and a clone costs the same for 300
-/// files as for 100,000. Returns whether it does (`url` names a repository that opens).
-fn lend_objects(url: &str, dir: &Path) -> Result<bool> {
-    let path = url.strip_prefix("file://").unwrap_or(url);
+/// files as for 100,000. Returns whether it does (`path` is a repository that opens).
+fn lend_objects(path: &str, dir: &Path) -> Result<bool> {
     let Ok(remote) = Repository::open(path) else {
         return Ok(false);
     };

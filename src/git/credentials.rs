@@ -12,6 +12,9 @@ use std::path::PathBuf;
 
 use git2::{Cred, CredentialType, ErrorClass, ErrorCode};
 
+pub use crate::url::redact_urls;
+use crate::url::{RemoteUrl, Scheme};
+
 /// How many times one transfer may ask for credentials before it gives up.
 const MAX_CREDENTIAL_TRIES: u32 = 3;
 
@@ -79,96 +82,27 @@ impl fmt::Debug for Credentials {
     }
 }
 
-/// Where the user info of the first `scheme://` URL in `text` stands, as byte offsets
-/// (start, end) with `text[end]` the `@` before the host. The user info runs to the last `@`
-/// before the host and may hold any character but white space and quotes, `/` included: a
-/// password written raw, as git takes it. (Text whose path holds an `@` is cut at that `@`:
-/// redaction errs towards hiding.)
-fn userinfo_span(text: &str) -> Option<(usize, usize)> {
-    let start = text.find("://")? + 3;
-    let rest = &text[start..];
-    if rest.starts_with('/') {
-        // `file:///path`: no authority, so no user info.
-        return None;
-    }
-    let end = rest
-        .find(|c: char| c.is_whitespace() || matches!(c, '\'' | '"' | '<' | '>' | '`'))
-        .unwrap_or(rest.len());
-    let at = rest[..end].rfind('@')?;
-    let host = &rest[at + 1..end];
-    let name = &host[..host.find([':', '/', '?', '#']).unwrap_or(host.len())];
-    let is_host = name.starts_with('[')
-        || !name.is_empty()
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
-    is_host.then_some((start, start + at))
-}
-
-/// Removes the user info (`user:password@`) from every URL in `text`.
-pub fn redact_urls(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(i) = rest.find("://") {
-        match userinfo_span(rest) {
-            Some((start, at)) => {
-                out.push_str(&rest[..start]);
-                out.push_str("***");
-                rest = &rest[at..];
-            }
-            None => {
-                out.push_str(&rest[..i + 3]);
-                rest = &rest[i + 3..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-/// `%XX` escapes decoded, as git decodes a URL's user and password. Bytes that do not form
-/// UTF-8 are kept as they were written.
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
-            (b'%', Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
-                out.push((hex(h).unwrap_or(0) * 16 + hex(l).unwrap_or(0)) as u8);
-                i += 3;
-            }
-            (b, _, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out).unwrap_or_else(|_| s.to_string())
-}
-
 /// Splits `scheme://user:secret@host/x` into `scheme://host/x` and the credentials it carried
 /// (decoded). The URL imgbump uses, shows and keys its cache by never holds user info; the
 /// user name still reaches the server through the credentials (SSH's `git@`, too).
 pub(super) fn split_url(url: &str, mut creds: Credentials) -> (String, Credentials) {
-    let Some((start, at)) = userinfo_span(url) else {
+    let parsed = RemoteUrl::parse(url);
+    let (Some(info), false) = (parsed.raw_userinfo(), parsed.scheme() == &Scheme::Scp) else {
         return (url.to_string(), creds);
     };
-    let info = &url[start..at];
-    let (user, pass) = info.split_once(':').unwrap_or((info, ""));
     creds.hidden.push(info.to_string());
-    if !pass.is_empty() {
-        creds.hidden.push(pass.to_string());
-        creds.token = Some(percent_decode(pass));
-    } else if !user.is_empty() && url.starts_with("http") {
+    let raw_pass = info.split_once(':').map_or("", |(_, p)| p);
+    if let Some(pass) = parsed.password() {
+        creds.hidden.push(raw_pass.to_string());
+        creds.token = Some(pass.to_string());
+    } else if let (Some(user), Scheme::Https | Scheme::Http) = (parsed.user(), parsed.scheme()) {
         // `https://TOKEN@host/…`: the user name is the secret.
-        creds.hidden.push(percent_decode(user));
+        creds.hidden.push(user.to_string());
     }
-    if !user.is_empty() {
-        creds.user = Some(percent_decode(user));
+    if let Some(user) = parsed.user() {
+        creds.user = Some(user.to_string());
     }
-    (format!("{}{}", &url[..start], &url[at + 1..]), creds)
+    (parsed.to_string(), creds)
 }
 
 /// The credentials callback of one transfer: the token (HTTPS), then Git's credential helpers;
@@ -304,7 +238,6 @@ mod tests {
         ] {
             assert_eq!(split_url(plain, Credentials::default()).0, plain);
         }
-        assert_eq!(percent_decode("a%2Fb%zz%4"), "a/b%zz%4");
     }
 
     #[test]

@@ -136,7 +136,9 @@ impl SmartSubtransport for Pipe {
         };
         #[cfg(not(unix))]
         let (input, theirs): (Option<Input>, Stdio) = (None, Stdio::piped());
-        let mut child = Command::new("git")
+        let mut cmd = Command::new("git");
+        super::child_env(&mut cmd);
+        let mut child = cmd
             .arg(service)
             .arg(path)
             .stdin(theirs)

@@ -18,7 +18,7 @@
 //! | `push.rs` | the push, and what a rejection means (moved, cut, refused) |
 //! | `checkout.rs` | open mode's local write: work tree, index, branch; catching up after a push |
 //! | `lock.rs` | runs in one checkout take turns; a killed run's locks recovered |
-//! | `index.rs` | `.git/index` read and patched in place |
+//! | `index/mod.rs`, `index/mapped.rs` | `.git/index` read and patched in place |
 //! | `trim.rs` | keeping a fetched pack's pages from staying resident |
 //! | `paths.rs` | which repository-relative paths are allowed |
 //! | `worktree.rs` | work tree files reached without following a link on the way |
@@ -56,7 +56,8 @@ pub use clone::{is_url, CloneOptions, ProgressFn};
 pub use credentials::{redact_urls, Credentials};
 pub use lock::CheckoutLock;
 pub use paths::check_relative_path;
-pub use tls::{ca_roots, defer_tls_setup};
+pub(crate) use tls::child_env;
+pub use tls::{ca_roots, init as init_tls};
 
 use git2::{ErrorClass, ErrorCode, Oid, Repository};
 

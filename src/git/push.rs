@@ -9,7 +9,7 @@ use std::rc::Rc;
 use git2::{ErrorCode, ObjectType, Oid, PushOptions, Repository};
 
 use super::open::upstream;
-use super::{err, git_err, is_network, is_url, local, ErrorKind, Push, PushTo, Result, Workspace};
+use super::{err, git_err, is_network, local, ErrorKind, Push, PushTo, Result, Workspace};
 
 impl Workspace {
     /// Pushes `commit` to the remote branch. Never forces: a moved branch is [`Push::Moved`]; a
@@ -67,10 +67,9 @@ impl Workspace {
 
     /// The remote's directory, when the remote is on this machine (`file://` or a path).
     pub(super) fn local_remote_path(&self) -> Option<PathBuf> {
-        if let Some(p) = self.url.strip_prefix("file://") {
-            return Some(PathBuf::from(p));
-        }
-        (!self.url.contains("://") && !is_url(&self.url)).then(|| PathBuf::from(&self.url))
+        crate::url::RemoteUrl::parse(&self.url)
+            .local_path()
+            .map(PathBuf::from)
     }
 
     /// The remote on this machine (`file://` or a path), opened; an error says which and

@@ -15,7 +15,7 @@ impl Workspace {
     /// `imgbump-local://` form of it).
     pub(super) fn anonymous_remote_at(&self, url: &str) -> Result<git2::Remote<'_>> {
         tcp::register();
-        if url.starts_with("https://") || url.starts_with("http://") {
+        if crate::url::RemoteUrl::parse(url).is_tls() {
             tls::load_tls_roots();
         }
         self.repo.remote_anonymous(url).map_err(|e| {

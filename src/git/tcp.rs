@@ -17,6 +17,8 @@ use std::sync::Once;
 use git2::transport::{Service, SmartSubtransport, SmartSubtransportStream, Transport};
 use git2::{ErrorClass, ErrorCode};
 
+use crate::url::{RemoteUrl, Scheme};
+
 /// The default port of git-daemon.
 const DEFAULT_PORT: u16 = 9418;
 
@@ -37,34 +39,30 @@ pub fn register() {
 
 /// The parts of a `git://` URL that git-daemon's request needs.
 #[derive(Debug, PartialEq, Eq)]
-struct Target<'a> {
+struct Target {
     /// `host` or `host:port` as written (without a `user@`), for connecting and for `host=`.
-    authority: &'a str,
+    authority: String,
     /// Whether the authority carries a port.
     has_port: bool,
     /// The path on the server, starting with `/`.
-    path: &'a str,
+    path: String,
 }
 
-fn parse(url: &str) -> Option<Target<'_>> {
-    let rest = url
-        .get(..6)
-        .filter(|s| s.eq_ignore_ascii_case("git://"))
-        .map(|_| &url[6..])?;
-    let slash = rest.find('/')?;
-    let (authority, path) = rest.split_at(slash);
-    let authority = authority.rsplit_once('@').map_or(authority, |(_, a)| a);
-    if authority.is_empty() || path.contains('\0') || path.contains('\n') {
+fn parse(url: &str) -> Option<Target> {
+    let u = RemoteUrl::parse(url);
+    let path = u.path();
+    if u.scheme() != &Scheme::Git
+        || u.host().is_empty()
+        || !path.starts_with('/')
+        || path.contains('\0')
+        || path.contains('\n')
+    {
         return None;
     }
-    let has_port = match authority.rfind(']') {
-        Some(end) => authority[end..].contains(':'),
-        None => authority.contains(':'),
-    };
     Some(Target {
-        authority,
-        has_port,
-        path,
+        authority: u.authority().to_string(),
+        has_port: u.port().is_some(),
+        path: path.to_string(),
     })
 }
 
@@ -73,7 +71,7 @@ fn net_error(message: String) -> git2::Error {
 }
 
 /// git-daemon's request: one pkt-line naming the service, the path and the host.
-fn request(service: &str, target: &Target<'_>) -> Vec<u8> {
+fn request(service: &str, target: &Target) -> Vec<u8> {
     let body = format!("{service} {}\0host={}\0", target.path, target.authority);
     let mut line = format!("{:04x}", body.len() + 4).into_bytes();
     line.extend_from_slice(body.as_bytes());
@@ -100,7 +98,7 @@ impl SmartSubtransport for GitDaemon {
             )
         })?;
         let stream = if target.has_port {
-            TcpStream::connect(target.authority)
+            TcpStream::connect(target.authority.as_str())
         } else {
             let host = target
                 .authority
@@ -204,20 +202,20 @@ mod tests {
         assert_eq!(
             t,
             Target {
-                authority: "127.0.0.1:9555",
+                authority: "127.0.0.1:9555".into(),
                 has_port: true,
-                path: "/isA_Cloud.git"
+                path: "/isA_Cloud.git".into()
             }
         );
         let t = parse("GIT://user@example.com/~u/r.git").unwrap();
         assert_eq!(
-            (t.authority, t.has_port, t.path),
+            (t.authority.as_str(), t.has_port, t.path.as_str()),
             ("example.com", false, "/~u/r.git")
         );
         let t = parse("git://[::1]/r").unwrap();
-        assert_eq!((t.authority, t.has_port), ("[::1]", false));
+        assert_eq!((t.authority.as_str(), t.has_port), ("[::1]", false));
         let t = parse("git://[::1]:1234/r").unwrap();
-        assert_eq!((t.authority, t.has_port), ("[::1]:1234", true));
+        assert_eq!((t.authority.as_str(), t.has_port), ("[::1]:1234", true));
         assert_eq!(parse("git://host"), None);
         assert_eq!(parse("git:///path"), None);
         assert_eq!(parse("https://host/r"), None);

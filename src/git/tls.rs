@@ -1,53 +1,81 @@
 //! TLS trust roots: where OpenSSL finds CA certificates, loaded only when a TLS remote is used.
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-/// The certificate locations OpenSSL would have used, kept while its setup is deferred.
-static TLS_ROOTS: std::sync::OnceLock<(Option<std::ffi::OsString>, Option<std::ffi::OsString>)> =
-    std::sync::OnceLock::new();
+/// What [`init`] found, once for the process: the user's `SSL_CERT_FILE`/`SSL_CERT_DIR` as
+/// they were, and the roots chosen from them (see [`tls_roots`]).
+struct Roots {
+    user: (Option<OsString>, Option<OsString>),
+    chosen: (Option<PathBuf>, Option<PathBuf>),
+}
 
-/// Before libgit2 is first used: defer loading the system's CA certificates until a TLS
-/// remote is used. libgit2 initialises OpenSSL eagerly, and loading the bundle costs ~15 ms,
-/// a third of a local bump, which a bump of a checkout, a `file://`, `git://` or SSH remote
-/// never needs. Must be called while the process has one thread (it sets two environment
-/// variables, which `load_tls_roots` puts back).
-pub fn defer_tls_setup() {
+static ROOTS: std::sync::OnceLock<Roots> = std::sync::OnceLock::new();
+
+/// The names of OpenSSL's variables for its default certificate locations.
+const FILE_VAR: &str = "SSL_CERT_FILE";
+const DIR_VAR: &str = "SSL_CERT_DIR";
+
+/// Sets the process's TLS trust up, once, first thing in `main`, while the process has one
+/// thread: this is the only place imgbump changes its environment.
+///
+/// libgit2 initialises OpenSSL eagerly, and OpenSSL then parses a bundle file named by
+/// `SSL_CERT_FILE` whole (~140 certificates: ~15 ms, a third of a local bump), which a bump of
+/// a checkout, a `file://`, `git://` or SSH remote never needs. So `SSL_CERT_FILE` is set to an
+/// empty file for the life of the process and `SSL_CERT_DIR` to the chosen directory (a
+/// directory of `c_rehash` links is searched lazily, only for the issuers a server's chain
+/// names). The bundle, when one is chosen, is handed to each TLS client directly: libgit2
+/// through its options ([`load_tls_roots`]) and the HTTP client as root certificates
+/// ([`ca_roots`]). Child processes get the user's own values back ([`child_env`]).
+pub fn init() {
     #[cfg(all(unix, not(target_os = "macos"), not(target_os = "ios")))]
     {
-        let saved = (
-            std::env::var_os("SSL_CERT_FILE"),
-            std::env::var_os("SSL_CERT_DIR"),
+        let user = (std::env::var_os(FILE_VAR), std::env::var_os(DIR_VAR));
+        let (sys_file, sys_dir) = system_roots();
+        let chosen = tls_roots(
+            user.0.clone().map(PathBuf::from),
+            user.1.clone().map(PathBuf::from),
+            sys_file,
+            sys_dir,
         );
-        if TLS_ROOTS.set(saved).is_ok() {
-            std::env::set_var("SSL_CERT_FILE", "/dev/null");
-            std::env::set_var("SSL_CERT_DIR", "/nonexistent");
+        let dir = chosen.1.clone();
+        if ROOTS.set(Roots { user, chosen }).is_ok() {
+            std::env::set_var(FILE_VAR, "/dev/null");
+            match dir {
+                Some(d) => std::env::set_var(DIR_VAR, d),
+                None => std::env::set_var(DIR_VAR, "/nonexistent"),
+            }
+            // libgit2 initialises now, on this one thread: its OpenSSL setup reads the
+            // variables just set, and git2's own probe of them (which may set them) runs here.
+            // SAFETY: reading one of libgit2's global options; no other thread exists yet.
+            let _ = unsafe { git2::opts::get_mwindow_size() };
         }
     }
 }
 
-/// Before a TLS connection: give OpenSSL the certificates [`defer_tls_setup`] held back (the
-/// user's `SSL_CERT_FILE`/`SSL_CERT_DIR`, else what the system has, found as git2 finds it;
-/// see [`tls_roots`]) and put the environment back for child processes such as credential
-/// helpers.
+/// Gives a child process (a credential helper, a signer, `git receive-pack`) the user's own
+/// `SSL_CERT_FILE`/`SSL_CERT_DIR`, as they were before [`init`].
+pub(crate) fn child_env(cmd: &mut std::process::Command) {
+    if let Some(r) = ROOTS.get() {
+        for (name, value) in [(FILE_VAR, &r.user.0), (DIR_VAR, &r.user.1)] {
+            match value {
+                Some(v) => cmd.env(name, v),
+                None => cmd.env_remove(name),
+            };
+        }
+    }
+}
+
+/// Before a TLS connection of libgit2's: give it the chosen certificates (the user's
+/// `SSL_CERT_FILE`/`SSL_CERT_DIR`, else what the system has, found as git2 finds it; see
+/// [`tls_roots`]) through its options.
 pub(super) fn load_tls_roots() {
     static ONCE: std::sync::Once = std::sync::Once::new();
-    let Some((file, dir)) = TLS_ROOTS.get() else {
+    let Some(roots) = ROOTS.get() else {
         return;
     };
     ONCE.call_once(|| {
-        for (name, value) in [("SSL_CERT_FILE", file), ("SSL_CERT_DIR", dir)] {
-            match value {
-                Some(v) => std::env::set_var(name, v),
-                None => std::env::remove_var(name),
-            }
-        }
-        let (sys_file, sys_dir) = system_roots();
-        let (file, dir) = tls_roots(
-            file.clone().map(PathBuf::from),
-            dir.clone().map(PathBuf::from),
-            sys_file,
-            sys_dir,
-        );
+        let (file, dir) = &roots.chosen;
         // SAFETY: libgit2's option setters; no TLS connection exists yet.
         unsafe {
             if let Some(f) = file.as_ref().and_then(|f| f.to_str()) {
@@ -62,18 +90,15 @@ pub(super) fn load_tls_roots() {
 
 /// The CA certificate locations a TLS client of this process should use (the user's
 /// `SSL_CERT_FILE`/`SSL_CERT_DIR`, else the system's), for clients other than libgit2.
+/// Without [`init`] (the library used by another program), read from the environment now.
 pub fn ca_roots() -> (Option<PathBuf>, Option<PathBuf>) {
-    let (file, dir) = match TLS_ROOTS.get() {
-        Some((f, d)) => (f.clone(), d.clone()),
-        None => (
-            std::env::var_os("SSL_CERT_FILE"),
-            std::env::var_os("SSL_CERT_DIR"),
-        ),
-    };
+    if let Some(r) = ROOTS.get() {
+        return r.chosen.clone();
+    }
     let (sys_file, sys_dir) = system_roots();
     tls_roots(
-        file.map(PathBuf::from),
-        dir.map(PathBuf::from),
+        std::env::var_os(FILE_VAR).map(PathBuf::from),
+        std::env::var_os(DIR_VAR).map(PathBuf::from),
         sys_file,
         sys_dir,
     )

@@ -1,10 +1,14 @@
-//! Editing one field: the new reference rendered in the old scalar's style, spliced in place of
-//! the old token (every other byte copied), and the result verified by a second parser before
-//! it is returned.
+//! A workload's container image, edited as one operation of the one splice-and-verify path
+//! (`change.rs`) that every target kind uses: the field's slot set to the new reference, in the
+//! old scalar's style, spliced in place of the old token (every other byte copied), and the
+//! result verified by a second parser before it is returned.
 
 use crate::reference::{shown, ImageSpec, Reference};
 
-use super::{render, verify, Edit, EditError, EditErrorKind, ImageField, Manifest, Target};
+use super::change::Op;
+use super::slot::Slot;
+use super::target::held_of;
+use super::{Edit, EditError, EditErrorKind, ImageField, Manifest, Target};
 
 impl Manifest<'_> {
     /// Sets the image `target` names to `spec`, and verifies the result.
@@ -39,27 +43,10 @@ impl Manifest<'_> {
     pub fn set_field(&self, field: &ImageField, new_ref: &Reference) -> Result<Edit, EditError> {
         Self::editable(field)?;
         let new = new_ref.to_string();
-        let token = render::scalar(&new, field.style);
-        let old_token = &self.text[field.span.clone()];
-        let mut edit = Edit {
-            field: field.clone(),
-            old: field.value.clone(),
-            new: new.clone(),
-            text: String::new(),
-            changed: false,
-        };
-        if token == old_token {
-            edit.text = self.text.to_string();
-            return Ok(edit);
-        }
-        let mut text = String::with_capacity(self.text.len() + token.len());
-        text.push_str(&self.text[..field.span.start]);
-        text.push_str(&token);
-        text.push_str(&self.text[field.span.end..]);
-        self.verify(field, &text, token.len(), &new)?;
-        edit.text = text;
-        edit.changed = true;
-        Ok(edit)
+        let ops: Vec<Op> = Op::set(self.text, &slot_of(field), &new)?
+            .into_iter()
+            .collect();
+        self.finish(held_of(field), new, &ops)
     }
 
     /// Refuses a field that cannot be edited safely (an alias, an anchor, a block scalar, a
@@ -79,47 +66,17 @@ impl Manifest<'_> {
             None => Ok(()),
         }
     }
+}
 
-    /// Checks `text`, this manifest's text with `field`'s token replaced by one of `token_len`
-    /// bytes reading `new`, with the second parser before the edit is returned.
-    fn verify(
-        &self,
-        field: &ImageField,
-        text: &str,
-        token_len: usize,
-        new: &str,
-    ) -> Result<(), EditError> {
-        // The bytes outside the token are the old ones, and a valid reference holds no line
-        // break, so no document boundary can move: reading the edited document alone (old and
-        // new) checks the edit. Directives (`%TAG`) apply across documents: read it all then.
-        let (old_part, new_part, document) = {
-            let r = &field.doc_range;
-            let whole = self.text.starts_with('%')
-                || self.text.contains("\n%")
-                || !(r.start <= field.span.start && field.span.end <= r.end);
-            if whole {
-                (self.text, text, field.document)
-            } else {
-                let end = r.end + token_len - field.span.len();
-                (&self.text[r.clone()], &text[r.start..end], 0)
-            }
-        };
-        // Fast path: libyaml reads the new document and it must match, node for node, the span
-        // parser's tree of the old one (the two parsers must agree on every other value, and
-        // the edited one must read as the new string). If that cannot be confirmed (aliases,
-        // tags, a number libyaml spells differently), the slow path decides: libyaml reads
-        // the old document and the new one, and they must be equal but for the image.
-        let fast = match self.docs.get(field.document) {
-            Some(doc) if doc.simple && document == 0 => match &doc.root {
-                Some(root) => verify::against_tree(new_part, root, &[(&field.path, new)]).is_ok(),
-                None => false,
-            },
-            _ => false,
-        };
-        if fast {
-            return Ok(());
-        }
-        verify::edit(old_part, new_part, document, &field.path, &field.value, new)
-            .map_err(|doubt| doubt.refusal(field.location))
+/// The slot a container's image field is.
+fn slot_of(field: &ImageField) -> Slot {
+    Slot {
+        document: field.document,
+        path: field.path.clone(),
+        value: field.value.clone(),
+        span: field.span.clone(),
+        style: field.style,
+        location: field.location,
+        refusal: field.refusal.clone(),
     }
 }

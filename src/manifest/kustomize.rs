@@ -8,7 +8,7 @@ use crate::reference::{shown, ImageSpec, Reference};
 
 use super::change::{Entry, Op};
 use super::slot::{after_line, line_break, Slot};
-use super::target::{Held, SetOptions, TargetEdit};
+use super::target::{Edit, Held, SetOptions};
 use super::tree::{Node, Value};
 use super::verify::{Expected, Tree};
 use super::{EditError, EditErrorKind, Manifest, Seg};
@@ -272,7 +272,7 @@ impl<'t> Manifest<'t> {
         image_name: Option<&str>,
         spec: &ImageSpec,
         opts: &SetOptions,
-    ) -> Result<TargetEdit, EditError> {
+    ) -> Result<Edit, EditError> {
         let (doc, root) = self.kustomization_root()?;
         let entries = self.kustomize_entries(doc, root)?;
         let Some(e) = self.kustomize_pick(&entries, service, image_name, Some(spec))? else {
@@ -399,7 +399,7 @@ impl<'t> Manifest<'t> {
         image_name: Option<&str>,
         spec: &ImageSpec,
         opts: &SetOptions,
-    ) -> Result<TargetEdit, EditError> {
+    ) -> Result<Edit, EditError> {
         let full = match spec {
             ImageSpec::Full(r) => r,
             _ => return Err(self.kustomize_missing(entries, service, image_name)),

@@ -47,12 +47,13 @@
 //! let spec: ImageSpec = ":sha-abc1234".parse().unwrap();
 //! let edit = manifest.set_image(&Target::service("agent"), &spec).unwrap();
 //! assert!(edit.changed);
-//! assert_eq!(edit.old, "registry.example/isa-agent:sha-0ld");
+//! assert_eq!(edit.held.image, "registry.example/isa-agent:sha-0ld");
 //! assert_eq!(edit.text, text.replace("sha-0ld", "sha-abc1234"));
 //! ```
 
 mod change;
 mod edit;
+mod image_keys;
 mod keypath;
 mod kustomize;
 mod render;
@@ -69,11 +70,11 @@ use std::fmt;
 use std::ops::Range;
 
 use crate::reference::shown;
+pub use image_keys::ImageKey;
 pub use keypath::{KeyPath, Step};
-pub use target::{Held, Holds, Locator, SetOptions, TargetEdit};
+pub use target::{Edit, Held, Holds, Locator, SetOptions};
 use tree::ParseError;
 pub use tree::Style;
-pub use values::ImageKey;
 pub use workload::ContainerRole;
 
 /// A 1-based line and column (in characters) of the source text.
@@ -238,21 +239,6 @@ impl fmt::Display for EditError {
 }
 
 impl std::error::Error for EditError {}
-
-/// The result of [`Manifest::set_image`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Edit {
-    /// The field that was selected (as it was before the edit).
-    pub field: ImageField,
-    /// The image before.
-    pub old: String,
-    /// The image after.
-    pub new: String,
-    /// The whole new text (equal to the old text when nothing changed).
-    pub text: String,
-    /// Whether `text` differs from the input at all.
-    pub changed: bool,
-}
 
 /// A parsed manifest and the image fields it holds.
 #[derive(Debug)]

@@ -73,9 +73,10 @@ pub struct Held {
     pub image: String,
 }
 
-/// The result of [`Manifest::set`].
+/// The result of an edit, whatever the target kind ([`Manifest::set`], [`Manifest::set_image`],
+/// [`Manifest::set_field`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TargetEdit {
+pub struct Edit {
     /// The target and its image before.
     pub held: Held,
     /// The image after, in the same form as [`Held::image`].
@@ -107,17 +108,9 @@ impl Manifest<'_> {
         locator: &Locator<'_>,
         spec: &ImageSpec,
         opts: &SetOptions,
-    ) -> Result<TargetEdit, EditError> {
+    ) -> Result<Edit, EditError> {
         match locator {
-            Locator::Workload(target) => {
-                let edit = self.set_image(target, spec)?;
-                Ok(TargetEdit {
-                    held: held_of(&edit.field),
-                    new: edit.new,
-                    text: edit.text,
-                    changed: edit.changed,
-                })
-            }
+            Locator::Workload(target) => self.set_image(target, spec),
             Locator::Kustomize {
                 service,
                 image_name,
@@ -141,15 +134,15 @@ impl Manifest<'_> {
         held: Held,
         new: String,
         ops: &[super::change::Op],
-    ) -> Result<TargetEdit, EditError> {
+    ) -> Result<Edit, EditError> {
         match self.apply(ops)? {
-            Some(text) => Ok(TargetEdit {
+            Some(text) => Ok(Edit {
                 changed: text != self.text,
                 held,
                 new,
                 text,
             }),
-            None => Ok(TargetEdit {
+            None => Ok(Edit {
                 held,
                 new,
                 text: self.text.to_string(),
@@ -159,7 +152,7 @@ impl Manifest<'_> {
     }
 }
 
-fn held_of(f: &super::ImageField) -> Held {
+pub(super) fn held_of(f: &super::ImageField) -> Held {
     Held {
         target: format!("{} container {}", f.workload_id(), f.container),
         workload: f.workload_id(),

@@ -11,12 +11,12 @@
 use crate::reference::{shown, ImageSpec, Reference};
 
 use super::change::{Entry, Op};
-use super::keypath::{image_name, override_split, KeyPath, Resolved};
+use super::keypath::{override_split, KeyPath, Resolved};
 use super::kustomize::would_add;
 use super::slot::Slot;
-use super::target::{Held, Holds, SetOptions, TargetEdit};
+use super::target::{Edit, Held, Holds, SetOptions};
 use super::tree::{Node, Value};
-use super::{location, EditError, EditErrorKind, Location, Manifest, Seg};
+use super::{location, EditError, EditErrorKind, Manifest, Seg};
 
 /// The parts of a reference a mapping may hold, in the order they are added.
 const PARTS: [&str; 4] = ["registry", "repository", "tag", "digest"];
@@ -195,7 +195,7 @@ impl<'t> Manifest<'t> {
         holds: Holds,
         spec: &ImageSpec,
         opts: &SetOptions,
-    ) -> Result<TargetEdit, EditError> {
+    ) -> Result<Edit, EditError> {
         match self.resolve(path)? {
             Found::Node {
                 document,
@@ -283,7 +283,7 @@ impl<'t> Manifest<'t> {
         holds: Holds,
         slot: &Slot,
         spec: &ImageSpec,
-    ) -> Result<TargetEdit, EditError> {
+    ) -> Result<Edit, EditError> {
         let held = scalar_held(path, holds, slot);
         let cannot = |what: &str| {
             Err(EditError::new(
@@ -345,12 +345,11 @@ impl<'t> Manifest<'t> {
         segs: &[Seg],
         spec: &ImageSpec,
         opts: &SetOptions,
-    ) -> Result<TargetEdit, EditError> {
+    ) -> Result<Edit, EditError> {
         let parts = self.parts(document, node, segs);
         let held = self.parts_held(path, node, &parts);
-        let [registry, repository, tag, digest] = &parts;
         let here = held.location;
-        let Some(repository) = repository else {
+        let Some(repository) = &parts[1] else {
             return Err(EditError::new(
                 EditErrorKind::NotFound,
                 format!("`{path}` is a mapping without `repository`"),
@@ -358,47 +357,10 @@ impl<'t> Manifest<'t> {
             .at(here)
             .help("point --key at a mapping with `repository` (and `tag`, `registry`, `digest`), or at a scalar."));
         };
-        let mut ops = Vec::new();
-        let mut missing: Vec<Entry> = Vec::new();
-        let mut want = |slot: &Option<Slot>,
-                        key: &str,
-                        value: &str,
-                        ops: &mut Vec<Op>|
-         -> Result<(), EditError> {
-            match slot {
-                Some(s) => ops.extend(Op::set(self.text, s, value)?),
-                None => missing.push((key.into(), value.into())),
-            }
-            Ok(())
-        };
+        let mut w = Writes::default();
         let (new_tag, new_digest) = match spec {
             ImageSpec::Full(r) => {
-                match registry {
-                    Some(reg) => {
-                        let (host, rest) = r.registry_and_path();
-                        // No host in the new reference: Docker Hub, which the old value may
-                        // spell as it likes (or leave empty).
-                        let host = match host {
-                            Some(h) => h,
-                            None if matches!(
-                                reg.value.as_str(),
-                                "" | "docker.io" | "index.docker.io" | "registry-1.docker.io"
-                            ) =>
-                            {
-                                reg.value.as_str()
-                            }
-                            None => "docker.io",
-                        };
-                        want(registry, "registry", host, &mut ops)?;
-                        want(&Some(repository.clone()), "repository", rest, &mut ops)?;
-                    }
-                    None => want(
-                        &Some(repository.clone()),
-                        "repository",
-                        r.repository(),
-                        &mut ops,
-                    )?,
-                }
+                self.repository_parts(&mut w, &parts, repository, r)?;
                 if r.tag().is_none() && r.digest().is_none() {
                     return Err(EditError::new(
                         EditErrorKind::BadReference,
@@ -413,10 +375,11 @@ impl<'t> Manifest<'t> {
             ImageSpec::Digest(d) => (None, Some(d.as_str())),
         };
         if let Some(t) = new_tag {
-            want(tag, "tag", t, &mut ops)?;
+            w.want(self.text, &parts[2], "tag", t)?;
         }
+        let digest = &parts[3];
         match (new_digest, digest.as_ref().filter(|d| !d.value.is_empty())) {
-            (Some(d), _) => want(digest, "digest", d, &mut ops)?,
+            (Some(d), _) => w.want(self.text, digest, "digest", d)?,
             (None, Some(old)) if new_tag.is_some() => {
                 if !opts.drop_digest {
                     return Err(EditError::new(
@@ -430,20 +393,64 @@ impl<'t> Manifest<'t> {
                     .at(old.location)
                     .help("give the new reference with its digest (`repo:tag@sha256:…`), or pass --drop-digest to empty `digest`."));
                 }
-                ops.extend(Op::set(self.text, old, "")?);
+                w.ops.extend(Op::set(self.text, old, "")?);
             }
             _ => {}
         }
-        if !missing.is_empty() {
-            let inserted = Op::insert(self.text, document, node, segs, &missing, here)?;
+        if !w.missing.is_empty() {
+            let inserted = Op::insert(self.text, document, node, segs, &w.missing, here)?;
             if !opts.create {
                 return Err(would_add(here, &inserted));
             }
-            ops.extend(inserted);
+            w.ops.extend(inserted);
         }
-        // The image after: the parts as they will read.
+        let new = self.parts_after(path, node, &parts, repository, &w);
+        self.finish(held, new, &w.ops)
+    }
+
+    /// The registry and repository parts for the new reference `r`: a `registry` key takes
+    /// the host (Docker Hub's spelling of the old value kept), `repository` the rest; without
+    /// one, `repository` takes the whole repository.
+    fn repository_parts(
+        &self,
+        w: &mut Writes,
+        parts: &[Option<Slot>; 4],
+        repository: &Slot,
+        r: &Reference,
+    ) -> Result<(), EditError> {
+        let repository = Some(repository.clone());
+        let Some(reg) = &parts[0] else {
+            return w.want(self.text, &repository, "repository", r.repository());
+        };
+        let (host, rest) = r.registry_and_path();
+        // No host in the new reference: Docker Hub, which the old value may spell as it likes
+        // (or leave empty).
+        let host = match host {
+            Some(h) => h,
+            None if matches!(
+                reg.value.as_str(),
+                "" | "docker.io" | "index.docker.io" | "registry-1.docker.io"
+            ) =>
+            {
+                reg.value.as_str()
+            }
+            None => "docker.io",
+        };
+        w.want(self.text, &parts[0], "registry", host)?;
+        w.want(self.text, &repository, "repository", rest)
+    }
+
+    /// The image after the edit: the parts as they will read.
+    fn parts_after(
+        &self,
+        path: &KeyPath,
+        node: &Node<'_>,
+        parts: &[Option<Slot>; 4],
+        repository: &Slot,
+        w: &Writes,
+    ) -> String {
         let mut after = parts.clone();
-        for op in &ops {
+        for op in &w.ops {
             if let super::verify::Expected::Set { path: p, new, .. } = &op.expected {
                 for s in after.iter_mut().flatten() {
                     if &s.path == p {
@@ -452,7 +459,7 @@ impl<'t> Manifest<'t> {
                 }
             }
         }
-        for (k, v) in &missing {
+        for (k, v) in &w.missing {
             if let Some(i) = PARTS.iter().position(|p| p == k) {
                 after[i] = Some(Slot {
                     value: v.clone(),
@@ -460,8 +467,31 @@ impl<'t> Manifest<'t> {
                 });
             }
         }
-        let new = self.parts_held(path, node, &after).image;
-        self.finish(held, new, &ops)
+        self.parts_held(path, node, &after).image
+    }
+}
+
+/// What an edit of a mapping's parts writes: ops on the keys there, and the keys to add.
+#[derive(Default)]
+struct Writes {
+    ops: Vec<Op>,
+    missing: Vec<Entry>,
+}
+
+impl Writes {
+    /// `key` set to `value`: in its slot, or added when the mapping has none.
+    fn want(
+        &mut self,
+        text: &str,
+        slot: &Option<Slot>,
+        key: &str,
+        value: &str,
+    ) -> Result<(), EditError> {
+        match slot {
+            Some(s) => self.ops.extend(Op::set(text, s, value)?),
+            None => self.missing.push((key.into(), value.into())),
+        }
+        Ok(())
     }
 }
 
@@ -487,156 +517,4 @@ fn not_scalar(text: &str, path: &KeyPath, node: &Node<'_>) -> EditError {
     )
     .at(location(text, node.span.start))
     .help("point --key at the scalar, or drop --holds for a mapping of registry/repository/tag/digest.")
-}
-
-/// An image found by [`Manifest::image_keys`]: where, and what the value holds.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ImageKey {
-    /// The path to give `--key`.
-    pub path: KeyPath,
-    /// What to give `--holds`.
-    pub holds: Holds,
-    /// The image as held.
-    pub image: String,
-    /// Where.
-    pub location: Location,
-}
-
-impl Manifest<'_> {
-    /// Every image held at a key path that imgbump can name: mappings with `repository` (Helm's
-    /// convention), `image:` scalars holding a reference with a tag or digest, Argo CD's
-    /// `helm.parameters` items named `image.tag` / `*.image.tag`, and Argo CD's
-    /// `kustomize.images` items (`[NAME=]REFERENCE`). In file order. Keys holding
-    /// `.`, `[` or `]` cannot be written in a key path and are skipped.
-    pub fn image_keys(&self) -> Vec<ImageKey> {
-        let mut out = Vec::new();
-        for doc in &self.docs {
-            if let Some(root) = &doc.root {
-                let mut steps = Vec::new();
-                self.walk_keys(root, &mut steps, &mut out);
-            }
-        }
-        out.sort_by_key(|k| (k.location.line, k.location.column));
-        out
-    }
-
-    fn walk_keys(
-        &self,
-        node: &Node<'_>,
-        steps: &mut Vec<super::keypath::Step>,
-        out: &mut Vec<ImageKey>,
-    ) {
-        use super::keypath::Step;
-        if steps.len() > 64 {
-            return;
-        }
-        // The image at `steps`, added to `out` if it reads as one; false if no key path can
-        // name the place.
-        let add = |steps: &[Step], holds: Holds, out: &mut Vec<ImageKey>| {
-            let Some(path) = KeyPath::from_steps(steps.to_vec()) else {
-                return false;
-            };
-            if let Ok(held) = self.key_get(&path, holds) {
-                out.push(ImageKey {
-                    path,
-                    holds,
-                    image: held.image,
-                    location: held.location,
-                });
-            }
-            true
-        };
-        match &node.value {
-            Value::Map(entries) => {
-                for (k, v) in entries {
-                    let Some(key) = k.scalar() else { continue };
-                    if key.is_empty() || key.contains(['.', '[', ']']) {
-                        continue;
-                    }
-                    steps.push(Step::Key(key.to_string()));
-                    let hit = match &v.value {
-                        Value::Map(_) => looks_like_image(key, v),
-                        Value::Scalar { text, .. } => {
-                            key == "image"
-                                && text
-                                    .parse::<Reference>()
-                                    .is_ok_and(|r| r.tag().is_some() || r.digest().is_some())
-                        }
-                        _ => false,
-                    };
-                    if !(hit && add(steps, Holds::Auto, out)) {
-                        self.walk_keys(v, steps, out);
-                    }
-                    steps.pop();
-                }
-            }
-            Value::Seq(items) => {
-                let in_parameters = matches!(steps.last(), Some(Step::Key(k)) if k == "parameters");
-                // Argo CD's `kustomize.images`: `[NAME=]REFERENCE` strings.
-                let kustomize_images = steps.len() >= 2
-                    && matches!(&steps[steps.len() - 2..], [Step::Key(a), Step::Key(b)] if a == "kustomize" && b == "images");
-                for (i, item) in items.iter().enumerate() {
-                    if let (true, Some(text)) = (kustomize_images, item.scalar()) {
-                        let pinned = override_split(text)
-                            .1
-                            .parse::<Reference>()
-                            .is_ok_and(|r| r.tag().is_some() || r.digest().is_some());
-                        // By the image it names when that is unique and a key path can say it
-                        // (`images[isa-web]`, which survives reordering), else by index.
-                        let name = image_name(text);
-                        let unique = items
-                            .iter()
-                            .filter(|o| o.scalar().is_some_and(|t| image_name(t) == name))
-                            .count()
-                            == 1;
-                        let mut by = |step: Step, out: &mut Vec<ImageKey>| {
-                            steps.push(step);
-                            let named = add(steps, Holds::Auto, out);
-                            steps.pop();
-                            named
-                        };
-                        if pinned && !(unique && by(Step::Named(name.to_string()), out)) {
-                            by(Step::Index(i), out);
-                        }
-                        continue;
-                    }
-                    let name = item.get("name").and_then(Node::scalar);
-                    if let (true, Some(name)) = (in_parameters, name) {
-                        if (name == "image.tag" || name.ends_with(".image.tag"))
-                            && !name.contains([']'])
-                        {
-                            steps.push(Step::Match {
-                                key: "name".into(),
-                                value: name.to_string(),
-                            });
-                            steps.push(Step::Key("value".into()));
-                            add(steps, Holds::Tag, out);
-                            steps.pop();
-                            steps.pop();
-                            continue;
-                        }
-                    }
-                    steps.push(Step::Index(i));
-                    self.walk_keys(item, steps, out);
-                    steps.pop();
-                }
-            }
-            _ => {}
-        }
-    }
-}
-
-/// Whether a mapping under `key` holds an image in parts: a `repository` that reads as an
-/// image repository, beside a `tag`, `registry` or `digest` or under a key named like an image
-/// (not a Git or a snapshot repository).
-fn looks_like_image(key: &str, map: &Node<'_>) -> bool {
-    let Some(repo) = map.get("repository").and_then(Node::scalar) else {
-        return false;
-    };
-    let imageish = key.to_ascii_lowercase().ends_with("image")
-        || ["tag", "registry", "digest"]
-            .iter()
-            .any(|k| map.get(k).is_some());
-    // An empty repository is a chart default (the global image), still set per tag.
-    imageish && (repo.is_empty() || format!("{repo}:x").parse::<Reference>().is_ok())
 }

@@ -126,28 +126,6 @@ fn at_path<'v>(mut tree: &'v mut Tree, path: &[Seg]) -> Option<&'v mut Tree> {
     Some(tree)
 }
 
-/// Checks that `new_text` reads as `old_text` with the string at `document`/`path` changed
-/// from `old` to `new`, and nothing else.
-pub(crate) fn edit(
-    old_text: &str,
-    new_text: &str,
-    document: usize,
-    path: &[Seg],
-    old: &str,
-    new: &str,
-) -> Result<(), Doubt> {
-    edits(
-        old_text,
-        new_text,
-        document,
-        &[Expected::Set {
-            path: path.to_vec(),
-            old: old.to_string(),
-            new: new.to_string(),
-        }],
-    )
-}
-
 /// One change an edit is meant to make to a document, as the second parser should see it.
 #[derive(Debug, Clone)]
 pub(crate) enum Expected {

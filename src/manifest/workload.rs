@@ -7,8 +7,8 @@ use std::ops::Range;
 
 use crate::reference::shown;
 
-use super::render;
-use super::tree::{self, Node, Style, Value};
+use super::slot::Slot;
+use super::tree::{self, Node, Value};
 use super::{floor_char_boundary, ImageField, Location, Seg};
 
 /// Which list of the pod spec a container stands in.
@@ -169,7 +169,7 @@ impl Finder<'_> {
                     // there, but it is the anchor's to change. Listed, and refused by name.
                     if let Some((merge, from)) = container.entry("<<") {
                         let mut field =
-                            self.field(document, kind, name, container, role, from, path);
+                            self.field(document, kind, name, container, role, (merge, from), path);
                         field.location = self.locate(merge.span.start);
                         field.value = String::new();
                         field.refusal = Some(format!(
@@ -181,18 +181,14 @@ impl Finder<'_> {
                     }
                     continue;
                 };
-                let mut field = self.field(document, kind, name, container, role, image, path);
-                if matches!(field.style, Style::Literal | Style::Folded)
-                    || matches!(image.value, Value::Seq(_) | Value::Map(_))
-                {
-                    // A block scalar's span starts at its content; point at the key instead.
-                    field.location = self.locate(key.span.start);
-                }
+                let field = self.field(document, kind, name, container, role, (key, image), path);
                 self.fields.push(field);
             }
         }
     }
 
+    /// The field of `container`'s image `image` (the value of `key`), at `path`: what may be
+    /// edited is decided by [`Slot::of`], as for every target kind.
     #[allow(clippy::too_many_arguments)]
     fn field(
         &self,
@@ -201,32 +197,18 @@ impl Finder<'_> {
         workload: &str,
         container: &Node<'_>,
         role: ContainerRole,
-        image: &Node<'_>,
+        (key, image): (&Node<'_>, &Node<'_>),
         path: Vec<Seg>,
     ) -> ImageField {
-        let raw = &self.text[image.span.clone()];
-        let (value, style, mut refusal) = match &image.value {
-            Value::Scalar { text, style } => (text.to_string(), *style, None),
-            Value::Alias => (raw.to_string(), Style::Plain, Some(format!("the image is the YAML alias {}; editing it would change the anchored value it points to", shown(raw)))),
-            Value::Seq(_) | Value::Map(_) => (String::new(), Style::Plain, Some("the image is not a scalar".to_string())),
-        };
-        if refusal.is_none() {
-            refusal = if image.anchored {
-                Some("the image carries a YAML anchor (`&name`), so aliases elsewhere would change too".to_string())
-            } else if matches!(style, Style::Literal | Style::Folded) {
-                Some(format!("the image is a {} block scalar", style.as_str()))
-            } else if let Some(r) = self
-                .repeated
-                .iter()
-                .find(|r| r.start <= image.span.start && image.span.end <= r.end)
-            {
-                Some(format!("the image stands under a key that is repeated in its mapping (at line {}); remove the repeat", self.locate(r.start).line))
-            } else if image.tagged {
-                Some("the image carries an explicit YAML tag".to_string())
-            } else {
-                render::check_token(raw, &value, style).err()
-            };
-        }
+        let slot = Slot::of(
+            self.text,
+            &|offset| self.locate(offset),
+            document,
+            path,
+            Some(key),
+            image,
+            &self.repeated,
+        );
         ImageField {
             document,
             kind: kind.to_string(),
@@ -238,12 +220,12 @@ impl Finder<'_> {
                 .unwrap_or("")
                 .to_string(),
             role,
-            value,
-            span: image.span.clone(),
-            location: self.locate(image.span.start),
-            style,
-            refusal,
-            path,
+            value: slot.value,
+            span: slot.span,
+            location: slot.location,
+            style: slot.style,
+            refusal: slot.refusal,
+            path: slot.path,
             doc_range: self.doc_range.clone(),
         }
     }

@@ -152,15 +152,7 @@ impl Registry {
                     let digest = match answer.digest {
                         Some(d) => d,
                         None => {
-                            let full =
-                                self.follow("GET", &url, &host, auth.as_deref(), &mut requests)?;
-                            if full.status != 200 {
-                                return Err(unavailable(format!(
-                                    "{host} answered HEAD for {what} but not GET (HTTP {})",
-                                    full.status
-                                )));
-                            }
-                            format!("sha256:{}", hex_sha256(&full.body))
+                            self.digest_by_get(&url, &host, auth.as_deref(), &what, &mut requests)?
                         }
                     };
                     if let Some(want) = reference.digest() {
@@ -177,16 +169,7 @@ impl Registry {
                         requests,
                     });
                 }
-                404 => {
-                    return Err(RegistryError {
-                        kind: RegistryErrorKind::Missing,
-                        message: format!(
-                            "the registry {host} has no {path}:{wanted} (HTTP 404 for {}); nothing was committed\ncheck that the image was pushed, and the tag",
-                            reference.repository()
-                        )
-                        .replace(&format!("{path}:{wanted}"), &if reference.digest().is_some() { format!("{path}@{wanted}") } else { format!("{path}:{wanted}") }),
-                    });
-                }
+                404 => return Err(missing(reference, &host, &path, &wanted)),
                 401 if !refreshed => {
                     let challenge = answer.challenge.unwrap_or_default();
                     auth = Some(self.authorize(&host, &path, &challenge, &mut requests)?);
@@ -213,13 +196,13 @@ impl Registry {
                         .chars()
                         .take(200)
                         .collect::<String>();
+                    let said = if said.is_empty() {
+                        said
+                    } else {
+                        format!(": {said}")
+                    };
                     return Err(unavailable(format!(
-                        "the registry {host} answered HTTP {code} for {path}:{wanted}{}",
-                        if said.is_empty() {
-                            String::new()
-                        } else {
-                            format!(": {said}")
-                        }
+                        "the registry {host} answered HTTP {code} for {path}:{wanted}{said}"
                     )));
                 }
             }
@@ -231,6 +214,26 @@ impl Registry {
             .iter()
             .find(|((h, s), _)| h == host && s == scope)
             .map(|(_, a)| a.clone())
+    }
+
+    /// The digest of the manifest at `url` from its bytes, for a registry that answers HEAD
+    /// without `Docker-Content-Digest`.
+    fn digest_by_get(
+        &mut self,
+        url: &str,
+        host: &str,
+        auth: Option<&str>,
+        what: &str,
+        requests: &mut u32,
+    ) -> Result<String, RegistryError> {
+        let full = self.follow("GET", url, host, auth, requests)?;
+        if full.status != 200 {
+            return Err(unavailable(format!(
+                "{host} answered HEAD for {what} but not GET (HTTP {})",
+                full.status
+            )));
+        }
+        Ok(format!("sha256:{}", hex_sha256(&full.body)))
     }
 
     /// `GET /v2/`: the base URL that answers (`https://host`, or `http://host` for a loopback
@@ -394,9 +397,9 @@ impl Registry {
                 if !self.may_use(&realm) {
                     return Err(unavailable(format!("the registry {host} names a token service over plain HTTP ({realm_host}); refused")));
                 }
-                let mut url = format!("{realm}{}scope={}", if realm.contains('?') { '&' } else { '?' }, crate::http::pct(&format!("repository:{path}:pull"), &[]));
+                let mut url = format!("{realm}{}scope={}", if realm.contains('?') { '&' } else { '?' }, crate::http::pct(&format!("repository:{path}:pull")));
                 if let Some(service) = param("service") {
-                    url.push_str(&format!("&service={}", crate::http::pct(&service, &[])));
+                    url.push_str(&format!("&service={}", crate::http::pct(&service)));
                 }
                 *requests += 1;
                 let login = login()?;
@@ -464,6 +467,22 @@ fn challenge_param(params: &str, name: &str) -> Option<String> {
         rest = next;
     }
     None
+}
+
+/// The registry `host` has no manifest for `reference` (`path` at `wanted`).
+fn missing(reference: &Reference, host: &str, path: &str, wanted: &str) -> RegistryError {
+    let sep = if reference.digest().is_some() {
+        '@'
+    } else {
+        ':'
+    };
+    RegistryError {
+        kind: RegistryErrorKind::Missing,
+        message: format!(
+            "the registry {host} has no {path}{sep}{wanted} (HTTP 404 for {}); nothing was committed\ncheck that the image was pushed, and the tag",
+            reference.repository()
+        ),
+    }
 }
 
 /// `location` made absolute against `base`.

@@ -1,5 +1,7 @@
-//! What a bump's failure is: its kind (which the command line maps to an exit code), its
-//! message, and the file and line it is about.
+//! What a command's failure is: its kind (which the command line maps to an exit code), its
+//! message, and the file and line it is about. Below every command (get, list, history and
+//! the writing ones alike); the rooms under it (git, manifest) have error types of their own,
+//! turned into this one here.
 
 use std::fmt;
 
@@ -23,7 +25,7 @@ pub enum FailKind {
     Interrupted,
 }
 
-/// A failure of a bump: what failed, where, and what to do.
+/// A failure of a command: what failed, where, and what to do.
 #[derive(Debug, Clone)]
 pub struct Failure {
     /// The kind, for the exit code.

@@ -1,13 +1,15 @@
-//! Where each service's image is on the tip being edited: `.imgbump.yaml`'s targets (read from
-//! that tip), or the `--manifest` templates (tried in order), or the default template; each
-//! placed in a file per environment, with the command line's flags over the config's.
+//! Where a service's image is, and what it holds, at a commit: read-only, below every command
+//! that writes. `.imgbump.yaml`'s targets (read from that commit), or the `--manifest`
+//! templates (tried in order), or the default template; each placed in a file per environment,
+//! with the command line's flags over the config's; the image a target holds now, and the
+//! images it held in the branch's history. Used by get, list, history, rollback, promote and
+//! set alike.
 
 use crate::config::{self, Config, Placed, TargetSpec};
+use crate::failure::{FailKind, Failure};
 use crate::git::Workspace;
-use crate::manifest::{Holds, KeyPath, Locator, Manifest, SetOptions, Target};
-use crate::service;
-
-use super::{FailKind, Failure};
+use crate::manifest::{Held, Holds, KeyPath, Locator, Manifest, SetOptions, Target};
+use crate::{service, trailers};
 
 /// What the command line says about where images are.
 #[derive(Debug, Clone, Default)]
@@ -110,7 +112,7 @@ pub fn resolve(
             for template in &sel.manifests {
                 let mut path = service::manifest_path(template, service).map_err(refused)?;
                 match env {
-                    Some(e) => path = path.replace("{env}", e),
+                    Some(e) => path = service::in_env(&path, e).map_err(refused)?,
                     None if path.contains("{env}") => {
                         return Err(usage(format!(
                             "--manifest {template:?} has {{env}}: pass --env NAME"
@@ -203,4 +205,181 @@ pub fn locator<'a>(
         workload: spec.workload.as_deref(),
         container: spec.container.as_deref(),
     })
+}
+
+/// The config on `tip` when the selection does not name manifests itself.
+pub fn config_for(
+    ws: &Workspace,
+    tip: git2::Oid,
+    sel: &Selection,
+) -> Result<Option<Config>, Failure> {
+    if sel.manifests.is_empty() {
+        read_config(ws, tip)
+    } else {
+        Ok(None)
+    }
+}
+
+/// The text of the manifest at `path` on `tip`: missing, unsafe (a link, too large) and
+/// non-UTF-8 files are errors that say which file and what to do.
+pub fn read_manifest(
+    ws: &Workspace,
+    tip: git2::Oid,
+    path: &str,
+    template: &str,
+) -> Result<String, Failure> {
+    let bytes = ws.read(tip, path)?.ok_or_else(|| Failure {
+        kind: FailKind::NotFound,
+        message: format!(
+            "{path} does not exist on branch {} (from the manifest template {template:?})\npass --manifest TEMPLATE (or set the service's targets in .imgbump.yaml); `imgbump list` shows the services found",
+            ws.branch()
+        ),
+        file: Some(path.to_string()),
+        line: None,
+    })?;
+    crate::manifest::decode(&bytes)
+        .map(str::to_string)
+        .map_err(|e| Failure::from_edit(path, e))
+}
+
+/// The image `placed` names for `service` on `tip`.
+pub fn held_at(
+    ws: &Workspace,
+    tip: git2::Oid,
+    service: &str,
+    placed: &Placed,
+) -> Result<Held, Failure> {
+    let text = read_manifest(ws, tip, &placed.path, &placed.spec.manifest)?;
+    let m = Manifest::parse(&text).map_err(|e| Failure::from_edit(&placed.path, e))?;
+    let loc = locator(&placed.spec, service, &m, &placed.path);
+    m.get(&loc).map_err(|e| Failure::from_edit(&placed.path, e))
+}
+
+/// An image a target holds: the service, its environment, the file and what holds it.
+#[derive(Debug, Clone)]
+pub struct Found {
+    /// The service.
+    pub service: String,
+    /// The environment, for a target placed in one.
+    pub env: Option<String>,
+    /// The file, relative to the repository root.
+    pub file: String,
+    /// The target and its image.
+    pub held: Held,
+}
+
+/// Every image `service`'s targets hold on `tip`.
+pub fn found(
+    ws: &Workspace,
+    tip: git2::Oid,
+    service: &str,
+    sel: &Selection,
+    config: Option<&Config>,
+) -> Result<Vec<Found>, Failure> {
+    resolve(ws, tip, service, sel, config)?
+        .into_iter()
+        .map(|placed| {
+            Ok(Found {
+                held: held_at(ws, tip, service, &placed)?,
+                service: service.to_string(),
+                env: placed.env,
+                file: placed.path,
+            })
+        })
+        .collect()
+}
+
+/// The one file whose history `history` and `rollback` follow: the service's first target
+/// (in the one environment given, when its targets depend on it).
+pub fn one_target(ws: &Workspace, service: &str, sel: &Selection) -> Result<Placed, Failure> {
+    let tip = ws.tip()?;
+    let config = config_for(ws, tip, sel)?;
+    let placed = resolve(ws, tip, service, sel, config.as_ref())?;
+    let mut envs: Vec<&Option<String>> = placed.iter().map(|p| &p.env).collect();
+    envs.dedup();
+    if envs.len() > 1 {
+        return Err(Failure::new(
+            FailKind::Usage,
+            format!("{service} has targets in several environments; pass one --env"),
+        ));
+    }
+    placed
+        .into_iter()
+        .next()
+        .ok_or_else(|| Failure::new(FailKind::NotFound, format!("{service} has no target")))
+}
+
+/// One version of a service's image in a target's history, with the commit that introduced it.
+#[derive(Debug, Clone)]
+pub struct Version {
+    /// The image.
+    pub image: String,
+    /// The oldest commit of its run: the one that introduced it.
+    pub commit: git2::Oid,
+    /// That commit's time (seconds since the epoch).
+    pub time: i64,
+    /// `Name <email>` of the commit's author.
+    pub author: String,
+    /// The commit's `Requested-By` trailer.
+    pub requested_by: Option<String>,
+    /// The order key the commit recorded for the service.
+    pub order_key: Option<u64>,
+    /// The image the commit rolled back from, if it was a rollback.
+    pub rolled_back_from: Option<String>,
+}
+
+/// Up to `want` images `service`'s target `placed` held, newest first, each with the oldest
+/// commit of its run (the one that introduced it) and what that commit records. Versions
+/// whose image cannot be read (invalid then, or no such target) are skipped.
+pub fn versions(
+    ws: &Workspace,
+    placed: &Placed,
+    service: &str,
+    want: usize,
+) -> Result<Vec<Version>, Failure> {
+    let mut found: Vec<(String, git2::Oid, i64)> = Vec::new();
+    ws.history(&placed.path, |commit, time, bytes| {
+        let Ok(m) = Manifest::parse_bytes(bytes) else {
+            return true;
+        };
+        let Ok(held) = m.get(&locator(&placed.spec, service, &m, &placed.path)) else {
+            return true;
+        };
+        let len = found.len();
+        match found.last_mut() {
+            Some(last) if last.0 == held.image => {
+                last.1 = commit;
+                last.2 = time;
+            }
+            _ if len == want => return false,
+            _ => found.push((held.image, commit, time)),
+        }
+        true
+    })?;
+    found
+        .into_iter()
+        .map(|(image, commit, time)| {
+            let info = ws.commit_info(commit)?;
+            let m = info.message.as_str();
+            Ok(Version {
+                requested_by: trailers::value(m, trailers::REQUESTED_BY).map(str::to_string),
+                order_key: trailers::key_in(m, service),
+                rolled_back_from: trailers::values(m, trailers::ROLLBACK, service)
+                    .first()
+                    .map(|s| s.to_string()),
+                author: info.author,
+                image,
+                commit,
+                time,
+            })
+        })
+        .collect()
+}
+
+/// The failure when `path` never held an image for `service` on `branch`.
+pub fn no_image(path: &str, service: &str, branch: &str) -> Failure {
+    Failure::new(
+        FailKind::NotFound,
+        format!("{path} has no image for {service} in the history of branch {branch}"),
+    )
 }

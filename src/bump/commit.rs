@@ -1,0 +1,80 @@
+//! The commit stage: who the author is, whether and how the commit is signed, the message with
+//! its trailers, and the commit object made on the tip (no checkout needed).
+
+use git2::{Oid, Signature};
+
+use crate::failure::{FailKind, Failure};
+use crate::git::Workspace;
+use crate::sign::Signer;
+
+use super::message::commit_message;
+use super::order;
+use super::plan::Plan;
+use super::Options;
+
+/// Who commits and how: known once per run, before anything is made.
+pub(super) struct Committer {
+    pub(super) author: Signature<'static>,
+    pub(super) signer: Option<Signer>,
+}
+
+impl Committer {
+    /// The author (`--author`, else the repository's `user.*`, else the fallback (in GitHub
+    /// Actions the bot account), else imgbump's own) and the signer (`--sign`, else the
+    /// checkout's git config).
+    pub(super) fn of(ws: &Workspace, opts: &Options) -> Result<Committer, Failure> {
+        let (name, email) = opts
+            .author
+            .clone()
+            .or_else(|| ws.configured_author())
+            .or_else(|| opts.fallback_author.clone())
+            .unwrap_or_else(|| ws.default_author());
+        let author = Signature::now(&name, &email).map_err(|e| {
+            Failure::new(
+                FailKind::Usage,
+                format!("invalid --author: {}", e.message()),
+            )
+        })?;
+        let signer = match &opts.sign {
+            Some(s) => Some(s.clone()),
+            None if ws.is_open() => Signer::from_git_config(&|k| ws.config_value(k))
+                .map_err(|m| Failure::new(FailKind::Usage, m))?,
+            None => None,
+        };
+        Ok(Committer { author, signer })
+    }
+
+    /// The commit of `plan` on `tip`. When the checkout's own commit `ahead` is exactly this
+    /// change on `tip` (an earlier `--no-push`), that one, so that the checkout and the remote
+    /// agree.
+    pub(super) fn commit(
+        &self,
+        ws: &Workspace,
+        tip: Oid,
+        plan: &Plan,
+        opts: &Options,
+        ahead: Option<Oid>,
+    ) -> Result<Oid, Failure> {
+        let message = message_of(plan, opts);
+        let sign = self.signer.as_ref().map(|s| move |buf: &[u8]| s.sign(buf));
+        let commit = match &sign {
+            Some(f) => ws.commit_signed_by(tip, &plan.files, &message, &self.author, Some(f))?,
+            None => ws.commit(tip, &plan.files, &message, &self.author)?,
+        };
+        if let Some(local) = ahead {
+            if ws.tree_and_parent(local)? == (ws.tree_and_parent(commit)?.0, Some(tip)) {
+                return Ok(local);
+            }
+        }
+        Ok(commit)
+    }
+}
+
+/// The commit message of `plan`: the template, the trailers and the order key.
+pub(super) fn message_of(plan: &Plan, opts: &Options) -> String {
+    let mut trailers = opts.trailers.clone();
+    if let Some(o) = opts.order {
+        trailers.extend(order::trailers(&plan.changes, o.key));
+    }
+    commit_message(&opts.message, &plan.changes, &trailers)
+}

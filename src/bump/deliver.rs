@@ -1,0 +1,167 @@
+//! The deliver stage: the commit pushed to the branch (a compare-and-swap: never forced) or to
+//! a new branch of its own, and what the answer means: landed, already there, or moved (wait,
+//! fetch, and plan again on the new tip).
+
+use git2::Oid;
+
+use crate::failure::{FailKind, Failure};
+use crate::git::{Push, PushTo, Workspace};
+
+use super::outcome::{timed, Timings};
+use super::retry::{backoff, refetch, Deadline};
+use super::{branch, short};
+
+/// What one delivery came to.
+pub(super) enum Delivered {
+    /// The commit is on the remote branch.
+    Landed,
+    /// Plan again on this tip (the branch moved, or a cut push did not land).
+    Again(Oid),
+    /// The new branch is already there with this change, at this commit.
+    Already(Oid),
+}
+
+/// Pushes `commit` (attempt number `attempts`) as `to` says; on a moved branch or a cut
+/// connection waits, fetches, and says where to plan again, while `deadline` allows.
+pub(super) fn push(
+    ws: &mut Workspace,
+    commit: Oid,
+    attempts: u32,
+    deadline: &Deadline,
+    t: &mut Timings,
+    to: &PushTo,
+    files: &[crate::git::FileChange],
+) -> Result<Delivered, Failure> {
+    let result = timed(&mut t.push, || ws.push_with(commit, to));
+    if let Some(name) = &to.branch {
+        if let Some(there) = new_branch_taken(ws, &result, name, files)? {
+            return Ok(Delivered::Already(there));
+        }
+    }
+    if let Some(signal) = crate::interrupt::requested() {
+        // A push cut short may still have landed: say so plainly.
+        return Err(Failure::interrupted(
+            signal,
+            "the push may or may not have reached the remote; run imgbump again (it finds out, and lands once)",
+        ));
+    }
+    let mut result = result?;
+    if let Push::Interrupted(_) = result {
+        let wait = backoff(attempts);
+        if deadline.allows(attempts, wait) {
+            crate::interrupt::sleep(wait);
+            let tip = timed(&mut t.refetch, || refetch(ws, attempts, deadline))?;
+            if tip != commit {
+                return Ok(Delivered::Again(tip));
+            }
+            // The server took the push; only its answer was lost.
+            result = Push::Landed;
+        }
+    }
+    answered(ws, result, attempts, deadline, t)
+}
+
+/// A new branch is never moved or forced: one the same change already took is success (its
+/// commit), one with other content is refused.
+fn new_branch_taken(
+    ws: &mut Workspace,
+    result: &Result<Push, crate::git::Error>,
+    name: &str,
+    files: &[crate::git::FileChange],
+) -> Result<Option<Oid>, Failure> {
+    // Its tip is fetched once, so that its files can be read.
+    let there = match result {
+        Ok(Push::Exists(_) | Push::Moved) => ws.fetch_branch(name)?,
+        _ => None,
+    };
+    let Some(at) = there else {
+        return Ok(None);
+    };
+    if branch::holds(ws, at, files)? {
+        return Ok(Some(at));
+    }
+    Err(Failure::new(
+        FailKind::Refused,
+        format!(
+            "the branch {name} exists on {} with other content (commit {}); nothing was pushed\ndelete it, merge or close its pull request, or choose another --push-branch",
+            ws.url(),
+            short(at)
+        ),
+    ))
+}
+
+/// What the remote's answer to a push means.
+fn answered(
+    ws: &mut Workspace,
+    result: Push,
+    attempts: u32,
+    deadline: &Deadline,
+    t: &mut Timings,
+) -> Result<Delivered, Failure> {
+    match result {
+        Push::Landed => Ok(Delivered::Landed),
+        Push::Moved => {
+            let wait = backoff(attempts);
+            if !deadline.allows(attempts, wait) {
+                return Err(Failure::new(
+                    FailKind::Push,
+                    format!(
+                        "the push to {} was rejected {} because the branch {} kept moving ({}); nothing was lost on the remote\nrun imgbump again, or raise {}",
+                        ws.url(),
+                        times(attempts),
+                        ws.branch(),
+                        deadline.spent(attempts),
+                        deadline.knob(attempts),
+                    ),
+                ));
+            }
+            crate::interrupt::sleep(wait);
+            Ok(Delivered::Again(timed(&mut t.refetch, || {
+                refetch(ws, attempts, deadline)
+            })?))
+        }
+        Push::Exists(at) => Err(Failure::new(
+            FailKind::Push,
+            format!(
+                "the push to {} {} was answered as if creating a new branch (it is at {}); nothing was pushed\nthis is a bug in imgbump: please report it with -vv",
+                ws.url(),
+                ws.branch(),
+                short(at)
+            ),
+        )),
+        Push::Interrupted(why) => Err(Failure::new(
+            FailKind::Push,
+            format!(
+                "the push to {} failed {} (the connection was cut), the last with: {why}\na push lands whole or not at all: the remote holds nothing partial ({}); run imgbump again, or raise {}",
+                ws.url(),
+                times(attempts),
+                deadline.spent(attempts),
+                deadline.knob(attempts),
+            ),
+        )),
+    }
+}
+
+/// A push that failed from a checkout: the commit stays on the local branch, and the failure
+/// says so (a missing remote branch is then a failed push, not "nothing matched").
+pub(super) fn stays_local(mut f: Failure, local_commit: Option<Oid>, branch: &str) -> Failure {
+    if let Some(lc) = local_commit {
+        if f.kind == FailKind::NotFound {
+            f.kind = FailKind::Push;
+        }
+        f.message.push_str(&format!(
+            "\nthe commit {} stays on the local branch {branch}, not pushed; push it with `git push` once the remote takes it",
+            short(lc)
+        ));
+    }
+    f
+}
+
+/// "once", "3 times".
+fn times(n: u32) -> String {
+    if n == 1 {
+        "once".to_string()
+    } else {
+        format!("{n} times")
+    }
+}

@@ -1,0 +1,278 @@
+//! One run: the stages (plan → commit → deliver → after) tried on the branch's tip, and again
+//! on the new tip while the branch moves, until the change lands or the deadline passes.
+
+use std::time::Instant;
+
+use git2::Oid;
+
+use crate::failure::Failure;
+use crate::git::{PushTo, Workspace};
+
+use super::after;
+use super::check::Checks;
+use super::commit::Committer;
+use super::deliver::{self, Delivered};
+use super::outcome::{timed, Outcome, Timings};
+use super::plan::{plan, Inputs, Plan};
+use super::retry::{refetch, Deadline};
+use super::{branch, order, short, Options, Pair};
+
+/// Runs a bump in `ws`.
+pub fn set(ws: &mut Workspace, pairs: &[Pair], opts: &Options) -> Result<Outcome, Failure> {
+    set_until(ws, pairs, opts, Instant::now() + opts.timeout)
+}
+
+/// Runs a bump in `ws`, retrying until `deadline` (the caller may have spent some of
+/// `opts.timeout` already, connecting).
+pub fn set_until(
+    ws: &mut Workspace,
+    pairs: &[Pair],
+    opts: &Options,
+    deadline: Instant,
+) -> Result<Outcome, Failure> {
+    // Runs in one checkout go one at a time.
+    let _lock = match ws.is_open() && !opts.dry_run {
+        true => Some(ws.lock_checkout(deadline)?),
+        false => None,
+    };
+    let committer = Committer::of(ws, opts)?;
+    if ws.is_open() && !opts.dry_run {
+        // Checking the index's checksum takes a while for a large index: start now, while
+        // the edit is made.
+        ws.prepare_index();
+    }
+    let start = ws.tip()?;
+    let mut run = Run {
+        ws,
+        pairs,
+        opts,
+        deadline: Deadline {
+            at: deadline,
+            retries: opts.retries,
+        },
+        committer,
+        t: Timings::default(),
+        checks: Checks::default(),
+        attempts: 0,
+        local: Local {
+            start,
+            commit: None,
+            ahead: None,
+        },
+    };
+    let mut outcome = run.stages(start)?;
+    outcome.timings = run.t;
+    Ok(outcome)
+}
+
+/// What a checkout run has done to its own branch.
+struct Local {
+    /// The branch's commit when the run began.
+    start: Oid,
+    /// The commit the run put on the local branch, if any.
+    commit: Option<Oid>,
+    /// Set when the checkout had the image but the remote did not: the checkout's commit.
+    ahead: Option<Oid>,
+}
+
+/// A run in progress.
+struct Run<'r> {
+    ws: &'r mut Workspace,
+    pairs: &'r [Pair],
+    opts: &'r Options,
+    deadline: Deadline,
+    committer: Committer,
+    t: Timings,
+    checks: Checks,
+    attempts: u32,
+    local: Local,
+}
+
+/// What to do after a plan that changes nothing.
+enum Nothing {
+    /// Plan again on the remote's tip.
+    Again(Oid),
+    /// Done.
+    Done,
+}
+
+impl Run<'_> {
+    /// The loop over the stages, from `tip`.
+    fn stages(&mut self, mut tip: Oid) -> Result<Outcome, Failure> {
+        loop {
+            if let Some(signal) = crate::interrupt::requested() {
+                return Err(Failure::interrupted(signal, "nothing was pushed"));
+            }
+            let plan = self.plan(tip)?;
+            let mut outcome = Outcome::planned(&plan, self.ws.branch(), self.attempts);
+            if plan.files.is_empty() {
+                match self.nothing_to_do(tip, &mut outcome)? {
+                    Nothing::Again(remote) => {
+                        tip = remote;
+                        continue;
+                    }
+                    Nothing::Done => return Ok(outcome),
+                }
+            }
+            if self.opts.dry_run {
+                return Ok(outcome);
+            }
+            let commit = self.commit(tip, &plan)?;
+            outcome.commit = Some(commit.to_string());
+            if self.opts.no_push {
+                return Ok(outcome);
+            }
+            match self.deliver(commit, &plan, &mut outcome)? {
+                Some(new_tip) => tip = new_tip,
+                None => return Ok(outcome),
+            }
+        }
+    }
+
+    /// The plan stage: the order keys recorded, and the edits on `tip`.
+    fn plan(&mut self, tip: Oid) -> Result<Plan, Failure> {
+        let check_dirty = tip == self.local.start && self.local.commit.is_none();
+        let recorded = match self.opts.order {
+            Some(o) if o.check => order::recorded(self.ws, self.pairs)?,
+            _ => Default::default(),
+        };
+        let before = self.checks.spent;
+        let inputs = Inputs {
+            pairs: self.pairs,
+            opts: self.opts,
+            recorded: &recorded,
+            check_dirty,
+        };
+        let (ws, checks) = (&*self.ws, &mut self.checks);
+        let plan = timed(&mut self.t.edit, || plan(ws, tip, &inputs, checks))?;
+        // The registry's time is its own, not the engine's.
+        self.t.edit = self.t.edit.saturating_sub(self.checks.spent - before);
+        self.t.registry = self.checks.spent;
+        Ok(plan)
+    }
+
+    /// A plan that changes nothing: the checkout may still be ahead of the remote (an earlier
+    /// `--no-push`), or another run landed the same image first.
+    fn nothing_to_do(&mut self, tip: Oid, outcome: &mut Outcome) -> Result<Nothing, Failure> {
+        let pushes = !self.opts.dry_run
+            && !self.opts.no_push
+            && self.ws.is_open()
+            && !self.ws.url().is_empty();
+        if self.local.ahead.is_none() && self.local.commit.is_none() && pushes {
+            // The checkout has the image, but has the remote? Plan again on the remote's tip.
+            let remote = timed(&mut self.t.refetch, || {
+                refetch(self.ws, self.attempts, &self.deadline)
+            })?;
+            if remote != tip {
+                self.local.ahead = Some(tip);
+                self.local.commit = Some(tip);
+                return Ok(Nothing::Again(remote));
+            }
+        }
+        // After a retry in a checkout: catch the checkout up if that loses nothing; the run
+        // has succeeded either way.
+        if let Some(c) = self.local.commit {
+            if !self
+                .ws
+                .sync_local(c, self.local.start, tip)
+                .unwrap_or(false)
+            {
+                outcome.note = Some(format!("the remote already has this image; the local branch {} keeps its own commit {}", self.ws.branch(), short(c)));
+            }
+        }
+        Ok(Nothing::Done)
+    }
+
+    /// The commit stage: the commit made on `tip` and, in a checkout pushing to its own branch,
+    /// written to the work tree, the index and the branch.
+    fn commit(&mut self, tip: Oid, plan: &Plan) -> Result<Oid, Failure> {
+        let (ws, opts, ahead) = (&*self.ws, self.opts, self.local.ahead);
+        let committer = &self.committer;
+        let commit = timed(&mut self.t.commit, || {
+            committer.commit(ws, tip, plan, opts, ahead)
+        })?;
+        // A push to a new branch leaves the checkout's branch alone.
+        if self.ws.is_open() && self.local.commit.is_none() && self.opts.push_branch.is_none() {
+            let start = self.local.start;
+            timed(&mut self.t.local, || {
+                ws.apply_local(start, commit, &plan.files)
+            })?;
+            self.local.commit = Some(commit);
+        }
+        Ok(commit)
+    }
+
+    /// The deliver and after stages: `None` once the change has landed (and its request is
+    /// open), else the new tip to plan on.
+    fn deliver(
+        &mut self,
+        commit: Oid,
+        plan: &Plan,
+        outcome: &mut Outcome,
+    ) -> Result<Option<Oid>, Failure> {
+        let branch_name = self.ws.branch().to_string();
+        if let Some(signal) = crate::interrupt::requested() {
+            let f = Failure::interrupted(signal, "nothing was pushed");
+            return Err(deliver::stays_local(f, self.local.commit, &branch_name));
+        }
+        self.attempts += 1;
+        outcome.attempts = self.attempts;
+        let mut to = PushTo {
+            branch: None,
+            options: self.opts.push_options.clone(),
+        };
+        if let Some(template) = &self.opts.push_branch {
+            let name = branch::branch_name(template, &plan.changes)?;
+            outcome.pushed_branch = Some(name.clone());
+            to.branch = Some(name);
+        }
+        let request = match (&self.opts.open_pr, &to.branch) {
+            (Some(pr), Some(head)) => Some((
+                pr,
+                after::request_of(plan, self.opts, pr, &branch_name, head),
+            )),
+            _ => None,
+        };
+        to.options.extend(after::gitlab_options(request.as_ref()));
+        let delivered = deliver::push(
+            self.ws,
+            commit,
+            self.attempts,
+            &self.deadline,
+            &mut self.t,
+            &to,
+            &plan.files,
+        )
+        .map_err(|f| deliver::stays_local(f, self.local.commit, &branch_name))?;
+        match delivered {
+            Delivered::Again(new_tip) => return Ok(Some(new_tip)),
+            Delivered::Already(there) => {
+                outcome.commit = Some(there.to_string());
+                outcome.note = Some(format!(
+                    "the branch {} already has this change (commit {}); nothing was pushed",
+                    to.branch.as_deref().unwrap_or(""),
+                    short(there)
+                ));
+            }
+            Delivered::Landed => self.catch_up(commit, outcome)?,
+        }
+        outcome.pushed = true;
+        outcome.pr = after::open_github(self.ws, plan, self.opts, request.as_ref())?;
+        Ok(None)
+    }
+
+    /// After `commit` landed: the checkout's branch brought to it, when that loses nothing.
+    fn catch_up(&mut self, commit: Oid, outcome: &mut Outcome) -> Result<(), Failure> {
+        if let Some(lc) = self.local.commit {
+            if lc != commit && !self.ws.sync_local(lc, self.local.start, commit)? {
+                outcome.note = Some(format!(
+                    "the branch moved on the remote, so the pushed commit {} was rebuilt on it; the local branch {} was left at {} (run `git pull` to catch up)",
+                    short(commit),
+                    self.ws.branch(),
+                    short(lc)
+                ));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,58 @@
+//! A bump run for `set`, `rollback` and `promote`: the bump timed (`-v` says where the time
+//! went), and its outcome reported in every form asked for.
+
+use std::time::Instant;
+
+use crate::bump::{self, Options, Outcome, Pair};
+use crate::failure::Failure;
+use crate::git::Workspace;
+
+use super::args::{Output, RepoArgs};
+use super::say::Say;
+use super::{github, json, text};
+
+/// Runs the bump in `ws` (opened at `opened` after `start`), says where the time went (`-v`),
+/// and reports the outcome.
+pub(super) fn bump(
+    ws: &mut Workspace,
+    pairs: &[Pair],
+    opts: &Options,
+    (repo, dry_run): (&RepoArgs, bool),
+    say: &Say,
+    start: Instant,
+) -> Result<Outcome, Failure> {
+    let opened = start.elapsed();
+    let outcome = bump::set_until(ws, pairs, opts, start + repo.timeout)?;
+    let t = &outcome.timings;
+    let ms = |d: std::time::Duration| format!("{:.1} ms", d.as_secs_f64() * 1000.0);
+    say.debug(&format!(
+        "time: {} {}, edit {}{}, commit {}, local write {}, push {}, refetch {}; total {}",
+        if ws.is_open() { "open" } else { "clone" },
+        ms(opened),
+        ms(t.edit),
+        if opts.registry.verify || !t.registry.is_zero() {
+            format!(", registry {}", ms(t.registry))
+        } else {
+            String::new()
+        },
+        ms(t.commit),
+        ms(t.local),
+        ms(t.push),
+        ms(t.refetch),
+        ms(start.elapsed())
+    ));
+    report(&outcome, repo, dry_run, say, ws.url());
+    Ok(outcome)
+}
+
+/// The outcome, in every form asked for.
+fn report(outcome: &Outcome, repo: &RepoArgs, dry_run: bool, say: &Say, url: &str) {
+    match repo.output {
+        Output::Json => json::set(outcome, dry_run),
+        Output::Text if dry_run => text::diff(&outcome.diff),
+        Output::Text => {}
+    }
+    text::set(outcome, dry_run, say, url);
+    github::summary(outcome, say, url);
+    github::outputs(outcome, say);
+}

@@ -1,0 +1,29 @@
+//! The rows the commands print, shared by the text and JSON forms.
+
+use crate::manifest::ImageField;
+
+/// One row of `list`: an image field of a file, or why the file could not be read.
+pub(super) enum ListRow {
+    Image {
+        service: String,
+        file: String,
+        field: ImageField,
+    },
+    /// A target of `.imgbump.yaml`, in an environment.
+    Held {
+        service: String,
+        env: Option<String>,
+        file: String,
+        held: crate::manifest::Held,
+    },
+    Error {
+        service: String,
+        file: String,
+        error: String,
+    },
+}
+
+/// The first seven hex digits of a commit id.
+pub(super) fn short(oid: git2::Oid) -> String {
+    oid.to_string().chars().take(7).collect()
+}
