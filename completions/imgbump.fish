@@ -45,7 +45,8 @@ complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l workdir -d 'Wher
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l cache-dir -d 'Keep clones here between runs (one bare repository per remote URL, locked while in use), so that a run fetches only what is new' -r -F
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -s o -l output -d 'Output format: text (human messages on stderr) or json (one object on stdout)' -r -f -a "text\t'Human-readable text on stderr'
 json\t'One JSON object on stdout'"
-complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l timeout -d 'How long to go on retrying a moved branch or a refused or cut connection: `90s`, `10m`, `1h`, or seconds' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l timeout -d 'How long to go on retrying a moved branch: `90s`, `10m`, `1h`, or seconds. The whole run ends by then' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l connect-timeout -d 'How long to go on retrying a connection that is refused, reset or cut (a server at its connection limit, a network blip), counted from the first failure of a streak. An unknown host, a TLS failure and HTTP 401, 403 and 404 fail at once' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l workload -d 'The workload to edit: NAME, KIND/NAME or NAMESPACE/KIND/NAME (default: the one named like the service, or the only one)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -s c -l container -d 'The container to edit (default: the one named like the service, or the first of `containers`)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l image-name -d 'The kustomization `images:` entry to edit, by its `name` (default: the entry with the new image\'s repository, or whose name ends in /SERVICE)' -r
@@ -90,7 +91,8 @@ complete -c imgbump -n "__fish_imgbump_using_subcommand get" -l workdir -d 'Wher
 complete -c imgbump -n "__fish_imgbump_using_subcommand get" -l cache-dir -d 'Keep clones here between runs (one bare repository per remote URL, locked while in use), so that a run fetches only what is new' -r -F
 complete -c imgbump -n "__fish_imgbump_using_subcommand get" -s o -l output -d 'Output format: text (human messages on stderr) or json (one object on stdout)' -r -f -a "text\t'Human-readable text on stderr'
 json\t'One JSON object on stdout'"
-complete -c imgbump -n "__fish_imgbump_using_subcommand get" -l timeout -d 'How long to go on retrying a moved branch or a refused or cut connection: `90s`, `10m`, `1h`, or seconds' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand get" -l timeout -d 'How long to go on retrying a moved branch: `90s`, `10m`, `1h`, or seconds. The whole run ends by then' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand get" -l connect-timeout -d 'How long to go on retrying a connection that is refused, reset or cut (a server at its connection limit, a network blip), counted from the first failure of a streak. An unknown host, a TLS failure and HTTP 401, 403 and 404 fail at once' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand get" -l workload -d 'The workload to edit: NAME, KIND/NAME or NAMESPACE/KIND/NAME (default: the one named like the service, or the only one)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand get" -s c -l container -d 'The container to edit (default: the one named like the service, or the first of `containers`)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand get" -l image-name -d 'The kustomization `images:` entry to edit, by its `name` (default: the entry with the new image\'s repository, or whose name ends in /SERVICE)' -r
@@ -111,7 +113,8 @@ complete -c imgbump -n "__fish_imgbump_using_subcommand list" -l workdir -d 'Whe
 complete -c imgbump -n "__fish_imgbump_using_subcommand list" -l cache-dir -d 'Keep clones here between runs (one bare repository per remote URL, locked while in use), so that a run fetches only what is new' -r -F
 complete -c imgbump -n "__fish_imgbump_using_subcommand list" -s o -l output -d 'Output format: text (human messages on stderr) or json (one object on stdout)' -r -f -a "text\t'Human-readable text on stderr'
 json\t'One JSON object on stdout'"
-complete -c imgbump -n "__fish_imgbump_using_subcommand list" -l timeout -d 'How long to go on retrying a moved branch or a refused or cut connection: `90s`, `10m`, `1h`, or seconds' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand list" -l timeout -d 'How long to go on retrying a moved branch: `90s`, `10m`, `1h`, or seconds. The whole run ends by then' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand list" -l connect-timeout -d 'How long to go on retrying a connection that is refused, reset or cut (a server at its connection limit, a network blip), counted from the first failure of a streak. An unknown host, a TLS failure and HTTP 401, 403 and 404 fail at once' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand list" -s e -l env -d 'Only these environments (default: all declared in .imgbump.yaml)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand list" -s q -l quiet -d 'Print less: errors only'
 complete -c imgbump -n "__fish_imgbump_using_subcommand list" -s v -l verbose -d 'Print more (repeat for more detail)'
@@ -125,7 +128,8 @@ complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l workdir -d '
 complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l cache-dir -d 'Keep clones here between runs (one bare repository per remote URL, locked while in use), so that a run fetches only what is new' -r -F
 complete -c imgbump -n "__fish_imgbump_using_subcommand history" -s o -l output -d 'Output format: text (human messages on stderr) or json (one object on stdout)' -r -f -a "text\t'Human-readable text on stderr'
 json\t'One JSON object on stdout'"
-complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l timeout -d 'How long to go on retrying a moved branch or a refused or cut connection: `90s`, `10m`, `1h`, or seconds' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l timeout -d 'How long to go on retrying a moved branch: `90s`, `10m`, `1h`, or seconds. The whole run ends by then' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l connect-timeout -d 'How long to go on retrying a connection that is refused, reset or cut (a server at its connection limit, a network blip), counted from the first failure of a streak. An unknown host, a TLS failure and HTTP 401, 403 and 404 fail at once' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l workload -d 'The workload to edit: NAME, KIND/NAME or NAMESPACE/KIND/NAME (default: the one named like the service, or the only one)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand history" -s c -l container -d 'The container to edit (default: the one named like the service, or the first of `containers`)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l image-name -d 'The kustomization `images:` entry to edit, by its `name` (default: the entry with the new image\'s repository, or whose name ends in /SERVICE)' -r
@@ -148,7 +152,8 @@ complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l workdir -d 
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l cache-dir -d 'Keep clones here between runs (one bare repository per remote URL, locked while in use), so that a run fetches only what is new' -r -F
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -s o -l output -d 'Output format: text (human messages on stderr) or json (one object on stdout)' -r -f -a "text\t'Human-readable text on stderr'
 json\t'One JSON object on stdout'"
-complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l timeout -d 'How long to go on retrying a moved branch or a refused or cut connection: `90s`, `10m`, `1h`, or seconds' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l timeout -d 'How long to go on retrying a moved branch: `90s`, `10m`, `1h`, or seconds. The whole run ends by then' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l connect-timeout -d 'How long to go on retrying a connection that is refused, reset or cut (a server at its connection limit, a network blip), counted from the first failure of a streak. An unknown host, a TLS failure and HTTP 401, 403 and 404 fail at once' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l workload -d 'The workload to edit: NAME, KIND/NAME or NAMESPACE/KIND/NAME (default: the one named like the service, or the only one)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -s c -l container -d 'The container to edit (default: the one named like the service, or the first of `containers`)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l image-name -d 'The kustomization `images:` entry to edit, by its `name` (default: the entry with the new image\'s repository, or whose name ends in /SERVICE)' -r
@@ -187,7 +192,8 @@ complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l workdir -d '
 complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l cache-dir -d 'Keep clones here between runs (one bare repository per remote URL, locked while in use), so that a run fetches only what is new' -r -F
 complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -s o -l output -d 'Output format: text (human messages on stderr) or json (one object on stdout)' -r -f -a "text\t'Human-readable text on stderr'
 json\t'One JSON object on stdout'"
-complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l timeout -d 'How long to go on retrying a moved branch or a refused or cut connection: `90s`, `10m`, `1h`, or seconds' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l timeout -d 'How long to go on retrying a moved branch: `90s`, `10m`, `1h`, or seconds. The whole run ends by then' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l connect-timeout -d 'How long to go on retrying a connection that is refused, reset or cut (a server at its connection limit, a network blip), counted from the first failure of a streak. An unknown host, a TLS failure and HTTP 401, 403 and 404 fail at once' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -s m -l message -d 'The commit message; placeholders as for `set`, and {env}' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l trailer -d 'A `KEY=VALUE` trailer to add to the commit message (repeatable)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l author -d 'The commit author, "NAME <EMAIL>" (default: git config user, else imgbump <imgbump@localhost>)' -r

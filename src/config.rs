@@ -424,8 +424,9 @@ impl Config {
         }
         let names: Vec<&str> = self.services.iter().map(|(s, _)| s.as_str()).collect();
         Err(format!(
-            "{FILE} has no service {} and no `default` targets; its services: {}",
+            "{FILE} has no service {}{} and no `default` targets; its services: {}",
             shown(service),
+            service::did_you_mean(&service::nearest(service, names.iter().copied())),
             if names.is_empty() {
                 "none".to_string()
             } else {

@@ -86,9 +86,10 @@ impl From<git::Error> for Failure {
             git::ErrorKind::NotFound => FailKind::NotFound,
             git::ErrorKind::Refused => FailKind::Refused,
             git::ErrorKind::Rejected => FailKind::Push,
-            git::ErrorKind::Auth | git::ErrorKind::Network | git::ErrorKind::Other => {
-                FailKind::Other
-            }
+            git::ErrorKind::Auth
+            | git::ErrorKind::Network
+            | git::ErrorKind::Unreachable
+            | git::ErrorKind::Other => FailKind::Other,
         };
         Failure::new(kind, e.message)
     }

@@ -27,7 +27,7 @@ pub fn agent(timeout: Duration) -> ureq::Agent {
 }
 
 /// The CA roots, handed to the client (the environment is not changed once threads run; see
-/// `git::init_tls`): a bundle file's certificates when one is chosen (the user's
+/// `git::init`): a bundle file's certificates when one is chosen (the user's
 /// `SSL_CERT_FILE`, or a system without a hashed directory), else OpenSSL's default
 /// locations, where `SSL_CERT_DIR` names the chosen directory, searched lazily.
 fn root_certs() -> ureq::tls::RootCerts {

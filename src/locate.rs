@@ -9,6 +9,7 @@ use crate::config::{self, Config, Placed, TargetSpec};
 use crate::failure::{FailKind, Failure};
 use crate::git::Workspace;
 use crate::manifest::{Held, Holds, KeyPath, Locator, Manifest, SetOptions, Target};
+use crate::template::fill;
 use crate::{service, trailers};
 
 /// What the command line says about where images are.
@@ -225,17 +226,23 @@ pub fn config_for(
 pub fn read_manifest(
     ws: &Workspace,
     tip: git2::Oid,
-    path: &str,
+    (service, path): (&str, &str),
     template: &str,
 ) -> Result<String, Failure> {
-    let bytes = ws.read(tip, path)?.ok_or_else(|| Failure {
-        kind: FailKind::NotFound,
-        message: format!(
-            "{path} does not exist on branch {} (from the manifest template {template:?})\npass --manifest TEMPLATE (or set the service's targets in .imgbump.yaml); `imgbump list` shows the services found",
-            ws.branch()
-        ),
-        file: Some(path.to_string()),
-        line: None,
+    let bytes = ws.read(tip, path)?.ok_or_else(|| {
+        // A misspelt service: the services the template finds, nearest first.
+        let found = services_at(ws, tip, template).unwrap_or_default();
+        let near = service::nearest(service, found.iter().map(|(s, _)| s.as_str()));
+        Failure {
+            kind: FailKind::NotFound,
+            message: format!(
+                "{path} does not exist on branch {} (from the manifest template {template:?}){}\npass --manifest TEMPLATE (or set the service's targets in .imgbump.yaml); `imgbump list` shows the services found",
+                ws.branch(),
+                service::did_you_mean(&near)
+            ),
+            file: Some(path.to_string()),
+            line: None,
+        }
     })?;
     crate::manifest::decode(&bytes)
         .map(str::to_string)
@@ -249,7 +256,7 @@ pub fn held_at(
     service: &str,
     placed: &Placed,
 ) -> Result<Held, Failure> {
-    let text = read_manifest(ws, tip, &placed.path, &placed.spec.manifest)?;
+    let text = read_manifest(ws, tip, (service, &placed.path), &placed.spec.manifest)?;
     let m = Manifest::parse(&text).map_err(|e| Failure::from_edit(&placed.path, e))?;
     let loc = locator(&placed.spec, service, &m, &placed.path);
     m.get(&loc).map_err(|e| Failure::from_edit(&placed.path, e))
@@ -382,4 +389,53 @@ pub fn no_image(path: &str, service: &str, branch: &str) -> Failure {
         FailKind::NotFound,
         format!("{path} has no image for {service} in the history of branch {branch}"),
     )
+}
+
+/// The (service, path) pairs the template matches at `tip`, sorted: each `/` component with
+/// `{service}` is matched against the directory's entries, the others are taken as written.
+pub fn services_at(
+    ws: &Workspace,
+    tip: git2::Oid,
+    template: &str,
+) -> Result<Vec<(String, String)>, Failure> {
+    let parts = service::template_components(template);
+    let mut found: Vec<(String, String)> = Vec::new();
+    let mut stack: Vec<(usize, String, Option<String>)> = vec![(0, String::new(), None)];
+    while let Some((i, dir, svc)) = stack.pop() {
+        let Some(part) = parts.get(i) else { continue };
+        let last = i + 1 == parts.len();
+        let join = |name: &str| {
+            if dir.is_empty() {
+                name.to_string()
+            } else {
+                format!("{dir}/{name}")
+            }
+        };
+        if part.contains("{service}") && svc.is_none() {
+            for (name, is_dir) in ws.list_dir(tip, &dir)? {
+                if let Some(s) = service::match_component(part, &name) {
+                    if last && !is_dir {
+                        found.push((s.to_string(), join(&name)));
+                    } else if !last && is_dir {
+                        stack.push((i + 1, join(&name), Some(s.to_string())));
+                    }
+                }
+            }
+        } else {
+            let name = match &svc {
+                Some(s) => fill(part, &[("service", s), ("env", "{env}")])
+                    .map_err(|m| Failure::new(FailKind::Usage, m))?,
+                None => part.to_string(),
+            };
+            if last {
+                if let Some(s) = svc.clone() {
+                    found.push((s, join(&name)));
+                }
+            } else {
+                stack.push((i + 1, join(&name), svc.clone()));
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
 }

@@ -54,6 +54,62 @@ pub fn in_env(path: &str, env: &str) -> Result<String, String> {
     crate::template::fill(path, &[("env", env)])
 }
 
+/// The names among `candidates` nearest to `name` (a misspelling: at most two letters
+/// added, removed, changed or swapped, and fewer than half its length), nearest first; at most
+/// three.
+pub fn nearest<'c>(name: &str, candidates: impl IntoIterator<Item = &'c str>) -> Vec<&'c str> {
+    let limit = 2.min(name.chars().count().saturating_sub(1) / 2).max(1);
+    let mut near: Vec<(usize, &str)> = candidates
+        .into_iter()
+        .filter(|c| *c != name)
+        .map(|c| (distance(name, c), c))
+        .filter(|(d, _)| *d <= limit)
+        .collect();
+    near.sort();
+    near.dedup();
+    near.into_iter().take(3).map(|(_, c)| c).collect()
+}
+
+/// The optimal string alignment distance (Levenshtein with adjacent swaps) of `a` and `b`.
+fn distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = v;
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+/// "; did you mean `a` (or `b`)?" for the names [`nearest`] finds, else nothing.
+pub fn did_you_mean(near: &[&str]) -> String {
+    match near {
+        [] => String::new(),
+        [one] => format!("; did you mean `{one}`?"),
+        [first, rest @ ..] => format!(
+            "; did you mean `{first}` (or {})?",
+            rest.iter()
+                .map(|r| format!("`{r}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
 /// Splits a template into its `/` components, for listing the services it matches.
 pub fn template_components(template: &str) -> Vec<&str> {
     template.split('/').collect()
@@ -70,6 +126,19 @@ pub fn match_component<'n>(pattern: &str, name: &'n str) -> Option<&'n str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn misspelt_names_find_their_neighbours() {
+        let known = ["agent", "mcp", "model", "user", "user-service", "gateway"];
+        assert_eq!(nearest("agnt", known), ["agent"]);
+        assert_eq!(nearest("agetn", known), ["agent"]);
+        assert_eq!(nearest("usr", known), ["user"]);
+        assert_eq!(nearest("modle", known), ["model"]);
+        assert!(nearest("billing", known).is_empty());
+        assert!(nearest("mc", known).len() <= 1);
+        assert_eq!(did_you_mean(&["agent"]), "; did you mean `agent`?");
+        assert_eq!(did_you_mean(&[]), "");
+    }
 
     #[test]
     fn names_are_dns_labels() {

@@ -642,3 +642,140 @@ fn a_checkout_without_a_remote_commits_and_says_how_to_push() {
     ]);
     assert_eq!(code(&out), Some(0), "{}", text(&out));
 }
+
+/// A branch that is not there is named as missing, with the branches there are: through a
+/// clone (git daemon, a bare path) and in a checkout.
+#[test]
+fn a_missing_branch_is_named_with_the_branches_there_are() {
+    let fx = Fixture::new();
+    let daemon = Daemon::start(fx.dir.path());
+    let remote = fx.remote.to_str().unwrap().to_string();
+    for repo in [daemon.url("isA_Cloud.git"), remote] {
+        let out = fx.run(&["set", "agent=:x", "--repo", &repo, "--branch", "nope"]);
+        assert_eq!(code(&out), Some(3), "{repo}: {}", text(&out));
+        let said = text(&out);
+        assert!(
+            said.contains("has no branch `nope`") && said.contains("its branches: main"),
+            "{repo}: {said}"
+        );
+        assert!(!said.contains("empty"), "{said}");
+    }
+    let out = fx.run(&[
+        "set",
+        "agent=:x",
+        "-C",
+        fx.checkout.to_str().unwrap(),
+        "--branch",
+        "nope",
+    ]);
+    assert_eq!(code(&out), Some(3), "{}", text(&out));
+    assert!(text(&out).contains("its branches: main"), "{}", text(&out));
+}
+
+/// A misspelt service: the nearest services the template finds are offered.
+#[test]
+fn a_misspelt_service_is_offered_the_nearest_names() {
+    let fx = Fixture::new();
+    let out = fx.run(&["set", "agnt=:x", "--repo", &fx.url()]);
+    assert_eq!(code(&out), Some(3), "{}", text(&out));
+    assert!(
+        text(&out).contains("did you mean `agent`?"),
+        "{}",
+        text(&out)
+    );
+    let out = fx.run(&["get", "modle", "--repo", &fx.url()]);
+    assert!(
+        text(&out).contains("did you mean `model`?"),
+        "{}",
+        text(&out)
+    );
+    // Nothing near: no guess.
+    let out = fx.run(&["set", "billing=:x", "--repo", &fx.url()]);
+    assert!(!text(&out).contains("did you mean"), "{}", text(&out));
+}
+
+/// git's configuration variables are honoured as git honours them: GIT_CONFIG_GLOBAL (the
+/// home's .gitconfig then unread), GIT_CONFIG_NOSYSTEM, and GIT_CONFIG_COUNT settings over
+/// every file.
+#[test]
+fn gits_configuration_variables_are_honoured() {
+    let fx = Fixture::new();
+    std::fs::write(
+        fx.home.join(".gitconfig"),
+        "[user]\n\tname = Home User\n\temail = home@example.com\n",
+    )
+    .unwrap();
+    let author = |tag: &str, env: &[(&str, &str)]| {
+        let mut c = fx.cmd();
+        c.args(["set", &format!("agent=:{tag}"), "--repo", &fx.url()]);
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        let out = c.output().unwrap();
+        assert_eq!(code(&out), Some(0), "{}", text(&out));
+        fx.remote_git(&["log", "-1", "--format=%an <%ae>"])
+            .trim()
+            .to_string()
+    };
+    // Read from the home, as git reads it.
+    assert_eq!(author("c1", &[]), "Home User <home@example.com>");
+    // GIT_CONFIG_GLOBAL=/dev/null: git has no user; neither has imgbump.
+    assert_eq!(
+        author("c2", &[("GIT_CONFIG_GLOBAL", "/dev/null")]),
+        "imgbump <imgbump@localhost>"
+    );
+    // Another file named by GIT_CONFIG_GLOBAL.
+    let other = fx.dir.path().join("other.gitconfig");
+    std::fs::write(
+        &other,
+        "[user]\n\tname = Other\n\temail = other@example.com\n",
+    )
+    .unwrap();
+    assert_eq!(
+        author("c3", &[("GIT_CONFIG_GLOBAL", other.to_str().unwrap())]),
+        "Other <other@example.com>"
+    );
+    // `git -c` settings, as git passes them on: over every file.
+    assert_eq!(
+        author(
+            "c4",
+            &[
+                ("GIT_CONFIG_NOSYSTEM", "1"),
+                ("GIT_CONFIG_COUNT", "2"),
+                ("GIT_CONFIG_KEY_0", "user.name"),
+                ("GIT_CONFIG_VALUE_0", "Env User"),
+                ("GIT_CONFIG_KEY_1", "User.Email"),
+                ("GIT_CONFIG_VALUE_1", "env@example.com"),
+            ]
+        ),
+        "Env User <env@example.com>"
+    );
+}
+
+/// A dry run's diff is one `git apply` takes, a file without a final line break included, and
+/// applying it gives the bytes the real bump writes.
+#[test]
+fn a_dry_runs_diff_applies_with_git_apply() {
+    let fx = Fixture::new();
+    let path = fx.checkout.join(AGENT);
+    // The image on the last line, which has no line break.
+    std::fs::write(
+        &path,
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: agent}\nspec:\n  template:\n    spec:\n      containers:\n      - name: agent\n        image: r.example/isa-agent:old",
+    )
+    .unwrap();
+    git(&fx.checkout, &["commit", "-qam", "no final newline"]);
+    let checkout = fx.checkout.to_str().unwrap();
+    let out = fx.run(&["set", "agent=:applied", "-C", checkout, "--dry-run"]);
+    assert_eq!(code(&out), Some(0), "{}", text(&out));
+    let diff = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(diff.contains("\\ No newline at end of file"), "{diff}");
+    let patch = fx.dir.path().join("bump.patch");
+    std::fs::write(&patch, &diff).unwrap();
+    git(&fx.checkout, &["apply", patch.to_str().unwrap()]);
+    let applied = std::fs::read_to_string(&path).unwrap();
+    git(&fx.checkout, &["checkout", "--", AGENT]);
+    let out = fx.run(&["set", "agent=:applied", "-C", checkout, "--no-push"]);
+    assert_eq!(code(&out), Some(0), "{}", text(&out));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), applied);
+}

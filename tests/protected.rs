@@ -411,6 +411,8 @@ fn gpg_signed_commits_verify_on_the_remote() {
     let fx = Fixture::new();
     let gnupg = fx.dir.path().join("gnupg");
     std::fs::create_dir_all(&gnupg).unwrap();
+    // The agent gpg starts is ended, and waited for, however the test ends.
+    let _agent = GpgAgent(gnupg.clone());
     Command::new("chmod")
         .arg("700")
         .arg(&gnupg)
@@ -503,11 +505,30 @@ fn gpg_signed_commits_verify_on_the_remote() {
         .unwrap();
     assert_fails(&out, 4, "gpg could not sign", "unknown key");
     assert_eq!(fx.remote_count(), before);
-    let _ = Command::new("gpgconf")
-        .arg("--homedir")
-        .arg(&gnupg)
-        .args(["--kill", "all"])
-        .status();
+}
+
+/// The gpg-agent of a GnuPG home: told to end when dropped, and waited for until it has.
+struct GpgAgent(std::path::PathBuf);
+
+impl Drop for GpgAgent {
+    fn drop(&mut self) {
+        let _ = Command::new("gpgconf")
+            .arg("--homedir")
+            .arg(&self.0)
+            .args(["--kill", "all"])
+            .status();
+        let home = self.0.display().to_string();
+        for _ in 0..200 {
+            let running = Command::new("pgrep")
+                .args(["-f", &format!("gpg-agent.*{home}")])
+                .output()
+                .is_ok_and(|o| o.status.success());
+            if !running {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(25));
+        }
+    }
 }
 
 /// The action's bump step with `open-pr: gitlab`, labels and `push-branch`.

@@ -638,3 +638,41 @@ spec: {template: {spec: {containers: [{name: web, image: r/web:1}]}}}
         .unwrap()
         .contains("no flag picks staging/Pod/my-hook container hook"));
 }
+
+/// An entry that swaps only the name (a registry move, as Online Boutique's
+/// `container-images-registry` component): a reference without tag or digest (what
+/// --allow-latest lets through) sets `newName` and keeps the entry tagless; an entry with its
+/// own tag or digest still refuses it.
+#[test]
+fn kustomize_a_name_only_entry_takes_a_name_only_reference() {
+    let text = "kind: Kustomization\nimages:\n  - name: frontend\n    newName: gcr.io/google-samples/microservices-demo/frontend   # registry\n";
+    let loc = kz("frontend", Some("frontend"));
+    let out = set(
+        text,
+        &loc,
+        "europe-docker.pkg.dev/x/frontend",
+        SetOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        out,
+        text.replace(
+            "gcr.io/google-samples/microservices-demo/frontend",
+            "europe-docker.pkg.dev/x/frontend"
+        )
+    );
+    let m = Manifest::parse(&out).unwrap();
+    assert_eq!(
+        m.get(&loc).unwrap().image,
+        "europe-docker.pkg.dev/x/frontend"
+    );
+    let tagged = text.replace("   # registry\n", "\n    newTag: v1\n");
+    let err = set(
+        &tagged,
+        &loc,
+        "europe-docker.pkg.dev/x/frontend",
+        SetOptions::default(),
+    )
+    .unwrap_err();
+    assert!(err.message.contains("neither tag nor digest"), "{err}");
+}

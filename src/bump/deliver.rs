@@ -8,7 +8,7 @@ use crate::failure::{FailKind, Failure};
 use crate::git::{Push, PushTo, Workspace};
 
 use super::outcome::{timed, Timings};
-use super::retry::{backoff, refetch, Deadline};
+use super::retry::{backoff, refetch, Deadline, LOCK_WAIT};
 use super::{branch, short};
 
 /// What one delivery came to.
@@ -47,11 +47,15 @@ pub(super) fn push(
     }
     let mut result = result?;
     if let Push::Interrupted(_) = result {
+        // Cut pushes are retried within --connect-timeout, counted from the first of a streak.
+        let since = deadline.cut.get().unwrap_or_else(std::time::Instant::now);
+        deadline.cut.set(Some(since));
         let wait = backoff(attempts);
-        if deadline.allows(attempts, wait) {
+        if deadline.allows(attempts, wait) && since.elapsed() + wait <= deadline.connect {
             crate::interrupt::sleep(wait);
             let tip = timed(&mut t.refetch, || refetch(ws, attempts, deadline))?;
             if tip != commit {
+                ws.notice("the push was cut; fetched again, and trying once more");
                 return Ok(Delivered::Again(tip));
             }
             // The server took the push; only its answer was lost.
@@ -98,8 +102,15 @@ fn answered(
     deadline: &Deadline,
     t: &mut Timings,
 ) -> Result<Delivered, Failure> {
+    if !matches!(result, Push::Locked(_)) {
+        deadline.locked.set(None);
+    }
+    if !matches!(result, Push::Interrupted(_)) {
+        deadline.cut.set(None);
+    }
     match result {
         Push::Landed => Ok(Delivered::Landed),
+        Push::Locked(path) => locked(ws, &path, attempts, deadline, t),
         Push::Moved => {
             let wait = backoff(attempts);
             if !deadline.allows(attempts, wait) {
@@ -132,7 +143,7 @@ fn answered(
         Push::Interrupted(why) => Err(Failure::new(
             FailKind::Push,
             format!(
-                "the push to {} failed {} (the connection was cut), the last with: {why}\na push lands whole or not at all: the remote holds nothing partial ({}); run imgbump again, or raise {}",
+                "the push to {} failed {} (the connection was cut), the last with: {why}\na push lands whole or not at all: the remote holds nothing partial ({}); run imgbump again, or raise {} or --connect-timeout",
                 ws.url(),
                 times(attempts),
                 deadline.spent(attempts),
@@ -140,6 +151,42 @@ fn answered(
             ),
         )),
     }
+}
+
+/// The remote's branch is locked (`path`, on the remote): a concurrent push's lock is waited
+/// out like a race; one held for [`LOCK_WAIT`] while the branch stands still is reported.
+fn locked(
+    ws: &mut Workspace,
+    path: &str,
+    attempts: u32,
+    deadline: &Deadline,
+    t: &mut Timings,
+) -> Result<Delivered, Failure> {
+    let since = deadline
+        .locked
+        .get()
+        .unwrap_or_else(std::time::Instant::now);
+    deadline.locked.set(Some(since));
+    let wait = backoff(attempts).min(LOCK_WAIT / 4);
+    if since.elapsed() + wait > LOCK_WAIT || !deadline.allows(attempts, wait) {
+        return Err(Failure::new(
+            FailKind::Push,
+            format!(
+                "the branch {} on {} is locked: {path} exists, and did for {:.1} s while the branch stood still; nothing was pushed\nanother push may be stuck, or one was killed holding it: if no git process is using that repository, remove {path}",
+                ws.branch(),
+                ws.url(),
+                since.elapsed().as_secs_f64(),
+            ),
+        ));
+    }
+    let before = ws.tip()?;
+    crate::interrupt::sleep(wait);
+    let tip = timed(&mut t.refetch, || refetch(ws, attempts, deadline))?;
+    if tip != before {
+        // Another push held it, and landed: a race, not a stuck lock.
+        deadline.locked.set(None);
+    }
+    Ok(Delivered::Again(tip))
 }
 
 /// A push that failed from a checkout: the commit stays on the local branch, and the failure

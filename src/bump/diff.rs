@@ -21,10 +21,20 @@ pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
         start + 1,
         b_end - start
     );
+    // A last line without its line break is marked as git marks it, so `git apply` takes
+    // the diff as written.
     let line = |out: &mut String, mark: char, l: &str| {
         out.push(mark);
-        out.push_str(l.strip_suffix('\n').unwrap_or(l));
-        out.push('\n');
+        match l.strip_suffix('\n') {
+            Some(body) => {
+                out.push_str(body);
+                out.push('\n');
+            }
+            None => {
+                out.push_str(l);
+                out.push_str("\n\\ No newline at end of file\n");
+            }
+        }
     };
     for l in &a[start..prefix] {
         line(&mut out, ' ', l);
@@ -52,6 +62,11 @@ mod tests {
         assert_eq!(
             unified_diff("f.yaml", old, &new),
             "--- a/f.yaml\n+++ b/f.yaml\n@@ -2,7 +2,7 @@\n b\n c\n d\n-image: x\n+image: y\n e\n f\n g\n"
+        );
+        // No final line break: marked on both sides.
+        assert_eq!(
+            unified_diff("f.yaml", "a\nimage: x", "a\nimage: y"),
+            "--- a/f.yaml\n+++ b/f.yaml\n@@ -1,2 +1,2 @@\n a\n-image: x\n\\ No newline at end of file\n+image: y\n\\ No newline at end of file\n"
         );
     }
 }

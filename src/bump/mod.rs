@@ -98,8 +98,11 @@ pub struct Options {
     pub no_push: bool,
     /// At most this many further push attempts; `None`: as many as `timeout` allows.
     pub retries: Option<u32>,
-    /// How long to go on retrying (a moved branch, a dropped connection), from the start.
+    /// How long to go on retrying (a moved branch), from the start.
     pub timeout: std::time::Duration,
+    /// How long to go on retrying a refused, reset or cut connection, from the first failure
+    /// of a streak.
+    pub connect_timeout: std::time::Duration,
     /// Compare-and-swap: the image the target must hold now for the edit to be made (with one
     /// pair). Checked on every attempt, against the tip being edited.
     pub expect_current: Option<String>,

@@ -44,7 +44,8 @@ pub(super) fn plan(
         diff: String::new(),
     };
     for (path, items) in by_file(ws, tip, inputs)? {
-        let original = read_manifest(ws, tip, &path, &items[0].1.spec.manifest)?;
+        let first = (items[0].0.service.as_str(), path.as_str());
+        let original = read_manifest(ws, tip, first, &items[0].1.spec.manifest)?;
         if inputs.check_dirty && ws.is_open() && ws.is_dirty(tip, &path)? {
             return Err(Failure {
                 kind: FailKind::Refused,

@@ -12,7 +12,18 @@ pub(super) struct Deadline {
     pub(super) at: Instant,
     /// `--retries`, when given: at most this many further attempts.
     pub(super) retries: Option<u32>,
+    /// `--connect-timeout`: how long one streak of failed connections is retried.
+    pub(super) connect: Duration,
+    /// Since when the remote has refused the branch's update for a held lock while the branch
+    /// stood still.
+    pub(super) locked: std::cell::Cell<Option<Instant>>,
+    /// Since when pushes have been cut, one after the other.
+    pub(super) cut: std::cell::Cell<Option<Instant>>,
 }
+
+/// How long a lock on the remote's branch may stay held, the branch not moving, before it is
+/// reported: a push holds it for milliseconds.
+pub(super) const LOCK_WAIT: Duration = Duration::from_secs(5);
 
 impl Deadline {
     /// Whether attempt `attempts + 1` may be made after waiting `wait`.
@@ -60,14 +71,16 @@ pub fn backoff(n: u32) -> Duration {
     Duration::from_millis(low + crate::random::u64() % (cap - low + 1))
 }
 
-/// Fetches the branch again after a failed push, riding out dropped connections while
-/// `deadline` allows.
+/// Fetches the branch again after a failed push, riding out refused, reset and cut
+/// connections for at most `--connect-timeout` (and while `deadline` allows), saying so at
+/// each retry.
 pub(super) fn refetch(
     ws: &mut Workspace,
     attempts: u32,
     deadline: &Deadline,
 ) -> Result<git2::Oid, Failure> {
     let mut tries = attempts;
+    let mut streak: Option<Instant> = None;
     loop {
         if let Some(signal) = crate::interrupt::requested() {
             return Err(Failure::interrupted(signal, "nothing more was pushed"));
@@ -77,11 +90,26 @@ pub(super) fn refetch(
             return Err(Failure::interrupted(signal, "nothing more was pushed"));
         }
         match fetched {
-            Err(e)
-                if e.kind == git::ErrorKind::Network && deadline.allows(tries, backoff(tries)) =>
-            {
+            Err(e) if e.kind == git::ErrorKind::Network => {
+                let since = *streak.get_or_insert_with(Instant::now);
+                let wait = backoff(tries + 1);
+                if !deadline.allows(tries, wait) || since.elapsed() + wait > deadline.connect {
+                    return Err(Failure::new(
+                        crate::failure::FailKind::Other,
+                        format!(
+                            "{}\nfetching again failed for {:.1} s, until --connect-timeout or --timeout; check that the server is up, or raise them",
+                            e.message,
+                            since.elapsed().as_secs_f64()
+                        ),
+                    ));
+                }
                 tries += 1;
-                crate::interrupt::sleep(backoff(tries));
+                ws.notice(&format!(
+                    "{}; trying again in {:.1} s",
+                    e.message.lines().next().unwrap_or(""),
+                    wait.as_secs_f64()
+                ));
+                crate::interrupt::sleep(wait);
             }
             other => return other.map_err(Failure::from),
         }
@@ -121,6 +149,9 @@ mod tests {
         let soon = Deadline {
             at: Instant::now() + Duration::from_millis(500),
             retries: None,
+            connect: Duration::from_secs(60),
+            locked: Default::default(),
+            cut: Default::default(),
         };
         assert!(soon.allows(40, Duration::from_millis(10)));
         assert!(!soon.allows(1, Duration::from_secs(1)));
@@ -129,6 +160,9 @@ mod tests {
         let counted = Deadline {
             at: Instant::now() + Duration::from_secs(600),
             retries: Some(2),
+            connect: Duration::from_secs(60),
+            locked: Default::default(),
+            cut: Default::default(),
         };
         assert!(counted.allows(2, Duration::from_millis(10)));
         assert!(!counted.allows(3, Duration::from_millis(10)));

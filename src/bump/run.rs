@@ -49,6 +49,9 @@ pub fn set_until(
         deadline: Deadline {
             at: deadline,
             retries: opts.retries,
+            connect: opts.connect_timeout,
+            locked: Default::default(),
+            cut: Default::default(),
         },
         committer,
         t: Timings::default(),

@@ -128,10 +128,15 @@ pub struct RepoArgs {
     /// Output format: text (human messages on stderr) or json (one object on stdout).
     #[arg(short, long, env = "IMGBUMP_OUTPUT", value_enum, default_value_t = Output::Text)]
     pub output: Output,
-    /// How long to go on retrying a moved branch or a refused or cut connection: `90s`, `10m`,
-    /// `1h`, or seconds.
+    /// How long to go on retrying a moved branch: `90s`, `10m`, `1h`, or seconds. The whole
+    /// run ends by then.
     #[arg(long, env = "IMGBUMP_TIMEOUT", default_value = "10m", value_name = "DURATION", value_parser = parse_duration)]
     pub timeout: std::time::Duration,
+    /// How long to go on retrying a connection that is refused, reset or cut (a server at its
+    /// connection limit, a network blip), counted from the first failure of a streak. An
+    /// unknown host, a TLS failure and HTTP 401, 403 and 404 fail at once.
+    #[arg(long, env = "IMGBUMP_CONNECT_TIMEOUT", default_value = "60s", value_name = "DURATION", value_parser = parse_duration)]
+    pub connect_timeout: std::time::Duration,
 }
 
 /// Output formats.

@@ -9,9 +9,8 @@ use super::open::workspace;
 use super::say::Say;
 use super::{json, text, GetArgs, Output};
 
-pub(super) fn run(args: &GetArgs) -> Result<(), Failure> {
-    let say = Say::silent();
-    let ws = workspace(&args.repo, &say, Instant::now() + args.repo.timeout, None)?;
+pub(super) fn run(args: &GetArgs, say: &Say) -> Result<(), Failure> {
+    let ws = workspace(&args.repo, say, Instant::now() + args.repo.timeout, None)?;
     let tip = ws.tip()?;
     let sel = args.pick.selection(&args.repo)?;
     let config = config_for(&ws, tip, &sel)?;

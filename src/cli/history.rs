@@ -10,14 +10,13 @@ use super::open::workspace;
 use super::say::Say;
 use super::{json, text, HistoryArgs, Output};
 
-pub(super) fn run(args: &HistoryArgs) -> Result<(), Failure> {
-    let say = Say::silent();
+pub(super) fn run(args: &HistoryArgs, say: &Say) -> Result<(), Failure> {
     let mut repo = args.repo.clone();
     if repo.depth == 1 {
         // History needs the commits: a full fetch, unless --depth says otherwise.
         repo.depth = 0;
     }
-    let ws = workspace(&repo, &say, Instant::now() + repo.timeout, None)?;
+    let ws = workspace(&repo, say, Instant::now() + repo.timeout, None)?;
     let placed = one_target(&ws, &args.service, &args.pick.selection(&args.repo)?)?;
     let path = placed.path.clone();
     let want = args.nth.map_or(args.max, |n| n + 1);

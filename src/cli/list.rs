@@ -5,7 +5,7 @@ use std::time::Instant;
 use crate::config::Config;
 use crate::failure::{FailKind, Failure};
 use crate::git::Workspace;
-use crate::locate::{held_at, read_config};
+use crate::locate::{held_at, read_config, services_at as manifests};
 use crate::manifest::Manifest;
 use crate::service;
 use crate::template::fill;
@@ -15,10 +15,9 @@ use super::rows::ListRow;
 use super::say::Say;
 use super::{json, text, ListArgs, Output};
 
-pub(super) fn run(args: &ListArgs) -> Result<(), Failure> {
-    let say = Say::silent();
+pub(super) fn run(args: &ListArgs, say: &Say) -> Result<(), Failure> {
     let repo = &args.repo;
-    let ws = workspace(repo, &say, Instant::now() + repo.timeout, None)?;
+    let ws = workspace(repo, say, Instant::now() + repo.timeout, None)?;
     let tip = ws.tip()?;
     let config = if repo.manifest.is_empty() {
         read_config(&ws, tip)?
@@ -180,53 +179,4 @@ fn configured(
         }
     }
     Ok(rows)
-}
-
-/// The (service, path) pairs the template matches at `tip`, sorted: each `/` component with
-/// `{service}` is matched against the directory's entries, the others are taken as written.
-fn manifests(
-    ws: &Workspace,
-    tip: git2::Oid,
-    template: &str,
-) -> Result<Vec<(String, String)>, Failure> {
-    let parts = service::template_components(template);
-    let mut found: Vec<(String, String)> = Vec::new();
-    let mut stack: Vec<(usize, String, Option<String>)> = vec![(0, String::new(), None)];
-    while let Some((i, dir, svc)) = stack.pop() {
-        let Some(part) = parts.get(i) else { continue };
-        let last = i + 1 == parts.len();
-        let join = |name: &str| {
-            if dir.is_empty() {
-                name.to_string()
-            } else {
-                format!("{dir}/{name}")
-            }
-        };
-        if part.contains("{service}") && svc.is_none() {
-            for (name, is_dir) in ws.list_dir(tip, &dir)? {
-                if let Some(s) = service::match_component(part, &name) {
-                    if last && !is_dir {
-                        found.push((s.to_string(), join(&name)));
-                    } else if !last && is_dir {
-                        stack.push((i + 1, join(&name), Some(s.to_string())));
-                    }
-                }
-            }
-        } else {
-            let name = match &svc {
-                Some(s) => fill(part, &[("service", s), ("env", "{env}")])
-                    .map_err(|m| Failure::new(FailKind::Usage, m))?,
-                None => part.to_string(),
-            };
-            if last {
-                if let Some(s) = svc.clone() {
-                    found.push((s, join(&name)));
-                }
-            } else {
-                stack.push((i + 1, join(&name), svc.clone()));
-            }
-        }
-    }
-    found.sort();
-    Ok(found)
 }

@@ -80,9 +80,9 @@ pub fn run(cli: Cli) -> Exit {
             });
         }
         Command::Set(args) => (args.repo.output, set::run(&args, &say)),
-        Command::Get(args) => (args.repo.output, get::run(&args)),
-        Command::List(args) => (args.repo.output, list::run(&args)),
-        Command::History(args) => (args.repo.output, history::run(&args)),
+        Command::Get(args) => (args.repo.output, get::run(&args, &say)),
+        Command::List(args) => (args.repo.output, list::run(&args, &say)),
+        Command::History(args) => (args.repo.output, history::run(&args, &say)),
         Command::Rollback(args) => (args.repo.output, rollback::run(&args, &say)),
         Command::Promote(args) => (args.repo.output, promote::run(&args, &say)),
     };

@@ -12,7 +12,8 @@ use super::RepoArgs;
 
 /// Opens the checkout `--repo` names, or clones the URL it names. A clone whose connection is
 /// refused, reset or cut (a server at its connection limit, a network blip) is tried again
-/// after a pause, until `deadline`, and at most `retries` times when that is given.
+/// after a pause, saying so each time, for at most `--connect-timeout` from the first failure,
+/// until `deadline`, and at most `retries` times when that is given.
 pub(super) fn workspace(
     args: &RepoArgs,
     say: &Say,
@@ -25,10 +26,8 @@ pub(super) fn workspace(
         if let Some(p) = progress {
             ws.set_progress(p);
         }
-        if !say.quiet {
-            ws.set_notice(std::rc::Rc::new(|m: &str| {
-                eprintln!("imgbump: {}", printable(m));
-            }));
+        if let Some(n) = notice(say) {
+            ws.set_notice(n);
         }
         return Ok(ws);
     }
@@ -39,8 +38,10 @@ pub(super) fn workspace(
         workdir: args.workdir.as_deref(),
         cache: args.cache_dir.as_deref(),
         progress,
+        notice: notice(say),
     };
     let mut tries = 0;
+    let mut streak: Option<Instant> = None;
     loop {
         let cloned = Workspace::clone(&args.repo, &opts, Credentials::from_env());
         if let Some(signal) = crate::interrupt::requested() {
@@ -49,35 +50,47 @@ pub(super) fn workspace(
         match cloned {
             Err(e) if e.kind == git::ErrorKind::Network => {
                 tries += 1;
+                let since = *streak.get_or_insert_with(Instant::now);
                 let wait = crate::bump::backoff(tries);
                 let knob = match retries {
                     Some(r) if tries > r => "--retries",
                     _ if Instant::now() + wait >= deadline => "--timeout",
+                    _ if since.elapsed() + wait > args.connect_timeout => "--connect-timeout",
                     _ => "",
                 };
                 if !knob.is_empty() {
                     return Err(Failure::new(
                         FailKind::Other,
                         format!(
-                            "{}\nconnecting failed {} until {knob}; check that the server is up and the URL is right, or raise {knob}",
+                            "{}\nconnecting failed {} in {:.1} s, until {knob}; check that the server is up and the URL is right, or raise {knob}",
                             e.message,
                             if tries == 1 {
                                 "once".to_string()
                             } else {
                                 format!("{tries} times")
-                            }
+                            },
+                            since.elapsed().as_secs_f64()
                         ),
                     ));
                 }
-                if tries == 1 {
-                    say.info(&format!(
-                        "imgbump: {}\ntrying again until --timeout",
-                        e.message
-                    ));
-                }
+                say.info(&format!(
+                    "imgbump: {}; trying again in {:.1} s",
+                    e.message.lines().next().unwrap_or(""),
+                    wait.as_secs_f64()
+                ));
                 crate::interrupt::sleep(wait);
             }
             other => return Ok(other?),
         }
     }
+}
+
+/// The user's messages from the Git layer (a wait, a recovery, a retry), on stderr unless
+/// `--quiet`.
+fn notice(say: &Say) -> Option<git::NoticeFn> {
+    (!say.quiet).then(|| {
+        std::rc::Rc::new(|m: &str| {
+            eprintln!("imgbump: {}", printable(m));
+        }) as git::NoticeFn
+    })
 }

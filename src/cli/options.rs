@@ -148,6 +148,7 @@ fn options(
         no_push: commit.no_push,
         retries: commit.retries,
         timeout: repo.timeout,
+        connect_timeout: repo.connect_timeout,
         expect_current: None,
         order: commit.order_key.map(|key| Order { key, check: true }),
     })

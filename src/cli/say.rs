@@ -13,15 +13,6 @@ pub(super) struct Say {
 }
 
 impl Say {
-    /// For commands whose only output is their result.
-    pub(super) fn silent() -> Self {
-        Say {
-            quiet: true,
-            verbose: 0,
-            creds: Credentials::from_env(),
-        }
-    }
-
     pub(super) fn info(&self, msg: &str) {
         if !self.quiet {
             let _ = writeln!(

@@ -20,6 +20,7 @@ impl Workspace {
             let workdir = self.workdir()?;
             // The index is locked before any file is written: a Git command running in the
             // checkout makes imgbump stop here, with nothing changed.
+            self.note_intent("index.lock");
             let lock =
                 match self.fast_index() {
                     Some(f) => Some(index::Lock::take(&f).map_err(|e| {
@@ -30,6 +31,9 @@ impl Workspace {
             if lock.is_some() {
                 self.note_index_lock();
             }
+            // Before the first byte is written: what this run is about to do, for the next run
+            // to put back if this one is killed before the branch moves.
+            self.note_edit(parent, commit);
             let staged = changes
                 .iter()
                 .try_for_each(|c| {
@@ -96,8 +100,7 @@ impl Workspace {
         if matches!(attr("text"), Some(AttrValue::False)) {
             return false;
         }
-        let config = self.repo.config().ok();
-        let get = |k: &str| config.as_ref().and_then(|c| c.get_string(k).ok());
+        let get = |k: &str| self.config_value(k);
         get("core.autocrlf").is_some_and(|v| v.eq_ignore_ascii_case("true"))
             || get("core.eol").is_some_and(|v| v.eq_ignore_ascii_case("crlf"))
                 && attr("text").is_some()
@@ -280,8 +283,79 @@ impl Workspace {
         }
     }
 
+    /// After a run that was killed while applying the edit `parent` → `commit` to this
+    /// checkout (see [`Workspace::note_edit`]): when the branch is still at `parent`, each file
+    /// the edit changes is put back, in the work tree and the index, if it holds exactly what
+    /// the killed run wrote (or it was only staged); a file that holds anything else is the
+    /// user's and is left alone. Says what it did.
+    pub(super) fn roll_back(&self, parent: Oid, commit: Oid) {
+        let head_ref = format!("refs/heads/{}", self.branch);
+        let at_parent = self.repo.refname_to_id(&head_ref).ok() == Some(parent);
+        let Ok(workdir) = self.workdir() else { return };
+        if !at_parent || !self.head_is(&head_ref) {
+            // The branch moved on (the run committed, or someone else did): nothing to undo.
+            return;
+        }
+        let mut put_back = Vec::new();
+        let mut left = Vec::new();
+        for path in self.paths_changed(parent, commit) {
+            let form = |at: Oid| {
+                self.read(at, &path)
+                    .ok()
+                    .flatten()
+                    .map(|b| self.worktree_form(&path, &b).into_owned())
+            };
+            let (old, new) = (form(parent), form(commit));
+            let now = read_worktree(&workdir, &path).ok().flatten();
+            if now.is_some() && now == new {
+                if let Some(old) = &old {
+                    if write_worktree(&workdir, &path, old, Some(self.repo.path())).is_err() {
+                        left.push(path);
+                        continue;
+                    }
+                }
+            } else if now != old {
+                left.push(path);
+                continue;
+            }
+            put_back.push(FileChange {
+                path,
+                content: Vec::new(),
+            });
+        }
+        if !put_back.is_empty() && self.stage_with_libgit2(&put_back).is_ok() {
+            let names: Vec<&str> = put_back.iter().map(|c| c.path.as_str()).collect();
+            self.notice(&format!(
+                "put back {} as it was: a run killed before committing had edited it",
+                names.join(", ")
+            ));
+        }
+        if !left.is_empty() {
+            self.notice(&format!(
+                "left {} alone: a killed run had edited it, but it has changed since",
+                left.join(", ")
+            ));
+        }
+    }
+
+    /// The paths whose content differs between the trees of `a` and `b`.
+    fn paths_changed(&self, a: Oid, b: Oid) -> Vec<String> {
+        let tree = |c: Oid| self.repo.find_commit(c).and_then(|c| c.tree()).ok();
+        let (Some(ta), Some(tb)) = (tree(a), tree(b)) else {
+            return Vec::new();
+        };
+        let Ok(diff) = self.repo.diff_tree_to_tree(Some(&ta), Some(&tb), None) else {
+            return Vec::new();
+        };
+        diff.deltas()
+            .filter_map(|d| d.new_file().path()?.to_str().map(str::to_string))
+            .collect()
+    }
+
     /// Stages `changes` through libgit2's index (read whole, written whole).
     fn stage_with_libgit2(&self, changes: &[FileChange]) -> Result<()> {
+        // libgit2 takes `index.lock` itself: recorded by the time it is made.
+        self.note_intent("index.lock");
         let mut index = self.repo.index().map_err(|e| self.index_err(&e))?;
         for c in changes {
             index

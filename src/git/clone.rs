@@ -34,6 +34,8 @@ pub struct CloneOptions<'a> {
     pub cache: Option<&'a Path>,
     /// Transfer progress reports.
     pub progress: Option<ProgressFn>,
+    /// Messages for the user (a cache repaired or rebuilt, a retry).
+    pub notice: Option<super::NoticeFn>,
 }
 
 /// Lays out a bare repository for a scratch clone: `HEAD`, `objects/pack/` and `refs/`, all
@@ -53,7 +55,13 @@ impl Workspace {
         match Workspace::clone_once(url, opts, creds.clone(), false) {
             // A cache that cannot be fetched into (corrupt objects, a broken shallow file) is
             // not trusted: rebuild it once from nothing.
-            Err(e) if opts.cache.is_some() && e.kind == ErrorKind::Other => {
+            Err(e) if opts.cache.is_some() && cache_fault(&e) => {
+                if let Some(say) = &opts.notice {
+                    say(&format!(
+                        "the cache could not be fetched into ({}); rebuilding it",
+                        e.message.lines().next().unwrap_or("")
+                    ));
+                }
                 Workspace::clone_once(url, opts, creds, true).map_err(|again| Error {
                     kind: again.kind,
                     message: format!(
@@ -100,7 +108,7 @@ impl Workspace {
                 depth.min(i32::MAX as u32) as i32
             },
             progress: opts.progress.clone(),
-            notice: None,
+            notice: opts.notice.clone(),
             verifier: RefCell::new(None),
         };
         match branch {
@@ -117,6 +125,13 @@ impl Workspace {
     }
 }
 
+/// Whether a clone into the cache failed the way a damaged cache fails (a missing or corrupt
+/// object, a broken shallow file), rather than for the remote's or the network's reasons.
+fn cache_fault(e: &Error) -> bool {
+    e.kind == ErrorKind::Other
+        || e.kind == ErrorKind::NotFound && e.message.contains("object not found")
+}
+
 /// Where a clone goes: the `--cache-dir` repository for `url` (locked), or a new scratch
 /// directory under `--workdir` or the temporary directory, laid out by [`init_scratch`].
 fn clone_dir(
@@ -125,7 +140,10 @@ fn clone_dir(
     rebuild: bool,
 ) -> Result<(PathBuf, Option<tempfile::TempDir>, Option<std::fs::File>)> {
     if let Some(cache) = opts.cache {
-        let (dir, lock) = cached_repo(cache, url, rebuild)?;
+        let (dir, lock, note) = cached_repo(cache, url, rebuild)?;
+        if let (Some(note), Some(say)) = (note, &opts.notice) {
+            say(&note);
+        }
         return Ok((dir, None, Some(lock)));
     }
     let parent = opts
@@ -209,6 +227,7 @@ fn lend_objects(path: &str, dir: &Path) -> Result<bool> {
 fn open_clone(dir: &Path, creds: &Credentials) -> Result<Repository> {
     let repo =
         Repository::open_bare(dir).map_err(|e| git_err("cannot open the clone", &e, creds))?;
+    super::config::add_to(&repo);
     repo.odb()
         .and_then(|odb| odb.add_new_mempack_backend(1000).map(|_| ()))
         .map_err(|e| {

@@ -78,7 +78,7 @@ impl Workspace {
 
     /// A value of the repository's git config (its own, the user's, the system's).
     pub fn config_value(&self, key: &str) -> Option<String> {
-        self.repo.config().ok()?.get_string(key).ok()
+        super::config::value(self.repo.config().ok().as_ref(), key)
     }
 
     fn replace_in_tree(&self, tree: Option<Oid>, parts: &[&str], blob: Oid) -> Result<Oid> {
@@ -122,11 +122,9 @@ impl Workspace {
 
     /// The author git config names (`user.name`, `user.email`), if it names one.
     pub fn configured_author(&self) -> Option<(String, String)> {
-        let s = self.repo.signature().ok()?;
-        match (s.name(), s.email()) {
-            (Ok(n), Ok(e)) if !n.is_empty() && !e.is_empty() => Some((n.into(), e.into())),
-            _ => None,
-        }
+        let name = self.config_value("user.name")?;
+        let email = self.config_value("user.email")?;
+        (!name.is_empty() && !email.is_empty()).then_some((name, email))
     }
 }
 

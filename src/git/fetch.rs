@@ -47,12 +47,17 @@ impl Workspace {
             self.branch.clone_from(&name);
             self.remote_branch = name;
         }
-        let tip = remote.refname_to_id(&format!("refs/heads/{}", self.remote_branch)).map_err(|_| {
-            err(
-                ErrorKind::NotFound,
-                format!("the remote {} has no branch {}\n(does the branch exist on the remote? check --branch)", self.url, self.remote_branch),
-            )
-        })?;
+        let tip = remote
+            .refname_to_id(&format!("refs/heads/{}", self.remote_branch))
+            .map_err(|_| {
+                let names = remote
+                    .branches(Some(git2::BranchType::Local))
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|b| Some(b.ok()?.0.name().ok()??.to_string()))
+                    .collect();
+                self.no_branch(names)
+            })?;
         let tracking = self.tracking_ref();
         self.repo
             .reference(&tracking, tip, true, "imgbump: fetch")
@@ -122,6 +127,18 @@ impl Workspace {
             } else {
                 self.remote_branch.clone()
             };
+            // A refspec whose branch is not there fetches nothing, silently: say so instead.
+            let heads: Vec<String> = conn
+                .list()
+                .map(|l| {
+                    l.iter()
+                        .filter_map(|h| h.name().strip_prefix("refs/heads/").map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default();
+            if !heads.is_empty() && !heads.contains(&branch) {
+                return Err(self.no_branch(heads));
+            }
             let tracking = if learn_default {
                 format!("refs/remotes/origin/{branch}")
             } else {
@@ -179,6 +196,26 @@ impl Workspace {
             )
         })?;
         Ok(tip)
+    }
+}
+
+impl Workspace {
+    /// The remote has no branch `remote_branch`: which it has, and what to pass.
+    pub(super) fn no_branch(&self, mut names: Vec<String>) -> super::Error {
+        names.sort();
+        let shown = match names.len() {
+            0 => "none".to_string(),
+            n if n > 20 => format!("{}, … ({n} in all)", names[..20].join(", ")),
+            _ => names.join(", "),
+        };
+        err(
+            ErrorKind::NotFound,
+            format!(
+                "the remote {} has no branch {}; its branches: {shown}\npass --branch with one of them",
+                self.url,
+                crate::reference::shown(&self.remote_branch)
+            ),
+        )
     }
 }
 
@@ -256,7 +293,8 @@ mod tests {
             .err()
             .unwrap();
         assert_eq!(e.kind, ErrorKind::NotFound);
-        assert!(e.message.contains("has no branch release"), "{e}");
-        assert!(e.message.contains("check --branch"), "{e}");
+        assert!(e.message.contains("has no branch `release`"), "{e}");
+        assert!(e.message.contains("its branches: main"), "{e}");
+        assert!(e.message.contains("pass --branch"), "{e}");
     }
 }

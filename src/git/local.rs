@@ -1,82 +1,21 @@
-//! Remotes on this machine (`file://` and paths): when imgbump may move their branch itself,
-//! and when the push must go through the remote's own `git receive-pack`, as `git push` does.
-//!
-//! The fast path (copy the objects, move the branch by compare-and-swap under its lock) skips
-//! everything receive-pack does: hooks (pre-receive, update, post-receive, …),
-//! `receive.denyCurrentBranch` for a checked-out branch, `core.sharedRepository` permissions,
-//! `receive.*` checks. So it is taken only for a bare repository that has none of them; any
-//! other is pushed to through `git receive-pack PATH` over a pipe, with libgit2 speaking the
-//! protocol, so that the remote's policy is honoured as over any other transport.
+//! Remotes on this machine (`file://` and paths): a push goes through the remote's own
+//! `git receive-pack PATH` over a pipe, with libgit2 speaking the protocol, as `git push` does.
+//! So the remote's policy is honoured as over any other transport (hooks, the
+//! `receive.denyCurrentBranch` guard of a checked-out branch, `core.sharedRepository`
+//! permissions, `receive.*` checks), and the ref's lock is taken and released by that process:
+//! a SIGKILL of imgbump cannot leave the remote locked.
 
 use std::io::{self, Read, Write};
-use std::path::Path;
 #[cfg(not(unix))]
 use std::process::ChildStdin;
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::sync::Once;
 
 use git2::transport::{Service, SmartSubtransport, SmartSubtransportStream, Transport};
-use git2::{ErrorClass, ErrorCode, Repository};
+use git2::{ErrorClass, ErrorCode};
 
 /// The URL scheme of this transport: `imgbump-local:///absolute/path`.
 pub(super) const SCHEME: &str = "imgbump-local";
-
-/// The hooks receive-pack runs for a push.
-const HOOKS: [&str; 7] = [
-    "pre-receive",
-    "update",
-    "post-receive",
-    "post-update",
-    "reference-transaction",
-    "proc-receive",
-    "push-to-checkout",
-];
-
-/// Whether a push to `remote` must go through its receive-pack: it is not bare (a checked-out
-/// branch is guarded), it has a hook receive-pack would run, or config receive-pack obeys.
-pub(super) fn needs_receive_pack(remote: &Repository) -> bool {
-    if !remote.is_bare() {
-        return true;
-    }
-    let config = remote.config().ok();
-    let hooks_dir = config
-        .as_ref()
-        .and_then(|c| c.get_path("core.hooksPath").ok())
-        .unwrap_or_else(|| remote.path().join("hooks"));
-    if HOOKS.iter().any(|h| is_executable(&hooks_dir.join(h))) {
-        return true;
-    }
-    let Some(config) = config else {
-        return true;
-    };
-    let Ok(mut entries) = config.entries(None) else {
-        return true;
-    };
-    let mut policy = false;
-    while let Some(Ok(entry)) = entries.next() {
-        let name = entry.name().unwrap_or("").to_ascii_lowercase();
-        if name.starts_with("receive.")
-            || name == "core.sharedrepository"
-            || name == "transfer.fsckobjects"
-            || name.starts_with("transfer.hiderefs")
-        {
-            policy = true;
-            break;
-        }
-    }
-    policy
-}
-
-#[cfg(unix)]
-fn is_executable(path: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-}
-
-#[cfg(not(unix))]
-fn is_executable(path: &Path) -> bool {
-    path.is_file()
-}
 
 /// Makes `imgbump-local://` URLs run `git receive-pack` or `git upload-pack` on the path.
 /// Idempotent; call before creating a remote.
@@ -234,39 +173,5 @@ impl Drop for Process {
         }
         drop(self.stdin.take());
         let _ = self.child.wait();
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_a_bare_repository_without_hooks_or_policy_is_moved_directly() {
-        let dir = tempfile::tempdir().unwrap();
-        let bare = Repository::init_bare(dir.path().join("b.git")).unwrap();
-        assert!(!needs_receive_pack(&bare));
-        // A sample hook, not executable, is not a hook.
-        std::fs::create_dir_all(bare.path().join("hooks")).unwrap();
-        std::fs::write(bare.path().join("hooks/pre-receive.sample"), "#!/bin/sh\n").unwrap();
-        assert!(!needs_receive_pack(&bare));
-        let hook = bare.path().join("hooks/pre-receive");
-        std::fs::write(&hook, "#!/bin/sh\nexit 0\n").unwrap();
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
-            assert!(needs_receive_pack(&bare));
-        }
-        std::fs::remove_file(&hook).unwrap();
-        bare.config()
-            .unwrap()
-            .set_str("core.sharedRepository", "group")
-            .unwrap();
-        assert!(needs_receive_pack(
-            &Repository::open_bare(bare.path()).unwrap()
-        ));
-        let work = Repository::init(dir.path().join("w")).unwrap();
-        assert!(needs_receive_pack(&work));
     }
 }

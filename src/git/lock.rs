@@ -25,6 +25,20 @@ impl Workspace {
         }
     }
 
+    /// Records that this run is about to take the lock file `name` (relative to `.git`), and
+    /// when: a run killed after the lock file was made but before its identity was recorded
+    /// ([`Workspace::note_lock`]) leaves one the next run still recognises, by its time.
+    pub(super) fn note_intent(&self, name: &str) {
+        use std::io::Write;
+        let lock = self.repo.path().join("imgbump.lock");
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        if let Ok(mut f) = std::fs::OpenOptions::new().append(true).open(&lock) {
+            let _ = writeln!(f, "intent {name} {now}");
+        }
+    }
+
     /// Moves `refname` from `old` to `new` holding git's lock on it (`<ref>.lock`), recorded
     /// as this run's (so that a run killed while holding it leaves nothing the next one does
     /// not remove). An error when the ref is not at `old`.
@@ -36,6 +50,7 @@ impl Workspace {
         msg: &str,
     ) -> std::result::Result<(), git2::Error> {
         let mut tx = self.repo.transaction()?;
+        self.note_intent(&format!("{refname}.lock"));
         tx.lock_ref(refname)?;
         self.note_lock(&format!("{refname}.lock"));
         let now = self.repo.refname_to_id(refname)?;
@@ -48,6 +63,74 @@ impl Workspace {
         tx.commit()
     }
 
+    /// Records, before any file is written, the edit this run is about to make to the
+    /// checkout (its branch from `parent` to `commit`), so that if it is killed the next run
+    /// can put the work tree and index back ([`Workspace::roll_back`]).
+    pub(super) fn note_edit(&self, parent: git2::Oid, commit: git2::Oid) {
+        use std::io::Write;
+        let lock = self.repo.path().join("imgbump.lock");
+        if let Ok(mut f) = std::fs::OpenOptions::new().append(true).open(&lock) {
+            let _ = writeln!(f, "edit {parent} {commit}");
+        }
+    }
+
+    /// The lock `path` of a run (pid `pid`) that is gone: the locks it recorded taking (the
+    /// index's, a branch's) removed, if each is the very file it took (same inode: a live
+    /// git's is never touched), and the lock itself; returns the edit it recorded, if any.
+    fn recover(&self, pid: u32, path: &Path) -> Option<(git2::Oid, git2::Oid)> {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        let mut removed = Vec::new();
+        let mut edit = None;
+        let recorded: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.rsplit_once(' ').map(|(n, _)| n))
+            .collect();
+        for line in text.lines().skip(1) {
+            if let Some(rest) = line.strip_prefix("intent ") {
+                // A lock it was taking when it died, before its identity was written: the
+                // file is the dead run's if it was made within moments of the intent.
+                let Some((name, at)) = rest.rsplit_once(' ') else {
+                    continue;
+                };
+                let file = self.repo.path().join(name);
+                if !recorded.contains(&name) && safe_lock_name(name) && made_near(&file, at) {
+                    let _ = std::fs::remove_file(&file);
+                    removed.push(name.to_string());
+                }
+                continue;
+            }
+            if let Some(rest) = line.strip_prefix("edit ") {
+                let ids: Vec<git2::Oid> = rest
+                    .split(' ')
+                    .filter_map(|x| git2::Oid::from_str(x).ok())
+                    .collect();
+                if let [parent, commit] = ids[..] {
+                    edit = Some((parent, commit));
+                }
+                continue;
+            }
+            let Some((name, id)) = line.rsplit_once(' ') else {
+                continue;
+            };
+            let file = self.repo.path().join(name);
+            if safe_lock_name(name) && file_id(&file).as_deref() == Some(id) {
+                let _ = std::fs::remove_file(&file);
+                removed.push(name.to_string());
+            }
+        }
+        let _ = std::fs::remove_file(path);
+        removed.dedup();
+        self.notice(&format!(
+            "removed a lock left by imgbump (pid {pid}), which is no longer running{}",
+            if removed.is_empty() {
+                String::new()
+            } else {
+                format!(", and the locks it held ({})", removed.join(", "))
+            }
+        ));
+        edit
+    }
+
     /// Open mode: takes imgbump's own lock on the checkout (`.git/imgbump.lock`, holding our
     /// pid), so that runs in one checkout go one at a time. A lock held by a live process is
     /// waited for (saying so once) until `deadline`; one left by a process that is gone (a
@@ -55,6 +138,8 @@ impl Workspace {
     pub fn lock_checkout(&self, deadline: std::time::Instant) -> Result<CheckoutLock> {
         let path = self.repo.path().join("imgbump.lock");
         let mut said = false;
+        // The edit a dead run recorded, put back once this run holds the lock.
+        let mut dead_edit = None;
         loop {
             match std::fs::OpenOptions::new()
                 .write(true)
@@ -64,7 +149,11 @@ impl Workspace {
                 Ok(mut f) => {
                     use std::io::Write;
                     let _ = writeln!(f, "{}", std::process::id());
-                    return Ok(CheckoutLock { path });
+                    let lock = CheckoutLock { path };
+                    if let Some((parent, commit)) = dead_edit {
+                        self.roll_back(parent, commit);
+                    }
+                    return Ok(lock);
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
                 Err(e) => {
@@ -92,33 +181,7 @@ impl Workspace {
             }
             match holder {
                 Some(pid) if !process_alive(pid) => {
-                    // A lock the dead run held (the index's, a branch's) is removed only if it
-                    // is the very file it recorded taking (same inode): a live git's is never
-                    // touched.
-                    let text = std::fs::read_to_string(&path).unwrap_or_default();
-                    let mut removed = Vec::new();
-                    for line in text.lines().skip(1) {
-                        let Some((name, id)) = line.rsplit_once(' ') else {
-                            continue;
-                        };
-                        let safe = name.ends_with(".lock")
-                            && !name.starts_with('/')
-                            && !name.split('/').any(|c| c == ".." || c.is_empty());
-                        let file = self.repo.path().join(name);
-                        if safe && file_id(&file).as_deref() == Some(id) {
-                            let _ = std::fs::remove_file(&file);
-                            removed.push(name.to_string());
-                        }
-                    }
-                    let _ = std::fs::remove_file(&path);
-                    self.notice(&format!(
-                        "removed a lock left by imgbump (pid {pid}), which is no longer running{}",
-                        if removed.is_empty() {
-                            String::new()
-                        } else {
-                            format!(", and the locks it held ({})", removed.join(", "))
-                        }
-                    ));
+                    dead_edit = self.recover(pid, &path).or(dead_edit);
                     continue;
                 }
                 _ => {}
@@ -148,6 +211,30 @@ impl Workspace {
             crate::interrupt::sleep(std::time::Duration::from_millis(50));
         }
     }
+}
+
+/// Whether `name` (from a lock record) is a lock file inside `.git`.
+fn safe_lock_name(name: &str) -> bool {
+    name.ends_with(".lock")
+        && !name.starts_with('/')
+        && !name.split('/').any(|c| c == ".." || c.is_empty())
+}
+
+/// Whether `file` was last modified within two seconds after `at` (nanoseconds since the
+/// epoch, as text), or up to 10 ms before it.
+fn made_near(file: &Path, at: &str) -> bool {
+    let Ok(at) = at.parse::<u128>() else {
+        return false;
+    };
+    let Some(modified) = std::fs::symlink_metadata(file)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+    else {
+        return false;
+    };
+    let m = modified.as_nanos();
+    m + 10_000_000 >= at && m <= at + 2_000_000_000
 }
 
 /// A file's identity (device and inode) as text, to tell one `index.lock` from a later one.

@@ -33,6 +33,7 @@ mod cache;
 mod checkout;
 mod clone;
 mod commit;
+mod config;
 mod credentials;
 mod fetch;
 #[cfg(test)]
@@ -56,10 +57,18 @@ pub use clone::{is_url, CloneOptions, ProgressFn};
 pub use credentials::{redact_urls, Credentials};
 pub use lock::CheckoutLock;
 pub use paths::check_relative_path;
+pub use tls::ca_roots;
 pub(crate) use tls::child_env;
-pub use tls::{ca_roots, init as init_tls};
 
 use git2::{ErrorClass, ErrorCode, Oid, Repository};
+
+/// Sets up what libgit2 takes from the process, once, first thing in `main`, while the process
+/// has one thread: the TLS trust (see `tls.rs`) and where git's configuration files are
+/// (`config.rs`).
+pub fn init() {
+    config::init();
+    tls::init();
+}
 
 /// The largest file imgbump reads, in bytes.
 pub const MAX_FILE: usize = 64 * 1024 * 1024;
@@ -77,6 +86,9 @@ pub enum ErrorKind {
     Rejected,
     /// The connection failed or was cut (refused, reset, closed early): worth another try.
     Network,
+    /// The remote cannot be reached as written, and trying again will not change that: an
+    /// unknown host, a TLS failure, an HTTP answer such as 404.
+    Unreachable,
     /// Anything else: network, I/O, corrupt repository.
     Other,
 }
@@ -120,6 +132,9 @@ pub enum Push {
     /// A push to a new branch ([`PushTo::branch`]) found that branch already there, at this
     /// commit; nothing was pushed.
     Exists(git2::Oid),
+    /// The remote could not update the branch because its lock file (this path, on the
+    /// server) exists: another push holds it, briefly, or one was killed holding it.
+    Locked(String),
 }
 
 /// Where a push goes, when not to the workspace's own branch, and what it tells the server.
@@ -191,7 +206,8 @@ impl Workspace {
         self.notice = Some(f);
     }
 
-    fn notice(&self, message: &str) {
+    /// Says `message` to the user (through [`Workspace::set_notice`]'s function, if any).
+    pub fn notice(&self, message: &str) {
         if let Some(f) = &self.notice {
             f(message);
         }
@@ -230,11 +246,30 @@ impl Workspace {
             self.tracking_ref()
         };
         self.repo.refname_to_id(&name).map_err(|_| {
+            if !self.open {
+                return self.no_branch(Vec::new());
+            }
+            let mut names: Vec<String> = self
+                .repo
+                .branches(Some(git2::BranchType::Local))
+                .into_iter()
+                .flatten()
+                .filter_map(|b| Some(b.ok()?.0.name().ok()??.to_string()))
+                .collect();
+            names.sort();
+            let why = if names.is_empty() {
+                "the repository has no commits yet; commit once first".to_string()
+            } else {
+                format!(
+                    "its branches: {}; pass --branch with one of them",
+                    names.join(", ")
+                )
+            };
             err(
                 ErrorKind::NotFound,
                 format!(
-                    "branch {} has no commits; is the repository empty?",
-                    self.branch
+                    "the checkout has no branch {}; {why}",
+                    crate::reference::shown(&self.branch)
                 ),
             )
         })
@@ -248,6 +283,7 @@ fn is_network(e: &git2::Error) -> bool {
         || m.contains("hostkey")
         || m.contains("host key")
         || e.code() == ErrorCode::Auth
+        || unreachable(e).is_some()
     {
         return false;
     }
@@ -267,12 +303,56 @@ fn is_network(e: &git2::Error) -> bool {
         .any(|w| m.contains(w))
 }
 
+/// The HTTP status a libgit2 error reports (`unexpected http status code: 404`).
+fn http_status(m: &str) -> Option<u16> {
+    static STATUS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"(?i)\bstatus code:? (\d{3})\b").expect("a valid pattern")
+    });
+    STATUS.captures(m)?.get(1)?.as_str().parse().ok()
+}
+
+/// When `e` says the remote cannot be reached as written (so another try would fail the same
+/// way): what to check.
+fn unreachable(e: &git2::Error) -> Option<&'static str> {
+    let m = e.message().to_ascii_lowercase();
+    let unknown_host = [
+        "failed to resolve address",
+        "name or service not known",
+        "no address associated with hostname",
+        "nodename nor servname",
+        "temporary failure in name resolution",
+        "failed to lookup address",
+    ];
+    if unknown_host.iter().any(|w| m.contains(w)) {
+        return Some(
+            "the host name cannot be resolved: check the URL's host (and this machine's DNS)",
+        );
+    }
+    if e.class() == ErrorClass::Ssl
+        || m.contains("ssl error")
+        || m.contains("ssl routines")
+        || m.contains("certificate")
+    {
+        return Some("the TLS connection failed: check the server's certificate, or SSL_CERT_FILE / SSL_CERT_DIR for a private CA");
+    }
+    match http_status(&m) {
+        Some(401 | 403) => None,
+        Some(404) => {
+            Some("the server has no repository at this URL (HTTP 404): check the URL's path")
+        }
+        Some(s) if (400..500).contains(&s) => Some("the server refused the request: check the URL"),
+        _ => None,
+    }
+}
+
 fn git_err(what: &str, e: &git2::Error, creds: &Credentials) -> Error {
+    let status = http_status(e.message());
     let kind = match (e.code(), e.class()) {
         (ErrorCode::Auth, _) => ErrorKind::Auth,
-        (_, _) if e.message().contains("401") || e.message().contains("authentication") => {
+        _ if matches!(status, Some(401 | 403)) || e.message().contains("authentication") => {
             ErrorKind::Auth
         }
+        _ if unreachable(e).is_some() => ErrorKind::Unreachable,
         (ErrorCode::NotFound, _) => ErrorKind::NotFound,
         _ if is_network(e) => ErrorKind::Network,
         _ => ErrorKind::Other,
@@ -282,6 +362,10 @@ fn git_err(what: &str, e: &git2::Error, creds: &Credentials) -> Error {
         ErrorKind::Auth => message.push_str(
             "\nauthentication failed: set IMGBUMP_TOKEN (or GITHUB_TOKEN) to a token that may push, or configure a credential helper or SSH key",
         ),
+        ErrorKind::Unreachable => {
+            message.push('\n');
+            message.push_str(unreachable(e).unwrap_or_default());
+        }
         _ if e.class() == ErrorClass::Ssh && (e.message().contains("host") || e.message().contains("known")) => message.push_str(
             "\nthe SSH host key is not trusted: check the host's fingerprint, then add it with `ssh-keyscan HOST >> ~/.ssh/known_hosts`",
         ),
@@ -334,5 +418,55 @@ mod tests {
         assert!(e.message.contains("ssh-keyscan"), "{e}");
         let missing = git2::Error::new(ErrorCode::NotFound, ErrorClass::Reference, "no such ref");
         assert_eq!(git_err("x", &missing, &creds).kind, ErrorKind::NotFound);
+        // An object id that holds "401" is no HTTP status: no authentication hint.
+        let object = git2::Error::new(
+            ErrorCode::NotFound,
+            ErrorClass::Odb,
+            "object not found - no match for id (8f4013c2a1d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9)",
+        );
+        let e = git_err("fetch", &object, &creds);
+        assert_eq!(e.kind, ErrorKind::NotFound);
+        assert!(!e.message.contains("IMGBUMP_TOKEN"), "{e}");
+        // What another try cannot change fails at once; 401 and 403 are about credentials.
+        for (class, text, kind) in [
+            (
+                ErrorClass::Net,
+                "failed to resolve address for nonexistent.invalid: Name or service not known",
+                ErrorKind::Unreachable,
+            ),
+            (
+                ErrorClass::Os,
+                "failed to lookup address information: Name or service not known",
+                ErrorKind::Unreachable,
+            ),
+            (
+                ErrorClass::Ssl,
+                "SSL error: error:0A000086:SSL routines::certificate verify failed",
+                ErrorKind::Unreachable,
+            ),
+            (
+                ErrorClass::Http,
+                "unexpected http status code: 404",
+                ErrorKind::Unreachable,
+            ),
+            (
+                ErrorClass::Http,
+                "unexpected http status code: 403",
+                ErrorKind::Auth,
+            ),
+            (
+                ErrorClass::Http,
+                "unexpected http status code: 401",
+                ErrorKind::Auth,
+            ),
+            (
+                ErrorClass::Net,
+                "failed to connect to 127.0.0.1: Connection refused",
+                ErrorKind::Network,
+            ),
+        ] {
+            let e = git2::Error::new(ErrorCode::GenericError, class, text);
+            assert_eq!(git_err("x", &e, &creds).kind, kind, "{text}");
+        }
     }
 }

@@ -24,6 +24,7 @@ impl Workspace {
                 ),
             )
         })?;
+        super::config::add_to(&repo);
         if repo.is_bare() {
             let url = format!("file://{}", repo.path().display());
             let opts = CloneOptions {
@@ -122,7 +123,7 @@ impl Workspace {
 /// The remote and remote branch `branch` tracks (default `origin` and the same name).
 pub(super) fn upstream(repo: &Repository, branch: &str) -> (String, String) {
     let cfg = repo.config().ok();
-    let get = |k: &str| cfg.as_ref().and_then(|c| c.get_string(k).ok());
+    let get = |k: &str| super::config::value(cfg.as_ref(), k);
     let remote = get(&format!("branch.{branch}.remote")).unwrap_or_else(|| "origin".into());
     let merge = get(&format!("branch.{branch}.merge"))
         .and_then(|m| m.strip_prefix("refs/heads/").map(str::to_string))

@@ -16,8 +16,8 @@ static ROOTS: std::sync::OnceLock<Roots> = std::sync::OnceLock::new();
 const FILE_VAR: &str = "SSL_CERT_FILE";
 const DIR_VAR: &str = "SSL_CERT_DIR";
 
-/// Sets the process's TLS trust up, once, first thing in `main`, while the process has one
-/// thread: this is the only place imgbump changes its environment.
+/// Sets the process's TLS trust up, once, first thing in `main` (through `git::init`), while the
+/// process has one thread: this is the only place imgbump changes its environment.
 ///
 /// libgit2 initialises OpenSSL eagerly, and OpenSSL then parses a bundle file named by
 /// `SSL_CERT_FILE` whole (~140 certificates: ~15 ms, a third of a local bump), which a bump of
@@ -27,7 +27,7 @@ const DIR_VAR: &str = "SSL_CERT_DIR";
 /// names). The bundle, when one is chosen, is handed to each TLS client directly: libgit2
 /// through its options ([`load_tls_roots`]) and the HTTP client as root certificates
 /// ([`ca_roots`]). Child processes get the user's own values back ([`child_env`]).
-pub fn init() {
+pub(super) fn init() {
     #[cfg(all(unix, not(target_os = "macos"), not(target_os = "ios")))]
     {
         let user = (std::env::var_os(FILE_VAR), std::env::var_os(DIR_VAR));

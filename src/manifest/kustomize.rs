@@ -299,10 +299,14 @@ impl<'t> Manifest<'t> {
                 None if name != e.name => missing.push(("newName".into(), name.into())),
                 None => {}
             }
-            if tag.is_none() && digest.is_none() {
+            // A reference with neither tag nor digest (the command line asks for
+            // --allow-latest) sets `newName` alone: right for an entry that swaps only the
+            // name (a registry move), refused where the entry's own tag or digest would stay.
+            let own_tag = e.new_tag.as_ref().is_some_and(|t| !t.value.is_empty());
+            if tag.is_none() && digest.is_none() && (own_tag || stale_digest.is_some()) {
                 return refuse(
                     format!(
-                        "{} has neither tag nor digest; a kustomize entry would keep its own",
+                        "{} has neither tag nor digest; the entry would keep its own",
                         shown(name)
                     ),
                     "give the reference a tag or a digest.",
