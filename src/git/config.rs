@@ -9,7 +9,8 @@ use std::path::Path;
 use git2::{Config, ConfigLevel, Repository};
 
 /// Points libgit2's search for the system, global and XDG files where git would look, once,
-/// before any thread starts (`git::init`).
+/// before any thread starts (`git::init`). Without those variables nothing is done, and
+/// libgit2 starts when it is first used.
 pub(super) fn init() {
     let set = |level: ConfigLevel, dir: &str| {
         // SAFETY: libgit2's global options, set while the process has one thread.

@@ -66,8 +66,10 @@ use git2::{ErrorClass, ErrorCode, Oid, Repository};
 /// has one thread: the TLS trust (see `tls.rs`) and where git's configuration files are
 /// (`config.rs`).
 pub fn init() {
-    config::init();
+    // The certificate variables first: libgit2 reads them when it initialises, which setting
+    // a config search path makes it do.
     tls::init();
+    config::init();
 }
 
 /// The largest file imgbump reads, in bytes.

@@ -38,17 +38,15 @@ pub(super) fn init() {
             sys_file,
             sys_dir,
         );
-        let dir = chosen.1.clone();
+        // A directory that is not there is named as one that is, and holds nothing: else
+        // git2's own probe, when libgit2 starts, would set the variable to the system's.
+        let dir = chosen.1.clone().filter(|d| d.exists());
         if ROOTS.set(Roots { user, chosen }).is_ok() {
             std::env::set_var(FILE_VAR, "/dev/null");
             match dir {
                 Some(d) => std::env::set_var(DIR_VAR, d),
-                None => std::env::set_var(DIR_VAR, "/nonexistent"),
+                None => std::env::set_var(DIR_VAR, "/dev/null"),
             }
-            // libgit2 initialises now, on this one thread: its OpenSSL setup reads the
-            // variables just set, and git2's own probe of them (which may set them) runs here.
-            // SAFETY: reading one of libgit2's global options; no other thread exists yet.
-            let _ = unsafe { git2::opts::get_mwindow_size() };
         }
     }
 }
