@@ -457,14 +457,14 @@ impl Config {
 /// Checks a template's placeholders: only `{service}` (required in a default target) and
 /// `{env}` (only with environments declared).
 fn check_template(template: &str, default: bool, has_envs: bool) -> Result<(), String> {
-    let named = crate::template::placeholders(template);
-    if named.contains(&"env") && !has_envs {
+    if template.contains("{env}") && !has_envs {
         return Err(format!(
             "`manifest` {} uses {{env}}, but no `environments` are declared",
             shown(template)
         ));
     }
-    crate::template::check(template, &crate::service::PLACEHOLDERS)
+    // One pass: an unknown placeholder is named, and the fixed parts are what is checked below.
+    let probe = crate::template::fill(template, &[("service", "s"), ("env", "e")])
         .map_err(|m| format!("`manifest` {m}"))?;
     if default && !template.contains("{service}") {
         return Err(format!(
@@ -473,7 +473,6 @@ fn check_template(template: &str, default: bool, has_envs: bool) -> Result<(), S
         ));
     }
     // The fixed parts must stay inside the repository.
-    let probe = crate::template::fill(template, &[("service", "s"), ("env", "e")])?;
     crate::git::check_relative_path(&probe)
 }
 

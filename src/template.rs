@@ -28,6 +28,9 @@ pub fn placeholders(template: &str) -> Vec<&str> {
 /// assert!(fill("{servce}", &v).unwrap_err().contains("{servce}"));
 /// ```
 pub fn fill(template: &str, values: &[(&str, &str)]) -> Result<String, String> {
+    if !template.contains('{') {
+        return Ok(template.to_string());
+    }
     let mut out = String::with_capacity(template.len() + 32);
     let mut unknown = None;
     scan(template, |piece| match piece {
