@@ -235,6 +235,43 @@ mod tests {
     }
 
     #[test]
+    fn what_a_killed_run_left_is_mended_or_the_cache_rebuilt() {
+        let cache = tempfile::tempdir().unwrap();
+        let url = "git://127.0.0.1/isa.git";
+        let (dir, lock, note) = cached_repo(cache.path(), url, false).unwrap();
+        assert_eq!(note, None);
+        drop(lock);
+        // Locks and a torn pack: removed, and said.
+        std::fs::create_dir_all(dir.join("refs/heads")).unwrap();
+        for f in ["refs/heads/main.lock", "shallow.lock", "packed-refs.lock"] {
+            std::fs::write(dir.join(f), "").unwrap();
+        }
+        std::fs::write(dir.join("objects/pack/pack-1234.pack"), "torn").unwrap();
+        std::fs::write(dir.join("objects/pack/tmp_pack_x"), "").unwrap();
+        std::fs::write(marker(&dir), "kept").unwrap();
+        let (dir, lock, note) = cached_repo(cache.path(), url, false).unwrap();
+        let note = note.unwrap();
+        assert!(
+            note.contains("3 lock files") && note.contains("2 half-written pack files"),
+            "{note}"
+        );
+        assert!(marker(&dir).exists(), "mended, not rebuilt");
+        assert!(!dir.join("shallow.lock").exists());
+        assert!(!dir.join("objects/pack/pack-1234.pack").exists());
+        drop(lock);
+        // A ref naming an object the cache does not have: rebuilt, and said.
+        std::fs::write(dir.join("refs/heads/x"), format!("{}\n", "1".repeat(40))).unwrap();
+        let (dir, _lock, note) = cached_repo(cache.path(), url, false).unwrap();
+        let note = note.unwrap();
+        assert!(
+            note.contains("refs/heads/x names an object") && note.contains("rebuilt"),
+            "{note}"
+        );
+        assert!(!marker(&dir).exists(), "rebuilt");
+        assert!(!dir.join("refs/heads/x").exists());
+    }
+
+    #[test]
     fn a_foreign_or_overgrown_cache_is_made_anew() {
         let cache = tempfile::tempdir().unwrap();
         let url = "https://git.example/isa.git";

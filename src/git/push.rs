@@ -320,6 +320,29 @@ mod tests {
     use super::super::{fixture, FileChange};
 
     #[test]
+    fn a_held_lock_is_told_from_a_race_with_its_path() {
+        let held = "remote: error: cannot lock ref 'refs/heads/main': Unable to create '/srv/isa.git/refs/heads/main.lock': File exists.\nremote: \nremote: Another git process seems to be running";
+        assert_eq!(
+            held_lock("failed to update ref", held).as_deref(),
+            Some("/srv/isa.git/refs/heads/main.lock")
+        );
+        // As the status itself (git 2.48 and later).
+        assert_eq!(
+            held_lock(
+                "cannot lock ref 'refs/heads/main': Unable to create '/srv/x/refs/heads/main.lock': File exists.",
+                ""
+            )
+            .as_deref(),
+            Some("/srv/x/refs/heads/main.lock")
+        );
+        // A moved branch, a hook's words: no lock.
+        let x = "1".repeat(40);
+        let moved = format!("error: cannot lock ref 'refs/heads/main': is at {x} but expected {x}");
+        assert_eq!(held_lock("failed to update ref", &moved), None);
+        assert_eq!(held_lock("pre-receive hook declined", held), None);
+    }
+
+    #[test]
     fn only_the_servers_race_messages_mean_a_moved_branch() {
         let (x, y) = ("1".repeat(40), "2".repeat(40));
         let github = format!("cannot lock ref 'refs/heads/main': is at {x} but expected {y}");
