@@ -63,6 +63,7 @@ fn the_action_maps_every_input_to_imgbump_through_the_environment() {
         "dry-run",
         "retries",
         "timeout",
+        "connect-timeout",
         "order-key",
         "images",
         "env",
