@@ -779,3 +779,51 @@ fn a_dry_runs_diff_applies_with_git_apply() {
     assert_eq!(code(&out), Some(0), "{}", text(&out));
     assert_eq!(std::fs::read_to_string(&path).unwrap(), applied);
 }
+
+/// A credential helper given as `git -c credential.helper=…` passes it (GIT_CONFIG_COUNT) is
+/// asked, as git asks it: its password authenticates the push over smart HTTP, and is never
+/// printed.
+#[test]
+fn a_credential_helper_from_git_config_count_is_asked() {
+    let fx = Fixture::new();
+    let http = Http::start(fx.dir.path(), Some(TOKEN));
+    let url = http.url("isA_Cloud.git");
+    let helper = format!("!f() {{ echo username=x-access-token; echo password={TOKEN}; }}; f");
+    let run = |tag: &str, env: &[(&str, &str)]| {
+        let mut c = fx.cmd();
+        c.args(["set", &format!("agent=:{tag}"), "--repo", &url]);
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c.output().unwrap()
+    };
+    // Without it: no credentials, refused at once.
+    let out = run("h0", &[]);
+    assert_eq!(code(&out), Some(1), "{}", text(&out));
+    // With it, and with an empty value first (git's way of clearing the list): lands.
+    for (tag, env) in [
+        (
+            "h1",
+            vec![
+                ("GIT_CONFIG_COUNT", "1"),
+                ("GIT_CONFIG_KEY_0", "credential.helper"),
+                ("GIT_CONFIG_VALUE_0", helper.as_str()),
+            ],
+        ),
+        (
+            "h2",
+            vec![
+                ("GIT_CONFIG_COUNT", "2"),
+                ("GIT_CONFIG_KEY_0", "credential.helper"),
+                ("GIT_CONFIG_VALUE_0", ""),
+                ("GIT_CONFIG_KEY_1", "Credential.Helper"),
+                ("GIT_CONFIG_VALUE_1", helper.as_str()),
+            ],
+        ),
+    ] {
+        let out = run(tag, &env);
+        assert_eq!(code(&out), Some(0), "{tag}: {}", text(&out));
+        assert!(fx.remote_file(AGENT).contains(&format!("isa-agent:{tag}")));
+        assert!(!text(&out).contains(TOKEN), "{}", text(&out));
+    }
+}

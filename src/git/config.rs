@@ -84,6 +84,73 @@ pub(super) fn value(config: Option<&Config>, key: &str) -> Option<String> {
     config?.get_string(key).ok()
 }
 
+/// The credential helpers `GIT_CONFIG_COUNT` sets (`credential.helper`, `git -c`'s scope, after
+/// every file's), and whether one of them is empty, which clears the files' list as git clears
+/// it. libgit2's helper lookup reads only the files, so these are run here
+/// ([`fill_credentials`]).
+pub(super) fn helper_overrides() -> (bool, Vec<String>) {
+    let (mut reset, mut helpers) = (false, Vec::new());
+    for (k, v) in overrides() {
+        if k.eq_ignore_ascii_case("credential.helper") {
+            if v.is_empty() {
+                reset = true;
+                helpers.clear();
+            } else {
+                helpers.push(v);
+            }
+        }
+    }
+    (reset, helpers)
+}
+
+/// Asks `helpers` for a user name and password for `url`, as git does (`get`, the request on
+/// standard input, `username=`/`password=` lines back); the first helper that gives a password
+/// wins.
+pub(super) fn fill_credentials(
+    helpers: &[String],
+    url: &str,
+    user: Option<&str>,
+) -> Option<(String, String)> {
+    let u = crate::url::RemoteUrl::parse(url);
+    let protocol = match u.scheme() {
+        crate::url::Scheme::Https => "https",
+        crate::url::Scheme::Http => "http",
+        _ => return None,
+    };
+    let mut request = format!("protocol={protocol}\nhost={}\n", u.authority());
+    if let Some(user) = user {
+        request.push_str(&format!("username={user}\n"));
+    }
+    request.push('\n');
+    for helper in helpers {
+        // `!cmd` runs in the shell, a path as it is, a name as `git credential-NAME`.
+        let (program, args): (&str, Vec<String>) = match helper.strip_prefix('!') {
+            Some(cmd) => ("sh", vec!["-c".into(), format!("{cmd} get")]),
+            None if helper.starts_with('/') => ("sh", vec!["-c".into(), format!("{helper} get")]),
+            None => (
+                "sh",
+                vec!["-c".into(), format!("git credential-{helper} get")],
+            ),
+        };
+        let Ok(ran) = crate::child::run(program, &args, request.as_bytes(), 64 * 1024) else {
+            continue;
+        };
+        let out = String::from_utf8_lossy(&ran.stdout);
+        let field = |name: &str| {
+            out.lines()
+                .find_map(|l| l.strip_prefix(name)?.strip_prefix('='))
+                .map(str::to_string)
+        };
+        if let Some(password) = field("password") {
+            let name = field("username")
+                .or(user.map(str::to_string))
+                .unwrap_or_default();
+            return Some((name, password));
+        }
+    }
+    None
+}
+
 /// Whether a boolean setting or variable reads as true, as git reads it.
 fn truthy(v: Option<&str>) -> bool {
     v.is_some_and(|v| {

@@ -127,10 +127,16 @@ pub(super) fn callback(
             if let Some(token) = &creds.token {
                 return Cred::userpass_plaintext(user.unwrap_or("x-access-token"), token);
             }
-            if let Some(cfg) = &config {
+            // The files' helpers, then `git -c credential.helper=…`'s (GIT_CONFIG_COUNT), in
+            // git's order; an empty one among those clears the files' list.
+            let (reset, helpers) = super::config::helper_overrides();
+            if let (Some(cfg), false) = (&config, reset) {
                 if let Ok(c) = Cred::credential_helper(cfg, url, user) {
                     return Ok(c);
                 }
+            }
+            if let Some((name, password)) = super::config::fill_credentials(&helpers, url, user) {
+                return Cred::userpass_plaintext(&name, &password);
             }
         }
         if allowed.contains(CredentialType::USERNAME) {
