@@ -28,12 +28,27 @@ pub fn agent(timeout: Duration) -> ureq::Agent {
 
 /// The CA roots, handed to the client (the environment is not changed once threads run; see
 /// `git::init`): a bundle file's certificates when one is chosen (the user's
-/// `SSL_CERT_FILE`, or a system without a hashed directory), else OpenSSL's default
-/// locations, where `SSL_CERT_DIR` names the chosen directory, searched lazily.
+/// `SSL_CERT_FILE`, or a system without a hashed directory), the certificates of a list of
+/// directories, else OpenSSL's default locations, where `SSL_CERT_DIR` names the chosen
+/// directory, searched lazily.
 fn root_certs() -> ureq::tls::RootCerts {
-    let (file, _dir) = crate::git::ca_roots();
-    let Some(pem) = file.and_then(|f| std::fs::read(f).ok()) else {
-        return ureq::tls::RootCerts::PlatformVerifier;
+    let (file, dir) = crate::git::ca_roots();
+    let pem = match (file, dir) {
+        (Some(f), _) => std::fs::read(f).unwrap_or_default(),
+        // A list of directories (`a:b`, as OpenSSL takes it) cannot be named to the client
+        // through the environment (see `git::init`): their certificates are read here.
+        (None, Some(d)) if !d.exists() => d
+            .to_str()
+            .unwrap_or("")
+            .split(':')
+            .flat_map(|d| std::fs::read_dir(d).into_iter().flatten().flatten())
+            .filter_map(|e| std::fs::read(e.path()).ok())
+            .flat_map(|mut b| {
+                b.push(b'\n');
+                b
+            })
+            .collect(),
+        (None, _) => return ureq::tls::RootCerts::PlatformVerifier,
     };
     let certs: Vec<ureq::tls::Certificate<'static>> = ureq::tls::parse_pem(&pem)
         .filter_map(|item| match item {

@@ -340,6 +340,37 @@ fn basic_auth_over_tls_verifies_and_pins_and_refuses_a_missing_tag() {
         agent_line(&fx),
         format!("image: {host}/isa/agent:v2  # updated by repository_dispatch")
     );
+    // The CA in a directory of hash links instead (SSL_CERT_DIR, no SSL_CERT_FILE), alone or in
+    // a list of directories as OpenSSL takes it: trusted too.
+    let dir = fx.dir.path().join("ca-dir");
+    std::fs::create_dir_all(&dir).unwrap();
+    let hash = std::process::Command::new("openssl")
+        .args(["x509", "-hash", "-noout", "-in"])
+        .arg(&ca)
+        .output()
+        .unwrap();
+    let hash = String::from_utf8_lossy(&hash.stdout).trim().to_string();
+    std::fs::copy(&ca, dir.join(format!("{hash}.0"))).unwrap();
+    let listed = format!("/nonexistent:{}", dir.display());
+    for (tag, certs) in [("dir1", dir.to_str().unwrap()), ("dir2", listed.as_str())] {
+        let out = fx
+            .cmd()
+            .args([
+                "set",
+                &format!("agent={host}/isa/agent:v1"),
+                "--verify-image",
+                "--dry-run",
+            ])
+            .arg("--repo")
+            .arg(fx.url())
+            .env_remove("IMGBUMP_REGISTRY_TOKEN")
+            .env_remove("DOCKER_CONFIG")
+            .env_remove("SSL_CERT_FILE")
+            .env("SSL_CERT_DIR", certs)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{tag}: {}", text(&out));
+    }
     // A tag that does not: exit 4, nothing committed, the message names registry, repository, tag.
     let out = run(&fx, &["set", "agent=:v3", "--verify-image"], &tls);
     assert_fails(
