@@ -8,7 +8,7 @@
 use std::io::{self, Read, Write};
 #[cfg(not(unix))]
 use std::process::ChildStdin;
-use std::process::{Child, ChildStdout, Command, Stdio};
+use std::process::{Child, ChildStdout, Stdio};
 use std::sync::Once;
 
 use git2::transport::{Service, SmartSubtransport, SmartSubtransportStream, Transport};
@@ -75,9 +75,7 @@ impl SmartSubtransport for Pipe {
         };
         #[cfg(not(unix))]
         let (input, theirs): (Option<Input>, Stdio) = (None, Stdio::piped());
-        let mut cmd = Command::new("git");
-        super::child_env(&mut cmd);
-        let mut child = cmd
+        let mut child = crate::child::command("git")
             .arg(service)
             .arg(path)
             .stdin(theirs)

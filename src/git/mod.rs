@@ -58,7 +58,6 @@ pub use credentials::{redact_urls, Credentials};
 pub use lock::CheckoutLock;
 pub use paths::check_relative_path;
 pub use tls::ca_roots;
-pub(crate) use tls::child_env;
 
 use git2::{ErrorClass, ErrorCode, Oid, Repository};
 

@@ -1,16 +1,10 @@
 //! TLS trust roots: where OpenSSL finds CA certificates, loaded only when a TLS remote is used.
 
-use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-/// What [`init`] found, once for the process: the user's `SSL_CERT_FILE`/`SSL_CERT_DIR` as
-/// they were, and the roots chosen from them (see [`tls_roots`]).
-struct Roots {
-    user: (Option<OsString>, Option<OsString>),
-    chosen: (Option<PathBuf>, Option<PathBuf>),
-}
-
-static ROOTS: std::sync::OnceLock<Roots> = std::sync::OnceLock::new();
+/// The certificate file and directory [`init`] chose, once for the process, from the user's
+/// `SSL_CERT_FILE`/`SSL_CERT_DIR` (see [`tls_roots`]).
+static ROOTS: std::sync::OnceLock<(Option<PathBuf>, Option<PathBuf>)> = std::sync::OnceLock::new();
 
 /// The names of OpenSSL's variables for its default certificate locations.
 const FILE_VAR: &str = "SSL_CERT_FILE";
@@ -26,7 +20,7 @@ const DIR_VAR: &str = "SSL_CERT_DIR";
 /// directory of `c_rehash` links is searched lazily, only for the issuers a server's chain
 /// names). The bundle, when one is chosen, is handed to each TLS client directly: libgit2
 /// through its options ([`load_tls_roots`]) and the HTTP client as root certificates
-/// ([`ca_roots`]). Child processes get the user's own values back ([`child_env`]).
+/// ([`ca_roots`]). Child processes get the user's own values back (`child::command`).
 pub(super) fn init() {
     #[cfg(all(unix, not(target_os = "macos"), not(target_os = "ios")))]
     {
@@ -41,25 +35,13 @@ pub(super) fn init() {
         // A directory that is not there is named as one that is, and holds nothing: else
         // git2's own probe, when libgit2 starts, would set the variable to the system's.
         let dir = chosen.1.clone().filter(|d| d.exists());
-        if ROOTS.set(Roots { user, chosen }).is_ok() {
+        if ROOTS.set(chosen).is_ok() {
+            crate::child::keep_original(vec![(FILE_VAR, user.0), (DIR_VAR, user.1)]);
             std::env::set_var(FILE_VAR, "/dev/null");
             match dir {
                 Some(d) => std::env::set_var(DIR_VAR, d),
                 None => std::env::set_var(DIR_VAR, "/dev/null"),
             }
-        }
-    }
-}
-
-/// Gives a child process (a credential helper, a signer, `git receive-pack`) the user's own
-/// `SSL_CERT_FILE`/`SSL_CERT_DIR`, as they were before [`init`].
-pub(crate) fn child_env(cmd: &mut std::process::Command) {
-    if let Some(r) = ROOTS.get() {
-        for (name, value) in [(FILE_VAR, &r.user.0), (DIR_VAR, &r.user.1)] {
-            match value {
-                Some(v) => cmd.env(name, v),
-                None => cmd.env_remove(name),
-            };
         }
     }
 }
@@ -73,7 +55,7 @@ pub(super) fn load_tls_roots() {
         return;
     };
     ONCE.call_once(|| {
-        let (file, dir) = &roots.chosen;
+        let (file, dir) = roots;
         // SAFETY: libgit2's option setters; no TLS connection exists yet.
         unsafe {
             if let Some(f) = file.as_ref().and_then(|f| f.to_str()) {
@@ -91,7 +73,7 @@ pub(super) fn load_tls_roots() {
 /// Without [`init`] (the library used by another program), read from the environment now.
 pub fn ca_roots() -> (Option<PathBuf>, Option<PathBuf>) {
     if let Some(r) = ROOTS.get() {
-        return r.chosen.clone();
+        return r.clone();
     }
     let (sys_file, sys_dir) = system_roots();
     tls_roots(
