@@ -55,7 +55,7 @@ impl Workspace {
         match Workspace::clone_once(url, opts, creds.clone(), false) {
             // A cache that cannot be fetched into (corrupt objects, a broken shallow file) is
             // not trusted: rebuild it once from nothing.
-            Err(e) if opts.cache.is_some() && cache_fault(&e) => {
+            Err(e) if opts.cache.is_some() && e.kind == ErrorKind::Other => {
                 if let Some(say) = &opts.notice {
                     say(&format!(
                         "the cache could not be fetched into ({}); rebuilding it",
@@ -123,13 +123,6 @@ impl Workspace {
         }
         Ok(ws)
     }
-}
-
-/// Whether a clone into the cache failed the way a damaged cache fails (a missing or corrupt
-/// object, a broken shallow file), rather than for the remote's or the network's reasons.
-fn cache_fault(e: &Error) -> bool {
-    e.kind == ErrorKind::Other
-        || e.kind == ErrorKind::NotFound && e.message.contains("object not found")
 }
 
 /// Where a clone goes: the `--cache-dir` repository for `url` (locked), or a new scratch

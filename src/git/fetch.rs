@@ -49,15 +49,7 @@ impl Workspace {
         }
         let tip = remote
             .refname_to_id(&format!("refs/heads/{}", self.remote_branch))
-            .map_err(|_| {
-                let names = remote
-                    .branches(Some(git2::BranchType::Local))
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|b| Some(b.ok()?.0.name().ok()??.to_string()))
-                    .collect();
-                self.no_branch(names)
-            })?;
+            .map_err(|_| self.no_branch(super::branch_names(&remote)))?;
         let tracking = self.tracking_ref();
         self.repo
             .reference(&tracking, tip, true, "imgbump: fetch")
@@ -201,17 +193,18 @@ impl Workspace {
 
 impl Workspace {
     /// The remote has no branch `remote_branch`: which it has, and what to pass.
+    /// `names` empty: the branches are not known here.
     pub(super) fn no_branch(&self, mut names: Vec<String>) -> super::Error {
         names.sort();
-        let shown = match names.len() {
-            0 => "none".to_string(),
-            n if n > 20 => format!("{}, … ({n} in all)", names[..20].join(", ")),
-            _ => names.join(", "),
+        let branches = match names.len() {
+            0 => String::new(),
+            n if n > 20 => format!("; its branches: {}, … ({n} in all)", names[..20].join(", ")),
+            _ => format!("; its branches: {}", names.join(", ")),
         };
         err(
             ErrorKind::NotFound,
             format!(
-                "the remote {} has no branch {}; its branches: {shown}\npass --branch with one of them",
+                "the remote {} has no branch {}{branches}\npass --branch with a branch it has (`git ls-remote --heads URL` lists them)",
                 self.url,
                 crate::reference::shown(&self.remote_branch)
             ),

@@ -250,14 +250,7 @@ impl Workspace {
             if !self.open {
                 return self.no_branch(Vec::new());
             }
-            let mut names: Vec<String> = self
-                .repo
-                .branches(Some(git2::BranchType::Local))
-                .into_iter()
-                .flatten()
-                .filter_map(|b| Some(b.ok()?.0.name().ok()??.to_string()))
-                .collect();
-            names.sort();
+            let names = branch_names(&self.repo);
             let why = if names.is_empty() {
                 "the repository has no commits yet; commit once first".to_string()
             } else {
@@ -275,6 +268,18 @@ impl Workspace {
             )
         })
     }
+}
+
+/// The local branches of `repo`, sorted.
+fn branch_names(repo: &Repository) -> Vec<String> {
+    let mut names: Vec<String> = repo
+        .branches(Some(git2::BranchType::Local))
+        .into_iter()
+        .flatten()
+        .filter_map(|b| Some(b.ok()?.0.name().ok()??.to_string()))
+        .collect();
+    names.sort();
+    names
 }
 
 /// A failure of the connection rather than of the request: refused, reset, closed early.
@@ -348,12 +353,13 @@ fn unreachable(e: &git2::Error) -> Option<&'static str> {
 
 fn git_err(what: &str, e: &git2::Error, creds: &Credentials) -> Error {
     let status = http_status(e.message());
+    let check = unreachable(e);
     let kind = match (e.code(), e.class()) {
         (ErrorCode::Auth, _) => ErrorKind::Auth,
         _ if matches!(status, Some(401 | 403)) || e.message().contains("authentication") => {
             ErrorKind::Auth
         }
-        _ if unreachable(e).is_some() => ErrorKind::Unreachable,
+        _ if check.is_some() => ErrorKind::Unreachable,
         (ErrorCode::NotFound, _) => ErrorKind::NotFound,
         _ if is_network(e) => ErrorKind::Network,
         _ => ErrorKind::Other,
@@ -365,7 +371,7 @@ fn git_err(what: &str, e: &git2::Error, creds: &Credentials) -> Error {
         ),
         ErrorKind::Unreachable => {
             message.push('\n');
-            message.push_str(unreachable(e).unwrap_or_default());
+            message.push_str(check.unwrap_or_default());
         }
         _ if e.class() == ErrorClass::Ssh && (e.message().contains("host") || e.message().contains("known")) => message.push_str(
             "\nthe SSH host key is not trusted: check the host's fingerprint, then add it with `ssh-keyscan HOST >> ~/.ssh/known_hosts`",
