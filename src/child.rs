@@ -50,7 +50,7 @@ pub(crate) fn run(
         .stderr(Stdio::piped())
         .spawn()?;
     if let Some(mut stdin) = child.stdin.take() {
-        let _ = stdin.write_all(input);
+        write_quietly(&mut stdin, input);
     }
     let mut stdout = Vec::new();
     if let Some(o) = child.stdout.take() {
@@ -66,4 +66,33 @@ pub(crate) fn run(
         stdout,
         stderr,
     })
+}
+
+/// Writes `input` to a helper that may not read it (a credential helper that only prints):
+/// its closed pipe is an error here, not a SIGPIPE that ends imgbump (whose SIGPIPE is left at
+/// its default, so that `imgbump list | head` ends quietly). SIGPIPE is blocked for this thread
+/// while writing, and one the write raised is taken before it is unblocked.
+#[cfg(unix)]
+fn write_quietly(stdin: &mut std::process::ChildStdin, input: &[u8]) {
+    // SAFETY: signal-set calls on local, initialised sets; only this thread's mask changes.
+    unsafe {
+        let mut pipe: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut pipe);
+        libc::sigaddset(&mut pipe, libc::SIGPIPE);
+        let mut old: libc::sigset_t = std::mem::zeroed();
+        libc::pthread_sigmask(libc::SIG_BLOCK, &pipe, &mut old);
+        if stdin.write_all(input).is_err() {
+            let now = libc::timespec {
+                tv_sec: 0,
+                tv_nsec: 0,
+            };
+            libc::sigtimedwait(&pipe, std::ptr::null_mut(), &now);
+        }
+        libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
+    }
+}
+
+#[cfg(not(unix))]
+fn write_quietly(stdin: &mut std::process::ChildStdin, input: &[u8]) {
+    let _ = stdin.write_all(input);
 }
