@@ -123,16 +123,14 @@ pub(super) fn fill_credentials(
     }
     request.push('\n');
     for helper in helpers {
-        // `!cmd` runs in the shell, a path as it is, a name as `git credential-NAME`.
-        let (program, args): (&str, Vec<String>) = match helper.strip_prefix('!') {
-            Some(cmd) => ("sh", vec!["-c".into(), format!("{cmd} get")]),
-            None if helper.starts_with('/') => ("sh", vec!["-c".into(), format!("{helper} get")]),
-            None => (
-                "sh",
-                vec!["-c".into(), format!("git credential-{helper} get")],
-            ),
+        // `!cmd` as written, a path as it is, a name as `git credential-NAME`: in the shell.
+        let cmd = match helper.strip_prefix('!') {
+            Some(cmd) => cmd.to_string(),
+            None if helper.starts_with('/') => helper.clone(),
+            None => format!("git credential-{helper}"),
         };
-        let Ok(ran) = crate::child::run(program, &args, request.as_bytes(), 64 * 1024) else {
+        let args = ["-c".to_string(), format!("{cmd} get")];
+        let Ok(ran) = crate::child::run("sh", &args, request.as_bytes(), 64 * 1024) else {
             continue;
         };
         let out = String::from_utf8_lossy(&ran.stdout);
