@@ -28,6 +28,9 @@ _imgbump() {
             imgbump,history)
                 cmd="imgbump__subcmd__history"
                 ;;
+            imgbump,hold)
+                cmd="imgbump__subcmd__hold"
+                ;;
             imgbump,list)
                 cmd="imgbump__subcmd__list"
                 ;;
@@ -36,6 +39,9 @@ _imgbump() {
                 ;;
             imgbump,promote)
                 cmd="imgbump__subcmd__promote"
+                ;;
+            imgbump,release)
+                cmd="imgbump__subcmd__release"
                 ;;
             imgbump,rollback)
                 cmd="imgbump__subcmd__rollback"
@@ -55,6 +61,9 @@ _imgbump() {
             imgbump__subcmd__help,history)
                 cmd="imgbump__subcmd__help__subcmd__history"
                 ;;
+            imgbump__subcmd__help,hold)
+                cmd="imgbump__subcmd__help__subcmd__hold"
+                ;;
             imgbump__subcmd__help,list)
                 cmd="imgbump__subcmd__help__subcmd__list"
                 ;;
@@ -63,6 +72,9 @@ _imgbump() {
                 ;;
             imgbump__subcmd__help,promote)
                 cmd="imgbump__subcmd__help__subcmd__promote"
+                ;;
+            imgbump__subcmd__help,release)
+                cmd="imgbump__subcmd__help__subcmd__release"
                 ;;
             imgbump__subcmd__help,rollback)
                 cmd="imgbump__subcmd__help__subcmd__rollback"
@@ -77,7 +89,7 @@ _imgbump() {
 
     case "${cmd}" in
         imgbump)
-            opts="-q -v -h -V --quiet --verbose --help --version set get list history rollback promote completions man help"
+            opts="-q -v -h -V --quiet --verbose --help --version set get list history rollback promote hold release completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -203,7 +215,7 @@ _imgbump() {
             return 0
             ;;
         imgbump__subcmd__help)
-            opts="set get list history rollback promote completions man help"
+            opts="set get list history rollback promote hold release completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -272,6 +284,20 @@ _imgbump() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        imgbump__subcmd__help__subcmd__hold)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         imgbump__subcmd__help__subcmd__list)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -301,6 +327,20 @@ _imgbump() {
             return 0
             ;;
         imgbump__subcmd__help__subcmd__promote)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imgbump__subcmd__help__subcmd__release)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -448,8 +488,166 @@ _imgbump() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        imgbump__subcmd__hold)
+            opts="-C -b -f -o -c -e -m -q -v -h -V --reason --until --by --repo --branch --manifest --depth --workdir --cache-dir --output --timeout --connect-timeout --workload --container --image-name --key --holds --env --message --trailer --author --dry-run --no-push --retries --order-key --push-branch --push-option --open-pr --pr-label --pr-reviewer --draft --auto-merge --sign --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --until)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --by)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --branch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -b)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --manifest)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --depth)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --workdir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --workload)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --container)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --image-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --holds)
+                    COMPREPLY=($(compgen -W "reference tag digest" -- "${cur}"))
+                    return 0
+                    ;;
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --message)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -m)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trailer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --author)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --order-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --push-branch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --push-option)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --open-pr)
+                    COMPREPLY=($(compgen -W "github gitlab" -- "${cur}"))
+                    return 0
+                    ;;
+                --pr-label)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pr-reviewer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sign)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         imgbump__subcmd__list)
-            opts="-C -b -f -o -e -q -v -h -V --repo --branch --manifest --depth --workdir --cache-dir --output --timeout --connect-timeout --env --quiet --verbose --help --version"
+            opts="-C -b -f -o -e -q -v -h -V --repo --branch --manifest --depth --workdir --cache-dir --output --timeout --connect-timeout --env --held --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -537,7 +735,7 @@ _imgbump() {
             return 0
             ;;
         imgbump__subcmd__promote)
-            opts="-C -b -f -o -m -q -v -h -V --from --to --repo --branch --manifest --depth --workdir --cache-dir --output --timeout --connect-timeout --message --trailer --author --dry-run --no-push --retries --order-key --push-branch --push-option --open-pr --pr-label --pr-reviewer --draft --auto-merge --sign --create --drop-digest --verify-image --pin-digest --insecure-registry --quiet --verbose --help --version"
+            opts="-C -b -f -o -m -q -v -h -V --from --to --repo --branch --manifest --depth --workdir --cache-dir --output --timeout --connect-timeout --message --trailer --author --dry-run --no-push --retries --order-key --push-branch --push-option --open-pr --pr-label --pr-reviewer --draft --auto-merge --sign --ignore-hold --fail-on-held --create --drop-digest --verify-image --pin-digest --insecure-registry --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -662,7 +860,7 @@ _imgbump() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        imgbump__subcmd__rollback)
+        imgbump__subcmd__release)
             opts="-C -b -f -o -c -e -m -q -v -h -V --repo --branch --manifest --depth --workdir --cache-dir --output --timeout --connect-timeout --workload --container --image-name --key --holds --env --message --trailer --author --dry-run --no-push --retries --order-key --push-branch --push-option --open-pr --pr-label --pr-reviewer --draft --auto-merge --sign --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -808,8 +1006,166 @@ _imgbump() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        imgbump__subcmd__rollback)
+            opts="-C -b -f -o -c -e -m -q -v -h -V --repo --branch --manifest --depth --workdir --cache-dir --output --timeout --connect-timeout --workload --container --image-name --key --holds --env --message --trailer --author --dry-run --no-push --retries --order-key --push-branch --push-option --open-pr --pr-label --pr-reviewer --draft --auto-merge --sign --ignore-hold --fail-on-held --hold --reason --until --by --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --branch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -b)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --manifest)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --depth)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --workdir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --workload)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --container)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --image-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --holds)
+                    COMPREPLY=($(compgen -W "reference tag digest" -- "${cur}"))
+                    return 0
+                    ;;
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --message)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -m)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trailer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --author)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --order-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --push-branch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --push-option)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --open-pr)
+                    COMPREPLY=($(compgen -W "github gitlab" -- "${cur}"))
+                    return 0
+                    ;;
+                --pr-label)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pr-reviewer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sign)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --until)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --by)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         imgbump__subcmd__set)
-            opts="-C -b -f -o -c -e -m -q -v -h -V --repo --branch --manifest --depth --workdir --cache-dir --output --timeout --connect-timeout --workload --container --image-name --key --holds --env --message --trailer --author --dry-run --no-push --retries --order-key --push-branch --push-option --open-pr --pr-label --pr-reviewer --draft --auto-merge --sign --expect-current --allow-latest --fail-on-superseded --create --drop-digest --verify-image --pin-digest --insecure-registry --quiet --verbose --help --version"
+            opts="-C -b -f -o -c -e -m -q -v -h -V --repo --branch --manifest --depth --workdir --cache-dir --output --timeout --connect-timeout --workload --container --image-name --key --holds --env --message --trailer --author --dry-run --no-push --retries --order-key --push-branch --push-option --open-pr --pr-label --pr-reviewer --draft --auto-merge --sign --expect-current --allow-latest --fail-on-superseded --ignore-hold --fail-on-held --create --drop-digest --verify-image --pin-digest --insecure-registry --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -34,6 +34,8 @@ complete -c imgbump -n "__fish_imgbump_needs_command" -f -a "list" -d 'List ever
 complete -c imgbump -n "__fish_imgbump_needs_command" -f -a "history" -d 'List the images a service\'s manifest held across the history, newest first'
 complete -c imgbump -n "__fish_imgbump_needs_command" -f -a "rollback" -d 'Put back the image before the current one (skipping images already rolled back from), and record the rollback'
 complete -c imgbump -n "__fish_imgbump_needs_command" -f -a "promote" -d 'Copy a service\'s exact image (digest included) from one environment\'s targets to another\'s, in one commit'
+complete -c imgbump -n "__fish_imgbump_needs_command" -f -a "hold" -d 'Hold services where they are: a `# imgbump:hold` line above each image, one commit; `set` leaves a held image alone until it is released'
+complete -c imgbump -n "__fish_imgbump_needs_command" -f -a "release" -d 'Release services\' holds: the hold lines removed, one commit'
 complete -c imgbump -n "__fish_imgbump_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c imgbump -n "__fish_imgbump_needs_command" -f -a "man" -d 'Print the man page (roff): imgbump(1), or a subcommand\'s, imgbump-set(1) and so on'
 complete -c imgbump -n "__fish_imgbump_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -75,6 +77,8 @@ complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l draft -d 'Open t
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l auto-merge -d 'Merge the pull request when its checks pass (GitHub\'s auto-merge; GitLab\'s merge when the pipeline succeeds)'
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l allow-latest -d 'Refuse a reference with neither tag nor digest (`nginx`, which means `nginx:latest`), unless this is given'
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l fail-on-superseded -d 'Make a superseded bump (an order key not greater than the recorded one) an error (exit 4) instead of a success that changes nothing'
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l ignore-hold -d 'Set the image of a held target anyway (a person overriding their own freeze): the hold line stays, and an `Imgbump-Hold-Ignored` trailer records it'
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l fail-on-held -d 'Make a held target an error (exit 4, after the other services landed) instead of a success that leaves it alone'
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l create -d 'Add a missing kustomize `images:` entry or Helm values key (copying the siblings\' indentation and style); without it the edit is refused, showing the lines it would add'
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l drop-digest -d 'Remove a kustomize entry\'s `digest` (or empty a Helm `digest`) that would win over the new tag; without it such an edit is refused'
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l verify-image -d 'Check that the new image exists in its registry before anything is written (a missing tag or digest is refused, exit 4). Credentials as Docker finds them (~/.docker/config.json, $DOCKER_CONFIG, credential helpers) or IMGBUMP_REGISTRY_TOKEN'
@@ -116,6 +120,7 @@ json\t'One JSON object on stdout'"
 complete -c imgbump -n "__fish_imgbump_using_subcommand list" -l timeout -d 'How long to go on retrying a moved branch: `90s`, `10m`, `1h`, or seconds. The whole run ends by then' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand list" -l connect-timeout -d 'How long to go on retrying a connection that is refused, reset or cut (a server at its connection limit, a network blip), counted from the first failure of a streak. An unknown host, a TLS failure and HTTP 401, 403 and 404 fail at once' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand list" -s e -l env -d 'Only these environments (default: all declared in .imgbump.yaml)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand list" -l held -d 'Only held targets'
 complete -c imgbump -n "__fish_imgbump_using_subcommand list" -s q -l quiet -d 'Print less: errors only'
 complete -c imgbump -n "__fish_imgbump_using_subcommand list" -s v -l verbose -d 'Print more (repeat for more detail)'
 complete -c imgbump -n "__fish_imgbump_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -174,10 +179,16 @@ gitlab\t'GitLab: push options'"
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l pr-label -d 'A label for the pull request (repeatable)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l pr-reviewer -d 'A reviewer for the pull request, USER or ORG/TEAM (repeatable; GitHub)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l sign -d 'Sign the commit: ssh:KEYFILE, ssh-agent, or gpg:KEYID (default in a checkout: as git config\'s commit.gpgsign, gpg.format and user.signingkey say)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l reason -d 'Why it is held (with --hold)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l until -d 'When the hold ends by itself: 2026-12-05T18:00:00Z, a date (its 00:00 UTC), or a duration from now (90m, 4h, 2d, 1w). Default: until released' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l by -d 'Who holds it (default: $GITHUB_ACTOR in GitHub Actions, else the commit author\'s email)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l dry-run -d 'Print the diff; write, commit and push nothing'
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l no-push -d 'Commit, but do not push'
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l draft -d 'Open the pull request as a draft'
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l auto-merge -d 'Merge the pull request when its checks pass (GitHub\'s auto-merge; GitLab\'s merge when the pipeline succeeds)'
+complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l ignore-hold -d 'Set the image of a held target anyway (a person overriding their own freeze): the hold line stays, and an `Imgbump-Hold-Ignored` trailer records it'
+complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l fail-on-held -d 'Make a held target an error (exit 4, after the other services landed) instead of a success that leaves it alone'
+complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l hold -d 'Hold the service at the image rolled back to, in the same commit (needs --reason)'
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -s q -l quiet -d 'Print less: errors only'
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -s v -l verbose -d 'Print more (repeat for more detail)'
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -211,6 +222,8 @@ complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l dry-run -d '
 complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l no-push -d 'Commit, but do not push'
 complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l draft -d 'Open the pull request as a draft'
 complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l auto-merge -d 'Merge the pull request when its checks pass (GitHub\'s auto-merge; GitLab\'s merge when the pipeline succeeds)'
+complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l ignore-hold -d 'Set the image of a held target anyway (a person overriding their own freeze): the hold line stays, and an `Imgbump-Hold-Ignored` trailer records it'
+complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l fail-on-held -d 'Make a held target an error (exit 4, after the other services landed) instead of a success that leaves it alone'
 complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l create -d 'Add a missing kustomize `images:` entry or Helm values key (copying the siblings\' indentation and style); without it the edit is refused, showing the lines it would add'
 complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l drop-digest -d 'Remove a kustomize entry\'s `digest` (or empty a Helm `digest`) that would win over the new tag; without it such an edit is refused'
 complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l verify-image -d 'Check that the new image exists in its registry before anything is written (a missing tag or digest is refused, exit 4). Credentials as Docker finds them (~/.docker/config.json, $DOCKER_CONFIG, credential helpers) or IMGBUMP_REGISTRY_TOKEN'
@@ -219,6 +232,85 @@ complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -s q -l quiet -
 complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -s v -l verbose -d 'Print more (repeat for more detail)'
 complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -s V -l version -d 'Print version'
+complete -c imgbump -n "__fish_imgbump_using_subcommand hold" -l reason -d 'Why: an incident or ticket id, a sentence (one line, written into the manifest)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand hold" -l until -d 'When the hold ends by itself: 2026-12-05T18:00:00Z, a date (its 00:00 UTC), or a duration from now (90m, 4h, 2d, 1w). Default: until released' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand hold" -l by -d 'Who holds it (default: $GITHUB_ACTOR in GitHub Actions, else the commit author\'s email)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand hold" -s C -l repo -d 'A path inside a checkout (open mode), or a URL to clone (https://, ssh://, git@host:path, file://)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand hold" -s b -l branch -d 'The branch: default the current branch (checkout) or the remote\'s default branch (clone)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand hold" -s f -l manifest -d 'The manifest path relative to the repository root; `{service}` is replaced by the service name, `{env}` by each --env. Repeat it to try several in order (the first file that exists is edited). Default: the targets in .imgbump.yaml if the repository has one, else deployments/kubernetes/base/applications/{service}-deployment.yaml' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand hold" -l depth -d 'How many commits to fetch when cloning (0: all)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand hold" -l workdir -d 'Where to clone (default: a temporary directory removed at exit)' -r -F
+complete -c imgbump -n "__fish_imgbump_using_subcommand hold" -l cache-dir -d 'Keep clones here between runs (one bare repository per remote URL, locked while in use), so that a run fetches only what is new' -r -F
+complete -c imgbump -n "__fish_imgbump_using_subcommand hold" -s o -l output -d 'Output format: text (human messages on stderr) or json (one object on stdout)' -r -f -a "text\t'Human-readable text on stderr'
+json\t'One JSON object on stdout'"
+complete -c imgbump -n "__fish_imgbump_using_subcommand hold" -l timeout -d 'How long to go on retrying a moved branch: `90s`, `10m`, `1h`, or seconds. The whole run ends by then' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand hold" -l connect-timeout -d 'How long to go on retrying a connection that is refused, reset or cut (a server at its connection limit, a network blip), counted from the first failure of a streak. An unknown host, a TLS failure and HTTP 401, 403 and 404 fail at once' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand hold" -l workload -d 'The workload to edit: NAME, KIND/NAME or NAMESPACE/KIND/NAME (default: the one named like the service, or the only one)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand hold" -s c -l container -d 'The container to edit (default: the one named like the service, or the first of `containers`)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand hold" -l image-name -d 'The kustomization `images:` entry to edit, by its `name` (default: the entry with the new image\'s repository, or whose name ends in /SERVICE)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand hold" -l key -d 'The value holding the image, as a key path: `image` (a Helm values mapping of registry/repository/tag/digest), `app.image` (a scalar reference), or `spec.source.helm.parameters[name=image.tag].value` with --holds tag, or `spec.source.kustomize.images[isa-web]` (an Argo CD `NAME=REFERENCE` item, `NAME=` kept). Dots separate keys, `[N]` indexes a list, `[KEY=VALUE]` picks the list item whose KEY is VALUE, `[NAME]` the item of a list of image strings that names the image NAME' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand hold" -l holds -d 'What the scalar at --key holds: a whole reference, only the tag, or only the digest' -r -f -a "reference\t'A whole image reference'
+tag\t'Only the tag (`:TAG` sets it)'
+digest\t'Only the digest (`@sha256:…` sets it)'"
+complete -c imgbump -n "__fish_imgbump_using_subcommand hold" -s e -l env -d 'The environment(s) of .imgbump.yaml to edit (fills {env}); repeat for several, in one commit' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand hold" -s m -l message -d 'The commit message; placeholders as for `set`, and {reason}' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand hold" -l trailer -d 'A `KEY=VALUE` trailer to add to the commit message (repeatable)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand hold" -l author -d 'The commit author, "NAME <EMAIL>" (default: git config user, else imgbump <imgbump@localhost>)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand hold" -l retries -d 'At most this many further push attempts after the branch moved (default: as many as --timeout allows)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand hold" -l order-key -d 'A number the producer makes grow (a CI run number, the source commit\'s time), recorded in an `Imgbump-Order: SERVICE=N` trailer. A key not greater than the one recorded for the service means an older build: nothing is changed, and the outcome is "superseded"' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand hold" -l push-branch -d 'Push to a new branch named by this template instead of the branch ({service} {tag} {env}; e.g. imgbump/{service}/{tag}), cut from the branch\'s tip, never forced: one that already has the same change is success, one with other content is refused' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand hold" -l push-option -d 'A push option (`git push -o`), repeatable' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand hold" -l open-pr -d 'Open a pull request (github: REST API, with the push\'s token) or a merge request (gitlab: push options) for the pushed branch (default --push-branch imgbump/{service}/{tag}); older imgbump pull requests of the service are closed' -r -f -a "github\t'GitHub (or GitHub Enterprise): the REST API'
+gitlab\t'GitLab: push options'"
+complete -c imgbump -n "__fish_imgbump_using_subcommand hold" -l pr-label -d 'A label for the pull request (repeatable)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand hold" -l pr-reviewer -d 'A reviewer for the pull request, USER or ORG/TEAM (repeatable; GitHub)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand hold" -l sign -d 'Sign the commit: ssh:KEYFILE, ssh-agent, or gpg:KEYID (default in a checkout: as git config\'s commit.gpgsign, gpg.format and user.signingkey say)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand hold" -l dry-run -d 'Print the diff; write, commit and push nothing'
+complete -c imgbump -n "__fish_imgbump_using_subcommand hold" -l no-push -d 'Commit, but do not push'
+complete -c imgbump -n "__fish_imgbump_using_subcommand hold" -l draft -d 'Open the pull request as a draft'
+complete -c imgbump -n "__fish_imgbump_using_subcommand hold" -l auto-merge -d 'Merge the pull request when its checks pass (GitHub\'s auto-merge; GitLab\'s merge when the pipeline succeeds)'
+complete -c imgbump -n "__fish_imgbump_using_subcommand hold" -s q -l quiet -d 'Print less: errors only'
+complete -c imgbump -n "__fish_imgbump_using_subcommand hold" -s v -l verbose -d 'Print more (repeat for more detail)'
+complete -c imgbump -n "__fish_imgbump_using_subcommand hold" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c imgbump -n "__fish_imgbump_using_subcommand hold" -s V -l version -d 'Print version'
+complete -c imgbump -n "__fish_imgbump_using_subcommand release" -s C -l repo -d 'A path inside a checkout (open mode), or a URL to clone (https://, ssh://, git@host:path, file://)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand release" -s b -l branch -d 'The branch: default the current branch (checkout) or the remote\'s default branch (clone)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand release" -s f -l manifest -d 'The manifest path relative to the repository root; `{service}` is replaced by the service name, `{env}` by each --env. Repeat it to try several in order (the first file that exists is edited). Default: the targets in .imgbump.yaml if the repository has one, else deployments/kubernetes/base/applications/{service}-deployment.yaml' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand release" -l depth -d 'How many commits to fetch when cloning (0: all)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand release" -l workdir -d 'Where to clone (default: a temporary directory removed at exit)' -r -F
+complete -c imgbump -n "__fish_imgbump_using_subcommand release" -l cache-dir -d 'Keep clones here between runs (one bare repository per remote URL, locked while in use), so that a run fetches only what is new' -r -F
+complete -c imgbump -n "__fish_imgbump_using_subcommand release" -s o -l output -d 'Output format: text (human messages on stderr) or json (one object on stdout)' -r -f -a "text\t'Human-readable text on stderr'
+json\t'One JSON object on stdout'"
+complete -c imgbump -n "__fish_imgbump_using_subcommand release" -l timeout -d 'How long to go on retrying a moved branch: `90s`, `10m`, `1h`, or seconds. The whole run ends by then' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand release" -l connect-timeout -d 'How long to go on retrying a connection that is refused, reset or cut (a server at its connection limit, a network blip), counted from the first failure of a streak. An unknown host, a TLS failure and HTTP 401, 403 and 404 fail at once' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand release" -l workload -d 'The workload to edit: NAME, KIND/NAME or NAMESPACE/KIND/NAME (default: the one named like the service, or the only one)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand release" -s c -l container -d 'The container to edit (default: the one named like the service, or the first of `containers`)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand release" -l image-name -d 'The kustomization `images:` entry to edit, by its `name` (default: the entry with the new image\'s repository, or whose name ends in /SERVICE)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand release" -l key -d 'The value holding the image, as a key path: `image` (a Helm values mapping of registry/repository/tag/digest), `app.image` (a scalar reference), or `spec.source.helm.parameters[name=image.tag].value` with --holds tag, or `spec.source.kustomize.images[isa-web]` (an Argo CD `NAME=REFERENCE` item, `NAME=` kept). Dots separate keys, `[N]` indexes a list, `[KEY=VALUE]` picks the list item whose KEY is VALUE, `[NAME]` the item of a list of image strings that names the image NAME' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand release" -l holds -d 'What the scalar at --key holds: a whole reference, only the tag, or only the digest' -r -f -a "reference\t'A whole image reference'
+tag\t'Only the tag (`:TAG` sets it)'
+digest\t'Only the digest (`@sha256:…` sets it)'"
+complete -c imgbump -n "__fish_imgbump_using_subcommand release" -s e -l env -d 'The environment(s) of .imgbump.yaml to edit (fills {env}); repeat for several, in one commit' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand release" -s m -l message -d 'The commit message; placeholders as for `set`' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand release" -l trailer -d 'A `KEY=VALUE` trailer to add to the commit message (repeatable)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand release" -l author -d 'The commit author, "NAME <EMAIL>" (default: git config user, else imgbump <imgbump@localhost>)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand release" -l retries -d 'At most this many further push attempts after the branch moved (default: as many as --timeout allows)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand release" -l order-key -d 'A number the producer makes grow (a CI run number, the source commit\'s time), recorded in an `Imgbump-Order: SERVICE=N` trailer. A key not greater than the one recorded for the service means an older build: nothing is changed, and the outcome is "superseded"' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand release" -l push-branch -d 'Push to a new branch named by this template instead of the branch ({service} {tag} {env}; e.g. imgbump/{service}/{tag}), cut from the branch\'s tip, never forced: one that already has the same change is success, one with other content is refused' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand release" -l push-option -d 'A push option (`git push -o`), repeatable' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand release" -l open-pr -d 'Open a pull request (github: REST API, with the push\'s token) or a merge request (gitlab: push options) for the pushed branch (default --push-branch imgbump/{service}/{tag}); older imgbump pull requests of the service are closed' -r -f -a "github\t'GitHub (or GitHub Enterprise): the REST API'
+gitlab\t'GitLab: push options'"
+complete -c imgbump -n "__fish_imgbump_using_subcommand release" -l pr-label -d 'A label for the pull request (repeatable)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand release" -l pr-reviewer -d 'A reviewer for the pull request, USER or ORG/TEAM (repeatable; GitHub)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand release" -l sign -d 'Sign the commit: ssh:KEYFILE, ssh-agent, or gpg:KEYID (default in a checkout: as git config\'s commit.gpgsign, gpg.format and user.signingkey say)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand release" -l dry-run -d 'Print the diff; write, commit and push nothing'
+complete -c imgbump -n "__fish_imgbump_using_subcommand release" -l no-push -d 'Commit, but do not push'
+complete -c imgbump -n "__fish_imgbump_using_subcommand release" -l draft -d 'Open the pull request as a draft'
+complete -c imgbump -n "__fish_imgbump_using_subcommand release" -l auto-merge -d 'Merge the pull request when its checks pass (GitHub\'s auto-merge; GitLab\'s merge when the pipeline succeeds)'
+complete -c imgbump -n "__fish_imgbump_using_subcommand release" -s q -l quiet -d 'Print less: errors only'
+complete -c imgbump -n "__fish_imgbump_using_subcommand release" -s v -l verbose -d 'Print more (repeat for more detail)'
+complete -c imgbump -n "__fish_imgbump_using_subcommand release" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c imgbump -n "__fish_imgbump_using_subcommand release" -s V -l version -d 'Print version'
 complete -c imgbump -n "__fish_imgbump_using_subcommand completions" -s q -l quiet -d 'Print less: errors only'
 complete -c imgbump -n "__fish_imgbump_using_subcommand completions" -s v -l verbose -d 'Print more (repeat for more detail)'
 complete -c imgbump -n "__fish_imgbump_using_subcommand completions" -s h -l help -d 'Print help'
@@ -227,12 +319,14 @@ complete -c imgbump -n "__fish_imgbump_using_subcommand man" -s q -l quiet -d 'P
 complete -c imgbump -n "__fish_imgbump_using_subcommand man" -s v -l verbose -d 'Print more (repeat for more detail)'
 complete -c imgbump -n "__fish_imgbump_using_subcommand man" -s h -l help -d 'Print help'
 complete -c imgbump -n "__fish_imgbump_using_subcommand man" -s V -l version -d 'Print version'
-complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback promote completions man help" -f -a "set" -d 'Bump one or more services\' images in one commit, and push it'
-complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback promote completions man help" -f -a "get" -d 'Print each service\'s current image'
-complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback promote completions man help" -f -a "list" -d 'List every service\'s targets (per environment, from .imgbump.yaml) or every service the manifest template finds, with its images'
-complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback promote completions man help" -f -a "history" -d 'List the images a service\'s manifest held across the history, newest first'
-complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback promote completions man help" -f -a "rollback" -d 'Put back the image before the current one (skipping images already rolled back from), and record the rollback'
-complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback promote completions man help" -f -a "promote" -d 'Copy a service\'s exact image (digest included) from one environment\'s targets to another\'s, in one commit'
-complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback promote completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback promote completions man help" -f -a "man" -d 'Print the man page (roff): imgbump(1), or a subcommand\'s, imgbump-set(1) and so on'
-complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback promote completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback promote hold release completions man help" -f -a "set" -d 'Bump one or more services\' images in one commit, and push it'
+complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback promote hold release completions man help" -f -a "get" -d 'Print each service\'s current image'
+complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback promote hold release completions man help" -f -a "list" -d 'List every service\'s targets (per environment, from .imgbump.yaml) or every service the manifest template finds, with its images'
+complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback promote hold release completions man help" -f -a "history" -d 'List the images a service\'s manifest held across the history, newest first'
+complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback promote hold release completions man help" -f -a "rollback" -d 'Put back the image before the current one (skipping images already rolled back from), and record the rollback'
+complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback promote hold release completions man help" -f -a "promote" -d 'Copy a service\'s exact image (digest included) from one environment\'s targets to another\'s, in one commit'
+complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback promote hold release completions man help" -f -a "hold" -d 'Hold services where they are: a `# imgbump:hold` line above each image, one commit; `set` leaves a held image alone until it is released'
+complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback promote hold release completions man help" -f -a "release" -d 'Release services\' holds: the hold lines removed, one commit'
+complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback promote hold release completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback promote hold release completions man help" -f -a "man" -d 'Print the man page (roff): imgbump(1), or a subcommand\'s, imgbump-set(1) and so on'
+complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback promote hold release completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

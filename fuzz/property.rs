@@ -3,8 +3,10 @@
 //! kind of edit the engine makes (a workload's image, a kustomize entry, an added one, a key
 //! path holding a reference, a tag or a digest, with and without `--create` and
 //! `--drop-digest`) never panics, and every edit it returns reads back with the new image
-//! where the target names it, the other bytes before and after the change unchanged.
+//! where the target names it, the other bytes before and after the change unchanged. Every
+//! target an edit accepts can be held, and released back to the original bytes.
 
+use imgbump::hold::Hold;
 use imgbump::manifest::{Holds, KeyPath, Locator, Manifest, SetOptions, Target};
 use imgbump::reference::ImageSpec;
 
@@ -123,6 +125,7 @@ fn check(m: &Manifest<'_>, loc: &Locator<'_>, spec: &ImageSpec, opts: &SetOption
         return 0;
     };
     let old = m.text();
+    hold_and_release(m, loc);
     if !edit.changed {
         assert_eq!(
             edit.text, old,
@@ -157,4 +160,35 @@ fn check(m: &Manifest<'_>, loc: &Locator<'_>, spec: &ImageSpec, opts: &SetOption
         "lines before the target changed"
     );
     1
+}
+
+/// A target an edit accepts is held (one line added, nothing else), then released back to the
+/// original bytes; a target already held is left as it is.
+pub fn hold_and_release(m: &Manifest<'_>, loc: &Locator<'_>) {
+    let Ok(before) = m.get(loc) else {
+        return;
+    };
+    let hold = Hold::new("incident-4711", "oncall@example.com", 1_764_844_267, None)
+        .expect("a valid hold");
+    let held = m
+        .hold(loc, &hold)
+        .unwrap_or_else(|e| panic!("a target set accepts is refused a hold: {e}"));
+    let old = m.text();
+    if before.hold.is_some() {
+        assert!(!held.changed, "a held target is held again");
+        return;
+    }
+    assert!(held.changed);
+    assert_eq!(
+        held.text.lines().count(),
+        old.lines().count() + 1,
+        "a hold adds one line"
+    );
+    let again = Manifest::parse(&held.text).expect("the engine reads its own hold");
+    let got = again.get(loc).expect("the held target is still there");
+    assert_eq!(got.hold.as_ref(), Some(&hold));
+    assert_eq!(got.image, before.image);
+    let released = again.release(loc).expect("a hold written is released");
+    assert!(released.changed);
+    assert_eq!(released.text, old, "release gives back the original bytes");
 }

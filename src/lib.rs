@@ -21,6 +21,7 @@
 //! | [`url`] | a remote's address, parsed once; shown without its secrets |
 //! | [`template`] | `{placeholder}` templates, filled in one pass |
 //! | [`trailers`] | imgbump's commit trailers, written and read in one place |
+//! | [`hold`] | a person's hold on a service: the words of its comment line, and when it ends |
 //! | [`interrupt`] | SIGINT/SIGTERM/SIGHUP noted, and the run ended at a safe point |
 //!
 //! No module imports one above it in this table's order of floors (cli, bump, then the rooms
@@ -35,6 +36,7 @@ pub mod config;
 pub mod failure;
 pub mod forge;
 pub mod git;
+pub mod hold;
 pub mod http;
 pub mod interrupt;
 pub mod locate;

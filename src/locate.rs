@@ -333,6 +333,8 @@ pub struct Version {
     pub order_key: Option<u64>,
     /// The image the commit rolled back from, if it was a rollback.
     pub rolled_back_from: Option<String>,
+    /// The hold on the target in the newest commit that had this image.
+    pub hold: Option<crate::hold::Hold>,
 }
 
 /// Up to `want` images `service`'s target `placed` held, newest first, each with the oldest
@@ -344,7 +346,7 @@ pub fn versions(
     service: &str,
     want: usize,
 ) -> Result<Vec<Version>, Failure> {
-    let mut found: Vec<(String, git2::Oid, i64)> = Vec::new();
+    let mut found: Vec<(String, git2::Oid, i64, Option<crate::hold::Hold>)> = Vec::new();
     ws.history(&placed.path, |commit, time, bytes| {
         let Ok(m) = Manifest::parse_bytes(bytes) else {
             return true;
@@ -359,13 +361,13 @@ pub fn versions(
                 last.2 = time;
             }
             _ if len == want => return false,
-            _ => found.push((held.image, commit, time)),
+            _ => found.push((held.image, commit, time, held.hold)),
         }
         true
     })?;
     found
         .into_iter()
-        .map(|(image, commit, time)| {
+        .map(|(image, commit, time, hold)| {
             let info = ws.commit_info(commit)?;
             let m = info.message.as_str();
             Ok(Version {
@@ -378,6 +380,7 @@ pub fn versions(
                 image,
                 commit,
                 time,
+                hold,
             })
         })
         .collect()

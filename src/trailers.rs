@@ -1,6 +1,7 @@
 //! imgbump's commit trailers, written and read in one place: `Imgbump-Order` (a service's order
-//! key), `Imgbump-Rollback` (the image a rollback rolled back from) and `Requested-By` (who
-//! asked). Knows nothing of Git: messages in, values out.
+//! key), `Imgbump-Rollback` (the image a rollback rolled back from), `Requested-By` (who
+//! asked), and `Imgbump-Hold`, `Imgbump-Release`, `Imgbump-Hold-Ignored` (a service held,
+//! released, or set despite its hold). Knows nothing of Git: messages in, values out.
 //!
 //! A producer passes a number it makes grow (`github.run_number`, the source commit's time) as
 //! `--order-key`. Each commit that changes a service's image records it as
@@ -16,6 +17,12 @@ pub const ORDER: &str = "Imgbump-Order";
 pub const ROLLBACK: &str = "Imgbump-Rollback";
 /// The trailer a CD workflow sets to the person or bot that asked for the change.
 pub const REQUESTED_BY: &str = "Requested-By";
+/// The trailer of a commit that holds a service (`Imgbump-Hold: SERVICE`).
+pub const HOLD: &str = "Imgbump-Hold";
+/// The trailer of a commit that released a service's hold.
+pub const RELEASE: &str = "Imgbump-Release";
+/// The trailer of a commit that set a held service's image with `--ignore-hold`.
+pub const HOLD_IGNORED: &str = "Imgbump-Hold-Ignored";
 
 /// The values of trailer `key` in `message` that are about `service`: for each line
 /// `KEY: SERVICE=VALUE` of the message's last paragraph, `VALUE`.

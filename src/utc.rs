@@ -1,5 +1,5 @@
-//! Dates for people: Unix seconds as ISO 8601 UTC (`2025-12-02T13:00:00Z`), with no time-zone
-//! database and no clock reads.
+//! Dates for people: Unix seconds as ISO 8601 UTC (`2025-12-02T13:00:00Z`) and back, with no
+//! time-zone database and no clock reads.
 
 /// `secs` (Unix time) as `YYYY-MM-DDTHH:MM:SSZ`.
 pub(crate) fn utc(secs: i64) -> String {
@@ -22,8 +22,120 @@ pub(crate) fn utc(secs: i64) -> String {
     )
 }
 
+/// Reads an RFC 3339 time (`2025-12-02T13:00:00Z`, seconds and fraction optional, `Z` or an
+/// offset `+02:00`) or a date (`2025-12-02`, its start in UTC) as Unix seconds.
+pub(crate) fn parse(s: &str) -> Option<i64> {
+    let num = |t: &str| -> Option<i64> {
+        (!t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| t.parse().ok())
+            .flatten()
+    };
+    let (date, time) = match s.find(['T', 't', ' ']) {
+        Some(i) => (&s[..i], Some(&s[i + 1..])),
+        None => (s, None),
+    };
+    let mut d = date.splitn(3, '-');
+    let (y, m, day) = (
+        d.next().filter(|y| y.len() == 4).and_then(num)?,
+        d.next().filter(|m| m.len() == 2).and_then(num)?,
+        d.next().filter(|d| d.len() == 2).and_then(num)?,
+    );
+    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let month_days = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    if !(1..=12).contains(&m) || day < 1 || day > month_days[(m - 1) as usize] {
+        return None;
+    }
+    let mut secs = days_from_civil(y, m, day) * 86_400;
+    let Some(time) = time else {
+        return Some(secs);
+    };
+    let (clock, offset) = match time.find(['Z', 'z', '+', '-']) {
+        Some(i) => (&time[..i], &time[i..]),
+        None => return None,
+    };
+    let clock = clock.split('.').next().unwrap_or("");
+    let mut c = clock.split(':');
+    let h = c.next().filter(|t| t.len() == 2).and_then(num)?;
+    let min = c.next().filter(|t| t.len() == 2).and_then(num)?;
+    let sec = match c.next() {
+        Some(t) if t.len() == 2 => num(t)?,
+        Some(_) => return None,
+        None => 0,
+    };
+    if c.next().is_some() || h > 23 || min > 59 || sec > 60 {
+        return None;
+    }
+    secs += h * 3600 + min * 60 + sec;
+    match offset {
+        "Z" | "z" => Some(secs),
+        o => {
+            let sign = if o.starts_with('-') { 1 } else { -1 };
+            let (oh, om) = o[1..].split_once(':')?;
+            let (oh, om) = (
+                Some(oh).filter(|t| t.len() == 2).and_then(num)?,
+                Some(om).filter(|t| t.len() == 2).and_then(num)?,
+            );
+            (oh < 24 && om < 60).then_some(secs + sign * (oh * 3600 + om * 60))
+        }
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days-from-civil).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn times_read_back() {
+        for secs in [0, 1_764_680_400, 951_782_400, 4_102_444_799] {
+            assert_eq!(super::parse(&super::utc(secs)), Some(secs));
+        }
+        assert_eq!(super::parse("2025-12-02"), Some(1_764_633_600));
+        assert_eq!(super::parse("2025-12-02T13:00Z"), Some(1_764_680_400));
+        assert_eq!(
+            super::parse("2025-12-02T15:00:00.5+02:00"),
+            Some(1_764_680_400)
+        );
+        assert_eq!(
+            super::parse("2025-12-02T08:00:00-05:00"),
+            Some(1_764_680_400)
+        );
+        for bad in [
+            "",
+            "2025-12",
+            "2025-02-29",
+            "2025-12-02T25:00Z",
+            "2025-12-02T13:00",
+            "2025-12-02T13:00+2",
+            "+2025-12-02",
+            "2025-1-02",
+            "２０２５-12-02",
+        ] {
+            assert_eq!(super::parse(bad), None, "{bad}");
+        }
+    }
+
     #[test]
     fn dates_are_iso_utc() {
         assert_eq!(super::utc(0), "1970-01-01T00:00:00Z");

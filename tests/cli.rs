@@ -438,6 +438,8 @@ fn completions_and_man_page_are_current() {
         "history",
         "rollback",
         "promote",
+        "hold",
+        "release",
         "completions",
         "man",
         "help",

@@ -92,6 +92,8 @@ mod tests {
             new: new.into(),
             changed: true,
             superseded_by: None,
+            hold: None,
+            hold_effect: Default::default(),
         }
     }
 

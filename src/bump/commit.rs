@@ -10,7 +10,7 @@ use crate::sign::Signer;
 use super::message::commit_message;
 use super::order;
 use super::plan::Plan;
-use super::Options;
+use super::{HoldEffect, Options};
 
 /// Who commits and how: known once per run, before anything is made.
 pub(super) struct Committer {
@@ -75,6 +75,18 @@ pub(super) fn message_of(plan: &Plan, opts: &Options) -> String {
     let mut trailers = opts.trailers.clone();
     if let Some(o) = opts.order {
         trailers.extend(order::trailers(&plan.changes, o.key));
+    }
+    for c in &plan.changes {
+        let key = match c.hold_effect {
+            HoldEffect::Added => crate::trailers::HOLD,
+            HoldEffect::Released => crate::trailers::RELEASE,
+            HoldEffect::Ignored => crate::trailers::HOLD_IGNORED,
+            _ => continue,
+        };
+        let t = (key.to_string(), c.service.clone());
+        if !trailers.contains(&t) {
+            trailers.push(t);
+        }
     }
     commit_message(&opts.message, &plan.changes, &trailers)
 }

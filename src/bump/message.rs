@@ -1,9 +1,9 @@
 //! The commit message: the template filled for each changed service, and the trailers.
 
-use super::Change;
+use super::{Change, HoldEffect};
 
 /// The placeholders a message template may use.
-pub const PLACEHOLDERS: [&str; 8] = [
+pub const PLACEHOLDERS: [&str; 9] = [
     "service",
     "old_image",
     "image",
@@ -12,6 +12,7 @@ pub const PLACEHOLDERS: [&str; 8] = [
     "file",
     "container",
     "env",
+    "reason",
 ];
 
 /// Fills a message template for one change.
@@ -33,6 +34,7 @@ fn render_message(template: &str, c: &Change) -> String {
     let old: String = c.old.chars().flat_map(char::escape_default).collect();
     let digest = digest.unwrap_or_default();
     let env = c.env.as_deref().unwrap_or("");
+    let reason = c.hold.as_ref().map_or("", |h| h.reason.as_str());
     let values = [
         ("service", c.service.as_str()),
         ("old_image", old.as_str()),
@@ -42,6 +44,7 @@ fn render_message(template: &str, c: &Change) -> String {
         ("file", c.file.as_str()),
         ("container", c.container.as_str()),
         ("env", env),
+        ("reason", reason),
     ];
     // Checked when the options were made (`PLACEHOLDERS`): an unknown one cannot reach here.
     crate::template::fill(template, &values).unwrap_or_else(|_| template.to_string())
@@ -64,7 +67,15 @@ pub fn commit_message(template: &str, changes: &[Change], trailers: &[(String, S
         many => {
             let mut names: Vec<&str> = changed.iter().map(|c| c.service.as_str()).collect();
             names.dedup();
-            let mut m = format!("chore: update images of {}\n", names.join(", "));
+            let only = |e: HoldEffect| changed.iter().all(|c| c.hold_effect == e && c.old == c.new);
+            let verb = if only(HoldEffect::Added) {
+                "hold"
+            } else if only(HoldEffect::Released) {
+                "release the holds on"
+            } else {
+                "update images of"
+            };
+            let mut m = format!("chore: {verb} {}\n", names.join(", "));
             for line in many {
                 m.push_str(&format!("\n- {line}"));
             }
@@ -92,6 +103,8 @@ mod tests {
             new: "r/isa-agent:sha-abc1234".into(),
             changed: true,
             superseded_by: None,
+            hold: None,
+            hold_effect: Default::default(),
         };
         assert_eq!(
             commit_message(

@@ -22,6 +22,7 @@
 //! Failures are [`Failure`]s; the command line maps their kinds to exit codes.
 
 use crate::failure::{FailKind, Failure};
+use crate::hold::Hold;
 use crate::reference::ImageSpec;
 use crate::service;
 
@@ -43,17 +44,17 @@ pub use branch::{branch_name, PLACEHOLDERS as BRANCH_PLACEHOLDERS};
 pub use check::RegistryOptions;
 pub use diff::unified_diff;
 pub use message::{commit_message, PLACEHOLDERS as MESSAGE_PLACEHOLDERS};
-pub use outcome::{Change, Outcome, Timings};
+pub use outcome::{Change, HoldEffect, Outcome, Timings};
 pub use retry::backoff;
 pub use run::{set, set_until};
 
-/// One `SERVICE=IMAGE` pair, validated.
+/// One `SERVICE=IMAGE` pair, validated; or, for `hold` and `release`, a service alone.
 #[derive(Debug, Clone)]
 pub struct Pair {
     /// The service name (a DNS label).
     pub service: String,
-    /// What its image should become.
-    pub spec: ImageSpec,
+    /// What its image should become; `None`: it stays (a hold added or released).
+    pub spec: Option<ImageSpec>,
 }
 
 impl std::str::FromStr for Pair {
@@ -73,7 +74,7 @@ impl std::str::FromStr for Pair {
             })?;
         Ok(Pair {
             service: service.to_string(),
-            spec,
+            spec: Some(spec),
         })
     }
 }
@@ -119,6 +120,21 @@ pub struct Options {
     /// The producer's order key (a number it makes grow, such as a CI run number), recorded in
     /// an `Imgbump-Order: SERVICE=N` trailer; see [`Order`].
     pub order: Option<Order>,
+    /// `--ignore-hold`: set the image of a held target anyway (the hold line stays, and an
+    /// `Imgbump-Hold-Ignored` trailer records it).
+    pub ignore_hold: bool,
+    /// A hold added to or released from every target, with (`rollback --hold`) or without
+    /// (`hold`, `release`) an image set.
+    pub hold_change: Option<HoldChange>,
+}
+
+/// A change to the holds of the targets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HoldChange {
+    /// Add this hold above each target (left as it is where one stands already).
+    Add(Hold),
+    /// Remove every hold line above each target.
+    Release,
 }
 
 /// Where to open a request for a bump pushed to a branch of its own.

@@ -32,6 +32,49 @@ pub struct Change {
     /// The order key recorded for the service when this pair's older key lost to it: the
     /// pair was superseded and left alone.
     pub superseded_by: Option<u64>,
+    /// The hold on the target: the one found (held, ignored, expired, already there, released)
+    /// or the one added.
+    pub hold: Option<crate::hold::Hold>,
+    /// What the run did about it.
+    pub hold_effect: HoldEffect,
+}
+
+/// What a run did about a target's hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HoldEffect {
+    /// No hold stands on the target, and none was asked for.
+    #[default]
+    None,
+    /// The target is held: its image was left alone.
+    Held,
+    /// The target is held, and `--ignore-hold` set its image anyway.
+    Ignored,
+    /// A hold stood on the target, but its `until` has passed: the image was set.
+    Expired,
+    /// A hold was added.
+    Added,
+    /// A hold stood already; it was left as it is.
+    AlreadyHeld,
+    /// The hold lines were removed.
+    Released,
+    /// Release was asked for, and no hold stood there.
+    NotHeld,
+}
+
+impl HoldEffect {
+    /// A word for it, as JSON and `GITHUB_OUTPUT` show it (`none`, `held`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HoldEffect::None => "none",
+            HoldEffect::Held => "held",
+            HoldEffect::Ignored => "ignored",
+            HoldEffect::Expired => "expired",
+            HoldEffect::Added => "added",
+            HoldEffect::AlreadyHeld => "already-held",
+            HoldEffect::Released => "released",
+            HoldEffect::NotHeld => "not-held",
+        }
+    }
 }
 
 /// What a bump did.
@@ -91,11 +134,21 @@ impl Outcome {
         self.changes.iter().any(|c| c.superseded_by.is_some())
     }
 
-    /// `changed` (a commit was made, or with a dry run would be), `superseded` (nothing
-    /// changed, and a pair lost to a newer order key) or `unchanged`.
+    /// Whether a pair was left alone because its target is held.
+    pub fn held(&self) -> bool {
+        self.changes
+            .iter()
+            .any(|c| c.hold_effect == HoldEffect::Held)
+    }
+
+    /// `changed` (a commit was made, or with a dry run would be), `held` (nothing changed,
+    /// and a pair's target is held), `superseded` (nothing changed, and a pair lost to a newer
+    /// order key) or `unchanged`.
     pub fn status(&self) -> &'static str {
         if self.changed {
             "changed"
+        } else if self.held() {
+            "held"
         } else if self.superseded() {
             "superseded"
         } else {

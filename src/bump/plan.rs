@@ -13,7 +13,7 @@ use crate::locate::{config_for, locator, read_manifest, resolve};
 
 use super::check::Checks;
 use super::diff::unified_diff;
-use super::{Change, Options, Pair};
+use super::{Change, HoldChange, HoldEffect, Options, Pair};
 
 /// The edits of one attempt.
 pub(super) struct Plan {
@@ -30,6 +30,8 @@ pub(super) struct Inputs<'a> {
     pub(super) recorded: &'a HashMap<String, u64>,
     /// Whether a file with uncommitted changes is refused (a checkout's first attempt).
     pub(super) check_dirty: bool,
+    /// Now, in Unix seconds: a hold whose `until` has passed no longer holds.
+    pub(super) now: i64,
 }
 
 pub(super) fn plan(
@@ -98,7 +100,7 @@ fn by_file<'p>(
 }
 
 /// One pair's edit of `text` (the file at `path`): its change, and the new text when it
-/// changes something (not when it was superseded by a newer order key).
+/// changes something (not when it was superseded by a newer order key, or its target is held).
 fn edit_one(
     text: &str,
     path: &str,
@@ -110,23 +112,104 @@ fn edit_one(
     let opts = inputs.opts;
     let m = Manifest::parse(text).map_err(|e| Failure::from_edit(path, e))?;
     let locator = locator(&placed.spec, &p.service, &m, path);
+    let Some(spec) = &p.spec else {
+        return hold_one(&m, &locator, path, p, placed, inputs);
+    };
     let mut edit = m
-        .set(&locator, &p.spec, &opts.selection.edit)
+        .set(&locator, spec, &opts.selection.edit)
         .map_err(|e| Failure::from_edit(path, e))?;
+    let mut change = change_of(p, placed, path, &edit);
+    if edit.changed {
+        if let Some(h) = &edit.held.hold {
+            change.hold_effect = if h.expired(inputs.now) {
+                HoldEffect::Expired
+            } else if opts.ignore_hold {
+                HoldEffect::Ignored
+            } else {
+                // A person's word: the image stays, and nothing is asked of the registry.
+                change.hold_effect = HoldEffect::Held;
+                change.changed = false;
+                return Ok((change, None));
+            };
+        }
+    }
     let env = placed.env.as_deref();
     let verify = opts.registry.verify || placed.spec.verify.on_in(env);
     let pin = opts.registry.pin || placed.spec.pin_digest.on_in(env);
     if edit.changed && (verify || pin) {
         // Asked before anything is written; pinned, the edit is made again with the digest
         // the registry reports.
-        if let Some(pinned) = registry_check(p, &edit, path, pin, opts, checks)? {
+        if let Some(pinned) = registry_check(spec, &edit, path, pin, opts, checks)? {
             edit = m
                 .set(&locator, &ImageSpec::Full(pinned), &opts.selection.edit)
                 .map_err(|e| Failure::from_edit(path, e))?;
+            change.new.clone_from(&edit.new);
         }
     }
+    if edit.changed {
+        // An older build's key loses to the one recorded: leave the newer image.
+        let key = opts.order.filter(|o| o.check).map(|o| o.key);
+        if let (Some(key), Some(&had)) = (key, inputs.recorded.get(&p.service)) {
+            if key <= had {
+                change.changed = false;
+                change.superseded_by = Some(had);
+                return Ok((change, None));
+            }
+        }
+        expect_current(&edit.held, p, path, opts)?;
+    }
+    let mut text = edit.changed.then_some(edit.text);
+    if let Some(HoldChange::Add(hold)) = &opts.hold_change {
+        // `rollback --hold`: the image set and the hold added, in one commit.
+        let base = text.as_deref().unwrap_or(m.text());
+        let m = Manifest::parse(base).map_err(|e| Failure::from_edit(path, e))?;
+        let held = m
+            .hold(&locator, hold)
+            .map_err(|e| Failure::from_edit(path, e))?;
+        change.hold_effect = match held.changed {
+            true => HoldEffect::Added,
+            false => HoldEffect::AlreadyHeld,
+        };
+        change.hold = Some(held.held.hold.unwrap_or_else(|| hold.clone()));
+        if held.changed {
+            change.changed = true;
+            text = Some(held.text);
+        }
+    }
+    Ok((change, text))
+}
+
+/// `hold` and `release`: the hold line added above the target, or removed; the image stays.
+fn hold_one(
+    m: &Manifest<'_>,
+    locator: &crate::manifest::Locator<'_>,
+    path: &str,
+    p: &Pair,
+    placed: &Placed,
+    inputs: &Inputs<'_>,
+) -> Result<(Change, Option<String>), Failure> {
+    let edit = match &inputs.opts.hold_change {
+        Some(HoldChange::Add(hold)) => m.hold(locator, hold),
+        Some(HoldChange::Release) | None => m.release(locator),
+    }
+    .map_err(|e| Failure::from_edit(path, e))?;
+    let mut change = change_of(p, placed, path, &edit);
+    change.hold_effect = match (&inputs.opts.hold_change, edit.changed) {
+        (Some(HoldChange::Add(_)), true) => HoldEffect::Added,
+        (Some(HoldChange::Add(_)), false) => HoldEffect::AlreadyHeld,
+        (_, true) => HoldEffect::Released,
+        (_, false) => HoldEffect::NotHeld,
+    };
+    if let (Some(HoldChange::Add(hold)), true) = (&inputs.opts.hold_change, edit.changed) {
+        change.hold = Some(hold.clone());
+    }
+    Ok((change, edit.changed.then_some(edit.text)))
+}
+
+/// A pair's change as `edit` found and made it.
+fn change_of(p: &Pair, placed: &Placed, path: &str, edit: &crate::manifest::Edit) -> Change {
     let held = &edit.held;
-    let mut change = Change {
+    Change {
         service: p.service.clone(),
         env: placed.env.clone(),
         file: path.to_string(),
@@ -138,43 +221,43 @@ fn edit_one(
         new: edit.new.clone(),
         changed: edit.changed,
         superseded_by: None,
+        hold: held.hold.clone(),
+        hold_effect: HoldEffect::None,
+    }
+}
+
+/// `--expect-current`: the image the target must hold now.
+fn expect_current(
+    held: &crate::manifest::Held,
+    p: &Pair,
+    path: &str,
+    opts: &Options,
+) -> Result<(), Failure> {
+    let Some(expected) = &opts.expect_current else {
+        return Ok(());
     };
-    if !edit.changed {
-        return Ok((change, None));
+    if held.image == *expected {
+        return Ok(());
     }
-    // An older build's key loses to the one recorded: leave the newer image.
-    let key = opts.order.filter(|o| o.check).map(|o| o.key);
-    if let (Some(key), Some(&had)) = (key, inputs.recorded.get(&p.service)) {
-        if key <= had {
-            change.changed = false;
-            change.superseded_by = Some(had);
-            return Ok((change, None));
-        }
-    }
-    if let Some(expected) = &opts.expect_current {
-        if held.image != *expected {
-            return Err(Failure {
-                kind: FailKind::Refused,
-                message: format!(
-                    "{path}:{}: the image of {} is {}, not the expected {}; nothing was committed\nread it again (`imgbump get {}`) and decide, or drop --expect-current",
-                    held.location,
-                    p.service,
-                    shown_up_to(&held.image, 512),
-                    shown_up_to(expected, 512),
-                    p.service
-                ),
-                file: Some(path.to_string()),
-                line: Some(held.location.line),
-            });
-        }
-    }
-    Ok((change, Some(edit.text)))
+    Err(Failure {
+        kind: FailKind::Refused,
+        message: format!(
+            "{path}:{}: the image of {} is {}, not the expected {}; nothing was committed\nread it again (`imgbump get {}`) and decide, or drop --expect-current",
+            held.location,
+            p.service,
+            shown_up_to(&held.image, 512),
+            shown_up_to(expected, 512),
+            p.service
+        ),
+        file: Some(path.to_string()),
+        line: Some(held.location.line),
+    })
 }
 
 /// Asks the registry about `edit`'s new image; with `pin`, the reference to write instead
 /// when the registry reports another digest.
 fn registry_check(
-    p: &Pair,
+    spec: &ImageSpec,
     edit: &crate::manifest::Edit,
     path: &str,
     pin: bool,
@@ -182,7 +265,7 @@ fn registry_check(
     checks: &mut Checks,
 ) -> Result<Option<Reference>, Failure> {
     let line = edit.held.location.line;
-    let full = full_reference(&p.spec, &edit.new, path, line)?;
+    let full = full_reference(spec, &edit.new, path, line)?;
     let found = checks.check(&full, &opts.registry.settings, path, line)?;
     if !pin || full.digest() == Some(found.digest.as_str()) {
         return Ok(None);

@@ -3,13 +3,16 @@
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
-const AFTER_HELP: &str = "\
+/// The exit codes and examples, after every subcommand's help.
+macro_rules! after_help {
+    () => {
+        "\
 Exit codes:
-  0  changed, already up to date, or superseded by a newer --order-key
+  0  changed, already up to date, held (`imgbump hold`), or superseded by a newer --order-key
   2  usage error
   3  nothing matched: no manifest, workload or container, or more than one
   4  refused: invalid service name or image, unsafe edit, uncommitted changes in the manifest,
-     --expect-current not met, superseded with --fail-on-superseded
+     --expect-current not met, superseded with --fail-on-superseded, held with --fail-on-held
   5  push failed after all retries (--timeout), or rejected by the remote
   1  anything else
 
@@ -31,7 +34,64 @@ Examples:
         SERVICE: ${{ github.event.client_payload.service }}
         IMAGE: ${{ github.event.client_payload.image }}
   A Makefile target:
-    deploy: ; imgbump set --repo $(REPO) -- \"$(SERVICE)=$(IMAGE)\"";
+    deploy: ; imgbump set --repo $(REPO) -- \"$(SERVICE)=$(IMAGE)\"
+  During an incident, keep agent in production at what it is now, whatever CI sends:
+    imgbump hold agent --env production --reason incident-4711 --until 4h
+    imgbump set agent=:sha-def5678 --env production     # held: exit 0, nothing changed
+    imgbump release agent --env production"
+    };
+}
+const AFTER_HELP: &str = after_help!();
+
+/// The incident example of `hold`, `release` and `rollback --hold`: the commands, the line a
+/// hold writes, and a workflow a person runs.
+macro_rules! hold_help {
+    () => {
+        "\
+Example: an incident in production. Freeze agent where it is, roll it back and keep it there,
+then let CI through again:
+    imgbump hold agent --env production --reason incident-4711 --until 4h
+    imgbump rollback agent --env production --ignore-hold
+    imgbump release agent --env production
+  or roll back and hold in one commit:
+    imgbump rollback agent --env production --hold --reason incident-4711
+
+The hold is a comment line above the key that holds the image (add or delete it by hand too):
+    spec:
+      template:
+        spec:
+          containers:
+            - name: agent
+              # imgbump:hold incident-4711 (oncall@example.com, 2026-12-04T10:31:07Z)
+              image: 123456789.dkr.ecr.us-east-1.amazonaws.com/isa-agent:sha-abc123
+
+While it stands, `imgbump set` leaves that image alone and reports `held` (exit 0, or 4 with
+--fail-on-held); other services in the same run still land. --ignore-hold sets it anyway.
+
+A workflow the on-call person runs from GitHub's Actions tab:
+    on:
+      workflow_dispatch:
+        inputs:
+          service: {required: true}
+          reason: {required: true}
+          until: {default: 4h}
+    jobs:
+      hold:
+        runs-on: ubuntu-latest
+        permissions: {contents: write}
+        steps:
+          - uses: actions/checkout@v4
+          - run: >-
+              imgbump hold --env production --by \"$ACTOR\"
+              --reason \"$REASON\" --until \"$UNTIL\" -- \"$SERVICE\"
+            env:
+              SERVICE: ${{ inputs.service }}
+              REASON: ${{ inputs.reason }}
+              UNTIL: ${{ inputs.until }}
+              ACTOR: ${{ github.actor }}"
+    };
+}
+const HOLD_HELP: &str = hold_help!();
 
 /// Bump a container image in a GitOps repository: change only the image's bytes, commit, push,
 /// and retry on a moved branch.
@@ -52,7 +112,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Bump one or more services' images in one commit, and push it.
-    #[command(after_help = AFTER_HELP)]
+    #[command(after_help = concat!(after_help!(), "\n\n", hold_help!()))]
     Set(SetArgs),
     /// Print each service's current image.
     Get(GetArgs),
@@ -67,6 +127,13 @@ pub enum Command {
     /// Copy a service's exact image (digest included) from one environment's targets to
     /// another's, in one commit.
     Promote(PromoteArgs),
+    /// Hold services where they are: a `# imgbump:hold` line above each image, one commit;
+    /// `set` leaves a held image alone until it is released.
+    #[command(after_help = HOLD_HELP)]
+    Hold(HoldArgs),
+    /// Release services' holds: the hold lines removed, one commit.
+    #[command(after_help = HOLD_HELP)]
+    Release(ReleaseArgs),
     /// Print a shell completion script.
     Completions {
         /// The shell.
@@ -89,6 +156,8 @@ impl Command {
             Command::History(a) => Some(&a.repo.repo),
             Command::Rollback(a) => Some(&a.repo.repo),
             Command::Promote(a) => Some(&a.repo.repo),
+            Command::Hold(a) => Some(&a.repo.repo),
+            Command::Release(a) => Some(&a.repo.repo),
             Command::Completions { .. } | Command::Man { .. } => None,
         }
     }
@@ -284,6 +353,8 @@ pub struct SetArgs {
     #[arg(long)]
     pub fail_on_superseded: bool,
     #[command(flatten)]
+    pub holds: HoldFlags,
+    #[command(flatten)]
     pub add: AddArgs,
     #[command(flatten)]
     pub registry: RegistryArgs,
@@ -346,6 +417,82 @@ impl AddArgs {
     }
 }
 
+/// What `set`, `promote` and `rollback` do about a held target.
+#[derive(Debug, Args, Clone, Default)]
+pub struct HoldFlags {
+    /// Set the image of a held target anyway (a person overriding their own freeze): the
+    /// hold line stays, and an `Imgbump-Hold-Ignored` trailer records it.
+    #[arg(long)]
+    pub ignore_hold: bool,
+    /// Make a held target an error (exit 4, after the other services landed) instead of a
+    /// success that leaves it alone.
+    #[arg(long)]
+    pub fail_on_held: bool,
+}
+
+/// `imgbump hold`.
+#[derive(Debug, Args)]
+pub struct HoldArgs {
+    /// The services to hold (each at the image it has now).
+    #[arg(required = true, value_name = "SERVICE")]
+    pub services: Vec<String>,
+    /// Why: an incident or ticket id, a sentence (one line, written into the manifest).
+    #[arg(long, value_name = "TEXT")]
+    pub reason: String,
+    #[command(flatten)]
+    pub who: HoldWho,
+    #[command(flatten)]
+    pub repo: RepoArgs,
+    #[command(flatten)]
+    pub pick: PickArgs,
+    /// The commit message; placeholders as for `set`, and {reason}.
+    #[arg(
+        short,
+        long,
+        env = "IMGBUMP_HOLD_MESSAGE",
+        default_value = "chore: hold {service} at {tag}: {reason}",
+        value_name = "TEMPLATE"
+    )]
+    pub message: String,
+    #[command(flatten)]
+    pub commit: CommitArgs,
+}
+
+/// Who holds, and until when.
+#[derive(Debug, Args, Clone, Default)]
+pub struct HoldWho {
+    /// When the hold ends by itself: 2026-12-05T18:00:00Z, a date (its 00:00 UTC), or a
+    /// duration from now (90m, 4h, 2d, 1w). Default: until released.
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Who holds it (default: $GITHUB_ACTOR in GitHub Actions, else the commit author's email).
+    #[arg(long, value_name = "WHO")]
+    pub by: Option<String>,
+}
+
+/// `imgbump release`.
+#[derive(Debug, Args)]
+pub struct ReleaseArgs {
+    /// The services to release.
+    #[arg(required = true, value_name = "SERVICE")]
+    pub services: Vec<String>,
+    #[command(flatten)]
+    pub repo: RepoArgs,
+    #[command(flatten)]
+    pub pick: PickArgs,
+    /// The commit message; placeholders as for `set`.
+    #[arg(
+        short,
+        long,
+        env = "IMGBUMP_RELEASE_MESSAGE",
+        default_value = "chore: release the hold on {service}",
+        value_name = "TEMPLATE"
+    )]
+    pub message: String,
+    #[command(flatten)]
+    pub commit: CommitArgs,
+}
+
 /// `imgbump promote`.
 #[derive(Debug, Args)]
 pub struct PromoteArgs {
@@ -370,6 +517,8 @@ pub struct PromoteArgs {
     pub message: String,
     #[command(flatten)]
     pub commit: CommitArgs,
+    #[command(flatten)]
+    pub holds: HoldFlags,
     #[command(flatten)]
     pub add: AddArgs,
     #[command(flatten)]
@@ -447,6 +596,7 @@ pub enum ForgeArg {
 
 /// `imgbump rollback`.
 #[derive(Debug, Args)]
+#[command(after_help = HOLD_HELP)]
 pub struct RollbackArgs {
     /// The service to roll back.
     pub service: String,
@@ -465,6 +615,16 @@ pub struct RollbackArgs {
     pub message: String,
     #[command(flatten)]
     pub commit: CommitArgs,
+    #[command(flatten)]
+    pub holds: HoldFlags,
+    /// Hold the service at the image rolled back to, in the same commit (needs --reason).
+    #[arg(long, requires = "reason")]
+    pub hold: bool,
+    /// Why it is held (with --hold).
+    #[arg(long, value_name = "TEXT", requires = "hold")]
+    pub reason: Option<String>,
+    #[command(flatten)]
+    pub who: HoldWho,
 }
 
 /// Reads `90s`, `500ms`, `10m`, `1h30m` or plain seconds.
@@ -523,6 +683,9 @@ pub struct ListArgs {
     /// Only these environments (default: all declared in .imgbump.yaml).
     #[arg(short, long = "env", value_name = "NAME")]
     pub env: Vec<String>,
+    /// Only held targets.
+    #[arg(long)]
+    pub held: bool,
 }
 
 /// `imgbump history`.

@@ -4,10 +4,10 @@
 use std::time::Instant;
 
 use crate::bump::{self, Options, Outcome, Pair};
-use crate::failure::Failure;
+use crate::failure::{FailKind, Failure};
 use crate::git::Workspace;
 
-use super::args::{Output, RepoArgs};
+use super::args::{HoldFlags, Output, RepoArgs};
 use super::say::Say;
 use super::{github, json, text};
 
@@ -55,4 +55,24 @@ fn report(outcome: &Outcome, repo: &RepoArgs, dry_run: bool, say: &Say, url: &st
     text::set(outcome, dry_run, say, url);
     github::summary(outcome, say, url);
     github::outputs(outcome, say);
+}
+
+/// `--fail-on-held`: a held target is an error once the others have landed.
+pub(super) fn fail_on_held(outcome: &Outcome, flags: &HoldFlags) -> Result<(), Failure> {
+    if !(flags.fail_on_held && outcome.held()) {
+        return Ok(());
+    }
+    let held: Vec<&str> = outcome
+        .changes
+        .iter()
+        .filter(|c| c.hold_effect == bump::HoldEffect::Held)
+        .map(|c| c.service.as_str())
+        .collect();
+    Err(Failure::new(
+        FailKind::Refused,
+        format!(
+            "held: {} is held, so its image was left alone (--fail-on-held); `imgbump release` lifts the hold",
+            held.join(", ")
+        ),
+    ))
 }

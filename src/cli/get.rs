@@ -20,7 +20,7 @@ pub(super) fn run(args: &GetArgs, say: &Say) -> Result<(), Failure> {
     }
     match args.repo.output {
         Output::Json => json::get(&rows),
-        Output::Text => text::get(&rows),
+        Output::Text => text::get(&rows, say),
     }
     Ok(())
 }

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use crate::bump::{Change, Outcome};
+use crate::bump::{Change, HoldEffect, Outcome};
 use crate::failure::Failure;
 
 use super::say::{printable, printable_lines, Say};
@@ -42,6 +42,8 @@ pub(super) fn summary(o: &Outcome, say: &Say, url: &str) {
     for c in &o.changes {
         let commit = if c.superseded_by.is_some() {
             "superseded"
+        } else if c.hold_effect == HoldEffect::Held {
+            "held"
         } else if c.changed {
             o.commit
                 .as_deref()
@@ -78,12 +80,29 @@ pub(super) fn summary(o: &Outcome, say: &Say, url: &str) {
         )
     } else if o.changed {
         "Not pushed.".into()
+    } else if o.held() {
+        "Held: a person's hold stands on the target, so nothing was changed (`imgbump release` lifts it).".into()
     } else if o.superseded() {
         "Superseded: a newer order key is recorded, so nothing was changed.".into()
     } else {
         "Already up to date.".into()
     };
     md.push_str(&format!("\n{state}\n"));
+    for c in o.changes.iter().filter(|c| c.hold.is_some()) {
+        if let Some(h) = &c.hold {
+            md.push_str(&format!(
+                "\n{} hold on {}: {}\n",
+                match c.hold_effect {
+                    HoldEffect::Expired => "Expired",
+                    HoldEffect::Released => "Released",
+                    HoldEffect::Ignored => "Ignored",
+                    _ => "A",
+                },
+                c.service,
+                cell(&h.to_string())
+            ));
+        }
+    }
     if !o.diff.is_empty() {
         let diff = printable_lines(&o.diff).replace("```", "`\u{200b}``");
         md.push_str(&format!("\n```diff\n{diff}```\n"));
@@ -132,6 +151,15 @@ pub(super) fn outputs(o: &Outcome, say: &Say) {
         ("old-image", join(&|c| c.old.as_str())),
         ("new-image", join(&|c| c.new.as_str())),
     ];
+    let held: Vec<&str> = o
+        .changes
+        .iter()
+        .filter(|c| c.hold_effect == HoldEffect::Held)
+        .map(|c| c.service.as_str())
+        .collect();
+    if !held.is_empty() {
+        pairs.push(("held", held.join(" ")));
+    }
     // A branch and a pull request only when there are some.
     if let Some(b) = &o.pushed_branch {
         pairs.push(("pr-branch", b.clone()));

@@ -5,8 +5,9 @@ use std::io::Write;
 
 use serde_json::json;
 
-use crate::bump::Outcome;
+use crate::bump::{HoldEffect, Outcome};
 use crate::failure::FailKind;
+use crate::hold::Hold;
 use crate::locate::{Found, Version};
 use crate::utc::utc;
 
@@ -40,12 +41,13 @@ pub(super) fn set(o: &Outcome, dry_run: bool) {
         .changes
         .iter()
         .map(|c| {
-            let status = match c.superseded_by {
-                Some(_) => "superseded",
-                None if c.changed => "changed",
-                None => "unchanged",
+            let status = match (c.superseded_by, c.hold_effect) {
+                (Some(_), _) => "superseded",
+                (None, HoldEffect::Held) => "held",
+                (None, _) if c.changed => "changed",
+                (None, _) => "unchanged",
             };
-            let mut v = json!({"service": c.service, "env": c.env, "file": c.file, "target": c.target, "workload": c.workload, "container": c.container, "line": c.line, "old": c.old, "new": c.new, "changed": c.changed, "status": status});
+            let mut v = json!({"service": c.service, "env": c.env, "file": c.file, "target": c.target, "workload": c.workload, "container": c.container, "line": c.line, "old": c.old, "new": c.new, "changed": c.changed, "status": status, "hold": hold(c.hold.as_ref()), "hold_effect": c.hold_effect.as_str()});
             if let Some(had) = c.superseded_by {
                 v["recorded_order_key"] = json!(had);
             }
@@ -72,11 +74,21 @@ pub(super) fn set(o: &Outcome, dry_run: bool) {
     print(&v);
 }
 
+/// A hold as JSON: `{reason, by, since, until, expired}`, or `null`.
+fn hold(h: Option<&Hold>) -> serde_json::Value {
+    match h {
+        Some(h) => {
+            json!({"reason": h.reason, "by": h.by, "since": h.since, "until": h.until, "expired": h.expired(crate::hold::now())})
+        }
+        None => serde_json::Value::Null,
+    }
+}
+
 /// `get`: each service's image and where it stands.
 pub(super) fn get(found: &[Found]) {
     let v: Vec<_> = found
         .iter()
-        .map(|r| json!({"service": r.service, "env": r.env, "file": r.file, "target": r.held.target, "workload": r.held.workload, "container": r.held.container, "line": r.held.location.line, "image": r.held.image}))
+        .map(|r| json!({"service": r.service, "env": r.env, "file": r.file, "target": r.held.target, "workload": r.held.workload, "container": r.held.container, "line": r.held.location.line, "image": r.held.image, "hold": hold(r.held.hold.as_ref())}))
         .collect();
     print(&json!(v));
 }
@@ -86,8 +98,8 @@ pub(super) fn list(rows: &[ListRow]) {
     let v: Vec<_> = rows
         .iter()
         .map(|r| match r {
-            ListRow::Image { service, file, field: f } => json!({"service": service, "file": file, "workload": f.workload_id(), "container": f.container, "role": f.role.as_str(), "line": f.location.line, "image": f.value}),
-            ListRow::Held { service, env, file, held: h } => json!({"service": service, "env": env, "file": file, "target": h.target, "workload": h.workload, "container": h.container, "line": h.location.line, "image": h.image}),
+            ListRow::Image { service, file, field: f, hold: h } => json!({"service": service, "file": file, "workload": f.workload_id(), "container": f.container, "role": f.role.as_str(), "line": f.location.line, "image": f.value, "hold": hold(h.as_ref())}),
+            ListRow::Held { service, env, file, held: h } => json!({"service": service, "env": env, "file": file, "target": h.target, "workload": h.workload, "container": h.container, "line": h.location.line, "image": h.image, "hold": hold(h.hold.as_ref())}),
             ListRow::Error { service, file, error } => json!({"service": service, "file": file, "error": error}),
         })
         .collect();
@@ -98,7 +110,7 @@ pub(super) fn list(rows: &[ListRow]) {
 pub(super) fn history(versions: &[Version]) {
     let v: Vec<_> = versions
         .iter()
-        .map(|x| json!({"image": x.image, "commit": x.commit.to_string(), "date": utc(x.time), "author": x.author, "requested_by": x.requested_by, "order_key": x.order_key, "rolled_back_from": x.rolled_back_from}))
+        .map(|x| json!({"image": x.image, "commit": x.commit.to_string(), "date": utc(x.time), "author": x.author, "requested_by": x.requested_by, "order_key": x.order_key, "rolled_back_from": x.rolled_back_from, "hold": hold(x.hold.as_ref())}))
         .collect();
     print(&json!(v));
 }

@@ -44,6 +44,18 @@ pub(super) fn run(args: &ListArgs, say: &Say) -> Result<(), Failure> {
             templated(&ws, tip, &templates)?
         }
     };
+    let mut rows = rows;
+    if args.held {
+        let now = crate::hold::now();
+        rows.retain(|r| r.is_held(now));
+        if rows.is_empty() {
+            say.info("no target is held");
+            if repo.output == Output::Json {
+                json::list(&rows);
+            }
+            return Ok(());
+        }
+    }
     if rows.is_empty() {
         return Err(Failure::new(
             FailKind::NotFound,
@@ -101,6 +113,7 @@ fn templated(
                             service: service.clone(),
                             file: file.clone(),
                             field: field.clone(),
+                            hold: m.field_hold(field),
                         });
                     }
                 }

@@ -4,7 +4,7 @@
 //! | room | what it holds |
 //! |---|---|
 //! | `args.rs` | the clap definition: the one source of `--help`, completions and the man page |
-//! | `set.rs`, `get.rs`, `list.rs`, `history.rs`, `rollback.rs`, `promote.rs` | one subcommand each |
+//! | `set.rs`, `get.rs`, `list.rs`, `history.rs`, `rollback.rs`, `promote.rs`, `hold.rs` (hold and release) | one subcommand each |
 //! | `text.rs` | human output: messages on stderr, progress, plain results on stdout |
 //! | `json.rs` | `--output json` |
 //! | `github.rs` | `GITHUB_OUTPUT`, the step summary, `::error` annotations |
@@ -22,6 +22,7 @@ mod bumped;
 mod get;
 mod github;
 mod history;
+mod hold;
 mod json;
 mod list;
 mod open;
@@ -34,8 +35,9 @@ mod set;
 mod text;
 
 pub use args::{
-    man_page, parse_duration, AddArgs, Cli, Command, CommitArgs, GetArgs, HistoryArgs, ListArgs,
-    Output, PickArgs, PromoteArgs, RepoArgs, RollbackArgs, SetArgs,
+    man_page, parse_duration, AddArgs, Cli, Command, CommitArgs, GetArgs, HistoryArgs, HoldArgs,
+    HoldFlags, HoldWho, ListArgs, Output, PickArgs, PromoteArgs, ReleaseArgs, RepoArgs,
+    RollbackArgs, SetArgs,
 };
 use say::Say;
 
@@ -85,6 +87,8 @@ pub fn run(cli: Cli) -> Exit {
         Command::History(args) => (args.repo.output, history::run(&args, &say)),
         Command::Rollback(args) => (args.repo.output, rollback::run(&args, &say)),
         Command::Promote(args) => (args.repo.output, promote::run(&args, &say)),
+        Command::Hold(args) => (args.repo.output, hold::hold(&args, &say)),
+        Command::Release(args) => (args.repo.output, hold::release(&args, &say)),
     };
     match result {
         Ok(()) => Exit(0),

@@ -5,7 +5,9 @@ use crate::bump::{self, Options, Order, Pair};
 use crate::failure::{FailKind, Failure};
 use crate::reference::ImageSpec;
 
-use super::args::{AddArgs, CommitArgs, ForgeArg, PickArgs, RegistryArgs, RepoArgs};
+use crate::hold::Hold;
+
+use super::args::{AddArgs, CommitArgs, ForgeArg, HoldWho, PickArgs, RegistryArgs, RepoArgs};
 
 /// Parses SERVICE=IMAGE pairs: each valid, no target named twice, and no bare repository name
 /// (which means `:latest`) unless `allow_latest`.
@@ -18,7 +20,7 @@ pub(super) fn pairs(raw: &[String], allow_latest: bool) -> Result<Vec<Pair>, Fai
                 format!("{} is named twice; give each service one image", p.service),
             ));
         }
-        if let ImageSpec::Full(r) = &p.spec {
+        if let Some(ImageSpec::Full(r)) = &p.spec {
             if r.tag().is_none() && r.digest().is_none() && !allow_latest {
                 let name = r.repository();
                 return Err(Failure::new(
@@ -151,7 +153,39 @@ fn options(
         connect_timeout: repo.connect_timeout,
         expect_current: None,
         order: commit.order_key.map(|key| Order { key, check: true }),
+        ignore_hold: false,
+        hold_change: None,
     })
+}
+
+/// A hold from `hold`'s or `rollback --hold`'s flags: the reason checked, `--until` read, and
+/// who holds it (`--by`, else `$GITHUB_ACTOR` in GitHub Actions, else the commit's author as
+/// `--author` or the repository's git config names it).
+pub(super) fn hold_of(
+    reason: &str,
+    who: &HoldWho,
+    opts: &Options,
+    ws: &crate::git::Workspace,
+) -> Result<Hold, Failure> {
+    let now = crate::hold::now();
+    let until = who
+        .until
+        .as_deref()
+        .map(|u| crate::hold::parse_until(u, now))
+        .transpose()
+        .map_err(|m| Failure::new(FailKind::Usage, m))?;
+    let actor = super::github::active()
+        .then(|| std::env::var("GITHUB_ACTOR").ok())
+        .flatten()
+        .filter(|a| !a.trim().is_empty());
+    let by = who
+        .by
+        .clone()
+        .or(actor)
+        .or_else(|| opts.author.as_ref().map(|(_, email)| email.clone()))
+        .or_else(|| ws.configured_author().map(|(_, email)| email))
+        .unwrap_or_default();
+    Hold::new(reason, &by, now, until).map_err(|m| Failure::new(FailKind::Usage, m))
 }
 
 fn parse_author(s: &str) -> Result<(String, String), Failure> {

@@ -49,13 +49,14 @@ pub(super) fn run(args: &PromoteArgs, say: &Say) -> Result<(), Failure> {
         args.to.join(", ")
     ));
     opts.selection.envs.clone_from(&args.to);
+    opts.ignore_hold = args.holds.ignore_hold;
     let pair = Pair {
         service: args.service.clone(),
-        spec,
+        spec: Some(spec),
     };
     let repo = (&args.repo, args.commit.dry_run);
-    bumped::bump(&mut ws, &[pair], &opts, repo, say, start)?;
-    Ok(())
+    let outcome = bumped::bump(&mut ws, &[pair], &opts, repo, say, start)?;
+    bumped::fail_on_held(&outcome, &args.holds)
 }
 
 /// The one image `service`'s targets in the selection's environment hold: the whole reference

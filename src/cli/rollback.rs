@@ -4,19 +4,25 @@
 use std::collections::HashSet;
 use std::time::Instant;
 
-use crate::bump::{Order, Pair};
+use crate::bump::{HoldChange, Order, Pair};
 use crate::failure::{FailKind, Failure};
 use crate::locate::{no_image, one_target, versions};
 use crate::reference::ImageSpec;
 use crate::trailers;
 
 use super::open::workspace;
-use super::options::bump_options;
+use super::options::{bump_options, hold_of};
 use super::say::Say;
 use super::{bumped, RollbackArgs};
 
 pub(super) fn run(args: &RollbackArgs, say: &Say) -> Result<(), Failure> {
     let start = Instant::now();
+    if !args.hold && (args.who.until.is_some() || args.who.by.is_some()) {
+        return Err(Failure::new(
+            FailKind::Usage,
+            "--until and --by describe a hold: add --hold --reason TEXT",
+        ));
+    }
     let mut opts = bump_options(
         &args.repo,
         &args.pick,
@@ -82,11 +88,16 @@ pub(super) fn run(args: &RollbackArgs, say: &Say) -> Result<(), Failure> {
     opts.expect_current = Some(current.image.clone());
     opts.trailers
         .push(trailers::rollback(&args.service, &current.image));
+    opts.ignore_hold = args.holds.ignore_hold;
+    if let (true, Some(reason)) = (args.hold, &args.reason) {
+        let hold = hold_of(reason, &args.who, &opts, &ws)?;
+        opts.hold_change = Some(HoldChange::Add(hold));
+    }
     let pair = Pair {
         service: args.service.clone(),
-        spec: to,
+        spec: Some(to),
     };
     let repo = (&args.repo, args.commit.dry_run);
-    bumped::bump(&mut ws, &[pair], &opts, repo, say, start)?;
-    Ok(())
+    let outcome = bumped::bump(&mut ws, &[pair], &opts, repo, say, start)?;
+    bumped::fail_on_held(&outcome, &args.holds)
 }

@@ -8,6 +8,7 @@ pub(super) enum ListRow {
         service: String,
         file: String,
         field: ImageField,
+        hold: Option<crate::hold::Hold>,
     },
     /// A target of `.imgbump.yaml`, in an environment.
     Held {
@@ -26,4 +27,16 @@ pub(super) enum ListRow {
 /// The first seven hex digits of a commit id.
 pub(super) fn short(oid: git2::Oid) -> String {
     oid.to_string().chars().take(7).collect()
+}
+
+impl ListRow {
+    /// Whether a hold that has not expired stands on the row's target.
+    pub(super) fn is_held(&self, now: i64) -> bool {
+        let hold = match self {
+            ListRow::Image { hold, .. } => hold.as_ref(),
+            ListRow::Held { held, .. } => held.hold.as_ref(),
+            ListRow::Error { .. } => None,
+        };
+        hold.is_some_and(|h| !h.expired(now))
+    }
 }

@@ -75,10 +75,14 @@ pub(super) fn printable_lines(text: &str) -> String {
         .collect()
 }
 
-/// `s` with control characters (line breaks, escape sequences) escaped, so that text read
-/// from a repository can neither start a line of its own nor drive the terminal.
+/// `s` with control characters (line breaks, escape sequences) and bidirectional overrides
+/// escaped, so that text read from a repository can neither start a line of its own, nor
+/// drive the terminal, nor show itself in another order than it is.
 pub(super) fn printable(s: &str) -> String {
-    let unsafe_char = |c: char| c.is_control() && c != '\t';
+    let unsafe_char = |c: char| {
+        (c.is_control() && c != '\t')
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}')
+    };
     if !s.chars().any(unsafe_char) {
         return s.to_string();
     }

@@ -38,9 +38,11 @@ pub(super) fn run(args: &SetArgs, say: &Say) -> Result<(), Failure> {
         Some(&args.registry),
     )?;
     opts.expect_current.clone_from(&args.expect_current);
+    opts.ignore_hold = args.holds.ignore_hold;
     let mut ws = workspace(&args.repo, say, start + args.repo.timeout, opts.retries)?;
     let repo = (&args.repo, args.commit.dry_run);
     let outcome = bumped::bump(&mut ws, &pairs, &opts, repo, say, start)?;
+    bumped::fail_on_held(&outcome, &args.holds)?;
     if args.fail_on_superseded && outcome.superseded() {
         return Err(Failure::new(
             FailKind::Refused,

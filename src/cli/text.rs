@@ -3,7 +3,7 @@
 
 use std::io::{IsTerminal, Write};
 
-use crate::bump::Outcome;
+use crate::bump::{Change, HoldEffect, Outcome};
 use crate::locate::{Found, Version};
 use crate::utc::utc;
 
@@ -13,14 +13,7 @@ use super::say::{printable, Say};
 /// `set`: a line per service on stderr saying what happened to it and where it went.
 pub(super) fn set(o: &Outcome, dry_run: bool, say: &Say, url: &str) {
     for c in &o.changes {
-        let what = match c.superseded_by {
-            Some(had) => format!(
-                "superseded: {} stays (order key {had} is recorded, and this one is not newer)",
-                printable(&c.old)
-            ),
-            None if c.changed => format!("{} → {}", printable(&c.old), c.new),
-            None => format!("already {}", c.new),
-        };
+        let what = what_happened(c);
         let place = if o.pushed {
             format!(
                 ", commit {}, pushed to {} {}",
@@ -68,6 +61,45 @@ pub(super) fn set(o: &Outcome, dry_run: bool, say: &Say, url: &str) {
     }
 }
 
+/// What happened to one target: its image, and its hold. Everything read from the manifest
+/// (the old image, the hold's words) is escaped.
+fn what_happened(c: &Change) -> String {
+    let hold = c
+        .hold
+        .as_ref()
+        .map(|h| printable(&h.to_string()))
+        .unwrap_or_default();
+    let image = if c.old != c.new {
+        format!("{} → {}", printable(&c.old), printable(&c.new))
+    } else if c.changed {
+        printable(&c.old)
+    } else {
+        format!("already {}", printable(&c.new))
+    };
+    match (c.superseded_by, c.hold_effect) {
+        (Some(had), _) => format!(
+            "superseded: {} stays (order key {had} is recorded, and this one is not newer)",
+            printable(&c.old)
+        ),
+        (None, HoldEffect::Held) => format!(
+            "held: {} stays, {} wanted; hold: {hold} (`imgbump release {}` lifts it)",
+            printable(&c.old),
+            printable(&c.new),
+            c.service
+        ),
+        (None, HoldEffect::Ignored) => format!("{image} (hold ignored: {hold})"),
+        (None, HoldEffect::Expired) => format!("{image} (its hold has expired: {hold})"),
+        (None, HoldEffect::Added) if c.old != c.new => format!("{image}, and held: {hold}"),
+        (None, HoldEffect::Added) => format!("held at {}: {hold}", printable(&c.old)),
+        (None, HoldEffect::AlreadyHeld) => format!("already held: {hold}"),
+        (None, HoldEffect::Released) => {
+            format!("released at {} (was held: {hold})", printable(&c.old))
+        }
+        (None, HoldEffect::NotHeld) => "not held".to_string(),
+        (None, HoldEffect::None) => image,
+    }
+}
+
 /// A dry run's diff on stdout, coloured on a terminal; control characters from the manifest
 /// are escaped.
 pub(super) fn diff(diff: &str) {
@@ -87,11 +119,33 @@ pub(super) fn diff(diff: &str) {
 }
 
 /// `get`: one image a line.
-pub(super) fn get(found: &[Found]) {
+pub(super) fn get(found: &[Found], say: &Say) {
     let mut out = std::io::stdout().lock();
     for r in found {
         let _ = writeln!(out, "{}", printable(&r.held.image));
     }
+    drop(out);
+    // The image alone on stdout, as scripts read it; a hold is said on stderr.
+    for r in found {
+        if let Some(h) = &r.held.hold {
+            let env = r
+                .env
+                .as_deref()
+                .map(|e| format!(" in {e}"))
+                .unwrap_or_default();
+            say.info(&format!("{}{env}: {}", r.service, hold_column(h)));
+        }
+    }
+}
+
+/// A hold as a column: `held: REASON (by …, since …, until …)`, or `expired hold: …`; escaped.
+fn hold_column(h: &crate::hold::Hold) -> String {
+    let word = if h.expired(crate::hold::now()) {
+        "expired hold"
+    } else {
+        "held"
+    };
+    format!("{word}: {}", printable(&h.to_string()))
 }
 
 /// `list`: `service  workload  container  image` (tab-separated), or the file's error.
@@ -114,18 +168,30 @@ pub(super) fn list(rows: &[ListRow]) {
                 file,
                 held,
             } => format!(
-                "{service}\t{}\t{}:{}\t{}\t{}",
+                "{service}\t{}\t{}:{}\t{}\t{}{}",
                 env.as_deref().unwrap_or("-"),
                 printable(file),
                 held.location.line,
                 printable(&held.target),
-                printable(&held.image)
+                printable(&held.image),
+                held.hold
+                    .as_ref()
+                    .map(|h| format!("\t{}", hold_column(h)))
+                    .unwrap_or_default()
             ),
-            ListRow::Image { service, field, .. } => format!(
-                "{service}\t{}\t{}\t{}",
+            ListRow::Image {
+                service,
+                field,
+                hold,
+                ..
+            } => format!(
+                "{service}\t{}\t{}\t{}{}",
                 printable(&field.workload_id()),
                 printable(&field.container),
-                printable(&field.value)
+                printable(&field.value),
+                hold.as_ref()
+                    .map(|h| format!("\t{}", hold_column(h)))
+                    .unwrap_or_default()
             ),
         };
         if writeln!(out, "{line}").is_err() {
@@ -155,6 +221,9 @@ pub(super) fn history(versions: &[Version]) {
         }
         if let Some(f) = &v.rolled_back_from {
             line.push_str(&format!("\trolled-back-from={}", printable(f)));
+        }
+        if let Some(h) = &v.hold {
+            line.push_str(&format!("\t{}", hold_column(h)));
         }
         if writeln!(out, "{line}").is_err() {
             break;

@@ -7,6 +7,7 @@ use std::borrow::Cow;
 use crate::reference::{shown, ImageSpec, Reference};
 
 use super::change::{Entry, Op};
+use super::hold::hold_keys;
 use super::slot::{after_line, line_break, Slot};
 use super::target::{Edit, Held, SetOptions};
 use super::tree::{Node, Value};
@@ -227,6 +228,8 @@ impl<'t> Manifest<'t> {
             container: String::new(),
             location: self.locate(e.node.span.start),
             image: e.image(),
+            hold: None,
+            keys: hold_keys(None, e.node, &["newName", "newTag", "digest"], &["name"]),
         }
     }
 
@@ -443,6 +446,8 @@ impl<'t> Manifest<'t> {
             container: String::new(),
             location: at,
             image: String::new(),
+            hold: None,
+            keys: Vec::new(),
         };
         let new = Reference::to_string(full);
         self.finish(held, new, &ops)

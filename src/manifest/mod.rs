@@ -24,6 +24,7 @@
 //! | `target.rs` | [`Locator`]: which kind of target; [`Manifest::get`] and [`Manifest::set`] for all |
 //! | `kustomize.rs` | choosing: a kustomization's `images:` entry |
 //! | `values.rs`, `keypath.rs` | choosing: the value at a [`KeyPath`] (a Helm values mapping, a scalar holding a reference, a tag or a digest) |
+//! | `hold.rs` | `# imgbump:hold` lines above a target's keys: read, added, removed, verified |
 //! | `slot.rs`, `change.rs` | one editable scalar; several set, keys added or removed, in one verified splice |
 //!
 //! Each kind of target is a choosing room; the editing rooms serve every kind.
@@ -53,6 +54,7 @@
 
 mod change;
 mod edit;
+mod hold;
 mod image_keys;
 mod keypath;
 mod kustomize;
@@ -142,6 +144,8 @@ pub struct ImageField {
     path: Vec<Seg>,
     /// The byte range of the field's YAML document.
     doc_range: Range<usize>,
+    /// Where the `image` key starts.
+    key_at: usize,
 }
 
 impl ImageField {

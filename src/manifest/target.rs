@@ -4,6 +4,7 @@
 //! Each kind locates its scalars, then the same splice-and-verify path edits them
 //! (`change.rs`).
 
+use crate::hold::Hold;
 use crate::reference::ImageSpec;
 
 use super::keypath::KeyPath;
@@ -71,6 +72,12 @@ pub struct Held {
     /// The image as the target holds it: a reference, or `:TAG` / `@DIGEST` for a target that
     /// holds only that part.
     pub image: String,
+    /// The hold on the target, if a `# imgbump:hold` line stands above one of its keys (the
+    /// nearest, when several do; expired or not).
+    pub hold: Option<Hold>,
+    /// Where the keys of the target start whose lines a hold may stand above; a new hold goes
+    /// above the first. Empty for a target an edit would add.
+    pub(crate) keys: Vec<usize>,
 }
 
 /// The result of an edit, whatever the target kind ([`Manifest::set`], [`Manifest::set_image`],
@@ -88,16 +95,17 @@ pub struct Edit {
 }
 
 impl Manifest<'_> {
-    /// The image `locator` names.
+    /// The image `locator` names, and the hold on it.
     pub fn get(&self, locator: &Locator<'_>) -> Result<Held, EditError> {
-        match locator {
-            Locator::Workload(target) => Ok(held_of(self.select(target)?)),
+        let held = match locator {
+            Locator::Workload(target) => held_of(self.select(target)?),
             Locator::Kustomize {
                 service,
                 image_name,
-            } => self.kustomize_get(service, *image_name),
-            Locator::Key { path, holds } => self.key_get(path, *holds),
-        }
+            } => self.kustomize_get(service, *image_name)?,
+            Locator::Key { path, holds } => self.key_get(path, *holds)?,
+        };
+        Ok(self.with_hold(held))
     }
 
     /// Sets the image `locator` names to `spec`, and verifies the result: only the bytes of
@@ -109,14 +117,16 @@ impl Manifest<'_> {
         spec: &ImageSpec,
         opts: &SetOptions,
     ) -> Result<Edit, EditError> {
-        match locator {
+        let mut edit = match locator {
             Locator::Workload(target) => self.set_image(target, spec),
             Locator::Kustomize {
                 service,
                 image_name,
             } => self.kustomize_set(service, *image_name, spec, opts),
             Locator::Key { path, holds } => self.key_set(path, *holds, spec, opts),
-        }
+        }?;
+        edit.held = self.with_hold(edit.held);
+        Ok(edit)
     }
 
     /// Whether this is a kustomization: named so (`kustomization.yaml`, `.yml`,
@@ -159,5 +169,7 @@ pub(super) fn held_of(f: &super::ImageField) -> Held {
         container: f.container.clone(),
         location: f.location,
         image: f.value.clone(),
+        hold: None,
+        keys: vec![f.key_at],
     }
 }

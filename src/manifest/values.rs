@@ -11,6 +11,7 @@
 use crate::reference::{shown, ImageSpec, Reference};
 
 use super::change::{Entry, Op};
+use super::hold::hold_keys;
 use super::keypath::{override_split, KeyPath, Resolved};
 use super::kustomize::would_add;
 use super::slot::Slot;
@@ -109,7 +110,7 @@ impl<'t> Manifest<'t> {
             } => match (&node.value, holds) {
                 (Value::Map(_), Holds::Auto) => {
                     let parts = self.parts(document, node, &segs);
-                    Ok(self.parts_held(path, node, &parts))
+                    Ok(self.parts_held(path, key, node, &parts))
                 }
                 (Value::Map(_) | Value::Seq(_), _) => Err(not_scalar(self.text, path, node)),
                 _ => {
@@ -122,7 +123,7 @@ impl<'t> Manifest<'t> {
                         node,
                         &self.docs[document].repeated,
                     );
-                    Ok(scalar_held(path, holds, &slot))
+                    Ok(scalar_held(path, holds, &slot, key, node))
                 }
             },
             Found::Missing { parent, .. } => Err(EditError::new(
@@ -151,7 +152,13 @@ impl<'t> Manifest<'t> {
         })
     }
 
-    fn parts_held(&self, path: &KeyPath, node: &Node<'_>, parts: &[Option<Slot>; 4]) -> Held {
+    fn parts_held(
+        &self,
+        path: &KeyPath,
+        key: Option<&Node<'_>>,
+        node: &Node<'_>,
+        parts: &[Option<Slot>; 4],
+    ) -> Held {
         let [registry, repository, tag, digest] = parts;
         let value = |s: &Option<Slot>| {
             s.as_ref()
@@ -186,6 +193,8 @@ impl<'t> Manifest<'t> {
                 .as_ref()
                 .map_or_else(|| self.locate(node.span.start), |s| s.location),
             image,
+            hold: None,
+            keys: hold_keys(key, node, &PARTS, &[]),
         }
     }
 
@@ -204,7 +213,7 @@ impl<'t> Manifest<'t> {
                 path: segs,
             } => match (&node.value, holds) {
                 (Value::Map(_), Holds::Auto) => {
-                    self.parts_set(path, document, node, &segs, spec, opts)
+                    self.parts_set(path, document, (key, node), &segs, spec, opts)
                 }
                 (Value::Map(_) | Value::Seq(_), _) => Err(not_scalar(self.text, path, node)),
                 _ => {
@@ -217,7 +226,7 @@ impl<'t> Manifest<'t> {
                         node,
                         &self.docs[document].repeated,
                     );
-                    self.scalar_set(path, holds, &slot, spec)
+                    self.scalar_set(path, holds, &slot, (key, node), spec)
                 }
             },
             Found::Missing {
@@ -266,6 +275,8 @@ impl<'t> Manifest<'t> {
                     container: String::new(),
                     location: at,
                     image: String::new(),
+                    hold: None,
+                    keys: Vec::new(),
                 };
                 let new = match holds {
                     Holds::Tag => format!(":{value}"),
@@ -282,9 +293,10 @@ impl<'t> Manifest<'t> {
         path: &KeyPath,
         holds: Holds,
         slot: &Slot,
+        (key, node): (Option<&Node<'_>>, &Node<'_>),
         spec: &ImageSpec,
     ) -> Result<Edit, EditError> {
-        let held = scalar_held(path, holds, slot);
+        let held = scalar_held(path, holds, slot, key, node);
         let cannot = |what: &str| {
             Err(EditError::new(
                 EditErrorKind::BadReference,
@@ -341,13 +353,13 @@ impl<'t> Manifest<'t> {
         &self,
         path: &KeyPath,
         document: usize,
-        node: &Node<'_>,
+        (key, node): (Option<&Node<'_>>, &Node<'_>),
         segs: &[Seg],
         spec: &ImageSpec,
         opts: &SetOptions,
     ) -> Result<Edit, EditError> {
         let parts = self.parts(document, node, segs);
-        let held = self.parts_held(path, node, &parts);
+        let held = self.parts_held(path, key, node, &parts);
         let here = held.location;
         let Some(repository) = &parts[1] else {
             return Err(EditError::new(
@@ -467,7 +479,7 @@ impl<'t> Manifest<'t> {
                 });
             }
         }
-        self.parts_held(path, node, &after).image
+        self.parts_held(path, None, node, &after).image
     }
 }
 
@@ -495,7 +507,13 @@ impl Writes {
     }
 }
 
-fn scalar_held(path: &KeyPath, holds: Holds, slot: &Slot) -> Held {
+fn scalar_held(
+    path: &KeyPath,
+    holds: Holds,
+    slot: &Slot,
+    key: Option<&Node<'_>>,
+    node: &Node<'_>,
+) -> Held {
     let (what, image) = match holds {
         Holds::Tag => (" (tag)", format!(":{}", slot.value)),
         Holds::Digest => (" (digest)", format!("@{}", slot.value)),
@@ -507,6 +525,8 @@ fn scalar_held(path: &KeyPath, holds: Holds, slot: &Slot) -> Held {
         container: String::new(),
         location: slot.location,
         image,
+        hold: None,
+        keys: hold_keys(key, node, &[], &[]),
     }
 }
 

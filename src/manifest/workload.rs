@@ -227,6 +227,7 @@ impl Finder<'_> {
             refusal: slot.refusal,
             path: slot.path,
             doc_range: self.doc_range.clone(),
+            key_at: key.span.start,
         }
     }
 }

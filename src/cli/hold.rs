@@ -1,0 +1,69 @@
+//! `imgbump hold` and `imgbump release`: a hold line added above (or removed from) each
+//! target's image, in one commit delivered like any bump's.
+
+use std::time::Instant;
+
+use crate::bump::{HoldChange, Pair};
+use crate::failure::{FailKind, Failure};
+
+use super::open::workspace;
+use super::options::{bump_options, hold_of};
+use super::say::Say;
+use super::{bumped, HoldArgs, ReleaseArgs};
+
+/// The services, each a valid name, none twice.
+fn services(names: &[String]) -> Result<Vec<Pair>, Failure> {
+    let mut out: Vec<Pair> = Vec::new();
+    for s in names {
+        crate::service::check(s).map_err(|m| Failure::new(FailKind::Refused, m))?;
+        if out.iter().any(|p| p.service == *s) {
+            return Err(Failure::new(FailKind::Usage, format!("{s} is named twice")));
+        }
+        out.push(Pair {
+            service: s.clone(),
+            spec: None,
+        });
+    }
+    Ok(out)
+}
+
+pub(super) fn hold(args: &HoldArgs, say: &Say) -> Result<(), Failure> {
+    let start = Instant::now();
+    let pairs = services(&args.services)?;
+    let mut opts = bump_options(
+        &args.repo,
+        &args.pick,
+        &args.message,
+        &args.commit,
+        None,
+        None,
+    )?;
+    let mut ws = workspace(&args.repo, say, start + args.repo.timeout, opts.retries)?;
+    opts.hold_change = Some(HoldChange::Add(hold_of(
+        &args.reason,
+        &args.who,
+        &opts,
+        &ws,
+    )?));
+    let repo = (&args.repo, args.commit.dry_run);
+    bumped::bump(&mut ws, &pairs, &opts, repo, say, start)?;
+    Ok(())
+}
+
+pub(super) fn release(args: &ReleaseArgs, say: &Say) -> Result<(), Failure> {
+    let start = Instant::now();
+    let pairs = services(&args.services)?;
+    let mut opts = bump_options(
+        &args.repo,
+        &args.pick,
+        &args.message,
+        &args.commit,
+        None,
+        None,
+    )?;
+    opts.hold_change = Some(HoldChange::Release);
+    let mut ws = workspace(&args.repo, say, start + args.repo.timeout, opts.retries)?;
+    let repo = (&args.repo, args.commit.dry_run);
+    bumped::bump(&mut ws, &pairs, &opts, repo, say, start)?;
+    Ok(())
+}

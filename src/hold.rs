@@ -1,0 +1,299 @@
+//! A hold: a person's word that a service's image stays as it is, whatever CI sends, until it
+//! is released (or its `until` time passes). It lives in the repository as a comment line
+//! directly above the key that holds the image, so a reviewer sees it in the diff and a person
+//! can write or delete it by hand:
+//!
+//! ```yaml
+//!         - name: agent
+//!           # imgbump:hold incident-4711 (oncall@example.com, 2026-12-04T10:31:07Z, until 2026-12-05T10:31:07Z)
+//!           image: 123456789.dkr.ecr.us-east-1.amazonaws.com/isa-agent:sha-abc123
+//! ```
+//!
+//! This module knows the comment's words only: [`Hold::parse`] reads the text after `#`, and
+//! [`Hold::line`] writes it. Where the line stands is the manifest engine's business. Knows
+//! no YAML and no Git; times are Unix seconds, and [`now`] is the one clock read for holds.
+
+use std::fmt;
+
+use crate::utc;
+
+/// The word that starts a hold comment, after `#`.
+pub const MARK: &str = "imgbump:hold";
+
+/// The longest reason accepted, in characters.
+const MAX_REASON: usize = 200;
+
+/// One hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hold {
+    /// Why (`incident-4711`); may be empty in a hold written by hand.
+    pub reason: String,
+    /// Who (`oncall@example.com`); may be empty in a hold written by hand.
+    pub by: String,
+    /// Since when, as written (`2026-12-04T10:31:07Z`, or a date); may be empty.
+    pub since: String,
+    /// Until when, as written, if the hold ends by itself.
+    pub until: Option<String>,
+}
+
+impl Hold {
+    /// A new hold, its texts checked: a reason of one line without control characters (it goes
+    /// into a YAML comment), a `by` that cannot end the comment's parentheses.
+    pub fn new(reason: &str, by: &str, since: i64, until: Option<i64>) -> Result<Hold, String> {
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(
+                "--reason is empty; say why the service is held (an incident id, a ticket)".into(),
+            );
+        }
+        if let Some(c) = reason.chars().find(|c| c.is_control()) {
+            return Err(format!(
+                "--reason holds the control character {:?}; it must be one line of text",
+                c
+            ));
+        }
+        if reason.chars().count() > MAX_REASON {
+            return Err(format!("--reason is longer than {MAX_REASON} characters"));
+        }
+        let by = by.trim();
+        if let Some(c) = by
+            .chars()
+            .find(|c| c.is_control() || matches!(c, '(' | ')' | ','))
+        {
+            return Err(format!(
+                "who holds it ({:?}) holds the character {c:?}; give --by a name or an email address",
+                by
+            ));
+        }
+        if let Some(u) = until {
+            if u <= since {
+                return Err(format!(
+                    "--until {} is not after now ({})",
+                    utc::utc(u),
+                    utc::utc(since)
+                ));
+            }
+        }
+        Ok(Hold {
+            reason: reason.to_string(),
+            by: by.to_string(),
+            since: utc::utc(since),
+            until: until.map(utc::utc),
+        })
+    }
+
+    /// Reads a comment's text (what follows `#`): `None` unless it starts with [`MARK`]
+    /// (after spaces) followed by a space or nothing. `imgbump:hold REASON (BY, SINCE, until
+    /// UNTIL)`; every part may be left out, and the parts in parentheses go in any order.
+    pub fn parse(comment: &str) -> Option<Hold> {
+        let rest = comment.trim_start_matches([' ', '\t']).strip_prefix(MARK)?;
+        if !(rest.is_empty() || rest.starts_with([' ', '\t'])) {
+            return None;
+        }
+        let rest = rest.trim_matches([' ', '\t', '\r']);
+        let mut hold = Hold {
+            reason: rest.to_string(),
+            by: String::new(),
+            since: String::new(),
+            until: None,
+        };
+        // The details are the last parenthesised group, if the text ends with one.
+        let details = rest.strip_suffix(')').and_then(|r| {
+            let open = r.rfind('(')?;
+            Some((r[..open].trim_end(), &r[open + 1..]))
+        });
+        if let Some((reason, inside)) = details {
+            hold.reason = reason.to_string();
+            for part in inside.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                if let Some(u) = part.strip_prefix("until ") {
+                    hold.until = Some(u.trim().to_string());
+                } else if utc::parse(part).is_some() && hold.since.is_empty() {
+                    hold.since = part.to_string();
+                } else if hold.by.is_empty() {
+                    hold.by = part.to_string();
+                }
+            }
+        }
+        Some(hold)
+    }
+
+    /// The comment's text, `#` included: `# imgbump:hold REASON (BY, SINCE, until UNTIL)`.
+    pub fn line(&self) -> String {
+        let mut details: Vec<String> = Vec::new();
+        if !self.by.is_empty() {
+            details.push(self.by.clone());
+        }
+        if !self.since.is_empty() {
+            details.push(self.since.clone());
+        }
+        if let Some(u) = &self.until {
+            details.push(format!("until {u}"));
+        }
+        let mut line = format!("# {MARK}");
+        if !self.reason.is_empty() {
+            line.push(' ');
+            line.push_str(&self.reason);
+        }
+        if !details.is_empty() {
+            line.push_str(&format!(" ({})", details.join(", ")));
+        }
+        line
+    }
+
+    /// When the hold ends by itself (Unix seconds), if it does and its time can be read. A
+    /// `until` that cannot be read never ends the hold: it is kept until released.
+    pub fn until_secs(&self) -> Option<i64> {
+        self.until.as_deref().and_then(utc::parse)
+    }
+
+    /// Whether the hold has ended by itself at `now` (Unix seconds).
+    pub fn expired(&self, now: i64) -> bool {
+        self.until_secs().is_some_and(|u| now >= u)
+    }
+}
+
+impl fmt::Display for Hold {
+    /// `REASON (by BY, since SINCE, until UNTIL)`, the parts present.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let reason = if self.reason.is_empty() {
+            "no reason given"
+        } else {
+            &self.reason
+        };
+        f.write_str(reason)?;
+        let mut details: Vec<String> = Vec::new();
+        if !self.by.is_empty() {
+            details.push(format!("by {}", self.by));
+        }
+        if !self.since.is_empty() {
+            details.push(format!("since {}", self.since));
+        }
+        if let Some(u) = &self.until {
+            details.push(format!("until {u}"));
+        }
+        if !details.is_empty() {
+            write!(f, " ({})", details.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+/// Now, in Unix seconds.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// `--until`: an RFC 3339 time (`2026-12-05T18:00:00Z`, `2026-12-05T20:00+02:00`), a date (its
+/// start, 00:00 UTC), or a duration from `now` (`90m`, `4h`, `2d`, `1w`).
+pub fn parse_until(s: &str, now: i64) -> Result<i64, String> {
+    let s = s.trim();
+    if let Some(t) = utc::parse(s) {
+        return Ok(t);
+    }
+    let unit = s.chars().last().unwrap_or(' ');
+    let secs = match unit {
+        's' => 1,
+        'm' => 60,
+        'h' => 3600,
+        'd' => 86_400,
+        'w' => 7 * 86_400,
+        _ => 0,
+    };
+    let n: Option<i64> = s[..s.len() - unit.len_utf8().min(s.len())].parse().ok();
+    match n {
+        Some(n) if secs > 0 && n > 0 => n
+            .checked_mul(secs)
+            .and_then(|d| now.checked_add(d))
+            .ok_or_else(|| format!("--until {s:?} is too far ahead")),
+        _ => Err(format!(
+            "--until {s:?} is not a time: give 2026-12-05T18:00:00Z, 2026-12-05 (00:00 UTC), or a duration such as 90m, 4h, 2d"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hold_written_is_read_back() {
+        let h = Hold::new(
+            "incident-4711 (db)",
+            "oncall@example.com",
+            1_764_844_267,
+            Some(1_764_930_667),
+        )
+        .unwrap();
+        assert_eq!(
+            h.line(),
+            "# imgbump:hold incident-4711 (db) (oncall@example.com, 2025-12-04T10:31:07Z, until 2025-12-05T10:31:07Z)"
+        );
+        assert_eq!(Hold::parse(&h.line()[1..]), Some(h.clone()));
+        assert!(!h.expired(1_764_930_666));
+        assert!(h.expired(1_764_930_667));
+    }
+
+    #[test]
+    fn holds_written_by_hand_are_read() {
+        let h =
+            Hold::parse(" imgbump:hold incident-4711 (oncall@example.com, 2026-12-04)").unwrap();
+        assert_eq!(
+            (h.reason.as_str(), h.by.as_str(), h.since.as_str()),
+            ("incident-4711", "oncall@example.com", "2026-12-04")
+        );
+        let bare = Hold::parse("imgbump:hold").unwrap();
+        assert_eq!(bare.to_string(), "no reason given");
+        let h = Hold::parse("imgbump:hold  freeze for the demo\r").unwrap();
+        assert_eq!(
+            (h.reason.as_str(), h.by.as_str()),
+            ("freeze for the demo", "")
+        );
+        // An unreadable `until` keeps the hold.
+        let h = Hold::parse("imgbump:hold x (until friday)").unwrap();
+        assert!(!h.expired(i64::MAX));
+        for not in [
+            "imgbump:holder x",
+            "imgbump:hol",
+            "see imgbump:hold",
+            "imgbump:hold:x",
+        ] {
+            assert_eq!(Hold::parse(not), None, "{not}");
+        }
+    }
+
+    #[test]
+    fn texts_that_could_end_the_comment_are_refused() {
+        assert!(Hold::new("a\nimage: evil", "me", 0, None).is_err());
+        assert!(Hold::new("a\u{85}b", "me", 0, None).is_err());
+        assert!(Hold::new("  ", "me", 0, None).is_err());
+        assert!(Hold::new("x", "me), (evil", 0, None).is_err());
+        assert!(Hold::new(&"x".repeat(201), "me", 0, None).is_err());
+        assert!(Hold::new("x", "me", 10, Some(10)).is_err());
+    }
+
+    #[test]
+    fn until_takes_times_dates_and_durations() {
+        let now = 1_764_844_267;
+        assert_eq!(parse_until("4h", now), Ok(now + 4 * 3600));
+        assert_eq!(parse_until("2d", now), Ok(now + 2 * 86_400));
+        assert_eq!(parse_until("2025-12-05", now), Ok(1_764_892_800));
+        assert_eq!(
+            parse_until("2025-12-05T02:00+02:00", now),
+            Ok(1_764_892_800)
+        );
+        for bad in [
+            "",
+            "h",
+            "0h",
+            "-2h",
+            "tomorrow",
+            "2025-13-01",
+            "99999999999999999d",
+            "4é",
+        ] {
+            assert!(parse_until(bad, now).is_err(), "{bad}");
+        }
+    }
+}
