@@ -85,6 +85,8 @@ fn the_action_maps_every_input_to_imgbump_through_the_environment() {
         "draft",
         "auto-merge",
         "sign",
+        "fail-on-held",
+        "ignore-hold",
     ];
     for w in want {
         assert!(inputs.iter().any(|i| i == w), "input {w} is missing");

@@ -474,6 +474,53 @@ fn pull_requests_follow_github_s_published_contract() {
         .count();
     assert_eq!(posts, 2);
 
+    // 7. A hold through a pull request: its own branch, and no bump's request closed (open
+    //    imgbump pull requests of agent are listed, and left alone).
+    proxy.answer(
+        "GET /repos/octocat/Hello-World/pulls?state=open&base=",
+        json_response(200, &list.to_string(), ""),
+    );
+    let out = fx
+        .cmd()
+        .args([
+            "hold",
+            "agent",
+            "--reason",
+            "incident-4711",
+            "--repo",
+            &remote,
+        ])
+        .args(["--open-pr", "github", "-o", "json"])
+        .env("GITHUB_TOKEN", TOKEN)
+        .env("GITHUB_API_URL", &api)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let v = json(&out);
+    assert_eq!(v["pr_branch"], "imgbump/hold/agent", "{v}");
+    assert_eq!(v["pr_closed"], serde_json::json!([]));
+    let seen = proxy.take();
+    let create: serde_json::Value = serde_json::from_str(&seen[0].body).unwrap();
+    assert!(
+        create["title"]
+            .as_str()
+            .unwrap()
+            .starts_with("chore: hold agent at sha-cbad391: incident-4711"),
+        "{create}"
+    );
+    let body = create["body"].as_str().unwrap();
+    assert!(body.contains("Imgbump-Hold: agent"), "{body}");
+    assert!(
+        body.contains("\nHolds agent: incident-4711 (since "),
+        "{body}"
+    );
+    assert!(
+        !seen
+            .iter()
+            .any(|s| s.method == "PATCH" || s.method == "DELETE"),
+        "a hold closed a request: {seen:?}"
+    );
+
     assert_eq!(
         prism.violations(),
         Vec::<String>::new(),

@@ -612,3 +612,51 @@ fn the_help_shows_an_incident_example_as_valid_shell_and_yaml() {
         );
     }
 }
+
+/// The action's step against a held service: status held, the `held` output, exit 0; with
+/// `fail-on-held`, exit 4; with `ignore-hold`, it lands.
+#[test]
+fn the_action_reports_and_obeys_holds() {
+    let fx = Fixture::new();
+    let url = fx.url();
+    let hold = imgbump(&fx.home)
+        .args(["hold", "agent", "--reason", REASON, "--repo", &url])
+        .output()
+        .unwrap();
+    assert_eq!(hold.status.code(), Some(0), "{}", text(&hold));
+    let before = fx.remote_count();
+    let run = |extra: &[(&str, &str)]| {
+        let outputs = fx.dir.path().join(format!("outputs-{}", extra.len()));
+        let mut inputs = vec![
+            ("INPUT_REPO", url.as_str()),
+            ("INPUT_SERVICE", "agent"),
+            ("INPUT_IMAGE", ":v7"),
+        ];
+        inputs.extend_from_slice(extra);
+        let out = action_bump(&inputs)
+            .env("GITHUB_OUTPUT", &outputs)
+            .env("HOME", &fx.home)
+            .output()
+            .unwrap();
+        (out, github_outputs(&outputs))
+    };
+    let (out, said) = run(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        said.contains("status=held\n") && said.contains("held=agent\n"),
+        "{said}"
+    );
+    let (out, _) = run(&[("INPUT_FAIL_ON_HELD", "true")]);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    assert_eq!(fx.remote_count(), before);
+    let (out, said) = run(&[
+        ("INPUT_FAIL_ON_HELD", "false"),
+        ("INPUT_IGNORE_HOLD", "true"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(said.contains("status=changed\n"), "{said}");
+    assert_eq!(fx.remote_count(), before + 1);
+    assert!(fx
+        .remote_file(AGENT)
+        .contains("# imgbump:hold incident-4711"));
+}

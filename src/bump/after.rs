@@ -8,7 +8,7 @@ use crate::git::Workspace;
 
 use super::commit::message_of;
 use super::plan::Plan;
-use super::{branch, order, Forge, OpenPr, Options};
+use super::{branch, order, Forge, HoldEffect, OpenPr, Options};
 
 /// The request to open for `plan`, pushed to `head` on top of `base`.
 pub(super) fn request_of(
@@ -52,6 +52,15 @@ fn body_of(plan: &Plan, message: &str) -> String {
             cell(&c.old),
             cell(&c.new)
         ));
+    }
+    for c in plan.changes.iter().filter(|c| c.changed) {
+        let said = match (c.hold_effect, &c.hold) {
+            (HoldEffect::Added, Some(h)) => format!("Holds {}: {h}", c.service),
+            (HoldEffect::Released, Some(h)) => format!("Releases the hold on {}: {h}", c.service),
+            (HoldEffect::Ignored, Some(h)) => format!("Sets {} despite its hold: {h}", c.service),
+            _ => continue,
+        };
+        body.push_str(&format!("\n{}\n", cell(&said)));
     }
     let trailers = crate::trailers::lines(message);
     if !trailers.is_empty() {

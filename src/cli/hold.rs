@@ -27,6 +27,18 @@ fn services(names: &[String]) -> Result<Vec<Pair>, Failure> {
     Ok(out)
 }
 
+/// A hold's or a release's branch when `--open-pr` asks for one and `--push-branch` names
+/// none: its own (`imgbump/hold/{service}`), not a bump's `…/{tag}`, so that it neither meets
+/// a bump's branch nor closes a bump's request as superseded.
+fn own_branch(opts: &mut crate::bump::Options, given: Option<&String>, what: &str, envs: bool) {
+    if given.is_none() && opts.push_branch.is_some() {
+        opts.push_branch = Some(match envs {
+            true => format!("imgbump/{what}/{{service}}/{{env}}"),
+            false => format!("imgbump/{what}/{{service}}"),
+        });
+    }
+}
+
 pub(super) fn hold(args: &HoldArgs, say: &Say) -> Result<(), Failure> {
     let start = Instant::now();
     let pairs = services(&args.services)?;
@@ -38,6 +50,8 @@ pub(super) fn hold(args: &HoldArgs, say: &Say) -> Result<(), Failure> {
         None,
         None,
     )?;
+    let envs = !args.pick.env.is_empty();
+    own_branch(&mut opts, args.commit.push_branch.as_ref(), "hold", envs);
     let mut ws = workspace(&args.repo, say, start + args.repo.timeout, opts.retries)?;
     opts.hold_change = Some(HoldChange::Add(hold_of(
         &args.reason,
@@ -61,6 +75,8 @@ pub(super) fn release(args: &ReleaseArgs, say: &Say) -> Result<(), Failure> {
         None,
         None,
     )?;
+    let envs = !args.pick.env.is_empty();
+    own_branch(&mut opts, args.commit.push_branch.as_ref(), "release", envs);
     opts.hold_change = Some(HoldChange::Release);
     let mut ws = workspace(&args.repo, say, start + args.repo.timeout, opts.retries)?;
     let repo = (&args.repo, args.commit.dry_run);
