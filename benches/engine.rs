@@ -1,7 +1,7 @@
 //! The edit engine's own time: locate + replace + verify, on a typical 5 KB manifest and on a
 //! 10 MB stream of 2,000 documents (time should grow linearly with size); the other target
 //! kinds (a kustomization's `images:`, Helm values) on files of the same size; `.imgbump.yaml`
-//! parsed.
+//! parsed; a hold added, and a set on a held file.
 //!
 //! Run: `cargo bench --bench engine`
 
@@ -28,6 +28,28 @@ fn bench(c: &mut Criterion) {
             let m = Manifest::parse(AGENT).unwrap();
             let e = m.set_image(&Target::service("agent"), &spec).unwrap();
             assert!(e.changed);
+        })
+    });
+    // A hold: one line added above the image and verified; set on a held file (the hold read).
+    let hold = imgbump::hold::Hold::new("incident-4711", "oncall@example.com", 1_764_844_267, None)
+        .unwrap();
+    let agent = Locator::Workload(Target::service("agent"));
+    g.bench_function("hold, 5 KB", |b| {
+        b.iter(|| {
+            let m = Manifest::parse(AGENT).unwrap();
+            assert!(m.hold(&agent, &hold).unwrap().changed);
+        })
+    });
+    let held = Manifest::parse(AGENT)
+        .unwrap()
+        .hold(&agent, &hold)
+        .unwrap()
+        .text;
+    g.bench_function("set on a held file, 5 KB", |b| {
+        b.iter(|| {
+            let m = Manifest::parse(&held).unwrap();
+            let e = m.set(&agent, &spec, &SetOptions::default()).unwrap();
+            assert!(e.held.hold.is_some());
         })
     });
     g.bench_function("locate only, 5 KB", |b| {

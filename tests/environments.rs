@@ -38,18 +38,8 @@ impl Envs {
         git(self.fx.dir.path(), &all)
     }
 
-    /// The last commit's changed lines, `-old` and `+new`, as the git CLI shows them.
     fn last_diff(&self) -> Vec<String> {
-        self.fx
-            .remote_git(&["diff", "--unified=0", "main~1", "main"])
-            .lines()
-            .filter(|l| {
-                (l.starts_with('-') || l.starts_with('+'))
-                    && !l.starts_with("---")
-                    && !l.starts_with("+++")
-            })
-            .map(str::to_string)
-            .collect()
+        self.fx.last_diff()
     }
 
     fn files_changed(&self) -> Vec<String> {

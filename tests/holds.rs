@@ -6,8 +6,6 @@
 
 mod support;
 
-use std::path::Path;
-
 use support::*;
 
 /// A bundled example as a bare remote served by `git daemon`.
@@ -59,30 +57,13 @@ impl Repo {
         self.fx.remote_git(&["log", "-1", "--format=%B", "main"])
     }
 
-    /// The last commit's added and removed lines, as the git CLI shows them.
     fn last_diff(&self) -> Vec<String> {
-        self.fx
-            .remote_git(&["diff", "--unified=0", "main~1", "main"])
-            .lines()
-            .filter(|l| {
-                (l.starts_with('-') || l.starts_with('+'))
-                    && !l.starts_with("---")
-                    && !l.starts_with("+++")
-            })
-            .map(str::to_string)
-            .collect()
+        self.fx.last_diff()
     }
 
     /// Pushes `path` = `content` to main from another checkout.
     fn push(&self, path: &str, content: &str) {
-        if let Some(parent) = Path::new(path).parent() {
-            let other = self.fx.clone_elsewhere();
-            std::fs::create_dir_all(other.join(parent)).unwrap();
-            std::fs::write(other.join(path), content).unwrap();
-            git(&other, &["add", "-A"]);
-            git(&other, &["commit", "-qm", "edit by hand"]);
-            git(&other, &["push", "-q", "origin", "main"]);
-        }
+        self.fx.push_elsewhere(path, content, "edit by hand");
     }
 }
 

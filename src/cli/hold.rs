@@ -40,46 +40,58 @@ fn own_branch(opts: &mut crate::bump::Options, given: Option<&String>, what: &st
 }
 
 pub(super) fn hold(args: &HoldArgs, say: &Say) -> Result<(), Failure> {
-    let start = Instant::now();
-    let pairs = services(&args.services)?;
-    let mut opts = bump_options(
-        &args.repo,
-        &args.pick,
-        &args.message,
-        &args.commit,
-        None,
-        None,
-    )?;
-    let envs = !args.pick.env.is_empty();
-    own_branch(&mut opts, args.commit.push_branch.as_ref(), "hold", envs);
-    let mut ws = workspace(&args.repo, say, start + args.repo.timeout, opts.retries)?;
-    opts.hold_change = Some(HoldChange::Add(hold_of(
-        &args.reason,
-        &args.who,
-        &opts,
-        &ws,
-    )?));
-    let repo = (&args.repo, args.commit.dry_run);
-    bumped::bump(&mut ws, &pairs, &opts, repo, say, start)?;
-    Ok(())
+    let who = (&args.reason, &args.who);
+    let what = Cmd {
+        services: &args.services,
+        repo: &args.repo,
+        pick: &args.pick,
+        message: &args.message,
+        commit: &args.commit,
+    };
+    run(&what, "hold", say, |opts, ws| {
+        Ok(HoldChange::Add(hold_of(who.0, who.1, opts, ws)?))
+    })
 }
 
 pub(super) fn release(args: &ReleaseArgs, say: &Say) -> Result<(), Failure> {
+    let what = Cmd {
+        services: &args.services,
+        repo: &args.repo,
+        pick: &args.pick,
+        message: &args.message,
+        commit: &args.commit,
+    };
+    run(&what, "release", say, |_, _| Ok(HoldChange::Release))
+}
+
+/// What `hold` and `release` share.
+struct Cmd<'a> {
+    services: &'a [String],
+    repo: &'a super::RepoArgs,
+    pick: &'a super::PickArgs,
+    message: &'a str,
+    commit: &'a super::CommitArgs,
+}
+
+/// The services' holds changed as `change` says, in one commit.
+fn run(
+    c: &Cmd<'_>,
+    what: &str,
+    say: &Say,
+    change: impl FnOnce(&crate::bump::Options, &crate::git::Workspace) -> Result<HoldChange, Failure>,
+) -> Result<(), Failure> {
     let start = Instant::now();
-    let pairs = services(&args.services)?;
-    let mut opts = bump_options(
-        &args.repo,
-        &args.pick,
-        &args.message,
-        &args.commit,
-        None,
-        None,
-    )?;
-    let envs = !args.pick.env.is_empty();
-    own_branch(&mut opts, args.commit.push_branch.as_ref(), "release", envs);
-    opts.hold_change = Some(HoldChange::Release);
-    let mut ws = workspace(&args.repo, say, start + args.repo.timeout, opts.retries)?;
-    let repo = (&args.repo, args.commit.dry_run);
+    let pairs = services(c.services)?;
+    let mut opts = bump_options(c.repo, c.pick, c.message, c.commit, None, None)?;
+    own_branch(
+        &mut opts,
+        c.commit.push_branch.as_ref(),
+        what,
+        !c.pick.env.is_empty(),
+    );
+    let mut ws = workspace(c.repo, say, start + c.repo.timeout, opts.retries)?;
+    opts.hold_change = Some(change(&opts, &ws)?);
+    let repo = (c.repo, c.commit.dry_run);
     bumped::bump(&mut ws, &pairs, &opts, repo, say, start)?;
     Ok(())
 }

@@ -187,6 +187,20 @@ impl Fixture {
         git(&other, &["rev-parse", "HEAD"])
     }
 
+    /// The last commit's added and removed lines on the remote's main, as the git CLI shows
+    /// them (`-old`, `+new`).
+    pub fn last_diff(&self) -> Vec<String> {
+        self.remote_git(&["diff", "--unified=0", "main~1", "main"])
+            .lines()
+            .filter(|l| {
+                (l.starts_with('-') || l.starts_with('+'))
+                    && !l.starts_with("---")
+                    && !l.starts_with("+++")
+            })
+            .map(str::to_string)
+            .collect()
+    }
+
     pub fn remote_count(&self) -> usize {
         self.remote_git(&["rev-list", "--count", "main"])
             .trim()
