@@ -38,7 +38,7 @@ fn files(dir: &Path, pred: &dyn Fn(&Path) -> bool, out: &mut Vec<PathBuf>) {
 
 /// A YAML node as libyaml reads it, keeping a key that stands twice (which `serde_yaml_ng::Value`
 /// refuses); scalars as their text, tags dropped. Only what the image search needs.
-#[derive(Debug)]
+#[derive(Debug, PartialEq)]
 enum Value {
     Scalar(String),
     Seq(Vec<Value>),
@@ -565,7 +565,8 @@ fn the_yaml_test_suite_as_every_target_kind() {
             .collect::<Result<Vec<_>, _>>()
             .map(|d| d.len())
     };
-    let (mut tried, mut edited) = (0, 0);
+    let (mut tried, mut edited, mut held) = (0, 0, 0);
+    let hold = imgbump::hold::Hold::new("incident-4711", "oncall@example.com", 0, None).unwrap();
     for path in &paths {
         let bytes = std::fs::read(path).unwrap();
         let Ok(m) = Manifest::parse_bytes(&bytes) else {
@@ -580,6 +581,27 @@ fn the_yaml_test_suite_as_every_target_kind() {
             .take(8)
             .collect();
         let mut check = |loc: &Locator<'_>, opts: SetOptions| {
+            // A target an edit accepts is held by one line that changes no data, and released
+            // back to the original bytes.
+            if let (true, Ok(found)) = (
+                specs.iter().any(|s| m.set(loc, s, &opts).is_ok()),
+                m.get(loc),
+            ) {
+                let h = m.hold(loc, &hold).unwrap_or_else(|err| {
+                    panic!(
+                        "{}: {loc:?}: set accepts, hold refuses: {err}\n{text}",
+                        path.display()
+                    )
+                });
+                if found.hold.is_none() {
+                    assert!(h.changed);
+                    assert_eq!(docs(&h.text).ok(), before.as_ref().ok().copied());
+                    let again = Manifest::parse(&h.text).unwrap();
+                    assert_eq!(again.get(loc).unwrap().hold.as_ref(), Some(&hold));
+                    assert_eq!(again.release(loc).unwrap().text, text, "{}", path.display());
+                    held += 1;
+                }
+            }
             for spec in &specs {
                 tried += 1;
                 if let Ok(e) = m.set(loc, spec, &opts) {
@@ -654,7 +676,8 @@ fn the_yaml_test_suite_as_every_target_kind() {
         let _ = m.image_keys();
         let _ = m.kustomize_images();
     }
-    eprintln!("yaml-test-suite as targets: {tried} tried, {edited} edits verified");
+    eprintln!("yaml-test-suite as targets: {tried} tried, {edited} edits verified, {held} targets held and released");
+    assert!(held > 50, "{held} targets held and released");
     assert!(
         tried > 5000 && edited > 100,
         "{tried} tried, {edited} edited"
@@ -752,6 +775,8 @@ fn every_real_target_is_held_and_released_byte_exactly() {
                 path.display(),
                 added[0]
             );
+            // libyaml reads the held file as the original, document for document.
+            assert_eq!(values(&edit.text), values(text), "{}", path.display());
             let held = Manifest::parse(&edit.text).unwrap();
             let got = held.get(loc).unwrap();
             assert_eq!(got.hold.as_ref(), Some(&hold), "{}", path.display());
@@ -782,6 +807,13 @@ fn every_real_target_is_held_and_released_byte_exactly() {
         "{kinds:?}"
     );
     assert!(kinds.get("key").copied().unwrap_or(0) >= 150, "{kinds:?}");
+}
+
+/// Every document of `text` as libyaml reads it.
+fn values(text: &str) -> Vec<Value> {
+    serde_yaml_ng::Deserializer::from_str(text.strip_prefix('\u{feff}').unwrap_or(text))
+        .map(|d| Value::deserialize(d).unwrap())
+        .collect()
 }
 
 /// The lines of `new` that `old` lacks, for a change that only adds lines.

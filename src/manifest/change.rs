@@ -335,7 +335,19 @@ impl Manifest<'_> {
             .docs
             .get(document)
             .ok_or("the two parsers disagree about the documents of the file")?;
-        let r = doc.range.clone();
+        let mut r = doc.range.clone();
+        // Comment lines directly above the document's first token (a hold above its first
+        // key) are read with it.
+        let first = ops.iter().map(|op| op.range.start).min().unwrap_or(r.start);
+        if first < r.start
+            && ops.iter().all(|op| matches!(op.expected, Expected::Same))
+            && self.text[first..r.start].lines().all(|l| {
+                let t = l.trim_start_matches([' ', '\t']);
+                t.is_empty() || t.starts_with('#')
+            })
+        {
+            r.start = first;
+        }
         let inside = ops
             .iter()
             .all(|op| r.start <= op.range.start && op.range.end <= r.end);

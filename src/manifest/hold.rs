@@ -9,6 +9,7 @@ use std::ops::Range;
 
 use crate::hold::Hold;
 
+use super::change::Op;
 use super::slot::line_break;
 use super::target::{Edit, Held, Locator};
 use super::tree::{Node, Value};
@@ -154,10 +155,8 @@ impl Manifest<'_> {
                 .collect()
         };
         let line = format!("{indent}{}{}", hold.line(), line_break(self.text));
-        let mut text = String::with_capacity(self.text.len() + line.len());
-        text.push_str(&self.text[..start]);
-        text.push_str(&line);
-        text.push_str(&self.text[start..]);
+        let op = self.comment_op(start..start, line, held.location);
+        let text = self.apply(&[op])?.unwrap_or_else(|| self.text.to_string());
         self.checked(locator, held, text, Some(hold))
     }
 
@@ -165,7 +164,7 @@ impl Manifest<'_> {
     /// there is none).
     pub fn release(&self, locator: &Locator<'_>) -> Result<Edit, EditError> {
         let held = self.get(locator)?;
-        let mut lines: Vec<Range<usize>> = self
+        let lines: Vec<Range<usize>> = self
             .hold_lines(&held.keys)
             .into_iter()
             .map(|l| l.range)
@@ -173,15 +172,30 @@ impl Manifest<'_> {
         if lines.is_empty() {
             return Ok(self.unchanged(held));
         }
-        lines.sort_by_key(|r| r.start);
-        let mut text = String::with_capacity(self.text.len());
-        let mut at = 0;
-        for r in &lines {
-            text.push_str(&self.text[at..r.start]);
-            at = r.end;
-        }
-        text.push_str(&self.text[at..]);
+        let ops: Vec<Op> = lines
+            .into_iter()
+            .map(|r| self.comment_op(r, String::new(), held.location))
+            .collect();
+        let text = self.apply(&ops)?.unwrap_or_else(|| self.text.to_string());
         self.checked(locator, held, text, None)
+    }
+
+    /// A splice of comment lines (`range` replaced by `text`) that must change no data, in the
+    /// document where it stands; verified by [`Manifest::apply`] like every edit.
+    fn comment_op(&self, range: Range<usize>, text: String, location: Location) -> Op {
+        // The document it stands in, or the one it stands above.
+        let document = self
+            .docs
+            .iter()
+            .position(|d| range.start <= d.range.end)
+            .unwrap_or(0);
+        Op {
+            document,
+            range,
+            text,
+            expected: verify::Expected::Same,
+            location,
+        }
     }
 
     fn unchanged(&self, held: Held) -> Edit {
@@ -193,8 +207,8 @@ impl Manifest<'_> {
         }
     }
 
-    /// `text`, once both parsers agree that it reads as the original and the target holds the
-    /// same image with `want` as its hold.
+    /// `text` (which the second parser has read as the original), once the span parser finds
+    /// the target holding the same image with `want` as its hold.
     fn checked(
         &self,
         locator: &Locator<'_>,
@@ -203,7 +217,6 @@ impl Manifest<'_> {
         want: Option<&Hold>,
     ) -> Result<Edit, EditError> {
         let at = held.location;
-        verify::edits(self.text, &text, 0, &[]).map_err(|doubt| doubt.refusal(at))?;
         let again = Manifest::parse(&text)
             .and_then(|m| m.get(locator))
             .map_err(|e| refused(at, &format!("the edited file cannot be read back ({e})")))?;

@@ -146,6 +146,8 @@ pub(crate) enum Expected {
     Remove { path: Vec<Seg>, key: String },
     /// The sequence at `path` gains `value` at its end.
     Push { path: Vec<Seg>, value: Tree },
+    /// Nothing reads differently: a comment line added or removed.
+    Same,
 }
 
 /// Why the second parser did not confirm an edit, and whose doing that is.
@@ -290,6 +292,7 @@ fn apply(doc: &mut Tree, change: &Expected) -> Result<(), String> {
                 ))
             }
         },
+        Expected::Same => {}
         Expected::Push { path, value } => match at(doc, path)? {
             Tree::Seq(items) => items.push(value.clone()),
             _ => {
