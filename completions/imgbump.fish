@@ -49,6 +49,8 @@ complete -c imgbump -n "__fish_imgbump_using_subcommand set" -s o -l output -d '
 json\t'One JSON object on stdout'"
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l timeout -d 'How long to go on retrying a moved branch: `90s`, `10m`, `1h`, or seconds. The whole run ends by then' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l connect-timeout -d 'How long to go on retrying a connection that is refused, reset or cut (a server at its connection limit, a network blip), counted from the first failure of a streak. An unknown host, a TLS failure and HTTP 401, 403 and 404 fail at once' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l github-app-id -d 'Authenticate as this GitHub App (its id or client id): a token for the one repository is minted from the App\'s installation and used for the clone, the push, the API commit and the pull request. Needs --github-app-key' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l github-app-key -d 'The App\'s private key, a PEM file (or IMGBUMP_GITHUB_APP_KEY holding the PEM itself). Never printed' -r -F
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l workload -d 'The workload to edit: NAME, KIND/NAME or NAMESPACE/KIND/NAME (default: the one named like the service, or the only one)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -s c -l container -d 'The container to edit (default: the one named like the service, or the first of `containers`)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l image-name -d 'The kustomization `images:` entry to edit, by its `name` (default: the entry with the new image\'s repository, or whose name ends in /SERVICE)' -r
@@ -68,6 +70,8 @@ complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l open-pr -d 'Open
 gitlab\t'GitLab: push options'"
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l pr-label -d 'A label for the pull request (repeatable)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l pr-reviewer -d 'A reviewer for the pull request, USER or ORG/TEAM (repeatable; GitHub)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l commit-via -d 'Who makes the commit on the remote: push (imgbump commits and pushes; --sign signs it) or github (GitHub\'s API makes the commit from the same files, with expectedHeadOid as a compare-and-swap, and signs it itself: "Verified" without a key). With github the author is whoever the token is (a GitHub App, or the user whose token it is); the token needs contents: write' -r -f -a "push\t'imgbump commits and pushes'
+github\t'GitHub\'s API makes the commit (and signs it)'"
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l sign -d 'Sign the commit: ssh:KEYFILE, ssh-agent, or gpg:KEYID (default in a checkout: as git config\'s commit.gpgsign, gpg.format and user.signingkey say)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l expect-current -d 'Change the image only if it is this one now (a compare-and-swap, checked against the branch\'s tip on every attempt); otherwise refuse and print the image it is. With one SERVICE=IMAGE' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l insecure-registry -d 'A registry host (`host` or `host:port`) that may be asked over plain HTTP (repeatable); registries on this machine always may' -r
@@ -97,6 +101,8 @@ complete -c imgbump -n "__fish_imgbump_using_subcommand get" -s o -l output -d '
 json\t'One JSON object on stdout'"
 complete -c imgbump -n "__fish_imgbump_using_subcommand get" -l timeout -d 'How long to go on retrying a moved branch: `90s`, `10m`, `1h`, or seconds. The whole run ends by then' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand get" -l connect-timeout -d 'How long to go on retrying a connection that is refused, reset or cut (a server at its connection limit, a network blip), counted from the first failure of a streak. An unknown host, a TLS failure and HTTP 401, 403 and 404 fail at once' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand get" -l github-app-id -d 'Authenticate as this GitHub App (its id or client id): a token for the one repository is minted from the App\'s installation and used for the clone, the push, the API commit and the pull request. Needs --github-app-key' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand get" -l github-app-key -d 'The App\'s private key, a PEM file (or IMGBUMP_GITHUB_APP_KEY holding the PEM itself). Never printed' -r -F
 complete -c imgbump -n "__fish_imgbump_using_subcommand get" -l workload -d 'The workload to edit: NAME, KIND/NAME or NAMESPACE/KIND/NAME (default: the one named like the service, or the only one)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand get" -s c -l container -d 'The container to edit (default: the one named like the service, or the first of `containers`)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand get" -l image-name -d 'The kustomization `images:` entry to edit, by its `name` (default: the entry with the new image\'s repository, or whose name ends in /SERVICE)' -r
@@ -119,6 +125,8 @@ complete -c imgbump -n "__fish_imgbump_using_subcommand list" -s o -l output -d 
 json\t'One JSON object on stdout'"
 complete -c imgbump -n "__fish_imgbump_using_subcommand list" -l timeout -d 'How long to go on retrying a moved branch: `90s`, `10m`, `1h`, or seconds. The whole run ends by then' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand list" -l connect-timeout -d 'How long to go on retrying a connection that is refused, reset or cut (a server at its connection limit, a network blip), counted from the first failure of a streak. An unknown host, a TLS failure and HTTP 401, 403 and 404 fail at once' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand list" -l github-app-id -d 'Authenticate as this GitHub App (its id or client id): a token for the one repository is minted from the App\'s installation and used for the clone, the push, the API commit and the pull request. Needs --github-app-key' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand list" -l github-app-key -d 'The App\'s private key, a PEM file (or IMGBUMP_GITHUB_APP_KEY holding the PEM itself). Never printed' -r -F
 complete -c imgbump -n "__fish_imgbump_using_subcommand list" -s e -l env -d 'Only these environments (default: all declared in .imgbump.yaml)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand list" -l held -d 'Only held targets'
 complete -c imgbump -n "__fish_imgbump_using_subcommand list" -s q -l quiet -d 'Print less: errors only'
@@ -135,6 +143,8 @@ complete -c imgbump -n "__fish_imgbump_using_subcommand history" -s o -l output 
 json\t'One JSON object on stdout'"
 complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l timeout -d 'How long to go on retrying a moved branch: `90s`, `10m`, `1h`, or seconds. The whole run ends by then' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l connect-timeout -d 'How long to go on retrying a connection that is refused, reset or cut (a server at its connection limit, a network blip), counted from the first failure of a streak. An unknown host, a TLS failure and HTTP 401, 403 and 404 fail at once' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l github-app-id -d 'Authenticate as this GitHub App (its id or client id): a token for the one repository is minted from the App\'s installation and used for the clone, the push, the API commit and the pull request. Needs --github-app-key' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l github-app-key -d 'The App\'s private key, a PEM file (or IMGBUMP_GITHUB_APP_KEY holding the PEM itself). Never printed' -r -F
 complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l workload -d 'The workload to edit: NAME, KIND/NAME or NAMESPACE/KIND/NAME (default: the one named like the service, or the only one)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand history" -s c -l container -d 'The container to edit (default: the one named like the service, or the first of `containers`)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l image-name -d 'The kustomization `images:` entry to edit, by its `name` (default: the entry with the new image\'s repository, or whose name ends in /SERVICE)' -r
@@ -159,6 +169,8 @@ complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -s o -l output
 json\t'One JSON object on stdout'"
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l timeout -d 'How long to go on retrying a moved branch: `90s`, `10m`, `1h`, or seconds. The whole run ends by then' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l connect-timeout -d 'How long to go on retrying a connection that is refused, reset or cut (a server at its connection limit, a network blip), counted from the first failure of a streak. An unknown host, a TLS failure and HTTP 401, 403 and 404 fail at once' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l github-app-id -d 'Authenticate as this GitHub App (its id or client id): a token for the one repository is minted from the App\'s installation and used for the clone, the push, the API commit and the pull request. Needs --github-app-key' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l github-app-key -d 'The App\'s private key, a PEM file (or IMGBUMP_GITHUB_APP_KEY holding the PEM itself). Never printed' -r -F
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l workload -d 'The workload to edit: NAME, KIND/NAME or NAMESPACE/KIND/NAME (default: the one named like the service, or the only one)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -s c -l container -d 'The container to edit (default: the one named like the service, or the first of `containers`)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l image-name -d 'The kustomization `images:` entry to edit, by its `name` (default: the entry with the new image\'s repository, or whose name ends in /SERVICE)' -r
@@ -178,6 +190,8 @@ complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l open-pr -d 
 gitlab\t'GitLab: push options'"
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l pr-label -d 'A label for the pull request (repeatable)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l pr-reviewer -d 'A reviewer for the pull request, USER or ORG/TEAM (repeatable; GitHub)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l commit-via -d 'Who makes the commit on the remote: push (imgbump commits and pushes; --sign signs it) or github (GitHub\'s API makes the commit from the same files, with expectedHeadOid as a compare-and-swap, and signs it itself: "Verified" without a key). With github the author is whoever the token is (a GitHub App, or the user whose token it is); the token needs contents: write' -r -f -a "push\t'imgbump commits and pushes'
+github\t'GitHub\'s API makes the commit (and signs it)'"
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l sign -d 'Sign the commit: ssh:KEYFILE, ssh-agent, or gpg:KEYID (default in a checkout: as git config\'s commit.gpgsign, gpg.format and user.signingkey say)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l reason -d 'Why it is held (with --hold)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l until -d 'When the hold ends by itself: 2026-12-05T18:00:00Z, a date (its 00:00 UTC), or a duration from now (90m, 4h, 2d, 1w). Default: until released' -r
@@ -205,6 +219,8 @@ complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -s o -l output 
 json\t'One JSON object on stdout'"
 complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l timeout -d 'How long to go on retrying a moved branch: `90s`, `10m`, `1h`, or seconds. The whole run ends by then' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l connect-timeout -d 'How long to go on retrying a connection that is refused, reset or cut (a server at its connection limit, a network blip), counted from the first failure of a streak. An unknown host, a TLS failure and HTTP 401, 403 and 404 fail at once' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l github-app-id -d 'Authenticate as this GitHub App (its id or client id): a token for the one repository is minted from the App\'s installation and used for the clone, the push, the API commit and the pull request. Needs --github-app-key' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l github-app-key -d 'The App\'s private key, a PEM file (or IMGBUMP_GITHUB_APP_KEY holding the PEM itself). Never printed' -r -F
 complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -s m -l message -d 'The commit message; placeholders as for `set`, and {env}' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l trailer -d 'A `KEY=VALUE` trailer to add to the commit message (repeatable)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l author -d 'The commit author, "NAME <EMAIL>" (default: git config user, else imgbump <imgbump@localhost>)' -r
@@ -216,6 +232,8 @@ complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l open-pr -d '
 gitlab\t'GitLab: push options'"
 complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l pr-label -d 'A label for the pull request (repeatable)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l pr-reviewer -d 'A reviewer for the pull request, USER or ORG/TEAM (repeatable; GitHub)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l commit-via -d 'Who makes the commit on the remote: push (imgbump commits and pushes; --sign signs it) or github (GitHub\'s API makes the commit from the same files, with expectedHeadOid as a compare-and-swap, and signs it itself: "Verified" without a key). With github the author is whoever the token is (a GitHub App, or the user whose token it is); the token needs contents: write' -r -f -a "push\t'imgbump commits and pushes'
+github\t'GitHub\'s API makes the commit (and signs it)'"
 complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l sign -d 'Sign the commit: ssh:KEYFILE, ssh-agent, or gpg:KEYID (default in a checkout: as git config\'s commit.gpgsign, gpg.format and user.signingkey say)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l insecure-registry -d 'A registry host (`host` or `host:port`) that may be asked over plain HTTP (repeatable); registries on this machine always may' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l dry-run -d 'Print the diff; write, commit and push nothing'
@@ -245,6 +263,8 @@ complete -c imgbump -n "__fish_imgbump_using_subcommand hold" -s o -l output -d 
 json\t'One JSON object on stdout'"
 complete -c imgbump -n "__fish_imgbump_using_subcommand hold" -l timeout -d 'How long to go on retrying a moved branch: `90s`, `10m`, `1h`, or seconds. The whole run ends by then' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand hold" -l connect-timeout -d 'How long to go on retrying a connection that is refused, reset or cut (a server at its connection limit, a network blip), counted from the first failure of a streak. An unknown host, a TLS failure and HTTP 401, 403 and 404 fail at once' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand hold" -l github-app-id -d 'Authenticate as this GitHub App (its id or client id): a token for the one repository is minted from the App\'s installation and used for the clone, the push, the API commit and the pull request. Needs --github-app-key' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand hold" -l github-app-key -d 'The App\'s private key, a PEM file (or IMGBUMP_GITHUB_APP_KEY holding the PEM itself). Never printed' -r -F
 complete -c imgbump -n "__fish_imgbump_using_subcommand hold" -l workload -d 'The workload to edit: NAME, KIND/NAME or NAMESPACE/KIND/NAME (default: the one named like the service, or the only one)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand hold" -s c -l container -d 'The container to edit (default: the one named like the service, or the first of `containers`)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand hold" -l image-name -d 'The kustomization `images:` entry to edit, by its `name` (default: the entry with the new image\'s repository, or whose name ends in /SERVICE)' -r
@@ -264,6 +284,8 @@ complete -c imgbump -n "__fish_imgbump_using_subcommand hold" -l open-pr -d 'Ope
 gitlab\t'GitLab: push options'"
 complete -c imgbump -n "__fish_imgbump_using_subcommand hold" -l pr-label -d 'A label for the pull request (repeatable)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand hold" -l pr-reviewer -d 'A reviewer for the pull request, USER or ORG/TEAM (repeatable; GitHub)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand hold" -l commit-via -d 'Who makes the commit on the remote: push (imgbump commits and pushes; --sign signs it) or github (GitHub\'s API makes the commit from the same files, with expectedHeadOid as a compare-and-swap, and signs it itself: "Verified" without a key). With github the author is whoever the token is (a GitHub App, or the user whose token it is); the token needs contents: write' -r -f -a "push\t'imgbump commits and pushes'
+github\t'GitHub\'s API makes the commit (and signs it)'"
 complete -c imgbump -n "__fish_imgbump_using_subcommand hold" -l sign -d 'Sign the commit: ssh:KEYFILE, ssh-agent, or gpg:KEYID (default in a checkout: as git config\'s commit.gpgsign, gpg.format and user.signingkey say)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand hold" -l dry-run -d 'Print the diff; write, commit and push nothing'
 complete -c imgbump -n "__fish_imgbump_using_subcommand hold" -l no-push -d 'Commit, but do not push'
@@ -283,6 +305,8 @@ complete -c imgbump -n "__fish_imgbump_using_subcommand release" -s o -l output 
 json\t'One JSON object on stdout'"
 complete -c imgbump -n "__fish_imgbump_using_subcommand release" -l timeout -d 'How long to go on retrying a moved branch: `90s`, `10m`, `1h`, or seconds. The whole run ends by then' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand release" -l connect-timeout -d 'How long to go on retrying a connection that is refused, reset or cut (a server at its connection limit, a network blip), counted from the first failure of a streak. An unknown host, a TLS failure and HTTP 401, 403 and 404 fail at once' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand release" -l github-app-id -d 'Authenticate as this GitHub App (its id or client id): a token for the one repository is minted from the App\'s installation and used for the clone, the push, the API commit and the pull request. Needs --github-app-key' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand release" -l github-app-key -d 'The App\'s private key, a PEM file (or IMGBUMP_GITHUB_APP_KEY holding the PEM itself). Never printed' -r -F
 complete -c imgbump -n "__fish_imgbump_using_subcommand release" -l workload -d 'The workload to edit: NAME, KIND/NAME or NAMESPACE/KIND/NAME (default: the one named like the service, or the only one)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand release" -s c -l container -d 'The container to edit (default: the one named like the service, or the first of `containers`)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand release" -l image-name -d 'The kustomization `images:` entry to edit, by its `name` (default: the entry with the new image\'s repository, or whose name ends in /SERVICE)' -r
@@ -302,6 +326,8 @@ complete -c imgbump -n "__fish_imgbump_using_subcommand release" -l open-pr -d '
 gitlab\t'GitLab: push options'"
 complete -c imgbump -n "__fish_imgbump_using_subcommand release" -l pr-label -d 'A label for the pull request (repeatable)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand release" -l pr-reviewer -d 'A reviewer for the pull request, USER or ORG/TEAM (repeatable; GitHub)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand release" -l commit-via -d 'Who makes the commit on the remote: push (imgbump commits and pushes; --sign signs it) or github (GitHub\'s API makes the commit from the same files, with expectedHeadOid as a compare-and-swap, and signs it itself: "Verified" without a key). With github the author is whoever the token is (a GitHub App, or the user whose token it is); the token needs contents: write' -r -f -a "push\t'imgbump commits and pushes'
+github\t'GitHub\'s API makes the commit (and signs it)'"
 complete -c imgbump -n "__fish_imgbump_using_subcommand release" -l sign -d 'Sign the commit: ssh:KEYFILE, ssh-agent, or gpg:KEYID (default in a checkout: as git config\'s commit.gpgsign, gpg.format and user.signingkey say)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand release" -l dry-run -d 'Print the diff; write, commit and push nothing'
 complete -c imgbump -n "__fish_imgbump_using_subcommand release" -l no-push -d 'Commit, but do not push'

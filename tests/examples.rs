@@ -87,6 +87,9 @@ fn the_action_maps_every_input_to_imgbump_through_the_environment() {
         "sign",
         "fail-on-held",
         "ignore-hold",
+        "commit-via",
+        "github-app-id",
+        "github-app-key",
     ];
     for w in want {
         assert!(inputs.iter().any(|i| i == w), "input {w} is missing");
@@ -133,7 +136,15 @@ fn the_action_maps_every_input_to_imgbump_through_the_environment() {
                 "the script passes {word}, which `imgbump set` lacks"
             );
         }
-        if word.starts_with("IMGBUMP_") && word != "IMGBUMP_TOKEN" {
+        // The token and the App's key (the PEM itself, where the flag takes a file) are read
+        // by imgbump apart from clap's flags; the help names the key's variable.
+        if word == "IMGBUMP_GITHUB_APP_KEY" {
+            assert!(help.contains(word), "the help does not name {word}");
+        }
+        if word.starts_with("IMGBUMP_")
+            && word != "IMGBUMP_TOKEN"
+            && word != "IMGBUMP_GITHUB_APP_KEY"
+        {
             assert!(
                 help.contains(&format!("env: {word}")),
                 "the script sets {word}, which `imgbump set` does not read"

@@ -19,6 +19,8 @@ pub(super) enum Delivered {
     Again(Oid),
     /// The new branch is already there with this change, at this commit.
     Already(Oid),
+    /// The forge made the commit itself (`--commit-via github`): this one, seen by a fetch.
+    Made(Oid),
 }
 
 /// Pushes `commit` (attempt number `attempts`) as `to` says; on a moved branch or a cut
@@ -67,7 +69,7 @@ pub(super) fn push(
 
 /// A new branch is never moved or forced: one the same change already took is success (its
 /// commit), one with other content is refused.
-fn new_branch_taken(
+pub(super) fn new_branch_taken(
     ws: &mut Workspace,
     result: &Result<Push, crate::git::Error>,
     name: &str,
@@ -95,7 +97,7 @@ fn new_branch_taken(
 }
 
 /// What the remote's answer to a push means.
-fn answered(
+pub(super) fn answered(
     ws: &mut Workspace,
     result: Push,
     attempts: u32,

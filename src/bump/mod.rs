@@ -38,6 +38,7 @@ mod outcome;
 mod plan;
 mod retry;
 mod run;
+mod via_github;
 
 pub use crate::locate::Selection;
 pub use branch::{branch_name, PLACEHOLDERS as BRANCH_PLACEHOLDERS};
@@ -126,6 +127,18 @@ pub struct Options {
     /// A hold added to or released from every target, with (`rollback --hold`) or without
     /// (`hold`, `release`) an image set.
     pub hold_change: Option<HoldChange>,
+    /// Who makes the commit on the remote: a push of ours, or GitHub through its API.
+    pub commit_via: CommitVia,
+}
+
+/// Who makes the commit on the remote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CommitVia {
+    /// imgbump makes it and pushes it (signed with `--sign`, if asked).
+    #[default]
+    Push,
+    /// GitHub makes it from the plan's files (`createCommitOnBranch`), and signs it.
+    GitHub,
 }
 
 /// A change to the holds of the targets.

@@ -15,7 +15,7 @@ use super::deliver::{self, Delivered};
 use super::outcome::{timed, Outcome, Timings};
 use super::plan::{plan, Inputs, Plan};
 use super::retry::{refetch, Deadline};
-use super::{branch, order, short, Options, Pair};
+use super::{branch, order, short, via_github, CommitVia, Options, Pair};
 
 /// Runs a bump in `ws`.
 pub fn set(ws: &mut Workspace, pairs: &[Pair], opts: &Options) -> Result<Outcome, Failure> {
@@ -238,18 +238,37 @@ impl Run<'_> {
             _ => None,
         };
         to.options.extend(after::gitlab_options(request.as_ref()));
-        let delivered = deliver::push(
-            self.ws,
-            commit,
-            self.attempts,
-            &self.deadline,
-            &mut self.t,
-            &to,
-            &plan.files,
-        )
+        let delivered = match self.opts.commit_via {
+            CommitVia::Push => deliver::push(
+                self.ws,
+                commit,
+                self.attempts,
+                &self.deadline,
+                &mut self.t,
+                &to,
+                &plan.files,
+            ),
+            CommitVia::GitHub => {
+                let message = super::commit::message_of(plan, self.opts);
+                let send = via_github::Send {
+                    tip: self.ws.tree_and_parent(commit)?.1.unwrap_or(commit),
+                    message: &message,
+                    files: &plan.files,
+                    to: &to,
+                    attempts: self.attempts,
+                };
+                via_github::deliver(self.ws, &send, &self.deadline, &mut self.t)
+            }
+        }
         .map_err(|f| deliver::stays_local(f, self.local.commit, &branch_name))?;
         match delivered {
             Delivered::Again(new_tip) => return Ok(Some(new_tip)),
+            Delivered::Made(made) => {
+                outcome.commit = Some(made.to_string());
+                if to.branch.is_none() {
+                    self.catch_up(made, outcome)?;
+                }
+            }
             Delivered::Already(there) => {
                 outcome.commit = Some(there.to_string());
                 outcome.note = Some(format!(

@@ -206,6 +206,15 @@ pub struct RepoArgs {
     /// unknown host, a TLS failure and HTTP 401, 403 and 404 fail at once.
     #[arg(long, env = "IMGBUMP_CONNECT_TIMEOUT", default_value = "60s", value_name = "DURATION", value_parser = parse_duration)]
     pub connect_timeout: std::time::Duration,
+    /// Authenticate as this GitHub App (its id or client id): a token for the one repository
+    /// is minted from the App's installation and used for the clone, the push, the API commit
+    /// and the pull request. Needs --github-app-key.
+    #[arg(long, env = "IMGBUMP_GITHUB_APP_ID", value_name = "ID")]
+    pub github_app_id: Option<String>,
+    /// The App's private key, a PEM file (or IMGBUMP_GITHUB_APP_KEY holding the PEM itself).
+    /// Never printed.
+    #[arg(long, value_name = "FILE")]
+    pub github_app_key: Option<PathBuf>,
 }
 
 /// Output formats.
@@ -575,6 +584,13 @@ pub struct CommitArgs {
     /// the pipeline succeeds).
     #[arg(long, requires = "open_pr")]
     pub auto_merge: bool,
+    /// Who makes the commit on the remote: push (imgbump commits and pushes; --sign signs it) or
+    /// github (GitHub's API makes the commit from the same files, with expectedHeadOid as a
+    /// compare-and-swap, and signs it itself: "Verified" without a key). With github the author
+    /// is whoever the token is (a GitHub App, or the user whose token it is); the token needs
+    /// contents: write.
+    #[arg(long, env = "IMGBUMP_COMMIT_VIA", value_enum, default_value_t = CommitViaArg::Push, value_name = "HOW")]
+    pub commit_via: CommitViaArg,
     /// Sign the commit: ssh:KEYFILE, ssh-agent, or gpg:KEYID (default in a checkout: as git
     /// config's commit.gpgsign, gpg.format and user.signingkey say).
     #[arg(
@@ -583,6 +599,15 @@ pub struct CommitArgs {
         value_name = "ssh:KEYFILE|ssh-agent|gpg:KEYID"
     )]
     pub sign: Option<String>,
+}
+
+/// `--commit-via`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CommitViaArg {
+    /// imgbump commits and pushes.
+    Push,
+    /// GitHub's API makes the commit (and signs it).
+    Github,
 }
 
 /// `--open-pr`.

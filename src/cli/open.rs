@@ -21,8 +21,13 @@ pub(super) fn workspace(
     retries: Option<u32>,
 ) -> Result<Workspace, Failure> {
     let progress = say.progress();
+    let app = github_app(args)?;
     if !git::is_url(&args.repo) {
         let mut ws = Workspace::open(Path::new(&args.repo), args.branch.as_deref())?;
+        if let Some(app) = &app {
+            let token = app_token(app, ws.url(), deadline)?;
+            ws.use_token(&token);
+        }
         if let Some(p) = progress {
             ws.set_progress(p);
         }
@@ -30,6 +35,9 @@ pub(super) fn workspace(
             ws.set_notice(n);
         }
         return Ok(ws);
+    }
+    if let Some(app) = &app {
+        git::use_minted(&app_token(app, &args.repo, deadline)?);
     }
     say.debug(&format!("cloning {}", git::redact_urls(&args.repo)));
     let opts = git::CloneOptions {
@@ -93,4 +101,56 @@ fn notice(say: &Say) -> Option<git::NoticeFn> {
             eprintln!("imgbump: {}", printable(m));
         }) as git::NoticeFn
     })
+}
+
+/// The GitHub App `--github-app-id` names, with its key from `--github-app-key FILE` or
+/// `IMGBUMP_GITHUB_APP_KEY` (the PEM itself); `None` without an id.
+fn github_app(args: &RepoArgs) -> Result<Option<crate::forge::github_app::App>, Failure> {
+    let Some(id) = args
+        .github_app_id
+        .as_deref()
+        .filter(|i| !i.trim().is_empty())
+    else {
+        if args.github_app_key.is_some() {
+            return Err(Failure::new(
+                FailKind::Usage,
+                "--github-app-key goes with --github-app-id",
+            ));
+        }
+        return Ok(None);
+    };
+    let pem = match &args.github_app_key {
+        Some(path) => std::fs::read_to_string(path).map_err(|e| {
+            Failure::new(
+                FailKind::Usage,
+                format!("--github-app-key {}: {e}", path.display()),
+            )
+        })?,
+        None => std::env::var("IMGBUMP_GITHUB_APP_KEY")
+            .ok()
+            .filter(|k| !k.trim().is_empty())
+            .ok_or_else(|| {
+                Failure::new(
+                    FailKind::Usage,
+                    "--github-app-id needs the App's private key: --github-app-key FILE, or IMGBUMP_GITHUB_APP_KEY holding the PEM",
+                )
+            })?,
+    };
+    crate::forge::github_app::App::new(id, &pem)
+        .map(Some)
+        .map_err(|e| Failure::new(FailKind::Usage, e.message))
+}
+
+/// A token minted from the App's installation on the repository at `remote`, for the one
+/// repository; never printed.
+fn app_token(
+    app: &crate::forge::github_app::App,
+    remote: &str,
+    deadline: Instant,
+) -> Result<String, Failure> {
+    let timeout = deadline
+        .saturating_duration_since(Instant::now())
+        .min(std::time::Duration::from_secs(60));
+    app.token(remote, crate::hold::now(), timeout)
+        .map_err(|e| Failure::new(FailKind::Other, e.message))
 }

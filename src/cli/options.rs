@@ -7,7 +7,9 @@ use crate::reference::ImageSpec;
 
 use crate::hold::Hold;
 
-use super::args::{AddArgs, CommitArgs, ForgeArg, HoldWho, PickArgs, RegistryArgs, RepoArgs};
+use super::args::{
+    AddArgs, CommitArgs, CommitViaArg, ForgeArg, HoldWho, PickArgs, RegistryArgs, RepoArgs,
+};
 
 /// Parses SERVICE=IMAGE pairs: each valid, no target named twice, and no bare repository name
 /// (which means `:latest`) unless `allow_latest`.
@@ -120,6 +122,24 @@ fn options(
             ));
         }
     }
+    let commit_via = match commit.commit_via {
+        CommitViaArg::Push => bump::CommitVia::Push,
+        CommitViaArg::Github => bump::CommitVia::GitHub,
+    };
+    if commit_via == bump::CommitVia::GitHub {
+        let clash = if commit.sign.is_some() {
+            Some("--sign: GitHub signs the commits it makes")
+        } else if commit.no_push {
+            Some("--no-push: GitHub makes the commit on the remote or not at all")
+        } else if commit.open_pr == Some(ForgeArg::Gitlab) {
+            Some("--open-pr gitlab")
+        } else {
+            None
+        };
+        if let Some(why) = clash {
+            return Err(usage(format!("--commit-via github does not go with {why}")));
+        }
+    }
     let sign = commit
         .sign
         .as_deref()
@@ -155,6 +175,7 @@ fn options(
         order: commit.order_key.map(|key| Order { key, check: true }),
         ignore_hold: false,
         hold_change: None,
+        commit_via,
     })
 }
 

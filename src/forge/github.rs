@@ -40,25 +40,8 @@ impl GitHub {
         })?;
         let token = token
             .filter(|t| !t.is_empty())
-            .ok_or_else(|| fail("--open-pr github needs a token: set GITHUB_TOKEN (or IMGBUMP_TOKEN), the one used to push"))?;
-        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-        let (api, graphql) = match (env("GITHUB_API_URL"), host.as_str()) {
-            (Some(api), _) => {
-                let graphql = env("GITHUB_GRAPHQL_URL").unwrap_or_else(|| graphql_for(&api));
-                (api.trim_end_matches('/').to_string(), graphql)
-            }
-            (None, "github.com") => (
-                "https://api.github.com".to_string(),
-                "https://api.github.com/graphql".to_string(),
-            ),
-            (None, h) => (
-                format!("https://{h}/api/v3"),
-                format!("https://{h}/api/graphql"),
-            ),
-        };
-        if !crate::http::may_use(&api, &[]) {
-            return Err(fail(format!("the GitHub API {api} is not HTTPS; refused")));
-        }
+            .ok_or_else(|| fail("GitHub's API needs a token: set GITHUB_TOKEN (or IMGBUMP_TOKEN), the one used to push, or give --github-app-id and --github-app-key"))?;
+        let (api, graphql) = endpoints(&host)?;
         let owner = repo.split('/').next().unwrap_or("").to_string();
         Ok(GitHub {
             api,
@@ -70,9 +53,48 @@ impl GitHub {
         })
     }
 
+    /// `OWNER/REPO`.
+    pub fn repo(&self) -> &str {
+        &self.repo
+    }
+
+    /// One GraphQL request: the `data`, or GitHub's errors (each error's `type` and `message`).
+    pub(super) fn graphql(
+        &self,
+        query: &str,
+        variables: Value,
+    ) -> Result<Result<Value, Vec<(String, String)>>, ForgeError> {
+        let body = json!({"query": query, "variables": variables});
+        let (status, answer) = self.call("POST", &self.graphql.clone(), Some(&body))?;
+        let errors: Vec<(String, String)> = answer["errors"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|e| {
+                let said = |k: &str| e[k].as_str().unwrap_or("").chars().take(300).collect();
+                (said("type"), said("message"))
+            })
+            .collect();
+        if !errors.is_empty() {
+            return Ok(Err(errors));
+        }
+        if status != 200 {
+            return Err(fail(format!(
+                "GitHub's GraphQL API answered HTTP {status}: {}",
+                answer["message"]
+                    .as_str()
+                    .unwrap_or("")
+                    .chars()
+                    .take(300)
+                    .collect::<String>()
+            )));
+        }
+        Ok(Ok(answer["data"].clone()))
+    }
+
     /// One API call, retried on 5xx (three times, 0.5, 1, 2 s apart); the status and the JSON
     /// answer (bounded to 4 MB).
-    fn call(
+    pub(super) fn call(
         &self,
         method: &str,
         path_or_url: &str,
@@ -140,12 +162,12 @@ impl GitHub {
                 .take(300)
                 .collect::<String>();
             return match status {
-                401 => Err(fail(format!("GitHub refused the token (HTTP 401: {said}) for {method} {}; check the token's permissions (contents: write, pull-requests: write)", short_path(&url)))),
+                401 => Err(fail(format!("GitHub refused the token (HTTP 401: {said}) for {method} {}; check the token and its permissions (contents: write; pull-requests: write for --open-pr)", short_path(&url)))),
                 403 | 429 if remaining.as_deref() == Some("0") => Err(fail(format!(
                     "GitHub's rate limit is spent (HTTP {status}); it resets at {}; run again then",
                     reset.as_deref().and_then(|r| r.parse::<i64>().ok()).map_or("an unknown time".to_string(), crate::utc::utc)
                 ))),
-                403 => Err(fail(format!("GitHub refused {method} {} (HTTP 403: {said}); in Actions, allow GitHub Actions to create pull requests, and give the job pull-requests: write", short_path(&url)))),
+                403 => Err(fail(format!("GitHub refused {method} {} (HTTP 403: {said}); give the token contents: write (and, for --open-pr, pull-requests: write; in Actions, allow GitHub Actions to create pull requests)", short_path(&url)))),
                 s if s >= 500 => Err(fail(format!("GitHub answered HTTP {s} to {method} {} four times: {said}", short_path(&url)))),
                 _ => Ok((status, json)),
             };
@@ -234,15 +256,14 @@ impl GitHub {
         }
         if req.auto_merge {
             let id = pr["node_id"].as_str().unwrap_or("");
-            let query = json!({
-                "query": "mutation($id: ID!) { enablePullRequestAutoMerge(input: {pullRequestId: $id}) { clientMutationId } }",
-                "variables": {"id": id}
-            });
-            let (status, answer) = self.call("POST", &self.graphql.clone(), Some(&query))?;
-            if status != 200 || !answer["errors"].is_null() {
+            let answer = self.graphql(
+                "mutation($id: ID!) { enablePullRequestAutoMerge(input: {pullRequestId: $id}) { clientMutationId } }",
+                json!({"id": id}),
+            )?;
+            if let Err(errors) = answer {
                 return Err(fail(format!(
-                    "GitHub did not turn on auto-merge for #{number} (HTTP {status}: {}); allow auto-merge in the repository's settings",
-                    answer["errors"][0]["message"].as_str().or(answer["message"].as_str()).unwrap_or("")
+                    "GitHub did not turn on auto-merge for #{number} ({}); allow auto-merge in the repository's settings",
+                    errors.first().map_or("", |(_, m)| m.as_str())
                 )));
             }
         }
@@ -321,6 +342,33 @@ impl GitHub {
         )?;
         Ok(())
     }
+}
+
+/// The REST and GraphQL addresses for a remote on `host`: `GITHUB_API_URL` and
+/// `GITHUB_GRAPHQL_URL` (as Actions sets them), else github.com's, else a GitHub Enterprise
+/// host's (`https://HOST/api/v3`, `https://HOST/api/graphql`). Plain HTTP only to loopback.
+pub(super) fn endpoints(host: &str) -> Result<(String, String), ForgeError> {
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let (api, graphql) = match (env("GITHUB_API_URL"), host) {
+        (Some(api), _) => {
+            let graphql = env("GITHUB_GRAPHQL_URL").unwrap_or_else(|| graphql_for(&api));
+            (api.trim_end_matches('/').to_string(), graphql)
+        }
+        (None, "github.com") => (
+            "https://api.github.com".to_string(),
+            "https://api.github.com/graphql".to_string(),
+        ),
+        (None, h) => (
+            format!("https://{h}/api/v3"),
+            format!("https://{h}/api/graphql"),
+        ),
+    };
+    for url in [&api, &graphql] {
+        if !crate::http::may_use(url, &[]) {
+            return Err(fail(format!("the GitHub API {url} is not HTTPS; refused")));
+        }
+    }
+    Ok((api, graphql))
 }
 
 /// GitHub Enterprise's GraphQL address from its REST one (`…/api/v3` → `…/api/graphql`).

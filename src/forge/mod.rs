@@ -1,8 +1,11 @@
-//! Pull and merge requests for a bump pushed to a branch of its own: GitHub's REST API
-//! (`github.rs`) and GitLab's push options (`gitlab.rs`). Knows nothing of YAML; of Git, only
-//! the remote's URL.
+//! What the forges do for a bump: pull requests through GitHub's REST API (`github.rs`) and
+//! GitLab's push options (`gitlab.rs`); commits GitHub makes and signs itself
+//! (`github_commit.rs`); a GitHub App's installation token (`github_app.rs`). Knows nothing of
+//! YAML; of Git, only the remote's URL.
 
 pub mod github;
+pub mod github_app;
+pub mod github_commit;
 pub mod gitlab;
 
 /// What to open.

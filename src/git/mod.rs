@@ -54,7 +54,7 @@ mod worktree;
 
 pub use checkout::write_atomic;
 pub use clone::{is_url, CloneOptions, ProgressFn};
-pub use credentials::{redact_urls, Credentials};
+pub use credentials::{hide, redact_urls, use_minted, Credentials};
 pub use lock::CheckoutLock;
 pub use paths::check_relative_path;
 pub use tls::ca_roots;
@@ -232,6 +232,11 @@ impl Workspace {
     /// The token pushes use, for an API on the same host (a forge's); never printed.
     pub fn token(&self) -> Option<&str> {
         self.creds.token()
+    }
+
+    /// Uses `token` for transfers from now on (a token minted once the checkout was opened).
+    pub fn use_token(&mut self, token: &str) {
+        self.creds.set_token(token);
     }
 
     /// The credentials in use (for redacting messages).

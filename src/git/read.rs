@@ -138,6 +138,11 @@ impl Workspace {
         Ok(self.repo.is_shallow())
     }
 
+    /// Whether `tip` is `commit` or a descendant of it (both in this repository).
+    pub fn reaches(&self, tip: Oid, commit: Oid) -> bool {
+        tip == commit || self.repo.graph_descendant_of(tip, commit).unwrap_or(false)
+    }
+
     /// Who made `commit`, when, and its message.
     pub fn commit_info(&self, commit: Oid) -> Result<CommitInfo> {
         let c = self

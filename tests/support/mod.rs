@@ -3,6 +3,7 @@
 //! 127.0.0.1 and all stopped when dropped.
 #![allow(dead_code)]
 
+pub mod github_api;
 mod servers;
 #[allow(unused_imports)] // not every test binary starts a server
 pub use servers::*;
