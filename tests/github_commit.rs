@@ -539,6 +539,23 @@ fn github_makes_the_commit_and_a_fetch_sees_it() {
     );
     assert_eq!(git(&checkout, &["status", "--porcelain"]), "");
 
+    // A hold goes the same way: one line, our trailer, GitHub's commit.
+    let out = site.run(&["hold", "agent", "--reason", "incident-4711", "-o", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(
+        json(&out)["commit"],
+        site.remote(&["rev-parse", "main"]).trim()
+    );
+    assert!(site
+        .remote(&["log", "-1", "--format=%B", "main"])
+        .contains("Imgbump-Hold: agent"));
+    assert_eq!(
+        site.remote(&["log", "-1", "--format=%an", "main"]).trim(),
+        BOT.0
+    );
+    let out = site.run(&["release", "agent"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+
     // The action's step, with its commit-via input.
     let made = site.hub.made.load(Ordering::SeqCst);
     let outputs = site.fx.dir.path().join("outputs");
