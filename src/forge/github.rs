@@ -71,8 +71,8 @@ impl GitHub {
             .into_iter()
             .flatten()
             .map(|e| {
-                let said = |k: &str| e[k].as_str().unwrap_or("").chars().take(300).collect();
-                (said("type"), said("message"))
+                let field = |k: &str| e[k].as_str().unwrap_or("").chars().take(300).collect();
+                (field("type"), field("message"))
             })
             .collect();
         if !errors.is_empty() {
@@ -81,12 +81,7 @@ impl GitHub {
         if status != 200 {
             return Err(fail(format!(
                 "GitHub's GraphQL API answered HTTP {status}: {}",
-                answer["message"]
-                    .as_str()
-                    .unwrap_or("")
-                    .chars()
-                    .take(300)
-                    .collect::<String>()
+                said(&answer)
             )));
         }
         Ok(Ok(answer["data"].clone()))
@@ -155,20 +150,15 @@ impl GitHub {
                 wait *= 2;
                 continue;
             }
-            let said = json["message"]
-                .as_str()
-                .unwrap_or("")
-                .chars()
-                .take(300)
-                .collect::<String>();
+            let message = said(&json);
             return match status {
-                401 => Err(fail(format!("GitHub refused the token (HTTP 401: {said}) for {method} {}; check the token and its permissions (contents: write; pull-requests: write for --open-pr)", short_path(&url)))),
+                401 => Err(fail(format!("GitHub refused the token (HTTP 401: {message}) for {method} {}; check the token and its permissions (contents: write; pull-requests: write for --open-pr)", short_path(&url)))),
                 403 | 429 if remaining.as_deref() == Some("0") => Err(fail(format!(
                     "GitHub's rate limit is spent (HTTP {status}); it resets at {}; run again then",
                     reset.as_deref().and_then(|r| r.parse::<i64>().ok()).map_or("an unknown time".to_string(), crate::utc::utc)
                 ))),
-                403 => Err(fail(format!("GitHub refused {method} {} (HTTP 403: {said}); give the token contents: write (and, for --open-pr, pull-requests: write; in Actions, allow GitHub Actions to create pull requests)", short_path(&url)))),
-                s if s >= 500 => Err(fail(format!("GitHub answered HTTP {s} to {method} {} four times: {said}", short_path(&url)))),
+                403 => Err(fail(format!("GitHub refused {method} {} (HTTP 403: {message}); give the token contents: write (and, for --open-pr, pull-requests: write; in Actions, allow GitHub Actions to create pull requests)", short_path(&url)))),
+                s if s >= 500 => Err(fail(format!("GitHub answered HTTP {s} to {method} {} four times: {message}", short_path(&url)))),
                 _ => Ok((status, json)),
             };
         }
@@ -218,12 +208,7 @@ impl GitHub {
             s => {
                 return Err(fail(format!(
                     "GitHub did not open the pull request (HTTP {s}: {})",
-                    pr["message"]
-                        .as_str()
-                        .unwrap_or("")
-                        .chars()
-                        .take(300)
-                        .collect::<String>()
+                    said(&pr)
                 )))
             }
         };
@@ -281,7 +266,7 @@ impl GitHub {
         } else {
             Err(fail(format!(
                 "GitHub did not {what} (HTTP {status}: {})",
-                answer["message"].as_str().unwrap_or("")
+                said(&answer)
             )))
         }
     }
@@ -342,6 +327,17 @@ impl GitHub {
         )?;
         Ok(())
     }
+}
+
+/// What an answer says (its `message`), on one bounded line of at most 300 characters.
+pub(super) fn said(answer: &Value) -> String {
+    answer["message"]
+        .as_str()
+        .unwrap_or("")
+        .chars()
+        .take(300)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
 }
 
 /// The REST and GraphQL addresses for a remote on `host`: `GITHUB_API_URL` and

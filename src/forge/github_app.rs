@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use super::github::GitHub;
+use super::github::{said, GitHub};
 use super::{host_and_repo, ForgeError};
 
 /// A GitHub App: its id and private key (PEM).
@@ -97,7 +97,7 @@ impl App {
                 return Err(fail(format!(
                     "GitHub did not say where the App {} is installed (HTTP {s}: {})",
                     self.id,
-                    found["message"].as_str().unwrap_or("")
+                    said(&found)
                 )))
             }
         };
@@ -116,7 +116,7 @@ impl App {
             }
             (s, _) => Err(fail(format!(
                 "GitHub did not make a token for the App's installation {id} (HTTP {s}: {})",
-                minted["message"].as_str().unwrap_or("")
+                said(&minted)
             ))),
         }
     }

@@ -8,7 +8,7 @@
 
 use serde_json::json;
 
-use super::github::GitHub;
+use super::github::{said, GitHub};
 use super::ForgeError;
 
 /// The one GraphQL document a commit sends.
@@ -104,12 +104,7 @@ impl GitHub {
             s => Err(ForgeError {
                 message: format!(
                     "GitHub did not create the branch {name} (HTTP {s}: {})",
-                    answer["message"]
-                        .as_str()
-                        .unwrap_or("")
-                        .chars()
-                        .take(300)
-                        .collect::<String>()
+                    said(&answer)
                 ),
             }),
         }
