@@ -36,6 +36,7 @@ complete -c imgbump -n "__fish_imgbump_needs_command" -f -a "rollback" -d 'Put b
 complete -c imgbump -n "__fish_imgbump_needs_command" -f -a "promote" -d 'Copy a service\'s exact image (digest included) from one environment\'s targets to another\'s, in one commit'
 complete -c imgbump -n "__fish_imgbump_needs_command" -f -a "hold" -d 'Hold services where they are: a `# imgbump:hold` line above each image, one commit; `set` leaves a held image alone until it is released'
 complete -c imgbump -n "__fish_imgbump_needs_command" -f -a "release" -d 'Release services\' holds: the hold lines removed, one commit'
+complete -c imgbump -n "__fish_imgbump_needs_command" -f -a "wait" -d 'Wait until Argo CD has deployed a service\'s commit (or a later one containing it), synced and healthy; exit 6 if it fails or the wait runs out'
 complete -c imgbump -n "__fish_imgbump_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c imgbump -n "__fish_imgbump_needs_command" -f -a "man" -d 'Print the man page (roff): imgbump(1), or a subcommand\'s, imgbump-set(1) and so on'
 complete -c imgbump -n "__fish_imgbump_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -75,6 +76,14 @@ github\t'GitHub\'s API makes the commit (and signs it)'"
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l sign -d 'Sign the commit: ssh:KEYFILE, ssh-agent, or gpg:KEYID (default in a checkout: as git config\'s commit.gpgsign, gpg.format and user.signingkey say)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l expect-current -d 'Change the image only if it is this one now (a compare-and-swap, checked against the branch\'s tip on every attempt); otherwise refuse and print the image it is. With one SERVICE=IMAGE' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l insecure-registry -d 'A registry host (`host` or `host:port`) that may be asked over plain HTTP (repeatable); registries on this machine always may' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l argocd-server -d 'The Argo CD API server, as Argo CD\'s CLI takes it: HOST[:PORT] (HTTPS) or a URL. Its token comes from ARGOCD_AUTH_TOKEN, sent as a Bearer token, never printed' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l argocd-app -d 'The Argo CD application that deploys the service (default: `argocd: {app: …}` in .imgbump.yaml, with {service} and {env})' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l wait-timeout -d 'How long to wait for the deployment before giving up (exit 6)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l poll-interval -d 'How often to read the application' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l notify -d 'Tell what happened: slack:WEBHOOK_URL (an incoming webhook) or webhook:URL (JSON); repeatable; also IMGBUMP_NOTIFY (space-separated) and `notify:` in .imgbump.yaml. A notification that fails is a warning, never the run\'s outcome. URLs are never printed' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l notify-on -d 'When to notify' -r -f -a "success\t'When it went well'
+failure\t'When it did not'
+always\t'Both'"
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l dry-run -d 'Print the diff; write, commit and push nothing'
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l no-push -d 'Commit, but do not push'
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l draft -d 'Open the pull request as a draft'
@@ -87,6 +96,8 @@ complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l create -d 'Add a
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l drop-digest -d 'Remove a kustomize entry\'s `digest` (or empty a Helm `digest`) that would win over the new tag; without it such an edit is refused'
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l verify-image -d 'Check that the new image exists in its registry before anything is written (a missing tag or digest is refused, exit 4). Credentials as Docker finds them (~/.docker/config.json, $DOCKER_CONFIG, credential helpers) or IMGBUMP_REGISTRY_TOKEN'
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l pin-digest -d 'Write the new image with the digest its registry reports for the tag (`repo:tag@sha256:…`; for a multi-platform image, the index\'s). Implies --verify-image'
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l wait -d 'After the push, wait until Argo CD has deployed the commit, synced and healthy (see `imgbump wait`); exit 6 if it fails or --wait-timeout runs out'
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l insecure-argocd -d 'Allow a plain-HTTP Argo CD server that is not on this machine'
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -s q -l quiet -d 'Print less: errors only'
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -s v -l verbose -d 'Print more (repeat for more detail)'
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -337,6 +348,40 @@ complete -c imgbump -n "__fish_imgbump_using_subcommand release" -s q -l quiet -
 complete -c imgbump -n "__fish_imgbump_using_subcommand release" -s v -l verbose -d 'Print more (repeat for more detail)'
 complete -c imgbump -n "__fish_imgbump_using_subcommand release" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c imgbump -n "__fish_imgbump_using_subcommand release" -s V -l version -d 'Print version'
+complete -c imgbump -n "__fish_imgbump_using_subcommand wait" -l commit -d 'The commit to wait for (default: the one that brought the service\'s current image)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand wait" -s C -l repo -d 'A path inside a checkout (open mode), or a URL to clone (https://, ssh://, git@host:path, file://)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand wait" -s b -l branch -d 'The branch: default the current branch (checkout) or the remote\'s default branch (clone)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand wait" -s f -l manifest -d 'The manifest path relative to the repository root; `{service}` is replaced by the service name, `{env}` by each --env. Repeat it to try several in order (the first file that exists is edited). Default: the targets in .imgbump.yaml if the repository has one, else deployments/kubernetes/base/applications/{service}-deployment.yaml' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand wait" -l depth -d 'How many commits to fetch when cloning (0: all)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand wait" -l workdir -d 'Where to clone (default: a temporary directory removed at exit)' -r -F
+complete -c imgbump -n "__fish_imgbump_using_subcommand wait" -l cache-dir -d 'Keep clones here between runs (one bare repository per remote URL, locked while in use), so that a run fetches only what is new' -r -F
+complete -c imgbump -n "__fish_imgbump_using_subcommand wait" -s o -l output -d 'Output format: text (human messages on stderr) or json (one object on stdout)' -r -f -a "text\t'Human-readable text on stderr'
+json\t'One JSON object on stdout'"
+complete -c imgbump -n "__fish_imgbump_using_subcommand wait" -l timeout -d 'How long to go on retrying a moved branch: `90s`, `10m`, `1h`, or seconds. The whole run ends by then' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand wait" -l connect-timeout -d 'How long to go on retrying a connection that is refused, reset or cut (a server at its connection limit, a network blip), counted from the first failure of a streak. An unknown host, a TLS failure and HTTP 401, 403 and 404 fail at once' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand wait" -l github-app-id -d 'Authenticate as this GitHub App (its id or client id): a token for the one repository is minted from the App\'s installation and used for the clone, the push, the API commit and the pull request. Needs --github-app-key' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand wait" -l github-app-key -d 'The App\'s private key, a PEM file (or IMGBUMP_GITHUB_APP_KEY holding the PEM itself). Never printed' -r -F
+complete -c imgbump -n "__fish_imgbump_using_subcommand wait" -l workload -d 'The workload to edit: NAME, KIND/NAME or NAMESPACE/KIND/NAME (default: the one named like the service, or the only one)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand wait" -s c -l container -d 'The container to edit (default: the one named like the service, or the first of `containers`)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand wait" -l image-name -d 'The kustomization `images:` entry to edit, by its `name` (default: the entry with the new image\'s repository, or whose name ends in /SERVICE)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand wait" -l key -d 'The value holding the image, as a key path: `image` (a Helm values mapping of registry/repository/tag/digest), `app.image` (a scalar reference), or `spec.source.helm.parameters[name=image.tag].value` with --holds tag, or `spec.source.kustomize.images[isa-web]` (an Argo CD `NAME=REFERENCE` item, `NAME=` kept). Dots separate keys, `[N]` indexes a list, `[KEY=VALUE]` picks the list item whose KEY is VALUE, `[NAME]` the item of a list of image strings that names the image NAME' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand wait" -l holds -d 'What the scalar at --key holds: a whole reference, only the tag, or only the digest' -r -f -a "reference\t'A whole image reference'
+tag\t'Only the tag (`:TAG` sets it)'
+digest\t'Only the digest (`@sha256:…` sets it)'"
+complete -c imgbump -n "__fish_imgbump_using_subcommand wait" -s e -l env -d 'The environment(s) of .imgbump.yaml to edit (fills {env}); repeat for several, in one commit' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand wait" -l argocd-server -d 'The Argo CD API server, as Argo CD\'s CLI takes it: HOST[:PORT] (HTTPS) or a URL. Its token comes from ARGOCD_AUTH_TOKEN, sent as a Bearer token, never printed' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand wait" -l argocd-app -d 'The Argo CD application that deploys the service (default: `argocd: {app: …}` in .imgbump.yaml, with {service} and {env})' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand wait" -l wait-timeout -d 'How long to wait for the deployment before giving up (exit 6)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand wait" -l poll-interval -d 'How often to read the application' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand wait" -l notify -d 'Tell what happened: slack:WEBHOOK_URL (an incoming webhook) or webhook:URL (JSON); repeatable; also IMGBUMP_NOTIFY (space-separated) and `notify:` in .imgbump.yaml. A notification that fails is a warning, never the run\'s outcome. URLs are never printed' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand wait" -l notify-on -d 'When to notify' -r -f -a "success\t'When it went well'
+failure\t'When it did not'
+always\t'Both'"
+complete -c imgbump -n "__fish_imgbump_using_subcommand wait" -l insecure-argocd -d 'Allow a plain-HTTP Argo CD server that is not on this machine'
+complete -c imgbump -n "__fish_imgbump_using_subcommand wait" -s q -l quiet -d 'Print less: errors only'
+complete -c imgbump -n "__fish_imgbump_using_subcommand wait" -s v -l verbose -d 'Print more (repeat for more detail)'
+complete -c imgbump -n "__fish_imgbump_using_subcommand wait" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c imgbump -n "__fish_imgbump_using_subcommand wait" -s V -l version -d 'Print version'
 complete -c imgbump -n "__fish_imgbump_using_subcommand completions" -s q -l quiet -d 'Print less: errors only'
 complete -c imgbump -n "__fish_imgbump_using_subcommand completions" -s v -l verbose -d 'Print more (repeat for more detail)'
 complete -c imgbump -n "__fish_imgbump_using_subcommand completions" -s h -l help -d 'Print help'
@@ -345,14 +390,15 @@ complete -c imgbump -n "__fish_imgbump_using_subcommand man" -s q -l quiet -d 'P
 complete -c imgbump -n "__fish_imgbump_using_subcommand man" -s v -l verbose -d 'Print more (repeat for more detail)'
 complete -c imgbump -n "__fish_imgbump_using_subcommand man" -s h -l help -d 'Print help'
 complete -c imgbump -n "__fish_imgbump_using_subcommand man" -s V -l version -d 'Print version'
-complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback promote hold release completions man help" -f -a "set" -d 'Bump one or more services\' images in one commit, and push it'
-complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback promote hold release completions man help" -f -a "get" -d 'Print each service\'s current image'
-complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback promote hold release completions man help" -f -a "list" -d 'List every service\'s targets (per environment, from .imgbump.yaml) or every service the manifest template finds, with its images'
-complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback promote hold release completions man help" -f -a "history" -d 'List the images a service\'s manifest held across the history, newest first'
-complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback promote hold release completions man help" -f -a "rollback" -d 'Put back the image before the current one (skipping images already rolled back from), and record the rollback'
-complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback promote hold release completions man help" -f -a "promote" -d 'Copy a service\'s exact image (digest included) from one environment\'s targets to another\'s, in one commit'
-complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback promote hold release completions man help" -f -a "hold" -d 'Hold services where they are: a `# imgbump:hold` line above each image, one commit; `set` leaves a held image alone until it is released'
-complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback promote hold release completions man help" -f -a "release" -d 'Release services\' holds: the hold lines removed, one commit'
-complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback promote hold release completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback promote hold release completions man help" -f -a "man" -d 'Print the man page (roff): imgbump(1), or a subcommand\'s, imgbump-set(1) and so on'
-complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback promote hold release completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback promote hold release wait completions man help" -f -a "set" -d 'Bump one or more services\' images in one commit, and push it'
+complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback promote hold release wait completions man help" -f -a "get" -d 'Print each service\'s current image'
+complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback promote hold release wait completions man help" -f -a "list" -d 'List every service\'s targets (per environment, from .imgbump.yaml) or every service the manifest template finds, with its images'
+complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback promote hold release wait completions man help" -f -a "history" -d 'List the images a service\'s manifest held across the history, newest first'
+complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback promote hold release wait completions man help" -f -a "rollback" -d 'Put back the image before the current one (skipping images already rolled back from), and record the rollback'
+complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback promote hold release wait completions man help" -f -a "promote" -d 'Copy a service\'s exact image (digest included) from one environment\'s targets to another\'s, in one commit'
+complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback promote hold release wait completions man help" -f -a "hold" -d 'Hold services where they are: a `# imgbump:hold` line above each image, one commit; `set` leaves a held image alone until it is released'
+complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback promote hold release wait completions man help" -f -a "release" -d 'Release services\' holds: the hold lines removed, one commit'
+complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback promote hold release wait completions man help" -f -a "wait" -d 'Wait until Argo CD has deployed a service\'s commit (or a later one containing it), synced and healthy; exit 6 if it fails or the wait runs out'
+complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback promote hold release wait completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback promote hold release wait completions man help" -f -a "man" -d 'Print the man page (roff): imgbump(1), or a subcommand\'s, imgbump-set(1) and so on'
+complete -c imgbump -n "__fish_imgbump_using_subcommand help; and not __fish_seen_subcommand_from set get list history rollback promote hold release wait completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

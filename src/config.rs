@@ -19,7 +19,11 @@
 //!       environments: [production]           # only there
 //! default:                                   # services not listed above
 //!   - manifest: deployments/kubernetes/base/grpc-services/{service}/deployment.yaml
+//! argocd: {app: "{service}-{env}"}           # the Argo CD application `wait` reads
+//! notify: ["slack:${SLACK_WEBHOOK_URL}"]     # a variable's name, never the URL itself
 //! ```
+//!
+//! A target may name its own application (`argocd: {app: isa-portal}`).
 //!
 //! The file is read from the commit being edited (reviewed like any other file, read again on
 //! every retry). Unknown keys and wrong types are errors at file:line:col; paths are checked
@@ -44,6 +48,11 @@ pub struct Config {
     pub services: Vec<(String, Vec<TargetSpec>)>,
     /// The targets of a service not listed (templates with `{service}`).
     pub default: Vec<TargetSpec>,
+    /// The Argo CD application of a service's targets (`{service}`, `{env}` filled in), unless
+    /// a target names its own.
+    pub argocd_app: Option<String>,
+    /// Where to send notifications: `slack:…` and `webhook:…`, a URL or `${VARIABLE}`.
+    pub notify: Vec<String>,
 }
 
 /// One place a service's image is held: a file (template) and how to find the image in it.
@@ -69,6 +78,8 @@ pub struct TargetSpec {
     /// Pin the tag's digest as the registry reports it (`pin-digest: true`, or a list of
     /// environments).
     pub pin_digest: Switch,
+    /// The Argo CD application that deploys this target (`{service}`, `{env}` filled in).
+    pub argocd_app: Option<String>,
     /// Where it is declared (for messages); 0 for a target from the command line.
     pub line: usize,
 }
@@ -165,6 +176,30 @@ impl Reader<'_> {
         }
     }
 
+    /// `argocd: {app: TEMPLATE}`: the application's name template.
+    fn argocd(&self, node: &Node<'_>) -> Result<String, ConfigError> {
+        let mut app = None;
+        for (k, v) in self.map(node, "`argocd`")? {
+            match self.string(k, "a key")?.as_str() {
+                "app" => {
+                    let t = self.string(v, "`argocd.app`")?;
+                    crate::template::check(&t, &["service", "env"]).or_else(|m| self.err(v, m))?;
+                    app = Some(t);
+                }
+                other => {
+                    return self.err(
+                        k,
+                        format!("unknown key {}; `argocd` takes `app`", shown(other)),
+                    )
+                }
+            }
+        }
+        app.map_or_else(
+            || self.err(node, "`argocd` needs `app`: the application's name"),
+            Ok,
+        )
+    }
+
     fn strings(&self, node: &Node<'_>, what: &str) -> Result<Vec<String>, ConfigError> {
         match &node.value {
             Value::Seq(items) => items.iter().map(|i| self.string(i, what)).collect(),
@@ -239,11 +274,13 @@ impl Config {
                 }
                 "services" => services_node = Some(v),
                 "default" => default_node = Some(v),
+                "argocd" => config.argocd_app = Some(r.argocd(v)?),
+                "notify" => config.notify = r.strings(v, "`notify`")?,
                 other => {
                     return r.err(
                         k,
                         format!(
-                        "unknown key {}; the file takes `environments`, `services` and `default`",
+                        "unknown key {}; the file takes `environments`, `services`, `default`, `argocd` and `notify`",
                         shown(other)
                     ),
                     )
@@ -330,11 +367,12 @@ impl Config {
                     }
                 }
                 "verify" => t.verify = self.switch(r, v, "verify")?,
+                "argocd" => t.argocd_app = Some(r.argocd(v)?),
                 "pin-digest" => t.pin_digest = self.switch(r, v, "pin-digest")?,
                 other => {
                     return r.err(
                         k,
-                        format!("unknown key {}; a target takes `manifest`, `workload`, `container`, `image-name`, `key`, `holds`, `environments`, `verify` and `pin-digest`", shown(other)),
+                        format!("unknown key {}; a target takes `manifest`, `workload`, `container`, `image-name`, `key`, `holds`, `environments`, `verify`, `pin-digest` and `argocd`", shown(other)),
                     )
                 }
             }
@@ -672,6 +710,27 @@ default:
         }
         assert_eq!(Config::parse("").unwrap(), Config::default());
         assert_eq!(Config::parse("# nothing yet\n").unwrap(), Config::default());
+    }
+
+    #[test]
+    fn argo_cd_applications_and_notifications_are_read() {
+        let c = Config::parse("environments: [staging]\nargocd: {app: \"{service}-{env}\"}\nnotify: [\"slack:${SLACK_URL}\"]\nservices:\n  web:\n    manifest: o/{env}/k.yaml\n    argocd:\n      app: isa-web-{env}\n").unwrap();
+        assert_eq!(c.argocd_app.as_deref(), Some("{service}-{env}"));
+        assert_eq!(c.notify, ["slack:${SLACK_URL}"]);
+        assert_eq!(
+            c.services[0].1[0].argocd_app.as_deref(),
+            Some("isa-web-{env}")
+        );
+        for (bad, says) in [
+            ("argocd: {application: x}\n", "`argocd` takes `app`"),
+            ("argocd: {}\n", "`argocd` needs `app`"),
+            ("argocd: {app: \"{name}\"}\n", "{name}"),
+            ("notify: {slack: x}\n", "`notify` must be a list"),
+        ] {
+            let err = Config::parse(bad).unwrap_err();
+            assert!(err.message.contains(says), "{bad}: {err}");
+            assert!(err.location.is_some());
+        }
     }
 
     #[test]

@@ -19,6 +19,9 @@ pub enum FailKind {
     Refused,
     /// Exit 5: the push failed after all retries or was rejected by the remote.
     Push,
+    /// Exit 6: pushed, but not deployed healthy: Argo CD reported a failure, or the wait for
+    /// it ran out.
+    NotDeployed,
     /// Exit 1: anything else.
     Other,
     /// Exit 128 + the signal's number: SIGINT, SIGTERM or SIGHUP ended the run at a safe point.

@@ -203,6 +203,18 @@ impl RemoteUrl {
     /// (`.git` dropped): `https://host/owner/repo(.git)`, `ssh://git@host/owner/repo`,
     /// `git@host:owner/repo`, `git://host/owner/repo`. `None` when the path has fewer than two
     /// segments, or one that is not a plain name.
+    /// Whether `self` and `other` name the same repository: the same host (any case) and path,
+    /// whatever the scheme, user, port for SSH, and a trailing `.git` or `/`.
+    pub fn same_repo(&self, other: &RemoteUrl) -> bool {
+        let path = |u: &RemoteUrl| {
+            let p = u.path().trim_matches('/');
+            p.strip_suffix(".git").unwrap_or(p).to_ascii_lowercase()
+        };
+        !self.host().is_empty()
+            && self.host().eq_ignore_ascii_case(other.host())
+            && path(self) == path(other)
+    }
+
     pub fn owner_repo(&self) -> Option<(String, String)> {
         if self.is_local() || self.host.is_empty() {
             return None;

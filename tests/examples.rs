@@ -90,6 +90,12 @@ fn the_action_maps_every_input_to_imgbump_through_the_environment() {
         "commit-via",
         "github-app-id",
         "github-app-key",
+        "wait",
+        "argocd-server",
+        "argocd-token",
+        "argocd-app",
+        "wait-timeout",
+        "notify",
     ];
     for w in want {
         assert!(inputs.iter().any(|i| i == w), "input {w} is missing");
@@ -105,6 +111,9 @@ fn the_action_maps_every_input_to_imgbump_through_the_environment() {
         "pr-branch",
         "pr-url",
         "pr-number",
+        "held",
+        "deployed",
+        "health",
     ] {
         assert_eq!(
             action["outputs"][out]["value"],

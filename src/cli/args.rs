@@ -1,6 +1,9 @@
 //! The clap definition: the one source of `--help`, the shell completions and the man page.
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+
+pub use super::deploy_args::{ArgoArgs, NotifyArgs, NotifyOn};
+pub use super::duration::parse_duration;
 use std::path::PathBuf;
 
 /// The exit codes and examples, after every subcommand's help.
@@ -14,6 +17,7 @@ Exit codes:
   4  refused: invalid service name or image, unsafe edit, uncommitted changes in the manifest,
      --expect-current not met, superseded with --fail-on-superseded, held with --fail-on-held
   5  push failed after all retries (--timeout), or rejected by the remote
+  6  pushed, but not deployed healthy: Argo CD reported a failure, or --wait-timeout ran out
   1  anything else
 
 Examples:
@@ -112,7 +116,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Bump one or more services' images in one commit, and push it.
-    #[command(after_help = concat!(after_help!(), "\n\n", hold_help!()))]
+    #[command(after_help = concat!(after_help!(), "\n\n", hold_help!(), "\n\n", super::deploy_args::flow_help!()))]
     Set(SetArgs),
     /// Print each service's current image.
     Get(GetArgs),
@@ -134,6 +138,9 @@ pub enum Command {
     /// Release services' holds: the hold lines removed, one commit.
     #[command(after_help = HOLD_HELP)]
     Release(ReleaseArgs),
+    /// Wait until Argo CD has deployed a service's commit (or a later one containing it),
+    /// synced and healthy; exit 6 if it fails or the wait runs out.
+    Wait(WaitArgs),
     /// Print a shell completion script.
     Completions {
         /// The shell.
@@ -158,6 +165,7 @@ impl Command {
             Command::Promote(a) => Some(&a.repo.repo),
             Command::Hold(a) => Some(&a.repo.repo),
             Command::Release(a) => Some(&a.repo.repo),
+            Command::Wait(a) => Some(&a.repo.repo),
             Command::Completions { .. } | Command::Man { .. } => None,
         }
     }
@@ -367,6 +375,14 @@ pub struct SetArgs {
     pub add: AddArgs,
     #[command(flatten)]
     pub registry: RegistryArgs,
+    /// After the push, wait until Argo CD has deployed the commit, synced and healthy (see
+    /// `imgbump wait`); exit 6 if it fails or --wait-timeout runs out.
+    #[arg(long, env = "IMGBUMP_WAIT", value_parser = clap::builder::FalseyValueParser::new())]
+    pub wait: bool,
+    #[command(flatten)]
+    pub argo: ArgoArgs,
+    #[command(flatten)]
+    pub notify: NotifyArgs,
 }
 
 /// What to ask the new image's registry before writing it.
@@ -652,42 +668,6 @@ pub struct RollbackArgs {
     pub who: HoldWho,
 }
 
-/// Reads `90s`, `500ms`, `10m`, `1h30m` or plain seconds.
-pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
-    let bad = || format!("expected a duration such as 90s, 10m or 1h, got {s:?}");
-    let s = s.trim();
-    if let Ok(secs) = s.parse::<u64>() {
-        return Ok(std::time::Duration::from_secs(secs));
-    }
-    let mut total = std::time::Duration::ZERO;
-    let mut rest = s;
-    while !rest.is_empty() {
-        let digits = rest.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
-        let n: u64 = rest[..digits].parse().map_err(|_| bad())?;
-        rest = &rest[digits..];
-        let unit = rest
-            .find(|c: char| c.is_ascii_digit())
-            .unwrap_or(rest.len());
-        let ms = match &rest[..unit] {
-            "ms" => 1,
-            "s" => 1_000,
-            "m" => 60_000,
-            "h" => 3_600_000,
-            _ => return Err(bad()),
-        };
-        total = n
-            .checked_mul(ms)
-            .map(std::time::Duration::from_millis)
-            .and_then(|d| total.checked_add(d))
-            .ok_or_else(bad)?;
-        rest = &rest[unit..];
-    }
-    if s.is_empty() {
-        return Err(bad());
-    }
-    Ok(total)
-}
-
 /// `imgbump get`.
 #[derive(Debug, Args)]
 pub struct GetArgs {
@@ -758,38 +738,21 @@ pub fn subcommands() -> Vec<String> {
         .collect()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::time::Duration;
-
-    #[test]
-    fn durations_read_as_people_write_them() {
-        for (text, ms) in [
-            ("90", 90_000),
-            ("90s", 90_000),
-            ("500ms", 500),
-            ("10m", 600_000),
-            ("1h", 3_600_000),
-            ("1h30m", 5_400_000),
-            ("2m5s", 125_000),
-        ] {
-            assert_eq!(
-                parse_duration(text),
-                Ok(Duration::from_millis(ms)),
-                "{text}"
-            );
-        }
-        for bad in [
-            "",
-            "m",
-            "10x",
-            "1.5h",
-            "-1s",
-            "10 m",
-            "99999999999999999999h",
-        ] {
-            assert!(parse_duration(bad).is_err(), "{bad:?}");
-        }
-    }
+/// `imgbump wait`.
+#[derive(Debug, Args)]
+#[command(after_help = super::deploy_args::flow_help!())]
+pub struct WaitArgs {
+    /// The service.
+    pub service: String,
+    /// The commit to wait for (default: the one that brought the service's current image).
+    #[arg(long, value_name = "SHA")]
+    pub commit: Option<String>,
+    #[command(flatten)]
+    pub repo: RepoArgs,
+    #[command(flatten)]
+    pub pick: PickArgs,
+    #[command(flatten)]
+    pub argo: ArgoArgs,
+    #[command(flatten)]
+    pub notify: NotifyArgs,
 }

@@ -17,9 +17,23 @@ pub(super) fn bump(
     ws: &mut Workspace,
     pairs: &[Pair],
     opts: &Options,
+    repo: (&RepoArgs, bool),
+    say: &Say,
+    start: Instant,
+) -> Result<Outcome, Failure> {
+    bump_then(ws, pairs, opts, repo, say, start, false)
+}
+
+/// [`bump`]; with `json_later`, the JSON is left for the caller to print with what follows
+/// (a wait's outcome).
+pub(super) fn bump_then(
+    ws: &mut Workspace,
+    pairs: &[Pair],
+    opts: &Options,
     (repo, dry_run): (&RepoArgs, bool),
     say: &Say,
     start: Instant,
+    json_later: bool,
 ) -> Result<Outcome, Failure> {
     let opened = start.elapsed();
     let outcome = bump::set_until(ws, pairs, opts, start + repo.timeout)?;
@@ -41,14 +55,21 @@ pub(super) fn bump(
         ms(t.refetch),
         ms(start.elapsed())
     ));
-    report(&outcome, repo, dry_run, say, ws.url());
+    report(&outcome, repo, (dry_run, json_later), say, ws.url());
     Ok(outcome)
 }
 
 /// The outcome, in every form asked for.
-fn report(outcome: &Outcome, repo: &RepoArgs, dry_run: bool, say: &Say, url: &str) {
+fn report(
+    outcome: &Outcome,
+    repo: &RepoArgs,
+    (dry_run, json_later): (bool, bool),
+    say: &Say,
+    url: &str,
+) {
     match repo.output {
-        Output::Json => json::set(outcome, dry_run),
+        Output::Json if json_later => {}
+        Output::Json => json::set(outcome, dry_run, None),
         Output::Text if dry_run => text::diff(&outcome.diff),
         Output::Text => {}
     }

@@ -175,6 +175,48 @@ pub(super) fn outputs(o: &Outcome, say: &Say) {
     append(&path, &text, "GITHUB_OUTPUT", say);
 }
 
+/// A wait's outputs (`deployed`, `health`, `argocd-revision`) when `GITHUB_OUTPUT` is set,
+/// and its summary lines in a GitHub step.
+pub(super) fn deployment(watched: &[super::deployed::Watched], say: &Say) {
+    let all = |f: &dyn Fn(&super::deployed::Watched) -> String| {
+        watched.iter().map(f).collect::<Vec<_>>().join(" ")
+    };
+    if let Some(path) = std::env::var_os("GITHUB_OUTPUT") {
+        let deployed = !watched.is_empty() && watched.iter().all(|w| w.deployed);
+        let text: String = [
+            ("deployed", deployed.to_string()),
+            ("health", all(&|w| w.health.clone())),
+            ("argocd-revision", all(&|w| w.revision.clone())),
+        ]
+        .iter()
+        .map(|(n, v)| output_line(n, v))
+        .collect();
+        append(&path, &text, "GITHUB_OUTPUT", say);
+    }
+    let summary = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|_| active());
+    if let Some(path) = summary {
+        let mut md = String::from("\n| service | Argo CD application | deployed | health | revision |\n|---|---|---|---|---|\n");
+        for w in watched {
+            let service = match &w.watch.env {
+                Some(e) => format!("{} ({e})", w.watch.service),
+                None => w.watch.service.clone(),
+            };
+            md.push_str(&format!(
+                "| {} | `{}` | {} | {} | `{}` |\n",
+                cell(&service),
+                cell(&w.watch.app),
+                if w.deployed { "✅" } else { "❌" },
+                cell(&w.health),
+                cell(&w.revision.chars().take(12).collect::<String>())
+            ));
+            if let Some(e) = &w.error {
+                md.push_str(&format!("\n{}: {}\n", cell(&w.watch.app), cell(e)));
+            }
+        }
+        append(&path, &md, "GITHUB_STEP_SUMMARY", say);
+    }
+}
+
 /// One output in GitHub's `name<<DELIMITER` form.
 pub(super) fn output_line(name: &str, value: &str) -> String {
     let delimiter = delimiter_for(value);

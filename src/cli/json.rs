@@ -27,6 +27,7 @@ pub(super) fn kind_name(kind: FailKind) -> &'static str {
         FailKind::NotFound => "not-found",
         FailKind::Refused => "refused",
         FailKind::Push => "push",
+        FailKind::NotDeployed => "not-deployed",
     }
 }
 
@@ -36,7 +37,7 @@ pub(super) fn error(kind: FailKind, message: &str) {
 }
 
 /// `set`: what changed, the commit, whether it was pushed; with a dry run, the diff.
-pub(super) fn set(o: &Outcome, dry_run: bool) {
+pub(super) fn set(o: &Outcome, dry_run: bool, waited: Option<&[super::deployed::Watched]>) {
     let changes: Vec<_> = o
         .changes
         .iter()
@@ -65,6 +66,10 @@ pub(super) fn set(o: &Outcome, dry_run: bool) {
     if let Some(b) = &o.pushed_branch {
         v["pr_branch"] = json!(b);
     }
+    if let Some(w) = waited {
+        v["deployed"] = json!(!w.is_empty() && w.iter().all(|x| x.deployed));
+        v["deployments"] = json!(deployment_values(w));
+    }
     if let Some(pr) = &o.pr {
         v["pr_url"] = json!(pr.url);
         v["pr_number"] = json!(pr.number);
@@ -82,6 +87,20 @@ fn hold(h: Option<&Hold>) -> serde_json::Value {
         }
         None => serde_json::Value::Null,
     }
+}
+
+/// A wait's end per application, as JSON values.
+pub(super) fn deployment_values(watched: &[super::deployed::Watched]) -> Vec<serde_json::Value> {
+    watched
+        .iter()
+        .map(|w| json!({"service": w.watch.service, "env": w.watch.env, "argocd_app": w.watch.app, "deployed": w.deployed, "health": w.health, "argocd_revision": w.revision, "error": w.error}))
+        .collect()
+}
+
+/// `wait`: each application's end.
+pub(super) fn deployments(watched: &[super::deployed::Watched]) {
+    let all = !watched.is_empty() && watched.iter().all(|w| w.deployed);
+    print(&json!({"deployed": all, "deployments": deployment_values(watched)}));
 }
 
 /// `get`: each service's image and where it stands.

@@ -19,6 +19,9 @@ use crate::git::Credentials;
 
 mod args;
 mod bumped;
+mod deploy_args;
+mod deployed;
+mod duration;
 mod get;
 mod github;
 mod history;
@@ -33,11 +36,12 @@ mod rows;
 mod say;
 mod set;
 mod text;
+mod wait;
 
 pub use args::{
     man_page, parse_duration, AddArgs, Cli, Command, CommitArgs, GetArgs, HistoryArgs, HoldArgs,
     HoldFlags, HoldWho, ListArgs, Output, PickArgs, PromoteArgs, ReleaseArgs, RepoArgs,
-    RollbackArgs, SetArgs,
+    RollbackArgs, SetArgs, WaitArgs,
 };
 use say::Say;
 
@@ -89,6 +93,7 @@ pub fn run(cli: Cli) -> Exit {
         Command::Promote(args) => (args.repo.output, promote::run(&args, &say)),
         Command::Hold(args) => (args.repo.output, hold::hold(&args, &say)),
         Command::Release(args) => (args.repo.output, hold::release(&args, &say)),
+        Command::Wait(args) => (args.repo.output, wait::run(&args, &say)),
     };
     match result {
         Ok(()) => Exit(0),
@@ -148,6 +153,7 @@ pub fn exit_code(kind: FailKind) -> i32 {
         FailKind::NotFound => 3,
         FailKind::Refused => 4,
         FailKind::Push => 5,
+        FailKind::NotDeployed => 6,
     }
 }
 

@@ -4,10 +4,15 @@ use std::time::Instant;
 
 use crate::failure::{FailKind, Failure};
 
+use crate::bump::{HoldEffect, Outcome};
+use crate::locate::{config_for, resolve};
+use crate::notify::Event;
+
+use super::deployed::{self, Watched};
 use super::open::workspace;
 use super::options::{bump_options, pairs};
 use super::say::Say;
-use super::{bumped, SetArgs};
+use super::{bumped, github, Output, SetArgs};
 
 pub(super) fn run(args: &SetArgs, say: &Say) -> Result<(), Failure> {
     let start = Instant::now();
@@ -39,10 +44,25 @@ pub(super) fn run(args: &SetArgs, say: &Say) -> Result<(), Failure> {
     )?;
     opts.expect_current.clone_from(&args.expect_current);
     opts.ignore_hold = args.holds.ignore_hold;
+    if args.wait && (opts.push_branch.is_some() || opts.no_push || opts.dry_run) {
+        return Err(Failure::new(
+            FailKind::Usage,
+            "--wait waits for a commit on the branch Argo CD deploys: it does not go with --push-branch, --open-pr, --no-push or --dry-run",
+        ));
+    }
+    // Checked before anything is pushed.
+    deployed::targets(&args.notify, None)?;
     let mut ws = workspace(&args.repo, say, start + args.repo.timeout, opts.retries)?;
     let repo = (&args.repo, args.commit.dry_run);
-    let outcome = bumped::bump(&mut ws, &pairs, &opts, repo, say, start)?;
+    let outcome = bumped::bump_then(&mut ws, &pairs, &opts, repo, say, start, args.wait)?;
+    let waited = after_push(&mut ws, &outcome, &opts, args, say)?;
+    if args.repo.output == Output::Json && args.wait {
+        super::json::set(&outcome, false, Some(&waited));
+    }
     bumped::fail_on_held(&outcome, &args.holds)?;
+    if let Some(f) = deployed::not_deployed(&waited) {
+        return Err(f);
+    }
     if args.fail_on_superseded && outcome.superseded() {
         return Err(Failure::new(
             FailKind::Refused,
@@ -50,4 +70,76 @@ pub(super) fn run(args: &SetArgs, say: &Say) -> Result<(), Failure> {
         ));
     }
     Ok(())
+}
+
+/// `--wait` and `--notify`: each pushed change waited for in its Argo CD application, and
+/// what happened told.
+fn after_push(
+    ws: &mut crate::git::Workspace,
+    outcome: &Outcome,
+    opts: &crate::bump::Options,
+    args: &SetArgs,
+    say: &Say,
+) -> Result<Vec<Watched>, Failure> {
+    let tip = ws.tip()?;
+    let config = config_for(ws, tip, &opts.selection)?;
+    let targets = deployed::targets(&args.notify, config.as_ref())?;
+    let mut waited: Vec<Watched> = Vec::new();
+    if args.wait {
+        // What was pushed, or, when the remote had it already, the tip that has it.
+        let commit = match &outcome.commit {
+            Some(c) if outcome.pushed => git2::Oid::from_str(c).unwrap_or(tip),
+            _ => tip,
+        };
+        let mut seen: Vec<(String, Option<String>)> = Vec::new();
+        for c in outcome
+            .changes
+            .iter()
+            .filter(|c| c.superseded_by.is_none() && c.hold_effect != HoldEffect::Held)
+        {
+            if seen.contains(&(c.service.clone(), c.env.clone())) {
+                continue;
+            }
+            seen.push((c.service.clone(), c.env.clone()));
+            let placed: Vec<_> = resolve(ws, tip, &c.service, &opts.selection, config.as_ref())?
+                .into_iter()
+                .filter(|p| p.env == c.env)
+                .collect();
+            let watches = deployed::watches(&c.service, &placed, &args.argo, config.as_ref())?;
+            waited.extend(deployed::wait(ws, commit, &watches, &args.argo, say)?);
+        }
+        github::deployment(&waited, say);
+    }
+    let events: Vec<Event> = outcome
+        .changes
+        .iter()
+        .filter_map(|c| {
+            let w = waited
+                .iter()
+                .find(|w| w.watch.service == c.service && w.watch.env == c.env);
+            let status = match (w, c.hold_effect, c.superseded_by) {
+                (Some(w), _, _) if w.deployed => "deployed",
+                (Some(_), _, _) => "failed",
+                (None, HoldEffect::Held, _) => "held",
+                (None, _, Some(_)) => "superseded",
+                (None, _, None) if c.changed && outcome.pushed => "pushed",
+                _ => return None,
+            };
+            Some(Event {
+                service: c.service.clone(),
+                environment: c.env.clone(),
+                old_image: c.old.clone(),
+                new_image: c.new.clone(),
+                commit: outcome.commit.clone(),
+                repository: deployed::repository_name(ws.url()),
+                branch: ws.branch().to_string(),
+                status: status.into(),
+                argocd_app: w.map(|w| w.watch.app.clone()),
+                health: w.map(|w| w.health.clone()),
+                error: w.and_then(|w| w.error.clone()),
+            })
+        })
+        .collect();
+    deployed::notify(&targets, args.notify.notify_on, &events, say);
+    Ok(waited)
 }

@@ -138,6 +138,36 @@ impl Workspace {
         Ok(self.repo.is_shallow())
     }
 
+    /// The commit `spec` names: a full or abbreviated id (at least 7 hex digits) this
+    /// repository has.
+    pub fn resolve_commit(&self, spec: &str) -> Result<Oid> {
+        let spec = spec.trim();
+        if spec.len() < 7 || spec.len() > 40 || !spec.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(super::err(
+                super::ErrorKind::NotFound,
+                "a commit is 7 to 40 hex digits",
+            ));
+        }
+        self.repo
+            .revparse_single(spec)
+            .and_then(|o| o.peel_to_commit())
+            .map(|c| c.id())
+            .map_err(|e| {
+                super::err(
+                    super::ErrorKind::NotFound,
+                    format!(
+                        "no such commit on the branch's history here ({})",
+                        e.message()
+                    ),
+                )
+            })
+    }
+
+    /// Whether this repository has the commit `oid`.
+    pub fn has_commit(&self, oid: Oid) -> bool {
+        self.repo.find_commit(oid).is_ok()
+    }
+
     /// Whether `tip` is `commit` or a descendant of it (both in this repository).
     pub fn reaches(&self, tip: Oid, commit: Oid) -> bool {
         tip == commit || self.repo.graph_descendant_of(tip, commit).unwrap_or(false)

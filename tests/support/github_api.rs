@@ -23,10 +23,19 @@ pub struct Prism {
 }
 
 impl Prism {
+    /// prism serving GitHub's description.
     pub fn start(dir: &Path) -> Prism {
         let tools = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/tools/prism");
+        Prism::serve(
+            dir,
+            &tools.join("node_modules/@octokit/openapi/generated/api.github.com.json"),
+        )
+    }
+
+    /// prism serving the API description `spec`.
+    pub fn serve(dir: &Path, spec: &Path) -> Prism {
+        let tools = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/tools/prism");
         let prism = tools.join("node_modules/.bin/prism");
-        let spec = tools.join("node_modules/@octokit/openapi/generated/api.github.com.json");
         assert!(
             prism.exists() && spec.exists(),
             "prism and @octokit/openapi are missing: scripts/test-tools installs them"
@@ -36,7 +45,7 @@ impl Prism {
         let child = Owned(
             Command::new(&prism)
                 .args(["mock", "-h", "127.0.0.1", "-p", &port.to_string()])
-                .arg(&spec)
+                .arg(spec)
                 .stdout(std::fs::File::create(&log).unwrap())
                 .stderr(std::fs::File::create(dir.join("prism.err")).unwrap())
                 .process_group(0)

@@ -1,0 +1,494 @@
+//! Argo CD, read: an Application as its API server reports it
+//! (`GET /api/v1/applications/{name}`), and whether a commit is deployed there. Knows nothing of
+//! YAML or the command line; of Git, only a question the caller answers (does this revision
+//! contain that commit?).
+//!
+//! Deployed means all of: the synced revision (every source's, for a multi-source app) is the
+//! commit or a descendant of it; sync status `Synced`; health `Healthy`; and the last
+//! operation, when it was for such a revision, `Succeeded`. Failed means health `Degraded`, or
+//! an operation for such a revision that ended `Failed` or `Error`; the report carries Argo
+//! CD's own words and the resources that are not healthy.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+/// An Argo CD API server: its base URL and token (never shown).
+pub struct Server {
+    base: String,
+    token: String,
+    agent: ureq::Agent,
+}
+
+/// Why Argo CD could not be asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AskError {
+    /// The server's address or token is wrong for this use: say so, stop.
+    Setup(String),
+    /// No such application (404).
+    NoApp(String),
+    /// The token is refused (401, 403).
+    Refused(String),
+    /// Unreachable, or a 5xx: worth asking again.
+    Down(String),
+}
+
+impl AskError {
+    /// The message.
+    pub fn message(&self) -> &str {
+        match self {
+            AskError::Setup(m) | AskError::NoApp(m) | AskError::Refused(m) | AskError::Down(m) => m,
+        }
+    }
+}
+
+impl Server {
+    /// The server at `address`: `host[:port]` as Argo CD's CLI takes it (HTTPS), or a URL.
+    /// Plain HTTP only to this machine, or with `insecure`.
+    pub fn new(
+        address: &str,
+        token: &str,
+        insecure: bool,
+        timeout: Duration,
+    ) -> Result<Server, AskError> {
+        let address = address.trim().trim_end_matches('/');
+        if address.is_empty() {
+            return Err(AskError::Setup(
+                "no Argo CD server: pass --argocd-server HOST[:PORT] (or ARGOCD_SERVER)".into(),
+            ));
+        }
+        let base = if address.contains("://") {
+            address.to_string()
+        } else {
+            format!("https://{address}")
+        };
+        if !(base.starts_with("https://") || base.starts_with("http://")) {
+            return Err(AskError::Setup(format!(
+                "--argocd-server {}: give HOST[:PORT] or an https:// URL",
+                crate::url::redact_urls(address)
+            )));
+        }
+        let allowed: Vec<String> = match (insecure, crate::http::url_host(&base)) {
+            (true, Some(h)) => vec![h],
+            _ => Vec::new(),
+        };
+        if !crate::http::may_use(&base, &allowed) {
+            return Err(AskError::Setup(format!(
+                "the Argo CD server {} is plain HTTP: only this machine may be asked so, or pass --insecure-argocd",
+                crate::url::redact_urls(&base)
+            )));
+        }
+        let token = token.trim();
+        if token.is_empty() {
+            return Err(AskError::Setup(
+                "no Argo CD token: set ARGOCD_AUTH_TOKEN (an API token of an account that may get the application)".into(),
+            ));
+        }
+        crate::git::hide(token);
+        Ok(Server {
+            base,
+            token: token.to_string(),
+            agent: crate::http::agent(timeout),
+        })
+    }
+
+    /// The application `name` (in `namespace`, when given); with `refresh`, Argo CD is asked to
+    /// compare it with Git now instead of at its next poll.
+    pub fn application(
+        &self,
+        name: &str,
+        namespace: Option<&str>,
+        refresh: bool,
+    ) -> Result<Application, AskError> {
+        let mut url = format!(
+            "{}/api/v1/applications/{}",
+            self.base,
+            crate::http::pct(name)
+        );
+        let mut query: Vec<String> = Vec::new();
+        if refresh {
+            query.push("refresh=normal".into());
+        }
+        if let Some(ns) = namespace {
+            query.push(format!("appNamespace={}", crate::http::pct(ns)));
+        }
+        if !query.is_empty() {
+            url = format!("{url}?{}", query.join("&"));
+        }
+        let auth = format!("Bearer {}", self.token);
+        let got = crate::http::idempotent(|| {
+            self.agent
+                .get(&url)
+                .header("Authorization", auth.as_str())
+                .header("Accept", "application/json")
+                .call()
+        });
+        let mut resp = got.map_err(|e| {
+            AskError::Down(format!(
+                "cannot reach Argo CD at {}: {e}",
+                crate::url::redact_urls(&self.base)
+            ))
+        })?;
+        let status = resp.status().as_u16();
+        let text = resp
+            .body_mut()
+            .with_config()
+            .limit(16 << 20)
+            .read_to_string()
+            .unwrap_or_default();
+        let json: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        let said = json["message"]
+            .as_str()
+            .or(json["error"].as_str())
+            .unwrap_or("")
+            .chars()
+            .take(300)
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect::<String>();
+        match status {
+            200 => Ok(Application::from_json(&json)),
+            401 | 403 => Err(AskError::Refused(format!(
+                "Argo CD refused the token (HTTP {status}: {said}); check ARGOCD_AUTH_TOKEN and that its account may get the application {name}"
+            ))),
+            404 => Err(AskError::NoApp(format!(
+                "Argo CD has no application {name} (HTTP 404: {said}); check --argocd-app (or `argocd: {{app: …}}` in .imgbump.yaml)"
+            ))),
+            s if s >= 500 => Err(AskError::Down(format!("Argo CD answered HTTP {s}: {said}"))),
+            s => Err(AskError::Setup(format!(
+                "Argo CD answered HTTP {s} for the application {name}: {said}"
+            ))),
+        }
+    }
+}
+
+/// What an Application says, as far as a deployment goes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Application {
+    /// `status.sync.status`: `Synced`, `OutOfSync`, `Unknown`.
+    pub sync: String,
+    /// The synced revisions: `status.sync.revisions` (multi-source), else `revision`.
+    pub revisions: Vec<String>,
+    /// Each source's repository, in the order of `revisions` (`spec.sources[].repoURL`, else
+    /// `spec.source.repoURL`).
+    pub sources: Vec<String>,
+    /// `status.health.status`: `Healthy`, `Progressing`, `Degraded`, `Suspended`, `Missing`.
+    pub health: String,
+    /// `status.health.message`, if any.
+    pub health_message: String,
+    /// The last operation: its phase (`Running`, `Succeeded`, `Failed`, `Error`), message and
+    /// the revisions it synced to.
+    pub operation: Option<Operation>,
+    /// Resources that are not healthy: `Kind/name: Status: message`.
+    pub unhealthy: Vec<String>,
+    /// The application's conditions' messages (errors Argo CD reports, such as a manifest that
+    /// does not render).
+    pub conditions: Vec<String>,
+}
+
+/// The last sync operation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Operation {
+    /// `Running`, `Terminating`, `Succeeded`, `Failed`, `Error`.
+    pub phase: String,
+    /// Its message.
+    pub message: String,
+    /// The revisions it synced to (`syncResult.revisions`, else `revision`, else the
+    /// operation's own).
+    pub revisions: Vec<String>,
+}
+
+fn text(v: &Value) -> String {
+    v.as_str()
+        .unwrap_or("")
+        .chars()
+        .take(500)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+fn revisions(one: &Value, many: &Value) -> Vec<String> {
+    match many.as_array() {
+        Some(list) if !list.is_empty() => list.iter().map(text).collect(),
+        _ => Some(text(one))
+            .filter(|r| !r.is_empty())
+            .into_iter()
+            .collect(),
+    }
+}
+
+impl Application {
+    /// Reads the parts that matter from the API's JSON.
+    pub fn from_json(v: &Value) -> Application {
+        let status = &v["status"];
+        let op = &status["operationState"];
+        let operation = op.is_object().then(|| Operation {
+            phase: text(&op["phase"]),
+            message: text(&op["message"]),
+            revisions: {
+                let r = revisions(
+                    &op["syncResult"]["revision"],
+                    &op["syncResult"]["revisions"],
+                );
+                if r.is_empty() {
+                    revisions(
+                        &op["operation"]["sync"]["revision"],
+                        &op["operation"]["sync"]["revisions"],
+                    )
+                } else {
+                    r
+                }
+            },
+        });
+        let unhealthy = status["resources"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|r| {
+                let h = text(&r["health"]["status"]);
+                (!h.is_empty() && h != "Healthy").then(|| {
+                    let m = text(&r["health"]["message"]);
+                    let what = format!("{}/{}", text(&r["kind"]), text(&r["name"]));
+                    if m.is_empty() {
+                        format!("{what}: {h}")
+                    } else {
+                        format!("{what}: {h}: {m}")
+                    }
+                })
+            })
+            .collect();
+        let conditions = status["conditions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|c| format!("{}: {}", text(&c["type"]), text(&c["message"])))
+            .collect();
+        let spec = &v["spec"];
+        let sources = match spec["sources"].as_array() {
+            Some(list) if !list.is_empty() => list.iter().map(|s| text(&s["repoURL"])).collect(),
+            _ => Some(text(&spec["source"]["repoURL"]))
+                .filter(|r| !r.is_empty())
+                .into_iter()
+                .collect(),
+        };
+        Application {
+            sources,
+            sync: text(&status["sync"]["status"]),
+            revisions: revisions(&status["sync"]["revision"], &status["sync"]["revisions"]),
+            health: text(&status["health"]["status"]),
+            health_message: text(&status["health"]["message"]),
+            operation,
+            unhealthy,
+            conditions,
+        }
+    }
+
+    /// One line for a change of state: `OutOfSync`, `Syncing`, `Synced, Progressing`, …
+    pub fn state(&self) -> String {
+        let syncing = self
+            .operation
+            .as_ref()
+            .is_some_and(|o| matches!(o.phase.as_str(), "Running" | "Terminating"));
+        let sync = if syncing {
+            "Syncing"
+        } else {
+            self.sync.as_str()
+        };
+        let rev: String = self
+            .revisions
+            .iter()
+            .map(|r| r.chars().take(7).collect::<String>())
+            .collect::<Vec<_>>()
+            .join(",");
+        format!(
+            "{}, {} at {}",
+            if sync.is_empty() { "Unknown" } else { sync },
+            if self.health.is_empty() {
+                "Unknown"
+            } else {
+                &self.health
+            },
+            if rev.is_empty() { "no revision" } else { &rev }
+        )
+    }
+
+    /// The revisions that come from the repository at `repo`: of a multi-source app, those of
+    /// the sources whose `repoURL` is it (a chart's version from elsewhere says nothing about
+    /// our commit); every revision when no source names it.
+    pub fn revisions_of(&self, repo: &str) -> Vec<String> {
+        let ours = crate::url::RemoteUrl::parse(repo);
+        let mine: Vec<String> = self
+            .revisions
+            .iter()
+            .zip(&self.sources)
+            .filter(|(_, s)| crate::url::RemoteUrl::parse(s).same_repo(&ours))
+            .map(|(r, _)| r.clone())
+            .collect();
+        if mine.is_empty() || self.sources.len() != self.revisions.len() {
+            self.revisions.clone()
+        } else {
+            mine
+        }
+    }
+
+    /// Whether the app has deployed `commit` from the repository at `repo`, failed to, or is
+    /// on its way. `contains(rev)` answers whether the revision `rev` is `commit` or a
+    /// descendant of it.
+    pub fn judge(&self, repo: &str, contains: &dyn Fn(&str) -> bool) -> Verdict {
+        let revisions = self.revisions_of(repo);
+        let ours = !revisions.is_empty() && revisions.iter().all(|r| contains(r));
+        let op_ours = self
+            .operation
+            .as_ref()
+            .filter(|o| !o.revisions.is_empty() && o.revisions.iter().all(|r| contains(r)));
+        if let Some(op) = op_ours {
+            if matches!(op.phase.as_str(), "Failed" | "Error") {
+                return Verdict::Failed(self.words(
+                    &format!("the sync operation {}", op.phase.to_lowercase()),
+                    Some(op),
+                ));
+            }
+        }
+        if ours && self.health == "Degraded" {
+            return Verdict::Failed(self.words("the application is Degraded", op_ours));
+        }
+        let op_done = op_ours.is_none_or(|o| o.phase == "Succeeded")
+            && self
+                .operation
+                .as_ref()
+                .is_none_or(|o| !matches!(o.phase.as_str(), "Running" | "Terminating"));
+        if ours && self.sync == "Synced" && self.health == "Healthy" && op_done {
+            return Verdict::Deployed;
+        }
+        Verdict::Pending
+    }
+
+    /// Argo CD's own words about a failure: `what`, its message, the conditions, and the
+    /// resources that are not healthy.
+    fn words(&self, what: &str, op: Option<&Operation>) -> String {
+        let mut out = what.to_string();
+        for m in [
+            op.map(|o| o.message.as_str()).unwrap_or(""),
+            self.health_message.as_str(),
+        ] {
+            if !m.is_empty() {
+                out.push_str(&format!(": {m}"));
+            }
+        }
+        for c in &self.conditions {
+            out.push_str(&format!("\n  {c}"));
+        }
+        for r in &self.unhealthy {
+            out.push_str(&format!("\n  {r}"));
+        }
+        out
+    }
+}
+
+/// Where a deployment stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Synced to the commit (or later), healthy, its operation succeeded.
+    Deployed,
+    /// Degraded, or the operation failed: Argo CD's words.
+    Failed(String),
+    /// Not yet.
+    Pending,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn app(v: Value) -> Application {
+        Application::from_json(&json!({ "status": v }))
+    }
+
+    #[test]
+    fn a_commit_is_deployed_only_when_synced_healthy_and_its_operation_succeeded() {
+        let ours = |r: &str| r == "c1" || r == "c2";
+        let healthy = app(
+            json!({"sync": {"status": "Synced", "revision": "c1"}, "health": {"status": "Healthy"},
+            "operationState": {"phase": "Succeeded", "syncResult": {"revision": "c1"}}}),
+        );
+        assert_eq!(healthy.judge("", &ours), Verdict::Deployed);
+        let older = app(
+            json!({"sync": {"status": "Synced", "revision": "c0"}, "health": {"status": "Healthy"}}),
+        );
+        assert_eq!(older.judge("", &ours), Verdict::Pending);
+        let progressing = app(
+            json!({"sync": {"status": "Synced", "revision": "c1"}, "health": {"status": "Progressing"}}),
+        );
+        assert_eq!(progressing.judge("", &ours), Verdict::Pending);
+        let running = app(
+            json!({"sync": {"status": "Synced", "revision": "c1"}, "health": {"status": "Healthy"},
+            "operationState": {"phase": "Running", "operation": {"sync": {"revision": "c2"}}}}),
+        );
+        assert_eq!(running.judge("", &ours), Verdict::Pending);
+        assert!(running.state().starts_with("Syncing, Healthy"));
+        let multi = app(
+            json!({"sync": {"status": "Synced", "revisions": ["c1", "c0"]}, "health": {"status": "Healthy"}}),
+        );
+        assert_eq!(
+            multi.judge("", &ours),
+            Verdict::Pending,
+            "every source must have it"
+        );
+        let sources = Application::from_json(&json!({
+            "spec": {"sources": [{"repoURL": "https://github.com/xeno/isA_Cloud.git"}, {"repoURL": "https://charts.example/stable"}]},
+            "status": {"sync": {"status": "Synced", "revisions": ["c1", "9.9.9"]}, "health": {"status": "Healthy"}}}));
+        assert_eq!(
+            sources.judge("git@github.com:xeno/isA_Cloud", &ours),
+            Verdict::Deployed,
+            "the chart's version is not ours to judge"
+        );
+        assert_eq!(
+            sources.judge("https://github.com/xeno/other.git", &ours),
+            Verdict::Pending
+        );
+        let failed = app(
+            json!({"sync": {"status": "OutOfSync", "revision": "c0"}, "health": {"status": "Healthy"},
+            "operationState": {"phase": "Failed", "message": "one or more objects failed to apply", "syncResult": {"revision": "c1"}}}),
+        );
+        assert!(
+            matches!(failed.judge("", &ours), Verdict::Failed(m) if m.contains("failed to apply"))
+        );
+        let degraded = app(
+            json!({"sync": {"status": "Synced", "revision": "c2"}, "health": {"status": "Degraded", "message": "x"},
+            "resources": [{"kind": "Deployment", "name": "agent", "health": {"status": "Degraded", "message": "Deployment \"agent\" exceeded its progress deadline"}},
+                          {"kind": "Service", "name": "agent", "health": {"status": "Healthy"}}]}),
+        );
+        match degraded.judge("", &ours) {
+            Verdict::Failed(m) => {
+                assert!(m.contains("Deployment/agent: Degraded: Deployment \"agent\" exceeded its progress deadline"), "{m}");
+                assert!(!m.contains("Service/agent"));
+            }
+            other => panic!("{other:?}"),
+        }
+        // A degraded app at another revision is not our failure (yet).
+        let before = app(
+            json!({"sync": {"status": "OutOfSync", "revision": "c0"}, "health": {"status": "Degraded"}}),
+        );
+        assert_eq!(before.judge("", &ours), Verdict::Pending);
+    }
+
+    #[test]
+    fn servers_are_written_as_argocd_s_cli_writes_them() {
+        let t = Duration::from_secs(5);
+        assert!(Server::new("argocd.example.com", "tok", false, t).is_ok());
+        assert!(Server::new("https://argocd.example.com:8443", "tok", false, t).is_ok());
+        assert!(Server::new("http://127.0.0.1:8080", "tok", false, t).is_ok());
+        assert!(
+            matches!(Server::new("http://argocd.example.com", "tok", false, t), Err(AskError::Setup(m)) if m.contains("--insecure-argocd"))
+        );
+        assert!(Server::new("http://argocd.example.com", "tok", true, t).is_ok());
+        assert!(matches!(
+            Server::new("argocd.example.com", " ", false, t),
+            Err(AskError::Setup(_))
+        ));
+        assert!(matches!(
+            Server::new("ftp://x", "tok", false, t),
+            Err(AskError::Setup(_))
+        ));
+    }
+}
