@@ -28,19 +28,18 @@ impl std::fmt::Debug for Target {
 
 impl Target {
     /// `slack:URL` or `webhook:URL`; `${VAR}` as the URL reads the variable (so that
-    /// `.imgbump.yaml` names a secret instead of holding it). HTTPS only, but to this machine.
-    pub fn parse(s: &str) -> Result<Target, String> {
+    /// `.imgbump.yaml` names a secret instead of holding it), and `None` is a variable that is
+    /// not set. HTTPS only, but to this machine.
+    pub fn parse(s: &str) -> Result<Option<Target>, String> {
         let s = s.trim();
         let (kind, url) = s
             .split_once(':')
             .ok_or_else(|| "a notification is slack:URL or webhook:URL".to_string())?;
         let url = match url.strip_prefix("${").and_then(|v| v.strip_suffix('}')) {
-            Some(var) => std::env::var(var)
-                .ok()
-                .filter(|v| !v.trim().is_empty())
-                .ok_or_else(|| {
-                    format!("the notification's URL is ${{{var}}}, and {var} is not set")
-                })?,
+            Some(var) => match std::env::var(var).ok().filter(|v| !v.trim().is_empty()) {
+                Some(v) => v,
+                None => return Ok(None),
+            },
             None => url.to_string(),
         };
         let url = url.trim().to_string();
@@ -51,8 +50,8 @@ impl Target {
             ));
         }
         match kind {
-            "slack" => Ok(Target::Slack(url)),
-            "webhook" => Ok(Target::Webhook(url)),
+            "slack" => Ok(Some(Target::Slack(url))),
+            "webhook" => Ok(Some(Target::Webhook(url))),
             other => Err(format!(
                 "a notification is slack:URL or webhook:URL, not {other}:…"
             )),
@@ -280,10 +279,13 @@ mod tests {
     #[test]
     fn targets_are_parsed_and_their_urls_never_shown() {
         let t = Target::parse("slack:https://hooks.slack.com/services/T0/B0/secretpart").unwrap();
-        assert_eq!(format!("{t:?}"), "slack:***");
+        assert_eq!(format!("{t:?}"), "Some(slack:***)");
         assert!(Target::parse("webhook:http://127.0.0.1:9/x").is_ok());
         assert!(Target::parse("webhook:http://example.com/x").is_err());
         assert!(Target::parse("email:x@y").is_err());
-        assert!(Target::parse("slack:${IMGBUMP_TEST_UNSET_VARIABLE}").is_err());
+        assert_eq!(
+            Target::parse("slack:${IMGBUMP_TEST_UNSET_VARIABLE}"),
+            Ok(None)
+        );
     }
 }

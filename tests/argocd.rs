@@ -637,6 +637,54 @@ fn wait_reports_what_argo_cd_says() {
         .0
         .starts_with("/api/v1/applications/web-staging?"));
 
+    // Notifications from .imgbump.yaml name a variable; a URL written there is refused.
+    let named = w.fx.remote_file(".imgbump.yaml") + "notify: [\"slack:${SLACK_HOOK}\"]\n";
+    w.fx.push_elsewhere(".imgbump.yaml", &named, "notify");
+    w.slack.take();
+    let wait = |extra: &[(&str, String)]| {
+        let mut c = imgbump(&w.fx.home);
+        c.args([
+            "wait",
+            "web",
+            "--env",
+            "staging",
+            "--argocd-server",
+            &w.argo.url(),
+        ])
+        .args(["--repo", &w.daemon.url("environments.git")])
+        .env("ARGOCD_AUTH_TOKEN", ARGO_TOKEN);
+        for (k, v) in extra {
+            c.env(k, v);
+        }
+        c.output().unwrap()
+    };
+    let out = wait(&[("SLACK_HOOK", w.slack.url())]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(w.slack.take()[0]["text"], "web v2 deployed to staging ✅");
+    let out = wait(&[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "an unset variable is a warning: {}",
+        text(&out)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("not notifying ${SLACK_HOOK}: its variable is not set"));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("s3cretWebhookPart"));
+    let literal =
+        w.fx.remote_file(".imgbump.yaml")
+            .replace("${SLACK_HOOK}", &w.slack.url());
+    w.fx.push_elsewhere(".imgbump.yaml", &literal, "a URL in the repository");
+    let out = wait(&[]);
+    assert_fails(
+        &out,
+        2,
+        "name a variable that holds the URL",
+        "a literal URL",
+    );
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("s3cretWebhookPart"));
+    w.fx.push_elsewhere(".imgbump.yaml", &named, "notify, named");
+
     // Plain HTTP elsewhere than this machine is refused before anything is asked.
     let out = imgbump(&w.fx.home)
         .args([

@@ -258,16 +258,52 @@ fn contains(ws: &mut Workspace, rev: &str, commit: Oid, known: &mut HashSet<Stri
     ws.has_commit(oid) && ws.reaches(oid, commit)
 }
 
-/// The notification targets: `--notify` (and `IMGBUMP_NOTIFY`), then `.imgbump.yaml`'s.
-pub(super) fn targets(args: &NotifyArgs, config: Option<&Config>) -> Result<Vec<Target>, Failure> {
-    args.notify
-        .iter()
-        .filter(|n| !n.trim().is_empty())
-        .chain(config.map(|c| c.notify.iter()).into_iter().flatten())
-        .map(|n| {
-            Target::parse(n).map_err(|m| Failure::new(FailKind::Usage, format!("--notify: {m}")))
-        })
-        .collect()
+/// The notification targets: `--notify` (and `IMGBUMP_NOTIFY`), then `.imgbump.yaml`'s. The
+/// file may only name variables (`slack:${SLACK_WEBHOOK_URL}`): a URL written there would be a
+/// secret in Git, and repository content must not choose where a run's details are sent.
+pub(super) fn targets(
+    args: &NotifyArgs,
+    config: Option<&Config>,
+    say: &Say,
+) -> Result<Vec<Target>, Failure> {
+    let usage = |m: String| Failure::new(FailKind::Usage, m);
+    let mut out: Vec<Target> = Vec::new();
+    // A variable that is not set (a run on a laptop, say) leaves its notification out.
+    let mut keep = |n: &str, t: Option<Target>| match t {
+        Some(t) => out.push(t),
+        None => say.info(&format!(
+            "imgbump: warning: not notifying {}: its variable is not set",
+            n.split_once(':').map_or("", |(_, u)| u)
+        )),
+    };
+    for n in args.notify.iter().filter(|n| !n.trim().is_empty()) {
+        keep(
+            n,
+            Target::parse(n).map_err(|m| usage(format!("--notify: {m}")))?,
+        );
+    }
+    for n in config.map(|c| c.notify.as_slice()).unwrap_or_default() {
+        let named = n.split_once(':').is_some_and(|(_, url)| {
+            url.strip_prefix("${")
+                .and_then(|v| v.strip_suffix('}'))
+                .is_some_and(|v| {
+                    !v.is_empty()
+                        && v.bytes()
+                            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+                })
+        });
+        if !named {
+            return Err(usage(format!(
+                "{}: `notify` entries name a variable that holds the URL, such as slack:${{SLACK_WEBHOOK_URL}}; a URL is not written in the repository",
+                crate::config::FILE
+            )));
+        }
+        keep(
+            n,
+            Target::parse(n).map_err(|m| usage(format!("{}: notify: {m}", crate::config::FILE)))?,
+        );
+    }
+    Ok(out)
 }
 
 /// Sends `events`; a failure is a warning.

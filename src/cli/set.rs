@@ -51,7 +51,7 @@ pub(super) fn run(args: &SetArgs, say: &Say) -> Result<(), Failure> {
         ));
     }
     // Checked before anything is pushed.
-    deployed::targets(&args.notify, None)?;
+    deployed::targets(&args.notify, None, say)?;
     let mut ws = workspace(&args.repo, say, start + args.repo.timeout, opts.retries)?;
     let repo = (&args.repo, args.commit.dry_run);
     let outcome = bumped::bump_then(&mut ws, &pairs, &opts, repo, say, start, args.wait)?;
@@ -83,7 +83,7 @@ fn after_push(
 ) -> Result<Vec<Watched>, Failure> {
     let tip = ws.tip()?;
     let config = config_for(ws, tip, &opts.selection)?;
-    let targets = deployed::targets(&args.notify, config.as_ref())?;
+    let targets = deployed::targets(&args.notify, config.as_ref(), say)?;
     let mut waited: Vec<Watched> = Vec::new();
     if args.wait {
         // What was pushed, or, when the remote had it already, the tip that has it.
@@ -91,23 +91,25 @@ fn after_push(
             Some(c) if outcome.pushed => git2::Oid::from_str(c).unwrap_or(tip),
             _ => tip,
         };
-        let mut seen: Vec<(String, Option<String>)> = Vec::new();
+        // Every application of every service and environment the run wrote, waited for within
+        // one --wait-timeout.
+        let mut watches: Vec<deployed::Watch> = Vec::new();
         for c in outcome
             .changes
             .iter()
             .filter(|c| c.superseded_by.is_none() && c.hold_effect != HoldEffect::Held)
         {
-            if seen.contains(&(c.service.clone(), c.env.clone())) {
-                continue;
-            }
-            seen.push((c.service.clone(), c.env.clone()));
             let placed: Vec<_> = resolve(ws, tip, &c.service, &opts.selection, config.as_ref())?
                 .into_iter()
                 .filter(|p| p.env == c.env)
                 .collect();
-            let watches = deployed::watches(&c.service, &placed, &args.argo, config.as_ref())?;
-            waited.extend(deployed::wait(ws, commit, &watches, &args.argo, say)?);
+            for w in deployed::watches(&c.service, &placed, &args.argo, config.as_ref())? {
+                if !watches.contains(&w) {
+                    watches.push(w);
+                }
+            }
         }
+        waited = deployed::wait(ws, commit, &watches, &args.argo, say)?;
         github::deployment(&waited, say);
     }
     let events: Vec<Event> = outcome

@@ -23,7 +23,7 @@ pub(super) fn run(args: &WaitArgs, say: &Say) -> Result<(), Failure> {
     let sel = args.pick.selection(&repo)?;
     let tip = ws.tip()?;
     let config = config_for(&ws, tip, &sel)?;
-    let targets = deployed::targets(&args.notify, config.as_ref())?;
+    let targets = deployed::targets(&args.notify, config.as_ref(), say)?;
     let placed = resolve(&ws, tip, &args.service, &sel, config.as_ref())?;
     let mut watched: Vec<Watched> = Vec::new();
     let mut events: Vec<Event> = Vec::new();
