@@ -3,8 +3,9 @@
 //!
 //! | room | what it holds |
 //! |---|---|
-//! | `args.rs` | the clap definition: the one source of `--help`, completions and the man page |
-//! | `set.rs`, `get.rs`, `list.rs`, `history.rs`, `rollback.rs`, `promote.rs`, `hold.rs` (hold and release) | one subcommand each |
+//! | `args.rs`, `commit_args.rs`, `deploy_args.rs`, `duration.rs` | the clap definition: the one source of `--help`, completions and the man page (the subcommands; the flag groups they share; waiting and notifying; durations) |
+//! | `set.rs`, `get.rs`, `list.rs`, `history.rs`, `rollback.rs`, `promote.rs`, `hold.rs` (hold and release), `wait.rs` | one subcommand each |
+//! | `bumped.rs`, `deployed.rs` | a bump run and reported; the wait for Argo CD and the notifications after it |
 //! | `text.rs` | human output: messages on stderr, progress, plain results on stdout |
 //! | `json.rs` | `--output json` |
 //! | `github.rs` | `GITHUB_OUTPUT`, the step summary, `::error` annotations |
@@ -19,6 +20,7 @@ use crate::git::Credentials;
 
 mod args;
 mod bumped;
+mod commit_args;
 mod deploy_args;
 mod deployed;
 mod duration;
