@@ -526,7 +526,12 @@ fn the_help_shows_an_incident_example_as_valid_shell_and_yaml() {
         let start = help
             .find("Example: an incident")
             .unwrap_or_else(|| panic!("{sub}: {help}"));
+        // Up to the next example (set's help goes on with the deployment flow).
         let example = &help[start..];
+        let example = match example[1..].find("\nExample: ") {
+            Some(end) => &example[..end + 1],
+            None => example,
+        };
         // Every command line parses as shell.
         let shell: Vec<&str> = example
             .lines()
