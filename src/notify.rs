@@ -166,9 +166,13 @@ impl Event {
         })
     }
 
-    /// Slack's incoming-webhook payload: `text` (the fallback) and a section block.
+    /// Slack's incoming-webhook payload: `text` (the fallback) and a section block, each
+    /// within Slack's 3,000 characters (a long failure is cut, marked so).
     pub fn slack(&self) -> Value {
-        let text = self.text();
+        let mut text = self.text();
+        if text.chars().count() > 2_900 {
+            text = text.chars().take(2_900).collect::<String>() + " …";
+        }
         let mut fields = vec![
             json!({"type": "mrkdwn", "text": format!("*Image*\n`{}`", self.new_image.replace('`', "'"))}),
         ];
@@ -274,6 +278,10 @@ mod tests {
             "agent sha-abc123 to staging: not deployed ❌ the application is Degraded"
         );
         assert!(!e.ok());
+        e.error = Some("x".repeat(10_000));
+        let slack = e.slack();
+        assert!(slack["text"].as_str().unwrap().chars().count() <= 2_902);
+        assert_eq!(slack["blocks"][0]["text"]["text"], slack["text"]);
     }
 
     #[test]
