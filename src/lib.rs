@@ -8,8 +8,7 @@
 //! | [`cli`] | the clap definition (help, completions, man page), flags turned into one options value, one file per subcommand, text, JSON and GitHub Actions output, the one mapping of failures to exit codes |
 //! | [`bump`] | one run as a pipeline of stages: plan, commit (signed), deliver (push, or a branch of its own), after (pull or merge request); the loop on a moved branch |
 //! | [`locate`] | where a service's targets are at a commit and what they hold, now and before; read-only, used by every command |
-//! | [`argocd`] | Argo CD's API read: an Application, and whether a commit is deployed there; knows nothing of YAML |
-//! | [`notify`] | Slack and webhook notifications of what happened; knows nothing of Git or YAML |
+//! | [`deploy`] | after the push: the Argo CD Application followed until it has deployed the commit, healthy; Slack and webhook notifications; knows nothing of YAML |
 //! | [`forge`] | pull requests: GitHub's REST API, GitLab's push options; knows nothing of YAML or of imgbump's trailers |
 //! | [`registry`] | the OCI distribution API (does the image exist, its digest) and Docker's credentials; knows nothing of Git or YAML |
 //! | [`config`] | `.imgbump.yaml`: services, their targets and environments, with errors at file:line:col |
@@ -31,11 +30,11 @@
 //!
 //! Each module's own documentation has a table of its files.
 
-pub mod argocd;
 pub mod bump;
 mod child;
 pub mod cli;
 pub mod config;
+pub mod deploy;
 pub mod failure;
 pub mod forge;
 pub mod git;
@@ -44,7 +43,6 @@ pub mod http;
 pub mod interrupt;
 pub mod locate;
 pub mod manifest;
-pub mod notify;
 mod random;
 pub mod reference;
 pub mod registry;

@@ -5,8 +5,8 @@ use std::time::Instant;
 use crate::failure::{FailKind, Failure};
 
 use crate::bump::{HoldEffect, Outcome};
+use crate::deploy::notify::Event;
 use crate::locate::{config_for, resolve};
-use crate::notify::Event;
 
 use super::deployed::{self, Watched};
 use super::open::workspace;

@@ -3,9 +3,9 @@
 
 use std::time::Instant;
 
+use crate::deploy::notify::Event;
 use crate::failure::{FailKind, Failure};
 use crate::locate::{config_for, resolve, versions};
-use crate::notify::Event;
 
 use super::deployed::{self, Watched};
 use super::open::workspace;
