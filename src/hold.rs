@@ -46,9 +46,9 @@ impl Hold {
                 "--reason is empty; say why the service is held (an incident id, a ticket)".into(),
             );
         }
-        if let Some(c) = reason.chars().find(|c| c.is_control()) {
+        if let Some(c) = reason.chars().find(|&c| unfit(c)) {
             return Err(format!(
-                "--reason holds the control character {:?}; it must be one line of text",
+                "--reason holds the character {:?} (a control, a line separator or a direction override); it must be one line of plain text",
                 c
             ));
         }
@@ -58,7 +58,7 @@ impl Hold {
         let by = by.trim();
         if let Some(c) = by
             .chars()
-            .find(|c| c.is_control() || matches!(c, '(' | ')' | ','))
+            .find(|&c| unfit(c) || matches!(c, '(' | ')' | ','))
         {
             return Err(format!(
                 "who holds it ({:?}) holds the character {c:?}; give --by a name or an email address",
@@ -185,6 +185,18 @@ pub fn now() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
+/// A character a hold's words may not hold: a control character (line breaks among them,
+/// NEL included), a Unicode line or paragraph separator (a line break to a YAML 1.1 reader such
+/// as libyaml), or a bidirectional or zero-width format character (text that shows in a
+/// reviewer's diff other than it is).
+fn unfit(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{2028}' | '\u{2029}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{061c}' | '\u{feff}'
+        )
+}
+
 /// `--until`: an RFC 3339 time (`2026-12-05T18:00:00Z`, `2026-12-05T20:00+02:00`), a date (its
 /// start, 00:00 UTC), or a duration from `now` (`90m`, `4h`, `2d`, `1w`).
 pub fn parse_until(s: &str, now: i64) -> Result<i64, String> {
@@ -267,6 +279,17 @@ mod tests {
     fn texts_that_could_end_the_comment_are_refused() {
         assert!(Hold::new("a\nimage: evil", "me", 0, None).is_err());
         assert!(Hold::new("a\u{85}b", "me", 0, None).is_err());
+        for sneaky in [
+            "a\u{2028}image: evil",
+            "a\u{2029}b",
+            "evil\u{202e}txt",
+            "a\u{200b}b",
+            "a\u{2066}b",
+        ] {
+            assert!(Hold::new(sneaky, "me", 0, None).is_err(), "{sneaky:?}");
+            assert!(Hold::new("x", sneaky, 0, None).is_err(), "{sneaky:?}");
+        }
+        assert!(Hold::new("incident 4711 — db überlastet", "ops", 0, None).is_ok());
         assert!(Hold::new("  ", "me", 0, None).is_err());
         assert!(Hold::new("x", "me), (evil", 0, None).is_err());
         assert!(Hold::new(&"x".repeat(201), "me", 0, None).is_err());

@@ -75,13 +75,14 @@ pub(super) fn printable_lines(text: &str) -> String {
         .collect()
 }
 
-/// `s` with control characters (line breaks, escape sequences) and bidirectional overrides
-/// escaped, so that text read from a repository can neither start a line of its own, nor
-/// drive the terminal, nor show itself in another order than it is.
+/// `s` with control characters (line breaks, escape sequences), Unicode line and paragraph
+/// separators and bidirectional overrides escaped, so that text read from a repository can
+/// neither start a line of its own, nor drive the terminal, nor show itself in another order
+/// than it is.
 pub(super) fn printable(s: &str) -> String {
     let unsafe_char = |c: char| {
         (c.is_control() && c != '\t')
-            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}')
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{2028}' | '\u{2029}')
     };
     if !s.chars().any(unsafe_char) {
         return s.to_string();
@@ -95,4 +96,18 @@ pub(super) fn printable(s: &str) -> String {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn repository_text_reaches_a_terminal_escaped() {
+        assert_eq!(super::printable("a\tb"), "a\tb");
+        assert_eq!(super::printable("a\nb\u{1b}[2J"), "a\\nb\\u{1b}[2J");
+        assert_eq!(
+            super::printable("x\u{202e}y\u{2028}z"),
+            "x\\u{202e}y\\u{2028}z"
+        );
+        assert_eq!(super::printable("überlastet — ok"), "überlastet — ok");
+    }
 }
