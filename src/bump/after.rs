@@ -6,25 +6,23 @@ use crate::failure::{FailKind, Failure};
 use crate::forge::{self, github::GitHub, Opened};
 use crate::git::Workspace;
 
-use super::commit::message_of;
 use super::plan::Plan;
 use super::{branch, order, Forge, HoldEffect, OpenPr, Options};
 
 /// The request to open for `plan`, pushed to `head` on top of `base`.
 pub(super) fn request_of(
     plan: &Plan,
-    opts: &Options,
+    message: &str,
     pr: &OpenPr,
     base: &str,
     head: &str,
 ) -> forge::Request {
-    let message = message_of(plan, opts);
     let title = message.lines().next().unwrap_or("").to_string();
     forge::Request {
         base: base.to_string(),
         head: head.to_string(),
         title,
-        body: body_of(plan, &message),
+        body: body_of(plan, message),
         labels: pr.labels.clone(),
         reviewers: pr.reviewers.clone(),
         draft: pr.draft,

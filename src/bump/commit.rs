@@ -4,7 +4,7 @@
 use git2::{Oid, Signature};
 
 use crate::failure::{FailKind, Failure};
-use crate::git::Workspace;
+use crate::git::{FileChange, Workspace};
 use crate::sign::Signer;
 
 use super::message::commit_message;
@@ -44,22 +44,21 @@ impl Committer {
         Ok(Committer { author, signer })
     }
 
-    /// The commit of `plan` on `tip`. When the checkout's own commit `ahead` is exactly this
+    /// The commit of `files` on `tip`, with `message`. When the checkout's own commit `ahead` is exactly this
     /// change on `tip` (an earlier `--no-push`), that one, so that the checkout and the remote
     /// agree.
     pub(super) fn commit(
         &self,
         ws: &Workspace,
         tip: Oid,
-        plan: &Plan,
-        opts: &Options,
+        files: &[FileChange],
+        message: &str,
         ahead: Option<Oid>,
     ) -> Result<Oid, Failure> {
-        let message = message_of(plan, opts);
         let sign = self.signer.as_ref().map(|s| move |buf: &[u8]| s.sign(buf));
         let commit = match &sign {
-            Some(f) => ws.commit_signed_by(tip, &plan.files, &message, &self.author, Some(f))?,
-            None => ws.commit(tip, &plan.files, &message, &self.author)?,
+            Some(f) => ws.commit_signed_by(tip, files, message, &self.author, Some(f))?,
+            None => ws.commit(tip, files, message, &self.author)?,
         };
         if let Some(local) = ahead {
             if ws.tree_and_parent(local)? == (ws.tree_and_parent(commit)?.0, Some(tip)) {

@@ -35,8 +35,8 @@ pub(super) fn push(
     files: &[crate::git::FileChange],
 ) -> Result<Delivered, Failure> {
     let result = timed(&mut t.push, || ws.push_with(commit, to));
-    if let Some(name) = &to.branch {
-        if let Some(there) = new_branch_taken(ws, &result, name, files)? {
+    if let (Some(name), Ok(Push::Exists(_) | Push::Moved)) = (&to.branch, &result) {
+        if let Some(there) = branch_taken(ws, name, files)? {
             return Ok(Delivered::Already(there));
         }
     }
@@ -67,20 +67,16 @@ pub(super) fn push(
     answered(ws, result, attempts, deadline, t)
 }
 
-/// A new branch is never moved or forced: one the same change already took is success (its
-/// commit), one with other content is refused.
-pub(super) fn new_branch_taken(
+/// A new branch that turned out to exist is never moved or forced: one the same change
+/// already took is success (its commit), one with other content is refused; `None` when it is
+/// not there after all.
+pub(super) fn branch_taken(
     ws: &mut Workspace,
-    result: &Result<Push, crate::git::Error>,
     name: &str,
     files: &[crate::git::FileChange],
 ) -> Result<Option<Oid>, Failure> {
     // Its tip is fetched once, so that its files can be read.
-    let there = match result {
-        Ok(Push::Exists(_) | Push::Moved) => ws.fetch_branch(name)?,
-        _ => None,
-    };
-    let Some(at) = there else {
+    let Some(at) = ws.fetch_branch(name)? else {
         return Ok(None);
     };
     if branch::holds(ws, at, files)? {

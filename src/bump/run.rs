@@ -10,7 +10,7 @@ use crate::git::{PushTo, Workspace};
 
 use super::after;
 use super::check::Checks;
-use super::commit::Committer;
+use super::commit::{message_of, Committer};
 use super::deliver::{self, Delivered};
 use super::outcome::{timed, Outcome, Timings};
 use super::plan::{plan, Inputs, Plan};
@@ -62,10 +62,18 @@ pub fn set_until(
             commit: None,
             ahead: None,
         },
+        github: None,
     };
     let mut outcome = run.stages(start)?;
     outcome.timings = run.t;
     Ok(outcome)
+}
+
+/// One attempt's plan, made on `tip`, and its commit message.
+struct Attempt<'p> {
+    tip: Oid,
+    plan: &'p Plan,
+    message: String,
 }
 
 /// What a checkout run has done to its own branch.
@@ -89,6 +97,8 @@ struct Run<'r> {
     checks: Checks,
     attempts: u32,
     local: Local,
+    /// GitHub's API, for `--commit-via github`: made at the first delivery, kept for the rest.
+    github: Option<crate::forge::github::GitHub>,
 }
 
 /// What to do after a plan that changes nothing.
@@ -120,12 +130,19 @@ impl Run<'_> {
             if self.opts.dry_run {
                 return Ok(outcome);
             }
-            let commit = self.commit(tip, &plan)?;
+            // The message of this attempt, made once: for the commit, GitHub's commit API and
+            // the pull request alike.
+            let attempt = Attempt {
+                tip,
+                message: message_of(&plan, self.opts),
+                plan: &plan,
+            };
+            let commit = self.commit(&attempt)?;
             outcome.commit = Some(commit.to_string());
             if self.opts.no_push {
                 return Ok(outcome);
             }
-            match self.deliver(commit, &plan, &mut outcome)? {
+            match self.deliver(&attempt, commit, &mut outcome)? {
                 Some(new_tip) => tip = new_tip,
                 None => return Ok(outcome),
             }
@@ -189,11 +206,11 @@ impl Run<'_> {
 
     /// The commit stage: the commit made on `tip` and, in a checkout pushing to its own branch,
     /// written to the work tree, the index and the branch.
-    fn commit(&mut self, tip: Oid, plan: &Plan) -> Result<Oid, Failure> {
-        let (ws, opts, ahead) = (&*self.ws, self.opts, self.local.ahead);
+    fn commit(&mut self, a: &Attempt<'_>) -> Result<Oid, Failure> {
+        let (ws, ahead, plan) = (&*self.ws, self.local.ahead, a.plan);
         let committer = &self.committer;
         let commit = timed(&mut self.t.commit, || {
-            committer.commit(ws, tip, plan, opts, ahead)
+            committer.commit(ws, a.tip, &plan.files, &a.message, ahead)
         })?;
         // A push to a new branch leaves the checkout's branch alone.
         if self.ws.is_open() && self.local.commit.is_none() && self.opts.push_branch.is_none() {
@@ -210,10 +227,11 @@ impl Run<'_> {
     /// open), else the new tip to plan on.
     fn deliver(
         &mut self,
+        a: &Attempt<'_>,
         commit: Oid,
-        plan: &Plan,
         outcome: &mut Outcome,
     ) -> Result<Option<Oid>, Failure> {
+        let plan = a.plan;
         let branch_name = self.ws.branch().to_string();
         if let Some(signal) = crate::interrupt::requested() {
             let f = Failure::interrupted(signal, "nothing was pushed");
@@ -233,7 +251,7 @@ impl Run<'_> {
         let request = match (&self.opts.open_pr, &to.branch) {
             (Some(pr), Some(head)) => Some((
                 pr,
-                after::request_of(plan, self.opts, pr, &branch_name, head),
+                after::request_of(plan, &a.message, pr, &branch_name, head),
             )),
             _ => None,
         };
@@ -249,15 +267,23 @@ impl Run<'_> {
                 &plan.files,
             ),
             CommitVia::GitHub => {
-                let message = super::commit::message_of(plan, self.opts);
+                let gh = match &self.github {
+                    Some(gh) => gh,
+                    None => match via_github::client(self.ws, &self.deadline) {
+                        Ok(gh) => self.github.insert(gh),
+                        Err(f) => {
+                            return Err(deliver::stays_local(f, self.local.commit, &branch_name))
+                        }
+                    },
+                };
                 let send = via_github::Send {
-                    tip: self.ws.tree_and_parent(commit)?.1.unwrap_or(commit),
-                    message: &message,
+                    tip: a.tip,
+                    message: &a.message,
                     files: &plan.files,
                     to: &to,
                     attempts: self.attempts,
                 };
-                via_github::deliver(self.ws, &send, &self.deadline, &mut self.t)
+                via_github::deliver(self.ws, gh, &send, &self.deadline, &mut self.t)
             }
         }
         .map_err(|f| deliver::stays_local(f, self.local.commit, &branch_name))?;

@@ -11,7 +11,7 @@ use crate::forge::github::GitHub;
 use crate::forge::github_commit::{Branched, Made, NewCommit};
 use crate::git::{FileChange, Push, PushTo, Workspace};
 
-use super::deliver::{answered, new_branch_taken, Delivered};
+use super::deliver::{answered, branch_taken, Delivered};
 use super::outcome::{timed, Timings};
 use super::retry::{refetch, Deadline};
 
@@ -40,18 +40,23 @@ fn forge_failure(e: crate::forge::ForgeError) -> Failure {
     )
 }
 
-/// Asks GitHub to make the commit of `s`; lands, or says where to plan again.
-pub(super) fn deliver(
-    ws: &mut Workspace,
-    s: &Send<'_>,
-    deadline: &Deadline,
-    t: &mut Timings,
-) -> Result<Delivered, Failure> {
+/// The run's client of GitHub's API, made once (its TLS roots read once) for every attempt.
+pub(super) fn client(ws: &Workspace, deadline: &Deadline) -> Result<GitHub, Failure> {
     let timeout = deadline
         .at
         .saturating_duration_since(std::time::Instant::now())
         .min(std::time::Duration::from_secs(60));
-    let gh = GitHub::new(ws.url(), ws.token(), timeout).map_err(forge_failure)?;
+    GitHub::new(ws.url(), ws.token(), timeout).map_err(forge_failure)
+}
+
+/// Asks GitHub to make the commit of `s`; lands, or says where to plan again.
+pub(super) fn deliver(
+    ws: &mut Workspace,
+    gh: &GitHub,
+    s: &Send<'_>,
+    deadline: &Deadline,
+    t: &mut Timings,
+) -> Result<Delivered, Failure> {
     let branch = match &s.to.branch {
         None => ws.branch().to_string(),
         Some(name) => {
@@ -59,8 +64,7 @@ pub(super) fn deliver(
                 .map_err(forge_failure)?;
             if made == Branched::Exists {
                 // Never moved: the same change is success, other content is refused.
-                let exists = Ok(Push::Exists(s.tip));
-                if let Some(there) = new_branch_taken(ws, &exists, name, s.files)? {
+                if let Some(there) = branch_taken(ws, name, s.files)? {
                     return Ok(Delivered::Already(there));
                 }
             }
@@ -126,8 +130,7 @@ pub(super) fn deliver(
         (Made::Moved, None) => answered(ws, Push::Moved, s.attempts, deadline, t),
         (Made::Moved, Some(name)) => {
             // Someone else's commit went onto the new branch first.
-            let exists = Ok(Push::Exists(s.tip));
-            match new_branch_taken(ws, &exists, name, s.files)? {
+            match branch_taken(ws, name, s.files)? {
                 Some(there) => Ok(Delivered::Already(there)),
                 None => Err(Failure::new(
                     FailKind::Push,
