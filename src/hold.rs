@@ -119,25 +119,26 @@ impl Hold {
 
     /// The comment's text, `#` included: `# imgbump:hold REASON (BY, SINCE, until UNTIL)`.
     pub fn line(&self) -> String {
-        let mut details: Vec<String> = Vec::new();
-        if !self.by.is_empty() {
-            details.push(self.by.clone());
-        }
-        if !self.since.is_empty() {
-            details.push(self.since.clone());
-        }
-        if let Some(u) = &self.until {
-            details.push(format!("until {u}"));
-        }
         let mut line = format!("# {MARK}");
         if !self.reason.is_empty() {
             line.push(' ');
             line.push_str(&self.reason);
         }
-        if !details.is_empty() {
-            line.push_str(&format!(" ({})", details.join(", ")));
+        line + &self.details(["", "", "until "])
+    }
+
+    /// ` (BY, SINCE, until UNTIL)`, the parts present, each after its word in `words`; empty
+    /// when none is.
+    fn details(&self, words: [&str; 3]) -> String {
+        let parts: Vec<String> = [Some(&self.by), Some(&self.since), self.until.as_ref()]
+            .into_iter()
+            .zip(words)
+            .filter_map(|(part, word)| part.filter(|p| !p.is_empty()).map(|p| format!("{word}{p}")))
+            .collect();
+        match parts.is_empty() {
+            true => String::new(),
+            false => format!(" ({})", parts.join(", ")),
         }
-        line
     }
 
     /// When the hold ends by itself (Unix seconds), if it does and its time can be read. A
@@ -160,21 +161,7 @@ impl fmt::Display for Hold {
         } else {
             &self.reason
         };
-        f.write_str(reason)?;
-        let mut details: Vec<String> = Vec::new();
-        if !self.by.is_empty() {
-            details.push(format!("by {}", self.by));
-        }
-        if !self.since.is_empty() {
-            details.push(format!("since {}", self.since));
-        }
-        if let Some(u) = &self.until {
-            details.push(format!("until {u}"));
-        }
-        if !details.is_empty() {
-            write!(f, " ({})", details.join(", "))?;
-        }
-        Ok(())
+        write!(f, "{reason}{}", self.details(["by ", "since ", "until "]))
     }
 }
 

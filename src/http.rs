@@ -108,6 +108,26 @@ pub fn pct_path(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, PATH).to_string()
 }
 
+/// A string a server sent, as one bounded line: at most `max` characters, control characters
+/// (line breaks among them) blanked; empty when `v` is not a string.
+pub fn one_line(v: &serde_json::Value, max: usize) -> String {
+    v.as_str()
+        .unwrap_or("")
+        .chars()
+        .take(max)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// What a server's JSON answer says: its `message` (else its `error`), as one line of at most
+/// 300 characters.
+pub fn said(answer: &serde_json::Value) -> String {
+    match answer["message"].as_str() {
+        Some(_) => one_line(&answer["message"], 300),
+        None => one_line(&answer["error"], 300),
+    }
+}
+
 /// Whether `url` may be used: HTTPS, or plain HTTP to this machine or an `insecure` host.
 pub fn may_use(url: &str, insecure: &[String]) -> bool {
     let u = crate::url::RemoteUrl::parse(url);
@@ -122,6 +142,23 @@ pub fn may_use(url: &str, insecure: &[String]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_a_server_says_is_one_bounded_line() {
+        let v = serde_json::json!({"message": "bad\ncredentials", "error": "x"});
+        assert_eq!(said(&v), "bad credentials");
+        assert_eq!(
+            said(&serde_json::json!({"error": "not found"})),
+            "not found"
+        );
+        assert_eq!(said(&serde_json::json!({"message": 3})), "");
+        assert_eq!(
+            one_line(&serde_json::json!("é".repeat(400)), 300)
+                .chars()
+                .count(),
+            300
+        );
+    }
 
     #[test]
     fn plain_http_only_to_this_machine_or_a_named_host() {

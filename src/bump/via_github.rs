@@ -94,7 +94,7 @@ pub(super) fn deliver(
             let oid = Oid::from_str(&oid).map_err(|_| {
                 Failure::new(
                     FailKind::Push,
-                    format!("GitHub answered with a commit id that is not one: {oid}"),
+                    format!("GitHub answered createCommitOnBranch with {:?}, which is not a commit id; check the branch on GitHub (a proxy in between may have changed the answer)", oid.chars().take(80).collect::<String>()),
                 )
             })?;
             // What is reported is what a fetch sees: the branch at GitHub's commit or past it.

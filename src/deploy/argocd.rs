@@ -137,14 +137,7 @@ impl Server {
             .read_to_string()
             .unwrap_or_default();
         let json: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-        let said = json["message"]
-            .as_str()
-            .or(json["error"].as_str())
-            .unwrap_or("")
-            .chars()
-            .take(300)
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .collect::<String>();
+        let said = crate::http::said(&json);
         match status {
             200 => Ok(Application::from_json(&json)),
             401 | 403 => Err(AskError::Refused(format!(
@@ -155,7 +148,7 @@ impl Server {
             ))),
             s if s >= 500 => Err(AskError::Down(format!("Argo CD answered HTTP {s}: {said}"))),
             s => Err(AskError::Setup(format!(
-                "Argo CD answered HTTP {s} for the application {name}: {said}"
+                "Argo CD answered HTTP {s} for the application {name}: {said}; check that --argocd-server names Argo CD's API server"
             ))),
         }
     }
@@ -198,12 +191,7 @@ pub struct Operation {
 }
 
 fn text(v: &Value) -> String {
-    v.as_str()
-        .unwrap_or("")
-        .chars()
-        .take(500)
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
+    crate::http::one_line(v, 500)
 }
 
 fn revisions(one: &Value, many: &Value) -> Vec<String> {

@@ -12,6 +12,8 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use super::{host_and_repo, ForgeError, Listed, Opened, Request};
+use crate::http::one_line;
+use crate::http::said;
 
 /// A GitHub repository's API.
 pub struct GitHub {
@@ -70,10 +72,7 @@ impl GitHub {
             .as_array()
             .into_iter()
             .flatten()
-            .map(|e| {
-                let field = |k: &str| e[k].as_str().unwrap_or("").chars().take(300).collect();
-                (field("type"), field("message"))
-            })
+            .map(|e| (one_line(&e["type"], 300), one_line(&e["message"], 300)))
             .collect();
         if !errors.is_empty() {
             return Ok(Err(errors));
@@ -327,17 +326,6 @@ impl GitHub {
         )?;
         Ok(())
     }
-}
-
-/// What an answer says (its `message`), on one bounded line of at most 300 characters.
-pub(super) fn said(answer: &Value) -> String {
-    answer["message"]
-        .as_str()
-        .unwrap_or("")
-        .chars()
-        .take(300)
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
 }
 
 /// The REST and GraphQL addresses for a remote on `host`: `GITHUB_API_URL` and

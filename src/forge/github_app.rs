@@ -9,8 +9,9 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use super::github::{said, GitHub};
+use super::github::GitHub;
 use super::{host_and_repo, ForgeError};
+use crate::http::said;
 
 /// A GitHub App: its id and private key (PEM).
 #[derive(Clone)]

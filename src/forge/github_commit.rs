@@ -8,8 +8,9 @@
 
 use serde_json::json;
 
-use super::github::{said, GitHub};
+use super::github::GitHub;
 use super::ForgeError;
+use crate::http::said;
 
 /// The one GraphQL document a commit sends.
 pub const CREATE_COMMIT: &str = "mutation ($input: CreateCommitOnBranchInput!) { createCommitOnBranch(input: $input) { commit { oid url } } }";

@@ -145,7 +145,7 @@ impl Workspace {
         if spec.len() < 7 || spec.len() > 40 || !spec.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(super::err(
                 super::ErrorKind::NotFound,
-                "a commit is 7 to 40 hex digits",
+                "a commit id is 7 to 40 hex digits: give the one the push printed (`git log` shows them)",
             ));
         }
         self.repo
@@ -156,7 +156,7 @@ impl Workspace {
                 super::err(
                     super::ErrorKind::NotFound,
                     format!(
-                        "no such commit on the branch's history here ({})",
+                        "no such commit in the history fetched here ({}); check the id, or fetch the whole history (--depth 0)",
                         e.message()
                     ),
                 )
