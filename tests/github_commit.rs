@@ -606,19 +606,20 @@ fn twenty_concurrent_bumps_all_land_through_github() {
     let home = dir.path().join("home");
     std::fs::create_dir_all(&home).unwrap();
     let bare = root.join("octocat/isa.git");
-    let before: usize = git(
-        dir.path(),
-        &[
-            "--git-dir",
-            bare.to_str().unwrap(),
-            "rev-list",
-            "--count",
-            "main",
-        ],
-    )
-    .trim()
-    .parse()
-    .unwrap();
+    let count = || -> usize {
+        let n = git(
+            dir.path(),
+            &[
+                "--git-dir",
+                bare.to_str().unwrap(),
+                "rev-list",
+                "--count",
+                "main",
+            ],
+        );
+        n.trim().parse().unwrap()
+    };
+    let before = count();
     let chosen: Vec<&String> = services.iter().take(20).collect();
     assert_eq!(chosen.len(), 20);
     let children: Vec<_> = chosen
@@ -650,19 +651,7 @@ fn twenty_concurrent_bumps_all_land_through_github() {
         let v = json(o);
         assert_eq!(v["pushed"], true);
     }
-    let after: usize = git(
-        dir.path(),
-        &[
-            "--git-dir",
-            bare.to_str().unwrap(),
-            "rev-list",
-            "--count",
-            "main",
-        ],
-    )
-    .trim()
-    .parse()
-    .unwrap();
+    let after = count();
     assert_eq!(after, before + 20, "every bump is one commit on main");
     for s in &chosen {
         let file = format!("deployments/kubernetes/base/applications/{s}-deployment.yaml");

@@ -106,10 +106,14 @@ fn cycle(r: &Repo, service: &str, env: &[&str], file: &str, new: &str, newer: &s
     assert_eq!(v["changes"][0]["status"], "held");
     assert_eq!(v["changes"][0]["hold"]["reason"], REASON);
     assert_eq!(v["changes"][0]["hold"]["by"], BY);
-    assert!(v["changes"][0]["hold"]["since"]
-        .as_str()
-        .unwrap()
-        .starts_with("20"));
+    // Since: now, as the hold line wrote it (UTC, to the second).
+    let since = v["changes"][0]["hold"]["since"].as_str().unwrap();
+    let shape = regex::Regex::new(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$").unwrap();
+    assert!(shape.is_match(since), "{since}");
+    assert!(
+        held_text.contains(&format!("({BY}, {since})")),
+        "{held_text}"
+    );
     assert_eq!(
         r.count(),
         before + 1,

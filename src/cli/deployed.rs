@@ -28,22 +28,27 @@ pub(super) fn watches(
     watch::applications(service, placed, argo.argocd_app.as_deref(), config)
 }
 
+/// The wait's settings from the flags, its deadline `--wait-timeout` from now: one for the
+/// whole run, however many applications it waits for.
+pub(super) fn settings(argo: &ArgoArgs) -> Settings {
+    Settings {
+        server: argo.argocd_server.clone().unwrap_or_default(),
+        token: std::env::var("ARGOCD_AUTH_TOKEN").unwrap_or_default(),
+        insecure: argo.insecure_argocd,
+        deadline: std::time::Instant::now() + argo.wait_timeout,
+        poll: argo.poll_interval,
+    }
+}
+
 /// Waits for `watches` to deploy `commit`, printing each change of state (and a spinner on a
 /// terminal).
 pub(super) fn wait(
     ws: &mut Workspace,
     commit: Oid,
     watches: &[Watch],
-    argo: &ArgoArgs,
+    settings: &Settings,
     say: &Say,
 ) -> Result<Vec<Watched>, Failure> {
-    let settings = Settings {
-        server: argo.argocd_server.clone().unwrap_or_default(),
-        token: std::env::var("ARGOCD_AUTH_TOKEN").unwrap_or_default(),
-        insecure: argo.insecure_argocd,
-        timeout: argo.wait_timeout,
-        poll: argo.poll_interval,
-    };
     let spinner =
         !say.quiet && std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let name = |w: &Watch| match &w.env {
@@ -72,7 +77,7 @@ pub(super) fn wait(
         }
         Seen::Waiting(..) => {}
     };
-    let done = watch::wait(ws, commit, watches, &settings, &mut shown);
+    let done = watch::wait(ws, commit, watches, settings, &mut shown);
     clear(spinner);
     done
 }

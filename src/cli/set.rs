@@ -109,7 +109,7 @@ fn after_push(
                 }
             }
         }
-        waited = deployed::wait(ws, commit, &watches, &args.argo, say)?;
+        waited = deployed::wait(ws, commit, &watches, &deployed::settings(&args.argo), say)?;
         github::deployment(&waited, say);
     }
     let events: Vec<Event> = outcome

@@ -25,6 +25,8 @@ pub(super) fn run(args: &WaitArgs, say: &Say) -> Result<(), Failure> {
     let config = config_for(&ws, tip, &sel)?;
     let targets = deployed::targets(&args.notify, config.as_ref(), say)?;
     let placed = resolve(&ws, tip, &args.service, &sel, config.as_ref())?;
+    // One --wait-timeout for every environment waited for.
+    let settings = deployed::settings(&args.argo);
     let mut watched: Vec<Watched> = Vec::new();
     let mut events: Vec<Event> = Vec::new();
     for p in &placed {
@@ -54,7 +56,7 @@ pub(super) fn run(args: &WaitArgs, say: &Say) -> Result<(), Failure> {
             printable(&image),
             &commit.to_string()[..7]
         ));
-        for w in deployed::wait(&mut ws, commit, &watches, &args.argo, say)? {
+        for w in deployed::wait(&mut ws, commit, &watches, &settings, say)? {
             events.push(Event {
                 service: w.watch.service.clone(),
                 environment: w.watch.env.clone(),

@@ -47,8 +47,8 @@ pub struct Settings {
     pub token: String,
     /// Plain HTTP allowed beyond this machine.
     pub insecure: bool,
-    /// How long to wait, in all.
-    pub timeout: Duration,
+    /// When to give up, for every application of the run together.
+    pub deadline: Instant,
     /// How often to read an application.
     pub poll: Duration,
 }
@@ -123,7 +123,7 @@ fn check_app(app: &str) -> Result<(), Failure> {
 }
 
 /// Waits until each of `watches` has deployed `commit` (or a later commit containing it),
-/// failed, or `settings.timeout` ran out (for all of them together); `seen` hears each change.
+/// failed, or `settings.deadline` passed; `seen` hears each change.
 pub fn wait(
     ws: &mut Workspace,
     commit: Oid,
@@ -140,7 +140,6 @@ pub fn wait(
             .clamp(Duration::from_secs(5), Duration::from_secs(30)),
     )
     .map_err(|e| Failure::new(FailKind::Usage, e.message().to_string()))?;
-    let deadline = Instant::now() + settings.timeout;
     let mut known: HashSet<String> = HashSet::new();
     let mut out = Vec::new();
     for w in watches {
@@ -149,7 +148,7 @@ pub fn wait(
             watch: w,
             commit,
             poll: settings.poll,
-            deadline,
+            deadline: settings.deadline,
         };
         out.push(one.run(ws, &mut known, seen)?);
     }
