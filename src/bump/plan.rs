@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use crate::config::Placed;
 use crate::git::{FileChange, Workspace};
+use crate::hold::Hold;
 use crate::manifest::Manifest;
 use crate::reference::{shown_up_to, ImageSpec, Reference};
 
@@ -119,19 +120,18 @@ fn edit_one(
         .set(&locator, spec, &opts.selection.edit)
         .map_err(|e| Failure::from_edit(path, e))?;
     let mut change = change_of(p, placed, path, &edit);
-    if edit.changed {
-        if let Some(h) = &edit.held.hold {
-            change.hold_effect = if h.expired(inputs.now) {
-                HoldEffect::Expired
-            } else if opts.ignore_hold {
-                HoldEffect::Ignored
-            } else {
-                // A person's word: the image stays, and nothing is asked of the registry.
-                change.hold_effect = HoldEffect::Held;
-                change.changed = false;
-                return Ok((change, None));
-            };
+    if let (true, Some(h)) = (edit.changed, &edit.held.hold) {
+        let expired = h.expired(inputs.now);
+        if !expired && !opts.ignore_hold {
+            // A person's word: the image stays, and nothing is asked of the registry.
+            change.hold_effect = HoldEffect::Held;
+            change.changed = false;
+            return Ok((change, None));
         }
+        change.hold_effect = match expired {
+            true => HoldEffect::Expired,
+            false => HoldEffect::Ignored,
+        };
     }
     let env = placed.env.as_deref();
     let verify = opts.registry.verify || placed.spec.verify.on_in(env);
@@ -166,11 +166,7 @@ fn edit_one(
         let held = m
             .hold(&locator, hold)
             .map_err(|e| Failure::from_edit(path, e))?;
-        change.hold_effect = match held.changed {
-            true => HoldEffect::Added,
-            false => HoldEffect::AlreadyHeld,
-        };
-        change.hold = Some(held.held.hold.unwrap_or_else(|| hold.clone()));
+        (change.hold_effect, change.hold) = added(&held, hold);
         if held.changed {
             change.changed = true;
             text = Some(held.text);
@@ -188,22 +184,35 @@ fn hold_one(
     placed: &Placed,
     inputs: &Inputs<'_>,
 ) -> Result<(Change, Option<String>), Failure> {
-    let edit = match &inputs.opts.hold_change {
-        Some(HoldChange::Add(hold)) => m.hold(locator, hold),
-        Some(HoldChange::Release) | None => m.release(locator),
+    let adding = match &inputs.opts.hold_change {
+        Some(HoldChange::Add(hold)) => Some(hold),
+        Some(HoldChange::Release) | None => None,
+    };
+    let edit = match adding {
+        Some(hold) => m.hold(locator, hold),
+        None => m.release(locator),
     }
     .map_err(|e| Failure::from_edit(path, e))?;
     let mut change = change_of(p, placed, path, &edit);
-    change.hold_effect = match (&inputs.opts.hold_change, edit.changed) {
-        (Some(HoldChange::Add(_)), true) => HoldEffect::Added,
-        (Some(HoldChange::Add(_)), false) => HoldEffect::AlreadyHeld,
-        (_, true) => HoldEffect::Released,
-        (_, false) => HoldEffect::NotHeld,
+    change.hold_effect = match (adding, edit.changed) {
+        (Some(hold), _) => {
+            let (effect, standing) = added(&edit, hold);
+            change.hold = standing;
+            effect
+        }
+        (None, true) => HoldEffect::Released,
+        (None, false) => HoldEffect::NotHeld,
     };
-    if let (Some(HoldChange::Add(hold)), true) = (&inputs.opts.hold_change, edit.changed) {
-        change.hold = Some(hold.clone());
-    }
     Ok((change, edit.changed.then_some(edit.text)))
+}
+
+/// What adding `hold` came to (`edit` is [`Manifest::hold`]'s): `Added` and that hold, or
+/// `AlreadyHeld` and the hold that stood there.
+fn added(edit: &crate::manifest::Edit, hold: &Hold) -> (HoldEffect, Option<Hold>) {
+    match &edit.held.hold {
+        Some(standing) => (HoldEffect::AlreadyHeld, Some(standing.clone())),
+        None => (HoldEffect::Added, Some(hold.clone())),
+    }
 }
 
 /// A pair's change as `edit` found and made it.
