@@ -10,7 +10,7 @@ use std::ops::Range;
 use crate::hold::Hold;
 
 use super::change::Op;
-use super::slot::line_break;
+use super::slot::{indent_of, line_break};
 use super::target::{Edit, Held, Locator};
 use super::tree::{Node, Value};
 use super::{verify, EditError, EditErrorKind, Location, Manifest};
@@ -145,14 +145,14 @@ impl Manifest<'_> {
             .at(held.location));
         };
         let start = self.line_start(key);
-        let before = &self.text[start..key];
-        let indent = if before.bytes().all(|b| b == b' ' || b == b'-') {
-            " ".repeat(before.len())
-        } else {
-            before
+        // The key's column when only spaces and `- ` stand before it, else the line's own
+        // leading blanks (a key inside a flow collection).
+        let indent = match indent_of(self.text, key) {
+            Some(column) => " ".repeat(column),
+            None => self.text[start..key]
                 .chars()
                 .take_while(|c| *c == ' ' || *c == '\t')
-                .collect()
+                .collect(),
         };
         let line = format!("{indent}{}{}", hold.line(), line_break(self.text));
         let op = self.comment_op(start..start, line, held.location);
