@@ -16,12 +16,18 @@ impl Workspace {
     /// Records that this run holds the lock file `name` (relative to `.git`, such as
     /// `refs/heads/main.lock`), by its identity, as [`Workspace::note_index_lock`] does.
     pub(super) fn note_lock(&self, name: &str) {
+        if let Some(id) = file_id(&self.repo.path().join(name)) {
+            self.note(&format!("{name} {id}"));
+        }
+    }
+
+    /// Appends `line` to this run's `.git/imgbump.lock` (best effort: a run whose note is
+    /// lost only leaves the next run less to recover).
+    fn note(&self, line: &str) {
         use std::io::Write;
         let lock = self.repo.path().join("imgbump.lock");
-        if let Some(id) = file_id(&self.repo.path().join(name)) {
-            if let Ok(mut f) = std::fs::OpenOptions::new().append(true).open(&lock) {
-                let _ = writeln!(f, "{name} {id}");
-            }
+        if let Ok(mut f) = std::fs::OpenOptions::new().append(true).open(&lock) {
+            let _ = writeln!(f, "{line}");
         }
     }
 
@@ -29,14 +35,10 @@ impl Workspace {
     /// when: a run killed after the lock file was made but before its identity was recorded
     /// ([`Workspace::note_lock`]) leaves one the next run still recognises, by its time.
     pub(super) fn note_intent(&self, name: &str) {
-        use std::io::Write;
-        let lock = self.repo.path().join("imgbump.lock");
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos());
-        if let Ok(mut f) = std::fs::OpenOptions::new().append(true).open(&lock) {
-            let _ = writeln!(f, "intent {name} {now}");
-        }
+        self.note(&format!("intent {name} {now}"));
     }
 
     /// Moves `refname` from `old` to `new` holding git's lock on it (`<ref>.lock`), recorded
@@ -67,11 +69,7 @@ impl Workspace {
     /// checkout (its branch from `parent` to `commit`), so that if it is killed the next run
     /// can put the work tree and index back ([`Workspace::roll_back`]).
     pub(super) fn note_edit(&self, parent: git2::Oid, commit: git2::Oid) {
-        use std::io::Write;
-        let lock = self.repo.path().join("imgbump.lock");
-        if let Ok(mut f) = std::fs::OpenOptions::new().append(true).open(&lock) {
-            let _ = writeln!(f, "edit {parent} {commit}");
-        }
+        self.note(&format!("edit {parent} {commit}"));
     }
 
     /// The lock `path` of a run (pid `pid`) that is gone: the locks it recorded taking (the
