@@ -368,11 +368,7 @@ fn sshd(dir: &std::path::Path, client_pub: &std::path::Path) -> Option<Sshd> {
         .success());
     let auth = dir.join("authorized_keys");
     std::fs::copy(client_pub, &auth).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = support::free_port();
     let config = dir.join("sshd_config");
     std::fs::write(
         &config,
@@ -396,7 +392,7 @@ fn sshd(dir: &std::path::Path, client_pub: &std::path::Path) -> Option<Sshd> {
     let start = Instant::now();
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(
-            start.elapsed() < Duration::from_secs(10),
+            start.elapsed() < Duration::from_secs(120),
             "sshd did not start"
         );
         std::thread::sleep(Duration::from_millis(20));

@@ -642,10 +642,8 @@ fn an_endless_body_is_bounded_and_credentials_do_not_follow_a_redirect() {
     let fake = Fake::start(endless);
     let fx = fixture_with(&format!("127.0.0.1:{}/isa/agent:v1", fake.port));
     docker_login(&fx.home, &format!("127.0.0.1:{}", fake.port), PASSWORD);
-    let started = std::time::Instant::now();
     let out = run(&fx, &["set", "agent=:v2", "--verify-image"], &[]);
     assert_fails(&out, 1, "answered more than 262144 bytes", "endless body");
-    assert!(started.elapsed() < std::time::Duration::from_secs(30));
 
     // A registry that redirects the manifest to another host: the credentials stay behind.
     fn redirecting(head: &str, _port: u16) -> Vec<u8> {

@@ -12,19 +12,33 @@ use std::time::{Duration, Instant};
 
 use super::text;
 
+/// A port for a test's server to listen on. It is taken below the kernel's ephemeral range
+/// (32768 and up on Linux), so no outgoing connection of a busy machine can take it between
+/// this check and the server's own bind, and never twice in one test process, so two tests
+/// starting servers at once cannot be handed the same one (the kernel's `bind(0)` gave both).
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    use std::sync::atomic::AtomicU32;
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    const FIRST: u32 = 20_000;
+    const SPAN: u32 = 12_000;
+    let offset = std::process::id().wrapping_mul(7_919) % SPAN;
+    for _ in 0..SPAN {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let port = (FIRST + (offset + n) % SPAN) as u16;
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port between {FIRST} and {}", FIRST + SPAN)
 }
 
+/// Waits until a server listens on `port`. The bound is generous: it catches a server that
+/// never starts, not a slow one (a server starting on a machine busy with other work).
 pub fn wait_for(port: u16) {
     let start = Instant::now();
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(
-            start.elapsed() < Duration::from_secs(10),
+            start.elapsed() < Duration::from_secs(120),
             "server on port {port} did not start"
         );
         std::thread::sleep(Duration::from_millis(20));
