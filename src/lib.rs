@@ -24,6 +24,7 @@
 //! | [`trailers`] | imgbump's commit trailers, written and read in one place |
 //! | [`hold`] | a person's hold on a service: the words of its comment line, and when it ends |
 //! | [`interrupt`] | SIGINT/SIGTERM/SIGHUP noted, and the run ended at a safe point |
+//! | `retry` | trying again: backoff, `--timeout`'s deadline, `--retries`, `--connect-timeout`, a server's own wait, interruptible waits |
 //!
 //! No module imports one above it in this table's order of floors (cli, bump, then the rooms
 //! they use, then git and manifest, then the leaves).
@@ -46,6 +47,7 @@ pub mod manifest;
 mod random;
 pub mod reference;
 pub mod registry;
+mod retry;
 pub mod service;
 pub mod sign;
 pub mod template;

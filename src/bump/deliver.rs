@@ -8,8 +8,9 @@ use crate::failure::{FailKind, Failure};
 use crate::git::{Push, PushTo, Workspace};
 
 use super::outcome::{timed, Timings};
-use super::retry::{backoff, refetch, Deadline, LOCK_WAIT};
+use super::retry::{refetch, Deadline, LOCK_WAIT};
 use super::{branch, short};
+use crate::retry::{backoff, sleep, times};
 
 /// What one delivery came to.
 pub(super) enum Delivered {
@@ -53,8 +54,8 @@ pub(super) fn push(
         let since = deadline.cut.get().unwrap_or_else(std::time::Instant::now);
         deadline.cut.set(Some(since));
         let wait = backoff(attempts);
-        if deadline.allows(attempts, wait) && since.elapsed() + wait <= deadline.connect {
-            crate::interrupt::sleep(wait);
+        if deadline.retry.allows(attempts, wait, Some(since)).is_ok() {
+            sleep(wait);
             let tip = timed(&mut t.refetch, || refetch(ws, attempts, deadline))?;
             if tip != commit {
                 ws.notice("the push was cut; fetched again, and trying once more");
@@ -124,7 +125,7 @@ pub(super) fn answered(
                     ),
                 ));
             }
-            crate::interrupt::sleep(wait);
+            sleep(wait);
             Ok(Delivered::Again(timed(&mut t.refetch, || {
                 refetch(ws, attempts, deadline)
             })?))
@@ -178,7 +179,7 @@ fn locked(
         ));
     }
     let before = ws.tip()?;
-    crate::interrupt::sleep(wait);
+    sleep(wait);
     let tip = timed(&mut t.refetch, || refetch(ws, attempts, deadline))?;
     if tip != before {
         // Another push held it, and landed: a race, not a stuck lock.
@@ -200,13 +201,4 @@ pub(super) fn stays_local(mut f: Failure, local_commit: Option<Oid>, branch: &st
         ));
     }
     f
-}
-
-/// "once", "3 times".
-fn times(n: u32) -> String {
-    if n == 1 {
-        "once".to_string()
-    } else {
-        format!("{n} times")
-    }
 }

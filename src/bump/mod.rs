@@ -46,7 +46,6 @@ pub use check::RegistryOptions;
 pub use diff::unified_diff;
 pub use message::{commit_message, PLACEHOLDERS as MESSAGE_PLACEHOLDERS};
 pub use outcome::{Change, HoldEffect, Outcome, Timings};
-pub use retry::backoff;
 pub use run::{set, set_until};
 
 /// One `SERVICE=IMAGE` pair, validated; or, for `hold` and `release`, a service alone.

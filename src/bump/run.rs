@@ -46,13 +46,9 @@ pub fn set_until(
         ws,
         pairs,
         opts,
-        deadline: Deadline {
-            at: deadline,
-            retries: opts.retries,
-            connect: opts.connect_timeout,
-            locked: Default::default(),
-            cut: Default::default(),
-        },
+        deadline: Deadline::new(
+            crate::retry::Retry::new(deadline, opts.retries).connect(opts.connect_timeout),
+        ),
         committer,
         t: Timings::default(),
         checks: Checks::default(),
