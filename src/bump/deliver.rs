@@ -86,11 +86,12 @@ pub(super) fn branch_taken(
     Err(Failure::new(
         FailKind::Refused,
         format!(
-            "the branch {name} exists on {} with other content (commit {}); nothing was pushed\ndelete it, merge or close its pull request, or choose another --push-branch",
+            "the branch {name} exists on {} with other content (commit {}); nothing was pushed",
             ws.url(),
             short(at)
         ),
-    ))
+    )
+    .with_hint("delete it, merge or close its pull request, or choose another --push-branch"))
 }
 
 /// What the remote's answer to a push means.
@@ -116,14 +117,14 @@ pub(super) fn answered(
                 return Err(Failure::new(
                     FailKind::Push,
                     format!(
-                        "the push to {} was rejected {} because the branch {} kept moving ({}); nothing was lost on the remote\nrun imgbump again, or raise {}",
+                        "the push to {} was rejected {} because the branch {} kept moving ({}); nothing was lost on the remote",
                         ws.url(),
                         times(attempts),
                         ws.branch(),
                         deadline.spent(attempts),
-                        deadline.knob(attempts),
                     ),
-                ));
+                )
+                .with_hint(format!("run imgbump again, or raise {}", deadline.knob(attempts))));
             }
             sleep(wait);
             Ok(Delivered::Again(timed(&mut t.refetch, || {
@@ -133,22 +134,26 @@ pub(super) fn answered(
         Push::Exists(at) => Err(Failure::new(
             FailKind::Push,
             format!(
-                "the push to {} {} was answered as if creating a new branch (it is at {}); nothing was pushed\nthis is a bug in imgbump: please report it with -vv",
+                "the push to {} {} was answered as if creating a new branch (it is at {}); nothing was pushed",
                 ws.url(),
                 ws.branch(),
                 short(at)
             ),
-        )),
+        )
+        .with_hint("this is a bug in imgbump: please report it with -vv")),
         Push::Interrupted(why) => Err(Failure::new(
             FailKind::Push,
             format!(
-                "the push to {} failed {} (the connection was cut), the last with: {why}\na push lands whole or not at all: the remote holds nothing partial ({}); run imgbump again, or raise {} or --connect-timeout",
+                "the push to {} failed {} (the connection was cut), the last with: {why}",
                 ws.url(),
                 times(attempts),
-                deadline.spent(attempts),
-                deadline.knob(attempts),
             ),
-        )),
+        )
+        .with_hint(format!(
+            "a push lands whole or not at all: the remote holds nothing partial ({}); run imgbump again, or raise {} or --connect-timeout",
+            deadline.spent(attempts),
+            deadline.knob(attempts),
+        ))),
     }
 }
 
@@ -171,12 +176,13 @@ fn locked(
         return Err(Failure::new(
             FailKind::Push,
             format!(
-                "the branch {} on {} is locked: {path} exists, and did for {:.1} s while the branch stood still; nothing was pushed\nanother push may be stuck, or one was killed holding it: if no git process is using that repository, remove {path}",
+                "the branch {} on {} is locked: {path} exists, and did for {:.1} s while the branch stood still; nothing was pushed",
                 ws.branch(),
                 ws.url(),
                 since.elapsed().as_secs_f64(),
             ),
-        ));
+        )
+        .with_hint(format!("another push may be stuck, or one was killed holding it: if no git process is using that repository, remove {path}")));
     }
     let before = ws.tip()?;
     sleep(wait);
@@ -195,8 +201,8 @@ pub(super) fn stays_local(mut f: Failure, local_commit: Option<Oid>, branch: &st
         if f.kind == FailKind::NotFound {
             f.kind = FailKind::Push;
         }
-        f.message.push_str(&format!(
-            "\nthe commit {} stays on the local branch {branch}, not pushed; push it with `git push` once the remote takes it",
+        return f.with_hint(format!(
+            "the commit {} stays on the local branch {branch}, not pushed; push it with `git push` once the remote takes it",
             short(lc)
         ));
     }

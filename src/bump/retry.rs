@@ -88,14 +88,14 @@ pub(super) fn refetch(
         Err(Stop::Interrupted(signal)) => Err(interrupted(signal)),
         Err(Stop::Spent(e, spent)) => Err(Failure::new(
             crate::failure::FailKind::Other,
-            format!(
-                "{}\nfetching again failed {} in {:.1} s, until {knob}; check that the server is up, or raise {knob}",
-                e.message,
-                spent.times(),
-                spent.over.as_secs_f64(),
-                knob = spent.knob.flag(),
-            ),
-        )),
+            e.message,
+        )
+        .with_hint(format!(
+            "fetching again failed {} in {:.1} s, until {knob}; check that the server is up, or raise {knob}",
+            spent.times(),
+            spent.over.as_secs_f64(),
+            knob = spent.knob.flag(),
+        ))),
     }
 }
 

@@ -73,11 +73,9 @@ pub(super) fn workspace(
         Ok(ws) => Ok(ws),
         Err(Stop::Failed(e)) => Err(e.into()),
         Err(Stop::Interrupted(signal)) => Err(Failure::interrupted(signal, "nothing was changed")),
-        Err(Stop::Spent(e, spent)) => Err(Failure::new(
-            FailKind::Other,
+        Err(Stop::Spent(e, spent)) => Err(Failure::new(FailKind::Other, e.message).with_hint(
             format!(
-                "{}\nconnecting failed {} in {:.1} s, until {knob}; check that the server is up and the URL is right, or raise {knob}",
-                e.message,
+                "connecting failed {} in {:.1} s, until {knob}; check that the server is up and the URL is right, or raise {knob}",
                 spent.times(),
                 spent.over.as_secs_f64(),
                 knob = spent.knob.flag(),
