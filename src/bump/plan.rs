@@ -12,8 +12,8 @@ use crate::reference::{shown_up_to, ImageSpec, Reference};
 use crate::failure::{FailKind, Failure};
 use crate::locate::{config_for, locator, read_manifest, resolve};
 
-use super::check::Checks;
 use super::diff::unified_diff;
+use super::registry_check::Checks;
 use super::{Change, HoldChange, HoldEffect, Options, Pair};
 
 /// The edits of one attempt.

@@ -9,11 +9,11 @@ use crate::failure::Failure;
 use crate::git::{PushTo, Workspace};
 
 use super::after;
-use super::check::Checks;
 use super::commit::{message_of, Committer};
 use super::deliver::{self, Delivered};
 use super::outcome::{timed, Outcome, Timings};
 use super::plan::{plan, Inputs, Plan};
+use super::registry_check::Checks;
 use super::retry::{refetch, Deadline};
 use super::{branch, order, short, via_github, CommitVia, Options, Pair};
 

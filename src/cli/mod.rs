@@ -9,7 +9,11 @@
 //! | `text.rs` | human output: messages on stderr, progress, plain results on stdout |
 //! | `json.rs` | `--output json` |
 //! | `github.rs` | `GITHUB_OUTPUT`, the step summary, `::error` annotations |
-//! | `mod.rs` | [`run`], [`exit_code`], opening the repository for any subcommand |
+//! | `options.rs` | flags turned into one validated options value per command |
+//! | `open.rs` | opening the repository for any subcommand: the checkout, or a clone of the URL |
+//! | `say.rs` | messages for humans on stderr, the progress line, escaping text from a repository |
+//! | `rows.rs` | the rows the commands print, shared by text and JSON |
+//! | `mod.rs` | [`run`], [`exit_code`] |
 
 use std::io::Write;
 
