@@ -1,5 +1,6 @@
 //! What a command's failure is: its kind (which the command line maps to an exit code), its
-//! message, and the file and line it is about. Below every command (get, list, history and
+//! message, what to do about it (its hint, kept apart so that every output shows it on a line
+//! or in a field of its own), and the file and line it is about. Below every command (get, list, history and
 //! the writing ones alike); the rooms under it (git, manifest) have error types of their own,
 //! turned into this one here.
 
@@ -33,8 +34,11 @@ pub enum FailKind {
 pub struct Failure {
     /// The kind, for the exit code.
     pub kind: FailKind,
-    /// The message (several lines allowed; secrets redacted).
+    /// What failed, and where (several lines allowed; secrets redacted).
     pub message: String,
+    /// What to do about it, when the message does not say: text shows it on a line of its
+    /// own, JSON as `hint`, a GitHub annotation on the line after the message.
+    pub hint: Option<String>,
     /// The file it is about, relative to the repository root.
     pub file: Option<String>,
     /// The 1-based line in `file`.
@@ -47,8 +51,27 @@ impl Failure {
         Failure {
             kind,
             message: message.into(),
+            hint: None,
             file: None,
             line: None,
+        }
+    }
+
+    /// This failure with `hint` (what to do), after any it already has.
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        let hint = hint.into();
+        self.hint = Some(match self.hint.take() {
+            Some(had) => format!("{had}\n{hint}"),
+            None => hint,
+        });
+        self
+    }
+
+    /// The message and the hint, each on lines of their own, as text shows them.
+    pub fn text(&self) -> String {
+        match &self.hint {
+            Some(hint) => format!("{}\n{hint}", self.message),
+            None => self.message.clone(),
         }
     }
 
@@ -69,14 +92,10 @@ impl Failure {
             }
         };
         let at = e.location.map(|l| format!(":{l}")).unwrap_or_default();
-        let mut message = format!("{file}{at}: {}", e.message);
-        if let Some(help) = &e.help {
-            message.push('\n');
-            message.push_str(help);
-        }
         Failure {
             kind,
-            message,
+            message: format!("{file}{at}: {}", e.message),
+            hint: e.help,
             file: Some(file.to_string()),
             line: e.location.map(|l| l.line),
         }
@@ -100,7 +119,11 @@ impl From<git::Error> for Failure {
 
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+        f.write_str(&self.message)?;
+        match &self.hint {
+            Some(hint) => write!(f, "\n{hint}"),
+            None => Ok(()),
+        }
     }
 }
 

@@ -24,11 +24,16 @@
 //! | [`trailers`] | imgbump's commit trailers, written and read in one place |
 //! | [`hold`] | a person's hold on a service: the words of its comment line, and when it ends |
 //! | [`interrupt`] | SIGINT/SIGTERM/SIGHUP noted, and the run ended at a safe point |
+//! | `child` | other programs started (a credential helper, a signer, `git receive-pack`) with the user's environment |
+//! | `random` | numbers for spreading retries and naming temporary files (not for secrets) |
+//! | `utc` | dates for people: Unix seconds as ISO 8601 UTC and back |
+//! | `retry` | trying again: backoff, `--timeout`'s deadline, `--retries`, `--connect-timeout`, a server's own wait, interruptible waits |
 //!
 //! No module imports one above it in this table's order of floors (cli, bump, then the rooms
 //! they use, then git and manifest, then the leaves).
 //!
-//! Each module's own documentation has a table of its files.
+//! Each module's own documentation has a table of its files; a test holds every table (this
+//! one included) against the files there are.
 
 pub mod bump;
 mod child;
@@ -46,9 +51,83 @@ pub mod manifest;
 mod random;
 pub mod reference;
 pub mod registry;
+mod retry;
 pub mod service;
 pub mod sign;
 pub mod template;
 pub mod trailers;
 pub mod url;
 mod utc;
+
+/// The module tables of the documentation held against the files.
+#[cfg(test)]
+mod tables {
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    /// The names in backquotes in the rows of the table in `text`'s module documentation.
+    fn named(text: &str) -> BTreeSet<String> {
+        text.lines()
+            .filter_map(|l| l.strip_prefix("//! |"))
+            .flat_map(|row| {
+                let first = row.split(" | ").next().unwrap_or("");
+                first
+                    .split('`')
+                    .skip(1)
+                    .step_by(2)
+                    .map(str::to_string)
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
+    /// The `.rs` files under `dir`, as paths relative to it.
+    fn files(dir: &Path, under: &str, out: &mut BTreeSet<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if path.is_dir() {
+                files(&path, &format!("{under}{name}/"), out);
+            } else if name.ends_with(".rs") {
+                out.insert(format!("{under}{name}"));
+            }
+        }
+    }
+
+    #[test]
+    fn every_folders_table_names_its_files_and_no_other() {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        for entry in std::fs::read_dir(&src).unwrap() {
+            let dir = entry.unwrap().path();
+            if !dir.is_dir() {
+                continue;
+            }
+            let text = std::fs::read_to_string(dir.join("mod.rs")).unwrap();
+            let mut there = BTreeSet::new();
+            files(&dir, "", &mut there);
+            let mut table = named(&text);
+            table.retain(|n| n.ends_with(".rs"));
+            // mod.rs is the table's own file: named or not.
+            there.remove("mod.rs");
+            table.remove("mod.rs");
+            assert_eq!(table, there, "the table of {}/mod.rs", dir.display());
+        }
+    }
+
+    #[test]
+    fn the_crates_table_names_every_module() {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let text = std::fs::read_to_string(src.join("lib.rs")).unwrap();
+        let declared: BTreeSet<String> = text
+            .lines()
+            .filter_map(|l| l.trim_start_matches("pub ").strip_prefix("mod "))
+            .filter_map(|l| l.strip_suffix(';'))
+            .map(str::to_string)
+            .collect();
+        let table: BTreeSet<String> = named(&text)
+            .into_iter()
+            .map(|n| n.trim_start_matches('[').to_string())
+            .collect();
+        assert_eq!(declared, table);
+    }
+}

@@ -69,16 +69,18 @@ pub fn read_config(ws: &Workspace, tip: git2::Oid) -> Result<Option<Config>, Fai
     let text = std::str::from_utf8(&bytes).map_err(|_| Failure {
         kind: FailKind::Refused,
         message: format!("{}: the file is not UTF-8", config::FILE),
+        hint: None,
         file: Some(config::FILE.into()),
         line: None,
     })?;
     Config::parse(text).map(Some).map_err(|e| Failure {
         kind: FailKind::Refused,
-        message: format!(
-            "{e}\nfix {} on branch {} (imgbump reads it from the commit it edits)",
+        message: e.to_string(),
+        hint: Some(format!(
+            "fix {} on branch {} (imgbump reads it from the commit it edits)",
             config::FILE,
             ws.branch()
-        ),
+        )),
         file: Some(config::FILE.into()),
         line: e.location.map(|l| l.line),
     })
@@ -137,6 +139,7 @@ pub fn resolve(
                     ws.branch(),
                     tried.join(", ")
                 ),
+                hint: None,
                 file: None,
                 line: None,
             })?;
@@ -236,10 +239,11 @@ pub fn read_manifest(
         Failure {
             kind: FailKind::NotFound,
             message: format!(
-                "{path} does not exist on branch {} (from the manifest template {template:?}){}\npass --manifest TEMPLATE (or set the service's targets in .imgbump.yaml); `imgbump list` shows the services found",
+                "{path} does not exist on branch {} (from the manifest template {template:?}){}",
                 ws.branch(),
                 service::did_you_mean(&near)
             ),
+            hint: Some("pass --manifest TEMPLATE (or set the service's targets in .imgbump.yaml); `imgbump list` shows the services found".to_string()),
             file: Some(path.to_string()),
             line: None,
         }

@@ -697,6 +697,47 @@ fn a_misspelt_service_is_offered_the_nearest_names() {
     assert!(!text(&out).contains("did you mean"), "{}", text(&out));
 }
 
+/// What to do is carried apart from what failed: its own field in JSON, its own line in text
+/// and in a GitHub annotation, never part of the message's headline.
+#[test]
+fn a_hint_is_kept_apart_from_the_message() {
+    let fx = Fixture::new();
+    let out = fx.run(&["set", "agnt=:x", "--repo", &fx.url(), "-o", "json"]);
+    assert_eq!(code(&out), Some(3), "{}", text(&out));
+    let error = &json(&out)["error"];
+    let message = error["message"].as_str().unwrap();
+    let hint = error["hint"].as_str().unwrap();
+    assert!(message.contains("does not exist") && message.contains("did you mean `agent`?"));
+    assert!(
+        !message.contains('\n') && !message.contains("--manifest"),
+        "{error}"
+    );
+    assert!(hint.starts_with("pass --manifest TEMPLATE"), "{error}");
+    // Text: the message, then the hint on a line of its own.
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains(&format!("imgbump: error: {message}\n{hint}\n")),
+        "{}",
+        text(&out)
+    );
+    // A GitHub annotation: the hint on the line after the message.
+    let out = fx
+        .cmd()
+        .args(["set", "agnt=:x", "--repo", &fx.url()])
+        .env("GITHUB_ACTIONS", "true")
+        .output()
+        .unwrap();
+    let annotation = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        annotation.starts_with("::error file=")
+            && annotation.contains(&format!("did you mean `agent`?%0A{hint}")),
+        "{annotation}"
+    );
+    // A failure without a hint has no such field.
+    let out = fx.run(&["set", "agent=:x", "--repo", "/nonexistent", "-o", "json"]);
+    assert!(json(&out)["error"].get("hint").is_none(), "{}", text(&out));
+}
+
 /// git's configuration variables are honoured as git honours them: GIT_CONFIG_GLOBAL (the
 /// home's .gitconfig then unread), GIT_CONFIG_NOSYSTEM, and GIT_CONFIG_COUNT settings over
 /// every file.

@@ -103,13 +103,10 @@ pub(super) fn open_github(
         return Ok(None);
     };
     let left = |e: forge::ForgeError| {
-        Failure::new(
-            FailKind::Other,
-            format!(
-                "{}\nthe branch {} was pushed; open the pull request by hand, or run again",
-                e.message, req.head
-            ),
-        )
+        Failure::new(FailKind::Other, e.message).with_hint(format!(
+            "the branch {} was pushed; open the pull request by hand, or run again",
+            req.head
+        ))
     };
     let gh = GitHub::new(
         ws.url(),

@@ -8,8 +8,9 @@ use crate::failure::{FailKind, Failure};
 use crate::git::{Push, PushTo, Workspace};
 
 use super::outcome::{timed, Timings};
-use super::retry::{backoff, refetch, Deadline, LOCK_WAIT};
+use super::retry::{refetch, Deadline, LOCK_WAIT};
 use super::{branch, short};
+use crate::retry::{backoff, sleep, times};
 
 /// What one delivery came to.
 pub(super) enum Delivered {
@@ -53,8 +54,8 @@ pub(super) fn push(
         let since = deadline.cut.get().unwrap_or_else(std::time::Instant::now);
         deadline.cut.set(Some(since));
         let wait = backoff(attempts);
-        if deadline.allows(attempts, wait) && since.elapsed() + wait <= deadline.connect {
-            crate::interrupt::sleep(wait);
+        if deadline.retry.allows(attempts, wait, Some(since)).is_ok() {
+            sleep(wait);
             let tip = timed(&mut t.refetch, || refetch(ws, attempts, deadline))?;
             if tip != commit {
                 ws.notice("the push was cut; fetched again, and trying once more");
@@ -85,11 +86,12 @@ pub(super) fn branch_taken(
     Err(Failure::new(
         FailKind::Refused,
         format!(
-            "the branch {name} exists on {} with other content (commit {}); nothing was pushed\ndelete it, merge or close its pull request, or choose another --push-branch",
+            "the branch {name} exists on {} with other content (commit {}); nothing was pushed",
             ws.url(),
             short(at)
         ),
-    ))
+    )
+    .with_hint("delete it, merge or close its pull request, or choose another --push-branch"))
 }
 
 /// What the remote's answer to a push means.
@@ -115,16 +117,16 @@ pub(super) fn answered(
                 return Err(Failure::new(
                     FailKind::Push,
                     format!(
-                        "the push to {} was rejected {} because the branch {} kept moving ({}); nothing was lost on the remote\nrun imgbump again, or raise {}",
+                        "the push to {} was rejected {} because the branch {} kept moving ({}); nothing was lost on the remote",
                         ws.url(),
                         times(attempts),
                         ws.branch(),
                         deadline.spent(attempts),
-                        deadline.knob(attempts),
                     ),
-                ));
+                )
+                .with_hint(format!("run imgbump again, or raise {}", deadline.knob(attempts))));
             }
-            crate::interrupt::sleep(wait);
+            sleep(wait);
             Ok(Delivered::Again(timed(&mut t.refetch, || {
                 refetch(ws, attempts, deadline)
             })?))
@@ -132,22 +134,26 @@ pub(super) fn answered(
         Push::Exists(at) => Err(Failure::new(
             FailKind::Push,
             format!(
-                "the push to {} {} was answered as if creating a new branch (it is at {}); nothing was pushed\nthis is a bug in imgbump: please report it with -vv",
+                "the push to {} {} was answered as if creating a new branch (it is at {}); nothing was pushed",
                 ws.url(),
                 ws.branch(),
                 short(at)
             ),
-        )),
+        )
+        .with_hint("this is a bug in imgbump: please report it with -vv")),
         Push::Interrupted(why) => Err(Failure::new(
             FailKind::Push,
             format!(
-                "the push to {} failed {} (the connection was cut), the last with: {why}\na push lands whole or not at all: the remote holds nothing partial ({}); run imgbump again, or raise {} or --connect-timeout",
+                "the push to {} failed {} (the connection was cut), the last with: {why}",
                 ws.url(),
                 times(attempts),
-                deadline.spent(attempts),
-                deadline.knob(attempts),
             ),
-        )),
+        )
+        .with_hint(format!(
+            "a push lands whole or not at all: the remote holds nothing partial ({}); run imgbump again, or raise {} or --connect-timeout",
+            deadline.spent(attempts),
+            deadline.knob(attempts),
+        ))),
     }
 }
 
@@ -170,15 +176,16 @@ fn locked(
         return Err(Failure::new(
             FailKind::Push,
             format!(
-                "the branch {} on {} is locked: {path} exists, and did for {:.1} s while the branch stood still; nothing was pushed\nanother push may be stuck, or one was killed holding it: if no git process is using that repository, remove {path}",
+                "the branch {} on {} is locked: {path} exists, and did for {:.1} s while the branch stood still; nothing was pushed",
                 ws.branch(),
                 ws.url(),
                 since.elapsed().as_secs_f64(),
             ),
-        ));
+        )
+        .with_hint(format!("another push may be stuck, or one was killed holding it: if no git process is using that repository, remove {path}")));
     }
     let before = ws.tip()?;
-    crate::interrupt::sleep(wait);
+    sleep(wait);
     let tip = timed(&mut t.refetch, || refetch(ws, attempts, deadline))?;
     if tip != before {
         // Another push held it, and landed: a race, not a stuck lock.
@@ -194,19 +201,10 @@ pub(super) fn stays_local(mut f: Failure, local_commit: Option<Oid>, branch: &st
         if f.kind == FailKind::NotFound {
             f.kind = FailKind::Push;
         }
-        f.message.push_str(&format!(
-            "\nthe commit {} stays on the local branch {branch}, not pushed; push it with `git push` once the remote takes it",
+        return f.with_hint(format!(
+            "the commit {} stays on the local branch {branch}, not pushed; push it with `git push` once the remote takes it",
             short(lc)
         ));
     }
     f
-}
-
-/// "once", "3 times".
-fn times(n: u32) -> String {
-    if n == 1 {
-        "once".to_string()
-    } else {
-        format!("{n} times")
-    }
 }

@@ -13,9 +13,10 @@
 //! | room | what it holds |
 //! |---|---|
 //! | `run.rs` | [`set`]: the loop over the stages |
-//! | `plan.rs`, `check.rs`, `order.rs` | the plan; registry checks; recorded order keys |
+//! | `plan.rs`, `registry_check.rs`, `order.rs` | the plan; the registry's checks of an image; recorded order keys |
 //! | `commit.rs`, `message.rs` | the commit; its message |
-//! | `deliver.rs`, `branch.rs`, `retry.rs` | the push; `--push-branch` names; waits and fetches |
+//! | `deliver.rs`, `branch.rs`, `retry.rs` | the push; `--push-branch` names; the run's budgets and the fetch between attempts |
+//! | `via_github.rs` | delivery through GitHub's API (`--commit-via github`): GitHub makes the commit |
 //! | `after.rs` | pull and merge requests |
 //! | `outcome.rs`, `diff.rs` | what a bump did; the dry run's diff |
 //!
@@ -28,7 +29,6 @@ use crate::service;
 
 mod after;
 mod branch;
-mod check;
 mod commit;
 mod deliver;
 mod diff;
@@ -36,17 +36,17 @@ mod message;
 mod order;
 mod outcome;
 mod plan;
+mod registry_check;
 mod retry;
 mod run;
 mod via_github;
 
 pub use crate::locate::Selection;
 pub use branch::{branch_name, PLACEHOLDERS as BRANCH_PLACEHOLDERS};
-pub use check::RegistryOptions;
 pub use diff::unified_diff;
 pub use message::{commit_message, PLACEHOLDERS as MESSAGE_PLACEHOLDERS};
 pub use outcome::{Change, HoldEffect, Outcome, Timings};
-pub use retry::backoff;
+pub use registry_check::RegistryOptions;
 pub use run::{set, set_until};
 
 /// One `SERVICE=IMAGE` pair, validated; or, for `hold` and `release`, a service alone.

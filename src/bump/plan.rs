@@ -12,8 +12,8 @@ use crate::reference::{shown_up_to, ImageSpec, Reference};
 use crate::failure::{FailKind, Failure};
 use crate::locate::{config_for, locator, read_manifest, resolve};
 
-use super::check::Checks;
 use super::diff::unified_diff;
+use super::registry_check::Checks;
 use super::{Change, HoldChange, HoldEffect, Options, Pair};
 
 /// The edits of one attempt.
@@ -52,8 +52,9 @@ pub(super) fn plan(
         if inputs.check_dirty && ws.is_open() && ws.is_dirty(tip, &path)? {
             return Err(Failure {
                 kind: FailKind::Refused,
-                message: format!(
-                    "{path} has uncommitted changes; imgbump leaves them alone\ncommit or stash them (`git stash`), then run imgbump again"
+                message: format!("{path} has uncommitted changes; imgbump leaves them alone"),
+                hint: Some(
+                    "commit or stash them (`git stash`), then run imgbump again".to_string(),
                 ),
                 file: Some(path),
                 line: None,
@@ -251,13 +252,16 @@ fn expect_current(
     Err(Failure {
         kind: FailKind::Refused,
         message: format!(
-            "{path}:{}: the image of {} is {}, not the expected {}; nothing was committed\nread it again (`imgbump get {}`) and decide, or drop --expect-current",
+            "{path}:{}: the image of {} is {}, not the expected {}; nothing was committed",
             held.location,
             p.service,
             shown_up_to(&held.image, 512),
             shown_up_to(expected, 512),
-            p.service
         ),
+        hint: Some(format!(
+            "read it again (`imgbump get {}`) and decide, or drop --expect-current",
+            p.service
+        )),
         file: Some(path.to_string()),
         line: Some(held.location.line),
     })
@@ -300,6 +304,7 @@ fn full_reference(
     let refused = |m: String| Failure {
         kind: FailKind::Refused,
         message: m,
+        hint: None,
         file: Some(path.to_string()),
         line: Some(line),
     };
@@ -307,9 +312,10 @@ fn full_reference(
         return match spec {
             ImageSpec::Full(r) => Ok(r.clone()),
             _ => Err(refused(format!(
-                "{path}:{line}: the target holds only {}, so imgbump cannot tell which repository to ask the registry about\ngive the whole reference (SERVICE=registry/repository:tag)",
+                "{path}:{line}: the target holds only {}, so imgbump cannot tell which repository to ask the registry about",
                 if new.starts_with(':') { "a tag" } else { "a digest" }
-            ))),
+            ))
+            .with_hint("give the whole reference (SERVICE=registry/repository:tag)")),
         };
     }
     new.parse()

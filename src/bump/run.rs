@@ -9,11 +9,11 @@ use crate::failure::Failure;
 use crate::git::{PushTo, Workspace};
 
 use super::after;
-use super::check::Checks;
 use super::commit::{message_of, Committer};
 use super::deliver::{self, Delivered};
 use super::outcome::{timed, Outcome, Timings};
 use super::plan::{plan, Inputs, Plan};
+use super::registry_check::Checks;
 use super::retry::{refetch, Deadline};
 use super::{branch, order, short, via_github, CommitVia, Options, Pair};
 
@@ -46,13 +46,9 @@ pub fn set_until(
         ws,
         pairs,
         opts,
-        deadline: Deadline {
-            at: deadline,
-            retries: opts.retries,
-            connect: opts.connect_timeout,
-            locked: Default::default(),
-            cut: Default::default(),
-        },
+        deadline: Deadline::new(
+            crate::retry::Retry::new(deadline, opts.retries).connect(opts.connect_timeout),
+        ),
         committer,
         t: Timings::default(),
         checks: Checks::default(),

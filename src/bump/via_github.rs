@@ -43,7 +43,8 @@ fn forge_failure(e: crate::forge::ForgeError) -> Failure {
 /// The run's client of GitHub's API, made once (its TLS roots read once) for every attempt.
 pub(super) fn client(ws: &Workspace, deadline: &Deadline) -> Result<GitHub, Failure> {
     let timeout = deadline
-        .at
+        .retry
+        .deadline()
         .saturating_duration_since(std::time::Instant::now())
         .min(std::time::Duration::from_secs(60));
     GitHub::new(ws.url(), ws.token(), timeout).map_err(forge_failure)

@@ -13,21 +13,28 @@ pub(super) fn active() -> bool {
     std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true")
 }
 
-/// An `::error file=…,line=…::` annotation with the message's first line.
-pub(super) fn annotate(f: &Failure, message: &str) {
+/// An `::error file=…,line=…::` annotation with the message's first line, and the hint (what
+/// to do) on a line of its own after it.
+pub(super) fn annotate(f: &Failure, message: &str, hint: Option<&str>) {
     let place = match (&f.file, f.line) {
         (Some(file), Some(line)) => format!(" file={},line={line}", property(file)),
         (Some(file), None) => format!(" file={}", property(file)),
         _ => String::new(),
     };
-    let first = printable(message.lines().next().unwrap_or(""));
-    println!(
-        "::error{place}::{}",
-        first
+    let data = |s: &str| {
+        printable(s)
             .replace('%', "%25")
             .replace('\r', "%0D")
             .replace('\n', "%0A")
-    );
+    };
+    let first = data(message.lines().next().unwrap_or(""));
+    match hint {
+        Some(hint) => {
+            let hint: Vec<String> = hint.lines().map(data).collect();
+            println!("::error{place}::{first}%0A{}", hint.join("%0A"));
+        }
+        None => println!("::error{place}::{first}"),
+    }
 }
 
 /// `set`'s summary table and diff, appended to `GITHUB_STEP_SUMMARY` in a GitHub step.

@@ -27,19 +27,23 @@ pub(super) fn run(args: &HistoryArgs, say: &Say) -> Result<(), Failure> {
     if let Some(n) = args.nth {
         let Some(v) = versions.get(n) else {
             let why = if ws.is_shallow() {
-                format!(
-                    "the history here is shallow: it holds only {} images of {} in {path}, and the one --nth {n} asks for may be older\ndeepen it (`git fetch --unshallow`), or pass the remote's URL as --repo",
+                Failure::new(FailKind::NotFound, format!(
+                    "the history here is shallow: it holds only {} images of {} in {path}, and the one --nth {n} asks for may be older",
                     versions.len(),
                     args.service
-                )
+                ))
+                .with_hint("deepen it (`git fetch --unshallow`), or pass the remote's URL as --repo")
             } else {
-                format!(
-                    "{path} held only {} images for {}; there is no --nth {n}",
-                    versions.len(),
-                    args.service
+                Failure::new(
+                    FailKind::NotFound,
+                    format!(
+                        "{path} held only {} images for {}; there is no --nth {n}",
+                        versions.len(),
+                        args.service
+                    ),
                 )
             };
-            return Err(Failure::new(FailKind::NotFound, why));
+            return Err(why);
         };
         match args.repo.output {
             Output::Json => json::image(&v.image),

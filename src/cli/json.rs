@@ -31,9 +31,13 @@ pub(super) fn kind_name(kind: FailKind) -> &'static str {
     }
 }
 
-/// `{"error": {"kind": …, "message": …}}`.
-pub(super) fn error(kind: FailKind, message: &str) {
-    print(&json!({"error": {"kind": kind_name(kind), "message": message}}));
+/// `{"error": {"kind": …, "message": …, "hint": …}}`, the hint (what to do) when there is one.
+pub(super) fn error(kind: FailKind, message: &str, hint: Option<&str>) {
+    let mut e = json!({"kind": kind_name(kind), "message": message});
+    if let Some(hint) = hint {
+        e["hint"] = json!(hint);
+    }
+    print(&json!({ "error": e }));
 }
 
 /// `set`: what changed, the commit, whether it was pushed; with a dry run, the diff.

@@ -57,18 +57,24 @@ pub(super) fn run(args: &ListArgs, say: &Say) -> Result<(), Failure> {
         }
     }
     if rows.is_empty() {
-        return Err(Failure::new(
-            FailKind::NotFound,
-            match &config {
-                Some(_) => format!("{} on branch {} lists no service", crate::config::FILE, ws.branch()),
-                None => format!(
-                    "no file on branch {} matches the manifest template {:?}\npass --manifest TEMPLATE with `{{service}}` where the service name stands, e.g. deployments/{{service}}/deployment.yaml, or describe the targets in {}",
+        return Err(match &config {
+            Some(_) => Failure::new(
+                FailKind::NotFound,
+                format!("{} on branch {} lists no service", crate::config::FILE, ws.branch()),
+            ),
+            None => Failure::new(
+                FailKind::NotFound,
+                format!(
+                    "no file on branch {} matches the manifest template {:?}",
                     ws.branch(),
                     repo.manifest.first().map_or(service::DEFAULT_TEMPLATE, String::as_str),
-                    crate::config::FILE
                 ),
-            },
-        ));
+            )
+            .with_hint(format!(
+                "pass --manifest TEMPLATE with `{{service}}` where the service name stands, e.g. deployments/{{service}}/deployment.yaml, or describe the targets in {}",
+                crate::config::FILE
+            )),
+        });
     }
     match repo.output {
         Output::Json => json::list(&rows),
@@ -186,7 +192,7 @@ fn configured(
                 Err(e) => rows.push(ListRow::Error {
                     service: service.clone(),
                     file: p.path,
-                    error: e.message,
+                    error: e.text(),
                 }),
             }
         }

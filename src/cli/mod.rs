@@ -9,7 +9,11 @@
 //! | `text.rs` | human output: messages on stderr, progress, plain results on stdout |
 //! | `json.rs` | `--output json` |
 //! | `github.rs` | `GITHUB_OUTPUT`, the step summary, `::error` annotations |
-//! | `mod.rs` | [`run`], [`exit_code`], opening the repository for any subcommand |
+//! | `options.rs` | flags turned into one validated options value per command |
+//! | `open.rs` | opening the repository for any subcommand: the checkout, or a clone of the URL |
+//! | `say.rs` | messages for humans on stderr, the progress line, escaping text from a repository |
+//! | `rows.rs` | the rows the commands print, shared by text and JSON |
+//! | `mod.rs` | [`run`], [`exit_code`] |
 
 use std::io::Write;
 
@@ -101,16 +105,21 @@ pub fn run(cli: Cli) -> Exit {
         Ok(()) => Exit(0),
         Err(f) => {
             let message = creds.redact(&f.message);
+            let hint = f.hint.as_deref().map(|h| creds.redact(h));
             if output == Output::Json {
-                json::error(f.kind, &message);
+                json::error(f.kind, &message, hint.as_deref());
             }
+            let text = match &hint {
+                Some(hint) => format!("{message}\n{hint}"),
+                None => message.clone(),
+            };
             if !(output == Output::Json && cli.quiet) {
-                say::error(&message);
+                say::error(&text);
             }
             let code = exit_code(f.kind);
             if github::active() {
-                github::annotate(&f, &message);
-                github::failure(&message, code, &say);
+                github::annotate(&f, &message, hint.as_deref());
+                github::failure(&text, code, &say);
             }
             Exit(code)
         }
@@ -140,7 +149,7 @@ pub fn usage_error(e: &clap::Error) -> i32 {
             .next()
             .unwrap_or("")
             .trim_start_matches("error: ");
-        json::error(FailKind::Usage, first);
+        json::error(FailKind::Usage, first, None);
     }
     let _ = e.print();
     exit_code(FailKind::Usage)

@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use crate::failure::{FailKind, Failure};
 use crate::git::{self, Credentials, Workspace};
+use crate::retry::{Retry, RetryResult, Stop};
 
 use super::say::{printable, Say};
 use super::RepoArgs;
@@ -48,48 +49,38 @@ pub(super) fn workspace(
         progress,
         notice: notice(say),
     };
-    let mut tries = 0;
-    let mut streak: Option<Instant> = None;
-    loop {
-        let cloned = Workspace::clone(&args.repo, &opts, Credentials::from_env());
-        if let Some(signal) = crate::interrupt::requested() {
-            return Err(Failure::interrupted(signal, "nothing was changed"));
-        }
-        match cloned {
-            Err(e) if e.kind == git::ErrorKind::Network => {
-                tries += 1;
-                let since = *streak.get_or_insert_with(Instant::now);
-                let wait = crate::bump::backoff(tries);
-                let knob = match retries {
-                    Some(r) if tries > r => "--retries",
-                    _ if Instant::now() + wait >= deadline => "--timeout",
-                    _ if since.elapsed() + wait > args.connect_timeout => "--connect-timeout",
-                    _ => "",
-                };
-                if !knob.is_empty() {
-                    return Err(Failure::new(
-                        FailKind::Other,
-                        format!(
-                            "{}\nconnecting failed {} in {:.1} s, until {knob}; check that the server is up and the URL is right, or raise {knob}",
-                            e.message,
-                            if tries == 1 {
-                                "once".to_string()
-                            } else {
-                                format!("{tries} times")
-                            },
-                            since.elapsed().as_secs_f64()
-                        ),
-                    ));
-                }
-                say.info(&format!(
-                    "imgbump: {}; trying again in {:.1} s",
-                    e.message.lines().next().unwrap_or(""),
-                    wait.as_secs_f64()
-                ));
-                crate::interrupt::sleep(wait);
-            }
-            other => return Ok(other?),
-        }
+    let retry = Retry::new(deadline, retries).connect(args.connect_timeout);
+    let cloned = retry.run(
+        0,
+        || {
+            RetryResult::judge(
+                Workspace::clone(&args.repo, &opts, Credentials::from_env()),
+                |e| e.kind == git::ErrorKind::Network,
+            )
+        },
+        |e, wait| {
+            say.info(&format!(
+                "imgbump: {}; trying again in {:.1} s",
+                e.message.lines().next().unwrap_or(""),
+                wait.as_secs_f64()
+            ))
+        },
+    );
+    if let Some(signal) = crate::interrupt::requested() {
+        return Err(Failure::interrupted(signal, "nothing was changed"));
+    }
+    match cloned {
+        Ok(ws) => Ok(ws),
+        Err(Stop::Failed(e)) => Err(e.into()),
+        Err(Stop::Interrupted(signal)) => Err(Failure::interrupted(signal, "nothing was changed")),
+        Err(Stop::Spent(e, spent)) => Err(Failure::new(FailKind::Other, e.message).with_hint(
+            format!(
+                "connecting failed {} in {:.1} s, until {knob}; check that the server is up and the URL is right, or raise {knob}",
+                spent.times(),
+                spent.over.as_secs_f64(),
+                knob = spent.knob.flag(),
+            ),
+        )),
     }
 }
 

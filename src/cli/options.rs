@@ -28,10 +28,14 @@ pub(super) fn pairs(raw: &[String], allow_latest: bool) -> Result<Vec<Pair>, Fai
                 return Err(Failure::new(
                     FailKind::Refused,
                     format!(
-                        "{}={} has neither a tag nor a digest, so it means {name}:latest\ndid you mean `{}=:{name}` (a tag for the current repository)? pass --allow-latest if you mean latest",
-                        p.service, name, p.service
+                        "{}={} has neither a tag nor a digest, so it means {name}:latest",
+                        p.service, name
                     ),
-                ));
+                )
+                .with_hint(format!(
+                    "did you mean `{}=:{name}` (a tag for the current repository)? pass --allow-latest if you mean latest",
+                    p.service
+                )));
             }
         }
     }
@@ -54,7 +58,10 @@ pub(super) fn bump_options(
     if commit.no_push && crate::git::is_url(&repo.repo) {
         return Err(Failure::new(
             FailKind::Usage,
-            "--no-push with a URL would commit into a clone that is deleted when imgbump ends\nuse --dry-run to see the change, or run in a checkout (-C PATH) to keep the commit there",
+            "--no-push with a URL would commit into a clone that is deleted when imgbump ends",
+        )
+        .with_hint(
+            "use --dry-run to see the change, or run in a checkout (-C PATH) to keep the commit there",
         ));
     }
     let mut opts = options(repo, pick, message, commit)?;

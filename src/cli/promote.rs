@@ -106,11 +106,14 @@ fn image_in(
             return Err(Failure::new(
                 FailKind::Refused,
                 format!(
-                    "the targets of {service} disagree: {place} holds {}, another {}; nothing was promoted\nbring them to one image first (`imgbump set {service}=IMAGE --env ENV`)",
+                    "the targets of {service} disagree: {place} holds {}, another {}; nothing was promoted",
                     shown(&s.to_string()),
                     shown(&chosen.to_string())
                 ),
-            ));
+            )
+            .with_hint(format!(
+                "bring them to one image first (`imgbump set {service}=IMAGE --env ENV`)"
+            )));
         }
     }
     Ok(chosen)

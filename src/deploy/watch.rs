@@ -238,7 +238,7 @@ impl Follow<'_> {
                 return Ok(out);
             }
             seen(Seen::Waiting(w, started.elapsed()));
-            crate::interrupt::sleep(self.poll.min(left));
+            crate::retry::sleep(self.poll.min(left));
         }
     }
 }

@@ -4,16 +4,18 @@
 //! the caller finds older closed with a comment naming the new one, their branches deleted.
 //!
 //! The API is `GITHUB_API_URL` in Actions, else derived from the remote (github.com or a
-//! GitHub Enterprise host); the token is the one used to push, never printed. 5xx answers are
-//! retried; 401, 403 (and a spent rate limit) and other errors say what GitHub said.
+//! GitHub Enterprise host); the token is the one used to push, never printed. 5xx answers, and
+//! answers asking to wait (`retry-after`), are retried ([`crate::retry`]); 401, 403 (and a
+//! spent rate limit) and other errors say what GitHub said.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
 use super::{host_and_repo, ForgeError, Listed, Opened, Request};
 use crate::http::one_line;
 use crate::http::said;
+use crate::retry::{Retry, RetryResult, Stop};
 
 /// A GitHub repository's API.
 pub struct GitHub {
@@ -23,6 +25,17 @@ pub struct GitHub {
     owner: String,
     token: String,
     agent: ureq::Agent,
+    /// Until when a call is tried again (the timeout given, from the client's making).
+    deadline: Instant,
+}
+
+/// One answer of the API, with the headers that decide whether to ask again.
+struct Answer {
+    status: u16,
+    json: Value,
+    remaining: Option<String>,
+    reset: Option<String>,
+    retry_after: Option<Duration>,
 }
 
 fn fail(message: impl Into<String>) -> ForgeError {
@@ -52,6 +65,7 @@ impl GitHub {
             owner,
             token: token.to_string(),
             agent: crate::http::agent(timeout),
+            deadline: Instant::now() + timeout,
         })
     }
 
@@ -86,8 +100,9 @@ impl GitHub {
         Ok(Ok(answer["data"].clone()))
     }
 
-    /// One API call, retried on 5xx (three times, 0.5, 1, 2 s apart); the status and the JSON
-    /// answer (bounded to 4 MB).
+    /// One API call, retried on 5xx and when GitHub asks to wait (`retry-after`, a secondary
+    /// rate limit) three times within the client's timeout; the status and the JSON answer
+    /// (bounded to 4 MB).
     pub(super) fn call(
         &self,
         method: &str,
@@ -99,72 +114,106 @@ impl GitHub {
         } else {
             format!("{}{path_or_url}", self.api)
         };
-        let mut wait = Duration::from_millis(500);
-        for attempt in 0..4 {
-            let auth = format!("Bearer {}", self.token);
-            let headers = [
-                ("Authorization", auth.as_str()),
-                ("Accept", "application/vnd.github+json, application/json"),
-                ("X-GitHub-Api-Version", "2022-11-28"),
-            ];
-            let result = match (method, body) {
-                ("GET" | "DELETE", _) => crate::http::idempotent(|| {
-                    let r = match method {
-                        "GET" => self.agent.get(&url),
-                        _ => self.agent.delete(&url),
-                    };
-                    headers.iter().fold(r, |r, (k, v)| r.header(*k, *v)).call()
-                }),
-                (m, b) => {
-                    let r = match m {
-                        "PATCH" => self.agent.patch(&url),
-                        "PUT" => self.agent.put(&url),
-                        _ => self.agent.post(&url),
-                    };
-                    let r = headers.iter().fold(r, |r, (k, v)| r.header(*k, *v));
-                    r.header("Content-Type", "application/json")
-                        .send(b.map(|v| v.to_string()).unwrap_or_default())
+        let retry = Retry::new(self.deadline, Some(3)).first_wait(Duration::from_secs(1));
+        let tried = retry.run(
+            0,
+            || match self.once(method, &url, body) {
+                Err(e) => RetryResult::Success(Err(e)),
+                Ok(a) if a.status >= 500 || a.retry_after.is_some() => {
+                    let after = a.retry_after;
+                    RetryResult::Retry(a, after)
                 }
-            };
-            let mut resp = result
-                .map_err(|e| fail(format!("cannot reach the GitHub API at {}: {e}", self.api)))?;
-            let status = resp.status().as_u16();
-            let header = |k: &str| {
-                resp.headers()
-                    .get(k)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_string)
-            };
-            let remaining = header("x-ratelimit-remaining");
-            let reset = header("x-ratelimit-reset");
-            let text = resp
-                .body_mut()
-                .with_config()
-                .limit(4 << 20)
-                .read_to_string()
-                .unwrap_or_default();
-            let json: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-            if status >= 500 && attempt < 3 {
-                std::thread::sleep(wait);
-                wait *= 2;
-                continue;
+                Ok(a) => RetryResult::Success(Ok(a)),
+            },
+            |_, _| {},
+        );
+        let (a, spent) = match tried {
+            Ok(a) => (a?, None),
+            Err(Stop::Spent(a, spent)) => (a, Some(spent)),
+            Err(Stop::Failed(a)) => (a, None),
+            Err(Stop::Interrupted(signal)) => {
+                return Err(fail(format!(
+                    "interrupted by {} while calling GitHub's API",
+                    crate::interrupt::name(signal)
+                )))
             }
-            let message = said(&json);
-            return match status {
-                401 => Err(fail(format!("GitHub refused the token (HTTP 401: {message}) for {method} {}; check the token and its permissions (contents: write; pull-requests: write for --open-pr)", short_path(&url)))),
-                403 | 429 if remaining.as_deref() == Some("0") => Err(fail(format!(
-                    "GitHub's rate limit is spent (HTTP {status}); it resets at {}; run again then",
-                    reset.as_deref().and_then(|r| r.parse::<i64>().ok()).map_or("an unknown time".to_string(), crate::utc::utc)
-                ))),
-                403 => Err(fail(format!("GitHub refused {method} {} (HTTP 403: {message}); give the token contents: write (and, for --open-pr, pull-requests: write; in Actions, allow GitHub Actions to create pull requests)", short_path(&url)))),
-                s if s >= 500 => Err(fail(format!("GitHub answered HTTP {s} to {method} {} four times: {message}", short_path(&url)))),
-                _ => Ok((status, json)),
-            };
+        };
+        let (status, message) = (a.status, said(&a.json));
+        let times = spent.map_or_else(|| "once".to_string(), |s| s.times());
+        match status {
+            401 => Err(fail(format!("GitHub refused the token (HTTP 401: {message}) for {method} {}; check the token and its permissions (contents: write; pull-requests: write for --open-pr)", short_path(&url)))),
+            403 | 429 if a.remaining.as_deref() == Some("0") => Err(fail(format!(
+                "GitHub's rate limit is spent (HTTP {status}); it resets at {}; run again then",
+                a.reset.as_deref().and_then(|r| r.parse::<i64>().ok()).map_or("an unknown time".to_string(), crate::utc::utc)
+            ))),
+            403 | 429 if a.retry_after.is_some() => Err(fail(format!(
+                "GitHub asked {method} {} to wait {} s (HTTP {status}: {message}), {times}, past the time left; run again later",
+                short_path(&url),
+                a.retry_after.unwrap_or_default().as_secs(),
+            ))),
+            403 => Err(fail(format!("GitHub refused {method} {} (HTTP 403: {message}); give the token contents: write (and, for --open-pr, pull-requests: write; in Actions, allow GitHub Actions to create pull requests)", short_path(&url)))),
+            s if s >= 500 => Err(fail(format!("GitHub answered HTTP {s} to {method} {} {times}: {message}", short_path(&url)))),
+            _ => Ok((status, a.json)),
         }
-        Err(fail(format!(
-            "GitHub answered {method} {} with server errors four times",
-            short_path(&url)
-        )))
+    }
+
+    /// One request, its answer read.
+    fn once(&self, method: &str, url: &str, body: Option<&Value>) -> Result<Answer, ForgeError> {
+        let auth = format!("Bearer {}", self.token);
+        let headers = [
+            ("Authorization", auth.as_str()),
+            ("Accept", "application/vnd.github+json, application/json"),
+            ("X-GitHub-Api-Version", "2022-11-28"),
+        ];
+        let result = match (method, body) {
+            ("GET" | "DELETE", _) => crate::http::idempotent(|| {
+                let r = match method {
+                    "GET" => self.agent.get(url),
+                    _ => self.agent.delete(url),
+                };
+                headers.iter().fold(r, |r, (k, v)| r.header(*k, *v)).call()
+            }),
+            (m, b) => {
+                let r = match m {
+                    "PATCH" => self.agent.patch(url),
+                    "PUT" => self.agent.put(url),
+                    _ => self.agent.post(url),
+                };
+                let r = headers.iter().fold(r, |r, (k, v)| r.header(*k, *v));
+                r.header("Content-Type", "application/json")
+                    .send(b.map(|v| v.to_string()).unwrap_or_default())
+            }
+        };
+        let mut resp = result
+            .map_err(|e| fail(format!("cannot reach the GitHub API at {}: {e}", self.api)))?;
+        let status = resp.status().as_u16();
+        let header = |k: &str| {
+            resp.headers()
+                .get(k)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let remaining = header("x-ratelimit-remaining");
+        let reset = header("x-ratelimit-reset");
+        // A wait GitHub asks for (5xx, 429, or a 403 of a secondary rate limit); a spent
+        // primary limit is reported instead, its reset being far off.
+        let retry_after = header("retry-after")
+            .and_then(|v| crate::retry::after(&v))
+            .filter(|_| matches!(status, 403 | 429 | 500..) && remaining.as_deref() != Some("0"));
+        let text = resp
+            .body_mut()
+            .with_config()
+            .limit(4 << 20)
+            .read_to_string()
+            .unwrap_or_default();
+        let json: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Ok(Answer {
+            status,
+            json,
+            remaining,
+            reset,
+            retry_after,
+        })
     }
 
     /// Opens (or finds) the pull request for `req`, then sets its labels, reviewers and

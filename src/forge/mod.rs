@@ -1,7 +1,11 @@
-//! What the forges do for a bump: pull requests through GitHub's REST API (`github.rs`) and
-//! GitLab's push options (`gitlab.rs`); commits GitHub makes and signs itself
-//! (`github_commit.rs`); a GitHub App's installation token (`github_app.rs`). Knows nothing of
-//! YAML; of Git, only the remote's URL.
+//! What the forges do for a bump. Knows nothing of YAML; of Git, only the remote's URL.
+//!
+//! | room | what it holds |
+//! |---|---|
+//! | `github.rs` | pull requests through GitHub's REST API (and GraphQL's auto-merge) |
+//! | `github_commit.rs` | commits GitHub makes and signs itself; a branch made through REST |
+//! | `github_app.rs` | a GitHub App's installation token |
+//! | `gitlab.rs` | GitLab merge requests through push options |
 
 pub mod github;
 pub mod github_app;

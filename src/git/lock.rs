@@ -206,7 +206,7 @@ impl Workspace {
                     "interrupted while waiting for another imgbump; nothing was changed",
                 ));
             }
-            crate::interrupt::sleep(std::time::Duration::from_millis(50));
+            crate::retry::sleep(std::time::Duration::from_millis(50));
         }
     }
 }

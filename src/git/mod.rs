@@ -22,6 +22,8 @@
 //! | `trim.rs` | keeping a fetched pack's pages from staying resident |
 //! | `paths.rs` | which repository-relative paths are allowed |
 //! | `worktree.rs` | work tree files reached without following a link on the way |
+//! | `config.rs` | git's configuration as git reads it (`GIT_CONFIG_GLOBAL`, `GIT_CONFIG_COUNT`, …) |
+//! | `fixture.rs` | small repositories for this layer's unit tests |
 //!
 //! Errors are [`Error`] with an [`ErrorKind`]; messages say what failed and what to do, with
 //! every secret already redacted.

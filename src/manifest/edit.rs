@@ -1,12 +1,12 @@
 //! A workload's container image, edited as one operation of the one splice-and-verify path
-//! (`change.rs`) that every target kind uses: the field's slot set to the new reference, in the
+//! (`splice.rs`) that every target kind uses: the field's slot set to the new reference, in the
 //! old scalar's style, spliced in place of the old token (every other byte copied), and the
 //! result verified by a second parser before it is returned.
 
 use crate::reference::{shown, ImageSpec, Reference};
 
-use super::change::Op;
 use super::slot::Slot;
+use super::splice::Op;
 use super::target::held_of;
 use super::{Edit, EditError, EditErrorKind, ImageField, Manifest, Target};
 

@@ -9,8 +9,8 @@ use std::ops::Range;
 
 use crate::hold::Hold;
 
-use super::change::Op;
 use super::slot::{indent_of, line_break};
+use super::splice::Op;
 use super::target::{Edit, Held, Locator};
 use super::tree::{Node, Value};
 use super::{verify, EditError, EditErrorKind, Location, Manifest};

@@ -6,9 +6,9 @@ use std::borrow::Cow;
 
 use crate::reference::{shown, ImageSpec, Reference};
 
-use super::change::{Entry, Op};
 use super::hold::hold_keys;
 use super::slot::{after_line, line_break, Slot};
+use super::splice::{Entry, Op};
 use super::target::{Edit, Held, SetOptions};
 use super::tree::{Node, Value};
 use super::verify::{Expected, Tree};

@@ -25,7 +25,8 @@
 //! | `kustomize.rs` | choosing: a kustomization's `images:` entry |
 //! | `values.rs`, `keypath.rs` | choosing: the value at a [`KeyPath`] (a Helm values mapping, a scalar holding a reference, a tag or a digest) |
 //! | `hold.rs` | `# imgbump:hold` lines above a target's keys: read, added, removed, verified |
-//! | `slot.rs`, `change.rs` | one editable scalar; several set, keys added or removed, in one verified splice |
+//! | `image_keys.rs` | the images a file holds at key paths (Helm-style mappings, `image:` scalars, Argo CD's `helm.parameters` and `kustomize.images`), for `list` and choosing a `--key` |
+//! | `slot.rs`, `splice.rs` | one editable scalar; several set, keys added or removed, in one verified splice |
 //!
 //! Each kind of target is a choosing room; the editing rooms serve every kind.
 //!
@@ -52,7 +53,6 @@
 //! assert_eq!(edit.text, text.replace("sha-0ld", "sha-abc1234"));
 //! ```
 
-mod change;
 mod edit;
 mod hold;
 mod image_keys;
@@ -61,6 +61,7 @@ mod kustomize;
 mod render;
 mod select;
 mod slot;
+mod splice;
 mod target;
 pub mod tree;
 mod values;

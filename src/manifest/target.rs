@@ -2,7 +2,7 @@
 //! container (`workload.rs`), a kustomization's `images:` entry (`kustomize.rs`), or the value
 //! at a key path, such as Helm values' `image:` mapping or an Argo CD parameter (`values.rs`).
 //! Each kind locates its scalars, then the same splice-and-verify path edits them
-//! (`change.rs`).
+//! (`splice.rs`).
 
 use crate::hold::Hold;
 use crate::reference::ImageSpec;
@@ -143,7 +143,7 @@ impl Manifest<'_> {
         &self,
         held: Held,
         new: String,
-        ops: &[super::change::Op],
+        ops: &[super::splice::Op],
     ) -> Result<Edit, EditError> {
         match self.apply(ops)? {
             Some(text) => Ok(Edit {

@@ -10,11 +10,11 @@
 
 use crate::reference::{shown, ImageSpec, Reference};
 
-use super::change::{Entry, Op};
 use super::hold::hold_keys;
 use super::keypath::{override_split, KeyPath, Resolved};
 use super::kustomize::would_add;
 use super::slot::Slot;
+use super::splice::{Entry, Op};
 use super::target::{Edit, Held, Holds, SetOptions};
 use super::tree::{Node, Value};
 use super::{location, EditError, EditErrorKind, Manifest, Seg};

@@ -10,6 +10,11 @@
 //! `IMGBUMP_REGISTRY_TOKEN`; they are sent only to the registry's host and the token service
 //! it names, never after a redirect to another host, and never printed. Every answer's body is
 //! read up to a bound. Knows nothing of Git or YAML.
+//!
+//! | room | what it holds |
+//! |---|---|
+//! | `mod.rs` | the distribution API: the challenge, tokens, a manifest asked for, its digest |
+//! | `docker_config.rs` | credentials as Docker finds them (config, credential helpers) |
 
 pub mod docker_config;
 

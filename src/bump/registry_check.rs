@@ -58,6 +58,7 @@ impl Checks {
                     RegistryErrorKind::Unavailable => FailKind::Other,
                 },
                 message: format!("{file}:{line}: {}", e.message),
+                hint: None,
                 file: Some(file.to_string()),
                 line: Some(line),
             }),

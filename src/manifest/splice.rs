@@ -1,5 +1,6 @@
-//! Edits of several scalars at once, and additions: the engine behind kustomize `images:`
-//! entries and Helm values. Each [`Op`] replaces one byte range and says what the second parser
+//! The one splice-and-verify path of every edit, whatever its target kind (a workload's
+//! container image, a kustomize `images:` entry, a value at a key path) and a hold line added
+//! or removed: several scalars set, keys added or removed, at once. Each [`Op`] replaces one byte range and says what the second parser
 //! should then read; the ops are spliced into the old text in one pass (every other byte
 //! copied) and the result is verified before it is returned, as a single image edit is.
 
