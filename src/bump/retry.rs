@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::git::{self, Workspace};
+use crate::git::Workspace;
 
 use crate::failure::Failure;
 
@@ -90,7 +90,7 @@ pub(super) fn refetch(
             return Err(Failure::interrupted(signal, "nothing more was pushed"));
         }
         match fetched {
-            Err(e) if e.kind == git::ErrorKind::Network => {
+            Err(e) if e.worth_retrying() => {
                 let since = *streak.get_or_insert_with(Instant::now);
                 let wait = backoff(tries + 1);
                 if !deadline.allows(tries, wait) || since.elapsed() + wait > deadline.connect {

@@ -56,7 +56,7 @@ pub(super) fn workspace(
             return Err(Failure::interrupted(signal, "nothing was changed"));
         }
         match cloned {
-            Err(e) if e.kind == git::ErrorKind::Network => {
+            Err(e) if e.worth_retrying() => {
                 tries += 1;
                 let since = *streak.get_or_insert_with(Instant::now);
                 let wait = crate::bump::backoff(tries);
