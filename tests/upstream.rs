@@ -91,3 +91,180 @@ fn a_server_error_is_tried_again() {
     assert!(all.contains("until --connect-timeout"), "{all}");
     assert!(page.requests.load(std::sync::atomic::Ordering::SeqCst) >= 2);
 }
+
+/// What a checkout holds, to compare before and after a run: the branch, the index's entries,
+/// the work tree's status and the manifest's bytes.
+#[derive(Debug, PartialEq, Eq)]
+struct Held {
+    branch: String,
+    index: String,
+    status: String,
+    manifest: Vec<u8>,
+}
+
+fn held(co: &std::path::Path) -> Held {
+    Held {
+        branch: git(co, &["rev-parse", "refs/heads/main"]),
+        index: git(co, &["ls-files", "-s"]),
+        status: git(co, &["status", "--porcelain", "--untracked-files=all"]),
+        manifest: std::fs::read(co.join(AGENT)).unwrap(),
+    }
+}
+
+/// A fixture whose checkout is one bump behind the remote (someone else bumped agent to `:v2`
+/// after the checkout pulled `:v1`), its remote-tracking ref as stale as the checkout.
+fn behind() -> Fixture {
+    let fx = Fixture::new();
+    let url = fx.url();
+    for tag in ["v1"] {
+        let out = fx.run(&["set", "--repo", &url, &format!("agent=:{tag}")]);
+        assert_eq!(code(&out), Some(0), "{}", text(&out));
+    }
+    git(&fx.checkout, &["pull", "-q", "--ff-only"]);
+    let out = fx.run(&["set", "--repo", &url, "agent=:v2"]);
+    assert_eq!(code(&out), Some(0), "{}", text(&out));
+    fx
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn a_refusal_in_a_checkout_behind_the_remote_leaves_it_as_it_was_and_says_why() {
+    let fx = behind();
+    let co = fx.checkout.to_str().unwrap();
+    let before = held(&fx.checkout);
+    let remote = fx.remote_git(&["rev-parse", "main"]);
+    // The rollback reads :v1 as current here; the remote holds :v2.
+    let out = fx.run(&["rollback", "agent", "-C", co]);
+    let said = stderr(&out);
+    assert_eq!(code(&out), Some(4), "{}", text(&out));
+    assert!(said.contains("nothing was committed"), "{said}");
+    assert!(
+        said.contains("the local branch main is 1 commit behind origin/main"),
+        "{said}"
+    );
+    assert!(
+        said.contains("run `git pull`, then imgbump again"),
+        "{said}"
+    );
+    // No flag the user did not pass, no command that reads the same stale checkout.
+    assert!(!said.contains("--expect-current"), "{said}");
+    assert!(!said.contains("imgbump get"), "{said}");
+    assert_eq!(held(&fx.checkout), before, "the checkout changed");
+    assert_eq!(fx.remote_git(&["rev-parse", "main"]), remote);
+    // set --expect-current with the image this checkout shows: the same.
+    let v1 = format!("{}:v1", NEW_AGENT.split(':').next().unwrap());
+    let out = fx.run(&["set", "-C", co, "agent=:v3", "--expect-current", &v1]);
+    let said = stderr(&out);
+    assert_eq!(code(&out), Some(4), "{}", text(&out));
+    assert!(said.contains("1 commit behind origin/main"), "{said}");
+    assert!(!said.contains("drop --expect-current"), "{said}");
+    assert_eq!(held(&fx.checkout), before, "the checkout changed");
+    assert_eq!(fx.remote_git(&["rev-parse", "main"]), remote);
+}
+
+#[test]
+fn a_bump_from_a_checkout_behind_lands_on_the_remote_and_says_it_was_behind() {
+    let fx = behind();
+    let out = fx.run(&["set", "-C", fx.checkout.to_str().unwrap(), "agent=:v3"]);
+    let said = stderr(&out);
+    assert_eq!(code(&out), Some(0), "{}", text(&out));
+    assert!(!said.contains("moved"), "{said}");
+    assert!(
+        said.contains("was 1 commit behind origin/main at the start, so the change was made on the remote's tip; the local branch main was brought up to date with it"),
+        "{said}"
+    );
+    assert_eq!(fx.last_diff().len(), 2, "{:?}", fx.last_diff());
+    assert!(fx.remote_file(AGENT).contains("isa-agent:v3"));
+    assert_eq!(
+        git(&fx.checkout, &["rev-parse", "main"]),
+        fx.remote_git(&["rev-parse", "main"])
+    );
+    assert_eq!(git(&fx.checkout, &["status", "--porcelain"]), "");
+    assert!(std::fs::read_to_string(fx.checkout.join(AGENT))
+        .unwrap()
+        .contains("isa-agent:v3"));
+}
+
+#[test]
+fn a_bump_from_a_checkout_ahead_pushes_only_its_change_and_says_so() {
+    let fx = Fixture::new();
+    std::fs::write(fx.checkout.join("NOTES.md"), "mine\n").unwrap();
+    git(&fx.checkout, &["add", "NOTES.md"]);
+    git(&fx.checkout, &["commit", "-qm", "local notes"]);
+    let before = held(&fx.checkout);
+    let out = fx.run(&["set", "-C", fx.checkout.to_str().unwrap(), "agent=:v2"]);
+    let said = stderr(&out);
+    assert_eq!(code(&out), Some(0), "{}", text(&out));
+    assert!(!said.contains("moved"), "{said}");
+    assert!(
+        said.contains("the local branch main has 1 commit that origin/main has not (")
+            && said.contains("local notes"),
+        "{said}"
+    );
+    assert!(said.contains("pushed alone"), "{said}");
+    assert!(
+        said.contains("run `git pull --rebase` to catch up"),
+        "{said}"
+    );
+    assert!(fx.remote_file(AGENT).contains("isa-agent:v2"));
+    assert_eq!(fx.remote_count(), 2, "the unpushed commit was pushed");
+    assert_eq!(held(&fx.checkout), before, "the checkout changed");
+}
+
+#[test]
+fn an_unpushed_config_is_named_and_leaves_no_stray_commit() {
+    let fx = Fixture::new();
+    std::fs::write(
+        fx.checkout.join(".imgbump.yaml"),
+        format!("services:\n  robot:\n    - manifest: {AGENT}\n      container: agent\n"),
+    )
+    .unwrap();
+    git(&fx.checkout, &["add", ".imgbump.yaml"]);
+    git(&fx.checkout, &["commit", "-qm", "imgbump config"]);
+    let co = fx.checkout.to_str().unwrap();
+    let out = fx.run(&["get", "robot", "-C", co]);
+    assert_eq!(code(&out), Some(0), "{}", text(&out));
+    let before = held(&fx.checkout);
+    let remote = fx.remote_git(&["rev-parse", "main"]);
+    let out = fx.run(&["set", "-C", co, "robot=:v2"]);
+    let said = stderr(&out);
+    assert_eq!(code(&out), Some(3), "{}", text(&out));
+    assert!(
+        said.contains("the unpushed commit changes .imgbump.yaml, and origin/main has not got it"),
+        "{said}"
+    );
+    assert!(said.contains("imgbump config"), "{said}");
+    assert!(
+        said.contains("(`git push`), then run imgbump again"),
+        "{said}"
+    );
+    assert_eq!(held(&fx.checkout), before, "the checkout changed");
+    assert_eq!(fx.remote_git(&["rev-parse", "main"]), remote);
+}
+
+#[test]
+fn set_on_another_branch_than_the_one_checked_out_does_not_call_it_dirty() {
+    let fx = Fixture::new();
+    let co = fx.checkout.to_str().unwrap();
+    git(&fx.checkout, &["checkout", "-q", "-b", "feature"]);
+    let manifest = std::fs::read_to_string(fx.checkout.join(AGENT)).unwrap();
+    std::fs::write(
+        fx.checkout.join(AGENT),
+        manifest.replace("busybox:1.36", "busybox:1.37"),
+    )
+    .unwrap();
+    git(&fx.checkout, &["commit", "-qam", "feature work"]);
+    let feature = git(&fx.checkout, &["rev-parse", "feature"]);
+    let worktree = std::fs::read(fx.checkout.join(AGENT)).unwrap();
+    let out = fx.run(&["set", "-C", co, "-b", "main", "agent=:v2"]);
+    let said = stderr(&out);
+    assert_eq!(code(&out), Some(0), "{}", text(&out));
+    assert!(!said.contains("uncommitted"), "{said}");
+    assert!(fx.remote_file(AGENT).contains("isa-agent:v2"));
+    assert_eq!(git(&fx.checkout, &["rev-parse", "feature"]), feature);
+    assert_eq!(std::fs::read(fx.checkout.join(AGENT)).unwrap(), worktree);
+    assert_eq!(git(&fx.checkout, &["status", "--porcelain"]), "");
+}

@@ -16,6 +16,7 @@
 //! | `plan.rs`, `check.rs`, `order.rs` | the plan; registry checks; recorded order keys |
 //! | `commit.rs`, `message.rs` | the commit; its message |
 //! | `deliver.rs`, `branch.rs`, `retry.rs` | the push; `--push-branch` names; waits and fetches |
+//! | `standing.rs` | where a checkout stands against its remote at the start, and what the run says about it |
 //! | `after.rs` | pull and merge requests |
 //! | `outcome.rs`, `diff.rs` | what a bump did; the dry run's diff |
 //!
@@ -38,6 +39,7 @@ mod outcome;
 mod plan;
 mod retry;
 mod run;
+mod standing;
 mod via_github;
 
 pub use crate::locate::Selection;

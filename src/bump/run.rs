@@ -15,7 +15,7 @@ use super::deliver::{self, Delivered};
 use super::outcome::{timed, Outcome, Timings};
 use super::plan::{plan, Inputs, Plan};
 use super::retry::{refetch, Deadline};
-use super::{branch, order, short, via_github, CommitVia, Options, Pair};
+use super::{branch, order, short, standing, via_github, CommitVia, Options, Pair};
 
 /// Runs a bump in `ws`.
 pub fn set(ws: &mut Workspace, pairs: &[Pair], opts: &Options) -> Result<Outcome, Failure> {
@@ -42,6 +42,11 @@ pub fn set_until(
         ws.prepare_index();
     }
     let start = ws.tip()?;
+    // A checkout is not the remote: a push must build on the remote's tip, so a checkout
+    // behind or ahead of it is planned there, and nothing is written locally until it lands.
+    let standing = standing::at_start(ws, opts);
+    let stale = standing.as_ref().filter(|s| !s.up_to_date());
+    let tip = stale.map_or(start, |s| s.remote);
     let mut run = Run {
         ws,
         pairs,
@@ -60,11 +65,13 @@ pub fn set_until(
         local: Local {
             start,
             commit: None,
-            ahead: None,
+            ahead: stale.filter(|s| s.ahead > 0).map(|s| s.local),
+            write_first: stale.is_none(),
+            standing,
         },
         github: None,
     };
-    let mut outcome = run.stages(start)?;
+    let mut outcome = run.stages(tip)?;
     outcome.timings = run.t;
     Ok(outcome)
 }
@@ -84,6 +91,12 @@ struct Local {
     commit: Option<Oid>,
     /// Set when the checkout had the image but the remote did not: the checkout's commit.
     ahead: Option<Oid>,
+    /// Whether the change is written to the checkout before the push (its branch is where
+    /// the remote's is), or only brought there once it landed (the checkout was behind or
+    /// ahead: the plan was made on the remote's tip).
+    write_first: bool,
+    /// Where the branch stood against its upstream at the start (fetched), when known.
+    standing: Option<crate::git::Standing>,
 }
 
 /// A run in progress.
@@ -116,7 +129,10 @@ impl Run<'_> {
             if let Some(signal) = crate::interrupt::requested() {
                 return Err(Failure::interrupted(signal, "nothing was pushed"));
             }
-            let plan = self.plan(tip)?;
+            let plan = match self.plan(tip) {
+                Ok(plan) => plan,
+                Err(f) => return Err(self.nothing_pushed(f, tip)),
+            };
             let mut outcome = Outcome::planned(&plan, self.ws.branch(), self.attempts);
             if plan.files.is_empty() {
                 match self.nothing_to_do(tip, &mut outcome)? {
@@ -137,7 +153,10 @@ impl Run<'_> {
                 message: message_of(&plan, self.opts),
                 plan: &plan,
             };
-            let commit = self.commit(&attempt)?;
+            let commit = match self.commit(&attempt) {
+                Ok(commit) => commit,
+                Err(f) => return Err(self.nothing_pushed(f, tip)),
+            };
             outcome.commit = Some(commit.to_string());
             if self.opts.no_push {
                 return Ok(outcome);
@@ -151,7 +170,19 @@ impl Run<'_> {
 
     /// The plan stage: the order keys recorded, and the edits on `tip`.
     fn plan(&mut self, tip: Oid) -> Result<Plan, Failure> {
-        let check_dirty = tip == self.local.start && self.local.commit.is_none();
+        // The work tree is the branch's only when it is checked out; and only a run that
+        // writes to it first needs its file unmodified.
+        let check_dirty = tip == self.local.start
+            && self.local.commit.is_none()
+            && self.local.write_first
+            && self.ws.on_branch();
+        let service = self.pairs.first().map_or("", |p| p.service.as_str());
+        let reread = standing::reread(
+            self.local.standing.as_ref(),
+            self.attempts > 0,
+            service,
+            self.ws.is_open(),
+        );
         let recorded = match self.opts.order {
             Some(o) if o.check => order::recorded(self.ws, self.pairs)?,
             _ => Default::default(),
@@ -163,6 +194,7 @@ impl Run<'_> {
             recorded: &recorded,
             check_dirty,
             now: crate::hold::now(),
+            reread: &reread,
         };
         let (ws, checks) = (&*self.ws, &mut self.checks);
         let plan = timed(&mut self.t.edit, || plan(ws, tip, &inputs, checks))?;
@@ -179,7 +211,11 @@ impl Run<'_> {
             && !self.opts.no_push
             && self.ws.is_open()
             && !self.ws.url().is_empty();
-        if self.local.ahead.is_none() && self.local.commit.is_none() && pushes {
+        if self.local.standing.is_none()
+            && self.local.ahead.is_none()
+            && self.local.commit.is_none()
+            && pushes
+        {
             // The checkout has the image, but has the remote? Plan again on the remote's tip.
             let remote = timed(&mut self.t.refetch, || {
                 refetch(self.ws, self.attempts, &self.deadline)
@@ -188,6 +224,11 @@ impl Run<'_> {
                 self.local.ahead = Some(tip);
                 self.local.commit = Some(tip);
                 return Ok(Nothing::Again(remote));
+            }
+        }
+        if let (None, Some(s)) = (self.local.commit, &self.local.standing) {
+            if !s.up_to_date() {
+                outcome.note = Some(standing::already(s));
             }
         }
         // After a retry in a checkout: catch the checkout up if that loses nothing; the run
@@ -213,7 +254,11 @@ impl Run<'_> {
             committer.commit(ws, a.tip, &plan.files, &a.message, ahead)
         })?;
         // A push to a new branch leaves the checkout's branch alone.
-        if self.ws.is_open() && self.local.commit.is_none() && self.opts.push_branch.is_none() {
+        if self.ws.is_open()
+            && self.local.write_first
+            && self.local.commit.is_none()
+            && self.opts.push_branch.is_none()
+        {
             let start = self.local.start;
             timed(&mut self.t.local, || {
                 ws.apply_local(start, commit, &plan.files)
@@ -312,10 +357,18 @@ impl Run<'_> {
 
     /// After `commit` landed: the checkout's branch brought to it, when that loses nothing.
     fn catch_up(&mut self, commit: Oid, outcome: &mut Outcome) -> Result<(), Failure> {
+        if let (None, Some(s)) = (self.local.commit, &self.local.standing) {
+            if !s.up_to_date() {
+                let start = self.local.start;
+                let caught_up =
+                    s.ahead == 0 && self.ws.sync_local(start, start, commit).unwrap_or(false);
+                outcome.note = Some(standing::landed(s, caught_up || commit == start));
+            }
+        }
         if let Some(lc) = self.local.commit {
             if lc != commit && !self.ws.sync_local(lc, self.local.start, commit)? {
                 outcome.note = Some(format!(
-                    "the branch moved on the remote, so the pushed commit {} was rebuilt on it; the local branch {} was left at {} (run `git pull` to catch up)",
+                    "the branch moved on the remote while imgbump ran, so the pushed commit {} was rebuilt on it; the local branch {} was left at {} (run `git pull` to catch up)",
                     short(commit),
                     self.ws.branch(),
                     short(lc)
@@ -323,5 +376,39 @@ impl Run<'_> {
             }
         }
         Ok(())
+    }
+
+    /// A run that ends before anything was pushed: the commit it put on the local branch (on
+    /// an earlier attempt, before the branch moved) is taken back, so that "nothing was
+    /// committed" is true; a refusal on the remote's tip says where the checkout stands.
+    fn nothing_pushed(&mut self, mut f: Failure, tip: Oid) -> Failure {
+        let start = self.local.start;
+        let branch = self.ws.branch().to_string();
+        if let Some(c) = self.local.commit.filter(|&c| c != start) {
+            match self.ws.take_back(start, c) {
+                Ok(()) => {
+                    self.local.commit = None;
+                    f.message.push_str(&format!(
+                        "\nthe local commit {} of an earlier attempt was taken back: the branch {branch}, the index and the work tree are as they were",
+                        short(c)
+                    ));
+                }
+                Err(e) => f.message.push_str(&format!(
+                    "\nthe commit {} of an earlier attempt stays on the local branch {branch} ({}); `git reset --keep {}` takes it back",
+                    short(c),
+                    e.message,
+                    short(start)
+                )),
+            }
+        }
+        let stale = self.local.standing.as_ref().filter(|s| !s.up_to_date());
+        if let (Some(s), true) = (stale, tip != start) {
+            let said = standing::stale(s, f.file.as_deref());
+            if !f.message.contains(&s.describe()) {
+                f.message.push('\n');
+                f.message.push_str(&said);
+            }
+        }
+        f
     }
 }

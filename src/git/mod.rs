@@ -18,6 +18,7 @@
 //! | `commit.rs` | blobs, trees and a commit without a checkout |
 //! | `push.rs` | the push, and what a rejection means (moved, cut, refused) |
 //! | `checkout.rs` | open mode's local write: work tree, index, branch; catching up after a push |
+//! | `standing.rs` | where a checkout stands against its upstream: ahead, behind, diverged, what its unpushed commits change; a commit taken back when nothing was pushed |
 //! | `lock.rs` | runs in one checkout take turns; a killed run's locks recovered |
 //! | `index/mod.rs`, `index/mapped.rs` | `.git/index` read and patched in place |
 //! | `trim.rs` | keeping a fetched pack's pages from staying resident |
@@ -48,6 +49,7 @@ mod paths;
 mod push;
 mod read;
 mod remote;
+mod standing;
 mod tcp;
 mod tls;
 mod trim;
@@ -60,6 +62,7 @@ pub use clone::{is_url, CloneOptions, ProgressFn};
 pub use credentials::{hide, redact_urls, use_minted, Credentials};
 pub use lock::CheckoutLock;
 pub use paths::check_relative_path;
+pub use standing::Standing;
 pub use tls::ca_roots;
 
 use git2::{Oid, Repository};
