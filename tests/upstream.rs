@@ -268,3 +268,42 @@ fn set_on_another_branch_than_the_one_checked_out_does_not_call_it_dirty() {
     assert_eq!(std::fs::read(fx.checkout.join(AGENT)).unwrap(), worktree);
     assert_eq!(git(&fx.checkout, &["status", "--porcelain"]), "");
 }
+
+#[test]
+fn reading_commands_say_what_they_read_and_warn_when_the_remote_holds_more() {
+    let fx = behind();
+    let co = fx.checkout.to_str().unwrap();
+    let local = git(&fx.checkout, &["rev-parse", "--short=7", "main"]);
+    let local = local.trim();
+    let before = held(&fx.checkout);
+    for args in [
+        vec!["get", "agent", "-C", co],
+        vec!["list", "-C", co],
+        vec!["history", "agent", "-C", co],
+        vec!["set", "agent=:v9", "-C", co, "--dry-run"],
+    ] {
+        let out = fx.run(&args);
+        let said = stderr(&out);
+        assert_eq!(code(&out), Some(0), "{args:?}: {}", text(&out));
+        assert!(
+            said.contains(&format!("read the local branch main at {local}")),
+            "{args:?}: {said}"
+        );
+        assert!(
+            said.contains("the local branch main is 1 commit behind origin/main"),
+            "{args:?}: {said}"
+        );
+    }
+    let out = fx.run(&["get", "agent", "-C", co]);
+    assert!(stderr(&out).contains("run `git pull` to read the remote's"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("isa-agent:v1"));
+    // Fetching moved the remote-tracking ref only, as `git fetch` does.
+    assert_eq!(held(&fx.checkout), before);
+    // Once pulled: read as on the remote, no warning.
+    git(&fx.checkout, &["pull", "-q", "--ff-only"]);
+    let out = fx.run(&["get", "agent", "-C", co]);
+    let said = stderr(&out);
+    assert!(said.contains(", as on origin/main"), "{said}");
+    assert!(!said.contains("warning"), "{said}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("isa-agent:v2"));
+}

@@ -46,7 +46,12 @@ pub fn set_until(
     // behind or ahead of it is planned there, and nothing is written locally until it lands.
     let standing = standing::at_start(ws, opts);
     let stale = standing.as_ref().filter(|s| !s.up_to_date());
-    let tip = stale.map_or(start, |s| s.remote);
+    // A dry run reads what the user sees (its diff applies to the work tree), and says how
+    // that stands against the remote.
+    let tip = match opts.dry_run {
+        true => start,
+        false => stale.map_or(start, |s| s.remote),
+    };
     let mut run = Run {
         ws,
         pairs,
@@ -144,6 +149,9 @@ impl Run<'_> {
                 }
             }
             if self.opts.dry_run {
+                if let Some(s) = self.local.standing.as_ref().filter(|s| !s.up_to_date()) {
+                    outcome.note = Some(standing::dry_run(s));
+                }
                 return Ok(outcome);
             }
             // The message of this attempt, made once: for the commit, GitHub's commit API and

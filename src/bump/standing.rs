@@ -112,6 +112,19 @@ pub(super) fn already(s: &Standing) -> String {
     )
 }
 
+/// The note of a dry run from a checkout that is not where the remote is: it read the local
+/// branch, and the real run plans on the remote's tip.
+pub(super) fn dry_run(s: &Standing) -> String {
+    format!(
+        "this dry run read the local branch {} at {}, but {}; the real run plans on {}'s tip ({}), which may hold other images",
+        s.branch,
+        short(s.local),
+        s.describe(),
+        s.upstream,
+        short(s.remote)
+    )
+}
+
 fn short(oid: git2::Oid) -> String {
     oid.to_string().chars().take(7).collect()
 }
