@@ -307,3 +307,64 @@ fn reading_commands_say_what_they_read_and_warn_when_the_remote_holds_more() {
     assert!(!said.contains("warning"), "{said}");
     assert!(String::from_utf8_lossy(&out.stdout).contains("isa-agent:v2"));
 }
+
+/// The remote's `pre-receive` hook lands someone else's commit (`theirs`, made beforehand) on
+/// main during the first push it sees: the branch moves while imgbump runs, for real.
+fn race_once(fx: &Fixture, theirs: &str) {
+    let hook = fx.remote.join("hooks").join("pre-receive");
+    std::fs::write(
+        &hook,
+        format!(
+            "#!/bin/sh\ncat >/dev/null\n[ -f \"$GIT_DIR/raced\" ] && exit 0\ntouch \"$GIT_DIR/raced\"\nenv -u GIT_QUARANTINE_PATH -u GIT_OBJECT_DIRECTORY -u GIT_ALTERNATE_OBJECT_DIRECTORIES git update-ref refs/heads/main {theirs}\n"
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn a_refusal_after_the_branch_moved_during_the_run_takes_the_local_commit_back() {
+    let fx = Fixture::new();
+    // Their bump of agent, on a side branch of the remote until the hook lands it.
+    let other = fx.clone_elsewhere();
+    let manifest = std::fs::read_to_string(other.join(AGENT)).unwrap();
+    let current = manifest
+        .lines()
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("image: ")
+                .filter(|i| i.contains("isa-agent"))
+        })
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+    std::fs::write(
+        other.join(AGENT),
+        manifest.replace(&current, &format!("{current}-theirs")),
+    )
+    .unwrap();
+    git(&other, &["commit", "-qam", "their bump"]);
+    git(&other, &["push", "-q", "origin", "HEAD:refs/heads/theirs"]);
+    let theirs = git(&other, &["rev-parse", "HEAD"]);
+    race_once(&fx, theirs.trim());
+    let before = held(&fx.checkout);
+    let co = fx.checkout.to_str().unwrap();
+    let out = fx.run(&["set", "-C", co, "agent=:mine", "--expect-current", &current]);
+    let said = stderr(&out);
+    assert_eq!(code(&out), Some(4), "{}", text(&out));
+    assert!(said.contains("nothing was committed"), "{said}");
+    assert!(
+        said.contains("the branch moved on the remote while imgbump ran"),
+        "{said}"
+    );
+    assert!(
+        said.contains("of an earlier attempt was taken back"),
+        "{said}"
+    );
+    assert!(!said.contains("behind"), "{said}");
+    assert_eq!(held(&fx.checkout), before, "the checkout changed");
+    assert_eq!(fx.remote_git(&["rev-parse", "main"]), theirs);
+}
