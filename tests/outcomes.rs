@@ -369,7 +369,14 @@ fn a_commit_without_a_git_identity_says_whose_name_it_bears() {
     let out = fx.run(&["set", "-q", "-C", co, "agent=:v3"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(!String::from_utf8_lossy(&out.stderr).contains("identity"));
-    let out = fx.run(&["set", "-C", co, "agent=:v4", "--author", "Ann <ann@example.com>"]);
+    let out = fx.run(&[
+        "set",
+        "-C",
+        co,
+        "agent=:v4",
+        "--author",
+        "Ann <ann@example.com>",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(!String::from_utf8_lossy(&out.stderr).contains("identity"));
 }

@@ -235,3 +235,84 @@ impl Workspace {
         self.open && self.head_is(&format!("refs/heads/{}", self.branch))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixture;
+    use super::*;
+
+    #[test]
+    fn a_branch_behind_ahead_or_diverged_is_described_as_it_is() {
+        let (dir, repo, base) = fixture::checkout(&[("m.yaml", "a\n")]);
+        let theirs = fixture::commit_files(&repo, &[("m.yaml", "theirs\n")], &[base]);
+        let at = |local: Oid, remote: Oid| {
+            repo.reference("refs/heads/main", local, true, "t").unwrap();
+            repo.reference("refs/remotes/origin/main", remote, true, "t")
+                .unwrap();
+            Workspace::open(dir.path(), None)
+                .unwrap()
+                .standing()
+                .unwrap()
+        };
+        let s = at(base, base);
+        assert!(s.up_to_date() && !s.diverged());
+        let s = at(base, theirs);
+        assert_eq!((s.ahead, s.behind), (0, 1));
+        assert!(
+            s.describe().contains("main is 1 commit behind origin/main"),
+            "{s:?}"
+        );
+        let mine = fixture::commit_files(
+            &repo,
+            &[(".imgbump.yaml", "services: {}\n"), ("m.yaml", "a\n")],
+            &[base],
+        );
+        let s = at(mine, base);
+        assert_eq!((s.ahead, s.behind), (1, 0));
+        assert_eq!(s.unpushed_paths, [".imgbump.yaml"]);
+        assert_eq!(s.unpushed_change(&[]), [".imgbump.yaml"]);
+        assert!(
+            s.describe()
+                .contains("has 1 commit that origin/main has not"),
+            "{s:?}"
+        );
+        let s = at(mine, theirs);
+        assert!(s.diverged());
+        assert!(
+            s.describe().contains("has diverged from origin/main"),
+            "{s:?}"
+        );
+        // No remote-tracking ref: not known.
+        repo.find_reference("refs/remotes/origin/main")
+            .unwrap()
+            .delete()
+            .unwrap();
+        assert!(Workspace::open(dir.path(), None)
+            .unwrap()
+            .standing()
+            .is_none());
+    }
+
+    #[test]
+    fn a_commit_is_taken_back_only_when_nothing_changed_since() {
+        let (dir, repo, base) = fixture::checkout(&[("m.yaml", "a\n"), ("n.yaml", "b\n")]);
+        let ws = Workspace::open(dir.path(), None).unwrap();
+        let sig = git2::Signature::now("T", "t@localhost").unwrap();
+        let changes = [FileChange {
+            path: "m.yaml".into(),
+            content: b"A\n".to_vec(),
+        }];
+        let commit = ws.commit(base, &changes, "m\n", &sig).unwrap();
+        ws.apply_local(base, commit, &changes).unwrap();
+        ws.take_back(base, commit).unwrap();
+        assert_eq!(repo.head().unwrap().target(), Some(base));
+        assert_eq!(std::fs::read(dir.path().join("m.yaml")).unwrap(), b"a\n");
+        assert!(repo.statuses(None).unwrap().is_empty(), "not clean");
+        // A file changed after imgbump wrote it: nothing is moved.
+        ws.apply_local(base, commit, &changes).unwrap();
+        std::fs::write(dir.path().join("m.yaml"), "mine\n").unwrap();
+        assert!(ws.take_back(base, commit).is_err());
+        assert_eq!(repo.head().unwrap().target(), Some(commit));
+        assert_eq!(std::fs::read(dir.path().join("m.yaml")).unwrap(), b"mine\n");
+    }
+}
