@@ -368,3 +368,35 @@ fn a_refusal_after_the_branch_moved_during_the_run_takes_the_local_commit_back()
     assert_eq!(held(&fx.checkout), before, "the checkout changed");
     assert_eq!(fx.remote_git(&["rev-parse", "main"]), theirs);
 }
+
+#[test]
+fn promote_from_a_checkout_behind_promotes_what_the_remote_holds() {
+    let fx = Fixture::of("environments");
+    let url = fx.url();
+    let out = fx.run(&["set", "--repo", &url, "billing=:2.0", "--env", "staging"]);
+    assert_eq!(code(&out), Some(0), "{}", text(&out));
+    let co = fx.checkout.to_str().unwrap();
+    let out = fx.run(&[
+        "promote",
+        "billing",
+        "--from",
+        "staging",
+        "--to",
+        "production",
+        "-C",
+        co,
+    ]);
+    let said = stderr(&out);
+    assert_eq!(code(&out), Some(0), "{}", text(&out));
+    assert!(said.contains("1 commit behind origin/main"), "{said}");
+    assert!(
+        fx.remote_file("charts/billing/values-production.yaml")
+            .contains("tag: \"2.0\""),
+        "{}",
+        fx.remote_file("charts/billing/values-production.yaml")
+    );
+    assert_eq!(
+        git(&fx.checkout, &["rev-parse", "main"]),
+        fx.remote_git(&["rev-parse", "main"])
+    );
+}

@@ -140,6 +140,28 @@ fn say_standing(ws: &mut Workspace, say: &Say) {
     }
 }
 
+/// The commit a writing command reads what it decides from (`promote`'s source image): in a
+/// checkout that is not where its upstream is, the remote's tip, which the run will change
+/// (fetched now, and said so); else the branch's tip.
+pub(super) fn tip_to_decide(ws: &mut Workspace, say: &Say) -> Result<git2::Oid, Failure> {
+    let local = ws.tip()?;
+    if !ws.is_open() || ws.url().is_empty() || ws.fetch().is_err() {
+        return Ok(local);
+    }
+    match ws.standing() {
+        Some(s) if !s.up_to_date() => {
+            say.info(&format!(
+                "imgbump: {}; reading {}'s tip ({}), which this run changes",
+                s.describe(),
+                s.upstream,
+                s.remote.to_string().get(..7).unwrap_or("")
+            ));
+            Ok(s.remote)
+        }
+        _ => Ok(local),
+    }
+}
+
 /// The user's messages from the Git layer (a wait, a recovery, a retry), on stderr unless
 /// `--quiet`.
 fn notice(say: &Say) -> Option<git::NoticeFn> {
