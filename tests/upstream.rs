@@ -309,13 +309,14 @@ fn reading_commands_say_what_they_read_and_warn_when_the_remote_holds_more() {
 }
 
 /// The remote's `pre-receive` hook lands someone else's commit (`theirs`, made beforehand) on
-/// main during the first push it sees: the branch moves while imgbump runs, for real.
-fn race_once(fx: &Fixture, theirs: &str) {
+/// main during the first push it sees: the branch moves while imgbump runs, for real. Later
+/// pushes meet `then` (shell).
+fn race_once(fx: &Fixture, theirs: &str, then: &str) {
     let hook = fx.remote.join("hooks").join("pre-receive");
     std::fs::write(
         &hook,
         format!(
-            "#!/bin/sh\ncat >/dev/null\n[ -f \"$GIT_DIR/raced\" ] && exit 0\ntouch \"$GIT_DIR/raced\"\nenv -u GIT_QUARANTINE_PATH -u GIT_OBJECT_DIRECTORY -u GIT_ALTERNATE_OBJECT_DIRECTORIES git update-ref refs/heads/main {theirs}\n"
+            "#!/bin/sh\ncat >/dev/null\n[ -f \"$GIT_DIR/raced\" ] && {{ {then}; }}\ntouch \"$GIT_DIR/raced\"\nenv -u GIT_QUARANTINE_PATH -u GIT_OBJECT_DIRECTORY -u GIT_ALTERNATE_OBJECT_DIRECTORIES git update-ref refs/heads/main {theirs}\n"
         ),
     )
     .unwrap();
@@ -349,7 +350,7 @@ fn a_refusal_after_the_branch_moved_during_the_run_takes_the_local_commit_back()
     git(&other, &["commit", "-qam", "their bump"]);
     git(&other, &["push", "-q", "origin", "HEAD:refs/heads/theirs"]);
     let theirs = git(&other, &["rev-parse", "HEAD"]);
-    race_once(&fx, theirs.trim());
+    race_once(&fx, theirs.trim(), "exit 0");
     let before = held(&fx.checkout);
     let co = fx.checkout.to_str().unwrap();
     let out = fx.run(&["set", "-C", co, "agent=:mine", "--expect-current", &current]);
@@ -399,4 +400,32 @@ fn promote_from_a_checkout_behind_promotes_what_the_remote_holds() {
         git(&fx.checkout, &["rev-parse", "main"]),
         fx.remote_git(&["rev-parse", "main"])
     );
+}
+
+#[test]
+fn a_push_refused_after_the_branch_moved_leaves_no_diverging_local_commit() {
+    let fx = Fixture::new();
+    let other = fx.clone_elsewhere();
+    std::fs::write(other.join("THEIRS.md"), "theirs\n").unwrap();
+    git(&other, &["add", "THEIRS.md"]);
+    git(&other, &["commit", "-qm", "their change"]);
+    git(&other, &["push", "-q", "origin", "HEAD:refs/heads/theirs"]);
+    let theirs = git(&other, &["rev-parse", "HEAD"]);
+    race_once(
+        &fx,
+        theirs.trim(),
+        "echo frozen for the release >&2; exit 1",
+    );
+    let before = held(&fx.checkout);
+    let out = fx.run(&["set", "-C", fx.checkout.to_str().unwrap(), "agent=:mine"]);
+    let said = stderr(&out);
+    assert_eq!(code(&out), Some(5), "{}", text(&out));
+    assert!(said.contains("frozen for the release"), "{said}");
+    assert!(
+        said.contains("of an earlier attempt was taken back"),
+        "{said}"
+    );
+    assert!(!said.contains("stays on the local branch"), "{said}");
+    assert_eq!(held(&fx.checkout), before, "the checkout changed");
+    assert_eq!(fx.remote_git(&["rev-parse", "main"]), theirs);
 }

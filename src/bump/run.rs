@@ -75,6 +75,7 @@ pub fn set_until(
             standing,
         },
         github: None,
+        moved: false,
     };
     let mut outcome = run.stages(tip)?;
     outcome.timings = run.t;
@@ -117,6 +118,9 @@ struct Run<'r> {
     local: Local,
     /// GitHub's API, for `--commit-via github`: made at the first delivery, kept for the rest.
     github: Option<crate::forge::github::GitHub>,
+    /// Whether the remote's branch moved while the run went on (a push was refused as moved,
+    /// and a fetch found a new tip).
+    moved: bool,
 }
 
 /// What to do after a plan that changes nothing.
@@ -169,8 +173,18 @@ impl Run<'_> {
             if self.opts.no_push {
                 return Ok(outcome);
             }
-            match self.deliver(&attempt, commit, &mut outcome)? {
-                Some(new_tip) => tip = new_tip,
+            let delivered = match self.deliver(&attempt, commit, &mut outcome) {
+                Ok(delivered) => delivered,
+                // After the branch moved, the local commit (built where it was) cannot be
+                // pushed as it is: taken back rather than left to diverge.
+                Err(f) if self.moved => return Err(self.nothing_pushed(f, tip)),
+                Err(f) => return Err(f),
+            };
+            match delivered {
+                Some(new_tip) => {
+                    self.moved |= new_tip != tip;
+                    tip = new_tip;
+                }
                 None => return Ok(outcome),
             }
         }
@@ -288,7 +302,7 @@ impl Run<'_> {
         let branch_name = self.ws.branch().to_string();
         if let Some(signal) = crate::interrupt::requested() {
             let f = Failure::interrupted(signal, "nothing was pushed");
-            return Err(deliver::stays_local(f, self.local.commit, &branch_name));
+            return Err(deliver::stays_local(f, self.kept(), &branch_name));
         }
         self.attempts += 1;
         outcome.attempts = self.attempts;
@@ -324,9 +338,7 @@ impl Run<'_> {
                     Some(gh) => gh,
                     None => match via_github::client(self.ws, &self.deadline) {
                         Ok(gh) => self.github.insert(gh),
-                        Err(f) => {
-                            return Err(deliver::stays_local(f, self.local.commit, &branch_name))
-                        }
+                        Err(f) => return Err(deliver::stays_local(f, self.kept(), &branch_name)),
                     },
                 };
                 let send = via_github::Send {
@@ -339,7 +351,7 @@ impl Run<'_> {
                 via_github::deliver(self.ws, gh, &send, &self.deadline, &mut self.t)
             }
         }
-        .map_err(|f| deliver::stays_local(f, self.local.commit, &branch_name))?;
+        .map_err(|f| deliver::stays_local(f, self.kept(), &branch_name))?;
         match delivered {
             Delivered::Again(new_tip) => return Ok(Some(new_tip)),
             Delivered::Made(made) => {
@@ -384,6 +396,12 @@ impl Run<'_> {
             }
         }
         Ok(())
+    }
+
+    /// The commit a failed delivery leaves on the local branch: the run's local commit, unless
+    /// the branch moved meanwhile (then it is taken back, see [`Run::nothing_pushed`]).
+    fn kept(&self) -> Option<Oid> {
+        self.local.commit.filter(|_| !self.moved)
     }
 
     /// A run that ends before anything was pushed: the commit it put on the local branch (on
