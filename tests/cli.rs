@@ -540,10 +540,15 @@ fn open_mode_after_the_remote_moved_rebuilds_on_the_new_tip_and_catches_up() {
     ]);
     assert_eq!(code(&out), Some(0), "{}", support::text(&out));
     let v = json(&out);
+    // The checkout was behind when the run began (nothing moved during it): planned on the
+    // remote's tip at once, and said so.
     assert_eq!(
         (v["pushed"].as_bool(), v["attempts"].as_u64()),
-        (Some(true), Some(2))
+        (Some(true), Some(1))
     );
+    let note = v["note"].as_str().unwrap_or("");
+    assert!(note.contains("was 1 commit behind origin/main"), "{v}");
+    assert!(!note.contains("moved"), "{v}");
     // The pushed commit sits on theirs; nothing of theirs was lost.
     assert_eq!(fx.remote_git(&["rev-parse", "main~1"]), theirs);
     assert!(fx.remote_file(mcp).contains("isa-mcp:theirs"));
@@ -579,7 +584,10 @@ fn open_mode_with_an_unpushed_local_commit_pushes_only_the_bump_and_keeps_the_lo
     assert_eq!(code(&out), Some(0), "{}", support::text(&out));
     let v = json(&out);
     assert_eq!(v["pushed"], true);
-    assert!(v["note"].as_str().unwrap_or("").contains("left at"), "{v}");
+    let note = v["note"].as_str().unwrap_or("");
+    assert!(note.contains("has diverged from origin/main"), "{v}");
+    assert!(note.contains("left as it was"), "{v}");
+    assert!(!note.contains("moved"), "{v}");
     // The remote got the bump on its own tip, not the unpushed local commit.
     assert_eq!(
         fx.remote_git(&["log", "-1", "--format=%s", "main~1"])
@@ -590,9 +598,10 @@ fn open_mode_with_an_unpushed_local_commit_pushes_only_the_bump_and_keeps_the_lo
         .remote_git(&["ls-tree", "--name-only", "main"])
         .lines()
         .all(|l| l != "NOTES.md"));
-    // The local branch keeps the user's commit, with the local bump on top.
+    // The local branch keeps the user's commit, and nothing else: the bump is on the remote
+    // (`git pull --rebase` brings it).
     assert_eq!(
-        git(&fx.checkout, &["log", "-1", "--format=%s", "HEAD~1"]).trim(),
+        git(&fx.checkout, &["log", "-1", "--format=%s", "HEAD"]).trim(),
         "local work, not pushed"
     );
     assert_eq!(git(&fx.checkout, &["status", "--porcelain"]), "");

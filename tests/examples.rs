@@ -314,6 +314,8 @@ fn errors_become_github_annotations_on_the_manifest_line() {
     .unwrap();
     git(&fx.checkout, &["add", "-A"]);
     git(&fx.checkout, &["commit", "-qm", "bad"]);
+    // Pushed: a run plans on the remote's tip, which must hold the file.
+    git(&fx.checkout, &["push", "-q", "origin", "main"]);
     let out = fx
         .cmd()
         .args(["set", "bad=nginx:1", "-C", fx.checkout.to_str().unwrap()])

@@ -558,8 +558,10 @@ fn sigterm_and_sigint_end_a_run_at_a_safe_point() {
     let n = fx.remote_count();
     // `imgbump ARGS` (with `url` the proxy's) while the proxy holds its first connection;
     // then `sig`; what it printed and how it ended.
-    let signalled = |args: &dyn Fn(&str) -> Vec<String>, sig: i32| {
-        let proxy = Proxy::start(daemon.port, vec![(0, Fault::Pause)]);
+    // `held`: which connection the proxy holds (a checkout's run fetches first, to see where
+    // it stands, then pushes).
+    let signalled = |args: &dyn Fn(&str) -> Vec<String>, sig: i32, held: usize| {
+        let proxy = Proxy::start(daemon.port, vec![(held, Fault::Pause)]);
         let url = format!("git://127.0.0.1:{}/isA_Cloud.git", proxy.port);
         let child = fx
             .cmd()
@@ -571,7 +573,7 @@ fn sigterm_and_sigint_end_a_run_at_a_safe_point() {
             .unwrap();
         assert_eq!(
             proxy.paused.recv_timeout(Duration::from_secs(30)).unwrap(),
-            0
+            held
         );
         // SAFETY: signalling our own child process.
         unsafe { libc::kill(child.id() as libc::pid_t, sig) };
@@ -587,6 +589,7 @@ fn sigterm_and_sigint_end_a_run_at_a_safe_point() {
                 .to_vec()
         },
         libc::SIGTERM,
+        0,
     );
     assert_eq!(code(&out), Some(143), "{}", text(&out));
     assert!(
@@ -603,6 +606,7 @@ fn sigterm_and_sigint_end_a_run_at_a_safe_point() {
             ["set", "-C", &co, "agent=:int"].map(String::from).to_vec()
         },
         libc::SIGINT,
+        1,
     );
     assert_eq!(code(&out), Some(130), "{}", text(&out));
     assert!(

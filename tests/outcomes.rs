@@ -346,3 +346,37 @@ fn line_ending_conversion_is_not_an_uncommitted_change() {
         );
     }
 }
+
+/// With no git identity, the commit's author is imgbump's own, and the run says so once
+/// (`-q` silences it; `--author` or a configured identity needs no word).
+#[test]
+fn a_commit_without_a_git_identity_says_whose_name_it_bears() {
+    let fx = Fixture::new();
+    let co = fx.checkout.to_str().unwrap();
+    let out = fx.run(&["set", "-C", co, "agent=:v2"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        said.matches("no git identity is configured (user.name, user.email): committing as imgbump <imgbump@localhost>").count(),
+        1,
+        "{said}"
+    );
+    assert!(said.contains("or pass --author"), "{said}");
+    assert_eq!(
+        fx.remote_git(&["log", "-1", "--format=%an <%ae>"]).trim(),
+        "imgbump <imgbump@localhost>"
+    );
+    let out = fx.run(&["set", "-q", "-C", co, "agent=:v3"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("identity"));
+    let out = fx.run(&[
+        "set",
+        "-C",
+        co,
+        "agent=:v4",
+        "--author",
+        "Ann <ann@example.com>",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("identity"));
+}

@@ -23,12 +23,25 @@ impl Committer {
     /// Actions the bot account), else imgbump's own) and the signer (`--sign`, else the
     /// checkout's git config).
     pub(super) fn of(ws: &Workspace, opts: &Options) -> Result<Committer, Failure> {
-        let (name, email) = opts
+        let (name, email) = match opts
             .author
             .clone()
             .or_else(|| ws.configured_author())
             .or_else(|| opts.fallback_author.clone())
-            .unwrap_or_else(|| ws.default_author());
+        {
+            Some(who) => who,
+            None => {
+                let who = ws.default_author();
+                if !opts.dry_run {
+                    // Said once, before the commit is made under a name nobody chose.
+                    ws.notice(&format!(
+                        "no git identity is configured (user.name, user.email): committing as {} <{}>; set one (`git config user.name NAME`, `git config user.email EMAIL`) or pass --author",
+                        who.0, who.1
+                    ));
+                }
+                who
+            }
+        };
         let author = Signature::now(&name, &email).map_err(|e| {
             Failure::new(
                 FailKind::Usage,

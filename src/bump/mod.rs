@@ -16,6 +16,7 @@
 //! | `plan.rs`, `registry_check.rs`, `order.rs` | the plan; the registry's checks of an image; recorded order keys |
 //! | `commit.rs`, `message.rs` | the commit; its message |
 //! | `deliver.rs`, `branch.rs`, `retry.rs` | the push; `--push-branch` names; the run's budgets and the fetch between attempts |
+//! | `standing.rs` | where a checkout stands against its remote at the start, and what the run says about it |
 //! | `via_github.rs` | delivery through GitHub's API (`--commit-via github`): GitHub makes the commit |
 //! | `after.rs` | pull and merge requests |
 //! | `outcome.rs`, `diff.rs` | what a bump did; the dry run's diff |
@@ -39,6 +40,7 @@ mod plan;
 mod registry_check;
 mod retry;
 mod run;
+mod standing;
 mod via_github;
 
 pub use crate::locate::Selection;

@@ -33,6 +33,9 @@ pub(super) struct Inputs<'a> {
     pub(super) check_dirty: bool,
     /// Now, in Unix seconds: a hold whose `until` has passed no longer holds.
     pub(super) now: i64,
+    /// What to do when `--expect-current` does not hold on this tip (it depends on where the
+    /// tip is: the one the user sees, or the remote's, ahead of the checkout).
+    pub(super) reread: &'a str,
 }
 
 pub(super) fn plan(
@@ -157,7 +160,7 @@ fn edit_one(
                 return Ok((change, None));
             }
         }
-        expect_current(&edit.held, p, path, opts)?;
+        expect_current(&edit.held, p, path, inputs)?;
     }
     let mut text = edit.changed.then_some(edit.text);
     if let Some(HoldChange::Add(hold)) = &opts.hold_change {
@@ -236,14 +239,14 @@ fn change_of(p: &Pair, placed: &Placed, path: &str, edit: &crate::manifest::Edit
     }
 }
 
-/// `--expect-current`: the image the target must hold now.
+/// `--expect-current` (given, or a rollback's): the image the target must hold now.
 fn expect_current(
     held: &crate::manifest::Held,
     p: &Pair,
     path: &str,
-    opts: &Options,
+    inputs: &Inputs<'_>,
 ) -> Result<(), Failure> {
-    let Some(expected) = &opts.expect_current else {
+    let Some(expected) = &inputs.opts.expect_current else {
         return Ok(());
     };
     if held.image == *expected {
@@ -258,10 +261,7 @@ fn expect_current(
             shown_up_to(&held.image, 512),
             shown_up_to(expected, 512),
         ),
-        hint: Some(format!(
-            "read it again (`imgbump get {}`) and decide, or drop --expect-current",
-            p.service
-        )),
+        hint: Some(inputs.reread.to_string()),
         file: Some(path.to_string()),
         line: Some(held.location.line),
     })

@@ -67,9 +67,7 @@ pub(super) fn refetch(
     let fetched = deadline.retry.run(
         attempts,
         || {
-            RetryResult::judge(ws.borrow_mut().fetch(), |e| {
-                e.kind == git::ErrorKind::Network
-            })
+            RetryResult::judge(ws.borrow_mut().fetch(), git::Error::worth_retrying)
         },
         |e, wait| {
             ws.borrow().notice(&format!(

@@ -15,7 +15,7 @@ use super::outcome::{timed, Outcome, Timings};
 use super::plan::{plan, Inputs, Plan};
 use super::registry_check::Checks;
 use super::retry::{refetch, Deadline};
-use super::{branch, order, short, via_github, CommitVia, Options, Pair};
+use super::{branch, order, short, standing, via_github, CommitVia, Options, Pair};
 
 /// Runs a bump in `ws`.
 pub fn set(ws: &mut Workspace, pairs: &[Pair], opts: &Options) -> Result<Outcome, Failure> {
@@ -42,6 +42,16 @@ pub fn set_until(
         ws.prepare_index();
     }
     let start = ws.tip()?;
+    // A checkout is not the remote: a push must build on the remote's tip, so a checkout
+    // behind or ahead of it is planned there, and nothing is written locally until it lands.
+    let standing = standing::at_start(ws, opts);
+    let stale = standing.as_ref().filter(|s| !s.up_to_date());
+    // A dry run reads what the user sees (its diff applies to the work tree), and says how
+    // that stands against the remote.
+    let tip = match opts.dry_run {
+        true => start,
+        false => stale.map_or(start, |s| s.remote),
+    };
     let mut run = Run {
         ws,
         pairs,
@@ -56,11 +66,14 @@ pub fn set_until(
         local: Local {
             start,
             commit: None,
-            ahead: None,
+            ahead: stale.filter(|s| s.ahead > 0).map(|s| s.local),
+            write_first: stale.is_none(),
+            standing,
         },
         github: None,
+        moved: false,
     };
-    let mut outcome = run.stages(start)?;
+    let mut outcome = run.stages(tip)?;
     outcome.timings = run.t;
     Ok(outcome)
 }
@@ -80,6 +93,12 @@ struct Local {
     commit: Option<Oid>,
     /// Set when the checkout had the image but the remote did not: the checkout's commit.
     ahead: Option<Oid>,
+    /// Whether the change is written to the checkout before the push (its branch is where
+    /// the remote's is), or only brought there once it landed (the checkout was behind or
+    /// ahead: the plan was made on the remote's tip).
+    write_first: bool,
+    /// Where the branch stood against its upstream at the start (fetched), when known.
+    standing: Option<crate::git::Standing>,
 }
 
 /// A run in progress.
@@ -95,6 +114,9 @@ struct Run<'r> {
     local: Local,
     /// GitHub's API, for `--commit-via github`: made at the first delivery, kept for the rest.
     github: Option<crate::forge::github::GitHub>,
+    /// Whether the remote's branch moved while the run went on (a push was refused as moved,
+    /// and a fetch found a new tip).
+    moved: bool,
 }
 
 /// What to do after a plan that changes nothing.
@@ -112,7 +134,10 @@ impl Run<'_> {
             if let Some(signal) = crate::interrupt::requested() {
                 return Err(Failure::interrupted(signal, "nothing was pushed"));
             }
-            let plan = self.plan(tip)?;
+            let plan = match self.plan(tip) {
+                Ok(plan) => plan,
+                Err(f) => return Err(self.nothing_pushed(f, tip)),
+            };
             let mut outcome = Outcome::planned(&plan, self.ws.branch(), self.attempts);
             if plan.files.is_empty() {
                 match self.nothing_to_do(tip, &mut outcome)? {
@@ -124,6 +149,9 @@ impl Run<'_> {
                 }
             }
             if self.opts.dry_run {
+                if let Some(s) = self.local.standing.as_ref().filter(|s| !s.up_to_date()) {
+                    outcome.note = Some(standing::dry_run(s));
+                }
                 return Ok(outcome);
             }
             // The message of this attempt, made once: for the commit, GitHub's commit API and
@@ -133,13 +161,26 @@ impl Run<'_> {
                 message: message_of(&plan, self.opts),
                 plan: &plan,
             };
-            let commit = self.commit(&attempt)?;
+            let commit = match self.commit(&attempt) {
+                Ok(commit) => commit,
+                Err(f) => return Err(self.nothing_pushed(f, tip)),
+            };
             outcome.commit = Some(commit.to_string());
             if self.opts.no_push {
                 return Ok(outcome);
             }
-            match self.deliver(&attempt, commit, &mut outcome)? {
-                Some(new_tip) => tip = new_tip,
+            let delivered = match self.deliver(&attempt, commit, &mut outcome) {
+                Ok(delivered) => delivered,
+                // After the branch moved, the local commit (built where it was) cannot be
+                // pushed as it is: taken back rather than left to diverge.
+                Err(f) if self.moved => return Err(self.nothing_pushed(f, tip)),
+                Err(f) => return Err(f),
+            };
+            match delivered {
+                Some(new_tip) => {
+                    self.moved |= new_tip != tip;
+                    tip = new_tip;
+                }
                 None => return Ok(outcome),
             }
         }
@@ -147,7 +188,19 @@ impl Run<'_> {
 
     /// The plan stage: the order keys recorded, and the edits on `tip`.
     fn plan(&mut self, tip: Oid) -> Result<Plan, Failure> {
-        let check_dirty = tip == self.local.start && self.local.commit.is_none();
+        // The work tree is the branch's only when it is checked out; and only a run that
+        // writes to it first needs its file unmodified.
+        let check_dirty = tip == self.local.start
+            && self.local.commit.is_none()
+            && self.local.write_first
+            && self.ws.on_branch();
+        let service = self.pairs.first().map_or("", |p| p.service.as_str());
+        let reread = standing::reread(
+            self.local.standing.as_ref(),
+            self.attempts > 0,
+            service,
+            self.ws.is_open(),
+        );
         let recorded = match self.opts.order {
             Some(o) if o.check => order::recorded(self.ws, self.pairs)?,
             _ => Default::default(),
@@ -159,6 +212,7 @@ impl Run<'_> {
             recorded: &recorded,
             check_dirty,
             now: crate::hold::now(),
+            reread: &reread,
         };
         let (ws, checks) = (&*self.ws, &mut self.checks);
         let plan = timed(&mut self.t.edit, || plan(ws, tip, &inputs, checks))?;
@@ -175,7 +229,11 @@ impl Run<'_> {
             && !self.opts.no_push
             && self.ws.is_open()
             && !self.ws.url().is_empty();
-        if self.local.ahead.is_none() && self.local.commit.is_none() && pushes {
+        if self.local.standing.is_none()
+            && self.local.ahead.is_none()
+            && self.local.commit.is_none()
+            && pushes
+        {
             // The checkout has the image, but has the remote? Plan again on the remote's tip.
             let remote = timed(&mut self.t.refetch, || {
                 refetch(self.ws, self.attempts, &self.deadline)
@@ -184,6 +242,11 @@ impl Run<'_> {
                 self.local.ahead = Some(tip);
                 self.local.commit = Some(tip);
                 return Ok(Nothing::Again(remote));
+            }
+        }
+        if let (None, Some(s)) = (self.local.commit, &self.local.standing) {
+            if !s.up_to_date() {
+                outcome.note = Some(standing::already(s));
             }
         }
         // After a retry in a checkout: catch the checkout up if that loses nothing; the run
@@ -209,7 +272,11 @@ impl Run<'_> {
             committer.commit(ws, a.tip, &plan.files, &a.message, ahead)
         })?;
         // A push to a new branch leaves the checkout's branch alone.
-        if self.ws.is_open() && self.local.commit.is_none() && self.opts.push_branch.is_none() {
+        if self.ws.is_open()
+            && self.local.write_first
+            && self.local.commit.is_none()
+            && self.opts.push_branch.is_none()
+        {
             let start = self.local.start;
             timed(&mut self.t.local, || {
                 ws.apply_local(start, commit, &plan.files)
@@ -231,7 +298,7 @@ impl Run<'_> {
         let branch_name = self.ws.branch().to_string();
         if let Some(signal) = crate::interrupt::requested() {
             let f = Failure::interrupted(signal, "nothing was pushed");
-            return Err(deliver::stays_local(f, self.local.commit, &branch_name));
+            return Err(deliver::stays_local(f, self.kept(), &branch_name));
         }
         self.attempts += 1;
         outcome.attempts = self.attempts;
@@ -267,9 +334,7 @@ impl Run<'_> {
                     Some(gh) => gh,
                     None => match via_github::client(self.ws, &self.deadline) {
                         Ok(gh) => self.github.insert(gh),
-                        Err(f) => {
-                            return Err(deliver::stays_local(f, self.local.commit, &branch_name))
-                        }
+                        Err(f) => return Err(deliver::stays_local(f, self.kept(), &branch_name)),
                     },
                 };
                 let send = via_github::Send {
@@ -282,7 +347,7 @@ impl Run<'_> {
                 via_github::deliver(self.ws, gh, &send, &self.deadline, &mut self.t)
             }
         }
-        .map_err(|f| deliver::stays_local(f, self.local.commit, &branch_name))?;
+        .map_err(|f| deliver::stays_local(f, self.kept(), &branch_name))?;
         match delivered {
             Delivered::Again(new_tip) => return Ok(Some(new_tip)),
             Delivered::Made(made) => {
@@ -308,10 +373,18 @@ impl Run<'_> {
 
     /// After `commit` landed: the checkout's branch brought to it, when that loses nothing.
     fn catch_up(&mut self, commit: Oid, outcome: &mut Outcome) -> Result<(), Failure> {
+        if let (None, Some(s)) = (self.local.commit, &self.local.standing) {
+            if !s.up_to_date() {
+                let start = self.local.start;
+                let caught_up =
+                    s.ahead == 0 && self.ws.sync_local(start, start, commit).unwrap_or(false);
+                outcome.note = Some(standing::landed(s, caught_up || commit == start));
+            }
+        }
         if let Some(lc) = self.local.commit {
             if lc != commit && !self.ws.sync_local(lc, self.local.start, commit)? {
                 outcome.note = Some(format!(
-                    "the branch moved on the remote, so the pushed commit {} was rebuilt on it; the local branch {} was left at {} (run `git pull` to catch up)",
+                    "the branch moved on the remote while imgbump ran, so the pushed commit {} was rebuilt on it; the local branch {} was left at {} (run `git pull` to catch up)",
                     short(commit),
                     self.ws.branch(),
                     short(lc)
@@ -319,5 +392,45 @@ impl Run<'_> {
             }
         }
         Ok(())
+    }
+
+    /// The commit a failed delivery leaves on the local branch: the run's local commit, unless
+    /// the branch moved meanwhile (then it is taken back, see [`Run::nothing_pushed`]).
+    fn kept(&self) -> Option<Oid> {
+        self.local.commit.filter(|_| !self.moved)
+    }
+
+    /// A run that ends before anything was pushed: the commit it put on the local branch (on
+    /// an earlier attempt, before the branch moved) is taken back, so that "nothing was
+    /// committed" is true; a refusal on the remote's tip says where the checkout stands.
+    fn nothing_pushed(&mut self, mut f: Failure, tip: Oid) -> Failure {
+        let start = self.local.start;
+        let branch = self.ws.branch().to_string();
+        if let Some(c) = self.local.commit.filter(|&c| c != start) {
+            match self.ws.take_back(start, c) {
+                Ok(()) => {
+                    self.local.commit = None;
+                    f.message.push_str(&format!(
+                        "\nthe local commit {} of an earlier attempt was taken back: the branch {branch}, the index and the work tree are as they were",
+                        short(c)
+                    ));
+                }
+                Err(e) => f.message.push_str(&format!(
+                    "\nthe commit {} of an earlier attempt stays on the local branch {branch} ({}); `git reset --keep {}` takes it back",
+                    short(c),
+                    e.message,
+                    short(start)
+                )),
+            }
+        }
+        let stale = self.local.standing.as_ref().filter(|s| !s.up_to_date());
+        if let (Some(s), true) = (stale, tip != start) {
+            let said = standing::stale(s, f.file.as_deref());
+            if !f.message.contains(&s.describe()) {
+                f.message.push('\n');
+                f.message.push_str(&said);
+            }
+        }
+        f
     }
 }

@@ -178,6 +178,12 @@ impl Command {
 #[derive(Debug, Args, Clone)]
 pub struct RepoArgs {
     /// A path inside a checkout (open mode), or a URL to clone (https://, ssh://, git@host:path, file://).
+    ///
+    /// A checkout is not the remote: its upstream is fetched first. Behind it, or with unpushed
+    /// commits, the change is made on the remote's tip and the checkout is changed only once it
+    /// landed (fast-forwarded when it was behind; unpushed commits are never pushed); a refusal
+    /// leaves branch, index and work tree as they were. get, list, history and --dry-run read
+    /// the local branch, say which commit, and warn when the remote holds more.
     #[arg(
         short = 'C',
         long,

@@ -5,12 +5,12 @@ use std::time::Instant;
 use crate::failure::Failure;
 use crate::locate::{config_for, found};
 
-use super::open::workspace;
+use super::open::reading;
 use super::say::Say;
 use super::{json, text, GetArgs, Output};
 
 pub(super) fn run(args: &GetArgs, say: &Say) -> Result<(), Failure> {
-    let ws = workspace(&args.repo, say, Instant::now() + args.repo.timeout, None)?;
+    let ws = reading(&args.repo, say, Instant::now() + args.repo.timeout)?;
     let tip = ws.tip()?;
     let sel = args.pick.selection(&args.repo)?;
     let config = config_for(&ws, tip, &sel)?;

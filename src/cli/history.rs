@@ -6,7 +6,7 @@ use std::time::Instant;
 use crate::failure::{FailKind, Failure};
 use crate::locate::{no_image, one_target, versions};
 
-use super::open::workspace;
+use super::open::reading;
 use super::say::Say;
 use super::{json, text, HistoryArgs, Output};
 
@@ -16,7 +16,7 @@ pub(super) fn run(args: &HistoryArgs, say: &Say) -> Result<(), Failure> {
         // History needs the commits: a full fetch, unless --depth says otherwise.
         repo.depth = 0;
     }
-    let ws = workspace(&repo, say, Instant::now() + repo.timeout, None)?;
+    let ws = reading(&repo, say, Instant::now() + repo.timeout)?;
     let placed = one_target(&ws, &args.service, &args.pick.selection(&args.repo)?)?;
     let path = placed.path.clone();
     let want = args.nth.map_or(args.max, |n| n + 1);

@@ -10,14 +10,14 @@ use crate::manifest::Manifest;
 use crate::service;
 use crate::template::fill;
 
-use super::open::workspace;
+use super::open::reading;
 use super::rows::ListRow;
 use super::say::Say;
 use super::{json, text, ListArgs, Output};
 
 pub(super) fn run(args: &ListArgs, say: &Say) -> Result<(), Failure> {
     let repo = &args.repo;
-    let ws = workspace(repo, say, Instant::now() + repo.timeout, None)?;
+    let ws = reading(repo, say, Instant::now() + repo.timeout)?;
     let tip = ws.tip()?;
     let config = if repo.manifest.is_empty() {
         read_config(&ws, tip)?

@@ -55,7 +55,7 @@ pub(super) fn workspace(
         || {
             RetryResult::judge(
                 Workspace::clone(&args.repo, &opts, Credentials::from_env()),
-                |e| e.kind == git::ErrorKind::Network,
+                git::Error::worth_retrying,
             )
         },
         |e, wait| {
@@ -81,6 +81,75 @@ pub(super) fn workspace(
                 knob = spent.knob.flag(),
             ),
         )),
+    }
+}
+
+/// Opens the repository for a command that only reads (`get`, `list`, `history`). In a
+/// checkout, which is not the remote, its upstream is fetched first (as `git fetch` does), and
+/// the user is told which commit is read and, when the remote holds more, that it does.
+pub(super) fn reading(args: &RepoArgs, say: &Say, deadline: Instant) -> Result<Workspace, Failure> {
+    let mut ws = workspace(args, say, deadline, None)?;
+    if ws.is_open() {
+        say_standing(&mut ws, say);
+    }
+    Ok(ws)
+}
+
+/// Says which commit of the checkout is read, and how it stands against the remote.
+fn say_standing(ws: &mut Workspace, say: &Say) {
+    let Ok(tip) = ws.tip() else { return };
+    let read = format!(
+        "read the local branch {} at {}",
+        ws.branch(),
+        tip.to_string().get(..7).unwrap_or("")
+    );
+    if ws.url().is_empty() {
+        say.info(&format!(
+            "imgbump: {read} (it has no remote to compare with)"
+        ));
+        return;
+    }
+    if let Err(e) = ws.fetch() {
+        say.info(&format!(
+            "imgbump: warning: {read}, but could not fetch from {} to compare: {}\nthe remote may hold other images",
+            ws.url(),
+            e.message.lines().next().unwrap_or("")
+        ));
+        return;
+    }
+    match ws.standing() {
+        Some(s) if s.behind > 0 => say.info(&format!(
+            "imgbump: warning: {read}, which is not what the remote holds: {}\nrun `git pull` to read the remote's (or pass --repo URL)",
+            s.describe()
+        )),
+        Some(s) if s.ahead > 0 => say.info(&format!(
+            "imgbump: {read}: {} (not pushed yet)",
+            s.describe()
+        )),
+        Some(s) => say.info(&format!("imgbump: {read}, as on {}", s.upstream)),
+        None => say.info(&format!("imgbump: {read} (the remote has no such branch)")),
+    }
+}
+
+/// The commit a writing command reads what it decides from (`promote`'s source image): in a
+/// checkout that is not where its upstream is, the remote's tip, which the run will change
+/// (fetched now, and said so); else the branch's tip.
+pub(super) fn tip_to_decide(ws: &mut Workspace, say: &Say) -> Result<git2::Oid, Failure> {
+    let local = ws.tip()?;
+    if !ws.is_open() || ws.url().is_empty() || ws.fetch().is_err() {
+        return Ok(local);
+    }
+    match ws.standing() {
+        Some(s) if !s.up_to_date() => {
+            say.info(&format!(
+                "imgbump: {}; reading {}'s tip ({}), which this run changes",
+                s.describe(),
+                s.upstream,
+                s.remote.to_string().get(..7).unwrap_or("")
+            ));
+            Ok(s.remote)
+        }
+        _ => Ok(local),
     }
 }
 

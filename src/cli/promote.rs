@@ -39,7 +39,7 @@ pub(super) fn run(args: &PromoteArgs, say: &Say) -> Result<(), Failure> {
     )?;
     let deadline = start + args.repo.timeout;
     let mut ws = workspace(&args.repo, say, deadline, args.commit.retries)?;
-    let tip = ws.tip()?;
+    let tip = super::open::tip_to_decide(&mut ws, say)?;
     let config = config_for(&ws, tip, &opts.selection)?;
     let spec = image_in(&ws, tip, &args.service, &opts.selection, config.as_ref())?;
     say.info(&format!(

@@ -108,7 +108,11 @@ impl Workspace {
 
     /// `content` (a blob) as `git checkout` would write it to `path`: with CRLF line ends when
     /// the checkout converts them and the blob has none of its own.
-    fn worktree_form<'c>(&self, path: &str, content: &'c [u8]) -> std::borrow::Cow<'c, [u8]> {
+    pub(super) fn worktree_form<'c>(
+        &self,
+        path: &str,
+        content: &'c [u8],
+    ) -> std::borrow::Cow<'c, [u8]> {
         if content.contains(&b'\r') || content.contains(&0) || !self.converts_line_endings(path) {
             return std::borrow::Cow::Borrowed(content);
         }
@@ -339,7 +343,7 @@ impl Workspace {
     }
 
     /// The paths whose content differs between the trees of `a` and `b`.
-    fn paths_changed(&self, a: Oid, b: Oid) -> Vec<String> {
+    pub(super) fn paths_changed(&self, a: Oid, b: Oid) -> Vec<String> {
         let tree = |c: Oid| self.repo.find_commit(c).and_then(|c| c.tree()).ok();
         let (Some(ta), Some(tb)) = (tree(a), tree(b)) else {
             return Vec::new();
@@ -353,7 +357,7 @@ impl Workspace {
     }
 
     /// Stages `changes` through libgit2's index (read whole, written whole).
-    fn stage_with_libgit2(&self, changes: &[FileChange]) -> Result<()> {
+    pub(super) fn stage_with_libgit2(&self, changes: &[FileChange]) -> Result<()> {
         // libgit2 takes `index.lock` itself: recorded by the time it is made.
         self.note_intent("index.lock");
         let mut index = self.repo.index().map_err(|e| self.index_err(&e))?;
@@ -375,7 +379,7 @@ impl Workspace {
     }
 
     /// Whether HEAD is the ref `name` (the branch is checked out).
-    fn head_is(&self, name: &str) -> bool {
+    pub(super) fn head_is(&self, name: &str) -> bool {
         self.repo
             .head()
             .ok()

@@ -8,6 +8,7 @@
 //! | `clone.rs` | clone mode: shallow one-branch clones, scratch directories, borrowed local objects |
 //! | `cache.rs` | `--cache-dir`: one locked bare repository per URL, rebuilt when stale |
 //! | `remote.rs` | the anonymous remote and the callbacks of a transfer |
+//! | `classify.rs` | what a failure is: worth another try (a cut connection, a 5xx) or not ([`Error::worth_retrying`]) |
 //! | `credentials.rs` | where tokens and keys come from; redaction of secrets |
 //! | `tls.rs` | CA certificates, loaded only for TLS remotes |
 //! | `tcp.rs` | our own `git://` transport (no Nagle, quick ACKs) |
@@ -17,6 +18,7 @@
 //! | `commit.rs` | blobs, trees and a commit without a checkout |
 //! | `push.rs` | the push, and what a rejection means (moved, cut, refused) |
 //! | `checkout.rs` | open mode's local write: work tree, index, branch; catching up after a push |
+//! | `standing.rs` | where a checkout stands against its upstream: ahead, behind, diverged, what its unpushed commits change; a commit taken back when nothing was pushed |
 //! | `lock.rs` | runs in one checkout take turns; a killed run's locks recovered |
 //! | `index/mod.rs`, `index/mapped.rs` | `.git/index` read and patched in place |
 //! | `trim.rs` | keeping a fetched pack's pages from staying resident |
@@ -33,6 +35,7 @@ use std::fmt;
 
 mod cache;
 mod checkout;
+mod classify;
 mod clone;
 mod commit;
 mod config;
@@ -48,6 +51,7 @@ mod paths;
 mod push;
 mod read;
 mod remote;
+mod standing;
 mod tcp;
 mod tls;
 mod trim;
@@ -55,13 +59,15 @@ mod trim;
 mod worktree;
 
 pub use checkout::write_atomic;
+use classify::{git_err, is_network};
 pub use clone::{is_url, CloneOptions, ProgressFn};
 pub use credentials::{hide, redact_urls, use_minted, Credentials};
 pub use lock::CheckoutLock;
 pub use paths::check_relative_path;
+pub use standing::Standing;
 pub use tls::ca_roots;
 
-use git2::{ErrorClass, ErrorCode, Oid, Repository};
+use git2::{Oid, Repository};
 
 /// Sets up what libgit2 takes from the process, once, first thing in `main`, while the process
 /// has one thread: the TLS trust (see `tls.rs`) and where git's configuration files are
@@ -87,10 +93,13 @@ pub enum ErrorKind {
     Auth,
     /// The server rejected the push for a reason other than a moved branch (hook, protection).
     Rejected,
-    /// The connection failed or was cut (refused, reset, closed early): worth another try.
+    /// The connection failed or was cut (refused, reset, closed early), or the server answered
+    /// 5xx: worth another try.
     Network,
     /// The remote cannot be reached as written, and trying again will not change that: an
-    /// unknown host, a TLS failure, an HTTP answer such as 404.
+    /// unknown host, a TLS failure, an HTTP answer such as 404, a path with no repository
+    /// (`file://`, git daemon's "not exported", ssh's "repository not found"), a web page
+    /// where Git was expected.
     Unreachable,
     /// Anything else: network, I/O, corrupt repository.
     Other,
@@ -112,6 +121,14 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+impl Error {
+    /// Whether another try may succeed: only a refused, reset or cut connection and a server's
+    /// 5xx answer are (see `classify.rs`). Every retry loop asks this.
+    pub fn worth_retrying(&self) -> bool {
+        self.kind == ErrorKind::Network
+    }
+}
 
 type Result<T> = std::result::Result<T, Error>;
 
@@ -287,200 +304,4 @@ fn branch_names(repo: &Repository) -> Vec<String> {
         .collect();
     names.sort();
     names
-}
-
-/// A failure of the connection rather than of the request: refused, reset, closed early.
-fn is_network(e: &git2::Error) -> bool {
-    let m = e.message().to_ascii_lowercase();
-    if m.contains("certificate")
-        || m.contains("hostkey")
-        || m.contains("host key")
-        || e.code() == ErrorCode::Auth
-        || unreachable(e).is_some()
-    {
-        return false;
-    }
-    matches!(e.class(), ErrorClass::Net | ErrorClass::Os)
-        || [
-            "connection reset",
-            "connection refused",
-            "hung up",
-            "early eof",
-            "unexpected eof",
-            "error receiving data",
-            "error sending data",
-            "broken pipe",
-            "timed out",
-        ]
-        .iter()
-        .any(|w| m.contains(w))
-}
-
-/// The HTTP status a libgit2 error reports (`unexpected http status code: 404`).
-fn http_status(m: &str) -> Option<u16> {
-    static STATUS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(r"(?i)\bstatus code:? (\d{3})\b").expect("a valid pattern")
-    });
-    STATUS.captures(m)?.get(1)?.as_str().parse().ok()
-}
-
-/// When `e` says the remote cannot be reached as written (so another try would fail the same
-/// way): what to check.
-fn unreachable(e: &git2::Error) -> Option<&'static str> {
-    let m = e.message().to_ascii_lowercase();
-    let unknown_host = [
-        "failed to resolve address",
-        "name or service not known",
-        "no address associated with hostname",
-        "nodename nor servname",
-        "temporary failure in name resolution",
-        "failed to lookup address",
-    ];
-    if unknown_host.iter().any(|w| m.contains(w)) {
-        return Some(
-            "the host name cannot be resolved: check the URL's host (and this machine's DNS)",
-        );
-    }
-    if e.class() == ErrorClass::Ssl
-        || m.contains("ssl error")
-        || m.contains("ssl routines")
-        || m.contains("certificate")
-    {
-        return Some("the TLS connection failed: check the server's certificate, or SSL_CERT_FILE / SSL_CERT_DIR for a private CA");
-    }
-    match http_status(&m) {
-        Some(401 | 403) => None,
-        Some(404) => {
-            Some("the server has no repository at this URL (HTTP 404): check the URL's path")
-        }
-        Some(s) if (400..500).contains(&s) => Some("the server refused the request: check the URL"),
-        _ => None,
-    }
-}
-
-fn git_err(what: &str, e: &git2::Error, creds: &Credentials) -> Error {
-    let status = http_status(e.message());
-    let check = unreachable(e);
-    let kind = match (e.code(), e.class()) {
-        (ErrorCode::Auth, _) => ErrorKind::Auth,
-        _ if matches!(status, Some(401 | 403)) || e.message().contains("authentication") => {
-            ErrorKind::Auth
-        }
-        _ if check.is_some() => ErrorKind::Unreachable,
-        (ErrorCode::NotFound, _) => ErrorKind::NotFound,
-        _ if is_network(e) => ErrorKind::Network,
-        _ => ErrorKind::Other,
-    };
-    let mut message = format!("{what}: {}", e.message());
-    match kind {
-        ErrorKind::Auth => message.push_str(
-            "\nauthentication failed: set IMGBUMP_TOKEN (or GITHUB_TOKEN) to a token that may push, or configure a credential helper or SSH key",
-        ),
-        ErrorKind::Unreachable => {
-            message.push('\n');
-            message.push_str(check.unwrap_or_default());
-        }
-        _ if e.class() == ErrorClass::Ssh && (e.message().contains("host") || e.message().contains("known")) => message.push_str(
-            "\nthe SSH host key is not trusted: check the host's fingerprint, then add it with `ssh-keyscan HOST >> ~/.ssh/known_hosts`",
-        ),
-        _ => {}
-    }
-    Error {
-        kind,
-        message: creds.redact(&message),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn failures_are_classified_and_carry_no_secret() {
-        let creds = Credentials::from_env();
-        let auth = git2::Error::new(
-            ErrorCode::Auth,
-            ErrorClass::Http,
-            "too many redirects or authentication replays",
-        );
-        let e = git_err("cannot fetch from https://bot:s3cr3t@h/x", &auth, &creds);
-        assert_eq!(e.kind, ErrorKind::Auth);
-        assert!(e.message.contains("set IMGBUMP_TOKEN"), "{e}");
-        assert!(!e.message.contains("s3cr3t"), "{e}");
-        let reset = git2::Error::new(
-            ErrorCode::GenericError,
-            ErrorClass::Net,
-            "connection reset by peer",
-        );
-        assert_eq!(git_err("push", &reset, &creds).kind, ErrorKind::Network);
-        let early = git2::Error::new(ErrorCode::GenericError, ErrorClass::Odb, "early EOF");
-        assert!(is_network(&early));
-        // A certificate or host key problem is not worth another try.
-        let cert = git2::Error::new(
-            ErrorCode::Certificate,
-            ErrorClass::Net,
-            "the SSL certificate is invalid",
-        );
-        assert!(!is_network(&cert));
-        let host = git2::Error::new(
-            ErrorCode::GenericError,
-            ErrorClass::Ssh,
-            "invalid or unknown remote ssh hostkey",
-        );
-        let e = git_err("connect", &host, &creds);
-        assert_ne!(e.kind, ErrorKind::Network);
-        assert!(e.message.contains("ssh-keyscan"), "{e}");
-        let missing = git2::Error::new(ErrorCode::NotFound, ErrorClass::Reference, "no such ref");
-        assert_eq!(git_err("x", &missing, &creds).kind, ErrorKind::NotFound);
-        // An object id that holds "401" is no HTTP status: no authentication hint.
-        let object = git2::Error::new(
-            ErrorCode::NotFound,
-            ErrorClass::Odb,
-            "object not found - no match for id (8f4013c2a1d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9)",
-        );
-        let e = git_err("fetch", &object, &creds);
-        assert_eq!(e.kind, ErrorKind::NotFound);
-        assert!(!e.message.contains("IMGBUMP_TOKEN"), "{e}");
-        // What another try cannot change fails at once; 401 and 403 are about credentials.
-        for (class, text, kind) in [
-            (
-                ErrorClass::Net,
-                "failed to resolve address for nonexistent.invalid: Name or service not known",
-                ErrorKind::Unreachable,
-            ),
-            (
-                ErrorClass::Os,
-                "failed to lookup address information: Name or service not known",
-                ErrorKind::Unreachable,
-            ),
-            (
-                ErrorClass::Ssl,
-                "SSL error: error:0A000086:SSL routines::certificate verify failed",
-                ErrorKind::Unreachable,
-            ),
-            (
-                ErrorClass::Http,
-                "unexpected http status code: 404",
-                ErrorKind::Unreachable,
-            ),
-            (
-                ErrorClass::Http,
-                "unexpected http status code: 403",
-                ErrorKind::Auth,
-            ),
-            (
-                ErrorClass::Http,
-                "unexpected http status code: 401",
-                ErrorKind::Auth,
-            ),
-            (
-                ErrorClass::Net,
-                "failed to connect to 127.0.0.1: Connection refused",
-                ErrorKind::Network,
-            ),
-        ] {
-            let e = git2::Error::new(ErrorCode::GenericError, class, text);
-            assert_eq!(git_err("x", &e, &creds).kind, kind, "{text}");
-        }
-    }
 }

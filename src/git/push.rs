@@ -77,7 +77,7 @@ impl Workspace {
     pub(super) fn open_local_remote(&self) -> Result<Repository> {
         let path = self.local_remote_path().unwrap_or_default();
         Repository::open(&path).map_err(|e| {
-            git_err(
+            let mut e = git_err(
                 &format!(
                     "cannot open the remote {} (check that {} is a Git repository, or the remote's URL)",
                     self.url,
@@ -85,7 +85,12 @@ impl Workspace {
                 ),
                 &e,
                 &self.creds,
-            )
+            );
+            // Not there, and not to be tried again.
+            if e.kind == ErrorKind::Unreachable {
+                e.kind = ErrorKind::NotFound;
+            }
+            e
         })
     }
 

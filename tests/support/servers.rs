@@ -589,3 +589,58 @@ fn pipe(mut from: TcpStream, mut to: TcpStream, limit: usize) {
     let _ = to.shutdown(std::net::Shutdown::Both);
     let _ = from.shutdown(std::net::Shutdown::Both);
 }
+
+/// A web server where a Git remote was expected: every request is answered with `status` and
+/// an HTML page (a forge's login page, a proxy's error page). Stopped when dropped.
+pub struct WebPage {
+    pub port: u16,
+    stop: Arc<AtomicBool>,
+    /// How many requests it has answered.
+    pub requests: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl WebPage {
+    pub fn start(status: &str) -> WebPage {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let stop = Arc::new(AtomicBool::new(false));
+        let requests = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (stop2, req2, status) = (stop.clone(), requests.clone(), status.to_string());
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                if stop2.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(mut conn) = conn else { continue };
+                req2.fetch_add(1, Ordering::SeqCst);
+                let mut reader = BufReader::new(conn.try_clone().unwrap());
+                let mut line = String::new();
+                while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                    line.clear();
+                }
+                let body = "<!DOCTYPE html><html><body><h1>Sign in</h1></body></html>";
+                let _ = write!(
+                    conn,
+                    "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            }
+        });
+        WebPage {
+            port,
+            stop,
+            requests,
+        }
+    }
+
+    pub fn url(&self, name: &str) -> String {
+        format!("http://127.0.0.1:{}/{name}", self.port)
+    }
+}
+
+impl Drop for WebPage {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+    }
+}
