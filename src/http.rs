@@ -108,15 +108,11 @@ pub fn pct_path(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, PATH).to_string()
 }
 
-/// A string a server sent, as one bounded line: at most `max` characters, control characters
-/// (line breaks among them) blanked; empty when `v` is not a string.
+/// A string a server sent, as one bounded line: every secret redacted first, then at most
+/// `max` characters (`…` when cut), control characters (line breaks among them) blanked;
+/// empty when `v` is not a string.
 pub fn one_line(v: &serde_json::Value, max: usize) -> String {
-    v.as_str()
-        .unwrap_or("")
-        .chars()
-        .take(max)
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
+    crate::secret::cut(v.as_str().unwrap_or(""), max, [])
 }
 
 /// What a server's JSON answer says: its `message` (else its `error`), as one line of at most
@@ -156,7 +152,7 @@ mod tests {
             one_line(&serde_json::json!("é".repeat(400)), 300)
                 .chars()
                 .count(),
-            300
+            301
         );
     }
 

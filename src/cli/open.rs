@@ -24,6 +24,8 @@ pub(super) fn workspace(
     let app = github_app(args)?;
     if !git::is_url(&args.repo) {
         let mut ws = Workspace::open(Path::new(&args.repo), args.branch.as_deref())?;
+        // The remote's user info, as the checkout's config holds it.
+        ws.credentials().learn();
         if let Some(app) = &app {
             let token = app_token(app, ws.url(), deadline)?;
             ws.use_token(&token);
@@ -36,8 +38,10 @@ pub(super) fn workspace(
         }
         return Ok(ws);
     }
+    // The minted token is carried by the clone's credentials, before the environment's.
+    let mut creds = Credentials::from_env();
     if let Some(app) = &app {
-        git::use_minted(&app_token(app, &args.repo, deadline)?);
+        creds.set_token(&app_token(app, &args.repo, deadline)?);
     }
     say.debug(&format!("cloning {}", git::redact_urls(&args.repo)));
     let opts = git::CloneOptions {
@@ -51,7 +55,7 @@ pub(super) fn workspace(
     let mut tries = 0;
     let mut streak: Option<Instant> = None;
     loop {
-        let cloned = Workspace::clone(&args.repo, &opts, Credentials::from_env());
+        let cloned = Workspace::clone(&args.repo, &opts, creds.clone());
         if let Some(signal) = crate::interrupt::requested() {
             return Err(Failure::interrupted(signal, "nothing was changed"));
         }

@@ -84,7 +84,7 @@ impl Server {
                 "no Argo CD token: set ARGOCD_AUTH_TOKEN (an API token of an account that may get the application)".into(),
             ));
         }
-        crate::git::hide(token);
+        crate::secret::hide(token);
         Ok(Server {
             base,
             token: token.to_string(),
@@ -463,19 +463,31 @@ mod tests {
     #[test]
     fn servers_are_written_as_argocd_s_cli_writes_them() {
         let t = Duration::from_secs(5);
-        assert!(Server::new("argocd.example.com", "tok", false, t).is_ok());
-        assert!(Server::new("https://argocd.example.com:8443", "tok", false, t).is_ok());
-        assert!(Server::new("http://127.0.0.1:8080", "tok", false, t).is_ok());
+        assert!(Server::new("argocd.example.com", "argocd-unit-test-token", false, t).is_ok());
+        assert!(Server::new(
+            "https://argocd.example.com:8443",
+            "argocd-unit-test-token",
+            false,
+            t
+        )
+        .is_ok());
+        assert!(Server::new("http://127.0.0.1:8080", "argocd-unit-test-token", false, t).is_ok());
         assert!(
-            matches!(Server::new("http://argocd.example.com", "tok", false, t), Err(AskError::Setup(m)) if m.contains("--insecure-argocd"))
+            matches!(Server::new("http://argocd.example.com", "argocd-unit-test-token", false, t), Err(AskError::Setup(m)) if m.contains("--insecure-argocd"))
         );
-        assert!(Server::new("http://argocd.example.com", "tok", true, t).is_ok());
+        assert!(Server::new(
+            "http://argocd.example.com",
+            "argocd-unit-test-token",
+            true,
+            t
+        )
+        .is_ok());
         assert!(matches!(
             Server::new("argocd.example.com", " ", false, t),
             Err(AskError::Setup(_))
         ));
         assert!(matches!(
-            Server::new("ftp://x", "tok", false, t),
+            Server::new("ftp://x", "argocd-unit-test-token", false, t),
             Err(AskError::Setup(_))
         ));
     }

@@ -43,7 +43,7 @@ impl Target {
             None => url.to_string(),
         };
         let url = url.trim().to_string();
-        crate::git::hide(&url);
+        crate::secret::hide(&url);
         if !crate::http::may_use(&url, &[]) {
             return Err(format!(
                 "a {kind} notification's URL must be https:// (plain HTTP only to this machine)"
