@@ -110,6 +110,7 @@ impl World {
     }
 }
 
+#[allow(dead_code)]
 fn file_exists(p: &Path) -> bool {
     p.exists()
 }
@@ -153,4 +154,445 @@ fn a_secret_an_answer_echoes_is_redacted_before_any_cut() {
             Some(format!("Bearer {ARGO_TOKEN}").as_str())
         );
     }
+}
+
+/// An Application as Argo CD returns it, at `rev` with `health`, and `extra` under `status`.
+fn application(repo: &str, rev: &str, health: &str, extra: serde_json::Value) -> String {
+    let mut v = serde_json::json!({
+        "metadata": {"name": "web-staging", "namespace": "argocd"},
+        "spec": {"source": {"repoURL": repo, "targetRevision": "main"}},
+        "status": {"sync": {"status": "Synced", "revision": rev}, "health": {"status": health}}
+    });
+    if let serde_json::Value::Object(m) = extra {
+        for (k, x) in m {
+            v["status"][k] = x;
+        }
+    }
+    v.to_string()
+}
+
+/// Argo CD played by a liar: each read answered by `f` with the remote's main now.
+fn argo(w: &World, f: impl Fn(&str) -> Reply + Send + Sync + 'static) -> Liar {
+    let bare = w.fx.remote.clone();
+    Liar::start(move |_| {
+        let main = git(
+            bare.parent().unwrap(),
+            &["--git-dir", bare.to_str().unwrap(), "rev-parse", "main"],
+        );
+        f(main.trim())
+    })
+}
+
+/// A receiver of notifications that takes each one (HTTP 200).
+fn receiver() -> Liar {
+    Liar::start(|_| json_reply(200, "{}"))
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn plain_http_is_judged_by_the_host_connected_to() {
+    let w = World::new();
+    let liar = Liar::start(|_| json_reply(200, "{}"));
+    let before = w.main();
+    let forged = format!("http://10.0.0.1/@127.0.0.1:{}", liar.port);
+    // As Argo CD's server.
+    let (out, _) = bounded(
+        w.cmd(
+            &forged,
+            &[
+                "wait",
+                "web",
+                "--env",
+                "staging",
+                "--argocd-app",
+                "web-staging",
+            ],
+        ),
+        Duration::from_secs(60),
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "`{forged}` is plain HTTP to `10.0.0.1`, which is not this machine"
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("***@127.0.0.1"), "{err}");
+    // As a webhook, before anything is pushed.
+    let (out, _) = bounded(
+        w.cmd(
+            &liar.url(),
+            &[
+                "set",
+                "web=:v2",
+                "--env",
+                "staging",
+                "--notify",
+                &format!("webhook:{forged}/x"),
+            ],
+        ),
+        Duration::from_secs(60),
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("is plain HTTP to `10.0.0.1`"),
+        "{}",
+        text(&out)
+    );
+    // A password holding a raw `/` would be read two ways: refused, never shown.
+    let (out, _) = bounded(
+        {
+            let mut c = w.fx.cmd();
+            c.args(["set", "web=:v2", "--env", "staging", "--repo"])
+                .arg(format!(
+                    "http://u:Ab/Cd-secret-9@127.0.0.1:{}/x.git",
+                    liar.port
+                ));
+            c
+        },
+        Duration::from_secs(60),
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("must be percent-encoded"),
+        "{}",
+        text(&out)
+    );
+    assert!(!text(&out).contains("secret-9"), "{}", text(&out));
+    // Nothing reached the liar, nothing was pushed.
+    assert!(liar.requests().is_empty());
+    assert_eq!(w.main(), before);
+}
+
+#[test]
+fn what_can_be_checked_before_the_push_is_checked_before_it() {
+    let w = World::new();
+    let before = w.main();
+    let argo_ok = argo(&w, |main| {
+        json_reply(
+            200,
+            &application("r", main, "Healthy", serde_json::json!({})),
+        )
+    });
+    let set = ["set", "web=:v2", "--env", "staging", "--wait"];
+    // No token; an invalid application; a poll that would flood; a repository file naming a
+    // variable not meant for notifications.
+    let cases: Vec<(Vec<&str>, Vec<(&str, &str)>, &str)> = vec![
+        (
+            vec!["--argocd-app", "web-staging"],
+            vec![("ARGOCD_AUTH_TOKEN", "")],
+            "no Argo CD token",
+        ),
+        (
+            vec!["--argocd-app", "Web_Staging"],
+            vec![],
+            "is not an Argo CD application name",
+        ),
+        (
+            vec!["--argocd-app", "web-staging", "--poll-interval", "0s"],
+            vec![],
+            "--poll-interval must be at least",
+        ),
+        (
+            vec![
+                "--argocd-app",
+                "web-staging",
+                "--notify",
+                "https://hooks.example/x",
+            ],
+            vec![],
+            "did you mean slack:URL or webhook:URL",
+        ),
+    ];
+    for (extra, env, needle) in cases {
+        let mut c = w.cmd(&argo_ok.url(), &set);
+        c.args(&extra);
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        let (out, _) = bounded(c, Duration::from_secs(60));
+        assert_eq!(out.status.code(), Some(2), "{needle}: {}", text(&out));
+        assert!(stderr(&out).contains(needle), "{needle}: {}", text(&out));
+        assert_eq!(w.main(), before, "{needle}: pushed");
+    }
+    // `.imgbump.yaml` may name only variables meant for notifications.
+    let cfg = w.fx.remote_file(".imgbump.yaml") + "notify: [\"webhook:${PAYLOAD_URL}\"]\n";
+    w.fx.push_elsewhere(".imgbump.yaml", &cfg, "notify");
+    let before = w.main();
+    let hook = receiver();
+    let mut c = w.cmd(&argo_ok.url(), &["set", "web=:v2", "--env", "staging"]);
+    c.env("PAYLOAD_URL", hook.url());
+    let (out, _) = bounded(c, Duration::from_secs(60));
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("whose name ends in _WEBHOOK_URL"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(w.main(), before);
+    assert!(hook.requests().is_empty());
+    let cfg = cfg.replace("PAYLOAD_URL", "TEAM_WEBHOOK_URL");
+    w.fx.push_elsewhere(".imgbump.yaml", &cfg, "notify, named");
+    let mut c = w.cmd(&argo_ok.url(), &["set", "web=:v2", "--env", "staging"]);
+    c.env("TEAM_WEBHOOK_URL", hook.url());
+    let (out, _) = bounded(c, Duration::from_secs(60));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(hook.requests().len(), 1);
+    assert_eq!(hook.requests()[0].json()["status"], "pushed");
+}
+
+#[test]
+fn a_failure_after_the_push_says_that_the_push_stands() {
+    let w = World::new();
+    let before = w.main();
+    // Argo CD has no such application: known only after the push.
+    let missing = Liar::start(|_| json_reply(404, r#"{"message":"not found"}"#));
+    let hook = receiver();
+    let (out, _) = bounded(
+        w.cmd(
+            &missing.url(),
+            &[
+                "set",
+                "web=:v2",
+                "--env",
+                "staging",
+                "--wait",
+                "--argocd-app",
+                "web-staging",
+                "--notify",
+                &format!("webhook:{}/h", hook.url()),
+                "-o",
+                "json",
+            ],
+        ),
+        Duration::from_secs(60),
+    );
+    let after = w.main();
+    assert_ne!(after, before, "the bump landed");
+    assert_eq!(out.status.code(), Some(6), "{}", text(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!("pushed {}; the push stands, but the wait for Argo CD failed: Argo CD has no application web-staging", &after[..7])),
+        "{err}"
+    );
+    assert!(!err.contains("usage"), "{err}");
+    // The notification says so too.
+    let sent = hook.requests();
+    assert_eq!(sent.len(), 1, "{}", text(&out));
+    assert_eq!(sent[0].json()["status"], "failed");
+    assert!(sent[0].json()["error"]
+        .as_str()
+        .unwrap()
+        .contains("pushed; the wait failed"));
+}
+
+#[test]
+fn argo_cd_s_words_reach_slack_and_the_summary_escaped_and_bounded() {
+    let w = World::new();
+    let resources: Vec<serde_json::Value> = (0..20_000)
+        .map(|i| serde_json::json!({"kind": "Pod", "name": format!("p{i}"), "health": {"status": "Degraded", "message": "<!channel> <https://evil.example|click here>"}}))
+        .collect();
+    let extra = serde_json::json!({"resources": resources});
+    let body_for = move |main: &str| {
+        let mut v: serde_json::Value =
+            serde_json::from_str(&application("r", main, "Degraded", extra.clone())).unwrap();
+        v["status"]["health"]["message"] = "<!here> [x](https://evil.example) & <@U1>".into();
+        v.to_string()
+    };
+    let liar = argo(&w, move |main| json_reply(200, &body_for(main)));
+    let slack = receiver();
+    let (out, _) = bounded(
+        w.cmd(
+            &liar.url(),
+            &[
+                "set",
+                "web=:v2",
+                "--env",
+                "staging",
+                "--wait",
+                "--argocd-app",
+                "web-staging",
+                "--poll-interval",
+                "100ms",
+                "--notify",
+                &format!("slack:{}/s", slack.url()),
+                "-o",
+                "json",
+            ],
+        ),
+        Duration::from_secs(120),
+    );
+    assert_eq!(out.status.code(), Some(6), "{}", text(&out));
+    let err = stderr(&out);
+    assert!(err.len() < 64 << 10, "stderr: {} bytes", err.len());
+    assert!(
+        err.contains("… 19980 more left out"),
+        "{}",
+        &err[..err.len().min(3000)]
+    );
+    assert!(!err.contains("\\n"), "a literal \\n: {err}");
+    assert!(
+        out.stdout.len() < 64 << 10,
+        "stdout: {} bytes",
+        out.stdout.len()
+    );
+    let summary = std::fs::read_to_string(&w.summary).unwrap();
+    assert!(summary.len() < 64 << 10, "summary: {} bytes", summary.len());
+    // Outside the failure's code block, Argo CD's words make no link or mention.
+    let outside = summary.split("Failed (exit 6)").next().unwrap();
+    assert!(!outside.contains("[x](https://evil"), "{summary}");
+    assert!(!outside.contains("<!"), "{summary}");
+    assert!(outside.contains("\\[x\\]\\(https"), "{summary}");
+    let payload = String::from_utf8(slack.requests()[0].body.clone()).unwrap();
+    assert!(payload.len() < 64 << 10);
+    for raw in ["<!channel>", "<!here>", "<https://evil", "<@U1>"] {
+        assert!(!payload.contains(raw), "{raw} in the Slack payload");
+    }
+    assert!(payload.contains("&lt;!here&gt;"), "{payload}");
+    assert!(payload.contains("more left out"), "{payload}");
+}
+
+#[test]
+fn notifications_end_within_the_timeout() {
+    let w = World::new();
+    let hang: Vec<Liar> = (0..4).map(|_| Liar::start(|_| Reply::Hang)).collect();
+    let mut args: Vec<String> = ["set", "web=:v2", "--env", "staging", "--timeout", "3s"]
+        .map(String::from)
+        .to_vec();
+    for h in &hang {
+        args.push("--notify".into());
+        args.push(format!("webhook:{}/x", h.url()));
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (out, took) = bounded(w.cmd("127.0.0.1:1", &args), Duration::from_secs(120));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    // Four receivers that never answer, 15 s each before: the whole run now ends near 3 s.
+    assert!(took < Duration::from_secs(40), "took {took:?}");
+    assert!(stderr(&out).contains("--timeout ran out"), "{}", text(&out));
+}
+
+#[test]
+fn deploy_and_notify_do_not_misreport() {
+    let w = World::new();
+    // A plain-HTTP server asked over HTTPS: a setting to fix, at once, exit 1, nothing "pushed".
+    let plain = Liar::start(|_| json_reply(200, "{}"));
+    let (out, _) = bounded(
+        {
+            let mut c = w.cmd(
+                &format!("127.0.0.1:{}", plain.port),
+                &[
+                    "wait",
+                    "web",
+                    "--env",
+                    "staging",
+                    "--argocd-app",
+                    "web-staging",
+                    "--wait-timeout",
+                    "10m",
+                ],
+            );
+            c.env_remove("GITHUB_ACTIONS");
+            c
+        },
+        Duration::from_secs(60),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let err = stderr(&out);
+    assert!(err.contains("did not speak TLS"), "{err}");
+    assert!(
+        err.contains("http://HOST:PORT") && err.contains("--insecure-argocd"),
+        "{err}"
+    );
+    assert!(!err.contains("pushed"), "{err}");
+    // A server that is not Argo CD.
+    let (out, _) = bounded(
+        w.cmd(
+            &plain.url(),
+            &[
+                "wait",
+                "web",
+                "--env",
+                "staging",
+                "--argocd-app",
+                "web-staging",
+            ],
+        ),
+        Duration::from_secs(60),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("not an Argo CD Application"),
+        "{}",
+        text(&out)
+    );
+    // `wait` pushed nothing, and its exit 6 does not say it did.
+    let degraded = argo(&w, |main| {
+        json_reply(
+            200,
+            &application("r", main, "Degraded", serde_json::json!({})),
+        )
+    });
+    let (out, _) = bounded(
+        w.cmd(
+            &degraded.url(),
+            &[
+                "wait",
+                "web",
+                "--env",
+                "staging",
+                "--argocd-app",
+                "web-staging",
+            ],
+        ),
+        Duration::from_secs(60),
+    );
+    assert_eq!(out.status.code(), Some(6), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("error: not deployed healthy:"),
+        "{}",
+        text(&out)
+    );
+    assert!(!stderr(&out).contains("pushed"), "{}", text(&out));
+    // An empty destination (an unset secret) is a warning; the bump goes on.
+    let before = w.main();
+    let (out, _) = bounded(
+        w.cmd(
+            &plain.url(),
+            &["set", "web=:v2", "--env", "staging", "--notify", "slack:"],
+        ),
+        Duration::from_secs(60),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("warning: not notifying slack: its URL is empty"),
+        "{}",
+        text(&out)
+    );
+    assert_ne!(w.main(), before);
+    // A bare URL on this machine: not "plain HTTP only to this machine".
+    let (out, _) = bounded(
+        w.cmd(
+            &plain.url(),
+            &[
+                "set",
+                "web=:v3",
+                "--env",
+                "staging",
+                "--notify",
+                &format!("{}/y", plain.url()),
+            ],
+        ),
+        Duration::from_secs(60),
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("did you mean slack:URL or webhook:URL"),
+        "{}",
+        text(&out)
+    );
+    assert!(!stderr(&out).contains("plain HTTP"), "{}", text(&out));
 }

@@ -21,6 +21,9 @@ pub(super) fn workspace(
     retries: Option<u32>,
 ) -> Result<Workspace, Failure> {
     let progress = say.progress();
+    if let Some(why) = crate::url::RemoteUrl::parse(&args.repo).malformed() {
+        return Err(Failure::new(FailKind::Usage, format!("--repo: {why}")));
+    }
     let app = github_app(args)?;
     if !git::is_url(&args.repo) {
         let mut ws = Workspace::open(Path::new(&args.repo), args.branch.as_deref())?;

@@ -192,7 +192,7 @@ mod tests {
         let secret = "Ab/Cd+secret-77";
         for (url, clean, user, pass) in [
             (
-                "http://u:Ab/Cd+secret-77@127.0.0.1:8080/isa.git",
+                "http://u:Ab%2FCd+secret-77@127.0.0.1:8080/isa.git",
                 "http://127.0.0.1:8080/isa.git",
                 "u",
                 secret,
