@@ -596,3 +596,165 @@ fn deploy_and_notify_do_not_misreport() {
     );
     assert!(!stderr(&out).contains("plain HTTP"), "{}", text(&out));
 }
+
+#[test]
+fn an_app_key_is_read_only_from_a_small_regular_file() {
+    let w = World::new();
+    let dir = w.fx.dir.path();
+    let fifo = dir.join("key.fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let big = dir.join("big.pem");
+    std::fs::write(&big, "A".repeat(200_000)).unwrap();
+    for (key, needle) in [
+        (&fifo, "not a regular file"),
+        (&dir.to_path_buf(), "not a regular file"),
+        (&big, "is too large for a private key"),
+    ] {
+        let mut c = w.fx.cmd();
+        c.args([
+            "set",
+            "agent=:x",
+            "--repo",
+            &w.fx.url(),
+            "--github-app-id",
+            "12345",
+        ])
+        .arg("--github-app-key")
+        .arg(key);
+        let (out, _) = bounded(c, Duration::from_secs(60));
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+        assert!(stderr(&out).contains(needle), "{}", text(&out));
+    }
+    // A key others may read: a warning, as ssh gives.
+    let pem = dir.join("app.pem");
+    let ok = Command::new("openssl")
+        .args(["genrsa", "-out"])
+        .arg(&pem)
+        .arg("2048")
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&pem, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let api = Liar::start(|_| json_reply(404, r#"{"message":"Not Found"}"#));
+    let mut c = w.fx.cmd();
+    c.args([
+        "set",
+        "agent=:x",
+        "--repo",
+        "https://github.com/o/r.git",
+        "--github-app-id",
+        "12345",
+    ])
+    .arg("--github-app-key")
+    .arg(&pem)
+    .env("GITHUB_API_URL", api.url());
+    let (out, _) = bounded(c, Duration::from_secs(60));
+    assert_ne!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("may be read by others than its owner (mode 644); run chmod 600"),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        stderr(&out).contains("is not installed on o/r"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn sigterm_ends_a_wait_on_a_server_that_never_answers() {
+    let w = World::new();
+    let hang = Liar::start(|_| Reply::Hang);
+    let mut c = w.cmd(
+        &hang.url(),
+        &[
+            "wait",
+            "web",
+            "--env",
+            "staging",
+            "--argocd-app",
+            "web-staging",
+            "--wait-timeout",
+            "10m",
+        ],
+    );
+    let mut child = c
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until Argo CD has been asked (a condition, not a sleep).
+    let start = Instant::now();
+    while hang.requests().is_empty() {
+        assert!(start.elapsed() < Duration::from_secs(60), "never asked");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    unsafe {
+        libc::kill(child.id() as libc::pid_t, libc::SIGTERM);
+    }
+    let asked = Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        if asked.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("SIGTERM did not end the wait");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(128 + 15), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("interrupted by SIGTERM"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn a_manifest_template_is_filled_once() {
+    let w = World::new();
+    let before = w.main();
+    let (out, _) = bounded(
+        {
+            let mut c = w.fx.cmd();
+            c.args([
+                "set",
+                "agent=:x",
+                "--repo",
+                &w.fx.url(),
+                "--manifest",
+                "x/{{service}}.yaml",
+            ]);
+            c
+        },
+        Duration::from_secs(60),
+    );
+    // `{{service}}` is `{agent}` once filled: a file that does not exist, never a placeholder.
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    assert!(stderr(&out).contains("x/{agent}.yaml"), "{}", text(&out));
+    assert!(!stderr(&out).contains("placeholder"), "{}", text(&out));
+    let (out, _) = bounded(
+        {
+            let mut c = w.fx.cmd();
+            c.args([
+                "set",
+                "agent=:x",
+                "--repo",
+                &w.fx.url(),
+                "--manifest",
+                "x/{nope}.yaml",
+            ]);
+            c
+        },
+        Duration::from_secs(60),
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert_eq!(w.main(), before);
+}

@@ -251,6 +251,14 @@ pub fn send(targets: &[Target], when: When, events: &[Event], deadline: Instant)
             continue;
         }
         for t in targets {
+            if crate::interrupt::requested().is_some() {
+                warnings.push(format!(
+                    "{} was not told about {}: interrupted",
+                    t.name(),
+                    e.service
+                ));
+                continue;
+            }
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 warnings.push(format!(
