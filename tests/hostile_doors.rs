@@ -758,3 +758,222 @@ fn a_manifest_template_is_filled_once() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert_eq!(w.main(), before);
 }
+
+/// `git --git-dir bare ARGS`, with `env` and `input`; its stdout.
+fn bare_git(bare: &Path, args: &[&str], env: &[(&str, &str)], input: Option<&[u8]>) -> String {
+    use std::io::Write;
+    let mut c = Command::new("git");
+    c.arg("--git-dir").arg(bare).args(args);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(input.unwrap_or(b"")).unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// A GitHub whose GraphQL endpoint is a liar, over a real remote served by `git daemon` at
+/// `o/r.git` (so that the remote names a repository).
+struct Hub {
+    fx: Fixture,
+    bare: PathBuf,
+    daemon: Daemon,
+}
+
+impl Hub {
+    fn new() -> Hub {
+        let fx = Fixture::of("environments");
+        let bare = fx.dir.path().join("srv/o/r.git");
+        std::fs::create_dir_all(bare.parent().unwrap()).unwrap();
+        git(
+            fx.dir.path(),
+            &[
+                "clone",
+                "-q",
+                "--bare",
+                fx.remote.to_str().unwrap(),
+                bare.to_str().unwrap(),
+            ],
+        );
+        let daemon = Daemon::start(&fx.dir.path().join("srv"));
+        Hub { fx, bare, daemon }
+    }
+
+    fn git(&self, args: &[&str], env: &[(&str, &str)], input: Option<&[u8]>) -> String {
+        bare_git(&self.bare, args, env, input)
+    }
+
+    fn main(&self) -> String {
+        self.git(&["rev-parse", "main"], &[], None)
+    }
+
+    /// Applies a createCommitOnBranch request to the remote as GitHub would; the new commit.
+    fn apply(bare: &Path, req: &serde_json::Value) -> String {
+        use base64::Engine;
+        let input = &req["variables"]["input"];
+        let head = input["expectedHeadOid"].as_str().unwrap().to_string();
+        let index = bare.join("api-index");
+        let idx = index.to_str().unwrap();
+        let env = [
+            ("GIT_INDEX_FILE", idx),
+            ("GIT_AUTHOR_NAME", "gh"),
+            ("GIT_AUTHOR_EMAIL", "gh@x"),
+            ("GIT_COMMITTER_NAME", "gh"),
+            ("GIT_COMMITTER_EMAIL", "gh@x"),
+        ];
+        bare_git(bare, &["read-tree", &head], &env, None);
+        for a in input["fileChanges"]["additions"].as_array().unwrap() {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(a["contents"].as_str().unwrap())
+                .unwrap();
+            let blob = bare_git(bare, &["hash-object", "-w", "--stdin"], &env, Some(&bytes));
+            let path = a["path"].as_str().unwrap();
+            bare_git(
+                bare,
+                &[
+                    "update-index",
+                    "--add",
+                    "--cacheinfo",
+                    &format!("100644,{blob},{path}"),
+                ],
+                &env,
+                None,
+            );
+        }
+        let tree = bare_git(bare, &["write-tree"], &env, None);
+        let c = bare_git(
+            bare,
+            &["commit-tree", &tree, "-p", &head, "-m", "api"],
+            &env,
+            None,
+        );
+        bare_git(
+            bare,
+            &["update-ref", "refs/heads/main", &c, &head],
+            &env,
+            None,
+        );
+        let _ = std::fs::remove_file(&index);
+        c
+    }
+
+    fn run(&self, api: &Liar, extra: &[&str]) -> (Output, Duration) {
+        self.run_pair(api, "web=:v9", extra)
+    }
+
+    fn run_pair(&self, api: &Liar, pair: &str, extra: &[&str]) -> (Output, Duration) {
+        let mut c = self.fx.cmd();
+        c.args(["set", pair, "--env", "staging", "--commit-via", "github"])
+            .args(["--repo", &self.daemon.url("o/r.git")])
+            .args(extra)
+            .env("GITHUB_TOKEN", "ghs_hubTestToken0123456789abcdefgh")
+            .env("GITHUB_API_URL", api.url())
+            .env("GITHUB_GRAPHQL_URL", format!("{}/graphql", api.url()));
+        bounded(c, Duration::from_secs(120))
+    }
+}
+
+fn commit_answer(oid: &str) -> Reply {
+    json_reply(
+        200,
+        &serde_json::json!({"data": {"createCommitOnBranch": {"commit": {"oid": oid, "url": "https://x"}}}})
+            .to_string(),
+    )
+}
+
+#[test]
+fn a_forged_or_lost_answer_from_github_is_never_taken_for_a_commit() {
+    let hub = Hub::new();
+    let before = hub.main();
+    // The expected head itself, as if it were the new commit.
+    let echo = Liar::start(|r| {
+        let head = r.json()["variables"]["input"]["expectedHeadOid"]
+            .as_str()
+            .unwrap_or("")
+            .to_string();
+        commit_answer(&head)
+    });
+    let (out, _) = hub.run(&echo, &[]);
+    assert_eq!(out.status.code(), Some(5), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("it is the expected head itself, not a new commit"),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        stderr(&out).contains("nothing was committed"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(hub.main(), before);
+    // An older commit (reachable, so a fetch "sees" it): not on the expected head.
+    let bare = hub.bare.clone();
+    let older = {
+        let env = [
+            ("GIT_AUTHOR_NAME", "o"),
+            ("GIT_AUTHOR_EMAIL", "o@x"),
+            ("GIT_COMMITTER_NAME", "o"),
+            ("GIT_COMMITTER_EMAIL", "o@x"),
+        ];
+        let tree = bare_git(&bare, &["rev-parse", "main^{tree}"], &env, None);
+        let c = bare_git(
+            &bare,
+            &["commit-tree", &tree, "-p", &before, "-m", "later"],
+            &env,
+            None,
+        );
+        bare_git(
+            &bare,
+            &["update-ref", "refs/heads/main", &c, &before],
+            &env,
+            None,
+        );
+        before.clone()
+    };
+    let before = hub.main();
+    let old = Liar::start(move |_| commit_answer(&older));
+    let (out, _) = hub.run(&old, &[]);
+    assert_eq!(out.status.code(), Some(5), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("which is not the commit asked for"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(hub.main(), before);
+    // GitHub made the commit, and the answer was lost: the run looks, and says it landed.
+    let b2 = bare.clone();
+    let made_then_hung = Liar::start(move |r| {
+        Hub::apply(&b2, &r.json());
+        Reply::Hang
+    });
+    let (out, _) = hub.run(&made_then_hung, &["--timeout", "5s", "-o", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let v = json(&out);
+    assert_eq!(v["pushed"], true, "{v}");
+    assert_eq!(v["commit"].as_str(), Some(hub.main().as_str()));
+    assert_ne!(hub.main(), before);
+    // Lost, and GitHub made nothing: nothing was committed, said after looking.
+    let before = hub.main();
+    let hung = Liar::start(|_| Reply::Hang);
+    let (out, _) = hub.run_pair(&hung, "web=:v10", &["--timeout", "5s"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        stderr(&out).contains(
+            "the answer was lost; a fetch shows main where it was: nothing was committed"
+        ),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(hub.main(), before);
+}
