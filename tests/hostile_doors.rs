@@ -193,6 +193,59 @@ fn stderr(out: &Output) -> String {
 }
 
 #[test]
+fn a_short_secret_is_redacted_and_a_broken_token_refused_at_once() {
+    // A configured secret of any length is kept out of what imgbump prints.
+    let liar = Liar::start(|r| {
+        let auth = r.header("authorization").unwrap_or("").to_string();
+        json_reply(
+            403,
+            &serde_json::json!({ "message": format!("no: {auth}") }).to_string(),
+        )
+    });
+    let w = World::new();
+    let mut c = w.cmd(
+        &liar.url(),
+        &[
+            "wait",
+            "web",
+            "--env",
+            "staging",
+            "--argocd-app",
+            "web-staging",
+        ],
+    );
+    c.env("ARGOCD_AUTH_TOKEN", "k3Y");
+    let (out, _) = bounded(c, Duration::from_secs(60));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let all = w.everything(&out);
+    assert!(all.contains("no: Bearer ***"), "{all}");
+    assert!(!all.contains("k3Y"), "{all}");
+    // A token with a line break could never be sent: refused before any wait.
+    let mut c = w.cmd(
+        &liar.url(),
+        &[
+            "wait",
+            "web",
+            "--env",
+            "staging",
+            "--argocd-app",
+            "web-staging",
+            "--wait-timeout",
+            "10m",
+        ],
+    );
+    c.env("ARGOCD_AUTH_TOKEN", "abc\r\ndef-token");
+    let (out, took) = bounded(c, Duration::from_secs(60));
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("holds a line break"),
+        "{}",
+        text(&out)
+    );
+    assert!(took < Duration::from_secs(50));
+}
+
+#[test]
 fn plain_http_is_judged_by_the_host_connected_to() {
     let w = World::new();
     let liar = Liar::start(|_| json_reply(200, "{}"));

@@ -79,6 +79,12 @@ impl Server {
             ));
         }
         crate::secret::hide(token);
+        if token.chars().any(char::is_control) {
+            // A line break in a header is refused by every client: it could never work.
+            return Err(AskError::Setup(
+                "ARGOCD_AUTH_TOKEN holds a line break or another control character; set it to the token alone".into(),
+            ));
+        }
         Ok(Server {
             base,
             token: token.to_string(),
@@ -536,6 +542,10 @@ mod tests {
         assert!(matches!(
             Server::new("ftp://x", "argocd-unit-test-token", false, t),
             Err(AskError::Setup(_))
+        ));
+        assert!(matches!(
+            Server::new("argocd.example.com", "argocd-unit-test\r\ntoken", false, t),
+            Err(AskError::Setup(m)) if m.contains("line break")
         ));
     }
 }
