@@ -130,13 +130,14 @@ impl Hold {
                 }
             }
         }
-        // Words from the repository are shown in columns and summaries: a tab, a control or
-        // an invisible character in them is shown as a space or U+FFFD, never acted on.
+        // Words from the repository are shown in columns and summaries: a tab is a space (it
+        // would add a column), an invisible character U+FFFD; other controls and direction
+        // overrides are escaped wherever they are shown.
         let fit = |t: &str| -> String {
             t.chars()
                 .map(|c| match c {
                     '\t' => ' ',
-                    c if unfit(c) => '\u{fffd}',
+                    c if invisible(c) => '\u{fffd}',
                     c => c,
                 })
                 .collect()
