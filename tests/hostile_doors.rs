@@ -1030,3 +1030,87 @@ fn a_forged_or_lost_answer_from_github_is_never_taken_for_a_commit() {
     );
     assert_eq!(hub.main(), before);
 }
+
+#[test]
+fn the_host_judged_is_the_host_connected_to_off_this_machine() {
+    // Off this machine only inside a network namespace with nothing but loopback.
+    let allowed = Command::new("unshare")
+        .args(["-n", "true"])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !allowed {
+        eprintln!("skipped: unshare -n is not allowed here");
+        return;
+    }
+    let w = World::new();
+    let mut c = Command::new("unshare");
+    c.args(["-n", "--"])
+        .arg(env!("CARGO_BIN_EXE_imgbump"))
+        .args([
+            "wait",
+            "web",
+            "--env",
+            "staging",
+            "--argocd-app",
+            "web-staging",
+        ])
+        .args([
+            "--repo",
+            &w.fx.url(),
+            "--insecure-argocd",
+            "--wait-timeout",
+            "2s",
+        ])
+        .args(["--argocd-server", "http://10.0.0.1/@127.0.0.1:1"])
+        .env("HOME", &w.fx.home)
+        .env("NO_COLOR", "1")
+        .env("ARGOCD_AUTH_TOKEN", ARGO_TOKEN)
+        .current_dir(w.fx.dir.path());
+    let (out, _) = bounded(c, Duration::from_secs(60));
+    let err = stderr(&out);
+    // Allowed only because --insecure-argocd names it, the address goes to 10.0.0.1, and
+    // every message says so.
+    assert!(
+        err.contains("cannot reach Argo CD at http://10.0.0.1/@127.0.0.1:1"),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        err.contains("Network is unreachable") || err.contains("unreachable"),
+        "{err}"
+    );
+    assert!(!err.contains("***@127.0.0.1"), "{err}");
+    assert!(!leaks(&err, ARGO_TOKEN), "{err}");
+}
+
+#[test]
+fn github_s_api_address_is_judged_by_the_host_connected_to() {
+    let hub = Hub::new();
+    let before = hub.main();
+    let liar = Liar::start(|_| json_reply(200, "{}"));
+    let forged = format!("http://10.0.0.1/@127.0.0.1:{}", liar.port);
+    let mut c = hub.fx.cmd();
+    c.args([
+        "set",
+        "web=:v9",
+        "--env",
+        "staging",
+        "--commit-via",
+        "github",
+    ])
+    .args(["--repo", &hub.daemon.url("o/r.git")])
+    .env("GITHUB_TOKEN", "ghs_hubTestToken0123456789abcdefgh")
+    .env("GITHUB_API_URL", &forged);
+    let (out, _) = bounded(c, Duration::from_secs(60));
+    assert_ne!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        stderr(&out).contains(&format!(
+            "GITHUB_API_URL): `{forged}` is plain HTTP to `10.0.0.1`"
+        )),
+        "{}",
+        text(&out)
+    );
+    assert!(liar.requests().is_empty());
+    assert_eq!(hub.main(), before);
+}
