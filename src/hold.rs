@@ -23,6 +23,13 @@ pub const MARK: &str = "imgbump:hold";
 /// The longest reason accepted, in characters.
 const MAX_REASON: usize = 200;
 
+/// The longest `--by` accepted, in characters.
+const MAX_BY: usize = 100;
+
+/// The latest `--until` written: 9999-12-31T23:59:59Z, the last time an RFC 3339 date holds
+/// (and so the last one `--until` reads back).
+pub const MAX_UNTIL: i64 = 253_402_300_799;
+
 /// One hold.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hold {
@@ -56,6 +63,9 @@ impl Hold {
             return Err(format!("--reason is longer than {MAX_REASON} characters"));
         }
         let by = by.trim();
+        if by.chars().count() > MAX_BY {
+            return Err(format!("--by is longer than {MAX_BY} characters"));
+        }
         if let Some(c) = by
             .chars()
             .find(|&c| unfit(c) || matches!(c, '(' | ')' | ','))
@@ -66,6 +76,12 @@ impl Hold {
             ));
         }
         if let Some(u) = until {
+            if u > MAX_UNTIL {
+                return Err(format!(
+                    "--until is too far ahead: at most {}",
+                    utc::utc(MAX_UNTIL)
+                ));
+            }
             if u <= since {
                 return Err(format!(
                     "--until {} is not after now ({})",
@@ -114,6 +130,22 @@ impl Hold {
                 }
             }
         }
+        // Words from the repository are shown in columns and summaries: a tab is a space (it
+        // would add a column), an invisible character U+FFFD; other controls and direction
+        // overrides are escaped wherever they are shown.
+        let fit = |t: &str| -> String {
+            t.chars()
+                .map(|c| match c {
+                    '\t' => ' ',
+                    c if invisible(c) => '\u{fffd}',
+                    c => c,
+                })
+                .collect()
+        };
+        hold.reason = fit(&hold.reason);
+        hold.by = fit(&hold.by);
+        hold.since = fit(&hold.since);
+        hold.until = hold.until.as_deref().map(fit);
         Some(hold)
     }
 
@@ -182,6 +214,31 @@ fn unfit(c: char) -> bool {
             c,
             '\u{2028}' | '\u{2029}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{061c}' | '\u{feff}'
         )
+        || invisible(c)
+}
+
+/// Unicode's invisible format characters (category Cf) not listed above: the soft hyphen,
+/// the word joiner and invisible operators, tag characters, and their kin.
+fn invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00ad}'
+            | '\u{0600}'..='\u{0605}'
+            | '\u{06dd}'
+            | '\u{070f}'
+            | '\u{08e2}'
+            | '\u{180e}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{206a}'..='\u{206f}'
+            | '\u{fff9}'..='\u{fffb}'
+            | '\u{110bd}'
+            | '\u{110cd}'
+            | '\u{13430}'..='\u{1343f}'
+            | '\u{1bca0}'..='\u{1bca3}'
+            | '\u{1d173}'..='\u{1d17a}'
+            | '\u{e0001}'
+            | '\u{e0020}'..='\u{e007f}'
+    )
 }
 
 /// `--until`: an RFC 3339 time (`2026-12-05T18:00:00Z`, `2026-12-05T20:00+02:00`), a date (its
@@ -205,7 +262,13 @@ pub fn parse_until(s: &str, now: i64) -> Result<i64, String> {
         Some(n) if secs > 0 && n > 0 => n
             .checked_mul(secs)
             .and_then(|d| now.checked_add(d))
-            .ok_or_else(|| format!("--until {s:?} is too far ahead")),
+            .filter(|t| *t <= MAX_UNTIL)
+            .ok_or_else(|| {
+                format!(
+                    "--until {s:?} is too far ahead: at most {}",
+                    utc::utc(MAX_UNTIL)
+                )
+            }),
         _ => Err(format!(
             "--until {s:?} is not a time: give 2026-12-05T18:00:00Z, 2026-12-05 (00:00 UTC), or a duration such as 90m, 4h, 2d"
         )),
@@ -260,6 +323,26 @@ mod tests {
         ] {
             assert_eq!(Hold::parse(not), None, "{not}");
         }
+    }
+
+    #[test]
+    fn invisible_long_or_far_texts_are_refused_and_forged_ones_shown_flat() {
+        for hidden in ["a\u{2060}b", "a\u{ad}b", "a\u{e0041}b", "a\u{180e}b"] {
+            assert!(Hold::new(hidden, "me", 0, None).is_err(), "{hidden:?}");
+        }
+        assert!(Hold::new("x", &"b".repeat(101), 0, None)
+            .unwrap_err()
+            .contains("--by is longer than 100"));
+        assert!(Hold::new("x", "me", 0, Some(MAX_UNTIL + 1)).is_err());
+        assert!(Hold::new("x", "me", 0, Some(MAX_UNTIL)).is_ok());
+        assert!(parse_until("9999999999999d", 0)
+            .unwrap_err()
+            .contains("too far ahead"));
+        let forged = Hold::parse("imgbump:hold a\tb\u{2060}c (me\tx, 2026-12-04)").unwrap();
+        assert_eq!(
+            (forged.reason.as_str(), forged.by.as_str()),
+            ("a b\u{fffd}c", "me x")
+        );
     }
 
     #[test]

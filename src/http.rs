@@ -108,15 +108,11 @@ pub fn pct_path(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, PATH).to_string()
 }
 
-/// A string a server sent, as one bounded line: at most `max` characters, control characters
-/// (line breaks among them) blanked; empty when `v` is not a string.
+/// A string a server sent, as one bounded line: every secret redacted first, then at most
+/// `max` characters (`…` when cut), control characters (line breaks among them) blanked;
+/// empty when `v` is not a string.
 pub fn one_line(v: &serde_json::Value, max: usize) -> String {
-    v.as_str()
-        .unwrap_or("")
-        .chars()
-        .take(max)
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
+    crate::secret::cut(v.as_str().unwrap_or(""), max, [])
 }
 
 /// What a server's JSON answer says: its `message` (else its `error`), as one line of at most
@@ -130,12 +126,31 @@ pub fn said(answer: &serde_json::Value) -> String {
 
 /// Whether `url` may be used: HTTPS, or plain HTTP to this machine or an `insecure` host.
 pub fn may_use(url: &str, insecure: &[String]) -> bool {
-    let u = crate::url::RemoteUrl::parse(url);
-    let plain_ok = || u.is_loopback() || insecure.iter().any(|h| h == u.authority());
+    check(url, insecure).is_ok()
+}
+
+/// Why `url` may not be used, or `Ok`: it must be a well-formed `https://` address, or
+/// `http://` to this machine or an `insecure` host (`host:port`). The host judged is the one
+/// the client connects to ([`crate::url::RemoteUrl`]'s reading, RFC 3986's); the message
+/// shows the address as read, without its user info (a malformed one not at all).
+pub fn check(url: &str, insecure: &[String]) -> Result<(), String> {
+    use crate::url::{RemoteUrl, Scheme};
+    let u = RemoteUrl::parse(url);
+    if let Some(why) = u.malformed() {
+        return Err(format!("the address is not a URL imgbump can read: {why}"));
+    }
     match u.scheme() {
-        crate::url::Scheme::Https => true,
-        crate::url::Scheme::Http => plain_ok(),
-        _ => false,
+        Scheme::Https => Ok(()),
+        Scheme::Http if u.is_loopback() || insecure.iter().any(|h| h == u.authority()) => Ok(()),
+        Scheme::Http => Err(format!(
+            "{} is plain HTTP to {}, which is not this machine: use https://",
+            crate::reference::shown(&u.to_string()),
+            crate::reference::shown(u.host())
+        )),
+        _ => Err(format!(
+            "{} is not an https:// URL",
+            crate::reference::shown(&u.to_string())
+        )),
     }
 }
 
@@ -156,7 +171,7 @@ mod tests {
             one_line(&serde_json::json!("é".repeat(400)), 300)
                 .chars()
                 .count(),
-            300
+            301
         );
     }
 
@@ -178,6 +193,13 @@ mod tests {
             &["10.0.0.7:5000".to_string()]
         ));
         assert!(!may_use("ftp://127.0.0.1/", &[]));
+        // The host judged is the host connected to.
+        assert!(!may_use("http://10.0.0.1/@127.0.0.1:1", &[]));
+        assert!(!may_use("http://u:a/b@127.0.0.1:1/", &[]));
+        assert_eq!(
+            check("http://10.0.0.1/@127.0.0.1:1", &[]).unwrap_err(),
+            "`http://10.0.0.1/@127.0.0.1:1` is plain HTTP to `10.0.0.1`, which is not this machine: use https://"
+        );
         assert_eq!(
             url_host("http://u:p@[::1]:5000/x"),
             Some("[::1]:5000".into())

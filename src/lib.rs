@@ -19,6 +19,7 @@
 //! | [`sign`] | SSH and OpenPGP signatures over a commit's bytes (`ssh-keygen -Y sign`, `gpg -bsau`) |
 //! | [`service`] | service names (DNS labels) and the manifest path template |
 //! | [`reference`](mod@reference) | image references: the OCI grammar, `:TAG` and `@DIGEST` shorthands |
+//! | [`secret`] | secrets (tokens, keys, webhook URLs) learnt once and redacted from everything printed, before any cut |
 //! | [`url`] | a remote's address, parsed once; shown without its secrets |
 //! | [`template`] | `{placeholder}` templates, filled in one pass |
 //! | [`trailers`] | imgbump's commit trailers, written and read in one place |
@@ -52,6 +53,7 @@ mod random;
 pub mod reference;
 pub mod registry;
 mod retry;
+pub mod secret;
 pub mod service;
 pub mod sign;
 pub mod template;

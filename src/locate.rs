@@ -100,7 +100,7 @@ pub fn resolve(
     if !sel.manifests.is_empty() {
         let envs: Vec<Option<&String>> = if sel.envs.is_empty() {
             vec![None]
-        } else if sel.manifests.iter().any(|m| m.contains("{env}")) {
+        } else if sel.manifests.iter().any(|m| service::has_env(m)) {
             sel.envs.iter().map(Some).collect()
         } else {
             return Err(usage(
@@ -113,16 +113,13 @@ pub fn resolve(
             let mut tried = Vec::new();
             let mut found = None;
             for template in &sel.manifests {
-                let mut path = service::manifest_path(template, service).map_err(refused)?;
-                match env {
-                    Some(e) => path = service::in_env(&path, e).map_err(refused)?,
-                    None if path.contains("{env}") => {
-                        return Err(usage(format!(
-                            "--manifest {template:?} has {{env}}: pass --env NAME"
-                        )))
-                    }
-                    None => {}
+                if env.is_none() && service::has_env(template) {
+                    return Err(usage(format!(
+                        "--manifest {template:?} has {{env}}: pass --env NAME"
+                    )));
                 }
+                let path = service::manifest_path_in(template, service, env.map(String::as_str))
+                    .map_err(refused)?;
                 crate::git::check_relative_path(&path).map_err(refused)?;
                 // One template: it is the file (a missing one is reported when read).
                 // Only a tree lookup: the file is read once, by the plan.

@@ -40,18 +40,32 @@ pub fn check(name: &str) -> Result<(), String> {
 /// The placeholders a manifest path template may use.
 pub const PLACEHOLDERS: [&str; 2] = ["service", "env"];
 
-/// The manifest path for `service`: `{service}` in `template` replaced (`{env}` left for
-/// [`in_env`]), then checked to stay inside the repository.
+/// The manifest path for `service`: `{service}` in `template` replaced (`{env}` left as
+/// written), then checked to stay inside the repository.
 pub fn manifest_path(template: &str, service: &str) -> Result<String, String> {
+    manifest_path_in(template, service, None)
+}
+
+/// The manifest path for `service` in the environment `env`: `{service}` and `{env}` in
+/// `template` replaced in one pass (a value is never read as a template again, so that
+/// `{{service}}` is `{agent}`, not a placeholder), then checked to stay inside the repository.
+pub fn manifest_path_in(
+    template: &str,
+    service: &str,
+    env: Option<&str>,
+) -> Result<String, String> {
     check(service)?;
-    let path = crate::template::fill(template, &[("service", service), ("env", "{env}")])?;
+    let path = crate::template::fill(
+        template,
+        &[("service", service), ("env", env.unwrap_or("{env}"))],
+    )?;
     crate::git::check_relative_path(&path)?;
     Ok(path)
 }
 
-/// `path` (a manifest path with `{service}` filled) placed in the environment `env`.
-pub fn in_env(path: &str, env: &str) -> Result<String, String> {
-    crate::template::fill(path, &[("env", env)])
+/// Whether `template` has an `{env}` placeholder.
+pub fn has_env(template: &str) -> bool {
+    crate::template::placeholders(template).contains(&"env")
 }
 
 /// The names among `candidates` nearest to `name` (a misspelling: at most two letters
@@ -174,6 +188,12 @@ mod tests {
         );
         assert!(manifest_path("../{service}.yaml", "agent").is_err());
         assert!(manifest_path("/etc/{service}", "agent").is_err());
+        // One pass: a value is never filled again.
+        assert_eq!(
+            manifest_path_in("x/{{service}}/{env}", "agent", Some("e")).unwrap(),
+            "x/{agent}/e"
+        );
+        assert!(has_env("x/{env}") && !has_env("x/env"));
         assert_eq!(
             match_component("{service}-deployment.yaml", "agent-deployment.yaml"),
             Some("agent")

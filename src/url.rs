@@ -6,9 +6,12 @@
 //!
 //! The forms git takes: `scheme://[user[:password]@]host[:port]/path` (https, http, ssh, git,
 //! file, and others passed on as written), `file:///path`, the scp-like `user@host:path`, and
-//! a path on this machine. A raw password may hold `/`, `+` or `@`: the user info runs to the
-//! last `@` before a host (a name of letters, digits, `.`, `-`, `_`, or a bracketed IPv6
-//! address), as the redaction of text finds it too ([`userinfo_span`]).
+//! a path on this machine. The address is read as RFC 3986 reads it, and as the HTTP client,
+//! libgit2 and git read it: the authority ends at the first `/`, `?` or `#`, and the user info
+//! is what comes before its last `@` (so a password holding `/`, `?` or `#` must be
+//! percent-encoded). One reading serves the policy checks, the connection and every message;
+//! the redaction of text finds user info the same way ([`userinfo_span`]). An authority that
+//! is not `host[:port]` is [`RemoteUrl::malformed`].
 
 use std::fmt;
 
@@ -84,9 +87,10 @@ impl RemoteUrl {
             other => Scheme::Other(other.to_string()),
         };
         let rest = &s[i + 3..];
-        let (raw_userinfo, rest) = match userinfo_span(s) {
-            Some((start, at)) if start == i + 3 => (Some(s[start..at].to_string()), &s[at + 1..]),
-            _ => (None, rest),
+        let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let (raw_userinfo, rest) = match rest[..end].rfind('@') {
+            Some(at) => (Some(rest[..at].to_string()), &rest[at + 1..]),
+            None => (None, rest),
         };
         let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
         let (authority, path) = rest.split_at(end);
@@ -187,6 +191,41 @@ impl RemoteUrl {
     /// scp-like `user@host:path`.
     pub fn is_remote(&self) -> bool {
         self.scheme != Scheme::Path
+    }
+
+    /// What is wrong with an address that names a host (`scheme://…` other than `file://`),
+    /// when its authority is not `host[:port]`: a host of other characters than letters,
+    /// digits, `.`, `-`, `_`, `~`, `%` (or a bracketed IPv6 address), or a port that is not a
+    /// number. Such an address would be read differently by different readers (a password
+    /// holding a raw `/`); it is refused without being shown.
+    pub fn malformed(&self) -> Option<String> {
+        if matches!(self.scheme, Scheme::Path | Scheme::File | Scheme::Scp) {
+            return None;
+        }
+        let name_ok = |h: &str| {
+            !h.is_empty()
+                && h.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-._~%".contains(&b))
+        };
+        let v6_ok = |h: &str| {
+            h.strip_prefix('[')
+                .and_then(|r| r.strip_suffix(']'))
+                .is_some_and(|a| a.parse::<std::net::Ipv6Addr>().is_ok())
+        };
+        let port_ok = match self.authority.strip_prefix(&self.host) {
+            Some("") => true,
+            Some(p) => p
+                .strip_prefix(':')
+                .is_some_and(|p| p.is_empty() || self.port.is_some()),
+            None => false,
+        };
+        let bad_info = self
+            .raw_userinfo
+            .as_deref()
+            .is_some_and(|i| i.chars().any(|c| c.is_whitespace() || c.is_control()));
+        (!(name_ok(&self.host) || v6_ok(&self.host)) || !port_ok || bad_info).then(|| {
+            "its authority (what follows `//` up to the first `/`, `?` or `#`) is not [USER[:PASSWORD]@]HOST[:PORT]; a password holding `/`, `?`, `#` or `@` must be percent-encoded (%2F, %3F, %23, %40)".to_string()
+        })
     }
 
     /// Whether the transfer runs over TLS.
@@ -302,10 +341,9 @@ pub fn loopback(host: &str) -> bool {
 }
 
 /// Where the user info of the first `scheme://` URL in `text` stands, as byte offsets
-/// (start, end) with `text[end]` the `@` before the host. The user info runs to the last `@`
-/// before the host and may hold any character but white space and quotes, `/` included: a
-/// password written raw, as git takes it. (Text whose path holds an `@` is cut at that `@`:
-/// redaction errs towards hiding.)
+/// (start, end) with `text[end]` the `@` before the host: as [`RemoteUrl::parse`] reads it,
+/// the last `@` of the authority, which ends at the first `/`, `?`, `#`, white space or
+/// quote.
 pub fn userinfo_span(text: &str) -> Option<(usize, usize)> {
     let start = text.find("://")? + 3;
     let rest = &text[start..];
@@ -314,7 +352,9 @@ pub fn userinfo_span(text: &str) -> Option<(usize, usize)> {
         return None;
     }
     let end = rest
-        .find(|c: char| c.is_whitespace() || matches!(c, '\'' | '"' | '<' | '>' | '`'))
+        .find(|c: char| {
+            c.is_whitespace() || matches!(c, '\'' | '"' | '<' | '>' | '`' | '/' | '?' | '#')
+        })
         .unwrap_or(rest.len());
     let at = rest[..end].rfind('@')?;
     let host = &rest[at + 1..end];
@@ -361,11 +401,13 @@ mod tests {
 
     #[test]
     fn every_form_git_takes_is_parsed_once_and_shown_without_secrets() {
-        let u = RemoteUrl::parse("https://x-access-token:p%2Fw/d+x@github.com/xeno/isA_Cloud.git");
+        let u =
+            RemoteUrl::parse("https://x-access-token:p%2Fw%2Fd+x@github.com/xeno/isA_Cloud.git");
         assert_eq!(u.scheme(), &Scheme::Https);
         assert_eq!(u.user(), Some("x-access-token"));
         assert_eq!(u.password(), Some("p/w/d+x"));
-        assert_eq!(u.raw_userinfo(), Some("x-access-token:p%2Fw/d+x"));
+        assert_eq!(u.raw_userinfo(), Some("x-access-token:p%2Fw%2Fd+x"));
+        assert_eq!(u.malformed(), None);
         assert_eq!(u.host(), "github.com");
         assert_eq!(u.to_string(), "https://github.com/xeno/isA_Cloud.git");
         assert_eq!(
@@ -426,9 +468,49 @@ mod tests {
     }
 
     #[test]
+    fn the_authority_ends_at_the_first_slash_as_every_reader_takes_it() {
+        // The host the policy judges is the one the client connects to, and the one shown.
+        let u = RemoteUrl::parse("http://10.0.0.1/@127.0.0.1:1");
+        assert_eq!((u.host(), u.raw_userinfo()), ("10.0.0.1", None));
+        assert!(!u.is_loopback());
+        assert_eq!(u.to_string(), "http://10.0.0.1/@127.0.0.1:1");
+        assert_eq!(
+            redact_urls("at http://10.0.0.1/@127.0.0.1:1"),
+            "at http://10.0.0.1/@127.0.0.1:1"
+        );
+        for (url, host) in [
+            ("http://10.0.0.1?@127.0.0.1:1", "10.0.0.1"),
+            ("http://10.0.0.1#@127.0.0.1:1", "10.0.0.1"),
+            ("http://a@10.0.0.1/@127.0.0.1", "10.0.0.1"),
+            ("http://a@b@[::1]:80/x", "[::1]"),
+        ] {
+            assert_eq!(RemoteUrl::parse(url).host(), host, "{url}");
+        }
+        // A raw `/` in a password makes the authority no host: refused, not guessed.
+        for bad in [
+            "http://u:Ab/Cd@127.0.0.1:8080/x",
+            "https://h:port/x",
+            "https://h x/",
+            "https:///x",
+            "ssh://git:pw/x@h/r",
+        ] {
+            assert!(RemoteUrl::parse(bad).malformed().is_some(), "{bad}");
+        }
+        for good in [
+            "https://h.io:443/x",
+            "http://[::1]:5/x",
+            "git@h:o/r",
+            "file:///x",
+            "https://u:p@h/",
+        ] {
+            assert_eq!(RemoteUrl::parse(good).malformed(), None, "{good}");
+        }
+    }
+
+    #[test]
     fn user_info_is_found_and_redacted_in_text() {
         assert_eq!(
-            redact_urls("cannot reach https://u:s3cr/t@h.io/x, nor git://h/y"),
+            redact_urls("cannot reach https://u:s3cr%2Ft@h.io/x, nor git://h/y"),
             "cannot reach https://***@h.io/x, nor git://h/y"
         );
         assert_eq!(redact_urls("file:///a@b/c"), "file:///a@b/c");

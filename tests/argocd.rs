@@ -638,7 +638,7 @@ fn wait_reports_what_argo_cd_says() {
         .starts_with("/api/v1/applications/web-staging?"));
 
     // Notifications from .imgbump.yaml name a variable; a URL written there is refused.
-    let named = w.fx.remote_file(".imgbump.yaml") + "notify: [\"slack:${SLACK_HOOK}\"]\n";
+    let named = w.fx.remote_file(".imgbump.yaml") + "notify: [\"slack:${SLACK_WEBHOOK_URL}\"]\n";
     w.fx.push_elsewhere(".imgbump.yaml", &named, "notify");
     w.slack.take();
     let wait = |extra: &[(&str, String)]| {
@@ -658,7 +658,7 @@ fn wait_reports_what_argo_cd_says() {
         }
         c.output().unwrap()
     };
-    let out = wait(&[("SLACK_HOOK", w.slack.url())]);
+    let out = wait(&[("SLACK_WEBHOOK_URL", w.slack.url())]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert_eq!(w.slack.take()[0]["text"], "web v2 deployed to staging ✅");
     let out = wait(&[]);
@@ -669,11 +669,11 @@ fn wait_reports_what_argo_cd_says() {
         text(&out)
     );
     assert!(String::from_utf8_lossy(&out.stderr)
-        .contains("not notifying ${SLACK_HOOK}: its variable is not set"));
+        .contains("not notifying ${SLACK_WEBHOOK_URL}: its variable is not set"));
     assert!(!String::from_utf8_lossy(&out.stderr).contains("s3cretWebhookPart"));
     let literal =
         w.fx.remote_file(".imgbump.yaml")
-            .replace("${SLACK_HOOK}", &w.slack.url());
+            .replace("${SLACK_WEBHOOK_URL}", &w.slack.url());
     w.fx.push_elsewhere(".imgbump.yaml", &literal, "a URL in the repository");
     let out = wait(&[]);
     assert_fails(

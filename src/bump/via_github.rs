@@ -40,6 +40,96 @@ fn forge_failure(e: crate::forge::ForgeError) -> Failure {
     )
 }
 
+/// Whether GitHub's answer `oid` is the commit asked for, as a fetch that reached `now` sees
+/// it: a commit id, not the expected head itself (nor any commit before it), whose parent is
+/// the expected head, whose tree holds the planned files, and which the branch reaches.
+fn ours(ws: &Workspace, oid: &str, now: Oid, s: &Send<'_>) -> Result<Oid, String> {
+    let oid = Oid::from_str(oid).map_err(|_| "not a commit id".to_string())?;
+    if oid == s.tip {
+        return Err("it is the expected head itself, not a new commit".into());
+    }
+    if !ws.has_commit(oid) || !ws.reaches(now, oid) {
+        return Err(format!(
+            "a fetch does not see it on the branch (the branch is at {now})"
+        ));
+    }
+    // As the commit's bytes name them (a shallow clone's boundary hides them otherwise).
+    let parents = ws.parents_written(oid).map_err(|e| e.message)?;
+    if parents != [s.tip] {
+        return Err(format!(
+            "its parent is not the expected head {} (a commit from before, or from elsewhere)",
+            s.tip
+        ));
+    }
+    for f in s.files {
+        if ws.read(oid, &f.path).map_err(|e| e.message)?.as_deref() != Some(f.content.as_slice()) {
+            return Err(format!("it does not hold the planned {}", f.path));
+        }
+    }
+    Ok(oid)
+}
+
+/// An answer that is not the commit asked for: exit 5, saying where the branch is.
+fn forged(ws: &Workspace, oid: &str, branch: &str, now: Oid, s: &Send<'_>, why: &str) -> Failure {
+    let state = if now == s.tip {
+        "the branch still holds the expected head: nothing was committed".to_string()
+    } else {
+        format!("the branch is at {now}: check it on GitHub")
+    };
+    Failure::new(
+        FailKind::Push,
+        format!(
+            "GitHub answered createCommitOnBranch on {branch} of {} with {}, which is not the commit asked for: {why}; {state} (a proxy in between may have changed the answer)",
+            ws.url(),
+            crate::reference::shown(oid)
+        ),
+    )
+}
+
+/// The answer to createCommitOnBranch was lost (`e`): a fetch says whether GitHub made the
+/// commit (then it landed), the branch is where it was (nothing was committed), or it moved
+/// to another commit (planned again, as a moved branch is).
+fn lost(
+    ws: &mut Workspace,
+    s: &Send<'_>,
+    branch: &str,
+    e: crate::forge::ForgeError,
+    deadline: &Deadline,
+    t: &mut Timings,
+) -> Result<Delivered, Failure> {
+    let now = match &s.to.branch {
+        None => timed(&mut t.refetch, || refetch(ws, s.attempts, deadline))?,
+        Some(name) => ws.fetch_branch(name)?.unwrap_or(s.tip),
+    };
+    // GitHub's commit is the one on the expected head; others may have come after it.
+    let mut at = Some(now);
+    for _ in 0..100 {
+        let Some(c) = at.filter(|c| *c != s.tip) else {
+            break;
+        };
+        match ours(ws, &c.to_string(), now, s) {
+            Ok(oid) => return Ok(Delivered::Made(oid)),
+            Err(_) => {}
+        }
+        at = ws.parents_written(c).ok().and_then(|p| p.first().copied());
+    }
+    if now == s.tip || s.to.branch.is_some() {
+        let seen = if now == s.tip {
+            "where it was".to_string()
+        } else {
+            format!("at {now}, which is not this attempt's commit")
+        };
+        return Err(Failure::new(
+            FailKind::Other,
+            format!(
+                "{}\nthe answer was lost; a fetch shows {branch} {seen}: nothing was committed on GitHub by this attempt",
+                e.message
+            ),
+        ));
+    }
+    answered(ws, Push::Moved, s.attempts, deadline, t)
+}
+
 /// The run's client of GitHub's API, made once (its TLS roots read once) for every attempt.
 pub(super) fn client(ws: &Workspace, deadline: &Deadline) -> Result<GitHub, Failure> {
     let timeout = deadline
@@ -89,37 +179,25 @@ pub(super) fn deliver(
         body,
         files: &files,
     };
-    let made = timed(&mut t.push, || gh.create_commit(&commit)).map_err(forge_failure)?;
+    let made = match timed(&mut t.push, || gh.create_commit(&commit)) {
+        Ok(made) => made,
+        // The answer may be lost after GitHub made the commit: look before saying.
+        Err(e) => return lost(ws, s, &branch, e, deadline, t),
+    };
     match (made, &s.to.branch) {
         (Made::Commit(oid), None) => {
-            let oid = Oid::from_str(&oid).map_err(|_| {
-                Failure::new(
-                    FailKind::Push,
-                    format!("GitHub answered createCommitOnBranch with {:?}, which is not a commit id; check the branch on GitHub (a proxy in between may have changed the answer)", oid.chars().take(80).collect::<String>()),
-                )
-            })?;
-            // What is reported is what a fetch sees: the branch at GitHub's commit or past it.
+            // What is reported is what a fetch sees: GitHub's commit on the branch, new, on
+            // the expected head, holding the planned files.
             let now = timed(&mut t.refetch, || refetch(ws, s.attempts, deadline))?;
-            if !ws.reaches(now, oid) {
-                return Err(Failure::new(
-                    FailKind::Push,
-                    format!(
-                        "GitHub made the commit {oid} on {branch}, but a fetch of {} does not see it there (the branch is at {now}); check the branch on GitHub",
-                        ws.url()
-                    ),
-                ));
-            }
+            let oid =
+                ours(ws, &oid, now, s).map_err(|why| forged(ws, &oid, &branch, now, s, &why))?;
             Ok(Delivered::Made(oid))
         }
         (Made::Commit(oid), Some(name)) => {
             let there = ws.fetch_branch(name)?;
-            match (Oid::from_str(&oid), there) {
-                (Ok(oid), Some(at)) if ws.reaches(at, oid) => Ok(Delivered::Made(oid)),
-                _ => Err(Failure::new(
-                    FailKind::Push,
-                    format!("GitHub made the commit {oid} on {name}, but a fetch of that branch does not see it; check the branch on GitHub"),
-                )),
-            }
+            let at = there.unwrap_or(s.tip);
+            let oid = ours(ws, &oid, at, s).map_err(|why| forged(ws, &oid, name, at, s, &why))?;
+            Ok(Delivered::Made(oid))
         }
         (Made::Refused(why), _) => Err(Failure::new(
             FailKind::Push,

@@ -9,11 +9,11 @@ use git2::Oid;
 
 use crate::config::{Config, Placed};
 use crate::deploy::notify::{self, Event, Target, When};
-use crate::deploy::watch::{self, Seen, Settings};
+use crate::deploy::watch::{self, Seen};
 use crate::failure::{FailKind, Failure};
 use crate::git::Workspace;
 
-pub(super) use crate::deploy::watch::{not_deployed, Watch, Watched};
+pub(super) use crate::deploy::watch::{not_deployed, Settings, Watch, Watched};
 
 use super::args::{ArgoArgs, NotifyArgs, NotifyOn};
 use super::say::{printable, Say};
@@ -28,16 +28,73 @@ pub(super) fn watches(
     watch::applications(service, placed, argo.argocd_app.as_deref(), config)
 }
 
-/// The wait's settings from the flags, its deadline `--wait-timeout` from now: one for the
-/// whole run, however many applications it waits for.
-pub(super) fn settings(argo: &ArgoArgs) -> Settings {
-    Settings {
+/// The wait's settings from the flags (the token read once, here), checked: Argo CD's
+/// address and token, and the poll interval. Its deadline is `--wait-timeout` from now: one for
+/// the whole run, however many applications it waits for ([`Settings::from_now`] sets it again
+/// when the wait starts later).
+pub(super) fn settings(argo: &ArgoArgs) -> Result<Settings, Failure> {
+    let s = Settings {
         server: argo.argocd_server.clone().unwrap_or_default(),
         token: std::env::var("ARGOCD_AUTH_TOKEN").unwrap_or_default(),
         insecure: argo.insecure_argocd,
         deadline: std::time::Instant::now() + argo.wait_timeout,
         poll: argo.poll_interval,
+        timeout: argo.wait_timeout,
+    };
+    watch::check(&s)?;
+    Ok(s)
+}
+
+/// What `set --wait` and `--notify` need, checked before anything is pushed, so that a
+/// refusal leaves the remote as it was: the notification targets (the flags' and those of
+/// `.imgbump.yaml` at the tip), and with `wait`, Argo CD's address, token and poll interval
+/// and the application of every target of `services`.
+pub(super) fn before_push(
+    ws: &Workspace,
+    services: &[&str],
+    sel: &crate::locate::Selection,
+    (argo, wait): (&ArgoArgs, bool),
+    notify: &NotifyArgs,
+    say: &Say,
+) -> Result<(Vec<Target>, Option<Settings>), Failure> {
+    let tip = ws.tip()?;
+    let config = crate::locate::config_for(ws, tip, sel)?;
+    let targets = targets(notify, config.as_ref(), say)?;
+    if !wait {
+        return Ok((targets, None));
     }
+    let settings = settings(argo)?;
+    for service in services {
+        // A service the run cannot place fails in the bump itself, in its own words.
+        if let Ok(placed) = crate::locate::resolve(ws, tip, service, sel, config.as_ref()) {
+            watches(service, &placed, argo, config.as_ref())?;
+        }
+    }
+    Ok((targets, Some(settings)))
+}
+
+/// What was pushed, for a message about what followed.
+pub(super) fn what_pushed(o: &crate::bump::Outcome) -> String {
+    match (&o.commit, o.pushed) {
+        (Some(c), true) => format!("pushed {}", c.chars().take(7).collect::<String>()),
+        _ => "nothing new was pushed (the branch had it already)".to_string(),
+    }
+}
+
+/// A failure after the push (the wait could not be done): it says that the push stands, and
+/// is exit 6, never a usage error that reads as "nothing happened".
+pub(super) fn after_the_push(f: Failure, o: &crate::bump::Outcome) -> Failure {
+    if f.kind == FailKind::Interrupted {
+        return f;
+    }
+    Failure::new(
+        FailKind::NotDeployed,
+        format!(
+            "{}; the push stands, but the wait for Argo CD failed: {}",
+            what_pushed(o),
+            f.message
+        ),
+    )
 }
 
 /// Waits for `watches` to deploy `commit`, printing each change of state (and a spinner on a
@@ -98,13 +155,19 @@ pub(super) fn targets(
 ) -> Result<Vec<Target>, Failure> {
     let usage = |m: String| Failure::new(FailKind::Usage, m);
     let mut out: Vec<Target> = Vec::new();
-    // A variable that is not set (a run on a laptop, say) leaves its notification out.
+    // A variable that is not set (a run on a laptop, say), or empty, leaves its notification
+    // out: a missing secret must not block a deploy.
     let mut keep = |n: &str, t: Option<Target>| match t {
         Some(t) => out.push(t),
-        None => say.info(&format!(
-            "imgbump: warning: not notifying {}: its variable is not set",
-            n.split_once(':').map_or("", |(_, u)| u)
-        )),
+        None => {
+            let (kind, url) = n.trim().split_once(':').unwrap_or((n, ""));
+            say.info(&match url.trim() {
+                u if u.starts_with("${") => {
+                    format!("imgbump: warning: not notifying {u}: its variable is not set")
+                }
+                _ => format!("imgbump: warning: not notifying {kind}: its URL is empty"),
+            })
+        }
     };
     for n in args.notify.iter().filter(|n| !n.trim().is_empty()) {
         keep(
@@ -116,15 +179,11 @@ pub(super) fn targets(
         let named = n.split_once(':').is_some_and(|(_, url)| {
             url.strip_prefix("${")
                 .and_then(|v| v.strip_suffix('}'))
-                .is_some_and(|v| {
-                    !v.is_empty()
-                        && v.bytes()
-                            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
-                })
+                .is_some_and(notify_variable)
         });
         if !named {
             return Err(usage(format!(
-                "{}: `notify` entries name a variable that holds the URL, such as slack:${{SLACK_WEBHOOK_URL}}; a URL is not written in the repository",
+                "{}: `notify` entries name a variable meant for it, whose name ends in _WEBHOOK_URL, such as slack:${{SLACK_WEBHOOK_URL}}; a URL is not written in the repository, nor another variable named",
                 crate::config::FILE
             )));
         }
@@ -136,8 +195,24 @@ pub(super) fn targets(
     Ok(out)
 }
 
-/// Sends `events`; a failure is a warning.
-pub(super) fn notify(targets: &[Target], on: NotifyOn, events: &[Event], say: &Say) {
+/// Whether `.imgbump.yaml` may name the variable `v` for a notification's URL: upper case,
+/// digits and `_`, ending in `_WEBHOOK_URL` (`SLACK_WEBHOOK_URL`, `TEAMS_WEBHOOK_URL`). Other
+/// variables (a workflow's inputs, `PAYLOAD_URL`) may hold what a request chose.
+pub(super) fn notify_variable(v: &str) -> bool {
+    v.len() > "_WEBHOOK_URL".len()
+        && v.ends_with("_WEBHOOK_URL")
+        && v.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// Sends `events`, all within `--timeout` from now; a failure is a warning.
+pub(super) fn notify(
+    targets: &[Target],
+    on: NotifyOn,
+    events: &[Event],
+    say: &Say,
+    repo: &super::RepoArgs,
+) {
     if targets.is_empty() || events.is_empty() {
         return;
     }
@@ -146,7 +221,8 @@ pub(super) fn notify(targets: &[Target], on: NotifyOn, events: &[Event], say: &S
         NotifyOn::Failure => When::Failure,
         NotifyOn::Always => When::Always,
     };
-    for w in notify::send(targets, when, events, Duration::from_secs(15)) {
+    let deadline = std::time::Instant::now() + repo.timeout.min(Duration::from_secs(60));
+    for w in notify::send(targets, when, events, deadline) {
         say.info(&format!("imgbump: warning: {w}"));
     }
 }

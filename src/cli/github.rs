@@ -106,7 +106,7 @@ pub(super) fn summary(o: &Outcome, say: &Say, url: &str) {
                     _ => "A",
                 },
                 c.service,
-                cell(&h.to_string())
+                md_text(&h.to_string())
             ));
         }
     }
@@ -217,7 +217,8 @@ pub(super) fn deployment(watched: &[super::deployed::Watched], say: &Say) {
                 cell(&w.revision.chars().take(12).collect::<String>())
             ));
             if let Some(e) = &w.error {
-                md.push_str(&format!("\n{}: {}\n", cell(&w.watch.app), cell(e)));
+                let e: String = e.chars().take(4_000).collect();
+                md.push_str(&format!("\n{}: {}\n", md_text(&w.watch.app), md_text(&e)));
             }
         }
         append(&path, &md, "GITHUB_STEP_SUMMARY", say);
@@ -257,6 +258,28 @@ fn cell(value: &str) -> String {
     printable(value).replace('|', "\\|").replace('`', "'")
 }
 
+/// Text outside a code span in the summary's Markdown: control characters (line breaks
+/// among them) escaped, and every character Markdown or HTML could act on backslash-escaped
+/// (`<` as `&lt;`), so that a hold's reason or Argo CD's words make no link, image, heading,
+/// emphasis or tag.
+fn md_text(value: &str) -> String {
+    let mut out = String::new();
+    for c in printable(value).chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '#' | '!' | '|' | '~' | '{' | '}'
+            | '+' | '-' | '.' | ':' | '=' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// A workflow command's property value, escaped as GitHub's toolkit escapes it.
 fn property(value: &str) -> String {
     value
@@ -282,5 +305,9 @@ mod tests {
         assert!(!value.contains(delimiter));
         assert_eq!(cell("a|b`c\u{1b}]0;x\u{7}"), "a\\|b'c\\u{1b}]0;x\\u{7}");
         assert_eq!(property("a,b:c\nd"), "a%2Cb%3Cc%0Ad".replace("%3C", "%3A"));
+        assert_eq!(
+            md_text("[x](https://e.v) ![i](u) <img src=x> **b** `c`\n# h"),
+            "\\[x\\]\\(https\\://e\\.v\\) \\!\\[i\\]\\(u\\) &lt;img src\\=x&gt; \\*\\*b\\*\\* \\`c\\`\\\\n\\# h"
+        );
     }
 }

@@ -65,6 +65,7 @@ pub fn run(cli: Cli) -> Exit {
     if let Ok(t) = std::env::var("IMGBUMP_REGISTRY_TOKEN") {
         creds = creds.hiding(t.trim());
     }
+    creds.learn();
     let say = Say {
         quiet: cli.quiet,
         verbose: cli.verbose,

@@ -22,9 +22,14 @@ pub(super) fn workspace(
     retries: Option<u32>,
 ) -> Result<Workspace, Failure> {
     let progress = say.progress();
-    let app = github_app(args)?;
+    if let Some(why) = crate::url::RemoteUrl::parse(&args.repo).malformed() {
+        return Err(Failure::new(FailKind::Usage, format!("--repo: {why}")));
+    }
+    let app = github_app(args, say)?;
     if !git::is_url(&args.repo) {
         let mut ws = Workspace::open(Path::new(&args.repo), args.branch.as_deref())?;
+        // The remote's user info, as the checkout's config holds it.
+        ws.credentials().learn();
         if let Some(app) = &app {
             let token = app_token(app, ws.url(), deadline)?;
             ws.use_token(&token);
@@ -37,8 +42,10 @@ pub(super) fn workspace(
         }
         return Ok(ws);
     }
+    // The minted token is carried by the clone's credentials, before the environment's.
+    let mut creds = Credentials::from_env();
     if let Some(app) = &app {
-        git::use_minted(&app_token(app, &args.repo, deadline)?);
+        creds.set_token(&app_token(app, &args.repo, deadline)?);
     }
     say.debug(&format!("cloning {}", git::redact_urls(&args.repo)));
     let opts = git::CloneOptions {
@@ -54,7 +61,7 @@ pub(super) fn workspace(
         0,
         || {
             RetryResult::judge(
-                Workspace::clone(&args.repo, &opts, Credentials::from_env()),
+                Workspace::clone(&args.repo, &opts, creds.clone()),
                 git::Error::worth_retrying,
             )
         },
@@ -165,7 +172,10 @@ fn notice(say: &Say) -> Option<git::NoticeFn> {
 
 /// The GitHub App `--github-app-id` names, with its key from `--github-app-key FILE` or
 /// `IMGBUMP_GITHUB_APP_KEY` (the PEM itself); `None` without an id.
-fn github_app(args: &RepoArgs) -> Result<Option<crate::forge::github_app::App>, Failure> {
+fn github_app(
+    args: &RepoArgs,
+    say: &Say,
+) -> Result<Option<crate::forge::github_app::App>, Failure> {
     let Some(id) = args
         .github_app_id
         .as_deref()
@@ -180,12 +190,7 @@ fn github_app(args: &RepoArgs) -> Result<Option<crate::forge::github_app::App>, 
         return Ok(None);
     };
     let pem = match &args.github_app_key {
-        Some(path) => std::fs::read_to_string(path).map_err(|e| {
-            Failure::new(
-                FailKind::Usage,
-                format!("--github-app-key {}: {e}", path.display()),
-            )
-        })?,
+        Some(path) => read_key(path, say)?,
         None => std::env::var("IMGBUMP_GITHUB_APP_KEY")
             .ok()
             .filter(|k| !k.trim().is_empty())
@@ -199,6 +204,56 @@ fn github_app(args: &RepoArgs) -> Result<Option<crate::forge::github_app::App>, 
     crate::forge::github_app::App::new(id, &pem)
         .map(Some)
         .map_err(|e| Failure::new(FailKind::Usage, e.message))
+}
+
+/// The most a private key's PEM file holds (an RSA key of 16,384 bits is under 13 KB).
+const MAX_KEY: u64 = 64 << 10;
+
+/// The App's private key from `path`: a regular file only (a FIFO, a device or a directory is
+/// refused at once, never waited on: the file is opened without blocking and looked at before
+/// it is read), at most [`MAX_KEY`] bytes; a warning when others than its owner may read it,
+/// as ssh warns.
+fn read_key(path: &Path, say: &Say) -> Result<String, Failure> {
+    use std::io::Read;
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let fail = |m: String| {
+        Failure::new(
+            FailKind::Usage,
+            format!(
+                "--github-app-key {}: {m}",
+                printable(&path.display().to_string())
+            ),
+        )
+    };
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+        .map_err(|e| fail(e.to_string()))?;
+    let meta = file.metadata().map_err(|e| fail(e.to_string()))?;
+    if !meta.is_file() {
+        return Err(fail(
+            "not a regular file (a pipe, a device or a directory); give the .pem file GitHub generated for the App".into(),
+        ));
+    }
+    if meta.len() > MAX_KEY {
+        return Err(fail(format!(
+            "{} bytes is too large for a private key (at most {MAX_KEY})",
+            meta.len()
+        )));
+    }
+    if meta.permissions().mode() & 0o077 != 0 {
+        say.info(&format!(
+            "imgbump: warning: --github-app-key {} may be read by others than its owner (mode {:o}); run chmod 600 on it",
+            printable(&path.display().to_string()),
+            meta.permissions().mode() & 0o777
+        ));
+    }
+    let mut pem = String::new();
+    file.take(MAX_KEY + 1)
+        .read_to_string(&mut pem)
+        .map_err(|e| fail(e.to_string()))?;
+    Ok(pem)
 }
 
 /// A token minted from the App's installation on the repository at `remote`, for the one

@@ -90,9 +90,7 @@ fn options(
     for template in &repo.manifest {
         crate::template::check(template, &crate::service::PLACEHOLDERS)
             .map_err(|m| usage(format!("--manifest {m}")))?;
-        crate::service::manifest_path(template, "s")
-            .and_then(|p| crate::service::in_env(&p, "e"))
-            .and_then(|p| crate::git::check_relative_path(&p))
+        crate::service::manifest_path_in(template, "s", Some("e"))
             .map_err(|m| Failure::new(FailKind::Refused, m))?;
     }
     let open_pr = commit.open_pr.map(|f| bump::OpenPr {

@@ -50,17 +50,37 @@ pub(super) fn run(args: &SetArgs, say: &Say) -> Result<(), Failure> {
             "--wait waits for a commit on the branch Argo CD deploys: it does not go with --push-branch, --open-pr, --no-push or --dry-run",
         ));
     }
-    // Checked before anything is pushed.
-    deployed::targets(&args.notify, None, say)?;
     let mut ws = workspace(&args.repo, say, start + args.repo.timeout, opts.retries)?;
+    // What the wait and the notifications need, checked before anything is pushed.
+    let services: Vec<&str> = pairs.iter().map(|p| p.service.as_str()).collect();
+    let (targets, settings) = deployed::before_push(
+        &ws,
+        &services,
+        &opts.selection,
+        (&args.argo, args.wait),
+        &args.notify,
+        say,
+    )?;
     let repo = (&args.repo, args.commit.dry_run);
     let outcome = bumped::bump_then(&mut ws, &pairs, &opts, repo, say, start, args.wait)?;
-    let waited = after_push(&mut ws, &outcome, &opts, args, say)?;
+    // The wait's deadline: --wait-timeout from the end of the push.
+    let settings = settings.map(|s| s.from_now());
+    let waited = match after_push(
+        &mut ws,
+        &outcome,
+        &opts,
+        args,
+        (&targets, settings.as_ref()),
+        say,
+    ) {
+        Ok(w) => w,
+        Err(f) => return Err(deployed::after_the_push(f, &outcome)),
+    };
     if args.repo.output == Output::Json && args.wait {
         super::json::set(&outcome, false, Some(&waited));
     }
     bumped::fail_on_held(&outcome, &args.holds)?;
-    if let Some(f) = deployed::not_deployed(&waited) {
+    if let Some(f) = deployed::not_deployed(&waited, Some(&deployed::what_pushed(&outcome))) {
         return Err(f);
     }
     if args.fail_on_superseded && outcome.superseded() {
@@ -73,46 +93,76 @@ pub(super) fn run(args: &SetArgs, say: &Say) -> Result<(), Failure> {
 }
 
 /// `--wait` and `--notify`: each pushed change waited for in its Argo CD application, and
-/// what happened told.
+/// what happened told (a wait that failed, too).
 fn after_push(
     ws: &mut crate::git::Workspace,
     outcome: &Outcome,
     opts: &crate::bump::Options,
     args: &SetArgs,
+    (targets, settings): (
+        &[crate::deploy::notify::Target],
+        Option<&deployed::Settings>,
+    ),
+    say: &Say,
+) -> Result<Vec<Watched>, Failure> {
+    let waited = match settings {
+        Some(settings) => wait_for(ws, outcome, opts, args, settings, say),
+        None => Ok(Vec::new()),
+    };
+    let failed = waited.as_ref().err().map(|f| f.message.as_str());
+    let none = Vec::new();
+    let events = events(ws, outcome, waited.as_ref().unwrap_or(&none), failed);
+    deployed::notify(targets, args.notify.notify_on, &events, say, &args.repo);
+    waited
+}
+
+/// Each pushed change waited for in its Argo CD application.
+fn wait_for(
+    ws: &mut crate::git::Workspace,
+    outcome: &Outcome,
+    opts: &crate::bump::Options,
+    args: &SetArgs,
+    settings: &deployed::Settings,
     say: &Say,
 ) -> Result<Vec<Watched>, Failure> {
     let tip = ws.tip()?;
     let config = config_for(ws, tip, &opts.selection)?;
-    let targets = deployed::targets(&args.notify, config.as_ref(), say)?;
-    let mut waited: Vec<Watched> = Vec::new();
-    if args.wait {
-        // What was pushed, or, when the remote had it already, the tip that has it.
-        let commit = match &outcome.commit {
-            Some(c) if outcome.pushed => git2::Oid::from_str(c).unwrap_or(tip),
-            _ => tip,
-        };
-        // Every application of every service and environment the run wrote, waited for within
-        // one --wait-timeout.
-        let mut watches: Vec<deployed::Watch> = Vec::new();
-        for c in outcome
-            .changes
-            .iter()
-            .filter(|c| c.superseded_by.is_none() && c.hold_effect != HoldEffect::Held)
-        {
-            let placed: Vec<_> = resolve(ws, tip, &c.service, &opts.selection, config.as_ref())?
-                .into_iter()
-                .filter(|p| p.env == c.env)
-                .collect();
-            for w in deployed::watches(&c.service, &placed, &args.argo, config.as_ref())? {
-                if !watches.contains(&w) {
-                    watches.push(w);
-                }
+    // What was pushed, or, when the remote had it already, the tip that has it.
+    let commit = match &outcome.commit {
+        Some(c) if outcome.pushed => git2::Oid::from_str(c).unwrap_or(tip),
+        _ => tip,
+    };
+    // Every application of every service and environment the run wrote, waited for within
+    // one --wait-timeout.
+    let mut watches: Vec<deployed::Watch> = Vec::new();
+    for c in outcome
+        .changes
+        .iter()
+        .filter(|c| c.superseded_by.is_none() && c.hold_effect != HoldEffect::Held)
+    {
+        let placed: Vec<_> = resolve(ws, tip, &c.service, &opts.selection, config.as_ref())?
+            .into_iter()
+            .filter(|p| p.env == c.env)
+            .collect();
+        for w in deployed::watches(&c.service, &placed, &args.argo, config.as_ref())? {
+            if !watches.contains(&w) {
+                watches.push(w);
             }
         }
-        waited = deployed::wait(ws, commit, &watches, &deployed::settings(&args.argo), say)?;
-        github::deployment(&waited, say);
     }
-    let events: Vec<Event> = outcome
+    let waited = deployed::wait(ws, commit, &watches, settings, say)?;
+    github::deployment(&waited, say);
+    Ok(waited)
+}
+
+/// What happened to each change, for the notifications; `failed`: the wait's own failure.
+fn events(
+    ws: &crate::git::Workspace,
+    outcome: &Outcome,
+    waited: &[Watched],
+    failed: Option<&str>,
+) -> Vec<Event> {
+    outcome
         .changes
         .iter()
         .filter_map(|c| {
@@ -124,6 +174,7 @@ fn after_push(
                 (Some(_), _, _) => "failed",
                 (None, HoldEffect::Held, _) => "held",
                 (None, _, Some(_)) => "superseded",
+                (None, _, None) if c.changed && outcome.pushed && failed.is_some() => "failed",
                 (None, _, None) if c.changed && outcome.pushed => "pushed",
                 _ => return None,
             };
@@ -138,10 +189,10 @@ fn after_push(
                 status: status.into(),
                 argocd_app: w.map(|w| w.watch.app.clone()),
                 health: w.map(|w| w.health.clone()),
-                error: w.and_then(|w| w.error.clone()),
+                error: w
+                    .and_then(|w| w.error.clone())
+                    .or_else(|| failed.map(|f| format!("pushed; the wait failed: {f}"))),
             })
         })
-        .collect();
-    deployed::notify(&targets, args.notify.notify_on, &events, say);
-    Ok(waited)
+        .collect()
 }

@@ -26,7 +26,7 @@ pub(super) fn run(args: &WaitArgs, say: &Say) -> Result<(), Failure> {
     let targets = deployed::targets(&args.notify, config.as_ref(), say)?;
     let placed = resolve(&ws, tip, &args.service, &sel, config.as_ref())?;
     // One --wait-timeout for every environment waited for.
-    let settings = deployed::settings(&args.argo);
+    let settings = deployed::settings(&args.argo)?;
     let mut watched: Vec<Watched> = Vec::new();
     let mut events: Vec<Event> = Vec::new();
     for p in &placed {
@@ -74,8 +74,8 @@ pub(super) fn run(args: &WaitArgs, say: &Say) -> Result<(), Failure> {
         }
     }
     report(&watched, repo.output, say);
-    deployed::notify(&targets, args.notify.notify_on, &events, say);
-    match deployed::not_deployed(&watched) {
+    deployed::notify(&targets, args.notify.notify_on, &events, say, &repo);
+    match deployed::not_deployed(&watched, None) {
         Some(f) => Err(f),
         None => Ok(()),
     }
@@ -89,12 +89,8 @@ fn report(watched: &[Watched], output: Output, say: &Say) {
             (Some(e), _) => format!("not deployed: {e}"),
             (None, false) => "not deployed".to_string(),
         };
-        say.info(&format!(
-            "{} {}: {}",
-            w.watch.service,
-            w.watch.app,
-            printable(&what)
-        ));
+        // Argo CD's words, one line each (each blanked of control characters when read).
+        say.info(&format!("{} {}: {what}", w.watch.service, w.watch.app));
     }
     if output == Output::Json {
         super::json::deployments(watched);

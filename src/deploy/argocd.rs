@@ -62,29 +62,29 @@ impl Server {
         } else {
             format!("https://{address}")
         };
-        if !(base.starts_with("https://") || base.starts_with("http://")) {
-            return Err(AskError::Setup(format!(
-                "--argocd-server {}: give HOST[:PORT] or an https:// URL",
-                crate::url::redact_urls(address)
-            )));
-        }
         let allowed: Vec<String> = match (insecure, crate::http::url_host(&base)) {
             (true, Some(h)) => vec![h],
             _ => Vec::new(),
         };
-        if !crate::http::may_use(&base, &allowed) {
+        if let Err(why) = crate::http::check(&base, &allowed) {
             return Err(AskError::Setup(format!(
-                "the Argo CD server {} is plain HTTP: only this machine may be asked so, or pass --insecure-argocd",
-                crate::url::redact_urls(&base)
+                "--argocd-server: {why}; give HOST[:PORT] (HTTPS), an https:// URL, http:// to this machine, or pass --insecure-argocd for a plain-HTTP server elsewhere"
             )));
         }
+        let base = crate::url::RemoteUrl::parse(&base).to_string();
         let token = token.trim();
         if token.is_empty() {
             return Err(AskError::Setup(
                 "no Argo CD token: set ARGOCD_AUTH_TOKEN (an API token of an account that may get the application)".into(),
             ));
         }
-        crate::git::hide(token);
+        crate::secret::hide(token);
+        if token.chars().any(char::is_control) {
+            // A line break in a header is refused by every client: it could never work.
+            return Err(AskError::Setup(
+                "ARGOCD_AUTH_TOKEN holds a line break or another control character; set it to the token alone".into(),
+            ));
+        }
         Ok(Server {
             base,
             token: token.to_string(),
@@ -124,10 +124,15 @@ impl Server {
                 .call()
         });
         let mut resp = got.map_err(|e| {
-            AskError::Down(format!(
-                "cannot reach Argo CD at {}: {e}",
-                crate::url::redact_urls(&self.base)
-            ))
+            let said = crate::secret::cut(&e.to_string(), 300, []);
+            if not_tls(&e) {
+                AskError::Setup(format!(
+                    "Argo CD at {} did not speak TLS ({said}): a server that speaks plain HTTP is written http://HOST:PORT (this machine), or passed with --insecure-argocd elsewhere",
+                    self.base
+                ))
+            } else {
+                AskError::Down(format!("cannot reach Argo CD at {}: {said}", self.base))
+            }
         })?;
         let status = resp.status().as_u16();
         let text = resp
@@ -139,7 +144,13 @@ impl Server {
         let json: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
         let said = crate::http::said(&json);
         match status {
-            200 => Ok(Application::from_json(&json)),
+            200 if json["metadata"].is_object() || json["status"].is_object() => {
+                Ok(Application::from_json(&json))
+            }
+            200 => Err(AskError::Setup(format!(
+                "{} answered the application {name} with something that is not an Argo CD Application; check that --argocd-server names Argo CD's API server",
+                self.base
+            ))),
             401 | 403 => Err(AskError::Refused(format!(
                 "Argo CD refused the token (HTTP {status}: {said}); check ARGOCD_AUTH_TOKEN and that its account may get the application {name}"
             ))),
@@ -152,6 +163,44 @@ impl Server {
             ))),
         }
     }
+}
+
+/// Whether a failed request failed in the TLS handshake (a plain-HTTP server asked over
+/// HTTPS answers "wrong version number"): a setting to change, not a server to ask again.
+fn not_tls(e: &ureq::Error) -> bool {
+    if matches!(e, ureq::Error::Tls(_)) {
+        return true;
+    }
+    let m = e.to_string().to_ascii_lowercase();
+    [
+        "wrong version number",
+        "ssl",
+        "tls",
+        "handshake",
+        "certificate",
+    ]
+    .iter()
+    .any(|w| m.contains(w))
+}
+
+/// How many resources that are not healthy, and how many conditions, are told.
+const MAX_LISTED: usize = 20;
+
+/// `list`, at most [`MAX_LISTED`] of it, and how many were left out.
+fn bounded(list: impl Iterator<Item = String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut more = 0usize;
+    for item in list {
+        if out.len() < MAX_LISTED {
+            out.push(item);
+        } else {
+            more += 1;
+        }
+    }
+    if more > 0 {
+        out.push(format!("… {more} more left out"));
+    }
+    out
 }
 
 /// What an Application says, as far as a deployment goes.
@@ -196,7 +245,7 @@ fn text(v: &Value) -> String {
 
 fn revisions(one: &Value, many: &Value) -> Vec<String> {
     match many.as_array() {
-        Some(list) if !list.is_empty() => list.iter().map(text).collect(),
+        Some(list) if !list.is_empty() => list.iter().take(100).map(text).collect(),
         _ => Some(text(one))
             .filter(|r| !r.is_empty())
             .into_iter()
@@ -227,32 +276,36 @@ impl Application {
                 }
             },
         });
-        let unhealthy = status["resources"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|r| {
-                let h = text(&r["health"]["status"]);
-                (!h.is_empty() && h != "Healthy").then(|| {
-                    let m = text(&r["health"]["message"]);
-                    let what = format!("{}/{}", text(&r["kind"]), text(&r["name"]));
-                    if m.is_empty() {
-                        format!("{what}: {h}")
-                    } else {
-                        format!("{what}: {h}: {m}")
-                    }
-                })
-            })
-            .collect();
-        let conditions = status["conditions"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|c| format!("{}: {}", text(&c["type"]), text(&c["message"])))
-            .collect();
+        let unhealthy = bounded(
+            status["resources"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|r| {
+                    let h = text(&r["health"]["status"]);
+                    (!h.is_empty() && h != "Healthy").then(|| {
+                        let m = text(&r["health"]["message"]);
+                        let what = format!("{}/{}", text(&r["kind"]), text(&r["name"]));
+                        if m.is_empty() {
+                            format!("{what}: {h}")
+                        } else {
+                            format!("{what}: {h}: {m}")
+                        }
+                    })
+                }),
+        );
+        let conditions = bounded(
+            status["conditions"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|c| format!("{}: {}", text(&c["type"]), text(&c["message"]))),
+        );
         let spec = &v["spec"];
         let sources = match spec["sources"].as_array() {
-            Some(list) if !list.is_empty() => list.iter().map(|s| text(&s["repoURL"])).collect(),
+            Some(list) if !list.is_empty() => {
+                list.iter().take(100).map(|s| text(&s["repoURL"])).collect()
+            }
             _ => Some(text(&spec["source"]["repoURL"]))
                 .filter(|r| !r.is_empty())
                 .into_iter()
@@ -463,20 +516,36 @@ mod tests {
     #[test]
     fn servers_are_written_as_argocd_s_cli_writes_them() {
         let t = Duration::from_secs(5);
-        assert!(Server::new("argocd.example.com", "tok", false, t).is_ok());
-        assert!(Server::new("https://argocd.example.com:8443", "tok", false, t).is_ok());
-        assert!(Server::new("http://127.0.0.1:8080", "tok", false, t).is_ok());
+        assert!(Server::new("argocd.example.com", "argocd-unit-test-token", false, t).is_ok());
+        assert!(Server::new(
+            "https://argocd.example.com:8443",
+            "argocd-unit-test-token",
+            false,
+            t
+        )
+        .is_ok());
+        assert!(Server::new("http://127.0.0.1:8080", "argocd-unit-test-token", false, t).is_ok());
         assert!(
-            matches!(Server::new("http://argocd.example.com", "tok", false, t), Err(AskError::Setup(m)) if m.contains("--insecure-argocd"))
+            matches!(Server::new("http://argocd.example.com", "argocd-unit-test-token", false, t), Err(AskError::Setup(m)) if m.contains("--insecure-argocd"))
         );
-        assert!(Server::new("http://argocd.example.com", "tok", true, t).is_ok());
+        assert!(Server::new(
+            "http://argocd.example.com",
+            "argocd-unit-test-token",
+            true,
+            t
+        )
+        .is_ok());
         assert!(matches!(
             Server::new("argocd.example.com", " ", false, t),
             Err(AskError::Setup(_))
         ));
         assert!(matches!(
-            Server::new("ftp://x", "tok", false, t),
+            Server::new("ftp://x", "argocd-unit-test-token", false, t),
             Err(AskError::Setup(_))
+        ));
+        assert!(matches!(
+            Server::new("argocd.example.com", "argocd-unit-test\r\ntoken", false, t),
+            Err(AskError::Setup(m)) if m.contains("line break")
         ));
     }
 }

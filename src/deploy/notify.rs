@@ -4,7 +4,7 @@
 //! words. Sending is best effort: a failure is the caller's warning, never its outcome. Webhook
 //! URLs are secrets: they are kept out of every message. Knows nothing of Git or YAML.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
@@ -28,13 +28,27 @@ impl std::fmt::Debug for Target {
 
 impl Target {
     /// `slack:URL` or `webhook:URL`; `${VAR}` as the URL reads the variable (so that
-    /// `.imgbump.yaml` names a secret instead of holding it), and `None` is a variable that is
-    /// not set. HTTPS only, but to this machine.
+    /// `.imgbump.yaml` names a secret instead of holding it). `None`: a variable that is not
+    /// set, or an empty URL (an unset secret expanded by the shell), which the caller warns
+    /// about. HTTPS only, but to this machine; the host judged is the one connected to.
     pub fn parse(s: &str) -> Result<Option<Target>, String> {
         let s = s.trim();
         let (kind, url) = s
             .split_once(':')
             .ok_or_else(|| "a notification is slack:URL or webhook:URL".to_string())?;
+        let kind = kind.to_ascii_lowercase();
+        if kind == "https" || kind == "http" {
+            return Err(
+                "a bare URL: did you mean slack:URL or webhook:URL? (slack: for a Slack incoming webhook, webhook: for JSON)"
+                    .to_string(),
+            );
+        }
+        if kind != "slack" && kind != "webhook" {
+            return Err(format!(
+                "a notification is slack:URL or webhook:URL, not {}:…",
+                crate::reference::shown(&kind)
+            ));
+        }
         let url = match url.strip_prefix("${").and_then(|v| v.strip_suffix('}')) {
             Some(var) => match std::env::var(var).ok().filter(|v| !v.trim().is_empty()) {
                 Some(v) => v,
@@ -43,18 +57,20 @@ impl Target {
             None => url.to_string(),
         };
         let url = url.trim().to_string();
-        crate::git::hide(&url);
-        if !crate::http::may_use(&url, &[]) {
+        if url.is_empty() {
+            return Ok(None);
+        }
+        crate::secret::hide(&url);
+        if let Err(why) = crate::http::check(&url, &[]) {
+            // The URL is a secret: the reason is told without it.
+            let why = crate::secret::redact(&why, []);
             return Err(format!(
-                "a {kind} notification's URL must be https:// (plain HTTP only to this machine)"
+                "the {kind} notification's URL: {why} (https://, or plain HTTP only to this machine)"
             ));
         }
-        match kind {
+        match kind.as_str() {
             "slack" => Ok(Some(Target::Slack(url))),
-            "webhook" => Ok(Some(Target::Webhook(url))),
-            other => Err(format!(
-                "a notification is slack:URL or webhook:URL, not {other}:…"
-            )),
+            _ => Ok(Some(Target::Webhook(url))),
         }
     }
 
@@ -167,29 +183,43 @@ impl Event {
     }
 
     /// Slack's incoming-webhook payload: `text` (the fallback) and a section block, each
-    /// within Slack's 3,000 characters (a long failure is cut, marked so).
+    /// within Slack's 3,000 characters (a long failure is cut, marked so). Every field is
+    /// mrkdwn with `&`, `<` and `>` escaped as Slack asks, so that nothing Argo CD or a
+    /// repository said can mention a channel or a person, or make a link.
     pub fn slack(&self) -> Value {
         let mut text = self.text();
         if text.chars().count() > 2_900 {
             text = text.chars().take(2_900).collect::<String>() + " …";
         }
+        let text = slack_escape(&text);
         let mut fields = vec![
-            json!({"type": "mrkdwn", "text": format!("*Image*\n`{}`", self.new_image.replace('`', "'"))}),
+            json!({"type": "mrkdwn", "text": format!("*Image*\n`{}`", slack_escape(&self.new_image.replace('`', "'")))}),
         ];
         if let Some(c) = &self.commit {
-            fields.push(json!({"type": "mrkdwn", "text": format!("*Commit*\n`{}`", c.chars().take(12).collect::<String>())}));
+            let c: String = c.chars().take(12).collect();
+            fields.push(json!({"type": "mrkdwn", "text": format!("*Commit*\n`{}`", slack_escape(&c.replace('`', "'")))}));
         }
         if let Some(h) = &self.health {
-            fields.push(json!({"type": "mrkdwn", "text": format!("*Health*\n{h}")}));
+            let h: String = h.chars().take(200).collect();
+            fields
+                .push(json!({"type": "mrkdwn", "text": format!("*Health*\n{}", slack_escape(&h))}));
         }
         json!({
             "text": text,
             "blocks": [
-                {"type": "section", "text": {"type": "plain_text", "text": text}},
+                {"type": "section", "text": {"type": "mrkdwn", "text": text}},
                 {"type": "section", "fields": fields}
             ]
         })
     }
+}
+
+/// `s` for Slack's mrkdwn: `&`, `<`, `>` escaped (`&amp;`, `&lt;`, `&gt;`), so that `<!channel>`,
+/// `<@U…>` and `<https://…|label>` are shown, not acted on.
+pub fn slack_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// `repository/name:tag` → `tag` (or the short digest); the whole reference when neither.
@@ -204,10 +234,12 @@ fn short_image(image: &str) -> String {
     }
 }
 
-/// Sends `events` to each target, as `when` says; returns a warning per send that failed
-/// (never the URL).
-pub fn send(targets: &[Target], when: When, events: &[Event], timeout: Duration) -> Vec<String> {
-    let agent = crate::http::agent(timeout);
+/// The longest one notification may take, when the run's deadline is further.
+const MAX_SEND: Duration = Duration::from_secs(15);
+
+/// Sends `events` to each target, as `when` says, all before `deadline` (a receiver that does
+/// not answer is given up at it); returns a warning per send that failed (never the URL).
+pub fn send(targets: &[Target], when: When, events: &[Event], deadline: Instant) -> Vec<String> {
     let mut warnings = Vec::new();
     for e in events {
         let wanted = match when {
@@ -219,6 +251,24 @@ pub fn send(targets: &[Target], when: When, events: &[Event], timeout: Duration)
             continue;
         }
         for t in targets {
+            if crate::interrupt::requested().is_some() {
+                warnings.push(format!(
+                    "{} was not told about {}: interrupted",
+                    t.name(),
+                    e.service
+                ));
+                continue;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                warnings.push(format!(
+                    "{} was not told about {}: --timeout ran out",
+                    t.name(),
+                    e.service
+                ));
+                continue;
+            }
+            let agent = crate::http::agent(left.min(MAX_SEND));
             let body = match t {
                 Target::Slack(_) => e.slack(),
                 Target::Webhook(_) => e.json(),
@@ -241,7 +291,7 @@ pub fn send(targets: &[Target], when: When, events: &[Event], timeout: Duration)
                     "cannot notify {} about {}: {}",
                     t.name(),
                     e.service,
-                    crate::git::Credentials::default().redact(&err.to_string())
+                    crate::secret::cut(&err.to_string(), 300, [])
                 )),
             }
         }
@@ -282,6 +332,20 @@ mod tests {
         let slack = e.slack();
         assert!(slack["text"].as_str().unwrap().chars().count() <= 2_902);
         assert_eq!(slack["blocks"][0]["text"]["text"], slack["text"]);
+        // Nothing said can mention, link or format beyond Slack's text.
+        e.error = Some("<!channel> <@U123> <https://evil.example|click here> & co".into());
+        e.health = Some("<!here>".into());
+        let slack = e.slack().to_string();
+        for raw in ["<!channel>", "<@U123>", "<https://evil", "<!here>", "& co"] {
+            assert!(!slack.contains(raw), "{raw} in {slack}");
+        }
+        assert!(
+            slack.contains(
+                "&lt;!channel&gt; &lt;@U123&gt; &lt;https://evil.example|click here&gt; &amp; co"
+            ),
+            "{slack}"
+        );
+        assert!(slack.contains("*Health*\\n&lt;!here&gt;"), "{slack}");
     }
 
     #[test]
@@ -291,6 +355,15 @@ mod tests {
         assert!(Target::parse("webhook:http://127.0.0.1:9/x").is_ok());
         assert!(Target::parse("webhook:http://example.com/x").is_err());
         assert!(Target::parse("email:x@y").is_err());
+        // A forgotten prefix, an empty URL, this machine over plain HTTP, another over it.
+        let e = Target::parse("https://hooks.slack.com/services/T/B/x").unwrap_err();
+        assert!(e.contains("did you mean slack:URL or webhook:URL"), "{e}");
+        assert_eq!(Target::parse("slack:"), Ok(None));
+        assert!(Target::parse("webhook:http://127.0.0.1:9/y")
+            .unwrap()
+            .is_some());
+        let e = Target::parse("webhook:http://10.0.0.1/@127.0.0.1:1").unwrap_err();
+        assert!(e.contains("`***` is plain HTTP to `10.0.0.1`"), "{e}");
         assert_eq!(
             Target::parse("slack:${IMGBUMP_TEST_UNSET_VARIABLE}"),
             Ok(None)

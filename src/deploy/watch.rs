@@ -51,6 +51,48 @@ pub struct Settings {
     pub deadline: Instant,
     /// How often to read an application.
     pub poll: Duration,
+    /// `--wait-timeout`: how long the whole wait may take.
+    pub timeout: Duration,
+}
+
+impl Settings {
+    /// These settings with the deadline `timeout` from now (the wait starts after a push).
+    pub fn from_now(&self) -> Settings {
+        Settings {
+            deadline: Instant::now() + self.timeout,
+            ..self.clone()
+        }
+    }
+}
+
+/// The shortest `--poll-interval` taken: Argo CD is not read more often.
+pub const MIN_POLL: Duration = Duration::from_millis(100);
+
+/// Whether the settings can be used at all (checked before a push): Argo CD's address and
+/// token as [`Server::new`] takes them, and the poll interval.
+pub fn check(settings: &Settings) -> Result<(), Failure> {
+    if settings.poll < MIN_POLL {
+        return Err(Failure::new(
+            FailKind::Usage,
+            format!(
+                "--poll-interval must be at least {} ms, so that Argo CD is not flooded with reads",
+                MIN_POLL.as_millis()
+            ),
+        ));
+    }
+    server(settings).map(|_| ())
+}
+
+fn server(settings: &Settings) -> Result<Server, Failure> {
+    Server::new(
+        &settings.server,
+        &settings.token,
+        settings.insecure,
+        settings
+            .poll
+            .clamp(Duration::from_secs(5), Duration::from_secs(30)),
+    )
+    .map_err(|e| Failure::new(FailKind::Usage, e.message().to_string()))
 }
 
 /// What the wait sees, as it sees it.
@@ -131,15 +173,8 @@ pub fn wait(
     settings: &Settings,
     seen: &mut dyn FnMut(Seen<'_>),
 ) -> Result<Vec<Watched>, Failure> {
-    let server = Server::new(
-        &settings.server,
-        &settings.token,
-        settings.insecure,
-        settings
-            .poll
-            .clamp(Duration::from_secs(5), Duration::from_secs(30)),
-    )
-    .map_err(|e| Failure::new(FailKind::Usage, e.message().to_string()))?;
+    check(settings)?;
+    let server = server(settings)?;
     let mut known: HashSet<String> = HashSet::new();
     let mut out = Vec::new();
     for w in watches {
@@ -222,7 +257,7 @@ impl Follow<'_> {
                 Err(AskError::Down(m)) => seen(Seen::Retrying(w, &m)),
                 Err(AskError::NoApp(m)) => return Err(Failure::new(FailKind::NotFound, m)),
                 Err(AskError::Refused(m)) => return Err(Failure::new(FailKind::Other, m)),
-                Err(AskError::Setup(m)) => return Err(Failure::new(FailKind::Usage, m)),
+                Err(AskError::Setup(m)) => return Err(Failure::new(FailKind::Other, m)),
             }
             let left = self.deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
@@ -258,8 +293,9 @@ fn contains(ws: &mut Workspace, rev: &str, commit: Oid, known: &mut HashSet<Stri
     ws.has_commit(oid) && ws.reaches(oid, commit)
 }
 
-/// The failure when a watch did not end deployed: exit 6.
-pub fn not_deployed(watched: &[Watched]) -> Option<Failure> {
+/// The failure when a watch did not end deployed: exit 6. `pushed` says what this run pushed
+/// (`pushed 1a2b3c4`), when it pushed anything (`imgbump wait` pushes nothing).
+pub fn not_deployed(watched: &[Watched], pushed: Option<&str>) -> Option<Failure> {
     let failed: Vec<String> = watched
         .iter()
         .filter_map(|w| {
@@ -271,7 +307,10 @@ pub fn not_deployed(watched: &[Watched]) -> Option<Failure> {
     (!failed.is_empty()).then(|| {
         Failure::new(
             FailKind::NotDeployed,
-            format!("pushed, but not deployed healthy:\n{}", failed.join("\n")),
+            match pushed {
+                Some(p) => format!("{p}, but not deployed healthy:\n{}", failed.join("\n")),
+                None => format!("not deployed healthy:\n{}", failed.join("\n")),
+            },
         )
     })
 }

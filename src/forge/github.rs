@@ -17,6 +17,9 @@ use crate::http::one_line;
 use crate::http::said;
 use crate::retry::{Retry, RetryResult, Stop};
 
+/// How many of the errors of one GraphQL answer are told.
+const MAX_ERRORS: usize = 10;
+
 /// A GitHub repository's API.
 pub struct GitHub {
     api: String,
@@ -82,12 +85,20 @@ impl GitHub {
     ) -> Result<Result<Value, Vec<(String, String)>>, ForgeError> {
         let body = json!({"query": query, "variables": variables});
         let (status, answer) = self.call("POST", &self.graphql.clone(), Some(&body))?;
-        let errors: Vec<(String, String)> = answer["errors"]
+        let all = answer["errors"].as_array().map_or(0, Vec::len);
+        let mut errors: Vec<(String, String)> = answer["errors"]
             .as_array()
             .into_iter()
             .flatten()
+            .take(MAX_ERRORS)
             .map(|e| (one_line(&e["type"], 300), one_line(&e["message"], 300)))
             .collect();
+        if all > MAX_ERRORS {
+            errors.push((
+                String::new(),
+                format!("{} more errors left out", all - MAX_ERRORS),
+            ));
+        }
         if !errors.is_empty() {
             return Ok(Err(errors));
         }
@@ -396,9 +407,9 @@ pub(super) fn endpoints(host: &str) -> Result<(String, String), ForgeError> {
             format!("https://{h}/api/graphql"),
         ),
     };
-    for url in [&api, &graphql] {
-        if !crate::http::may_use(url, &[]) {
-            return Err(fail(format!("the GitHub API {url} is not HTTPS; refused")));
+    for (name, url) in [("GITHUB_API_URL", &api), ("GITHUB_GRAPHQL_URL", &graphql)] {
+        if let Err(why) = crate::http::check(url, &[]) {
+            return Err(fail(format!("the GitHub API ({name}): {why}; refused")));
         }
     }
     Ok((api, graphql))

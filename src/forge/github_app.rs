@@ -43,7 +43,7 @@ impl App {
             ));
         }
         for line in pem.lines().filter(|l| !l.starts_with("-----")) {
-            crate::git::hide(line);
+            crate::secret::hide(line);
         }
         let key = openssl::pkey::PKey::private_key_from_pem(pem.trim().as_bytes())
             .ok()
@@ -76,7 +76,7 @@ impl App {
             })
             .map_err(|e| fail(format!("cannot sign the GitHub App's JWT: {e}")))?;
         let jwt = format!("{input}.{}", B64.encode(signed));
-        crate::git::hide(&jwt);
+        crate::secret::hide(&jwt);
         Ok(jwt)
     }
 
@@ -112,7 +112,7 @@ impl App {
         )?;
         match (status, minted["token"].as_str()) {
             (201, Some(token)) if !token.is_empty() => {
-                crate::git::hide(token);
+                crate::secret::hide(token);
                 Ok(token.to_string())
             }
             (s, _) => Err(fail(format!(

@@ -9,7 +9,6 @@
 use std::cell::Cell;
 use std::fmt;
 use std::path::PathBuf;
-use std::sync::{Mutex, OnceLock};
 
 use git2::{Cred, CredentialType, ErrorClass, ErrorCode};
 
@@ -18,29 +17,6 @@ use crate::url::{RemoteUrl, Scheme};
 
 /// How many times one transfer may ask for credentials before it gives up.
 const MAX_CREDENTIAL_TRIES: u32 = 3;
-
-/// A token made at run time (a GitHub App installation's), taken before the environment's.
-static MINTED: OnceLock<String> = OnceLock::new();
-
-/// Secrets learnt at run time (a minted token, an App's key), kept out of every message.
-static SECRETS: Mutex<Vec<String>> = Mutex::new(Vec::new());
-
-/// Uses `token` for every transfer from now on (set once, before a workspace is made), and
-/// keeps it out of every message.
-pub fn use_minted(token: &str) {
-    hide(token);
-    let _ = MINTED.set(token.to_string());
-}
-
-/// Keeps `secret` out of every message [`Credentials::redact`] cleans, from now on.
-pub fn hide(secret: &str) {
-    let secret = secret.trim();
-    if secret.len() >= 8 {
-        if let Ok(mut s) = SECRETS.lock() {
-            s.push(secret.to_string());
-        }
-    }
-}
 
 /// A secret-free remote URL and the secrets that go with it.
 #[derive(Clone, Default)]
@@ -53,15 +29,12 @@ pub struct Credentials {
 }
 
 impl Credentials {
-    /// A minted token ([`use_minted`]), else `IMGBUMP_TOKEN`, `GITHUB_TOKEN`, `GH_TOKEN` (first
-    /// set, non-empty wins).
+    /// `IMGBUMP_TOKEN`, `GITHUB_TOKEN`, `GH_TOKEN` (first set, non-empty wins).
     pub fn from_env() -> Self {
-        let token = MINTED.get().cloned().or_else(|| {
-            ["IMGBUMP_TOKEN", "GITHUB_TOKEN", "GH_TOKEN"]
-                .iter()
-                .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
-                .map(|v| v.trim().to_string())
-        });
+        let token = ["IMGBUMP_TOKEN", "GITHUB_TOKEN", "GH_TOKEN"]
+            .iter()
+            .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
+            .map(|v| v.trim().to_string());
         Credentials {
             token,
             ..Credentials::default()
@@ -87,26 +60,28 @@ impl Credentials {
         split_url(url, self).1
     }
 
-    /// Uses `token` from now on (a token minted after the checkout was opened).
+    /// Uses `token` from now on (a token minted for a GitHub App), kept out of messages.
     pub fn set_token(&mut self, token: &str) {
-        hide(token);
+        crate::secret::hide(token);
         self.token = Some(token.to_string());
     }
 
-    /// Replaces every secret in `text` by `***`.
+    /// Makes these credentials' secrets known to [`crate::secret::redact`] everywhere, so that a
+    /// server's echo of one is redacted wherever it is read and cut (read once, when a run
+    /// starts or opens its checkout).
+    pub fn learn(&self) {
+        for s in self.token.iter().chain(&self.hidden) {
+            crate::secret::hide(s);
+        }
+    }
+
+    /// Replaces every secret in `text` by `***` ([`crate::secret::redact`]): these
+    /// credentials' and every one learnt.
     pub fn redact(&self, text: &str) -> String {
-        let mut out = redact_urls(text);
-        for secret in self.token.iter().chain(&self.hidden) {
-            if secret.len() >= 4 {
-                out = out.replace(secret.as_str(), "***");
-            }
-        }
-        if let Ok(learnt) = SECRETS.lock() {
-            for secret in learnt.iter() {
-                out = out.replace(secret.as_str(), "***");
-            }
-        }
-        out
+        crate::secret::redact(
+            text,
+            self.token.iter().chain(&self.hidden).map(String::as_str),
+        )
     }
 }
 
@@ -217,7 +192,7 @@ mod tests {
         let secret = "Ab/Cd+secret-77";
         for (url, clean, user, pass) in [
             (
-                "http://u:Ab/Cd+secret-77@127.0.0.1:8080/isa.git",
+                "http://u:Ab%2FCd+secret-77@127.0.0.1:8080/isa.git",
                 "http://127.0.0.1:8080/isa.git",
                 "u",
                 secret,

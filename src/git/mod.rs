@@ -61,7 +61,7 @@ mod worktree;
 pub use checkout::write_atomic;
 use classify::{git_err, is_network};
 pub use clone::{is_url, CloneOptions, ProgressFn};
-pub use credentials::{hide, redact_urls, use_minted, Credentials};
+pub use credentials::{redact_urls, Credentials};
 pub use lock::CheckoutLock;
 pub use paths::check_relative_path;
 pub use standing::Standing;

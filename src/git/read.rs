@@ -200,6 +200,25 @@ impl Workspace {
         Ok((c.tree_id(), c.parent_id(0).ok()))
     }
 
+    /// The parents `commit` names in its own bytes: a shallow clone's boundary hides them
+    /// from [`Workspace::tree_and_parent`], not from the object.
+    pub fn parents_written(&self, commit: Oid) -> Result<Vec<Oid>> {
+        let odb = self
+            .repo
+            .odb()
+            .map_err(|x| git_err("cannot read the object database", &x, &self.creds))?;
+        let object = odb
+            .read(commit)
+            .map_err(|x| git_err("cannot read a commit", &x, &self.creds))?;
+        let text = String::from_utf8_lossy(object.data());
+        Ok(text
+            .lines()
+            .take_while(|l| !l.is_empty())
+            .filter_map(|l| l.strip_prefix("parent "))
+            .filter_map(|p| Oid::from_str(p.trim()).ok())
+            .collect())
+    }
+
     /// Whether the history of this repository is cut short (a shallow clone or checkout).
     pub fn is_shallow(&self) -> bool {
         self.repo.is_shallow()
