@@ -309,6 +309,34 @@ impl Reference {
         }
     }
 
+    /// Whether `other` names the same repository, as a registry reads both: Docker Hub's
+    /// spellings (`nginx`, `library/nginx`, `docker.io/library/nginx`) are one repository.
+    ///
+    /// ```
+    /// use imgbump::reference::Reference;
+    /// let r = |s: &str| s.parse::<Reference>().unwrap();
+    /// assert!(r("nginx:1").same_repository(&r("docker.io/library/nginx:2")));
+    /// assert!(r("ghcr.io/isa/web:1").same_repository(&r("ghcr.io/isa/web:2")));
+    /// assert!(!r("ghcr.io/isa/web:1").same_repository(&r("ghcr.io/isa/web-proxy:1")));
+    /// ```
+    pub fn same_repository(&self, other: &Reference) -> bool {
+        self.canonical_repository() == other.canonical_repository()
+    }
+
+    /// The repository with Docker Hub's host and `library/` written out.
+    fn canonical_repository(&self) -> String {
+        match self.registry_and_path() {
+            (Some("docker.io" | "index.docker.io" | "registry-1.docker.io") | None, path) => {
+                if path.contains('/') {
+                    format!("docker.io/{path}")
+                } else {
+                    format!("docker.io/library/{path}")
+                }
+            }
+            (Some(host), path) => format!("{host}/{path}"),
+        }
+    }
+
     /// A reference made of parts, checked as a whole.
     pub fn from_parts(
         repository: &str,

@@ -207,6 +207,66 @@ fn kustomize_ambiguity_lists_the_entries() {
     );
 }
 
+/// Two entries the defaults could mean are decided by the rule containers follow (named like
+/// the service, then the new image's repository, then the only one) or refused; the union of
+/// the first two rules used to refuse, and a lone entry not named like the service was "missing".
+#[test]
+fn kustomize_entries_are_chosen_by_the_stated_rule() {
+    let text = "kind: Kustomization\nimages:\n- name: web\n  newTag: v1\n- name: cache\n  newName: ghcr.io/isa/web\n  newTag: v1\n";
+    // Named like the service wins over the repository.
+    let out = set(
+        text,
+        &kz("web", None),
+        "ghcr.io/isa/web:v2",
+        SetOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        out,
+        text.replacen(
+            "- name: web\n  newTag: v1",
+            "- name: web\n  newTag: v2\n  newName: ghcr.io/isa/web",
+            1
+        )
+    );
+    // No entry named like the service: the one with the new image's repository.
+    let out = set(
+        text,
+        &kz("api", None),
+        "ghcr.io/isa/web:v2",
+        SetOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        out,
+        text.replace("web\n  newTag: v1\n", "web\n  newTag: v2\n")
+            .replacen("- name: web\n  newTag: v2", "- name: web\n  newTag: v1", 1)
+    );
+    // `:TAG` cannot choose between two entries: refused, each with its flag.
+    let err = set(text, &kz("api", None), ":v2", SetOptions::default()).unwrap_err();
+    assert_eq!(err.kind, EditErrorKind::NotFound);
+    let help = err.help.unwrap();
+    assert!(
+        help.contains("--image-name web ") && help.contains("--image-name cache "),
+        "{help}"
+    );
+    // The only entry takes a `:TAG`, whatever its name; and is what `get` reads.
+    let one = "kind: Kustomization\nimages:\n- name: isa-frontend\n  newTag: v1\n";
+    let out = set(one, &kz("web", None), ":v2", SetOptions::default()).unwrap();
+    assert_eq!(out, one.replace("v1", "v2"));
+    let m = Manifest::parse(one).unwrap();
+    assert_eq!(m.get(&kz("web", None)).unwrap().image, "isa-frontend:v1");
+    // A full reference of another repository is no entry's: refused (or added with --create).
+    let err = set(
+        one,
+        &kz("web", None),
+        "ghcr.io/isa/web:2",
+        SetOptions::default(),
+    )
+    .unwrap_err();
+    assert_eq!(err.kind, EditErrorKind::NotFound, "{err}");
+}
+
 #[test]
 fn kustomize_flow_crlf_no_final_newline_and_empty_tags() {
     let text = "kind: Kustomization\r\nimages: [{name: web, newTag: v1}, {name: db}]";

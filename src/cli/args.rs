@@ -240,15 +240,19 @@ pub enum Output {
 /// Where in a file the image is, and in which environments (defaults: see `imgbump set --help`).
 #[derive(Debug, Args, Clone)]
 pub struct PickArgs {
-    /// The workload to edit: NAME, KIND/NAME or NAMESPACE/KIND/NAME (default: the one named
-    /// like the service, or the only one).
+    /// The workload to edit: NAME, KIND/NAME or NAMESPACE/KIND/NAME; /KIND/NAME is the one
+    /// without a namespace (default: the one named like the service, else the only one).
     #[arg(long, value_name = "NAME|KIND/NAME|NS/KIND/NAME")]
     pub workload: Option<String>,
-    /// The container to edit (default: the one named like the service, or the first of `containers`).
+    /// The container to edit. Default, among `containers` (an init container only by name): the
+    /// one named like the service; else the one whose image has the new image's repository
+    /// (one only; not for :TAG/@DIGEST, which keep theirs); else the only one; else refused,
+    /// listing each container's --container.
     #[arg(short, long, value_name = "NAME")]
     pub container: Option<String>,
-    /// The kustomization `images:` entry to edit, by its `name` (default: the entry with the
-    /// new image's repository, or whose name ends in /SERVICE).
+    /// The kustomization `images:` entry to edit, by its `name` (default, as for containers:
+    /// the entry whose name is SERVICE or ends in /SERVICE; else the one with the new image's
+    /// repository; else the only one, for :TAG/@DIGEST; else refused).
     #[arg(long, value_name = "NAME")]
     pub image_name: Option<String>,
     /// The value holding the image, as a key path: `image` (a Helm values mapping of

@@ -145,7 +145,10 @@ impl<'t> Manifest<'t> {
         Ok(out)
     }
 
-    /// The entries `image_name` or the defaults pick: exactly one, or why not.
+    /// The entry `image_name` names, or the one the rule picks (the rule of containers, see
+    /// `select.rs`): the entry whose `name` is the service's or ends in `/SERVICE`; else the one
+    /// whose repository is the new image's (one only); else the only entry, when the new image
+    /// keeps the repository it meets (`:TAG`, `@DIGEST`, or reading); else none, or refused.
     fn kustomize_pick<'e>(
         &self,
         entries: &'e [ImagesEntry<'t, 't>],
@@ -153,20 +156,23 @@ impl<'t> Manifest<'t> {
         image_name: Option<&str>,
         spec: Option<&ImageSpec>,
     ) -> Result<Option<&'e ImagesEntry<'t, 't>>, EditError> {
-        let hits: Vec<&ImagesEntry> = match image_name {
-            Some(want) => entries.iter().filter(|e| e.name == want).collect(),
-            None => {
-                let repo = match spec {
-                    Some(ImageSpec::Full(r)) => Some(r.repository()),
-                    _ => None,
-                };
-                entries
-                    .iter()
-                    .filter(|e| {
-                        Some(e.repository()) == repo || e.name.rsplit('/').next() == Some(service)
-                    })
-                    .collect()
+        let named = |e: &&ImagesEntry| e.name.rsplit('/').next() == Some(service);
+        let hits: Vec<&ImagesEntry> = match (image_name, spec) {
+            (Some(want), _) => entries.iter().filter(|e| e.name == want).collect(),
+            (None, _) if entries.iter().any(|e| named(&e)) => {
+                entries.iter().filter(named).collect()
             }
+            (None, Some(ImageSpec::Full(r))) => entries
+                .iter()
+                .filter(|e| {
+                    e.repository()
+                        .parse::<Reference>()
+                        .is_ok_and(|old| old.same_repository(r))
+                        || e.repository() == r.repository()
+                })
+                .collect(),
+            (None, _) if entries.len() == 1 => entries.iter().collect(),
+            (None, _) => Vec::new(),
         };
         let listing = || {
             let mut s = String::from("the entries of `images:`:");
@@ -184,9 +190,13 @@ impl<'t> Manifest<'t> {
                 format!(
                     "{} entries of `images:` match {}",
                     many.len(),
-                    match image_name {
-                        Some(n) => format!("--image-name {}", shown(n)),
-                        None => format!("the service {}", shown(service)),
+                    match (image_name, spec) {
+                        (Some(n), _) => format!("--image-name {}", shown(n)),
+                        (None, _) if many.iter().any(named) =>
+                            format!("the service {}", shown(service)),
+                        (None, Some(ImageSpec::Full(r))) =>
+                            format!("the new image's repository {}", shown(r.repository())),
+                        (None, _) => format!("the service {}", shown(service)),
                     }
                 ),
             )
