@@ -8,7 +8,7 @@
 use crate::config::{self, Config, Placed, TargetSpec};
 use crate::failure::{FailKind, Failure};
 use crate::git::Workspace;
-use crate::manifest::{Held, Holds, KeyPath, Locator, Manifest, SetOptions, Target};
+use crate::manifest::{EditErrorKind, Held, Holds, KeyPath, Locator, Manifest, SetOptions, Target};
 use crate::template::fill;
 use crate::{service, trailers};
 
@@ -347,12 +347,22 @@ pub fn versions(
     want: usize,
 ) -> Result<Vec<Version>, Failure> {
     let mut found: Vec<(String, git2::Oid, i64, Option<crate::hold::Hold>)> = Vec::new();
+    let mut ambiguous = None;
     ws.history(&placed.path, |commit, time, bytes| {
         let Ok(m) = Manifest::parse_bytes(bytes) else {
             return true;
         };
-        let Ok(held) = m.get(&locator(&placed.spec, service, &m, &placed.path)) else {
-            return true;
+        let held = match m.get(&locator(&placed.spec, service, &m, &placed.path)) {
+            Ok(held) => held,
+            // Two targets the rule cannot choose between: the history ends there, and when
+            // nothing was read before it, that is the answer (not "no image").
+            Err(e) if e.kind == EditErrorKind::Ambiguous => {
+                if found.is_empty() {
+                    ambiguous = Some(e);
+                }
+                return false;
+            }
+            Err(_) => return true,
         };
         let len = found.len();
         match found.last_mut() {
@@ -365,6 +375,9 @@ pub fn versions(
         }
         true
     })?;
+    if let Some(e) = ambiguous {
+        return Err(Failure::from_edit(&placed.path, e));
+    }
     found
         .into_iter()
         .map(|(image, commit, time, hold)| {

@@ -183,12 +183,14 @@ pub(super) fn list(rows: &[ListRow]) {
                 service,
                 field,
                 hold,
+                set,
                 ..
             } => format!(
-                "{service}\t{}\t{}\t{}{}",
+                "{service}\t{}\t{}\t{}{}{}",
                 printable(&field.workload_id()),
                 printable(&field.container),
                 printable(&field.value),
+                set_column(set),
                 hold.as_ref()
                     .map(|h| format!("\t{}", hold_column(h)))
                     .unwrap_or_default()
@@ -197,6 +199,17 @@ pub(super) fn list(rows: &[ListRow]) {
         if writeln!(out, "{line}").is_err() {
             break;
         }
+    }
+}
+
+/// In a file with several images, which one `set` edits without flags, and the flags that
+/// pick each other one.
+fn set_column(set: &super::rows::SetPick) -> String {
+    match (set.among_others, set.default, &set.flags) {
+        (false, _, _) => String::new(),
+        (true, true, _) => "\tset edits this".to_string(),
+        (true, false, Some(flags)) => format!("\tset needs {}", printable(flags)),
+        (true, false, None) => "\tno flag picks this: the file has two of it".to_string(),
     }
 }
 

@@ -365,30 +365,36 @@ impl Manifest<'_> {
         None
     }
 
+    /// The flags that pick `f` alone (`--workload W --container C`, ` (init)` after a
+    /// container that is not a main one), or `None` when no flag can: the file has two of it.
+    pub fn flags_for(&self, f: &ImageField) -> Option<String> {
+        let role = if f.role == ContainerRole::Main {
+            String::new()
+        } else {
+            format!(" ({})", f.role.as_str())
+        };
+        let unique_container = self
+            .fields
+            .iter()
+            .filter(|g| {
+                g.document == f.document
+                    && g.kind == f.kind
+                    && g.workload == f.workload
+                    && g.container == f.container
+            })
+            .count()
+            == 1;
+        let w = self.selector(f).filter(|_| unique_container)?;
+        Some(format!("--workload {w} --container {}{role}", f.container))
+    }
+
     /// A listing of every image field, for error messages: each with flags that pick it alone
     /// (or why none can).
     fn candidates(&self, lead: &str) -> String {
         let mut out = format!("{lead}:");
         for f in &self.fields {
-            let role = if f.role == ContainerRole::Main {
-                String::new()
-            } else {
-                format!(" ({})", f.role.as_str())
-            };
-            let unique_container = self
-                .fields
-                .iter()
-                .filter(|g| {
-                    g.document == f.document
-                        && g.kind == f.kind
-                        && g.workload == f.workload
-                        && g.container == f.container
-                })
-                .count()
-                == 1;
-            let flags = match (self.selector(f), unique_container) {
-                (Some(w), true) => format!("--workload {w} --container {}{role}", f.container),
-                _ => format!(
+            let flags = self.flags_for(f).unwrap_or_else(|| {
+                format!(
                     "(no flag picks {}{} container {}: the file has two of it; rename one)",
                     if f.namespace.is_empty() {
                         String::new()
@@ -397,8 +403,8 @@ impl Manifest<'_> {
                     },
                     f.workload_id(),
                     f.container
-                ),
-            };
+                )
+            });
             out.push_str(&format!(
                 "\n  {flags}   image {} at line {}",
                 f.value, f.location.line
