@@ -106,11 +106,17 @@ pub fn resolve(
                     .into(),
             ));
         };
+        let templates: Vec<String> = sel
+            .manifests
+            .iter()
+            .map(|t| service::relative_template(t, ws.work_tree()))
+            .collect::<Result<_, _>>()
+            .map_err(refused)?;
         let mut out = Vec::new();
         for env in envs {
             let mut tried = Vec::new();
             let mut found = None;
-            for template in &sel.manifests {
+            for template in &templates {
                 let mut path = service::manifest_path(template, service).map_err(refused)?;
                 match env {
                     Some(e) => path = service::in_env(&path, e).map_err(refused)?,
@@ -124,13 +130,13 @@ pub fn resolve(
                 crate::git::check_relative_path(&path).map_err(refused)?;
                 // One template: it is the file (a missing one is reported when read).
                 // Only a tree lookup: the file is read once, by the plan.
-                if sel.manifests.len() == 1 || ws.exists(tip, &path) {
-                    found = Some(path);
+                if templates.len() == 1 || ws.exists(tip, &path) {
+                    found = Some((path, template));
                     break;
                 }
                 tried.push(path);
             }
-            let path = found.ok_or_else(|| Failure {
+            let (path, template) = found.ok_or_else(|| Failure {
                 kind: FailKind::NotFound,
                 message: format!(
                     "no manifest for {service} on branch {}: tried {}",
@@ -140,10 +146,14 @@ pub fn resolve(
                 file: None,
                 line: None,
             })?;
+            from_subdirectory(ws, tip, &path)?;
             out.push(Placed {
                 path,
                 env: env.cloned(),
-                spec: sel.over(&TargetSpec::default()),
+                spec: TargetSpec {
+                    manifest: template.clone(),
+                    ..sel.over(&TargetSpec::default())
+                },
             });
         }
         return Ok(out);
@@ -172,6 +182,59 @@ pub fn resolve(
             };
             config::place(&[sel.over(&spec)], service, &[], &[]).map_err(refused)
         }
+    }
+}
+
+/// `--manifest` is read from the repository root, whatever the current directory: run from a
+/// subdirectory of the checkout, a `path` missing at the root but there relative to the
+/// current directory is refused saying so, and one at both places is noted.
+fn from_subdirectory(ws: &Workspace, tip: git2::Oid, path: &str) -> Result<(), Failure> {
+    let Some(root) = ws.work_tree().and_then(|r| r.canonicalize().ok()) else {
+        return Ok(());
+    };
+    let Some(here) = std::env::current_dir()
+        .ok()
+        .and_then(|d| d.canonicalize().ok())
+    else {
+        return Ok(());
+    };
+    let Some(sub) = here
+        .strip_prefix(&root)
+        .ok()
+        .and_then(|s| s.to_str())
+        .filter(|s| !s.is_empty())
+    else {
+        return Ok(());
+    };
+    let nearby = format!("{sub}/{path}");
+    let (at_root, near) = (ws.exists(tip, path), ws.exists(tip, &nearby));
+    match (at_root, near) {
+        (false, true) => Err(Failure {
+            kind: FailKind::NotFound,
+            message: format!(
+                "{path} does not exist on branch {}: --manifest is read from the repository root, not from the current directory ({sub}/)
+{nearby} does: pass --manifest {nearby}",
+                ws.branch()
+            ),
+            file: None,
+            line: None,
+        }),
+        (true, true) => {
+            ws.notice(&format!(
+                "--manifest {path} is read from the repository root; {nearby}, beside the current directory, is not the file edited"
+            ));
+            Ok(())
+        }
+        (false, false) => Err(Failure {
+            kind: FailKind::NotFound,
+            message: format!(
+                "{path} does not exist on branch {} (--manifest is read from the repository root, not from the current directory {sub}/)",
+                ws.branch()
+            ),
+            file: None,
+            line: None,
+        }),
+        (true, false) => Ok(()),
     }
 }
 
@@ -233,14 +296,20 @@ pub fn read_manifest(
         // A misspelt service: the services the template finds, nearest first.
         let found = services_at(ws, tip, template).unwrap_or_default();
         let near = service::nearest(service, found.iter().map(|(s, _)| s.as_str()));
+        let from = if template.is_empty() || template == path {
+            String::new()
+        } else {
+            format!(" (from the manifest template {template:?})")
+        };
         Failure {
             kind: FailKind::NotFound,
             message: format!(
-                "{path} does not exist on branch {} (from the manifest template {template:?}){}\npass --manifest TEMPLATE (or set the service's targets in .imgbump.yaml); `imgbump list` shows the services found",
+                "{path} does not exist on branch {}{from}{}\npass --manifest TEMPLATE (or set the service's targets in .imgbump.yaml); `imgbump list` shows the services found",
                 ws.branch(),
                 service::did_you_mean(&near)
             ),
-            file: Some(path.to_string()),
+            // No place: the file does not exist, so nothing can point into it.
+            file: None,
             line: None,
         }
     })?;

@@ -122,3 +122,90 @@ fn the_sidecar_never_gets_the_image_and_an_ambiguous_choice_is_refused_with_flag
         ]
     );
 }
+
+/// `-f` as people type it: `./…` and an absolute path inside the checkout are the same file;
+/// from a subdirectory it is read from the repository root, and imgbump says so.
+#[test]
+fn manifest_paths_are_normalised_and_read_from_the_root_saying_so() {
+    let fx = Fixture::new();
+    let co = fx.checkout.to_str().unwrap().to_string();
+    let dot = format!("./{AGENT}");
+    let absolute = format!("{co}/{AGENT}");
+    for (f, tag) in [(dot.as_str(), "v-dot"), (absolute.as_str(), "v-abs")] {
+        let out = fx.run(&["set", "-C", &co, "-f", f, &format!("agent=:{tag}")]);
+        assert_eq!(code(&out), Some(0), "{f}: {}", text(&out));
+        assert!(
+            fx.remote_file(AGENT)
+                .contains(&format!("isa-agent:{tag}  #")),
+            "{f}"
+        );
+    }
+    let out = fx.run(&["set", "-C", &co, "-f", "/elsewhere/agent.yaml", "agent=:v3"]);
+    assert_fails(
+        &out,
+        4,
+        &format!("the manifest path \"/elsewhere/agent.yaml\" is outside the repository ({co}); give a path inside it, relative to its root"),
+        "outside",
+    );
+    // From a subdirectory, a path relative to it: refused, naming the path that works.
+    let sub = fx.checkout.join("deployments/kubernetes");
+    let run_in = |dir: &std::path::Path, args: &[&str]| {
+        fx.cmd().current_dir(dir).args(args).output().unwrap()
+    };
+    let count = fx.remote_count();
+    let out = run_in(
+        &sub,
+        &[
+            "set",
+            "-f",
+            "base/applications/agent-deployment.yaml",
+            "agent=:v4",
+        ],
+    );
+    assert_eq!(code(&out), Some(3), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("base/applications/agent-deployment.yaml does not exist on branch main: --manifest is read from the repository root, not from the current directory (deployments/kubernetes/)")
+            && err.contains(&format!("pass --manifest {AGENT}")),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(fx.remote_count(), count);
+    // The path it names works from there.
+    let out = run_in(&sub, &["set", "-f", AGENT, "agent=:v4"]);
+    assert_eq!(code(&out), Some(0), "{}", text(&out));
+    // A missing file names the template it came from, never as `""`.
+    for (f, needle) in [
+        ("nowhere.yaml", "nowhere.yaml does not exist on branch main\n"),
+        (
+            "apps/{service}.yaml",
+            "apps/agent.yaml does not exist on branch main (from the manifest template \"apps/{service}.yaml\")",
+        ),
+    ] {
+        let out = fx.run(&["get", "-C", &co, "-f", f, "agent"]);
+        assert_eq!(code(&out), Some(3), "{}", text(&out));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(needle) && !err.contains("\"\""), "{needle:?} in {}", text(&out));
+    }
+}
+
+/// A misspelt service on GitHub: the annotation points at no file (the one named does not
+/// exist) and keeps the hint lines.
+#[test]
+fn a_misspelt_service_annotation_points_nowhere_and_keeps_the_hint() {
+    let fx = Fixture::new();
+    let out = fx
+        .cmd()
+        .args(["set", "agnet=:v2", "-C", fx.checkout.to_str().unwrap()])
+        .env("GITHUB_ACTIONS", "true")
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), Some(3), "{}", text(&out));
+    let annotation = stdout(&out);
+    assert!(
+        annotation.starts_with(
+            "::error::deployments/kubernetes/base/applications/agnet-deployment.yaml does not exist on branch main (from the manifest template \"deployments/kubernetes/base/applications/{service}-deployment.yaml\"); did you mean `agent`?%0Apass --manifest TEMPLATE"
+        ),
+        "{annotation}"
+    );
+}

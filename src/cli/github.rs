@@ -13,18 +13,18 @@ pub(super) fn active() -> bool {
     std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true")
 }
 
-/// An `::error file=…,line=…::` annotation with the message's first line.
+/// An `::error file=…,line=…::` annotation with the whole message, its hint lines included
+/// (`%0A` is a line break in an annotation).
 pub(super) fn annotate(f: &Failure, message: &str) {
     let place = match (&f.file, f.line) {
         (Some(file), Some(line)) => format!(" file={},line={line}", property(file)),
         (Some(file), None) => format!(" file={}", property(file)),
         _ => String::new(),
     };
-    let first = printable(message.lines().next().unwrap_or(""));
+    let all = printable_lines(message.trim_end());
     println!(
         "::error{place}::{}",
-        first
-            .replace('%', "%25")
+        all.replace('%', "%25")
             .replace('\r', "%0D")
             .replace('\n', "%0A")
     );
