@@ -209,3 +209,242 @@ fn a_misspelt_service_annotation_points_nowhere_and_keeps_the_hint() {
         "{annotation}"
     );
 }
+
+/// A Pod without a namespace and its twin in one: `--workload /Pod/NAME` picks the first, and
+/// the refusal offers exactly that (it said no flag could, and to rename one).
+#[test]
+fn a_pod_without_a_namespace_is_picked_by_its_empty_namespace() {
+    let fx = Fixture::new();
+    let hooks = "hooks.yaml";
+    let yaml = "\
+kind: Pod
+metadata: {name: my-hook}
+spec: {containers: [{name: hook, image: 'r.example/hook:1'}]}
+---
+kind: Pod
+metadata: {name: my-hook, namespace: staging}
+spec: {containers: [{name: hook, image: 'r.example/hook:1'}]}
+";
+    fx.push_elsewhere(hooks, yaml, "two hooks");
+    let url = fx.url();
+    let out = fx.run(&["set", "--repo", &url, "-f", hooks, "my-hook=:2"]);
+    assert_eq!(code(&out), Some(3), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    for needle in [
+        "--workload /Pod/my-hook --container hook   image r.example/hook:1 at line 3",
+        "--workload staging/Pod/my-hook --container hook   image r.example/hook:1 at line 7",
+    ] {
+        assert!(err.contains(needle), "{needle:?} in {}", text(&out));
+    }
+    assert!(!err.contains("rename one"), "{}", text(&out));
+    let out = fx.run(&[
+        "set",
+        "--repo",
+        &url,
+        "-f",
+        hooks,
+        "--workload",
+        "/Pod/my-hook",
+        "my-hook=:2",
+    ]);
+    assert_eq!(code(&out), Some(0), "{}", text(&out));
+    assert_eq!(fx.remote_file(hooks), yaml.replacen("hook:1", "hook:2", 1));
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+const ECR: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
+
+/// One set over two environments: each line and the commit's subject say which is which;
+/// a held environment's hint is a command that works as printed.
+#[test]
+fn environments_are_named_in_each_line_the_subject_and_the_release_hint() {
+    let fx = Fixture::of("environments");
+    let url = fx.url();
+    let out = fx.run(&[
+        "set",
+        "--repo",
+        &url,
+        "billing=:1.5",
+        "--env",
+        "staging",
+        "--env",
+        "production",
+    ]);
+    assert_eq!(code(&out), Some(0), "{}", text(&out));
+    let said = stderr(&out);
+    for env_line in [
+        format!("billing in staging: {ECR}/isa-billing:1.4 → {ECR}/isa-billing:1.5, commit "),
+        format!("billing in production: {ECR}/isa-billing:1.3 → {ECR}/isa-billing:1.5, commit "),
+    ] {
+        assert!(said.contains(&env_line), "{env_line:?} in {said}");
+    }
+    assert_eq!(
+        fx.remote_git(&["log", "-1", "--format=%s"]).trim(),
+        "chore: update billing image to 1.5 in staging, production"
+    );
+    // One environment: the subject as before.
+    let out = fx.run(&["set", "--repo", &url, "billing=:1.6", "--env", "staging"]);
+    assert_eq!(code(&out), Some(0), "{}", text(&out));
+    assert_eq!(
+        fx.remote_git(&["log", "-1", "--format=%s"]).trim(),
+        "chore: update billing image to 1.6"
+    );
+    // Held in production: the hint names --env, and runs as printed.
+    let out = fx.run(&[
+        "hold",
+        "--repo",
+        &url,
+        "billing",
+        "--env",
+        "production",
+        "--reason",
+        "incident-4711",
+    ]);
+    assert_eq!(code(&out), Some(0), "{}", text(&out));
+    let out = fx.run(&[
+        "set",
+        "--repo",
+        &url,
+        "billing=:1.7",
+        "--env",
+        "staging",
+        "--env",
+        "production",
+    ]);
+    assert_eq!(code(&out), Some(0), "{}", text(&out));
+    let said = stderr(&out);
+    let hint = "(`imgbump release billing --env production` lifts it)";
+    assert!(
+        said.contains(&format!("billing in production: held: {ECR}/isa-billing:1.5 stays, {ECR}/isa-billing:1.7 wanted; hold: incident-4711 (by imgbump@localhost, since "))
+            && said.contains(hint),
+        "{said}"
+    );
+    let out = fx.run(&["release", "--repo", &url, "billing", "--env", "production"]);
+    assert_eq!(code(&out), Some(0), "{}", text(&out));
+    assert!(!fx
+        .remote_file("charts/billing/values-production.yaml")
+        .contains("imgbump:hold"));
+    let out = fx.run(&[
+        "set",
+        "--repo",
+        &url,
+        "billing=:1.7",
+        "--env",
+        "production",
+        "--fail-on-held",
+    ]);
+    assert_eq!(code(&out), Some(0), "{}", text(&out));
+}
+
+/// `hold` with no identity anywhere holds "by" the commit's author, as --help says; and the
+/// commit's author is said once (not with -q, not with an identity).
+#[test]
+fn with_no_identity_the_author_is_said_once_and_is_who_holds() {
+    let fx = Fixture::new();
+    let url = fx.url();
+    let notice = "imgbump: no git identity (user.name, user.email): the commit is made as imgbump <imgbump@localhost>; set them, or pass --author \"NAME <EMAIL>\"\n";
+    let out = fx.run(&["hold", "--repo", &url, "agent", "--reason", "incident-1"]);
+    assert_eq!(code(&out), Some(0), "{}", text(&out));
+    assert_eq!(stderr(&out).matches(notice).count(), 1, "{}", text(&out));
+    assert!(
+        fx.remote_file(AGENT)
+            .contains("# imgbump:hold incident-1 (imgbump@localhost, 20"),
+        "{}",
+        fx.remote_file(AGENT)
+    );
+    let out = fx.run(&["release", "--repo", &url, "agent", "-q"]);
+    assert_eq!(code(&out), Some(0), "{}", text(&out));
+    assert!(!stderr(&out).contains("no git identity"), "{}", text(&out));
+    let out = fx.run(&[
+        "set",
+        "--repo",
+        &url,
+        "agent=:v2",
+        "--author",
+        "Isa <isa@example.com>",
+    ]);
+    assert_eq!(code(&out), Some(0), "{}", text(&out));
+    assert!(!stderr(&out).contains("no git identity"), "{}", text(&out));
+    // Nothing to commit: nothing said.
+    let out = fx.run(&["set", "--repo", &url, "agent=:v2"]);
+    assert_eq!(code(&out), Some(0), "{}", text(&out));
+    assert!(!stderr(&out).contains("no git identity"), "{}", text(&out));
+}
+
+/// `--expect-current` takes `:TAG` and `@DIGEST` as the pairs do; a digest cut short is
+/// "too short"; promote's errors name the flag typed.
+#[test]
+fn shorthands_and_flags_are_read_as_typed() {
+    let fx = Fixture::new();
+    let url = fx.url();
+    let out = fx.run(&[
+        "set",
+        "--repo",
+        &url,
+        "agent=:v2",
+        "--expect-current",
+        ":sha-cbad391",
+    ]);
+    assert_eq!(code(&out), Some(0), "{}", text(&out));
+    assert!(fx.remote_file(AGENT).contains("isa-agent:v2  #"));
+    let count = fx.remote_count();
+    let out = fx.run(&[
+        "set",
+        "--repo",
+        &url,
+        "agent=:v3",
+        "--expect-current",
+        ":sha-cbad391",
+    ]);
+    assert_fails(
+        &out,
+        4,
+        &format!("the image of agent is `{ECR}/isa-agent:v2`, not the expected `:sha-cbad391`"),
+        "stale",
+    );
+    assert_eq!(fx.remote_count(), count);
+    let out = fx.run(&["set", "--repo", &url, "agent=@sha256:abc"]);
+    assert_fails(
+        &out,
+        4,
+        "the sha256 digest `sha256:abc` is too short: it has 3 hex digits, and a sha256 digest has exactly 64",
+        "short digest",
+    );
+    let e = Fixture::of("environments");
+    let out = e.run(&[
+        "promote",
+        "--repo",
+        &e.url(),
+        "web",
+        "--from",
+        "staging",
+        "--to",
+        "prod",
+    ]);
+    assert_fails(
+        &out,
+        2,
+        "--to `prod`: .imgbump.yaml declares the environments staging, production",
+        "promote --to",
+    );
+    assert!(!stderr(&out).contains("--env"), "{}", text(&out));
+    let out = e.run(&[
+        "promote",
+        "--repo",
+        &e.url(),
+        "web",
+        "--from",
+        "stage",
+        "--to",
+        "production",
+    ]);
+    assert_fails(
+        &out,
+        2,
+        "--from `stage`: .imgbump.yaml declares",
+        "promote --from",
+    );
+}

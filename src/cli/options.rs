@@ -211,8 +211,8 @@ pub(super) fn hold_of(
         .clone()
         .or(actor)
         .or_else(|| opts.author.as_ref().map(|(_, email)| email.clone()))
-        .or_else(|| ws.configured_author().map(|(_, email)| email))
-        .unwrap_or_default();
+        // The commit's author as the commit is made: git config's, else imgbump's own.
+        .unwrap_or_else(|| ws.default_author().1);
     Hold::new(reason, &by, now, until).map_err(|m| Failure::new(FailKind::Usage, m))
 }
 

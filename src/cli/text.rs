@@ -28,7 +28,7 @@ pub(super) fn set(o: &Outcome, dry_run: bool, say: &Say, url: &str) {
         } else {
             String::new()
         };
-        say.info(&format!("{}: {what}{place}", c.service));
+        say.info(&format!("{}{}: {what}{place}", c.service, in_env(c)));
     }
     if o.attempts > 1 {
         say.info(&format!(
@@ -61,6 +61,22 @@ pub(super) fn set(o: &Outcome, dry_run: bool, say: &Say, url: &str) {
     }
 }
 
+/// ` in ENV` for a target placed in an environment: a run over several says which is which.
+fn in_env(c: &Change) -> String {
+    c.env
+        .as_deref()
+        .map(|e| format!(" in {e}"))
+        .unwrap_or_default()
+}
+
+/// The command that lifts the hold on `c`'s target, as it can be pasted: with its `--env`.
+pub(super) fn release_command(c: &Change) -> String {
+    match &c.env {
+        Some(e) => format!("imgbump release {} --env {e}", c.service),
+        None => format!("imgbump release {}", c.service),
+    }
+}
+
 /// What happened to one target: its image, and its hold. Everything read from the manifest
 /// (the old image, the hold's words) is escaped.
 fn what_happened(c: &Change) -> String {
@@ -82,10 +98,10 @@ fn what_happened(c: &Change) -> String {
             printable(&c.old)
         ),
         (None, HoldEffect::Held) => format!(
-            "held: {} stays, {} wanted; hold: {hold} (`imgbump release {}` lifts it)",
+            "held: {} stays, {} wanted; hold: {hold} (`{}` lifts it)",
             printable(&c.old),
             printable(&c.new),
-            c.service
+            release_command(c)
         ),
         (None, HoldEffect::Ignored) => format!("{image} (hold ignored: {hold})"),
         (None, HoldEffect::Expired) => format!("{image} (its hold has expired: {hold})"),
