@@ -80,6 +80,16 @@ pub fn relative_template(template: &str, root: Option<&std::path::Path>) -> Resu
         .join("/"))
 }
 
+/// Checks a `--manifest` template before any repository is open: filled, it stays inside the
+/// repository (an absolute one is checked against the checkout once it is open).
+pub fn check_template_path(template: &str) -> Result<(), String> {
+    if template.starts_with('/') {
+        return Ok(());
+    }
+    let path = manifest_path(&relative_template(template, None)?, "s")?;
+    crate::git::check_relative_path(&in_env(&path, "e")?)
+}
+
 /// The manifest path for `service`: `{service}` in `template` replaced (`{env}` left for
 /// [`in_env`]), then checked to stay inside the repository.
 pub fn manifest_path(template: &str, service: &str) -> Result<String, String> {

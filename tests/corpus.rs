@@ -225,75 +225,7 @@ fn every_image_of_every_real_manifest_is_bumped_byte_exactly() {
                 (BUMPED, f.style, &f.container)
             );
         }
-        // Wherever the file has a single workload, the default choice follows the rule: the
-        // container named like the workload, else the only one, else refused listing each
-        // container; and a new image with one container's repository picks that one.
-        if let Some(first) = m.images().first() {
-            let one_workload = m
-                .images()
-                .iter()
-                .all(|f| f.workload == first.workload && f.kind == first.kind);
-            let main: Vec<_> = m
-                .images()
-                .iter()
-                .filter(|f| f.role == imgbump::manifest::ContainerRole::Main)
-                .collect();
-            if one_workload && !main.is_empty() {
-                let target = Target::service(&first.workload);
-                let full = imgbump::reference::ImageSpec::Full(new.clone());
-                let named = main
-                    .iter()
-                    .filter(|f| f.container == first.workload)
-                    .count();
-                match m.set_image(&target, &full) {
-                    Ok(edit) => assert!(
-                        named == 1 || main.len() == 1,
-                        "{}: chose {} by no rule",
-                        path.display(),
-                        edit.held.target
-                    ),
-                    Err(e) => {
-                        assert_eq!(
-                            (e.kind, named, main.len() > 1),
-                            (imgbump::manifest::EditErrorKind::Ambiguous, 0, true),
-                            "{}: {e}",
-                            path.display()
-                        );
-                        let help = e.help.unwrap_or_default();
-                        for f in &main {
-                            let flag = format!(
-                                "--container {}   image {} at line {}",
-                                f.container, f.value, f.location.line
-                            );
-                            assert!(help.contains(&flag), "{}: {help}", path.display());
-                            // The container's own repository picks it, when no other has it.
-                            let Ok(own) = f.value.parse::<Reference>() else {
-                                continue;
-                            };
-                            if main
-                                .iter()
-                                .filter(|g| {
-                                    g.value
-                                        .parse::<Reference>()
-                                        .is_ok_and(|r| r.same_repository(&own))
-                                })
-                                .count()
-                                == 1
-                            {
-                                let again =
-                                    Reference::from_parts(own.repository(), Some("bumped"), None)
-                                        .unwrap();
-                                let edit = m
-                                    .set_image(&target, &imgbump::reference::ImageSpec::Full(again))
-                                    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-                                assert_eq!(edit.held.location, f.location, "{}", path.display());
-                            }
-                        }
-                        refused += 1;
-                    }
-                }
-            }
-        }
+        refused += usize::from(default_choice(&m, path, &new));
     }
     // SOURCES.md counts 199 image fields: 168 in pod templates, 31 in kustomization `images:`.
     assert!(
@@ -306,6 +238,83 @@ fn every_image_of_every_real_manifest_is_bumped_byte_exactly() {
         "real corpus: {} files, {fields} image fields, each bumped byte-exactly; the default choice refused (ambiguous) in {refused} workloads",
         paths.len()
     );
+}
+
+/// Wherever the file has a single workload, the default choice follows the container rule:
+/// the container named like the workload, else the only one, else refused listing each
+/// container; and a new image with one container's repository picks that one. True when it
+/// refused.
+fn default_choice(m: &Manifest<'_>, path: &Path, new: &Reference) -> bool {
+    // Wherever the file has a single workload, the default choice follows the rule: the
+    // container named like the workload, else the only one, else refused listing each
+    // container; and a new image with one container's repository picks that one.
+    if let Some(first) = m.images().first() {
+        let one_workload = m
+            .images()
+            .iter()
+            .all(|f| f.workload == first.workload && f.kind == first.kind);
+        let main: Vec<_> = m
+            .images()
+            .iter()
+            .filter(|f| f.role == imgbump::manifest::ContainerRole::Main)
+            .collect();
+        if one_workload && !main.is_empty() {
+            let target = Target::service(&first.workload);
+            let full = imgbump::reference::ImageSpec::Full(new.clone());
+            let named = main
+                .iter()
+                .filter(|f| f.container == first.workload)
+                .count();
+            match m.set_image(&target, &full) {
+                Ok(edit) => assert!(
+                    named == 1 || main.len() == 1,
+                    "{}: chose {} by no rule",
+                    path.display(),
+                    edit.held.target
+                ),
+                Err(e) => {
+                    assert_eq!(
+                        (e.kind, named, main.len() > 1),
+                        (imgbump::manifest::EditErrorKind::Ambiguous, 0, true),
+                        "{}: {e}",
+                        path.display()
+                    );
+                    let help = e.help.unwrap_or_default();
+                    for f in &main {
+                        let flag = format!(
+                            "--container {}   image {} at line {}",
+                            f.container, f.value, f.location.line
+                        );
+                        assert!(help.contains(&flag), "{}: {help}", path.display());
+                        // The container's own repository picks it, when no other has it.
+                        let Ok(own) = f.value.parse::<Reference>() else {
+                            continue;
+                        };
+                        if main
+                            .iter()
+                            .filter(|g| {
+                                g.value
+                                    .parse::<Reference>()
+                                    .is_ok_and(|r| r.same_repository(&own))
+                            })
+                            .count()
+                            == 1
+                        {
+                            let again =
+                                Reference::from_parts(own.repository(), Some("bumped"), None)
+                                    .unwrap();
+                            let edit = m
+                                .set_image(&target, &imgbump::reference::ImageSpec::Full(again))
+                                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                            assert_eq!(edit.held.location, f.location, "{}", path.display());
+                        }
+                    }
+                    return true;
+                }
+            }
+        }
+    }
+    false
 }
 
 #[test]

@@ -83,17 +83,8 @@ fn options(
     for template in &repo.manifest {
         crate::template::check(template, &crate::service::PLACEHOLDERS)
             .map_err(|m| usage(format!("--manifest {m}")))?;
-        // An absolute path is made relative to the checkout once it is open.
-        if template.starts_with('/') {
-            continue;
-        }
-        crate::service::manifest_path(
-            &crate::service::relative_template(template, None).map_err(usage)?,
-            "s",
-        )
-        .and_then(|p| crate::service::in_env(&p, "e"))
-        .and_then(|p| crate::git::check_relative_path(&p))
-        .map_err(|m| Failure::new(FailKind::Refused, m))?;
+        crate::service::check_template_path(template)
+            .map_err(|m| Failure::new(FailKind::Refused, m))?;
     }
     let open_pr = commit.open_pr.map(|f| bump::OpenPr {
         forge: match f {
