@@ -292,6 +292,47 @@ fn key(p: &str) -> KeyPath {
     p.parse().unwrap()
 }
 
+/// Two documents with the key path: the new image's repository picks one (the rule of
+/// containers), else refused listing each; two documents that could take a missing key too.
+#[test]
+fn a_key_path_two_documents_have_is_chosen_by_the_repository_or_refused() {
+    let text = "image:\n  repository: ghcr.io/isa/web\n  tag: v1\n---\nimage:\n  repository: ghcr.io/isa/api\n  tag: v1\n";
+    let loc = Locator::Key {
+        path: &key("image"),
+        holds: Holds::Auto,
+    };
+    let out = set(text, &loc, "ghcr.io/isa/api:v2", SetOptions::default()).unwrap();
+    assert_eq!(out, text.replace("api\n  tag: v1", "api\n  tag: v2"));
+    for new in [":v2", "ghcr.io/isa/db:v2"] {
+        let err = set(text, &loc, new, SetOptions::default()).unwrap_err();
+        assert_eq!(err.kind, EditErrorKind::Ambiguous, "{err}");
+        assert!(
+            err.message
+                .starts_with("2 documents of the file have `image`, and "),
+            "{err}"
+        );
+        assert_eq!(err.location.map(|l| l.line), Some(6));
+        let help = err.help.unwrap();
+        assert!(
+            help.ends_with("the documents:\n  document 1 (line 2): ghcr.io/isa/web:v1\n  document 2 (line 6): ghcr.io/isa/api:v1"),
+            "{help}"
+        );
+    }
+    let m = Manifest::parse(text).unwrap();
+    assert_eq!(m.get(&loc).unwrap_err().kind, EditErrorKind::Ambiguous);
+    // A missing key two documents could take: refused as such (it said "no documents").
+    let create = SetOptions {
+        create: true,
+        ..Default::default()
+    };
+    let err = set("a: 1\n---\na: 2\n", &loc, "x:1", create).unwrap_err();
+    assert_eq!(err.kind, EditErrorKind::Ambiguous, "{err}");
+    assert_eq!(
+        err.message,
+        "2 documents of the file could take `image`, and none has it"
+    );
+}
+
 const VALUES: &str = "\
 # Default values for billing.
 replicaCount: 1
