@@ -250,6 +250,11 @@ fn kustomize_entries_are_chosen_by_the_stated_rule() {
         help.contains("--image-name web ") && help.contains("--image-name cache "),
         "{help}"
     );
+    // Two kustomizations in one file: refused, not the first taken.
+    let two = "kind: Kustomization\nimages: [{name: web, newTag: v1}]\n---\nkind: Kustomization\nimages: [{name: web, newTag: v1}]\n";
+    let err = set(two, &kz("web", None), ":v2", SetOptions::default()).unwrap_err();
+    assert_eq!(err.kind, EditErrorKind::Ambiguous, "{err}");
+    assert_eq!(err.location.map(|l| l.line), Some(4), "{err}");
     // The only entry takes a `:TAG`, whatever its name; and is what `get` reads.
     let one = "kind: Kustomization\nimages:\n- name: isa-frontend\n  newTag: v1\n";
     let out = set(one, &kz("web", None), ":v2", SetOptions::default()).unwrap();

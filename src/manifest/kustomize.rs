@@ -70,14 +70,33 @@ impl<'t> Manifest<'t> {
     }
 
     fn kustomization_root(&self) -> Result<(usize, &Node<'t>), EditError> {
-        let doc = self.kustomization_doc().or_else(|| {
-            (0..self.docs.len()).find(|&i| {
-                self.docs[i]
-                    .root
-                    .as_ref()
-                    .is_some_and(|r| r.get("images").is_some() || r.get("resources").is_some())
-            })
-        });
+        let root_of = |i: usize| self.docs[i].root.as_ref();
+        let kind = |i: usize| {
+            root_of(i)
+                .and_then(|r| r.get("kind"))
+                .and_then(Node::scalar)
+        };
+        let like = |i: usize| {
+            root_of(i).is_some_and(|r| r.get("images").is_some() || r.get("resources").is_some())
+        };
+        // kustomize reads one kustomization per file: two candidates are refused, not the
+        // first taken.
+        let mut kinds = (0..self.docs.len())
+            .filter(|&i| matches!(kind(i), Some("Kustomization" | "Component")));
+        let mut likes = (0..self.docs.len()).filter(|&i| like(i));
+        let (first, second) = match kinds.next() {
+            Some(k) => (Some(k), kinds.next()),
+            None => (likes.next(), likes.next()),
+        };
+        if let (Some(_), Some(two)) = (first, second) {
+            return Err(EditError::new(
+                EditErrorKind::Ambiguous,
+                "two documents of the file are kustomizations; kustomize reads one per file",
+            )
+            .at(self.locate(root_of(two).map_or(self.docs[two].range.start, |r| r.span.start)))
+            .help("keep one kustomization in the file (the others in files of their own)."));
+        }
+        let doc = first;
         let doc = doc.or_else(|| (!self.docs.is_empty()).then_some(0));
         match doc.and_then(|d| Some((d, self.docs[d].root.as_ref()?))) {
             Some((
