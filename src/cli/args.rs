@@ -126,10 +126,12 @@ pub enum Command {
     /// List every service's targets (per environment, from .imgbump.yaml) or every service the
     /// manifest template finds, with its images.
     List(ListArgs),
-    /// List the images a service's manifest held across the history, newest first.
+    /// List the images a service's manifest held across the history, newest first (of several
+    /// targets, the first in .imgbump.yaml's order).
     History(HistoryArgs),
     /// Put back the image before the current one (skipping images already rolled back from),
-    /// and record the rollback.
+    /// and record the rollback (the history read is the first target's, in .imgbump.yaml's
+    /// order).
     Rollback(RollbackArgs),
     /// Copy a service's exact image (digest included) from one environment's targets to
     /// another's, in one commit.
