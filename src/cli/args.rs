@@ -191,7 +191,8 @@ pub struct RepoArgs {
     /// The branch: default the current branch (checkout) or the remote's default branch (clone).
     #[arg(short, long, env = "IMGBUMP_BRANCH")]
     pub branch: Option<String>,
-    /// The manifest path relative to the repository root; `{service}` is replaced by the
+    /// The manifest path relative to the repository root, from any directory (`./` and an
+    /// absolute path inside the checkout are taken too); `{service}` is replaced by the
     /// service name, `{env}` by each --env. Repeat it to try several in order (the first file
     /// that exists is edited). Default: the targets in .imgbump.yaml if the repository has one,
     /// else deployments/kubernetes/base/applications/{service}-deployment.yaml.
