@@ -8,7 +8,7 @@
 use crate::config::{self, Config, Placed, TargetSpec};
 use crate::failure::{FailKind, Failure};
 use crate::git::Workspace;
-use crate::manifest::{Held, Holds, KeyPath, Locator, Manifest, SetOptions, Target};
+use crate::manifest::{EditErrorKind, Held, Holds, KeyPath, Locator, Manifest, SetOptions, Target};
 use crate::template::fill;
 use crate::{service, trailers};
 
@@ -108,11 +108,17 @@ pub fn resolve(
                     .into(),
             ));
         };
+        let templates: Vec<String> = sel
+            .manifests
+            .iter()
+            .map(|t| service::relative_template(t, ws.work_tree()))
+            .collect::<Result<_, _>>()
+            .map_err(refused)?;
         let mut out = Vec::new();
         for env in envs {
             let mut tried = Vec::new();
             let mut found = None;
-            for template in &sel.manifests {
+            for template in &templates {
                 if env.is_none() && service::has_env(template) {
                     return Err(usage(format!(
                         "--manifest {template:?} has {{env}}: pass --env NAME"
@@ -123,13 +129,13 @@ pub fn resolve(
                 crate::git::check_relative_path(&path).map_err(refused)?;
                 // One template: it is the file (a missing one is reported when read).
                 // Only a tree lookup: the file is read once, by the plan.
-                if sel.manifests.len() == 1 || ws.exists(tip, &path) {
-                    found = Some(path);
+                if templates.len() == 1 || ws.exists(tip, &path) {
+                    found = Some((path, template));
                     break;
                 }
                 tried.push(path);
             }
-            let path = found.ok_or_else(|| Failure {
+            let (path, template) = found.ok_or_else(|| Failure {
                 kind: FailKind::NotFound,
                 message: format!(
                     "no manifest for {service} on branch {}: tried {}",
@@ -140,10 +146,14 @@ pub fn resolve(
                 file: None,
                 line: None,
             })?;
+            from_subdirectory(ws, tip, &path)?;
             out.push(Placed {
                 path,
                 env: env.cloned(),
-                spec: sel.over(&TargetSpec::default()),
+                spec: TargetSpec {
+                    manifest: template.clone(),
+                    ..sel.over(&TargetSpec::default())
+                },
             });
         }
         return Ok(out);
@@ -172,6 +182,60 @@ pub fn resolve(
             };
             config::place(&[sel.over(&spec)], service, &[], &[]).map_err(refused)
         }
+    }
+}
+
+/// `--manifest` is read from the repository root, whatever the current directory: run from a
+/// subdirectory of the checkout, a `path` missing at the root but there relative to the
+/// current directory is refused saying so, and one at both places is noted.
+fn from_subdirectory(ws: &Workspace, tip: git2::Oid, path: &str) -> Result<(), Failure> {
+    let Some(root) = ws.work_tree().and_then(|r| r.canonicalize().ok()) else {
+        return Ok(());
+    };
+    let Some(here) = std::env::current_dir()
+        .ok()
+        .and_then(|d| d.canonicalize().ok())
+    else {
+        return Ok(());
+    };
+    let Some(sub) = here
+        .strip_prefix(&root)
+        .ok()
+        .and_then(|s| s.to_str())
+        .filter(|s| !s.is_empty())
+    else {
+        return Ok(());
+    };
+    let nearby = format!("{sub}/{path}");
+    let (at_root, near) = (ws.exists(tip, path), ws.exists(tip, &nearby));
+    match (at_root, near) {
+        (false, true) => Err(Failure {
+            kind: FailKind::NotFound,
+            message: format!(
+                "{path} does not exist on branch {}: --manifest is read from the repository root, not from the current directory ({sub}/)",
+                ws.branch()
+            ),
+            hint: Some(format!("{nearby} does: pass --manifest {nearby}")),
+            file: None,
+            line: None,
+        }),
+        (true, true) => {
+            ws.notice(&format!(
+                "--manifest {path} is read from the repository root; {nearby}, beside the current directory, is not the file edited"
+            ));
+            Ok(())
+        }
+        (false, false) => Err(Failure {
+            kind: FailKind::NotFound,
+            message: format!(
+                "{path} does not exist on branch {} (--manifest is read from the repository root, not from the current directory {sub}/)",
+                ws.branch()
+            ),
+            hint: None,
+            file: None,
+            line: None,
+        }),
+        (true, false) => Ok(()),
     }
 }
 
@@ -233,15 +297,21 @@ pub fn read_manifest(
         // A misspelt service: the services the template finds, nearest first.
         let found = services_at(ws, tip, template).unwrap_or_default();
         let near = service::nearest(service, found.iter().map(|(s, _)| s.as_str()));
+        let from = if template.is_empty() || template == path {
+            String::new()
+        } else {
+            format!(" (from the manifest template {template:?})")
+        };
         Failure {
             kind: FailKind::NotFound,
             message: format!(
-                "{path} does not exist on branch {} (from the manifest template {template:?}){}",
+                "{path} does not exist on branch {}{from}{}",
                 ws.branch(),
                 service::did_you_mean(&near)
             ),
             hint: Some("pass --manifest TEMPLATE (or set the service's targets in .imgbump.yaml); `imgbump list` shows the services found".to_string()),
-            file: Some(path.to_string()),
+            // No place: the file does not exist, so nothing can point into it.
+            file: None,
             line: None,
         }
     })?;
@@ -348,12 +418,22 @@ pub fn versions(
     want: usize,
 ) -> Result<Vec<Version>, Failure> {
     let mut found: Vec<(String, git2::Oid, i64, Option<crate::hold::Hold>)> = Vec::new();
+    let mut ambiguous = None;
     ws.history(&placed.path, |commit, time, bytes| {
         let Ok(m) = Manifest::parse_bytes(bytes) else {
             return true;
         };
-        let Ok(held) = m.get(&locator(&placed.spec, service, &m, &placed.path)) else {
-            return true;
+        let held = match m.get(&locator(&placed.spec, service, &m, &placed.path)) {
+            Ok(held) => held,
+            // Two targets the rule cannot choose between: the history ends there, and when
+            // nothing was read before it, that is the answer (not "no image").
+            Err(e) if e.kind == EditErrorKind::Ambiguous => {
+                if found.is_empty() {
+                    ambiguous = Some(e);
+                }
+                return false;
+            }
+            Err(_) => return true,
         };
         let len = found.len();
         match found.last_mut() {
@@ -366,6 +446,9 @@ pub fn versions(
         }
         true
     })?;
+    if let Some(e) = ambiguous {
+        return Err(Failure::from_edit(&placed.path, e));
+    }
     found
         .into_iter()
         .map(|(image, commit, time, hold)| {

@@ -149,7 +149,13 @@ fn check_tag(input: &str, tag: &str) -> Result<(), ReferenceError> {
 }
 
 fn check_digest(input: &str, digest: &str) -> Result<(), ReferenceError> {
-    if !grammar().digest.is_match(digest) {
+    // A registered algorithm with hex digits is judged by its length below (a digest cut
+    // short is "too short", not malformed).
+    let hexish = |h: &str| !h.is_empty() && h.bytes().all(|b| b.is_ascii_hexdigit());
+    let registered = digest
+        .split_once(':')
+        .is_some_and(|(a, h)| matches!(a, "sha256" | "sha384" | "sha512") && hexish(h));
+    if !registered && !grammar().digest.is_match(digest) {
         return Err(fail(
             input,
             format!(
@@ -176,13 +182,23 @@ fn check_digest(input: &str, digest: &str) -> Result<(), ReferenceError> {
             ))
         }
     };
-    if hex.len() != want || !hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+    if hex.len() != want {
         return Err(fail(
             input,
             format!(
-                "a {algo} digest is exactly {want} lowercase hex digits; this one has {} characters{}",
-                hex.len(),
-                if hex.bytes().any(|b| b.is_ascii_uppercase()) { ", some in upper case" } else { "" }
+                "the {algo} digest {} is too {}: it has {} hex digits, and a {algo} digest has exactly {want} (copy the whole digest)",
+                shown(digest),
+                if hex.len() < want { "short" } else { "long" },
+                hex.len()
+            ),
+        ));
+    }
+    if !hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        return Err(fail(
+            input,
+            format!(
+                "the {algo} digest {} has hex digits in upper case; container runtimes take lowercase hex only",
+                shown(digest)
             ),
         ));
     }
@@ -309,6 +325,34 @@ impl Reference {
         }
     }
 
+    /// Whether `other` names the same repository, as a registry reads both: Docker Hub's
+    /// spellings (`nginx`, `library/nginx`, `docker.io/library/nginx`) are one repository.
+    ///
+    /// ```
+    /// use imgbump::reference::Reference;
+    /// let r = |s: &str| s.parse::<Reference>().unwrap();
+    /// assert!(r("nginx:1").same_repository(&r("docker.io/library/nginx:2")));
+    /// assert!(r("ghcr.io/isa/web:1").same_repository(&r("ghcr.io/isa/web:2")));
+    /// assert!(!r("ghcr.io/isa/web:1").same_repository(&r("ghcr.io/isa/web-proxy:1")));
+    /// ```
+    pub fn same_repository(&self, other: &Reference) -> bool {
+        self.canonical_repository() == other.canonical_repository()
+    }
+
+    /// The repository with Docker Hub's host and `library/` written out.
+    fn canonical_repository(&self) -> String {
+        match self.registry_and_path() {
+            (Some("docker.io" | "index.docker.io" | "registry-1.docker.io") | None, path) => {
+                if path.contains('/') {
+                    format!("docker.io/{path}")
+                } else {
+                    format!("docker.io/library/{path}")
+                }
+            }
+            (Some(host), path) => format!("{host}/{path}"),
+        }
+    }
+
     /// A reference made of parts, checked as a whole.
     pub fn from_parts(
         repository: &str,
@@ -402,6 +446,29 @@ impl ImageSpec {
                 Ok(r)
             }
         }
+    }
+}
+
+/// Whether the image a target holds, `current`, is the one `--expect-current` names:
+/// `expected` as written, or, for `:TAG` and `@DIGEST` (as `set` takes them), the current
+/// image with that tag (and no digest) or that digest.
+///
+/// ```
+/// use imgbump::reference::expected_is;
+/// assert!(expected_is(":sha-1", "ghcr.io/isa/web:sha-1"));
+/// assert!(!expected_is(":sha-1", "ghcr.io/isa/web:sha-2"));
+/// assert!(expected_is("ghcr.io/isa/web:sha-1", "ghcr.io/isa/web:sha-1"));
+/// assert!(expected_is(":1.4", ":1.4")); // a target that holds only its tag
+/// ```
+pub fn expected_is(expected: &str, current: &str) -> bool {
+    if expected == current {
+        return true;
+    }
+    match expected.parse::<ImageSpec>() {
+        Ok(spec @ (ImageSpec::Tag(_) | ImageSpec::Digest(_))) => spec
+            .apply_to(current)
+            .is_ok_and(|r| r.to_string() == current),
+        _ => false,
     }
 }
 

@@ -40,6 +40,55 @@ pub fn check(name: &str) -> Result<(), String> {
 /// The placeholders a manifest path template may use.
 pub const PLACEHOLDERS: [&str; 2] = ["service", "env"];
 
+/// `--manifest` as a user may write it, made relative to the repository root: `.` components
+/// dropped (`./deployments/…`); an absolute path inside the checkout whose work tree is `root`
+/// made relative to it (the work tree's own spelling or its canonical one). An absolute path
+/// elsewhere, or with no checkout (a cloned URL), is refused with what to write instead.
+///
+/// ```
+/// use imgbump::service::relative_template;
+/// use std::path::Path;
+/// assert_eq!(relative_template("./apps/{service}.yaml", None).unwrap(), "apps/{service}.yaml");
+/// assert_eq!(relative_template("/r/apps/./web.yaml", Some(Path::new("/r"))).unwrap(), "apps/web.yaml");
+/// assert!(relative_template("/elsewhere/web.yaml", Some(Path::new("/r"))).is_err());
+/// ```
+pub fn relative_template(template: &str, root: Option<&std::path::Path>) -> Result<String, String> {
+    let mut rest = template;
+    if template.starts_with('/') {
+        let Some(root) = root else {
+            return Err(format!(
+                "the manifest path {template:?} is absolute, and a cloned repository has no place on this machine; give it relative to the repository root"
+            ));
+        };
+        let mut roots = vec![root.to_path_buf()];
+        roots.extend(root.canonicalize().ok());
+        let inside = roots.iter().find_map(|r| {
+            let r = r.to_str()?.trim_end_matches('/');
+            template.strip_prefix(r)?.strip_prefix('/')
+        });
+        rest = inside.ok_or_else(|| {
+            format!(
+                "the manifest path {template:?} is outside the repository ({}); give a path inside it, relative to its root",
+                root.display().to_string().trim_end_matches('/')
+            )
+        })?;
+    }
+    Ok(rest
+        .split('/')
+        .filter(|c| *c != "." && !c.is_empty())
+        .collect::<Vec<_>>()
+        .join("/"))
+}
+
+/// Checks a `--manifest` template before any repository is open: filled, it stays inside the
+/// repository (an absolute one is checked against the checkout once it is open).
+pub fn check_template_path(template: &str) -> Result<(), String> {
+    if template.starts_with('/') {
+        return Ok(());
+    }
+    manifest_path_in(&relative_template(template, None)?, "s", Some("e")).map(|_| ())
+}
+
 /// The manifest path for `service`: `{service}` in `template` replaced (`{env}` left as
 /// written), then checked to stay inside the repository.
 pub fn manifest_path(template: &str, service: &str) -> Result<String, String> {

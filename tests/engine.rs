@@ -119,11 +119,80 @@ fn picks_the_container_named_for_the_service_not_containers_0() {
     );
 }
 
+/// The rule when no container is named like the service: the one with the new image's
+/// repository, else the only one, else refused with each `--container` (it used to be the
+/// first of `containers`, a sidecar's).
 #[test]
-fn defaults_to_the_first_main_container_never_an_init_container() {
+fn without_a_container_named_like_the_service_the_repository_then_the_only_one_decide() {
     let text = DEPLOY.replace("- name: agent\n", "- name: app\n");
-    let out = set(&text, Target::service("agent"), "x:1");
-    assert_eq!(out, text.replace("hashicorp/consul:1.17", "x:1"));
+    // The new image's repository is the second container's: that one, never the sidecar.
+    let out = set(
+        &text,
+        Target::service("agent"),
+        "registry.example/isa-agent:sha-new",
+    );
+    assert_eq!(out, text.replace("isa-agent:sha-0ld", "isa-agent:sha-new"));
+    // Docker Hub's spellings of one repository are one repository.
+    let out = set(
+        &text,
+        Target::service("agent"),
+        "docker.io/hashicorp/consul:1.18",
+    );
+    assert_eq!(
+        out,
+        text.replace("hashicorp/consul:1.17", "docker.io/hashicorp/consul:1.18")
+    );
+    // Neither named nor by repository, and two containers: refused, each with its flag.
+    for (new, why) in [
+        ("x:1", "and none has the new image's repository `x`"),
+        (
+            ":v2",
+            "and `:v2` keeps the repository of the container it edits, so it cannot choose one",
+        ),
+    ] {
+        let e = err(&text, Target::service("agent"), new);
+        assert_eq!(e.kind, EditErrorKind::Ambiguous, "{e}");
+        assert_eq!(
+            e.message,
+            format!("Deployment/agent has 2 containers and none is named `agent`, {why}; imgbump does not guess which to edit")
+        );
+        assert_eq!(
+            e.help.as_deref(),
+            Some("pick one with --container:\n  --container migrate (init)   image registry.example/isa-migrate:v1 at line 14\n  --container consul-agent   image hashicorp/consul:1.17 at line 17\n  --container app   image registry.example/isa-agent:sha-0ld at line 19")
+        );
+    }
+    // Two containers with the new image's repository: not one match, refused.
+    let twins = text.replace(
+        "hashicorp/consul:1.17",
+        "registry.example/isa-agent:sidecar",
+    );
+    let e = err(
+        &twins,
+        Target::service("agent"),
+        "registry.example/isa-agent:sha-new",
+    );
+    assert!(
+        e.message.contains("and 2 have the new image's repository"),
+        "{e}"
+    );
+    // The only entry of `containers` is edited, whatever its name; never the init container.
+    let only = text.replace(
+        "        - name: consul-agent\n          image: hashicorp/consul:1.17\n",
+        "",
+    );
+    let out = set(&only, Target::service("agent"), ":v2");
+    assert_eq!(out, only.replace("isa-agent:sha-0ld", "isa-agent:v2"));
+    let out = set(&only, Target::service("agent"), "x:1");
+    assert_eq!(
+        out,
+        only.replace("registry.example/isa-agent:sha-0ld", "x:1")
+    );
+    // The name rule comes first, even against the repository.
+    let out = set(DEPLOY, Target::service("agent"), "hashicorp/consul:9");
+    assert_eq!(
+        out,
+        DEPLOY.replace("registry.example/isa-agent:sha-0ld", "hashicorp/consul:9")
+    );
 }
 
 #[test]

@@ -216,8 +216,6 @@ fn manifest_templates_that_leave_the_repository_are_refused() {
         "/etc/{service}",
         "a/../../{service}",
         ".git/config",
-        "./{service}.yaml",
-        "a//b",
     ] {
         let out = fx.run(&[
             "set",
@@ -228,6 +226,23 @@ fn manifest_templates_that_leave_the_repository_are_refused() {
             template,
         ]);
         assert_fails(&out, 4, "manifest path", template);
+    }
+    // `.` components and doubled slashes are normalised, not refused: the file is looked for.
+    for (template, path) in [("./{service}.yaml", "agent.yaml"), ("a//b", "a/b")] {
+        let out = fx.run(&[
+            "set",
+            "agent=nginx:1",
+            "--repo",
+            fx.checkout.to_str().unwrap(),
+            "--manifest",
+            template,
+        ]);
+        assert_fails(
+            &out,
+            3,
+            &format!("{path} does not exist on branch main"),
+            template,
+        );
     }
     before.check(&fx, "templates");
 }

@@ -357,7 +357,7 @@ fn a_commit_without_a_git_identity_says_whose_name_it_bears() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let said = String::from_utf8_lossy(&out.stderr);
     assert_eq!(
-        said.matches("no git identity is configured (user.name, user.email): committing as imgbump <imgbump@localhost>").count(),
+        said.matches("no git identity (user.name, user.email): the commit is made as imgbump <imgbump@localhost>").count(),
         1,
         "{said}"
     );

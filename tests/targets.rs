@@ -207,6 +207,71 @@ fn kustomize_ambiguity_lists_the_entries() {
     );
 }
 
+/// Two entries the defaults could mean are decided by the rule containers follow (named like
+/// the service, then the new image's repository, then the only one) or refused; the union of
+/// the first two rules used to refuse, and a lone entry not named like the service was "missing".
+#[test]
+fn kustomize_entries_are_chosen_by_the_stated_rule() {
+    let text = "kind: Kustomization\nimages:\n- name: web\n  newTag: v1\n- name: cache\n  newName: ghcr.io/isa/web\n  newTag: v1\n";
+    // Named like the service wins over the repository.
+    let out = set(
+        text,
+        &kz("web", None),
+        "ghcr.io/isa/web:v2",
+        SetOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        out,
+        text.replacen(
+            "- name: web\n  newTag: v1",
+            "- name: web\n  newTag: v2\n  newName: ghcr.io/isa/web",
+            1
+        )
+    );
+    // No entry named like the service: the one with the new image's repository.
+    let out = set(
+        text,
+        &kz("api", None),
+        "ghcr.io/isa/web:v2",
+        SetOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        out,
+        text.replace("web\n  newTag: v1\n", "web\n  newTag: v2\n")
+            .replacen("- name: web\n  newTag: v2", "- name: web\n  newTag: v1", 1)
+    );
+    // `:TAG` cannot choose between two entries: refused, each with its flag.
+    let err = set(text, &kz("api", None), ":v2", SetOptions::default()).unwrap_err();
+    assert_eq!(err.kind, EditErrorKind::NotFound);
+    let help = err.help.unwrap();
+    assert!(
+        help.contains("--image-name web ") && help.contains("--image-name cache "),
+        "{help}"
+    );
+    // Two kustomizations in one file: refused, not the first taken.
+    let two = "kind: Kustomization\nimages: [{name: web, newTag: v1}]\n---\nkind: Kustomization\nimages: [{name: web, newTag: v1}]\n";
+    let err = set(two, &kz("web", None), ":v2", SetOptions::default()).unwrap_err();
+    assert_eq!(err.kind, EditErrorKind::Ambiguous, "{err}");
+    assert_eq!(err.location.map(|l| l.line), Some(4), "{err}");
+    // The only entry takes a `:TAG`, whatever its name; and is what `get` reads.
+    let one = "kind: Kustomization\nimages:\n- name: isa-frontend\n  newTag: v1\n";
+    let out = set(one, &kz("web", None), ":v2", SetOptions::default()).unwrap();
+    assert_eq!(out, one.replace("v1", "v2"));
+    let m = Manifest::parse(one).unwrap();
+    assert_eq!(m.get(&kz("web", None)).unwrap().image, "isa-frontend:v1");
+    // A full reference of another repository is no entry's: refused (or added with --create).
+    let err = set(
+        one,
+        &kz("web", None),
+        "ghcr.io/isa/web:2",
+        SetOptions::default(),
+    )
+    .unwrap_err();
+    assert_eq!(err.kind, EditErrorKind::NotFound, "{err}");
+}
+
 #[test]
 fn kustomize_flow_crlf_no_final_newline_and_empty_tags() {
     let text = "kind: Kustomization\r\nimages: [{name: web, newTag: v1}, {name: db}]";
@@ -230,6 +295,47 @@ fn kustomize_flow_crlf_no_final_newline_and_empty_tags() {
 
 fn key(p: &str) -> KeyPath {
     p.parse().unwrap()
+}
+
+/// Two documents with the key path: the new image's repository picks one (the rule of
+/// containers), else refused listing each; two documents that could take a missing key too.
+#[test]
+fn a_key_path_two_documents_have_is_chosen_by_the_repository_or_refused() {
+    let text = "image:\n  repository: ghcr.io/isa/web\n  tag: v1\n---\nimage:\n  repository: ghcr.io/isa/api\n  tag: v1\n";
+    let loc = Locator::Key {
+        path: &key("image"),
+        holds: Holds::Auto,
+    };
+    let out = set(text, &loc, "ghcr.io/isa/api:v2", SetOptions::default()).unwrap();
+    assert_eq!(out, text.replace("api\n  tag: v1", "api\n  tag: v2"));
+    for new in [":v2", "ghcr.io/isa/db:v2"] {
+        let err = set(text, &loc, new, SetOptions::default()).unwrap_err();
+        assert_eq!(err.kind, EditErrorKind::Ambiguous, "{err}");
+        assert!(
+            err.message
+                .starts_with("2 documents of the file have `image`, and "),
+            "{err}"
+        );
+        assert_eq!(err.location.map(|l| l.line), Some(6));
+        let help = err.help.unwrap();
+        assert!(
+            help.ends_with("the documents:\n  document 1 (line 2): ghcr.io/isa/web:v1\n  document 2 (line 6): ghcr.io/isa/api:v1"),
+            "{help}"
+        );
+    }
+    let m = Manifest::parse(text).unwrap();
+    assert_eq!(m.get(&loc).unwrap_err().kind, EditErrorKind::Ambiguous);
+    // A missing key two documents could take: refused as such (it said "no documents").
+    let create = SetOptions {
+        create: true,
+        ..Default::default()
+    };
+    let err = set("a: 1\n---\na: 2\n", &loc, "x:1", create).unwrap_err();
+    assert_eq!(err.kind, EditErrorKind::Ambiguous, "{err}");
+    assert_eq!(
+        err.message,
+        "2 documents of the file could take `image`, and none has it"
+    );
 }
 
 const VALUES: &str = "\

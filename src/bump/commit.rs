@@ -16,6 +16,8 @@ use super::{HoldEffect, Options};
 pub(super) struct Committer {
     pub(super) author: Signature<'static>,
     pub(super) signer: Option<Signer>,
+    /// The author is imgbump's own (no identity anywhere) and the user has not been told.
+    untold: std::cell::Cell<bool>,
 }
 
 impl Committer {
@@ -23,25 +25,18 @@ impl Committer {
     /// Actions the bot account), else imgbump's own) and the signer (`--sign`, else the
     /// checkout's git config).
     pub(super) fn of(ws: &Workspace, opts: &Options) -> Result<Committer, Failure> {
-        let (name, email) = match opts
+        let (name, email) = opts
             .author
             .clone()
             .or_else(|| ws.configured_author())
             .or_else(|| opts.fallback_author.clone())
-        {
-            Some(who) => who,
-            None => {
-                let who = ws.default_author();
-                if !opts.dry_run {
-                    // Said once, before the commit is made under a name nobody chose.
-                    ws.notice(&format!(
-                        "no git identity is configured (user.name, user.email): committing as {} <{}>; set one (`git config user.name NAME`, `git config user.email EMAIL`) or pass --author",
-                        who.0, who.1
-                    ));
-                }
-                who
-            }
-        };
+            .unwrap_or_else(|| ws.default_author());
+        // Without an identity of any kind the commit is imgbump's own: said once, when the
+        // first commit is made (-q silences it).
+        let unnamed = opts.author.is_none()
+            && opts.fallback_author.is_none()
+            && ws.configured_author().is_none();
+        let untold = std::cell::Cell::new(unnamed);
         let author = Signature::now(&name, &email).map_err(|e| {
             Failure::new(
                 FailKind::Usage,
@@ -54,7 +49,11 @@ impl Committer {
                 .map_err(|m| Failure::new(FailKind::Usage, m))?,
             None => None,
         };
-        Ok(Committer { author, signer })
+        Ok(Committer {
+            author,
+            signer,
+            untold,
+        })
     }
 
     /// The commit of `files` on `tip`, with `message`. When the checkout's own commit `ahead` is exactly this
@@ -68,6 +67,13 @@ impl Committer {
         message: &str,
         ahead: Option<Oid>,
     ) -> Result<Oid, Failure> {
+        if self.untold.replace(false) {
+            ws.notice(&format!(
+                "no git identity (user.name, user.email): the commit is made as {} <{}>; set them, or pass --author \"NAME <EMAIL>\"",
+                String::from_utf8_lossy(self.author.name_bytes()),
+                String::from_utf8_lossy(self.author.email_bytes())
+            ));
+        }
         let sign = self.signer.as_ref().map(|s| move |buf: &[u8]| s.sign(buf));
         let commit = match &sign {
             Some(f) => ws.commit_signed_by(tip, files, message, &self.author, Some(f))?,

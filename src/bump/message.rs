@@ -54,14 +54,42 @@ fn render_message(template: &str, c: &Change) -> String {
 pub fn commit_message(template: &str, changes: &[Change], trailers: &[(String, String)]) -> String {
     let changed: Vec<&Change> = changes.iter().filter(|c| c.changed).collect();
     // One line per service and environment: a service's several targets (a base and a chart)
-    // take one image.
-    let mut lines: Vec<String> = Vec::new();
+    // take one image. A run over several environments names them (` in staging, production`)
+    // where the template does not.
+    let mut envs_of_run: Vec<&str> = changed.iter().filter_map(|c| c.env.as_deref()).collect();
+    envs_of_run.sort_unstable();
+    envs_of_run.dedup();
+    let name_envs = !template.contains("{env}") && envs_of_run.len() > 1;
+    let mut lines: Vec<(String, Vec<&str>)> = Vec::new();
     for c in &changed {
         let line = render_message(template, c);
-        if !lines.contains(&line) {
-            lines.push(line);
+        let i = match lines.iter().position(|(l, _)| *l == line) {
+            Some(i) => i,
+            None => {
+                lines.push((line, Vec::new()));
+                lines.len() - 1
+            }
+        };
+        if let Some(e) = c.env.as_deref().filter(|_| name_envs) {
+            if !lines[i].1.contains(&e) {
+                lines[i].1.push(e);
+            }
         }
     }
+    let lines: Vec<String> = lines
+        .into_iter()
+        .map(|(line, envs)| match envs.as_slice() {
+            [] => line,
+            _ => {
+                // The template's first line carries the environments; a body stays below.
+                let (first, rest) = line
+                    .split_once('\n')
+                    .map_or((line.as_str(), ""), |(a, b)| (a, b));
+                let sep = if rest.is_empty() { "" } else { "\n" };
+                format!("{first} in {}{sep}{rest}", envs.join(", "))
+            }
+        })
+        .collect();
     let msg = match lines.as_slice() {
         [one] => one.clone(),
         many => {

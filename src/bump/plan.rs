@@ -249,7 +249,7 @@ fn expect_current(
     let Some(expected) = &inputs.opts.expect_current else {
         return Ok(());
     };
-    if held.image == *expected {
+    if crate::reference::expected_is(expected, &held.image) {
         return Ok(());
     }
     Err(Failure {

@@ -126,10 +126,12 @@ pub enum Command {
     /// List every service's targets (per environment, from .imgbump.yaml) or every service the
     /// manifest template finds, with its images.
     List(ListArgs),
-    /// List the images a service's manifest held across the history, newest first.
+    /// List the images a service's manifest held across the history, newest first (of several
+    /// targets, the first in .imgbump.yaml's order).
     History(HistoryArgs),
     /// Put back the image before the current one (skipping images already rolled back from),
-    /// and record the rollback.
+    /// and record the rollback (the history read is the first target's, in .imgbump.yaml's
+    /// order).
     Rollback(RollbackArgs),
     /// Copy a service's exact image (digest included) from one environment's targets to
     /// another's, in one commit.
@@ -195,7 +197,8 @@ pub struct RepoArgs {
     /// The branch: default the current branch (checkout) or the remote's default branch (clone).
     #[arg(short, long, env = "IMGBUMP_BRANCH")]
     pub branch: Option<String>,
-    /// The manifest path relative to the repository root; `{service}` is replaced by the
+    /// The manifest path relative to the repository root, from any directory (`./` and an
+    /// absolute path inside the checkout are taken too); `{service}` is replaced by the
     /// service name, `{env}` by each --env. Repeat it to try several in order (the first file
     /// that exists is edited). Default: the targets in .imgbump.yaml if the repository has one,
     /// else deployments/kubernetes/base/applications/{service}-deployment.yaml.
@@ -246,15 +249,19 @@ pub enum Output {
 /// Where in a file the image is, and in which environments (defaults: see `imgbump set --help`).
 #[derive(Debug, Args, Clone)]
 pub struct PickArgs {
-    /// The workload to edit: NAME, KIND/NAME or NAMESPACE/KIND/NAME (default: the one named
-    /// like the service, or the only one).
+    /// The workload to edit: NAME, KIND/NAME or NAMESPACE/KIND/NAME; /KIND/NAME is the one
+    /// without a namespace (default: the one named like the service, else the only one).
     #[arg(long, value_name = "NAME|KIND/NAME|NS/KIND/NAME")]
     pub workload: Option<String>,
-    /// The container to edit (default: the one named like the service, or the first of `containers`).
+    /// The container to edit. Default, among `containers` (an init container only by name): the
+    /// one named like the service; else the one whose image has the new image's repository
+    /// (one only; not for :TAG/@DIGEST, which keep theirs); else the only one; else refused,
+    /// listing each container's --container.
     #[arg(short, long, value_name = "NAME")]
     pub container: Option<String>,
-    /// The kustomization `images:` entry to edit, by its `name` (default: the entry with the
-    /// new image's repository, or whose name ends in /SERVICE).
+    /// The kustomization `images:` entry to edit, by its `name` (default, as for containers:
+    /// the entry whose name is SERVICE or ends in /SERVICE; else the one with the new image's
+    /// repository; else the only one, for :TAG/@DIGEST; else refused).
     #[arg(long, value_name = "NAME")]
     pub image_name: Option<String>,
     /// The value holding the image, as a key path: `image` (a Helm values mapping of

@@ -83,17 +83,28 @@ pub(super) fn fail_on_held(outcome: &Outcome, flags: &HoldFlags) -> Result<(), F
     if !(flags.fail_on_held && outcome.held()) {
         return Ok(());
     }
-    let held: Vec<&str> = outcome
+    let held: Vec<&bump::Change> = outcome
         .changes
         .iter()
         .filter(|c| c.hold_effect == bump::HoldEffect::Held)
-        .map(|c| c.service.as_str())
+        .collect();
+    let names: Vec<String> = held
+        .iter()
+        .map(|c| match &c.env {
+            Some(e) => format!("{} in {e}", c.service),
+            None => c.service.clone(),
+        })
+        .collect();
+    let commands: Vec<String> = held
+        .iter()
+        .map(|c| format!("`{}`", super::text::release_command(c)))
         .collect();
     Err(Failure::new(
         FailKind::Refused,
         format!(
-            "held: {} is held, so its image was left alone (--fail-on-held); `imgbump release` lifts the hold",
-            held.join(", ")
+            "held: {} is held, so its image was left alone (--fail-on-held); {} lifts the hold",
+            names.join(", "),
+            commands.join(", ")
         ),
     ))
 }

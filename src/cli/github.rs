@@ -13,8 +13,8 @@ pub(super) fn active() -> bool {
     std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true")
 }
 
-/// An `::error file=…,line=…::` annotation with the message's first line, and the hint (what
-/// to do) on a line of its own after it.
+/// An `::error file=…,line=…::` annotation with the whole message and, after it, the hint
+/// (what to do) on lines of their own (`%0A` is a line break in an annotation).
 pub(super) fn annotate(f: &Failure, message: &str, hint: Option<&str>) {
     let place = match (&f.file, f.line) {
         (Some(file), Some(line)) => format!(" file={},line={line}", property(file)),
@@ -22,18 +22,14 @@ pub(super) fn annotate(f: &Failure, message: &str, hint: Option<&str>) {
         _ => String::new(),
     };
     let data = |s: &str| {
-        printable(s)
+        printable_lines(s.trim_end())
             .replace('%', "%25")
             .replace('\r', "%0D")
             .replace('\n', "%0A")
     };
-    let first = data(message.lines().next().unwrap_or(""));
     match hint {
-        Some(hint) => {
-            let hint: Vec<String> = hint.lines().map(data).collect();
-            println!("::error{place}::{first}%0A{}", hint.join("%0A"));
-        }
-        None => println!("::error{place}::{first}"),
+        Some(hint) => println!("::error{place}::{}%0A{}", data(message), data(hint)),
+        None => println!("::error{place}::{}", data(message)),
     }
 }
 

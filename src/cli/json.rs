@@ -121,7 +121,7 @@ pub(super) fn list(rows: &[ListRow]) {
     let v: Vec<_> = rows
         .iter()
         .map(|r| match r {
-            ListRow::Image { service, file, field: f, hold: h } => json!({"service": service, "file": file, "workload": f.workload_id(), "container": f.container, "role": f.role.as_str(), "line": f.location.line, "image": f.value, "hold": hold(h.as_ref())}),
+            ListRow::Image { service, file, field: f, hold: h, set } => json!({"service": service, "file": file, "workload": f.workload_id(), "container": f.container, "role": f.role.as_str(), "line": f.location.line, "image": f.value, "hold": hold(h.as_ref()), "set_default": set.default, "set_flags": set.flags}),
             ListRow::Held { service, env, file, held: h } => json!({"service": service, "env": env, "file": file, "target": h.target, "workload": h.workload, "container": h.container, "line": h.location.line, "image": h.image, "hold": hold(h.hold.as_ref())}),
             ListRow::Error { service, file, error } => json!({"service": service, "file": file, "error": error}),
         })

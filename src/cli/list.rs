@@ -6,12 +6,12 @@ use crate::config::Config;
 use crate::failure::{FailKind, Failure};
 use crate::git::Workspace;
 use crate::locate::{held_at, read_config, services_at as manifests};
-use crate::manifest::Manifest;
+use crate::manifest::{Manifest, Target};
 use crate::service;
 use crate::template::fill;
 
 use super::open::reading;
-use super::rows::ListRow;
+use super::rows::{ListRow, SetPick};
 use super::say::Say;
 use super::{json, text, ListArgs, Output};
 
@@ -114,12 +114,22 @@ fn templated(
             };
             match Manifest::parse_bytes(&bytes) {
                 Ok(m) => {
+                    // The row `set` edits without flags, by the rule `get` and `set` follow.
+                    let chosen = m
+                        .select(&Target::service(&service))
+                        .ok()
+                        .map(|f| f.span.start);
                     for field in m.images() {
                         rows.push(ListRow::Image {
                             service: service.clone(),
                             file: file.clone(),
                             field: field.clone(),
                             hold: m.field_hold(field),
+                            set: SetPick {
+                                default: chosen == Some(field.span.start),
+                                among_others: m.images().len() > 1,
+                                flags: m.flags_for(field),
+                            },
                         });
                     }
                 }

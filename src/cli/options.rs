@@ -90,7 +90,7 @@ fn options(
     for template in &repo.manifest {
         crate::template::check(template, &crate::service::PLACEHOLDERS)
             .map_err(|m| usage(format!("--manifest {m}")))?;
-        crate::service::manifest_path_in(template, "s", Some("e"))
+        crate::service::check_template_path(template)
             .map_err(|m| Failure::new(FailKind::Refused, m))?;
     }
     let open_pr = commit.open_pr.map(|f| bump::OpenPr {
@@ -209,8 +209,8 @@ pub(super) fn hold_of(
         .clone()
         .or(actor)
         .or_else(|| opts.author.as_ref().map(|(_, email)| email.clone()))
-        .or_else(|| ws.configured_author().map(|(_, email)| email))
-        .unwrap_or_default();
+        // The commit's author as the commit is made: git config's, else imgbump's own.
+        .unwrap_or_else(|| ws.default_author().1);
     Hold::new(reason, &by, now, until).map_err(|m| Failure::new(FailKind::Usage, m))
 }
 

@@ -41,6 +41,7 @@ pub(super) fn run(args: &PromoteArgs, say: &Say) -> Result<(), Failure> {
     let mut ws = workspace(&args.repo, say, deadline, args.commit.retries)?;
     let tip = super::open::tip_to_decide(&mut ws, say)?;
     let config = config_for(&ws, tip, &opts.selection)?;
+    check_envs(args, config.as_ref())?;
     let spec = image_in(&ws, tip, &args.service, &opts.selection, config.as_ref())?;
     say.info(&format!(
         "imgbump: promoting {} from {} to {}: {spec}",
@@ -57,6 +58,42 @@ pub(super) fn run(args: &PromoteArgs, say: &Say) -> Result<(), Failure> {
     let repo = (&args.repo, args.commit.dry_run);
     let outcome = bumped::bump(&mut ws, &[pair], &opts, repo, say, start)?;
     bumped::fail_on_held(&outcome, &args.holds)
+}
+
+/// `--from` and `--to` name environments the config declares; an error names the flag typed
+/// (the shared check speaks of `--env`, which promote does not take).
+fn check_envs(args: &PromoteArgs, config: Option<&crate::config::Config>) -> Result<(), Failure> {
+    let flags = std::iter::once(("--from", &args.from)).chain(args.to.iter().map(|t| ("--to", t)));
+    let Some(c) = config else {
+        if args.repo.manifest.iter().any(|m| m.contains("{env}")) {
+            return Ok(());
+        }
+        return Err(Failure::new(
+            FailKind::Usage,
+            format!(
+                "--from and --to name environments, and the repository declares none: declare them in {} (see `imgbump set --help`), or pass --manifest with {{env}}",
+                crate::config::FILE
+            ),
+        ));
+    };
+    for (flag, env) in flags {
+        if !c.environments.contains(env) {
+            return Err(Failure::new(
+                FailKind::Usage,
+                format!(
+                    "{flag} {}: {} declares {}",
+                    shown(env),
+                    crate::config::FILE,
+                    if c.environments.is_empty() {
+                        "no environments".to_string()
+                    } else {
+                        format!("the environments {}", c.environments.join(", "))
+                    }
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The one image `service`'s targets in the selection's environment hold: the whole reference

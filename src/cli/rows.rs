@@ -9,6 +9,8 @@ pub(super) enum ListRow {
         file: String,
         field: ImageField,
         hold: Option<crate::hold::Hold>,
+        /// What `set SERVICE=:TAG` without flags does with this image.
+        set: SetPick,
     },
     /// A target of `.imgbump.yaml`, in an environment.
     Held {
@@ -22,6 +24,17 @@ pub(super) enum ListRow {
         file: String,
         error: String,
     },
+}
+
+/// What `set` does with an image row of `list`, by the container rule
+/// (`manifest::Manifest::select`).
+pub(super) struct SetPick {
+    /// `set SERVICE=:TAG` without flags edits this image.
+    pub default: bool,
+    /// Whether the file has other images (only then is the choice shown in text).
+    pub among_others: bool,
+    /// The flags that pick this image alone, if any can.
+    pub flags: Option<String>,
 }
 
 /// The first seven hex digits of a commit id.

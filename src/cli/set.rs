@@ -30,8 +30,9 @@ pub(super) fn run(args: &SetArgs, say: &Say) -> Result<(), Failure> {
         ));
     }
     if let Some(e) = &args.expect_current {
-        // The value compared with the manifest's: a reference, on one line.
-        e.parse::<crate::reference::Reference>()
+        // The value compared with the manifest's: a reference, or `:TAG` / `@DIGEST` as the
+        // pairs take them.
+        e.parse::<crate::reference::ImageSpec>()
             .map_err(|x| Failure::new(FailKind::Usage, format!("--expect-current: {x}")))?;
     }
     let mut opts = bump_options(

@@ -28,7 +28,7 @@ pub(super) fn set(o: &Outcome, dry_run: bool, say: &Say, url: &str) {
         } else {
             String::new()
         };
-        say.info(&format!("{}: {what}{place}", c.service));
+        say.info(&format!("{}{}: {what}{place}", c.service, in_env(c)));
     }
     if o.attempts > 1 {
         say.info(&format!(
@@ -61,6 +61,22 @@ pub(super) fn set(o: &Outcome, dry_run: bool, say: &Say, url: &str) {
     }
 }
 
+/// ` in ENV` for a target placed in an environment: a run over several says which is which.
+fn in_env(c: &Change) -> String {
+    c.env
+        .as_deref()
+        .map(|e| format!(" in {e}"))
+        .unwrap_or_default()
+}
+
+/// The command that lifts the hold on `c`'s target, as it can be pasted: with its `--env`.
+pub(super) fn release_command(c: &Change) -> String {
+    match &c.env {
+        Some(e) => format!("imgbump release {} --env {e}", c.service),
+        None => format!("imgbump release {}", c.service),
+    }
+}
+
 /// What happened to one target: its image, and its hold. Everything read from the manifest
 /// (the old image, the hold's words) is escaped.
 fn what_happened(c: &Change) -> String {
@@ -82,10 +98,10 @@ fn what_happened(c: &Change) -> String {
             printable(&c.old)
         ),
         (None, HoldEffect::Held) => format!(
-            "held: {} stays, {} wanted; hold: {hold} (`imgbump release {}` lifts it)",
+            "held: {} stays, {} wanted; hold: {hold} (`{}` lifts it)",
             printable(&c.old),
             printable(&c.new),
-            c.service
+            release_command(c)
         ),
         (None, HoldEffect::Ignored) => format!("{image} (hold ignored: {hold})"),
         (None, HoldEffect::Expired) => format!("{image} (its hold has expired: {hold})"),
@@ -183,12 +199,14 @@ pub(super) fn list(rows: &[ListRow]) {
                 service,
                 field,
                 hold,
+                set,
                 ..
             } => format!(
-                "{service}\t{}\t{}\t{}{}",
+                "{service}\t{}\t{}\t{}{}{}",
                 printable(&field.workload_id()),
                 printable(&field.container),
                 printable(&field.value),
+                set_column(set),
                 hold.as_ref()
                     .map(|h| format!("\t{}", hold_column(h)))
                     .unwrap_or_default()
@@ -197,6 +215,17 @@ pub(super) fn list(rows: &[ListRow]) {
         if writeln!(out, "{line}").is_err() {
             break;
         }
+    }
+}
+
+/// In a file with several images, which one `set` edits without flags, and the flags that
+/// pick each other one.
+fn set_column(set: &super::rows::SetPick) -> String {
+    match (set.among_others, set.default, &set.flags) {
+        (false, _, _) => String::new(),
+        (true, true, _) => "\tset edits this".to_string(),
+        (true, false, Some(flags)) => format!("\tset needs {}", printable(flags)),
+        (true, false, None) => "\tno flag picks this: the file has two of it".to_string(),
     }
 }
 

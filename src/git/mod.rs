@@ -233,6 +233,11 @@ impl Workspace {
         }
     }
 
+    /// The work tree of a user's checkout (none for a scratch clone).
+    pub fn work_tree(&self) -> Option<&std::path::Path> {
+        self.repo.workdir().filter(|_| self.open)
+    }
+
     /// Whether this is a user's checkout (as opposed to a scratch clone).
     pub fn is_open(&self) -> bool {
         self.open

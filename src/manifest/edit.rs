@@ -17,7 +17,7 @@ impl Manifest<'_> {
     /// span. `changed` is false (and `text` the input) when the field already reads exactly as
     /// the new value would be written.
     pub fn set_image(&self, target: &Target<'_>, spec: &ImageSpec) -> Result<Edit, EditError> {
-        let field = self.select(target)?;
+        let field = self.choose(target, Some(spec))?;
         // A field that cannot be edited says why before the new value is looked at.
         Self::editable(field)?;
         let new_ref: Reference = spec.apply_to(&field.value).map_err(|e| {

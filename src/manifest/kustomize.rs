@@ -70,14 +70,33 @@ impl<'t> Manifest<'t> {
     }
 
     fn kustomization_root(&self) -> Result<(usize, &Node<'t>), EditError> {
-        let doc = self.kustomization_doc().or_else(|| {
-            (0..self.docs.len()).find(|&i| {
-                self.docs[i]
-                    .root
-                    .as_ref()
-                    .is_some_and(|r| r.get("images").is_some() || r.get("resources").is_some())
-            })
-        });
+        let root_of = |i: usize| self.docs[i].root.as_ref();
+        let kind = |i: usize| {
+            root_of(i)
+                .and_then(|r| r.get("kind"))
+                .and_then(Node::scalar)
+        };
+        let like = |i: usize| {
+            root_of(i).is_some_and(|r| r.get("images").is_some() || r.get("resources").is_some())
+        };
+        // kustomize reads one kustomization per file: two candidates are refused, not the
+        // first taken.
+        let mut kinds = (0..self.docs.len())
+            .filter(|&i| matches!(kind(i), Some("Kustomization" | "Component")));
+        let mut likes = (0..self.docs.len()).filter(|&i| like(i));
+        let (first, second) = match kinds.next() {
+            Some(k) => (Some(k), kinds.next()),
+            None => (likes.next(), likes.next()),
+        };
+        if let (Some(_), Some(two)) = (first, second) {
+            return Err(EditError::new(
+                EditErrorKind::Ambiguous,
+                "two documents of the file are kustomizations; kustomize reads one per file",
+            )
+            .at(self.locate(root_of(two).map_or(self.docs[two].range.start, |r| r.span.start)))
+            .help("keep one kustomization in the file (the others in files of their own)."));
+        }
+        let doc = first;
         let doc = doc.or_else(|| (!self.docs.is_empty()).then_some(0));
         match doc.and_then(|d| Some((d, self.docs[d].root.as_ref()?))) {
             Some((
@@ -145,7 +164,10 @@ impl<'t> Manifest<'t> {
         Ok(out)
     }
 
-    /// The entries `image_name` or the defaults pick: exactly one, or why not.
+    /// The entry `image_name` names, or the one the rule picks (the rule of containers, see
+    /// `select.rs`): the entry whose `name` is the service's or ends in `/SERVICE`; else the one
+    /// whose repository is the new image's (one only); else the only entry, when the new image
+    /// keeps the repository it meets (`:TAG`, `@DIGEST`, or reading); else none, or refused.
     fn kustomize_pick<'e>(
         &self,
         entries: &'e [ImagesEntry<'t, 't>],
@@ -153,20 +175,23 @@ impl<'t> Manifest<'t> {
         image_name: Option<&str>,
         spec: Option<&ImageSpec>,
     ) -> Result<Option<&'e ImagesEntry<'t, 't>>, EditError> {
-        let hits: Vec<&ImagesEntry> = match image_name {
-            Some(want) => entries.iter().filter(|e| e.name == want).collect(),
-            None => {
-                let repo = match spec {
-                    Some(ImageSpec::Full(r)) => Some(r.repository()),
-                    _ => None,
-                };
-                entries
-                    .iter()
-                    .filter(|e| {
-                        Some(e.repository()) == repo || e.name.rsplit('/').next() == Some(service)
-                    })
-                    .collect()
+        let named = |e: &&ImagesEntry| e.name.rsplit('/').next() == Some(service);
+        let hits: Vec<&ImagesEntry> = match (image_name, spec) {
+            (Some(want), _) => entries.iter().filter(|e| e.name == want).collect(),
+            (None, _) if entries.iter().any(|e| named(&e)) => {
+                entries.iter().filter(named).collect()
             }
+            (None, Some(ImageSpec::Full(r))) => entries
+                .iter()
+                .filter(|e| {
+                    e.repository()
+                        .parse::<Reference>()
+                        .is_ok_and(|old| old.same_repository(r))
+                        || e.repository() == r.repository()
+                })
+                .collect(),
+            (None, _) if entries.len() == 1 => entries.iter().collect(),
+            (None, _) => Vec::new(),
         };
         let listing = || {
             let mut s = String::from("the entries of `images:`:");
@@ -184,9 +209,13 @@ impl<'t> Manifest<'t> {
                 format!(
                     "{} entries of `images:` match {}",
                     many.len(),
-                    match image_name {
-                        Some(n) => format!("--image-name {}", shown(n)),
-                        None => format!("the service {}", shown(service)),
+                    match (image_name, spec) {
+                        (Some(n), _) => format!("--image-name {}", shown(n)),
+                        (None, _) if many.iter().any(named) =>
+                            format!("the service {}", shown(service)),
+                        (None, Some(ImageSpec::Full(r))) =>
+                            format!("the new image's repository {}", shown(r.repository())),
+                        (None, _) => format!("the service {}", shown(service)),
                     }
                 ),
             )

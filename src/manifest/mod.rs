@@ -6,8 +6,9 @@
 //! 1. parses the text with a span-reporting parser ([`tree`]) into nodes that know their bytes,
 //! 2. walks every document (and every item of a `kind: List`) for workloads with a pod template
 //!    and lists each container's `image` ([`Manifest::images`]),
-//! 3. picks one by workload and container name ([`Target`]), with defaults that match today's
-//!    `containers[0]` step,
+//! 3. picks one by workload and container name ([`Target`]), or by the stated rule when the
+//!    flags leave a choice (named like the service, then the new image's repository, then the
+//!    only one, else refused with the candidates: see `select.rs`),
 //! 4. renders the new reference in the scalar style the old one had and splices it into the
 //!    old text in place of the old token: every byte outside that token is copied unchanged,
 //! 5. re-parses the result with a second, independent parser (`verify.rs`) and checks that the
@@ -17,7 +18,7 @@
 //! |---|---|
 //! | `tree.rs` | the span parser's tree: nodes that know their bytes (the only code that knows granit) |
 //! | `workload.rs` | choosing: the container image fields of workloads (step 2) |
-//! | `select.rs` | choosing: the one field a [`Target`] names (step 3) |
+//! | `select.rs` | choosing: the one field a [`Target`] names, and the rule when flags leave a choice (step 3) |
 //! | `edit.rs` | editing: render, splice and verify one field (steps 4 and 5) |
 //! | `render.rs` | a reference written in a scalar style, and which tokens can be |
 //! | `verify.rs` | the second parser's check of an edit |
@@ -159,8 +160,9 @@ impl ImageField {
 /// What to edit: a service name and, optionally, the workload and container to use.
 ///
 /// Defaults, for a service `S`: the workload named `S` if there is one, else the only workload
-/// of the file; the container named `S` if there is one, else the first of `containers`
-/// (never an init container unless named).
+/// of the file; among its `containers` (never an init container unless named), the one named
+/// `S`, else the one with the new image's repository, else the only one, else refused
+/// ([`Manifest::choose`]).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Target<'a> {
     /// The service name; the default for workload and container names.

@@ -10,6 +10,7 @@
 
 use crate::reference::{shown, ImageSpec, Reference};
 
+use super::select::same_repository;
 use super::hold::hold_keys;
 use super::keypath::{override_split, KeyPath, Resolved};
 use super::kustomize::would_add;
@@ -39,8 +40,14 @@ enum Found<'n, 't> {
 }
 
 impl<'t> Manifest<'t> {
-    /// The one document the path leads through.
-    fn resolve<'m>(&'m self, path: &KeyPath) -> Result<Found<'m, 't>, EditError> {
+    /// The one document the path leads through: when several have it, the one whose image has
+    /// the new image's repository (the rule containers follow, `select.rs`), else refused.
+    fn resolve<'m>(
+        &'m self,
+        path: &KeyPath,
+        holds: Holds,
+        new: Option<&ImageSpec>,
+    ) -> Result<Found<'m, 't>, EditError> {
         let mut found = Vec::new();
         let mut missing = Vec::new();
         let mut deepest: Option<(String, usize)> = None;
@@ -71,17 +78,7 @@ impl<'t> Manifest<'t> {
             }
         }
         if found.len() > 1 {
-            // Where: the second document that has it.
-            let at = match &found[1] {
-                Found::Node { node, .. } => node.span.start,
-                Found::Missing { parent, .. } => parent.span.start,
-            };
-            return Err(EditError::new(
-                EditErrorKind::Ambiguous,
-                format!("{} documents of the file have `{path}`", found.len()),
-            )
-            .at(self.locate(at))
-            .help("split the file, or give each document its own path."));
+            return self.pick_document(found, path, holds, new);
         }
         if let Some(f) = found.pop() {
             return Ok(f);
@@ -90,6 +87,14 @@ impl<'t> Manifest<'t> {
             if let Some(m) = missing.pop() {
                 return Ok(m);
             }
+        }
+        if let Some(Found::Missing { parent, .. }) = missing.get(1) {
+            return Err(EditError::new(
+                EditErrorKind::Ambiguous,
+                format!("{} documents of the file could take `{path}`, and none has it", missing.len()),
+            )
+            .at(self.locate(parent.span.start))
+            .help("add the key by hand to the document that should hold the image, or split the file."));
         }
         let (why, at) = deepest.unwrap_or_else(|| ("the file has no documents".into(), 0));
         Err(EditError::new(
@@ -100,8 +105,82 @@ impl<'t> Manifest<'t> {
         .help("check --key (keys with dots between them, [N] for an index, [KEY=VALUE] for a list item, [NAME] for an image in a list of image strings)."))
     }
 
+    /// Of several documents that have `path`, the one whose image has `new`'s repository, or
+    /// a refusal that lists each with its image.
+    fn pick_document<'m>(
+        &'m self,
+        mut found: Vec<Found<'m, 't>>,
+        path: &KeyPath,
+        holds: Holds,
+        new: Option<&ImageSpec>,
+    ) -> Result<Found<'m, 't>, EditError> {
+        let held: Vec<Option<Held>> = found
+            .iter()
+            .map(|f| self.found_held(f, path, holds).ok())
+            .collect();
+        let repo = match new {
+            Some(ImageSpec::Full(r)) => Some(r),
+            _ => None,
+        };
+        if let Some(r) = repo {
+            let hits: Vec<usize> = (0..held.len())
+                .filter(|&i| {
+                    held[i]
+                        .as_ref()
+                        .is_some_and(|h| same_repository(&h.image, r))
+                })
+                .collect();
+            if let [one] = hits[..] {
+                return Ok(found.swap_remove(one));
+            }
+        }
+        let why = match (new, repo) {
+            (_, Some(r)) => format!(
+                "and not exactly one holds the new image's repository {}",
+                shown(r.repository())
+            ),
+            (Some(spec), None) => format!(
+                "and {} keeps the repository it meets, so it cannot choose one",
+                shown(&spec.to_string())
+            ),
+            (None, None) => "and nothing says which one is meant".to_string(),
+        };
+        let mut listing = String::from("no flag picks a document: give the full new reference (the repository picks the document that holds it), or split the file; the documents:");
+        for (f, h) in found.iter().zip(&held) {
+            if let (Found::Node { document, node, .. }, Some(h)) = (f, h) {
+                listing.push_str(&format!(
+                    "\n  document {} (line {}): {}",
+                    document + 1,
+                    self.locate(node.span.start).line,
+                    h.image
+                ));
+            }
+        }
+        let at = match &found[1] {
+            Found::Node { node, .. } => node.span.start,
+            Found::Missing { parent, .. } => parent.span.start,
+        };
+        Err(EditError::new(
+            EditErrorKind::Ambiguous,
+            format!("{} documents of the file have `{path}`, {why}", found.len()),
+        )
+        .at(self.locate(at))
+        .help(listing))
+    }
+
     pub(super) fn key_get(&self, path: &KeyPath, holds: Holds) -> Result<Held, EditError> {
-        match self.resolve(path)? {
+        let found = self.resolve(path, holds, None)?;
+        self.found_held(&found, path, holds)
+    }
+
+    /// The image where a key path led.
+    fn found_held(
+        &self,
+        found: &Found<'_, '_>,
+        path: &KeyPath,
+        holds: Holds,
+    ) -> Result<Held, EditError> {
+        match found {
             Found::Node {
                 document,
                 node,
@@ -109,21 +188,21 @@ impl<'t> Manifest<'t> {
                 path: segs,
             } => match (&node.value, holds) {
                 (Value::Map(_), Holds::Auto) => {
-                    let parts = self.parts(document, node, &segs);
-                    Ok(self.parts_held(path, key, node, &parts))
+                    let parts = self.parts(*document, node, segs);
+                    Ok(self.parts_held(path, *key, node, &parts))
                 }
                 (Value::Map(_) | Value::Seq(_), _) => Err(not_scalar(self.text, path, node)),
                 _ => {
                     let slot = Slot::of(
                         self.text,
                         &|o| self.locate(o),
-                        document,
-                        segs,
-                        key,
+                        *document,
+                        segs.clone(),
+                        *key,
                         node,
-                        &self.docs[document].repeated,
+                        &self.docs[*document].repeated,
                     );
-                    Ok(scalar_held(path, holds, &slot, key, node))
+                    Ok(scalar_held(path, holds, &slot, *key, node))
                 }
             },
             Found::Missing { parent, .. } => Err(EditError::new(
@@ -205,7 +284,7 @@ impl<'t> Manifest<'t> {
         spec: &ImageSpec,
         opts: &SetOptions,
     ) -> Result<Edit, EditError> {
-        match self.resolve(path)? {
+        match self.resolve(path, holds, Some(spec))? {
             Found::Node {
                 document,
                 node,
