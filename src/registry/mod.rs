@@ -12,6 +12,7 @@
 //! read up to a bound. Knows nothing of Git or YAML.
 
 pub mod docker_config;
+pub mod tags;
 
 use std::time::{Duration, Instant};
 
@@ -20,6 +21,7 @@ use base64::Engine;
 use crate::http::{loopback, url_host};
 use crate::reference::Reference;
 use docker_config::Login;
+pub use tags::Tags;
 
 /// The manifest types accepted, most general first.
 const ACCEPT: &str = "application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json";
@@ -108,6 +110,10 @@ struct Answer {
     content_type: Option<String>,
     challenge: Option<String>,
     location: Option<String>,
+    /// `Link` (the next page of tags).
+    link: Option<String>,
+    /// `Retry-After`, as sent.
+    retry_after: Option<String>,
     body: Vec<u8>,
 }
 
@@ -287,6 +293,30 @@ impl Registry {
         auth: Option<&str>,
         requests: &mut u32,
     ) -> Result<Answer, RegistryError> {
+        self.follow_up_to(method, url, host, auth, MANIFEST_MAX, requests)
+    }
+
+    /// [`Registry::follow`] for a GET whose body may be up to `limit` bytes.
+    fn follow_bounded(
+        &self,
+        url: &str,
+        host: &str,
+        auth: Option<&str>,
+        limit: u64,
+        requests: &mut u32,
+    ) -> Result<Answer, RegistryError> {
+        self.follow_up_to("GET", url, host, auth, limit, requests)
+    }
+
+    fn follow_up_to(
+        &self,
+        method: &str,
+        url: &str,
+        host: &str,
+        auth: Option<&str>,
+        limit: u64,
+        requests: &mut u32,
+    ) -> Result<Answer, RegistryError> {
         let mut url = url.to_string();
         for _ in 0..4 {
             let same_host = url_host(&url).is_some_and(|h| h == host);
@@ -294,7 +324,7 @@ impl Registry {
                 method,
                 &url,
                 if same_host { auth } else { None },
-                MANIFEST_MAX,
+                limit,
                 requests,
             )?;
             match (answer.status, &answer.location) {
@@ -348,6 +378,8 @@ impl Registry {
         let content_type = header("content-type");
         let challenge = header("www-authenticate");
         let location = header("location");
+        let link = header("link");
+        let retry_after = header("retry-after");
         let status = resp.status().as_u16();
         let body = if method == "HEAD" || (300..400).contains(&status) {
             Vec::new()
@@ -369,6 +401,8 @@ impl Registry {
             content_type,
             challenge,
             location,
+            link,
+            retry_after,
             body,
         })
     }
