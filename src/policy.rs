@@ -284,7 +284,13 @@ impl Policy {
         match self {
             Policy::Semver(range) => {
                 let text = tag.strip_prefix('v').unwrap_or(tag);
-                match semver::Version::parse(text) {
+                // A tag cannot hold `+`: build metadata is written after `_` (as Helm and Flux
+                // write it).
+                let text = match text.split_once('_') {
+                    Some((version, build)) => format!("{version}+{build}"),
+                    None => text.to_string(),
+                };
+                match semver::Version::parse(&text) {
                     Ok(mut v) => {
                         v.build = semver::BuildMetadata::EMPTY;
                         let admitted = range.matches(&v);

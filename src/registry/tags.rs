@@ -135,8 +135,12 @@ impl Registry {
     }
 
     /// The `created` time of `reference`'s image config, as written (for an index, of its
-    /// linux/amd64 image, else its first); `None` when the config has none.
-    pub fn created(&mut self, reference: &Reference) -> Result<Option<String>, RegistryError> {
+    /// linux/amd64 image, else its first); `None` when the config has none. With the requests
+    /// made.
+    pub fn created(
+        &mut self,
+        reference: &Reference,
+    ) -> Result<(Option<String>, u32), RegistryError> {
         let mut s = self.session(reference)?;
         let wanted = reference.digest().or(reference.tag()).unwrap_or("latest");
         let mut url = format!("{}/v2/{}/manifests/{wanted}", s.base, s.path);
@@ -177,7 +181,7 @@ impl Registry {
             }
             let c: serde_json::Value = serde_json::from_slice(&answer.body)
                 .map_err(|_| unavailable(format!("the config of {reference} is not JSON")))?;
-            return Ok(c["created"].as_str().map(str::to_string));
+            return Ok((c["created"].as_str().map(str::to_string), s.requests));
         }
         Err(unavailable(format!(
             "the index of {reference} names another index"

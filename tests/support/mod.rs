@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod github_api;
+pub mod registry;
 mod servers;
 #[allow(unused_imports)] // not every test binary starts a server
 pub use servers::*;

@@ -12,6 +12,10 @@ registry 2.8) on 127.0.0.1:
       Pushes an image through the registry's API (blob uploads, manifest PUT): one image
       manifest, or with PLATFORMS > 1 an OCI index of that many. AUTH is an Authorization
       header value or "-"; CAFILE a CA bundle or "-". Prints {"digest": …} of the tag.
+      A 7th argument CREATED puts that `created` time in the image config.
+  tags BASE REPO AUTH CAFILE
+      Pushes one image, then its manifest under every tag read from stdin (one a line):
+      thousands of tags in seconds.
 """
 import base64
 import hashlib
@@ -99,12 +103,15 @@ def push_manifest(base, repo, ref, manifest, media_type, auth, ctx):
     return "sha256:" + hashlib.sha256(body).hexdigest(), len(body)
 
 
-def push(base, repo, tag, platforms, auth, cafile):
+def push(base, repo, tag, platforms, auth, cafile, created=None):
     ctx = ssl.create_default_context(cafile=None if cafile == "-" else cafile)
     images = []
     for i, (os_, arch) in enumerate([("linux", "amd64"), ("linux", "arm64"), ("linux", "s390x")][:max(1, int(platforms))]):
         layer = f"layer of {repo}:{tag} for {arch}".encode()
-        config = json.dumps({"architecture": arch, "os": os_, "rootfs": {"type": "layers", "diff_ids": []}}).encode()
+        config = {"architecture": arch, "os": os_, "rootfs": {"type": "layers", "diff_ids": []}}
+        if created:
+            config["created"] = created
+        config = json.dumps(config).encode()
         ld, ls = push_blob(base, repo, layer, auth, ctx)
         cd, cs = push_blob(base, repo, config, auth, ctx)
         manifest = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
@@ -123,6 +130,24 @@ def push(base, repo, tag, platforms, auth, cafile):
     print(json.dumps({"digest": d, "platforms": [m["digest"] for m in images]}))
 
 
+def tags(base, repo, auth, cafile):
+    ctx = ssl.create_default_context(cafile=None if cafile == "-" else cafile)
+    layer = f"layer of {repo} for many tags".encode()
+    config = json.dumps({"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers", "diff_ids": []}}).encode()
+    ld, ls = push_blob(base, repo, layer, auth, ctx)
+    cd, cs = push_blob(base, repo, config, auth, ctx)
+    manifest = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": cd, "size": cs},
+                "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": ld, "size": ls}]}
+    n = 0
+    for line in sys.stdin:
+        tag = line.strip()
+        if tag:
+            push_manifest(base, repo, tag, manifest, manifest["mediaType"], auth, ctx)
+            n += 1
+    print(json.dumps({"pushed": n}))
+
+
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
     if cmd == "token-server":
@@ -131,5 +156,7 @@ if __name__ == "__main__":
         print(jwt(*args))
     elif cmd == "push":
         push(*args)
+    elif cmd == "tags":
+        tags(*args)
     else:
         sys.exit(f"unknown command {cmd}")

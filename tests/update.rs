@@ -1,0 +1,383 @@
+//! `imgbump update` against Debian's `docker-registry` on 127.0.0.1, with token auth (the
+//! Bearer flow through the test's token service) and with Basic auth over TLS: tags pushed by
+//! the test through the registry's API, the policies choosing among them, and the bump made
+//! through the same run as `set` (one commit, holds, pins).
+
+mod support;
+
+use std::process::Output;
+
+use support::registry::*;
+use support::*;
+
+/// A Deployment whose container `name` runs `image` (a hold line above it when `hold`).
+fn deployment(name: &str, image: &str, hold: bool) -> String {
+    let hold = match hold {
+        true => {
+            "            # imgbump:hold incident-4711 (oncall@example.com, 2026-12-04T10:31:07Z)\n"
+        }
+        false => "",
+    };
+    format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\nspec:\n  template:\n    spec:\n      containers:\n        - name: {name}\n{hold}          image: {image}\n")
+}
+
+/// Writes `files` in another clone of the fixture's remote, commits and pushes them.
+fn push_files(fx: &Fixture, files: &[(String, String)]) {
+    let other = fx.clone_elsewhere();
+    for (path, text) in files {
+        let p = other.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    git(&other, &["add", "-A"]);
+    git(&other, &["commit", "-qm", "services for update"]);
+    git(&other, &["push", "-q", "origin", "main"]);
+}
+
+fn run(fx: &Fixture, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut c = fx.cmd();
+    c.args(args)
+        .arg("--repo")
+        .arg(fx.url())
+        .env_remove("IMGBUMP_REGISTRY_TOKEN")
+        .env_remove("DOCKER_CONFIG");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().unwrap()
+}
+
+/// The image line of `path` on the remote's main.
+fn image_of(fx: &Fixture, path: &str) -> String {
+    fx.remote_file(path)
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("image: "))
+        .unwrap()
+        .to_string()
+}
+
+/// The `policies` entry of `service` (in `env`) in `update -o json`'s answer.
+fn policy_row<'v>(
+    v: &'v serde_json::Value,
+    service: &str,
+    env: Option<&str>,
+) -> &'v serde_json::Value {
+    v["policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["service"] == service && r["env"].as_str() == env)
+        .unwrap_or_else(|| panic!("no row for {service} {env:?}: {v}"))
+}
+
+const CONFIG: &str = r#"environments: [staging, production]
+services:
+  agent:
+    - manifest: apps/agent-{env}.yaml
+      environments: [staging]
+      policy: "semver:^1"
+    - manifest: apps/agent-{env}.yaml
+      environments: [production]
+      policy: "semver:~1.9"
+  web:
+    - manifest: apps/web-{env}.yaml
+      policy: "newest-build:^sha-"
+  api:
+    manifest: apps/api.yaml
+    policy: "numeric:^build-(?P<key>[0-9]+)$"
+  worker:
+    manifest: apps/worker.yaml
+    policy: "digest:stable"
+  hotfix:
+    manifest: apps/hotfix.yaml
+    policy: "semver:^2"
+  frozen:
+    manifest: apps/frozen.yaml
+    policy: "semver:^1"
+  static:
+    manifest: apps/static.yaml
+"#;
+
+/// Several services and environments in one run and one commit, with token auth: semver edge
+/// cases, creation times of `sha-…` tags, build numbers over more than one page of tags, an
+/// unparsable tag, a mutable tag that moves, a held service and a hotfix in Git newer than
+/// anything in the registry.
+#[test]
+fn one_run_updates_every_service_by_its_policy_over_token_auth() {
+    let reg = RegistryServer::token();
+    let host = reg.host();
+    for tag in [
+        "1.9.0",
+        "1.10.0",
+        "v1.2.3",
+        "1.2.3-rc.1",
+        "1.2.3_build.5",
+        "2.0.0-rc.1",
+        "latest",
+        "not-a-version",
+    ] {
+        reg.push("isa/agent", tag, 1);
+    }
+    for (tag, created) in [
+        ("sha-aaa1111", "2024-01-01T10:00:00Z"),
+        ("sha-bbb2222", "2024-03-01T10:00:00.5+01:00"),
+        ("sha-ccc3333", "2024-02-01T10:00:00Z"),
+        ("main", "2025-01-01T00:00:00Z"),
+    ] {
+        reg.push_created("isa/web", tag, 1, Some(created));
+    }
+    // 1,100 build numbers, zero-padded so that the newest is on the registry's second page.
+    let builds: Vec<String> = (1..=1100).map(|n| format!("build-{n:04}")).collect();
+    reg.push_tags("isa/api", &builds);
+    reg.push_tags("isa/api", &["build-x".to_string(), "pr-7".to_string()]);
+    let stable = reg.push_created("isa/worker", "stable", 1, Some("2024-01-01T00:00:00Z"));
+    for tag in ["2.0.0", "2.1.0"] {
+        reg.push("isa/hotfix", tag, 1);
+    }
+    for tag in ["1.0.0", "1.1.0"] {
+        reg.push("isa/frozen", tag, 1);
+    }
+    let fx = Fixture::new();
+    let img = |repo: &str, tag: &str| format!("{host}/isa/{repo}:{tag}");
+    let mut files = vec![(".imgbump.yaml".to_string(), CONFIG.to_string())];
+    for (service, file, image, hold) in [
+        ("agent", "agent-staging", img("agent", "1.9.0"), false),
+        ("agent", "agent-production", img("agent", "1.2.3"), false),
+        ("web", "web-staging", img("web", "sha-aaa1111"), false),
+        ("web", "web-production", img("web", "sha-ccc3333"), false),
+        ("api", "api", img("api", "build-0009"), false),
+        ("worker", "worker", img("worker", "stable"), false),
+        ("hotfix", "hotfix", img("hotfix", "2.3.1"), false),
+        ("frozen", "frozen", img("frozen", "1.0.0"), true),
+        ("static", "static", img("static", "1.0.0"), false),
+    ] {
+        files.push((
+            format!("apps/{file}.yaml"),
+            deployment(service, &image, hold),
+        ));
+    }
+    push_files(&fx, &files);
+    docker_login(&fx.home, &host, PASSWORD);
+    let before = fx.remote_count();
+    let out = run(
+        &fx,
+        &[
+            "update",
+            "--env",
+            "staging",
+            "--env",
+            "production",
+            "-o",
+            "json",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(fx.remote_count(), before + 1, "one commit for the run");
+    // Semver: 1.10.0 after 1.9.0; ~1.9 keeps production on 1.9.x; pre-releases, `latest` out.
+    assert_eq!(
+        image_of(&fx, "apps/agent-staging.yaml"),
+        img("agent", "1.10.0")
+    );
+    assert_eq!(
+        image_of(&fx, "apps/agent-production.yaml"),
+        img("agent", "1.9.0")
+    );
+    // The newest build by the image's creation time (an offset read), in both environments.
+    assert_eq!(
+        image_of(&fx, "apps/web-staging.yaml"),
+        img("web", "sha-bbb2222")
+    );
+    assert_eq!(
+        image_of(&fx, "apps/web-production.yaml"),
+        img("web", "sha-bbb2222")
+    );
+    // Build numbers from the second page of tags.
+    assert_eq!(image_of(&fx, "apps/api.yaml"), img("api", "build-1100"));
+    // The mutable tag, pinned to what it names now.
+    assert_eq!(
+        image_of(&fx, "apps/worker.yaml"),
+        format!("{}@{stable}", img("worker", "stable"))
+    );
+    // A hotfix newer than the registry's newest, a held service and one without a policy stay.
+    assert_eq!(image_of(&fx, "apps/hotfix.yaml"), img("hotfix", "2.3.1"));
+    assert_eq!(image_of(&fx, "apps/frozen.yaml"), img("frozen", "1.0.0"));
+    assert_eq!(image_of(&fx, "apps/static.yaml"), img("static", "1.0.0"));
+    let v = json(&out);
+    assert_eq!(v["status"], "changed", "{v}");
+    let agent = policy_row(&v, "agent", Some("staging"));
+    assert_eq!(
+        (agent["tags_seen"].as_u64(), agent["tags_admitted"].as_u64()),
+        (Some(8), Some(4)),
+        "{agent}"
+    );
+    assert_eq!(agent["tags_unparsable"], 2, "{agent}");
+    assert_eq!(agent["standing"], "older");
+    assert_eq!(agent["status"], "changed");
+    assert!(
+        agent["why_not_others"]
+            .as_str()
+            .unwrap()
+            .contains("unparsable, skipped (e.g. latest, not-a-version)"),
+        "{agent}"
+    );
+    let api = policy_row(&v, "api", None);
+    assert_eq!(api["tags_seen"], 1102, "{api}");
+    assert_eq!(
+        (
+            api["tags_admitted"].as_u64(),
+            api["tags_unmatched"].as_u64(),
+            api["tags_unparsable"].as_u64()
+        ),
+        (Some(1100), Some(2), Some(0)),
+        "{api}"
+    );
+    let hotfix = policy_row(&v, "hotfix", None);
+    assert_eq!(
+        (hotfix["standing"].as_str(), hotfix["status"].as_str()),
+        (Some("newer"), Some("kept")),
+        "{hotfix}"
+    );
+    assert!(
+        hotfix["why"]
+            .as_str()
+            .unwrap()
+            .contains("newer than every admitted tag"),
+        "{hotfix}"
+    );
+    let frozen = policy_row(&v, "frozen", None);
+    assert_eq!(
+        (frozen["chosen"].as_str(), frozen["status"].as_str()),
+        (Some(img("frozen", "1.1.0").as_str()), Some("held")),
+        "{frozen}"
+    );
+    assert!(
+        v["policies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["service"] != "static"),
+        "{v}"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("frozen: held"), "{stderr}");
+    // The commit says what moved.
+    let message = fx.remote_git(&["log", "-1", "--format=%B"]);
+    assert!(
+        message.contains("agent") && message.contains("1.10.0") && !message.contains("frozen"),
+        "{message}"
+    );
+
+    // The mutable tag moves: the next run follows it, and nothing else changes.
+    let moved = reg.push_created("isa/worker", "stable", 1, Some("2024-06-01T00:00:00Z"));
+    assert_ne!(moved, stable);
+    let before = fx.remote_count();
+    let out = run(
+        &fx,
+        &["update", "--env", "staging", "--env", "production"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(fx.remote_count(), before + 1);
+    assert_eq!(
+        image_of(&fx, "apps/worker.yaml"),
+        format!("{}@{moved}", img("worker", "stable"))
+    );
+    assert_eq!(fx.last_diff().len(), 2, "{:?}", fx.last_diff());
+    // Everything where its policy wants it: no commit, exit 0 (the held service says so).
+    let before = fx.remote_count();
+    let out = run(
+        &fx,
+        &["update", "--env", "staging", "--env", "production"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(fx.remote_count(), before);
+    // --fail-on-held makes the held service an error.
+    let out = run(&fx, &["update", "frozen", "--fail-on-held"], &[]);
+    assert_fails(&out, 4, "held: frozen is held", "held");
+}
+
+/// Basic auth over TLS, a policy given on the command line: the dry run writes nothing and
+/// says what it would choose, `--pin-digest` pins the choice, GitHub's outputs name it; a
+/// wrong pattern and a policy without one service are usage errors.
+#[test]
+fn a_command_line_policy_over_basic_auth_dry_runs_and_pins() {
+    let reg = RegistryServer::basic_tls();
+    let host = reg.host();
+    reg.push("isa/agent", "1.4.1", 1);
+    let newest = reg.push("isa/agent", "1.4.10", 1);
+    reg.push("isa/agent", "1.5.0", 1);
+    let fx = Fixture::new();
+    let text0 = fx.remote_file(AGENT).replace(
+        "123456789012.dkr.ecr.us-east-1.amazonaws.com/isa-agent:sha-cbad391",
+        &format!("{host}/isa/agent:1.4.1"),
+    );
+    fx.push_elsewhere(AGENT, &text0, "agent from the test registry");
+    docker_login(&fx.home, &host, PASSWORD);
+    let ca = reg.ca.clone().unwrap();
+    let tls = [("SSL_CERT_FILE", ca.to_str().unwrap())];
+    let before = fx.remote_count();
+    let out = run(
+        &fx,
+        &["update", "agent", "--policy", "semver:~1.4", "--dry-run"],
+        &tls,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(fx.remote_count(), before);
+    let said = text(&out);
+    assert!(
+        said.contains("agent: semver:~1.4") && said.contains("3 tags seen, 2 admitted"),
+        "{said}"
+    );
+    assert!(said.contains("1 outside the range (e.g. 1.5.0)"), "{said}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains(&format!("{host}/isa/agent:1.4.10")),
+        "{said}"
+    );
+    let outputs = fx.dir.path().join("github-output");
+    let summary = fx.dir.path().join("summary.md");
+    let gh = [
+        ("SSL_CERT_FILE", ca.to_str().unwrap()),
+        ("GITHUB_ACTIONS", "true"),
+        ("GITHUB_OUTPUT", outputs.to_str().unwrap()),
+        ("GITHUB_STEP_SUMMARY", summary.to_str().unwrap()),
+    ];
+    let out = run(
+        &fx,
+        &["update", "agent", "--policy", "semver:~1.4", "--pin-digest"],
+        &gh,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(fx.remote_count(), before + 1);
+    let want = format!("{host}/isa/agent:1.4.10@{newest}");
+    assert!(
+        fx.remote_file(AGENT).contains(&format!("image: {want}")),
+        "{}",
+        fx.remote_file(AGENT)
+    );
+    let o = github_outputs(&outputs);
+    assert!(o.contains(&format!("chosen=agent={want}\n")), "{o}");
+    let md = std::fs::read_to_string(&summary).unwrap();
+    assert!(md.contains("| agent | `semver:~1.4` | 3 | 2 |"), "{md}");
+    for (args, says) in [
+        (
+            vec!["update", "--policy", "semver:^1"],
+            "goes with exactly one SERVICE",
+        ),
+        (
+            vec!["update", "agent", "--policy", "numeric:("],
+            "not a regular expression",
+        ),
+        (
+            vec!["update", "agent", "--policy", "newest"],
+            "unknown policy",
+        ),
+    ] {
+        let out = run(&fx, &args, &tls);
+        assert_fails(&out, 2, says, says);
+    }
+    // A service with no policy anywhere: refused, naming the way out.
+    let out = run(&fx, &["update", "agent"], &tls);
+    assert_fails(&out, 4, "agent has no target with a `policy:`", "no policy");
+}
