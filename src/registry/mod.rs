@@ -10,6 +10,12 @@
 //! `IMGBUMP_REGISTRY_TOKEN`; they are sent only to the registry's host and the token service
 //! it names, never after a redirect to another host, and never printed. Every answer's body is
 //! read up to a bound. Knows nothing of Git or YAML.
+//!
+//! | file | what it holds |
+//! |---|---|
+//! | `mod.rs` | the client: the challenge, Bearer and Basic logins, redirects, [`Registry::check`] |
+//! | `tags.rs` | [`Registry::tags`] (every page of a repository's tags) and [`Registry::created`] (an image config's time), for `imgbump update` |
+//! | `docker_config.rs` | Docker's credentials: `auths`, credential helpers and stores |
 
 pub mod docker_config;
 pub mod tags;
