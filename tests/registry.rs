@@ -8,11 +8,8 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
-
 use std::process::{Command, Output};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use support::registry::*;
 use support::*;
@@ -294,70 +291,6 @@ fn a_credential_helper_is_asked_as_docker_asks_it() {
         ],
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-}
-
-/// A one-connection-at-a-time HTTP server of the test's own: `answer` decides each response
-/// from the request's first line and headers; requests are recorded.
-struct Fake {
-    port: u16,
-    seen: Arc<Mutex<Vec<String>>>,
-}
-
-/// How a fake server treats a connection after its first answer.
-#[derive(Clone, Copy, PartialEq)]
-enum Conn {
-    /// Closed after each answer, without saying so (no `Connection: close`), as a server whose
-    /// keep-alive timeout is zero: a client that pools it may cross the close.
-    ClosedAfterAnswer,
-    /// Kept open; the next request on it is read and the connection closed unanswered, as a
-    /// server whose idle timeout fired as the request arrived.
-    DroppedWhenReused,
-}
-
-impl Fake {
-    fn start(answer: fn(&str, u16) -> Vec<u8>) -> Fake {
-        Fake::serve(answer, Conn::ClosedAfterAnswer)
-    }
-
-    fn serve(answer: fn(&str, u16) -> Vec<u8>, conn: Conn) -> Fake {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let log = seen.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(mut stream) = stream else { return };
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let read_head = |reader: &mut BufReader<_>| {
-                    let mut head = String::new();
-                    loop {
-                        let mut line = String::new();
-                        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                            break;
-                        }
-                        head.push_str(&line);
-                    }
-                    head
-                };
-                let head = read_head(&mut reader);
-                log.lock().unwrap().push(head.clone());
-                let reply = answer(&head, port);
-                let _ = stream.write_all(&reply);
-                if reply.ends_with(b"ENDLESS") {
-                    // Keep sending until the client hangs up.
-                    let chunk = vec![b'x'; 64 << 10];
-                    while stream.write_all(&chunk).is_ok() {}
-                }
-                if conn == Conn::DroppedWhenReused {
-                    let next = read_head(&mut reader);
-                    if !next.is_empty() {
-                        log.lock().unwrap().push(format!("DROPPED {next}"));
-                    }
-                }
-            }
-        });
-        Fake { port, seen }
-    }
 }
 
 #[test]

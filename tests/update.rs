@@ -381,3 +381,124 @@ fn a_command_line_policy_over_basic_auth_dry_runs_and_pins() {
     let out = run(&fx, &["update", "agent"], &tls);
     assert_fails(&out, 4, "agent has no target with a `policy:`", "no policy");
 }
+
+/// A registry of the test's own that answers as a hostile or busy one may: `429` with
+/// `Retry-After` first, then tags that are not tags (a path, a line break, a `+`) beside good
+/// ones, and a second page named by `Link`.
+fn busy_registry(head: &str, _port: u16) -> Vec<u8> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static TAG_CALLS: AtomicUsize = AtomicUsize::new(0);
+    let first = head.lines().next().unwrap_or("");
+    let ok = |body: &str, extra: &str| {
+        format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n{extra}Content-Length: {}\r\n\r\n{body}", body.len()).into_bytes()
+    };
+    if first.starts_with("GET /v2/ ") {
+        return ok("{}", "");
+    }
+    if first.contains("/v2/isa/agent/tags/list?n=1000&last=1.1.0 ") {
+        return ok(r#"{"name":"isa/agent","tags":["1.3.0","1.1.0"]}"#, "");
+    }
+    if first.contains("/v2/isa/agent/tags/list?n=1000 ") {
+        if TAG_CALLS.fetch_add(1, Ordering::SeqCst) == 0 {
+            return b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 1\r\nContent-Length: 0\r\n\r\n".to_vec();
+        }
+        return ok(
+            r#"{"name":"isa/agent","tags":["1.0.0","../../evil","1.2.0\nimage: evil","2.0.0+x","1.1.0"]}"#,
+            "Link: </v2/isa/agent/tags/list?n=1000&last=1.1.0>; rel=\"next\"\r\n",
+        );
+    }
+    if first.contains("/v2/isa/elsewhere/tags/list") {
+        return ok(
+            r#"{"tags":["1.0.0"]}"#,
+            "Link: <http://127.0.0.2:9/v2/isa/elsewhere/tags/list?last=1.0.0>; rel=\"next\"\r\n",
+        );
+    }
+    if first.contains("/v2/isa/patient/tags/list") {
+        return b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 86400\r\nContent-Length: 0\r\n\r\n".to_vec();
+    }
+    b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n".to_vec()
+}
+
+/// The registry's answers are hostile input: `Retry-After` waited out within the run's time
+/// (and refused past it), invalid tags dropped and counted before they can reach a manifest,
+/// a next page on another host refused.
+#[test]
+fn a_busy_hostile_registry_is_waited_for_and_its_bad_tags_dropped() {
+    let reg = Fake::start(busy_registry);
+    let host = format!("127.0.0.1:{}", reg.port);
+    let fx = Fixture::new();
+    let original = fx.remote_file(AGENT);
+    let with = |repo: &str, tag: &str| {
+        let text = original.replace(
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com/isa-agent:sha-cbad391",
+            &format!("{host}/isa/{repo}:{tag}"),
+        );
+        fx.push_elsewhere(AGENT, &text, "agent from the fake registry");
+    };
+    with("agent", "1.0.0");
+    let out = run(
+        &fx,
+        &["update", "agent", "--policy", "semver:^1", "-o", "json"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let v = json(&out);
+    let row = policy_row(&v, "agent", None);
+    assert_eq!(
+        (row["tags_seen"].as_u64(), row["tags_invalid"].as_u64()),
+        (Some(3), Some(3)),
+        "{row}"
+    );
+    assert_eq!(row["chosen"], format!("{host}/isa/agent:1.3.0"), "{row}");
+    assert!(
+        fx.remote_file(AGENT)
+            .contains(&format!("image: {host}/isa/agent:1.3.0  #")),
+        "{}",
+        fx.remote_file(AGENT)
+    );
+    assert!(!fx.remote_file(AGENT).contains("evil"));
+    let asked: Vec<String> = reg
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|h| h.lines().next().map(str::to_string))
+        .filter(|l| l.contains("tags/list"))
+        .collect();
+    assert_eq!(
+        asked.len(),
+        3,
+        "the busy answer, the first page again, the second page: {asked:?}"
+    );
+    // A next page on another host: refused, nothing committed.
+    with("elsewhere", "1.0.0");
+    let before = fx.remote_count();
+    let out = run(&fx, &["update", "agent", "--policy", "semver:^1"], &[]);
+    assert_fails(
+        &out,
+        1,
+        "sent the next page of tags on another host; refused",
+        "elsewhere",
+    );
+    assert_eq!(fx.remote_count(), before);
+    // A wait longer than the run may take: refused at once, saying so.
+    with("patient", "1.0.0");
+    let out = run(
+        &fx,
+        &[
+            "update",
+            "agent",
+            "--policy",
+            "semver:^1",
+            "--timeout",
+            "30s",
+        ],
+        &[],
+    );
+    assert_fails(
+        &out,
+        1,
+        "answered HTTP 503 for isa/patient and asks to wait `86400` s, past --timeout",
+        "patient",
+    );
+}

@@ -3,8 +3,11 @@
 //! test's own whose certificate the registry trusts); images and tags pushed through the
 //! registry's own API by `registry.py`.
 
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::{Arc, Mutex};
 
 use super::{base64, free_port, wait_for, Owned};
 
@@ -311,4 +314,68 @@ pub fn docker_login(home: &Path, host: &str, password: &str) {
         format!("{{\"auths\": {{\"{host}\": {{\"auth\": \"{auth}\"}}}}}}"),
     )
     .unwrap();
+}
+
+/// A one-connection-at-a-time HTTP server of the test's own: `answer` decides each response
+/// from the request's first line and headers; requests are recorded.
+pub struct Fake {
+    pub port: u16,
+    pub seen: Arc<Mutex<Vec<String>>>,
+}
+
+/// How a fake server treats a connection after its first answer.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Conn {
+    /// Closed after each answer, without saying so (no `Connection: close`), as a server whose
+    /// keep-alive timeout is zero: a client that pools it may cross the close.
+    ClosedAfterAnswer,
+    /// Kept open; the next request on it is read and the connection closed unanswered, as a
+    /// server whose idle timeout fired as the request arrived.
+    DroppedWhenReused,
+}
+
+impl Fake {
+    pub fn start(answer: fn(&str, u16) -> Vec<u8>) -> Fake {
+        Fake::serve(answer, Conn::ClosedAfterAnswer)
+    }
+
+    pub fn serve(answer: fn(&str, u16) -> Vec<u8>, conn: Conn) -> Fake {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = seen.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { return };
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let read_head = |reader: &mut BufReader<_>| {
+                    let mut head = String::new();
+                    loop {
+                        let mut line = String::new();
+                        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                            break;
+                        }
+                        head.push_str(&line);
+                    }
+                    head
+                };
+                let head = read_head(&mut reader);
+                log.lock().unwrap().push(head.clone());
+                let reply = answer(&head, port);
+                let _ = stream.write_all(&reply);
+                if reply.ends_with(b"ENDLESS") {
+                    // Keep sending until the client hangs up.
+                    let chunk = vec![b'x'; 64 << 10];
+                    while stream.write_all(&chunk).is_ok() {}
+                }
+                if conn == Conn::DroppedWhenReused {
+                    let next = read_head(&mut reader);
+                    if !next.is_empty() {
+                        log.lock().unwrap().push(format!("DROPPED {next}"));
+                    }
+                }
+            }
+        });
+        Fake { port, seen }
+    }
 }
