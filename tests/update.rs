@@ -126,7 +126,7 @@ fn one_run_updates_every_service_by_its_policy_over_token_auth() {
     ] {
         reg.push_created("isa/web", tag, 1, Some(created));
     }
-    // 1,100 build numbers, zero-padded so that the newest is on the registry's second page.
+    // 1,100 build numbers, zero-padded so that the newest is on the second page.
     let builds: Vec<String> = (1..=1100).map(|n| format!("build-{n:04}")).collect();
     reg.push_tags("isa/api", &builds);
     reg.push_tags("isa/api", &["build-x".to_string(), "pr-7".to_string()]);
@@ -137,8 +137,18 @@ fn one_run_updates_every_service_by_its_policy_over_token_auth() {
     for tag in ["1.0.0", "1.1.0"] {
         reg.push("isa/frozen", tag, 1);
     }
+    // Registries after 2.8 page the tags list (2.8 answers them all at once): web's tags come
+    // through a proxy that pages them 2 at a time and names the next page in `Link`; api's
+    // through one that sends 1,000 at most and no `Link`, as some registries do (after a full
+    // page the client asks for what comes after its last tag).
+    let linked = Paginator::start(&reg, 2, true);
+    let unlinked = Paginator::start(&reg, 1000, false);
     let fx = Fixture::new();
-    let img = |repo: &str, tag: &str| format!("{host}/isa/{repo}:{tag}");
+    let img = |repo: &str, tag: &str| match repo {
+        "api" => format!("{}/isa/{repo}:{tag}", unlinked.host()),
+        "web" => format!("{}/isa/{repo}:{tag}", linked.host()),
+        _ => format!("{host}/isa/{repo}:{tag}"),
+    };
     let mut files = vec![(".imgbump.yaml".to_string(), CONFIG.to_string())];
     for (service, file, image, hold) in [
         ("agent", "agent-staging", img("agent", "1.9.0"), false),
@@ -157,7 +167,11 @@ fn one_run_updates_every_service_by_its_policy_over_token_auth() {
         ));
     }
     push_files(&fx, &files);
-    docker_login(&fx.home, &host, PASSWORD);
+    docker_logins(
+        &fx.home,
+        &[&host, &linked.host(), &unlinked.host()],
+        PASSWORD,
+    );
     let before = fx.remote_count();
     let out = run(
         &fx,
@@ -192,7 +206,7 @@ fn one_run_updates_every_service_by_its_policy_over_token_auth() {
         image_of(&fx, "apps/web-production.yaml"),
         img("web", "sha-bbb2222")
     );
-    // Build numbers from the second page of tags.
+    // Build numbers from the last page of tags.
     assert_eq!(image_of(&fx, "apps/api.yaml"), img("api", "build-1100"));
     // The mutable tag, pinned to what it names now.
     assert_eq!(
@@ -222,7 +236,17 @@ fn one_run_updates_every_service_by_its_policy_over_token_auth() {
         "{agent}"
     );
     let api = policy_row(&v, "api", None);
-    assert_eq!(api["tags_seen"], 1102, "{api}");
+    assert_eq!(
+        (api["tags_seen"].as_u64(), api["pages"].as_u64()),
+        (Some(1102), Some(2)),
+        "{api}"
+    );
+    let web = policy_row(&v, "web", Some("staging"));
+    assert_eq!(
+        (web["tags_seen"].as_u64(), web["pages"].as_u64()),
+        (Some(4), Some(2)),
+        "{web}"
+    );
     assert_eq!(
         (
             api["tags_admitted"].as_u64(),

@@ -154,7 +154,7 @@ impl Chooser<'_> {
             file: Some(p.path.clone()),
             line: Some(line),
         };
-        let (choice, invalid, requests) = match &policy {
+        let (choice, listed) = match &policy {
             Policy::Digest(tag) => self.digest(&current, tag).map_err(registry_failed)?,
             _ => self
                 .listed(&current, &policy, &at)
@@ -180,9 +180,10 @@ impl Chooser<'_> {
             repository: current.repository().to_string(),
             current: held.image.clone(),
             choice,
-            invalid,
+            invalid: listed.invalid,
+            pages: listed.pages,
             chosen,
-            requests,
+            requests: listed.requests,
             millis: start.elapsed().as_secs_f64() * 1000.0,
             status: "kept",
         })
@@ -195,7 +196,7 @@ impl Chooser<'_> {
         current: &Reference,
         policy: &Policy,
         at: &str,
-    ) -> Result<(Choice, usize, u32), Either> {
+    ) -> Result<(Choice, Listed), Either> {
         let tags = self.registry.tags(current).map_err(Either::Registry)?;
         let mut requests = tags.requests;
         let mut times: HashMap<String, i128> = HashMap::new();
@@ -226,7 +227,12 @@ impl Chooser<'_> {
             }
         }
         let choice = policy.choose(&tags.tags, current.tag(), &times);
-        Ok((choice, tags.invalid, requests))
+        let listed = Listed {
+            invalid: tags.invalid,
+            pages: tags.pages,
+            requests,
+        };
+        Ok((choice, listed))
     }
 
     /// `digest:TAG`: the digest the tag names now, as the whole reference to write.
@@ -234,7 +240,7 @@ impl Chooser<'_> {
         &mut self,
         current: &Reference,
         tag: &str,
-    ) -> Result<(Choice, usize, u32), RegistryError> {
+    ) -> Result<(Choice, Listed), RegistryError> {
         let r = Reference::from_parts(current.repository(), Some(tag), None).map_err(|e| {
             crate::registry::RegistryError {
                 kind: RegistryErrorKind::Unavailable,
@@ -261,8 +267,20 @@ impl Chooser<'_> {
                 Standing::Older
             },
         };
-        Ok((choice, 0, found.requests))
+        let listed = Listed {
+            invalid: 0,
+            pages: 0,
+            requests: found.requests,
+        };
+        Ok((choice, listed))
     }
+}
+
+/// What a listing came to besides the tags: those dropped, the pages and the requests.
+pub(super) struct Listed {
+    invalid: usize,
+    pages: u32,
+    requests: u32,
 }
 
 /// A registry's failure, or another.

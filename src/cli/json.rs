@@ -96,7 +96,7 @@ pub(super) fn update(outcomes: &[Outcome], dry_run: bool, rows: &[super::rows::P
         .map(|r| {
             let c = &r.choice;
             json!({"service": r.service, "env": r.env, "file": r.file, "line": r.line, "policy": r.policy, "repository": r.repository, "current": r.current,
-                "tags_seen": c.seen, "tags_admitted": c.admitted, "tags_outside": c.outside.0, "tags_unmatched": c.unmatched, "tags_unparsable": c.unparsable.0, "unparsable_examples": c.unparsable.1, "tags_invalid": r.invalid,
+                "tags_seen": c.seen, "tags_admitted": c.admitted, "tags_outside": c.outside.0, "tags_unmatched": c.unmatched, "tags_unparsable": c.unparsable.0, "unparsable_examples": c.unparsable.1, "tags_invalid": r.invalid, "pages": r.pages,
                 "newest": c.newest, "standing": c.standing.as_str(), "chosen": r.chosen, "why": r.why, "why_not_others": c.why_not(), "status": r.status, "requests": r.requests, "ms": (r.millis * 10.0).round() / 10.0})
         })
         .collect();

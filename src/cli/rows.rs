@@ -57,6 +57,8 @@ pub(super) struct PolicyRow {
     pub choice: crate::policy::Choice,
     /// Tags the registry listed that are not tags by the OCI grammar (dropped).
     pub invalid: usize,
+    /// Pages of tags read.
+    pub pages: u32,
     /// The image to write, when Git's is to move.
     pub chosen: Option<String>,
     /// Where Git's image stands, in words.

@@ -307,11 +307,20 @@ impl RegistryServer {
 
 /// Docker's config in HOME: `auths.<host>.auth` for the test user.
 pub fn docker_login(home: &Path, host: &str, password: &str) {
+    docker_logins(home, &[host], password);
+}
+
+/// Docker's config in HOME: `auths.<host>.auth` for the test user, for each of `hosts`.
+pub fn docker_logins(home: &Path, hosts: &[&str], password: &str) {
     std::fs::create_dir_all(home.join(".docker")).unwrap();
     let auth = base64(format!("{USER}:{password}").as_bytes());
+    let auths: Vec<String> = hosts
+        .iter()
+        .map(|h| format!("\"{h}\": {{\"auth\": \"{auth}\"}}"))
+        .collect();
     std::fs::write(
         home.join(".docker/config.json"),
-        format!("{{\"auths\": {{\"{host}\": {{\"auth\": \"{auth}\"}}}}}}"),
+        format!("{{\"auths\": {{{}}}}}", auths.join(", ")),
     )
     .unwrap();
 }
@@ -377,5 +386,36 @@ impl Fake {
             }
         });
         Fake { port, seen }
+    }
+}
+
+/// A proxy in front of a plain-HTTP registry that pages its tags lists as registries after 2.8
+/// do (2.8 answers every tag at once, whatever `n` and `last` say): `page` tags at most per
+/// answer, the next page named by `Link` when `link`, else left for the client to ask for.
+pub struct Paginator {
+    _child: Owned,
+    pub port: u16,
+}
+
+impl Paginator {
+    pub fn start(registry: &RegistryServer, page: usize, link: bool) -> Paginator {
+        assert!(registry.ca.is_none(), "the paginator speaks plain HTTP");
+        let port = free_port();
+        let child = Owned::server(Command::new("python3").arg(helper()).args([
+            "paginate",
+            &port.to_string(),
+            &registry.base(),
+            &page.to_string(),
+            if link { "link" } else { "nolink" },
+        ]));
+        wait_for(port);
+        Paginator {
+            _child: child,
+            port,
+        }
+    }
+
+    pub fn host(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
     }
 }
