@@ -37,6 +37,7 @@ Register-ArgumentCompleter -Native -CommandName 'imgbump' -ScriptBlock {
             [CompletionResult]::new('promote', 'promote', [CompletionResultType]::ParameterValue, 'Copy a service''s exact image (digest included) from one environment''s targets to another''s, in one commit')
             [CompletionResult]::new('hold', 'hold', [CompletionResultType]::ParameterValue, 'Hold services where they are: a `# imgbump:hold` line above each image, one commit; `set` leaves a held image alone until it is released')
             [CompletionResult]::new('release', 'release', [CompletionResultType]::ParameterValue, 'Release services'' holds: the hold lines removed, one commit')
+            [CompletionResult]::new('update', 'update', [CompletionResultType]::ParameterValue, 'Choose each service''s next image from its registry by a policy (`semver:^1.4`, `newest-build:^sha-`, …) and bump those Git holds an older one of, in one commit')
             [CompletionResult]::new('wait', 'wait', [CompletionResultType]::ParameterValue, 'Wait until Argo CD has deployed a service''s commit (or a later one containing it), synced and healthy; exit 6 if it fails or the wait runs out')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff): imgbump(1), or a subcommand''s, imgbump-set(1) and so on')
@@ -425,6 +426,65 @@ Register-ArgumentCompleter -Native -CommandName 'imgbump' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'imgbump;update' {
+            [CompletionResult]::new('--policy', '--policy', [CompletionResultType]::ParameterName, 'The policy for the one SERVICE named, over its targets'' `policy:`')
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'A path inside a checkout (open mode), or a URL to clone (https://, ssh://, git@host:path, file://)')
+            [CompletionResult]::new('--repo', '--repo', [CompletionResultType]::ParameterName, 'A path inside a checkout (open mode), or a URL to clone (https://, ssh://, git@host:path, file://)')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'The branch: default the current branch (checkout) or the remote''s default branch (clone)')
+            [CompletionResult]::new('--branch', '--branch', [CompletionResultType]::ParameterName, 'The branch: default the current branch (checkout) or the remote''s default branch (clone)')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The manifest path relative to the repository root, from any directory (`./` and an absolute path inside the checkout are taken too); `{service}` is replaced by the service name, `{env}` by each --env. Repeat it to try several in order (the first file that exists is edited). Default: the targets in .imgbump.yaml if the repository has one, else deployments/kubernetes/base/applications/{service}-deployment.yaml')
+            [CompletionResult]::new('--manifest', '--manifest', [CompletionResultType]::ParameterName, 'The manifest path relative to the repository root, from any directory (`./` and an absolute path inside the checkout are taken too); `{service}` is replaced by the service name, `{env}` by each --env. Repeat it to try several in order (the first file that exists is edited). Default: the targets in .imgbump.yaml if the repository has one, else deployments/kubernetes/base/applications/{service}-deployment.yaml')
+            [CompletionResult]::new('--depth', '--depth', [CompletionResultType]::ParameterName, 'How many commits to fetch when cloning (0: all)')
+            [CompletionResult]::new('--workdir', '--workdir', [CompletionResultType]::ParameterName, 'Where to clone (default: a temporary directory removed at exit)')
+            [CompletionResult]::new('--cache-dir', '--cache-dir', [CompletionResultType]::ParameterName, 'Keep clones here between runs (one bare repository per remote URL, locked while in use), so that a run fetches only what is new')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: text (human messages on stderr) or json (one object on stdout)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: text (human messages on stderr) or json (one object on stdout)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to go on retrying a moved branch: `90s`, `10m`, `1h`, or seconds. The whole run ends by then')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'How long to go on retrying a connection that is refused, reset or cut (a server at its connection limit, a network blip), counted from the first failure of a streak. An unknown host, a TLS failure and HTTP 401, 403 and 404 fail at once')
+            [CompletionResult]::new('--github-app-id', '--github-app-id', [CompletionResultType]::ParameterName, 'Authenticate as this GitHub App (its id or client id): a token for the one repository is minted from the App''s installation and used for the clone, the push, the API commit and the pull request. Needs --github-app-key')
+            [CompletionResult]::new('--github-app-key', '--github-app-key', [CompletionResultType]::ParameterName, 'The App''s private key, a PEM file (or IMGBUMP_GITHUB_APP_KEY holding the PEM itself). Never printed')
+            [CompletionResult]::new('--workload', '--workload', [CompletionResultType]::ParameterName, 'The workload to edit: NAME, KIND/NAME or NAMESPACE/KIND/NAME; /KIND/NAME is the one without a namespace (default: the one named like the service, else the only one)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The container to edit. Default, among `containers` (an init container only by name): the one named like the service; else the one whose image has the new image''s repository (one only; not for :TAG/@DIGEST, which keep theirs); else the only one; else refused, listing each container''s --container')
+            [CompletionResult]::new('--container', '--container', [CompletionResultType]::ParameterName, 'The container to edit. Default, among `containers` (an init container only by name): the one named like the service; else the one whose image has the new image''s repository (one only; not for :TAG/@DIGEST, which keep theirs); else the only one; else refused, listing each container''s --container')
+            [CompletionResult]::new('--image-name', '--image-name', [CompletionResultType]::ParameterName, 'The kustomization `images:` entry to edit, by its `name` (default, as for containers: the entry whose name is SERVICE or ends in /SERVICE; else the one with the new image''s repository; else the only one, for :TAG/@DIGEST; else refused)')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'The value holding the image, as a key path: `image` (a Helm values mapping of registry/repository/tag/digest), `app.image` (a scalar reference), or `spec.source.helm.parameters[name=image.tag].value` with --holds tag, or `spec.source.kustomize.images[isa-web]` (an Argo CD `NAME=REFERENCE` item, `NAME=` kept). Dots separate keys, `[N]` indexes a list, `[KEY=VALUE]` picks the list item whose KEY is VALUE, `[NAME]` the item of a list of image strings that names the image NAME')
+            [CompletionResult]::new('--holds', '--holds', [CompletionResultType]::ParameterName, 'What the scalar at --key holds: a whole reference, only the tag, or only the digest')
+            [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'The environment(s) of .imgbump.yaml to edit (fills {env}); repeat for several, in one commit')
+            [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'The environment(s) of .imgbump.yaml to edit (fills {env}); repeat for several, in one commit')
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'The commit message; placeholders as for `set`')
+            [CompletionResult]::new('--message', '--message', [CompletionResultType]::ParameterName, 'The commit message; placeholders as for `set`')
+            [CompletionResult]::new('--trailer', '--trailer', [CompletionResultType]::ParameterName, 'A `KEY=VALUE` trailer to add to the commit message (repeatable)')
+            [CompletionResult]::new('--author', '--author', [CompletionResultType]::ParameterName, 'The commit author, "NAME <EMAIL>" (default: git config user, else imgbump <imgbump@localhost>)')
+            [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'At most this many further push attempts after the branch moved (default: as many as --timeout allows)')
+            [CompletionResult]::new('--order-key', '--order-key', [CompletionResultType]::ParameterName, 'A number the producer makes grow (a CI run number, the source commit''s time), recorded in an `Imgbump-Order: SERVICE=N` trailer. A key not greater than the one recorded for the service means an older build: nothing is changed, and the outcome is "superseded"')
+            [CompletionResult]::new('--push-branch', '--push-branch', [CompletionResultType]::ParameterName, 'Push to a new branch named by this template instead of the branch ({service} {tag} {env}; e.g. imgbump/{service}/{tag}), cut from the branch''s tip, never forced: one that already has the same change is success, one with other content is refused')
+            [CompletionResult]::new('--push-option', '--push-option', [CompletionResultType]::ParameterName, 'A push option (`git push -o`), repeatable')
+            [CompletionResult]::new('--open-pr', '--open-pr', [CompletionResultType]::ParameterName, 'Open a pull request (github: REST API, with the push''s token) or a merge request (gitlab: push options) for the pushed branch (default --push-branch imgbump/{service}/{tag}); older imgbump pull requests of the service are closed')
+            [CompletionResult]::new('--pr-label', '--pr-label', [CompletionResultType]::ParameterName, 'A label for the pull request (repeatable)')
+            [CompletionResult]::new('--pr-reviewer', '--pr-reviewer', [CompletionResultType]::ParameterName, 'A reviewer for the pull request, USER or ORG/TEAM (repeatable; GitHub)')
+            [CompletionResult]::new('--commit-via', '--commit-via', [CompletionResultType]::ParameterName, 'Who makes the commit on the remote: push (imgbump commits and pushes; --sign signs it) or github (GitHub''s API makes the commit from the same files, with expectedHeadOid as a compare-and-swap, and signs it itself: "Verified" without a key). With github the author is whoever the token is (a GitHub App, or the user whose token it is); the token needs contents: write')
+            [CompletionResult]::new('--sign', '--sign', [CompletionResultType]::ParameterName, 'Sign the commit: ssh:KEYFILE, ssh-agent, or gpg:KEYID (default in a checkout: as git config''s commit.gpgsign, gpg.format and user.signingkey say)')
+            [CompletionResult]::new('--insecure-registry', '--insecure-registry', [CompletionResultType]::ParameterName, 'A registry host (`host` or `host:port`) that may be asked over plain HTTP (repeatable); registries on this machine always may')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the diff; write, commit and push nothing')
+            [CompletionResult]::new('--no-push', '--no-push', [CompletionResultType]::ParameterName, 'Commit, but do not push')
+            [CompletionResult]::new('--draft', '--draft', [CompletionResultType]::ParameterName, 'Open the pull request as a draft')
+            [CompletionResult]::new('--auto-merge', '--auto-merge', [CompletionResultType]::ParameterName, 'Merge the pull request when its checks pass (GitHub''s auto-merge; GitLab''s merge when the pipeline succeeds)')
+            [CompletionResult]::new('--ignore-hold', '--ignore-hold', [CompletionResultType]::ParameterName, 'Set the image of a held target anyway (a person overriding their own freeze): the hold line stays, and an `Imgbump-Hold-Ignored` trailer records it')
+            [CompletionResult]::new('--fail-on-held', '--fail-on-held', [CompletionResultType]::ParameterName, 'Make a held target an error (exit 4, after the other services landed) instead of a success that leaves it alone')
+            [CompletionResult]::new('--create', '--create', [CompletionResultType]::ParameterName, 'Add a missing kustomize `images:` entry or Helm values key (copying the siblings'' indentation and style); without it the edit is refused, showing the lines it would add')
+            [CompletionResult]::new('--drop-digest', '--drop-digest', [CompletionResultType]::ParameterName, 'Remove a kustomize entry''s `digest` (or empty a Helm `digest`) that would win over the new tag; without it such an edit is refused')
+            [CompletionResult]::new('--verify-image', '--verify-image', [CompletionResultType]::ParameterName, 'Check that the new image exists in its registry before anything is written (a missing tag or digest is refused, exit 4). Credentials as Docker finds them (~/.docker/config.json, $DOCKER_CONFIG, credential helpers) or IMGBUMP_REGISTRY_TOKEN')
+            [CompletionResult]::new('--pin-digest', '--pin-digest', [CompletionResultType]::ParameterName, 'Write the new image with the digest its registry reports for the tag (`repo:tag@sha256:…`; for a multi-platform image, the index''s). Implies --verify-image')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print less: errors only')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print less: errors only')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more (repeat for more detail)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more (repeat for more detail)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'imgbump;wait' {
             [CompletionResult]::new('--commit', '--commit', [CompletionResultType]::ParameterName, 'The commit to wait for (default: the one that brought the service''s current image)')
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'A path inside a checkout (open mode), or a URL to clone (https://, ssh://, git@host:path, file://)')
@@ -498,6 +558,7 @@ Register-ArgumentCompleter -Native -CommandName 'imgbump' -ScriptBlock {
             [CompletionResult]::new('promote', 'promote', [CompletionResultType]::ParameterValue, 'Copy a service''s exact image (digest included) from one environment''s targets to another''s, in one commit')
             [CompletionResult]::new('hold', 'hold', [CompletionResultType]::ParameterValue, 'Hold services where they are: a `# imgbump:hold` line above each image, one commit; `set` leaves a held image alone until it is released')
             [CompletionResult]::new('release', 'release', [CompletionResultType]::ParameterValue, 'Release services'' holds: the hold lines removed, one commit')
+            [CompletionResult]::new('update', 'update', [CompletionResultType]::ParameterValue, 'Choose each service''s next image from its registry by a policy (`semver:^1.4`, `newest-build:^sha-`, …) and bump those Git holds an older one of, in one commit')
             [CompletionResult]::new('wait', 'wait', [CompletionResultType]::ParameterValue, 'Wait until Argo CD has deployed a service''s commit (or a later one containing it), synced and healthy; exit 6 if it fails or the wait runs out')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff): imgbump(1), or a subcommand''s, imgbump-set(1) and so on')
@@ -526,6 +587,9 @@ Register-ArgumentCompleter -Native -CommandName 'imgbump' -ScriptBlock {
             break
         }
         'imgbump;help;release' {
+            break
+        }
+        'imgbump;help;update' {
             break
         }
         'imgbump;help;wait' {

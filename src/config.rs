@@ -17,6 +17,11 @@
 //!       key: spec.source.helm.parameters[name=image.tag].value
 //!       holds: tag
 //!       environments: [production]           # only there
+//!     - manifest: argocd/apps/portal-staging.yaml
+//!       key: spec.source.helm.parameters[name=image.tag].value
+//!       holds: tag
+//!       environments: [staging]
+//!       policy: "semver:^1.4"                # what `imgbump update` chooses from the registry
 //! default:                                   # services not listed above
 //!   - manifest: deployments/kubernetes/base/grpc-services/{service}/deployment.yaml
 //! argocd: {app: "{service}-{env}"}           # the Argo CD application `wait` reads
@@ -80,6 +85,9 @@ pub struct TargetSpec {
     pub pin_digest: Switch,
     /// The Argo CD application that deploys this target (`{service}`, `{env}` filled in).
     pub argocd_app: Option<String>,
+    /// How `imgbump update` chooses this target's image from its registry (checked to be a
+    /// [`crate::policy::Policy`] when read).
+    pub policy: Option<String>,
     /// Where it is declared (for messages); 0 for a target from the command line.
     pub line: usize,
 }
@@ -369,10 +377,15 @@ impl Config {
                 "verify" => t.verify = self.switch(r, v, "verify")?,
                 "argocd" => t.argocd_app = Some(r.argocd(v)?),
                 "pin-digest" => t.pin_digest = self.switch(r, v, "pin-digest")?,
+                "policy" => {
+                    let text = r.string(v, "`policy`")?;
+                    text.parse::<crate::policy::Policy>().or_else(|m| r.err(v, m))?;
+                    t.policy = Some(text);
+                }
                 other => {
                     return r.err(
                         k,
-                        format!("unknown key {}; a target takes `manifest`, `workload`, `container`, `image-name`, `key`, `holds`, `environments`, `verify`, `pin-digest` and `argocd`", shown(other)),
+                        format!("unknown key {}; a target takes `manifest`, `workload`, `container`, `image-name`, `key`, `holds`, `environments`, `verify`, `pin-digest`, `policy` and `argocd`", shown(other)),
                     )
                 }
             }
@@ -730,6 +743,40 @@ default:
             let err = Config::parse(bad).unwrap_err();
             assert!(err.message.contains(says), "{bad}: {err}");
             assert!(err.location.is_some());
+        }
+    }
+
+    #[test]
+    fn policies_are_read_per_target_and_checked() {
+        let c = Config::parse("environments: [s, p]\nservices:\n  web:\n    - {manifest: 's.yaml', environments: [s], policy: 'newest-build:^sha-'}\n    - {manifest: 'p.yaml', environments: [p], policy: 'semver:~1.4'}\n    - {manifest: 'x.yaml'}\n").unwrap();
+        let policies: Vec<_> = c.services[0]
+            .1
+            .iter()
+            .map(|t| t.policy.as_deref())
+            .collect();
+        assert_eq!(
+            policies,
+            [Some("newest-build:^sha-"), Some("semver:~1.4"), None]
+        );
+        for (text, words) in [
+            (
+                "services:\n  web: {manifest: a.yaml, policy: 'semver:'}\n",
+                "needs a range",
+            ),
+            (
+                "services:\n  web: {manifest: a.yaml, policy: newest}\n",
+                "unknown policy",
+            ),
+            (
+                "services:\n  web: {manifest: a.yaml, policy: [semver]}\n",
+                "must be a string",
+            ),
+        ] {
+            let err = Config::parse(text).unwrap_err();
+            assert!(
+                err.message.contains(words) && err.location.map(|l| l.line) == Some(2),
+                "{err}"
+            );
         }
     }
 

@@ -10,7 +10,8 @@
 //! | [`locate`] | where a service's targets are at a commit and what they hold, now and before; read-only, used by every command |
 //! | [`deploy`] | after the push: the Argo CD Application followed until it has deployed the commit, healthy; Slack and webhook notifications; knows nothing of YAML |
 //! | [`forge`] | pull requests: GitHub's REST API, GitLab's push options; knows nothing of YAML or of imgbump's trailers |
-//! | [`registry`] | the OCI distribution API (does the image exist, its digest) and Docker's credentials; knows nothing of Git or YAML |
+//! | [`registry`] | the OCI distribution API (does the image exist, its digest; a repository's tags, page by page; an image's creation time) and Docker's credentials; knows nothing of Git or YAML |
+//! | [`policy`] | which registry tags a policy (`semver:`, `numeric:`, `alphabetical:`, `newest-build`, `digest:`) admits, and which is newest; pure |
 //! | [`config`] | `.imgbump.yaml`: services, their targets and environments, with errors at file:line:col |
 //! | [`failure`] | the error type of every command, with the kind that decides the exit code |
 //! | [`http`] | the one HTTP client setup (TLS roots, no redirects followed, bounded answers) |
@@ -49,6 +50,7 @@ pub mod http;
 pub mod interrupt;
 pub mod locate;
 pub mod manifest;
+pub mod policy;
 mod random;
 pub mod reference;
 pub mod registry;

@@ -126,6 +126,12 @@ fn fail(input: &str, reason: impl Into<String>) -> ReferenceError {
     }
 }
 
+/// Whether `tag` is a tag by the OCI grammar (`[A-Za-z0-9_][A-Za-z0-9._-]{0,127}`): a
+/// registry's tags list is checked with it before a tag can reach a manifest.
+pub fn is_tag(tag: &str) -> bool {
+    tag.len() <= TAG_MAX && grammar().tag.is_match(tag)
+}
+
 fn check_tag(input: &str, tag: &str) -> Result<(), ReferenceError> {
     if tag.is_empty() {
         return Err(fail(input, "the tag after `:` is empty"));

@@ -440,6 +440,7 @@ fn completions_and_man_page_are_current() {
         "promote",
         "hold",
         "release",
+        "update",
         "wait",
         "completions",
         "man",

@@ -58,6 +58,9 @@ pub struct Pair {
     pub service: String,
     /// What its image should become; `None`: it stays (a hold added or released).
     pub spec: Option<ImageSpec>,
+    /// Only the target placed in this file and environment (`update`, where each target's
+    /// policy chooses its own image); `None`: every target of the service.
+    pub only: Option<(String, Option<String>)>,
 }
 
 impl std::str::FromStr for Pair {
@@ -78,6 +81,7 @@ impl std::str::FromStr for Pair {
         Ok(Pair {
             service: service.to_string(),
             spec: Some(spec),
+            only: None,
         })
     }
 }

@@ -28,6 +28,12 @@ pub(super) fn recorded(
     ws: &mut Workspace,
     pairs: &[Pair],
 ) -> Result<HashMap<String, u64>, Failure> {
+    // One key per service (`update` may name a service once per target).
+    let wanted = pairs
+        .iter()
+        .map(|p| p.service.as_str())
+        .collect::<std::collections::HashSet<_>>()
+        .len();
     loop {
         let mut found: HashMap<String, u64> = HashMap::new();
         let shallow_end = ws.messages(|_: Oid, message: &str| {
@@ -38,9 +44,9 @@ pub(super) fn recorded(
                     }
                 }
             }
-            found.len() < pairs.len()
+            found.len() < wanted
         })?;
-        if found.len() == pairs.len() || !shallow_end || !ws.deepen()? {
+        if found.len() == wanted || !shallow_end || !ws.deepen()? {
             return Ok(found);
         }
     }

@@ -94,7 +94,13 @@ fn by_file<'p>(
     let config = config_for(ws, tip, sel)?;
     let mut by_file: Vec<(String, Vec<(&Pair, Placed)>)> = Vec::new();
     for p in inputs.pairs {
-        for placed in resolve(ws, tip, &p.service, sel, config.as_ref())? {
+        let placed = resolve(ws, tip, &p.service, sel, config.as_ref())?;
+        let only = |t: &Placed| {
+            p.only
+                .as_ref()
+                .is_none_or(|(f, e)| *f == t.path && *e == t.env)
+        };
+        for placed in placed.into_iter().filter(only) {
             match by_file.iter_mut().find(|(f, _)| *f == placed.path) {
                 Some((_, same_file)) => same_file.push((p, placed)),
                 None => by_file.push((placed.path.clone(), vec![(p, placed)])),

@@ -143,6 +143,10 @@ pub enum Command {
     /// Release services' holds: the hold lines removed, one commit.
     #[command(after_help = HOLD_HELP)]
     Release(ReleaseArgs),
+    /// Choose each service's next image from its registry by a policy (`semver:^1.4`,
+    /// `newest-build:^sha-`, …) and bump those Git holds an older one of, in one commit.
+    #[command(after_help = UPDATE_HELP)]
+    Update(UpdateArgs),
     /// Wait until Argo CD has deployed a service's commit (or a later one containing it),
     /// synced and healthy; exit 6 if it fails or the wait runs out.
     Wait(WaitArgs),
@@ -171,6 +175,7 @@ impl Command {
             Command::Hold(a) => Some(&a.repo.repo),
             Command::Release(a) => Some(&a.repo.repo),
             Command::Wait(a) => Some(&a.repo.repo),
+            Command::Update(a) => Some(&a.repo.repo),
             Command::Completions { .. } | Command::Man { .. } => None,
         }
     }
@@ -399,6 +404,57 @@ pub struct SetArgs {
     pub argo: ArgoArgs,
     #[command(flatten)]
     pub notify: NotifyArgs,
+}
+
+/// The policies and an example, after `update`'s help.
+const UPDATE_HELP: &str = "\
+Policies (`policy:` on a target in .imgbump.yaml, or --policy for one service):
+  semver:RANGE          ^1.2, ~1.4.0, >=1.2.0 <2; a `v` prefix is read; pre-releases only when
+                        the range names one; build metadata is ignored in the order
+  numeric:REGEX         tags the pattern matches, newest by the named group `key` (else the
+                        whole match) read as a number: numeric:^main-(?P<key>[0-9]+)$
+  alphabetical:REGEX    the same, compared as text: alphabetical:^sha-[0-9a-f]+-(?P<key>[0-9T]+)$
+  newest-build[:REGEX]  the newest image config `created` time among the tags matched
+  digest:TAG            follow a mutable tag: TAG@sha256:… written when its digest moves
+Never backwards: an image in Git newer than every admitted tag is kept, and reported. Tags that
+do not parse under the policy are skipped and counted.
+
+Example: a scheduled workflow keeping staging at each service's newest build:
+    on: {schedule: [{cron: '*/15 * * * *'}]}
+    ...
+    - run: imgbump update --env staging";
+
+/// `imgbump update`.
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    /// The services to update (default: every service of .imgbump.yaml with a `policy:` on a
+    /// target in the environments asked for).
+    #[arg(value_name = "SERVICE")]
+    pub services: Vec<String>,
+    /// The policy for the one SERVICE named, over its targets' `policy:`.
+    #[arg(long, value_name = "POLICY")]
+    pub policy: Option<String>,
+    #[command(flatten)]
+    pub repo: RepoArgs,
+    #[command(flatten)]
+    pub pick: PickArgs,
+    /// The commit message; placeholders as for `set`.
+    #[arg(
+        short,
+        long,
+        env = "IMGBUMP_UPDATE_MESSAGE",
+        default_value = "chore: update {service} image to {tag}",
+        value_name = "TEMPLATE"
+    )]
+    pub message: String,
+    #[command(flatten)]
+    pub commit: CommitArgs,
+    #[command(flatten)]
+    pub holds: HoldFlags,
+    #[command(flatten)]
+    pub add: AddArgs,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
 }
 
 /// `imgbump hold`.

@@ -113,6 +113,46 @@ pub(super) fn summary(o: &Outcome, say: &Say, url: &str) {
     append(&path, &md, "GITHUB_STEP_SUMMARY", say);
 }
 
+/// `update`'s table of choices in the step summary, and its `chosen` output (`SERVICE=IMAGE`
+/// per target that moves, space-separated).
+pub(super) fn policies(rows: &[super::rows::PolicyRow], say: &Say) {
+    if let Some(path) = std::env::var_os("GITHUB_OUTPUT") {
+        let chosen: Vec<String> = rows
+            .iter()
+            .filter_map(|r| r.chosen.as_ref().map(|c| format!("{}={c}", r.service)))
+            .collect();
+        append(
+            &path,
+            &output_line("chosen", &chosen.join(" ")),
+            "GITHUB_OUTPUT",
+            say,
+        );
+    }
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|_| active()) else {
+        return;
+    };
+    let mut md = String::from("\n| service | policy | tags seen | admitted | newest | chosen | status | why the others not |\n|---|---|---|---|---|---|---|---|\n");
+    for r in rows {
+        let c = &r.choice;
+        let service = match &r.env {
+            Some(env) => format!("{} ({env})", r.service),
+            None => r.service.clone(),
+        };
+        md.push_str(&format!(
+            "| {} | `{}` | {} | {} | `{}` | `{}` | {} | {} |\n",
+            cell(&service),
+            cell(&r.policy),
+            c.seen,
+            c.admitted,
+            cell(c.newest.as_deref().unwrap_or("")),
+            cell(r.chosen.as_deref().unwrap_or("")),
+            r.status,
+            cell(&format!("{}; {}", r.why, c.why_not()))
+        ));
+    }
+    append(&path, &md, "GITHUB_STEP_SUMMARY", say);
+}
+
 /// A failed run's step summary: what failed (redacted, escaped) and the exit code, so that a
 /// red step says why without opening its log; and the `status=failed` output.
 pub(super) fn failure(message: &str, code: i32, say: &Say) {

@@ -22,6 +22,7 @@ fn services(names: &[String]) -> Result<Vec<Pair>, Failure> {
         out.push(Pair {
             service: s.clone(),
             spec: None,
+            only: None,
         });
     }
     Ok(out)

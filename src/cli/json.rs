@@ -42,6 +42,15 @@ pub(super) fn error(kind: FailKind, message: &str, hint: Option<&str>) {
 
 /// `set`: what changed, the commit, whether it was pushed; with a dry run, the diff.
 pub(super) fn set(o: &Outcome, dry_run: bool, waited: Option<&[super::deployed::Watched]>) {
+    print(&set_value(o, dry_run, waited));
+}
+
+/// `set`'s object.
+fn set_value(
+    o: &Outcome,
+    dry_run: bool,
+    waited: Option<&[super::deployed::Watched]>,
+) -> serde_json::Value {
     let changes: Vec<_> = o
         .changes
         .iter()
@@ -80,6 +89,32 @@ pub(super) fn set(o: &Outcome, dry_run: bool, waited: Option<&[super::deployed::
         v["pr_existed"] = json!(pr.existed);
         v["pr_closed"] = json!(pr.closed);
     }
+    v
+}
+
+/// `update`: `set`'s object for the one commit, with each target's choice under `policies`;
+/// with one request per service, their objects under `updates`.
+pub(super) fn update(outcomes: &[Outcome], dry_run: bool, rows: &[super::rows::PolicyRow]) {
+    let policies: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            let c = &r.choice;
+            json!({"service": r.service, "env": r.env, "file": r.file, "line": r.line, "policy": r.policy, "repository": r.repository, "current": r.current,
+                "tags_seen": c.seen, "tags_admitted": c.admitted, "tags_outside": c.outside.0, "tags_unmatched": c.unmatched, "tags_unparsable": c.unparsable.0, "unparsable_examples": c.unparsable.1, "tags_invalid": r.invalid, "pages": r.pages,
+                "newest": c.newest, "standing": c.standing.as_str(), "chosen": r.chosen, "why": r.why, "why_not_others": c.why_not(), "status": r.status, "requests": r.requests, "ms": (r.millis * 10.0).round() / 10.0})
+        })
+        .collect();
+    let mut v = match outcomes {
+        [one] => set_value(one, dry_run, None),
+        many => {
+            let status = ["changed", "held", "superseded"]
+                .into_iter()
+                .find(|s| many.iter().any(|o| o.status() == *s))
+                .unwrap_or("unchanged");
+            json!({"status": status, "changed": many.iter().any(|o| o.changed), "updates": many.iter().map(|o| set_value(o, dry_run, None)).collect::<Vec<_>>()})
+        }
+    };
+    v["policies"] = json!(policies);
     print(&v);
 }
 

@@ -4,7 +4,7 @@
 //! | room | what it holds |
 //! |---|---|
 //! | `args.rs`, `commit_args.rs`, `deploy_args.rs`, `duration.rs` | the clap definition: the one source of `--help`, completions and the man page (the subcommands; the flag groups they share; waiting and notifying; durations) |
-//! | `set.rs`, `get.rs`, `list.rs`, `history.rs`, `rollback.rs`, `promote.rs`, `hold.rs` (hold and release), `wait.rs` | one subcommand each |
+//! | `set.rs`, `get.rs`, `list.rs`, `history.rs`, `rollback.rs`, `promote.rs`, `hold.rs` (hold and release), `wait.rs`, `update.rs` (and `chosen.rs`, its choice from the registry) | one subcommand each |
 //! | `bumped.rs`, `deployed.rs` | a bump run and reported; the wait for Argo CD and the notifications after it |
 //! | `text.rs` | human output: messages on stderr, progress, plain results on stdout |
 //! | `json.rs` | `--output json` |
@@ -24,6 +24,7 @@ use crate::git::Credentials;
 
 mod args;
 mod bumped;
+mod chosen;
 mod commit_args;
 mod deploy_args;
 mod deployed;
@@ -42,12 +43,13 @@ mod rows;
 mod say;
 mod set;
 mod text;
+mod update;
 mod wait;
 
 pub use args::{
     man_page, parse_duration, AddArgs, Cli, Command, CommitArgs, GetArgs, HistoryArgs, HoldArgs,
     HoldFlags, HoldWho, ListArgs, Output, PickArgs, PromoteArgs, ReleaseArgs, RepoArgs,
-    RollbackArgs, SetArgs, WaitArgs,
+    RollbackArgs, SetArgs, UpdateArgs, WaitArgs,
 };
 use say::Say;
 
@@ -101,6 +103,7 @@ pub fn run(cli: Cli) -> Exit {
         Command::Hold(args) => (args.repo.output, hold::hold(&args, &say)),
         Command::Release(args) => (args.repo.output, hold::release(&args, &say)),
         Command::Wait(args) => (args.repo.output, wait::run(&args, &say)),
+        Command::Update(args) => (args.repo.output, update::run(&args, &say)),
     };
     match result {
         Ok(()) => Exit(0),

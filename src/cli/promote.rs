@@ -54,6 +54,7 @@ pub(super) fn run(args: &PromoteArgs, say: &Say) -> Result<(), Failure> {
     let pair = Pair {
         service: args.service.clone(),
         spec: Some(spec),
+        only: None,
     };
     let repo = (&args.repo, args.commit.dry_run);
     let outcome = bumped::bump(&mut ws, &[pair], &opts, repo, say, start)?;

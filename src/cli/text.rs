@@ -264,3 +264,35 @@ pub(super) fn history(versions: &[Version]) {
 pub(super) fn image(image: &str) {
     println!("{image}");
 }
+
+/// `update`: each target's choice, one line, and why the other tags were not chosen.
+pub(super) fn policies(rows: &[super::rows::PolicyRow], say: &Say) {
+    for r in rows {
+        let c = &r.choice;
+        let env = r
+            .env
+            .as_deref()
+            .map(|e| format!(" ({e})"))
+            .unwrap_or_default();
+        let others = c.why_not();
+        say.info(&format!(
+            "{}{env}: {} on {}: {} tags seen, {} admitted{}; {}{}",
+            r.service,
+            printable(&r.policy),
+            printable(&r.repository),
+            c.seen,
+            c.admitted,
+            if r.invalid > 0 {
+                format!(", {} invalid dropped", r.invalid)
+            } else {
+                String::new()
+            },
+            printable(&r.why),
+            if others.is_empty() {
+                String::new()
+            } else {
+                format!("; others: {}", printable(&others))
+            }
+        ));
+    }
+}

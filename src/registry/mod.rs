@@ -13,10 +13,12 @@
 //!
 //! | room | what it holds |
 //! |---|---|
-//! | `mod.rs` | the distribution API: the challenge, tokens, a manifest asked for, its digest |
-//! | `docker_config.rs` | credentials as Docker finds them (config, credential helpers) |
+//! | `mod.rs` | the distribution API: the challenge, Bearer and Basic logins, tokens, a manifest asked for, its digest ([`Registry::check`]) |
+//! | `tags.rs` | [`Registry::tags`] (every page of a repository's tags) and [`Registry::created`] (an image config's time), for `imgbump update` |
+//! | `docker_config.rs` | credentials as Docker finds them (config, credential helpers and stores) |
 
 pub mod docker_config;
+pub mod tags;
 
 use std::time::{Duration, Instant};
 
@@ -25,6 +27,7 @@ use base64::Engine;
 use crate::http::{loopback, url_host};
 use crate::reference::Reference;
 use docker_config::Login;
+pub use tags::Tags;
 
 /// The manifest types accepted, most general first.
 const ACCEPT: &str = "application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json";
@@ -113,6 +116,10 @@ struct Answer {
     content_type: Option<String>,
     challenge: Option<String>,
     location: Option<String>,
+    /// `Link` (the next page of tags).
+    link: Option<String>,
+    /// `Retry-After`, as sent.
+    retry_after: Option<String>,
     body: Vec<u8>,
 }
 
@@ -292,6 +299,30 @@ impl Registry {
         auth: Option<&str>,
         requests: &mut u32,
     ) -> Result<Answer, RegistryError> {
+        self.follow_up_to(method, url, host, auth, MANIFEST_MAX, requests)
+    }
+
+    /// [`Registry::follow`] for a GET whose body may be up to `limit` bytes.
+    fn follow_bounded(
+        &self,
+        url: &str,
+        host: &str,
+        auth: Option<&str>,
+        limit: u64,
+        requests: &mut u32,
+    ) -> Result<Answer, RegistryError> {
+        self.follow_up_to("GET", url, host, auth, limit, requests)
+    }
+
+    fn follow_up_to(
+        &self,
+        method: &str,
+        url: &str,
+        host: &str,
+        auth: Option<&str>,
+        limit: u64,
+        requests: &mut u32,
+    ) -> Result<Answer, RegistryError> {
         let mut url = url.to_string();
         for _ in 0..4 {
             let same_host = url_host(&url).is_some_and(|h| h == host);
@@ -299,7 +330,7 @@ impl Registry {
                 method,
                 &url,
                 if same_host { auth } else { None },
-                MANIFEST_MAX,
+                limit,
                 requests,
             )?;
             match (answer.status, &answer.location) {
@@ -353,6 +384,8 @@ impl Registry {
         let content_type = header("content-type");
         let challenge = header("www-authenticate");
         let location = header("location");
+        let link = header("link");
+        let retry_after = header("retry-after");
         let status = resp.status().as_u16();
         let body = if method == "HEAD" || (300..400).contains(&status) {
             Vec::new()
@@ -374,6 +407,8 @@ impl Registry {
             content_type,
             challenge,
             location,
+            link,
+            retry_after,
             body,
         })
     }

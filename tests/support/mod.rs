@@ -5,6 +5,7 @@
 
 pub mod github_api;
 pub mod liar;
+pub mod registry;
 mod servers;
 #[allow(unused_imports)] // not every test binary starts a server
 pub use servers::*;

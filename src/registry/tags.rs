@@ -1,0 +1,341 @@
+//! A repository's tags and an image's creation time, for `imgbump update`: the tags list
+//! followed page by page (`n`, `last`, the `Link` header), each tag checked against the OCI
+//! grammar before it is kept; an image config's `created` (through an index to one platform's
+//! manifest). The answers are hostile input: every body bounded, every digest checked, the
+//! pages and tags counted against limits, and a `Retry-After` honoured only within the run's
+//! time.
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use super::{absolute, hex_sha256, locate, unavailable, Answer, Registry, RegistryError};
+use crate::http::url_host;
+use crate::reference::Reference;
+
+/// Tags asked for per page.
+pub const PAGE: usize = 1000;
+/// The most pages followed.
+const PAGES_MAX: u32 = 1000;
+/// The most tags kept.
+const TAGS_MAX: usize = 200_000;
+/// The largest image config read.
+const CONFIG_MAX: u64 = 4 << 20;
+
+/// A repository's tags.
+#[derive(Debug, Clone, Default)]
+pub struct Tags {
+    /// Valid tags, each once, in the registry's order.
+    pub tags: Vec<String>,
+    /// Tags dropped because they are not tags by the OCI grammar.
+    pub invalid: usize,
+    /// Pages read.
+    pub pages: u32,
+    /// HTTP requests made.
+    pub requests: u32,
+    /// How long it took.
+    pub elapsed: Duration,
+}
+
+/// Where one repository is asked, and with what: made once per listing or fetch.
+pub(super) struct Session {
+    pub(super) host: String,
+    pub(super) path: String,
+    base: String,
+    auth: Option<String>,
+    refreshed: bool,
+    pub(super) requests: u32,
+    until: Instant,
+}
+
+impl Registry {
+    /// Every tag of `repository`'s repository, following the pages.
+    pub fn tags(&mut self, repository: &Reference) -> Result<Tags, RegistryError> {
+        let start = Instant::now();
+        let mut s = self.session(repository)?;
+        let mut out = Tags::default();
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut next = Some(format!("{}/v2/{}/tags/list?n={PAGE}", s.base, s.path));
+        let mut asked: HashSet<String> = HashSet::new();
+        while let Some(url) = next.take() {
+            if !asked.insert(url.clone()) || out.pages >= PAGES_MAX {
+                return Err(unavailable(format!(
+                    "the registry {} sent more than {PAGES_MAX} pages of tags for {}, or the same page twice; nothing was committed",
+                    s.host, s.path
+                )));
+            }
+            let answer = self.get(&mut s, &url)?;
+            if answer.status == 404 {
+                return Err(super::RegistryError {
+                    kind: super::RegistryErrorKind::Missing,
+                    message: format!(
+                        "the registry {} has no repository {} (HTTP 404 for its tags)",
+                        s.host, s.path
+                    ),
+                });
+            }
+            expect_ok(&answer, &s, "its tags")?;
+            out.pages += 1;
+            let page: serde_json::Value = serde_json::from_slice(&answer.body).map_err(|_| {
+                unavailable(format!(
+                    "the registry {} answered the tags of {} with something other than JSON",
+                    s.host, s.path
+                ))
+            })?;
+            let listed: Vec<&str> = match &page["tags"] {
+                serde_json::Value::Array(a) => a.iter().filter_map(|t| t.as_str()).collect(),
+                serde_json::Value::Null => Vec::new(),
+                _ => {
+                    return Err(unavailable(format!(
+                        "the registry {} answered the tags of {} without a list of tags",
+                        s.host, s.path
+                    )))
+                }
+            };
+            let mut new = 0;
+            for tag in &listed {
+                if !crate::reference::is_tag(tag) {
+                    out.invalid += 1;
+                } else if seen.insert(tag.to_string()) {
+                    new += 1;
+                    out.tags.push(tag.to_string());
+                }
+            }
+            if out.tags.len() > TAGS_MAX {
+                return Err(unavailable(format!(
+                    "{} has more than {TAGS_MAX} tags on {}; imgbump stops there",
+                    s.path, s.host
+                )));
+            }
+            next = match answer.link.as_deref().and_then(next_link) {
+                Some(link) => {
+                    let url = absolute(&url, &link);
+                    if url_host(&url).as_deref() != Some(s.host.as_str()) {
+                        return Err(unavailable(format!(
+                            "the registry {} sent the next page of tags on another host; refused",
+                            s.host
+                        )));
+                    }
+                    Some(url)
+                }
+                // No `Link`, but a full page: ask for what comes after its last tag.
+                None if listed.len() >= PAGE && new > 0 => listed.last().map(|last| {
+                    format!(
+                        "{}/v2/{}/tags/list?n={PAGE}&last={}",
+                        s.base,
+                        s.path,
+                        crate::http::pct(last)
+                    )
+                }),
+                None => None,
+            };
+        }
+        out.requests = s.requests;
+        out.elapsed = start.elapsed();
+        Ok(out)
+    }
+
+    /// The `created` time of `reference`'s image config, as written (for an index, of its
+    /// linux/amd64 image, else its first); `None` when the config has none. With the requests
+    /// made.
+    pub fn created(
+        &mut self,
+        reference: &Reference,
+    ) -> Result<(Option<String>, u32), RegistryError> {
+        let mut s = self.session(reference)?;
+        let wanted = reference.digest().or(reference.tag()).unwrap_or("latest");
+        let mut url = format!("{}/v2/{}/manifests/{wanted}", s.base, s.path);
+        for _ in 0..2 {
+            let answer = self.get(&mut s, &url)?;
+            expect_ok(&answer, &s, wanted)?;
+            let m: serde_json::Value = serde_json::from_slice(&answer.body)
+                .map_err(|_| unavailable(format!("the manifest of {reference} is not JSON")))?;
+            if let Some(list) = m["manifests"].as_array() {
+                let platform = |e: &&serde_json::Value| {
+                    e["platform"]["os"] == "linux" && e["platform"]["architecture"] == "amd64"
+                };
+                let chosen = list.iter().find(platform).or(list.first());
+                let digest = chosen
+                    .and_then(|e| e["digest"].as_str())
+                    .filter(|d| is_digest(d));
+                let Some(digest) = digest else {
+                    return Err(unavailable(format!(
+                        "the index of {reference} names no image"
+                    )));
+                };
+                url = format!("{}/v2/{}/manifests/{digest}", s.base, s.path);
+                continue;
+            }
+            let Some(config) = m["config"]["digest"].as_str().filter(|d| is_digest(d)) else {
+                return Err(unavailable(format!(
+                    "the manifest of {reference} names no config"
+                )));
+            };
+            let blob = format!("{}/v2/{}/blobs/{config}", s.base, s.path);
+            let answer = self.get_bounded(&mut s, &blob, CONFIG_MAX)?;
+            expect_ok(&answer, &s, config)?;
+            if format!("sha256:{}", hex_sha256(&answer.body)) != config {
+                return Err(unavailable(format!(
+                    "the registry {} answered the config of {reference} with bytes that are not {config}",
+                    s.host
+                )));
+            }
+            let c: serde_json::Value = serde_json::from_slice(&answer.body)
+                .map_err(|_| unavailable(format!("the config of {reference} is not JSON")))?;
+            return Ok((c["created"].as_str().map(str::to_string), s.requests));
+        }
+        Err(unavailable(format!(
+            "the index of {reference} names another index"
+        )))
+    }
+
+    /// The host, repository and base URL of `reference`, asked once (`GET /v2/`), with the
+    /// authorization kept from earlier or asked for now.
+    pub(super) fn session(&mut self, reference: &Reference) -> Result<Session, RegistryError> {
+        let (host, path) = locate(reference);
+        let scope = format!("repository:{path}:pull");
+        let mut requests = 0;
+        let mut auth = self.cached_auth(&host, &scope);
+        let (base, challenge) = self.ping(&host, &mut requests)?;
+        let mut refreshed = false;
+        if let (None, Some(challenge)) = (&auth, challenge) {
+            let a = self.authorize(&host, &path, &challenge, &mut requests)?;
+            self.auth.push(((host.clone(), scope), a.clone()));
+            auth = Some(a);
+            refreshed = true;
+        }
+        Ok(Session {
+            until: Instant::now() + self.settings.timeout,
+            host,
+            path,
+            base,
+            auth,
+            refreshed,
+            requests,
+        })
+    }
+
+    fn get(&mut self, s: &mut Session, url: &str) -> Result<Answer, RegistryError> {
+        self.get_bounded(s, url, super::MANIFEST_MAX)
+    }
+
+    /// `GET url`: a challenge answered once with a fresh login, and a `429`/`503` with
+    /// `Retry-After` waited out while the run's time allows.
+    fn get_bounded(
+        &mut self,
+        s: &mut Session,
+        url: &str,
+        limit: u64,
+    ) -> Result<Answer, RegistryError> {
+        loop {
+            let answer =
+                self.follow_bounded(url, &s.host, s.auth.as_deref(), limit, &mut s.requests)?;
+            match answer.status {
+                401 if !s.refreshed => {
+                    let challenge = answer.challenge.unwrap_or_default();
+                    let a = self.authorize(&s.host, &s.path, &challenge, &mut s.requests)?;
+                    let scope = format!("repository:{}:pull", s.path);
+                    self.auth
+                        .retain(|(k, _)| k != &(s.host.clone(), scope.clone()));
+                    self.auth.push(((s.host.clone(), scope), a.clone()));
+                    s.auth = Some(a);
+                    s.refreshed = true;
+                }
+                429 | 503 => {
+                    let wait = answer
+                        .retry_after
+                        .as_deref()
+                        .and_then(|v| v.trim().parse::<u64>().ok())
+                        .map(Duration::from_secs);
+                    let Some(wait) = wait.filter(|w| Instant::now() + *w < s.until) else {
+                        return Err(unavailable(format!(
+                            "the registry {} answered HTTP {} for {}{}; try again later",
+                            s.host,
+                            answer.status,
+                            s.path,
+                            match &answer.retry_after {
+                                Some(r) => format!(
+                                    " and asks to wait {} s, past --timeout",
+                                    super::super::reference::shown(r)
+                                ),
+                                None => String::new(),
+                            }
+                        )));
+                    };
+                    if crate::interrupt::requested().is_some() {
+                        return Err(unavailable(
+                            "interrupted while the registry asked to wait".into(),
+                        ));
+                    }
+                    std::thread::sleep(wait);
+                }
+                _ => return Ok(answer),
+            }
+        }
+    }
+}
+
+/// A `200`, or the error that says what the registry answered instead.
+fn expect_ok(answer: &Answer, s: &Session, what: &str) -> Result<(), RegistryError> {
+    match answer.status {
+        200 => Ok(()),
+        401 | 403 => Err(unavailable(format!(
+            "the registry {} refused the credentials for {} (HTTP {}); check `docker login {}` (or the credential helper, or IMGBUMP_REGISTRY_TOKEN)",
+            s.host, s.path, answer.status, s.host
+        ))),
+        code => {
+            let said: String = String::from_utf8_lossy(&answer.body).chars().take(200).collect();
+            Err(unavailable(format!(
+                "the registry {} answered HTTP {code} for {} ({}){}",
+                s.host,
+                s.path,
+                crate::reference::shown(what),
+                if said.trim().is_empty() { String::new() } else { format!(": {}", crate::reference::shown(said.trim())) }
+            )))
+        }
+    }
+}
+
+/// The target of a `Link` header's `rel="next"`.
+fn next_link(link: &str) -> Option<String> {
+    link.split(',').find_map(|part| {
+        let (target, params) = part.trim().split_once(';')?;
+        let target = target.trim().strip_prefix('<')?.strip_suffix('>')?;
+        params
+            .split(';')
+            .any(|p| {
+                let p = p.trim().replace(' ', "");
+                p == "rel=\"next\"" || p == "rel=next"
+            })
+            .then(|| target.to_string())
+    })
+}
+
+fn is_digest(d: &str) -> bool {
+    d.len() == 71
+        && d.starts_with("sha256:")
+        && d[7..]
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn link_headers_name_the_next_page() {
+        assert_eq!(
+            next_link(r#"</v2/a/tags/list?last=1.9&n=1000>; rel="next""#).as_deref(),
+            Some("/v2/a/tags/list?last=1.9&n=1000")
+        );
+        assert_eq!(
+            next_link(r#"<https://r.io/x>; rel="prev", <https://r.io/y>; rel=next"#).as_deref(),
+            Some("https://r.io/y")
+        );
+        assert_eq!(next_link(r#"<https://r.io/x>; rel="prev""#), None);
+        assert_eq!(next_link("garbage"), None);
+        assert!(is_digest(&format!("sha256:{}", "a".repeat(64))));
+        assert!(!is_digest(&format!("sha256:{}", "A".repeat(64))));
+        assert!(!is_digest("sha256:../../x"));
+    }
+}
