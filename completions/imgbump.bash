@@ -123,7 +123,7 @@ _imgbump() {
             return 0
             ;;
         imgbump__subcmd__get)
-            opts="-C -b -f -o -c -e -q -v -h -V --repo --branch --manifest --depth --workdir --cache-dir --output --timeout --connect-timeout --github-app-id --github-app-key --workload --container --image-name --key --holds --env --quiet --verbose --help --version"
+            opts="-C -b -f -o -c -e -q -v -h -V --repo --branch --manifest --depth --workdir --cache-dir --output --connect-timeout --github-app-id --github-app-key --workload --container --image-name --key --holds --env --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -173,10 +173,6 @@ _imgbump() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
-                --timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --connect-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -218,6 +214,10 @@ _imgbump() {
                     return 0
                     ;;
                 -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -411,7 +411,7 @@ _imgbump() {
             return 0
             ;;
         imgbump__subcmd__history)
-            opts="-C -b -f -o -c -e -q -v -h -V --repo --branch --manifest --depth --workdir --cache-dir --output --timeout --connect-timeout --github-app-id --github-app-key --workload --container --image-name --key --holds --env --nth --max --quiet --verbose --help --version"
+            opts="-C -b -f -o -c -e -q -v -h -V --repo --branch --manifest --depth --workdir --cache-dir --output --connect-timeout --github-app-id --github-app-key --workload --container --image-name --key --holds --env --nth --max --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -459,10 +459,6 @@ _imgbump() {
                     ;;
                 -o)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
-                    return 0
-                    ;;
-                --timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --connect-timeout)
@@ -514,6 +510,10 @@ _imgbump() {
                     return 0
                     ;;
                 --max)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -695,7 +695,7 @@ _imgbump() {
             return 0
             ;;
         imgbump__subcmd__list)
-            opts="-C -b -f -o -e -q -v -h -V --repo --branch --manifest --depth --workdir --cache-dir --output --timeout --connect-timeout --github-app-id --github-app-key --env --held --quiet --verbose --help --version"
+            opts="-C -b -f -o -e -q -v -h -V --repo --branch --manifest --depth --workdir --cache-dir --output --connect-timeout --github-app-id --github-app-key --env --held --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -745,10 +745,6 @@ _imgbump() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
-                --timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --connect-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -769,6 +765,10 @@ _imgbump() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -777,12 +777,16 @@ _imgbump() {
             return 0
             ;;
         imgbump__subcmd__man)
-            opts="-q -v -h -V --quiet --verbose --help --version"
+            opts="-q -v -h -V --dir --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1447,7 +1451,7 @@ _imgbump() {
             return 0
             ;;
         imgbump__subcmd__wait)
-            opts="-C -b -f -o -c -e -q -v -h -V --commit --repo --branch --manifest --depth --workdir --cache-dir --output --timeout --connect-timeout --github-app-id --github-app-key --workload --container --image-name --key --holds --env --argocd-server --argocd-app --insecure-argocd --wait-timeout --poll-interval --notify --notify-on --quiet --verbose --help --version"
+            opts="-C -b -f -o -c -e -q -v -h -V --commit --repo --branch --manifest --depth --workdir --cache-dir --output --connect-timeout --github-app-id --github-app-key --workload --container --image-name --key --holds --env --argocd-server --argocd-app --insecure-argocd --poll-interval --notify --notify-on --clone-timeout --wait-timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1499,10 +1503,6 @@ _imgbump() {
                     ;;
                 -o)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
-                    return 0
-                    ;;
-                --timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --connect-timeout)
@@ -1557,10 +1557,6 @@ _imgbump() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --wait-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --poll-interval)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1571,6 +1567,14 @@ _imgbump() {
                     ;;
                 --notify-on)
                     COMPREPLY=($(compgen -W "success failure always" -- "${cur}"))
+                    return 0
+                    ;;
+                --clone-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
