@@ -889,6 +889,10 @@ fn help_fits_a_screen_and_is_grouped_under_headings() {
     assert!(short.contains("`--help` shows every option"));
     assert!(options_in(&long).contains(&"connect-timeout".to_string()));
     assert!(!options_in(&short).contains(&"connect-timeout".to_string()));
+    // The README (now the book) and --help agree: every placeholder, every URL scheme.
+    for word in ["{reason}", "{old_image}", "git://", "file://"] {
+        assert!(long.contains(word), "set --help lacks {word}");
+    }
     // The incident example once, not twice.
     assert_eq!(long.matches("Example: an incident").count(), 1);
     assert_eq!(long.matches("--reason incident-4711 --until 4h").count(), 1);

@@ -517,7 +517,8 @@ pub struct SetArgs {
     pub pick: PickArgs,
     /// The commit message template ({service} {tag} {image} ...).
     ///
-    /// The commit message; placeholders: {service} {image} {old_image} {tag} {digest} {file} {container} {env}.
+    /// The commit message; placeholders: {service} {image} {old_image} {tag} {digest} {file}
+    /// {container} {env} {reason} (a hold's reason, on a held target).
     #[arg(
         short,
         long,
