@@ -13,7 +13,11 @@ use crate::utc::utc;
 
 use super::rows::ListRow;
 
+/// Whether this run has printed its JSON value: stdout holds one, never two.
+static PRINTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 fn print(v: &serde_json::Value) {
+    PRINTED.store(true, std::sync::atomic::Ordering::Relaxed);
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{v}");
 }
@@ -31,8 +35,13 @@ pub(super) fn kind_name(kind: FailKind) -> &'static str {
     }
 }
 
-/// `{"error": {"kind": …, "message": …}}`.
+/// `{"error": {"kind": …, "message": …}}`, unless the run printed its outcome already (a run
+/// that reports and then fails: `--fail-on-held`, `--fail-on-superseded`, a wait that ends
+/// undeployed): the outcome says what happened, the exit code and stderr why it is a failure.
 pub(super) fn error(kind: FailKind, message: &str) {
+    if PRINTED.load(std::sync::atomic::Ordering::Relaxed) {
+        return;
+    }
     print(&json!({"error": {"kind": kind_name(kind), "message": message}}));
 }
 
