@@ -123,7 +123,7 @@ _imgbump() {
             return 0
             ;;
         imgbump__subcmd__get)
-            opts="-C -b -f -o -c -e -q -v -h -V --repo --branch --manifest --depth --workdir --cache-dir --output --connect-timeout --github-app-id --github-app-key --workload --container --image-name --key --holds --env --timeout --quiet --verbose --help --version"
+            opts="-C -b -f -o -c -e -q -v -h -V --repo --branch --manifest --depth --workdir --cache-dir --output --connect-timeout --github-app-id --github-app-key --timeout --workload --container --image-name --key --holds --env --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -185,6 +185,10 @@ _imgbump() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --workload)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -214,10 +218,6 @@ _imgbump() {
                     return 0
                     ;;
                 -e)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -411,7 +411,7 @@ _imgbump() {
             return 0
             ;;
         imgbump__subcmd__history)
-            opts="-C -b -f -o -c -e -q -v -h -V --repo --branch --manifest --depth --workdir --cache-dir --output --connect-timeout --github-app-id --github-app-key --workload --container --image-name --key --holds --env --nth --max --timeout --quiet --verbose --help --version"
+            opts="-C -b -f -o -c -e -q -v -h -V --repo --branch --manifest --depth --workdir --cache-dir --output --connect-timeout --github-app-id --github-app-key --nth --max --timeout --workload --container --image-name --key --holds --env --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -473,6 +473,18 @@ _imgbump() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --nth)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --workload)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -502,18 +514,6 @@ _imgbump() {
                     return 0
                     ;;
                 -e)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --nth)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --max)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1451,7 +1451,7 @@ _imgbump() {
             return 0
             ;;
         imgbump__subcmd__wait)
-            opts="-C -b -f -o -c -e -q -v -h -V --commit --repo --branch --manifest --depth --workdir --cache-dir --output --connect-timeout --github-app-id --github-app-key --workload --container --image-name --key --holds --env --argocd-server --argocd-app --insecure-argocd --poll-interval --notify --notify-on --clone-timeout --wait-timeout --quiet --verbose --help --version"
+            opts="-C -b -f -o -c -e -q -v -h -V --commit --repo --branch --manifest --depth --workdir --cache-dir --output --connect-timeout --github-app-id --github-app-key --clone-timeout --wait-timeout --argocd-app --argocd-server --insecure-argocd --poll-interval --notify --notify-on --workload --container --image-name --key --holds --env --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1517,6 +1517,34 @@ _imgbump() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --clone-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --argocd-app)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --argocd-server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --poll-interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --notify)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --notify-on)
+                    COMPREPLY=($(compgen -W "success failure always" -- "${cur}"))
+                    return 0
+                    ;;
                 --workload)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1546,34 +1574,6 @@ _imgbump() {
                     return 0
                     ;;
                 -e)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --argocd-server)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --argocd-app)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --poll-interval)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --notify)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --notify-on)
-                    COMPREPLY=($(compgen -W "success failure always" -- "${cur}"))
-                    return 0
-                    ;;
-                --clone-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --wait-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -113,6 +113,7 @@ json\t'One JSON object on stdout'"
 complete -c imgbump -n "__fish_imgbump_using_subcommand get" -l connect-timeout -d 'How long to go on retrying a refused, reset or cut connection' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand get" -l github-app-id -d 'Authenticate as this GitHub App (needs --github-app-key)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand get" -l github-app-key -d 'The App\'s private key, a PEM file (or IMGBUMP_GITHUB_APP_KEY holding the PEM itself). Never printed' -r -F
+complete -c imgbump -n "__fish_imgbump_using_subcommand get" -l timeout -d 'How long to go on retrying a moved branch (90s, 10m, 1h)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand get" -l workload -d 'The workload: NAME, KIND/NAME or NAMESPACE/KIND/NAME' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand get" -s c -l container -d 'The container (default: named like the service, else the first)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand get" -l image-name -d 'A kustomization\'s `images:` entry, by its `name`' -r
@@ -120,8 +121,7 @@ complete -c imgbump -n "__fish_imgbump_using_subcommand get" -l key -d 'The key 
 complete -c imgbump -n "__fish_imgbump_using_subcommand get" -l holds -d 'What the scalar at --key holds: a whole reference, only the tag, or only the digest' -r -f -a "reference\t'A whole image reference'
 tag\t'Only the tag (`:TAG` sets it)'
 digest\t'Only the digest (`@sha256:…` sets it)'"
-complete -c imgbump -n "__fish_imgbump_using_subcommand get" -s e -l env -d 'The environment(s) of .imgbump.yaml (fills {env}); repeatable, one commit' -r
-complete -c imgbump -n "__fish_imgbump_using_subcommand get" -l timeout -d 'How long to go on retrying a moved branch (90s, 10m, 1h)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand get" -s e -l env -d 'The environment(s) of .imgbump.yaml (fills {env}); repeatable' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand get" -s q -l quiet -d 'Print less: errors only'
 complete -c imgbump -n "__fish_imgbump_using_subcommand get" -s v -l verbose -d 'Print more (repeat for more detail)'
 complete -c imgbump -n "__fish_imgbump_using_subcommand get" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -155,6 +155,9 @@ json\t'One JSON object on stdout'"
 complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l connect-timeout -d 'How long to go on retrying a refused, reset or cut connection' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l github-app-id -d 'Authenticate as this GitHub App (needs --github-app-key)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l github-app-key -d 'The App\'s private key, a PEM file (or IMGBUMP_GITHUB_APP_KEY holding the PEM itself). Never printed' -r -F
+complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l nth -d 'Print only the N-th image: 0 is the current one, 1 the one before (for a rollback)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l max -d 'How many images to list at most' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l timeout -d 'How long to go on retrying a moved branch (90s, 10m, 1h)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l workload -d 'The workload: NAME, KIND/NAME or NAMESPACE/KIND/NAME' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand history" -s c -l container -d 'The container (default: named like the service, else the first)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l image-name -d 'A kustomization\'s `images:` entry, by its `name`' -r
@@ -162,10 +165,7 @@ complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l key -d 'The 
 complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l holds -d 'What the scalar at --key holds: a whole reference, only the tag, or only the digest' -r -f -a "reference\t'A whole image reference'
 tag\t'Only the tag (`:TAG` sets it)'
 digest\t'Only the digest (`@sha256:…` sets it)'"
-complete -c imgbump -n "__fish_imgbump_using_subcommand history" -s e -l env -d 'The environment(s) of .imgbump.yaml (fills {env}); repeatable, one commit' -r
-complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l nth -d 'Print only the N-th image: 0 is the current one, 1 the one before (for a rollback)' -r
-complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l max -d 'How many images to list at most' -r
-complete -c imgbump -n "__fish_imgbump_using_subcommand history" -l timeout -d 'How long to go on retrying a moved branch (90s, 10m, 1h)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand history" -s e -l env -d 'The environment(s) of .imgbump.yaml (fills {env}); repeatable' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand history" -s q -l quiet -d 'Print less: errors only'
 complete -c imgbump -n "__fish_imgbump_using_subcommand history" -s v -l verbose -d 'Print more (repeat for more detail)'
 complete -c imgbump -n "__fish_imgbump_using_subcommand history" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -360,6 +360,15 @@ json\t'One JSON object on stdout'"
 complete -c imgbump -n "__fish_imgbump_using_subcommand wait" -l connect-timeout -d 'How long to go on retrying a refused, reset or cut connection' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand wait" -l github-app-id -d 'Authenticate as this GitHub App (needs --github-app-key)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand wait" -l github-app-key -d 'The App\'s private key, a PEM file (or IMGBUMP_GITHUB_APP_KEY holding the PEM itself). Never printed' -r -F
+complete -c imgbump -n "__fish_imgbump_using_subcommand wait" -l clone-timeout -d 'How long to go on retrying a moved branch (90s, 10m, 1h)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand wait" -l wait-timeout -d 'How long to wait for the deployment before giving up (exit 6)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand wait" -l argocd-app -d 'The Argo CD application (default: .imgbump.yaml\'s `argocd: {app: …}`)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand wait" -l argocd-server -d 'The Argo CD API server (token: ARGOCD_AUTH_TOKEN)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand wait" -l poll-interval -d 'How often to read the application' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand wait" -l notify -d 'Say what happened: slack:WEBHOOK_URL or webhook:URL (repeatable)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand wait" -l notify-on -d 'When to notify' -r -f -a "success\t'When it went well'
+failure\t'When it did not'
+always\t'Both'"
 complete -c imgbump -n "__fish_imgbump_using_subcommand wait" -l workload -d 'The workload: NAME, KIND/NAME or NAMESPACE/KIND/NAME' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand wait" -s c -l container -d 'The container (default: named like the service, else the first)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand wait" -l image-name -d 'A kustomization\'s `images:` entry, by its `name`' -r
@@ -367,16 +376,7 @@ complete -c imgbump -n "__fish_imgbump_using_subcommand wait" -l key -d 'The key
 complete -c imgbump -n "__fish_imgbump_using_subcommand wait" -l holds -d 'What the scalar at --key holds: a whole reference, only the tag, or only the digest' -r -f -a "reference\t'A whole image reference'
 tag\t'Only the tag (`:TAG` sets it)'
 digest\t'Only the digest (`@sha256:…` sets it)'"
-complete -c imgbump -n "__fish_imgbump_using_subcommand wait" -s e -l env -d 'The environment(s) of .imgbump.yaml (fills {env}); repeatable, one commit' -r
-complete -c imgbump -n "__fish_imgbump_using_subcommand wait" -l argocd-server -d 'The Argo CD API server (token: ARGOCD_AUTH_TOKEN)' -r
-complete -c imgbump -n "__fish_imgbump_using_subcommand wait" -l argocd-app -d 'The Argo CD application (default: .imgbump.yaml\'s `argocd: {app: …}`)' -r
-complete -c imgbump -n "__fish_imgbump_using_subcommand wait" -l poll-interval -d 'How often to read the application' -r
-complete -c imgbump -n "__fish_imgbump_using_subcommand wait" -l notify -d 'Say what happened: slack:WEBHOOK_URL or webhook:URL (repeatable)' -r
-complete -c imgbump -n "__fish_imgbump_using_subcommand wait" -l notify-on -d 'When to notify' -r -f -a "success\t'When it went well'
-failure\t'When it did not'
-always\t'Both'"
-complete -c imgbump -n "__fish_imgbump_using_subcommand wait" -l clone-timeout -d 'How long to go on retrying a moved branch (90s, 10m, 1h)' -r
-complete -c imgbump -n "__fish_imgbump_using_subcommand wait" -l wait-timeout -d 'How long to wait for the deployment before giving up (exit 6)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand wait" -s e -l env -d 'The environment(s) of .imgbump.yaml (fills {env}); repeatable' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand wait" -l insecure-argocd -d 'Allow a plain-HTTP Argo CD server that is not on this machine'
 complete -c imgbump -n "__fish_imgbump_using_subcommand wait" -s q -l quiet -d 'Print less: errors only'
 complete -c imgbump -n "__fish_imgbump_using_subcommand wait" -s v -l verbose -d 'Print more (repeat for more detail)'

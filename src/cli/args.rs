@@ -576,10 +576,14 @@ pub struct SetArgs {
 #[derive(Debug, Args)]
 pub struct HoldArgs {
     /// The services to hold (each at the image it has now).
-    #[arg(required = true, value_name = "SERVICE")]
+    #[arg(
+        help_heading = "What to change",
+        required = true,
+        value_name = "SERVICE"
+    )]
     pub services: Vec<String>,
     /// Why: an incident or ticket id, a sentence (one line, written into the manifest).
-    #[arg(long, value_name = "TEXT")]
+    #[arg(help_heading = "Hold", long, value_name = "TEXT")]
     pub reason: String,
     #[command(flatten)]
     pub who: HoldWho,
@@ -605,7 +609,11 @@ pub struct HoldArgs {
 #[derive(Debug, Args)]
 pub struct ReleaseArgs {
     /// The services to release.
-    #[arg(required = true, value_name = "SERVICE")]
+    #[arg(
+        help_heading = "What to change",
+        required = true,
+        value_name = "SERVICE"
+    )]
     pub services: Vec<String>,
     #[command(flatten)]
     pub repo: RepoArgs,
@@ -629,6 +637,7 @@ pub struct ReleaseArgs {
 #[derive(Debug, Args)]
 pub struct PromoteArgs {
     /// The service to promote.
+    #[arg(help_heading = "What to change")]
     pub service: String,
     /// The environment to copy the image from.
     #[arg(long, value_name = "ENV")]
@@ -662,6 +671,7 @@ pub struct PromoteArgs {
 #[derive(Debug, Args)]
 pub struct RollbackArgs {
     /// The service to roll back.
+    #[arg(help_heading = "What to change")]
     pub service: String,
     #[command(flatten)]
     pub repo: RepoArgs,
@@ -682,10 +692,10 @@ pub struct RollbackArgs {
     #[command(flatten)]
     pub holds: HoldFlags,
     /// Hold the service at the image rolled back to, in the same commit (needs --reason).
-    #[arg(long, requires = "reason")]
+    #[arg(help_heading = "Hold", long, requires = "reason")]
     pub hold: bool,
     /// Why it is held (with --hold).
-    #[arg(long, value_name = "TEXT", requires = "hold")]
+    #[arg(help_heading = "Hold", long, value_name = "TEXT", requires = "hold")]
     pub reason: Option<String>,
     #[command(flatten)]
     pub who: HoldWho,
@@ -695,7 +705,17 @@ pub struct RollbackArgs {
 #[derive(Debug, Args)]
 // A read-only command never retries a moved branch: --timeout stays accepted (scripts pass
 // it, and IMGBUMP_TIMEOUT) but is not offered.
-#[command(mut_arg("timeout", |a| a.hide(true)))]
+#[command(
+    mut_arg("timeout", |a| a.hide(true)),
+    mut_arg("workload", |a| a.help_heading("Which target")),
+    mut_arg("container", |a| a.help_heading("Which target")),
+    mut_arg("image_name", |a| a.help_heading("Which target")),
+    mut_arg("key", |a| a.help_heading("Which target")),
+    mut_arg("holds", |a| a.help_heading("Which target")),
+    mut_arg("env", |a| a
+        .help_heading("Which target")
+        .help("The environment(s) of .imgbump.yaml (fills {env}); repeatable"))
+)]
 pub struct GetArgs {
     /// Service names.
     #[arg(required = true)]
@@ -726,7 +746,17 @@ pub struct ListArgs {
 #[derive(Debug, Args)]
 // A read-only command never retries a moved branch: --timeout stays accepted (scripts pass
 // it, and IMGBUMP_TIMEOUT) but is not offered.
-#[command(mut_arg("timeout", |a| a.hide(true)))]
+#[command(
+    mut_arg("timeout", |a| a.hide(true)),
+    mut_arg("workload", |a| a.help_heading("Which target")),
+    mut_arg("container", |a| a.help_heading("Which target")),
+    mut_arg("image_name", |a| a.help_heading("Which target")),
+    mut_arg("key", |a| a.help_heading("Which target")),
+    mut_arg("holds", |a| a.help_heading("Which target")),
+    mut_arg("env", |a| a
+        .help_heading("Which target")
+        .help("The environment(s) of .imgbump.yaml (fills {env}); repeatable"))
+)]
 pub struct HistoryArgs {
     /// The service.
     pub service: String,
@@ -851,7 +881,24 @@ pub fn subcommands() -> Vec<String> {
 // (hidden); the clone's own deadline keeps IMGBUMP_TIMEOUT, under a hidden name.
 #[command(
     mut_arg("timeout", |a| a.long("clone-timeout").hide(true)),
-    mut_arg("wait_timeout", |a| a.alias("timeout"))
+    mut_arg("wait_timeout", |a| a
+        .alias("timeout")
+        .hide_short_help(false)
+        .help_heading("Argo CD")),
+    mut_arg("argocd_app", |a| a.hide_short_help(false).help_heading("Argo CD")),
+    mut_arg("argocd_server", |a| a.help_heading("Argo CD")),
+    mut_arg("insecure_argocd", |a| a.help_heading("Argo CD")),
+    mut_arg("poll_interval", |a| a.help_heading("Argo CD")),
+    mut_arg("notify", |a| a.help_heading("Argo CD")),
+    mut_arg("notify_on", |a| a.help_heading("Argo CD")),
+    mut_arg("workload", |a| a.help_heading("Which target")),
+    mut_arg("container", |a| a.help_heading("Which target")),
+    mut_arg("image_name", |a| a.help_heading("Which target")),
+    mut_arg("key", |a| a.help_heading("Which target")),
+    mut_arg("holds", |a| a.help_heading("Which target")),
+    mut_arg("env", |a| a
+        .help_heading("Which target")
+        .help("The environment(s) of .imgbump.yaml (fills {env}); repeatable"))
 )]
 pub struct WaitArgs {
     /// The service.

@@ -96,10 +96,10 @@ pub struct HoldFlags {
 pub struct HoldWho {
     /// When the hold ends by itself: 2026-12-05T18:00:00Z, a date (its 00:00 UTC), or a
     /// duration from now (90m, 4h, 2d, 1w). Default: until released.
-    #[arg(long, value_name = "TIME")]
+    #[arg(help_heading = "Hold", long, value_name = "TIME")]
     pub until: Option<String>,
     /// Who holds it (default: $GITHUB_ACTOR in GitHub Actions, else the commit author's email).
-    #[arg(long, value_name = "WHO")]
+    #[arg(help_heading = "Hold", long, value_name = "WHO")]
     pub by: Option<String>,
 }
 
