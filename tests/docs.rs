@@ -407,3 +407,84 @@ fn the_link_check_finds_a_broken_link_and_a_missing_anchor() {
         "{said}"
     );
 }
+
+/// The README's YAML blocks that use imgbump in CI run too: the GitHub Actions step through
+/// the action's own bump step (its inputs as the runner passes them, the payload filled in),
+/// and the GitLab job's script (all but the install line, which needs the network), each
+/// against a repository made here.
+#[test]
+fn the_readmes_ci_examples_run() {
+    let readme = blocks(&root().join("README.md"));
+    let yaml: Vec<serde_yaml_ng::Value> = readme
+        .iter()
+        .filter(|b| b.info == "yaml")
+        .map(|b| serde_yaml_ng::from_str(&b.text).unwrap())
+        .collect();
+    let payload = |v: &str| {
+        v.replace("${{ github.event.client_payload.service }}", "agent")
+            .replace("${{ github.event.client_payload.image }}", ":sha-abc1234")
+            .replace("${{ github.event.client_payload.run_number }}", "41")
+    };
+    // GitHub Actions.
+    let step = yaml
+        .iter()
+        .filter_map(|y| y.as_sequence())
+        .flatten()
+        .find(|s| s["uses"] == "xeno/imgbump@v1")
+        .expect("a step using the action");
+    let fx = Fixture::new();
+    let url = fx.url();
+    let inputs: Vec<(String, String)> = step["with"]
+        .as_mapping()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| {
+            let k = format!(
+                "INPUT_{}",
+                k.as_str().unwrap().to_uppercase().replace('-', "_")
+            );
+            (k, payload(v.as_str().unwrap()))
+        })
+        .chain([("INPUT_REPO".to_string(), url.clone())])
+        .collect();
+    let pairs: Vec<(&str, &str)> = inputs
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let out = action_bump(&pairs).env("HOME", &fx.home).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(fx
+        .remote_git(&["log", "-1", "--format=%B"])
+        .contains("Imgbump-Order: agent=41"));
+    assert!(fx.remote_file(AGENT).contains("isa-agent:sha-abc1234"));
+    // GitLab CI.
+    let job = yaml
+        .iter()
+        .find_map(|y| y.get("bump-image"))
+        .expect("the GitLab job");
+    let fx = Fixture::new();
+    let project = fx.url().trim_end_matches(".git").to_string();
+    for line in job["script"].as_sequence().unwrap() {
+        let line = line.as_str().unwrap();
+        if line.contains("install.sh") {
+            continue;
+        }
+        let bin_dir = Path::new(env!("CARGO_BIN_EXE_imgbump")).parent().unwrap();
+        let out = Command::new("bash")
+            .args(["-e", "-c", line])
+            .current_dir(fx.dir.path())
+            .env("HOME", &fx.home)
+            .env(
+                "PATH",
+                format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap()),
+            )
+            .env("CI_PROJECT_URL", &project)
+            .env("SERVICE", "agent")
+            .env("IMAGE", ":sha-def5678")
+            .env_remove("IMGBUMP_REPO")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{line}: {}", text(&out));
+    }
+    assert!(fx.remote_file(AGENT).contains("isa-agent:sha-def5678"));
+}
