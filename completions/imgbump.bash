@@ -129,7 +129,7 @@ _imgbump() {
             return 0
             ;;
         imgbump__subcmd__get)
-            opts="-C -b -f -o -c -e -q -v -h -V --repo --branch --manifest --depth --workdir --cache-dir --output --timeout --connect-timeout --github-app-id --github-app-key --workload --container --image-name --key --holds --env --quiet --verbose --help --version"
+            opts="-C -b -f -o -c -e -q -v -h -V --repo --branch --manifest --depth --workdir --cache-dir --output --connect-timeout --github-app-id --github-app-key --timeout --workload --container --image-name --key --holds --env --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -179,10 +179,6 @@ _imgbump() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
-                --timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --connect-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -192,6 +188,10 @@ _imgbump() {
                     return 0
                     ;;
                 --github-app-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -431,7 +431,7 @@ _imgbump() {
             return 0
             ;;
         imgbump__subcmd__history)
-            opts="-C -b -f -o -c -e -q -v -h -V --repo --branch --manifest --depth --workdir --cache-dir --output --timeout --connect-timeout --github-app-id --github-app-key --workload --container --image-name --key --holds --env --nth --max --quiet --verbose --help --version"
+            opts="-C -b -f -o -c -e -q -v -h -V --repo --branch --manifest --depth --workdir --cache-dir --output --connect-timeout --github-app-id --github-app-key --nth --max --timeout --workload --container --image-name --key --holds --env --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -481,10 +481,6 @@ _imgbump() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
-                --timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --connect-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -494,6 +490,18 @@ _imgbump() {
                     return 0
                     ;;
                 --github-app-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nth)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -526,14 +534,6 @@ _imgbump() {
                     return 0
                     ;;
                 -e)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --nth)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --max)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -715,7 +715,7 @@ _imgbump() {
             return 0
             ;;
         imgbump__subcmd__list)
-            opts="-C -b -f -o -e -q -v -h -V --repo --branch --manifest --depth --workdir --cache-dir --output --timeout --connect-timeout --github-app-id --github-app-key --env --held --quiet --verbose --help --version"
+            opts="-C -b -f -o -e -q -v -h -V --repo --branch --manifest --depth --workdir --cache-dir --output --connect-timeout --github-app-id --github-app-key --env --held --timeout --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -765,10 +765,6 @@ _imgbump() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
-                --timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --connect-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -789,6 +785,10 @@ _imgbump() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -797,12 +797,16 @@ _imgbump() {
             return 0
             ;;
         imgbump__subcmd__man)
-            opts="-q -v -h -V --quiet --verbose --help --version"
+            opts="-q -v -h -V --dir --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1633,7 +1637,7 @@ _imgbump() {
             return 0
             ;;
         imgbump__subcmd__wait)
-            opts="-C -b -f -o -c -e -q -v -h -V --commit --repo --branch --manifest --depth --workdir --cache-dir --output --timeout --connect-timeout --github-app-id --github-app-key --workload --container --image-name --key --holds --env --argocd-server --argocd-app --insecure-argocd --wait-timeout --poll-interval --notify --notify-on --quiet --verbose --help --version"
+            opts="-C -b -f -o -c -e -q -v -h -V --commit --repo --branch --manifest --depth --workdir --cache-dir --output --connect-timeout --github-app-id --github-app-key --clone-timeout --wait-timeout --argocd-app --argocd-server --insecure-argocd --poll-interval --notify --notify-on --workload --container --image-name --key --holds --env --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1687,10 +1691,6 @@ _imgbump() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
-                --timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --connect-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1701,6 +1701,34 @@ _imgbump() {
                     ;;
                 --github-app-key)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --clone-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --argocd-app)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --argocd-server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --poll-interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --notify)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --notify-on)
+                    COMPREPLY=($(compgen -W "success failure always" -- "${cur}"))
                     return 0
                     ;;
                 --workload)
@@ -1733,30 +1761,6 @@ _imgbump() {
                     ;;
                 -e)
                     COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --argocd-server)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --argocd-app)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --wait-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --poll-interval)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --notify)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --notify-on)
-                    COMPREPLY=($(compgen -W "success failure always" -- "${cur}"))
                     return 0
                     ;;
                 *)

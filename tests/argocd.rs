@@ -385,6 +385,9 @@ fn set_wait_follows_a_sync_to_healthy_and_says_so() {
         "web v9 deployed to staging ✅"
     );
     let hook = w.hook.take();
+    for body in &hook {
+        record_json(Some("webhook"), body);
+    }
     assert_eq!(
         hook,
         [json!({"service": "web", "environment": "staging",

@@ -881,3 +881,157 @@ fn a_credential_helper_from_git_config_count_is_asked() {
         assert!(!text(&out).contains(TOKEN), "{}", text(&out));
     }
 }
+
+fn help_of(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_imgbump"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{args:?}: {}", text(&out));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The option lines of a help text: `  -x, --name` or `      --name`.
+fn options_in(help: &str) -> Vec<String> {
+    help.lines()
+        .filter_map(|l| {
+            let t = l.trim_start();
+            let t = t.strip_prefix("-").filter(|_| l.starts_with("  "))?;
+            let long = t.split(", ").last().unwrap_or(t);
+            Some(
+                long.split_whitespace()
+                    .next()?
+                    .trim_start_matches('-')
+                    .to_string(),
+            )
+        })
+        .collect()
+}
+
+/// `-h` fits a screen, `--help` is the long form under headings, and the examples are shown
+/// once.
+#[test]
+fn help_fits_a_screen_and_is_grouped_under_headings() {
+    let short = help_of(&["set", "-h"]);
+    assert!(
+        short.lines().count() <= 60,
+        "set -h is {} lines",
+        short.lines().count()
+    );
+    let long = help_of(&["set", "--help"]);
+    assert!(long.lines().count() > short.lines().count());
+    for heading in [
+        "What to change:",
+        "Where:",
+        "How to commit:",
+        "How to deliver:",
+        "Checks:",
+        "After the push:",
+        "Exit codes:",
+        "Examples:",
+    ] {
+        assert!(
+            long.lines().any(|l| l == heading),
+            "set --help lacks {heading}"
+        );
+    }
+    // Every option of the long help is under a heading that names what it is for, -q and -v
+    // beside -o; the short help says where the rest is.
+    assert!(short.contains("`--help` shows every option"));
+    assert!(options_in(&long).contains(&"connect-timeout".to_string()));
+    assert!(!options_in(&short).contains(&"connect-timeout".to_string()));
+    // The README (now the book) and --help agree: every placeholder, every URL scheme.
+    for word in ["{reason}", "{old_image}", "git://", "file://"] {
+        assert!(long.contains(word), "set --help lacks {word}");
+    }
+    // The incident example once, not twice.
+    assert_eq!(long.matches("Example: an incident").count(), 1);
+    assert_eq!(long.matches("--reason incident-4711 --until 4h").count(), 1);
+    for sub in [
+        "rollback", "hold", "release", "promote", "wait", "get", "list", "history",
+    ] {
+        let short = help_of(&[sub, "-h"]);
+        assert!(
+            short.lines().count() <= 60,
+            "{sub} -h is {} lines",
+            short.lines().count()
+        );
+    }
+}
+
+/// Read-only commands offer no flag that does nothing for them, and `wait` has one name for
+/// its deadline; the old spellings still parse.
+#[test]
+fn read_only_commands_offer_no_retry_timeout_and_wait_has_one_deadline() {
+    for sub in ["get", "list", "history"] {
+        let opts = options_in(&help_of(&[sub, "--help"]));
+        assert!(
+            opts.contains(&"connect-timeout".to_string()),
+            "{sub}: {opts:?}"
+        );
+        assert!(
+            !opts.contains(&"timeout".to_string()),
+            "{sub} offers --timeout: {opts:?}"
+        );
+    }
+    let opts = options_in(&help_of(&["wait", "--help"]));
+    assert!(opts.contains(&"wait-timeout".to_string()));
+    assert!(
+        !opts.contains(&"timeout".to_string()),
+        "wait offers --timeout: {opts:?}"
+    );
+    // Still accepted: the run goes on to open the repository (and fails there, not in clap).
+    let home = tempfile::tempdir().unwrap();
+    for args in [
+        &["get", "agent", "--timeout", "5s"][..],
+        &["wait", "agent", "--timeout", "5s"][..],
+    ] {
+        let out = imgbump(home.path())
+            .args(args)
+            .args(["--repo", home.path().to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert_fails(&out, 3, "not inside a Git repository", "old spelling");
+    }
+}
+
+/// `completions --help` says where each shell looks; `man --dir` writes every page where
+/// MANPATH finds it, and the man page's exit codes are a table.
+#[test]
+fn completions_and_man_pages_say_where_they_go() {
+    let help = help_of(&["completions", "--help"]);
+    for place in [
+        "bash-completion/completions",
+        "$fpath",
+        "fish/completions",
+        "$PROFILE",
+    ] {
+        assert!(help.contains(place), "completions --help lacks {place}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_imgbump"))
+        .args(["man", "--dir", dir.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    for page in [
+        "imgbump.1",
+        "imgbump-set.1",
+        "imgbump-get.1",
+        "imgbump-wait.1",
+    ] {
+        let roff = std::fs::read_to_string(dir.path().join("man1").join(page)).unwrap();
+        assert!(roff.starts_with(".ie") || roff.contains(".TH"), "{page}");
+        // One `.TP` entry per exit code; no exit-code line left to be refilled as text.
+        let table = &roff[roff.find(".SH \"EXIT STATUS\"").expect(page)..];
+        for code in ["0", "1", "2", "3", "4", "5", "6"] {
+            assert!(
+                table.contains(&format!(".TP\n{code}\n")),
+                "{page}: exit {code}"
+            );
+        }
+        assert!(!roff.contains("Exit codes:"), "{page}");
+    }
+    let set = std::fs::read_to_string(dir.path().join("man1/imgbump-set.1")).unwrap();
+    assert!(set.contains(".SH EXAMPLES\n.nf\n"));
+}

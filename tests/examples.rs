@@ -592,18 +592,38 @@ fn every_yaml_example_parses() {
         .unwrap();
     assert!(String::from_utf8_lossy(&man.stdout)
         .contains("SERVICE: ${{ github.event.client_payload.service }}"));
-    // The README's blocks.
-    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    let mut blocks = 0;
-    let mut rest = readme.as_str();
-    while let Some(start) = rest.find("```yaml\n") {
-        let body = &rest[start + 8..];
-        let end = body.find("\n```").expect("a closed block");
-        parse(&format!("README block {}", blocks + 1), &body[..end]);
-        blocks += 1;
-        rest = &body[end..];
+    // The blocks of the README and of the book (docs/src).
+    let mut pages = vec![root().join("README.md")];
+    let mut dirs = vec![root().join("docs/src")];
+    while let Some(dir) = dirs.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if p.extension().is_some_and(|x| x == "md") {
+                pages.push(p);
+            }
+        }
     }
-    assert!(blocks >= 6, "{blocks} yaml blocks in the README");
+    let mut blocks = 0;
+    for page in &pages {
+        let text = std::fs::read_to_string(page).unwrap();
+        let mut rest = text.as_str();
+        while let Some(start) = rest.find("```yaml\n") {
+            let body = &rest[start + 8..];
+            let end = body.find("\n```").expect("a closed block");
+            parse(
+                &format!("{} block {}", page.display(), blocks + 1),
+                &body[..end],
+            );
+            blocks += 1;
+            rest = &body[end..];
+        }
+    }
+    assert!(
+        blocks >= 10,
+        "{blocks} yaml blocks in the README and the book"
+    );
     // Every YAML file shipped as an example or a workflow.
     let mut files = vec![
         root().join("action.yml"),

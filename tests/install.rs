@@ -504,6 +504,21 @@ fn the_release_workflow_makes_what_the_install_script_reads() {
         build.contains(r#"tar -czf "imgbump-${TAG#v}-$TARGET.tar.gz" -C "$stage" imgbump"#),
         "{build}"
     );
+    // The archive carries the man pages (for MANPATH) and the completions, as the docs say.
+    assert!(
+        build.contains(r#"cp completions/*.1 "$stage/man/man1/""#)
+            && build.contains(r#"-C "$stage" imgbump man completions"#),
+        "{build}"
+    );
+    for file in [
+        "imgbump.bash",
+        "_imgbump",
+        "imgbump.fish",
+        "_imgbump.ps1",
+        "imgbump.elv",
+    ] {
+        assert!(build.contains(&format!("completions/{file}")), "{file}");
+    }
     let publish = steps("publish");
     assert!(publish.contains("sha256sum imgbump-*.tar.gz > SHA256SUMS"));
     assert!(publish.contains(r#"git push --force origin "refs/tags/$major""#));

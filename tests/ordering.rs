@@ -82,6 +82,8 @@ fn an_older_order_key_is_superseded_and_changes_nothing() {
         &["--order-key", "11", "--fail-on-superseded"],
     );
     assert_fails(&out, 4, "superseded", "--fail-on-superseded");
+    // stdout holds one JSON value: the outcome, which says superseded (the error is on stderr).
+    assert_eq!(json(&out)["status"], "superseded", "{}", text(&out));
     assert_eq!(fx.remote_count(), n);
 
     // A newer key lands, and is recorded.

@@ -7,18 +7,27 @@ use clap::{Args, ValueEnum};
 /// What to ask the new image's registry before writing it.
 #[derive(Debug, Args, Clone, Default)]
 pub struct RegistryArgs {
+    /// Check that the new image exists in its registry first.
+    ///
     /// Check that the new image exists in its registry before anything is written (a missing
     /// tag or digest is refused, exit 4). Credentials as Docker finds them (~/.docker/config.json,
     /// $DOCKER_CONFIG, credential helpers) or IMGBUMP_REGISTRY_TOKEN.
-    #[arg(long, env = "IMGBUMP_VERIFY_IMAGE", value_parser = clap::builder::FalseyValueParser::new())]
+    #[arg(help_heading = "Checks", long, env = "IMGBUMP_VERIFY_IMAGE", value_parser = clap::builder::FalseyValueParser::new())]
     pub verify_image: bool,
+    /// Write the image with the digest its registry reports (implies --verify-image).
+    ///
     /// Write the new image with the digest its registry reports for the tag (`repo:tag@sha256:…`;
     /// for a multi-platform image, the index's). Implies --verify-image.
-    #[arg(long, env = "IMGBUMP_PIN_DIGEST", value_parser = clap::builder::FalseyValueParser::new())]
+    #[arg(hide_short_help = true, help_heading = "Checks", long, env = "IMGBUMP_PIN_DIGEST", value_parser = clap::builder::FalseyValueParser::new())]
     pub pin_digest: bool,
     /// A registry host (`host` or `host:port`) that may be asked over plain HTTP (repeatable);
     /// registries on this machine always may.
-    #[arg(long, value_name = "HOST")]
+    #[arg(
+        help_heading = "Checks",
+        hide_short_help = true,
+        long,
+        value_name = "HOST"
+    )]
     pub insecure_registry: Vec<String>,
 }
 
@@ -42,13 +51,17 @@ impl RegistryArgs {
 /// What an edit may add or remove beyond rewriting values in place.
 #[derive(Debug, Args, Clone, Default)]
 pub struct AddArgs {
+    /// Add a missing kustomize `images:` entry or Helm values key.
+    ///
     /// Add a missing kustomize `images:` entry or Helm values key (copying the siblings'
     /// indentation and style); without it the edit is refused, showing the lines it would add.
-    #[arg(long)]
+    #[arg(help_heading = "What to change", hide_short_help = true, long)]
     pub create: bool,
+    /// Remove a kustomize `digest` (empty a Helm one) that would win over the new tag.
+    ///
     /// Remove a kustomize entry's `digest` (or empty a Helm `digest`) that would win over the
     /// new tag; without it such an edit is refused.
-    #[arg(long)]
+    #[arg(help_heading = "What to change", hide_short_help = true, long)]
     pub drop_digest: bool,
 }
 
@@ -64,13 +77,17 @@ impl AddArgs {
 /// What `set`, `promote` and `rollback` do about a held target.
 #[derive(Debug, Args, Clone, Default)]
 pub struct HoldFlags {
+    /// Set the image of a held target anyway (the hold line stays).
+    ///
     /// Set the image of a held target anyway (a person overriding their own freeze): the
     /// hold line stays, and an `Imgbump-Hold-Ignored` trailer records it.
-    #[arg(long)]
+    #[arg(help_heading = "Checks", long)]
     pub ignore_hold: bool,
+    /// Make a held target exit 4 instead of a success that leaves it alone.
+    ///
     /// Make a held target an error (exit 4, after the other services landed) instead of a
     /// success that leaves it alone.
-    #[arg(long)]
+    #[arg(hide_short_help = true, help_heading = "Checks", long)]
     pub fail_on_held: bool,
 }
 
@@ -79,10 +96,10 @@ pub struct HoldFlags {
 pub struct HoldWho {
     /// When the hold ends by itself: 2026-12-05T18:00:00Z, a date (its 00:00 UTC), or a
     /// duration from now (90m, 4h, 2d, 1w). Default: until released.
-    #[arg(long, value_name = "TIME")]
+    #[arg(help_heading = "Hold", long, value_name = "TIME")]
     pub until: Option<String>,
     /// Who holds it (default: $GITHUB_ACTOR in GitHub Actions, else the commit author's email).
-    #[arg(long, value_name = "WHO")]
+    #[arg(help_heading = "Hold", long, value_name = "WHO")]
     pub by: Option<String>,
 }
 
@@ -90,66 +107,135 @@ pub struct HoldWho {
 #[derive(Debug, Args, Clone)]
 pub struct CommitArgs {
     /// A `KEY=VALUE` trailer to add to the commit message (repeatable).
-    #[arg(long, value_name = "KEY=VALUE")]
+    #[arg(
+        help_heading = "How to commit",
+        hide_short_help = true,
+        long,
+        value_name = "KEY=VALUE"
+    )]
     pub trailer: Vec<String>,
     /// The commit author, "NAME <EMAIL>" (default: git config user, else imgbump <imgbump@localhost>).
-    #[arg(long, env = "IMGBUMP_AUTHOR", value_name = "NAME <EMAIL>")]
+    #[arg(
+        help_heading = "How to commit",
+        hide_short_help = true,
+        long,
+        env = "IMGBUMP_AUTHOR",
+        value_name = "NAME <EMAIL>"
+    )]
     pub author: Option<String>,
     /// Print the diff; write, commit and push nothing.
-    #[arg(long)]
+    #[arg(help_heading = "How to commit", long)]
     pub dry_run: bool,
     /// Commit, but do not push.
-    #[arg(long)]
+    #[arg(help_heading = "How to commit", long)]
     pub no_push: bool,
     /// At most this many further push attempts after the branch moved (default: as many as
     /// --timeout allows).
-    #[arg(long, value_name = "N")]
+    #[arg(
+        help_heading = "How to deliver",
+        hide_short_help = true,
+        long,
+        value_name = "N"
+    )]
     pub retries: Option<u32>,
+    /// A number the producer makes grow (CI run number); an older one is superseded.
+    ///
     /// A number the producer makes grow (a CI run number, the source commit's time), recorded
     /// in an `Imgbump-Order: SERVICE=N` trailer. A key not greater than the one recorded for
     /// the service means an older build: nothing is changed, and the outcome is "superseded".
-    #[arg(long, env = "IMGBUMP_ORDER_KEY", value_name = "N")]
+    #[arg(
+        hide_short_help = true,
+        help_heading = "How to commit",
+        long,
+        env = "IMGBUMP_ORDER_KEY",
+        value_name = "N"
+    )]
     pub order_key: Option<u64>,
+    /// Push to a new branch named by this template instead ({service} {tag} {env}).
+    ///
     /// Push to a new branch named by this template instead of the branch ({service} {tag}
     /// {env}; e.g. imgbump/{service}/{tag}), cut from the branch's tip, never forced: one that
     /// already has the same change is success, one with other content is refused.
-    #[arg(long, env = "IMGBUMP_PUSH_BRANCH", value_name = "TEMPLATE")]
+    #[arg(
+        hide_short_help = true,
+        help_heading = "How to deliver",
+        long,
+        env = "IMGBUMP_PUSH_BRANCH",
+        value_name = "TEMPLATE"
+    )]
     pub push_branch: Option<String>,
     /// A push option (`git push -o`), repeatable.
-    #[arg(long, value_name = "OPTION")]
+    #[arg(
+        help_heading = "How to deliver",
+        hide_short_help = true,
+        long,
+        value_name = "OPTION"
+    )]
     pub push_option: Vec<String>,
+    /// Open a pull request (github) or merge request (gitlab) for the pushed branch.
+    ///
     /// Open a pull request (github: REST API, with the push's token) or a merge request
     /// (gitlab: push options) for the pushed branch (default --push-branch
     /// imgbump/{service}/{tag}); older imgbump pull requests of the service are closed.
-    #[arg(long, value_enum, value_name = "FORGE")]
+    #[arg(
+        help_heading = "How to deliver",
+        long,
+        value_enum,
+        value_name = "FORGE"
+    )]
     pub open_pr: Option<ForgeArg>,
     /// A label for the pull request (repeatable).
-    #[arg(long, value_name = "LABEL", requires = "open_pr")]
+    #[arg(
+        help_heading = "How to deliver",
+        hide_short_help = true,
+        long,
+        value_name = "LABEL",
+        requires = "open_pr"
+    )]
     pub pr_label: Vec<String>,
     /// A reviewer for the pull request, USER or ORG/TEAM (repeatable; GitHub).
-    #[arg(long, value_name = "WHO", requires = "open_pr")]
+    #[arg(
+        help_heading = "How to deliver",
+        hide_short_help = true,
+        long,
+        value_name = "WHO",
+        requires = "open_pr"
+    )]
     pub pr_reviewer: Vec<String>,
     /// Open the pull request as a draft.
-    #[arg(long, requires = "open_pr")]
+    #[arg(
+        help_heading = "How to deliver",
+        hide_short_help = true,
+        long,
+        requires = "open_pr"
+    )]
     pub draft: bool,
+    /// Merge the pull request when its checks pass.
+    ///
     /// Merge the pull request when its checks pass (GitHub's auto-merge; GitLab's merge when
     /// the pipeline succeeds).
-    #[arg(long, requires = "open_pr")]
+    #[arg(
+        help_heading = "How to deliver",
+        hide_short_help = true,
+        long,
+        requires = "open_pr"
+    )]
     pub auto_merge: bool,
+    /// Who makes the commit: push (imgbump) or github (GitHub's API, signed).
+    ///
     /// Who makes the commit on the remote: push (imgbump commits and pushes; --sign signs it) or
     /// github (GitHub's API makes the commit from the same files, with expectedHeadOid as a
     /// compare-and-swap, and signs it itself: "Verified" without a key). With github the author
     /// is whoever the token is (a GitHub App, or the user whose token it is); the token needs
     /// contents: write.
-    #[arg(long, env = "IMGBUMP_COMMIT_VIA", value_enum, default_value_t = CommitViaArg::Push, value_name = "HOW")]
+    #[arg(help_heading = "How to commit", hide_short_help = true, long, env = "IMGBUMP_COMMIT_VIA", value_enum, default_value_t = CommitViaArg::Push, value_name = "HOW")]
     pub commit_via: CommitViaArg,
+    /// Sign the commit: ssh:KEYFILE, ssh-agent or gpg:KEYID.
+    ///
     /// Sign the commit: ssh:KEYFILE, ssh-agent, or gpg:KEYID (default in a checkout: as git
     /// config's commit.gpgsign, gpg.format and user.signingkey say).
-    #[arg(
-        long,
-        env = "IMGBUMP_SIGN",
-        value_name = "ssh:KEYFILE|ssh-agent|gpg:KEYID"
-    )]
+    #[arg(long, env = "IMGBUMP_SIGN", value_name = "SIGNER")]
+    #[arg(help_heading = "How to commit")]
     pub sign: Option<String>,
 }
 

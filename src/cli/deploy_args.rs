@@ -39,28 +39,44 @@ pub(super) use flow_help;
 /// Where Argo CD is, and how long to wait for it.
 #[derive(Debug, Args, Clone)]
 pub struct ArgoArgs {
+    /// The Argo CD API server (token: ARGOCD_AUTH_TOKEN).
+    ///
     /// The Argo CD API server, as Argo CD's CLI takes it: HOST[:PORT] (HTTPS) or a URL. Its
     /// token comes from ARGOCD_AUTH_TOKEN, sent as a Bearer token, never printed.
-    #[arg(long, env = "ARGOCD_SERVER", value_name = "HOST[:PORT]|URL")]
+    #[arg(
+        help_heading = "After the push",
+        long,
+        env = "ARGOCD_SERVER",
+        value_name = "SERVER"
+    )]
     pub argocd_server: Option<String>,
+    /// The Argo CD application (default: .imgbump.yaml's `argocd: {app: …}`).
+    ///
     /// The Argo CD application that deploys the service (default: `argocd: {app: …}` in
     /// .imgbump.yaml, with {service} and {env}).
-    #[arg(long, value_name = "NAME")]
+    #[arg(
+        hide_short_help = true,
+        help_heading = "After the push",
+        long,
+        value_name = "NAME"
+    )]
     pub argocd_app: Option<String>,
     /// Allow a plain-HTTP Argo CD server that is not on this machine.
-    #[arg(long)]
+    #[arg(help_heading = "After the push", hide_short_help = true, long)]
     pub insecure_argocd: bool,
     /// How long to wait for the deployment before giving up (exit 6).
-    #[arg(long, env = "IMGBUMP_WAIT_TIMEOUT", default_value = "10m", value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(hide_short_help = true, help_heading = "After the push", long, env = "IMGBUMP_WAIT_TIMEOUT", default_value = "10m", value_name = "DURATION", value_parser = parse_duration)]
     pub wait_timeout: std::time::Duration,
     /// How often to read the application.
-    #[arg(long, default_value = "5s", value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(help_heading = "After the push", hide_short_help = true, long, default_value = "5s", value_name = "DURATION", value_parser = parse_duration)]
     pub poll_interval: std::time::Duration,
 }
 
 /// Where to say what happened.
 #[derive(Debug, Args, Clone)]
 pub struct NotifyArgs {
+    /// Say what happened: slack:WEBHOOK_URL or webhook:URL (repeatable).
+    ///
     /// Tell what happened: slack:WEBHOOK_URL (an incoming webhook) or webhook:URL (JSON);
     /// repeatable; also IMGBUMP_NOTIFY (space-separated) and `notify:` in .imgbump.yaml. A
     /// notification that fails is a warning, never the run's outcome. URLs are never printed.
@@ -71,9 +87,10 @@ pub struct NotifyArgs {
         value_name = "slack:URL|webhook:URL",
         hide_env_values = true
     )]
+    #[arg(help_heading = "After the push")]
     pub notify: Vec<String>,
     /// When to notify.
-    #[arg(long, value_enum, default_value_t = NotifyOn::Always, value_name = "WHEN")]
+    #[arg(help_heading = "After the push", hide_short_help = true, long, value_enum, default_value_t = NotifyOn::Always, value_name = "WHEN")]
     pub notify_on: NotifyOn,
 }
 

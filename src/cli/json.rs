@@ -13,7 +13,11 @@ use crate::utc::utc;
 
 use super::rows::ListRow;
 
+/// Whether this run has printed its JSON value: stdout holds one, never two.
+static PRINTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 fn print(v: &serde_json::Value) {
+    PRINTED.store(true, std::sync::atomic::Ordering::Relaxed);
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{v}");
 }
@@ -31,8 +35,14 @@ pub(super) fn kind_name(kind: FailKind) -> &'static str {
     }
 }
 
-/// `{"error": {"kind": …, "message": …, "hint": …}}`, the hint (what to do) when there is one.
+/// `{"error": {"kind": …, "message": …, "hint": …}}`, the hint (what to do) when there is one;
+/// nothing when the run printed its outcome already (a run that reports and then fails:
+/// `--fail-on-held`, `--fail-on-superseded`, a wait that ends undeployed): the outcome says
+/// what happened, the exit code and stderr why it is a failure.
 pub(super) fn error(kind: FailKind, message: &str, hint: Option<&str>) {
+    if PRINTED.load(std::sync::atomic::Ordering::Relaxed) {
+        return;
+    }
     let mut e = json!({"kind": kind_name(kind), "message": message});
     if let Some(hint) = hint {
         e["hint"] = json!(hint);

@@ -79,7 +79,33 @@ pub fn run(cli: Cli) -> Exit {
             clap_complete::generate(shell, &mut cmd, "imgbump", &mut std::io::stdout());
             return Exit(0);
         }
-        Command::Man { subcommand } => {
+        Command::Man {
+            dir: Some(dir),
+            subcommand: _,
+        } => {
+            return match args::write_man_pages(&dir) {
+                Ok(files) => {
+                    say.info(&format!(
+                        "wrote {} man pages into {}; man finds them with MANPATH={}:$MANPATH",
+                        files.len(),
+                        dir.join("man1").display(),
+                        dir.display()
+                    ));
+                    Exit(0)
+                }
+                Err(e) => {
+                    say::error(&format!(
+                        "cannot write man pages into {}: {e}",
+                        dir.display()
+                    ));
+                    Exit(1)
+                }
+            };
+        }
+        Command::Man {
+            subcommand,
+            dir: None,
+        } => {
             let Some(out) = man_page(subcommand.as_deref()) else {
                 say::error(&format!(
                     "no subcommand {}; man pages: {}",

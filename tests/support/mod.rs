@@ -150,7 +150,9 @@ impl Fixture {
     }
 
     pub fn run(&self, args: &[&str]) -> Output {
-        self.cmd().args(args).output().unwrap()
+        let out = self.cmd().args(args).output().unwrap();
+        record_output(args, &out);
+        out
     }
 
     /// The remote's `main`, read with the git CLI.
@@ -235,7 +237,59 @@ pub fn text(out: &Output) -> String {
 }
 
 pub fn json(out: &Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(out)))
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(out)));
+    record_json(None, &v);
+    v
+}
+
+/// The subcommands whose `-o json` output has a schema in schemas/.
+const JSON_SUBCOMMANDS: [&str; 9] = [
+    "set", "get", "list", "history", "rollback", "promote", "hold", "release", "wait",
+];
+
+/// Where the JSON outputs the tests see are recorded, one file per test process, for
+/// `scripts/check-json` to hold against schemas/ (scripts/test does, after the tests).
+pub fn json_record_dir() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("json-outputs")
+}
+
+/// Records a JSON value a test saw: a subcommand's `-o json` output (`cmd` its name, or None
+/// when the caller does not say which), or `"webhook"` for a notification's body.
+pub fn record_json(cmd: Option<&str>, value: &serde_json::Value) {
+    record(serde_json::json!({"cmd": cmd, "json": value}));
+}
+
+/// Records the stdout of a run asked for `-o json` (or `--output json`), with its subcommand.
+pub fn record_output(args: &[&str], out: &Output) {
+    let json = args
+        .windows(2)
+        .any(|w| (w[0] == "-o" || w[0] == "--output") && w[1] == "json")
+        || args.contains(&"--output=json");
+    if !json || args.iter().any(|a| *a == "--help" || *a == "-h") {
+        return;
+    }
+    let cmd = args.iter().find(|a| JSON_SUBCOMMANDS.contains(a)).copied();
+    let raw = String::from_utf8_lossy(&out.stdout);
+    match serde_json::from_str::<serde_json::Value>(&raw) {
+        Ok(v) => record_json(cmd, &v),
+        Err(_) => record(serde_json::json!({"cmd": cmd, "raw": raw})),
+    }
+}
+
+fn record(line: serde_json::Value) {
+    use std::io::Write;
+    let dir = json_record_dir();
+    let _ = std::fs::create_dir_all(&dir);
+    let file = dir.join(format!("{}.jsonl", std::process::id()));
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(file)
+    {
+        // One write per record: records of parallel tests never interleave.
+        let _ = f.write_all(format!("{line}\n").as_bytes());
+    }
 }
 
 /// A synthetic isA_Cloud from `../shared/bench/gen-gitops-repo`, every service's manifest
@@ -321,11 +375,25 @@ pub fn assert_fails(out: &Output, code: i32, needle: &str, what: &str) {
 /// A `GITHUB_OUTPUT` file read as GitHub reads it (`name=value` lines, and `name<<DELIMITER`
 /// blocks up to the delimiter), written back as `name=value` lines (a multi-line value with
 /// its line breaks).
+///
+/// Every key must be one of the table of docs/src/reference/output.md: the outputs the tests
+/// see are held against the documented contract.
 pub fn github_outputs(path: &Path) -> String {
     let text = std::fs::read_to_string(path).unwrap();
+    let documented = github_output_keys();
     let mut out = String::new();
     let mut lines = text.lines();
     while let Some(l) = lines.next() {
+        let name = l
+            .split_once("<<")
+            .or_else(|| l.split_once('='))
+            .map(|(n, _)| n);
+        if let Some(name) = name {
+            assert!(
+                documented.contains(name),
+                "GITHUB_OUTPUT key {name} is not in docs/src/reference/output.md's table"
+            );
+        }
         if let Some((name, delimiter)) = l.split_once("<<") {
             let value: Vec<&str> = lines.by_ref().take_while(|v| *v != delimiter).collect();
             out.push_str(&format!("{name}={}\n", value.join("\n")));
@@ -335,6 +403,25 @@ pub fn github_outputs(path: &Path) -> String {
         }
     }
     out
+}
+
+/// The `GITHUB_OUTPUT` keys of the table in docs/src/reference/output.md.
+pub fn github_output_keys() -> std::collections::BTreeSet<String> {
+    let page = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/src/reference/output.md"),
+    )
+    .unwrap();
+    let table = page
+        .split("## `GITHUB_OUTPUT`")
+        .nth(1)
+        .expect("a GITHUB_OUTPUT section");
+    table
+        .lines()
+        .skip_while(|l| !l.starts_with("| key |"))
+        .skip(2)
+        .take_while(|l| l.starts_with("| `"))
+        .filter_map(|l| Some(l.split('`').nth(1)?.to_string()))
+        .collect()
 }
 
 /// The action's bump step, as the runner runs it: bash with the step's script, every input of
