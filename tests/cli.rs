@@ -738,8 +738,9 @@ fn a_hint_is_kept_apart_from_the_message() {
         .output()
         .unwrap();
     let annotation = String::from_utf8_lossy(&out.stdout);
+    // No file= (the file does not exist, so nothing in it can be pointed at).
     assert!(
-        annotation.starts_with("::error file=")
+        annotation.starts_with("::error::")
             && annotation.contains(&format!("did you mean `agent`?%0A{hint}")),
         "{annotation}"
     );
