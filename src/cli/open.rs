@@ -119,6 +119,14 @@ fn say_standing(ws: &mut Workspace, say: &Say) {
         return;
     }
     if let Err(e) = ws.fetch() {
+        if e.kind == git::ErrorKind::NotFound {
+            say.info(&format!(
+                "imgbump: {read} (the remote {} has no branch {} to compare with)",
+                ws.url(),
+                ws.branch()
+            ));
+            return;
+        }
         say.info(&format!(
             "imgbump: warning: {read}, but could not fetch from {} to compare: {}\nthe remote may hold other images",
             ws.url(),
