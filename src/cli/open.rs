@@ -100,6 +100,9 @@ pub(super) fn reading(args: &RepoArgs, say: &Say, deadline: Instant) -> Result<W
     let mut ws = workspace(args, say, deadline, None)?;
     if ws.is_open() {
         say_standing(&mut ws, say);
+    } else if let Ok(tip) = ws.tip() {
+        // A clone reads the remote's tip as fetched now.
+        say.debug(&format!("read {} at {} from {}", ws.branch(), tip, ws.url()));
     }
     Ok(ws)
 }
