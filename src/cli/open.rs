@@ -102,7 +102,12 @@ pub(super) fn reading(args: &RepoArgs, say: &Say, deadline: Instant) -> Result<W
         say_standing(&mut ws, say);
     } else if let Ok(tip) = ws.tip() {
         // A clone reads the remote's tip as fetched now.
-        say.debug(&format!("read {} at {} from {}", ws.branch(), tip, ws.url()));
+        say.debug(&format!(
+            "read {} at {} from {}",
+            ws.branch(),
+            tip,
+            ws.url()
+        ));
     }
     Ok(ws)
 }
