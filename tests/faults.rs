@@ -108,6 +108,8 @@ fn the_server_dying_mid_transfer_fails_cleanly() {
                 "main",
                 "--retries",
                 "0",
+                "--author",
+                "T <t@localhost>",
             ])
             .env("TMPDIR", &tmp)
             .output()

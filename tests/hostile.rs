@@ -468,6 +468,29 @@ fn ssh_host_keys_are_checked() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(fx.remote_file(AGENT).contains("isa-agent:ssh2"));
+    // No repository at that path: fails at once (not retried), saying what to check.
+    let missing = format!(
+        "ssh://{user}@127.0.0.1:{}{}/nope.git",
+        server.port,
+        fx.dir.path().display()
+    );
+    let out = fx
+        .cmd()
+        .args([
+            "get",
+            "agent",
+            "--repo",
+            &missing,
+            "--connect-timeout",
+            "5s",
+        ])
+        .env_remove("SSH_AUTH_SOCK")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(!err.contains("trying again"), "{err}");
+    assert!(err.contains("has no repository at this path"), "{err}");
     // A host key that changed: refused again.
     let other = fx.dir.path().join("other_host");
     assert!(Command::new("ssh-keygen")

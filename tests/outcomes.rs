@@ -23,6 +23,11 @@ fn an_unpushed_local_commit_is_pushed_not_reported_as_done() {
     assert_eq!(code(&out), Some(0), "{}", text(&out));
     let v = json(&out);
     assert_eq!(v["pushed"], true, "{v}");
+    let note = v["note"].as_str().unwrap_or("");
+    assert!(
+        note.contains("'s own commit") && note.contains("was pushed"),
+        "{v}"
+    );
     // The checkout's own commit went up as it was: both sides agree.
     assert_eq!(fx.remote_git(&["rev-parse", "main"]), local);
     assert_eq!(fx.remote_count(), n + 1);

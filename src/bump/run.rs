@@ -197,7 +197,7 @@ impl Run<'_> {
         let service = self.pairs.first().map_or("", |p| p.service.as_str());
         let reread = standing::reread(
             self.local.standing.as_ref(),
-            self.attempts > 0,
+            self.moved,
             service,
             self.ws.is_open(),
         );
@@ -246,7 +246,10 @@ impl Run<'_> {
         }
         if let (None, Some(s)) = (self.local.commit, &self.local.standing) {
             if !s.up_to_date() {
-                outcome.note = Some(standing::already(s));
+                outcome.note = Some(match self.opts.dry_run {
+                    true => standing::dry_run(s),
+                    false => standing::already(s),
+                });
             }
         }
         // After a retry in a checkout: catch the checkout up if that loses nothing; the run
@@ -376,9 +379,14 @@ impl Run<'_> {
         if let (None, Some(s)) = (self.local.commit, &self.local.standing) {
             if !s.up_to_date() {
                 let start = self.local.start;
-                let caught_up =
-                    s.ahead == 0 && self.ws.sync_local(start, start, commit).unwrap_or(false);
-                outcome.note = Some(standing::landed(s, caught_up || commit == start));
+                outcome.note = Some(if commit == start {
+                    // The checkout's own unpushed commit was exactly this change: pushed.
+                    standing::own_commit_pushed(s)
+                } else {
+                    let caught_up =
+                        s.ahead == 0 && self.ws.sync_local(start, start, commit).unwrap_or(false);
+                    standing::landed(s, caught_up)
+                });
             }
         }
         if let Some(lc) = self.local.commit {

@@ -101,6 +101,17 @@ pub(super) fn landed(s: &Standing, caught_up: bool) -> String {
     }
 }
 
+/// The note of a run that pushed the checkout's own unpushed commit (an earlier `--no-push`),
+/// which was exactly this change on the remote's tip.
+pub(super) fn own_commit_pushed(s: &Standing) -> String {
+    format!(
+        "the local branch {}'s own commit {} (not pushed before) was exactly this change on {}'s tip, and was pushed",
+        s.branch,
+        short(s.local),
+        s.upstream
+    )
+}
+
 /// The note of a run that found the remote's tip already holding the change while the
 /// checkout is not there.
 pub(super) fn already(s: &Standing) -> String {

@@ -98,6 +98,14 @@ pub(super) fn reading(args: &RepoArgs, say: &Say, deadline: Instant) -> Result<W
     let mut ws = workspace(args, say, deadline, None)?;
     if ws.is_open() {
         say_standing(&mut ws, say);
+    } else if let Ok(tip) = ws.tip() {
+        // A clone reads the remote's tip as fetched now.
+        say.debug(&format!(
+            "read {} at {} from {}",
+            ws.branch(),
+            tip,
+            ws.url()
+        ));
     }
     Ok(ws)
 }
@@ -117,6 +125,14 @@ fn say_standing(ws: &mut Workspace, say: &Say) {
         return;
     }
     if let Err(e) = ws.fetch() {
+        if e.kind == git::ErrorKind::NotFound {
+            say.info(&format!(
+                "imgbump: {read} (the remote {} has no branch {} to compare with)",
+                ws.url(),
+                ws.branch()
+            ));
+            return;
+        }
         say.info(&format!(
             "imgbump: warning: {read}, but could not fetch from {} to compare: {}\nthe remote may hold other images",
             ws.url(),

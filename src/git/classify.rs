@@ -245,6 +245,16 @@ mod tests {
                 "failed to connect to 127.0.0.1: Connection refused",
                 ErrorKind::Network,
             ),
+        ] {
+            let e = git2::Error::new(ErrorCode::GenericError, class, text);
+            assert_eq!(git_err("x", &e, &creds).kind, kind, "{text}");
+        }
+    }
+
+    #[test]
+    fn only_cut_connections_and_server_errors_are_worth_another_try() {
+        let creds = Credentials::default();
+        for (class, text, kind) in [
             // No repository at the address: another try finds none either.
             (
                 ErrorClass::Os,
@@ -282,11 +292,20 @@ mod tests {
                 "unexpected http status code: 503",
                 ErrorKind::Network,
             ),
+            (
+                ErrorClass::Net,
+                "failed to connect to 127.0.0.1: Connection refused",
+                ErrorKind::Network,
+            ),
+            (ErrorClass::Net, "early EOF", ErrorKind::Network),
         ] {
             let e = git2::Error::new(ErrorCode::GenericError, class, text);
             let e = git_err("x", &e, &creds);
             assert_eq!(e.kind, kind, "{text}");
             assert_eq!(e.worth_retrying(), kind == ErrorKind::Network, "{text}");
+            if kind == ErrorKind::Unreachable {
+                assert!(e.message.contains("check"), "{}", e.message);
+            }
         }
     }
 }
