@@ -88,8 +88,11 @@ fn server(settings: &Settings) -> Result<Server, Failure> {
         &settings.server,
         &settings.token,
         settings.insecure,
+        // How long one read may take: the wait's own bound, within 5 to 30 s. Not the poll
+        // interval: a short one (100 ms) cut every read of a busy Argo CD at 5 s, so a slow
+        // answer was taken for an unreachable server.
         settings
-            .poll
+            .timeout
             .clamp(Duration::from_secs(5), Duration::from_secs(30)),
     )
     .map_err(|e| Failure::new(FailKind::Usage, e.message().to_string()))
