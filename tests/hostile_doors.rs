@@ -334,7 +334,8 @@ fn what_can_be_checked_before_the_push_is_checked_before_it() {
     let set = ["set", "web=:v2", "--env", "staging", "--wait"];
     // No token; an invalid application; a poll that would flood; a repository file naming a
     // variable not meant for notifications.
-    let cases: Vec<(Vec<&str>, Vec<(&str, &str)>, &str)> = vec![
+    type Case<'a> = (Vec<&'a str>, Vec<(&'a str, &'a str)>, &'a str);
+    let cases: Vec<Case> = vec![
         (
             vec!["--argocd-app", "web-staging"],
             vec![("ARGOCD_AUTH_TOKEN", "")],

@@ -107,9 +107,8 @@ fn lost(
         let Some(c) = at.filter(|c| *c != s.tip) else {
             break;
         };
-        match ours(ws, &c.to_string(), now, s) {
-            Ok(oid) => return Ok(Delivered::Made(oid)),
-            Err(_) => {}
+        if let Ok(oid) = ours(ws, &c.to_string(), now, s) {
+            return Ok(Delivered::Made(oid));
         }
         at = ws.parents_written(c).ok().and_then(|p| p.first().copied());
     }
