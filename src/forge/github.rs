@@ -156,7 +156,14 @@ impl GitHub {
                 .unwrap_or_default();
             let json: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
             if status >= 500 && attempt < 3 {
-                std::thread::sleep(wait);
+                // A signal ends the pause, and the run.
+                crate::interrupt::sleep(wait);
+                if crate::interrupt::requested().is_some() {
+                    return Err(fail(format!(
+                        "interrupted while GitHub answered HTTP {status} to {method} {}",
+                        short_path(&url)
+                    )));
+                }
                 wait *= 2;
                 continue;
             }

@@ -8,7 +8,7 @@
 //! | `clone.rs` | clone mode: shallow one-branch clones, scratch directories, borrowed local objects |
 //! | `cache.rs` | `--cache-dir`: one locked bare repository per URL, rebuilt when stale |
 //! | `remote.rs` | the anonymous remote and the callbacks of a transfer |
-//! | `credentials.rs` | where tokens and keys come from; redaction of secrets |
+//! | `credentials.rs` | where tokens and keys come from; which secrets they carry (redacted by `crate::secret`) |
 //! | `tls.rs` | CA certificates, loaded only for TLS remotes |
 //! | `tcp.rs` | our own `git://` transport (no Nagle, quick ACKs) |
 //! | `local.rs` | remotes on this machine: moved directly, or through their `git receive-pack` |
