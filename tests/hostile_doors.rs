@@ -1115,3 +1115,34 @@ fn github_s_api_address_is_judged_by_the_host_connected_to() {
     assert!(liar.requests().is_empty());
     assert_eq!(hub.main(), before);
 }
+
+#[test]
+fn a_hold_s_reason_reaches_the_summary_as_text() {
+    let w = World::new();
+    let reason = "see [the runbook](https://evil.example) <img src=x> **now**";
+    let mut c = w.fx.cmd();
+    c.args([
+        "hold",
+        "web",
+        "--env",
+        "staging",
+        "--reason",
+        reason,
+        "--repo",
+        &w.fx.url(),
+    ]);
+    let (out, _) = bounded(c, Duration::from_secs(60));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let (out, _) = bounded(
+        w.cmd("127.0.0.1:1", &["set", "web=:v2", "--env", "staging"]),
+        Duration::from_secs(60),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let summary = std::fs::read_to_string(&w.summary).unwrap();
+    assert!(
+        summary.contains("A hold on web: see \\[the runbook\\]\\(https\\://evil\\.example\\) &lt;img src\\=x&gt; \\*\\*now\\*\\*"),
+        "{summary}"
+    );
+    assert!(!summary.contains("](https://evil"), "{summary}");
+    assert!(!summary.contains("<img"), "{summary}");
+}
