@@ -1146,3 +1146,87 @@ fn a_hold_s_reason_reaches_the_summary_as_text() {
     assert!(!summary.contains("](https://evil"), "{summary}");
     assert!(!summary.contains("<img"), "{summary}");
 }
+
+#[test]
+fn github_s_echoes_and_floods_are_redacted_and_bounded() {
+    let hub = Hub::new();
+    let before = hub.main();
+    // The token echoed in an error, across the cut; and 15,000 errors.
+    for pad in [260, 290, 299] {
+        let echo = Liar::start(move |r| {
+            let auth = r.header("authorization").unwrap_or("").to_string();
+            let mut errors = vec![
+                serde_json::json!({"type": "FORBIDDEN", "message": format!("{}{auth} more", "x".repeat(pad))}),
+            ];
+            errors.extend(
+                (0..15_000)
+                    .map(|i| serde_json::json!({"type": "X", "message": format!("error {i}")})),
+            );
+            json_reply(
+                200,
+                &serde_json::json!({ "data": null, "errors": errors }).to_string(),
+            )
+        });
+        let (out, _) = hub.run(&echo, &["-o", "json"]);
+        assert_eq!(out.status.code(), Some(5), "{}", text(&out));
+        let all = text(&out);
+        assert!(!leaks(&all, "ghs_hubTestToken0123456789abcdefgh"), "{all}");
+        assert!(
+            all.contains("14991 more errors left out"),
+            "{}",
+            &all[..all.len().min(3000)]
+        );
+        assert!(
+            out.stderr.len() < 32 << 10,
+            "stderr: {} bytes",
+            out.stderr.len()
+        );
+        assert!(
+            out.stdout.len() < 32 << 10,
+            "stdout: {} bytes",
+            out.stdout.len()
+        );
+        assert_eq!(hub.main(), before);
+    }
+}
+
+#[test]
+fn an_app_s_jwt_echoed_is_redacted_before_the_cut() {
+    let w = World::new();
+    let pem = w.fx.dir.path().join("app.pem");
+    let ok = Command::new("openssl")
+        .args(["genrsa", "-out"])
+        .arg(&pem)
+        .arg("2048")
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    for pad in [100, 250, 290] {
+        let api = Liar::start(move |r| {
+            let auth = r.header("authorization").unwrap_or("").to_string();
+            json_reply(
+                500,
+                &serde_json::json!({ "message": format!("{}{auth}", "y".repeat(pad)) }).to_string(),
+            )
+        });
+        let mut c = w.fx.cmd();
+        c.args(["set", "agent=:x", "--repo", "https://github.com/o/r.git"])
+            .args(["--github-app-id", "12345", "--github-app-key"])
+            .arg(&pem)
+            .env("GITHUB_API_URL", api.url());
+        let (out, _) = bounded(c, Duration::from_secs(120));
+        assert_ne!(out.status.code(), Some(0), "{}", text(&out));
+        let jwt = api.requests()[0]
+            .header("authorization")
+            .unwrap()
+            .trim_start_matches("Bearer ")
+            .to_string();
+        assert!(jwt.len() > 300);
+        let all = text(&out);
+        // No part of the signature, nor of the claims (the header is the same in every JWT).
+        let signature = jwt.rsplit('.').next().unwrap();
+        assert!(!leaks(&all, signature), "pad {pad}: {all}");
+        assert!(!leaks(&all, &jwt), "pad {pad}: {all}");
+    }
+}
