@@ -1024,7 +1024,7 @@ fn a_forged_or_lost_answer_from_github_is_never_taken_for_a_commit() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(
         stderr(&out).contains(
-            "the answer was lost; a fetch shows main where it was: nothing was committed"
+            "no answer was taken; a fetch shows main where it was: nothing was committed"
         ),
         "{}",
         text(&out)

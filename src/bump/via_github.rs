@@ -121,7 +121,7 @@ fn lost(
         return Err(Failure::new(
             FailKind::Other,
             format!(
-                "{}\nthe answer was lost; a fetch shows {branch} {seen}: nothing was committed on GitHub by this attempt",
+                "{}\nno answer was taken; a fetch shows {branch} {seen}: nothing was committed on GitHub by this attempt",
                 e.message
             ),
         ));
