@@ -1230,3 +1230,55 @@ fn an_app_s_jwt_echoed_is_redacted_before_the_cut() {
         assert!(!leaks(&all, &jwt), "pad {pad}: {all}");
     }
 }
+
+#[test]
+fn sigterm_ends_a_notification_that_never_answers_and_says_the_push_stands() {
+    let w = World::new();
+    let before = w.main();
+    let hang = Liar::start(|_| Reply::Hang);
+    let mut c = w.cmd(
+        "127.0.0.1:1",
+        &[
+            "set",
+            "web=:v2",
+            "--env",
+            "staging",
+            "--notify",
+            &format!("webhook:{}/x", hang.url()),
+        ],
+    );
+    let mut child = c
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while hang.requests().is_empty() {
+        assert!(start.elapsed() < Duration::from_secs(60), "never notified");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    unsafe {
+        libc::kill(child.id() as libc::pid_t, libc::SIGTERM);
+    }
+    let asked = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if asked.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("SIGTERM did not end the notification");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(128 + 15), "{}", text(&out));
+    let after = w.main();
+    assert_ne!(after, before);
+    assert!(
+        stderr(&out).contains(&format!(
+            "interrupted by SIGTERM; pushed {}; the push stands",
+            &after[..7]
+        )),
+        "{}",
+        text(&out)
+    );
+}
