@@ -110,7 +110,6 @@ impl World {
     }
 }
 
-#[allow(dead_code)]
 fn file_exists(p: &Path) -> bool {
     p.exists()
 }
@@ -1281,4 +1280,59 @@ fn sigterm_ends_a_notification_that_never_answers_and_says_the_push_stands() {
         "{}",
         text(&out)
     );
+}
+
+#[test]
+fn a_dripping_or_redirecting_argo_cd_is_bounded_and_keeps_the_token() {
+    let w = World::new();
+    // A server that sends its answer a byte at a time: the wait ends by --wait-timeout.
+    let drip = Liar::start(|_| Reply::Drip(Duration::from_millis(200)));
+    let (out, took) = bounded(
+        w.cmd(
+            &drip.url(),
+            &[
+                "wait",
+                "web",
+                "--env",
+                "staging",
+                "--argocd-app",
+                "web-staging",
+                "--wait-timeout",
+                "3s",
+            ],
+        ),
+        Duration::from_secs(120),
+    );
+    assert_eq!(out.status.code(), Some(6), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("not deployed within --wait-timeout"),
+        "{}",
+        text(&out)
+    );
+    assert!(took < Duration::from_secs(60), "took {took:?}");
+    // A redirect elsewhere is not followed: the token stays with the server it was meant for.
+    let elsewhere = Liar::start(|_| json_reply(200, "{}"));
+    let to = format!("{}/api/v1/applications/web-staging", elsewhere.url());
+    let redirecting = Liar::start(move |_| redirect(&to));
+    let (out, _) = bounded(
+        w.cmd(
+            &redirecting.url(),
+            &[
+                "wait",
+                "web",
+                "--env",
+                "staging",
+                "--argocd-app",
+                "web-staging",
+            ],
+        ),
+        Duration::from_secs(60),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("Argo CD answered HTTP 302"),
+        "{}",
+        text(&out)
+    );
+    assert!(elsewhere.requests().is_empty());
 }
