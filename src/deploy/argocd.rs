@@ -137,7 +137,12 @@ impl Server {
         let status = resp.status().as_u16();
         // An answer cut short or too slow (a timeout) is asked again; one over the limit is not
         // Argo CD's.
-        let text = match resp.body_mut().with_config().limit(16 << 20).read_to_string() {
+        let text = match resp
+            .body_mut()
+            .with_config()
+            .limit(16 << 20)
+            .read_to_string()
+        {
             Ok(t) => t,
             Err(ureq::Error::BodyExceedsLimit(_)) => String::new(),
             Err(e) => {
