@@ -110,7 +110,6 @@ impl World {
     }
 }
 
-#[allow(dead_code)]
 fn file_exists(p: &Path) -> bool {
     p.exists()
 }
@@ -334,7 +333,8 @@ fn what_can_be_checked_before_the_push_is_checked_before_it() {
     let set = ["set", "web=:v2", "--env", "staging", "--wait"];
     // No token; an invalid application; a poll that would flood; a repository file naming a
     // variable not meant for notifications.
-    let cases: Vec<(Vec<&str>, Vec<(&str, &str)>, &str)> = vec![
+    type Case<'a> = (Vec<&'a str>, Vec<(&'a str, &'a str)>, &'a str);
+    let cases: Vec<Case> = vec![
         (
             vec!["--argocd-app", "web-staging"],
             vec![("ARGOCD_AUTH_TOKEN", "")],
@@ -1023,7 +1023,7 @@ fn a_forged_or_lost_answer_from_github_is_never_taken_for_a_commit() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(
         stderr(&out).contains(
-            "the answer was lost; a fetch shows main where it was: nothing was committed"
+            "no answer was taken; a fetch shows main where it was: nothing was committed"
         ),
         "{}",
         text(&out)
@@ -1113,4 +1113,226 @@ fn github_s_api_address_is_judged_by_the_host_connected_to() {
     );
     assert!(liar.requests().is_empty());
     assert_eq!(hub.main(), before);
+}
+
+#[test]
+fn a_hold_s_reason_reaches_the_summary_as_text() {
+    let w = World::new();
+    let reason = "see [the runbook](https://evil.example) <img src=x> **now**";
+    let mut c = w.fx.cmd();
+    c.args([
+        "hold",
+        "web",
+        "--env",
+        "staging",
+        "--reason",
+        reason,
+        "--repo",
+        &w.fx.url(),
+    ]);
+    let (out, _) = bounded(c, Duration::from_secs(60));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let (out, _) = bounded(
+        w.cmd("127.0.0.1:1", &["set", "web=:v2", "--env", "staging"]),
+        Duration::from_secs(60),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let summary = std::fs::read_to_string(&w.summary).unwrap();
+    assert!(
+        summary.contains("A hold on web: see \\[the runbook\\]\\(https\\://evil\\.example\\) &lt;img src\\=x&gt; \\*\\*now\\*\\*"),
+        "{summary}"
+    );
+    assert!(!summary.contains("](https://evil"), "{summary}");
+    assert!(!summary.contains("<img"), "{summary}");
+}
+
+#[test]
+fn github_s_echoes_and_floods_are_redacted_and_bounded() {
+    let hub = Hub::new();
+    let before = hub.main();
+    // The token echoed in an error, across the cut; and 15,000 errors.
+    for pad in [260, 290, 299] {
+        let echo = Liar::start(move |r| {
+            let auth = r.header("authorization").unwrap_or("").to_string();
+            let mut errors = vec![
+                serde_json::json!({"type": "FORBIDDEN", "message": format!("{}{auth} more", "x".repeat(pad))}),
+            ];
+            errors.extend(
+                (0..15_000)
+                    .map(|i| serde_json::json!({"type": "X", "message": format!("error {i}")})),
+            );
+            json_reply(
+                200,
+                &serde_json::json!({ "data": null, "errors": errors }).to_string(),
+            )
+        });
+        let (out, _) = hub.run(&echo, &["-o", "json"]);
+        assert_eq!(out.status.code(), Some(5), "{}", text(&out));
+        let all = text(&out);
+        assert!(!leaks(&all, "ghs_hubTestToken0123456789abcdefgh"), "{all}");
+        assert!(
+            all.contains("14991 more errors left out"),
+            "{}",
+            &all[..all.len().min(3000)]
+        );
+        assert!(
+            out.stderr.len() < 32 << 10,
+            "stderr: {} bytes",
+            out.stderr.len()
+        );
+        assert!(
+            out.stdout.len() < 32 << 10,
+            "stdout: {} bytes",
+            out.stdout.len()
+        );
+        assert_eq!(hub.main(), before);
+    }
+}
+
+#[test]
+fn an_app_s_jwt_echoed_is_redacted_before_the_cut() {
+    let w = World::new();
+    let pem = w.fx.dir.path().join("app.pem");
+    let ok = Command::new("openssl")
+        .args(["genrsa", "-out"])
+        .arg(&pem)
+        .arg("2048")
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    for pad in [100, 250, 290] {
+        let api = Liar::start(move |r| {
+            let auth = r.header("authorization").unwrap_or("").to_string();
+            json_reply(
+                500,
+                &serde_json::json!({ "message": format!("{}{auth}", "y".repeat(pad)) }).to_string(),
+            )
+        });
+        let mut c = w.fx.cmd();
+        c.args(["set", "agent=:x", "--repo", "https://github.com/o/r.git"])
+            .args(["--github-app-id", "12345", "--github-app-key"])
+            .arg(&pem)
+            .env("GITHUB_API_URL", api.url());
+        let (out, _) = bounded(c, Duration::from_secs(120));
+        assert_ne!(out.status.code(), Some(0), "{}", text(&out));
+        let jwt = api.requests()[0]
+            .header("authorization")
+            .unwrap()
+            .trim_start_matches("Bearer ")
+            .to_string();
+        assert!(jwt.len() > 300);
+        let all = text(&out);
+        // No part of the signature, nor of the claims (the header is the same in every JWT).
+        let signature = jwt.rsplit('.').next().unwrap();
+        assert!(!leaks(&all, signature), "pad {pad}: {all}");
+        assert!(!leaks(&all, &jwt), "pad {pad}: {all}");
+    }
+}
+
+#[test]
+fn sigterm_ends_a_notification_that_never_answers_and_says_the_push_stands() {
+    let w = World::new();
+    let before = w.main();
+    let hang = Liar::start(|_| Reply::Hang);
+    let mut c = w.cmd(
+        "127.0.0.1:1",
+        &[
+            "set",
+            "web=:v2",
+            "--env",
+            "staging",
+            "--notify",
+            &format!("webhook:{}/x", hang.url()),
+        ],
+    );
+    let mut child = c
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while hang.requests().is_empty() {
+        assert!(start.elapsed() < Duration::from_secs(60), "never notified");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    unsafe {
+        libc::kill(child.id() as libc::pid_t, libc::SIGTERM);
+    }
+    let asked = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if asked.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("SIGTERM did not end the notification");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(128 + 15), "{}", text(&out));
+    let after = w.main();
+    assert_ne!(after, before);
+    assert!(
+        stderr(&out).contains(&format!(
+            "interrupted by SIGTERM; pushed {}; the push stands",
+            &after[..7]
+        )),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn a_dripping_or_redirecting_argo_cd_is_bounded_and_keeps_the_token() {
+    let w = World::new();
+    // A server that sends its answer a byte at a time: the wait ends by --wait-timeout.
+    let drip = Liar::start(|_| Reply::Drip(Duration::from_millis(200)));
+    let (out, took) = bounded(
+        w.cmd(
+            &drip.url(),
+            &[
+                "wait",
+                "web",
+                "--env",
+                "staging",
+                "--argocd-app",
+                "web-staging",
+                "--wait-timeout",
+                "3s",
+            ],
+        ),
+        Duration::from_secs(120),
+    );
+    assert_eq!(out.status.code(), Some(6), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("not deployed within --wait-timeout"),
+        "{}",
+        text(&out)
+    );
+    assert!(took < Duration::from_secs(60), "took {took:?}");
+    // A redirect elsewhere is not followed: the token stays with the server it was meant for.
+    let elsewhere = Liar::start(|_| json_reply(200, "{}"));
+    let to = format!("{}/api/v1/applications/web-staging", elsewhere.url());
+    let redirecting = Liar::start(move |_| redirect(&to));
+    let (out, _) = bounded(
+        w.cmd(
+            &redirecting.url(),
+            &[
+                "wait",
+                "web",
+                "--env",
+                "staging",
+                "--argocd-app",
+                "web-staging",
+            ],
+        ),
+        Duration::from_secs(60),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("Argo CD answered HTTP 302"),
+        "{}",
+        text(&out)
+    );
+    assert!(elsewhere.requests().is_empty());
 }

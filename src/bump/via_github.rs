@@ -107,9 +107,8 @@ fn lost(
         let Some(c) = at.filter(|c| *c != s.tip) else {
             break;
         };
-        match ours(ws, &c.to_string(), now, s) {
-            Ok(oid) => return Ok(Delivered::Made(oid)),
-            Err(_) => {}
+        if let Ok(oid) = ours(ws, &c.to_string(), now, s) {
+            return Ok(Delivered::Made(oid));
         }
         at = ws.parents_written(c).ok().and_then(|p| p.first().copied());
     }
@@ -122,7 +121,7 @@ fn lost(
         return Err(Failure::new(
             FailKind::Other,
             format!(
-                "{}\nthe answer was lost; a fetch shows {branch} {seen}: nothing was committed on GitHub by this attempt",
+                "{}\nno answer was taken; a fetch shows {branch} {seen}: nothing was committed on GitHub by this attempt",
                 e.message
             ),
         ));

@@ -183,7 +183,7 @@ pub(super) fn targets(
         });
         if !named {
             return Err(usage(format!(
-                "{}: `notify` entries name a variable meant for it, whose name ends in _WEBHOOK_URL, such as slack:${{SLACK_WEBHOOK_URL}}; a URL is not written in the repository, nor another variable named",
+                "{}: `notify` entries name a variable that holds the URL, one meant for it: whose name ends in _WEBHOOK_URL, such as slack:${{SLACK_WEBHOOK_URL}}; a URL is not written in the repository, nor another variable named",
                 crate::config::FILE
             )));
         }

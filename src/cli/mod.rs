@@ -5,7 +5,7 @@
 //! |---|---|
 //! | `args.rs`, `commit_args.rs`, `deploy_args.rs`, `duration.rs` | the clap definition: the one source of `--help`, completions and the man page (the subcommands; the flag groups they share; waiting and notifying; durations) |
 //! | `set.rs`, `get.rs`, `list.rs`, `history.rs`, `rollback.rs`, `promote.rs`, `hold.rs` (hold and release), `wait.rs`, `update.rs` (and `chosen.rs`, its choice from the registry) | one subcommand each |
-//! | `bumped.rs`, `deployed.rs` | a bump run and reported; the wait for Argo CD and the notifications after it |
+//! | `bumped.rs`, `deployed.rs` | a bump run and reported; the wait for Argo CD and the notifications after it, checked before the push |
 //! | `text.rs` | human output: messages on stderr, progress, plain results on stdout |
 //! | `json.rs` | `--output json` |
 //! | `github.rs` | `GITHUB_OUTPUT`, the step summary, `::error` annotations |

@@ -80,6 +80,15 @@ pub(super) fn run(args: &SetArgs, say: &Say) -> Result<(), Failure> {
     if args.repo.output == Output::Json && args.wait {
         super::json::set(&outcome, false, Some(&waited));
     }
+    if let Some(signal) = crate::interrupt::requested() {
+        return Err(Failure::interrupted(
+            signal,
+            &format!(
+                "{}; the push stands, what followed it was cut short",
+                deployed::what_pushed(&outcome)
+            ),
+        ));
+    }
     bumped::fail_on_held(&outcome, &args.holds)?;
     if let Some(f) = deployed::not_deployed(&waited, Some(&deployed::what_pushed(&outcome))) {
         return Err(f);

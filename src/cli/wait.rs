@@ -75,6 +75,12 @@ pub(super) fn run(args: &WaitArgs, say: &Say) -> Result<(), Failure> {
     }
     report(&watched, repo.output, say);
     deployed::notify(&targets, args.notify.notify_on, &events, say, &repo);
+    if let Some(signal) = crate::interrupt::requested() {
+        return Err(Failure::interrupted(
+            signal,
+            "the notifications were cut short",
+        ));
+    }
     match deployed::not_deployed(&watched, None) {
         Some(f) => Err(f),
         None => Ok(()),

@@ -135,12 +135,24 @@ impl Server {
             }
         })?;
         let status = resp.status().as_u16();
-        let text = resp
+        // An answer cut short or too slow (a timeout) is asked again; one over the limit is not
+        // Argo CD's.
+        let text = match resp
             .body_mut()
             .with_config()
             .limit(16 << 20)
             .read_to_string()
-            .unwrap_or_default();
+        {
+            Ok(t) => t,
+            Err(ureq::Error::BodyExceedsLimit(_)) => String::new(),
+            Err(e) => {
+                return Err(AskError::Down(format!(
+                    "Argo CD's answer from {} could not be read: {}",
+                    self.base,
+                    crate::secret::cut(&e.to_string(), 300, [])
+                )))
+            }
+        };
         let json: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
         let said = crate::http::said(&json);
         match status {

@@ -7,7 +7,7 @@
 //! |---|---|
 //! | `argocd.rs` | Argo CD's API read: an Application (sync, health, operation, unhealthy resources, sources), and the verdict on a commit |
 //! | `watch.rs` | which application deploys each target, and the wait: read, judge, report each change of state, until a verdict or the deadline |
-//! | `notify.rs` | Slack and webhook notifications: the event, its text and payloads, sent best effort |
+//! | `notify.rs` | Slack and webhook notifications: the event, its text and payloads (Slack's mrkdwn escaped), sent best effort before a deadline |
 
 pub mod argocd;
 pub mod notify;

@@ -9,7 +9,7 @@
 //! | `cache.rs` | `--cache-dir`: one locked bare repository per URL, rebuilt when stale |
 //! | `remote.rs` | the anonymous remote and the callbacks of a transfer |
 //! | `classify.rs` | what a failure is: worth another try (a cut connection, a 5xx) or not ([`Error::worth_retrying`]) |
-//! | `credentials.rs` | where tokens and keys come from; redaction of secrets |
+//! | `credentials.rs` | where tokens and keys come from; which secrets they carry (redacted by `crate::secret`) |
 //! | `tls.rs` | CA certificates, loaded only for TLS remotes |
 //! | `tcp.rs` | our own `git://` transport (no Nagle, quick ACKs) |
 //! | `local.rs` | remotes on this machine: moved directly, or through their `git receive-pack` |

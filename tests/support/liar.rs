@@ -131,65 +131,61 @@ fn serve(
     stop: &(Mutex<bool>, Condvar),
     answer: &Answer,
 ) {
-    let mut reader = BufReader::new(conn.try_clone().unwrap());
+    // One request per connection: every answer closes it.
+    let Some(req) = read_request(&conn) else {
+        return;
+    };
+    reqs.lock().unwrap().push(req.clone());
     let mut conn = conn;
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 {
-            return;
+    match answer(&req) {
+        Reply::Bytes(b) => {
+            let _ = conn.write_all(&b);
         }
-        let mut parts = line.split_whitespace();
-        let (method, path) = (
-            parts.next().unwrap_or("").to_string(),
-            parts.next().unwrap_or("").to_string(),
-        );
-        let mut headers = Vec::new();
-        loop {
-            let mut h = String::new();
-            if reader.read_line(&mut h).unwrap_or(0) == 0 || h.trim().is_empty() {
-                break;
-            }
-            if let Some((k, v)) = h.split_once(':') {
-                headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
-            }
+        Reply::Hang => {
+            held(stop, Duration::from_secs(600));
         }
-        let len: usize = headers
-            .iter()
-            .find(|(k, _)| k == "content-length")
-            .and_then(|(_, v)| v.parse().ok())
-            .unwrap_or(0);
-        let mut body = vec![0; len];
-        if reader.read_exact(&mut body).is_err() {
-            return;
-        }
-        let req = Request {
-            method,
-            path,
-            headers,
-            body,
-        };
-        reqs.lock().unwrap().push(req.clone());
-        match answer(&req) {
-            Reply::Bytes(b) => {
-                let _ = conn.write_all(&b);
-                return;
-            }
-            Reply::Hang => {
-                held(stop, Duration::from_secs(600));
-                return;
-            }
-            Reply::Drip(every) => {
-                let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000000\r\n\r\n";
-                if conn.write_all(head.as_bytes()).is_err() {
-                    return;
-                }
-                while !held(stop, every) {
-                    if conn.write_all(b" ").is_err() {
-                        return;
-                    }
-                }
-                return;
+        Reply::Drip(every) => {
+            let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000000\r\n\r\n";
+            if conn.write_all(head.as_bytes()).is_ok() {
+                while !held(stop, every) && conn.write_all(b" ").is_ok() {}
             }
         }
     }
+}
+
+/// One request from `conn`: its line, headers and body (by `Content-Length`).
+fn read_request(conn: &TcpStream) -> Option<Request> {
+    let mut reader = BufReader::new(conn.try_clone().ok()?);
+    let mut line = String::new();
+    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+        return None;
+    }
+    let mut parts = line.split_whitespace();
+    let (method, path) = (
+        parts.next().unwrap_or("").to_string(),
+        parts.next().unwrap_or("").to_string(),
+    );
+    let mut headers = Vec::new();
+    loop {
+        let mut h = String::new();
+        if reader.read_line(&mut h).unwrap_or(0) == 0 || h.trim().is_empty() {
+            break;
+        }
+        if let Some((k, v)) = h.split_once(':') {
+            headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
+        }
+    }
+    let len: usize = headers
+        .iter()
+        .find(|(k, _)| k == "content-length")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0; len];
+    reader.read_exact(&mut body).ok()?;
+    Some(Request {
+        method,
+        path,
+        headers,
+        body,
+    })
 }
