@@ -370,14 +370,18 @@ impl Policy {
             return c;
         };
         c.newest = Some(tag.to_string());
-        let held = current.map(|t| self.verdict(t, times));
-        c.standing = match held {
-            Some(Verdict::Admitted(k) | Verdict::Outside(k)) => match k.cmp(&key) {
-                Ordering::Less => Standing::Older,
-                Ordering::Equal => Standing::Same,
-                Ordering::Greater => Standing::Newer,
-            },
-            _ => Standing::Unreadable,
+        // Git's tag by its key; for `newest-build`, by its creation time even when the pattern
+        // does not match it (a hotfix tag built later is newer).
+        let held = current.and_then(|t| match (self, self.verdict(t, times)) {
+            (_, Verdict::Admitted(k) | Verdict::Outside(k)) => Some(k),
+            (Policy::NewestBuild(_), _) => times.get(t).map(|x| Key::Time(*x)),
+            _ => None,
+        });
+        c.standing = match held.map(|k| k.cmp(&key)) {
+            Some(Ordering::Less) => Standing::Older,
+            Some(Ordering::Equal) => Standing::Same,
+            Some(Ordering::Greater) => Standing::Newer,
+            None => Standing::Unreadable,
         };
         c
     }
@@ -601,6 +605,28 @@ mod tests {
         assert_eq!(created("2024-01-01"), None);
         assert_eq!(created("yesterday"), None);
         assert!("newest-build".parse::<Policy>().unwrap().needs_times());
+        // A hotfix tag outside the pattern, built after every admitted tag: kept.
+        let t = tags(&["sha-a", "hotfix-1"]);
+        times.insert(
+            "hotfix-1".to_string(),
+            created("2024-05-01T00:00:00Z").unwrap(),
+        );
+        assert_eq!(
+            p.choose(&t, Some("hotfix-1"), &times).standing,
+            Standing::Newer
+        );
+        times.insert(
+            "hotfix-1".to_string(),
+            created("2023-05-01T00:00:00Z").unwrap(),
+        );
+        assert_eq!(
+            p.choose(&t, Some("hotfix-1"), &times).standing,
+            Standing::Older
+        );
+        assert_eq!(
+            p.choose(&t, Some("gone"), &times).standing,
+            Standing::Unreadable
+        );
     }
 
     #[test]

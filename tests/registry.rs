@@ -291,6 +291,23 @@ fn a_credential_helper_is_asked_as_docker_asks_it() {
         ],
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    // `update` lists the tags with the helper's login too (ECR's docker-credential-ecr-login).
+    std::fs::remove_file(&asked).unwrap();
+    let out = run(
+        &fx,
+        &["update", "agent", "--policy", "alphabetical:^v[0-9]+$"],
+        &[
+            ("PATH", &path),
+            ("DOCKER_CONFIG", config.to_str().unwrap()),
+            ("SSL_CERT_FILE", ca.to_str().unwrap()),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(std::fs::read_to_string(&asked).unwrap(), host);
+    assert_eq!(
+        agent_line(&fx),
+        format!("image: {host}/isa/agent:v2  # updated by repository_dispatch")
+    );
 }
 
 #[test]

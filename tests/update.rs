@@ -404,6 +404,42 @@ fn a_command_line_policy_over_basic_auth_dry_runs_and_pins() {
     // A service with no policy anywhere: refused, naming the way out.
     let out = run(&fx, &["update", "agent"], &tls);
     assert_fails(&out, 4, "agent has no target with a `policy:`", "no policy");
+
+    // With --open-pr, one request per service: a branch each, the base branch untouched.
+    reg.push("isa/mcp", "2.0.0", 1);
+    reg.push("isa/mcp", "2.1.0", 1);
+    let mcp = "deployments/kubernetes/base/applications/mcp-deployment.yaml";
+    let mcp_text = fx.remote_file(mcp).replace(
+        "123456789012.dkr.ecr.us-east-1.amazonaws.com/isa-mcp:sha-efa52c8",
+        &format!("{host}/isa/mcp:2.0.0"),
+    );
+    fx.push_elsewhere(mcp, &mcp_text, "mcp from the test registry");
+    let config = format!("services:\n  agent: {{manifest: {AGENT}, policy: 'semver:^1'}}\n  mcp: {{manifest: {mcp}, policy: 'semver:^2'}}\n");
+    fx.push_elsewhere(".imgbump.yaml", &config, "policies");
+    fx.remote_git(&["config", "receive.advertisePushOptions", "true"]);
+    let main = fx.remote_git(&["rev-parse", "main"]);
+    let out = run(&fx, &["update", "--open-pr", "gitlab"], &tls);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(fx.remote_git(&["rev-parse", "main"]), main);
+    for (branch, file, image) in [
+        (
+            "imgbump/agent/1.5.0",
+            AGENT,
+            format!("{host}/isa/agent:1.5.0"),
+        ),
+        ("imgbump/mcp/2.1.0", mcp, format!("{host}/isa/mcp:2.1.0")),
+    ] {
+        let shown = fx.remote_git(&["show", &format!("{branch}:{file}")]);
+        assert!(
+            shown.contains(&format!("image: {image}")),
+            "{branch}: {shown}"
+        );
+        assert_eq!(
+            fx.remote_git(&["rev-list", "--count", &format!("main..{branch}")])
+                .trim(),
+            "1"
+        );
+    }
 }
 
 /// A registry of the test's own that answers as a hostile or busy one may: `429` with

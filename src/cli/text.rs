@@ -294,5 +294,9 @@ pub(super) fn policies(rows: &[super::rows::PolicyRow], say: &Say) {
                 format!("; others: {}", printable(&others))
             }
         ));
+        say.debug(&format!(
+            "{}{env}: registry {} page(s), {} request(s), {:.1} ms",
+            r.service, r.pages, r.requests, r.millis
+        ));
     }
 }

@@ -56,6 +56,7 @@ impl Registry {
         let mut seen: HashSet<String> = HashSet::new();
         let mut next = Some(format!("{}/v2/{}/tags/list?n={PAGE}", s.base, s.path));
         let mut asked: HashSet<String> = HashSet::new();
+        let mut linked = false;
         while let Some(url) = next.take() {
             if !asked.insert(url.clone()) || out.pages >= PAGES_MAX {
                 return Err(unavailable(format!(
@@ -106,6 +107,7 @@ impl Registry {
                     s.path, s.host
                 )));
             }
+            linked |= answer.link.is_some();
             next = match answer.link.as_deref().and_then(next_link) {
                 Some(link) => {
                     let url = absolute(&url, &link);
@@ -117,8 +119,10 @@ impl Registry {
                     }
                     Some(url)
                 }
-                // No `Link`, but a full page: ask for what comes after its last tag.
-                None if listed.len() >= PAGE && new > 0 => listed.last().map(|last| {
+                // No `Link` from a registry that never sent one, but a page of exactly `n`:
+                // ask for what comes after its last tag. (More than `n`: the registry ignores
+                // `n` and sent everything.)
+                None if !linked && listed.len() == PAGE && new > 0 => listed.last().map(|last| {
                     format!(
                         "{}/v2/{}/tags/list?n={PAGE}&last={}",
                         s.base,
