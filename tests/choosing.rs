@@ -174,6 +174,20 @@ fn manifest_paths_are_normalised_and_read_from_the_root_saying_so() {
     // The path it names works from there.
     let out = run_in(&sub, &["set", "-f", AGENT, "agent=:v4"]);
     assert_eq!(code(&out), Some(0), "{}", text(&out));
+    // list reads -f as set does.
+    let out = fx.run(&[
+        "list",
+        "-C",
+        &co,
+        "-f",
+        &format!("{co}/./deployments/kubernetes/base/applications/{{service}}-deployment.yaml"),
+    ]);
+    assert_eq!(code(&out), Some(0), "{}", text(&out));
+    assert!(
+        stdout(&out).contains("agent\tDeployment/agent\tagent\t"),
+        "{}",
+        text(&out)
+    );
     // A missing file names the template it came from, never as `""`.
     for (f, needle) in [
         ("nowhere.yaml", "nowhere.yaml does not exist on branch main\n"),
