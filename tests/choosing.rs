@@ -54,7 +54,7 @@ fn the_sidecar_never_gets_the_image_and_an_ambiguous_choice_is_refused_with_flag
     assert_eq!(code(&out), Some(3), "{}", text(&out));
     let err = String::from_utf8_lossy(&out.stderr);
     for needle in [
-        "Deployment/web has 2 containers and none is named `web`, and `:1.2` keeps the repository of the container it edits, so it cannot choose one; imgbump does not guess which to edit",
+        "Deployment/web has 2 containers and none is named `web`, and `:1.2` keeps the repository of the container it edits, so it cannot choose one; imgbump does not guess which one is meant",
         "--container proxy   image nginx:1.25 at line 10",
         "--container app   image ghcr.io/isa/web:1.1 at line 12",
     ] {
@@ -74,7 +74,7 @@ fn the_sidecar_never_gets_the_image_and_an_ambiguous_choice_is_refused_with_flag
         assert_eq!(code(&out), Some(3), "{cmd}: {}", text(&out));
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(
-            err.contains("Deployment/web has 2 containers and none is named `web`; imgbump does not guess which to edit")
+            err.contains("Deployment/web has 2 containers and none is named `web`; imgbump does not guess which one is meant")
                 && err.contains("--container app   image ghcr.io/isa/web:1.2 at line 12"),
             "{cmd}: {}",
             text(&out)
@@ -174,6 +174,20 @@ fn manifest_paths_are_normalised_and_read_from_the_root_saying_so() {
     // The path it names works from there.
     let out = run_in(&sub, &["set", "-f", AGENT, "agent=:v4"]);
     assert_eq!(code(&out), Some(0), "{}", text(&out));
+    // list reads -f as set does.
+    let out = fx.run(&[
+        "list",
+        "-C",
+        &co,
+        "-f",
+        &format!("{co}/./deployments/kubernetes/base/applications/{{service}}-deployment.yaml"),
+    ]);
+    assert_eq!(code(&out), Some(0), "{}", text(&out));
+    assert!(
+        stdout(&out).contains("agent\tDeployment/agent\tagent\t"),
+        "{}",
+        text(&out)
+    );
     // A missing file names the template it came from, never as `""`.
     for (f, needle) in [
         ("nowhere.yaml", "nowhere.yaml does not exist on branch main\n"),

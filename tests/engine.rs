@@ -154,7 +154,7 @@ fn without_a_container_named_like_the_service_the_repository_then_the_only_one_d
         assert_eq!(e.kind, EditErrorKind::Ambiguous, "{e}");
         assert_eq!(
             e.message,
-            format!("Deployment/agent has 2 containers and none is named `agent`, {why}; imgbump does not guess which to edit")
+            format!("Deployment/agent has 2 containers and none is named `agent`, {why}; imgbump does not guess which one is meant")
         );
         assert_eq!(
             e.help.as_deref(),

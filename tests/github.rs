@@ -312,7 +312,8 @@ fn pull_requests_follow_github_s_published_contract() {
     let body = create["body"].as_str().unwrap();
     assert!(body.contains("Imgbump-Hold: agent"), "{body}");
     assert!(
-        body.contains("\nHolds agent: incident-4711 (since "),
+        // No identity: the hold is by the commit's author, as `hold --help` says.
+        body.contains("\nHolds agent: incident-4711 (by imgbump@localhost, since "),
         "{body}"
     );
     assert!(

@@ -39,7 +39,12 @@ pub(super) fn run(args: &ListArgs, say: &Say) -> Result<(), Failure> {
             let templates = if repo.manifest.is_empty() {
                 vec![service::DEFAULT_TEMPLATE.to_string()]
             } else {
-                repo.manifest.clone()
+                // As set reads them: `./` and absolute paths inside the checkout taken.
+                repo.manifest
+                    .iter()
+                    .map(|t| service::relative_template(t, ws.work_tree()))
+                    .collect::<Result<_, _>>()
+                    .map_err(|m| Failure::new(FailKind::Refused, m))?
             };
             templated(&ws, tip, &templates)?
         }

@@ -17,8 +17,9 @@
 //!    `--container` flag that picks it.
 //!
 //! A kustomization's `images:` entries are chosen the same way (named like the service, then the
-//! new image's repository, then the only entry; see `kustomize.rs`), and a key path that two
-//! documents hold is decided by the new image's repository or refused (`values.rs`).
+//! new image's repository, then the only entry for a `:TAG`/`@DIGEST` or a read; see
+//! `kustomize.rs`), and a key path that two documents hold is decided by the new image's
+//! repository or refused (`values.rs`).
 
 use crate::reference::{shown, ImageSpec, Reference};
 
@@ -277,7 +278,7 @@ impl Manifest<'_> {
         Err(EditError::new(
             EditErrorKind::Ambiguous,
             format!(
-                "{id} has {} containers and none is named {}{by_repo}; imgbump does not guess which to edit",
+                "{id} has {} containers and none is named {}{by_repo}; imgbump does not guess which one is meant",
                 main.len(),
                 shown(target.service)
             ),
