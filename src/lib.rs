@@ -35,28 +35,29 @@
 //! Each module's own documentation has a table of its files; a test holds every table (this
 //! one included) against the files there are.
 
-pub mod bump;
+mod bump;
 mod child;
 pub mod cli;
 pub mod config;
-pub mod deploy;
-pub mod failure;
-pub mod forge;
-pub mod git;
+mod deploy;
+mod failure;
+mod forge;
+mod git;
+pub use git::init as init_git;
 pub mod hold;
-pub mod http;
+mod http;
 pub mod interrupt;
-pub mod locate;
+mod locate;
 pub mod manifest;
 mod random;
 pub mod reference;
-pub mod registry;
+mod registry;
 mod retry;
-pub mod service;
-pub mod sign;
+mod service;
+mod sign;
 pub mod template;
-pub mod trailers;
-pub mod url;
+mod trailers;
+mod url;
 mod utc;
 
 /// The module tables of the documentation held against the files.

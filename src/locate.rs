@@ -14,7 +14,7 @@ use crate::{service, trailers};
 
 /// What the command line says about where images are.
 #[derive(Debug, Clone, Default)]
-pub struct Selection {
+pub(crate) struct Selection {
     /// `--manifest` templates, tried in order (empty: the config, else the default template).
     pub manifests: Vec<String>,
     /// `--workload`.
@@ -62,7 +62,7 @@ impl Selection {
 }
 
 /// `.imgbump.yaml` on `tip`, if there is one.
-pub fn read_config(ws: &Workspace, tip: git2::Oid) -> Result<Option<Config>, Failure> {
+pub(crate) fn read_config(ws: &Workspace, tip: git2::Oid) -> Result<Option<Config>, Failure> {
     let Some(bytes) = ws.read(tip, config::FILE)? else {
         return Ok(None);
     };
@@ -87,7 +87,7 @@ pub fn read_config(ws: &Workspace, tip: git2::Oid) -> Result<Option<Config>, Fai
 }
 
 /// Where `service`'s image is on `tip`: one placed target per file and environment.
-pub fn resolve(
+pub(crate) fn resolve(
     ws: &Workspace,
     tip: git2::Oid,
     service: &str,
@@ -181,7 +181,7 @@ pub fn resolve(
 /// How to find `service`'s image in `manifest` (the file at `path`) for `spec`: a key path,
 /// a kustomize entry (named, or any file that is a kustomization), else a workload's
 /// container.
-pub fn locator<'a>(
+pub(crate) fn locator<'a>(
     spec: &'a TargetSpec,
     service: &'a str,
     manifest: &Manifest<'_>,
@@ -212,7 +212,7 @@ pub fn locator<'a>(
 }
 
 /// The config on `tip` when the selection does not name manifests itself.
-pub fn config_for(
+pub(crate) fn config_for(
     ws: &Workspace,
     tip: git2::Oid,
     sel: &Selection,
@@ -226,7 +226,7 @@ pub fn config_for(
 
 /// The text of the manifest at `path` on `tip`: missing, unsafe (a link, too large) and
 /// non-UTF-8 files are errors that say which file and what to do.
-pub fn read_manifest(
+pub(crate) fn read_manifest(
     ws: &Workspace,
     tip: git2::Oid,
     (service, path): (&str, &str),
@@ -254,7 +254,7 @@ pub fn read_manifest(
 }
 
 /// The image `placed` names for `service` on `tip`.
-pub fn held_at(
+pub(crate) fn held_at(
     ws: &Workspace,
     tip: git2::Oid,
     service: &str,
@@ -268,7 +268,7 @@ pub fn held_at(
 
 /// An image a target holds: the service, its environment, the file and what holds it.
 #[derive(Debug, Clone)]
-pub struct Found {
+pub(crate) struct Found {
     /// The service.
     pub service: String,
     /// The environment, for a target placed in one.
@@ -280,7 +280,7 @@ pub struct Found {
 }
 
 /// Every image `service`'s targets hold on `tip`.
-pub fn found(
+pub(crate) fn found(
     ws: &Workspace,
     tip: git2::Oid,
     service: &str,
@@ -302,7 +302,11 @@ pub fn found(
 
 /// The one file whose history `history` and `rollback` follow: the service's first target
 /// (in the one environment given, when its targets depend on it).
-pub fn one_target(ws: &Workspace, service: &str, sel: &Selection) -> Result<Placed, Failure> {
+pub(crate) fn one_target(
+    ws: &Workspace,
+    service: &str,
+    sel: &Selection,
+) -> Result<Placed, Failure> {
     let tip = ws.tip()?;
     let config = config_for(ws, tip, sel)?;
     let placed = resolve(ws, tip, service, sel, config.as_ref())?;
@@ -322,7 +326,7 @@ pub fn one_target(ws: &Workspace, service: &str, sel: &Selection) -> Result<Plac
 
 /// One version of a service's image in a target's history, with the commit that introduced it.
 #[derive(Debug, Clone)]
-pub struct Version {
+pub(crate) struct Version {
     /// The image.
     pub image: String,
     /// The oldest commit of its run: the one that introduced it.
@@ -344,7 +348,7 @@ pub struct Version {
 /// Up to `want` images `service`'s target `placed` held, newest first, each with the oldest
 /// commit of its run (the one that introduced it) and what that commit records. Versions
 /// whose image cannot be read (invalid then, or no such target) are skipped.
-pub fn versions(
+pub(crate) fn versions(
     ws: &Workspace,
     placed: &Placed,
     service: &str,
@@ -391,7 +395,7 @@ pub fn versions(
 }
 
 /// The failure when `path` never held an image for `service` on `branch`.
-pub fn no_image(path: &str, service: &str, branch: &str) -> Failure {
+pub(crate) fn no_image(path: &str, service: &str, branch: &str) -> Failure {
     Failure::new(
         FailKind::NotFound,
         format!("{path} has no image for {service} in the history of branch {branch}"),
@@ -400,7 +404,7 @@ pub fn no_image(path: &str, service: &str, branch: &str) -> Failure {
 
 /// The (service, path) pairs the template matches at `tip`, sorted: each `/` component with
 /// `{service}` is matched against the directory's entries, the others are taken as written.
-pub fn services_at(
+pub(crate) fn services_at(
     ws: &Workspace,
     tip: git2::Oid,
     template: &str,

@@ -7,16 +7,11 @@
 use crate::reference::shown;
 
 /// The default manifest path template, relative to the repository root.
-pub const DEFAULT_TEMPLATE: &str =
+pub(crate) const DEFAULT_TEMPLATE: &str =
     "deployments/kubernetes/base/applications/{service}-deployment.yaml";
 
-/// Checks that `name` is a DNS label.
-///
-/// ```
-/// assert!(imgbump::service::check("agent").is_ok());
-/// assert!(imgbump::service::check("../x").is_err());
-/// ```
-pub fn check(name: &str) -> Result<(), String> {
+/// Checks that `name` is a DNS label (`agent` is; `../x` is not).
+pub(crate) fn check(name: &str) -> Result<(), String> {
     let bad_char = name
         .chars()
         .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'));
@@ -38,11 +33,11 @@ pub fn check(name: &str) -> Result<(), String> {
 }
 
 /// The placeholders a manifest path template may use.
-pub const PLACEHOLDERS: [&str; 2] = ["service", "env"];
+pub(crate) const PLACEHOLDERS: [&str; 2] = ["service", "env"];
 
 /// The manifest path for `service`: `{service}` in `template` replaced (`{env}` left for
 /// [`in_env`]), then checked to stay inside the repository.
-pub fn manifest_path(template: &str, service: &str) -> Result<String, String> {
+pub(crate) fn manifest_path(template: &str, service: &str) -> Result<String, String> {
     check(service)?;
     let path = crate::template::fill(template, &[("service", service), ("env", "{env}")])?;
     crate::git::check_relative_path(&path)?;
@@ -50,14 +45,17 @@ pub fn manifest_path(template: &str, service: &str) -> Result<String, String> {
 }
 
 /// `path` (a manifest path with `{service}` filled) placed in the environment `env`.
-pub fn in_env(path: &str, env: &str) -> Result<String, String> {
+pub(crate) fn in_env(path: &str, env: &str) -> Result<String, String> {
     crate::template::fill(path, &[("env", env)])
 }
 
 /// The names among `candidates` nearest to `name` (a misspelling: at most two letters
 /// added, removed, changed or swapped, and fewer than half its length), nearest first; at most
 /// three.
-pub fn nearest<'c>(name: &str, candidates: impl IntoIterator<Item = &'c str>) -> Vec<&'c str> {
+pub(crate) fn nearest<'c>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'c str>,
+) -> Vec<&'c str> {
     let limit = 2.min(name.chars().count().saturating_sub(1) / 2).max(1);
     let mut near: Vec<(usize, &str)> = candidates
         .into_iter()
@@ -96,7 +94,7 @@ fn distance(a: &str, b: &str) -> usize {
 }
 
 /// "; did you mean `a` (or `b`)?" for the names [`nearest`] finds, else nothing.
-pub fn did_you_mean(near: &[&str]) -> String {
+pub(crate) fn did_you_mean(near: &[&str]) -> String {
     match near {
         [] => String::new(),
         [one] => format!("; did you mean `{one}`?"),
@@ -111,13 +109,13 @@ pub fn did_you_mean(near: &[&str]) -> String {
 }
 
 /// Splits a template into its `/` components, for listing the services it matches.
-pub fn template_components(template: &str) -> Vec<&str> {
+pub(crate) fn template_components(template: &str) -> Vec<&str> {
     template.split('/').collect()
 }
 
 /// If `name` matches the template component `pattern` (which holds `{service}` once), the
 /// service name it stands for.
-pub fn match_component<'n>(pattern: &str, name: &'n str) -> Option<&'n str> {
+pub(crate) fn match_component<'n>(pattern: &str, name: &'n str) -> Option<&'n str> {
     let (pre, post) = pattern.split_once("{service}")?;
     let s = name.strip_prefix(pre)?.strip_suffix(post)?;
     check(s).ok().map(|_| s)

@@ -9,6 +9,9 @@
 //! a path on this machine. A raw password may hold `/`, `+` or `@`: the user info runs to the
 //! last `@` before a host (a name of letters, digits, `.`, `-`, `_`, or a bracketed IPv6
 //! address), as the redaction of text finds it too ([`userinfo_span`]).
+// Items here keep `pub` while issues 30, 31, 32 and 35 reshape this room (their branches are
+// in flight); `cargo fix` narrows them to pub(crate) once they land.
+#![allow(unreachable_pub)]
 
 use std::fmt;
 

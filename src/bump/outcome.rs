@@ -7,7 +7,7 @@ use super::plan::Plan;
 
 /// One service's change.
 #[derive(Debug, Clone)]
-pub struct Change {
+pub(crate) struct Change {
     /// The service.
     pub service: String,
     /// The environment, for a target placed in one.
@@ -41,7 +41,7 @@ pub struct Change {
 
 /// What a run did about a target's hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum HoldEffect {
+pub(crate) enum HoldEffect {
     /// No hold stands on the target, and none was asked for.
     #[default]
     None,
@@ -63,7 +63,7 @@ pub enum HoldEffect {
 
 impl HoldEffect {
     /// A word for it, as JSON and `GITHUB_OUTPUT` show it (`none`, `held`, …).
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             HoldEffect::None => "none",
             HoldEffect::Held => "held",
@@ -79,7 +79,7 @@ impl HoldEffect {
 
 /// What a bump did.
 #[derive(Debug, Clone)]
-pub struct Outcome {
+pub(crate) struct Outcome {
     /// Whether a commit was made (or, with `--dry-run`, would be).
     pub changed: bool,
     /// The commit id, if one was made.
@@ -106,7 +106,7 @@ pub struct Outcome {
 
 /// Where a bump's time went, summed over attempts (shown with `-v`).
 #[derive(Debug, Clone, Default)]
-pub struct Timings {
+pub(crate) struct Timings {
     /// Reading the manifests and editing them (the engine, verification included).
     pub edit: Duration,
     /// Writing blobs, trees and the commit.
@@ -130,12 +130,12 @@ pub(super) fn timed<T>(slot: &mut Duration, f: impl FnOnce() -> T) -> T {
 
 impl Outcome {
     /// Whether a pair was left alone because a newer order key is recorded for its service.
-    pub fn superseded(&self) -> bool {
+    pub(crate) fn superseded(&self) -> bool {
         self.changes.iter().any(|c| c.superseded_by.is_some())
     }
 
     /// Whether a pair was left alone because its target is held.
-    pub fn held(&self) -> bool {
+    pub(crate) fn held(&self) -> bool {
         self.changes
             .iter()
             .any(|c| c.hold_effect == HoldEffect::Held)
@@ -144,7 +144,7 @@ impl Outcome {
     /// `changed` (a commit was made, or with a dry run would be), `held` (nothing changed,
     /// and a pair's target is held), `superseded` (nothing changed, and a pair lost to a newer
     /// order key) or `unchanged`.
-    pub fn status(&self) -> &'static str {
+    pub(crate) fn status(&self) -> &'static str {
         if self.changed {
             "changed"
         } else if self.held() {

@@ -17,14 +17,9 @@ use super::registry_check::Checks;
 use super::retry::{refetch, Deadline};
 use super::{branch, order, short, via_github, CommitVia, Options, Pair};
 
-/// Runs a bump in `ws`.
-pub fn set(ws: &mut Workspace, pairs: &[Pair], opts: &Options) -> Result<Outcome, Failure> {
-    set_until(ws, pairs, opts, Instant::now() + opts.timeout)
-}
-
 /// Runs a bump in `ws`, retrying until `deadline` (the caller may have spent some of
 /// `opts.timeout` already, connecting).
-pub fn set_until(
+pub(crate) fn set_until(
     ws: &mut Workspace,
     pairs: &[Pair],
     opts: &Options,

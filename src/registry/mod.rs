@@ -15,6 +15,9 @@
 //! |---|---|
 //! | `mod.rs` | the distribution API: the challenge, tokens, a manifest asked for, its digest |
 //! | `docker_config.rs` | credentials as Docker finds them (config, credential helpers) |
+// Items here keep `pub` while issues 30, 31, 32 and 35 reshape this room (their branches are
+// in flight); `cargo fix` narrows them to pub(crate) once they land.
+#![allow(unreachable_pub)]
 
 pub mod docker_config;
 
