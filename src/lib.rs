@@ -26,7 +26,7 @@
 //! | [`interrupt`] | SIGINT/SIGTERM/SIGHUP noted, and the run ended at a safe point |
 //! | `child` | other programs started (a credential helper, a signer, `git receive-pack`) with the user's environment |
 //! | `random` | numbers for spreading retries and naming temporary files (not for secrets) |
-//! | `utc` | dates for people: Unix seconds as ISO 8601 UTC and back |
+//! | `utc` | the time room: Unix seconds as ISO 8601 UTC and back; the one read of the clock |
 //! | `retry` | trying again: backoff, `--timeout`'s deadline, `--retries`, `--connect-timeout`, a server's own wait, interruptible waits |
 //!
 //! No module imports one above it in this table's order of floors (cli, bump, then the rooms

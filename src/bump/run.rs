@@ -153,7 +153,7 @@ impl Run<'_> {
             opts: self.opts,
             recorded: &recorded,
             check_dirty,
-            now: crate::hold::now(),
+            now: crate::utc::now(),
         };
         let (ws, checks) = (&*self.ws, &mut self.checks);
         let plan = timed(&mut self.t.edit, || plan(ws, tip, &inputs, checks))?;

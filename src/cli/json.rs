@@ -87,7 +87,7 @@ pub(super) fn set(o: &Outcome, dry_run: bool, waited: Option<&[super::deployed::
 fn hold(h: Option<&Hold>) -> serde_json::Value {
     match h {
         Some(h) => {
-            json!({"reason": h.reason, "by": h.by, "since": h.since, "until": h.until, "expired": h.expired(crate::hold::now())})
+            json!({"reason": h.reason, "by": h.by, "since": h.since, "until": h.until, "expired": h.expired(crate::utc::now())})
         }
         None => serde_json::Value::Null,
     }

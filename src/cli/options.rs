@@ -195,7 +195,7 @@ pub(super) fn hold_of(
     opts: &Options,
     ws: &crate::git::Workspace,
 ) -> Result<Hold, Failure> {
-    let now = crate::hold::now();
+    let now = crate::utc::now();
     let until = who
         .until
         .as_deref()

@@ -140,7 +140,7 @@ pub(super) fn get(found: &[Found], say: &Say) {
 
 /// A hold as a column: `held: REASON (by …, since …, until …)`, or `expired hold: …`; escaped.
 fn hold_column(h: &crate::hold::Hold) -> String {
-    let word = if h.expired(crate::hold::now()) {
+    let word = if h.expired(crate::utc::now()) {
         "expired hold"
     } else {
         "held"
