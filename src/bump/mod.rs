@@ -44,7 +44,7 @@ mod via_github;
 pub(crate) use crate::locate::Selection;
 pub(crate) use branch::PLACEHOLDERS as BRANCH_PLACEHOLDERS;
 pub(crate) use message::PLACEHOLDERS as MESSAGE_PLACEHOLDERS;
-pub(crate) use outcome::{Change, HoldEffect, Outcome};
+pub(crate) use outcome::{deployed_event, Change, HoldEffect, Outcome, Status};
 pub(crate) use registry_check::RegistryOptions;
 pub(crate) use run::set_until;
 
@@ -181,9 +181,4 @@ pub(crate) struct Order {
     /// Whether a key not greater than the recorded one makes the change superseded (a rollback
     /// records the current key without being held back by it).
     pub check: bool,
-}
-
-/// The first seven hex digits of a commit id.
-fn short(oid: git2::Oid) -> String {
-    oid.to_string().chars().take(7).collect()
 }

@@ -15,7 +15,8 @@ use super::outcome::{timed, Outcome, Timings};
 use super::plan::{plan, Inputs, Plan};
 use super::registry_check::Checks;
 use super::retry::{refetch, Deadline};
-use super::{branch, order, short, via_github, CommitVia, Options, Pair};
+use super::{branch, order, via_github, CommitVia, Options, Pair};
+use crate::git::short_id;
 
 /// Runs a bump in `ws`, retrying until `deadline` (the caller may have spent some of
 /// `opts.timeout` already, connecting).
@@ -129,7 +130,7 @@ impl Run<'_> {
                 plan: &plan,
             };
             let commit = self.commit(&attempt)?;
-            outcome.commit = Some(commit.to_string());
+            outcome.commit = Some(commit);
             if self.opts.no_push {
                 return Ok(outcome);
             }
@@ -189,7 +190,7 @@ impl Run<'_> {
                 .sync_local(c, self.local.start, tip)
                 .unwrap_or(false)
             {
-                outcome.note = Some(format!("the remote already has this image; the local branch {} keeps its own commit {}", self.ws.branch(), short(c)));
+                outcome.note = Some(format!("the remote already has this image; the local branch {} keeps its own commit {}", self.ws.branch(), short_id(&c)));
             }
         }
         Ok(Nothing::Done)
@@ -281,17 +282,17 @@ impl Run<'_> {
         match delivered {
             Delivered::Again(new_tip) => return Ok(Some(new_tip)),
             Delivered::Made(made) => {
-                outcome.commit = Some(made.to_string());
+                outcome.commit = Some(made);
                 if to.branch.is_none() {
                     self.catch_up(made, outcome)?;
                 }
             }
             Delivered::Already(there) => {
-                outcome.commit = Some(there.to_string());
+                outcome.commit = Some(there);
                 outcome.note = Some(format!(
                     "the branch {} already has this change (commit {}); nothing was pushed",
                     to.branch.as_deref().unwrap_or(""),
-                    short(there)
+                    short_id(&there)
                 ));
             }
             Delivered::Landed => self.catch_up(commit, outcome)?,
@@ -307,9 +308,9 @@ impl Run<'_> {
             if lc != commit && !self.ws.sync_local(lc, self.local.start, commit)? {
                 outcome.note = Some(format!(
                     "the branch moved on the remote, so the pushed commit {} was rebuilt on it; the local branch {} was left at {} (run `git pull` to catch up)",
-                    short(commit),
+                    short_id(&commit),
                     self.ws.branch(),
-                    short(lc)
+                    short_id(&lc)
                 ));
             }
         }

@@ -5,7 +5,7 @@ use std::io::Write;
 
 use serde_json::json;
 
-use crate::bump::{HoldEffect, Outcome};
+use crate::bump::Outcome;
 use crate::failure::FailKind;
 use crate::hold::Hold;
 use crate::locate::{Found, Version};
@@ -46,12 +46,7 @@ pub(super) fn set(o: &Outcome, dry_run: bool, waited: Option<&[super::deployed::
         .changes
         .iter()
         .map(|c| {
-            let status = match (c.superseded_by, c.hold_effect) {
-                (Some(_), _) => "superseded",
-                (None, HoldEffect::Held) => "held",
-                (None, _) if c.changed => "changed",
-                (None, _) => "unchanged",
-            };
+            let status = c.status().as_str();
             let mut v = json!({"service": c.service, "env": c.env, "file": c.file, "target": c.target, "workload": c.workload, "container": c.container, "line": c.line, "old": c.old, "new": c.new, "changed": c.changed, "status": status, "hold": hold(c.hold.as_ref()), "hold_effect": c.hold_effect.as_str()});
             if let Some(had) = c.superseded_by {
                 v["recorded_order_key"] = json!(had);
@@ -59,7 +54,7 @@ pub(super) fn set(o: &Outcome, dry_run: bool, waited: Option<&[super::deployed::
             v
         })
         .collect();
-    let mut v = json!({"status": o.status(), "changed": o.changed, "commit": o.commit, "branch": o.branch, "pushed": o.pushed, "attempts": o.attempts, "changes": changes});
+    let mut v = json!({"status": o.status().as_str(), "changed": o.changed, "commit": o.commit.map(|c| c.to_string()), "branch": o.branch, "pushed": o.pushed, "attempts": o.attempts, "changes": changes});
     if dry_run {
         v["dry_run"] = json!(true);
         v["diff"] = json!(o.diff);

@@ -4,8 +4,7 @@ use std::time::Instant;
 
 use crate::failure::{FailKind, Failure};
 
-use crate::bump::{HoldEffect, Outcome};
-use crate::deploy::notify::Event;
+use crate::bump::{Outcome, Status};
 use crate::locate::{config_for, resolve};
 
 use super::deployed::{self, Watched};
@@ -87,8 +86,8 @@ fn after_push(
     let mut waited: Vec<Watched> = Vec::new();
     if args.wait {
         // What was pushed, or, when the remote had it already, the tip that has it.
-        let commit = match &outcome.commit {
-            Some(c) if outcome.pushed => git2::Oid::from_str(c).unwrap_or(tip),
+        let commit = match outcome.commit {
+            Some(c) if outcome.pushed => c,
             _ => tip,
         };
         // Every application of every service and environment the run wrote, waited for within
@@ -97,7 +96,7 @@ fn after_push(
         for c in outcome
             .changes
             .iter()
-            .filter(|c| c.superseded_by.is_none() && c.hold_effect != HoldEffect::Held)
+            .filter(|c| !matches!(c.status(), Status::Superseded | Status::Held))
         {
             let placed: Vec<_> = resolve(ws, tip, &c.service, &opts.selection, config.as_ref())?
                 .into_iter()
@@ -112,36 +111,8 @@ fn after_push(
         waited = deployed::wait(ws, commit, &watches, &deployed::settings(&args.argo), say)?;
         github::deployment(&waited, say);
     }
-    let events: Vec<Event> = outcome
-        .changes
-        .iter()
-        .filter_map(|c| {
-            let w = waited
-                .iter()
-                .find(|w| w.watch.service == c.service && w.watch.env == c.env);
-            let status = match (w, c.hold_effect, c.superseded_by) {
-                (Some(w), _, _) if w.deployed => "deployed",
-                (Some(_), _, _) => "failed",
-                (None, HoldEffect::Held, _) => "held",
-                (None, _, Some(_)) => "superseded",
-                (None, _, None) if c.changed && outcome.pushed => "pushed",
-                _ => return None,
-            };
-            Some(Event {
-                service: c.service.clone(),
-                environment: c.env.clone(),
-                old_image: c.old.clone(),
-                new_image: c.new.clone(),
-                commit: outcome.commit.clone(),
-                repository: deployed::repository_name(ws.url()),
-                branch: ws.branch().to_string(),
-                status: status.into(),
-                argocd_app: w.map(|w| w.watch.app.clone()),
-                health: w.map(|w| w.health.clone()),
-                error: w.and_then(|w| w.error.clone()),
-            })
-        })
-        .collect();
+    let repository = deployed::repository_name(ws.url());
+    let events = outcome.events(&waited, &repository, ws.branch());
     deployed::notify(&targets, args.notify.notify_on, &events, say);
     Ok(waited)
 }

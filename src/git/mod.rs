@@ -74,6 +74,13 @@ pub fn init() {
     config::init();
 }
 
+/// A commit id as every output shows it in short: its first seven hex digits. The one place
+/// that length is decided (a short id in text, the step summary, a notification, an Argo CD
+/// revision).
+pub(crate) fn short_id(id: &impl std::fmt::Display) -> String {
+    id.to_string().chars().take(7).collect()
+}
+
 /// The largest file imgbump reads, in bytes.
 pub const MAX_FILE: usize = 64 * 1024 * 1024;
 
