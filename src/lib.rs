@@ -23,11 +23,11 @@
 //! | [`template`] | `{placeholder}` templates, filled in one pass |
 //! | [`trailers`] | imgbump's commit trailers, written and read in one place |
 //! | [`hold`] | a person's hold on a service: the words of its comment line, and when it ends |
+//! | `retry` | trying again: backoff, `--timeout`'s deadline, `--retries`, `--connect-timeout`, a server's own wait, interruptible waits |
 //! | [`interrupt`] | SIGINT/SIGTERM/SIGHUP noted, and the run ended at a safe point |
 //! | `child` | other programs started (a credential helper, a signer, `git receive-pack`) with the user's environment |
 //! | `random` | numbers for spreading retries and naming temporary files (not for secrets) |
 //! | `utc` | the time room: Unix seconds as ISO 8601 UTC and back; the one read of the clock |
-//! | `retry` | trying again: backoff, `--timeout`'s deadline, `--retries`, `--connect-timeout`, a server's own wait, interruptible waits |
 //!
 //! No module imports one above it in this table's order of floors (cli, bump, then the rooms
 //! they use, then git and manifest, then the leaves).

@@ -9,7 +9,7 @@ use crate::locate::{config_for, found};
 use crate::reference::{shown, ImageSpec};
 
 use super::open::workspace;
-use super::options::bump_options;
+use super::options::{bump_options, Intent};
 use super::say::Say;
 use super::{bumped, PromoteArgs};
 
@@ -29,7 +29,7 @@ pub(super) fn run(args: &PromoteArgs, say: &Say) -> Result<(), Failure> {
         holds: None,
         env: vec![args.from.clone()],
     };
-    let mut opts = bump_options(
+    let checked = bump_options(
         &args.repo,
         &pick,
         &args.message,
@@ -40,22 +40,30 @@ pub(super) fn run(args: &PromoteArgs, say: &Say) -> Result<(), Failure> {
     let deadline = start + args.repo.timeout;
     let mut ws = workspace(&args.repo, say, deadline, args.commit.retries)?;
     let tip = ws.tip()?;
-    let config = config_for(&ws, tip, &opts.selection)?;
-    let spec = image_in(&ws, tip, &args.service, &opts.selection, config.as_ref())?;
+    let config = config_for(&ws, tip, checked.selection())?;
+    let spec = image_in(
+        &ws,
+        tip,
+        &args.service,
+        checked.selection(),
+        config.as_ref(),
+    )?;
     say.info(&format!(
         "imgbump: promoting {} from {} to {}: {spec}",
         args.service,
         args.from,
         args.to.join(", ")
     ));
-    opts.selection.envs.clone_from(&args.to);
-    opts.ignore_hold = args.holds.ignore_hold;
+    let opts = checked.options(Intent {
+        envs: Some(args.to.clone()),
+        ignore_hold: args.holds.ignore_hold,
+        ..Intent::default()
+    });
     let pair = Pair {
         service: args.service.clone(),
         spec: Some(spec),
     };
-    let repo = (&args.repo, args.commit.dry_run);
-    let outcome = bumped::bump(&mut ws, &[pair], &opts, repo, say, start)?;
+    let outcome = bumped::bump(&mut ws, &[pair], &opts, &args.repo, say, start)?;
     bumped::fail_on_held(&outcome, &args.holds)
 }
 

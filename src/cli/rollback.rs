@@ -11,7 +11,7 @@ use crate::reference::ImageSpec;
 use crate::trailers;
 
 use super::open::workspace;
-use super::options::{bump_options, hold_of};
+use super::options::{bump_options, hold_of, Intent};
 use super::say::Say;
 use super::{bumped, RollbackArgs};
 
@@ -23,7 +23,7 @@ pub(super) fn run(args: &RollbackArgs, say: &Say) -> Result<(), Failure> {
             "--until and --by describe a hold: add --hold --reason TEXT",
         ));
     }
-    let mut opts = bump_options(
+    let checked = bump_options(
         &args.repo,
         &args.pick,
         &args.message,
@@ -38,10 +38,8 @@ pub(super) fn run(args: &RollbackArgs, say: &Say) -> Result<(), Failure> {
     }
     let deadline = start + repo.timeout;
     let mut ws = workspace(&repo, say, deadline, args.commit.retries)?;
-    let placed = one_target(&ws, &args.service, &opts.selection)?;
+    let placed = one_target(&ws, &args.service, checked.selection())?;
     let path = placed.path.clone();
-    // Every target of the service in that environment is rolled back together.
-    opts.selection.envs = placed.env.iter().cloned().collect();
     let history = versions(&ws, &placed, &args.service, usize::MAX)?;
     let Some(current) = history.first() else {
         return Err(no_image(&path, &args.service, ws.branch()));
@@ -80,24 +78,33 @@ pub(super) fn run(args: &RollbackArgs, say: &Say) -> Result<(), Failure> {
     // The order key stays where it is (or moves to the one given), so that a rerun of the
     // pipeline that built the bad image is superseded instead of rolling forward again.
     let recorded = history.iter().find_map(|v| v.order_key);
-    opts.order = args
-        .commit
-        .order_key
-        .or(recorded)
-        .map(|key| Order { key, check: false });
-    opts.expect_current = Some(current.image.clone());
-    opts.trailers
-        .push(trailers::rollback(&args.service, &current.image));
-    opts.ignore_hold = args.holds.ignore_hold;
-    if let (true, Some(reason)) = (args.hold, &args.reason) {
-        let hold = hold_of(reason, &args.who, &opts, &ws)?;
-        opts.hold_change = Some(HoldChange::Add(hold));
-    }
+    let hold_change = match (args.hold, &args.reason) {
+        (true, Some(reason)) => Some(HoldChange::Add(hold_of(
+            reason,
+            &args.who,
+            checked.author(),
+            &ws,
+        )?)),
+        _ => None,
+    };
+    let opts = checked.options(Intent {
+        // Every target of the service in that environment is rolled back together.
+        envs: Some(placed.env.iter().cloned().collect()),
+        expect_current: Some(current.image.clone()),
+        ignore_hold: args.holds.ignore_hold,
+        order: args
+            .commit
+            .order_key
+            .or(recorded)
+            .map(|key| Order { key, check: false }),
+        trailers: vec![trailers::rollback(&args.service, &current.image)],
+        hold_change,
+        own_branch: None,
+    });
     let pair = Pair {
         service: args.service.clone(),
         spec: Some(to),
     };
-    let repo = (&args.repo, args.commit.dry_run);
-    let outcome = bumped::bump(&mut ws, &[pair], &opts, repo, say, start)?;
+    let outcome = bumped::bump(&mut ws, &[pair], &opts, &args.repo, say, start)?;
     bumped::fail_on_held(&outcome, &args.holds)
 }

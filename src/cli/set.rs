@@ -9,7 +9,7 @@ use crate::locate::{config_for, resolve};
 
 use super::deployed::{self, Watched};
 use super::open::workspace;
-use super::options::{bump_options, pairs};
+use super::options::{bump_options, pairs, Intent};
 use super::say::Say;
 use super::{bumped, github, Output, SetArgs};
 
@@ -33,16 +33,19 @@ pub(super) fn run(args: &SetArgs, say: &Say) -> Result<(), Failure> {
         e.parse::<crate::reference::Reference>()
             .map_err(|x| Failure::new(FailKind::Usage, format!("--expect-current: {x}")))?;
     }
-    let mut opts = bump_options(
+    let opts = bump_options(
         &args.repo,
         &args.pick,
         &args.message,
         &args.commit,
         Some(&args.add),
         Some(&args.registry),
-    )?;
-    opts.expect_current.clone_from(&args.expect_current);
-    opts.ignore_hold = args.holds.ignore_hold;
+    )?
+    .options(Intent {
+        expect_current: args.expect_current.clone(),
+        ignore_hold: args.holds.ignore_hold,
+        ..Intent::default()
+    });
     if args.wait && (opts.push_branch.is_some() || opts.no_push || opts.dry_run) {
         return Err(Failure::new(
             FailKind::Usage,
@@ -52,8 +55,7 @@ pub(super) fn run(args: &SetArgs, say: &Say) -> Result<(), Failure> {
     // Checked before anything is pushed.
     deployed::targets(&args.notify, None, say)?;
     let mut ws = workspace(&args.repo, say, start + args.repo.timeout, opts.retries)?;
-    let repo = (&args.repo, args.commit.dry_run);
-    let outcome = bumped::bump_then(&mut ws, &pairs, &opts, repo, say, start, args.wait)?;
+    let outcome = bumped::bump_then(&mut ws, &pairs, &opts, &args.repo, say, start, args.wait)?;
     let waited = after_push(&mut ws, &outcome, &opts, args, say)?;
     if args.repo.output == Output::Json && args.wait {
         super::json::set(&outcome, false, Some(&waited));
