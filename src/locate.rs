@@ -9,6 +9,7 @@ use crate::config::{self, Config, Placed, TargetSpec};
 use crate::failure::{FailKind, Failure};
 use crate::git::Workspace;
 use crate::manifest::{Held, Holds, KeyPath, Locator, Manifest, SetOptions, Target};
+use crate::reference::{shown, ImageSpec};
 use crate::template::fill;
 use crate::{service, trailers};
 
@@ -449,4 +450,145 @@ pub(crate) fn services_at(
     }
     found.sort();
     Ok(found)
+}
+
+/// The one image `service`'s targets in the selection's environment hold, for `promote`: the
+/// whole reference when a target holds one (a target holding only the tag must agree with it);
+/// targets that disagree are refused.
+pub(crate) fn agreed_image(
+    ws: &Workspace,
+    tip: git2::Oid,
+    service: &str,
+    sel: &Selection,
+    config: Option<&Config>,
+) -> Result<ImageSpec, Failure> {
+    let mut specs: Vec<(String, ImageSpec)> = Vec::new();
+    for f in found(ws, tip, service, sel, config)? {
+        let held = &f.held;
+        let spec: ImageSpec = held.image.parse().map_err(|e| {
+            Failure::new(
+                FailKind::Refused,
+                format!("{}:{}: {e}; nothing to promote", f.file, held.location),
+            )
+        })?;
+        specs.push((format!("{}:{}", f.file, held.location.line), spec));
+    }
+    let full: Vec<&(String, ImageSpec)> = specs
+        .iter()
+        .filter(|(_, s)| matches!(s, ImageSpec::Full(_)))
+        .collect();
+    let chosen = full
+        .first()
+        .copied()
+        .or(specs.first())
+        .map(|(_, s)| s.clone());
+    let Some(chosen) = chosen else {
+        return Err(Failure::new(
+            FailKind::NotFound,
+            format!("{service} has no target"),
+        ));
+    };
+    // Every target must hold the same image (or, holding only its tag or digest, that part).
+    for (place, s) in &specs {
+        let agrees = match (s, &chosen) {
+            (a, b) if a == b => true,
+            (ImageSpec::Tag(t), ImageSpec::Full(r)) => r.tag() == Some(t.as_str()),
+            (ImageSpec::Digest(d), ImageSpec::Full(r)) => r.digest() == Some(d.as_str()),
+            _ => false,
+        };
+        if !agrees {
+            return Err(Failure::new(
+                FailKind::Refused,
+                format!(
+                    "the targets of {service} disagree: {place} holds {}, another {}; nothing was promoted",
+                    shown(&s.to_string()),
+                    shown(&chosen.to_string())
+                ),
+            )
+            .with_hint(format!(
+                "bring them to one image first (`imgbump set {service}=IMAGE --env ENV`)"
+            )));
+        }
+    }
+    Ok(chosen)
+}
+
+/// The image a rollback puts back, from `history` (newest first, the current image first): the
+/// newest earlier one that is not the current image and was not itself rolled back from. A
+/// target holding only a tag (or a digest) lists `:TAG`, set as such. `shallow` says whether
+/// the history may be cut short, for the message when there is none.
+pub(crate) fn rollback_image(
+    history: &[Version],
+    shallow: bool,
+    path: &str,
+    service: &str,
+) -> Result<ImageSpec, Failure> {
+    let Some(current) = history.first() else {
+        return Err(Failure::new(
+            FailKind::NotFound,
+            format!("{path}: {service} holds no image"),
+        ));
+    };
+    // Newest first: a rollback commit is newer than the image it rolled back from, so by the
+    // time that image comes up it is known to be one not to go back to.
+    let mut rolled_back_from: std::collections::HashSet<&str> = Default::default();
+    for v in history {
+        if let Some(from) = &v.rolled_back_from {
+            rolled_back_from.insert(from);
+        }
+        if v.image != current.image && !rolled_back_from.contains(v.image.as_str()) {
+            if let Ok(r) = v.image.parse::<ImageSpec>() {
+                return Ok(r);
+            }
+        }
+    }
+    let why = if shallow {
+        "the history here is shallow; deepen it (`git fetch --unshallow`) or pass the remote's URL as --repo"
+    } else {
+        "every earlier image is the current one, or was rolled back from"
+    };
+    Err(Failure::new(
+        FailKind::NotFound,
+        format!(
+            "{path}: no image to roll {service} back to from {}: {why}",
+            current.image
+        ),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn version(image: &str, rolled_back_from: Option<&str>) -> Version {
+        Version {
+            image: image.into(),
+            commit: git2::Oid::ZERO_SHA1,
+            time: 0,
+            author: String::new(),
+            requested_by: None,
+            order_key: None,
+            rolled_back_from: rolled_back_from.map(str::to_string),
+            hold: None,
+        }
+    }
+
+    #[test]
+    fn a_rollback_skips_the_current_image_and_those_rolled_back_from() {
+        // v3 was rolled back to v2 (the newest commit); v2 was itself rolled back from once.
+        let history = [
+            version("r/a:v2", Some("r/a:v3")),
+            version("r/a:v3", None),
+            version("r/a:v2", None),
+            version(":v1", None),
+        ];
+        let to = rollback_image(&history, false, "a.yaml", "a").unwrap();
+        assert_eq!(to.to_string(), ":v1");
+        // Nothing earlier: said, with why.
+        let e = rollback_image(&history[..3], false, "a.yaml", "a").unwrap_err();
+        assert_eq!(e.kind, FailKind::NotFound);
+        assert!(e.message.contains("every earlier image"), "{}", e.message);
+        let e = rollback_image(&history[..1], true, "a.yaml", "a").unwrap_err();
+        assert!(e.message.contains("shallow"), "{}", e.message);
+    }
 }

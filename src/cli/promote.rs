@@ -3,10 +3,9 @@
 
 use std::time::Instant;
 
-use crate::bump::{Pair, Selection};
+use crate::bump::Pair;
 use crate::failure::{FailKind, Failure};
-use crate::locate::{config_for, found};
-use crate::reference::{shown, ImageSpec};
+use crate::locate::{agreed_image, config_for};
 
 use super::open::workspace;
 use super::options::{bump_options, Intent};
@@ -41,7 +40,7 @@ pub(super) fn run(args: &PromoteArgs, say: &Say) -> Result<(), Failure> {
     let mut ws = workspace(&args.repo, say, deadline, args.commit.retries)?;
     let tip = ws.tip()?;
     let config = config_for(&ws, tip, checked.selection())?;
-    let spec = image_in(
+    let spec = agreed_image(
         &ws,
         tip,
         &args.service,
@@ -65,64 +64,4 @@ pub(super) fn run(args: &PromoteArgs, say: &Say) -> Result<(), Failure> {
     };
     let outcome = bumped::bump(&mut ws, &[pair], &opts, &args.repo, say, start)?;
     bumped::fail_on_held(&outcome, &args.holds)
-}
-
-/// The one image `service`'s targets in the selection's environment hold: the whole reference
-/// when a target holds one (a target holding only the tag must agree with it).
-fn image_in(
-    ws: &crate::git::Workspace,
-    tip: git2::Oid,
-    service: &str,
-    sel: &Selection,
-    config: Option<&crate::config::Config>,
-) -> Result<ImageSpec, Failure> {
-    let mut specs: Vec<(String, ImageSpec)> = Vec::new();
-    for f in found(ws, tip, service, sel, config)? {
-        let held = &f.held;
-        let spec: ImageSpec = held.image.parse().map_err(|e| {
-            Failure::new(
-                FailKind::Refused,
-                format!("{}:{}: {e}; nothing to promote", f.file, held.location),
-            )
-        })?;
-        specs.push((format!("{}:{}", f.file, held.location.line), spec));
-    }
-    let full: Vec<&(String, ImageSpec)> = specs
-        .iter()
-        .filter(|(_, s)| matches!(s, ImageSpec::Full(_)))
-        .collect();
-    let chosen = full
-        .first()
-        .copied()
-        .or(specs.first())
-        .map(|(_, s)| s.clone());
-    let Some(chosen) = chosen else {
-        return Err(Failure::new(
-            FailKind::NotFound,
-            format!("{service} has no target"),
-        ));
-    };
-    // Every target must hold the same image (or, holding only its tag or digest, that part).
-    for (place, s) in &specs {
-        let agrees = match (s, &chosen) {
-            (a, b) if a == b => true,
-            (ImageSpec::Tag(t), ImageSpec::Full(r)) => r.tag() == Some(t.as_str()),
-            (ImageSpec::Digest(d), ImageSpec::Full(r)) => r.digest() == Some(d.as_str()),
-            _ => false,
-        };
-        if !agrees {
-            return Err(Failure::new(
-                FailKind::Refused,
-                format!(
-                    "the targets of {service} disagree: {place} holds {}, another {}; nothing was promoted",
-                    shown(&s.to_string()),
-                    shown(&chosen.to_string())
-                ),
-            )
-            .with_hint(format!(
-                "bring them to one image first (`imgbump set {service}=IMAGE --env ENV`)"
-            )));
-        }
-    }
-    Ok(chosen)
 }

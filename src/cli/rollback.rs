@@ -1,13 +1,11 @@
 //! `imgbump rollback`: the image before the current one put back, skipping images that were
 //! themselves rolled back from, and the rollback recorded in the commit.
 
-use std::collections::HashSet;
 use std::time::Instant;
 
 use crate::bump::{HoldChange, Order, Pair};
 use crate::failure::{FailKind, Failure};
-use crate::locate::{no_image, one_target, versions};
-use crate::reference::ImageSpec;
+use crate::locate::{no_image, one_target, rollback_image, versions};
 use crate::trailers;
 
 use super::open::workspace;
@@ -44,37 +42,7 @@ pub(super) fn run(args: &RollbackArgs, say: &Say) -> Result<(), Failure> {
     let Some(current) = history.first() else {
         return Err(no_image(&path, &args.service, ws.branch()));
     };
-    // Newest first: a rollback commit is newer than the image it rolled back from, so by the
-    // time that image comes up it is known to be one not to go back to.
-    let mut rolled_back_from: HashSet<&str> = HashSet::new();
-    let mut to = None;
-    for v in &history {
-        if let Some(from) = &v.rolled_back_from {
-            rolled_back_from.insert(from);
-        }
-        // A target holding only a tag (or a digest) lists `:TAG`: set it as such.
-        let usable = v.image.parse::<ImageSpec>().ok();
-        if v.image != current.image && !rolled_back_from.contains(v.image.as_str()) {
-            if let Some(r) = usable {
-                to = Some(r);
-                break;
-            }
-        }
-    }
-    let Some(to) = to else {
-        let why = if ws.is_shallow() {
-            "the history here is shallow; deepen it (`git fetch --unshallow`) or pass the remote's URL as --repo"
-        } else {
-            "every earlier image is the current one, or was rolled back from"
-        };
-        return Err(Failure::new(
-            FailKind::NotFound,
-            format!(
-                "{path}: no image to roll {} back to from {}: {why}",
-                args.service, current.image
-            ),
-        ));
-    };
+    let to = rollback_image(&history, ws.is_shallow(), &path, &args.service)?;
     // The order key stays where it is (or moves to the one given), so that a rerun of the
     // pipeline that built the bad image is superseded instead of rolling forward again.
     let recorded = history.iter().find_map(|v| v.order_key);
