@@ -32,7 +32,7 @@ const KEYS: [&str; 6] = [
 /// Runs every operation kind on `data` (its first byte chooses the reference, options and
 /// names; the rest is the YAML text). Returns how many edits that changed the text were
 /// checked.
-pub fn run(data: &[u8]) -> usize {
+pub(crate) fn run(data: &[u8]) -> usize {
     let Some((&sel, yaml)) = data.split_first() else {
         return 0;
     };
@@ -164,7 +164,7 @@ fn check(m: &Manifest<'_>, loc: &Locator<'_>, spec: &ImageSpec, opts: &SetOption
 
 /// A target an edit accepts is held (one line added, nothing else), then released back to the
 /// original bytes; a target already held is left as it is.
-pub fn hold_and_release(m: &Manifest<'_>, loc: &Locator<'_>) {
+pub(crate) fn hold_and_release(m: &Manifest<'_>, loc: &Locator<'_>) {
     let Ok(before) = m.get(loc) else {
         return;
     };

@@ -31,7 +31,7 @@ pub enum FailKind {
 
 /// A failure of a command: what failed, where, and what to do.
 #[derive(Debug, Clone)]
-pub struct Failure {
+pub(crate) struct Failure {
     /// The kind, for the exit code.
     pub kind: FailKind,
     /// What failed, and where (several lines allowed; secrets redacted).
@@ -47,7 +47,7 @@ pub struct Failure {
 
 impl Failure {
     /// A failure without a place.
-    pub fn new(kind: FailKind, message: impl Into<String>) -> Self {
+    pub(crate) fn new(kind: FailKind, message: impl Into<String>) -> Self {
         Failure {
             kind,
             message: message.into(),
@@ -58,7 +58,7 @@ impl Failure {
     }
 
     /// This failure with `hint` (what to do), after any it already has.
-    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+    pub(crate) fn with_hint(mut self, hint: impl Into<String>) -> Self {
         let hint = hint.into();
         self.hint = Some(match self.hint.take() {
             Some(had) => format!("{had}\n{hint}"),
@@ -68,7 +68,7 @@ impl Failure {
     }
 
     /// The message and the hint, each on lines of their own, as text shows them.
-    pub fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         match &self.hint {
             Some(hint) => format!("{}\n{hint}", self.message),
             None => self.message.clone(),
@@ -76,7 +76,7 @@ impl Failure {
     }
 
     /// The run was asked to end by a signal; `state` says where that left things.
-    pub fn interrupted(signal: i32, state: &str) -> Self {
+    pub(crate) fn interrupted(signal: i32, state: &str) -> Self {
         Failure::new(
             FailKind::Interrupted,
             format!("interrupted by {}; {state}", crate::interrupt::name(signal)),
@@ -84,7 +84,7 @@ impl Failure {
     }
 
     /// An engine error about `file`, as `file:line:col: what` plus the engine's help.
-    pub fn from_edit(file: &str, e: EditError) -> Self {
+    pub(crate) fn from_edit(file: &str, e: EditError) -> Self {
         let kind = match e.kind {
             EditErrorKind::NotFound | EditErrorKind::Ambiguous => FailKind::NotFound,
             EditErrorKind::Invalid | EditErrorKind::BadReference | EditErrorKind::Unsafe => {

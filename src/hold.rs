@@ -197,13 +197,6 @@ impl fmt::Display for Hold {
     }
 }
 
-/// Now, in Unix seconds.
-pub fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
-
 /// A character a hold's words may not hold: a control character (line breaks among them,
 /// NEL included), a Unicode line or paragraph separator (a line break to a YAML 1.1 reader such
 /// as libyaml), or a bidirectional or zero-width format character (text that shows in a

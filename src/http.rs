@@ -2,6 +2,9 @@
 //! own, statuses returned (not errors), a global timeout, and TLS through the OpenSSL imgbump
 //! already links, with the CA roots found as for Git. Plain HTTP only to this machine or hosts
 //! named insecure.
+// Items here keep `pub` while issues 30, 31, 32 and 35 reshape this room (their branches are
+// in flight); `cargo fix` narrows them to pub(crate) once they land.
+#![allow(unreachable_pub)]
 
 use std::time::Duration;
 

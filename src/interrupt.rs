@@ -1,6 +1,6 @@
 //! SIGINT, SIGTERM and SIGHUP end a run at a safe point, as git does: the handler only notes
 //! the signal; a transfer in progress is cut (its blocked read returns early), the retry loop
-//! stops before its next step (its waits, in [`crate::retry`], end at the signal), and the run unwinds normally, so that a scratch clone is
+//! stops before its next step (its waits, in the retry room, end at the signal), and the run unwinds normally, so that a scratch clone is
 //! removed, locks are released, and a write into a checkout already begun (files, index,
 //! branch) is finished first. The exit code is 128 + the signal's number.
 

@@ -25,11 +25,11 @@
 //! | [`template`] | `{placeholder}` templates, filled in one pass |
 //! | [`trailers`] | imgbump's commit trailers, written and read in one place |
 //! | [`hold`] | a person's hold on a service: the words of its comment line, and when it ends |
+//! | `retry` | trying again: backoff, `--timeout`'s deadline, `--retries`, `--connect-timeout`, a server's own wait, interruptible waits |
 //! | [`interrupt`] | SIGINT/SIGTERM/SIGHUP noted, and the run ended at a safe point |
 //! | `child` | other programs started (a credential helper, a signer, `git receive-pack`) with the user's environment |
 //! | `random` | numbers for spreading retries and naming temporary files (not for secrets) |
-//! | `utc` | dates for people: Unix seconds as ISO 8601 UTC and back |
-//! | `retry` | trying again: backoff, `--timeout`'s deadline, `--retries`, `--connect-timeout`, a server's own wait, interruptible waits |
+//! | `utc` | the time room: Unix seconds as ISO 8601 UTC and back; the one read of the clock |
 //!
 //! No module imports one above it in this table's order of floors (cli, bump, then the rooms
 //! they use, then git and manifest, then the leaves).
@@ -37,30 +37,31 @@
 //! Each module's own documentation has a table of its files; a test holds every table (this
 //! one included) against the files there are.
 
-pub mod bump;
+mod bump;
 mod child;
 pub mod cli;
 pub mod config;
-pub mod deploy;
-pub mod failure;
-pub mod forge;
-pub mod git;
+mod deploy;
+mod failure;
+mod forge;
+mod git;
+pub use git::init as init_git;
 pub mod hold;
-pub mod http;
+mod http;
 pub mod interrupt;
-pub mod locate;
+mod locate;
 pub mod manifest;
-pub mod policy;
+mod policy;
 mod random;
 pub mod reference;
-pub mod registry;
+mod registry;
 mod retry;
-pub mod secret;
-pub mod service;
-pub mod sign;
+mod secret;
+mod service;
+mod sign;
 pub mod template;
-pub mod trailers;
-pub mod url;
+mod trailers;
+mod url;
 mod utc;
 
 /// The module tables of the documentation held against the files.

@@ -9,12 +9,13 @@ use crate::config::{self, Config, Placed, TargetSpec};
 use crate::failure::{FailKind, Failure};
 use crate::git::Workspace;
 use crate::manifest::{EditErrorKind, Held, Holds, KeyPath, Locator, Manifest, SetOptions, Target};
+use crate::reference::{shown, ImageSpec};
 use crate::template::fill;
 use crate::{service, trailers};
 
 /// What the command line says about where images are.
 #[derive(Debug, Clone, Default)]
-pub struct Selection {
+pub(crate) struct Selection {
     /// `--manifest` templates, tried in order (empty: the config, else the default template).
     pub manifests: Vec<String>,
     /// `--workload`.
@@ -62,7 +63,7 @@ impl Selection {
 }
 
 /// `.imgbump.yaml` on `tip`, if there is one.
-pub fn read_config(ws: &Workspace, tip: git2::Oid) -> Result<Option<Config>, Failure> {
+pub(crate) fn read_config(ws: &Workspace, tip: git2::Oid) -> Result<Option<Config>, Failure> {
     let Some(bytes) = ws.read(tip, config::FILE)? else {
         return Ok(None);
     };
@@ -87,7 +88,7 @@ pub fn read_config(ws: &Workspace, tip: git2::Oid) -> Result<Option<Config>, Fai
 }
 
 /// Where `service`'s image is on `tip`: one placed target per file and environment.
-pub fn resolve(
+pub(crate) fn resolve(
     ws: &Workspace,
     tip: git2::Oid,
     service: &str,
@@ -242,7 +243,7 @@ fn from_subdirectory(ws: &Workspace, tip: git2::Oid, path: &str) -> Result<(), F
 /// How to find `service`'s image in `manifest` (the file at `path`) for `spec`: a key path,
 /// a kustomize entry (named, or any file that is a kustomization), else a workload's
 /// container.
-pub fn locator<'a>(
+pub(crate) fn locator<'a>(
     spec: &'a TargetSpec,
     service: &'a str,
     manifest: &Manifest<'_>,
@@ -273,7 +274,7 @@ pub fn locator<'a>(
 }
 
 /// The config on `tip` when the selection does not name manifests itself.
-pub fn config_for(
+pub(crate) fn config_for(
     ws: &Workspace,
     tip: git2::Oid,
     sel: &Selection,
@@ -287,7 +288,7 @@ pub fn config_for(
 
 /// The text of the manifest at `path` on `tip`: missing, unsafe (a link, too large) and
 /// non-UTF-8 files are errors that say which file and what to do.
-pub fn read_manifest(
+pub(crate) fn read_manifest(
     ws: &Workspace,
     tip: git2::Oid,
     (service, path): (&str, &str),
@@ -321,7 +322,7 @@ pub fn read_manifest(
 }
 
 /// The image `placed` names for `service` on `tip`.
-pub fn held_at(
+pub(crate) fn held_at(
     ws: &Workspace,
     tip: git2::Oid,
     service: &str,
@@ -335,7 +336,7 @@ pub fn held_at(
 
 /// An image a target holds: the service, its environment, the file and what holds it.
 #[derive(Debug, Clone)]
-pub struct Found {
+pub(crate) struct Found {
     /// The service.
     pub service: String,
     /// The environment, for a target placed in one.
@@ -347,7 +348,7 @@ pub struct Found {
 }
 
 /// Every image `service`'s targets hold on `tip`.
-pub fn found(
+pub(crate) fn found(
     ws: &Workspace,
     tip: git2::Oid,
     service: &str,
@@ -369,7 +370,11 @@ pub fn found(
 
 /// The one file whose history `history` and `rollback` follow: the service's first target
 /// (in the one environment given, when its targets depend on it).
-pub fn one_target(ws: &Workspace, service: &str, sel: &Selection) -> Result<Placed, Failure> {
+pub(crate) fn one_target(
+    ws: &Workspace,
+    service: &str,
+    sel: &Selection,
+) -> Result<Placed, Failure> {
     let tip = ws.tip()?;
     let config = config_for(ws, tip, sel)?;
     let placed = resolve(ws, tip, service, sel, config.as_ref())?;
@@ -389,7 +394,7 @@ pub fn one_target(ws: &Workspace, service: &str, sel: &Selection) -> Result<Plac
 
 /// One version of a service's image in a target's history, with the commit that introduced it.
 #[derive(Debug, Clone)]
-pub struct Version {
+pub(crate) struct Version {
     /// The image.
     pub image: String,
     /// The oldest commit of its run: the one that introduced it.
@@ -411,7 +416,7 @@ pub struct Version {
 /// Up to `want` images `service`'s target `placed` held, newest first, each with the oldest
 /// commit of its run (the one that introduced it) and what that commit records. Versions
 /// whose image cannot be read (invalid then, or no such target) are skipped.
-pub fn versions(
+pub(crate) fn versions(
     ws: &Workspace,
     placed: &Placed,
     service: &str,
@@ -471,7 +476,7 @@ pub fn versions(
 }
 
 /// The failure when `path` never held an image for `service` on `branch`.
-pub fn no_image(path: &str, service: &str, branch: &str) -> Failure {
+pub(crate) fn no_image(path: &str, service: &str, branch: &str) -> Failure {
     Failure::new(
         FailKind::NotFound,
         format!("{path} has no image for {service} in the history of branch {branch}"),
@@ -480,7 +485,7 @@ pub fn no_image(path: &str, service: &str, branch: &str) -> Failure {
 
 /// The (service, path) pairs the template matches at `tip`, sorted: each `/` component with
 /// `{service}` is matched against the directory's entries, the others are taken as written.
-pub fn services_at(
+pub(crate) fn services_at(
     ws: &Workspace,
     tip: git2::Oid,
     template: &str,
@@ -525,4 +530,145 @@ pub fn services_at(
     }
     found.sort();
     Ok(found)
+}
+
+/// The one image `service`'s targets in the selection's environment hold, for `promote`: the
+/// whole reference when a target holds one (a target holding only the tag must agree with it);
+/// targets that disagree are refused.
+pub(crate) fn agreed_image(
+    ws: &Workspace,
+    tip: git2::Oid,
+    service: &str,
+    sel: &Selection,
+    config: Option<&Config>,
+) -> Result<ImageSpec, Failure> {
+    let mut specs: Vec<(String, ImageSpec)> = Vec::new();
+    for f in found(ws, tip, service, sel, config)? {
+        let held = &f.held;
+        let spec: ImageSpec = held.image.parse().map_err(|e| {
+            Failure::new(
+                FailKind::Refused,
+                format!("{}:{}: {e}; nothing to promote", f.file, held.location),
+            )
+        })?;
+        specs.push((format!("{}:{}", f.file, held.location.line), spec));
+    }
+    let full: Vec<&(String, ImageSpec)> = specs
+        .iter()
+        .filter(|(_, s)| matches!(s, ImageSpec::Full(_)))
+        .collect();
+    let chosen = full
+        .first()
+        .copied()
+        .or(specs.first())
+        .map(|(_, s)| s.clone());
+    let Some(chosen) = chosen else {
+        return Err(Failure::new(
+            FailKind::NotFound,
+            format!("{service} has no target"),
+        ));
+    };
+    // Every target must hold the same image (or, holding only its tag or digest, that part).
+    for (place, s) in &specs {
+        let agrees = match (s, &chosen) {
+            (a, b) if a == b => true,
+            (ImageSpec::Tag(t), ImageSpec::Full(r)) => r.tag() == Some(t.as_str()),
+            (ImageSpec::Digest(d), ImageSpec::Full(r)) => r.digest() == Some(d.as_str()),
+            _ => false,
+        };
+        if !agrees {
+            return Err(Failure::new(
+                FailKind::Refused,
+                format!(
+                    "the targets of {service} disagree: {place} holds {}, another {}; nothing was promoted",
+                    shown(&s.to_string()),
+                    shown(&chosen.to_string())
+                ),
+            )
+            .with_hint(format!(
+                "bring them to one image first (`imgbump set {service}=IMAGE --env ENV`)"
+            )));
+        }
+    }
+    Ok(chosen)
+}
+
+/// The image a rollback puts back, from `history` (newest first, the current image first): the
+/// newest earlier one that is not the current image and was not itself rolled back from. A
+/// target holding only a tag (or a digest) lists `:TAG`, set as such. `shallow` says whether
+/// the history may be cut short, for the message when there is none.
+pub(crate) fn rollback_image(
+    history: &[Version],
+    shallow: bool,
+    path: &str,
+    service: &str,
+) -> Result<ImageSpec, Failure> {
+    let Some(current) = history.first() else {
+        return Err(Failure::new(
+            FailKind::NotFound,
+            format!("{path}: {service} holds no image"),
+        ));
+    };
+    // Newest first: a rollback commit is newer than the image it rolled back from, so by the
+    // time that image comes up it is known to be one not to go back to.
+    let mut rolled_back_from: std::collections::HashSet<&str> = Default::default();
+    for v in history {
+        if let Some(from) = &v.rolled_back_from {
+            rolled_back_from.insert(from);
+        }
+        if v.image != current.image && !rolled_back_from.contains(v.image.as_str()) {
+            if let Ok(r) = v.image.parse::<ImageSpec>() {
+                return Ok(r);
+            }
+        }
+    }
+    let why = if shallow {
+        "the history here is shallow; deepen it (`git fetch --unshallow`) or pass the remote's URL as --repo"
+    } else {
+        "every earlier image is the current one, or was rolled back from"
+    };
+    Err(Failure::new(
+        FailKind::NotFound,
+        format!(
+            "{path}: no image to roll {service} back to from {}: {why}",
+            current.image
+        ),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn version(image: &str, rolled_back_from: Option<&str>) -> Version {
+        Version {
+            image: image.into(),
+            commit: git2::Oid::ZERO_SHA1,
+            time: 0,
+            author: String::new(),
+            requested_by: None,
+            order_key: None,
+            rolled_back_from: rolled_back_from.map(str::to_string),
+            hold: None,
+        }
+    }
+
+    #[test]
+    fn a_rollback_skips_the_current_image_and_those_rolled_back_from() {
+        // v3 was rolled back to v2 (the newest commit); v2 was itself rolled back from once.
+        let history = [
+            version("r/a:v2", Some("r/a:v3")),
+            version("r/a:v3", None),
+            version("r/a:v2", None),
+            version(":v1", None),
+        ];
+        let to = rollback_image(&history, false, "a.yaml", "a").unwrap();
+        assert_eq!(to.to_string(), ":v1");
+        // Nothing earlier: said, with why.
+        let e = rollback_image(&history[..3], false, "a.yaml", "a").unwrap_err();
+        assert_eq!(e.kind, FailKind::NotFound);
+        assert!(e.message.contains("every earlier image"), "{}", e.message);
+        let e = rollback_image(&history[..1], true, "a.yaml", "a").unwrap_err();
+        assert!(e.message.contains("shallow"), "{}", e.message);
+    }
 }

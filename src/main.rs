@@ -13,7 +13,7 @@ fn main() {
     #[cfg(unix)]
     reset_sigpipe();
     // Before any thread starts: the one change imgbump makes to its own environment.
-    imgbump::git::init();
+    imgbump::init_git();
     imgbump::interrupt::install();
     let code = match imgbump::cli::Cli::try_parse() {
         Ok(cli) => imgbump::cli::run(cli).0,

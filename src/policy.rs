@@ -28,7 +28,7 @@ const EXAMPLES: usize = 5;
 
 /// A parsed policy.
 #[derive(Debug, Clone)]
-pub enum Policy {
+pub(crate) enum Policy {
     /// `semver:RANGE`.
     Semver(semver::VersionReq),
     /// `numeric:REGEX`.
@@ -43,7 +43,7 @@ pub enum Policy {
 
 /// What a tag is worth under a policy: comparable only with keys of the same policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Key {
+pub(crate) enum Key {
     /// A version, its build metadata dropped.
     Version(semver::Version),
     /// A number: the integer digits without leading zeros, the fraction without trailing ones.
@@ -88,7 +88,7 @@ fn rank(k: &Key) -> u8 {
 
 /// What a policy makes of one tag.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
+pub(crate) enum Verdict {
     /// Admitted, with its key.
     Admitted(Key),
     /// Parsed, but outside the range (its key kept: Git's tag is compared by it).
@@ -102,7 +102,7 @@ pub enum Verdict {
 
 /// Where the tag Git holds stands against the newest admitted one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Standing {
+pub(crate) enum Standing {
     /// Older: the newest admitted tag replaces it.
     Older,
     /// The same (or equal in order): nothing to do.
@@ -117,12 +117,12 @@ pub enum Standing {
 
 impl Standing {
     /// Whether the newest admitted tag is to be written.
-    pub fn moves(self) -> bool {
+    pub(crate) fn moves(self) -> bool {
         matches!(self, Standing::Older | Standing::Unreadable)
     }
 
     /// A word for it, as JSON shows it.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Standing::Older => "older",
             Standing::Same => "same",
@@ -135,7 +135,7 @@ impl Standing {
 
 /// A policy's choice among the tags of one repository.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Choice {
+pub(crate) struct Choice {
     /// Tags listed.
     pub seen: usize,
     /// Tags admitted.
@@ -154,7 +154,7 @@ pub struct Choice {
 
 impl Choice {
     /// Why the other tags were not chosen, in one line.
-    pub fn why_not(&self) -> String {
+    pub(crate) fn why_not(&self) -> String {
         let mut parts = Vec::new();
         if self.admitted > 1 {
             parts.push(format!("{} admitted but older", self.admitted - 1));
@@ -263,12 +263,12 @@ impl fmt::Display for Policy {
 
 impl Policy {
     /// Whether choosing needs each candidate's creation time ([`Policy::candidates`]).
-    pub fn needs_times(&self) -> bool {
+    pub(crate) fn needs_times(&self) -> bool {
         matches!(self, Policy::NewestBuild(_))
     }
 
     /// For `newest-build`: the tags whose creation time is needed (those the pattern matches).
-    pub fn candidates<'t>(&self, tags: &'t [String]) -> Vec<&'t str> {
+    pub(crate) fn candidates<'t>(&self, tags: &'t [String]) -> Vec<&'t str> {
         match self {
             Policy::NewestBuild(p) => tags
                 .iter()
@@ -280,7 +280,7 @@ impl Policy {
     }
 
     /// What the policy makes of `tag`; `times` holds the creation times (`newest-build`).
-    pub fn verdict(&self, tag: &str, times: &HashMap<String, i128>) -> Verdict {
+    pub(crate) fn verdict(&self, tag: &str, times: &HashMap<String, i128>) -> Verdict {
         match self {
             Policy::Semver(range) => {
                 let text = tag.strip_prefix('v').unwrap_or(tag);
@@ -323,7 +323,7 @@ impl Policy {
 
     /// The newest admitted tag of `tags`, and where `current` (the tag Git holds, if any)
     /// stands against it.
-    pub fn choose(
+    pub(crate) fn choose(
         &self,
         tags: &[String],
         current: Option<&str>,
@@ -406,7 +406,7 @@ fn number(s: &str) -> Option<Key> {
 }
 
 /// An image config's `created` (RFC 3339, fraction kept) as nanoseconds since the epoch.
-pub fn created(s: &str) -> Option<i128> {
+pub(crate) fn created(s: &str) -> Option<i128> {
     let secs = crate::utc::parse(s)?;
     if !s.contains(['T', 't']) {
         return None;

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 /// The budgets a loop tries again within.
 #[derive(Clone, Debug)]
-pub struct Retry {
+pub(crate) struct Retry {
     /// When to stop: a wait that would end at or after this is not begun (`--timeout`).
     deadline: Instant,
     /// `--retries`, when given: at most this many further tries.
@@ -26,7 +26,7 @@ pub struct Retry {
 
 /// The flag that set a budget, named when it is spent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Knob {
+pub(crate) enum Knob {
     /// `--retries`.
     Retries,
     /// `--timeout`.
@@ -37,7 +37,7 @@ pub enum Knob {
 
 impl Knob {
     /// The flag, as typed.
-    pub fn flag(self) -> &'static str {
+    pub(crate) fn flag(self) -> &'static str {
         match self {
             Knob::Retries => "--retries",
             Knob::Timeout => "--timeout",
@@ -47,7 +47,7 @@ impl Knob {
 }
 
 /// What a try came to, as its caller judges it (cargo's `RetryResult`).
-pub enum RetryResult<T, E> {
+pub(crate) enum RetryResult<T, E> {
     /// Done, with this value.
     Success(T),
     /// Done: a failure no other try can mend.
@@ -58,7 +58,7 @@ pub enum RetryResult<T, E> {
 
 impl<T, E> RetryResult<T, E> {
     /// `result` judged by `worth`, the caller's rule for which failures another try may mend.
-    pub fn judge(result: Result<T, E>, worth: impl FnOnce(&E) -> bool) -> Self {
+    pub(crate) fn judge(result: Result<T, E>, worth: impl FnOnce(&E) -> bool) -> Self {
         match result {
             Ok(v) => RetryResult::Success(v),
             Err(e) if worth(&e) => RetryResult::Retry(e, None),
@@ -68,7 +68,7 @@ impl<T, E> RetryResult<T, E> {
 }
 
 /// Why [`Retry::run`] stopped without a value.
-pub enum Stop<E> {
+pub(crate) enum Stop<E> {
     /// A failure another try would not mend.
     Failed(E),
     /// The last failure, and the budget that ran out before the next try.
@@ -79,7 +79,7 @@ pub enum Stop<E> {
 
 /// A spent budget: which, after how many failed tries, how long after the first.
 #[derive(Clone, Copy, Debug)]
-pub struct Spent {
+pub(crate) struct Spent {
     /// The flag to raise.
     pub knob: Knob,
     /// The failed tries.
@@ -90,13 +90,13 @@ pub struct Spent {
 
 impl Spent {
     /// "once", "3 times".
-    pub fn times(&self) -> String {
+    pub(crate) fn times(&self) -> String {
         times(self.tries)
     }
 }
 
 /// "once", "3 times".
-pub fn times(n: u32) -> String {
+pub(crate) fn times(n: u32) -> String {
     if n == 1 {
         "once".to_string()
     } else {
@@ -110,7 +110,7 @@ const MAX_WAIT: Duration = Duration::from_millis(8_000);
 
 impl Retry {
     /// Tries until `deadline`, at most `retries` further times when given.
-    pub fn new(deadline: Instant, retries: Option<u32>) -> Retry {
+    pub(crate) fn new(deadline: Instant, retries: Option<u32>) -> Retry {
         Retry {
             deadline,
             retries,
@@ -120,31 +120,36 @@ impl Retry {
     }
 
     /// With `--connect-timeout`: a streak of failed connections retried for at most `budget`.
-    pub fn connect(mut self, budget: Duration) -> Retry {
+    pub(crate) fn connect(mut self, budget: Duration) -> Retry {
         self.connect = Some(budget);
         self
     }
 
     /// With a first wait drawn from the upper half of `first` (doubling from there).
-    pub fn first_wait(mut self, first: Duration) -> Retry {
+    pub(crate) fn first_wait(mut self, first: Duration) -> Retry {
         self.first = first;
         self
     }
 
     /// The deadline.
-    pub fn deadline(&self) -> Instant {
+    pub(crate) fn deadline(&self) -> Instant {
         self.deadline
     }
 
     /// The wait before try `n + 1` after `n` failed ones (see [`backoff`]).
-    pub fn backoff(&self, n: u32) -> Duration {
+    pub(crate) fn backoff(&self, n: u32) -> Duration {
         window(self.first, n)
     }
 
     /// Whether another try may follow `tries` failed ones after waiting `wait`: the budget
     /// that forbids it otherwise. `streak` is when a streak of failed connections began, for
     /// `--connect-timeout`.
-    pub fn allows(&self, tries: u32, wait: Duration, streak: Option<Instant>) -> Result<(), Knob> {
+    pub(crate) fn allows(
+        &self,
+        tries: u32,
+        wait: Duration,
+        streak: Option<Instant>,
+    ) -> Result<(), Knob> {
         if self.retries.is_some_and(|r| tries > r) {
             return Err(Knob::Retries);
         }
@@ -161,7 +166,7 @@ impl Retry {
 
     /// The budget that stops the tries after `tries` failed ones, when no wait is left to
     /// judge: `--retries` when they are spent, else `--timeout`.
-    pub fn spent_by(&self, tries: u32) -> Knob {
+    pub(crate) fn spent_by(&self, tries: u32) -> Knob {
         match self.retries {
             Some(r) if tries > r => Knob::Retries,
             _ => Knob::Timeout,
@@ -169,7 +174,7 @@ impl Retry {
     }
 
     /// "--retries 3 spent", "--timeout reached", for a message.
-    pub fn spent_text(&self, knob: Knob) -> String {
+    pub(crate) fn spent_text(&self, knob: Knob) -> String {
         match (knob, self.retries) {
             (Knob::Retries, Some(r)) => format!("--retries {r} spent"),
             (k, _) => format!("{} reached", k.flag()),
@@ -180,7 +185,7 @@ impl Retry {
     /// tries are already counted against `--retries` (a loop inside a loop). Failures worth
     /// another try count as one streak of failed connections when `--connect-timeout` is set.
     /// Before each wait `waiting` is told the failure and the wait; a signal ends the wait.
-    pub fn run<T, E>(
+    pub(crate) fn run<T, E>(
         &self,
         mut tries: u32,
         mut attempt: impl FnMut() -> RetryResult<T, E>,
@@ -223,7 +228,7 @@ impl Retry {
 /// (as before) and growing it only then made 200 at once slower (54 s against 46 s, 8.3
 /// attempts against 7.1) and gave 46 nothing measurable; timings on this shared VM vary
 /// twofold from one minute to the next.
-pub fn backoff(n: u32) -> Duration {
+pub(crate) fn backoff(n: u32) -> Duration {
     window(FIRST_WAIT, n)
 }
 
@@ -239,7 +244,7 @@ fn window(first: Duration, n: u32) -> Duration {
 }
 
 /// Sleeps `d`, waking early when a signal asks the run to end: the signal, if one did.
-pub fn sleep(d: Duration) -> Option<i32> {
+pub(crate) fn sleep(d: Duration) -> Option<i32> {
     let end = Instant::now() + d;
     loop {
         if let Some(signal) = crate::interrupt::requested() {
@@ -255,7 +260,7 @@ pub fn sleep(d: Duration) -> Option<i32> {
 
 /// A server's "wait N seconds" (an HTTP `Retry-After` of whole seconds); `None` for anything
 /// else (a date, a negative or absurd number).
-pub fn after(value: &str) -> Option<Duration> {
+pub(crate) fn after(value: &str) -> Option<Duration> {
     let secs: u64 = value.trim().parse().ok()?;
     (secs <= 24 * 3600).then(|| Duration::from_secs(secs))
 }

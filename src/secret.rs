@@ -15,14 +15,14 @@
 use std::sync::Mutex;
 
 /// The shortest start of a secret that is redacted when the rest of it is missing.
-pub const MIN_PART: usize = 6;
+pub(crate) const MIN_PART: usize = 6;
 
 /// Secrets learnt at run time (a minted token, an App's key and JWT, an Argo CD token, a
 /// webhook's URL).
 static LEARNT: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
 /// Keeps `secret` (trimmed) out of every text [`redact`] cleans, from now on.
-pub fn hide(secret: &str) {
+pub(crate) fn hide(secret: &str) {
     let secret = secret.trim();
     if secret.is_empty() {
         return;
@@ -36,7 +36,7 @@ pub fn hide(secret: &str) {
 
 /// `text` with every learnt secret, every one of `also`, and every URL's user info replaced by
 /// `***`.
-pub fn redact<'a>(text: &str, also: impl IntoIterator<Item = &'a str>) -> String {
+pub(crate) fn redact<'a>(text: &str, also: impl IntoIterator<Item = &'a str>) -> String {
     let mut secrets: Vec<String> = also
         .into_iter()
         .map(str::trim)
@@ -92,7 +92,7 @@ fn redact_one(text: &str, secret: &str) -> String {
 
 /// `text` redacted ([`redact`]), then cut to at most `max` characters (marked `…`), control
 /// characters blanked: one bounded line of what a server said.
-pub fn cut<'a>(text: &str, max: usize, also: impl IntoIterator<Item = &'a str>) -> String {
+pub(crate) fn cut<'a>(text: &str, max: usize, also: impl IntoIterator<Item = &'a str>) -> String {
     let clean = redact(text, also);
     let mut out: String = clean
         .chars()

@@ -7,16 +7,11 @@
 use crate::reference::shown;
 
 /// The default manifest path template, relative to the repository root.
-pub const DEFAULT_TEMPLATE: &str =
+pub(crate) const DEFAULT_TEMPLATE: &str =
     "deployments/kubernetes/base/applications/{service}-deployment.yaml";
 
-/// Checks that `name` is a DNS label.
-///
-/// ```
-/// assert!(imgbump::service::check("agent").is_ok());
-/// assert!(imgbump::service::check("../x").is_err());
-/// ```
-pub fn check(name: &str) -> Result<(), String> {
+/// Checks that `name` is a DNS label (`agent` is; `../x` is not).
+pub(crate) fn check(name: &str) -> Result<(), String> {
     let bad_char = name
         .chars()
         .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'));
@@ -38,21 +33,13 @@ pub fn check(name: &str) -> Result<(), String> {
 }
 
 /// The placeholders a manifest path template may use.
-pub const PLACEHOLDERS: [&str; 2] = ["service", "env"];
+pub(crate) const PLACEHOLDERS: [&str; 2] = ["service", "env"];
 
 /// `--manifest` as a user may write it, made relative to the repository root: `.` components
 /// dropped (`./deployments/…`); an absolute path inside the checkout whose work tree is `root`
 /// made relative to it (the work tree's own spelling or its canonical one). An absolute path
 /// elsewhere, or with no checkout (a cloned URL), is refused with what to write instead.
-///
-/// ```
-/// use imgbump::service::relative_template;
-/// use std::path::Path;
-/// assert_eq!(relative_template("./apps/{service}.yaml", None).unwrap(), "apps/{service}.yaml");
-/// assert_eq!(relative_template("/r/apps/./web.yaml", Some(Path::new("/r"))).unwrap(), "apps/web.yaml");
-/// assert!(relative_template("/elsewhere/web.yaml", Some(Path::new("/r"))).is_err());
-/// ```
-pub fn relative_template(template: &str, root: Option<&std::path::Path>) -> Result<String, String> {
+pub(crate) fn relative_template(template: &str, root: Option<&std::path::Path>) -> Result<String, String> {
     let mut rest = template;
     if template.starts_with('/') {
         let Some(root) = root else {
@@ -82,7 +69,7 @@ pub fn relative_template(template: &str, root: Option<&std::path::Path>) -> Resu
 
 /// Checks a `--manifest` template before any repository is open: filled, it stays inside the
 /// repository (an absolute one is checked against the checkout once it is open).
-pub fn check_template_path(template: &str) -> Result<(), String> {
+pub(crate) fn check_template_path(template: &str) -> Result<(), String> {
     if template.starts_with('/') {
         return Ok(());
     }
@@ -91,14 +78,15 @@ pub fn check_template_path(template: &str) -> Result<(), String> {
 
 /// The manifest path for `service`: `{service}` in `template` replaced (`{env}` left as
 /// written), then checked to stay inside the repository.
-pub fn manifest_path(template: &str, service: &str) -> Result<String, String> {
+#[cfg(test)]
+pub(crate) fn manifest_path(template: &str, service: &str) -> Result<String, String> {
     manifest_path_in(template, service, None)
 }
 
 /// The manifest path for `service` in the environment `env`: `{service}` and `{env}` in
 /// `template` replaced in one pass (a value is never read as a template again, so that
 /// `{{service}}` is `{agent}`, not a placeholder), then checked to stay inside the repository.
-pub fn manifest_path_in(
+pub(crate) fn manifest_path_in(
     template: &str,
     service: &str,
     env: Option<&str>,
@@ -113,14 +101,17 @@ pub fn manifest_path_in(
 }
 
 /// Whether `template` has an `{env}` placeholder.
-pub fn has_env(template: &str) -> bool {
+pub(crate) fn has_env(template: &str) -> bool {
     crate::template::placeholders(template).contains(&"env")
 }
 
 /// The names among `candidates` nearest to `name` (a misspelling: at most two letters
 /// added, removed, changed or swapped, and fewer than half its length), nearest first; at most
 /// three.
-pub fn nearest<'c>(name: &str, candidates: impl IntoIterator<Item = &'c str>) -> Vec<&'c str> {
+pub(crate) fn nearest<'c>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'c str>,
+) -> Vec<&'c str> {
     let limit = 2.min(name.chars().count().saturating_sub(1) / 2).max(1);
     let mut near: Vec<(usize, &str)> = candidates
         .into_iter()
@@ -159,7 +150,7 @@ fn distance(a: &str, b: &str) -> usize {
 }
 
 /// "; did you mean `a` (or `b`)?" for the names [`nearest`] finds, else nothing.
-pub fn did_you_mean(near: &[&str]) -> String {
+pub(crate) fn did_you_mean(near: &[&str]) -> String {
     match near {
         [] => String::new(),
         [one] => format!("; did you mean `{one}`?"),
@@ -174,13 +165,13 @@ pub fn did_you_mean(near: &[&str]) -> String {
 }
 
 /// Splits a template into its `/` components, for listing the services it matches.
-pub fn template_components(template: &str) -> Vec<&str> {
+pub(crate) fn template_components(template: &str) -> Vec<&str> {
     template.split('/').collect()
 }
 
 /// If `name` matches the template component `pattern` (which holds `{service}` once), the
 /// service name it stands for.
-pub fn match_component<'n>(pattern: &str, name: &'n str) -> Option<&'n str> {
+pub(crate) fn match_component<'n>(pattern: &str, name: &'n str) -> Option<&'n str> {
     let (pre, post) = pattern.split_once("{service}")?;
     let s = name.strip_prefix(pre)?.strip_suffix(post)?;
     check(s).ok().map(|_| s)
@@ -189,6 +180,21 @@ pub fn match_component<'n>(pattern: &str, name: &'n str) -> Option<&'n str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_template_is_made_relative_to_the_root() {
+        use std::path::Path;
+        assert_eq!(
+            relative_template("./apps/{service}.yaml", None).unwrap(),
+            "apps/{service}.yaml"
+        );
+        assert_eq!(
+            relative_template("/r/apps/./web.yaml", Some(Path::new("/r"))).unwrap(),
+            "apps/web.yaml"
+        );
+        assert!(relative_template("/elsewhere/web.yaml", Some(Path::new("/r"))).is_err());
+        assert!(relative_template("/r/web.yaml", None).is_err());
+    }
 
     #[test]
     fn misspelt_names_find_their_neighbours() {

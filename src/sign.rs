@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 /// How to sign.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Signer {
+pub(crate) enum Signer {
     /// `ssh-keygen -Y sign` with this private key file (or, with `agent`, the public key whose
     /// private half ssh-agent holds).
     Ssh {
@@ -29,7 +29,7 @@ pub enum Signer {
 
 impl Signer {
     /// `ssh:KEYFILE`, `ssh-agent`, or `gpg:KEYID`.
-    pub fn parse(spec: &str) -> Result<Signer, String> {
+    pub(crate) fn parse(spec: &str) -> Result<Signer, String> {
         if spec == "ssh-agent" {
             return Ok(Signer::SshAgent);
         }
@@ -55,7 +55,9 @@ impl Signer {
 
     /// What git config says (`commit.gpgsign`, `gpg.format`, `user.signingkey`), as
     /// `git commit` reads it; `None` when commits are not signed.
-    pub fn from_git_config(get: &dyn Fn(&str) -> Option<String>) -> Result<Option<Signer>, String> {
+    pub(crate) fn from_git_config(
+        get: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Option<Signer>, String> {
         let on = get("commit.gpgsign").is_some_and(|v| {
             matches!(v.to_ascii_lowercase().as_str(), "true" | "yes" | "on" | "1")
         });
@@ -78,7 +80,7 @@ impl Signer {
     }
 
     /// The signature of `buffer` (a commit without its signature), armored.
-    pub fn sign(&self, buffer: &[u8]) -> Result<String, String> {
+    pub(crate) fn sign(&self, buffer: &[u8]) -> Result<String, String> {
         match self {
             Signer::Ssh { key, agent } => {
                 let mut args = vec![

@@ -12,21 +12,21 @@
 //! it rolled back from, so that a second rollback goes further back instead of toggling.
 
 /// The trailer that records a service's order key.
-pub const ORDER: &str = "Imgbump-Order";
+pub(crate) const ORDER: &str = "Imgbump-Order";
 /// The trailer that records the image a rollback rolled back from.
-pub const ROLLBACK: &str = "Imgbump-Rollback";
+pub(crate) const ROLLBACK: &str = "Imgbump-Rollback";
 /// The trailer a CD workflow sets to the person or bot that asked for the change.
-pub const REQUESTED_BY: &str = "Requested-By";
+pub(crate) const REQUESTED_BY: &str = "Requested-By";
 /// The trailer of a commit that holds a service (`Imgbump-Hold: SERVICE`).
-pub const HOLD: &str = "Imgbump-Hold";
+pub(crate) const HOLD: &str = "Imgbump-Hold";
 /// The trailer of a commit that released a service's hold.
-pub const RELEASE: &str = "Imgbump-Release";
+pub(crate) const RELEASE: &str = "Imgbump-Release";
 /// The trailer of a commit that set a held service's image with `--ignore-hold`.
-pub const HOLD_IGNORED: &str = "Imgbump-Hold-Ignored";
+pub(crate) const HOLD_IGNORED: &str = "Imgbump-Hold-Ignored";
 
 /// The values of trailer `key` in `message` that are about `service`: for each line
 /// `KEY: SERVICE=VALUE` of the message's last paragraph, `VALUE`.
-pub fn values<'m>(message: &'m str, key: &str, service: &str) -> Vec<&'m str> {
+pub(crate) fn values<'m>(message: &'m str, key: &str, service: &str) -> Vec<&'m str> {
     trailer_lines(message)
         .filter_map(|(k, v)| (k.eq_ignore_ascii_case(key)).then_some(v))
         .filter_map(|v| v.split_once('=').filter(|(s, _)| *s == service))
@@ -35,7 +35,7 @@ pub fn values<'m>(message: &'m str, key: &str, service: &str) -> Vec<&'m str> {
 }
 
 /// The value of trailer `key` in `message` (the first), whatever it is about.
-pub fn value<'m>(message: &'m str, key: &str) -> Option<&'m str> {
+pub(crate) fn value<'m>(message: &'m str, key: &str) -> Option<&'m str> {
     trailer_lines(message).find_map(|(k, v)| k.eq_ignore_ascii_case(key).then_some(v))
 }
 
@@ -51,25 +51,25 @@ fn trailer_lines(message: &str) -> impl Iterator<Item = (&str, &str)> {
 }
 
 /// The order key recorded for `service` in `message`, if one is.
-pub fn key_in(message: &str, service: &str) -> Option<u64> {
+pub(crate) fn key_in(message: &str, service: &str) -> Option<u64> {
     values(message, ORDER, service)
         .into_iter()
         .find_map(|v| v.parse().ok())
 }
 
 /// The `Imgbump-Order` trailer recording `key` for `service`.
-pub fn order(service: &str, key: u64) -> (String, String) {
+pub(crate) fn order(service: &str, key: u64) -> (String, String) {
     (ORDER.to_string(), format!("{service}={key}"))
 }
 
 /// The `Imgbump-Rollback` trailer recording that `service` was rolled back from `image`.
-pub fn rollback(service: &str, image: &str) -> (String, String) {
+pub(crate) fn rollback(service: &str, image: &str) -> (String, String) {
     (ROLLBACK.to_string(), format!("{service}={image}"))
 }
 
 /// `message` (its text up to the trailers) with `trailers` as its last paragraph, and one final
 /// line break.
-pub fn append(message: &str, trailers: &[(String, String)]) -> String {
+pub(crate) fn append(message: &str, trailers: &[(String, String)]) -> String {
     let mut msg = message.trim_end_matches('\n').to_string();
     if !trailers.is_empty() {
         msg.push_str("\n\n");
@@ -81,7 +81,7 @@ pub fn append(message: &str, trailers: &[(String, String)]) -> String {
 }
 
 /// The trailer lines of `message` (`Key: value`), as written.
-pub fn lines(message: &str) -> Vec<&str> {
+pub(crate) fn lines(message: &str) -> Vec<&str> {
     let body = message.trim_end();
     match body.rsplit_once("\n\n") {
         Some((_, last)) => last

@@ -12,6 +12,9 @@
 //! percent-encoded). One reading serves the policy checks, the connection and every message;
 //! the redaction of text finds user info the same way ([`userinfo_span`]). An authority that
 //! is not `host[:port]` is [`RemoteUrl::malformed`].
+// Items here keep `pub` while issues 30, 31, 32 and 35 reshape this room (their branches are
+// in flight); `cargo fix` narrows them to pub(crate) once they land.
+#![allow(unreachable_pub)]
 
 use std::fmt;
 

@@ -1,5 +1,12 @@
-//! Dates for people: Unix seconds as ISO 8601 UTC (`2025-12-02T13:00:00Z`) and back, with no
-//! time-zone database and no clock reads.
+//! The time room: Unix seconds as ISO 8601 UTC (`2025-12-02T13:00:00Z`) and back, with no
+//! time-zone database, and the one read of the clock ([`now`]).
+
+/// Now, in Unix seconds: the one place the wall clock is read.
+pub(crate) fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
 
 /// `secs` (Unix time) as `YYYY-MM-DDTHH:MM:SSZ`.
 pub(crate) fn utc(secs: i64) -> String {

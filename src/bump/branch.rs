@@ -12,7 +12,7 @@ use super::Change;
 /// The branch name `template` makes for `changes`: `{service}` (several joined by `-`),
 /// `{tag}` (the new tag, or the digest's first 12 hex digits), `{env}` (several joined by `-`),
 /// checked as Git checks branch names.
-pub fn branch_name(template: &str, changes: &[Change]) -> Result<String, Failure> {
+pub(super) fn branch_name(template: &str, changes: &[Change]) -> Result<String, Failure> {
     let name = fill(template, changes)?;
     if !git2::Reference::is_valid_name(&format!("refs/heads/{name}")) {
         return Err(Failure::new(
@@ -26,7 +26,7 @@ pub fn branch_name(template: &str, changes: &[Change]) -> Result<String, Failure
 }
 
 /// The placeholders a `--push-branch` template may use.
-pub const PLACEHOLDERS: [&str; 3] = ["service", "tag", "env"];
+pub(crate) const PLACEHOLDERS: [&str; 3] = ["service", "tag", "env"];
 
 /// `template` with its placeholders filled for `changes` (the name unchecked).
 pub(super) fn fill(template: &str, changes: &[Change]) -> Result<String, Failure> {

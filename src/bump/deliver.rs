@@ -7,9 +7,10 @@ use git2::Oid;
 use crate::failure::{FailKind, Failure};
 use crate::git::{Push, PushTo, Workspace};
 
+use super::branch;
 use super::outcome::{timed, Timings};
 use super::retry::{refetch, Deadline, LOCK_WAIT};
-use super::{branch, short};
+use crate::git::short_id;
 use crate::retry::{backoff, sleep, times};
 
 /// What one delivery came to.
@@ -88,7 +89,7 @@ pub(super) fn branch_taken(
         format!(
             "the branch {name} exists on {} with other content (commit {}); nothing was pushed",
             ws.url(),
-            short(at)
+            short_id(&at)
         ),
     )
     .with_hint("delete it, merge or close its pull request, or choose another --push-branch"))
@@ -137,7 +138,7 @@ pub(super) fn answered(
                 "the push to {} {} was answered as if creating a new branch (it is at {}); nothing was pushed",
                 ws.url(),
                 ws.branch(),
-                short(at)
+                short_id(&at)
             ),
         )
         .with_hint("this is a bug in imgbump: please report it with -vv")),
@@ -203,7 +204,7 @@ pub(super) fn stays_local(mut f: Failure, local_commit: Option<Oid>, branch: &st
         }
         return f.with_hint(format!(
             "the commit {} stays on the local branch {branch}, not pushed; push it with `git push` once the remote takes it",
-            short(lc)
+            short_id(&lc)
         ));
     }
     f

@@ -1,7 +1,7 @@
 //! The unified diff of an edit, for `--dry-run`, JSON and the step summary.
 
 /// A unified diff of two texts that differ in one region (what the engine produces).
-pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
+pub(super) fn unified_diff(path: &str, old: &str, new: &str) -> String {
     let a: Vec<&str> = old.split_inclusive('\n').collect();
     let b: Vec<&str> = new.split_inclusive('\n').collect();
     let prefix = a.iter().zip(&b).take_while(|(x, y)| x == y).count();

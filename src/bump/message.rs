@@ -3,7 +3,7 @@
 use super::{Change, HoldEffect};
 
 /// The placeholders a message template may use.
-pub const PLACEHOLDERS: [&str; 9] = [
+pub(crate) const PLACEHOLDERS: [&str; 9] = [
     "service",
     "old_image",
     "image",
@@ -51,7 +51,11 @@ fn render_message(template: &str, c: &Change) -> String {
 }
 
 /// The commit message for the changed pairs.
-pub fn commit_message(template: &str, changes: &[Change], trailers: &[(String, String)]) -> String {
+pub(super) fn commit_message(
+    template: &str,
+    changes: &[Change],
+    trailers: &[(String, String)],
+) -> String {
     let changed: Vec<&Change> = changes.iter().filter(|c| c.changed).collect();
     // One line per service and environment: a service's several targets (a base and a chart)
     // take one image. A run over several environments names them (` in staging, production`)

@@ -12,7 +12,7 @@
 //!
 //! | room | what it holds |
 //! |---|---|
-//! | `run.rs` | [`set`]: the loop over the stages |
+//! | `run.rs` | [`set_until`]: the loop over the stages |
 //! | `plan.rs`, `registry_check.rs`, `order.rs` | the plan; the registry's checks of an image; recorded order keys |
 //! | `commit.rs`, `message.rs` | the commit; its message |
 //! | `deliver.rs`, `branch.rs`, `retry.rs` | the push; `--push-branch` names; the run's budgets and the fetch between attempts |
@@ -43,17 +43,16 @@ mod run;
 mod standing;
 mod via_github;
 
-pub use crate::locate::Selection;
-pub use branch::{branch_name, PLACEHOLDERS as BRANCH_PLACEHOLDERS};
-pub use diff::unified_diff;
-pub use message::{commit_message, PLACEHOLDERS as MESSAGE_PLACEHOLDERS};
-pub use outcome::{Change, HoldEffect, Outcome, Timings};
-pub use registry_check::RegistryOptions;
-pub use run::{set, set_until};
+pub(crate) use crate::locate::Selection;
+pub(crate) use branch::PLACEHOLDERS as BRANCH_PLACEHOLDERS;
+pub(crate) use message::PLACEHOLDERS as MESSAGE_PLACEHOLDERS;
+pub(crate) use outcome::{deployed_event, Change, HoldEffect, Outcome, Status};
+pub(crate) use registry_check::RegistryOptions;
+pub(crate) use run::set_until;
 
 /// One `SERVICE=IMAGE` pair, validated; or, for `hold` and `release`, a service alone.
 #[derive(Debug, Clone)]
-pub struct Pair {
+pub(crate) struct Pair {
     /// The service name (a DNS label).
     pub service: String,
     /// What its image should become; `None`: it stays (a hold added or released).
@@ -88,7 +87,7 @@ impl std::str::FromStr for Pair {
 
 /// How to bump.
 #[derive(Debug, Clone)]
-pub struct Options {
+pub(crate) struct Options {
     /// Where the images are: templates, selectors, environments, what an edit may add.
     pub selection: Selection,
     /// The commit message template.
@@ -139,7 +138,7 @@ pub struct Options {
 
 /// Who makes the commit on the remote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum CommitVia {
+pub(crate) enum CommitVia {
     /// imgbump makes it and pushes it (signed with `--sign`, if asked).
     #[default]
     Push,
@@ -149,7 +148,7 @@ pub enum CommitVia {
 
 /// A change to the holds of the targets.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum HoldChange {
+pub(crate) enum HoldChange {
     /// Add this hold above each target (left as it is where one stands already).
     Add(Hold),
     /// Remove every hold line above each target.
@@ -158,7 +157,7 @@ pub enum HoldChange {
 
 /// Where to open a request for a bump pushed to a branch of its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Forge {
+pub(crate) enum Forge {
     /// GitHub's REST API.
     GitHub,
     /// GitLab's push options.
@@ -167,7 +166,7 @@ pub enum Forge {
 
 /// `--open-pr` and its details.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OpenPr {
+pub(crate) struct OpenPr {
     /// Which forge.
     pub forge: Forge,
     /// `--pr-label`s.
@@ -182,15 +181,10 @@ pub struct OpenPr {
 
 /// An order key, and whether to check it against the one recorded for the service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Order {
+pub(crate) struct Order {
     /// The key to record.
     pub key: u64,
     /// Whether a key not greater than the recorded one makes the change superseded (a rollback
     /// records the current key without being held back by it).
     pub check: bool,
-}
-
-/// The first seven hex digits of a commit id.
-fn short(oid: git2::Oid) -> String {
-    oid.to_string().chars().take(7).collect()
 }

@@ -11,7 +11,7 @@ use crate::failure::{FailKind, Failure};
 
 /// What the command line asks of the registry.
 #[derive(Debug, Clone, Default)]
-pub struct RegistryOptions {
+pub(crate) struct RegistryOptions {
     /// `--verify-image`: every new image must exist.
     pub verify: bool,
     /// `--pin-digest`: write every new image with the digest its registry reports.

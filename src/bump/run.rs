@@ -15,16 +15,12 @@ use super::outcome::{timed, Outcome, Timings};
 use super::plan::{plan, Inputs, Plan};
 use super::registry_check::Checks;
 use super::retry::{refetch, Deadline};
-use super::{branch, order, short, standing, via_github, CommitVia, Options, Pair};
-
-/// Runs a bump in `ws`.
-pub fn set(ws: &mut Workspace, pairs: &[Pair], opts: &Options) -> Result<Outcome, Failure> {
-    set_until(ws, pairs, opts, Instant::now() + opts.timeout)
-}
+use super::{branch, order, standing, via_github, CommitVia, Options, Pair};
+use crate::git::short_id;
 
 /// Runs a bump in `ws`, retrying until `deadline` (the caller may have spent some of
 /// `opts.timeout` already, connecting).
-pub fn set_until(
+pub(crate) fn set_until(
     ws: &mut Workspace,
     pairs: &[Pair],
     opts: &Options,
@@ -165,7 +161,7 @@ impl Run<'_> {
                 Ok(commit) => commit,
                 Err(f) => return Err(self.nothing_pushed(f, tip)),
             };
-            outcome.commit = Some(commit.to_string());
+            outcome.commit = Some(commit);
             if self.opts.no_push {
                 return Ok(outcome);
             }
@@ -211,7 +207,7 @@ impl Run<'_> {
             opts: self.opts,
             recorded: &recorded,
             check_dirty,
-            now: crate::hold::now(),
+            now: crate::utc::now(),
             reread: &reread,
         };
         let (ws, checks) = (&*self.ws, &mut self.checks);
@@ -260,7 +256,7 @@ impl Run<'_> {
                 .sync_local(c, self.local.start, tip)
                 .unwrap_or(false)
             {
-                outcome.note = Some(format!("the remote already has this image; the local branch {} keeps its own commit {}", self.ws.branch(), short(c)));
+                outcome.note = Some(format!("the remote already has this image; the local branch {} keeps its own commit {}", self.ws.branch(), short_id(&c)));
             }
         }
         Ok(Nothing::Done)
@@ -354,17 +350,17 @@ impl Run<'_> {
         match delivered {
             Delivered::Again(new_tip) => return Ok(Some(new_tip)),
             Delivered::Made(made) => {
-                outcome.commit = Some(made.to_string());
+                outcome.commit = Some(made);
                 if to.branch.is_none() {
                     self.catch_up(made, outcome)?;
                 }
             }
             Delivered::Already(there) => {
-                outcome.commit = Some(there.to_string());
+                outcome.commit = Some(there);
                 outcome.note = Some(format!(
                     "the branch {} already has this change (commit {}); nothing was pushed",
                     to.branch.as_deref().unwrap_or(""),
-                    short(there)
+                    short_id(&there)
                 ));
             }
             Delivered::Landed => self.catch_up(commit, outcome)?,
@@ -393,9 +389,9 @@ impl Run<'_> {
             if lc != commit && !self.ws.sync_local(lc, self.local.start, commit)? {
                 outcome.note = Some(format!(
                     "the branch moved on the remote while imgbump ran, so the pushed commit {} was rebuilt on it; the local branch {} was left at {} (run `git pull` to catch up)",
-                    short(commit),
+                    short_id(&commit),
                     self.ws.branch(),
-                    short(lc)
+                    short_id(&lc)
                 ));
             }
         }
@@ -420,14 +416,14 @@ impl Run<'_> {
                     self.local.commit = None;
                     f.message.push_str(&format!(
                         "\nthe local commit {} of an earlier attempt was taken back: the branch {branch}, the index and the work tree are as they were",
-                        short(c)
+                        short_id(&c)
                     ));
                 }
                 Err(e) => f.message.push_str(&format!(
                     "\nthe commit {} of an earlier attempt stays on the local branch {branch} ({}); `git reset --keep {}` takes it back",
-                    short(c),
+                    short_id(&c),
                     e.message,
-                    short(start)
+                    short_id(&start)
                 )),
             }
         }

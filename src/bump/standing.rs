@@ -92,7 +92,7 @@ pub(super) fn landed(s: &Standing, caught_up: bool) -> String {
         (false, 0) => format!(
             "{first}; the local branch {} was left at {} (run `git pull` to catch up)",
             s.branch,
-            short(s.local)
+            crate::git::short_id(&s.local)
         ),
         (false, _) => format!(
             "{first}; the local branch {} was left as it was (run `git pull --rebase` to catch up)",
@@ -107,7 +107,7 @@ pub(super) fn own_commit_pushed(s: &Standing) -> String {
     format!(
         "the local branch {}'s own commit {} (not pushed before) was exactly this change on {}'s tip, and was pushed",
         s.branch,
-        short(s.local),
+        crate::git::short_id(&s.local),
         s.upstream
     )
 }
@@ -129,13 +129,10 @@ pub(super) fn dry_run(s: &Standing) -> String {
     format!(
         "this dry run read the local branch {} at {}, but {}; the real run plans on {}'s tip ({}), which may hold other images",
         s.branch,
-        short(s.local),
+        crate::git::short_id(&s.local),
         s.describe(),
         s.upstream,
-        short(s.remote)
+        crate::git::short_id(&s.remote)
     )
 }
 
-fn short(oid: git2::Oid) -> String {
-    oid.to_string().chars().take(7).collect()
-}

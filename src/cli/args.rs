@@ -1,4 +1,8 @@
 //! The clap definition: the one source of `--help`, the shell completions and the man page.
+// Items here keep `pub` while issues 30, 31, 32 and 35 reshape this room (their branches are
+// in flight); `cargo fix` narrows them to pub(crate) once they land. The flattened groups'
+// fields carry no doc comment: clap would take it for help text.
+#![allow(unreachable_pub, missing_docs)]
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 

@@ -17,7 +17,7 @@ pub(super) fn bump(
     ws: &mut Workspace,
     pairs: &[Pair],
     opts: &Options,
-    repo: (&RepoArgs, bool),
+    repo: &RepoArgs,
     say: &Say,
     start: Instant,
 ) -> Result<Outcome, Failure> {
@@ -30,7 +30,7 @@ pub(super) fn bump_then(
     ws: &mut Workspace,
     pairs: &[Pair],
     opts: &Options,
-    (repo, dry_run): (&RepoArgs, bool),
+    repo: &RepoArgs,
     say: &Say,
     start: Instant,
     json_later: bool,
@@ -55,7 +55,7 @@ pub(super) fn bump_then(
         ms(t.refetch),
         ms(start.elapsed())
     ));
-    report(&outcome, repo, (dry_run, json_later), say, ws.url());
+    report(&outcome, repo, (opts.dry_run, json_later), say, ws.url());
     Ok(outcome)
 }
 

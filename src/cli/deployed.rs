@@ -76,7 +76,7 @@ pub(super) fn before_push(
 /// What was pushed, for a message about what followed.
 pub(super) fn what_pushed(o: &crate::bump::Outcome) -> String {
     match (&o.commit, o.pushed) {
-        (Some(c), true) => format!("pushed {}", c.chars().take(7).collect::<String>()),
+        (Some(c), true) => format!("pushed {}", crate::git::short_id(c)),
         _ => "nothing new was pushed (the branch had it already)".to_string(),
     }
 }

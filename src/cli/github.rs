@@ -3,8 +3,9 @@
 
 use std::io::Write;
 
-use crate::bump::{Change, HoldEffect, Outcome};
+use crate::bump::{Change, HoldEffect, Outcome, Status};
 use crate::failure::Failure;
+use crate::git::short_id;
 
 use super::say::{printable, printable_lines, Say};
 
@@ -43,17 +44,10 @@ pub(super) fn summary(o: &Outcome, say: &Say, url: &str) {
     };
     let mut md = String::from("### imgbump\n\n| service | old image | new image | file | commit |\n|---|---|---|---|---|\n");
     for c in &o.changes {
-        let commit = if c.superseded_by.is_some() {
-            "superseded"
-        } else if c.hold_effect == HoldEffect::Held {
-            "held"
-        } else if c.changed {
-            o.commit
-                .as_deref()
-                .map(|x| x.get(..7).unwrap_or(x))
-                .unwrap_or("(dry run)")
-        } else {
-            "unchanged"
+        let commit = match (c.status(), o.commit) {
+            (Status::Changed, Some(commit)) => short_id(&commit),
+            (Status::Changed, None) => "(dry run)".to_string(),
+            (status, _) => status.as_str().to_string(),
         };
         let service = match &c.env {
             Some(env) => format!("{} ({env})", c.service),
@@ -187,9 +181,12 @@ pub(super) fn outputs(o: &Outcome, say: &Say) {
     };
     let join = |f: &dyn Fn(&Change) -> &str| o.changes.iter().map(f).collect::<Vec<_>>().join(" ");
     let mut pairs = vec![
-        ("status", o.status().to_string()),
+        ("status", o.status().as_str().to_string()),
         ("changed", o.changed.to_string()),
-        ("commit", o.commit.clone().unwrap_or_default()),
+        (
+            "commit",
+            o.commit.map(|c| c.to_string()).unwrap_or_default(),
+        ),
         ("pushed", o.pushed.to_string()),
         ("old-image", join(&|c| c.old.as_str())),
         ("new-image", join(&|c| c.new.as_str())),

@@ -7,7 +7,7 @@ use crate::bump::{HoldChange, Pair};
 use crate::failure::{FailKind, Failure};
 
 use super::open::workspace;
-use super::options::{bump_options, hold_of};
+use super::options::{bump_options, hold_of, Intent};
 use super::say::Say;
 use super::{bumped, HoldArgs, ReleaseArgs};
 
@@ -28,18 +28,6 @@ fn services(names: &[String]) -> Result<Vec<Pair>, Failure> {
     Ok(out)
 }
 
-/// A hold's or a release's branch when `--open-pr` asks for one and `--push-branch` names
-/// none: its own (`imgbump/hold/{service}`), not a bump's `…/{tag}`, so that it neither meets
-/// a bump's branch nor closes a bump's request as superseded.
-fn own_branch(opts: &mut crate::bump::Options, given: Option<&String>, what: &str, envs: bool) {
-    if given.is_none() && opts.push_branch.is_some() {
-        opts.push_branch = Some(match envs {
-            true => format!("imgbump/{what}/{{service}}/{{env}}"),
-            false => format!("imgbump/{what}/{{service}}"),
-        });
-    }
-}
-
 pub(super) fn hold(args: &HoldArgs, say: &Say) -> Result<(), Failure> {
     let who = (&args.reason, &args.who);
     let what = Cmd {
@@ -49,8 +37,8 @@ pub(super) fn hold(args: &HoldArgs, say: &Say) -> Result<(), Failure> {
         message: &args.message,
         commit: &args.commit,
     };
-    run(&what, "hold", say, |opts, ws| {
-        Ok(HoldChange::Add(hold_of(who.0, who.1, opts, ws)?))
+    run(&what, "hold", say, |author, ws| {
+        Ok(HoldChange::Add(hold_of(who.0, who.1, author, ws)?))
     })
 }
 
@@ -77,22 +65,23 @@ struct Cmd<'a> {
 /// The services' holds changed as `change` says, in one commit.
 fn run(
     c: &Cmd<'_>,
-    what: &str,
+    what: &'static str,
     say: &Say,
-    change: impl FnOnce(&crate::bump::Options, &crate::git::Workspace) -> Result<HoldChange, Failure>,
+    change: impl FnOnce(
+        Option<&(String, String)>,
+        &crate::git::Workspace,
+    ) -> Result<HoldChange, Failure>,
 ) -> Result<(), Failure> {
     let start = Instant::now();
     let pairs = services(c.services)?;
-    let mut opts = bump_options(c.repo, c.pick, c.message, c.commit, None, None)?;
-    own_branch(
-        &mut opts,
-        c.commit.push_branch.as_ref(),
-        what,
-        !c.pick.env.is_empty(),
-    );
-    let mut ws = workspace(c.repo, say, start + c.repo.timeout, opts.retries)?;
-    opts.hold_change = Some(change(&opts, &ws)?);
-    let repo = (c.repo, c.commit.dry_run);
-    bumped::bump(&mut ws, &pairs, &opts, repo, say, start)?;
+    let checked = bump_options(c.repo, c.pick, c.message, c.commit, None, None)?;
+    let mut ws = workspace(c.repo, say, start + c.repo.timeout, c.commit.retries)?;
+    let hold_change = Some(change(checked.author(), &ws)?);
+    let opts = checked.options(Intent {
+        hold_change,
+        own_branch: Some(what),
+        ..Intent::default()
+    });
+    bumped::bump(&mut ws, &pairs, &opts, c.repo, say, start)?;
     Ok(())
 }

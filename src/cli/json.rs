@@ -5,7 +5,7 @@ use std::io::Write;
 
 use serde_json::json;
 
-use crate::bump::{HoldEffect, Outcome};
+use crate::bump::{Outcome, Status};
 use crate::failure::FailKind;
 use crate::hold::Hold;
 use crate::locate::{Found, Version};
@@ -65,12 +65,7 @@ fn set_value(
         .changes
         .iter()
         .map(|c| {
-            let status = match (c.superseded_by, c.hold_effect) {
-                (Some(_), _) => "superseded",
-                (None, HoldEffect::Held) => "held",
-                (None, _) if c.changed => "changed",
-                (None, _) => "unchanged",
-            };
+            let status = c.status().as_str();
             let mut v = json!({"service": c.service, "env": c.env, "file": c.file, "target": c.target, "workload": c.workload, "container": c.container, "line": c.line, "old": c.old, "new": c.new, "changed": c.changed, "status": status, "hold": hold(c.hold.as_ref()), "hold_effect": c.hold_effect.as_str()});
             if let Some(had) = c.superseded_by {
                 v["recorded_order_key"] = json!(had);
@@ -78,7 +73,7 @@ fn set_value(
             v
         })
         .collect();
-    let mut v = json!({"status": o.status(), "changed": o.changed, "commit": o.commit, "branch": o.branch, "pushed": o.pushed, "attempts": o.attempts, "changes": changes});
+    let mut v = json!({"status": o.status().as_str(), "changed": o.changed, "commit": o.commit.map(|c| c.to_string()), "branch": o.branch, "pushed": o.pushed, "attempts": o.attempts, "changes": changes});
     if dry_run {
         v["dry_run"] = json!(true);
         v["diff"] = json!(o.diff);
@@ -117,10 +112,11 @@ pub(super) fn update(outcomes: &[Outcome], dry_run: bool, rows: &[super::rows::P
     let mut v = match outcomes {
         [one] => set_value(one, dry_run, None),
         many => {
-            let status = ["changed", "held", "superseded"]
+            let status = [Status::Changed, Status::Held, Status::Superseded]
                 .into_iter()
                 .find(|s| many.iter().any(|o| o.status() == *s))
-                .unwrap_or("unchanged");
+                .unwrap_or(Status::Unchanged)
+                .as_str();
             json!({"status": status, "changed": many.iter().any(|o| o.changed), "updates": many.iter().map(|o| set_value(o, dry_run, None)).collect::<Vec<_>>()})
         }
     };
@@ -132,7 +128,7 @@ pub(super) fn update(outcomes: &[Outcome], dry_run: bool, rows: &[super::rows::P
 fn hold(h: Option<&Hold>) -> serde_json::Value {
     match h {
         Some(h) => {
-            json!({"reason": h.reason, "by": h.by, "since": h.since, "until": h.until, "expired": h.expired(crate::hold::now())})
+            json!({"reason": h.reason, "by": h.by, "since": h.since, "until": h.until, "expired": h.expired(crate::utc::now())})
         }
         None => serde_json::Value::Null,
     }

@@ -51,7 +51,7 @@ pub(super) fn run(args: &ListArgs, say: &Say) -> Result<(), Failure> {
     };
     let mut rows = rows;
     if args.held {
-        let now = crate::hold::now();
+        let now = crate::utc::now();
         rows.retain(|r| r.is_held(now));
         if rows.is_empty() {
             say.info("no target is held");

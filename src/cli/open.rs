@@ -282,6 +282,6 @@ fn app_token(
     let timeout = deadline
         .saturating_duration_since(Instant::now())
         .min(std::time::Duration::from_secs(60));
-    app.token(remote, crate::hold::now(), timeout)
+    app.token(remote, crate::utc::now(), timeout)
         .map_err(|e| Failure::new(FailKind::Other, e.message))
 }

@@ -1,8 +1,9 @@
 //! Flags turned into one validated value, in one step: the pairs, and a bump's options, each
 //! checked here so that the subcommands and the bump receive only what is valid.
 
-use crate::bump::{self, Options, Order, Pair};
+use crate::bump::{self, HoldChange, Options, Order, Pair};
 use crate::failure::{FailKind, Failure};
+use crate::locate::Selection;
 use crate::reference::ImageSpec;
 
 use crate::hold::Hold;
@@ -42,11 +43,13 @@ pub(super) fn pairs(raw: &[String], allow_latest: bool) -> Result<Vec<Pair>, Fai
     Ok(pairs)
 }
 
-/// A bump's options from the command line: the repository, where the images are, the commit
-/// and its delivery, and (for `set` and `promote`) what an edit may add and what to ask the
-/// registries. `--no-push` against a URL would make a commit in a clone that is deleted at exit
-/// (a `--cache-dir` keeps no objects of its own commits either): refused here, instead of
-/// reporting a commit nobody can reach.
+/// A bump's options from the command line, checked, before the command has read what it
+/// needs from the repository: the repository, where the images are, the commit and its
+/// delivery, and (for `set` and `promote`) what an edit may add and what to ask the
+/// registries. Made into the bump's [`Options`] once, with the command's [`Intent`]
+/// ([`Checked::options`]; ripgrep's low and high arguments). `--no-push` against a URL would
+/// make a commit in a clone that is deleted at exit (a `--cache-dir` keeps no objects of its
+/// own commits either): refused here, instead of reporting a commit nobody can reach.
 pub(super) fn bump_options(
     repo: &RepoArgs,
     pick: &PickArgs,
@@ -54,7 +57,7 @@ pub(super) fn bump_options(
     commit: &CommitArgs,
     add: Option<&AddArgs>,
     registry: Option<&RegistryArgs>,
-) -> Result<Options, Failure> {
+) -> Result<Checked, Failure> {
     if commit.no_push && crate::git::is_url(&repo.repo) {
         return Err(Failure::new(
             FailKind::Usage,
@@ -71,7 +74,82 @@ pub(super) fn bump_options(
     if let Some(registry) = registry {
         opts.registry = registry.options(repo.timeout);
     }
-    Ok(opts)
+    Ok(Checked {
+        opts,
+        push_branch_given: commit.push_branch.is_some(),
+    })
+}
+
+/// The flags of a bump, checked: [`bump_options`]' value, waiting for the command's intent.
+pub(super) struct Checked {
+    opts: Options,
+    /// Whether `--push-branch` was given (else an `--open-pr` branch is named by default).
+    push_branch_given: bool,
+}
+
+/// What a command asks of its bump beyond the flags every bump shares, decided (from the
+/// flags, and what the command read from the repository) before the options are made.
+#[derive(Default)]
+pub(super) struct Intent {
+    /// The environments, where the command decides them (rollback: the target's; promote:
+    /// `--to`); `None`: `--env` as given.
+    pub(super) envs: Option<Vec<String>>,
+    /// Compare-and-swap: `--expect-current`, or the image a rollback rolls back from.
+    pub(super) expect_current: Option<String>,
+    /// `--ignore-hold`.
+    pub(super) ignore_hold: bool,
+    /// The order key, where the command decides it (rollback: kept, or moved to the one given,
+    /// and not checked).
+    pub(super) order: Option<Order>,
+    /// Trailers the command adds (rollback's record).
+    pub(super) trailers: Vec<(String, String)>,
+    /// A hold added or released with the change.
+    pub(super) hold_change: Option<HoldChange>,
+    /// `hold` and `release`: the word of their own `--open-pr` branch
+    /// (`imgbump/hold/{service}`), not a bump's `…/{tag}`, so that it neither meets a bump's
+    /// branch nor closes a bump's request as superseded.
+    pub(super) own_branch: Option<&'static str>,
+}
+
+impl Checked {
+    /// Where the images are, as the flags say: for what a command reads before its intent.
+    pub(super) fn selection(&self) -> &Selection {
+        &self.opts.selection
+    }
+
+    /// `--author`, checked.
+    pub(super) fn author(&self) -> Option<&(String, String)> {
+        self.opts.author.as_ref()
+    }
+
+    /// The bump's options, made once: the flags' with the command's `intent`.
+    pub(super) fn options(self, intent: Intent) -> Options {
+        let Checked {
+            mut opts,
+            push_branch_given,
+        } = self;
+        if let Some(envs) = intent.envs {
+            opts.selection.envs = envs;
+        }
+        if let (Some(what), false, Some(_)) =
+            (intent.own_branch, push_branch_given, &opts.push_branch)
+        {
+            opts.push_branch = Some(match opts.selection.envs.is_empty() {
+                true => format!("imgbump/{what}/{{service}}"),
+                false => format!("imgbump/{what}/{{service}}/{{env}}"),
+            });
+        }
+        if intent.order.is_some() {
+            opts.order = intent.order;
+        }
+        opts.trailers.extend(intent.trailers);
+        Options {
+            expect_current: intent.expect_current,
+            ignore_hold: intent.ignore_hold,
+            hold_change: intent.hold_change,
+            ..opts
+        }
+    }
 }
 
 /// The bump's options from the command line, but for what only some subcommands take.
@@ -81,70 +159,9 @@ fn options(
     message: &str,
     commit: &CommitArgs,
 ) -> Result<Options, Failure> {
-    if message.trim().is_empty() {
-        return Err(Failure::new(FailKind::Usage, "--message is empty"));
-    }
-    let usage = |m: String| Failure::new(FailKind::Usage, m);
-    crate::template::check(message, &bump::MESSAGE_PLACEHOLDERS)
-        .map_err(|m| usage(format!("--message {m}")))?;
-    for template in &repo.manifest {
-        crate::template::check(template, &crate::service::PLACEHOLDERS)
-            .map_err(|m| usage(format!("--manifest {m}")))?;
-        crate::service::check_template_path(template)
-            .map_err(|m| Failure::new(FailKind::Refused, m))?;
-    }
-    let open_pr = commit.open_pr.map(|f| bump::OpenPr {
-        forge: match f {
-            ForgeArg::Github => bump::Forge::GitHub,
-            ForgeArg::Gitlab => bump::Forge::GitLab,
-        },
-        labels: commit.pr_label.clone(),
-        reviewers: commit.pr_reviewer.clone(),
-        draft: commit.draft,
-        auto_merge: commit.auto_merge,
-    });
-    let push_branch = match (&commit.push_branch, &open_pr) {
-        (Some(t), _) => Some(t.clone()),
-        (None, Some(_)) if pick.env.is_empty() => Some("imgbump/{service}/{tag}".to_string()),
-        (None, Some(_)) => Some("imgbump/{service}/{env}/{tag}".to_string()),
-        (None, None) => None,
-    };
-    if let Some(t) = &push_branch {
-        crate::template::check(t, &bump::BRANCH_PLACEHOLDERS)
-            .map_err(|m| usage(format!("--push-branch {m}")))?;
-    }
-    if push_branch.is_some() && commit.no_push {
-        return Err(Failure::new(
-            FailKind::Usage,
-            "--push-branch and --open-pr push; they do not go with --no-push",
-        ));
-    }
-    for o in &commit.push_option {
-        if o.is_empty() || o.chars().any(char::is_control) {
-            return Err(Failure::new(
-                FailKind::Usage,
-                "--push-option takes one line of text",
-            ));
-        }
-    }
-    let commit_via = match commit.commit_via {
-        CommitViaArg::Push => bump::CommitVia::Push,
-        CommitViaArg::Github => bump::CommitVia::GitHub,
-    };
-    if commit_via == bump::CommitVia::GitHub {
-        let clash = if commit.sign.is_some() {
-            Some("--sign: GitHub signs the commits it makes")
-        } else if commit.no_push {
-            Some("--no-push: GitHub makes the commit on the remote or not at all")
-        } else if commit.open_pr == Some(ForgeArg::Gitlab) {
-            Some("--open-pr gitlab")
-        } else {
-            None
-        };
-        if let Some(why) = clash {
-            return Err(usage(format!("--commit-via github does not go with {why}")));
-        }
-    }
+    check_templates(repo, message)?;
+    let (open_pr, push_branch) = delivery(commit, pick)?;
+    let commit_via = commit_via(commit)?;
     let sign = commit
         .sign
         .as_deref()
@@ -184,16 +201,103 @@ fn options(
     })
 }
 
+/// `--message` and `--manifest`: templates with known placeholders, and manifest paths that
+/// stay in the repository.
+fn check_templates(repo: &RepoArgs, message: &str) -> Result<(), Failure> {
+    if message.trim().is_empty() {
+        return Err(Failure::new(FailKind::Usage, "--message is empty"));
+    }
+    let usage = |m: String| Failure::new(FailKind::Usage, m);
+    crate::template::check(message, &bump::MESSAGE_PLACEHOLDERS)
+        .map_err(|m| usage(format!("--message {m}")))?;
+    for template in &repo.manifest {
+        crate::template::check(template, &crate::service::PLACEHOLDERS)
+            .map_err(|m| usage(format!("--manifest {m}")))?;
+        crate::service::check_template_path(template)
+            .map_err(|m| Failure::new(FailKind::Refused, m))?;
+    }
+    Ok(())
+}
+
+/// `--open-pr` and the branch it pushes (`--push-branch`, else one named for it), and the
+/// `--push-option`s, checked.
+fn delivery(
+    commit: &CommitArgs,
+    pick: &PickArgs,
+) -> Result<(Option<bump::OpenPr>, Option<String>), Failure> {
+    let open_pr = commit.open_pr.map(|f| bump::OpenPr {
+        forge: match f {
+            ForgeArg::Github => bump::Forge::GitHub,
+            ForgeArg::Gitlab => bump::Forge::GitLab,
+        },
+        labels: commit.pr_label.clone(),
+        reviewers: commit.pr_reviewer.clone(),
+        draft: commit.draft,
+        auto_merge: commit.auto_merge,
+    });
+    let push_branch = match (&commit.push_branch, &open_pr) {
+        (Some(t), _) => Some(t.clone()),
+        (None, Some(_)) if pick.env.is_empty() => Some("imgbump/{service}/{tag}".to_string()),
+        (None, Some(_)) => Some("imgbump/{service}/{env}/{tag}".to_string()),
+        (None, None) => None,
+    };
+    if let Some(t) = &push_branch {
+        crate::template::check(t, &bump::BRANCH_PLACEHOLDERS)
+            .map_err(|m| Failure::new(FailKind::Usage, format!("--push-branch {m}")))?;
+    }
+    if push_branch.is_some() && commit.no_push {
+        return Err(Failure::new(
+            FailKind::Usage,
+            "--push-branch and --open-pr push; they do not go with --no-push",
+        ));
+    }
+    for o in &commit.push_option {
+        if o.is_empty() || o.chars().any(char::is_control) {
+            return Err(Failure::new(
+                FailKind::Usage,
+                "--push-option takes one line of text",
+            ));
+        }
+    }
+    Ok((open_pr, push_branch))
+}
+
+/// `--commit-via`, and what it does not go with.
+fn commit_via(commit: &CommitArgs) -> Result<bump::CommitVia, Failure> {
+    let via = match commit.commit_via {
+        CommitViaArg::Push => bump::CommitVia::Push,
+        CommitViaArg::Github => bump::CommitVia::GitHub,
+    };
+    if via == bump::CommitVia::GitHub {
+        let clash = if commit.sign.is_some() {
+            Some("--sign: GitHub signs the commits it makes")
+        } else if commit.no_push {
+            Some("--no-push: GitHub makes the commit on the remote or not at all")
+        } else if commit.open_pr == Some(ForgeArg::Gitlab) {
+            Some("--open-pr gitlab")
+        } else {
+            None
+        };
+        if let Some(why) = clash {
+            return Err(Failure::new(
+                FailKind::Usage,
+                format!("--commit-via github does not go with {why}"),
+            ));
+        }
+    }
+    Ok(via)
+}
+
 /// A hold from `hold`'s or `rollback --hold`'s flags: the reason checked, `--until` read, and
 /// who holds it (`--by`, else `$GITHUB_ACTOR` in GitHub Actions, else the commit's author as
 /// `--author` or the repository's git config names it).
 pub(super) fn hold_of(
     reason: &str,
     who: &HoldWho,
-    opts: &Options,
+    author: Option<&(String, String)>,
     ws: &crate::git::Workspace,
 ) -> Result<Hold, Failure> {
-    let now = crate::hold::now();
+    let now = crate::utc::now();
     let until = who
         .until
         .as_deref()
@@ -208,7 +312,7 @@ pub(super) fn hold_of(
         .by
         .clone()
         .or(actor)
-        .or_else(|| opts.author.as_ref().map(|(_, email)| email.clone()))
+        .or_else(|| author.map(|(_, email)| email.clone()))
         // The commit's author as the commit is made: git config's, else imgbump's own.
         .unwrap_or_else(|| ws.default_author().1);
     Hold::new(reason, &by, now, until).map_err(|m| Failure::new(FailKind::Usage, m))

@@ -3,13 +3,13 @@
 
 use std::time::Instant;
 
-use crate::bump::{Pair, Selection};
+use crate::bump::Pair;
+use crate::reference::shown;
 use crate::failure::{FailKind, Failure};
-use crate::locate::{config_for, found};
-use crate::reference::{shown, ImageSpec};
+use crate::locate::{agreed_image, config_for};
 
 use super::open::workspace;
-use super::options::bump_options;
+use super::options::{bump_options, Intent};
 use super::say::Say;
 use super::{bumped, PromoteArgs};
 
@@ -29,7 +29,7 @@ pub(super) fn run(args: &PromoteArgs, say: &Say) -> Result<(), Failure> {
         holds: None,
         env: vec![args.from.clone()],
     };
-    let mut opts = bump_options(
+    let checked = bump_options(
         &args.repo,
         &pick,
         &args.message,
@@ -40,24 +40,32 @@ pub(super) fn run(args: &PromoteArgs, say: &Say) -> Result<(), Failure> {
     let deadline = start + args.repo.timeout;
     let mut ws = workspace(&args.repo, say, deadline, args.commit.retries)?;
     let tip = super::open::tip_to_decide(&mut ws, say)?;
-    let config = config_for(&ws, tip, &opts.selection)?;
+    let config = config_for(&ws, tip, checked.selection())?;
     check_envs(args, config.as_ref())?;
-    let spec = image_in(&ws, tip, &args.service, &opts.selection, config.as_ref())?;
+    let spec = agreed_image(
+        &ws,
+        tip,
+        &args.service,
+        checked.selection(),
+        config.as_ref(),
+    )?;
     say.info(&format!(
         "imgbump: promoting {} from {} to {}: {spec}",
         args.service,
         args.from,
         args.to.join(", ")
     ));
-    opts.selection.envs.clone_from(&args.to);
-    opts.ignore_hold = args.holds.ignore_hold;
+    let opts = checked.options(Intent {
+        envs: Some(args.to.clone()),
+        ignore_hold: args.holds.ignore_hold,
+        ..Intent::default()
+    });
     let pair = Pair {
         service: args.service.clone(),
         spec: Some(spec),
         only: None,
     };
-    let repo = (&args.repo, args.commit.dry_run);
-    let outcome = bumped::bump(&mut ws, &[pair], &opts, repo, say, start)?;
+    let outcome = bumped::bump(&mut ws, &[pair], &opts, &args.repo, say, start)?;
     bumped::fail_on_held(&outcome, &args.holds)
 }
 
@@ -95,64 +103,4 @@ fn check_envs(args: &PromoteArgs, config: Option<&crate::config::Config>) -> Res
         }
     }
     Ok(())
-}
-
-/// The one image `service`'s targets in the selection's environment hold: the whole reference
-/// when a target holds one (a target holding only the tag must agree with it).
-fn image_in(
-    ws: &crate::git::Workspace,
-    tip: git2::Oid,
-    service: &str,
-    sel: &Selection,
-    config: Option<&crate::config::Config>,
-) -> Result<ImageSpec, Failure> {
-    let mut specs: Vec<(String, ImageSpec)> = Vec::new();
-    for f in found(ws, tip, service, sel, config)? {
-        let held = &f.held;
-        let spec: ImageSpec = held.image.parse().map_err(|e| {
-            Failure::new(
-                FailKind::Refused,
-                format!("{}:{}: {e}; nothing to promote", f.file, held.location),
-            )
-        })?;
-        specs.push((format!("{}:{}", f.file, held.location.line), spec));
-    }
-    let full: Vec<&(String, ImageSpec)> = specs
-        .iter()
-        .filter(|(_, s)| matches!(s, ImageSpec::Full(_)))
-        .collect();
-    let chosen = full
-        .first()
-        .copied()
-        .or(specs.first())
-        .map(|(_, s)| s.clone());
-    let Some(chosen) = chosen else {
-        return Err(Failure::new(
-            FailKind::NotFound,
-            format!("{service} has no target"),
-        ));
-    };
-    // Every target must hold the same image (or, holding only its tag or digest, that part).
-    for (place, s) in &specs {
-        let agrees = match (s, &chosen) {
-            (a, b) if a == b => true,
-            (ImageSpec::Tag(t), ImageSpec::Full(r)) => r.tag() == Some(t.as_str()),
-            (ImageSpec::Digest(d), ImageSpec::Full(r)) => r.digest() == Some(d.as_str()),
-            _ => false,
-        };
-        if !agrees {
-            return Err(Failure::new(
-                FailKind::Refused,
-                format!(
-                    "the targets of {service} disagree: {place} holds {}, another {}; nothing was promoted",
-                    shown(&s.to_string()),
-                    shown(&chosen.to_string())
-                ),
-            )
-            .with_hint(format!(
-                "bring them to one image first (`imgbump set {service}=IMAGE --env ENV`)"
-            )));
-        }
-    }
-    Ok(chosen)
 }

@@ -37,11 +37,6 @@ pub(super) struct SetPick {
     pub flags: Option<String>,
 }
 
-/// The first seven hex digits of a commit id.
-pub(super) fn short(oid: git2::Oid) -> String {
-    oid.to_string().chars().take(7).collect()
-}
-
 impl ListRow {
     /// Whether a hold that has not expired stands on the row's target.
     pub(super) fn is_held(&self, now: i64) -> bool {

@@ -4,13 +4,12 @@ use std::time::Instant;
 
 use crate::failure::{FailKind, Failure};
 
-use crate::bump::{HoldEffect, Outcome};
-use crate::deploy::notify::Event;
+use crate::bump::{Outcome, Status};
 use crate::locate::{config_for, resolve};
 
 use super::deployed::{self, Watched};
 use super::open::workspace;
-use super::options::{bump_options, pairs};
+use super::options::{bump_options, pairs, Intent};
 use super::say::Say;
 use super::{bumped, github, Output, SetArgs};
 
@@ -35,16 +34,19 @@ pub(super) fn run(args: &SetArgs, say: &Say) -> Result<(), Failure> {
         e.parse::<crate::reference::ImageSpec>()
             .map_err(|x| Failure::new(FailKind::Usage, format!("--expect-current: {x}")))?;
     }
-    let mut opts = bump_options(
+    let opts = bump_options(
         &args.repo,
         &args.pick,
         &args.message,
         &args.commit,
         Some(&args.add),
         Some(&args.registry),
-    )?;
-    opts.expect_current.clone_from(&args.expect_current);
-    opts.ignore_hold = args.holds.ignore_hold;
+    )?
+    .options(Intent {
+        expect_current: args.expect_current.clone(),
+        ignore_hold: args.holds.ignore_hold,
+        ..Intent::default()
+    });
     if args.wait && (opts.push_branch.is_some() || opts.no_push || opts.dry_run) {
         return Err(Failure::new(
             FailKind::Usage,
@@ -62,8 +64,7 @@ pub(super) fn run(args: &SetArgs, say: &Say) -> Result<(), Failure> {
         &args.notify,
         say,
     )?;
-    let repo = (&args.repo, args.commit.dry_run);
-    let outcome = bumped::bump_then(&mut ws, &pairs, &opts, repo, say, start, args.wait)?;
+    let outcome = bumped::bump_then(&mut ws, &pairs, &opts, &args.repo, say, start, args.wait)?;
     // The wait's deadline: --wait-timeout from the end of the push.
     let settings = settings.map(|s| s.from_now());
     let waited = match after_push(
@@ -121,7 +122,13 @@ fn after_push(
     };
     let failed = waited.as_ref().err().map(|f| f.message.as_str());
     let none = Vec::new();
-    let events = events(ws, outcome, waited.as_ref().unwrap_or(&none), failed);
+    let repository = deployed::repository_name(ws.url());
+    let events = outcome.events(
+        waited.as_ref().unwrap_or(&none),
+        failed,
+        &repository,
+        ws.branch(),
+    );
     deployed::notify(targets, args.notify.notify_on, &events, say, &args.repo);
     waited
 }
@@ -138,8 +145,8 @@ fn wait_for(
     let tip = ws.tip()?;
     let config = config_for(ws, tip, &opts.selection)?;
     // What was pushed, or, when the remote had it already, the tip that has it.
-    let commit = match &outcome.commit {
-        Some(c) if outcome.pushed => git2::Oid::from_str(c).unwrap_or(tip),
+    let commit = match outcome.commit {
+        Some(c) if outcome.pushed => c,
         _ => tip,
     };
     // Every application of every service and environment the run wrote, waited for within
@@ -148,7 +155,7 @@ fn wait_for(
     for c in outcome
         .changes
         .iter()
-        .filter(|c| c.superseded_by.is_none() && c.hold_effect != HoldEffect::Held)
+        .filter(|c| !matches!(c.status(), Status::Superseded | Status::Held))
     {
         let placed: Vec<_> = resolve(ws, tip, &c.service, &opts.selection, config.as_ref())?
             .into_iter()
@@ -163,46 +170,4 @@ fn wait_for(
     let waited = deployed::wait(ws, commit, &watches, settings, say)?;
     github::deployment(&waited, say);
     Ok(waited)
-}
-
-/// What happened to each change, for the notifications; `failed`: the wait's own failure.
-fn events(
-    ws: &crate::git::Workspace,
-    outcome: &Outcome,
-    waited: &[Watched],
-    failed: Option<&str>,
-) -> Vec<Event> {
-    outcome
-        .changes
-        .iter()
-        .filter_map(|c| {
-            let w = waited
-                .iter()
-                .find(|w| w.watch.service == c.service && w.watch.env == c.env);
-            let status = match (w, c.hold_effect, c.superseded_by) {
-                (Some(w), _, _) if w.deployed => "deployed",
-                (Some(_), _, _) => "failed",
-                (None, HoldEffect::Held, _) => "held",
-                (None, _, Some(_)) => "superseded",
-                (None, _, None) if c.changed && outcome.pushed && failed.is_some() => "failed",
-                (None, _, None) if c.changed && outcome.pushed => "pushed",
-                _ => return None,
-            };
-            Some(Event {
-                service: c.service.clone(),
-                environment: c.env.clone(),
-                old_image: c.old.clone(),
-                new_image: c.new.clone(),
-                commit: outcome.commit.clone(),
-                repository: deployed::repository_name(ws.url()),
-                branch: ws.branch().to_string(),
-                status: status.into(),
-                argocd_app: w.map(|w| w.watch.app.clone()),
-                health: w.map(|w| w.health.clone()),
-                error: w
-                    .and_then(|w| w.error.clone())
-                    .or_else(|| failed.map(|f| format!("pushed; the wait failed: {f}"))),
-            })
-        })
-        .collect()
 }

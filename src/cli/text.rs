@@ -7,8 +7,9 @@ use crate::bump::{Change, HoldEffect, Outcome};
 use crate::locate::{Found, Version};
 use crate::utc::utc;
 
-use super::rows::{short, ListRow};
+use super::rows::ListRow;
 use super::say::{printable, Say};
+use crate::git::short_id;
 
 /// `set`: a line per service on stderr saying what happened to it and where it went.
 pub(super) fn set(o: &Outcome, dry_run: bool, say: &Say, url: &str) {
@@ -17,12 +18,12 @@ pub(super) fn set(o: &Outcome, dry_run: bool, say: &Say, url: &str) {
         let place = if o.pushed {
             format!(
                 ", commit {}, pushed to {} {}",
-                o.commit.as_deref().unwrap_or("").get(..7).unwrap_or(""),
+                o.commit.map(|c| short_id(&c)).unwrap_or_default(),
                 url,
                 o.pushed_branch.as_deref().unwrap_or(&o.branch)
             )
-        } else if let (Some(commit), false) = (&o.commit, dry_run) {
-            format!(", commit {} (not pushed)", commit.get(..7).unwrap_or(""))
+        } else if let (Some(commit), false) = (o.commit, dry_run) {
+            format!(", commit {} (not pushed)", short_id(&commit))
         } else if dry_run && c.changed {
             " (dry run)".to_string()
         } else {
@@ -156,7 +157,7 @@ pub(super) fn get(found: &[Found], say: &Say) {
 
 /// A hold as a column: `held: REASON (by …, since …, until …)`, or `expired hold: …`; escaped.
 fn hold_column(h: &crate::hold::Hold) -> String {
-    let word = if h.expired(crate::hold::now()) {
+    let word = if h.expired(crate::utc::now()) {
         "expired hold"
     } else {
         "held"
@@ -238,7 +239,7 @@ pub(super) fn history(versions: &[Version]) {
         let mut line = format!(
             "{}\t{}\t{}\t{}",
             printable(&v.image),
-            short(v.commit),
+            short_id(&v.commit),
             utc(v.time),
             printable(&v.author)
         );

@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use crate::bump::{HoldEffect, Outcome, Pair};
+use crate::bump::{Outcome, Pair, Status};
 use crate::failure::{FailKind, Failure};
 use crate::locate::config_for;
 use crate::policy::Policy;
@@ -12,7 +12,7 @@ use crate::registry::Registry;
 
 use super::chosen::{services, Chooser};
 use super::open::workspace;
-use super::options::bump_options;
+use super::options::{bump_options, Intent};
 use super::rows::PolicyRow;
 use super::say::Say;
 use super::{bumped, github, json, text, Output, UpdateArgs};
@@ -33,15 +33,18 @@ pub(super) fn run(args: &UpdateArgs, say: &Say) -> Result<(), Failure> {
         )),
         None => None,
     };
-    let mut opts = bump_options(
+    let opts = bump_options(
         &args.repo,
         &args.pick,
         &args.message,
         &args.commit,
         Some(&args.add),
         Some(&args.registry),
-    )?;
-    opts.ignore_hold = args.holds.ignore_hold;
+    )?
+    .options(Intent {
+        ignore_hold: args.holds.ignore_hold,
+        ..Intent::default()
+    });
     let mut ws = workspace(&args.repo, say, start + args.repo.timeout, opts.retries)?;
     let tip = ws.tip()?;
     let config = config_for(&ws, tip, &opts.selection)?;
@@ -62,7 +65,6 @@ pub(super) fn run(args: &UpdateArgs, say: &Say) -> Result<(), Failure> {
         }
     }
     text::policies(&rows, say);
-    let repo = (&args.repo, args.commit.dry_run);
     let mut outcomes: Vec<Outcome> = Vec::new();
     if opts.open_pr.is_some() && !pairs.is_empty() {
         // One request per service: each its own branch, commit and pull request.
@@ -74,13 +76,13 @@ pub(super) fn run(args: &UpdateArgs, say: &Say) -> Result<(), Failure> {
                 .collect();
             if !mine.is_empty() {
                 outcomes.push(bumped::bump_then(
-                    &mut ws, &mine, &opts, repo, say, start, true,
+                    &mut ws, &mine, &opts, &args.repo, say, start, true,
                 )?);
             }
         }
     } else {
         outcomes.push(bumped::bump_then(
-            &mut ws, &pairs, &opts, repo, say, start, true,
+            &mut ws, &pairs, &opts, &args.repo, say, start, true,
         )?);
     }
     for r in &mut rows {
@@ -106,15 +108,13 @@ fn status_of(r: &mut PolicyRow, outcomes: &[Outcome]) -> &'static str {
         .iter()
         .flat_map(|o| &o.changes)
         .find(|c| c.service == r.service && c.env == r.env && c.file == r.file);
-    match change {
+    match change.map(|c| (c, c.status())) {
         // What was written: the choice, pinned with --pin-digest.
-        Some(c) if c.changed && c.superseded_by.is_none() && c.hold_effect != HoldEffect::Held => {
+        Some((c, Status::Changed)) => {
             r.chosen = Some(c.new.clone());
-            "changed"
+            Status::Changed.as_str()
         }
-        Some(c) if c.superseded_by.is_some() => "superseded",
-        Some(c) if c.hold_effect == HoldEffect::Held => "held",
-        Some(c) if c.changed => "changed",
-        _ => "unchanged",
+        Some((_, status)) => status.as_str(),
+        None => Status::Unchanged.as_str(),
     }
 }

@@ -3,6 +3,7 @@
 
 use std::time::Instant;
 
+use crate::bump::deployed_event;
 use crate::deploy::notify::Event;
 use crate::failure::{FailKind, Failure};
 use crate::locate::{config_for, resolve, versions};
@@ -54,22 +55,16 @@ pub(super) fn run(args: &WaitArgs, say: &Say) -> Result<(), Failure> {
             "imgbump: waiting for Argo CD to deploy {} {} (commit {})",
             args.service,
             printable(&image),
-            &commit.to_string()[..7]
+            crate::git::short_id(&commit)
         ));
         for w in deployed::wait(&mut ws, commit, &watches, &settings, say)? {
-            events.push(Event {
-                service: w.watch.service.clone(),
-                environment: w.watch.env.clone(),
-                old_image: String::new(),
-                new_image: image.clone(),
-                commit: Some(commit.to_string()),
-                repository: deployed::repository_name(ws.url()),
-                branch: ws.branch().to_string(),
-                status: if w.deployed { "deployed" } else { "failed" }.into(),
-                argocd_app: Some(w.watch.app.clone()),
-                health: Some(w.health.clone()),
-                error: w.error.clone(),
-            });
+            events.push(deployed_event(
+                &w,
+                &image,
+                commit,
+                &deployed::repository_name(ws.url()),
+                ws.branch(),
+            ));
             watched.push(w);
         }
     }
@@ -106,7 +101,7 @@ fn report(watched: &[Watched], output: Output, say: &Say) {
 
 fn short(rev: &str) -> String {
     rev.split(',')
-        .map(|r| r.chars().take(7).collect::<String>())
+        .map(|r| crate::git::short_id(&r))
         .collect::<Vec<_>>()
         .join(",")
 }

@@ -349,7 +349,7 @@ impl Application {
         let rev: String = self
             .revisions
             .iter()
-            .map(|r| r.chars().take(7).collect::<String>())
+            .map(crate::git::short_id)
             .collect::<Vec<_>>()
             .join(",");
         format!(

@@ -137,13 +137,7 @@ impl Event {
     pub fn text(&self) -> String {
         let tag = short_image(&self.new_image);
         let env = self.environment.as_deref().unwrap_or("");
-        let commit: String = self
-            .commit
-            .as_deref()
-            .unwrap_or("")
-            .chars()
-            .take(7)
-            .collect();
+        let commit = crate::git::short_id(&self.commit.as_deref().unwrap_or(""));
         match (self.status.as_str(), &self.error) {
             (_, Some(e)) => format!(
                 "{} {tag}{}: not deployed ❌ {e}",

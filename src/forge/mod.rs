@@ -6,6 +6,9 @@
 //! | `github_commit.rs` | commits GitHub makes and signs itself; a branch made through REST |
 //! | `github_app.rs` | a GitHub App's installation token |
 //! | `gitlab.rs` | GitLab merge requests through push options |
+// Items here keep `pub` while issues 30, 31, 32 and 35 reshape this room (their branches are
+// in flight); `cargo fix` narrows them to pub(crate) once they land.
+#![allow(unreachable_pub)]
 
 pub mod github;
 pub mod github_app;

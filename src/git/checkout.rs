@@ -457,8 +457,9 @@ pub(super) fn stat_worktree(root: &Path, rel: &str) -> Result<std::fs::Metadata>
 /// Writes `path` atomically: a temporary file, the old file's mode, fsync, rename over `path`.
 /// The temporary file goes in `scratch` (the `.git` directory, where a process killed half-way
 /// leaves nothing in the user's work tree) when that is on the same file system, else beside
-/// `path`.
-pub fn write_atomic(path: &Path, content: &[u8], scratch: Option<&Path>) -> Result<()> {
+/// `path`. Unix writes go through `write_worktree`, which also refuses a link on the way.
+#[cfg(any(test, not(unix)))]
+pub(super) fn write_atomic(path: &Path, content: &[u8], scratch: Option<&Path>) -> Result<()> {
     use std::io::Write;
     let beside = path.parent().unwrap_or(Path::new("."));
     let dir = match scratch {
@@ -495,7 +496,7 @@ pub fn write_atomic(path: &Path, content: &[u8], scratch: Option<&Path>) -> Resu
     Ok(())
 }
 
-#[cfg(unix)]
+#[cfg(all(unix, test))]
 fn same_device(a: &Path, b: &Path) -> bool {
     use std::os::unix::fs::MetadataExt;
     matches!((std::fs::metadata(a), std::fs::metadata(b)), (Ok(x), Ok(y)) if x.dev() == y.dev())

@@ -14,6 +14,7 @@ use super::{err, git_err, is_network, local, ErrorKind, Push, PushTo, Result, Wo
 impl Workspace {
     /// Pushes `commit` to the remote branch. Never forces: a moved branch is [`Push::Moved`]; a
     /// refusal by the server (a hook, a protected branch) is an [`ErrorKind::Rejected`] error.
+    #[cfg(test)]
     pub fn push(&self, commit: Oid) -> Result<Push> {
         self.push_with(commit, &PushTo::default())
     }

@@ -39,6 +39,7 @@ impl Standing {
     }
 
     /// Each has commits the other has not.
+    #[cfg(test)]
     pub fn diverged(&self) -> bool {
         self.ahead > 0 && self.behind > 0
     }
@@ -51,7 +52,7 @@ impl Standing {
             self.behind,
             plural(self.behind),
             self.upstream,
-            short(self.remote)
+            crate::git::short_id(&self.remote)
         );
         let ahead = format!(
             "{} commit{} that {} has not ({}{})",
@@ -70,7 +71,7 @@ impl Standing {
                 "{} is at {} ({})",
                 self.branch,
                 self.upstream,
-                short(self.local)
+                crate::git::short_id(&self.local)
             ),
             (0, _) => format!("the local branch {} is {behind}", self.branch),
             (_, 0) => format!("the local branch {} has {ahead}", self.branch),
@@ -100,9 +101,6 @@ fn plural(n: usize) -> &'static str {
     }
 }
 
-fn short(oid: Oid) -> String {
-    oid.to_string().chars().take(7).collect()
-}
 
 impl Workspace {
     /// Open mode: where the local branch stands against its upstream as last fetched (its
@@ -159,7 +157,7 @@ impl Workspace {
                 let subject: String = subject.chars().take(60).collect();
                 format!(
                     "{} {}",
-                    short(id),
+                    crate::git::short_id(&id),
                     crate::reference::shown_up_to(&subject, 80)
                 )
             })
@@ -179,7 +177,7 @@ impl Workspace {
                 format!(
                     "the branch {} is no longer at {}",
                     self.branch,
-                    short(commit)
+                    crate::git::short_id(&commit)
                 ),
             ));
         }

@@ -66,7 +66,7 @@ pub(crate) struct Node<'t> {
 }
 
 impl<'t> Node<'t> {
-    pub fn scalar(&self) -> Option<&str> {
+    pub(crate) fn scalar(&self) -> Option<&str> {
         match &self.value {
             Value::Scalar { text, .. } => Some(text),
             _ => None,
@@ -74,12 +74,12 @@ impl<'t> Node<'t> {
     }
 
     /// The value of `key` in a mapping node (keys compared as plain scalars).
-    pub fn get(&self, key: &str) -> Option<&Node<'t>> {
+    pub(crate) fn get(&self, key: &str) -> Option<&Node<'t>> {
         self.entry(key).map(|(_, v)| v)
     }
 
     /// The key and value nodes of `key` in a mapping node.
-    pub fn entry(&self, key: &str) -> Option<(&Node<'t>, &Node<'t>)> {
+    pub(crate) fn entry(&self, key: &str) -> Option<(&Node<'t>, &Node<'t>)> {
         match &self.value {
             Value::Map(entries) => entries
                 .iter()
@@ -89,7 +89,7 @@ impl<'t> Node<'t> {
         }
     }
 
-    pub fn get_path(&self, keys: &[&str]) -> Option<&Node<'t>> {
+    pub(crate) fn get_path(&self, keys: &[&str]) -> Option<&Node<'t>> {
         keys.iter().try_fold(self, |node, key| node.get(key))
     }
 }

@@ -16,6 +16,9 @@
 //! | `mod.rs` | the distribution API: the challenge, Bearer and Basic logins, tokens, a manifest asked for, its digest ([`Registry::check`]) |
 //! | `tags.rs` | [`Registry::tags`] (every page of a repository's tags) and [`Registry::created`] (an image config's time), for `imgbump update` |
 //! | `docker_config.rs` | credentials as Docker finds them (config, credential helpers and stores) |
+// Items here keep `pub` while issues 30, 31, 32 and 35 reshape this room (their branches are
+// in flight); `cargo fix` narrows them to pub(crate) once they land.
+#![allow(unreachable_pub)]
 
 pub mod docker_config;
 pub mod tags;
@@ -27,7 +30,6 @@ use base64::Engine;
 use crate::http::{loopback, url_host};
 use crate::reference::Reference;
 use docker_config::Login;
-pub use tags::Tags;
 
 /// The manifest types accepted, most general first.
 const ACCEPT: &str = "application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json";
