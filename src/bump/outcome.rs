@@ -409,7 +409,7 @@ mod tests {
             revision: String::new(),
             error: Some("ImagePullBackOff".into()),
         };
-        let events = o.events(std::slice::from_ref(&w), "isA_Cloud", "main");
+        let events = o.events(std::slice::from_ref(&w), None, "isA_Cloud", "main");
         let said: Vec<_> = events
             .iter()
             .map(|e| (e.service.as_str(), e.status.as_str()))

@@ -30,7 +30,7 @@ pub(super) fn watches(
 
 /// The wait's settings from the flags (the token read once, here), checked: Argo CD's
 /// address and token, and the poll interval. Its deadline is `--wait-timeout` from now: one for
-/// the whole run, however many applications it waits for ([`Settings::from_now`] sets it again
+/// the whole run, however many applications it waits for ([`Settings::starting_now`] sets it again
 /// when the wait starts later).
 pub(super) fn settings(argo: &ArgoArgs) -> Result<Settings, Failure> {
     let s = Settings {

@@ -66,7 +66,7 @@ pub(super) fn run(args: &SetArgs, say: &Say) -> Result<(), Failure> {
     )?;
     let outcome = bumped::bump_then(&mut ws, &pairs, &opts, &args.repo, say, start, args.wait)?;
     // The wait's deadline: --wait-timeout from the end of the push.
-    let settings = settings.map(|s| s.from_now());
+    let settings = settings.map(|s| s.starting_now());
     let waited = match after_push(
         &mut ws,
         &outcome,

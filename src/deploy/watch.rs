@@ -57,7 +57,7 @@ pub struct Settings {
 
 impl Settings {
     /// These settings with the deadline `timeout` from now (the wait starts after a push).
-    pub fn from_now(&self) -> Settings {
+    pub fn starting_now(&self) -> Settings {
         Settings {
             deadline: Instant::now() + self.timeout,
             ..self.clone()
