@@ -636,6 +636,32 @@ pub(crate) fn rollback_image(
     ))
 }
 
+/// The Argo CD applications that deploy what a bump wrote at `tip`: every application of every
+/// service and environment in `written`, once each (`app`: `--argocd-app`, else
+/// `.imgbump.yaml`'s).
+pub(crate) fn applications_of(
+    ws: &Workspace,
+    tip: git2::Oid,
+    written: &[(&str, Option<&str>)],
+    sel: &Selection,
+    config: Option<&Config>,
+    app: Option<&str>,
+) -> Result<Vec<crate::deploy::watch::Watch>, Failure> {
+    let mut watches = Vec::new();
+    for &(service, env) in written {
+        let placed: Vec<Placed> = resolve(ws, tip, service, sel, config)?
+            .into_iter()
+            .filter(|p| p.env.as_deref() == env)
+            .collect();
+        for w in crate::deploy::watch::applications(service, &placed, app, config)? {
+            if !watches.contains(&w) {
+                watches.push(w);
+            }
+        }
+    }
+    Ok(watches)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -39,7 +39,10 @@ pub(crate) const PLACEHOLDERS: [&str; 2] = ["service", "env"];
 /// dropped (`./deployments/…`); an absolute path inside the checkout whose work tree is `root`
 /// made relative to it (the work tree's own spelling or its canonical one). An absolute path
 /// elsewhere, or with no checkout (a cloned URL), is refused with what to write instead.
-pub(crate) fn relative_template(template: &str, root: Option<&std::path::Path>) -> Result<String, String> {
+pub(crate) fn relative_template(
+    template: &str,
+    root: Option<&std::path::Path>,
+) -> Result<String, String> {
     let mut rest = template;
     if template.starts_with('/') {
         let Some(root) = root else {

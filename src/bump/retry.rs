@@ -66,9 +66,7 @@ pub(super) fn refetch(
     let ws = std::cell::RefCell::new(ws);
     let fetched = deadline.retry.run(
         attempts,
-        || {
-            RetryResult::judge(ws.borrow_mut().fetch(), git::Error::worth_retrying)
-        },
+        || RetryResult::judge(ws.borrow_mut().fetch(), git::Error::worth_retrying),
         |e, wait| {
             ws.borrow().notice(&format!(
                 "{}; trying again in {:.1} s",

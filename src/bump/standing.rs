@@ -135,4 +135,3 @@ pub(super) fn dry_run(s: &Standing) -> String {
         crate::git::short_id(&s.remote)
     )
 }
-

@@ -4,9 +4,9 @@
 use std::time::Instant;
 
 use crate::bump::Pair;
-use crate::reference::shown;
 use crate::failure::{FailKind, Failure};
 use crate::locate::{agreed_image, config_for};
+use crate::reference::shown;
 
 use super::open::workspace;
 use super::options::{bump_options, Intent};

@@ -5,7 +5,7 @@ use std::time::Instant;
 use crate::failure::{FailKind, Failure};
 
 use crate::bump::{Outcome, Status};
-use crate::locate::{config_for, resolve};
+use crate::locate::{applications_of, config_for};
 
 use super::deployed::{self, Watched};
 use super::open::workspace;
@@ -151,22 +151,14 @@ fn wait_for(
     };
     // Every application of every service and environment the run wrote, waited for within
     // one --wait-timeout.
-    let mut watches: Vec<deployed::Watch> = Vec::new();
-    for c in outcome
+    let written: Vec<(&str, Option<&str>)> = outcome
         .changes
         .iter()
         .filter(|c| !matches!(c.status(), Status::Superseded | Status::Held))
-    {
-        let placed: Vec<_> = resolve(ws, tip, &c.service, &opts.selection, config.as_ref())?
-            .into_iter()
-            .filter(|p| p.env == c.env)
-            .collect();
-        for w in deployed::watches(&c.service, &placed, &args.argo, config.as_ref())? {
-            if !watches.contains(&w) {
-                watches.push(w);
-            }
-        }
-    }
+        .map(|c| (c.service.as_str(), c.env.as_deref()))
+        .collect();
+    let app = args.argo.argocd_app.as_deref();
+    let watches = applications_of(ws, tip, &written, &opts.selection, config.as_ref(), app)?;
     let waited = deployed::wait(ws, commit, &watches, settings, say)?;
     github::deployment(&waited, say);
     Ok(waited)

@@ -101,7 +101,6 @@ fn plural(n: usize) -> &'static str {
     }
 }
 
-
 impl Workspace {
     /// Open mode: where the local branch stands against its upstream as last fetched (its
     /// remote-tracking ref, such as `refs/remotes/origin/main`). `None` in clone mode, or

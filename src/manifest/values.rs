@@ -10,10 +10,10 @@
 
 use crate::reference::{shown, ImageSpec, Reference};
 
-use super::select::same_repository;
 use super::hold::hold_keys;
 use super::keypath::{override_split, KeyPath, Resolved};
 use super::kustomize::would_add;
+use super::select::same_repository;
 use super::slot::Slot;
 use super::splice::{Entry, Op};
 use super::target::{Edit, Held, Holds, SetOptions};
