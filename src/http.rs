@@ -2,14 +2,11 @@
 //! own, statuses returned (not errors), a global timeout, and TLS through the OpenSSL imgbump
 //! already links, with the CA roots found as for Git. Plain HTTP only to this machine or hosts
 //! named insecure.
-// Items here keep `pub` while issues 30, 31, 32 and 35 reshape this room (their branches are
-// in flight); `cargo fix` narrows them to pub(crate) once they land.
-#![allow(unreachable_pub)]
 
 use std::time::Duration;
 
 /// An agent with imgbump's settings.
-pub fn agent(timeout: Duration) -> ureq::Agent {
+pub(crate) fn agent(timeout: Duration) -> ureq::Agent {
     let tls = ureq::tls::TlsConfig::builder()
         .provider(ureq::tls::TlsProvider::NativeTls)
         .root_certs(root_certs())
@@ -71,7 +68,9 @@ fn root_certs() -> ureq::tls::RootCerts {
 /// timeout, or a server that closes after each answer without saying so) can cross the request on
 /// the wire; the second try opens a new connection. Non-idempotent requests are not retried here:
 /// the server may have acted on them.
-pub fn idempotent<T>(mut call: impl FnMut() -> Result<T, ureq::Error>) -> Result<T, ureq::Error> {
+pub(crate) fn idempotent<T>(
+    mut call: impl FnMut() -> Result<T, ureq::Error>,
+) -> Result<T, ureq::Error> {
     match call() {
         Err(e) if dropped(&e) => call(),
         result => result,
@@ -85,10 +84,10 @@ fn dropped(e: &ureq::Error) -> bool {
     matches!(e, ureq::Error::Io(io) if matches!(io.kind(), ConnectionReset | BrokenPipe | UnexpectedEof | ConnectionAborted))
 }
 
-pub use crate::url::loopback;
+pub(crate) use crate::url::loopback;
 
 /// The `host[:port]` of an absolute URL (user info dropped).
-pub fn url_host(url: &str) -> Option<String> {
+pub(crate) fn url_host(url: &str) -> Option<String> {
     let u = crate::url::RemoteUrl::parse(url);
     (u.is_remote() && !u.is_local()).then(|| u.authority().to_string())
 }
@@ -101,12 +100,12 @@ const UNRESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUME
 
 /// Percent-encodes `s` for a URL's query or one path segment: everything but the unreserved
 /// characters of RFC 3986.
-pub fn pct(s: &str) -> String {
+pub(crate) fn pct(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, UNRESERVED).to_string()
 }
 
 /// Percent-encodes `s` for a URL path of several segments: as [`pct`], `/` kept.
-pub fn pct_path(s: &str) -> String {
+pub(crate) fn pct_path(s: &str) -> String {
     const PATH: &percent_encoding::AsciiSet = &UNRESERVED.remove(b'/');
     percent_encoding::utf8_percent_encode(s, PATH).to_string()
 }
@@ -114,13 +113,13 @@ pub fn pct_path(s: &str) -> String {
 /// A string a server sent, as one bounded line: every secret redacted first, then at most
 /// `max` characters (`…` when cut), control characters (line breaks among them) blanked;
 /// empty when `v` is not a string.
-pub fn one_line(v: &serde_json::Value, max: usize) -> String {
+pub(crate) fn one_line(v: &serde_json::Value, max: usize) -> String {
     crate::secret::cut(v.as_str().unwrap_or(""), max, [])
 }
 
 /// What a server's JSON answer says: its `message` (else its `error`), as one line of at most
 /// 300 characters.
-pub fn said(answer: &serde_json::Value) -> String {
+pub(crate) fn said(answer: &serde_json::Value) -> String {
     match answer["message"].as_str() {
         Some(_) => one_line(&answer["message"], 300),
         None => one_line(&answer["error"], 300),
@@ -128,7 +127,7 @@ pub fn said(answer: &serde_json::Value) -> String {
 }
 
 /// Whether `url` may be used: HTTPS, or plain HTTP to this machine or an `insecure` host.
-pub fn may_use(url: &str, insecure: &[String]) -> bool {
+pub(crate) fn may_use(url: &str, insecure: &[String]) -> bool {
     check(url, insecure).is_ok()
 }
 
@@ -136,7 +135,7 @@ pub fn may_use(url: &str, insecure: &[String]) -> bool {
 /// `http://` to this machine or an `insecure` host (`host:port`). The host judged is the one
 /// the client connects to ([`crate::url::RemoteUrl`]'s reading, RFC 3986's); the message
 /// shows the address as read, without its user info (a malformed one not at all).
-pub fn check(url: &str, insecure: &[String]) -> Result<(), String> {
+pub(crate) fn check(url: &str, insecure: &[String]) -> Result<(), String> {
     use crate::url::{RemoteUrl, Scheme};
     let u = RemoteUrl::parse(url);
     if let Some(why) = u.malformed() {

@@ -12,15 +12,12 @@
 //! percent-encoded). One reading serves the policy checks, the connection and every message;
 //! the redaction of text finds user info the same way ([`userinfo_span`]). An authority that
 //! is not `host[:port]` is [`RemoteUrl::malformed`].
-// Items here keep `pub` while issues 30, 31, 32 and 35 reshape this room (their branches are
-// in flight); `cargo fix` narrows them to pub(crate) once they land.
-#![allow(unreachable_pub)]
 
 use std::fmt;
 
 /// How a remote is reached.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Scheme {
+pub(crate) enum Scheme {
     /// `https://`
     Https,
     /// `http://`
@@ -41,7 +38,7 @@ pub enum Scheme {
 
 /// A remote's address. See the module documentation.
 #[derive(Clone, PartialEq, Eq)]
-pub struct RemoteUrl {
+pub(crate) struct RemoteUrl {
     scheme: Scheme,
     /// The scheme as written (`HTTPS`, `git`), for the secret-free form.
     scheme_text: String,
@@ -61,7 +58,7 @@ pub struct RemoteUrl {
 
 impl RemoteUrl {
     /// Parses `s`. Every input parses: what is neither `scheme://…` nor scp-like is a path.
-    pub fn parse(s: &str) -> RemoteUrl {
+    pub(crate) fn parse(s: &str) -> RemoteUrl {
         match s.find("://") {
             Some(i) => Self::with_scheme(s, i),
             None if looks_scp(s) => Self::scp(s),
@@ -141,58 +138,58 @@ impl RemoteUrl {
     }
 
     /// How the remote is reached.
-    pub fn scheme(&self) -> &Scheme {
+    pub(crate) fn scheme(&self) -> &Scheme {
         &self.scheme
     }
 
     /// The user name, decoded.
-    pub fn user(&self) -> Option<&str> {
+    pub(crate) fn user(&self) -> Option<&str> {
         self.user.as_deref()
     }
 
     /// The password, decoded.
-    pub fn password(&self) -> Option<&str> {
+    pub(crate) fn password(&self) -> Option<&str> {
         self.password.as_deref()
     }
 
     /// The user info as written (`user:password`, percent-encoded), to keep out of messages.
-    pub fn raw_userinfo(&self) -> Option<&str> {
+    pub(crate) fn raw_userinfo(&self) -> Option<&str> {
         self.raw_userinfo.as_deref()
     }
 
     /// The host as written; empty for a path or `file:///path`.
-    pub fn host(&self) -> &str {
+    pub(crate) fn host(&self) -> &str {
         &self.host
     }
 
     /// The port, when one is written.
-    pub fn port(&self) -> Option<u16> {
+    pub(crate) fn port(&self) -> Option<u16> {
         self.port
     }
 
     /// `host[:port]`, as written.
-    pub fn authority(&self) -> &str {
+    pub(crate) fn authority(&self) -> &str {
         &self.authority
     }
 
     /// The path (see the field's meaning per form).
-    pub fn path(&self) -> &str {
+    pub(crate) fn path(&self) -> &str {
         &self.path
     }
 
     /// Whether the remote is on this machine: `file://` or a path.
-    pub fn is_local(&self) -> bool {
+    pub(crate) fn is_local(&self) -> bool {
         matches!(self.scheme, Scheme::File | Scheme::Path)
     }
 
     /// The remote's directory, when it is on this machine.
-    pub fn local_path(&self) -> Option<&str> {
+    pub(crate) fn local_path(&self) -> Option<&str> {
         self.is_local().then_some(self.path.as_str())
     }
 
     /// Whether `--repo` names a remote to clone rather than a checkout: `scheme://…` or the
     /// scp-like `user@host:path`.
-    pub fn is_remote(&self) -> bool {
+    pub(crate) fn is_remote(&self) -> bool {
         self.scheme != Scheme::Path
     }
 
@@ -201,7 +198,7 @@ impl RemoteUrl {
     /// digits, `.`, `-`, `_`, `~`, `%` (or a bracketed IPv6 address), or a port that is not a
     /// number. Such an address would be read differently by different readers (a password
     /// holding a raw `/`); it is refused without being shown.
-    pub fn malformed(&self) -> Option<String> {
+    pub(crate) fn malformed(&self) -> Option<String> {
         if matches!(self.scheme, Scheme::Path | Scheme::File | Scheme::Scp) {
             return None;
         }
@@ -232,12 +229,12 @@ impl RemoteUrl {
     }
 
     /// Whether the transfer runs over TLS.
-    pub fn is_tls(&self) -> bool {
+    pub(crate) fn is_tls(&self) -> bool {
         self.scheme == Scheme::Https
     }
 
     /// Whether the host is this machine (`localhost`, a loopback address).
-    pub fn is_loopback(&self) -> bool {
+    pub(crate) fn is_loopback(&self) -> bool {
         loopback(&self.host)
     }
 
@@ -247,7 +244,7 @@ impl RemoteUrl {
     /// segments, or one that is not a plain name.
     /// Whether `self` and `other` name the same repository: the same host (any case) and path,
     /// whatever the scheme, user, port for SSH, and a trailing `.git` or `/`.
-    pub fn same_repo(&self, other: &RemoteUrl) -> bool {
+    pub(crate) fn same_repo(&self, other: &RemoteUrl) -> bool {
         let path = |u: &RemoteUrl| {
             let p = u.path().trim_matches('/');
             p.strip_suffix(".git").unwrap_or(p).to_ascii_lowercase()
@@ -257,7 +254,7 @@ impl RemoteUrl {
             && path(self) == path(other)
     }
 
-    pub fn owner_repo(&self) -> Option<(String, String)> {
+    pub(crate) fn owner_repo(&self) -> Option<(String, String)> {
         if self.is_local() || self.host.is_empty() {
             return None;
         }
@@ -331,7 +328,7 @@ fn split_port(authority: &str) -> (&str, Option<u16>) {
 }
 
 /// Whether `host` (`name`, `name:port`, `[v6]` or `[v6]:port`) is this machine.
-pub fn loopback(host: &str) -> bool {
+pub(crate) fn loopback(host: &str) -> bool {
     let name = match host.strip_prefix('[') {
         Some(rest) => rest.split(']').next().unwrap_or(""),
         None => host.rsplit_once(':').map_or(host, |(n, _)| n),
@@ -347,7 +344,7 @@ pub fn loopback(host: &str) -> bool {
 /// (start, end) with `text[end]` the `@` before the host: as [`RemoteUrl::parse`] reads it,
 /// the last `@` of the authority, which ends at the first `/`, `?`, `#`, white space or
 /// quote.
-pub fn userinfo_span(text: &str) -> Option<(usize, usize)> {
+pub(crate) fn userinfo_span(text: &str) -> Option<(usize, usize)> {
     let start = text.find("://")? + 3;
     let rest = &text[start..];
     if rest.starts_with('/') {
@@ -371,7 +368,7 @@ pub fn userinfo_span(text: &str) -> Option<(usize, usize)> {
 }
 
 /// Removes the user info (`user:password@`) from every URL in `text`.
-pub fn redact_urls(text: &str) -> String {
+pub(crate) fn redact_urls(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(i) = rest.find("://") {

@@ -1,9 +1,6 @@
 //! The clap definition of how a commit is made and delivered, what an edit may add, what to
 //! ask a registry, and what a hold says: flag groups the subcommands share. Part of the one clap
 //! definition (`args.rs`); imports nothing from it.
-// Items here keep `pub` while issues 30, 31, 32 and 35 reshape this room (their branches are
-// in flight); `cargo fix` narrows them to pub(crate) once they land.
-#![allow(unreachable_pub)]
 
 use clap::{Args, ValueEnum};
 

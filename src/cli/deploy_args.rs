@@ -1,8 +1,5 @@
 //! The clap definition of what follows a push: waiting for Argo CD (`imgbump wait`,
 //! `set --wait`) and notifications. Part of the one clap definition (`args.rs`).
-// Items here keep `pub` while issues 30, 31, 32 and 35 reshape this room (their branches are
-// in flight); `cargo fix` narrows them to pub(crate) once they land.
-#![allow(unreachable_pub)]
 
 use clap::{Args, ValueEnum};
 

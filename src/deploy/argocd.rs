@@ -14,7 +14,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 /// An Argo CD API server: its base URL and token (never shown).
-pub struct Server {
+pub(crate) struct Server {
     base: String,
     token: String,
     agent: ureq::Agent,
@@ -22,7 +22,7 @@ pub struct Server {
 
 /// Why Argo CD could not be asked.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AskError {
+pub(crate) enum AskError {
     /// The server's address or token is wrong for this use: say so, stop.
     Setup(String),
     /// No such application (404).
@@ -35,7 +35,7 @@ pub enum AskError {
 
 impl AskError {
     /// The message.
-    pub fn message(&self) -> &str {
+    pub(crate) fn message(&self) -> &str {
         match self {
             AskError::Setup(m) | AskError::NoApp(m) | AskError::Refused(m) | AskError::Down(m) => m,
         }
@@ -45,7 +45,7 @@ impl AskError {
 impl Server {
     /// The server at `address`: `host[:port]` as Argo CD's CLI takes it (HTTPS), or a URL.
     /// Plain HTTP only to this machine, or with `insecure`.
-    pub fn new(
+    pub(crate) fn new(
         address: &str,
         token: &str,
         insecure: bool,
@@ -94,7 +94,7 @@ impl Server {
 
     /// The application `name` (in `namespace`, when given); with `refresh`, Argo CD is asked to
     /// compare it with Git now instead of at its next poll.
-    pub fn application(
+    pub(crate) fn application(
         &self,
         name: &str,
         namespace: Option<&str>,
@@ -217,7 +217,7 @@ fn bounded(list: impl Iterator<Item = String>) -> Vec<String> {
 
 /// What an Application says, as far as a deployment goes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Application {
+pub(crate) struct Application {
     /// `status.sync.status`: `Synced`, `OutOfSync`, `Unknown`.
     pub sync: String,
     /// The synced revisions: `status.sync.revisions` (multi-source), else `revision`.
@@ -241,7 +241,7 @@ pub struct Application {
 
 /// The last sync operation.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Operation {
+pub(crate) struct Operation {
     /// `Running`, `Terminating`, `Succeeded`, `Failed`, `Error`.
     pub phase: String,
     /// Its message.
@@ -267,7 +267,7 @@ fn revisions(one: &Value, many: &Value) -> Vec<String> {
 
 impl Application {
     /// Reads the parts that matter from the API's JSON.
-    pub fn from_json(v: &Value) -> Application {
+    pub(crate) fn from_json(v: &Value) -> Application {
         let status = &v["status"];
         let op = &status["operationState"];
         let operation = op.is_object().then(|| Operation {
@@ -336,7 +336,7 @@ impl Application {
     }
 
     /// One line for a change of state: `OutOfSync`, `Syncing`, `Synced, Progressing`, …
-    pub fn state(&self) -> String {
+    pub(crate) fn state(&self) -> String {
         let syncing = self
             .operation
             .as_ref()
@@ -367,7 +367,7 @@ impl Application {
     /// The revisions that come from the repository at `repo`: of a multi-source app, those of
     /// the sources whose `repoURL` is it (a chart's version from elsewhere says nothing about
     /// our commit); every revision when no source names it.
-    pub fn revisions_of(&self, repo: &str) -> Vec<String> {
+    pub(crate) fn revisions_of(&self, repo: &str) -> Vec<String> {
         let ours = crate::url::RemoteUrl::parse(repo);
         let mine: Vec<String> = self
             .revisions
@@ -386,7 +386,7 @@ impl Application {
     /// Whether the app has deployed `commit` from the repository at `repo`, failed to, or is
     /// on its way. `contains(rev)` answers whether the revision `rev` is `commit` or a
     /// descendant of it.
-    pub fn judge(&self, repo: &str, contains: &dyn Fn(&str) -> bool) -> Verdict {
+    pub(crate) fn judge(&self, repo: &str, contains: &dyn Fn(&str) -> bool) -> Verdict {
         let revisions = self.revisions_of(repo);
         let ours = !revisions.is_empty() && revisions.iter().all(|r| contains(r));
         let op_ours = self
@@ -439,7 +439,7 @@ impl Application {
 
 /// Where a deployment stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
+pub(crate) enum Verdict {
     /// Synced to the commit (or later), healthy, its operation succeeded.
     Deployed,
     /// Degraded, or the operation failed: Argo CD's words.

@@ -8,10 +8,7 @@
 //! | `argocd.rs` | Argo CD's API read: an Application (sync, health, operation, unhealthy resources, sources), and the verdict on a commit |
 //! | `watch.rs` | which application deploys each target, and the wait: read, judge, report each change of state, until a verdict or the deadline |
 //! | `notify.rs` | Slack and webhook notifications: the event, its text and payloads (Slack's mrkdwn escaped), sent best effort before a deadline |
-// Items here keep `pub` while issues 30, 31, 32 and 35 reshape this room (their branches are
-// in flight); `cargo fix` narrows them to pub(crate) once they land.
-#![allow(unreachable_pub)]
 
-pub mod argocd;
-pub mod notify;
-pub mod watch;
+pub(crate) mod argocd;
+pub(crate) mod notify;
+pub(crate) mod watch;

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 /// Where to send.
 #[derive(Clone, PartialEq, Eq)]
-pub enum Target {
+pub(crate) enum Target {
     /// A Slack incoming webhook.
     Slack(String),
     /// Any URL that takes the event as JSON.
@@ -31,7 +31,7 @@ impl Target {
     /// `.imgbump.yaml` names a secret instead of holding it). `None`: a variable that is not
     /// set, or an empty URL (an unset secret expanded by the shell), which the caller warns
     /// about. HTTPS only, but to this machine; the host judged is the one connected to.
-    pub fn parse(s: &str) -> Result<Option<Target>, String> {
+    pub(crate) fn parse(s: &str) -> Result<Option<Target>, String> {
         let s = s.trim();
         let (kind, url) = s
             .split_once(':')
@@ -90,7 +90,7 @@ impl Target {
 
 /// When to notify.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum When {
+pub(crate) enum When {
     /// Only when it went well.
     Success,
     /// Only when it did not.
@@ -102,7 +102,7 @@ pub enum When {
 
 /// What happened, for one service and environment.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Event {
+pub(crate) struct Event {
     /// The service.
     pub service: String,
     /// The environment, if any.
@@ -129,12 +129,12 @@ pub struct Event {
 
 impl Event {
     /// Whether this is a success.
-    pub fn ok(&self) -> bool {
+    pub(crate) fn ok(&self) -> bool {
         self.error.is_none() && self.status != "failed"
     }
 
     /// The one line a person reads: only what happened.
-    pub fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         let tag = short_image(&self.new_image);
         let env = self.environment.as_deref().unwrap_or("");
         let commit = crate::git::short_id(&self.commit.as_deref().unwrap_or(""));
@@ -159,7 +159,7 @@ impl Event {
     }
 
     /// The webhook's JSON.
-    pub fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         json!({
             "service": self.service,
             "environment": self.environment,
@@ -180,7 +180,7 @@ impl Event {
     /// within Slack's 3,000 characters (a long failure is cut, marked so). Every field is
     /// mrkdwn with `&`, `<` and `>` escaped as Slack asks, so that nothing Argo CD or a
     /// repository said can mention a channel or a person, or make a link.
-    pub fn slack(&self) -> Value {
+    pub(crate) fn slack(&self) -> Value {
         let mut text = self.text();
         if text.chars().count() > 2_900 {
             text = text.chars().take(2_900).collect::<String>() + " …";
@@ -210,7 +210,7 @@ impl Event {
 
 /// `s` for Slack's mrkdwn: `&`, `<`, `>` escaped (`&amp;`, `&lt;`, `&gt;`), so that `<!channel>`,
 /// `<@U…>` and `<https://…|label>` are shown, not acted on.
-pub fn slack_escape(s: &str) -> String {
+pub(crate) fn slack_escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -233,7 +233,12 @@ const MAX_SEND: Duration = Duration::from_secs(15);
 
 /// Sends `events` to each target, as `when` says, all before `deadline` (a receiver that does
 /// not answer is given up at it); returns a warning per send that failed (never the URL).
-pub fn send(targets: &[Target], when: When, events: &[Event], deadline: Instant) -> Vec<String> {
+pub(crate) fn send(
+    targets: &[Target],
+    when: When,
+    events: &[Event],
+    deadline: Instant,
+) -> Vec<String> {
     let mut warnings = Vec::new();
     for e in events {
         let wanted = match when {

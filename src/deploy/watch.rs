@@ -14,7 +14,7 @@ use crate::git::Workspace;
 
 /// One application to watch: the service and environment it deploys.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Watch {
+pub(crate) struct Watch {
     /// The service.
     pub service: String,
     /// Its environment, if the target is placed in one.
@@ -25,7 +25,7 @@ pub struct Watch {
 
 /// How a watch ended.
 #[derive(Debug, Clone)]
-pub struct Watched {
+pub(crate) struct Watched {
     /// What was watched.
     pub watch: Watch,
     /// Deployed, synced and healthy.
@@ -40,7 +40,7 @@ pub struct Watched {
 
 /// Where Argo CD is and how to wait for it.
 #[derive(Debug, Clone)]
-pub struct Settings {
+pub(crate) struct Settings {
     /// `HOST[:PORT]` or a URL.
     pub server: String,
     /// The API token.
@@ -57,7 +57,7 @@ pub struct Settings {
 
 impl Settings {
     /// These settings with the deadline `timeout` from now (the wait starts after a push).
-    pub fn starting_now(&self) -> Settings {
+    pub(crate) fn starting_now(&self) -> Settings {
         Settings {
             deadline: Instant::now() + self.timeout,
             ..self.clone()
@@ -66,11 +66,11 @@ impl Settings {
 }
 
 /// The shortest `--poll-interval` taken: Argo CD is not read more often.
-pub const MIN_POLL: Duration = Duration::from_millis(100);
+pub(crate) const MIN_POLL: Duration = Duration::from_millis(100);
 
 /// Whether the settings can be used at all (checked before a push): Argo CD's address and
 /// token as [`Server::new`] takes them, and the poll interval.
-pub fn check(settings: &Settings) -> Result<(), Failure> {
+pub(crate) fn check(settings: &Settings) -> Result<(), Failure> {
     if settings.poll < MIN_POLL {
         return Err(Failure::new(
             FailKind::Usage,
@@ -100,7 +100,7 @@ fn server(settings: &Settings) -> Result<Server, Failure> {
 
 /// What the wait sees, as it sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Seen<'a> {
+pub(crate) enum Seen<'a> {
     /// The application's state changed (`Synced, Healthy at 1a2b3c4`).
     State(&'a Watch, &'a str),
     /// Argo CD could not be read; it is asked again.
@@ -111,7 +111,7 @@ pub enum Seen<'a> {
 
 /// The applications that deploy `placed` (one per environment): `app`, else the target's
 /// `argocd: {app: …}`, else the config's, filled with `{service}` and `{env}`.
-pub fn applications(
+pub(crate) fn applications(
     service: &str,
     placed: &[Placed],
     app: Option<&str>,
@@ -169,7 +169,7 @@ fn check_app(app: &str) -> Result<(), Failure> {
 
 /// Waits until each of `watches` has deployed `commit` (or a later commit containing it),
 /// failed, or `settings.deadline` passed; `seen` hears each change.
-pub fn wait(
+pub(crate) fn wait(
     ws: &mut Workspace,
     commit: Oid,
     watches: &[Watch],
@@ -298,7 +298,7 @@ fn contains(ws: &mut Workspace, rev: &str, commit: Oid, known: &mut HashSet<Stri
 
 /// The failure when a watch did not end deployed: exit 6. `pushed` says what this run pushed
 /// (`pushed 1a2b3c4`), when it pushed anything (`imgbump wait` pushes nothing).
-pub fn not_deployed(watched: &[Watched], pushed: Option<&str>) -> Option<Failure> {
+pub(crate) fn not_deployed(watched: &[Watched], pushed: Option<&str>) -> Option<Failure> {
     let failed: Vec<String> = watched
         .iter()
         .filter_map(|w| {

@@ -21,7 +21,7 @@ use crate::retry::{Retry, RetryResult, Stop};
 const MAX_ERRORS: usize = 10;
 
 /// A GitHub repository's API.
-pub struct GitHub {
+pub(crate) struct GitHub {
     api: String,
     graphql: String,
     repo: String,
@@ -49,7 +49,11 @@ fn fail(message: impl Into<String>) -> ForgeError {
 
 impl GitHub {
     /// The API for the repository at `remote`, with `token`.
-    pub fn new(remote: &str, token: Option<&str>, timeout: Duration) -> Result<GitHub, ForgeError> {
+    pub(crate) fn new(
+        remote: &str,
+        token: Option<&str>,
+        timeout: Duration,
+    ) -> Result<GitHub, ForgeError> {
         let (host, repo) = host_and_repo(remote).ok_or_else(|| {
             fail(format!(
                 "cannot tell the GitHub repository from the remote {}; --open-pr github needs a remote such as https://github.com/OWNER/REPO.git",
@@ -73,7 +77,7 @@ impl GitHub {
     }
 
     /// `OWNER/REPO`.
-    pub fn repo(&self) -> &str {
+    pub(crate) fn repo(&self) -> &str {
         &self.repo
     }
 
@@ -229,7 +233,7 @@ impl GitHub {
 
     /// Opens (or finds) the pull request for `req`, then sets its labels, reviewers and
     /// auto-merge.
-    pub fn open(&self, req: &Request) -> Result<Opened, ForgeError> {
+    pub(crate) fn open(&self, req: &Request) -> Result<Opened, ForgeError> {
         let repo = &self.repo;
         let (status, pr) = self.call(
             "POST",
@@ -332,7 +336,7 @@ impl GitHub {
 
     /// The open pull requests into `base` (the first hundred): which of them a bump supersedes
     /// is the caller's to decide.
-    pub fn open_requests(&self, base: &str) -> Result<Vec<Listed>, ForgeError> {
+    pub(crate) fn open_requests(&self, base: &str) -> Result<Vec<Listed>, ForgeError> {
         let repo = &self.repo;
         let (status, list) = self.call(
             "GET",
@@ -363,7 +367,7 @@ impl GitHub {
 
     /// Closes the pull request `old` in favour of `by` (a comment naming it), and deletes its
     /// branch, which is imgbump's, so that no stale branch is left.
-    pub fn close_superseded(&self, old: &Listed, by: &Opened) -> Result<(), ForgeError> {
+    pub(crate) fn close_superseded(&self, old: &Listed, by: &Opened) -> Result<(), ForgeError> {
         let repo = &self.repo;
         let (n, number, url) = (old.number, by.number, &by.url);
         self.expect_ok(self.call("POST", &format!("/repos/{repo}/issues/{n}/comments"), Some(&json!({"body": format!("Superseded by #{number} ({url}), a newer image for the same service.")})))?, "comment on a superseded pull request")?;

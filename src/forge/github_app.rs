@@ -15,7 +15,7 @@ use crate::http::said;
 
 /// A GitHub App: its id and private key (PEM).
 #[derive(Clone)]
-pub struct App {
+pub(crate) struct App {
     id: String,
     key: openssl::pkey::PKey<openssl::pkey::Private>,
 }
@@ -35,7 +35,7 @@ fn fail(message: impl Into<String>) -> ForgeError {
 impl App {
     /// The App `id` (its numeric id, or its client id) with the RSA private key `pem` (PKCS#1
     /// `BEGIN RSA PRIVATE KEY`, as GitHub gives it, or PKCS#8).
-    pub fn new(id: &str, pem: &str) -> Result<App, ForgeError> {
+    pub(crate) fn new(id: &str, pem: &str) -> Result<App, ForgeError> {
         let id = id.trim();
         if id.is_empty() || !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
             return Err(fail(
@@ -59,7 +59,7 @@ impl App {
 
     /// The App's JWT at `now` (Unix seconds): `iat` 60 s back, `exp` 9 minutes ahead (GitHub
     /// takes at most 10), `iss` the App.
-    pub fn jwt(&self, now: i64) -> Result<String, ForgeError> {
+    pub(crate) fn jwt(&self, now: i64) -> Result<String, ForgeError> {
         use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
         use base64::Engine;
         let header = B64.encode(br#"{"alg":"RS256","typ":"JWT"}"#);
@@ -81,7 +81,12 @@ impl App {
     }
 
     /// A token for the repository at `remote` alone, from the App's installation on it.
-    pub fn token(&self, remote: &str, now: i64, timeout: Duration) -> Result<String, ForgeError> {
+    pub(crate) fn token(
+        &self,
+        remote: &str,
+        now: i64,
+        timeout: Duration,
+    ) -> Result<String, ForgeError> {
         let jwt = self.jwt(now)?;
         let gh = GitHub::new(remote, Some(&jwt), timeout)?;
         let repo = gh.repo().to_string();

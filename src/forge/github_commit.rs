@@ -13,11 +13,11 @@ use super::ForgeError;
 use crate::http::said;
 
 /// The one GraphQL document a commit sends.
-pub const CREATE_COMMIT: &str = "mutation ($input: CreateCommitOnBranchInput!) { createCommitOnBranch(input: $input) { commit { oid url } } }";
+pub(crate) const CREATE_COMMIT: &str = "mutation ($input: CreateCommitOnBranchInput!) { createCommitOnBranch(input: $input) { commit { oid url } } }";
 
 /// One commit for GitHub to make.
 #[derive(Debug, Clone)]
-pub struct NewCommit<'a> {
+pub(crate) struct NewCommit<'a> {
     /// The branch to commit onto.
     pub branch: &'a str,
     /// The commit the branch must point to now (the compare-and-swap).
@@ -32,7 +32,7 @@ pub struct NewCommit<'a> {
 
 /// What GitHub did with a commit.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Made {
+pub(crate) enum Made {
     /// GitHub made it: its id.
     Commit(String),
     /// The branch no longer points to the expected commit.
@@ -43,7 +43,7 @@ pub enum Made {
 
 /// What GitHub did with a new branch.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Branched {
+pub(crate) enum Branched {
     /// Created.
     Created,
     /// A branch of that name exists already.
@@ -52,7 +52,7 @@ pub enum Branched {
 
 impl GitHub {
     /// Asks GitHub to make `c`.
-    pub fn create_commit(&self, c: &NewCommit<'_>) -> Result<Made, ForgeError> {
+    pub(crate) fn create_commit(&self, c: &NewCommit<'_>) -> Result<Made, ForgeError> {
         use base64::Engine;
         let additions: Vec<serde_json::Value> = c
             .files
@@ -93,7 +93,7 @@ impl GitHub {
     }
 
     /// Creates the branch `name` at `sha`; never moves one that exists.
-    pub fn create_branch(&self, name: &str, sha: &str) -> Result<Branched, ForgeError> {
+    pub(crate) fn create_branch(&self, name: &str, sha: &str) -> Result<Branched, ForgeError> {
         let (status, answer) = self.call(
             "POST",
             &format!("/repos/{}/git/refs", self.repo()),

@@ -6,7 +6,7 @@ use super::Request;
 
 /// The push options that make GitLab open (or update) a merge request for `req`. Values are
 /// cut at a line break: a push option is one line.
-pub fn push_options(req: &Request) -> Vec<String> {
+pub(crate) fn push_options(req: &Request) -> Vec<String> {
     let one_line = |s: &str| s.lines().next().unwrap_or("").to_string();
     let mut opts = vec![
         "merge_request.create".to_string(),

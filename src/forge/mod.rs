@@ -6,18 +6,15 @@
 //! | `github_commit.rs` | commits GitHub makes and signs itself; a branch made through REST |
 //! | `github_app.rs` | a GitHub App's installation token |
 //! | `gitlab.rs` | GitLab merge requests through push options |
-// Items here keep `pub` while issues 30, 31, 32 and 35 reshape this room (their branches are
-// in flight); `cargo fix` narrows them to pub(crate) once they land.
-#![allow(unreachable_pub)]
 
-pub mod github;
-pub mod github_app;
-pub mod github_commit;
-pub mod gitlab;
+pub(crate) mod github;
+pub(crate) mod github_app;
+pub(crate) mod github_commit;
+pub(crate) mod gitlab;
 
 /// What to open.
 #[derive(Debug, Clone, Default)]
-pub struct Request {
+pub(crate) struct Request {
     /// The branch to merge into.
     pub base: String,
     /// The branch with the bump.
@@ -38,7 +35,7 @@ pub struct Request {
 
 /// An open request, as listed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Listed {
+pub(crate) struct Listed {
     /// Its number.
     pub number: u64,
     /// Its head branch.
@@ -49,7 +46,7 @@ pub struct Listed {
 
 /// The request that stands for the bump.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Opened {
+pub(crate) struct Opened {
     /// Its number.
     pub number: u64,
     /// Its web address.
@@ -62,7 +59,7 @@ pub struct Opened {
 
 /// A forge that could not do what was asked: what, and what to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ForgeError {
+pub(crate) struct ForgeError {
     /// The message; never holds a token.
     pub message: String,
 }
@@ -74,7 +71,7 @@ impl std::fmt::Display for ForgeError {
 }
 
 /// The host and `owner/repo` of a remote URL (see [`RemoteUrl::owner_repo`]).
-pub fn host_and_repo(url: &str) -> Option<(String, String)> {
+pub(crate) fn host_and_repo(url: &str) -> Option<(String, String)> {
     crate::url::RemoteUrl::parse(url).owner_repo()
 }
 

@@ -13,7 +13,12 @@ use super::{err, git_err, index, Error, ErrorKind, FileChange, Result, Workspace
 impl Workspace {
     /// Open mode: writes the files atomically, stages exactly those entries, and moves the
     /// local branch from `parent` to `commit`.
-    pub fn apply_local(&self, parent: Oid, commit: Oid, changes: &[FileChange]) -> Result<()> {
+    pub(crate) fn apply_local(
+        &self,
+        parent: Oid,
+        commit: Oid,
+        changes: &[FileChange],
+    ) -> Result<()> {
         let head_ref = format!("refs/heads/{}", self.branch);
         let on_branch = self.head_is(&head_ref);
         if on_branch {
@@ -130,7 +135,7 @@ impl Workspace {
     /// to `commit` if that loses nothing: the branch is still at `expected`, `base` (where the
     /// branch was before imgbump) is an ancestor of `commit` (no local commit is dropped), and
     /// the files that differ are unmodified (a safe checkout). Returns whether it did.
-    pub fn sync_local(&self, expected: Oid, base: Oid, commit: Oid) -> Result<bool> {
+    pub(crate) fn sync_local(&self, expected: Oid, base: Oid, commit: Oid) -> Result<bool> {
         if !self.open {
             return Ok(true);
         }
@@ -169,7 +174,7 @@ impl Workspace {
 
     /// Open mode, before a bump that will stage: starts verifying the index's checksum on a
     /// thread of its own (see `index::Verifier`).
-    pub fn prepare_index(&self) {
+    pub(crate) fn prepare_index(&self) {
         if let Some(f) = self.fast_index() {
             *self.verifier.borrow_mut() = index::Verifier::start(&f);
         }

@@ -14,16 +14,16 @@ use super::credentials::{split_url, Credentials};
 use super::{err, git_err, trim, Error, ErrorKind, Result, Workspace};
 
 /// Whether `--repo` names a remote to clone rather than a local path.
-pub fn is_url(repo: &str) -> bool {
+pub(crate) fn is_url(repo: &str) -> bool {
     RemoteUrl::parse(repo).is_remote()
 }
 
 /// A transfer progress report: (phase, objects done, objects total, bytes received).
-pub type ProgressFn = std::rc::Rc<dyn Fn(&str, usize, usize, usize)>;
+pub(crate) type ProgressFn = std::rc::Rc<dyn Fn(&str, usize, usize, usize)>;
 
 /// How to clone a remote.
 #[derive(Clone, Default)]
-pub struct CloneOptions<'a> {
+pub(crate) struct CloneOptions<'a> {
     /// The branch (default: the remote's default branch).
     pub branch: Option<&'a str>,
     /// How many commits to fetch (0: all).
@@ -51,7 +51,11 @@ fn init_scratch(dir: &Path) -> std::io::Result<()> {
 impl Workspace {
     /// Clones the one branch of `url` (shallow, no work tree) into `workdir` or a temporary
     /// directory.
-    pub fn clone(url: &str, opts: &CloneOptions<'_>, creds: Credentials) -> Result<Workspace> {
+    pub(crate) fn clone(
+        url: &str,
+        opts: &CloneOptions<'_>,
+        creds: Credentials,
+    ) -> Result<Workspace> {
         match Workspace::clone_once(url, opts, creds.clone(), false) {
             // A cache that cannot be fetched into (corrupt objects, a broken shallow file) is
             // not trusted: rebuild it once from nothing.

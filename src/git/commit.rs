@@ -6,12 +6,12 @@ use git2::{FileMode, ObjectType, Oid, Signature};
 use super::{err, git_err, ErrorKind, FileChange, Result, Workspace};
 
 /// Signs a commit's bytes: the armored signature, or why not.
-pub type SignFn<'a> = dyn Fn(&[u8]) -> std::result::Result<String, String> + 'a;
+pub(super) type SignFn<'a> = dyn Fn(&[u8]) -> std::result::Result<String, String> + 'a;
 
 impl Workspace {
     /// Writes blobs, the trees on their paths and a commit on `parent`, without touching any
     /// ref, index or work tree.
-    pub fn commit(
+    pub(crate) fn commit(
         &self,
         parent: Oid,
         changes: &[FileChange],
@@ -24,7 +24,7 @@ impl Workspace {
     /// [`Workspace::commit`], signed by `sign` (which returns the armored signature of the
     /// commit's bytes, or why it cannot) when given: the commit is built as a buffer, signed,
     /// and written with the signature in its `gpgsig` header, as `git commit -S` writes it.
-    pub fn commit_signed_by(
+    pub(crate) fn commit_signed_by(
         &self,
         parent: Oid,
         changes: &[FileChange],
@@ -77,7 +77,7 @@ impl Workspace {
     }
 
     /// A value of the repository's git config (its own, the user's, the system's).
-    pub fn config_value(&self, key: &str) -> Option<String> {
+    pub(crate) fn config_value(&self, key: &str) -> Option<String> {
         super::config::value(self.repo.config().ok().as_ref(), key)
     }
 
@@ -115,13 +115,13 @@ impl Workspace {
     }
 
     /// The author to use: the repository's `user.name`/`user.email`, else imgbump's own.
-    pub fn default_author(&self) -> (String, String) {
+    pub(crate) fn default_author(&self) -> (String, String) {
         self.configured_author()
             .unwrap_or_else(|| ("imgbump".into(), "imgbump@localhost".into()))
     }
 
     /// The author git config names (`user.name`, `user.email`), if it names one.
-    pub fn configured_author(&self) -> Option<(String, String)> {
+    pub(crate) fn configured_author(&self) -> Option<(String, String)> {
         let name = self.config_value("user.name")?;
         let email = self.config_value("user.email")?;
         (!name.is_empty() && !email.is_empty()).then_some((name, email))

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use git2::{Cred, CredentialType, ErrorClass, ErrorCode};
 
-pub use crate::url::redact_urls;
+pub(crate) use crate::url::redact_urls;
 use crate::url::{RemoteUrl, Scheme};
 
 /// How many times one transfer may ask for credentials before it gives up.
@@ -20,7 +20,7 @@ const MAX_CREDENTIAL_TRIES: u32 = 3;
 
 /// A secret-free remote URL and the secrets that go with it.
 #[derive(Clone, Default)]
-pub struct Credentials {
+pub(crate) struct Credentials {
     token: Option<String>,
     user: Option<String>,
     /// Further text to keep out of messages: a URL's user info as written (percent-encoded),
@@ -30,7 +30,7 @@ pub struct Credentials {
 
 impl Credentials {
     /// `IMGBUMP_TOKEN`, `GITHUB_TOKEN`, `GH_TOKEN` (first set, non-empty wins).
-    pub fn from_env() -> Self {
+    pub(crate) fn from_env() -> Self {
         let token = ["IMGBUMP_TOKEN", "GITHUB_TOKEN", "GH_TOKEN"]
             .iter()
             .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
@@ -42,12 +42,12 @@ impl Credentials {
     }
 
     /// The token, for an API that takes the same one as the push (a forge's).
-    pub fn token(&self) -> Option<&str> {
+    pub(crate) fn token(&self) -> Option<&str> {
         self.token.as_deref()
     }
 
     /// These credentials, also keeping `secret` out of messages.
-    pub fn hiding(mut self, secret: &str) -> Self {
+    pub(crate) fn hiding(mut self, secret: &str) -> Self {
         if !secret.is_empty() {
             self.hidden.push(secret.to_string());
         }
@@ -56,12 +56,12 @@ impl Credentials {
 
     /// These credentials and the secrets `url`'s user info carries (for redacting messages
     /// about a URL as the user wrote it).
-    pub fn with_url(self, url: &str) -> Self {
+    pub(crate) fn with_url(self, url: &str) -> Self {
         split_url(url, self).1
     }
 
     /// Uses `token` from now on (a token minted for a GitHub App), kept out of messages.
-    pub fn set_token(&mut self, token: &str) {
+    pub(crate) fn set_token(&mut self, token: &str) {
         crate::secret::hide(token);
         self.token = Some(token.to_string());
     }
@@ -69,7 +69,7 @@ impl Credentials {
     /// Makes these credentials' secrets known to [`crate::secret::redact`] everywhere, so that a
     /// server's echo of one is redacted wherever it is read and cut (read once, when a run
     /// starts or opens its checkout).
-    pub fn learn(&self) {
+    pub(crate) fn learn(&self) {
         for s in self.token.iter().chain(&self.hidden) {
             crate::secret::hide(s);
         }
@@ -77,7 +77,7 @@ impl Credentials {
 
     /// Replaces every secret in `text` by `***` ([`crate::secret::redact`]): these
     /// credentials' and every one learnt.
-    pub fn redact(&self, text: &str) -> String {
+    pub(crate) fn redact(&self, text: &str) -> String {
         crate::secret::redact(
             text,
             self.token.iter().chain(&self.hidden).map(String::as_str),

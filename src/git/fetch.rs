@@ -69,7 +69,7 @@ impl Workspace {
     /// Fetches more of a shallow clone's history: 64 commits, then 1,024, then all of it.
     /// Returns false when there is nothing more to fetch this way (a checkout, whose history is
     /// the user's to deepen; a full or borrowed clone).
-    pub fn deepen(&mut self) -> Result<bool> {
+    pub(crate) fn deepen(&mut self) -> Result<bool> {
         if self.open || self.borrowed || self.depth <= 0 || self.depth == i32::MAX {
             return Ok(false);
         }
@@ -84,7 +84,7 @@ impl Workspace {
     }
 
     /// Fetches another branch of the remote (a push branch), if it exists, and returns its tip.
-    pub fn fetch_branch(&mut self, branch: &str) -> Result<Option<Oid>> {
+    pub(crate) fn fetch_branch(&mut self, branch: &str) -> Result<Option<Oid>> {
         let saved = std::mem::replace(&mut self.remote_branch, branch.to_string());
         let got = self.fetch();
         self.remote_branch = saved;
@@ -96,7 +96,7 @@ impl Workspace {
     }
 
     /// Fetches the branch from the remote and returns its tip.
-    pub fn fetch(&mut self) -> Result<Oid> {
+    pub(crate) fn fetch(&mut self) -> Result<Oid> {
         self.fetch_with(false)
     }
 

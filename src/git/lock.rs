@@ -133,7 +133,7 @@ impl Workspace {
     /// pid), so that runs in one checkout go one at a time. A lock held by a live process is
     /// waited for (saying so once) until `deadline`; one left by a process that is gone (a
     /// killed imgbump) is removed, with the index lock it held, and said so.
-    pub fn lock_checkout(&self, deadline: std::time::Instant) -> Result<CheckoutLock> {
+    pub(crate) fn lock_checkout(&self, deadline: std::time::Instant) -> Result<CheckoutLock> {
         let path = self.repo.path().join("imgbump.lock");
         let mut said = false;
         // The edit a dead run recorded, put back once this run holds the lock.
@@ -250,7 +250,7 @@ fn file_id(_: &Path) -> Option<String> {
 }
 
 /// imgbump's lock on a checkout, removed when dropped.
-pub struct CheckoutLock {
+pub(crate) struct CheckoutLock {
     path: PathBuf,
 }
 

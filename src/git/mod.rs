@@ -29,9 +29,6 @@
 //!
 //! Errors are [`Error`] with an [`ErrorKind`]; messages say what failed and what to do, with
 //! every secret already redacted.
-// Items here keep `pub` while issues 30, 31, 32 and 35 reshape this room (their branches are
-// in flight); `cargo fix` narrows them to pub(crate) once they land.
-#![allow(unreachable_pub)]
 
 use std::cell::RefCell;
 use std::fmt;
@@ -62,11 +59,11 @@ mod trim;
 mod worktree;
 
 use classify::{git_err, is_network};
-pub use clone::{is_url, CloneOptions, ProgressFn};
-pub use credentials::{redact_urls, Credentials};
-pub use paths::check_relative_path;
-pub use standing::Standing;
-pub use tls::ca_roots;
+pub(crate) use clone::{is_url, CloneOptions, ProgressFn};
+pub(crate) use credentials::{redact_urls, Credentials};
+pub(crate) use paths::check_relative_path;
+pub(crate) use standing::Standing;
+pub(crate) use tls::ca_roots;
 
 use git2::{Oid, Repository};
 
@@ -88,11 +85,11 @@ pub(crate) fn short_id(id: &impl std::fmt::Display) -> String {
 }
 
 /// The largest file imgbump reads, in bytes.
-pub const MAX_FILE: usize = 64 * 1024 * 1024;
+pub(crate) const MAX_FILE: usize = 64 * 1024 * 1024;
 
 /// What kind of Git failure; the command line maps these to exit codes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ErrorKind {
+pub(crate) enum ErrorKind {
     /// The repository, branch or file does not exist.
     NotFound,
     /// The path or file is unsafe (escapes the repository, a symlink, too large, dirty).
@@ -115,7 +112,7 @@ pub enum ErrorKind {
 
 /// A Git failure with what failed and what to do; secrets already redacted.
 #[derive(Debug, Clone)]
-pub struct Error {
+pub(crate) struct Error {
     /// The kind of failure.
     pub kind: ErrorKind,
     /// The message.
@@ -133,7 +130,7 @@ impl std::error::Error for Error {}
 impl Error {
     /// Whether another try may succeed: only a refused, reset or cut connection and a server's
     /// 5xx answer are (see `classify.rs`). Every retry loop asks this.
-    pub fn worth_retrying(&self) -> bool {
+    pub(crate) fn worth_retrying(&self) -> bool {
         self.kind == ErrorKind::Network
     }
 }
@@ -149,7 +146,7 @@ fn err(kind: ErrorKind, message: impl Into<String>) -> Error {
 
 /// What a push came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Push {
+pub(crate) enum Push {
     /// The remote branch now points at the commit.
     Landed,
     /// The remote branch moved since we fetched it: fetch, redo, push again.
@@ -167,7 +164,7 @@ pub enum Push {
 
 /// Where a push goes, when not to the workspace's own branch, and what it tells the server.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PushTo {
+pub(crate) struct PushTo {
     /// Push to this new branch instead (created, never moved or forced: an existing one is
     /// [`Push::Exists`]).
     pub branch: Option<String>,
@@ -176,7 +173,7 @@ pub struct PushTo {
 }
 
 /// A repository imgbump works in: a user's checkout (open mode), or a bare scratch clone.
-pub struct Workspace {
+pub(crate) struct Workspace {
     repo: Repository,
     /// The URL pushes and fetches go to, without credentials.
     url: String,
@@ -202,11 +199,11 @@ pub struct Workspace {
 }
 
 /// A message for the user, from the Git layer, which prints nothing itself.
-pub type NoticeFn = std::rc::Rc<dyn Fn(&str)>;
+pub(crate) type NoticeFn = std::rc::Rc<dyn Fn(&str)>;
 
 /// Who made a commit, when, and what it says.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CommitInfo {
+pub(crate) struct CommitInfo {
     /// `Name <email>` of the author.
     pub author: String,
     /// Unix seconds.
@@ -216,7 +213,7 @@ pub struct CommitInfo {
 }
 
 /// Where a file edit goes.
-pub struct FileChange {
+pub(crate) struct FileChange {
     /// Path relative to the repository root, `/`-separated.
     pub path: String,
     /// The new content.
@@ -225,49 +222,49 @@ pub struct FileChange {
 
 impl Workspace {
     /// Reports transfer progress to `f(phase, done, total, bytes)`.
-    pub fn set_progress(&mut self, f: ProgressFn) {
+    pub(crate) fn set_progress(&mut self, f: ProgressFn) {
         self.progress = Some(f);
     }
 
     /// Sends messages for the user (waiting for another imgbump, a stale lock removed) to `f`.
-    pub fn set_notice(&mut self, f: NoticeFn) {
+    pub(crate) fn set_notice(&mut self, f: NoticeFn) {
         self.notice = Some(f);
     }
 
     /// Says `message` to the user (through [`Workspace::set_notice`]'s function, if any).
-    pub fn notice(&self, message: &str) {
+    pub(crate) fn notice(&self, message: &str) {
         if let Some(f) = &self.notice {
             f(message);
         }
     }
 
     /// The work tree of a user's checkout (none for a scratch clone).
-    pub fn work_tree(&self) -> Option<&std::path::Path> {
+    pub(crate) fn work_tree(&self) -> Option<&std::path::Path> {
         self.repo.workdir().filter(|_| self.open)
     }
 
     /// Whether this is a user's checkout (as opposed to a scratch clone).
-    pub fn is_open(&self) -> bool {
+    pub(crate) fn is_open(&self) -> bool {
         self.open
     }
 
     /// The branch commits go on.
-    pub fn branch(&self) -> &str {
+    pub(crate) fn branch(&self) -> &str {
         &self.branch
     }
 
     /// The remote's URL, without credentials.
-    pub fn url(&self) -> &str {
+    pub(crate) fn url(&self) -> &str {
         &self.url
     }
 
     /// The token pushes use, for an API on the same host (a forge's); never printed.
-    pub fn token(&self) -> Option<&str> {
+    pub(crate) fn token(&self) -> Option<&str> {
         self.creds.token()
     }
 
     /// Uses `token` for transfers from now on (a token minted once the checkout was opened).
-    pub fn use_token(&mut self, token: &str) {
+    pub(crate) fn use_token(&mut self, token: &str) {
         self.creds.set_token(token);
     }
 
@@ -277,7 +274,7 @@ impl Workspace {
     }
 
     /// The commit to build on: the local branch (open mode) or the fetched tip (clone mode).
-    pub fn tip(&self) -> Result<Oid> {
+    pub(crate) fn tip(&self) -> Result<Oid> {
         let name = if self.open {
             format!("refs/heads/{}", self.branch)
         } else {

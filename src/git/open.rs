@@ -12,7 +12,7 @@ use super::{checkout, err, git_err, index, trim, CloneOptions, ErrorKind, Result
 impl Workspace {
     /// Opens the repository that contains `path` (a checkout: open mode). A bare repository is
     /// treated as a remote and cloned.
-    pub fn open(path: &Path, branch: Option<&str>) -> Result<Workspace> {
+    pub(crate) fn open(path: &Path, branch: Option<&str>) -> Result<Workspace> {
         trim::limit_pack_windows();
         let repo = Repository::discover(path).map_err(|e| {
             err(
@@ -79,7 +79,7 @@ impl Workspace {
     }
 
     /// Open mode: whether `path` differs in the work tree or the index from `commit`.
-    pub fn is_dirty(&self, commit: Oid, path: &str) -> Result<bool> {
+    pub(crate) fn is_dirty(&self, commit: Oid, path: &str) -> Result<bool> {
         let workdir = self.workdir()?;
         let committed = self
             .repo

@@ -4,7 +4,7 @@
 use std::path::{Component, Path};
 
 /// Checks a repository-relative path: `/`-separated, no `..`, not absolute, not into `.git`.
-pub fn check_relative_path(path: &str) -> std::result::Result<(), String> {
+pub(crate) fn check_relative_path(path: &str) -> std::result::Result<(), String> {
     if path.is_empty() {
         return Err("the manifest path is empty".into());
     }

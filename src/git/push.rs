@@ -15,13 +15,13 @@ impl Workspace {
     /// Pushes `commit` to the remote branch. Never forces: a moved branch is [`Push::Moved`]; a
     /// refusal by the server (a hook, a protected branch) is an [`ErrorKind::Rejected`] error.
     #[cfg(test)]
-    pub fn push(&self, commit: Oid) -> Result<Push> {
+    pub(crate) fn push(&self, commit: Oid) -> Result<Push> {
         self.push_with(commit, &PushTo::default())
     }
 
     /// Pushes `commit` as `to` says: to the branch (as [`Workspace::push`]) or to a new branch,
     /// with push options.
-    pub fn push_with(&self, commit: Oid, to: &PushTo) -> Result<Push> {
+    pub(crate) fn push_with(&self, commit: Oid, to: &PushTo) -> Result<Push> {
         if self.url.is_empty() {
             let (remote, _) = upstream(&self.repo, &self.branch);
             return Err(err(

@@ -9,7 +9,7 @@ use super::{err, git_err, CommitInfo, ErrorKind, Result, Workspace, MAX_FILE};
 
 impl Workspace {
     /// Whether `path` names a file on `commit` (a tree lookup; the blob is not read).
-    pub fn exists(&self, commit: Oid, path: &str) -> bool {
+    pub(crate) fn exists(&self, commit: Oid, path: &str) -> bool {
         self.repo
             .find_commit(commit)
             .and_then(|c| c.tree())
@@ -19,7 +19,7 @@ impl Workspace {
 
     /// Reads `path` from `commit`; `None` if it does not exist. A symlink, a submodule, a
     /// directory or a file over [`MAX_FILE`] is refused.
-    pub fn read(&self, commit: Oid, path: &str) -> Result<Option<Vec<u8>>> {
+    pub(crate) fn read(&self, commit: Oid, path: &str) -> Result<Option<Vec<u8>>> {
         let tree = self
             .repo
             .find_commit(commit)
@@ -92,7 +92,7 @@ impl Workspace {
     }
 
     /// Lists the paths under `dir` at `commit` (one level), with whether each is a directory.
-    pub fn list_dir(&self, commit: Oid, dir: &str) -> Result<Vec<(String, bool)>> {
+    pub(crate) fn list_dir(&self, commit: Oid, dir: &str) -> Result<Vec<(String, bool)>> {
         let tree = self
             .repo
             .find_commit(commit)
@@ -123,7 +123,7 @@ impl Workspace {
     /// Walks the first-parent history of the branch, newest first, calling `visit` with each
     /// commit and its message until it returns false. Returns whether the walk reached the end
     /// of a shallow history (more may be fetched with [`Workspace::deepen`]).
-    pub fn messages(&self, mut visit: impl FnMut(Oid, &str) -> bool) -> Result<bool> {
+    pub(crate) fn messages(&self, mut visit: impl FnMut(Oid, &str) -> bool) -> Result<bool> {
         let e = |x: git2::Error| git_err("cannot walk the history", &x, &self.creds);
         let mut walk = self.repo.revwalk().map_err(e)?;
         walk.push(self.tip()?).map_err(e)?;
@@ -140,7 +140,7 @@ impl Workspace {
 
     /// The commit `spec` names: a full or abbreviated id (at least 7 hex digits) this
     /// repository has.
-    pub fn resolve_commit(&self, spec: &str) -> Result<Oid> {
+    pub(crate) fn resolve_commit(&self, spec: &str) -> Result<Oid> {
         let spec = spec.trim();
         if spec.len() < 7 || spec.len() > 40 || !spec.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(super::err(
@@ -164,17 +164,17 @@ impl Workspace {
     }
 
     /// Whether this repository has the commit `oid`.
-    pub fn has_commit(&self, oid: Oid) -> bool {
+    pub(crate) fn has_commit(&self, oid: Oid) -> bool {
         self.repo.find_commit(oid).is_ok()
     }
 
     /// Whether `tip` is `commit` or a descendant of it (both in this repository).
-    pub fn reaches(&self, tip: Oid, commit: Oid) -> bool {
+    pub(crate) fn reaches(&self, tip: Oid, commit: Oid) -> bool {
         tip == commit || self.repo.graph_descendant_of(tip, commit).unwrap_or(false)
     }
 
     /// Who made `commit`, when, and its message.
-    pub fn commit_info(&self, commit: Oid) -> Result<CommitInfo> {
+    pub(crate) fn commit_info(&self, commit: Oid) -> Result<CommitInfo> {
         let c = self
             .repo
             .find_commit(commit)
@@ -192,7 +192,7 @@ impl Workspace {
     }
 
     /// The tree of `commit` and its first parent (none for a root commit).
-    pub fn tree_and_parent(&self, commit: Oid) -> Result<(Oid, Option<Oid>)> {
+    pub(crate) fn tree_and_parent(&self, commit: Oid) -> Result<(Oid, Option<Oid>)> {
         let c = self
             .repo
             .find_commit(commit)
@@ -202,7 +202,7 @@ impl Workspace {
 
     /// The parents `commit` names in its own bytes: a shallow clone's boundary hides them
     /// from [`Workspace::tree_and_parent`], not from the object.
-    pub fn parents_written(&self, commit: Oid) -> Result<Vec<Oid>> {
+    pub(crate) fn parents_written(&self, commit: Oid) -> Result<Vec<Oid>> {
         let odb = self
             .repo
             .odb()
@@ -220,14 +220,14 @@ impl Workspace {
     }
 
     /// Whether the history of this repository is cut short (a shallow clone or checkout).
-    pub fn is_shallow(&self) -> bool {
+    pub(crate) fn is_shallow(&self) -> bool {
         self.repo.is_shallow()
     }
 
     /// Walks the first-parent history of the branch, newest first, and calls `visit` with each
     /// version of `path`: the commit that introduced it, its time, its content. `visit` returns
     /// whether to go on, so a caller that needs two versions reads two, not the whole history.
-    pub fn history(
+    pub(crate) fn history(
         &self,
         path: &str,
         mut visit: impl FnMut(Oid, i64, &[u8]) -> bool,

@@ -13,7 +13,7 @@ const NAMED: usize = 3;
 
 /// Where a local branch stands against its upstream.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Standing {
+pub(crate) struct Standing {
     /// The local branch, `main`.
     pub branch: String,
     /// Its upstream as git names it, `origin/main`.
@@ -34,19 +34,19 @@ pub struct Standing {
 
 impl Standing {
     /// The local branch and its upstream are at the same commit.
-    pub fn up_to_date(&self) -> bool {
+    pub(crate) fn up_to_date(&self) -> bool {
         self.ahead == 0 && self.behind == 0
     }
 
     /// Each has commits the other has not.
     #[cfg(test)]
-    pub fn diverged(&self) -> bool {
+    pub(crate) fn diverged(&self) -> bool {
         self.ahead > 0 && self.behind > 0
     }
 
     /// Where the branch stands, in words: "main is 2 commits behind origin/main", "main has 1
     /// commit that origin/main has not (abc1234 add config)", both when diverged.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         let behind = format!(
             "{} commit{} behind {} ({})",
             self.behind,
@@ -84,7 +84,7 @@ impl Standing {
 
     /// The files among `.imgbump.yaml` and `paths` that the unpushed commits change: what a
     /// run on the upstream's tip does not see.
-    pub fn unpushed_change(&self, paths: &[&str]) -> Vec<String> {
+    pub(crate) fn unpushed_change(&self, paths: &[&str]) -> Vec<String> {
         self.unpushed_paths
             .iter()
             .filter(|p| *p == ".imgbump.yaml" || paths.contains(&p.as_str()))
@@ -105,7 +105,7 @@ impl Workspace {
     /// Open mode: where the local branch stands against its upstream as last fetched (its
     /// remote-tracking ref, such as `refs/remotes/origin/main`). `None` in clone mode, or
     /// when the branch or the remote-tracking ref does not exist.
-    pub fn standing(&self) -> Option<Standing> {
+    pub(crate) fn standing(&self) -> Option<Standing> {
         if !self.open {
             return None;
         }
@@ -168,7 +168,7 @@ impl Workspace {
     /// run wrote is put back, in the work tree and the index, and the branch moved back to
     /// `parent`. An error, with nothing moved, when the branch is no longer at `commit` or a
     /// file was changed since.
-    pub fn take_back(&self, parent: Oid, commit: Oid) -> Result<()> {
+    pub(crate) fn take_back(&self, parent: Oid, commit: Oid) -> Result<()> {
         let head_ref = format!("refs/heads/{}", self.branch);
         if self.repo.refname_to_id(&head_ref).ok() != Some(commit) {
             return Err(err(
@@ -228,7 +228,7 @@ impl Workspace {
 impl Workspace {
     /// Open mode: whether the branch commits go on is the one checked out (HEAD), so that the
     /// work tree holds its files. Not so for `--branch main` run from another branch.
-    pub fn on_branch(&self) -> bool {
+    pub(crate) fn on_branch(&self) -> bool {
         self.open && self.head_is(&format!("refs/heads/{}", self.branch))
     }
 }

@@ -23,7 +23,7 @@ use crate::url::{RemoteUrl, Scheme};
 const DEFAULT_PORT: u16 = 9418;
 
 /// Makes `git://` URLs use this transport. Idempotent; call before creating a remote.
-pub fn register() {
+pub(super) fn register() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         // SAFETY: `register` must not race with libgit2 creating transports. Every remote

@@ -71,7 +71,7 @@ pub(super) fn load_tls_roots() {
 /// The CA certificate locations a TLS client of this process should use (the user's
 /// `SSL_CERT_FILE`/`SSL_CERT_DIR`, else the system's), for clients other than libgit2.
 /// Without [`init`] (the library used by another program), read from the environment now.
-pub fn ca_roots() -> (Option<PathBuf>, Option<PathBuf>) {
+pub(crate) fn ca_roots() -> (Option<PathBuf>, Option<PathBuf>) {
     if let Some(r) = ROOTS.get() {
         return r.clone();
     }

@@ -10,7 +10,7 @@ use base64::Engine;
 
 /// A user name and a secret (a password or token).
 #[derive(Clone, PartialEq, Eq)]
-pub struct Login {
+pub(crate) struct Login {
     /// The user.
     pub user: String,
     /// The secret; never printed.
@@ -51,7 +51,7 @@ fn keys_for(host: &str) -> Vec<String> {
 
 /// The login for `host`, if Docker's configuration has one. An unreadable or invalid config,
 /// or a helper that fails, is an error that says which.
-pub fn login_for(host: &str) -> Result<Option<Login>, String> {
+pub(crate) fn login_for(host: &str) -> Result<Option<Login>, String> {
     let Some(path) = config_path() else {
         return Ok(None);
     };

@@ -16,12 +16,9 @@
 //! | `mod.rs` | the distribution API: the challenge, Bearer and Basic logins, tokens, a manifest asked for, its digest ([`Registry::check`]) |
 //! | `tags.rs` | [`Registry::tags`] (every page of a repository's tags) and [`Registry::created`] (an image config's time), for `imgbump update` |
 //! | `docker_config.rs` | credentials as Docker finds them (config, credential helpers and stores) |
-// Items here keep `pub` while issues 30, 31, 32 and 35 reshape this room (their branches are
-// in flight); `cargo fix` narrows them to pub(crate) once they land.
-#![allow(unreachable_pub)]
 
-pub mod docker_config;
-pub mod tags;
+pub(crate) mod docker_config;
+pub(crate) mod tags;
 
 use std::time::{Duration, Instant};
 
@@ -40,7 +37,7 @@ const SMALL_MAX: u64 = 256 << 10;
 
 /// What kind of failure a check is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RegistryErrorKind {
+pub(crate) enum RegistryErrorKind {
     /// The registry answered that the reference does not exist.
     Missing,
     /// The registry could not be asked: unreachable, refused the credentials, answered
@@ -50,7 +47,7 @@ pub enum RegistryErrorKind {
 
 /// A failed check: what, and what was tried.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RegistryError {
+pub(crate) struct RegistryError {
     /// Which kind.
     pub kind: RegistryErrorKind,
     /// What failed and what to do; never holds a credential.
@@ -65,7 +62,7 @@ impl std::fmt::Display for RegistryError {
 
 /// A reference the registry has.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Found {
+pub(crate) struct Found {
     /// The digest of what the reference names (an index for a multi-platform image).
     pub digest: String,
     /// Its media type, as the registry says.
@@ -78,7 +75,7 @@ pub struct Found {
 
 /// Where to ask about an image, and with what.
 #[derive(Debug, Clone, Default)]
-pub struct Settings {
+pub(crate) struct Settings {
     /// Hosts (`host` or `host:port`) that may be asked over plain HTTP.
     pub insecure: Vec<String>,
     /// `IMGBUMP_REGISTRY_TOKEN`: a bearer token for every registry.
@@ -88,7 +85,7 @@ pub struct Settings {
 }
 
 /// A client for registries: one agent, logins and tokens kept for the run.
-pub struct Registry {
+pub(crate) struct Registry {
     settings: Settings,
     agent: ureq::Agent,
     /// (host, scope) → the `Authorization` value that worked.
@@ -96,7 +93,7 @@ pub struct Registry {
 }
 
 /// The host a reference's registry is reached at, and the repository path there.
-pub fn locate(r: &Reference) -> (String, String) {
+pub(crate) fn locate(r: &Reference) -> (String, String) {
     let (host, path) = r.registry_and_path();
     match host {
         None | Some("docker.io" | "index.docker.io") => {
@@ -127,7 +124,7 @@ struct Answer {
 
 impl Registry {
     /// A client with these settings (TLS roots as the rest of imgbump finds them).
-    pub fn new(settings: Settings) -> Registry {
+    pub(crate) fn new(settings: Settings) -> Registry {
         let agent = crate::http::agent(settings.timeout);
         Registry {
             settings,
@@ -137,7 +134,7 @@ impl Registry {
     }
 
     /// Whether `reference` exists in its registry, and its digest.
-    pub fn check(&mut self, reference: &Reference) -> Result<Found, RegistryError> {
+    pub(crate) fn check(&mut self, reference: &Reference) -> Result<Found, RegistryError> {
         let start = Instant::now();
         let (host, path) = locate(reference);
         let what = reference.to_string();

@@ -13,7 +13,7 @@ use crate::http::url_host;
 use crate::reference::Reference;
 
 /// Tags asked for per page.
-pub const PAGE: usize = 1000;
+pub(crate) const PAGE: usize = 1000;
 /// The most pages followed.
 const PAGES_MAX: u32 = 1000;
 /// The most tags kept.
@@ -23,7 +23,7 @@ const CONFIG_MAX: u64 = 4 << 20;
 
 /// A repository's tags.
 #[derive(Debug, Clone, Default)]
-pub struct Tags {
+pub(crate) struct Tags {
     /// Valid tags, each once, in the registry's order.
     pub tags: Vec<String>,
     /// Tags dropped because they are not tags by the OCI grammar.
@@ -49,7 +49,7 @@ pub(super) struct Session {
 
 impl Registry {
     /// Every tag of `repository`'s repository, following the pages.
-    pub fn tags(&mut self, repository: &Reference) -> Result<Tags, RegistryError> {
+    pub(crate) fn tags(&mut self, repository: &Reference) -> Result<Tags, RegistryError> {
         let start = Instant::now();
         let mut s = self.session(repository)?;
         let mut out = Tags::default();
@@ -141,7 +141,7 @@ impl Registry {
     /// The `created` time of `reference`'s image config, as written (for an index, of its
     /// linux/amd64 image, else its first); `None` when the config has none. With the requests
     /// made.
-    pub fn created(
+    pub(crate) fn created(
         &mut self,
         reference: &Reference,
     ) -> Result<(Option<String>, u32), RegistryError> {

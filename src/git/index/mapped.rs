@@ -158,7 +158,7 @@ impl FileId {
 /// The old index's checksum, verified on a thread of its own as soon as a bump knows it will
 /// need the index (while the manifest is edited and the commit is built), so that [`patch`](super::patch)
 /// only has to hash and write the new one.
-pub struct Verifier {
+pub(crate) struct Verifier {
     /// The file as mapped, for [`patch`](super::patch) to use rather than map it again.
     pub(super) data: std::sync::Arc<Mapped>,
     pub(super) done: std::thread::JoinHandle<bool>,
@@ -166,7 +166,7 @@ pub struct Verifier {
 
 impl Verifier {
     /// Starts verifying the index at `file`; `None` if it cannot be read.
-    pub fn start(file: &Path) -> Option<Verifier> {
+    pub(crate) fn start(file: &Path) -> Option<Verifier> {
         let data = std::sync::Arc::new(Mapped::open(file, false).ok()?);
         let mine = data.clone();
         let done = std::thread::Builder::new()

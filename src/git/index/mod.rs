@@ -22,7 +22,7 @@ use sha1::{Digest, Sha1};
 
 mod mapped;
 
-pub use mapped::Verifier;
+pub(super) use mapped::Verifier;
 use mapped::{FileId, Mapped};
 
 const HASH: usize = 20;
@@ -34,7 +34,7 @@ const STAGE: u16 = 0x3000;
 
 /// What the index says about one path.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Lookup {
+pub(super) enum Lookup {
     /// One entry at stage 0, with this object id.
     Staged(Oid),
     /// No entry.
@@ -47,7 +47,7 @@ pub enum Lookup {
 
 /// What [`patch`] did.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Patch {
+pub(super) enum Patch {
     /// The index was rewritten.
     Done,
     /// Nothing was written; use libgit2.
@@ -55,7 +55,7 @@ pub enum Patch {
 }
 
 /// One entry to change: its path, new object id, and the file it now describes.
-pub struct Change<'a> {
+pub(super) struct Change<'a> {
     pub path: &'a str,
     /// The object id the entry must have now (the parent commit's blob): anything else means
     /// the path was staged meanwhile, and nothing is written.
@@ -65,7 +65,7 @@ pub struct Change<'a> {
 }
 
 /// A directory's tree in the parent commit and in the new one.
-pub struct TreeChange<'a> {
+pub(super) struct TreeChange<'a> {
     /// `""` for the root, else `a/b` without a trailing slash.
     pub dir: &'a str,
     pub old: Oid,
@@ -185,7 +185,7 @@ fn varint(data: &[u8]) -> Option<(usize, usize)> {
 }
 
 /// Looks `path` up in the index at `file` (no checksum check: nothing is written from it).
-pub fn lookup(file: &Path, path: &str) -> Lookup {
+pub(super) fn lookup(file: &Path, path: &str) -> Lookup {
     match Mapped::open(file, false) {
         Ok(data) => lookup_in(&data, path),
         Err(_) => Lookup::Unsupported,
@@ -234,7 +234,7 @@ fn has_required_extension(data: &[u8]) -> bool {
 
 /// `index.lock`, taken before the work tree is touched and held until the new index is
 /// renamed over the old one; removed if that does not happen.
-pub struct Lock {
+pub(super) struct Lock {
     index: PathBuf,
     path: PathBuf,
     file: Option<File>,
@@ -244,7 +244,7 @@ pub struct Lock {
 impl Lock {
     /// Takes the lock of the index file `index` as Git does (`O_CREAT|O_EXCL` on
     /// `index.lock`); fails if another process holds it.
-    pub fn take(index: &Path) -> io::Result<Lock> {
+    pub(super) fn take(index: &Path) -> io::Result<Lock> {
         let path = index.with_extension("lock");
         match OpenOptions::new().write(true).create_new(true).open(&path) {
             Ok(f) => Ok(Lock {
@@ -282,7 +282,7 @@ impl Drop for Lock {
 /// The old checksum is verified by `verifier` if it read this same file (see [`Verifier`]),
 /// else on a thread here; the new content is hashed and written at the same time (12 MB each
 /// for 100,000 files).
-pub fn patch(
+pub(super) fn patch(
     mut lock: Lock,
     changes: &[Change<'_>],
     trees: &[TreeChange<'_>],
@@ -458,7 +458,7 @@ fn write_stat(out: &mut [u8], m: &fs::Metadata) {
 fn write_stat(_: &mut [u8], _: &fs::Metadata) {}
 
 /// Whether this platform's stat data can be written (elsewhere libgit2 does it).
-pub const SUPPORTED: bool = cfg!(unix);
+pub(super) const SUPPORTED: bool = cfg!(unix);
 
 /// The ids to replace in the cache-tree extension `body`: for each directory in `trees` that
 /// is valid there, (offset of its id, new id). A valid directory whose id is not the parent
