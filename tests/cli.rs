@@ -730,7 +730,8 @@ fn a_hint_is_kept_apart_from_the_message() {
         "{}",
         text(&out)
     );
-    // A GitHub annotation: the hint on the line after the message.
+    // A GitHub annotation: the hint on the line after the message; no file= place, as the
+    // file does not exist (nothing can point into it).
     let out = fx
         .cmd()
         .args(["set", "agnt=:x", "--repo", &fx.url()])
@@ -739,7 +740,7 @@ fn a_hint_is_kept_apart_from_the_message() {
         .unwrap();
     let annotation = String::from_utf8_lossy(&out.stdout);
     assert!(
-        annotation.starts_with("::error file=")
+        annotation.starts_with("::error::")
             && annotation.contains(&format!("did you mean `agent`?%0A{hint}")),
         "{annotation}"
     );
