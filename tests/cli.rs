@@ -730,7 +730,8 @@ fn a_hint_is_kept_apart_from_the_message() {
         "{}",
         text(&out)
     );
-    // A GitHub annotation: the hint on the line after the message.
+    // A GitHub annotation: the hint on the line after the message; no file= place, as the
+    // file does not exist (nothing can point into it).
     let out = fx
         .cmd()
         .args(["set", "agnt=:x", "--repo", &fx.url()])

@@ -247,7 +247,7 @@ fn every_json_output_has_a_schema_linked_from_the_docs() {
     let page = std::fs::read_to_string(root().join("docs/src/reference/output.md")).unwrap();
     for name in [
         "set", "get", "list", "history", "rollback", "promote", "hold", "release", "wait", "error",
-        "webhook",
+        "webhook", "update",
     ] {
         let file = root().join(format!("schemas/{name}.json"));
         let schema: serde_json::Value =

@@ -246,8 +246,8 @@ pub fn json(out: &Output) -> serde_json::Value {
 }
 
 /// The subcommands whose `-o json` output has a schema in schemas/.
-const JSON_SUBCOMMANDS: [&str; 9] = [
-    "set", "get", "list", "history", "rollback", "promote", "hold", "release", "wait",
+const JSON_SUBCOMMANDS: [&str; 10] = [
+    "set", "get", "list", "history", "rollback", "promote", "hold", "release", "wait", "update",
 ];
 
 /// Where the JSON outputs the tests see are recorded, one file per test process, for
