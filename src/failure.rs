@@ -20,8 +20,8 @@ pub enum FailKind {
     Refused,
     /// Exit 5: the push failed after all retries or was rejected by the remote.
     Push,
-    /// Exit 6: pushed, but not deployed healthy: Argo CD reported a failure, or the wait for
-    /// it ran out.
+    /// Exit 6: not deployed healthy: Argo CD reported a failure, or the wait for it ran out
+    /// (after `set --wait`, the push stands).
     NotDeployed,
     /// Exit 1: anything else.
     Other,

@@ -21,7 +21,7 @@ pub const EXIT_CODES: &[(&str, &str)] = &[
     ("3", "nothing matched: no manifest, workload or container, or more than one"),
     ("4", "refused: invalid service name or image, unsafe edit, uncommitted changes in the manifest, --expect-current not met, superseded with --fail-on-superseded, held with --fail-on-held"),
     ("5", "push failed after all retries (--timeout), or rejected by the remote"),
-    ("6", "pushed, but not deployed healthy: Argo CD reported a failure, or --wait-timeout ran out"),
+    ("6", "not deployed healthy: Argo CD reported a failure, or --wait-timeout ran out (after set --wait, the push stands)"),
     ("129, 130, 143", "SIGHUP, SIGINT or SIGTERM ended the run at a safe point (128 + the signal)"),
 ];
 

@@ -30,8 +30,8 @@ healthy, say so in Slack, then promote to production:
 Or wait for what is already pushed:
     imgbump wait agent --env staging --argocd-app agent-staging --wait-timeout 15m
 
-Exit 6: pushed, but not deployed healthy (Argo CD reported a failure, or --wait-timeout ran
-out); the last state seen is reported."
+Exit 6: not deployed healthy (Argo CD reported a failure, or --wait-timeout ran out); the last
+state seen is reported, and after `set --wait` what was pushed, which stands."
     };
 }
 pub(super) use flow_help;
