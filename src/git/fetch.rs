@@ -164,6 +164,9 @@ impl Workspace {
             conn.remote()
                 .download(&[refspec.as_str()], Some(&mut opts))
                 .map_err(fetch_err)?;
+            // The tracking ref is moved under git's lock on it: noted first, so that a run
+            // killed while holding it leaves nothing the next run does not remove.
+            self.note_intent(&format!("{tracking}.lock"));
             conn.remote()
                 .update_tips(
                     None,

@@ -59,6 +59,8 @@ impl Workspace {
             // `git status` does not show the checkout ahead, and `git reset --hard origin/main`
             // keeps the bump.
             let tracking = self.tracking_ref();
+            // Under git's lock on it, noted first (a run killed here leaves no stale lock).
+            self.note_intent(&format!("{tracking}.lock"));
             self.repo
                 .reference(&tracking, commit, true, "imgbump: push")
                 .map_err(|e| git_err(&format!("cannot update {tracking}"), &e, &self.creds))?;
