@@ -419,20 +419,26 @@ impl Run<'_> {
                         short_id(&c)
                     ));
                 }
-                Err(e) => f.message.push_str(&format!(
-                    "\nthe commit {} of an earlier attempt stays on the local branch {branch} ({}); `git reset --keep {}` takes it back",
-                    short_id(&c),
-                    e.message,
-                    short_id(&start)
-                )),
+                Err(e) => {
+                    f.message.push_str(&format!(
+                        "\nthe commit {} of an earlier attempt stays on the local branch {branch} ({})",
+                        short_id(&c),
+                        e.message,
+                    ));
+                    f = f.with_hint(format!(
+                        "`git reset --keep {}` takes it back",
+                        short_id(&start)
+                    ));
+                }
             }
         }
         let stale = self.local.standing.as_ref().filter(|s| !s.up_to_date());
         if let (Some(s), true) = (stale, tip != start) {
-            let said = standing::stale(s, f.file.as_deref());
             if !f.message.contains(&s.describe()) {
+                let (what, todo) = standing::stale(s, f.file.as_deref());
                 f.message.push('\n');
-                f.message.push_str(&said);
+                f.message.push_str(&what);
+                f = f.with_hint(todo);
             }
         }
         f
