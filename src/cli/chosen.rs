@@ -154,8 +154,11 @@ impl Chooser<'_> {
                 RegistryErrorKind::Missing => FailKind::NotFound,
                 RegistryErrorKind::Unavailable => FailKind::Other,
             },
-            message: format!("{at}: {service}: {e}; nothing was committed"),
-            hint: None,
+            message: match e.message.contains("nothing was committed") {
+                true => format!("{at}: {service}: {}", e.message),
+                false => format!("{at}: {service}: {}; nothing was committed", e.message),
+            },
+            hint: e.hint,
             file: Some(p.path.clone()),
             line: Some(line),
         };
@@ -251,6 +254,7 @@ impl Chooser<'_> {
             crate::registry::RegistryError {
                 kind: RegistryErrorKind::Unavailable,
                 message: e.to_string(),
+                hint: None,
             }
         })?;
         let found = self.registry.check(&r)?;
@@ -258,6 +262,7 @@ impl Chooser<'_> {
             .map_err(|e| crate::registry::RegistryError {
                 kind: RegistryErrorKind::Unavailable,
                 message: e.to_string(),
+                hint: None,
             })?;
         let same = current.tag() == Some(tag) && current.digest() == Some(found.digest.as_str());
         let choice = Choice {
