@@ -124,6 +124,11 @@ pub(crate) fn one_line(v: &serde_json::Value, max: usize) -> String {
 pub(crate) struct Text(String);
 
 impl Text {
+    /// The text as sent (the answer's own bound holds it).
+    pub(crate) fn as_str(&self) -> &str {
+        &self.0
+    }
+
     /// The text as one bounded line (see [`one_line`]).
     pub(crate) fn line(&self, max: usize) -> String {
         crate::secret::cut(&self.0, max, [])
@@ -169,6 +174,14 @@ impl<T: Default> Obj<T> {
             Some(t) => std::borrow::Cow::Borrowed(t),
             None => std::borrow::Cow::Owned(T::default()),
         }
+    }
+}
+
+/// `v` read as `T` when it is an object, else `T`'s default (see [`Obj`]).
+pub(crate) fn read<T: serde::de::DeserializeOwned + Default>(v: &serde_json::Value) -> T {
+    match v {
+        serde_json::Value::Object(_) => T::deserialize(v).unwrap_or_default(),
+        _ => T::default(),
     }
 }
 

@@ -354,10 +354,7 @@ impl Synced {
 impl Application {
     /// Reads the parts that matter from the API's JSON.
     pub(crate) fn from_json(v: &Value) -> Application {
-        let answer = Obj::<Answer>::deserialize(v)
-            .ok()
-            .and_then(|a| a.0)
-            .unwrap_or_default();
+        let answer: Answer = crate::http::read(v);
         let status = answer.status.or_default();
         let operation = status.operation_state.0.as_ref().map(|op| Operation {
             phase: text(&op.phase),
