@@ -52,7 +52,7 @@ pub(super) fn pairs(raw: &[String], allow_latest: bool) -> Result<Vec<Pair>, Fai
 /// own commits either): refused here, instead of reporting a commit nobody can reach.
 pub(super) fn bump_options(
     repo: &RepoArgs,
-    pick: &PickArgs,
+    pick: Pick<'_>,
     message: &str,
     commit: &CommitArgs,
     add: Option<&AddArgs>,
@@ -78,6 +78,34 @@ pub(super) fn bump_options(
         opts,
         push_branch_given: commit.push_branch.is_some(),
     })
+}
+
+/// Where a command's images are, as its command line says.
+#[derive(Clone, Copy)]
+pub(super) enum Pick<'a> {
+    /// The pick flags (`--workload`, `--container`, `--key`, `--env`, …) of `set`, `rollback`,
+    /// `hold`, `release` and `update`.
+    Flags(&'a PickArgs),
+    /// No pick flags but the environments the bump writes, with the flag that names them
+    /// (promote's `--to`).
+    Envs(&'static str, &'a [String]),
+}
+
+impl Pick<'_> {
+    /// The selection these flags and `repo`'s `--manifest` make.
+    fn selection(self, repo: &RepoArgs) -> Result<Selection, Failure> {
+        match self {
+            Pick::Flags(pick) => pick.selection(repo),
+            Pick::Envs(flag, envs) => {
+                super::args::check_envs(flag, envs)?;
+                Ok(Selection {
+                    manifests: repo.manifest.clone(),
+                    envs: envs.to_vec(),
+                    ..Selection::default()
+                })
+            }
+        }
+    }
 }
 
 /// The flags of a bump, checked: [`bump_options`]' value, waiting for the command's intent.
@@ -115,6 +143,16 @@ impl Checked {
     /// Where the images are, as the flags say: for what a command reads before its intent.
     pub(super) fn selection(&self) -> &Selection {
         &self.opts.selection
+    }
+
+    /// Where the images are in other environments than the bump's (promote reads `--from`'s
+    /// image before it writes `--to`'s): the flags' selection with `envs`, which `flag` names.
+    pub(super) fn selection_in(&self, flag: &str, envs: &[String]) -> Result<Selection, Failure> {
+        super::args::check_envs(flag, envs)?;
+        Ok(Selection {
+            envs: envs.to_vec(),
+            ..self.opts.selection.clone()
+        })
     }
 
     /// `--author`, checked.
@@ -155,12 +193,13 @@ impl Checked {
 /// The bump's options from the command line, but for what only some subcommands take.
 fn options(
     repo: &RepoArgs,
-    pick: &PickArgs,
+    pick: Pick<'_>,
     message: &str,
     commit: &CommitArgs,
 ) -> Result<Options, Failure> {
     check_templates(repo, message)?;
-    let (open_pr, push_branch) = delivery(commit, pick)?;
+    let selection = pick.selection(repo)?;
+    let (open_pr, push_branch) = delivery(commit, &selection.envs)?;
     let commit_via = commit_via(commit)?;
     let sign = commit
         .sign
@@ -173,7 +212,7 @@ fn options(
         push_options: commit.push_option.clone(),
         open_pr,
         sign,
-        selection: pick.selection(repo)?,
+        selection,
         message: message.to_string(),
         trailers: commit
             .trailer
@@ -223,7 +262,7 @@ fn check_templates(repo: &RepoArgs, message: &str) -> Result<(), Failure> {
 /// `--push-option`s, checked.
 fn delivery(
     commit: &CommitArgs,
-    pick: &PickArgs,
+    envs: &[String],
 ) -> Result<(Option<bump::OpenPr>, Option<String>), Failure> {
     let open_pr = commit.open_pr.map(|f| bump::OpenPr {
         forge: match f {
@@ -237,7 +276,7 @@ fn delivery(
     });
     let push_branch = match (&commit.push_branch, &open_pr) {
         (Some(t), _) => Some(t.clone()),
-        (None, Some(_)) if pick.env.is_empty() => Some("imgbump/{service}/{tag}".to_string()),
+        (None, Some(_)) if envs.is_empty() => Some("imgbump/{service}/{tag}".to_string()),
         (None, Some(_)) => Some("imgbump/{service}/{env}/{tag}".to_string()),
         (None, None) => None,
     };

@@ -9,7 +9,7 @@ use crate::locate::{applications_of, config_for};
 
 use super::deployed::{self, Watched};
 use super::open::workspace;
-use super::options::{bump_options, pairs, Intent};
+use super::options::{bump_options, pairs, Intent, Pick};
 use super::say::Say;
 use super::{bumped, github, Output, SetArgs};
 
@@ -36,7 +36,7 @@ pub(super) fn run(args: &SetArgs, say: &Say) -> Result<(), Failure> {
     }
     let opts = bump_options(
         &args.repo,
-        &args.pick,
+        Pick::Flags(&args.pick),
         &args.message,
         &args.commit,
         Some(&args.add),

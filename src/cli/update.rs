@@ -12,7 +12,7 @@ use crate::registry::Registry;
 
 use super::chosen::{services, Chooser};
 use super::open::workspace;
-use super::options::{bump_options, Intent};
+use super::options::{bump_options, Intent, Pick};
 use super::rows::PolicyRow;
 use super::say::Say;
 use super::{bumped, github, json, text, Output, UpdateArgs};
@@ -35,7 +35,7 @@ pub(super) fn run(args: &UpdateArgs, say: &Say) -> Result<(), Failure> {
     };
     let opts = bump_options(
         &args.repo,
-        &args.pick,
+        Pick::Flags(&args.pick),
         &args.message,
         &args.commit,
         Some(&args.add),
