@@ -12,7 +12,7 @@ use super::Options;
 /// `None` in clone mode, with `--no-push`, or when the fetch fails (the push then reports
 /// what is wrong, as before).
 pub(super) fn at_start(ws: &mut Workspace, opts: &Options) -> Option<Standing> {
-    if !ws.is_open() || opts.no_push || ws.url().is_empty() {
+    if !ws.is_open() || opts.delivery.no_push || ws.url().is_empty() {
         return None;
     }
     ws.fetch().ok()?;

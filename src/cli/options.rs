@@ -157,7 +157,7 @@ impl Checked {
 
     /// `--author`, checked.
     pub(super) fn author(&self) -> Option<&(String, String)> {
-        self.opts.author.as_ref()
+        self.opts.commit.author.as_ref()
     }
 
     /// The bump's options, made once: the flags' with the command's `intent`.
@@ -169,22 +169,26 @@ impl Checked {
         if let Some(envs) = intent.envs {
             opts.selection.envs = envs;
         }
-        if let (Some(what), false, Some(_)) =
-            (intent.own_branch, push_branch_given, &opts.push_branch)
-        {
-            opts.push_branch = Some(match opts.selection.envs.is_empty() {
+        if let (Some(what), false, Some(_)) = (
+            intent.own_branch,
+            push_branch_given,
+            &opts.delivery.push_branch,
+        ) {
+            opts.delivery.push_branch = Some(match opts.selection.envs.is_empty() {
                 true => format!("imgbump/{what}/{{service}}"),
                 false => format!("imgbump/{what}/{{service}}/{{env}}"),
             });
         }
         if intent.order.is_some() {
-            opts.order = intent.order;
+            opts.commit.order = intent.order;
         }
-        opts.trailers.extend(intent.trailers);
+        opts.commit.trailers.extend(intent.trailers);
         Options {
-            expect_current: intent.expect_current,
-            ignore_hold: intent.ignore_hold,
-            hold_change: intent.hold_change,
+            guards: bump::Guards {
+                expect_current: intent.expect_current,
+                ignore_hold: intent.ignore_hold,
+                hold_change: intent.hold_change,
+            },
             ..opts
         }
     }
@@ -208,35 +212,39 @@ fn options(
         .transpose()
         .map_err(|m| Failure::new(FailKind::Usage, m))?;
     Ok(Options {
-        push_branch,
-        push_options: commit.push_option.clone(),
-        open_pr,
-        sign,
         selection,
-        message: message.to_string(),
-        trailers: commit
-            .trailer
-            .iter()
-            .map(|t| parse_trailer(t))
-            .collect::<Result<_, _>>()?,
+        commit: bump::Authoring {
+            message: message.to_string(),
+            trailers: commit
+                .trailer
+                .iter()
+                .map(|t| parse_trailer(t))
+                .collect::<Result<_, _>>()?,
+            author: commit.author.as_deref().map(parse_author).transpose()?,
+            fallback_author: super::github::active().then(|| {
+                (
+                    "github-actions[bot]".to_string(),
+                    "41898282+github-actions[bot]@users.noreply.github.com".to_string(),
+                )
+            }),
+            sign,
+            order: commit.order_key.map(|key| Order { key, check: true }),
+        },
+        delivery: bump::Delivery {
+            dry_run: commit.dry_run,
+            no_push: commit.no_push,
+            push_branch,
+            push_options: commit.push_option.clone(),
+            open_pr,
+            commit_via,
+        },
+        limits: bump::Limits {
+            retries: commit.retries,
+            timeout: repo.timeout,
+            connect_timeout: repo.connect_timeout,
+        },
+        guards: bump::Guards::default(),
         registry: Default::default(),
-        author: commit.author.as_deref().map(parse_author).transpose()?,
-        fallback_author: super::github::active().then(|| {
-            (
-                "github-actions[bot]".to_string(),
-                "41898282+github-actions[bot]@users.noreply.github.com".to_string(),
-            )
-        }),
-        dry_run: commit.dry_run,
-        no_push: commit.no_push,
-        retries: commit.retries,
-        timeout: repo.timeout,
-        connect_timeout: repo.connect_timeout,
-        expect_current: None,
-        order: commit.order_key.map(|key| Order { key, check: true }),
-        ignore_hold: false,
-        hold_change: None,
-        commit_via,
     })
 }
 
