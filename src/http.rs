@@ -1,7 +1,9 @@
 //! The one HTTP client setup, for the registry and the forges: no redirects followed on its
 //! own, statuses returned (not errors), a global timeout, and TLS through the OpenSSL imgbump
 //! already links, with the CA roots found as for Git. Plain HTTP only to this machine or hosts
-//! named insecure.
+//! named insecure. A JSON answer is read into `Deserialize` structs through [`Text`], [`Obj`]
+//! and [`List`] (and [`read`]): unknown fields ignored, a field that is missing or of another
+//! type read as empty, so that a hostile answer reads as the `value["field"]` reads it replaced.
 
 use std::time::Duration;
 
