@@ -113,7 +113,10 @@ impl From<git::Error> for Failure {
             | git::ErrorKind::Unreachable
             | git::ErrorKind::Other => FailKind::Other,
         };
-        Failure::new(kind, e.message)
+        Failure {
+            hint: e.hint,
+            ..Failure::new(kind, e.message)
+        }
     }
 }
 

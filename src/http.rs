@@ -1,7 +1,9 @@
 //! The one HTTP client setup, for the registry and the forges: no redirects followed on its
 //! own, statuses returned (not errors), a global timeout, and TLS through the OpenSSL imgbump
 //! already links, with the CA roots found as for Git. Plain HTTP only to this machine or hosts
-//! named insecure.
+//! named insecure. A JSON answer is read into `Deserialize` structs through [`Text`], [`Obj`]
+//! and [`List`] (and [`read`]): unknown fields ignored, a field that is missing or of another
+//! type read as empty, so that a hostile answer reads as the `value["field"]` reads it replaced.
 
 use std::time::Duration;
 
@@ -115,6 +117,100 @@ pub(crate) fn pct_path(s: &str) -> String {
 /// empty when `v` is not a string.
 pub(crate) fn one_line(v: &serde_json::Value, max: usize) -> String {
     crate::secret::cut(v.as_str().unwrap_or(""), max, [])
+}
+
+/// A string field of a server's answer, read as [`Deserialize`](serde::Deserialize): any
+/// other value (a number, an object, `null`) or none at all reads as empty, as `one_line`
+/// reads it. Not yet cut: [`Text::line`] bounds it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Text(String);
+
+impl Text {
+    /// The text as sent (the answer's own bound holds it).
+    pub(crate) fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The text as one bounded line (see [`one_line`]).
+    pub(crate) fn line(&self, max: usize) -> String {
+        crate::secret::cut(&self.0, max, [])
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Text {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(match serde_json::Value::deserialize(d)? {
+            serde_json::Value::String(s) => Text(s),
+            _ => Text::default(),
+        })
+    }
+}
+
+/// An object of a server's answer read as `T` (whose fields all default): `None` when the
+/// value is no object or does not read as `T`, so one odd part never spoils the answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Obj<T>(pub Option<T>);
+
+impl<T> Default for Obj<T> {
+    fn default() -> Self {
+        Obj(None)
+    }
+}
+
+impl<'de, T: serde::de::DeserializeOwned> serde::Deserialize<'de> for Obj<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Obj(match serde_json::Value::deserialize(d)? {
+            v @ serde_json::Value::Object(_) => serde_json::from_value(v).ok(),
+            _ => None,
+        }))
+    }
+}
+
+impl<T: Default> Obj<T> {
+    /// The object, or `T`'s default when there is none (as `value["a"]["b"]` reads `null`).
+    pub(crate) fn or_default(&self) -> std::borrow::Cow<'_, T>
+    where
+        T: Clone,
+    {
+        match &self.0 {
+            Some(t) => std::borrow::Cow::Borrowed(t),
+            None => std::borrow::Cow::Owned(T::default()),
+        }
+    }
+}
+
+/// `v` read as `T` when it is an object, else `T`'s default (see [`Obj`]).
+pub(crate) fn read<T: serde::de::DeserializeOwned + Default>(v: &serde_json::Value) -> T {
+    match v {
+        serde_json::Value::Object(_) => T::deserialize(v).unwrap_or_default(),
+        _ => T::default(),
+    }
+}
+
+/// A list of a server's answer: `None` when the value is no array; an element that does not
+/// read as `T` (make it an [`Obj`] or a [`Text`], which always read) reads as `T`'s default,
+/// so that positions hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct List<T>(pub Option<Vec<T>>);
+
+impl<T> Default for List<T> {
+    fn default() -> Self {
+        List(None)
+    }
+}
+
+impl<'de, T: serde::de::DeserializeOwned + Default> serde::Deserialize<'de> for List<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(List(match serde_json::Value::deserialize(d)? {
+            serde_json::Value::Array(items) => Some(
+                items
+                    .into_iter()
+                    .map(|v| serde_json::from_value(v).unwrap_or_default())
+                    .collect(),
+            ),
+            _ => None,
+        }))
+    }
 }
 
 /// What a server's JSON answer says: its `message` (else its `error`), as one line of at most

@@ -14,7 +14,7 @@
 //! | [`policy`] | which registry tags a policy (`semver:`, `numeric:`, `alphabetical:`, `newest-build`, `digest:`) admits, and which is newest; pure |
 //! | [`config`] | `.imgbump.yaml`: services, their targets and environments, with errors at file:line:col |
 //! | [`failure`] | the error type of every command, with the kind that decides the exit code |
-//! | [`http`] | the one HTTP client setup (TLS roots, no redirects followed, bounded answers) |
+//! | [`http`] | the one HTTP client setup (TLS roots, no redirects followed, bounded answers); the types a server's JSON answer is read through, odd parts read as empty |
 //! | [`git`] | open a checkout or clone, read, commit, push without force, fetch; credentials, TLS, the cache, the index; knows nothing of YAML |
 //! | [`manifest`] | the edit engine, text in and text out, no I/O: choosing a target (workload containers, kustomize `images:`, key paths in Helm values or any YAML), editing it through one splice-and-verify path |
 //! | [`sign`] | SSH and OpenPGP signatures over a commit's bytes (`ssh-keygen -Y sign`, `gpg -bsau`) |

@@ -672,6 +672,22 @@ fn a_missing_branch_is_named_with_the_branches_there_are() {
             "{repo}: {said}"
         );
         assert!(!said.contains("empty"), "{said}");
+        // Git's own hint is apart in JSON too: what failed in `message`, what to pass in `hint`.
+        let out = fx.run(&[
+            "set", "agent=:x", "--repo", &repo, "--branch", "nope", "-o", "json",
+        ]);
+        let error = &json(&out)["error"];
+        let message = error["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains("has no branch `nope`") && !message.contains("pass --branch"),
+            "{repo}: {error}"
+        );
+        assert!(
+            error["hint"]
+                .as_str()
+                .is_some_and(|h| h.starts_with("pass --branch")),
+            "{repo}: {error}"
+        );
     }
     let out = fx.run(&[
         "set",

@@ -232,6 +232,35 @@ fn environments_are_asked_for_and_checked() {
         "given twice",
         "twice",
     );
+    // promote names its own flags: --from and --to are checked as names, --to once each.
+    assert_fails(
+        &e.run(&[
+            "promote",
+            "web",
+            "--from",
+            "../staging",
+            "--to",
+            "production",
+        ]),
+        2,
+        "--from: ",
+        "a --from that is no name",
+    );
+    assert_fails(
+        &e.run(&[
+            "promote",
+            "web",
+            "--from",
+            "staging",
+            "--to",
+            "production",
+            "--to",
+            "production",
+        ]),
+        2,
+        "--to production is given twice",
+        "--to twice",
+    );
     // A service the config does not list.
     assert_fails(
         &e.run(&["set", "nope=:x1"]),

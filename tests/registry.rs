@@ -111,6 +111,23 @@ fn basic_auth_over_tls_verifies_and_pins_and_refuses_a_missing_tag() {
         "missing tag",
     );
     assert_eq!(fx.remote_count(), before + 1);
+    // In JSON what to do is the error's hint, not part of its message.
+    let out = run(
+        &fx,
+        &["set", "agent=:v3", "--verify-image", "-o", "json"],
+        &tls,
+    );
+    let error = &json(&out)["error"];
+    let message = error["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("has no isa/agent:v3") && !message.contains("check that"),
+        "{error}"
+    );
+    assert_eq!(
+        error["hint"].as_str(),
+        Some("check that the image was pushed, and the tag"),
+        "{error}"
+    );
     // A digest that does not exist.
     let nope = format!("@sha256:{}", "9".repeat(64));
     let out = run(

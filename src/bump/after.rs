@@ -111,7 +111,7 @@ pub(super) fn open_github(
     let gh = GitHub::new(
         ws.url(),
         ws.token(),
-        opts.timeout.min(std::time::Duration::from_secs(60)),
+        opts.limits.timeout.min(std::time::Duration::from_secs(60)),
     )
     .map_err(left)?;
     let mut opened = gh.open(req).map_err(left)?;
@@ -132,13 +132,13 @@ pub(super) fn open_github(
 
 /// Requests of the same service and environment: their branches share the name up to `{tag}`.
 fn supersede_prefix(plan: &Plan, opts: &Options) -> Option<String> {
-    let t = opts.push_branch.as_deref()?;
+    let t = opts.delivery.push_branch.as_deref()?;
     branch::fill(&t[..t.find("{tag}")?], &plan.changes).ok()
 }
 
 /// The services this bump changes and its order key.
 fn order_keys(plan: &Plan, opts: &Options) -> Vec<(String, u64)> {
-    match opts.order {
+    match opts.commit.order {
         Some(o) => plan
             .changes
             .iter()

@@ -26,15 +26,16 @@ impl Committer {
     /// checkout's git config).
     pub(super) fn of(ws: &Workspace, opts: &Options) -> Result<Committer, Failure> {
         let (name, email) = opts
+            .commit
             .author
             .clone()
             .or_else(|| ws.configured_author())
-            .or_else(|| opts.fallback_author.clone())
+            .or_else(|| opts.commit.fallback_author.clone())
             .unwrap_or_else(|| ws.default_author());
         // Without an identity of any kind the commit is imgbump's own: said once, when the
         // first commit is made (-q silences it).
-        let unnamed = opts.author.is_none()
-            && opts.fallback_author.is_none()
+        let unnamed = opts.commit.author.is_none()
+            && opts.commit.fallback_author.is_none()
             && ws.configured_author().is_none();
         let untold = std::cell::Cell::new(unnamed);
         let author = Signature::now(&name, &email).map_err(|e| {
@@ -43,7 +44,7 @@ impl Committer {
                 format!("invalid --author: {}", e.message()),
             )
         })?;
-        let signer = match &opts.sign {
+        let signer = match &opts.commit.sign {
             Some(s) => Some(s.clone()),
             None if ws.is_open() => Signer::from_git_config(&|k| ws.config_value(k))
                 .map_err(|m| Failure::new(FailKind::Usage, m))?,
@@ -90,8 +91,8 @@ impl Committer {
 
 /// The commit message of `plan`: the template, the trailers and the order key.
 pub(super) fn message_of(plan: &Plan, opts: &Options) -> String {
-    let mut trailers = opts.trailers.clone();
-    if let Some(o) = opts.order {
+    let mut trailers = opts.commit.trailers.clone();
+    if let Some(o) = opts.commit.order {
         trailers.extend(order::trailers(&plan.changes, o.key));
     }
     for c in &plan.changes {
@@ -106,5 +107,5 @@ pub(super) fn message_of(plan: &Plan, opts: &Options) -> String {
             trailers.push(t);
         }
     }
-    commit_message(&opts.message, &plan.changes, &trailers)
+    commit_message(&opts.commit.message, &plan.changes, &trailers)
 }

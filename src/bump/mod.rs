@@ -85,11 +85,26 @@ impl std::str::FromStr for Pair {
     }
 }
 
-/// How to bump.
+/// How to bump: parts that mirror the command line's groups.
 #[derive(Debug, Clone)]
 pub(crate) struct Options {
     /// Where the images are: templates, selectors, environments, what an edit may add.
     pub selection: Selection,
+    /// What the commit says and who makes it.
+    pub commit: Authoring,
+    /// Where the commit goes, and whether it is made at all.
+    pub delivery: Delivery,
+    /// How long and how often to try.
+    pub limits: Limits,
+    /// What must hold for an edit to be made, and the holds it changes.
+    pub guards: Guards,
+    /// What to ask the images' registries (`--verify-image`, `--pin-digest`).
+    pub registry: RegistryOptions,
+}
+
+/// What the commit says and who makes it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Authoring {
     /// The commit message template.
     pub message: String,
     /// `Key: value` trailers added to the message.
@@ -99,10 +114,33 @@ pub(crate) struct Options {
     /// The author when neither `author` nor git config names one (in GitHub Actions, the
     /// `github-actions[bot]` account); `None`: `imgbump <imgbump@localhost>`.
     pub fallback_author: Option<(String, String)>,
+    /// `--sign`; `None`: as the checkout's git config says (`commit.gpgsign`), else unsigned.
+    pub sign: Option<crate::sign::Signer>,
+    /// The producer's order key (a number it makes grow, such as a CI run number), recorded in
+    /// an `Imgbump-Order: SERVICE=N` trailer; see [`Order`].
+    pub order: Option<Order>,
+}
+
+/// Where the commit goes, and whether it is made at all.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Delivery {
     /// Print, write nothing.
     pub dry_run: bool,
     /// Commit but do not push.
     pub no_push: bool,
+    /// `--push-branch`: push to a new branch made from this template instead of the branch.
+    pub push_branch: Option<String>,
+    /// `--push-option`s (GitLab's `merge_request.*` among them).
+    pub push_options: Vec<String>,
+    /// `--open-pr`: the forge to open a pull (merge) request on, and how.
+    pub open_pr: Option<OpenPr>,
+    /// Who makes the commit on the remote: a push of ours, or GitHub through its API.
+    pub commit_via: CommitVia,
+}
+
+/// How long and how often to try.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Limits {
     /// At most this many further push attempts; `None`: as many as `timeout` allows.
     pub retries: Option<u32>,
     /// How long to go on retrying (a moved branch), from the start.
@@ -110,30 +148,20 @@ pub(crate) struct Options {
     /// How long to go on retrying a refused, reset or cut connection, from the first failure
     /// of a streak.
     pub connect_timeout: std::time::Duration,
+}
+
+/// What must hold for an edit to be made, and the holds it changes: the command's intent.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Guards {
     /// Compare-and-swap: the image the target must hold now for the edit to be made (with one
     /// pair). Checked on every attempt, against the tip being edited.
     pub expect_current: Option<String>,
-    /// `--push-branch`: push to a new branch made from this template instead of the branch.
-    pub push_branch: Option<String>,
-    /// `--push-option`s (GitLab's `merge_request.*` among them).
-    pub push_options: Vec<String>,
-    /// `--open-pr`: the forge to open a pull (merge) request on, and how.
-    pub open_pr: Option<OpenPr>,
-    /// `--sign`; `None`: as the checkout's git config says (`commit.gpgsign`), else unsigned.
-    pub sign: Option<crate::sign::Signer>,
-    /// What to ask the images' registries (`--verify-image`, `--pin-digest`).
-    pub registry: RegistryOptions,
-    /// The producer's order key (a number it makes grow, such as a CI run number), recorded in
-    /// an `Imgbump-Order: SERVICE=N` trailer; see [`Order`].
-    pub order: Option<Order>,
     /// `--ignore-hold`: set the image of a held target anyway (the hold line stays, and an
     /// `Imgbump-Hold-Ignored` trailer records it).
     pub ignore_hold: bool,
     /// A hold added to or released from every target, with (`rollback --hold`) or without
     /// (`hold`, `release`) an image set.
     pub hold_change: Option<HoldChange>,
-    /// Who makes the commit on the remote: a push of ours, or GitHub through its API.
-    pub commit_via: CommitVia,
 }
 
 /// Who makes the commit on the remote.

@@ -132,7 +132,7 @@ fn edit_one(
     let mut change = change_of(p, placed, path, &edit);
     if let (true, Some(h)) = (edit.changed, &edit.held.hold) {
         let expired = h.expired(inputs.now);
-        if !expired && !opts.ignore_hold {
+        if !expired && !opts.guards.ignore_hold {
             // A person's word: the image stays, and nothing is asked of the registry.
             change.hold_effect = HoldEffect::Held;
             change.changed = false;
@@ -158,7 +158,7 @@ fn edit_one(
     }
     if edit.changed {
         // An older build's key loses to the one recorded: leave the newer image.
-        let key = opts.order.filter(|o| o.check).map(|o| o.key);
+        let key = opts.commit.order.filter(|o| o.check).map(|o| o.key);
         if let (Some(key), Some(&had)) = (key, inputs.recorded.get(&p.service)) {
             if key <= had {
                 change.changed = false;
@@ -169,7 +169,7 @@ fn edit_one(
         expect_current(&edit.held, p, path, inputs)?;
     }
     let mut text = edit.changed.then_some(edit.text);
-    if let Some(HoldChange::Add(hold)) = &opts.hold_change {
+    if let Some(HoldChange::Add(hold)) = &opts.guards.hold_change {
         // `rollback --hold`: the image set and the hold added, in one commit.
         let base = text.as_deref().unwrap_or(m.text());
         let m = Manifest::parse(base).map_err(|e| Failure::from_edit(path, e))?;
@@ -194,7 +194,7 @@ fn hold_one(
     placed: &Placed,
     inputs: &Inputs<'_>,
 ) -> Result<(Change, Option<String>), Failure> {
-    let adding = match &inputs.opts.hold_change {
+    let adding = match &inputs.opts.guards.hold_change {
         Some(HoldChange::Add(hold)) => Some(hold),
         Some(HoldChange::Release) | None => None,
     };
@@ -252,7 +252,7 @@ fn expect_current(
     path: &str,
     inputs: &Inputs<'_>,
 ) -> Result<(), Failure> {
-    let Some(expected) = &inputs.opts.expect_current else {
+    let Some(expected) = &inputs.opts.guards.expect_current else {
         return Ok(());
     };
     if crate::reference::expected_is(expected, &held.image) {

@@ -58,7 +58,7 @@ impl Checks {
                     RegistryErrorKind::Unavailable => FailKind::Other,
                 },
                 message: format!("{file}:{line}: {}", e.message),
-                hint: None,
+                hint: e.hint,
                 file: Some(file.to_string()),
                 line: Some(line),
             }),

@@ -82,11 +82,7 @@ pub(super) fn refetch(
         Ok(tip) => Ok(tip),
         Err(Stop::Failed(e)) => Err(e.into()),
         Err(Stop::Interrupted(signal)) => Err(interrupted(signal)),
-        Err(Stop::Spent(e, spent)) => Err(Failure::new(
-            crate::failure::FailKind::Other,
-            e.message,
-        )
-        .with_hint(format!(
+        Err(Stop::Spent(e, spent)) => Err(Failure::from(e).with_hint(format!(
             "fetching again failed {} in {:.1} s, until {knob}; check that the server is up, or raise {knob}",
             spent.times(),
             spent.over.as_secs_f64(),

@@ -19,7 +19,7 @@ use super::{branch, order, standing, via_github, CommitVia, Options, Pair};
 use crate::git::short_id;
 
 /// Runs a bump in `ws`, retrying until `deadline` (the caller may have spent some of
-/// `opts.timeout` already, connecting).
+/// `opts.limits.timeout` already, connecting).
 pub(crate) fn set_until(
     ws: &mut Workspace,
     pairs: &[Pair],
@@ -27,12 +27,12 @@ pub(crate) fn set_until(
     deadline: Instant,
 ) -> Result<Outcome, Failure> {
     // Runs in one checkout go one at a time.
-    let _lock = match ws.is_open() && !opts.dry_run {
+    let _lock = match ws.is_open() && !opts.delivery.dry_run {
         true => Some(ws.lock_checkout(deadline)?),
         false => None,
     };
     let committer = Committer::of(ws, opts)?;
-    if ws.is_open() && !opts.dry_run {
+    if ws.is_open() && !opts.delivery.dry_run {
         // Checking the index's checksum takes a while for a large index: start now, while
         // the edit is made.
         ws.prepare_index();
@@ -44,7 +44,7 @@ pub(crate) fn set_until(
     let stale = standing.as_ref().filter(|s| !s.up_to_date());
     // A dry run reads what the user sees (its diff applies to the work tree), and says how
     // that stands against the remote.
-    let tip = match opts.dry_run {
+    let tip = match opts.delivery.dry_run {
         true => start,
         false => stale.map_or(start, |s| s.remote),
     };
@@ -53,7 +53,8 @@ pub(crate) fn set_until(
         pairs,
         opts,
         deadline: Deadline::new(
-            crate::retry::Retry::new(deadline, opts.retries).connect(opts.connect_timeout),
+            crate::retry::Retry::new(deadline, opts.limits.retries)
+                .connect(opts.limits.connect_timeout),
         ),
         committer,
         t: Timings::default(),
@@ -144,7 +145,7 @@ impl Run<'_> {
                     Nothing::Done => return Ok(outcome),
                 }
             }
-            if self.opts.dry_run {
+            if self.opts.delivery.dry_run {
                 if let Some(s) = self.local.standing.as_ref().filter(|s| !s.up_to_date()) {
                     outcome.note = Some(standing::dry_run(s));
                 }
@@ -162,7 +163,7 @@ impl Run<'_> {
                 Err(f) => return Err(self.nothing_pushed(f, tip)),
             };
             outcome.commit = Some(commit);
-            if self.opts.no_push {
+            if self.opts.delivery.no_push {
                 return Ok(outcome);
             }
             let delivered = match self.deliver(&attempt, commit, &mut outcome) {
@@ -197,7 +198,7 @@ impl Run<'_> {
             service,
             self.ws.is_open(),
         );
-        let recorded = match self.opts.order {
+        let recorded = match self.opts.commit.order {
             Some(o) if o.check => order::recorded(self.ws, self.pairs)?,
             _ => Default::default(),
         };
@@ -221,8 +222,8 @@ impl Run<'_> {
     /// A plan that changes nothing: the checkout may still be ahead of the remote (an earlier
     /// `--no-push`), or another run landed the same image first.
     fn nothing_to_do(&mut self, tip: Oid, outcome: &mut Outcome) -> Result<Nothing, Failure> {
-        let pushes = !self.opts.dry_run
-            && !self.opts.no_push
+        let pushes = !self.opts.delivery.dry_run
+            && !self.opts.delivery.no_push
             && self.ws.is_open()
             && !self.ws.url().is_empty();
         if self.local.standing.is_none()
@@ -242,7 +243,7 @@ impl Run<'_> {
         }
         if let (None, Some(s)) = (self.local.commit, &self.local.standing) {
             if !s.up_to_date() {
-                outcome.note = Some(match self.opts.dry_run {
+                outcome.note = Some(match self.opts.delivery.dry_run {
                     true => standing::dry_run(s),
                     false => standing::already(s),
                 });
@@ -274,7 +275,7 @@ impl Run<'_> {
         if self.ws.is_open()
             && self.local.write_first
             && self.local.commit.is_none()
-            && self.opts.push_branch.is_none()
+            && self.opts.delivery.push_branch.is_none()
         {
             let start = self.local.start;
             timed(&mut self.t.local, || {
@@ -303,14 +304,14 @@ impl Run<'_> {
         outcome.attempts = self.attempts;
         let mut to = PushTo {
             branch: None,
-            options: self.opts.push_options.clone(),
+            options: self.opts.delivery.push_options.clone(),
         };
-        if let Some(template) = &self.opts.push_branch {
+        if let Some(template) = &self.opts.delivery.push_branch {
             let name = branch::branch_name(template, &plan.changes)?;
             outcome.pushed_branch = Some(name.clone());
             to.branch = Some(name);
         }
-        let request = match (&self.opts.open_pr, &to.branch) {
+        let request = match (&self.opts.delivery.open_pr, &to.branch) {
             (Some(pr), Some(head)) => Some((
                 pr,
                 after::request_of(plan, &a.message, pr, &branch_name, head),
@@ -318,7 +319,7 @@ impl Run<'_> {
             _ => None,
         };
         to.options.extend(after::gitlab_options(request.as_ref()));
-        let delivered = match self.opts.commit_via {
+        let delivered = match self.opts.delivery.commit_via {
             CommitVia::Push => deliver::push(
                 self.ws,
                 commit,
@@ -419,20 +420,26 @@ impl Run<'_> {
                         short_id(&c)
                     ));
                 }
-                Err(e) => f.message.push_str(&format!(
-                    "\nthe commit {} of an earlier attempt stays on the local branch {branch} ({}); `git reset --keep {}` takes it back",
-                    short_id(&c),
-                    e.message,
-                    short_id(&start)
-                )),
+                Err(e) => {
+                    f.message.push_str(&format!(
+                        "\nthe commit {} of an earlier attempt stays on the local branch {branch} ({})",
+                        short_id(&c),
+                        e.message,
+                    ));
+                    f = f.with_hint(format!(
+                        "`git reset --keep {}` takes it back",
+                        short_id(&start)
+                    ));
+                }
             }
         }
         let stale = self.local.standing.as_ref().filter(|s| !s.up_to_date());
         if let (Some(s), true) = (stale, tip != start) {
-            let said = standing::stale(s, f.file.as_deref());
             if !f.message.contains(&s.describe()) {
+                let (what, todo) = standing::stale(s, f.file.as_deref());
                 f.message.push('\n');
-                f.message.push_str(&said);
+                f.message.push_str(&what);
+                f = f.with_hint(todo);
             }
         }
         f

@@ -12,7 +12,7 @@ use super::Options;
 /// `None` in clone mode, with `--no-push`, or when the fetch fails (the push then reports
 /// what is wrong, as before).
 pub(super) fn at_start(ws: &mut Workspace, opts: &Options) -> Option<Standing> {
-    if !ws.is_open() || opts.no_push || ws.url().is_empty() {
+    if !ws.is_open() || opts.delivery.no_push || ws.url().is_empty() {
         return None;
     }
     ws.fetch().ok()?;
@@ -29,7 +29,10 @@ pub(super) fn reread(
     in_checkout: bool,
 ) -> String {
     match standing.filter(|s| !s.up_to_date()) {
-        Some(s) => stale(s, None),
+        Some(s) => {
+            let (what, todo) = stale(s, None);
+            format!("{what}\n{todo}")
+        }
         None if moved && in_checkout => format!(
             "the branch moved on the remote while imgbump ran; see what changed (`git pull`, then `imgbump get {service}`) and decide"
         ),
@@ -42,8 +45,8 @@ pub(super) fn reread(
 
 /// Why a run refused on the remote's tip when the checkout is not there, and what to run:
 /// `git pull` for a checkout behind; `git push` first when unpushed commits change the
-/// configuration or `file`.
-pub(super) fn stale(s: &Standing, file: Option<&str>) -> String {
+/// configuration or `file`. The why, then the what to do (a failure's hint).
+pub(super) fn stale(s: &Standing, file: Option<&str>) -> (String, String) {
     let paths: Vec<&str> = file.into_iter().collect();
     let what = format!(
         "this checkout is not the remote: {}; imgbump reads and builds on {}'s tip, the commit a push must build on",
@@ -56,15 +59,26 @@ pub(super) fn stale(s: &Standing, file: Option<&str>) -> String {
         _ => ("the unpushed commits change", "them"),
     };
     match (s.ahead, changed.is_empty()) {
-        (0, _) => format!("{what}\nrun `git pull`, then imgbump again"),
-        (_, false) => format!(
-            "{what}; {one} {}, and {} has not got {it}\npush {it} first (`git push`{}), then run imgbump again",
-            changed.join(", "),
-            s.upstream,
-            if s.behind > 0 { " after `git pull --rebase`" } else { "" },
+        (0, _) => (what, "run `git pull`, then imgbump again".to_string()),
+        (_, false) => (
+            format!(
+                "{what}; {one} {}, and {} has not got {it}",
+                changed.join(", "),
+                s.upstream
+            ),
+            format!(
+                "push {it} first (`git push`{}), then run imgbump again",
+                if s.behind > 0 {
+                    " after `git pull --rebase`"
+                } else {
+                    ""
+                },
+            ),
         ),
-        (_, true) => format!(
-            "{what}\nbring the checkout up to date (`git pull --rebase`), then run imgbump again"
+        (_, true) => (
+            what,
+            "bring the checkout up to date (`git pull --rebase`), then run imgbump again"
+                .to_string(),
         ),
     }
 }

@@ -54,7 +54,7 @@ fn ours(ws: &Workspace, oid: &str, now: Oid, s: &Send<'_>) -> Result<Oid, String
         ));
     }
     // As the commit's bytes name them (a shallow clone's boundary hides them otherwise).
-    let parents = ws.parents_written(oid).map_err(|e| e.message)?;
+    let parents = ws.parents_written(oid).map_err(|e| e.to_string())?;
     if parents != [s.tip] {
         return Err(format!(
             "its parent is not the expected head {} (a commit from before, or from elsewhere)",
@@ -62,7 +62,9 @@ fn ours(ws: &Workspace, oid: &str, now: Oid, s: &Send<'_>) -> Result<Oid, String
         ));
     }
     for f in s.files {
-        if ws.read(oid, &f.path).map_err(|e| e.message)?.as_deref() != Some(f.content.as_slice()) {
+        if ws.read(oid, &f.path).map_err(|e| e.to_string())?.as_deref()
+            != Some(f.content.as_slice())
+        {
             return Err(format!("it does not hold the planned {}", f.path));
         }
     }

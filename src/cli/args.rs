@@ -491,20 +491,7 @@ impl PickArgs {
                 "--image-name picks a kustomize `images:` entry: drop --workload and --container",
             ));
         }
-        for (i, e) in self.env.iter().enumerate() {
-            crate::service::check(e).map_err(|m| {
-                Failure::new(
-                    FailKind::Usage,
-                    format!("--env: {}", m.replace("service name", "name")),
-                )
-            })?;
-            if self.env[..i].contains(e) {
-                return Err(Failure::new(
-                    FailKind::Usage,
-                    format!("--env {e} is given twice"),
-                ));
-            }
-        }
+        check_envs("--env", &self.env)?;
         Ok(crate::bump::Selection {
             manifests: repo.manifest.clone(),
             workload: self.workload.clone(),
@@ -520,6 +507,27 @@ impl PickArgs {
             edit: Default::default(),
         })
     }
+}
+
+/// The environments `flag` (`--env`, `--from`, `--to`) names: each a name that may stand in a
+/// path, none given twice.
+pub(crate) fn check_envs(flag: &str, envs: &[String]) -> Result<(), crate::failure::Failure> {
+    use crate::failure::{FailKind, Failure};
+    for (i, e) in envs.iter().enumerate() {
+        crate::service::check(e).map_err(|m| {
+            Failure::new(
+                FailKind::Usage,
+                format!("{flag}: {}", m.replace("service name", "name")),
+            )
+        })?;
+        if envs[..i].contains(e) {
+            return Err(Failure::new(
+                FailKind::Usage,
+                format!("{flag} {e} is given twice"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// `imgbump set`.

@@ -55,7 +55,13 @@ pub(super) fn bump_then(
         ms(t.refetch),
         ms(start.elapsed())
     ));
-    report(&outcome, repo, (opts.dry_run, json_later), say, ws.url());
+    report(
+        &outcome,
+        repo,
+        (opts.delivery.dry_run, json_later),
+        say,
+        ws.url(),
+    );
     Ok(outcome)
 }
 

@@ -63,11 +63,12 @@ pub(super) fn services(
         return Err(Failure::new(
             FailKind::Usage,
             format!(
-                "no service to update: {} gives no target a `policy:`{}\nname a service and its --policy, or add `policy: semver:^1` (or another) to its target",
+                "no service to update: {} gives no target a `policy:`{}",
                 crate::config::FILE,
                 if envs.is_empty() { String::new() } else { format!(" in --env {}", envs.join(", ")) }
             ),
-        ));
+        )
+        .with_hint("name a service and its --policy, or add `policy: semver:^1` (or another) to its target"));
     }
     Ok(out)
 }
@@ -105,8 +106,9 @@ impl Chooser<'_> {
                     Some(q) if q.spec.as_ref() != Some(&spec) => {
                         return Err(Failure::new(
                             FailKind::Refused,
-                            format!("two targets of {service} in {} choose different images ({} and {image}); nothing was committed\ngive them one policy, or name the target (`container:`, `key:`) in separate files", p.path, q.spec.as_ref().map(ToString::to_string).unwrap_or_default()),
-                        ))
+                            format!("two targets of {service} in {} choose different images ({} and {image}); nothing was committed", p.path, q.spec.as_ref().map(ToString::to_string).unwrap_or_default()),
+                        )
+                        .with_hint("give them one policy, or name the target (`container:`, `key:`) in separate files"))
                     }
                     Some(_) => {}
                     None => pairs.push(Pair { service: service.to_string(), spec: Some(spec), only }),
@@ -117,8 +119,9 @@ impl Chooser<'_> {
         if rows.len() == before {
             return Err(Failure::new(
                 FailKind::Refused,
-                format!("{service} has no target with a `policy:`{}; nothing was committed\npass --policy POLICY (with this one service), or add `policy:` to its target in {}", match self.sel.envs.as_slice() { [] => String::new(), e => format!(" in --env {}", e.join(", ")) }, crate::config::FILE),
-            ));
+                format!("{service} has no target with a `policy:`{}; nothing was committed", match self.sel.envs.as_slice() { [] => String::new(), e => format!(" in --env {}", e.join(", ")) }),
+            )
+            .with_hint(format!("pass --policy POLICY (with this one service), or add `policy:` to its target in {}", crate::config::FILE)));
         }
         Ok(())
     }
@@ -151,8 +154,11 @@ impl Chooser<'_> {
                 RegistryErrorKind::Missing => FailKind::NotFound,
                 RegistryErrorKind::Unavailable => FailKind::Other,
             },
-            message: format!("{at}: {service}: {e}; nothing was committed"),
-            hint: None,
+            message: match e.message.contains("nothing was committed") {
+                true => format!("{at}: {service}: {}", e.message),
+                false => format!("{at}: {service}: {}; nothing was committed", e.message),
+            },
+            hint: e.hint,
             file: Some(p.path.clone()),
             line: Some(line),
         };
@@ -207,8 +213,9 @@ impl Chooser<'_> {
             if wanted.len() > TIMES_MAX {
                 return Err(Either::Failure(Failure::new(
                     FailKind::Refused,
-                    format!("{at}: `{policy}` matches {} tags of {}, and imgbump reads the creation time of at most {TIMES_MAX}; nothing was committed\nnarrow it with a pattern (newest-build:^sha-…), or use numeric: or alphabetical: on a build number or timestamp in the tag", wanted.len(), current.repository()),
-                )));
+                    format!("{at}: `{policy}` matches {} tags of {}, and imgbump reads the creation time of at most {TIMES_MAX}; nothing was committed", wanted.len(), current.repository()),
+                )
+                .with_hint("narrow it with a pattern (newest-build:^sha-…), or use numeric: or alphabetical: on a build number or timestamp in the tag")));
             }
             if let Some(t) = current
                 .tag()
@@ -247,6 +254,7 @@ impl Chooser<'_> {
             crate::registry::RegistryError {
                 kind: RegistryErrorKind::Unavailable,
                 message: e.to_string(),
+                hint: None,
             }
         })?;
         let found = self.registry.check(&r)?;
@@ -254,6 +262,7 @@ impl Chooser<'_> {
             .map_err(|e| crate::registry::RegistryError {
                 kind: RegistryErrorKind::Unavailable,
                 message: e.to_string(),
+                hint: None,
             })?;
         let same = current.tag() == Some(tag) && current.digest() == Some(found.digest.as_str());
         let choice = Choice {

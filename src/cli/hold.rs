@@ -7,7 +7,7 @@ use crate::bump::{HoldChange, Pair};
 use crate::failure::{FailKind, Failure};
 
 use super::open::workspace;
-use super::options::{bump_options, hold_of, Intent};
+use super::options::{bump_options, hold_of, Intent, Pick};
 use super::say::Say;
 use super::{bumped, HoldArgs, ReleaseArgs};
 
@@ -74,7 +74,7 @@ fn run(
 ) -> Result<(), Failure> {
     let start = Instant::now();
     let pairs = services(c.services)?;
-    let checked = bump_options(c.repo, c.pick, c.message, c.commit, None, None)?;
+    let checked = bump_options(c.repo, Pick::Flags(c.pick), c.message, c.commit, None, None)?;
     let mut ws = workspace(c.repo, say, start + c.repo.timeout, c.commit.retries)?;
     let hold_change = Some(change(checked.author(), &ws)?);
     let opts = checked.options(Intent {

@@ -112,7 +112,7 @@ fn templated(
                     rows.push(ListRow::Error {
                         service: service.clone(),
                         file: file.clone(),
-                        error: e.message,
+                        error: e.to_string(),
                     });
                     continue;
                 }

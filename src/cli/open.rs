@@ -80,7 +80,7 @@ pub(super) fn workspace(
         Ok(ws) => Ok(ws),
         Err(Stop::Failed(e)) => Err(e.into()),
         Err(Stop::Interrupted(signal)) => Err(Failure::interrupted(signal, "nothing was changed")),
-        Err(Stop::Spent(e, spent)) => Err(Failure::new(FailKind::Other, e.message).with_hint(
+        Err(Stop::Spent(e, spent)) => Err(Failure::from(e).with_hint(
             format!(
                 "connecting failed {} in {:.1} s, until {knob}; check that the server is up and the URL is right, or raise {knob}",
                 spent.times(),

@@ -52,7 +52,7 @@ pub(super) fn pairs(raw: &[String], allow_latest: bool) -> Result<Vec<Pair>, Fai
 /// own commits either): refused here, instead of reporting a commit nobody can reach.
 pub(super) fn bump_options(
     repo: &RepoArgs,
-    pick: &PickArgs,
+    pick: Pick<'_>,
     message: &str,
     commit: &CommitArgs,
     add: Option<&AddArgs>,
@@ -78,6 +78,34 @@ pub(super) fn bump_options(
         opts,
         push_branch_given: commit.push_branch.is_some(),
     })
+}
+
+/// Where a command's images are, as its command line says.
+#[derive(Clone, Copy)]
+pub(super) enum Pick<'a> {
+    /// The pick flags (`--workload`, `--container`, `--key`, `--env`, …) of `set`, `rollback`,
+    /// `hold`, `release` and `update`.
+    Flags(&'a PickArgs),
+    /// No pick flags but the environments the bump writes, with the flag that names them
+    /// (promote's `--to`).
+    Envs(&'static str, &'a [String]),
+}
+
+impl Pick<'_> {
+    /// The selection these flags and `repo`'s `--manifest` make.
+    fn selection(self, repo: &RepoArgs) -> Result<Selection, Failure> {
+        match self {
+            Pick::Flags(pick) => pick.selection(repo),
+            Pick::Envs(flag, envs) => {
+                super::args::check_envs(flag, envs)?;
+                Ok(Selection {
+                    manifests: repo.manifest.clone(),
+                    envs: envs.to_vec(),
+                    ..Selection::default()
+                })
+            }
+        }
+    }
 }
 
 /// The flags of a bump, checked: [`bump_options`]' value, waiting for the command's intent.
@@ -117,9 +145,19 @@ impl Checked {
         &self.opts.selection
     }
 
+    /// Where the images are in other environments than the bump's (promote reads `--from`'s
+    /// image before it writes `--to`'s): the flags' selection with `envs`, which `flag` names.
+    pub(super) fn selection_in(&self, flag: &str, envs: &[String]) -> Result<Selection, Failure> {
+        super::args::check_envs(flag, envs)?;
+        Ok(Selection {
+            envs: envs.to_vec(),
+            ..self.opts.selection.clone()
+        })
+    }
+
     /// `--author`, checked.
     pub(super) fn author(&self) -> Option<&(String, String)> {
-        self.opts.author.as_ref()
+        self.opts.commit.author.as_ref()
     }
 
     /// The bump's options, made once: the flags' with the command's `intent`.
@@ -131,22 +169,26 @@ impl Checked {
         if let Some(envs) = intent.envs {
             opts.selection.envs = envs;
         }
-        if let (Some(what), false, Some(_)) =
-            (intent.own_branch, push_branch_given, &opts.push_branch)
-        {
-            opts.push_branch = Some(match opts.selection.envs.is_empty() {
+        if let (Some(what), false, Some(_)) = (
+            intent.own_branch,
+            push_branch_given,
+            &opts.delivery.push_branch,
+        ) {
+            opts.delivery.push_branch = Some(match opts.selection.envs.is_empty() {
                 true => format!("imgbump/{what}/{{service}}"),
                 false => format!("imgbump/{what}/{{service}}/{{env}}"),
             });
         }
         if intent.order.is_some() {
-            opts.order = intent.order;
+            opts.commit.order = intent.order;
         }
-        opts.trailers.extend(intent.trailers);
+        opts.commit.trailers.extend(intent.trailers);
         Options {
-            expect_current: intent.expect_current,
-            ignore_hold: intent.ignore_hold,
-            hold_change: intent.hold_change,
+            guards: bump::Guards {
+                expect_current: intent.expect_current,
+                ignore_hold: intent.ignore_hold,
+                hold_change: intent.hold_change,
+            },
             ..opts
         }
     }
@@ -155,12 +197,13 @@ impl Checked {
 /// The bump's options from the command line, but for what only some subcommands take.
 fn options(
     repo: &RepoArgs,
-    pick: &PickArgs,
+    pick: Pick<'_>,
     message: &str,
     commit: &CommitArgs,
 ) -> Result<Options, Failure> {
     check_templates(repo, message)?;
-    let (open_pr, push_branch) = delivery(commit, pick)?;
+    let selection = pick.selection(repo)?;
+    let (open_pr, push_branch) = delivery(commit, &selection.envs)?;
     let commit_via = commit_via(commit)?;
     let sign = commit
         .sign
@@ -169,35 +212,39 @@ fn options(
         .transpose()
         .map_err(|m| Failure::new(FailKind::Usage, m))?;
     Ok(Options {
-        push_branch,
-        push_options: commit.push_option.clone(),
-        open_pr,
-        sign,
-        selection: pick.selection(repo)?,
-        message: message.to_string(),
-        trailers: commit
-            .trailer
-            .iter()
-            .map(|t| parse_trailer(t))
-            .collect::<Result<_, _>>()?,
+        selection,
+        commit: bump::Authoring {
+            message: message.to_string(),
+            trailers: commit
+                .trailer
+                .iter()
+                .map(|t| parse_trailer(t))
+                .collect::<Result<_, _>>()?,
+            author: commit.author.as_deref().map(parse_author).transpose()?,
+            fallback_author: super::github::active().then(|| {
+                (
+                    "github-actions[bot]".to_string(),
+                    "41898282+github-actions[bot]@users.noreply.github.com".to_string(),
+                )
+            }),
+            sign,
+            order: commit.order_key.map(|key| Order { key, check: true }),
+        },
+        delivery: bump::Delivery {
+            dry_run: commit.dry_run,
+            no_push: commit.no_push,
+            push_branch,
+            push_options: commit.push_option.clone(),
+            open_pr,
+            commit_via,
+        },
+        limits: bump::Limits {
+            retries: commit.retries,
+            timeout: repo.timeout,
+            connect_timeout: repo.connect_timeout,
+        },
+        guards: bump::Guards::default(),
         registry: Default::default(),
-        author: commit.author.as_deref().map(parse_author).transpose()?,
-        fallback_author: super::github::active().then(|| {
-            (
-                "github-actions[bot]".to_string(),
-                "41898282+github-actions[bot]@users.noreply.github.com".to_string(),
-            )
-        }),
-        dry_run: commit.dry_run,
-        no_push: commit.no_push,
-        retries: commit.retries,
-        timeout: repo.timeout,
-        connect_timeout: repo.connect_timeout,
-        expect_current: None,
-        order: commit.order_key.map(|key| Order { key, check: true }),
-        ignore_hold: false,
-        hold_change: None,
-        commit_via,
     })
 }
 
@@ -223,7 +270,7 @@ fn check_templates(repo: &RepoArgs, message: &str) -> Result<(), Failure> {
 /// `--push-option`s, checked.
 fn delivery(
     commit: &CommitArgs,
-    pick: &PickArgs,
+    envs: &[String],
 ) -> Result<(Option<bump::OpenPr>, Option<String>), Failure> {
     let open_pr = commit.open_pr.map(|f| bump::OpenPr {
         forge: match f {
@@ -237,7 +284,7 @@ fn delivery(
     });
     let push_branch = match (&commit.push_branch, &open_pr) {
         (Some(t), _) => Some(t.clone()),
-        (None, Some(_)) if pick.env.is_empty() => Some("imgbump/{service}/{tag}".to_string()),
+        (None, Some(_)) if envs.is_empty() => Some("imgbump/{service}/{tag}".to_string()),
         (None, Some(_)) => Some("imgbump/{service}/{env}/{tag}".to_string()),
         (None, None) => None,
     };

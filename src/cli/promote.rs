@@ -9,7 +9,7 @@ use crate::locate::{agreed_image, config_for};
 use crate::reference::shown;
 
 use super::open::workspace;
-use super::options::{bump_options, Intent};
+use super::options::{bump_options, Intent, Pick};
 use super::say::Say;
 use super::{bumped, PromoteArgs};
 
@@ -21,34 +21,22 @@ pub(super) fn run(args: &PromoteArgs, say: &Say) -> Result<(), Failure> {
             format!("--from {} and --to name the same environment", args.from),
         ));
     }
-    let pick = super::PickArgs {
-        workload: None,
-        container: None,
-        image_name: None,
-        key: None,
-        holds: None,
-        env: vec![args.from.clone()],
-    };
+    // The bump writes --to's targets; it reads --from's first, with the same selection.
     let checked = bump_options(
         &args.repo,
-        &pick,
+        Pick::Envs("--to", &args.to),
         &args.message,
         &args.commit,
         Some(&args.add),
         Some(&args.registry),
     )?;
+    let from = checked.selection_in("--from", std::slice::from_ref(&args.from))?;
     let deadline = start + args.repo.timeout;
     let mut ws = workspace(&args.repo, say, deadline, args.commit.retries)?;
     let tip = super::open::tip_to_decide(&mut ws, say)?;
-    let config = config_for(&ws, tip, checked.selection())?;
+    let config = config_for(&ws, tip, &from)?;
     check_envs(args, config.as_ref())?;
-    let spec = agreed_image(
-        &ws,
-        tip,
-        &args.service,
-        checked.selection(),
-        config.as_ref(),
-    )?;
+    let spec = agreed_image(&ws, tip, &args.service, &from, config.as_ref())?;
     say.info(&format!(
         "imgbump: promoting {} from {} to {}: {spec}",
         args.service,
@@ -56,7 +44,6 @@ pub(super) fn run(args: &PromoteArgs, say: &Say) -> Result<(), Failure> {
         args.to.join(", ")
     ));
     let opts = checked.options(Intent {
-        envs: Some(args.to.clone()),
         ignore_hold: args.holds.ignore_hold,
         ..Intent::default()
     });

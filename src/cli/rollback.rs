@@ -9,7 +9,7 @@ use crate::locate::{no_image, one_target, rollback_image, versions};
 use crate::trailers;
 
 use super::open::workspace;
-use super::options::{bump_options, hold_of, Intent};
+use super::options::{bump_options, hold_of, Intent, Pick};
 use super::say::Say;
 use super::{bumped, RollbackArgs};
 
@@ -23,7 +23,7 @@ pub(super) fn run(args: &RollbackArgs, say: &Say) -> Result<(), Failure> {
     }
     let checked = bump_options(
         &args.repo,
-        &args.pick,
+        Pick::Flags(&args.pick),
         &args.message,
         &args.commit,
         None,

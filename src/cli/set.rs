@@ -9,7 +9,7 @@ use crate::locate::{applications_of, config_for};
 
 use super::deployed::{self, Watched};
 use super::open::workspace;
-use super::options::{bump_options, pairs, Intent};
+use super::options::{bump_options, pairs, Intent, Pick};
 use super::say::Say;
 use super::{bumped, github, Output, SetArgs};
 
@@ -36,7 +36,7 @@ pub(super) fn run(args: &SetArgs, say: &Say) -> Result<(), Failure> {
     }
     let opts = bump_options(
         &args.repo,
-        &args.pick,
+        Pick::Flags(&args.pick),
         &args.message,
         &args.commit,
         Some(&args.add),
@@ -47,13 +47,20 @@ pub(super) fn run(args: &SetArgs, say: &Say) -> Result<(), Failure> {
         ignore_hold: args.holds.ignore_hold,
         ..Intent::default()
     });
-    if args.wait && (opts.push_branch.is_some() || opts.no_push || opts.dry_run) {
+    if args.wait
+        && (opts.delivery.push_branch.is_some() || opts.delivery.no_push || opts.delivery.dry_run)
+    {
         return Err(Failure::new(
             FailKind::Usage,
             "--wait waits for a commit on the branch Argo CD deploys: it does not go with --push-branch, --open-pr, --no-push or --dry-run",
         ));
     }
-    let mut ws = workspace(&args.repo, say, start + args.repo.timeout, opts.retries)?;
+    let mut ws = workspace(
+        &args.repo,
+        say,
+        start + args.repo.timeout,
+        opts.limits.retries,
+    )?;
     // What the wait and the notifications need, checked before anything is pushed.
     let services: Vec<&str> = pairs.iter().map(|p| p.service.as_str()).collect();
     let (targets, settings) = deployed::before_push(

@@ -12,7 +12,7 @@ use crate::registry::Registry;
 
 use super::chosen::{services, Chooser};
 use super::open::workspace;
-use super::options::{bump_options, Intent};
+use super::options::{bump_options, Intent, Pick};
 use super::rows::PolicyRow;
 use super::say::Say;
 use super::{bumped, github, json, text, Output, UpdateArgs};
@@ -35,7 +35,7 @@ pub(super) fn run(args: &UpdateArgs, say: &Say) -> Result<(), Failure> {
     };
     let opts = bump_options(
         &args.repo,
-        &args.pick,
+        Pick::Flags(&args.pick),
         &args.message,
         &args.commit,
         Some(&args.add),
@@ -45,7 +45,12 @@ pub(super) fn run(args: &UpdateArgs, say: &Say) -> Result<(), Failure> {
         ignore_hold: args.holds.ignore_hold,
         ..Intent::default()
     });
-    let mut ws = workspace(&args.repo, say, start + args.repo.timeout, opts.retries)?;
+    let mut ws = workspace(
+        &args.repo,
+        say,
+        start + args.repo.timeout,
+        opts.limits.retries,
+    )?;
     let tip = ws.tip()?;
     let config = config_for(&ws, tip, &opts.selection)?;
     let names = services(&args.services, config.as_ref(), &opts.selection.envs)?;
@@ -66,7 +71,7 @@ pub(super) fn run(args: &UpdateArgs, say: &Say) -> Result<(), Failure> {
     }
     text::policies(&rows, say);
     let mut outcomes: Vec<Outcome> = Vec::new();
-    if opts.open_pr.is_some() && !pairs.is_empty() {
+    if opts.delivery.open_pr.is_some() && !pairs.is_empty() {
         // One request per service: each its own branch, commit and pull request.
         for name in &names {
             let mine: Vec<Pair> = pairs

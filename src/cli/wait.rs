@@ -43,11 +43,10 @@ pub(super) fn run(args: &WaitArgs, say: &Say) -> Result<(), Failure> {
         let version = versions(&ws, p, &args.service, 1)?;
         let image = version.first().map(|v| v.image.clone()).unwrap_or_default();
         let commit = match &args.commit {
-            Some(c) => ws.resolve_commit(c).map_err(|e| {
-                Failure::new(
-                    FailKind::NotFound,
-                    format!("--commit {}: {}", printable(c), e.message),
-                )
+            Some(c) => ws.resolve_commit(c).map_err(|e| Failure {
+                kind: FailKind::NotFound,
+                message: format!("--commit {}: {}", printable(c), e.message),
+                ..Failure::from(e)
             })?,
             None => version.first().map(|v| v.commit).unwrap_or(tip),
         };

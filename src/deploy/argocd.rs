@@ -11,7 +11,10 @@
 
 use std::time::Duration;
 
+use serde::Deserialize;
 use serde_json::Value;
+
+use crate::http::{List, Obj, Text};
 
 /// An Argo CD API server: its base URL and token (never shown).
 pub(crate) struct Server {
@@ -251,84 +254,158 @@ pub(crate) struct Operation {
     pub revisions: Vec<String>,
 }
 
-fn text(v: &Value) -> String {
-    crate::http::one_line(v, 500)
+/// The parts of an Application that are read (Argo CD's `v1alpha1.Application`); every other
+/// field is ignored, a missing or odd one reads as empty.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Answer {
+    spec: Obj<Spec>,
+    status: Obj<Status>,
 }
 
-fn revisions(one: &Value, many: &Value) -> Vec<String> {
-    match many.as_array() {
-        Some(list) if !list.is_empty() => list.iter().take(100).map(text).collect(),
-        _ => Some(text(one))
-            .filter(|r| !r.is_empty())
-            .into_iter()
-            .collect(),
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+struct Spec {
+    source: Obj<Source>,
+    sources: List<Obj<Source>>,
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default, rename_all = "camelCase")]
+struct Source {
+    #[serde(rename = "repoURL")]
+    repo_url: Text,
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default, rename_all = "camelCase")]
+struct Status {
+    sync: Obj<Synced>,
+    health: Obj<Health>,
+    operation_state: Obj<OperationState>,
+    resources: List<Obj<Resource>>,
+    conditions: List<Obj<Condition>>,
+}
+
+/// A revision and a multi-source app's revisions, as `status.sync` and an operation say them.
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+struct Synced {
+    status: Text,
+    revision: Text,
+    revisions: List<Text>,
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+struct Health {
+    status: Text,
+    message: Text,
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default, rename_all = "camelCase")]
+struct OperationState {
+    phase: Text,
+    message: Text,
+    sync_result: Obj<Synced>,
+    operation: Obj<OperationSpec>,
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+struct OperationSpec {
+    sync: Obj<Synced>,
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+struct Resource {
+    kind: Text,
+    name: Text,
+    health: Obj<Health>,
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+struct Condition {
+    #[serde(rename = "type")]
+    kind: Text,
+    message: Text,
+}
+
+fn text(t: &Text) -> String {
+    t.line(500)
+}
+
+impl Synced {
+    /// `revisions` when there are some (at most 100), else `revision` when it is not empty.
+    fn revisions(&self) -> Vec<String> {
+        match &self.revisions.0 {
+            Some(list) if !list.is_empty() => list.iter().take(100).map(text).collect(),
+            _ => Some(text(&self.revision))
+                .filter(|r| !r.is_empty())
+                .into_iter()
+                .collect(),
+        }
     }
 }
 
 impl Application {
     /// Reads the parts that matter from the API's JSON.
     pub(crate) fn from_json(v: &Value) -> Application {
-        let status = &v["status"];
-        let op = &status["operationState"];
-        let operation = op.is_object().then(|| Operation {
-            phase: text(&op["phase"]),
-            message: text(&op["message"]),
+        let answer: Answer = crate::http::read(v);
+        let status = answer.status.or_default();
+        let operation = status.operation_state.0.as_ref().map(|op| Operation {
+            phase: text(&op.phase),
+            message: text(&op.message),
             revisions: {
-                let r = revisions(
-                    &op["syncResult"]["revision"],
-                    &op["syncResult"]["revisions"],
-                );
+                let r = op.sync_result.or_default().revisions();
                 if r.is_empty() {
-                    revisions(
-                        &op["operation"]["sync"]["revision"],
-                        &op["operation"]["sync"]["revisions"],
-                    )
+                    op.operation.or_default().sync.or_default().revisions()
                 } else {
                     r
                 }
             },
         });
-        let unhealthy = bounded(
-            status["resources"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|r| {
-                    let h = text(&r["health"]["status"]);
-                    (!h.is_empty() && h != "Healthy").then(|| {
-                        let m = text(&r["health"]["message"]);
-                        let what = format!("{}/{}", text(&r["kind"]), text(&r["name"]));
-                        if m.is_empty() {
-                            format!("{what}: {h}")
-                        } else {
-                            format!("{what}: {h}: {m}")
-                        }
-                    })
-                }),
-        );
-        let conditions = bounded(
-            status["conditions"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|c| format!("{}: {}", text(&c["type"]), text(&c["message"]))),
-        );
-        let spec = &v["spec"];
-        let sources = match spec["sources"].as_array() {
-            Some(list) if !list.is_empty() => {
-                list.iter().take(100).map(|s| text(&s["repoURL"])).collect()
-            }
-            _ => Some(text(&spec["source"]["repoURL"]))
+        let unhealthy = bounded(status.resources.0.iter().flatten().filter_map(|r| {
+            let r = r.or_default();
+            let health = r.health.or_default();
+            let h = text(&health.status);
+            (!h.is_empty() && h != "Healthy").then(|| {
+                let m = text(&health.message);
+                let what = format!("{}/{}", text(&r.kind), text(&r.name));
+                if m.is_empty() {
+                    format!("{what}: {h}")
+                } else {
+                    format!("{what}: {h}: {m}")
+                }
+            })
+        }));
+        let conditions = bounded(status.conditions.0.iter().flatten().map(|c| {
+            let c = c.or_default();
+            format!("{}: {}", text(&c.kind), text(&c.message))
+        }));
+        let spec = answer.spec.or_default();
+        let sources = match &spec.sources.0 {
+            Some(list) if !list.is_empty() => list
+                .iter()
+                .take(100)
+                .map(|s| text(&s.or_default().repo_url))
+                .collect(),
+            _ => Some(text(&spec.source.or_default().repo_url))
                 .filter(|r| !r.is_empty())
                 .into_iter()
                 .collect(),
         };
+        let sync = status.sync.or_default();
+        let health = status.health.or_default();
         Application {
             sources,
-            sync: text(&status["sync"]["status"]),
-            revisions: revisions(&status["sync"]["revision"], &status["sync"]["revisions"]),
-            health: text(&status["health"]["status"]),
-            health_message: text(&status["health"]["message"]),
+            sync: text(&sync.status),
+            revisions: sync.revisions(),
+            health: text(&health.status),
+            health_message: text(&health.message),
             operation,
             unhealthy,
             conditions,
@@ -523,6 +600,44 @@ mod tests {
             json!({"sync": {"status": "OutOfSync", "revision": "c0"}, "health": {"status": "Degraded"}}),
         );
         assert_eq!(before.judge("", &ours), Verdict::Pending);
+    }
+
+    /// A hostile answer: unknown fields ignored, odd types read as empty (as missing ones),
+    /// a source that is no object keeps its place, an array where an object belongs is none.
+    #[test]
+    fn an_odd_answer_reads_as_empty_where_it_is_odd() {
+        let a = Application::from_json(&json!({
+            "extra": {"anything": [1, 2]},
+            "spec": {"sources": [5, {"repoURL": "https://g/x.git", "chart": 1}]},
+            "status": {
+                "sync": {"status": 7, "revisions": ["c1", null, {"x": 1}]},
+                "health": ["Healthy", "fine"],
+                "operationState": {"phase": "Failed", "message": {"no": "string"}},
+                "resources": [3, {"kind": "Pod", "name": "p", "health": {"status": "Degraded"}}],
+                "conditions": "none",
+            }
+        }));
+        assert_eq!(a.sources, ["", "https://g/x.git"]);
+        assert_eq!(a.sync, "");
+        assert_eq!(a.revisions, ["c1", "", ""]);
+        assert_eq!((a.health.as_str(), a.health_message.as_str()), ("", ""));
+        let op = a.operation.unwrap();
+        assert_eq!((op.phase.as_str(), op.message.as_str()), ("Failed", ""));
+        assert!(op.revisions.is_empty());
+        assert_eq!(a.unhealthy, ["Pod/p: Degraded"]);
+        assert!(a.conditions.is_empty());
+        assert_eq!(
+            Application::from_json(&json!([{"status": {}}])),
+            Application::default()
+        );
+        let long = "x".repeat(600);
+        let a = app(json!({"health": {"status": long}, "operationState": 1}));
+        assert!(
+            a.health.chars().count() <= 501 && a.health.ends_with('…'),
+            "{}",
+            a.health
+        );
+        assert_eq!(a.operation, None);
     }
 
     #[test]

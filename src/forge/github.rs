@@ -13,12 +13,65 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use super::{host_and_repo, ForgeError, Listed, Opened, Request};
-use crate::http::one_line;
-use crate::http::said;
+use crate::http::{read, said, List, Obj, Text};
 use crate::retry::{Retry, RetryResult, Stop};
 
 /// How many of the errors of one GraphQL answer are told.
 const MAX_ERRORS: usize = 10;
+
+/// A GraphQL answer's parts that are read; every other field ignored.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct GraphqlAnswer {
+    errors: List<Obj<GraphqlError>>,
+}
+
+#[derive(serde::Deserialize, Default, Clone)]
+#[serde(default)]
+struct GraphqlError {
+    #[serde(rename = "type")]
+    kind: Text,
+    message: Text,
+}
+
+/// A pull request's parts that are read (REST `pulls`); every other field ignored.
+#[derive(serde::Deserialize, Default, Clone)]
+#[serde(default)]
+struct PullRequest {
+    /// Absent, or not a whole number: none.
+    number: Option<u64>,
+    html_url: Text,
+    node_id: Text,
+    body: Text,
+    head: Obj<Head>,
+}
+
+#[derive(serde::Deserialize, Default, Clone)]
+#[serde(default)]
+struct Head {
+    /// Absent, or not a string: none.
+    #[serde(rename = "ref")]
+    name: Option<String>,
+}
+
+/// The pull requests of a REST list; none when the answer is no list.
+fn pulls(list: &Value) -> Vec<PullRequest> {
+    use serde::Deserialize;
+    List::<Obj<PullRequest>>::deserialize(list)
+        .ok()
+        .and_then(|l| l.0)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|p| p.0.unwrap_or_default())
+        .collect()
+}
+
+impl PullRequest {
+    /// Its head branch, when the answer names one.
+    fn head(&self) -> Option<&str> {
+        self.head.0.as_ref()?.name.as_deref()
+    }
+}
 
 /// A GitHub repository's API.
 pub(crate) struct GitHub {
@@ -89,13 +142,15 @@ impl GitHub {
     ) -> Result<Result<Value, Vec<(String, String)>>, ForgeError> {
         let body = json!({"query": query, "variables": variables});
         let (status, answer) = self.call("POST", &self.graphql.clone(), Some(&body))?;
-        let all = answer["errors"].as_array().map_or(0, Vec::len);
-        let mut errors: Vec<(String, String)> = answer["errors"]
-            .as_array()
-            .into_iter()
-            .flatten()
+        let listed = read::<GraphqlAnswer>(&answer).errors.0.unwrap_or_default();
+        let all = listed.len();
+        let mut errors: Vec<(String, String)> = listed
+            .iter()
             .take(MAX_ERRORS)
-            .map(|e| (one_line(&e["type"], 300), one_line(&e["message"], 300)))
+            .map(|e| {
+                let e = e.0.clone().unwrap_or_default();
+                (e.kind.line(300), e.message.line(300))
+            })
             .collect();
         if all > MAX_ERRORS {
             errors.push((
@@ -241,7 +296,7 @@ impl GitHub {
             Some(&json!({"title": req.title, "head": req.head, "base": req.base, "body": req.body, "draft": req.draft})),
         )?;
         let (pr, existed) = match status {
-            201 => (pr, false),
+            201 => (read::<PullRequest>(&pr), false),
             422 if pr.to_string().contains("already exists") => {
                 // The same head already has an open pull request: that one stands.
                 let (_, list) = self.call(
@@ -253,13 +308,9 @@ impl GitHub {
                     ),
                     None,
                 )?;
-                let found = list
-                    .as_array()
-                    .and_then(|l| {
-                        l.iter()
-                            .find(|p| p["head"]["ref"] == req.head.as_str())
-                            .cloned()
-                    })
+                let found = pulls(&list)
+                    .into_iter()
+                    .find(|p| p.head() == Some(req.head.as_str()))
                     .ok_or_else(|| {
                         fail(format!(
                             "GitHub says a pull request for {} already exists, but lists none open",
@@ -275,10 +326,10 @@ impl GitHub {
                 )))
             }
         };
-        let number = pr["number"]
-            .as_u64()
+        let number = pr
+            .number
             .ok_or_else(|| fail("GitHub's answer has no pull request number"))?;
-        let url = pr["html_url"].as_str().unwrap_or("").to_string();
+        let url = pr.html_url.as_str().to_string();
         if !req.labels.is_empty() {
             self.expect_ok(
                 self.call(
@@ -303,7 +354,7 @@ impl GitHub {
             )?;
         }
         if req.auto_merge {
-            let id = pr["node_id"].as_str().unwrap_or("");
+            let id = pr.node_id.as_str();
             let answer = self.graphql(
                 "mutation($id: ID!) { enablePullRequestAutoMerge(input: {pullRequestId: $id}) { clientMutationId } }",
                 json!({"id": id}),
@@ -351,15 +402,13 @@ impl GitHub {
                 "GitHub did not list the open pull requests (HTTP {status})"
             )));
         }
-        Ok(list
-            .as_array()
+        Ok(pulls(&list)
             .into_iter()
-            .flatten()
             .filter_map(|pr| {
                 Some(Listed {
-                    number: pr["number"].as_u64()?,
-                    head: pr["head"]["ref"].as_str()?.to_string(),
-                    body: pr["body"].as_str().unwrap_or("").to_string(),
+                    number: pr.number?,
+                    head: pr.head()?.to_string(),
+                    body: pr.body.as_str().to_string(),
                 })
             })
             .collect())
@@ -437,6 +486,37 @@ fn short_path(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A hostile list: a pull request with no whole number or no head branch is none, a body
+    /// that is no string is empty, unknown fields are ignored, an answer that is no list is
+    /// an empty one.
+    #[test]
+    fn odd_pull_requests_read_as_none_or_empty() {
+        let list = json!([
+            {"number": 7, "head": {"ref": "imgbump/a", "x": 1}, "body": 5, "extra": []},
+            {"number": "8", "head": {"ref": "imgbump/b"}},
+            {"number": 9, "head": {"ref": 1}},
+            {"number": -1, "head": {"ref": "imgbump/c"}},
+            3,
+        ]);
+        let seen: Vec<(Option<u64>, Option<String>, String)> = pulls(&list)
+            .iter()
+            .map(|p| (p.number, p.head().map(String::from), p.body.as_str().into()))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (Some(7), Some("imgbump/a".into()), String::new()),
+                (None, None, String::new()),
+                (Some(9), None, String::new()),
+                (None, None, String::new()),
+                (None, None, String::new()),
+            ]
+        );
+        assert!(pulls(&json!({"message": "Not Found"})).is_empty());
+        let errors = read::<GraphqlAnswer>(&json!({"errors": [{"type": "STALE_DATA"}, 1]}));
+        assert_eq!(errors.errors.0.map(|e| e.len()), Some(2));
+    }
 
     #[test]
     fn addresses_and_times() {

@@ -32,6 +32,20 @@ fn fail(message: impl Into<String>) -> ForgeError {
     }
 }
 
+/// The installation GitHub names (`GET /repos/{repo}/installation`): its id, when a whole number.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct Installation {
+    id: Option<u64>,
+}
+
+/// A minted installation token (`POST /app/installations/{id}/access_tokens`).
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct Minted {
+    token: crate::http::Text,
+}
+
 impl App {
     /// The App `id` (its numeric id, or its client id) with the RSA private key `pem` (PKCS#1
     /// `BEGIN RSA PRIVATE KEY`, as GitHub gives it, or PKCS#8).
@@ -91,7 +105,7 @@ impl App {
         let gh = GitHub::new(remote, Some(&jwt), timeout)?;
         let repo = gh.repo().to_string();
         let (status, found) = gh.call("GET", &format!("/repos/{repo}/installation"), None)?;
-        let id = match (status, found["id"].as_u64()) {
+        let id = match (status, crate::http::read::<Installation>(&found).id) {
             (200, Some(id)) => id,
             (404, _) => {
                 return Err(fail(format!(
@@ -115,8 +129,9 @@ impl App {
             &format!("/app/installations/{id}/access_tokens"),
             Some(&json!({ "repositories": [name] })),
         )?;
-        match (status, minted["token"].as_str()) {
-            (201, Some(token)) if !token.is_empty() => {
+        let token = crate::http::read::<Minted>(&minted).token;
+        match (status, token.as_str()) {
+            (201, token) if !token.is_empty() => {
                 crate::secret::hide(token);
                 Ok(token.to_string())
             }

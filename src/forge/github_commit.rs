@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::github::GitHub;
 use super::ForgeError;
-use crate::http::said;
+use crate::http::{said, Obj, Text};
 
 /// The one GraphQL document a commit sends.
 pub(crate) const CREATE_COMMIT: &str = "mutation ($input: CreateCommitOnBranchInput!) { createCommitOnBranch(input: $input) { commit { oid url } } }";
@@ -50,6 +50,33 @@ pub(crate) enum Branched {
     Exists,
 }
 
+/// The `data` of a `createCommitOnBranch` answer: the commit's id; every other field ignored.
+#[derive(serde::Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct Created {
+    create_commit_on_branch: Obj<CommitOf>,
+}
+
+#[derive(serde::Deserialize, Default, Clone)]
+#[serde(default)]
+struct CommitOf {
+    commit: Obj<Oid>,
+}
+
+#[derive(serde::Deserialize, Default, Clone)]
+#[serde(default)]
+struct Oid {
+    oid: Text,
+}
+
+impl Created {
+    /// The commit's id as sent; empty when the answer has none.
+    fn oid(&self) -> String {
+        let made = self.create_commit_on_branch.or_default();
+        made.commit.or_default().oid.as_str().to_string()
+    }
+}
+
 impl GitHub {
     /// Asks GitHub to make `c`.
     pub(crate) fn create_commit(&self, c: &NewCommit<'_>) -> Result<Made, ForgeError> {
@@ -68,10 +95,9 @@ impl GitHub {
             "fileChanges": {"additions": additions},
         });
         match self.graphql(CREATE_COMMIT, json!({ "input": input }))? {
-            Ok(data) => data["createCommitOnBranch"]["commit"]["oid"]
-                .as_str()
+            Ok(data) => Some(crate::http::read::<Created>(&data).oid())
                 .filter(|o| o.len() == 40 && o.bytes().all(|b| b.is_ascii_hexdigit()))
-                .map(|o| Made::Commit(o.to_string()))
+                .map(Made::Commit)
                 .ok_or_else(|| ForgeError {
                     message: "GitHub's answer to createCommitOnBranch has no commit id".into(),
                 }),

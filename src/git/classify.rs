@@ -138,23 +138,21 @@ pub(super) fn git_err(what: &str, e: &git2::Error, creds: &Credentials) -> Error
         _ if is_network(e) => ErrorKind::Network,
         _ => ErrorKind::Other,
     };
-    let mut message = format!("{what}: {}", e.message());
-    match kind {
-        ErrorKind::Auth => message.push_str(
-            "\nauthentication failed: set IMGBUMP_TOKEN (or GITHUB_TOKEN) to a token that may push, or configure a credential helper or SSH key",
+    let message = format!("{what}: {}", e.message());
+    let hint = match kind {
+        ErrorKind::Auth => Some(
+            "authentication failed: set IMGBUMP_TOKEN (or GITHUB_TOKEN) to a token that may push, or configure a credential helper or SSH key",
         ),
-        ErrorKind::Unreachable => {
-            message.push('\n');
-            message.push_str(check.unwrap_or_default());
-        }
-        _ if e.class() == ErrorClass::Ssh && (e.message().contains("host") || e.message().contains("known")) => message.push_str(
-            "\nthe SSH host key is not trusted: check the host's fingerprint, then add it with `ssh-keyscan HOST >> ~/.ssh/known_hosts`",
+        ErrorKind::Unreachable => Some(check.unwrap_or_default()),
+        _ if e.class() == ErrorClass::Ssh && (e.message().contains("host") || e.message().contains("known")) => Some(
+            "the SSH host key is not trusted: check the host's fingerprint, then add it with `ssh-keyscan HOST >> ~/.ssh/known_hosts`",
         ),
-        _ => {}
-    }
+        _ => None,
+    };
     Error {
         kind,
         message: creds.redact(&message),
+        hint: hint.map(String::from),
     }
 }
 
@@ -172,7 +170,12 @@ mod tests {
         );
         let e = git_err("cannot fetch from https://bot:s3cr3t@h/x", &auth, &creds);
         assert_eq!(e.kind, ErrorKind::Auth);
-        assert!(e.message.contains("set IMGBUMP_TOKEN"), "{e}");
+        assert!(
+            e.hint
+                .as_deref()
+                .is_some_and(|h| h.contains("set IMGBUMP_TOKEN")),
+            "{e}"
+        );
         assert!(!e.message.contains("s3cr3t"), "{e}");
         let reset = git2::Error::new(
             ErrorCode::GenericError,
@@ -196,7 +199,10 @@ mod tests {
         );
         let e = git_err("connect", &host, &creds);
         assert_ne!(e.kind, ErrorKind::Network);
-        assert!(e.message.contains("ssh-keyscan"), "{e}");
+        assert!(
+            e.hint.as_deref().is_some_and(|h| h.contains("ssh-keyscan")),
+            "{e}"
+        );
         let missing = git2::Error::new(ErrorCode::NotFound, ErrorClass::Reference, "no such ref");
         assert_eq!(git_err("x", &missing, &creds).kind, ErrorKind::NotFound);
         // An object id that holds "401" is no HTTP status: no authentication hint.
@@ -304,7 +310,10 @@ mod tests {
             assert_eq!(e.kind, kind, "{text}");
             assert_eq!(e.worth_retrying(), kind == ErrorKind::Network, "{text}");
             if kind == ErrorKind::Unreachable {
-                assert!(e.message.contains("check"), "{}", e.message);
+                assert!(
+                    e.hint.as_deref().is_some_and(|h| h.contains("check")),
+                    "{e}"
+                );
             }
         }
     }

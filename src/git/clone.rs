@@ -69,9 +69,10 @@ impl Workspace {
                 Workspace::clone_once(url, opts, creds, true).map_err(|again| Error {
                     kind: again.kind,
                     message: format!(
-                        "{} (after rebuilding the cache, which failed first with: {})",
-                        again.message, e.message
+                        "{} (after rebuilding the cache, which failed first with: {e})",
+                        again.message
                     ),
+                    hint: again.hint,
                 })
             }
             other => other,

@@ -153,8 +153,7 @@ impl Workspace {
                 );
                 if e.message().contains("couldn't find remote ref") {
                     e2.kind = ErrorKind::NotFound;
-                    e2.message
-                        .push_str("\n(does the branch exist on the remote? check --branch)");
+                    e2 = e2.with_hint("(does the branch exist on the remote? check --branch)");
                 } else if e2.kind == ErrorKind::NotFound {
                     // An object missing here is a broken local repository, not a missing branch.
                     e2.kind = ErrorKind::Other;
@@ -207,11 +206,12 @@ impl Workspace {
         err(
             ErrorKind::NotFound,
             format!(
-                "the remote {} has no branch {}{branches}\npass --branch with a branch it has (`git ls-remote --heads URL` lists them)",
+                "the remote {} has no branch {}{branches}",
                 self.url,
                 crate::reference::shown(&self.remote_branch)
             ),
         )
+        .with_hint("pass --branch with a branch it has (`git ls-remote --heads URL` lists them)")
     }
 }
 
@@ -291,6 +291,11 @@ mod tests {
         assert_eq!(e.kind, ErrorKind::NotFound);
         assert!(e.message.contains("has no branch `release`"), "{e}");
         assert!(e.message.contains("its branches: main"), "{e}");
-        assert!(e.message.contains("pass --branch"), "{e}");
+        assert!(
+            e.hint
+                .as_deref()
+                .is_some_and(|h| h.contains("pass --branch")),
+            "{e}"
+        );
     }
 }

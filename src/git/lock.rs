@@ -189,10 +189,10 @@ impl Workspace {
                 return Err(err(
                     ErrorKind::Other,
                     format!(
-                        "another imgbump{who} is working in this checkout; gave up waiting at --timeout\nif none is running, remove {}",
-                        path.display()
+                        "another imgbump{who} is working in this checkout; gave up waiting at --timeout"
                     ),
-                ));
+                )
+                .with_hint(format!("if none is running, remove {}", path.display())));
             }
             if !said {
                 self.notice(&format!(

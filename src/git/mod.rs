@@ -115,13 +115,19 @@ pub(crate) enum ErrorKind {
 pub(crate) struct Error {
     /// The kind of failure.
     pub kind: ErrorKind,
-    /// The message.
+    /// What failed, and where.
     pub message: String,
+    /// What to do about it, when the message does not say; shown on a line of its own.
+    pub hint: Option<String>,
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+        f.write_str(&self.message)?;
+        match &self.hint {
+            Some(hint) => write!(f, "\n{hint}"),
+            None => Ok(()),
+        }
     }
 }
 
@@ -133,6 +139,16 @@ impl Error {
     pub(crate) fn worth_retrying(&self) -> bool {
         self.kind == ErrorKind::Network
     }
+
+    /// This error with `hint` (what to do), after any it already has.
+    pub(crate) fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        let hint = hint.into();
+        self.hint = Some(match self.hint.take() {
+            Some(had) => format!("{had}\n{hint}"),
+            None => hint,
+        });
+        self
+    }
 }
 
 type Result<T> = std::result::Result<T, Error>;
@@ -141,6 +157,7 @@ fn err(kind: ErrorKind, message: impl Into<String>) -> Error {
     Error {
         kind,
         message: message.into(),
+        hint: None,
     }
 }
 

@@ -27,10 +27,13 @@ impl Workspace {
             return Err(err(
                 ErrorKind::Other,
                 format!(
-                    "branch {} has no remote to push to (there is no remote `{remote}`); the commit is made locally\nadd one with `git remote add {remote} URL` and push, or pass --no-push",
+                    "branch {} has no remote to push to (there is no remote `{remote}`); the commit is made locally",
                     self.branch
                 ),
-            ));
+            )
+            .with_hint(format!(
+                "add one with `git remote add {remote} URL` and push, or pass --no-push"
+            )));
         }
         let pushed = match self.local_remote_path() {
             Some(_) => {
@@ -138,10 +141,14 @@ impl Workspace {
             return err(
                 ErrorKind::NotFound,
                 format!(
-                    "the branch {} does not exist on {}; nothing was pushed\nthe local branch {} has nowhere to go on the remote; imgbump does not create branches: push it once yourself (`git push -u {remote} {}`), or pass --branch",
-                    self.remote_branch, self.url, self.branch, self.branch
+                    "the branch {} does not exist on {}; nothing was pushed",
+                    self.remote_branch, self.url
                 ),
-            );
+            )
+            .with_hint(format!(
+                "the local branch {} has nowhere to go on the remote; imgbump does not create branches: push it once yourself (`git push -u {remote} {}`), or pass --branch",
+                self.branch, self.branch
+            ));
         }
         err(
             ErrorKind::NotFound,
@@ -416,6 +423,11 @@ mod tests {
         let (dir, _repo, base) = fixture::checkout(&[("m.yaml", "a\n")]);
         let ws = Workspace::open(dir.path(), None).unwrap();
         let e = ws.push(base).unwrap_err();
-        assert!(e.message.contains("git remote add origin URL"), "{e}");
+        assert!(
+            e.hint
+                .as_deref()
+                .is_some_and(|h| h.contains("git remote add origin URL")),
+            "{e}"
+        );
     }
 }

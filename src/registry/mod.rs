@@ -50,13 +50,19 @@ pub(crate) enum RegistryErrorKind {
 pub(crate) struct RegistryError {
     /// Which kind.
     pub kind: RegistryErrorKind,
-    /// What failed and what to do; never holds a credential.
+    /// What failed; never holds a credential.
     pub message: String,
+    /// What to do about it, when the message does not say (a failure's hint).
+    pub hint: Option<String>,
 }
 
 impl std::fmt::Display for RegistryError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
+        f.write_str(&self.message)?;
+        match &self.hint {
+            Some(hint) => write!(f, "\n{hint}"),
+            None => Ok(()),
+        }
     }
 }
 
@@ -278,9 +284,10 @@ impl Registry {
                     Err(e2) => Err(unavailable(format!("cannot reach the registry {host}: over HTTPS {e}; over HTTP {e2}"))),
                 }
             }
-            Err(e) => Err(unavailable(format!(
-                "cannot reach the registry {host} over HTTPS: {e}\n(plain HTTP is used only for registries on this machine and --insecure-registry hosts)"
-            ))),
+            Err(e) => Err(RegistryError {
+                hint: Some("(plain HTTP is used only for registries on this machine and --insecure-registry hosts)".into()),
+                ..unavailable(format!("cannot reach the registry {host} over HTTPS: {e}"))
+            }),
         }
     }
 
@@ -481,6 +488,7 @@ fn unavailable(message: String) -> RegistryError {
     RegistryError {
         kind: RegistryErrorKind::Unavailable,
         message,
+        hint: None,
     }
 }
 
@@ -518,9 +526,10 @@ fn missing(reference: &Reference, host: &str, path: &str, wanted: &str) -> Regis
     RegistryError {
         kind: RegistryErrorKind::Missing,
         message: format!(
-            "the registry {host} has no {path}{sep}{wanted} (HTTP 404 for {}); nothing was committed\ncheck that the image was pushed, and the tag",
+            "the registry {host} has no {path}{sep}{wanted} (HTTP 404 for {}); nothing was committed",
             reference.repository()
         ),
+        hint: Some("check that the image was pushed, and the tag".into()),
     }
 }
 

@@ -68,6 +68,7 @@ impl Registry {
             if answer.status == 404 {
                 return Err(super::RegistryError {
                     kind: super::RegistryErrorKind::Missing,
+                    hint: None,
                     message: format!(
                         "the registry {} has no repository {} (HTTP 404 for its tags)",
                         s.host, s.path
