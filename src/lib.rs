@@ -10,6 +10,7 @@
 //! | [`locate`] | where a service's targets are at a commit and what they hold, now and before; read-only, used by every command |
 //! | [`deploy`] | after the push: the Argo CD Application followed until it has deployed the commit, healthy; Slack and webhook notifications; knows nothing of YAML |
 //! | [`forge`] | pull requests: GitHub's REST API, GitLab's push options; knows nothing of YAML or of imgbump's trailers |
+//! | [`trust`] | cosign and sigstore signatures checked, keyed or keyless (certificate chain, SCT, transparency log, identity), against a sigstore trusted root; pure, no I/O |
 //! | [`registry`] | the OCI distribution API (does the image exist, its digest) and Docker's credentials; knows nothing of Git or YAML |
 //! | [`config`] | `.imgbump.yaml`: services, their targets and environments, with errors at file:line:col |
 //! | [`failure`] | the error type of every command, with the kind that decides the exit code |
@@ -50,5 +51,6 @@ pub mod service;
 pub mod sign;
 pub mod template;
 pub mod trailers;
+pub mod trust;
 pub mod url;
 mod utc;
