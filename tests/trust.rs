@@ -453,3 +453,94 @@ fn sigstore_conformance_bundle_verify_cases() {
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     assert!(names.len() >= 60, "only {} cases found", names.len());
 }
+
+/// cosign v2's annotations for a keyless signature, made from a real bundle's parts: the
+/// signature, the certificate in PEM, and the Rekor bundle (SET and entry).
+fn v2_annotations(bundle_json: &[u8], set_tamper: bool) -> Vec<(String, String)> {
+    let v: serde_json::Value = serde_json::from_slice(bundle_json).unwrap();
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let der = b64
+        .decode(
+            v.pointer("/verificationMaterial/certificate/rawBytes")
+                .unwrap()
+                .as_str()
+                .unwrap(),
+        )
+        .unwrap();
+    let pem = openssl::x509::X509::from_der(&der)
+        .unwrap()
+        .to_pem()
+        .unwrap();
+    let e = v.pointer("/verificationMaterial/tlogEntries/0").unwrap();
+    let log_id = b64
+        .decode(e.pointer("/logId/keyId").unwrap().as_str().unwrap())
+        .unwrap();
+    let mut set = b64
+        .decode(
+            e.pointer("/inclusionPromise/signedEntryTimestamp")
+                .unwrap()
+                .as_str()
+                .unwrap(),
+        )
+        .unwrap();
+    if set_tamper {
+        set[12] ^= 1;
+    }
+    let rekor = serde_json::json!({
+        "SignedEntryTimestamp": b64.encode(set),
+        "Payload": {
+            "body": e["canonicalizedBody"],
+            "integratedTime": e["integratedTime"].as_str().unwrap().parse::<i64>().unwrap(),
+            "logIndex": e["logIndex"].as_str().unwrap().parse::<i64>().unwrap(),
+            "logID": log_id.iter().map(|b| format!("{b:02x}")).collect::<String>(),
+        }
+    });
+    vec![
+        (
+            trust::cosign::SIGNATURE.into(),
+            v.pointer("/messageSignature/signature")
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .into(),
+        ),
+        (
+            trust::cosign::CERTIFICATE.into(),
+            String::from_utf8(pem).unwrap(),
+        ),
+        (trust::cosign::REKOR_BUNDLE.into(), rekor.to_string()),
+    ]
+}
+
+#[test]
+fn cosign_v2_keyless_annotations_carry_the_certificate_and_the_signed_entry_timestamp() {
+    let json = corpus("bundles/othername.sigstore.json");
+    let root = TrustedRoot::from_json(&corpus("trusted-roots/scaffolding.json")).unwrap();
+    let digest = unhex("bc103b4a84971ef6459b294a2b98568a2bfb72cded09d4acd1e16366a401f95b");
+    let art = Artifact::Digest("sha256", &digest);
+    let want = || Requirement::Keyless(exact("foo!oidc.local", "http://oidc.local:8080"));
+    // Signature, chain, SCT and SET all verify; only the otherName identity is no URI/email.
+    let bundle = trust::cosign::simple_signing_bundle(&v2_annotations(&json, false)).unwrap();
+    let err = trust::verify(&bundle, art, &want(), &root, now()).unwrap_err();
+    assert_eq!(err.kind, TrustErrorKind::Identity, "{err}");
+    let bundle = trust::cosign::simple_signing_bundle(&v2_annotations(&json, true)).unwrap();
+    let err = trust::verify(&bundle, art, &want(), &root, now()).unwrap_err();
+    assert_eq!(err.kind, TrustErrorKind::Tlog, "{err}");
+    // Without the Rekor bundle there is no signed time: keyless is refused.
+    let mut no_log = v2_annotations(&json, false);
+    no_log.pop();
+    let bundle = trust::cosign::simple_signing_bundle(&no_log).unwrap();
+    let err = trust::verify(&bundle, art, &want(), &root, now()).unwrap_err();
+    assert!(err.message.contains("no transparency log entry"), "{err}");
+    // A payload that names another image is refused before any signature is checked.
+    let p = trust::cosign::payload_for(
+        "r/a",
+        "sha256:1111111111111111111111111111111111111111111111111111111111111111",
+    );
+    let err = trust::cosign::check_payload(
+        &p,
+        "sha256:2222222222222222222222222222222222222222222222222222222222222222",
+    )
+    .unwrap_err();
+    assert!(err.message.contains("another image"), "{err}");
+}

@@ -10,8 +10,15 @@
 //! `IMGBUMP_REGISTRY_TOKEN`; they are sent only to the registry's host and the token service
 //! it names, never after a redirect to another host, and never printed. Every answer's body is
 //! read up to a bound. Knows nothing of Git or YAML.
+//!
+//! | file | what it holds |
+//! |---|---|
+//! | `mod.rs` | the client: ping, authentication, manifests by tag or digest |
+//! | [`docker_config`] | Docker's credentials (`config.json`, credential helpers) |
+//! | [`signatures`] | cosign's stored signatures for one digest: the v2 `.sig` tag, v3 bundles through the referrers API or its tag schema |
 
 pub mod docker_config;
+pub mod signatures;
 
 use std::time::{Duration, Instant};
 

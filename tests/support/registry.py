@@ -12,6 +12,15 @@ registry 2.8) on 127.0.0.1:
       Pushes an image through the registry's API (blob uploads, manifest PUT): one image
       manifest, or with PLATFORMS > 1 an OCI index of that many. AUTH is an Authorization
       header value or "-"; CAFILE a CA bundle or "-". Prints {"digest": …} of the tag.
+  cosign-v2 BASE REPO DIGEST KEY SIGNED_DIGEST
+      Stores a cosign v2 signature of DIGEST as cosign does (plain HTTP, no auth): the
+      simple-signing payload naming SIGNED_DIGEST, signed ECDSA-SHA256 by the PEM private KEY,
+      as a layer of the manifest tagged sha256-<hex>.sig, the signature in its
+      dev.cosignproject.cosign/signature annotation (layers already there are kept).
+  cosign-v3 BASE REPO DIGEST KEY SIGNED_DIGEST
+      Stores a cosign v3 bundle for DIGEST: a DSSE in-toto statement whose subject is
+      SIGNED_DIGEST, signed by KEY, in a v0.3 bundle, as an OCI artifact whose subject is DIGEST,
+      listed in the referrers tag schema's index sha256-<hex> (the registry has no referrers API).
 """
 import base64
 import hashlib
@@ -21,6 +30,7 @@ import ssl
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -123,6 +133,85 @@ def push(base, repo, tag, platforms, auth, cafile):
     print(json.dumps({"digest": d, "platforms": [m["digest"] for m in images]}))
 
 
+def ecdsa_sign(key_path, data):
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    with open(key_path, "rb") as f:
+        key = serialization.load_pem_private_key(f.read(), password=None)
+    return key.sign(data, ec.ECDSA(hashes.SHA256()))
+
+
+def get_raw(url):
+    accept = "application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json"
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers={"Accept": accept})) as r:
+            return r.read()
+    except urllib.error.HTTPError as e:
+        if e.code == 404:
+            return None
+        raise
+
+
+def get_json(url):
+    raw = get_raw(url)
+    return json.loads(raw) if raw is not None else None
+
+
+EMPTY = {"mediaType": "application/vnd.oci.empty.v1+json",
+         "digest": "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a", "size": 2}
+
+
+def cosign_v2(base, repo, digest, key, signed_digest):
+    payload = json.dumps({"critical": {"identity": {"docker-reference": repo},
+                                       "image": {"docker-manifest-digest": signed_digest},
+                                       "type": "cosign container image signature"},
+                          "optional": None}).encode()
+    sig = base64.b64encode(ecdsa_sign(key, payload)).decode()
+    ld, ls = push_blob(base, repo, payload, "-", None)
+    push_blob(base, repo, b"{}", "-", None)
+    tag = "sha256-" + digest.split(":", 1)[1] + ".sig"
+    old = get_json(f"{base}/v2/{repo}/manifests/{tag}")
+    layers = old["layers"] if old else []
+    layers.append({"mediaType": "application/vnd.dev.cosign.simplesigning.v1+json", "digest": ld, "size": ls,
+                   "annotations": {"dev.cosignproject.cosign/signature": sig}})
+    manifest = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                "config": EMPTY, "layers": layers}
+    d, _ = push_manifest(base, repo, tag, manifest, manifest["mediaType"], "-", None)
+    print(json.dumps({"digest": d}))
+
+
+def cosign_v3(base, repo, digest, key, signed_digest):
+    statement = json.dumps({"_type": "https://in-toto.io/Statement/v1",
+                            "subject": [{"name": repo, "digest": {"sha256": signed_digest.split(":", 1)[1]}}],
+                            "predicateType": "https://sigstore.dev/cosign/sign/v1", "predicate": {}}).encode()
+    ptype = "application/vnd.in-toto+json"
+    pae = b"DSSEv1 %d %s %d %s" % (len(ptype), ptype.encode(), len(statement), statement)
+    sig = base64.b64encode(ecdsa_sign(key, pae)).decode()
+    bundle = json.dumps({"mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+                         "verificationMaterial": {"publicKey": {"hint": ""}, "tlogEntries": []},
+                         "dsseEnvelope": {"payload": base64.b64encode(statement).decode(), "payloadType": ptype,
+                                          "signatures": [{"sig": sig, "keyid": ""}]}}).encode()
+    btype = "application/vnd.dev.sigstore.bundle.v0.3+json"
+    bd, bs = push_blob(base, repo, bundle, "-", None)
+    push_blob(base, repo, b"{}", "-", None)
+    raw = get_raw(f"{base}/v2/{repo}/manifests/{digest}")
+    subject = json.loads(raw)
+    manifest = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                "artifactType": btype, "config": EMPTY,
+                "layers": [{"mediaType": btype, "digest": bd, "size": bs}],
+                "subject": {"mediaType": subject["mediaType"], "digest": digest,
+                            "size": len(raw)}}
+    md, ms = push_manifest(base, repo, "sig-" + hashlib.sha256(bundle).hexdigest()[:16], manifest,
+                           manifest["mediaType"], "-", None)
+    tag = "sha256-" + digest.split(":", 1)[1]
+    old = get_json(f"{base}/v2/{repo}/manifests/{tag}")
+    entries = old["manifests"] if old else []
+    entries.append({"mediaType": manifest["mediaType"], "digest": md, "size": ms, "artifactType": btype})
+    index = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": entries}
+    push_manifest(base, repo, tag, index, index["mediaType"], "-", None)
+    print(json.dumps({"digest": md}))
+
+
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
     if cmd == "token-server":
@@ -131,5 +220,9 @@ if __name__ == "__main__":
         print(jwt(*args))
     elif cmd == "push":
         push(*args)
+    elif cmd == "cosign-v2":
+        cosign_v2(*args)
+    elif cmd == "cosign-v3":
+        cosign_v3(*args)
     else:
         sys.exit(f"unknown command {cmd}")

@@ -1,0 +1,373 @@
+//! cosign signatures read from a real registry and checked for one image digest: Debian's
+//! `docker-registry` (distribution 2.8, which has no referrers API, so cosign v3 bundles are
+//! found through the referrers tag schema) on 127.0.0.1, images pushed through its API, and
+//! signatures stored as cosign stores them (tests/support/registry.py: v2 `.sig` tags with
+//! simple-signing layers, v3 bundles as OCI artifacts), signed with keys `openssl` made.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use imgbump::reference::Reference;
+use imgbump::registry::signatures::Stored;
+use imgbump::registry::{Registry, Settings};
+use imgbump::trust::cosign::{self, Stored as Checked};
+use imgbump::trust::{public_key_from_pem, Requirement, TrustErrorKind, TrustedRoot};
+use support::*;
+
+fn helper() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/registry.py")
+}
+
+/// `docker-registry` on 127.0.0.1 over plain HTTP without auth (auth and TLS are
+/// tests/registry.rs's subject), with two ECDSA P-256 keys made by `openssl`.
+struct Plain {
+    dir: tempfile::TempDir,
+    port: u16,
+    _server: Owned,
+}
+
+impl Plain {
+    fn start() -> Plain {
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let config = format!(
+            "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n",
+            dir.path().join("data").display()
+        );
+        std::fs::write(dir.path().join("config.yml"), config).unwrap();
+        let server = Owned::server(
+            Command::new("docker-registry")
+                .arg("serve")
+                .arg(dir.path().join("config.yml")),
+        );
+        wait_for(port);
+        for name in ["ci", "other"] {
+            let key = format!("{name}.key");
+            let ok = |args: &[&str]| {
+                let out = Command::new("openssl")
+                    .args(args)
+                    .current_dir(dir.path())
+                    .output()
+                    .unwrap();
+                assert!(
+                    out.status.success(),
+                    "openssl {args:?}: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            };
+            ok(&[
+                "genpkey",
+                "-algorithm",
+                "EC",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-out",
+                &key,
+            ]);
+            ok(&[
+                "pkey",
+                "-in",
+                &key,
+                "-pubout",
+                "-out",
+                &format!("{name}.pub"),
+            ]);
+        }
+        Plain {
+            dir,
+            port,
+            _server: server,
+        }
+    }
+
+    fn base(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn reference(&self, repo: &str) -> Reference {
+        format!("127.0.0.1:{}/{repo}:1", self.port).parse().unwrap()
+    }
+
+    fn python(&self, args: &[&str]) -> serde_json::Value {
+        let out = Command::new("python3")
+            .arg(helper())
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    /// Pushes `repo:tag` (an index of `platforms`); its digest and its platforms' digests.
+    fn push(&self, repo: &str, tag: &str, platforms: u32) -> (String, Vec<String>) {
+        let v = self.python(&[
+            "push",
+            &self.base(),
+            repo,
+            tag,
+            &platforms.to_string(),
+            "-",
+            "-",
+        ]);
+        let platforms = v["platforms"]
+            .as_array()
+            .map(|a| a.iter().map(|d| d.as_str().unwrap().to_string()).collect());
+        (
+            v["digest"].as_str().unwrap().to_string(),
+            platforms.unwrap_or_default(),
+        )
+    }
+
+    /// Signs `digest` of `repo` as cosign `form` ("cosign-v2" | "cosign-v3") with `key`, the
+    /// payload naming `signed` (the same digest, or another for a replay).
+    fn sign(&self, form: &str, repo: &str, digest: &str, key: &str, signed: &str) {
+        let key = self.dir.path().join(format!("{key}.key"));
+        self.python(&[
+            form,
+            &self.base(),
+            repo,
+            digest,
+            key.to_str().unwrap(),
+            signed,
+        ]);
+    }
+
+    fn key(&self, name: &str) -> Requirement {
+        let pem = std::fs::read(self.dir.path().join(format!("{name}.pub"))).unwrap();
+        Requirement::Key(public_key_from_pem(&pem).unwrap())
+    }
+
+    /// What the registry holds for `digest`, checked as `req` demands.
+    fn verify(
+        &self,
+        repo: &str,
+        digest: &str,
+        req: &Requirement,
+    ) -> (
+        imgbump::registry::signatures::Signatures,
+        Result<String, imgbump::trust::TrustError>,
+    ) {
+        let mut registry = Registry::new(Settings {
+            timeout: std::time::Duration::from_secs(60),
+            ..Settings::default()
+        });
+        let found = registry.signatures(&self.reference(repo), digest).unwrap();
+        let checked: Vec<(String, Checked<'_>)> = found
+            .found
+            .iter()
+            .map(|(w, s)| {
+                let c = match s {
+                    Stored::SimpleSigning {
+                        payload,
+                        annotations,
+                    } => Checked::SimpleSigning {
+                        payload,
+                        annotations,
+                    },
+                    Stored::Bundle(b) => Checked::Bundle(b),
+                };
+                (w.clone(), c)
+            })
+            .collect();
+        let root = TrustedRoot::public_good().unwrap();
+        let result =
+            cosign::verify_image(&checked, digest, req, &root, 2_000_000_000).map(|(w, _)| w);
+        (found.clone(), result)
+    }
+}
+
+#[test]
+fn a_v2_tag_and_a_v3_bundle_each_verify_alone_and_another_key_does_not() {
+    let r = Plain::start();
+    let (v2, _) = r.push("team/v2only", "1", 1);
+    let (v3, _) = r.push("team/v3only", "1", 1);
+    r.sign("cosign-v2", "team/v2only", &v2, "ci", &v2);
+    r.sign("cosign-v3", "team/v3only", &v3, "ci", &v3);
+
+    let (found, ok) = r.verify("team/v2only", &v2, &r.key("ci"));
+    let whence = ok.unwrap();
+    assert!(
+        whence.ends_with(&format!("team/v2only:sha256-{}.sig layer 1", &v2[7..])),
+        "{whence}"
+    );
+    assert_eq!(found.found.len(), 1);
+    assert!(
+        !found.referrers_api,
+        "distribution 2.8 has no referrers API"
+    );
+
+    let (found, ok) = r.verify("team/v3only", &v3, &r.key("ci"));
+    assert!(ok.unwrap().contains("(sigstore bundle)"));
+    assert!(!found.referrers_api);
+
+    for (repo, digest) in [("team/v2only", &v2), ("team/v3only", &v3)] {
+        let err = r.verify(repo, digest, &r.key("other")).1.unwrap_err();
+        assert_eq!(err.kind, TrustErrorKind::Signature, "{err}");
+        assert!(
+            err.message.contains("does not verify with ECDSA P-256"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn unsigned_is_its_own_failure_and_a_replayed_signature_names_both_digests() {
+    let r = Plain::start();
+    let (image, _) = r.push("team/app", "1", 1);
+    let (other, _) = r.push("team/app", "2", 1);
+    let err = r.verify("team/app", &image, &r.key("ci")).1.unwrap_err();
+    assert_eq!(err.kind, TrustErrorKind::Unsigned, "{err}");
+    assert!(err.message.contains(&image), "{err}");
+    // A valid signature of the other image, stored under this one's tag (v2) or subject (v3).
+    r.sign("cosign-v2", "team/app", &image, "ci", &other);
+    r.sign("cosign-v3", "team/app", &image, "ci", &other);
+    let (found, result) = r.verify("team/app", &image, &r.key("ci"));
+    assert_eq!(found.found.len(), 2);
+    let err = result.unwrap_err();
+    assert_eq!(err.kind, TrustErrorKind::Signature, "{err}");
+    assert!(
+        err.message
+            .contains(&format!("its payload names {other}, not {image}")),
+        "{err}"
+    );
+    assert!(
+        err.message.contains(&format!("sha256:{}", &other[7..]))
+            && err.message.contains("not for sha256:"),
+        "{err}"
+    );
+    // Any one valid signature suffices: add the right one beside the replays.
+    r.sign("cosign-v3", "team/app", &image, "ci", &image);
+    let (found, result) = r.verify("team/app", &image, &r.key("ci"));
+    assert_eq!(found.found.len(), 3);
+    result.unwrap();
+}
+
+#[test]
+fn an_index_is_verified_at_its_own_digest() {
+    let r = Plain::start();
+    let (index, platforms) = r.push("team/multi", "1", 2);
+    assert_eq!(platforms.len(), 2);
+    r.sign("cosign-v2", "team/multi", &index, "ci", &index);
+    r.verify("team/multi", &index, &r.key("ci")).1.unwrap();
+    // The index's signature is not a platform's.
+    let err = r
+        .verify("team/multi", &platforms[0], &r.key("ci"))
+        .1
+        .unwrap_err();
+    assert_eq!(err.kind, TrustErrorKind::Unsigned, "{err}");
+}
+
+/// A registry of the test's own that answers every request from `answer(path)` (status, type,
+/// body), one connection at a time, closing each.
+fn fake(answer: fn(&str) -> (u16, &'static str, Vec<u8>)) -> u16 {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut first = String::new();
+            let _ = reader.read_line(&mut first);
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+            }
+            let path = first.split(' ').nth(1).unwrap_or("").to_string();
+            let (status, ct, body) = answer(&path);
+            let head = format!("HTTP/1.1 {status} X\r\nContent-Type: {ct}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(&body);
+        }
+    });
+    port
+}
+
+const IMAGE: &str = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
+
+#[test]
+fn a_registry_that_answers_other_bytes_for_a_digest_is_not_believed() {
+    fn answer(path: &str) -> (u16, &'static str, Vec<u8>) {
+        let layer = format!("sha256:{}", "2".repeat(64));
+        match path {
+            "/v2/" => (200, "application/json", b"{}".to_vec()),
+            p if p.ends_with(".sig") => {
+                let m = serde_json::json!({"schemaVersion": 2, "layers": [{"mediaType": "application/vnd.dev.cosign.simplesigning.v1+json", "digest": layer, "size": 8}]});
+                (
+                    200,
+                    "application/vnd.oci.image.manifest.v1+json",
+                    m.to_string().into_bytes(),
+                )
+            }
+            p if p.ends_with(&layer) => (200, "application/octet-stream", b"tampered".to_vec()),
+            _ => (404, "application/json", Vec::new()),
+        }
+    }
+    let port = fake(answer);
+    let mut registry = Registry::new(Settings {
+        timeout: std::time::Duration::from_secs(60),
+        ..Settings::default()
+    });
+    let reference: Reference = format!("127.0.0.1:{port}/team/app:1").parse().unwrap();
+    let err = registry.signatures(&reference, IMAGE).unwrap_err();
+    assert!(
+        err.message.contains("answered other bytes for sha256:2222"),
+        "{err}"
+    );
+    // Digests that are not lowercase sha256 are never put into a URL.
+    let err = registry
+        .signatures(&reference, "sha256:../../../v2/x")
+        .unwrap_err();
+    assert!(err.message.contains("is not a sha256 digest"), "{err}");
+}
+
+#[test]
+fn a_referrer_of_another_image_listed_under_this_one_does_not_count() {
+    fn answer(path: &str) -> (u16, &'static str, Vec<u8>) {
+        let other = format!("sha256:{}", "3".repeat(64));
+        let body =
+            serde_json::json!({"schemaVersion": 2, "subject": {"digest": other}, "layers": []})
+                .to_string()
+                .into_bytes();
+        let digest = {
+            use sha2::Digest;
+            format!(
+                "sha256:{}",
+                sha2::Sha256::digest(&body)
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect::<String>()
+            )
+        };
+        match path {
+            "/v2/" => (200, "application/json", b"{}".to_vec()),
+            p if p.contains("/referrers/") => {
+                let i = serde_json::json!({"schemaVersion": 2, "manifests": [{"digest": digest, "artifactType": "application/vnd.dev.sigstore.bundle.v0.3+json"}]});
+                (
+                    200,
+                    "application/vnd.oci.image.index.v1+json",
+                    i.to_string().into_bytes(),
+                )
+            }
+            p if p.ends_with(&digest) => (200, "application/vnd.oci.image.manifest.v1+json", body),
+            _ => (404, "application/json", Vec::new()),
+        }
+    }
+    let port = fake(answer);
+    let mut registry = Registry::new(Settings {
+        timeout: std::time::Duration::from_secs(60),
+        ..Settings::default()
+    });
+    let reference: Reference = format!("127.0.0.1:{port}/team/app:1").parse().unwrap();
+    let found = registry.signatures(&reference, IMAGE).unwrap();
+    assert!(found.referrers_api, "the referrers API answered");
+    assert!(found.found.is_empty(), "{:?}", found.found);
+}
