@@ -371,3 +371,229 @@ fn a_referrer_of_another_image_listed_under_this_one_does_not_count() {
     assert!(found.referrers_api, "the referrers API answered");
     assert!(found.found.is_empty(), "{:?}", found.found);
 }
+
+// ---- the command line: `set --verify-signature` ----
+
+/// The bundled example with `agent`'s image from the test registry.
+fn fixture_with(image: &str) -> Fixture {
+    let fx = Fixture::new();
+    let text = fx.remote_file(AGENT).replace(
+        "123456789012.dkr.ecr.us-east-1.amazonaws.com/isa-agent:sha-cbad391",
+        image,
+    );
+    fx.push_elsewhere(AGENT, &text, "agent from the test registry");
+    fx
+}
+
+fn agent_line(fx: &Fixture) -> String {
+    fx.remote_file(AGENT)
+        .lines()
+        .find(|l| l.contains("# updated by repository_dispatch"))
+        .unwrap()
+        .trim()
+        .to_string()
+}
+
+fn run(fx: &Fixture, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut c = fx.cmd();
+    c.args(args)
+        .arg("--repo")
+        .arg(fx.url())
+        .env_remove("IMGBUMP_VERIFY_SIGNATURE")
+        .env_remove("IMGBUMP_REGISTRY_TOKEN");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().unwrap()
+}
+
+#[test]
+fn set_writes_only_a_signed_image_and_pins_the_digest_it_verified() {
+    let r = Plain::start();
+    let host = format!("127.0.0.1:{}", r.port);
+    let (v1, _) = r.push("isa/agent", "v1", 1);
+    let (signed, _) = r.push("isa/agent", "v2", 1);
+    let (unsigned, _) = r.push("isa/agent", "v3", 1);
+    let (by_other, _) = r.push("isa/agent", "v4", 1);
+    r.sign("cosign-v2", "isa/agent", &signed, "ci", &signed);
+    r.sign("cosign-v3", "isa/agent", &by_other, "other", &by_other);
+    let fx = fixture_with(&format!("{host}/isa/agent:v1"));
+    let ci = r.dir.path().join("ci.pub");
+    let key = format!("key:{}", ci.display());
+    let before = fx.remote_count();
+
+    // Unsigned: exit 4, what was required and what was found, nothing committed.
+    let out = run(&fx, &["set", "agent=:v3", "--verify-signature", &key], &[]);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    let said = text(&out);
+    assert!(said.contains(&format!("{host}/isa/agent:v3 (at {unsigned}) is not signed as required (signed with the key {})", ci.display())), "{said}");
+    assert!(said.contains("has no cosign signature"), "{said}");
+    // Signed by another key (v3 bundle): refused, naming the key's kind.
+    let out = run(&fx, &["set", "agent=:v4", "--verify-signature", &key], &[]);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    assert!(
+        text(&out).contains("does not verify with ECDSA P-256"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(fx.remote_count(), before, "a refused image commits nothing");
+    assert_eq!(
+        agent_line(&fx),
+        format!("image: {host}/isa/agent:v1  # updated by repository_dispatch")
+    );
+
+    // Signed: written with the digest that was verified; the requirement from the environment.
+    let out = run(
+        &fx,
+        &["set", "agent=:v2"],
+        &[("IMGBUMP_VERIFY_SIGNATURE", &key)],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(
+        agent_line(&fx),
+        format!("image: {host}/isa/agent:v2@{signed}  # updated by repository_dispatch")
+    );
+    assert_eq!(fx.remote_count(), before + 1);
+
+    // A rollback to v1 is held to the same requirement: unsigned, refused; signed, pinned.
+    let out = run(&fx, &["rollback", "agent", "--verify-signature", &key], &[]);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    assert!(
+        text(&out).contains(&format!(
+            "{host}/isa/agent:v1 (at {v1}) is not signed as required"
+        )),
+        "{}",
+        text(&out)
+    );
+    r.sign("cosign-v3", "isa/agent", &v1, "ci", &v1);
+    let out = run(&fx, &["rollback", "agent", "--verify-signature", &key], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(
+        agent_line(&fx),
+        format!("image: {host}/isa/agent:v1@{v1}  # updated by repository_dispatch")
+    );
+}
+
+#[test]
+fn a_signature_requirement_that_cannot_be_met_is_a_usage_error() {
+    let fx = Fixture::new();
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &[
+                "--verify-signature",
+                "keyless",
+                "--certificate-oidc-issuer",
+                "https://x",
+            ],
+            "needs --certificate-identity",
+        ),
+        (
+            &[
+                "--verify-signature",
+                "keyless",
+                "--certificate-identity",
+                "a@b",
+            ],
+            "needs --certificate-oidc-issuer",
+        ),
+        (
+            &["--certificate-identity", "a@b"],
+            "--certificate-identity needs --verify-signature",
+        ),
+        (
+            &["--verify-signature", "key:/nonexistent/k.pub"],
+            "cannot read it",
+        ),
+        (
+            &["--verify-signature", "gpg"],
+            "expected key:FILE or keyless",
+        ),
+        (
+            &[
+                "--verify-signature",
+                "keyless",
+                "--certificate-identity-regexp",
+                "(",
+                "--certificate-oidc-issuer",
+                "x",
+            ],
+            "--certificate-identity-regexp \"(\"",
+        ),
+        (
+            &[
+                "--verify-signature",
+                "keyless",
+                "--certificate-identity",
+                "a",
+                "--certificate-oidc-issuer",
+                "x",
+                "--trusted-root",
+                "/nonexistent.json",
+            ],
+            "--trusted-root /nonexistent.json",
+        ),
+    ];
+    let before = fx.remote_count();
+    for (flags, says) in cases {
+        let mut args = vec!["set", "agent=:v2"];
+        args.extend_from_slice(flags);
+        let out = run(&fx, &args, &[]);
+        assert_eq!(out.status.code(), Some(2), "{flags:?}: {}", text(&out));
+        assert!(text(&out).contains(says), "{flags:?}: {}", text(&out));
+    }
+    assert_eq!(fx.remote_count(), before);
+}
+
+#[test]
+fn promote_verifies_the_promoted_image_before_the_target_environment_gets_it() {
+    let r = Plain::start();
+    let host = format!("127.0.0.1:{}", r.port);
+    let (unsigned, _) = r.push("isa/web", "v1", 1);
+    let (signed, _) = r.push("isa/web", "v2", 1);
+    r.sign("cosign-v2", "isa/web", &signed, "ci", &signed);
+    let fx = Fixture::of("environments");
+    let overlay = |env: &str| format!("deployments/kubernetes/overlays/{env}/kustomization.yaml");
+    for (env, tag) in [("staging", "v1"), ("production", "v0")] {
+        let text = fx
+            .remote_file(&overlay(env))
+            .replace(
+                "123456789012.dkr.ecr.us-east-1.amazonaws.com/isa-web",
+                &format!("{host}/isa/web"),
+            )
+            .replace("sha-1111111", tag);
+        fx.push_elsewhere(&overlay(env), &text, "web from the test registry");
+    }
+    let key = format!("key:{}", r.dir.path().join("ci.pub").display());
+    let before = fx.remote_count();
+    let promote = [
+        "promote",
+        "web",
+        "--from",
+        "staging",
+        "--to",
+        "production",
+        "--verify-signature",
+        &key,
+        "--create",
+    ];
+    let out = run(&fx, &promote, &[]);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    assert!(
+        text(&out).contains(&format!("(at {unsigned}) is not signed as required")),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(fx.remote_count(), before);
+    // Staging moves to the signed v2; promoted, production gets it at the verified digest.
+    let staging = fx
+        .remote_file(&overlay("staging"))
+        .replace("newTag: v1", "newTag: v2");
+    fx.push_elsewhere(&overlay("staging"), &staging, "staging at v2");
+    let out = run(&fx, &promote, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let production = fx.remote_file(&overlay("production"));
+    assert!(
+        production.contains("newTag: v2") && production.contains(&signed),
+        "{production}"
+    );
+}

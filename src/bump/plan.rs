@@ -134,12 +134,14 @@ fn edit_one(
         };
     }
     let env = placed.env.as_deref();
-    let verify = opts.registry.verify || placed.spec.verify.on_in(env);
-    let pin = opts.registry.pin || placed.spec.pin_digest.on_in(env);
+    // A signature required: verified at the digest, and that digest is what is written.
+    let signed = opts.registry.signature.is_some();
+    let verify = opts.registry.verify || placed.spec.verify.on_in(env) || signed;
+    let pin = opts.registry.pin || placed.spec.pin_digest.on_in(env) || signed;
     if edit.changed && (verify || pin) {
         // Asked before anything is written; pinned, the edit is made again with the digest
         // the registry reports.
-        if let Some(pinned) = registry_check(spec, &edit, path, pin, opts, checks)? {
+        if let Some(pinned) = registry_check(spec, &edit, path, pin, opts, checks, inputs.now)? {
             edit = m
                 .set(&locator, &ImageSpec::Full(pinned), &opts.selection.edit)
                 .map_err(|e| Failure::from_edit(path, e))?;
@@ -272,10 +274,15 @@ fn registry_check(
     pin: bool,
     opts: &Options,
     checks: &mut Checks,
+    now: i64,
 ) -> Result<Option<Reference>, Failure> {
     let line = edit.held.location.line;
     let full = full_reference(spec, &edit.new, path, line)?;
     let found = checks.check(&full, &opts.registry.settings, path, line)?;
+    if let Some(sig) = &opts.registry.signature {
+        let settings = &opts.registry.settings;
+        checks.verify_signature(&full, &found.digest, sig, settings, now, path, line)?;
+    }
     if !pin || full.digest() == Some(found.digest.as_str()) {
         return Ok(None);
     }

@@ -20,11 +20,170 @@ pub struct RegistryArgs {
     /// registries on this machine always may.
     #[arg(long, value_name = "HOST")]
     pub insecure_registry: Vec<String>,
+    #[command(flatten)]
+    pub signature: SignatureArgs,
+}
+
+/// Who must have signed the new image (cosign's flag names for the identity).
+#[derive(Debug, Args, Clone, Default)]
+pub struct SignatureArgs {
+    /// Require a cosign signature of the new image before anything is written: `key:FILE` (a PEM
+    /// public key: ECDSA P-256/P-384, Ed25519, RSA) or `keyless` (a Sigstore certificate, with
+    /// --certificate-identity[-regexp] and --certificate-oidc-issuer[-regexp]). Signatures are
+    /// read as cosign v2 (`sha256-<hex>.sig`) and v3 (sigstore bundles, OCI referrers) store
+    /// them; any one valid suffices. The verified digest is what is written (implies
+    /// --pin-digest). No valid signature: exit 4, nothing committed.
+    #[arg(
+        long,
+        env = "IMGBUMP_VERIFY_SIGNATURE",
+        value_name = "key:FILE|keyless"
+    )]
+    pub verify_signature: Option<String>,
+    /// Keyless: the signer's identity, exactly (the certificate's SAN: a workflow URI such as
+    /// `https://github.com/OWNER/REPO/.github/workflows/ci.yaml@refs/heads/main`, or an email).
+    #[arg(
+        long,
+        value_name = "IDENTITY",
+        conflicts_with = "certificate_identity_regexp"
+    )]
+    pub certificate_identity: Option<String>,
+    /// Keyless: a regular expression the signer's identity must match (found anywhere, as
+    /// cosign matches it: anchor it with ^...$).
+    #[arg(long, value_name = "REGEXP")]
+    pub certificate_identity_regexp: Option<String>,
+    /// Keyless: the OIDC issuer that vouched for the signer, exactly
+    /// (`https://token.actions.githubusercontent.com` for GitHub Actions).
+    #[arg(
+        long,
+        value_name = "URL",
+        conflicts_with = "certificate_oidc_issuer_regexp"
+    )]
+    pub certificate_oidc_issuer: Option<String>,
+    /// Keyless: a regular expression the OIDC issuer must match.
+    #[arg(long, value_name = "REGEXP")]
+    pub certificate_oidc_issuer_regexp: Option<String>,
+    /// Keyless: the GitHub workflow's repository the certificate must name (`OWNER/REPO`).
+    #[arg(long, value_name = "OWNER/REPO")]
+    pub certificate_github_workflow_repository: Option<String>,
+    /// Keyless: the GitHub workflow's ref the certificate must name (`refs/heads/main`).
+    #[arg(long, value_name = "REF")]
+    pub certificate_github_workflow_ref: Option<String>,
+    /// A sigstore `trusted_root.json` to verify against instead of the public-good instance's
+    /// (shipped with imgbump).
+    #[arg(long, value_name = "FILE")]
+    pub trusted_root: Option<std::path::PathBuf>,
+}
+
+impl SignatureArgs {
+    /// The signature required, checked as far as the command line can be: the key read, the
+    /// identity complete, the expressions and the trusted root readable.
+    pub(crate) fn check(
+        &self,
+    ) -> Result<Option<crate::bump::SignatureCheck>, crate::failure::Failure> {
+        use crate::trust::{Identity, Matcher, Requirement};
+        let usage = |m: String| crate::failure::Failure::new(crate::failure::FailKind::Usage, m);
+        let keyless_flags = [
+            ("--certificate-identity", &self.certificate_identity),
+            (
+                "--certificate-identity-regexp",
+                &self.certificate_identity_regexp,
+            ),
+            ("--certificate-oidc-issuer", &self.certificate_oidc_issuer),
+            (
+                "--certificate-oidc-issuer-regexp",
+                &self.certificate_oidc_issuer_regexp,
+            ),
+            (
+                "--certificate-github-workflow-repository",
+                &self.certificate_github_workflow_repository,
+            ),
+            (
+                "--certificate-github-workflow-ref",
+                &self.certificate_github_workflow_ref,
+            ),
+        ];
+        let given: Vec<&str> = keyless_flags
+            .iter()
+            .filter(|(_, v)| v.is_some())
+            .map(|(n, _)| *n)
+            .collect();
+        let Some(mode) = self.verify_signature.as_deref().map(str::trim) else {
+            if let Some(flag) = given
+                .first()
+                .copied()
+                .or(self.trusted_root.as_ref().map(|_| "--trusted-root"))
+            {
+                return Err(usage(format!(
+                    "{flag} needs --verify-signature keyless (or key:FILE)"
+                )));
+            }
+            return Ok(None);
+        };
+        let (requirement, required) = if let Some(file) = mode.strip_prefix("key:") {
+            if let Some(flag) = given.first() {
+                return Err(usage(format!(
+                    "{flag} is for --verify-signature keyless, not a key"
+                )));
+            }
+            let pem = std::fs::read(file).map_err(|e| {
+                usage(format!(
+                    "--verify-signature key:{file}: cannot read it: {e}"
+                ))
+            })?;
+            let key = crate::trust::public_key_from_pem(&pem).ok_or_else(|| {
+                usage(format!("--verify-signature key:{file}: not a PEM public key (ECDSA P-256/P-384, Ed25519 or RSA)"))
+            })?;
+            (Requirement::Key(key), format!("signed with the key {file}"))
+        } else if mode == "keyless" {
+            let regexp = |flag: &str, r: &str| {
+                regex::Regex::new(r)
+                    .map(Matcher::Regexp)
+                    .map_err(|e| usage(format!("{flag} {r:?}: {e}")))
+            };
+            let subject = match (&self.certificate_identity, &self.certificate_identity_regexp) {
+                (Some(s), _) => Matcher::Exact(s.clone()),
+                (None, Some(r)) => regexp("--certificate-identity-regexp", r)?,
+                (None, None) => return Err(usage("--verify-signature keyless needs --certificate-identity or --certificate-identity-regexp".into())),
+            };
+            let issuer = match (&self.certificate_oidc_issuer, &self.certificate_oidc_issuer_regexp) {
+                (Some(s), _) => Matcher::Exact(s.clone()),
+                (None, Some(r)) => regexp("--certificate-oidc-issuer-regexp", r)?,
+                (None, None) => return Err(usage("--verify-signature keyless needs --certificate-oidc-issuer or --certificate-oidc-issuer-regexp".into())),
+            };
+            let required = format!("keyless, by {subject} from {issuer}");
+            let identity = Identity {
+                subject,
+                issuer,
+                github_workflow_repository: self.certificate_github_workflow_repository.clone(),
+                github_workflow_ref: self.certificate_github_workflow_ref.clone(),
+            };
+            (Requirement::Keyless(identity), required)
+        } else {
+            return Err(usage(format!(
+                "--verify-signature {mode:?}: expected key:FILE or keyless"
+            )));
+        };
+        let root = match &self.trusted_root {
+            Some(p) => std::fs::read(p)
+                .map_err(|e| format!("cannot read it: {e}"))
+                .and_then(|j| crate::trust::TrustedRoot::from_json(&j).map_err(|e| e.to_string()))
+                .map_err(|e| usage(format!("--trusted-root {}: {e}", p.display())))?,
+            None => crate::trust::TrustedRoot::public_good().map_err(|e| usage(e.to_string()))?,
+        };
+        Ok(Some(crate::bump::SignatureCheck {
+            requirement,
+            root: std::sync::Arc::new(root),
+            required,
+        }))
+    }
 }
 
 impl RegistryArgs {
-    pub(crate) fn options(&self, timeout: std::time::Duration) -> crate::bump::RegistryOptions {
-        crate::bump::RegistryOptions {
+    pub(crate) fn options(
+        &self,
+        timeout: std::time::Duration,
+    ) -> Result<crate::bump::RegistryOptions, crate::failure::Failure> {
+        Ok(crate::bump::RegistryOptions {
             verify: self.verify_image || self.pin_digest,
             pin: self.pin_digest,
             settings: crate::registry::Settings {
@@ -35,7 +194,8 @@ impl RegistryArgs {
                     .map(|t| t.trim().to_string()),
                 timeout: timeout.min(std::time::Duration::from_secs(60)),
             },
-        }
+            signature: self.signature.check()?,
+        })
     }
 }
 

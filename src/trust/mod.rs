@@ -119,6 +119,7 @@ pub(crate) fn hex(b: &[u8]) -> String {
 }
 
 /// Who must have signed.
+#[derive(Clone)]
 pub enum Requirement {
     /// The holder of this key's private half.
     Key(PKey<Public>),
