@@ -597,3 +597,104 @@ fn promote_verifies_the_promoted_image_before_the_target_environment_gets_it() {
         "{production}"
     );
 }
+
+// ---- `.imgbump.yaml`: `signature:` per target and environment ----
+
+#[test]
+fn the_repository_requires_a_signer_per_environment_and_the_command_line_adds_to_it() {
+    let r = Plain::start();
+    let host = format!("127.0.0.1:{}", r.port);
+    r.push("isa/web", "v1", 1);
+    let (v2, _) = r.push("isa/web", "v2", 1);
+    r.sign("cosign-v3", "isa/web", &v2, "ci", &v2);
+    let fx = Fixture::of("environments");
+    let overlay = |env: &str| format!("deployments/kubernetes/overlays/{env}/kustomization.yaml");
+    for env in ["staging", "production"] {
+        let text = fx
+            .remote_file(&overlay(env))
+            .replace(
+                "123456789012.dkr.ecr.us-east-1.amazonaws.com/isa-web",
+                &format!("{host}/isa/web"),
+            )
+            .replace("sha-1111111", "v1");
+        fx.push_elsewhere(&overlay(env), &text, "web from the test registry");
+    }
+    let read = |name: &str| std::fs::read_to_string(r.dir.path().join(name)).unwrap();
+    fx.push_elsewhere("keys/staging.pub", &read("ci.pub"), "staging's key");
+    fx.push_elsewhere(
+        "keys/production.pub",
+        &read("other.pub"),
+        "production's key",
+    );
+    let config = fx.remote_file(".imgbump.yaml").replace(
+        "      image-name: isa-web\n",
+        "      image-name: isa-web\n      signature:\n        staging:\n          verify-signature: key:keys/staging.pub\n        production:\n          verify-signature: key:keys/production.pub\n",
+    );
+    fx.push_elsewhere(".imgbump.yaml", &config, "web must be signed");
+    let before = fx.remote_count();
+
+    // Production's key did not sign v2: refused, naming the key file in the repository.
+    let out = run(&fx, &["set", "web=:v2", "--env", "production"], &[]);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    assert!(
+        text(&out).contains("is not signed as required (signed with the key keys/production.pub)"),
+        "{}",
+        text(&out)
+    );
+    // The command line's requirement applies too: staging's key signed, the other did not.
+    let other = format!("key:{}", r.dir.path().join("other.pub").display());
+    let out = run(
+        &fx,
+        &[
+            "set",
+            "web=:v2",
+            "--env",
+            "staging",
+            "--verify-signature",
+            &other,
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    assert!(
+        text(&out).contains(&format!(
+            "signed with the key {}",
+            r.dir.path().join("other.pub").display()
+        )),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(fx.remote_count(), before);
+    // Staging's key signed v2: written at the verified digest, without any flag.
+    let out = run(
+        &fx,
+        &["set", "web=:v2", "--env", "staging", "--create"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let staging = fx.remote_file(&overlay("staging"));
+    assert!(
+        staging.contains("newTag: v2") && staging.contains(&v2),
+        "{staging}"
+    );
+
+    // A key file the commit does not hold, or a setting it does not know: the config's error.
+    let broken = config.replace("key:keys/production.pub", "key:keys/missing.pub");
+    fx.push_elsewhere(".imgbump.yaml", &broken, "a key that is not there");
+    let out = run(&fx, &["set", "web=:v2", "--env", "production"], &[]);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    assert!(text(&out).contains("signature: verify-signature key:keys/missing.pub: keys/missing.pub is not in the commit being edited"), "{}", text(&out));
+    for (bad, says) in [
+        (
+            "verify-signature: key:keys/production.pub\n",
+            "verify-signature: key:../outside.pub\n",
+        ),
+        ("        production:\n", "        qa:\n"),
+    ] {
+        let broken = config.replace(bad, says);
+        fx.push_elsewhere(".imgbump.yaml", &broken, "a broken requirement");
+        let out = run(&fx, &["set", "web=:v2", "--env", "production"], &[]);
+        assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+        assert!(text(&out).contains(".imgbump.yaml"), "{}", text(&out));
+    }
+}

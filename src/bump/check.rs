@@ -34,6 +34,96 @@ pub struct SignatureCheck {
     pub required: String,
 }
 
+/// A signature requirement made usable: the key read and parsed, the identity complete, the
+/// expressions compiled, the trusted root read (`read` reads a file the settings name: from
+/// disk for the command line, from the commit being edited for `.imgbump.yaml`). The error
+/// names the setting by its long flag name.
+pub fn signature_check(
+    spec: &crate::config::SignatureSpec,
+    read: &dyn Fn(&str) -> Result<Vec<u8>, String>,
+    dashes: &str,
+) -> Result<SignatureCheck, String> {
+    let d = dashes;
+    use crate::trust::{Identity, Matcher, Requirement};
+    let keyless_only = [
+        ("certificate-identity", &spec.certificate_identity),
+        (
+            "certificate-identity-regexp",
+            &spec.certificate_identity_regexp,
+        ),
+        ("certificate-oidc-issuer", &spec.certificate_oidc_issuer),
+        (
+            "certificate-oidc-issuer-regexp",
+            &spec.certificate_oidc_issuer_regexp,
+        ),
+        (
+            "certificate-github-workflow-repository",
+            &spec.certificate_github_workflow_repository,
+        ),
+        (
+            "certificate-github-workflow-ref",
+            &spec.certificate_github_workflow_ref,
+        ),
+    ];
+    let mode = spec.verify_signature.trim();
+    let (requirement, required) = if let Some(file) = mode.strip_prefix("key:") {
+        if let Some((flag, _)) = keyless_only.iter().find(|(_, v)| v.is_some()) {
+            return Err(format!(
+                "{d}{flag} is for {d}verify-signature keyless, not a key"
+            ));
+        }
+        let pem = read(file).map_err(|e| format!("{d}verify-signature key:{file}: {e}"))?;
+        let key = crate::trust::public_key_from_pem(&pem).ok_or_else(|| {
+            format!("{d}verify-signature key:{file}: not a PEM public key (ECDSA P-256/P-384, Ed25519 or RSA)")
+        })?;
+        (Requirement::Key(key), format!("signed with the key {file}"))
+    } else if mode == "keyless" {
+        let matcher = |exact: &Option<String>, re: &Option<String>, name: &str| match (exact, re) {
+            (Some(s), None) => Ok(Matcher::Exact(s.clone())),
+            (None, Some(r)) => regex::Regex::new(r)
+                .map(Matcher::Regexp)
+                .map_err(|e| format!("{d}{name}-regexp {r:?}: {e}")),
+            (Some(_), Some(_)) => Err(format!("{d}{name} and {d}{name}-regexp: give one")),
+            (None, None) => Err(format!(
+                "{d}verify-signature keyless needs {d}{name} or {d}{name}-regexp"
+            )),
+        };
+        let subject = matcher(
+            &spec.certificate_identity,
+            &spec.certificate_identity_regexp,
+            "certificate-identity",
+        )?;
+        let issuer = matcher(
+            &spec.certificate_oidc_issuer,
+            &spec.certificate_oidc_issuer_regexp,
+            "certificate-oidc-issuer",
+        )?;
+        let required = format!("keyless, by {subject} from {issuer}");
+        let identity = Identity {
+            subject,
+            issuer,
+            github_workflow_repository: spec.certificate_github_workflow_repository.clone(),
+            github_workflow_ref: spec.certificate_github_workflow_ref.clone(),
+        };
+        (Requirement::Keyless(identity), required)
+    } else {
+        return Err(format!(
+            "{d}verify-signature {mode:?}: expected key:FILE or keyless"
+        ));
+    };
+    let root = match &spec.trusted_root {
+        Some(p) => read(p)
+            .and_then(|j| crate::trust::TrustedRoot::from_json(&j).map_err(|e| e.to_string()))
+            .map_err(|e| format!("{d}trusted-root {p}: {e}"))?,
+        None => crate::trust::TrustedRoot::public_good().map_err(|e| e.to_string())?,
+    };
+    Ok(SignatureCheck {
+        requirement,
+        root: Arc::new(root),
+        required,
+    })
+}
+
 impl std::fmt::Debug for SignatureCheck {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "SignatureCheck({})", self.required)

@@ -42,7 +42,7 @@ mod via_github;
 
 pub use crate::locate::Selection;
 pub use branch::{branch_name, PLACEHOLDERS as BRANCH_PLACEHOLDERS};
-pub use check::{RegistryOptions, SignatureCheck};
+pub use check::{signature_check, RegistryOptions, SignatureCheck};
 pub use diff::unified_diff;
 pub use message::{commit_message, PLACEHOLDERS as MESSAGE_PLACEHOLDERS};
 pub use outcome::{Change, HoldEffect, Outcome, Timings};

@@ -80,101 +80,59 @@ impl SignatureArgs {
     pub(crate) fn check(
         &self,
     ) -> Result<Option<crate::bump::SignatureCheck>, crate::failure::Failure> {
-        use crate::trust::{Identity, Matcher, Requirement};
         let usage = |m: String| crate::failure::Failure::new(crate::failure::FailKind::Usage, m);
-        let keyless_flags = [
-            ("--certificate-identity", &self.certificate_identity),
-            (
-                "--certificate-identity-regexp",
-                &self.certificate_identity_regexp,
-            ),
-            ("--certificate-oidc-issuer", &self.certificate_oidc_issuer),
-            (
-                "--certificate-oidc-issuer-regexp",
-                &self.certificate_oidc_issuer_regexp,
-            ),
-            (
-                "--certificate-github-workflow-repository",
-                &self.certificate_github_workflow_repository,
-            ),
-            (
-                "--certificate-github-workflow-ref",
-                &self.certificate_github_workflow_ref,
-            ),
-        ];
-        let given: Vec<&str> = keyless_flags
-            .iter()
-            .filter(|(_, v)| v.is_some())
-            .map(|(n, _)| *n)
-            .collect();
-        let Some(mode) = self.verify_signature.as_deref().map(str::trim) else {
-            if let Some(flag) = given
-                .first()
-                .copied()
-                .or(self.trusted_root.as_ref().map(|_| "--trusted-root"))
-            {
-                return Err(usage(format!(
+        let spec = crate::config::SignatureSpec {
+            verify_signature: self.verify_signature.clone().unwrap_or_default(),
+            certificate_identity: self.certificate_identity.clone(),
+            certificate_identity_regexp: self.certificate_identity_regexp.clone(),
+            certificate_oidc_issuer: self.certificate_oidc_issuer.clone(),
+            certificate_oidc_issuer_regexp: self.certificate_oidc_issuer_regexp.clone(),
+            certificate_github_workflow_repository: self
+                .certificate_github_workflow_repository
+                .clone(),
+            certificate_github_workflow_ref: self.certificate_github_workflow_ref.clone(),
+            trusted_root: self.trusted_root.as_ref().map(|p| p.display().to_string()),
+            line: 0,
+        };
+        if self.verify_signature.is_none() {
+            let given = [
+                (
+                    "--certificate-identity",
+                    spec.certificate_identity.is_some(),
+                ),
+                (
+                    "--certificate-identity-regexp",
+                    spec.certificate_identity_regexp.is_some(),
+                ),
+                (
+                    "--certificate-oidc-issuer",
+                    spec.certificate_oidc_issuer.is_some(),
+                ),
+                (
+                    "--certificate-oidc-issuer-regexp",
+                    spec.certificate_oidc_issuer_regexp.is_some(),
+                ),
+                (
+                    "--certificate-github-workflow-repository",
+                    spec.certificate_github_workflow_repository.is_some(),
+                ),
+                (
+                    "--certificate-github-workflow-ref",
+                    spec.certificate_github_workflow_ref.is_some(),
+                ),
+                ("--trusted-root", spec.trusted_root.is_some()),
+            ];
+            return match given.iter().find(|(_, on)| *on) {
+                Some((flag, _)) => Err(usage(format!(
                     "{flag} needs --verify-signature keyless (or key:FILE)"
-                )));
-            }
-            return Ok(None);
-        };
-        let (requirement, required) = if let Some(file) = mode.strip_prefix("key:") {
-            if let Some(flag) = given.first() {
-                return Err(usage(format!(
-                    "{flag} is for --verify-signature keyless, not a key"
-                )));
-            }
-            let pem = std::fs::read(file).map_err(|e| {
-                usage(format!(
-                    "--verify-signature key:{file}: cannot read it: {e}"
-                ))
-            })?;
-            let key = crate::trust::public_key_from_pem(&pem).ok_or_else(|| {
-                usage(format!("--verify-signature key:{file}: not a PEM public key (ECDSA P-256/P-384, Ed25519 or RSA)"))
-            })?;
-            (Requirement::Key(key), format!("signed with the key {file}"))
-        } else if mode == "keyless" {
-            let regexp = |flag: &str, r: &str| {
-                regex::Regex::new(r)
-                    .map(Matcher::Regexp)
-                    .map_err(|e| usage(format!("{flag} {r:?}: {e}")))
+                ))),
+                None => Ok(None),
             };
-            let subject = match (&self.certificate_identity, &self.certificate_identity_regexp) {
-                (Some(s), _) => Matcher::Exact(s.clone()),
-                (None, Some(r)) => regexp("--certificate-identity-regexp", r)?,
-                (None, None) => return Err(usage("--verify-signature keyless needs --certificate-identity or --certificate-identity-regexp".into())),
-            };
-            let issuer = match (&self.certificate_oidc_issuer, &self.certificate_oidc_issuer_regexp) {
-                (Some(s), _) => Matcher::Exact(s.clone()),
-                (None, Some(r)) => regexp("--certificate-oidc-issuer-regexp", r)?,
-                (None, None) => return Err(usage("--verify-signature keyless needs --certificate-oidc-issuer or --certificate-oidc-issuer-regexp".into())),
-            };
-            let required = format!("keyless, by {subject} from {issuer}");
-            let identity = Identity {
-                subject,
-                issuer,
-                github_workflow_repository: self.certificate_github_workflow_repository.clone(),
-                github_workflow_ref: self.certificate_github_workflow_ref.clone(),
-            };
-            (Requirement::Keyless(identity), required)
-        } else {
-            return Err(usage(format!(
-                "--verify-signature {mode:?}: expected key:FILE or keyless"
-            )));
-        };
-        let root = match &self.trusted_root {
-            Some(p) => std::fs::read(p)
-                .map_err(|e| format!("cannot read it: {e}"))
-                .and_then(|j| crate::trust::TrustedRoot::from_json(&j).map_err(|e| e.to_string()))
-                .map_err(|e| usage(format!("--trusted-root {}: {e}", p.display())))?,
-            None => crate::trust::TrustedRoot::public_good().map_err(|e| usage(e.to_string()))?,
-        };
-        Ok(Some(crate::bump::SignatureCheck {
-            requirement,
-            root: std::sync::Arc::new(root),
-            required,
-        }))
+        }
+        let read = |p: &str| std::fs::read(p).map_err(|e| format!("cannot read it: {e}"));
+        crate::bump::signature_check(&spec, &read, "--")
+            .map(Some)
+            .map_err(usage)
     }
 }
 
