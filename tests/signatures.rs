@@ -698,3 +698,204 @@ fn the_repository_requires_a_signer_per_environment_and_the_command_line_adds_to
         assert!(text(&out).contains(".imgbump.yaml"), "{}", text(&out));
     }
 }
+
+// ---- keyless: a test certificate authority, CT log and transparency log ----
+
+const WORKFLOW: &str = "https://github.com/isa/isA_Agent/.github/workflows/ci.yaml@refs/heads/main";
+const GHA: &str = "https://token.actions.githubusercontent.com";
+
+#[test]
+fn keyless_signatures_from_a_test_instance_verify_with_their_identity_and_nothing_else() {
+    let r = Plain::start();
+    let host = format!("127.0.0.1:{}", r.port);
+    let pki = r.dir.path().join("pki");
+    std::fs::create_dir(&pki).unwrap();
+    r.python(&["keyless-pki", pki.to_str().unwrap()]);
+    let root = pki.join("trusted_root.json");
+    let mut images = Vec::new();
+    for (tag, form, identity, flaws) in [
+        ("v2", "v2", WORKFLOW, ""),
+        ("v3", "v3", WORKFLOW, ""),
+        ("expired", "v2", WORKFLOW, "expired"),
+        ("tampered", "v3", WORKFLOW, "tampered-set"),
+        (
+            "someone",
+            "v3",
+            "https://github.com/evil/fork/.github/workflows/ci.yaml@refs/heads/main",
+            "",
+        ),
+        ("intruder", "v2", "intruder@evil.example", ""),
+    ] {
+        let (digest, _) = r.push("isa/agent", tag, 1);
+        r.python(&[
+            "cosign-keyless",
+            &r.base(),
+            "isa/agent",
+            &digest,
+            form,
+            identity,
+            GHA,
+            pki.to_str().unwrap(),
+            flaws,
+        ]);
+        images.push((tag, digest));
+    }
+    r.push("isa/agent", "v1", 1);
+    let fx = fixture_with(&format!("{host}/isa/agent:v1"));
+    let keyless = |tag: &str, issuer: &str| {
+        let pair = format!("agent=:{tag}");
+        run(
+            &fx,
+            &[
+                "set",
+                &pair,
+                "--verify-signature",
+                "keyless",
+                "--certificate-identity",
+                WORKFLOW,
+                "--certificate-oidc-issuer",
+                issuer,
+                "--trusted-root",
+                root.to_str().unwrap(),
+            ],
+            &[],
+        )
+    };
+    let before = fx.remote_count();
+    for (tag, says) in [
+        (
+            "expired",
+            "the certificate was not valid when the signature was logged",
+        ),
+        (
+            "tampered",
+            "the signed entry timestamp of log entry 0 does not verify",
+        ),
+        ("someone", "signed by another identity"),
+    ] {
+        let out = keyless(tag, GHA);
+        assert_eq!(out.status.code(), Some(4), "{tag}: {}", text(&out));
+        assert!(text(&out).contains(says), "{tag}: {}", text(&out));
+    }
+    // Both identities named (emails here: imgbump's output hides what follows `://` up to an
+    // `@` as a URL's user info, and a workflow identity has `@refs/...`).
+    let out = run(
+        &fx,
+        &[
+            "set",
+            "agent=:intruder",
+            "--verify-signature",
+            "keyless",
+            "--certificate-identity",
+            "ci@isa.example",
+            "--certificate-oidc-issuer",
+            GHA,
+            "--trusted-root",
+            root.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    assert!(
+        text(&out).contains("required subject ci@isa.example")
+            && text(&out).contains("the certificate names intruder@evil.example"),
+        "{}",
+        text(&out)
+    );
+    let out = keyless("v2", "https://accounts.google.com");
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    assert!(
+        text(&out).contains("signed through another OIDC issuer"),
+        "{}",
+        text(&out)
+    );
+    // Without the test instance's root, the public-good one does not know its logs.
+    let out = run(
+        &fx,
+        &[
+            "set",
+            "agent=:v2",
+            "--verify-signature",
+            "keyless",
+            "--certificate-identity",
+            WORKFLOW,
+            "--certificate-oidc-issuer",
+            GHA,
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    assert_eq!(fx.remote_count(), before);
+    // Valid, in either form: written at the verified digest.
+    for (tag, digest) in images.iter().take(2) {
+        let out = keyless(tag, GHA);
+        assert_eq!(out.status.code(), Some(0), "{tag}: {}", text(&out));
+        assert_eq!(
+            agent_line(&fx),
+            format!("image: {host}/isa/agent:{tag}@{digest}  # updated by repository_dispatch")
+        );
+    }
+    // The GitHub workflow's repository and ref, as Fulcio's extensions name them.
+    // (The target holds v3 now: each case below asks for a change.)
+    for (flag, value, tag, ok) in [
+        (
+            "--certificate-github-workflow-repository",
+            "isa/isA_Agent",
+            "v2",
+            true,
+        ),
+        (
+            "--certificate-github-workflow-ref",
+            "refs/heads/main",
+            "v3",
+            true,
+        ),
+        (
+            "--certificate-github-workflow-repository",
+            "evil/isA_Agent",
+            "v2",
+            false,
+        ),
+        (
+            "--certificate-github-workflow-ref",
+            "refs/heads/dev",
+            "v2",
+            false,
+        ),
+    ] {
+        let (r, pair) = (root.to_str().unwrap(), format!("agent=:{tag}"));
+        let args = [
+            "set",
+            &pair,
+            "--verify-signature",
+            "keyless",
+            "--certificate-identity",
+            WORKFLOW,
+            "--certificate-oidc-issuer",
+            GHA,
+            "--trusted-root",
+            r,
+            flag,
+            value,
+        ];
+        let count = fx.remote_count();
+        let out = run(&fx, &args, &[]);
+        assert_eq!(
+            out.status.code(),
+            Some(if ok { 0 } else { 4 }),
+            "{flag} {value}: {}",
+            text(&out)
+        );
+        assert_eq!(
+            fx.remote_count(),
+            count + usize::from(ok),
+            "{flag} {value}: {}",
+            text(&out)
+        );
+        assert!(
+            ok || text(&out).contains("GitHub workflow"),
+            "{}",
+            text(&out)
+        );
+    }
+}
