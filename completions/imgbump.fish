@@ -77,6 +77,14 @@ github\t'GitHub\'s API makes the commit (and signs it)'"
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l sign -d 'Sign the commit: ssh:KEYFILE, ssh-agent or gpg:KEYID' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l expect-current -d 'Change the image only if it is this one now (a compare-and-swap)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l insecure-registry -d 'A registry host (`host` or `host:port`) that may be asked over plain HTTP (repeatable); registries on this machine always may' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l verify-signature -d 'Require a cosign signature of the new image before anything is written: `key:FILE` (a PEM public key: ECDSA P-256/P-384, Ed25519, RSA) or `keyless` (a Sigstore certificate, with --certificate-identity[-regexp] and --certificate-oidc-issuer[-regexp]). Signatures are read as cosign v2 (`sha256-<hex>.sig`) and v3 (sigstore bundles, OCI referrers) store them; any one valid suffices. The verified digest is what is written (implies --pin-digest). No valid signature: exit 4, nothing committed' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l certificate-identity -d 'Keyless: the signer\'s identity, exactly (the certificate\'s SAN: a workflow URI such as `https://github.com/OWNER/REPO/.github/workflows/ci.yaml@refs/heads/main`, or an email)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l certificate-identity-regexp -d 'Keyless: a regular expression the signer\'s identity must match (found anywhere, as cosign matches it: anchor it with ^...$)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l certificate-oidc-issuer -d 'Keyless: the OIDC issuer that vouched for the signer, exactly (`https://token.actions.githubusercontent.com` for GitHub Actions)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l certificate-oidc-issuer-regexp -d 'Keyless: a regular expression the OIDC issuer must match' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l certificate-github-workflow-repository -d 'Keyless: the GitHub workflow\'s repository the certificate must name (`OWNER/REPO`)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l certificate-github-workflow-ref -d 'Keyless: the GitHub workflow\'s ref the certificate must name (`refs/heads/main`)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l trusted-root -d 'A sigstore `trusted_root.json` to verify against instead of the public-good instance\'s (shipped with imgbump)' -r -F
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l argocd-server -d 'The Argo CD API server (token: ARGOCD_AUTH_TOKEN)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l argocd-app -d 'The Argo CD application (default: .imgbump.yaml\'s `argocd: {app: …}`)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand set" -l wait-timeout -d 'How long to wait for the deployment before giving up (exit 6)' -r
@@ -208,6 +216,15 @@ complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l sign -d 'Si
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l reason -d 'Why it is held (with --hold)' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l until -d 'When the hold ends by itself: 2026-12-05T18:00:00Z, a date (its 00:00 UTC), or a duration from now (90m, 4h, 2d, 1w). Default: until released' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l by -d 'Who holds it (default: $GITHUB_ACTOR in GitHub Actions, else the commit author\'s email)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l insecure-registry -d 'A registry host (`host` or `host:port`) that may be asked over plain HTTP (repeatable); registries on this machine always may' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l verify-signature -d 'Require a cosign signature of the new image before anything is written: `key:FILE` (a PEM public key: ECDSA P-256/P-384, Ed25519, RSA) or `keyless` (a Sigstore certificate, with --certificate-identity[-regexp] and --certificate-oidc-issuer[-regexp]). Signatures are read as cosign v2 (`sha256-<hex>.sig`) and v3 (sigstore bundles, OCI referrers) store them; any one valid suffices. The verified digest is what is written (implies --pin-digest). No valid signature: exit 4, nothing committed' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l certificate-identity -d 'Keyless: the signer\'s identity, exactly (the certificate\'s SAN: a workflow URI such as `https://github.com/OWNER/REPO/.github/workflows/ci.yaml@refs/heads/main`, or an email)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l certificate-identity-regexp -d 'Keyless: a regular expression the signer\'s identity must match (found anywhere, as cosign matches it: anchor it with ^...$)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l certificate-oidc-issuer -d 'Keyless: the OIDC issuer that vouched for the signer, exactly (`https://token.actions.githubusercontent.com` for GitHub Actions)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l certificate-oidc-issuer-regexp -d 'Keyless: a regular expression the OIDC issuer must match' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l certificate-github-workflow-repository -d 'Keyless: the GitHub workflow\'s repository the certificate must name (`OWNER/REPO`)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l certificate-github-workflow-ref -d 'Keyless: the GitHub workflow\'s ref the certificate must name (`refs/heads/main`)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l trusted-root -d 'A sigstore `trusted_root.json` to verify against instead of the public-good instance\'s (shipped with imgbump)' -r -F
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l dry-run -d 'Print the diff; write, commit and push nothing'
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l no-push -d 'Commit, but do not push'
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l draft -d 'Open the pull request as a draft'
@@ -215,6 +232,8 @@ complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l auto-merge 
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l ignore-hold -d 'Set the image of a held target anyway (the hold line stays)'
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l fail-on-held -d 'Make a held target exit 4 instead of a success that leaves it alone'
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l hold -d 'Hold the service at the image rolled back to, in the same commit (needs --reason)'
+complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l verify-image -d 'Check that the new image exists in its registry first'
+complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -l pin-digest -d 'Write the image with the digest its registry reports (implies --verify-image)'
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -s q -l quiet -d 'Print less: errors only'
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -s v -l verbose -d 'Print more (repeat for more detail)'
 complete -c imgbump -n "__fish_imgbump_using_subcommand rollback" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -248,6 +267,14 @@ complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l commit-via -
 github\t'GitHub\'s API makes the commit (and signs it)'"
 complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l sign -d 'Sign the commit: ssh:KEYFILE, ssh-agent or gpg:KEYID' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l insecure-registry -d 'A registry host (`host` or `host:port`) that may be asked over plain HTTP (repeatable); registries on this machine always may' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l verify-signature -d 'Require a cosign signature of the new image before anything is written: `key:FILE` (a PEM public key: ECDSA P-256/P-384, Ed25519, RSA) or `keyless` (a Sigstore certificate, with --certificate-identity[-regexp] and --certificate-oidc-issuer[-regexp]). Signatures are read as cosign v2 (`sha256-<hex>.sig`) and v3 (sigstore bundles, OCI referrers) store them; any one valid suffices. The verified digest is what is written (implies --pin-digest). No valid signature: exit 4, nothing committed' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l certificate-identity -d 'Keyless: the signer\'s identity, exactly (the certificate\'s SAN: a workflow URI such as `https://github.com/OWNER/REPO/.github/workflows/ci.yaml@refs/heads/main`, or an email)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l certificate-identity-regexp -d 'Keyless: a regular expression the signer\'s identity must match (found anywhere, as cosign matches it: anchor it with ^...$)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l certificate-oidc-issuer -d 'Keyless: the OIDC issuer that vouched for the signer, exactly (`https://token.actions.githubusercontent.com` for GitHub Actions)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l certificate-oidc-issuer-regexp -d 'Keyless: a regular expression the OIDC issuer must match' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l certificate-github-workflow-repository -d 'Keyless: the GitHub workflow\'s repository the certificate must name (`OWNER/REPO`)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l certificate-github-workflow-ref -d 'Keyless: the GitHub workflow\'s ref the certificate must name (`refs/heads/main`)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l trusted-root -d 'A sigstore `trusted_root.json` to verify against instead of the public-good instance\'s (shipped with imgbump)' -r -F
 complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l dry-run -d 'Print the diff; write, commit and push nothing'
 complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l no-push -d 'Commit, but do not push'
 complete -c imgbump -n "__fish_imgbump_using_subcommand promote" -l draft -d 'Open the pull request as a draft'
@@ -385,6 +412,14 @@ complete -c imgbump -n "__fish_imgbump_using_subcommand update" -l commit-via -d
 github\t'GitHub\'s API makes the commit (and signs it)'"
 complete -c imgbump -n "__fish_imgbump_using_subcommand update" -l sign -d 'Sign the commit: ssh:KEYFILE, ssh-agent or gpg:KEYID' -r
 complete -c imgbump -n "__fish_imgbump_using_subcommand update" -l insecure-registry -d 'A registry host (`host` or `host:port`) that may be asked over plain HTTP (repeatable); registries on this machine always may' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand update" -l verify-signature -d 'Require a cosign signature of the new image before anything is written: `key:FILE` (a PEM public key: ECDSA P-256/P-384, Ed25519, RSA) or `keyless` (a Sigstore certificate, with --certificate-identity[-regexp] and --certificate-oidc-issuer[-regexp]). Signatures are read as cosign v2 (`sha256-<hex>.sig`) and v3 (sigstore bundles, OCI referrers) store them; any one valid suffices. The verified digest is what is written (implies --pin-digest). No valid signature: exit 4, nothing committed' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand update" -l certificate-identity -d 'Keyless: the signer\'s identity, exactly (the certificate\'s SAN: a workflow URI such as `https://github.com/OWNER/REPO/.github/workflows/ci.yaml@refs/heads/main`, or an email)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand update" -l certificate-identity-regexp -d 'Keyless: a regular expression the signer\'s identity must match (found anywhere, as cosign matches it: anchor it with ^...$)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand update" -l certificate-oidc-issuer -d 'Keyless: the OIDC issuer that vouched for the signer, exactly (`https://token.actions.githubusercontent.com` for GitHub Actions)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand update" -l certificate-oidc-issuer-regexp -d 'Keyless: a regular expression the OIDC issuer must match' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand update" -l certificate-github-workflow-repository -d 'Keyless: the GitHub workflow\'s repository the certificate must name (`OWNER/REPO`)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand update" -l certificate-github-workflow-ref -d 'Keyless: the GitHub workflow\'s ref the certificate must name (`refs/heads/main`)' -r
+complete -c imgbump -n "__fish_imgbump_using_subcommand update" -l trusted-root -d 'A sigstore `trusted_root.json` to verify against instead of the public-good instance\'s (shipped with imgbump)' -r -F
 complete -c imgbump -n "__fish_imgbump_using_subcommand update" -l dry-run -d 'Print the diff; write, commit and push nothing'
 complete -c imgbump -n "__fish_imgbump_using_subcommand update" -l no-push -d 'Commit, but do not push'
 complete -c imgbump -n "__fish_imgbump_using_subcommand update" -l draft -d 'Open the pull request as a draft'

@@ -88,9 +88,58 @@ pub struct TargetSpec {
     /// How `imgbump update` chooses this target's image from its registry (checked to be a
     /// [`crate::policy::Policy`] when read).
     pub policy: Option<String>,
+    /// Who must have signed a new image (`signature:`): for every environment (`None`), or
+    /// by environment's name.
+    pub signature: Vec<(Option<String>, SignatureSpec)>,
     /// Where it is declared (for messages); 0 for a target from the command line.
     pub line: usize,
 }
+
+/// A signature requirement, by the command line's long flag names (`verify-signature`,
+/// `certificate-identity`...); files are paths in the repository.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SignatureSpec {
+    /// `key:PATH` or `keyless`.
+    pub verify_signature: String,
+    /// The signer's identity, exactly.
+    pub certificate_identity: Option<String>,
+    /// A regular expression for the signer's identity.
+    pub certificate_identity_regexp: Option<String>,
+    /// The OIDC issuer, exactly.
+    pub certificate_oidc_issuer: Option<String>,
+    /// A regular expression for the OIDC issuer.
+    pub certificate_oidc_issuer_regexp: Option<String>,
+    /// The GitHub workflow's repository.
+    pub certificate_github_workflow_repository: Option<String>,
+    /// The GitHub workflow's ref.
+    pub certificate_github_workflow_ref: Option<String>,
+    /// A sigstore trusted root (a path).
+    pub trusted_root: Option<String>,
+    /// Where it is declared (1-based line; 0 from the command line).
+    pub line: usize,
+}
+
+impl TargetSpec {
+    /// The signature requirement for a target placed in `env`: the environment's own, else
+    /// the one for every environment.
+    pub fn signature_in(&self, env: Option<&str>) -> Option<&SignatureSpec> {
+        let own = env.and_then(|e| self.signature.iter().find(|(k, _)| k.as_deref() == Some(e)));
+        own.or_else(|| self.signature.iter().find(|(k, _)| k.is_none()))
+            .map(|(_, s)| s)
+    }
+}
+
+/// The keys of a `signature:` requirement.
+const SIGNATURE_KEYS: [&str; 8] = [
+    "verify-signature",
+    "certificate-identity",
+    "certificate-identity-regexp",
+    "certificate-oidc-issuer",
+    "certificate-oidc-issuer-regexp",
+    "certificate-github-workflow-repository",
+    "certificate-github-workflow-ref",
+    "trusted-root",
+];
 
 /// A setting that is on, off, or on in some environments.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -124,6 +173,55 @@ pub struct Placed {
     pub env: Option<String>,
     /// How to find the image in it.
     pub spec: TargetSpec,
+}
+
+/// One signature requirement's settings, checked as far as the file alone can be.
+fn signature_spec(r: &Reader<'_>, v: &Node<'_>) -> Result<SignatureSpec, ConfigError> {
+    let mut s = SignatureSpec {
+        line: location(r.text, v.span.start).line,
+        ..SignatureSpec::default()
+    };
+    for (k, val) in r.map(v, "a signature requirement")? {
+        let key = r.string(k, "a key")?;
+        let text = r.string(val, &format!("`{key}`"))?;
+        let slot = match key.as_str() {
+            "verify-signature" => {
+                s.verify_signature = text;
+                continue;
+            }
+            "certificate-identity" => &mut s.certificate_identity,
+            "certificate-identity-regexp" => &mut s.certificate_identity_regexp,
+            "certificate-oidc-issuer" => &mut s.certificate_oidc_issuer,
+            "certificate-oidc-issuer-regexp" => &mut s.certificate_oidc_issuer_regexp,
+            "certificate-github-workflow-repository" => {
+                &mut s.certificate_github_workflow_repository
+            }
+            "certificate-github-workflow-ref" => &mut s.certificate_github_workflow_ref,
+            "trusted-root" => &mut s.trusted_root,
+            other => {
+                return r.err(
+                    k,
+                    format!(
+                        "unknown key {}; a signature requirement takes {}",
+                        shown(other),
+                        SIGNATURE_KEYS.join(", ")
+                    ),
+                )
+            }
+        };
+        *slot = Some(text);
+    }
+    if s.verify_signature.is_empty() {
+        return r.err(v, "a signature requirement needs `verify-signature`: `key:PATH` (a path in the repository) or `keyless`");
+    }
+    let paths = [
+        s.verify_signature.strip_prefix("key:"),
+        s.trusted_root.as_deref(),
+    ];
+    for path in paths.into_iter().flatten() {
+        crate::git::check_relative_path(path).or_else(|m| r.err(v, m))?;
+    }
+    Ok(s)
 }
 
 /// A config that cannot be used: what and where.
@@ -382,10 +480,11 @@ impl Config {
                     text.parse::<crate::policy::Policy>().or_else(|m| r.err(v, m))?;
                     t.policy = Some(text);
                 }
+                "signature" => t.signature = self.signatures(r, v)?,
                 other => {
                     return r.err(
                         k,
-                        format!("unknown key {}; a target takes `manifest`, `workload`, `container`, `image-name`, `key`, `holds`, `environments`, `verify`, `pin-digest`, `policy` and `argocd`", shown(other)),
+                        format!("unknown key {}; a target takes `manifest`, `workload`, `container`, `image-name`, `key`, `holds`, `environments`, `verify`, `pin-digest`, `policy`, `signature` and `argocd`", shown(other)),
                     )
                 }
             }
@@ -420,6 +519,31 @@ impl Config {
             return r.err(h, "`holds` goes with `key`");
         }
         Ok(t)
+    }
+
+    /// `signature:`: the settings for every environment, or a mapping of environments to them.
+    fn signatures(
+        &self,
+        r: &Reader<'_>,
+        v: &Node<'_>,
+    ) -> Result<Vec<(Option<String>, SignatureSpec)>, ConfigError> {
+        let entries = r.map(v, "`signature`")?;
+        let direct = entries.iter().any(|(k, _)| {
+            r.string(k, "a key")
+                .is_ok_and(|k| SIGNATURE_KEYS.contains(&k.as_str()))
+        });
+        if direct {
+            return Ok(vec![(None, signature_spec(r, v)?)]);
+        }
+        let mut out = Vec::new();
+        for (k, settings) in entries {
+            let env = r.string(k, "an environment")?;
+            if !self.environments.contains(&env) {
+                return r.err(k, format!("`signature` takes the settings ({}) or environments declared in `environments` ({}), not {}", SIGNATURE_KEYS.join(", "), self.listed(), shown(&env)));
+            }
+            out.push((Some(env), signature_spec(r, settings)?));
+        }
+        Ok(out)
     }
 
     /// `true`, `false`, or a list of declared environments.
@@ -590,6 +714,50 @@ pub fn place(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_signature_requirement_is_for_every_environment_or_by_environment() {
+        let direct = "environments: [staging, production]\nservices:\n  web:\n    - manifest: o/{env}/k.yaml\n      signature:\n        verify-signature: keyless\n        certificate-identity: a@b\n        certificate-oidc-issuer: https://i\n";
+        let c = Config::parse(direct).unwrap();
+        let t = &c.services[0].1[0];
+        let s = t.signature_in(Some("production")).unwrap();
+        assert_eq!(
+            (
+                s.verify_signature.as_str(),
+                s.certificate_identity.as_deref(),
+                s.line
+            ),
+            ("keyless", Some("a@b"), 6)
+        );
+        assert_eq!(t.signature_in(Some("staging")), Some(s));
+        let by_env = "environments: [staging, production]\nservices:\n  web:\n    - manifest: o/{env}/k.yaml\n      signature:\n        staging:\n          verify-signature: key:keys/s.pub\n";
+        let c = Config::parse(by_env).unwrap();
+        let t = &c.services[0].1[0];
+        assert_eq!(
+            t.signature_in(Some("staging")).unwrap().verify_signature,
+            "key:keys/s.pub"
+        );
+        assert_eq!(t.signature_in(Some("production")), None);
+        let good = "staging:\n          verify-signature: key:keys/s.pub";
+        for (bad, says) in [
+            (
+                "qa:\n          verify-signature: key:keys/s.pub",
+                "`signature` takes the settings",
+            ),
+            (
+                "staging:\n          certificate-identity: a",
+                "needs `verify-signature`",
+            ),
+            ("staging:\n          verify-signature: key:../x.pub", ".."),
+            (
+                "staging:\n          verify-signatur: keyless",
+                "unknown key `verify-signatur`",
+            ),
+        ] {
+            let err = Config::parse(&by_env.replace(good, bad)).unwrap_err();
+            assert!(err.message.contains(says), "{bad}: {}", err.message);
+        }
+    }
 
     #[test]
     fn the_issue_shape_reads_and_places() {

@@ -12,6 +12,7 @@
 //! | [`forge`] | pull requests: GitHub's REST API, GitLab's push options; knows nothing of YAML or of imgbump's trailers |
 //! | [`registry`] | the OCI distribution API (does the image exist, its digest; a repository's tags, page by page; an image's creation time) and Docker's credentials; knows nothing of Git or YAML |
 //! | [`policy`] | which registry tags a policy (`semver:`, `numeric:`, `alphabetical:`, `newest-build`, `digest:`) admits, and which is newest; pure |
+//! | [`trust`] | cosign and sigstore signatures checked, keyed or keyless (certificate chain, SCT, transparency log, identity), against a sigstore trusted root; pure, no I/O |
 //! | [`config`] | `.imgbump.yaml`: services, their targets and environments, with errors at file:line:col |
 //! | [`failure`] | the error type of every command, with the kind that decides the exit code |
 //! | [`http`] | the one HTTP client setup (TLS roots, no redirects followed, bounded answers); the types a server's JSON answer is read through, odd parts read as empty |
@@ -54,13 +55,14 @@ pub mod manifest;
 mod policy;
 mod random;
 pub mod reference;
-mod registry;
+pub mod registry;
 mod retry;
 mod secret;
 mod service;
 mod sign;
 pub mod template;
 mod trailers;
+pub mod trust;
 mod url;
 mod utc;
 

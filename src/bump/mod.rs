@@ -48,6 +48,7 @@ pub(crate) use branch::PLACEHOLDERS as BRANCH_PLACEHOLDERS;
 pub(crate) use message::PLACEHOLDERS as MESSAGE_PLACEHOLDERS;
 pub(crate) use outcome::{deployed_event, Change, HoldEffect, Outcome, Status};
 pub(crate) use registry_check::RegistryOptions;
+pub(crate) use registry_check::{signature_check, SignatureCheck};
 pub(crate) use run::set_until;
 
 /// One `SERVICE=IMAGE` pair, validated; or, for `hold` and `release`, a service alone.

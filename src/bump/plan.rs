@@ -13,7 +13,7 @@ use crate::failure::{FailKind, Failure};
 use crate::locate::{config_for, locator, read_manifest, resolve};
 
 use super::diff::unified_diff;
-use super::registry_check::Checks;
+use super::registry_check::{Checks, SignatureCheck};
 use super::{Change, HoldChange, HoldEffect, Options, Pair};
 
 /// The edits of one attempt.
@@ -65,7 +65,12 @@ pub(super) fn plan(
         }
         let mut text = original.clone();
         for (p, placed) in items {
-            let (change, edited) = edit_one(&text, &path, p, &placed, inputs, checks)?;
+            let policy = repo_signature(ws, tip, &placed)?;
+            let signed = Signed {
+                policy: policy.as_ref(),
+                checks,
+            };
+            let (change, edited) = edit_one(&text, &path, p, &placed, inputs, signed)?;
             if let Some(edited) = edited {
                 text = edited;
             }
@@ -110,6 +115,42 @@ fn by_file<'p>(
     Ok(by_file)
 }
 
+/// The registry client of the run, with the repository's signature requirement for a target.
+pub(super) struct Signed<'a> {
+    /// `.imgbump.yaml`'s `signature:` for the target's environment, made usable.
+    policy: Option<&'a SignatureCheck>,
+    /// The run's registry checks.
+    checks: &'a mut Checks,
+}
+
+/// The repository's signature requirement for a placed target: `.imgbump.yaml`'s `signature:`
+/// for its environment, its key file and trusted root read from the commit being edited.
+fn repo_signature(
+    ws: &Workspace,
+    tip: git2::Oid,
+    placed: &Placed,
+) -> Result<Option<SignatureCheck>, Failure> {
+    let Some(spec) = placed.spec.signature_in(placed.env.as_deref()) else {
+        return Ok(None);
+    };
+    let read = |path: &str| match ws.read(tip, path) {
+        Ok(Some(bytes)) => Ok(bytes),
+        Ok(None) => Err(format!("{path} is not in the commit being edited")),
+        Err(e) => Err(e.to_string()),
+    };
+    let file = crate::config::FILE;
+    crate::bump::signature_check(spec, &read, "").map(Some).map_err(|m| Failure {
+        kind: FailKind::Refused,
+        message: format!("{file}:{}: signature: {m}", spec.line),
+        hint: Some(format!(
+            "fix {file} on branch {} (imgbump reads it, and the files it names, from the commit it edits)",
+            ws.branch()
+        )),
+        file: Some(file.into()),
+        line: Some(spec.line),
+    })
+}
+
 /// One pair's edit of `text` (the file at `path`): its change, and the new text when it
 /// changes something (not when it was superseded by a newer order key, or its target is held).
 fn edit_one(
@@ -118,7 +159,7 @@ fn edit_one(
     p: &Pair,
     placed: &Placed,
     inputs: &Inputs<'_>,
-    checks: &mut Checks,
+    signed: Signed<'_>,
 ) -> Result<(Change, Option<String>), Failure> {
     let opts = inputs.opts;
     let m = Manifest::parse(text).map_err(|e| Failure::from_edit(path, e))?;
@@ -144,12 +185,14 @@ fn edit_one(
         };
     }
     let env = placed.env.as_deref();
-    let verify = opts.registry.verify || placed.spec.verify.on_in(env);
-    let pin = opts.registry.pin || placed.spec.pin_digest.on_in(env);
+    // A signature required: verified at the digest, and that digest is what is written.
+    let must_sign = opts.registry.signature.is_some() || signed.policy.is_some();
+    let verify = opts.registry.verify || placed.spec.verify.on_in(env) || must_sign;
+    let pin = opts.registry.pin || placed.spec.pin_digest.on_in(env) || must_sign;
     if edit.changed && (verify || pin) {
         // Asked before anything is written; pinned, the edit is made again with the digest
         // the registry reports.
-        if let Some(pinned) = registry_check(spec, &edit, path, pin, opts, checks)? {
+        if let Some(pinned) = registry_check(spec, &edit, path, pin, opts, signed, inputs.now)? {
             edit = m
                 .set(&locator, &ImageSpec::Full(pinned), &opts.selection.edit)
                 .map_err(|e| Failure::from_edit(path, e))?;
@@ -281,11 +324,18 @@ fn registry_check(
     path: &str,
     pin: bool,
     opts: &Options,
-    checks: &mut Checks,
+    signed: Signed<'_>,
+    now: i64,
 ) -> Result<Option<Reference>, Failure> {
     let line = edit.held.location.line;
     let full = full_reference(spec, &edit.new, path, line)?;
+    let checks = signed.checks;
     let found = checks.check(&full, &opts.registry.settings, path, line)?;
+    // The command line's requirement and the repository's both apply.
+    for sig in opts.registry.signature.iter().chain(signed.policy) {
+        let settings = &opts.registry.settings;
+        checks.verify_signature(&full, &found.digest, sig, settings, now, path, line)?;
+    }
     if !pin || full.digest() == Some(found.digest.as_str()) {
         return Ok(None);
     }

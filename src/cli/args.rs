@@ -782,6 +782,8 @@ pub struct RollbackArgs {
     pub reason: Option<String>,
     #[command(flatten)]
     pub who: HoldWho,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
 }
 
 /// `imgbump get`.

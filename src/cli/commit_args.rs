@@ -29,11 +29,128 @@ pub struct RegistryArgs {
         value_name = "HOST"
     )]
     pub insecure_registry: Vec<String>,
+    #[command(flatten)]
+    pub signature: SignatureArgs,
+}
+
+/// Who must have signed the new image (cosign's flag names for the identity).
+#[derive(Debug, Args, Clone, Default)]
+pub struct SignatureArgs {
+    /// Require a cosign signature of the new image before anything is written: `key:FILE` (a PEM
+    /// public key: ECDSA P-256/P-384, Ed25519, RSA) or `keyless` (a Sigstore certificate, with
+    /// --certificate-identity[-regexp] and --certificate-oidc-issuer[-regexp]). Signatures are
+    /// read as cosign v2 (`sha256-<hex>.sig`) and v3 (sigstore bundles, OCI referrers) store
+    /// them; any one valid suffices. The verified digest is what is written (implies
+    /// --pin-digest). No valid signature: exit 4, nothing committed.
+    #[arg(
+        long,
+        env = "IMGBUMP_VERIFY_SIGNATURE",
+        value_name = "key:FILE|keyless"
+    )]
+    pub verify_signature: Option<String>,
+    /// Keyless: the signer's identity, exactly (the certificate's SAN: a workflow URI such as
+    /// `https://github.com/OWNER/REPO/.github/workflows/ci.yaml@refs/heads/main`, or an email).
+    #[arg(
+        long,
+        value_name = "IDENTITY",
+        conflicts_with = "certificate_identity_regexp"
+    )]
+    pub certificate_identity: Option<String>,
+    /// Keyless: a regular expression the signer's identity must match (found anywhere, as
+    /// cosign matches it: anchor it with ^...$).
+    #[arg(long, value_name = "REGEXP")]
+    pub certificate_identity_regexp: Option<String>,
+    /// Keyless: the OIDC issuer that vouched for the signer, exactly
+    /// (`https://token.actions.githubusercontent.com` for GitHub Actions).
+    #[arg(
+        long,
+        value_name = "URL",
+        conflicts_with = "certificate_oidc_issuer_regexp"
+    )]
+    pub certificate_oidc_issuer: Option<String>,
+    /// Keyless: a regular expression the OIDC issuer must match.
+    #[arg(long, value_name = "REGEXP")]
+    pub certificate_oidc_issuer_regexp: Option<String>,
+    /// Keyless: the GitHub workflow's repository the certificate must name (`OWNER/REPO`).
+    #[arg(long, value_name = "OWNER/REPO")]
+    pub certificate_github_workflow_repository: Option<String>,
+    /// Keyless: the GitHub workflow's ref the certificate must name (`refs/heads/main`).
+    #[arg(long, value_name = "REF")]
+    pub certificate_github_workflow_ref: Option<String>,
+    /// A sigstore `trusted_root.json` to verify against instead of the public-good instance's
+    /// (shipped with imgbump).
+    #[arg(long, value_name = "FILE")]
+    pub trusted_root: Option<std::path::PathBuf>,
+}
+
+impl SignatureArgs {
+    /// The signature required, checked as far as the command line can be: the key read, the
+    /// identity complete, the expressions and the trusted root readable.
+    pub(crate) fn check(
+        &self,
+    ) -> Result<Option<crate::bump::SignatureCheck>, crate::failure::Failure> {
+        let usage = |m: String| crate::failure::Failure::new(crate::failure::FailKind::Usage, m);
+        let spec = crate::config::SignatureSpec {
+            verify_signature: self.verify_signature.clone().unwrap_or_default(),
+            certificate_identity: self.certificate_identity.clone(),
+            certificate_identity_regexp: self.certificate_identity_regexp.clone(),
+            certificate_oidc_issuer: self.certificate_oidc_issuer.clone(),
+            certificate_oidc_issuer_regexp: self.certificate_oidc_issuer_regexp.clone(),
+            certificate_github_workflow_repository: self
+                .certificate_github_workflow_repository
+                .clone(),
+            certificate_github_workflow_ref: self.certificate_github_workflow_ref.clone(),
+            trusted_root: self.trusted_root.as_ref().map(|p| p.display().to_string()),
+            line: 0,
+        };
+        if self.verify_signature.is_none() {
+            let given = [
+                (
+                    "--certificate-identity",
+                    spec.certificate_identity.is_some(),
+                ),
+                (
+                    "--certificate-identity-regexp",
+                    spec.certificate_identity_regexp.is_some(),
+                ),
+                (
+                    "--certificate-oidc-issuer",
+                    spec.certificate_oidc_issuer.is_some(),
+                ),
+                (
+                    "--certificate-oidc-issuer-regexp",
+                    spec.certificate_oidc_issuer_regexp.is_some(),
+                ),
+                (
+                    "--certificate-github-workflow-repository",
+                    spec.certificate_github_workflow_repository.is_some(),
+                ),
+                (
+                    "--certificate-github-workflow-ref",
+                    spec.certificate_github_workflow_ref.is_some(),
+                ),
+                ("--trusted-root", spec.trusted_root.is_some()),
+            ];
+            return match given.iter().find(|(_, on)| *on) {
+                Some((flag, _)) => Err(usage(format!(
+                    "{flag} needs --verify-signature keyless (or key:FILE)"
+                ))),
+                None => Ok(None),
+            };
+        }
+        let read = |p: &str| std::fs::read(p).map_err(|e| format!("cannot read it: {e}"));
+        crate::bump::signature_check(&spec, &read, "--")
+            .map(Some)
+            .map_err(usage)
+    }
 }
 
 impl RegistryArgs {
-    pub(crate) fn options(&self, timeout: std::time::Duration) -> crate::bump::RegistryOptions {
-        crate::bump::RegistryOptions {
+    pub(crate) fn options(
+        &self,
+        timeout: std::time::Duration,
+    ) -> Result<crate::bump::RegistryOptions, crate::failure::Failure> {
+        Ok(crate::bump::RegistryOptions {
             verify: self.verify_image || self.pin_digest,
             pin: self.pin_digest,
             settings: crate::registry::Settings {
@@ -44,7 +161,8 @@ impl RegistryArgs {
                     .map(|t| t.trim().to_string()),
                 timeout: timeout.min(std::time::Duration::from_secs(60)),
             },
-        }
+            signature: self.signature.check()?,
+        })
     }
 }
 

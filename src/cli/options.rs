@@ -72,7 +72,7 @@ pub(super) fn bump_options(
         opts.selection.edit = add.options();
     }
     if let Some(registry) = registry {
-        opts.registry = registry.options(repo.timeout);
+        opts.registry = registry.options(repo.timeout)?;
     }
     Ok(Checked {
         opts,

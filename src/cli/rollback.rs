@@ -27,7 +27,7 @@ pub(super) fn run(args: &RollbackArgs, say: &Say) -> Result<(), Failure> {
         &args.message,
         &args.commit,
         None,
-        None,
+        Some(&args.registry),
     )?;
     let mut repo = args.repo.clone();
     if repo.depth == 1 {

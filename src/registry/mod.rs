@@ -15,9 +15,11 @@
 //! |---|---|
 //! | `mod.rs` | the distribution API: the challenge, Bearer and Basic logins, tokens, a manifest asked for, its digest ([`Registry::check`]) |
 //! | `tags.rs` | [`Registry::tags`] (every page of a repository's tags) and [`Registry::created`] (an image config's time), for `imgbump update` |
+//! | `signatures.rs` | cosign's stored signatures for one digest: the v2 `.sig` tag, v3 bundles through the referrers API or its tag schema |
 //! | `docker_config.rs` | credentials as Docker finds them (config, credential helpers and stores) |
 
 pub(crate) mod docker_config;
+pub mod signatures;
 pub(crate) mod tags;
 
 use std::time::{Duration, Instant};
@@ -37,7 +39,7 @@ const SMALL_MAX: u64 = 256 << 10;
 
 /// What kind of failure a check is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum RegistryErrorKind {
+pub enum RegistryErrorKind {
     /// The registry answered that the reference does not exist.
     Missing,
     /// The registry could not be asked: unreachable, refused the credentials, answered
@@ -47,7 +49,7 @@ pub(crate) enum RegistryErrorKind {
 
 /// A failed check: what, and what was tried.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct RegistryError {
+pub struct RegistryError {
     /// Which kind.
     pub kind: RegistryErrorKind,
     /// What failed; never holds a credential.
@@ -81,7 +83,7 @@ pub(crate) struct Found {
 
 /// Where to ask about an image, and with what.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Settings {
+pub struct Settings {
     /// Hosts (`host` or `host:port`) that may be asked over plain HTTP.
     pub insecure: Vec<String>,
     /// `IMGBUMP_REGISTRY_TOKEN`: a bearer token for every registry.
@@ -91,7 +93,7 @@ pub(crate) struct Settings {
 }
 
 /// A client for registries: one agent, logins and tokens kept for the run.
-pub(crate) struct Registry {
+pub struct Registry {
     settings: Settings,
     agent: ureq::Agent,
     /// (host, scope) → the `Authorization` value that worked.
@@ -130,7 +132,7 @@ struct Answer {
 
 impl Registry {
     /// A client with these settings (TLS roots as the rest of imgbump finds them).
-    pub(crate) fn new(settings: Settings) -> Registry {
+    pub fn new(settings: Settings) -> Registry {
         let agent = crate::http::agent(settings.timeout);
         Registry {
             settings,

@@ -184,9 +184,12 @@ impl Fixture {
     }
 
     /// Someone else clones the remote, writes `path` (relative to the root), commits it with
-    /// `message` and pushes to main; returns the commit.
+    /// `message` and pushes to main; returns the commit. Missing directories are made.
     pub fn push_elsewhere(&self, path: &str, content: &str, message: &str) -> String {
         let other = self.clone_elsewhere();
+        if let Some(dir) = Path::new(path).parent() {
+            std::fs::create_dir_all(other.join(dir)).unwrap();
+        }
         std::fs::write(other.join(path), content).unwrap();
         git(&other, &["add", "-A"]);
         git(&other, &["commit", "-qm", message]);

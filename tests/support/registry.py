@@ -21,6 +21,25 @@ registry 2.8) on 127.0.0.1:
   tags BASE REPO AUTH CAFILE
       Pushes one image, then its manifest under every tag read from stdin (one a line):
       thousands of tags in seconds.
+  cosign-v2 BASE REPO DIGEST KEY SIGNED_DIGEST
+      Stores a cosign v2 signature of DIGEST as cosign does (plain HTTP, no auth): the
+      simple-signing payload naming SIGNED_DIGEST, signed ECDSA-SHA256 by the PEM private KEY,
+      as a layer of the manifest tagged sha256-<hex>.sig, the signature in its
+      dev.cosignproject.cosign/signature annotation (layers already there are kept).
+  cosign-v3 BASE REPO DIGEST KEY SIGNED_DIGEST
+      Stores a cosign v3 bundle for DIGEST: a DSSE in-toto statement whose subject is
+      SIGNED_DIGEST, signed by KEY, in a v0.3 bundle, as an OCI artifact whose subject is DIGEST,
+      listed in the referrers tag schema's index sha256-<hex> (the registry has no referrers API).
+  keyless-pki DIR
+      Makes a test Sigstore instance in DIR: a certificate authority (Fulcio's part), a CT log
+      key and a transparency log key (Rekor's), and DIR/trusted_root.json describing them.
+  cosign-keyless BASE REPO DIGEST FORM IDENTITY ISSUER DIR [FLAWS]
+      Signs DIGEST keyless against DIR's instance as cosign FORM (v2: simple signing with the
+      certificate, chain and Rekor bundle annotations; v3: a v0.3 bundle with a DSSE statement,
+      SET and inclusion proof with its checkpoint): a leaf certificate for IDENTITY (a URI, or an
+      email) from ISSUER, GitHub workflow repository isa/isA_Agent and ref refs/heads/main, with
+      an SCT, a hashedrekord or dsse log entry. FLAWS, comma-separated:
+      expired (the certificate ended before the entry was logged), tampered-set.
 """
 import base64
 import hashlib
@@ -30,6 +49,7 @@ import ssl
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -216,6 +236,252 @@ def tags(base, repo, auth, cafile):
                 sys.exit(f"PUT {repo}:{tag}: HTTP {r.status}")
             n += 1
     print(json.dumps({"pushed": n}))
+def ecdsa_sign(key_path, data):
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    with open(key_path, "rb") as f:
+        key = serialization.load_pem_private_key(f.read(), password=None)
+    return key.sign(data, ec.ECDSA(hashes.SHA256()))
+
+
+def get_raw(url):
+    accept = "application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json"
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers={"Accept": accept})) as r:
+            return r.read()
+    except urllib.error.HTTPError as e:
+        if e.code == 404:
+            return None
+        raise
+
+
+def get_json(url):
+    raw = get_raw(url)
+    return json.loads(raw) if raw is not None else None
+
+
+EMPTY = {"mediaType": "application/vnd.oci.empty.v1+json",
+         "digest": "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a", "size": 2}
+
+
+def cosign_v2(base, repo, digest, key, signed_digest):
+    payload = json.dumps({"critical": {"identity": {"docker-reference": repo},
+                                       "image": {"docker-manifest-digest": signed_digest},
+                                       "type": "cosign container image signature"},
+                          "optional": None}).encode()
+    sig = base64.b64encode(ecdsa_sign(key, payload)).decode()
+    ld, ls = push_blob(base, repo, payload, "-", None)
+    push_blob(base, repo, b"{}", "-", None)
+    tag = "sha256-" + digest.split(":", 1)[1] + ".sig"
+    old = get_json(f"{base}/v2/{repo}/manifests/{tag}")
+    layers = old["layers"] if old else []
+    layers.append({"mediaType": "application/vnd.dev.cosign.simplesigning.v1+json", "digest": ld, "size": ls,
+                   "annotations": {"dev.cosignproject.cosign/signature": sig}})
+    manifest = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                "config": EMPTY, "layers": layers}
+    d, _ = push_manifest(base, repo, tag, manifest, manifest["mediaType"], "-", None)
+    print(json.dumps({"digest": d}))
+
+
+def cosign_v3(base, repo, digest, key, signed_digest):
+    statement = json.dumps({"_type": "https://in-toto.io/Statement/v1",
+                            "subject": [{"name": repo, "digest": {"sha256": signed_digest.split(":", 1)[1]}}],
+                            "predicateType": "https://sigstore.dev/cosign/sign/v1", "predicate": {}}).encode()
+    ptype = "application/vnd.in-toto+json"
+    pae = b"DSSEv1 %d %s %d %s" % (len(ptype), ptype.encode(), len(statement), statement)
+    sig = base64.b64encode(ecdsa_sign(key, pae)).decode()
+    bundle = json.dumps({"mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+                         "verificationMaterial": {"publicKey": {"hint": ""}, "tlogEntries": []},
+                         "dsseEnvelope": {"payload": base64.b64encode(statement).decode(), "payloadType": ptype,
+                                          "signatures": [{"sig": sig, "keyid": ""}]}}).encode()
+    store_bundle(base, repo, digest, bundle)
+
+
+def keyless_pki(d):
+    import datetime
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    def key(name):
+        k = ec.generate_private_key(ec.SECP256R1())
+        with open(f"{d}/{name}.key", "wb") as f:
+            f.write(k.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                    serialization.NoEncryption()))
+        return k
+    ca, ct, rekor = key("ca"), key("ct"), key("rekor")
+    name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "imgbump test"),
+                      x509.NameAttribute(NameOID.COMMON_NAME, "imgbump test fulcio")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(ca.public_key())
+            .serial_number(1).not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=2))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
+            .sign(ca, hashes.SHA256()))
+    with open(f"{d}/ca.crt", "wb") as f:
+        f.write(cert.public_bytes(serialization.Encoding.PEM))
+    der = lambda k: k.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    b64 = lambda b: base64.b64encode(b).decode()
+    def log(k, url):
+        return {"baseUrl": url, "hashAlgorithm": "SHA2_256",
+                "publicKey": {"rawBytes": b64(der(k)), "keyDetails": "PKIX_ECDSA_P256_SHA_256",
+                              "validFor": {"start": "2020-01-01T00:00:00Z"}},
+                "logId": {"keyId": b64(hashlib.sha256(der(k)).digest())}}
+    root = {"mediaType": "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
+            "tlogs": [log(rekor, "https://rekor.test")],
+            "certificateAuthorities": [{"subject": {"organization": "imgbump test", "commonName": "imgbump test fulcio"},
+                                        "uri": "https://fulcio.test",
+                                        "certChain": {"certificates": [{"rawBytes": b64(cert.public_bytes(serialization.Encoding.DER))}]},
+                                        "validFor": {"start": "2020-01-01T00:00:00Z"}}],
+            "ctlogs": [log(ct, "https://ctfe.test")], "timestampAuthorities": []}
+    with open(f"{d}/trusted_root.json", "w") as f:
+        json.dump(root, f)
+    print(json.dumps({"ok": True}))
+
+
+def keyless_cert(d, identity, issuer, now, expired):
+    import datetime
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, ObjectIdentifier
+    load = lambda n: serialization.load_pem_private_key(open(f"{d}/{n}.key", "rb").read(), password=None)
+    ca, ct = load("ca"), load("ct")
+    ca_cert = x509.load_pem_x509_certificate(open(f"{d}/ca.crt", "rb").read())
+    leaf = ec.generate_private_key(ec.SECP256R1())
+    start = now - (3600 if expired else 60)
+    san = x509.RFC822Name(identity) if "@" in identity and "://" not in identity else x509.UniformResourceIdentifier(identity)
+    utf8 = issuer.encode()
+    b = (x509.CertificateBuilder().subject_name(x509.Name([])).issuer_name(ca_cert.subject)
+         .public_key(leaf.public_key()).serial_number(x509.random_serial_number())
+         .not_valid_before(datetime.datetime.fromtimestamp(start, datetime.timezone.utc))
+         .not_valid_after(datetime.datetime.fromtimestamp(start + 600, datetime.timezone.utc))
+         .add_extension(x509.KeyUsage(True, False, False, False, False, False, False, False, False), critical=True)
+         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CODE_SIGNING]), critical=False)
+         .add_extension(x509.SubjectAlternativeName([san]), critical=True)
+         .add_extension(x509.UnrecognizedExtension(ObjectIdentifier("1.3.6.1.4.1.57264.1.1"), utf8), critical=False)
+         .add_extension(x509.UnrecognizedExtension(ObjectIdentifier("1.3.6.1.4.1.57264.1.8"),
+                                                   bytes([0x0c, len(utf8)]) + utf8), critical=False)
+         .add_extension(x509.UnrecognizedExtension(ObjectIdentifier("1.3.6.1.4.1.57264.1.5"), b"isa/isA_Agent"),
+                        critical=False)
+         .add_extension(x509.UnrecognizedExtension(ObjectIdentifier("1.3.6.1.4.1.57264.1.6"), b"refs/heads/main"),
+                        critical=False))
+    pre = b.sign(ca, hashes.SHA256())
+    tbs = pre.tbs_certificate_bytes
+    ct_der = ct.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    ca_der = ca.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    ts = (start + 1) * 1000
+    signed = b"\x00\x00" + ts.to_bytes(8, "big") + b"\x00\x01" + hashlib.sha256(ca_der).digest() \
+        + len(tbs).to_bytes(3, "big") + tbs + b"\x00\x00"
+    sig = ct.sign(signed, ec.ECDSA(hashes.SHA256()))
+    sct = b"\x00" + hashlib.sha256(ct_der).digest() + ts.to_bytes(8, "big") + b"\x00\x00" + b"\x04\x03" \
+        + len(sig).to_bytes(2, "big") + sig
+    lst = len(sct).to_bytes(2, "big") + sct
+    lst = (len(lst)).to_bytes(2, "big") + lst
+    value = bytes([0x04]) + (bytes([len(lst)]) if len(lst) < 128 else bytes([0x81, len(lst)])) + lst
+    cert = b.add_extension(x509.UnrecognizedExtension(ObjectIdentifier("1.3.6.1.4.1.11129.2.4.2"), value),
+                           critical=False).sign(ca, hashes.SHA256())
+    return leaf, cert.public_bytes(serialization.Encoding.PEM), ca_cert.public_bytes(serialization.Encoding.PEM)
+
+
+def rekor_entry(d, body, now, tampered):
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    rekor = serialization.load_pem_private_key(open(f"{d}/rekor.key", "rb").read(), password=None)
+    der = rekor.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    log_id = hashlib.sha256(der).digest()
+    body_b64 = base64.b64encode(body).decode()
+    payload = json.dumps({"body": body_b64, "integratedTime": now, "logID": log_id.hex(), "logIndex": 0},
+                         separators=(",", ":"), sort_keys=True).encode()
+    set_ = bytearray(rekor.sign(payload, ec.ECDSA(hashes.SHA256())))
+    if tampered:
+        set_[12] ^= 1
+    leaf = hashlib.sha256(b"\x00" + body).digest()
+    note = "rekor.test - 1\n1\n" + base64.b64encode(leaf).decode() + "\n"
+    csig = rekor.sign(note.encode(), ec.ECDSA(hashes.SHA256()))
+    checkpoint = note + "\n\u2014 rekor.test " + base64.b64encode(hashlib.sha256(der).digest()[:4] + csig).decode() + "\n"
+    return log_id, bytes(set_), leaf, checkpoint
+
+
+def cosign_keyless(base, repo, digest, form, identity, issuer, d, flaws=""):
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    flaws = flaws.split(",")
+    now = int(time.time()) - 10
+    leaf, cert_pem, ca_pem = keyless_cert(d, identity, issuer, now, "expired" in flaws)
+    b64 = lambda b: base64.b64encode(b).decode()
+    if form == "v2":
+        payload = json.dumps({"critical": {"identity": {"docker-reference": repo},
+                                           "image": {"docker-manifest-digest": digest},
+                                           "type": "cosign container image signature"}, "optional": None}).encode()
+        sig = leaf.sign(payload, ec.ECDSA(hashes.SHA256()))
+        body = json.dumps({"apiVersion": "0.0.1", "kind": "hashedrekord", "spec": {
+            "data": {"hash": {"algorithm": "sha256", "value": hashlib.sha256(payload).hexdigest()}},
+            "signature": {"content": b64(sig), "publicKey": {"content": b64(cert_pem)}}}}).encode()
+        log_id, set_, _, _ = rekor_entry(d, body, now, "tampered-set" in flaws)
+        rb = json.dumps({"SignedEntryTimestamp": b64(set_), "Payload": {
+            "body": b64(body), "integratedTime": now, "logIndex": 0, "logID": log_id.hex()}})
+        ld, ls = push_blob(base, repo, payload, "-", None)
+        push_blob(base, repo, b"{}", "-", None)
+        tag = "sha256-" + digest.split(":", 1)[1] + ".sig"
+        old = get_json(f"{base}/v2/{repo}/manifests/{tag}")
+        layers = old["layers"] if old else []
+        layers.append({"mediaType": "application/vnd.dev.cosign.simplesigning.v1+json", "digest": ld, "size": ls,
+                       "annotations": {"dev.cosignproject.cosign/signature": b64(sig),
+                                       "dev.sigstore.cosign/certificate": cert_pem.decode(),
+                                       "dev.sigstore.cosign/chain": ca_pem.decode(),
+                                       "dev.sigstore.cosign/bundle": rb}})
+        manifest = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                    "config": EMPTY, "layers": layers}
+        d2, _ = push_manifest(base, repo, tag, manifest, manifest["mediaType"], "-", None)
+        print(json.dumps({"digest": d2}))
+        return
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+    statement = json.dumps({"_type": "https://in-toto.io/Statement/v1",
+                            "subject": [{"name": repo, "digest": {"sha256": digest.split(":", 1)[1]}}],
+                            "predicateType": "https://sigstore.dev/cosign/sign/v1", "predicate": {}}).encode()
+    ptype = "application/vnd.in-toto+json"
+    pae = b"DSSEv1 %d %s %d %s" % (len(ptype), ptype.encode(), len(statement), statement)
+    sig = leaf.sign(pae, ec.ECDSA(hashes.SHA256()))
+    body = json.dumps({"apiVersion": "0.0.1", "kind": "dsse", "spec": {
+        "payloadHash": {"algorithm": "sha256", "value": hashlib.sha256(statement).hexdigest()},
+        "signatures": [{"signature": b64(sig), "verifier": b64(cert_pem)}]}}).encode()
+    log_id, set_, root, checkpoint = rekor_entry(d, body, now, "tampered-set" in flaws)
+    der = x509.load_pem_x509_certificate(cert_pem).public_bytes(serialization.Encoding.DER)
+    bundle = json.dumps({"mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+                         "verificationMaterial": {"certificate": {"rawBytes": b64(der)}, "tlogEntries": [{
+                             "logIndex": "0", "logId": {"keyId": b64(log_id)},
+                             "kindVersion": {"kind": "dsse", "version": "0.0.1"}, "integratedTime": str(now),
+                             "inclusionPromise": {"signedEntryTimestamp": b64(set_)},
+                             "inclusionProof": {"logIndex": "0", "rootHash": b64(root), "treeSize": "1", "hashes": [],
+                                                "checkpoint": {"envelope": checkpoint}},
+                             "canonicalizedBody": b64(body)}]},
+                         "dsseEnvelope": {"payload": b64(statement), "payloadType": ptype,
+                                          "signatures": [{"sig": b64(sig), "keyid": ""}]}}).encode()
+    store_bundle(base, repo, digest, bundle)
+
+
+def store_bundle(base, repo, digest, bundle):
+    btype = "application/vnd.dev.sigstore.bundle.v0.3+json"
+    bd, bs = push_blob(base, repo, bundle, "-", None)
+    push_blob(base, repo, b"{}", "-", None)
+    raw = get_raw(f"{base}/v2/{repo}/manifests/{digest}")
+    subject = json.loads(raw)
+    manifest = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                "artifactType": btype, "config": EMPTY,
+                "layers": [{"mediaType": btype, "digest": bd, "size": bs}],
+                "subject": {"mediaType": subject["mediaType"], "digest": digest, "size": len(raw)}}
+    md, ms = push_manifest(base, repo, "sig-" + hashlib.sha256(bundle).hexdigest()[:16], manifest,
+                           manifest["mediaType"], "-", None)
+    tag = "sha256-" + digest.split(":", 1)[1]
+    old = get_json(f"{base}/v2/{repo}/manifests/{tag}")
+    entries = old["manifests"] if old else []
+    entries.append({"mediaType": manifest["mediaType"], "digest": md, "size": ms, "artifactType": btype})
+    index = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": entries}
+    push_manifest(base, repo, tag, index, index["mediaType"], "-", None)
+    print(json.dumps({"digest": md}))
 
 
 if __name__ == "__main__":
@@ -230,5 +496,13 @@ if __name__ == "__main__":
         paginate(*args)
     elif cmd == "tags":
         tags(*args)
+    elif cmd == "cosign-v2":
+        cosign_v2(*args)
+    elif cmd == "cosign-v3":
+        cosign_v3(*args)
+    elif cmd == "keyless-pki":
+        keyless_pki(*args)
+    elif cmd == "cosign-keyless":
+        cosign_keyless(*args)
     else:
         sys.exit(f"unknown command {cmd}")

@@ -1,0 +1,441 @@
+//! Is this signature by whom it must be? Sigstore bundles (and cosign's older forms, turned
+//! into bundles by the caller) checked against a public key or a keyless identity, with a
+//! sigstore trusted root: the signature over the artifact or DSSE payload; for a keyless
+//! signer its certificate's chain to a certificate authority trusted at signing time, an SCT
+//! from a trusted CT log, a transparency log entry (signed entry timestamp and/or inclusion
+//! proof with a signed checkpoint) recording this very signature, integrated while the
+//! certificate was valid, and the identity and issuer required.
+//!
+//! A pure room: no I/O, no clock (the caller passes the time), nothing of Git, YAML or the CLI.
+//! DER and the X.509 chain on OpenSSL, which the crate links already.
+//!
+//! Not yet: RFC 3161 timestamps' signatures and Rekor v2 entries (a keyless bundle whose only
+//! signed time is a timestamp authority's is refused, never accepted; a timestamp's time
+//! outside the certificate's validity refuses it).
+//!
+//! | file | what it holds |
+//! |---|---|
+//! | `mod.rs` | [`verify`]: the order of the checks; [`TrustError`] |
+//! | [`root`] | `trusted_root.json` read; the public-good root shipped with the binary |
+//! | [`bundle`] | a sigstore bundle (v0.1–v0.3, message signature or DSSE) read |
+//! | `keys.rs` | a signature checked with a key: ECDSA P-256/P-384/P-521, Ed25519, RSA |
+//! | [`cosign`] | cosign's storage forms (v2 simple signing and its annotations, v3 bundles) for one image digest; any one valid signature suffices |
+//! | [`cert`] | a keyless certificate: chain, SCT, identity and issuer |
+//! | `tlog.rs` | a transparency log entry: SET, inclusion proof, checkpoint, body |
+//! | `der.rs` | the DER OpenSSL's binding has no accessor for (extensions by OID, the precertificate) |
+
+pub mod bundle;
+pub mod cert;
+pub mod cosign;
+mod der;
+mod keys;
+pub mod root;
+mod tlog;
+
+use base64::Engine;
+use openssl::asn1::Asn1Time;
+use openssl::hash::{hash, MessageDigest};
+use openssl::pkey::{PKey, Public};
+use openssl::x509::X509Ref;
+use serde_json::Value;
+
+pub use bundle::{Bundle, Content, Material, Version};
+pub use cert::{Identity, Matcher, Signer};
+pub use keys::public_key_from_pem;
+pub use root::TrustedRoot;
+
+use keys::Signed;
+use tlog::SignedBy;
+
+/// What kind of check failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrustErrorKind {
+    /// The trusted root cannot be read.
+    Root,
+    /// The bundle cannot be read.
+    Bundle,
+    /// The signature does not verify, or is over another artifact.
+    Signature,
+    /// The certificate: chain, validity, SCT.
+    Certificate,
+    /// The transparency log entry.
+    Tlog,
+    /// Signed by someone else.
+    Identity,
+    /// No signature found at all.
+    Unsigned,
+}
+
+/// A failed check: what failed, what was required and what was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustError {
+    /// Which check.
+    pub kind: TrustErrorKind,
+    /// What failed, in words.
+    pub message: String,
+}
+
+impl TrustError {
+    fn new(kind: TrustErrorKind, m: impl Into<String>) -> Self {
+        TrustError {
+            kind,
+            message: m.into(),
+        }
+    }
+    pub(crate) fn root(m: impl Into<String>) -> Self {
+        Self::new(TrustErrorKind::Root, format!("trusted root: {}", m.into()))
+    }
+    pub(crate) fn bundle(m: impl Into<String>) -> Self {
+        Self::new(TrustErrorKind::Bundle, m)
+    }
+    pub(crate) fn signature(m: impl Into<String>) -> Self {
+        Self::new(TrustErrorKind::Signature, m)
+    }
+    pub(crate) fn cert(m: impl Into<String>) -> Self {
+        Self::new(TrustErrorKind::Certificate, m)
+    }
+    pub(crate) fn tlog(m: impl Into<String>) -> Self {
+        Self::new(TrustErrorKind::Tlog, m)
+    }
+    pub(crate) fn identity(m: impl Into<String>) -> Self {
+        Self::new(TrustErrorKind::Identity, m)
+    }
+}
+
+impl std::fmt::Display for TrustError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for TrustError {}
+
+pub(crate) fn b64(s: &str) -> Result<Vec<u8>, base64::DecodeError> {
+    base64::engine::general_purpose::STANDARD.decode(s.trim())
+}
+
+pub(crate) fn hex(b: &[u8]) -> String {
+    b.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Who must have signed.
+#[derive(Clone)]
+pub enum Requirement {
+    /// The holder of this key's private half.
+    Key(PKey<Public>),
+    /// A keyless signer with this identity, under the trusted root.
+    Keyless(Identity),
+}
+
+/// What the signature must be over.
+#[derive(Debug, Clone, Copy)]
+pub enum Artifact<'a> {
+    /// These bytes (a message signature over them; a DSSE in-toto subject with their digest).
+    Bytes(&'a [u8]),
+    /// Only the artifact's digest: the algorithm in in-toto's spelling (`sha256`, `sha384`,
+    /// `sha512`) and the digest (an image manifest's `sha256:` digest).
+    Digest(&'a str, &'a [u8]),
+}
+
+impl Artifact<'_> {
+    /// The artifact's digest with `alg` (in-toto's spelling), if it can be known.
+    fn digest(&self, alg: &str) -> Option<Vec<u8>> {
+        let md = match alg {
+            "sha256" => MessageDigest::sha256(),
+            "sha384" => MessageDigest::sha384(),
+            "sha512" => MessageDigest::sha512(),
+            _ => return None,
+        };
+        match self {
+            Artifact::Bytes(b) => hash(md, b).ok().map(|d| d.to_vec()),
+            Artifact::Digest(a, d) => (*a == alg).then(|| d.to_vec()),
+        }
+    }
+}
+
+/// What a verification found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    /// The signer: a key's kind, or the certificate's identity and issuer.
+    pub signer: String,
+    /// When a transparency log integrated the signature (a signed time), if it did.
+    pub integrated_time: Option<i64>,
+}
+
+/// How far in the future a log's integrated time may be (clocks differ).
+const CLOCK_SKEW: i64 = 300;
+
+/// Verifies `bundle` over `artifact` as `req` demands, against `root`, at time `now` (Unix
+/// seconds). Any failed check is an error naming it; nothing is skipped because a bundle
+/// leaves it out.
+pub fn verify(
+    bundle: &Bundle,
+    artifact: Artifact<'_>,
+    req: &Requirement,
+    root: &TrustedRoot,
+    now: i64,
+) -> Result<Verified, TrustError> {
+    let leaf = match (&bundle.material, req) {
+        (_, Requirement::Key(_)) => None,
+        (Material::Certificates(c), Requirement::Keyless(_)) => Some(c),
+        (Material::PublicKey, Requirement::Keyless(_)) => {
+            return Err(TrustError::identity(
+                "signed with a key; a keyless signature (a certificate) is required",
+            ))
+        }
+    };
+    let key = match (req, leaf) {
+        (Requirement::Key(k), _) => k.clone(),
+        (_, Some(c)) => c[0]
+            .public_key()
+            .map_err(|e| TrustError::cert(format!("the certificate's key cannot be read: {e}")))?,
+        (Requirement::Keyless(_), None) => return Err(TrustError::bundle("no certificate")),
+    };
+    check_content(&bundle.content, &key, artifact)?;
+    let by = match leaf {
+        Some(c) => SignedBy::Cert(&c[0]),
+        None => SignedBy::Key(&key),
+    };
+    let times = check_tlog(bundle, &by, artifact, root, now)?;
+    match (req, leaf) {
+        (Requirement::Keyless(want), Some(chain)) => {
+            let t = keyless(&chain[0], &times, root)?;
+            check_timestamps(&chain[0], &bundle.timestamps)?;
+            let signer = cert::signer(&chain[0])?;
+            cert::check_identity(&signer, want)?;
+            Ok(Verified {
+                signer: signer.to_string(),
+                integrated_time: Some(t),
+            })
+        }
+        _ => Ok(Verified {
+            signer: format!("the {} key", keys::describe(&key)),
+            integrated_time: times.first().copied(),
+        }),
+    }
+}
+
+/// The signature over the content, and the content bound to the artifact.
+fn check_content(
+    content: &Content,
+    key: &PKey<Public>,
+    artifact: Artifact<'_>,
+) -> Result<(), TrustError> {
+    match content {
+        Content::Message { digest, signature } => {
+            let sha256 = artifact.digest("sha256").ok_or_else(|| {
+                TrustError::signature(
+                    "a message signature is checked over the artifact or its SHA-256",
+                )
+            })?;
+            if let Some((alg, d)) = digest {
+                let name = match alg.as_str() {
+                    "SHA2_256" => "sha256",
+                    "SHA2_384" => "sha384",
+                    "SHA2_512" => "sha512",
+                    _ => "",
+                };
+                if artifact.digest(name).as_deref() != Some(d.as_slice()) {
+                    return Err(TrustError::signature(format!(
+                        "the bundle's message digest ({alg} {}) is not the artifact's",
+                        hex(d)
+                    )));
+                }
+            }
+            let signed = match artifact {
+                Artifact::Bytes(b) => Signed::Bytes(b),
+                Artifact::Digest(..) => Signed::Digest(MessageDigest::sha256(), &sha256),
+            };
+            if !keys::verify(key, &signed, signature) {
+                return Err(TrustError::signature(format!(
+                    "the signature does not verify with {} over the artifact (SHA-256 {})",
+                    keys::describe(key),
+                    hex(&sha256)
+                )));
+            }
+        }
+        Content::Dsse {
+            payload_type,
+            payload,
+            signature,
+        } => {
+            if !keys::verify(key, &Signed::Bytes(&pae(payload_type, payload)), signature) {
+                return Err(TrustError::signature(format!(
+                    "the DSSE signature does not verify with {}",
+                    keys::describe(key)
+                )));
+            }
+            check_subject(payload_type, payload, artifact)?;
+        }
+    }
+    Ok(())
+}
+
+/// DSSE's pre-authentication encoding.
+fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
+    let mut out = format!(
+        "DSSEv1 {} {} {} ",
+        payload_type.len(),
+        payload_type,
+        payload.len()
+    )
+    .into_bytes();
+    out.extend_from_slice(payload);
+    out
+}
+
+/// An in-toto statement's subjects must include the artifact.
+fn check_subject(
+    payload_type: &str,
+    payload: &[u8],
+    artifact: Artifact<'_>,
+) -> Result<(), TrustError> {
+    if payload_type != "application/vnd.in-toto+json" {
+        return Err(TrustError::signature(format!(
+            "the DSSE payload is {payload_type:?}; only an in-toto statement names what it signs"
+        )));
+    }
+    let statement: Value = serde_json::from_slice(payload)
+        .map_err(|_| TrustError::signature("the in-toto statement is not JSON"))?;
+    let subjects = statement
+        .get("subject")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let mut found = Vec::new();
+    for digests in subjects
+        .iter()
+        .filter_map(|s| s.get("digest").and_then(Value::as_object))
+    {
+        for (alg, value) in digests {
+            let value = value.as_str().unwrap_or("").to_ascii_lowercase();
+            if artifact.digest(alg).is_some_and(|d| hex(&d) == value) {
+                return Ok(());
+            }
+            found.push(format!("{alg}:{value}"));
+        }
+    }
+    let want = ["sha256", "sha512"]
+        .iter()
+        .find_map(|a| artifact.digest(a).map(|d| format!("{a}:{}", hex(&d))))
+        .unwrap_or_else(|| "an artifact".into());
+    Err(TrustError::signature(format!(
+        "the signed statement is for {}, not for {want}",
+        if found.is_empty() {
+            "nothing".to_string()
+        } else {
+            found.join(", ")
+        }
+    )))
+}
+
+/// Every log entry of a log the root trusts is checked; returns the signed integrated times.
+fn check_tlog(
+    bundle: &Bundle,
+    by: &SignedBy<'_>,
+    artifact: Artifact<'_>,
+    root: &TrustedRoot,
+    now: i64,
+) -> Result<Vec<i64>, TrustError> {
+    let mut times = Vec::new();
+    let mut seen = Vec::new();
+    for e in &bundle.tlog {
+        if seen.contains(&(&e.log_id, e.log_index)) {
+            return Err(TrustError::tlog(
+                "the bundle carries the same log entry twice",
+            ));
+        }
+        seen.push((&e.log_id, e.log_index));
+        let Some(log) = root.tlog(&e.log_id) else {
+            continue;
+        };
+        match (bundle.version, &e.set, &e.proof) {
+            (Version::V01, None, _) => {
+                return Err(TrustError::tlog(
+                    "a v0.1 bundle's log entry needs a signed entry timestamp",
+                ))
+            }
+            (Version::V02 | Version::V03, _, None) => {
+                return Err(TrustError::tlog(
+                    "the log entry has no inclusion proof (required from bundle v0.2 on)",
+                ))
+            }
+            _ => {}
+        }
+        tlog::check_body(e, &bundle.content, by, artifact.digest("sha256").as_deref())?;
+        if let Some(p) = &e.proof {
+            tlog::check_proof(e, p, log)?;
+        }
+        if let Some(set) = &e.set {
+            tlog::check_set(e, set, log)?;
+            if !log.valid.contains(e.integrated_time) {
+                return Err(TrustError::tlog(format!(
+                    "log entry {} was integrated at {}, outside the time {}'s key is trusted",
+                    e.log_index,
+                    crate::utc::utc(e.integrated_time),
+                    log.base_url
+                )));
+            }
+            if e.integrated_time > now + CLOCK_SKEW {
+                return Err(TrustError::tlog(format!(
+                    "log entry {} was integrated at {}, in the future",
+                    e.log_index,
+                    crate::utc::utc(e.integrated_time)
+                )));
+            }
+            times.push(e.integrated_time);
+        }
+    }
+    Ok(times)
+}
+
+/// RFC 3161 timestamps are not verified yet; one whose time falls outside the certificate's
+/// validity (or cannot be read) refuses the bundle, as a verifier that checks them would.
+fn check_timestamps(leaf: &X509Ref, tokens: &[Vec<u8>]) -> Result<(), TrustError> {
+    for token in tokens {
+        let t = der::timestamp_gen_time(token).ok_or_else(|| {
+            TrustError::bundle("an RFC 3161 timestamp in the bundle cannot be read")
+        })?;
+        valid_at(leaf, t, "timestamped")?;
+    }
+    Ok(())
+}
+
+fn valid_at(leaf: &X509Ref, t: i64, what: &str) -> Result<(), TrustError> {
+    let at = Asn1Time::from_unix(t).map_err(|e| TrustError::cert(e.to_string()))?;
+    let before = leaf
+        .not_before()
+        .compare(&at)
+        .map(|o| o.is_gt())
+        .unwrap_or(true);
+    let after = leaf
+        .not_after()
+        .compare(&at)
+        .map(|o| o.is_lt())
+        .unwrap_or(true);
+    if before || after {
+        return Err(TrustError::cert(format!(
+            "the certificate was not valid when the signature was {what} ({}): valid from {} to {}",
+            crate::utc::utc(t),
+            leaf.not_before(),
+            leaf.not_after()
+        )));
+    }
+    Ok(())
+}
+
+/// The keyless checks at each signed time: the certificate valid then, chained to an
+/// authority trusted then, with an SCT. Returns the time used.
+fn keyless(leaf: &X509Ref, times: &[i64], root: &TrustedRoot) -> Result<i64, TrustError> {
+    let Some(&first) = times.first() else {
+        return Err(TrustError::tlog(
+            "no transparency log entry of the trusted root gives a signed time for the signature",
+        ));
+    };
+    for &t in times {
+        valid_at(leaf, t, "logged")?;
+    }
+    let issuer = cert::chain(leaf, root, first)?;
+    cert::sct(leaf, &issuer, root)?;
+    Ok(first)
+}
