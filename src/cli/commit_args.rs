@@ -36,6 +36,8 @@ pub struct RegistryArgs {
 /// Who must have signed the new image (cosign's flag names for the identity).
 #[derive(Debug, Args, Clone, Default)]
 pub struct SignatureArgs {
+    /// Only a cosign-signed image: key:FILE or keyless (--help: the identity flags).
+    ///
     /// Require a cosign signature of the new image before anything is written: `key:FILE` (a PEM
     /// public key: ECDSA P-256/P-384, Ed25519, RSA) or `keyless` (a Sigstore certificate, with
     /// --certificate-identity[-regexp] and --certificate-oidc-issuer[-regexp]). Signatures are
@@ -43,14 +45,17 @@ pub struct SignatureArgs {
     /// them; any one valid suffices. The verified digest is what is written (implies
     /// --pin-digest). No valid signature: exit 4, nothing committed.
     #[arg(
+        help_heading = "Checks",
         long,
         env = "IMGBUMP_VERIFY_SIGNATURE",
-        value_name = "key:FILE|keyless"
+        value_name = "MODE"
     )]
     pub verify_signature: Option<String>,
     /// Keyless: the signer's identity, exactly (the certificate's SAN: a workflow URI such as
     /// `https://github.com/OWNER/REPO/.github/workflows/ci.yaml@refs/heads/main`, or an email).
     #[arg(
+        hide_short_help = true,
+        help_heading = "Checks",
         long,
         value_name = "IDENTITY",
         conflicts_with = "certificate_identity_regexp"
@@ -58,28 +63,55 @@ pub struct SignatureArgs {
     pub certificate_identity: Option<String>,
     /// Keyless: a regular expression the signer's identity must match (found anywhere, as
     /// cosign matches it: anchor it with ^...$).
-    #[arg(long, value_name = "REGEXP")]
+    #[arg(
+        hide_short_help = true,
+        help_heading = "Checks",
+        long,
+        value_name = "REGEXP"
+    )]
     pub certificate_identity_regexp: Option<String>,
     /// Keyless: the OIDC issuer that vouched for the signer, exactly
     /// (`https://token.actions.githubusercontent.com` for GitHub Actions).
     #[arg(
+        hide_short_help = true,
+        help_heading = "Checks",
         long,
         value_name = "URL",
         conflicts_with = "certificate_oidc_issuer_regexp"
     )]
     pub certificate_oidc_issuer: Option<String>,
     /// Keyless: a regular expression the OIDC issuer must match.
-    #[arg(long, value_name = "REGEXP")]
+    #[arg(
+        hide_short_help = true,
+        help_heading = "Checks",
+        long,
+        value_name = "REGEXP"
+    )]
     pub certificate_oidc_issuer_regexp: Option<String>,
     /// Keyless: the GitHub workflow's repository the certificate must name (`OWNER/REPO`).
-    #[arg(long, value_name = "OWNER/REPO")]
+    #[arg(
+        hide_short_help = true,
+        help_heading = "Checks",
+        long,
+        value_name = "OWNER/REPO"
+    )]
     pub certificate_github_workflow_repository: Option<String>,
     /// Keyless: the GitHub workflow's ref the certificate must name (`refs/heads/main`).
-    #[arg(long, value_name = "REF")]
+    #[arg(
+        hide_short_help = true,
+        help_heading = "Checks",
+        long,
+        value_name = "REF"
+    )]
     pub certificate_github_workflow_ref: Option<String>,
     /// A sigstore `trusted_root.json` to verify against instead of the public-good instance's
     /// (shipped with imgbump).
-    #[arg(long, value_name = "FILE")]
+    #[arg(
+        hide_short_help = true,
+        help_heading = "Checks",
+        long,
+        value_name = "FILE"
+    )]
     pub trusted_root: Option<std::path::PathBuf>,
 }
 
