@@ -16,11 +16,11 @@
 //! | file | what it holds |
 //! |---|---|
 //! | `mod.rs` | [`verify`]: the order of the checks; [`TrustError`] |
-//! | [`root`] | `trusted_root.json` read; the public-good root shipped with the binary |
-//! | [`bundle`] | a sigstore bundle (v0.1–v0.3, message signature or DSSE) read |
+//! | `root.rs` | `trusted_root.json` read; the public-good root shipped with the binary |
+//! | `bundle.rs` | a sigstore bundle (v0.1–v0.3, message signature or DSSE) read |
 //! | `keys.rs` | a signature checked with a key: ECDSA P-256/P-384/P-521, Ed25519, RSA |
-//! | [`cosign`] | cosign's storage forms (v2 simple signing and its annotations, v3 bundles) for one image digest; any one valid signature suffices |
-//! | [`cert`] | a keyless certificate: chain, SCT, identity and issuer |
+//! | `cosign.rs` | cosign's storage forms (v2 simple signing and its annotations, v3 bundles) for one image digest; any one valid signature suffices |
+//! | `cert.rs` | a keyless certificate: chain, SCT, identity and issuer |
 //! | `tlog.rs` | a transparency log entry: SET, inclusion proof, checkpoint, body |
 //! | `der.rs` | the DER OpenSSL's binding has no accessor for (extensions by OID, the precertificate) |
 
