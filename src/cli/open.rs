@@ -116,7 +116,7 @@ fn say_standing(ws: &mut Workspace, say: &Say) {
     let read = format!(
         "read the local branch {} at {}",
         ws.branch(),
-        tip.to_string().get(..7).unwrap_or("")
+        crate::git::short_id(&tip)
     );
     if ws.url().is_empty() {
         say.info(&format!(
@@ -168,7 +168,7 @@ pub(super) fn tip_to_decide(ws: &mut Workspace, say: &Say) -> Result<git2::Oid, 
                 "imgbump: {}; reading {}'s tip ({}), which this run changes",
                 s.describe(),
                 s.upstream,
-                s.remote.to_string().get(..7).unwrap_or("")
+                crate::git::short_id(&s.remote)
             ));
             Ok(s.remote)
         }

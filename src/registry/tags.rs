@@ -266,12 +266,14 @@ impl Registry {
                             }
                         )));
                     };
-                    if crate::interrupt::requested().is_some() {
+                    // The retry room's wait, which a signal ends.
+                    if crate::interrupt::requested().is_some()
+                        || crate::retry::sleep(wait).is_some()
+                    {
                         return Err(unavailable(
                             "interrupted while the registry asked to wait".into(),
                         ));
                     }
-                    std::thread::sleep(wait);
                 }
                 _ => return Ok(answer),
             }
