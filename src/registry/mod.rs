@@ -474,7 +474,8 @@ impl Registry {
                     )));
                 }
                 let v: serde_json::Value = serde_json::from_slice(&body).map_err(|_| unavailable(format!("the token service {realm_host} did not answer JSON")))?;
-                let token = v["token"].as_str().or(v["access_token"].as_str()).filter(|t| !t.is_empty()).ok_or_else(|| unavailable(format!("the token service {realm_host} answered no token")))?;
+                let answer: TokenAnswer = crate::http::read(&v);
+                let token = [answer.token.as_str(), answer.access_token.as_str()].into_iter().find(|t| !t.is_empty()).ok_or_else(|| unavailable(format!("the token service {realm_host} answered no token")))?;
                 Ok(format!("Bearer {token}"))
             }
             "basic" => match login()? {
@@ -561,9 +562,37 @@ fn hex_sha256(data: &[u8]) -> String {
         })
 }
 
+/// A token service's answer (Docker's token authentication): `token`, or OAuth's
+/// `access_token`; a field of another type reads as empty, and the rest is ignored.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct TokenAnswer {
+    token: crate::http::Text,
+    access_token: crate::http::Text,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A token service's answer: `token`, else OAuth's `access_token`; one of another type
+    /// reads as none.
+    #[test]
+    fn a_token_answer_reads_token_then_access_token() {
+        let read = |v: serde_json::Value| -> (String, String) {
+            let a: TokenAnswer = crate::http::read(&v);
+            (a.token.as_str().into(), a.access_token.as_str().into())
+        };
+        assert_eq!(read(serde_json::json!({"token": "t"})).0, "t");
+        assert_eq!(
+            read(serde_json::json!({"token": 5, "access_token": "a"})),
+            (String::new(), "a".to_string())
+        );
+        assert_eq!(
+            read(serde_json::json!(["t"])),
+            (String::new(), String::new())
+        );
+    }
 
     #[test]
     fn references_are_located_as_docker_locates_them() {

@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use super::{absolute, hex_sha256, locate, unavailable, Answer, Registry, RegistryError};
-use crate::http::url_host;
+use crate::http::{url_host, List, Obj, Text};
 use crate::reference::Reference;
 
 /// Tags asked for per page.
@@ -83,10 +83,16 @@ impl Registry {
                     s.host, s.path
                 ))
             })?;
-            let listed: Vec<&str> = match &page["tags"] {
-                serde_json::Value::Array(a) => a.iter().filter_map(|t| t.as_str()).collect(),
-                serde_json::Value::Null => Vec::new(),
-                _ => {
+            let page: TagsPage = crate::http::read(&page);
+            let listed: Vec<&str> = match &page.tags {
+                // A name that is not a string is passed over, as before.
+                Some(List(Some(tags))) => tags
+                    .iter()
+                    .map(Text::as_str)
+                    .filter(|t| !t.is_empty())
+                    .collect(),
+                None => Vec::new(),
+                Some(List(None)) => {
                     return Err(unavailable(format!(
                         "the registry {} answered the tags of {} without a list of tags",
                         s.host, s.path
@@ -154,13 +160,16 @@ impl Registry {
             expect_ok(&answer, &s, wanted)?;
             let m: serde_json::Value = serde_json::from_slice(&answer.body)
                 .map_err(|_| unavailable(format!("the manifest of {reference} is not JSON")))?;
-            if let Some(list) = m["manifests"].as_array() {
-                let platform = |e: &&serde_json::Value| {
-                    e["platform"]["os"] == "linux" && e["platform"]["architecture"] == "amd64"
+            let m: ImageManifest = crate::http::read(&m);
+            if let List(Some(list)) = &m.manifests {
+                let platform = |e: &&Obj<IndexEntry>| {
+                    let p = e.or_default().platform.or_default().into_owned();
+                    p.os.as_str() == "linux" && p.architecture.as_str() == "amd64"
                 };
                 let chosen = list.iter().find(platform).or(list.first());
                 let digest = chosen
-                    .and_then(|e| e["digest"].as_str())
+                    .and_then(|e| e.0.as_ref())
+                    .map(|e| e.digest.as_str())
                     .filter(|d| is_digest(d));
                 let Some(digest) = digest else {
                     return Err(unavailable(format!(
@@ -170,7 +179,8 @@ impl Registry {
                 url = format!("{}/v2/{}/manifests/{digest}", s.base, s.path);
                 continue;
             }
-            let Some(config) = m["config"]["digest"].as_str().filter(|d| is_digest(d)) else {
+            let config = m.config.or_default().digest.as_str().to_string();
+            let Some(config) = Some(config.as_str()).filter(|d| is_digest(d)) else {
                 return Err(unavailable(format!(
                     "the manifest of {reference} names no config"
                 )));
@@ -186,7 +196,9 @@ impl Registry {
             }
             let c: serde_json::Value = serde_json::from_slice(&answer.body)
                 .map_err(|_| unavailable(format!("the config of {reference} is not JSON")))?;
-            return Ok((c["created"].as_str().map(str::to_string), s.requests));
+            let c: ImageConfig = crate::http::read(&c);
+            let created = Some(c.created.as_str().to_string()).filter(|t| !t.is_empty());
+            return Ok((created, s.requests));
         }
         Err(unavailable(format!(
             "the index of {reference} names another index"
@@ -325,9 +337,93 @@ fn is_digest(d: &str) -> bool {
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
+/// A page of `GET /v2/NAME/tags/list`: `tags` missing or `null` is no tags; not a list, an
+/// error (read through [`crate::http`]'s forgiving types: a server's answer is hostile).
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct TagsPage {
+    tags: Option<List<Text>>,
+}
+
+/// An image manifest or an index, as far as `created` needs it.
+#[derive(serde::Deserialize, Default, Clone)]
+#[serde(default)]
+struct ImageManifest {
+    /// An index's entries.
+    manifests: List<Obj<IndexEntry>>,
+    /// An image's config descriptor.
+    config: Obj<Descriptor>,
+}
+
+/// One entry of an index.
+#[derive(serde::Deserialize, Default, Clone)]
+#[serde(default)]
+struct IndexEntry {
+    digest: Text,
+    platform: Obj<Platform>,
+}
+
+/// An entry's platform.
+#[derive(serde::Deserialize, Default, Clone)]
+#[serde(default)]
+struct Platform {
+    os: Text,
+    architecture: Text,
+}
+
+/// A content descriptor.
+#[derive(serde::Deserialize, Default, Clone)]
+#[serde(default)]
+struct Descriptor {
+    digest: Text,
+}
+
+/// An image's config, as far as `created` goes.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct ImageConfig {
+    created: Text,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A registry's answers read through serde as the `value["…"]` code read them: a missing
+    /// or null `tags` is none, another type no list; a name that is no string passed over; an
+    /// index entry, platform or config of the wrong shape read as empty.
+    #[test]
+    fn odd_answers_read_as_before() {
+        let page = |j: &str| -> TagsPage { crate::http::read(&serde_json::from_str(j).unwrap()) };
+        assert!(page(r#"{"name": "x"}"#).tags.is_none());
+        assert!(page(r#"{"tags": null}"#).tags.is_none());
+        assert_eq!(page(r#"{"tags": "1.0"}"#).tags, Some(List(None)));
+        let listed = page(r#"{"tags": ["1.0", 2, "1.1"]}"#)
+            .tags
+            .and_then(|l| l.0)
+            .unwrap();
+        let names: Vec<&str> = listed
+            .iter()
+            .map(Text::as_str)
+            .filter(|t| !t.is_empty())
+            .collect();
+        assert_eq!(names, ["1.0", "1.1"]);
+        let m: ImageManifest = crate::http::read(
+            &serde_json::from_str(
+                r#"{"manifests": [7, {"digest": 3, "platform": "linux"}, {"digest": "sha256:ab"}], "config": []}"#,
+            )
+            .unwrap(),
+        );
+        let entries = m.manifests.0.unwrap();
+        assert_eq!(entries.len(), 3);
+        assert!(entries[0].0.is_none());
+        assert_eq!(entries[1].or_default().digest.as_str(), "");
+        assert!(entries[1].or_default().platform.0.is_none());
+        assert_eq!(entries[2].or_default().digest.as_str(), "sha256:ab");
+        assert_eq!(m.config.or_default().digest.as_str(), "");
+        let c: ImageConfig = crate::http::read(&serde_json::json!({"created": 5}));
+        assert_eq!(c.created.as_str(), "");
+    }
 
     #[test]
     fn link_headers_name_the_next_page() {
