@@ -20,6 +20,7 @@
 //! | `via_github.rs` | delivery through GitHub's API (`--commit-via github`): GitHub makes the commit |
 //! | `after.rs` | pull and merge requests |
 //! | `outcome.rs`, `diff.rs` | what a bump did; the dry run's diff |
+//! | `choose.rs` | `imgbump update`'s pairs: each target's newest admitted tag, listed from its registry and chosen by its policy |
 //!
 //! Failures are [`Failure`]s; the command line maps their kinds to exit codes.
 
@@ -30,6 +31,7 @@ use crate::service;
 
 mod after;
 mod branch;
+mod choose;
 mod commit;
 mod deliver;
 mod diff;
@@ -45,6 +47,7 @@ mod via_github;
 
 pub(crate) use crate::locate::Selection;
 pub(crate) use branch::PLACEHOLDERS as BRANCH_PLACEHOLDERS;
+pub(crate) use choose::{services as policy_services, Chooser, PolicyRow};
 pub(crate) use message::PLACEHOLDERS as MESSAGE_PLACEHOLDERS;
 pub(crate) use outcome::{deployed_event, Change, HoldEffect, Outcome, Status};
 pub(crate) use registry_check::RegistryOptions;

@@ -109,7 +109,7 @@ pub(super) fn summary(o: &Outcome, say: &Say, url: &str) {
 
 /// `update`'s table of choices in the step summary, and its `chosen` output (`SERVICE=IMAGE`
 /// per target that moves, space-separated).
-pub(super) fn policies(rows: &[super::rows::PolicyRow], say: &Say) {
+pub(super) fn policies(rows: &[crate::bump::PolicyRow], say: &Say) {
     if let Some(path) = std::env::var_os("GITHUB_OUTPUT") {
         let chosen: Vec<String> = rows
             .iter()

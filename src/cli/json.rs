@@ -99,7 +99,7 @@ fn set_value(
 
 /// `update`: `set`'s object for the one commit, with each target's choice under `policies`;
 /// with one request per service, their objects under `updates`.
-pub(super) fn update(outcomes: &[Outcome], dry_run: bool, rows: &[super::rows::PolicyRow]) {
+pub(super) fn update(outcomes: &[Outcome], dry_run: bool, rows: &[crate::bump::PolicyRow]) {
     let policies: Vec<_> = rows
         .iter()
         .map(|r| {

@@ -4,7 +4,7 @@
 //! | room | what it holds |
 //! |---|---|
 //! | `args.rs`, `commit_args.rs`, `deploy_args.rs`, `duration.rs` | the clap definition: the one source of `--help`, completions and the man page (the subcommands; the flag groups they share; waiting and notifying; durations) |
-//! | `set.rs`, `get.rs`, `list.rs`, `history.rs`, `rollback.rs`, `promote.rs`, `hold.rs` (hold and release), `wait.rs`, `update.rs` (and `chosen.rs`, its choice from the registry) | one subcommand each |
+//! | `set.rs`, `get.rs`, `list.rs`, `history.rs`, `rollback.rs`, `promote.rs`, `hold.rs` (hold and release), `wait.rs`, `update.rs` | one subcommand each |
 //! | `bumped.rs`, `deployed.rs` | a bump run and reported; the wait for Argo CD and the notifications after it, checked before the push |
 //! | `text.rs` | human output: messages on stderr, progress, plain results on stdout |
 //! | `json.rs` | `--output json` |
@@ -24,7 +24,6 @@ use crate::git::Credentials;
 
 mod args;
 mod bumped;
-mod chosen;
 mod commit_args;
 mod deploy_args;
 mod deployed;

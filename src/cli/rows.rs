@@ -48,32 +48,3 @@ impl ListRow {
         hold.is_some_and(|h| !h.expired(now))
     }
 }
-
-/// One target's choice by `update`: what its policy saw in the registry, and chose.
-pub(super) struct PolicyRow {
-    pub service: String,
-    pub env: Option<String>,
-    pub file: String,
-    pub line: usize,
-    /// The policy, as written.
-    pub policy: String,
-    /// The repository listed.
-    pub repository: String,
-    /// The image Git holds.
-    pub current: String,
-    /// The policy's choice among the tags.
-    pub choice: crate::policy::Choice,
-    /// Tags the registry listed that are not tags by the OCI grammar (dropped).
-    pub invalid: usize,
-    /// Pages of tags read.
-    pub pages: u32,
-    /// The image to write, when Git's is to move.
-    pub chosen: Option<String>,
-    /// Where Git's image stands, in words.
-    pub why: String,
-    /// Requests made to the registry, and how long they took.
-    pub requests: u32,
-    pub millis: f64,
-    /// After the bump: `changed`, `held`, `superseded`, `unchanged` (or `kept`: not moved).
-    pub status: &'static str,
-}

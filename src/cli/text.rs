@@ -267,7 +267,7 @@ pub(super) fn image(image: &str) {
 }
 
 /// `update`: each target's choice, one line, and why the other tags were not chosen.
-pub(super) fn policies(rows: &[super::rows::PolicyRow], say: &Say) {
+pub(super) fn policies(rows: &[crate::bump::PolicyRow], say: &Say) {
     for r in rows {
         let c = &r.choice;
         let env = r

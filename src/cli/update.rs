@@ -1,5 +1,5 @@
 //! `imgbump update`: each service's next image chosen from its registry by a policy
-//! (`chosen.rs`), then bumped through the same run as `set`: one commit for the run, or with
+//! (`bump::Chooser`), then bumped through the same run as `set`: one commit for the run, or with
 //! `--open-pr` one request per service; holds, order keys and the retry as for `set`.
 
 use std::time::Instant;
@@ -10,12 +10,12 @@ use crate::locate::config_for;
 use crate::policy::Policy;
 use crate::registry::Registry;
 
-use super::chosen::{services, Chooser};
 use super::open::workspace;
 use super::options::{bump_options, Intent, Pick};
-use super::rows::PolicyRow;
 use super::say::Say;
 use super::{bumped, github, json, text, Output, UpdateArgs};
+use crate::bump::PolicyRow;
+use crate::bump::{policy_services as services, Chooser};
 
 pub(super) fn run(args: &UpdateArgs, say: &Say) -> Result<(), Failure> {
     let start = Instant::now();

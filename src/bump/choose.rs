@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
-use crate::bump::{Pair, Selection};
+use super::{Pair, Selection};
 use crate::config::{Config, Placed};
 use crate::failure::{FailKind, Failure};
 use crate::git::Workspace;
@@ -12,25 +12,23 @@ use crate::policy::{Choice, Policy, Standing};
 use crate::reference::{shown, ImageSpec, Reference};
 use crate::registry::{Registry, RegistryError, RegistryErrorKind};
 
-use super::rows::PolicyRow;
-
 /// The most creation times `newest-build` fetches in one target's choice.
 const TIMES_MAX: usize = 500;
 
 /// What the choosing needs: the checkout at its tip, the config, and the registry client.
-pub(super) struct Chooser<'a> {
-    pub ws: &'a Workspace,
-    pub tip: git2::Oid,
-    pub config: Option<&'a Config>,
-    pub sel: &'a Selection,
-    pub registry: Registry,
+pub(crate) struct Chooser<'a> {
+    pub(crate) ws: &'a Workspace,
+    pub(crate) tip: git2::Oid,
+    pub(crate) config: Option<&'a Config>,
+    pub(crate) sel: &'a Selection,
+    pub(crate) registry: Registry,
     /// `--policy`, for the one service named.
-    pub policy: Option<(String, Policy)>,
+    pub(crate) policy: Option<(String, Policy)>,
 }
 
 /// The services to update: those named, or every service of the config with a policy on a
 /// target in the environments asked for.
-pub(super) fn services(
+pub(crate) fn services(
     named: &[String],
     config: Option<&Config>,
     envs: &[String],
@@ -75,7 +73,7 @@ pub(super) fn services(
 
 impl Chooser<'_> {
     /// `service`'s targets with a policy: a row for each, and the pairs for those to move.
-    pub(super) fn service(
+    pub(crate) fn service(
         &mut self,
         service: &str,
         rows: &mut Vec<PolicyRow>,
@@ -288,14 +286,14 @@ impl Chooser<'_> {
 }
 
 /// What a listing came to besides the tags: those dropped, the pages and the requests.
-pub(super) struct Listed {
+pub(crate) struct Listed {
     invalid: usize,
     pages: u32,
     requests: u32,
 }
 
 /// A registry's failure, or another.
-pub(super) enum Either {
+pub(crate) enum Either {
     Registry(RegistryError),
     Failure(Failure),
 }
@@ -324,4 +322,33 @@ fn standing(c: &Choice, current: &Reference) -> String {
         }
         Standing::NothingAdmitted => "no tag is admitted: kept".to_string(),
     }
+}
+
+/// One target's choice by `update`: what its policy saw in the registry, and chose.
+pub(crate) struct PolicyRow {
+    pub(crate) service: String,
+    pub(crate) env: Option<String>,
+    pub(crate) file: String,
+    pub(crate) line: usize,
+    /// The policy, as written.
+    pub(crate) policy: String,
+    /// The repository listed.
+    pub(crate) repository: String,
+    /// The image Git holds.
+    pub(crate) current: String,
+    /// The policy's choice among the tags.
+    pub(crate) choice: crate::policy::Choice,
+    /// Tags the registry listed that are not tags by the OCI grammar (dropped).
+    pub(crate) invalid: usize,
+    /// Pages of tags read.
+    pub(crate) pages: u32,
+    /// The image to write, when Git's is to move.
+    pub(crate) chosen: Option<String>,
+    /// Where Git's image stands, in words.
+    pub(crate) why: String,
+    /// Requests made to the registry, and how long they took.
+    pub(crate) requests: u32,
+    pub(crate) millis: f64,
+    /// After the bump: `changed`, `held`, `superseded`, `unchanged` (or `kept`: not moved).
+    pub(crate) status: &'static str,
 }
