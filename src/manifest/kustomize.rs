@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use crate::reference::{shown, ImageSpec, Reference};
 
-use super::hold::hold_keys;
+use super::hold_lines::hold_keys;
 use super::slot::{after_line, line_break, Slot};
 use super::splice::{Entry, Op};
 use super::target::{Edit, Held, SetOptions};

@@ -25,7 +25,7 @@
 //! | `target.rs` | [`Locator`]: which kind of target; [`Manifest::get`] and [`Manifest::set`] for all |
 //! | `kustomize.rs` | choosing: a kustomization's `images:` entry |
 //! | `values.rs`, `keypath.rs` | choosing: the value at a [`KeyPath`] (a Helm values mapping, a scalar holding a reference, a tag or a digest) |
-//! | `hold.rs` | `# imgbump:hold` lines above a target's keys: read, added, removed, verified |
+//! | `hold_lines.rs` | `# imgbump:hold` lines above a target's keys: read, added, removed, verified |
 //! | `image_keys.rs` | the images a file holds at key paths (Helm-style mappings, `image:` scalars, Argo CD's `helm.parameters` and `kustomize.images`), for `list` and choosing a `--key` |
 //! | `slot.rs`, `splice.rs` | one editable scalar; several set, keys added or removed, in one verified splice |
 //!
@@ -55,7 +55,7 @@
 //! ```
 
 mod edit;
-mod hold;
+mod hold_lines;
 mod image_keys;
 mod keypath;
 mod kustomize;

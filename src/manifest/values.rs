@@ -10,7 +10,7 @@
 
 use crate::reference::{shown, ImageSpec, Reference};
 
-use super::hold::hold_keys;
+use super::hold_lines::hold_keys;
 use super::keypath::{override_split, KeyPath, Resolved};
 use super::kustomize::would_add;
 use super::select::same_repository;
