@@ -146,6 +146,20 @@ impl<'de> serde::Deserialize<'de> for Text {
     }
 }
 
+/// A string field of an answer that must be a string to count: `None` when it is missing or
+/// of another type (where [`Text`] reads those as empty).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Str(pub Option<String>);
+
+impl<'de> serde::Deserialize<'de> for Str {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Str(match serde_json::Value::deserialize(d)? {
+            serde_json::Value::String(s) => Some(s),
+            _ => None,
+        }))
+    }
+}
+
 /// An object of a server's answer read as `T` (whose fields all default): `None` when the
 /// value is no object or does not read as `T`, so one odd part never spoils the answer.
 #[derive(Debug, Clone, PartialEq, Eq)]

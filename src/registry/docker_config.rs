@@ -140,11 +140,45 @@ fn run_helper(name: &str, server: &str) -> Result<Option<Login>, String> {
     }
     let v: serde_json::Value = serde_json::from_slice(&out)
         .map_err(|_| format!("the credential helper {program} did not answer JSON"))?;
-    match (v["Username"].as_str(), v["Secret"].as_str()) {
-        (Some(user), Some(secret)) if !secret.is_empty() => Ok(Some(Login {
-            user: user.to_string(),
-            secret: secret.to_string(),
-        })),
+    let answer: HelperAnswer = crate::http::read(&v);
+    match (answer.username.0, answer.secret.0) {
+        (Some(user), Some(secret)) if !secret.is_empty() => Ok(Some(Login { user, secret })),
         _ => Ok(None),
+    }
+}
+
+/// A credential helper's answer to `get` (docker-credential-helpers' protocol): both strings,
+/// or no login; anything else in it is ignored.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct HelperAnswer {
+    #[serde(rename = "Username")]
+    username: crate::http::Str,
+    #[serde(rename = "Secret")]
+    secret: crate::http::Str,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A helper's answer counts only with both fields strings and a secret: a number, a
+    /// missing field or an empty secret is no login.
+    #[test]
+    fn a_helper_answer_is_a_login_only_when_both_are_strings() {
+        let read = |v: serde_json::Value| {
+            let a: HelperAnswer = crate::http::read(&v);
+            (a.username.0, a.secret.0)
+        };
+        assert_eq!(
+            read(serde_json::json!({"Username": "AWS", "Secret": "s", "ServerURL": "x"})),
+            (Some("AWS".into()), Some("s".into()))
+        );
+        assert_eq!(
+            read(serde_json::json!({"Username": 1, "Secret": "s"})).0,
+            None
+        );
+        assert_eq!(read(serde_json::json!({"Username": "u"})).1, None);
+        assert_eq!(read(serde_json::json!("u:s")), (None, None));
     }
 }
