@@ -363,16 +363,14 @@ fn wrong_addresses_fail_fast_and_refused_ports_are_retried_within_their_budget()
     // A refused port: retried, a line each, until --connect-timeout.
     let port = free_port();
     let url = format!("http://127.0.0.1:{port}/x.git");
-    let start = Instant::now();
     let out = fx.run(&["set", "agent=:x", "--repo", &url, "--connect-timeout", "2s"]);
-    let took = start.elapsed();
     assert_eq!(code(&out), Some(1), "{}", text(&out));
     let said = String::from_utf8_lossy(&out.stderr);
-    // Tried again (how often depends on how busy the machine is) for the budget at least.
+    // Tried again (how often depends on how busy the machine is; the run stops before a wait
+    // that would overrun the budget, so it may end well before 2 s), and the budget named.
     let retries = said.matches("trying again in").count();
     assert!(retries >= 1, "{said}");
     assert!(said.contains("--connect-timeout"), "{said}");
-    assert!(took >= Duration::from_secs(1), "{took:?}");
     let out = fx.run(&[
         "set",
         "-q",
