@@ -130,6 +130,46 @@ struct Answer {
     body: Vec<u8>,
 }
 
+/// Where one repository is asked, and with what: made once per listing, fetch
+/// or signature lookup ([`Registry::session`]).
+pub(super) struct Session {
+    pub(super) host: String,
+    pub(super) path: String,
+    pub(super) base: String,
+    pub(super) auth: Option<String>,
+    pub(super) refreshed: bool,
+    pub(super) requests: u32,
+    pub(super) until: Instant,
+}
+
+impl Registry {
+    /// The host, repository and base URL of `reference`, asked once (`GET /v2/`), with the
+    /// authorization kept from earlier or asked for now.
+    pub(super) fn session(&mut self, reference: &Reference) -> Result<Session, RegistryError> {
+        let (host, path) = locate(reference);
+        let scope = format!("repository:{path}:pull");
+        let mut requests = 0;
+        let mut auth = self.cached_auth(&host, &scope);
+        let (base, challenge) = self.ping(&host, &mut requests)?;
+        let mut refreshed = false;
+        if let (None, Some(challenge)) = (&auth, challenge) {
+            let a = self.authorize(&host, &path, &challenge, &mut requests)?;
+            self.auth.push(((host.clone(), scope), a.clone()));
+            auth = Some(a);
+            refreshed = true;
+        }
+        Ok(Session {
+            until: Instant::now() + self.settings.timeout,
+            host,
+            path,
+            base,
+            auth,
+            refreshed,
+            requests,
+        })
+    }
+}
+
 impl Registry {
     /// A client with these settings (TLS roots as the rest of imgbump finds them).
     pub fn new(settings: Settings) -> Registry {

@@ -8,7 +8,7 @@
 
 use serde_json::Value;
 
-use super::{hex_sha256, locate, unavailable, Registry, RegistryError};
+use super::{hex_sha256, unavailable, Registry, RegistryError, Session};
 use crate::reference::Reference;
 
 /// The most signature layers, referrers or bundles read for one image.
@@ -53,14 +53,6 @@ fn valid_digest(d: &str) -> bool {
 /// A body and its `Content-Type`, or nothing (HTTP 404).
 type Fetched = Option<(Vec<u8>, Option<String>)>;
 
-/// A session with one repository: its base URL and authorization.
-struct Session {
-    host: String,
-    path: String,
-    base: String,
-    auth: Option<String>,
-}
-
 impl Registry {
     /// Every cosign signature stored for `digest` (`sha256:<hex>`) of `reference`'s repository.
     pub fn signatures(
@@ -71,35 +63,15 @@ impl Registry {
         if !valid_digest(digest) {
             return Err(unavailable(format!("{digest} is not a sha256 digest")));
         }
-        let (host, path) = locate(reference);
-        let mut out = Signatures::default();
-        let s = self.signature_session(host, path, &mut out.requests)?;
+        let s = self.session(reference)?;
+        let mut out = Signatures {
+            requests: s.requests,
+            ..Signatures::default()
+        };
         let hex = &digest["sha256:".len()..];
         self.v2_tag(&s, hex, &mut out)?;
         self.v3_referrers(&s, digest, hex, &mut out)?;
         Ok(out)
-    }
-
-    fn signature_session(
-        &mut self,
-        host: String,
-        path: String,
-        requests: &mut u32,
-    ) -> Result<Session, RegistryError> {
-        let scope = format!("repository:{path}:pull");
-        let (base, challenge) = self.ping(&host, requests)?;
-        let mut auth = self.cached_auth(&host, &scope);
-        if let (None, Some(challenge)) = (&auth, challenge) {
-            let a = self.authorize(&host, &path, &challenge, requests)?;
-            self.auth.push(((host.clone(), scope), a.clone()));
-            auth = Some(a);
-        }
-        Ok(Session {
-            host,
-            path,
-            base,
-            auth,
-        })
     }
 
     /// GET `url`; `None` on 404; the body otherwise (bounded), or an error naming the answer.

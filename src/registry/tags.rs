@@ -8,7 +8,7 @@
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use super::{absolute, hex_sha256, locate, unavailable, Answer, Registry, RegistryError};
+use super::{absolute, hex_sha256, unavailable, Answer, Registry, RegistryError, Session};
 use crate::http::{url_host, List, Obj, Text};
 use crate::reference::Reference;
 
@@ -34,17 +34,6 @@ pub(crate) struct Tags {
     pub requests: u32,
     /// How long it took.
     pub elapsed: Duration,
-}
-
-/// Where one repository is asked, and with what: made once per listing or fetch.
-pub(super) struct Session {
-    pub(super) host: String,
-    pub(super) path: String,
-    base: String,
-    auth: Option<String>,
-    refreshed: bool,
-    pub(super) requests: u32,
-    until: Instant,
 }
 
 impl Registry {
@@ -203,32 +192,6 @@ impl Registry {
         Err(unavailable(format!(
             "the index of {reference} names another index"
         )))
-    }
-
-    /// The host, repository and base URL of `reference`, asked once (`GET /v2/`), with the
-    /// authorization kept from earlier or asked for now.
-    pub(super) fn session(&mut self, reference: &Reference) -> Result<Session, RegistryError> {
-        let (host, path) = locate(reference);
-        let scope = format!("repository:{path}:pull");
-        let mut requests = 0;
-        let mut auth = self.cached_auth(&host, &scope);
-        let (base, challenge) = self.ping(&host, &mut requests)?;
-        let mut refreshed = false;
-        if let (None, Some(challenge)) = (&auth, challenge) {
-            let a = self.authorize(&host, &path, &challenge, &mut requests)?;
-            self.auth.push(((host.clone(), scope), a.clone()));
-            auth = Some(a);
-            refreshed = true;
-        }
-        Ok(Session {
-            until: Instant::now() + self.settings.timeout,
-            host,
-            path,
-            base,
-            auth,
-            refreshed,
-            requests,
-        })
     }
 
     fn get(&mut self, s: &mut Session, url: &str) -> Result<Answer, RegistryError> {
