@@ -92,12 +92,18 @@ pub struct Settings {
     pub timeout: Duration,
 }
 
+/// What `GET /v2/` answered: the base URL that works, and the authentication challenge.
+type Pinged = (String, Option<String>);
+
 /// A client for registries: one agent, logins and tokens kept for the run.
 pub struct Registry {
     settings: Settings,
     agent: ureq::Agent,
     /// (host, scope) → the `Authorization` value that worked.
     auth: Vec<((String, String), String)>,
+    /// host → what `GET /v2/` answered (the base URL, the challenge): asked once a run, however
+    /// many lookups (a check, then the signatures; a tags listing per target) follow.
+    pinged: std::cell::RefCell<Vec<(String, Pinged)>>,
 }
 
 /// The host a reference's registry is reached at, and the repository path there.
@@ -178,6 +184,7 @@ impl Registry {
             settings,
             agent,
             auth: Vec::new(),
+            pinged: std::cell::RefCell::new(Vec::new()),
         }
     }
 
@@ -301,7 +308,23 @@ impl Registry {
         &self,
         host: &str,
         requests: &mut u32,
-    ) -> Result<(String, Option<String>), RegistryError> {
+    ) -> Result<Pinged, RegistryError> {
+        if let Some((_, known)) = self.pinged.borrow().iter().find(|(h, _)| h == host) {
+            return Ok(known.clone());
+        }
+        let answered = self.ping_once(host, requests)?;
+        self.pinged
+            .borrow_mut()
+            .push((host.to_string(), answered.clone()));
+        Ok(answered)
+    }
+
+    /// One `GET /v2/` (and, where plain HTTP may be used, its fallback), for [`Registry::ping`].
+    fn ping_once(
+        &self,
+        host: &str,
+        requests: &mut u32,
+    ) -> Result<Pinged, RegistryError> {
         let https = format!("https://{host}");
         let may_http = loopback(host) || self.settings.insecure.iter().any(|h| h == host);
         let answered = |r: &ureq::http::Response<ureq::Body>| {
