@@ -3,6 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
+mod support;
+use support::files;
+
 use imgbump::manifest::{Manifest, Target};
 use imgbump::reference::Reference;
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -22,21 +25,6 @@ fn shared(rel: &str) -> PathBuf {
         dir.display()
     );
     dir
-}
-
-fn files(dir: &Path, pred: &dyn Fn(&Path) -> bool, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            files(&p, pred, out);
-        } else if pred(&p) {
-            out.push(p);
-        }
-    }
 }
 
 /// A YAML node as libyaml reads it, keeping a key that stands twice (which `serde_yaml_ng::Value`

@@ -17,22 +17,9 @@ fn root() -> &'static Path {
 
 /// The README and every page of the book.
 fn pages() -> Vec<PathBuf> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        let mut entries: Vec<_> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
-        entries.sort();
-        for p in entries {
-            if p.is_dir() {
-                walk(&p, out);
-            } else if p.extension().is_some_and(|e| e == "md") {
-                out.push(p);
-            }
-        }
-    }
     let mut out = vec![root().join("README.md")];
-    walk(&root().join("docs/src"), &mut out);
+    let md = |p: &Path| p.extension().is_some_and(|e| e == "md");
+    files(&root().join("docs/src"), &md, &mut out);
     out
 }
 
@@ -118,25 +105,11 @@ fn run_block(b: &Block, example: &str) {
             "PATH",
             format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap()),
         );
-    for k in [
-        "IMGBUMP_TOKEN",
-        "GITHUB_TOKEN",
-        "GH_TOKEN",
-        "IMGBUMP_REPO",
-        "IMGBUMP_BRANCH",
-        "IMGBUMP_MANIFEST",
-        "IMGBUMP_OUTPUT",
-        "IMGBUMP_MESSAGE",
-        "IMGBUMP_AUTHOR",
-        "IMGBUMP_CACHE_DIR",
-        "GITHUB_OUTPUT",
-        "GITHUB_ACTIONS",
-        "GITHUB_STEP_SUMMARY",
-        "GIT_DIR",
-        "MAKEFLAGS",
-        "MFLAGS",
-        "MAKELEVEL",
-    ] {
+    // make's own variables too: the Makefile example runs make inside this test's process.
+    for k in RUNNER_ENV
+        .iter()
+        .chain(&["MAKEFLAGS", "MFLAGS", "MAKELEVEL"])
+    {
         c.env_remove(k);
     }
     let out = c.output().unwrap();

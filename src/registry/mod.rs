@@ -304,11 +304,7 @@ impl Registry {
 
     /// `GET /v2/`: the base URL that answers (`https://host`, or `http://host` for a loopback
     /// or insecure host whose HTTPS fails), and its authentication challenge, if any.
-    fn ping(
-        &self,
-        host: &str,
-        requests: &mut u32,
-    ) -> Result<Pinged, RegistryError> {
+    fn ping(&self, host: &str, requests: &mut u32) -> Result<Pinged, RegistryError> {
         if let Some((_, known)) = self.pinged.borrow().iter().find(|(h, _)| h == host) {
             return Ok(known.clone());
         }
@@ -320,11 +316,7 @@ impl Registry {
     }
 
     /// One `GET /v2/` (and, where plain HTTP may be used, its fallback), for [`Registry::ping`].
-    fn ping_once(
-        &self,
-        host: &str,
-        requests: &mut u32,
-    ) -> Result<Pinged, RegistryError> {
+    fn ping_once(&self, host: &str, requests: &mut u32) -> Result<Pinged, RegistryError> {
         let https = format!("https://{host}");
         let may_http = loopback(host) || self.settings.insecure.iter().any(|h| h == host);
         let answered = |r: &ureq::http::Response<ureq::Body>| {

@@ -47,27 +47,47 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// The variables a CI runner or the user may have set that would change what imgbump does:
+/// every test run of it goes without them.
+pub const RUNNER_ENV: [&str; 14] = [
+    "IMGBUMP_TOKEN",
+    "GITHUB_TOKEN",
+    "GH_TOKEN",
+    "IMGBUMP_REPO",
+    "IMGBUMP_BRANCH",
+    "IMGBUMP_MANIFEST",
+    "IMGBUMP_OUTPUT",
+    "IMGBUMP_MESSAGE",
+    "IMGBUMP_AUTHOR",
+    "IMGBUMP_CACHE_DIR",
+    "GITHUB_OUTPUT",
+    "GITHUB_ACTIONS",
+    "GITHUB_STEP_SUMMARY",
+    "GIT_DIR",
+];
+
+/// Every file below `dir` (depth first, in name order) that `pred` takes.
+pub fn files(dir: &Path, pred: &dyn Fn(&Path) -> bool, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            files(&p, pred, out);
+        } else if pred(&p) {
+            out.push(p);
+        }
+    }
+}
+
 /// The imgbump binary with `home` as HOME (no user config, no credential helpers), no colour,
 /// and none of the variables a CI runner or the user may have set.
 pub fn imgbump(home: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_imgbump"));
     c.env("HOME", home).env("NO_COLOR", "1");
-    for k in [
-        "IMGBUMP_TOKEN",
-        "GITHUB_TOKEN",
-        "GH_TOKEN",
-        "IMGBUMP_REPO",
-        "IMGBUMP_BRANCH",
-        "IMGBUMP_MANIFEST",
-        "IMGBUMP_OUTPUT",
-        "IMGBUMP_MESSAGE",
-        "IMGBUMP_AUTHOR",
-        "IMGBUMP_CACHE_DIR",
-        "GITHUB_OUTPUT",
-        "GITHUB_ACTIONS",
-        "GITHUB_STEP_SUMMARY",
-        "GIT_DIR",
-    ] {
+    for k in RUNNER_ENV {
         c.env_remove(k);
     }
     c
