@@ -3,30 +3,10 @@
 
 mod support;
 
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use support::*;
-
-/// Runs imgbump with a hard time limit; a run that takes longer is a failure (a hang).
-fn bounded(mut cmd: Command, limit: Duration) -> Output {
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    loop {
-        if child.try_wait().unwrap().is_some() {
-            return child.wait_with_output().unwrap();
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            panic!("imgbump did not finish within {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
 
 /// Asserts that nothing changed: remote branch, checkout HEAD and work tree.
 struct Unchanged {
@@ -199,7 +179,7 @@ fn bad_manifests_are_refused_in_bounded_time() {
         for repo in [fx.url(), fx.checkout.display().to_string()] {
             let mut cmd = fx.cmd();
             cmd.args(["set", &format!("{svc}=nginx:2"), "--repo", &repo]);
-            let out = bounded(cmd, Duration::from_secs(60));
+            let (out, _) = bounded(cmd, Duration::from_secs(60));
             assert_fails(&out, code, needle, svc);
         }
     }

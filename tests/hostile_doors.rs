@@ -7,53 +7,12 @@ mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use support::liar::*;
 use support::*;
 
 const ARGO_TOKEN: &str = "argo-T0ken-Zq8Xw2Lp5Vn7Rt3Ys9Ku4Hm6Jd1Fb0Gc";
-
-/// Runs `cmd` with a hard limit (a hang is a failure, never a stuck test).
-fn bounded(mut cmd: Command, limit: Duration) -> (Output, Duration) {
-    let start = Instant::now();
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Read the pipes while waiting, so that a large output cannot block the child.
-    let mut so = child.stdout.take().unwrap();
-    let mut se = child.stderr.take().unwrap();
-    let t1 = std::thread::spawn(move || {
-        let mut b = Vec::new();
-        std::io::Read::read_to_end(&mut so, &mut b).ok();
-        b
-    });
-    let t2 = std::thread::spawn(move || {
-        let mut b = Vec::new();
-        std::io::Read::read_to_end(&mut se, &mut b).ok();
-        b
-    });
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("imgbump did not finish within {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let took = start.elapsed();
-    let out = Output {
-        status,
-        stdout: t1.join().unwrap(),
-        stderr: t2.join().unwrap(),
-    };
-    (out, took)
-}
 
 /// Whether `text` holds a start of `secret` of 8 characters or more.
 fn leaks(text: &str, secret: &str) -> bool {
@@ -735,33 +694,13 @@ fn sigterm_ends_a_wait_on_a_server_that_never_answers() {
             "10m",
         ],
     );
-    let mut child = c
+    let child = c
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // Wait until Argo CD has been asked (a condition, not a sleep).
-    let start = Instant::now();
-    while hang.requests().is_empty() {
-        assert!(start.elapsed() < Duration::from_secs(60), "never asked");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    unsafe {
-        libc::kill(child.id() as libc::pid_t, libc::SIGTERM);
-    }
-    let asked = Instant::now();
-    loop {
-        if child.try_wait().unwrap().is_some() {
-            break;
-        }
-        if asked.elapsed() > Duration::from_secs(60) {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("SIGTERM did not end the wait");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let out = child.wait_with_output().unwrap();
+    // SIGTERM once Argo CD has been asked (a condition, not a sleep).
+    let out = terminate_when(child, || !hang.requests().is_empty(), "the wait");
     assert_eq!(out.status.code(), Some(128 + 15), "{}", text(&out));
     assert!(
         stderr(&out).contains("interrupted by SIGTERM"),
@@ -774,40 +713,17 @@ fn sigterm_ends_a_wait_on_a_server_that_never_answers() {
 fn a_manifest_template_is_filled_once() {
     let w = World::new();
     let before = w.main();
-    let (out, _) = bounded(
-        {
-            let mut c = w.fx.cmd();
-            c.args([
-                "set",
-                "agent=:x",
-                "--repo",
-                &w.fx.url(),
-                "--manifest",
-                "x/{{service}}.yaml",
-            ]);
-            c
-        },
-        Duration::from_secs(60),
-    );
+    let with_manifest = |m: &str| {
+        let mut c = w.fx.cmd();
+        c.args(["set", "agent=:x", "--repo", &w.fx.url(), "--manifest", m]);
+        bounded(c, Duration::from_secs(60)).0
+    };
+    let out = with_manifest("x/{{service}}.yaml");
     // `{{service}}` is `{agent}` once filled: a file that does not exist, never a placeholder.
     assert_eq!(out.status.code(), Some(3), "{}", text(&out));
     assert!(stderr(&out).contains("x/{agent}.yaml"), "{}", text(&out));
     assert!(!stderr(&out).contains("placeholder"), "{}", text(&out));
-    let (out, _) = bounded(
-        {
-            let mut c = w.fx.cmd();
-            c.args([
-                "set",
-                "agent=:x",
-                "--repo",
-                &w.fx.url(),
-                "--manifest",
-                "x/{nope}.yaml",
-            ]);
-            c
-        },
-        Duration::from_secs(60),
-    );
+    let out = with_manifest("x/{nope}.yaml");
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert_eq!(w.main(), before);
 }
@@ -1246,29 +1162,13 @@ fn sigterm_ends_a_notification_that_never_answers_and_says_the_push_stands() {
             &format!("webhook:{}/x", hang.url()),
         ],
     );
-    let mut child = c
+    let child = c
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let start = Instant::now();
-    while hang.requests().is_empty() {
-        assert!(start.elapsed() < Duration::from_secs(60), "never notified");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    unsafe {
-        libc::kill(child.id() as libc::pid_t, libc::SIGTERM);
-    }
-    let asked = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if asked.elapsed() > Duration::from_secs(60) {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("SIGTERM did not end the notification");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let out = child.wait_with_output().unwrap();
+    // SIGTERM once the webhook has been called.
+    let out = terminate_when(child, || !hang.requests().is_empty(), "the notification");
     assert_eq!(out.status.code(), Some(128 + 15), "{}", text(&out));
     let after = w.main();
     assert_ne!(after, before);
