@@ -24,6 +24,16 @@ pub(crate) const RELEASE: &str = "Imgbump-Release";
 /// The trailer of a commit that set a held service's image with `--ignore-hold`.
 pub(crate) const HOLD_IGNORED: &str = "Imgbump-Hold-Ignored";
 
+/// The trailer of a batched bump's commit naming each request it carries (see `bump/batch.rs`).
+pub(crate) const REQUEST: &str = "Imgbump-Request";
+
+/// Every value of trailer `key` in `message`, whatever it is about.
+pub(crate) fn all<'m>(message: &'m str, key: &str) -> Vec<&'m str> {
+    trailer_lines(message)
+        .filter_map(|(k, v)| (k.eq_ignore_ascii_case(key)).then_some(v))
+        .collect()
+}
+
 /// The values of trailer `key` in `message` that are about `service`: for each line
 /// `KEY: SERVICE=VALUE` of the message's last paragraph, `VALUE`.
 pub(crate) fn values<'m>(message: &'m str, key: &str, service: &str) -> Vec<&'m str> {

@@ -16,6 +16,7 @@
 //! | `plan.rs`, `registry_check.rs`, `order.rs` | the plan; the registry's checks of an image; recorded order keys |
 //! | `commit.rs`, `message.rs` | the commit; its message |
 //! | `deliver.rs`, `branch.rs`, `retry.rs` | the push; `--push-branch` names; the run's budgets and the fetch between attempts |
+//! | `batch.rs` | batched bumps: a run that meets others publishes a request; whoever takes the tip lands every pending one in one commit |
 //! | `standing.rs` | where a checkout stands against its remote at the start, and what the run says about it |
 //! | `via_github.rs` | delivery through GitHub's API (`--commit-via github`): GitHub makes the commit |
 //! | `after.rs` | pull and merge requests |
@@ -30,6 +31,7 @@ use crate::reference::ImageSpec;
 use crate::service;
 
 mod after;
+mod batch;
 mod branch;
 mod choose;
 mod commit;
@@ -140,6 +142,10 @@ pub(crate) struct Delivery {
     pub open_pr: Option<OpenPr>,
     /// Who makes the commit on the remote: a push of ours, or GitHub through its API.
     pub commit_via: CommitVia,
+    /// A run that meets others at the branch publishes its change as a request, and whoever
+    /// takes the tip lands every pending one in one commit (`bump/batch.rs`); `--no-batch`:
+    /// each run races for the tip alone.
+    pub batch: bool,
 }
 
 /// How long and how often to try.

@@ -145,6 +145,9 @@ pub(crate) struct Outcome {
     pub pushed_branch: Option<String>,
     /// With `--open-pr github`: the pull request.
     pub pr: Option<crate::forge::Opened>,
+    /// Landed through a batch (`bump/batch.rs`): how many other runs' changes its commit
+    /// carried; `None`: the run's own commit.
+    pub batched: Option<usize>,
     /// Where the time went.
     pub timings: Timings,
 }
@@ -313,6 +316,7 @@ impl Outcome {
             note: None,
             pushed_branch: None,
             pr: None,
+            batched: None,
             timings: Timings::default(),
         }
     }

@@ -189,6 +189,12 @@ fn edit_one(
     let must_sign = opts.registry.signature.is_some() || signed.policy.is_some();
     let verify = opts.registry.verify || placed.spec.verify.on_in(env) || must_sign;
     let pin = opts.registry.pin || placed.spec.pin_digest.on_in(env) || must_sign;
+    if edit.changed && (verify || pin) && opts.registry.offline {
+        return Err(Failure::new(
+            FailKind::Refused,
+            format!("{path}: the target's image is checked with its registry, which only the run that asks for it does"),
+        ));
+    }
     if edit.changed && (verify || pin) {
         // Asked before anything is written; pinned, the edit is made again with the digest
         // the registry reports.

@@ -21,6 +21,9 @@ pub(crate) struct RegistryOptions {
     pub settings: Settings,
     /// `--verify-signature`: who must have signed every new image (implies --pin-digest).
     pub signature: Option<SignatureCheck>,
+    /// No registry may be asked: another run's batched request, whose run checked its own
+    /// images (a request whose targets need the registry is not applied by others).
+    pub offline: bool,
 }
 
 /// Who must have signed an image, under which trusted root.
@@ -142,6 +145,11 @@ pub(super) struct Checks {
 }
 
 impl Checks {
+    /// Whether any registry was asked (or a check was begun) in this run.
+    pub(super) fn asked(&self) -> bool {
+        self.registry.is_some() || !self.found.is_empty() || !self.spent.is_zero()
+    }
+
     /// `reference` in its registry (asked once per run).
     pub(super) fn check(
         &mut self,

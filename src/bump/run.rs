@@ -69,6 +69,8 @@ pub(crate) fn set_until(
         },
         github: None,
         moved: false,
+        contended: false,
+        no_requests: false,
     };
     let mut outcome = run.stages(tip)?;
     outcome.timings = run.t;
@@ -83,37 +85,41 @@ struct Attempt<'p> {
 }
 
 /// What a checkout run has done to its own branch.
-struct Local {
+pub(super) struct Local {
     /// The branch's commit when the run began.
-    start: Oid,
+    pub(super) start: Oid,
     /// The commit the run put on the local branch, if any.
-    commit: Option<Oid>,
+    pub(super) commit: Option<Oid>,
     /// Set when the checkout had the image but the remote did not: the checkout's commit.
-    ahead: Option<Oid>,
+    pub(super) ahead: Option<Oid>,
     /// Whether the change is written to the checkout before the push (its branch is where
     /// the remote's is), or only brought there once it landed (the checkout was behind or
     /// ahead: the plan was made on the remote's tip).
-    write_first: bool,
+    pub(super) write_first: bool,
     /// Where the branch stood against its upstream at the start (fetched), when known.
-    standing: Option<crate::git::Standing>,
+    pub(super) standing: Option<crate::git::Standing>,
 }
 
 /// A run in progress.
-struct Run<'r> {
-    ws: &'r mut Workspace,
-    pairs: &'r [Pair],
-    opts: &'r Options,
-    deadline: Deadline,
-    committer: Committer,
-    t: Timings,
-    checks: Checks,
-    attempts: u32,
-    local: Local,
+pub(super) struct Run<'r> {
+    pub(super) ws: &'r mut Workspace,
+    pub(super) pairs: &'r [Pair],
+    pub(super) opts: &'r Options,
+    pub(super) deadline: Deadline,
+    pub(super) committer: Committer,
+    pub(super) t: Timings,
+    pub(super) checks: Checks,
+    pub(super) attempts: u32,
+    pub(super) local: Local,
     /// GitHub's API, for `--commit-via github`: made at the first delivery, kept for the rest.
-    github: Option<crate::forge::github::GitHub>,
+    pub(super) github: Option<crate::forge::github::GitHub>,
     /// Whether the remote's branch moved while the run went on (a push was refused as moved,
     /// and a fetch found a new tip).
-    moved: bool,
+    pub(super) moved: bool,
+    /// Whether this run met others at the branch (a push lost a race): it goes through a batch.
+    pub(super) contended: bool,
+    /// The remote refused a request ref: no batches in this run.
+    pub(super) no_requests: bool,
 }
 
 /// What to do after a plan that changes nothing.
@@ -158,14 +164,29 @@ impl Run<'_> {
                 message: message_of(&plan, self.opts),
                 plan: &plan,
             };
-            let commit = match self.commit(&attempt) {
-                Ok(commit) => commit,
-                Err(f) => return Err(self.nothing_pushed(f, tip)),
-            };
-            outcome.commit = Some(commit);
+            let batch = self.batch_now();
+            // A batch makes its own commit: only a checkout's first write is made here.
+            if !batch || self.writes_first() {
+                let commit = match self.commit(&attempt) {
+                    Ok(commit) => commit,
+                    Err(f) => return Err(self.nothing_pushed(f, tip)),
+                };
+                outcome.commit = Some(commit);
+            }
             if self.opts.delivery.no_push {
                 return Ok(outcome);
             }
+            if batch {
+                match self.batched(tip, &plan, &mut outcome) {
+                    Ok(true) => return Ok(outcome),
+                    Ok(false) => {}
+                    Err(f) => return Err(self.nothing_pushed(f, tip)),
+                }
+            }
+            let Some(commit) = outcome.commit else {
+                // Batches refused by the remote, and no commit made yet: plan again.
+                continue;
+            };
             let delivered = match self.deliver(&attempt, commit, &mut outcome) {
                 Ok(delivered) => delivered,
                 // After the branch moved, the local commit (built where it was) cannot be
@@ -176,6 +197,7 @@ impl Run<'_> {
             match delivered {
                 Some(new_tip) => {
                     self.moved |= new_tip != tip;
+                    self.contended = true;
                     tip = new_tip;
                 }
                 None => return Ok(outcome),
@@ -263,6 +285,14 @@ impl Run<'_> {
         Ok(Nothing::Done)
     }
 
+    /// Whether the commit stage writes the checkout first (its first commit, on its branch).
+    fn writes_first(&self) -> bool {
+        self.ws.is_open()
+            && self.local.write_first
+            && self.local.commit.is_none()
+            && self.opts.delivery.push_branch.is_none()
+    }
+
     /// The commit stage: the commit made on `tip` and, in a checkout pushing to its own branch,
     /// written to the work tree, the index and the branch.
     fn commit(&mut self, a: &Attempt<'_>) -> Result<Oid, Failure> {
@@ -272,11 +302,7 @@ impl Run<'_> {
             committer.commit(ws, a.tip, &plan.files, &a.message, ahead)
         })?;
         // A push to a new branch leaves the checkout's branch alone.
-        if self.ws.is_open()
-            && self.local.write_first
-            && self.local.commit.is_none()
-            && self.opts.delivery.push_branch.is_none()
-        {
+        if self.writes_first() {
             let start = self.local.start;
             timed(&mut self.t.local, || {
                 ws.apply_local(start, commit, &plan.files)
@@ -319,34 +345,8 @@ impl Run<'_> {
             _ => None,
         };
         to.options.extend(after::gitlab_options(request.as_ref()));
-        let delivered = match self.opts.delivery.commit_via {
-            CommitVia::Push => deliver::push(
-                self.ws,
-                commit,
-                self.attempts,
-                &self.deadline,
-                &mut self.t,
-                &to,
-                &plan.files,
-            ),
-            CommitVia::GitHub => {
-                let gh = match &self.github {
-                    Some(gh) => gh,
-                    None => match via_github::client(self.ws, &self.deadline) {
-                        Ok(gh) => self.github.insert(gh),
-                        Err(f) => return Err(deliver::stays_local(f, self.kept(), &branch_name)),
-                    },
-                };
-                let send = via_github::Send {
-                    tip: a.tip,
-                    message: &a.message,
-                    files: &plan.files,
-                    to: &to,
-                    attempts: self.attempts,
-                };
-                via_github::deliver(self.ws, gh, &send, &self.deadline, &mut self.t)
-            }
-        }
+        let delivered = self
+            .deliver_to(a.tip, commit, &a.message, &plan.files, &to)
         .map_err(|f| deliver::stays_local(f, self.kept(), &branch_name))?;
         match delivered {
             Delivered::Again(new_tip) => return Ok(Some(new_tip)),
@@ -371,8 +371,45 @@ impl Run<'_> {
         Ok(None)
     }
 
+    /// The commit stage's `commit` (made on `tip` with `message`, changing `files`) delivered
+    /// as `to` says: pushed, or made by GitHub from the files.
+    pub(super) fn deliver_to(
+        &mut self,
+        tip: Oid,
+        commit: Oid,
+        message: &str,
+        files: &[crate::git::FileChange],
+        to: &PushTo,
+    ) -> Result<Delivered, Failure> {
+        match self.opts.delivery.commit_via {
+            CommitVia::Push => deliver::push(
+                self.ws,
+                commit,
+                self.attempts,
+                &self.deadline,
+                &mut self.t,
+                to,
+                files,
+            ),
+            CommitVia::GitHub => {
+                let gh = match &self.github {
+                    Some(gh) => gh,
+                    None => self.github.insert(via_github::client(self.ws, &self.deadline)?),
+                };
+                let send = via_github::Send {
+                    tip,
+                    message,
+                    files,
+                    to,
+                    attempts: self.attempts,
+                };
+                via_github::deliver(self.ws, gh, &send, &self.deadline, &mut self.t)
+            }
+        }
+    }
+
     /// After `commit` landed: the checkout's branch brought to it, when that loses nothing.
-    fn catch_up(&mut self, commit: Oid, outcome: &mut Outcome) -> Result<(), Failure> {
+    pub(super) fn catch_up(&mut self, commit: Oid, outcome: &mut Outcome) -> Result<(), Failure> {
         if let (None, Some(s)) = (self.local.commit, &self.local.standing) {
             if !s.up_to_date() {
                 let start = self.local.start;
@@ -408,7 +445,7 @@ impl Run<'_> {
     /// A run that ends before anything was pushed: the commit it put on the local branch (on
     /// an earlier attempt, before the branch moved) is taken back, so that "nothing was
     /// committed" is true; a refusal on the remote's tip says where the checkout stands.
-    fn nothing_pushed(&mut self, mut f: Failure, tip: Oid) -> Failure {
+    pub(super) fn nothing_pushed(&mut self, mut f: Failure, tip: Oid) -> Failure {
         let start = self.local.start;
         let branch = self.ws.branch().to_string();
         if let Some(c) = self.local.commit.filter(|&c| c != start) {

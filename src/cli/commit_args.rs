@@ -185,6 +185,7 @@ impl RegistryArgs {
         Ok(crate::bump::RegistryOptions {
             verify: self.verify_image || self.pin_digest,
             pin: self.pin_digest,
+            offline: false,
             settings: crate::registry::Settings {
                 insecure: self.insecure_registry.clone(),
                 token: std::env::var("IMGBUMP_REGISTRY_TOKEN")
@@ -387,6 +388,21 @@ pub struct CommitArgs {
     #[arg(long, env = "IMGBUMP_SIGN", value_name = "SIGNER")]
     #[arg(help_heading = "How to commit")]
     pub sign: Option<String>,
+    /// Race for the branch alone: do not publish a request for a batch.
+    ///
+    /// Race for the branch alone, as imgbump did before batches: do not publish a request for a
+    /// batch. By default a run that meets other runs at the branch (its push lost a race, or
+    /// requests are waiting) publishes its change as a request
+    /// (refs/imgbump/requests/BRANCH/ID), and whichever run takes the tip lands every pending
+    /// change in one commit, with an Imgbump-Request trailer for each.
+    #[arg(
+        help_heading = "How to commit",
+        hide_short_help = true,
+        long,
+        env = "IMGBUMP_NO_BATCH",
+        value_parser = clap::builder::FalseyValueParser::new()
+    )]
+    pub no_batch: bool,
 }
 
 /// `--commit-via`.

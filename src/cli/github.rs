@@ -171,7 +171,7 @@ pub(super) fn failure(message: &str, code: i32, say: &Say) {
     }
 }
 
-/// `set`'s outputs (`status`, `changed`, `commit`, `pushed`, `old-image`, `new-image`),
+/// `set`'s outputs (`status`, `changed`, `commit`, `pushed`, `batched`, `old-image`, `new-image`),
 /// appended to `GITHUB_OUTPUT` when it is set. Each is written in GitHub's multi-line form,
 /// `name<<DELIMITER`, with a delimiter the value does not hold, so that a value read from a
 /// manifest (an old image with line breaks) cannot add outputs of its own.
@@ -188,6 +188,7 @@ pub(super) fn outputs(o: &Outcome, say: &Say) {
             o.commit.map(|c| c.to_string()).unwrap_or_default(),
         ),
         ("pushed", o.pushed.to_string()),
+        ("batched", o.batched.unwrap_or(0).to_string()),
         ("old-image", join(&|c| c.old.as_str())),
         ("new-image", join(&|c| c.new.as_str())),
     ];

@@ -73,7 +73,7 @@ fn set_value(
             v
         })
         .collect();
-    let mut v = json!({"status": o.status().as_str(), "changed": o.changed, "commit": o.commit.map(|c| c.to_string()), "branch": o.branch, "pushed": o.pushed, "attempts": o.attempts, "changes": changes});
+    let mut v = json!({"status": o.status().as_str(), "changed": o.changed, "commit": o.commit.map(|c| c.to_string()), "branch": o.branch, "pushed": o.pushed, "attempts": o.attempts, "batched": o.batched.unwrap_or(0), "changes": changes});
     if dry_run {
         v["dry_run"] = json!(true);
         v["diff"] = json!(o.diff);

@@ -237,6 +237,7 @@ fn options(
             push_options: commit.push_option.clone(),
             open_pr,
             commit_via,
+            batch: !commit.no_batch,
         },
         limits: bump::Limits {
             retries: commit.retries,

@@ -31,7 +31,16 @@ pub(super) fn set(o: &Outcome, dry_run: bool, say: &Say, url: &str) {
         };
         say.info(&format!("{}{}: {what}{place}", c.service, in_env(c)));
     }
-    if o.attempts > 1 {
+    if let Some(n) = o.batched {
+        say.info(&match o.commit {
+            Some(c) => format!(
+                "landed in a batch: commit {} carried {n} other change{} with this one",
+                short_id(&c),
+                if n == 1 { "" } else { "s" }
+            ),
+            None => "landed in a batch".to_string(),
+        });
+    } else if o.attempts > 1 {
         say.info(&format!(
             "landed after {} push attempts (the branch moved meanwhile)",
             o.attempts

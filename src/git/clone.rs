@@ -114,6 +114,7 @@ impl Workspace {
             },
             progress: opts.progress.clone(),
             notice: opts.notice.clone(),
+            requests: Default::default(),
             verifier: RefCell::new(None),
         };
         match branch {

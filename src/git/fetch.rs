@@ -50,6 +50,20 @@ impl Workspace {
         let tip = remote
             .refname_to_id(&format!("refs/heads/{}", self.remote_branch))
             .map_err(|_| self.no_branch(super::branch_names(&remote)))?;
+        let branch = self.remote_branch.clone();
+        let listed: Vec<(String, Oid)> = remote
+            .references_glob(&format!("{}{branch}/*", super::requests::PREFIX))
+            .map(|refs| {
+                refs
+                    .filter_map(|r| {
+                        let r = r.ok()?;
+                        Some((r.name().ok()?.to_string(), r.target()?))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        self.requests
+            .note(&branch, listed.iter().map(|(n, o)| (n.as_str(), *o)));
         let tracking = self.tracking_ref();
         self.repo
             .reference(&tracking, tip, true, "imgbump: fetch")
@@ -106,7 +120,7 @@ impl Workspace {
         if self.borrowed {
             return self.read_borrowed(learn_default);
         }
-        let (branch, tracking) = {
+        let (branch, tracking, listed) = {
             let cb = self.callbacks("fetch", None);
             let mut remote = self.anonymous_remote()?;
             let mut conn = remote
@@ -120,14 +134,14 @@ impl Workspace {
                 self.remote_branch.clone()
             };
             // A refspec whose branch is not there fetches nothing, silently: say so instead.
-            let heads: Vec<String> = conn
+            let listed: Vec<(String, Oid)> = conn
                 .list()
-                .map(|l| {
-                    l.iter()
-                        .filter_map(|h| h.name().strip_prefix("refs/heads/").map(str::to_string))
-                        .collect()
-                })
+                .map(|l| l.iter().map(|h| (h.name().to_string(), h.oid())).collect())
                 .unwrap_or_default();
+            let heads: Vec<String> = listed
+                .iter()
+                .filter_map(|(name, _)| name.strip_prefix("refs/heads/").map(str::to_string))
+                .collect();
             if !heads.is_empty() && !heads.contains(&branch) {
                 return Err(self.no_branch(heads));
             }
@@ -137,6 +151,11 @@ impl Workspace {
                 self.tracking_ref()
             };
             let refspec = format!("+refs/heads/{branch}:{tracking}");
+            let mut refspecs = vec![refspec.as_str()];
+            // The requests' commits, named one by one (libgit2 takes no glob without a
+            // destination, and no local ref is written for them).
+            let requests = self.requests_to_fetch(&branch, &listed);
+            refspecs.extend(requests.iter().map(String::as_str));
             let cb = self.callbacks("fetch", Some(trim::PackTrimmer::new(self.repo.path())));
             let mut opts = FetchOptions::new();
             opts.remote_callbacks(cb)
@@ -161,7 +180,7 @@ impl Workspace {
                 e2
             };
             conn.remote()
-                .download(&[refspec.as_str()], Some(&mut opts))
+                .download(&refspecs, Some(&mut opts))
                 .map_err(fetch_err)?;
             // The tracking ref is moved under git's lock on it: noted first, so that a run
             // killed while holding it leaves nothing the next run does not remove.
@@ -174,8 +193,11 @@ impl Workspace {
                     Some("imgbump: fetch"),
                 )
                 .map_err(fetch_err)?;
-            (branch, tracking)
+            (branch, tracking, listed)
         };
+        // The branch's batched-bump requests, from the same advertisement.
+        self.requests
+            .note(&branch, listed.iter().map(|(n, o)| (n.as_str(), *o)));
         if learn_default {
             self.branch.clone_from(&branch);
             self.remote_branch = branch;

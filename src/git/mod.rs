@@ -17,6 +17,7 @@
 //! | `read.rs` | reading a file, a directory or a file's history from a commit |
 //! | `commit.rs` | blobs, trees and a commit without a checkout |
 //! | `push.rs` | the push, and what a rejection means (moved, cut, refused) |
+//! | `requests.rs` | batched bumps' request refs on the remote: published, listed, read, deleted |
 //! | `checkout.rs` | open mode's local write: work tree, index, branch; catching up after a push |
 //! | `standing.rs` | where a checkout stands against its upstream: ahead, behind, diverged, what its unpushed commits change; a commit taken back when nothing was pushed |
 //! | `lock.rs` | runs in one checkout take turns; a killed run's locks recovered |
@@ -51,6 +52,7 @@ mod paths;
 mod push;
 mod read;
 mod remote;
+mod requests;
 mod standing;
 mod tcp;
 mod tls;
@@ -62,6 +64,7 @@ use classify::{git_err, is_network};
 pub(crate) use clone::{is_url, CloneOptions, ProgressFn};
 pub(crate) use credentials::{redact_urls, Credentials};
 pub(crate) use paths::check_relative_path;
+pub(crate) use requests::RefPush;
 pub(crate) use standing::Standing;
 pub(crate) use tls::ca_roots;
 
@@ -213,6 +216,8 @@ pub(crate) struct Workspace {
     verifier: RefCell<Option<index::Verifier>>,
     /// Called with a message for the user while imgbump waits or recovers (the CLI prints it).
     notice: Option<NoticeFn>,
+    /// The branch's batched-bump requests on the remote, as last seen.
+    requests: requests::Requests,
 }
 
 /// A message for the user, from the Git layer, which prints nothing itself.

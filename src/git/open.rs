@@ -74,6 +74,7 @@ impl Workspace {
             depth: 0,
             progress: None,
             notice: None,
+            requests: Default::default(),
             verifier: RefCell::new(None),
         })
     }

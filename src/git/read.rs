@@ -123,10 +123,19 @@ impl Workspace {
     /// Walks the first-parent history of the branch, newest first, calling `visit` with each
     /// commit and its message until it returns false. Returns whether the walk reached the end
     /// of a shallow history (more may be fetched with [`Workspace::deepen`]).
-    pub(crate) fn messages(&self, mut visit: impl FnMut(Oid, &str) -> bool) -> Result<bool> {
+    pub(crate) fn messages(&self, visit: impl FnMut(Oid, &str) -> bool) -> Result<bool> {
+        self.messages_from(self.tip()?, visit)
+    }
+
+    /// [`Workspace::messages`] from commit `tip`.
+    pub(crate) fn messages_from(
+        &self,
+        tip: Oid,
+        mut visit: impl FnMut(Oid, &str) -> bool,
+    ) -> Result<bool> {
         let e = |x: git2::Error| git_err("cannot walk the history", &x, &self.creds);
         let mut walk = self.repo.revwalk().map_err(e)?;
-        walk.push(self.tip()?).map_err(e)?;
+        walk.push(tip).map_err(e)?;
         walk.simplify_first_parent().map_err(e)?;
         for oid in walk {
             let c = self.repo.find_commit(oid.map_err(e)?).map_err(e)?;

@@ -1,0 +1,954 @@
+//! Batched bumps: a burst lands in a handful of commits.
+//!
+//! A run pushes straight to the branch as long as it meets nobody. Once it meets other runs
+//! (its push lost a race, requests are already waiting, or it commits through GitHub's API,
+//! where every attempt spends the forge's content limit) it publishes its change as a
+//! *request*, a ref of its own on the remote (`refs/imgbump/requests/<branch>/<id>`, see
+//! `git/requests.rs`): a new ref never conflicts, so publishing is never a race. Then:
+//!
+//! - The run whose request is the oldest pending one (by creation time, then id) is the
+//!   *lander*. It waits while requests keep arriving (at most [`GATHER`] after its own was
+//!   made), fetches the tip and every pending request, applies them in order, each planned on
+//!   the one before with its own run's options (order keys, `--expect-current`, holds,
+//!   selection, message), and pushes one commit with an `Imgbump-Request: <id>` trailer for each
+//!   change it carries. It signs that commit, if it signs, and is its author. It then deletes
+//!   the refs it applied.
+//! - Every other run polls (a fetch, backing off to [`POLL_MAX`]) until its id is in a trailer
+//!   on the branch (its change landed: that commit, and how many others it carried), or its
+//!   request is the oldest (it lands), or the oldest has stood still for [`STALE`] (its run
+//!   was killed: anyone lands it).
+//! - A change the lander cannot apply cleanly (its `--expect-current` no longer holds, it is
+//!   superseded or held, it needs its registry checked, it is not valid) is left out; its own
+//!   run decides it when it lands, and says why, exactly as without batches. A batch carries
+//!   at most one change per service: a second one for the same service waits for the next
+//!   batch, so order keys are judged against what landed.
+//! - A batch the remote refuses (a hook, a protected path) is split: the lander lands its own
+//!   change alone, and every run whose change was refused hears the remote's words when its own
+//!   turn comes.
+//!
+//! Crash safety: a run killed after publishing never blocks the others (its request is landed
+//! by whoever lands next, until its deadline passes); a run that gives up (its `--timeout`, an
+//! interrupt) withdraws its request before it says so. A request ref lives until the run that
+//! applied it deletes it, or the next lander does (its id is on the branch), or, never
+//! applied, until its run's deadline: then the next lander deletes it.
+//!
+//! A request is repository content: it is read as hostile input, every field checked as the
+//! command line's flags are, and one that is not valid is never applied.
+
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
+
+use git2::Oid;
+use serde::{Deserialize, Serialize};
+
+use crate::failure::{FailKind, Failure};
+use crate::git::{FileChange, PushTo, RefPush};
+use crate::reference::ImageSpec;
+
+use super::deliver::Delivered;
+use super::outcome::{timed, Outcome};
+use super::plan::{plan, Inputs, Plan};
+use super::retry::refetch;
+use super::run::Run;
+use super::{HoldChange, Options, Order, Pair};
+
+/// The format of a request this build writes and reads.
+const VERSION: u32 = 1;
+/// The first line of a request's message.
+const HEADER: &str = "imgbump request";
+/// How long a lander waits for more requests while they keep arriving, from its own request.
+const GATHER: Duration = Duration::from_millis(1000);
+/// The first wait between polls; each next one is half as long again, up to [`POLL_MAX`].
+const POLL_MIN: Duration = Duration::from_millis(60);
+const POLL_MAX: Duration = Duration::from_millis(600);
+/// How long the oldest request may stand still before any run lands it (its run is gone).
+const STALE: Duration = Duration::from_secs(3);
+/// A request past its run's deadline by this much is deleted, never applied.
+const EXPIRED_GRACE: i64 = 5;
+/// At most this many commits are read back from the tip to find which requests landed.
+const HISTORY: usize = 2000;
+
+/// A request as written in its commit's message (after [`HEADER`] and a blank line).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Wire {
+    version: u32,
+    /// When the run made it, in Unix milliseconds: the order requests are applied in.
+    created_ms: u64,
+    /// The run's deadline, in Unix seconds: it is not applied after that.
+    expires: i64,
+    /// The tip the run last planned on (the branch's history is searched back to it).
+    base: String,
+    pairs: Vec<WirePair>,
+    #[serde(default)]
+    manifests: Vec<String>,
+    #[serde(default)]
+    workload: Option<String>,
+    #[serde(default)]
+    container: Option<String>,
+    #[serde(default)]
+    image_name: Option<String>,
+    #[serde(default)]
+    key: Option<String>,
+    #[serde(default)]
+    holds: Option<String>,
+    #[serde(default)]
+    envs: Vec<String>,
+    #[serde(default)]
+    create: bool,
+    #[serde(default)]
+    drop_digest: bool,
+    #[serde(default)]
+    expect_current: Option<String>,
+    #[serde(default)]
+    ignore_hold: bool,
+    #[serde(default)]
+    order_key: Option<u64>,
+    #[serde(default)]
+    order_check: bool,
+    message: String,
+    #[serde(default)]
+    trailers: Vec<(String, String)>,
+}
+
+/// One pair of a request.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WirePair {
+    service: String,
+    image: String,
+    #[serde(default)]
+    file: Option<String>,
+    #[serde(default)]
+    env: Option<String>,
+}
+
+/// A request, checked: what its run asks, as pairs and options to plan with.
+struct Request {
+    id: String,
+    created_ms: u64,
+    expires: i64,
+    base: Option<Oid>,
+    pairs: Vec<Pair>,
+    opts: Options,
+}
+
+/// This run's own request while it waits.
+pub(super) struct Mine {
+    id: String,
+    /// The files this run's change touches (for messages).
+    files: Vec<String>,
+    message: String,
+    made: Instant,
+    base: Oid,
+    polls: u32,
+    /// The oldest request, and since when this run has seen it the oldest.
+    oldest: Option<(String, Instant)>,
+    /// Requests whose runs are taken to be gone (never leaders again).
+    gone: HashSet<String>,
+    /// The pending count at the last look (a lander waits while it grows).
+    last_count: usize,
+    /// The remote refused a batch: land this run's change alone.
+    alone: bool,
+}
+
+/// What a look at the remote found for this run.
+enum Seen {
+    /// This run's change is on the branch, in this commit, with this many others.
+    Landed(Oid, usize),
+    /// Wait before looking again.
+    Wait(Duration),
+    /// This run lands, on this tip, these requests (its own among them).
+    Lead(Vec<Request>),
+}
+
+impl Run<'_> {
+    /// Whether this run's change may go through a batch (now, on a first plan).
+    pub(super) fn may_batch(&self) -> bool {
+        let d = &self.opts.delivery;
+        d.batch
+            && !self.no_requests
+            && d.push_branch.is_none()
+            && d.open_pr.is_none()
+            && !d.dry_run
+            && !d.no_push
+            && self.opts.guards.hold_change.is_none()
+            && !self.ws.url().is_empty()
+            && !self.checks.asked()
+    }
+
+    /// Whether to go through a batch now: the run met others (a lost race, waiting requests)
+    /// or spends a forge's content limit with every attempt.
+    pub(super) fn batch_now(&self) -> bool {
+        self.may_batch()
+            && (self.contended
+                || !self.ws.requests().is_empty()
+                || self.opts.delivery.commit_via == super::CommitVia::GitHub)
+    }
+
+    /// Delivers this run's change (planned on `tip` as `own`) through a batch. `Ok(false)`: the
+    /// remote refuses request refs, so the run races as before (said once).
+    pub(super) fn batched(
+        &mut self,
+        tip: Oid,
+        own: &Plan,
+        outcome: &mut Outcome,
+    ) -> Result<bool, Failure> {
+        self.ws.want_requests();
+        let Some(mut mine) = self.publish(tip, own)? else {
+            return Ok(false);
+        };
+        loop {
+            if let Some(signal) = crate::interrupt::requested() {
+                self.withdraw(&mine);
+                return Err(Failure::interrupted(signal, "nothing was pushed"));
+            }
+            let tip = timed(&mut self.t.refetch, || {
+                refetch(self.ws, self.attempts, &self.deadline)
+            })
+            .inspect_err(|_| self.withdraw(&mine))?;
+            match self.look(tip, &mut mine)? {
+                Seen::Landed(commit, others) => {
+                    self.landed_by_another(commit, others, outcome)?;
+                    return Ok(true);
+                }
+                Seen::Wait(wait) => self.wait(&mine, wait)?,
+                Seen::Lead(requests) => {
+                    if self.lead(tip, requests, &mut mine, outcome)? {
+                        return Ok(true);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Publishes this run's request; `None` when the remote refuses request refs.
+    fn publish(&mut self, tip: Oid, own: &Plan) -> Result<Option<Mine>, Failure> {
+        let created_ms = u64::try_from(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_millis(),
+        )
+        .unwrap_or(u64::MAX);
+        let id = format!("{created_ms:013}-{:016x}", crate::random::u64());
+        let left = self
+            .deadline
+            .retry
+            .deadline()
+            .saturating_duration_since(Instant::now());
+        let expires = crate::utc::now() + i64::try_from(left.as_secs()).unwrap_or(i64::MAX / 4);
+        let message = request_message(self.pairs, self.opts, created_ms, expires, tip);
+        if Request::read(&id, &message, self.opts).is_none() {
+            // Too large or unusual to be read back by the others: this run races alone.
+            return Ok(None);
+        }
+        match self.ws.publish_request(&id, &message) {
+            Ok(RefPush::Done) => {}
+            Ok(RefPush::Refused(why)) => {
+                self.no_requests = true;
+                let why = why.lines().next().unwrap_or("").to_string();
+                self.ws.notice(&format!(
+                    "the remote does not take imgbump's request refs ({why}); racing for the branch alone (--no-batch does so without asking)"
+                ));
+                return Ok(None);
+            }
+            Err(e) => return Err(e.into()),
+        }
+        Ok(Some(Mine {
+            id,
+            files: own.files.iter().map(|f| f.path.clone()).collect(),
+            message,
+            made: Instant::now(),
+            base: tip,
+            polls: 0,
+            oldest: None,
+            gone: HashSet::new(),
+            last_count: 0,
+            alone: false,
+        }))
+    }
+
+    /// What the remote's tip and pending requests mean for this run.
+    fn look(&mut self, tip: Oid, mine: &mut Mine) -> Result<Seen, Failure> {
+        let seen: Vec<(String, Oid)> = self.ws.requests().to_vec();
+        let mut pending: Vec<Request> = Vec::new();
+        for (id, oid) in &seen {
+            if let Some(r) = self
+                .ws
+                .request_message(*oid)
+                .and_then(|m| Request::read(id, &m, self.opts))
+            {
+                pending.push(r);
+            }
+        }
+        // What landed: every request id in a trailer on the branch, back to the oldest base.
+        let bases: Vec<Oid> = pending
+            .iter()
+            .filter_map(|r| r.base)
+            .chain([mine.base])
+            .collect();
+        let landed = self.landed_ids(tip, &bases)?;
+        if let Some(&(commit, others)) = landed.get(&mine.id) {
+            self.cleanup(&pending, &landed, &[mine.id.clone()]);
+            return Ok(Seen::Landed(commit, others));
+        }
+        if !seen.iter().any(|(id, _)| *id == mine.id) {
+            // Gone, and not landed: deleted by a run that took it for expired. Again.
+            self.republish(mine)?;
+            return Ok(Seen::Wait(Duration::ZERO));
+        }
+        let now = crate::utc::now();
+        pending.retain(|r| !landed.contains_key(&r.id) && r.expires + EXPIRED_GRACE > now);
+        pending.sort_by(|a, b| (a.created_ms, &a.id).cmp(&(b.created_ms, &b.id)));
+        let oldest = pending
+            .iter()
+            .find(|r| !mine.gone.contains(&r.id))
+            .map(|r| r.id.clone());
+        let lead = match &oldest {
+            None => true,
+            Some(id) if *id == mine.id => true,
+            Some(id) => {
+                let since = match &mine.oldest {
+                    Some((was, since)) if was == id => *since,
+                    _ => Instant::now(),
+                };
+                mine.oldest = Some((id.clone(), since));
+                if since.elapsed() >= STALE {
+                    // Its run is gone: land it, and look past it from now on.
+                    mine.gone.insert(id.clone());
+                    true
+                } else {
+                    false
+                }
+            }
+        };
+        if !lead {
+            return Ok(Seen::Wait(poll_wait(&mut mine.polls)));
+        }
+        // A lander waits while requests keep arriving, up to GATHER after its own was made.
+        let growing = pending.len() > mine.last_count;
+        mine.last_count = pending.len();
+        if pending.len() > 1 && growing && mine.made.elapsed() < GATHER && !mine.alone {
+            let left = GATHER.saturating_sub(mine.made.elapsed());
+            return Ok(Seen::Wait(left.min(POLL_MIN * 2)));
+        }
+        if mine.alone {
+            pending.retain(|r| r.id == mine.id);
+        }
+        Ok(Seen::Lead(pending))
+    }
+
+    /// Each request id named by a trailer on the branch's first-parent history from `tip`,
+    /// back to the first of `bases` found (or [`HISTORY`] commits): its commit, and how many
+    /// other requests that commit carried.
+    fn landed_ids(&self, tip: Oid, bases: &[Oid]) -> Result<HashMap<String, (Oid, usize)>, Failure> {
+        let mut landed = HashMap::new();
+        let mut left: HashSet<Oid> = bases.iter().copied().collect();
+        let mut read = 0usize;
+        self.ws.messages_from(tip, |oid, message| {
+            let ids = crate::trailers::all(message, crate::trailers::REQUEST);
+            for id in &ids {
+                landed
+                    .entry((*id).to_string())
+                    .or_insert((oid, ids.len().saturating_sub(1)));
+            }
+            read += 1;
+            left.remove(&oid);
+            !left.is_empty() && read < HISTORY
+        })?;
+        Ok(landed)
+    }
+
+    /// Deletes, best effort, the refs of `applied` requests and of those past their deadline.
+    fn cleanup(
+        &mut self,
+        pending: &[Request],
+        landed: &HashMap<String, (Oid, usize)>,
+        applied: &[String],
+    ) {
+        let now = crate::utc::now();
+        let mut ids: Vec<String> = applied.to_vec();
+        ids.extend(
+            pending
+                .iter()
+                .filter(|r| landed.contains_key(&r.id) || r.expires + EXPIRED_GRACE <= now)
+                .map(|r| r.id.clone()),
+        );
+        ids.sort();
+        ids.dedup();
+        // A refusal or a cut connection leaves them to the next lander.
+        let _ = self.ws.delete_requests(&ids);
+    }
+
+    /// Withdraws this run's request (it gives up), best effort.
+    fn withdraw(&mut self, mine: &Mine) {
+        let _ = self.ws.delete_requests(std::slice::from_ref(&mine.id));
+    }
+
+    /// Publishes this run's request again, under the same id.
+    fn republish(&mut self, mine: &mut Mine) -> Result<(), Failure> {
+        match self.ws.publish_request(&mine.id, &mine.message)? {
+            RefPush::Done => Ok(()),
+            RefPush::Refused(why) => Err(Failure::new(
+                FailKind::Push,
+                format!("the remote refused this run's request ref again: {why}; nothing was pushed"),
+            )),
+        }
+    }
+
+    /// Waits `wait` before the next look, while the deadline allows; past it, the request is
+    /// withdrawn and the run fails as a race lost too often would.
+    fn wait(&mut self, mine: &Mine, wait: Duration) -> Result<(), Failure> {
+        if self.deadline.allows(self.attempts, wait) {
+            crate::retry::sleep(wait);
+            return Ok(());
+        }
+        self.withdraw(mine);
+        let files = &mine.files;
+        Err(Failure::new(
+            FailKind::Push,
+            format!(
+                "this run's change ({}) waited in a batch for the branch {} on {} until {}; it was withdrawn, nothing of it was pushed",
+                files.join(", "),
+                self.ws.branch(),
+                self.ws.url(),
+                self.deadline.spent(self.attempts),
+            ),
+        )
+        .with_hint(format!(
+            "run imgbump again, or raise {}",
+            self.deadline.knob(self.attempts)
+        )))
+    }
+
+    /// This run lands `requests` (its own among them, unless a batch was refused) on `tip`:
+    /// `Ok(true)` once its own change is decided.
+    fn lead(
+        &mut self,
+        tip: Oid,
+        requests: Vec<Request>,
+        mine: &mut Mine,
+        outcome: &mut Outcome,
+    ) -> Result<bool, Failure> {
+        let batch = match self.build(tip, &requests, mine)? {
+            Built::Batch(batch) => batch,
+            Built::Nothing(p) => {
+                // This run's change is decided on this tip (nothing to do): no commit.
+                self.withdraw(mine);
+                outcome.changed = false;
+                outcome.changes = p.changes;
+                outcome.diff = p.diff;
+                return Ok(true);
+            }
+            Built::Wait => {
+                let wait = poll_wait(&mut mine.polls);
+                self.wait(mine, wait)?;
+                return Ok(false);
+            }
+        };
+        let ids: Vec<String> = batch.carried.iter().map(|r| r.id.clone()).collect();
+        let carries_mine = ids.contains(&mine.id);
+        self.attempts += 1;
+        outcome.attempts = self.attempts;
+        let commit = match self.opts.delivery.commit_via {
+            super::CommitVia::Push => timed(&mut self.t.commit, || {
+                self.committer
+                    .commit(self.ws, tip, &batch.files, &batch.message, None)
+            })?,
+            super::CommitVia::GitHub => tip,
+        };
+        let delivered = self.deliver_to(tip, commit, &batch.message, &batch.files, &PushTo::default());
+        let landed = match delivered {
+            Ok(Delivered::Landed) => commit,
+            Ok(Delivered::Made(made)) => made,
+            Ok(Delivered::Already(at)) => at,
+            Ok(Delivered::Again(_)) => return Ok(false),
+            Err(f) if f.kind == FailKind::Push && ids.len() > 1 && !mine.alone => {
+                // Refused: split; this run's change goes alone, the others in their turn.
+                self.ws.notice(&format!(
+                    "the remote refused a batch of {} changes; landing this run's change alone",
+                    ids.len()
+                ));
+                mine.alone = true;
+                return Ok(false);
+            }
+            Err(f) => {
+                self.withdraw(mine);
+                return Err(f);
+            }
+        };
+        self.cleanup(&requests, &HashMap::new(), &ids);
+        if !carries_mine {
+            return Ok(false);
+        }
+        let own = batch
+            .own
+            .ok_or_else(|| Failure::new(FailKind::Other, "a batch lost its own plan"))?;
+        outcome.changes = own.changes;
+        outcome.diff = own.diff;
+        outcome.changed = true;
+        outcome.commit = Some(landed);
+        outcome.pushed = true;
+        outcome.batched = Some(ids.len() - 1);
+        self.catch_up(landed, outcome)?;
+        Ok(true)
+    }
+
+    /// The batch of `requests` on `tip`: each planned on the one before, at most one per
+    /// service; `None` when this run's own change has nothing to do on `tip`. A failure of this
+    /// run's own change is its failure; another's leaves it out.
+    fn build(
+        &mut self,
+        tip: Oid,
+        requests: &[Request],
+        mine: &Mine,
+    ) -> Result<Built, Failure> {
+        let mut on = tip;
+        let mut files: Vec<FileChange> = Vec::new();
+        let mut services: HashSet<String> = HashSet::new();
+        let mut carried: Vec<Carried> = Vec::new();
+        let mut own = None;
+        for r in requests {
+            if r.pairs.iter().any(|p| services.contains(&p.service)) {
+                if r.id == mine.id {
+                    // Another change of this service goes first; this one waits its turn.
+                    break;
+                }
+                continue;
+            }
+            let is_mine = r.id == mine.id;
+            let (pairs, opts) = match is_mine {
+                true => (self.pairs, self.opts),
+                false => (r.pairs.as_slice(), &r.opts),
+            };
+            let planned = self.plan_on(on, pairs, opts);
+            let p = match (planned, is_mine) {
+                (Ok(p), _) if !p.files.is_empty() => p,
+                (Ok(p), true) => return Ok(Built::Nothing(p)),
+                (Err(f), true) => {
+                    self.withdraw(mine);
+                    return Err(f);
+                }
+                (_, false) => continue,
+            };
+            on = self
+                .ws
+                .commit(on, &p.files, "imgbump batch", &self.committer.author)
+                .map_err(Failure::from)?;
+            services.extend(r.pairs.iter().map(|x| x.service.clone()));
+            for f in &p.files {
+                match files.iter_mut().find(|x| x.path == f.path) {
+                    Some(x) => x.content.clone_from(&f.content),
+                    None => files.push(FileChange {
+                        path: f.path.clone(),
+                        content: f.content.clone(),
+                    }),
+                }
+            }
+            let message = super::commit::message_of(&p, opts);
+            carried.push(Carried {
+                id: r.id.clone(),
+                message,
+            });
+            if is_mine {
+                own = Some(p);
+            }
+        }
+        if carried.is_empty() {
+            // Nothing applies now (this run's request is not among those read): look again.
+            return Ok(Built::Wait);
+        }
+        let message = batch_message(&carried);
+        Ok(Built::Batch(Batch {
+            files,
+            message,
+            carried,
+            own,
+        }))
+    }
+
+    /// A plan of `pairs` with `opts` on `on` (no dirty check: the plan is the remote's).
+    fn plan_on(&mut self, on: Oid, pairs: &[Pair], opts: &Options) -> Result<Plan, Failure> {
+        let recorded = match opts.commit.order {
+            Some(o) if o.check => super::order::recorded(self.ws, pairs)?,
+            _ => HashMap::new(),
+        };
+        let inputs = Inputs {
+            pairs,
+            opts,
+            recorded: &recorded,
+            check_dirty: false,
+            now: crate::utc::now(),
+            reread: "run imgbump again: the image changed while this change waited in a batch",
+        };
+        let ws = &*self.ws;
+        let checks = &mut self.checks;
+        timed(&mut self.t.edit, || plan(ws, on, &inputs, checks))
+    }
+
+    /// This run's change landed in `commit`, made by another run with `others` more: what it
+    /// changed there, read from the commit's parent.
+    fn landed_by_another(
+        &mut self,
+        commit: Oid,
+        others: usize,
+        outcome: &mut Outcome,
+    ) -> Result<(), Failure> {
+        let parent = self.ws.tree_and_parent(commit).map_err(Failure::from)?.1;
+        if let Some(parent) = parent {
+            let mut opts = self.opts.clone();
+            // Judged where it was applied: the key it recorded is there now.
+            opts.commit.order = opts.commit.order.map(|o| Order { check: false, ..o });
+            opts.registry.offline = true;
+            if let Ok(p) = self.plan_on(parent, self.pairs, &opts) {
+                outcome.changes = p.changes;
+                outcome.diff = p.diff;
+            }
+        }
+        outcome.changed = true;
+        outcome.commit = Some(commit);
+        outcome.pushed = true;
+        outcome.batched = Some(others);
+        self.catch_up(commit, outcome)
+    }
+}
+
+/// What a lander makes of the pending requests.
+enum Built {
+    /// A batch to land.
+    Batch(Batch),
+    /// This run's own change has nothing to do on the tip: its plan there.
+    Nothing(Plan),
+    /// Nothing to land yet.
+    Wait,
+}
+
+/// A batch ready to commit.
+struct Batch {
+    files: Vec<FileChange>,
+    message: String,
+    carried: Vec<Carried>,
+    /// This run's own plan, when the batch carries it.
+    own: Option<Plan>,
+}
+
+/// A change a batch carries: its request, and its own run's message.
+struct Carried {
+    id: String,
+    message: String,
+}
+
+/// The wait before the next poll, growing with each (`polls`), with jitter.
+fn poll_wait(polls: &mut u32) -> Duration {
+    let grown = POLL_MIN.mul_f64(1.5f64.powi(i32::try_from(*polls).unwrap_or(16).min(16)));
+    *polls = polls.saturating_add(1);
+    let jitter = 0.5 + (crate::random::u64() % 1000) as f64 / 1000.0;
+    grown.min(POLL_MAX).mul_f64(jitter)
+}
+
+/// The message of a batch: one change's own message, or a line per change (each run's own
+/// first line, or its lines), then every carried change's trailers and an `Imgbump-Request`
+/// trailer for each request.
+fn batch_message(carried: &[Carried]) -> String {
+    let mut trailers: Vec<(String, String)> = Vec::new();
+    let mut lines: Vec<String> = Vec::new();
+    let mut subjects: Vec<String> = Vec::new();
+    for c in carried {
+        let (text, own_trailers) = split_trailers(&c.message);
+        for t in own_trailers {
+            if !trailers.contains(&t) {
+                trailers.push(t);
+            }
+        }
+        let mut text_lines = text.lines();
+        let subject = text_lines.next().unwrap_or("").to_string();
+        let bullets: Vec<String> = text_lines
+            .filter_map(|l| l.strip_prefix("- ").map(str::to_string))
+            .collect();
+        match bullets.is_empty() {
+            true => lines.push(subject.clone()),
+            false => lines.extend(bullets),
+        }
+        subjects.push(subject);
+    }
+    trailers.extend(
+        carried
+            .iter()
+            .map(|c| (crate::trailers::REQUEST.to_string(), c.id.clone())),
+    );
+    let text = match carried.len() {
+        1 => split_trailers(&carried[0].message).0,
+        n => {
+            let mut m = format!("chore: land {n} batched image updates\n");
+            for l in &lines {
+                m.push_str(&format!("\n- {l}"));
+            }
+            m
+        }
+    };
+    crate::trailers::append(&text, &trailers)
+}
+
+/// A message's text and its trailers (`Key: value` lines of its last paragraph).
+fn split_trailers(message: &str) -> (String, Vec<(String, String)>) {
+    let lines = crate::trailers::lines(message);
+    if lines.is_empty() {
+        return (message.trim_end().to_string(), Vec::new());
+    }
+    let body = message.trim_end();
+    let text = body
+        .rsplit_once("\n\n")
+        .map_or(body, |(t, _)| t)
+        .to_string();
+    let trailers = lines
+        .iter()
+        .filter_map(|l| l.split_once(": "))
+        .map(|(k, v)| (k.to_string(), v.trim().to_string()))
+        .collect();
+    (text, trailers)
+}
+
+/// The request of a run: its pairs and the options that decide its edit.
+fn request_message(
+    pairs: &[Pair],
+    opts: &Options,
+    created_ms: u64,
+    expires: i64,
+    base: Oid,
+) -> String {
+    let s = &opts.selection;
+    let wire = Wire {
+        version: VERSION,
+        created_ms,
+        expires,
+        base: base.to_string(),
+        pairs: pairs
+            .iter()
+            .map(|p| WirePair {
+                service: p.service.clone(),
+                image: p.spec.as_ref().map(ToString::to_string).unwrap_or_default(),
+                file: p.only.as_ref().map(|(f, _)| f.clone()),
+                env: p.only.as_ref().and_then(|(_, e)| e.clone()),
+            })
+            .collect(),
+        manifests: s.manifests.clone(),
+        workload: s.workload.clone(),
+        container: s.container.clone(),
+        image_name: s.image_name.clone(),
+        key: s.key.as_ref().map(ToString::to_string),
+        holds: s.holds.map(holds_name),
+        envs: s.envs.clone(),
+        create: s.edit.create,
+        drop_digest: s.edit.drop_digest,
+        expect_current: opts.guards.expect_current.clone(),
+        ignore_hold: opts.guards.ignore_hold,
+        order_key: opts.commit.order.map(|o| o.key),
+        order_check: opts.commit.order.is_some_and(|o| o.check),
+        message: opts.commit.message.clone(),
+        trailers: opts.commit.trailers.clone(),
+    };
+    let json = serde_json::to_string_pretty(&wire).unwrap_or_default();
+    format!("{HEADER}\n\n{json}\n")
+}
+
+fn holds_name(h: crate::manifest::Holds) -> String {
+    use crate::manifest::Holds;
+    match h {
+        Holds::Auto => "auto",
+        Holds::Reference => "reference",
+        Holds::Tag => "tag",
+        Holds::Digest => "digest",
+    }
+    .to_string()
+}
+
+impl Request {
+    /// Request `id` from its commit's `message`, checked as the command line's flags are;
+    /// `None` when anything in it is not valid (it is never applied). Its options are the
+    /// lander's (`base`: who commits, how it delivers) with the request's own edit settings.
+    fn read(id: &str, message: &str, base: &Options) -> Option<Request> {
+        if !valid_id(id) {
+            return None;
+        }
+        let json = message.strip_prefix(HEADER)?.trim_start_matches('\n');
+        let w: Wire = serde_json::from_str(json).ok()?;
+        if w.version != VERSION || w.pairs.is_empty() || w.pairs.len() > 256 {
+            return None;
+        }
+        let pairs = w
+            .pairs
+            .iter()
+            .map(WirePair::checked)
+            .collect::<Option<Vec<Pair>>>()?;
+        let mut opts = base.clone();
+        opts.selection = w.selection()?;
+        opts.guards = super::Guards {
+            expect_current: match &w.expect_current {
+                Some(e) => {
+                    e.parse::<ImageSpec>().ok()?;
+                    Some(e.clone())
+                }
+                None => None,
+            },
+            ignore_hold: w.ignore_hold,
+            hold_change: None::<HoldChange>,
+        };
+        crate::template::check(&w.message, &super::MESSAGE_PLACEHOLDERS).ok()?;
+        let trailer_ok = |(k, v): &(String, String)| {
+            !k.is_empty()
+                && k.len() <= 64
+                && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && v.len() <= 1024
+                && !v.chars().any(char::is_control)
+        };
+        if w.trailers.len() > 64 || !w.trailers.iter().all(trailer_ok) || w.message.len() > 4096 {
+            return None;
+        }
+        opts.commit.message.clone_from(&w.message);
+        opts.commit.trailers.clone_from(&w.trailers);
+        opts.commit.order = w.order_key.map(|key| Order {
+            key,
+            check: w.order_check,
+        });
+        opts.registry = super::RegistryOptions {
+            offline: true,
+            ..Default::default()
+        };
+        Some(Request {
+            id: id.to_string(),
+            created_ms: w.created_ms,
+            expires: w.expires,
+            base: Oid::from_str(&w.base).ok(),
+            pairs,
+            opts,
+        })
+    }
+}
+
+impl Wire {
+    /// The request's selection, checked as `--manifest`, `--env`, `--workload`, … are.
+    fn selection(&self) -> Option<crate::locate::Selection> {
+        if self.manifests.len() > 16 || self.envs.len() > 64 {
+            return None;
+        }
+        for t in &self.manifests {
+            crate::template::check(t, &crate::service::PLACEHOLDERS).ok()?;
+            crate::service::check_template_path(t).ok()?;
+        }
+        for (i, e) in self.envs.iter().enumerate() {
+            crate::service::check(e).ok()?;
+            if self.envs[..i].contains(e) {
+                return None;
+            }
+        }
+        let name_ok = |n: &Option<String>| {
+            n.as_ref()
+                .is_none_or(|n| !n.is_empty() && n.len() <= 253 && !n.chars().any(|c| c.is_control()))
+        };
+        if !name_ok(&self.workload) || !name_ok(&self.container) || !name_ok(&self.image_name) {
+            return None;
+        }
+        use crate::manifest::Holds;
+        let holds = match self.holds.as_deref() {
+            None => None,
+            Some("auto") => Some(Holds::Auto),
+            Some("reference") => Some(Holds::Reference),
+            Some("tag") => Some(Holds::Tag),
+            Some("digest") => Some(Holds::Digest),
+            Some(_) => return None,
+        };
+        let key = match &self.key {
+            Some(k) => Some(k.parse::<crate::manifest::KeyPath>().ok()?),
+            None => None,
+        };
+        Some(crate::locate::Selection {
+            manifests: self.manifests.clone(),
+            workload: self.workload.clone(),
+            container: self.container.clone(),
+            image_name: self.image_name.clone(),
+            key,
+            holds,
+            envs: self.envs.clone(),
+            edit: crate::manifest::SetOptions {
+                create: self.create,
+                drop_digest: self.drop_digest,
+            },
+        })
+    }
+}
+
+impl WirePair {
+    /// The pair, checked as `SERVICE=IMAGE` on the command line is.
+    fn checked(&self) -> Option<Pair> {
+        let mut pair: Pair = format!("{}={}", self.service, self.image).parse().ok()?;
+        if pair.service != self.service {
+            return None;
+        }
+        if let Some(file) = &self.file {
+            crate::git::check_relative_path(file).ok()?;
+            if let Some(env) = &self.env {
+                crate::service::check(env).ok()?;
+            }
+            pair.only = Some((file.clone(), self.env.clone()));
+        }
+        Some(pair)
+    }
+}
+
+/// Whether `id` is one this build makes: 13 digits, a dash, 16 hex digits.
+fn valid_id(id: &str) -> bool {
+    let Some((ms, rand)) = id.split_once('-') else {
+        return false;
+    };
+    ms.len() == 13
+        && ms.bytes().all(|b| b.is_ascii_digit())
+        && rand.len() == 16
+        && rand.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_checked() {
+        assert!(valid_id("1765000000000-0123456789abcdef"));
+        for bad in [
+            "",
+            "1765000000000",
+            "1765000000000-0123456789ABCDEF",
+            "176500000000-0123456789abcdef",
+            "1765000000000-0123456789abcdef/x",
+            "../1765000000000-0123456789abcdef",
+        ] {
+            assert!(!valid_id(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_batch_message_lists_each_change_and_names_each_request() {
+        let carried = [
+            Carried {
+                id: "1765000000000-0000000000000001".into(),
+                message: "chore: update agent image to v2\n\nImgbump-Order: agent=7\n".into(),
+            },
+            Carried {
+                id: "1765000000001-0000000000000002".into(),
+                message: "chore: update images of a, b\n\n- a: x\n- b: y\n".into(),
+            },
+        ];
+        let m = batch_message(&carried);
+        assert_eq!(
+            m,
+            "chore: land 2 batched image updates\n\n- chore: update agent image to v2\n- a: x\n- b: y\n\nImgbump-Order: agent=7\nImgbump-Request: 1765000000000-0000000000000001\nImgbump-Request: 1765000000001-0000000000000002\n"
+        );
+        assert_eq!(crate::trailers::key_in(&m, "agent"), Some(7));
+        assert_eq!(crate::trailers::all(&m, crate::trailers::REQUEST).len(), 2);
+        let one = batch_message(&carried[..1]);
+        assert_eq!(
+            one,
+            "chore: update agent image to v2\n\nImgbump-Order: agent=7\nImgbump-Request: 1765000000000-0000000000000001\n"
+        );
+    }
+}

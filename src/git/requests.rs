@@ -1,0 +1,207 @@
+//! Requests of batched bumps, as refs on the remote: one ref per waiting change,
+//! `refs/imgbump/requests/<branch>/<id>`, naming a parentless commit (the empty tree) whose
+//! message is the request. A new ref never conflicts with another run's, so publishing one is
+//! never a race. This room moves the refs and reads the commits; what a request says, and who
+//! applies it, is the bump room's (`bump/batch.rs`).
+//!
+//! The refs are read from the same advertisement as the branch, on every fetch (no extra round
+//! trip); their commits are fetched only once [`Workspace::want_requests`] asked for them.
+//! No local ref is written for them: a checkout or a `--cache-dir` keeps nothing of them.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use git2::{Oid, PushOptions};
+
+use super::{err, git_err, local, ErrorKind, Result, Workspace};
+
+/// Where every branch's requests live on the remote.
+pub(crate) const PREFIX: &str = "refs/imgbump/requests/";
+
+/// At most this many bytes of a request's message are read (a request is a few hundred).
+const MAX_REQUEST: usize = 64 * 1024;
+
+/// The requests a workspace knows of: whether fetches bring their commits, and the refs the
+/// last fetch's advertisement listed for the branch.
+#[derive(Debug, Default)]
+pub(super) struct Requests {
+    /// Fetches bring the requests' commits too.
+    pub(super) wanted: bool,
+    /// `(id, commit)` of each request ref of the branch, as last advertised.
+    pub(super) seen: Vec<(String, Oid)>,
+}
+
+/// What the remote said to a request ref's update.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum RefPush {
+    /// Done.
+    Done,
+    /// The remote refused it, in these words (a server that takes only branches and tags).
+    Refused(String),
+}
+
+impl Requests {
+    /// Keeps, from an advertisement's `(name, id)`s, the request refs of `branch`.
+    pub(super) fn note<'a>(&mut self, branch: &str, refs: impl Iterator<Item = (&'a str, Oid)>) {
+        let prefix = prefix_of(branch);
+        self.seen = refs
+            .filter_map(|(name, oid)| {
+                let id = name.strip_prefix(&prefix)?;
+                (!id.is_empty() && !id.contains('/')).then(|| (id.to_string(), oid))
+            })
+            .collect();
+    }
+}
+
+/// The refs' common start for `branch`'s requests.
+fn prefix_of(branch: &str) -> String {
+    format!("{PREFIX}{branch}/")
+}
+
+impl Workspace {
+    /// From now on, fetches bring the commits of the branch's requests too.
+    pub(crate) fn want_requests(&mut self) {
+        self.requests.wanted = true;
+    }
+
+    /// The branch's requests as the last fetch saw them: `(id, commit)`.
+    pub(crate) fn requests(&self) -> &[(String, Oid)] {
+        &self.requests.seen
+    }
+
+    /// The refs of `branch`'s requests among an advertisement's, to fetch when they are wanted.
+    pub(super) fn requests_to_fetch(&self, branch: &str, listed: &[(String, Oid)]) -> Vec<String> {
+        if !self.requests.wanted {
+            return Vec::new();
+        }
+        let prefix = prefix_of(branch);
+        listed
+            .iter()
+            .filter(|(name, _)| {
+                name.strip_prefix(&prefix)
+                    .is_some_and(|id| !id.is_empty() && !id.contains('/'))
+            })
+            .map(|(name, _)| name.clone())
+            .collect()
+    }
+
+    /// The message of request commit `oid`: `None` when it is not a parentless commit of a
+    /// reasonable size (a request is repository content: whoever can push may have put
+    /// anything there).
+    pub(crate) fn request_message(&self, oid: Oid) -> Option<String> {
+        let c = self.repo.find_commit(oid).ok()?;
+        if c.parent_count() != 0 || c.message_bytes().len() > MAX_REQUEST {
+            return None;
+        }
+        String::from_utf8(c.message_bytes().to_vec()).ok()
+    }
+
+    /// Publishes request `id` (`message`, made a parentless commit of the empty tree) as a new
+    /// ref on the remote.
+    pub(crate) fn publish_request(&self, id: &str, message: &str) -> Result<RefPush> {
+        let e = |x: git2::Error| git_err("cannot make the request's commit", &x, &self.creds);
+        let tree = self
+            .repo
+            .treebuilder(None)
+            .and_then(|b| b.write())
+            .map_err(e)?;
+        let tree = self.repo.find_tree(tree).map_err(e)?;
+        let who = git2::Signature::now("imgbump", "imgbump@localhost").map_err(e)?;
+        let commit = self
+            .repo
+            .commit(None, &who, &who, message, &tree, &[])
+            .map_err(e)?;
+        let name = format!("{}{id}", prefix_of(&self.remote_branch));
+        self.push_refs(&[format!("{commit}:{name}")])
+    }
+
+    /// Deletes the request refs `ids` of the branch on the remote (those already gone are no
+    /// error).
+    pub(crate) fn delete_requests(&self, ids: &[String]) -> Result<RefPush> {
+        if ids.is_empty() {
+            return Ok(RefPush::Done);
+        }
+        let prefix = prefix_of(&self.remote_branch);
+        let specs: Vec<String> = ids.iter().map(|id| format!(":{prefix}{id}")).collect();
+        self.push_refs(&specs)
+    }
+
+    /// Pushes `refspecs` (never forced) in one push, through a local remote's own
+    /// `git receive-pack` as the branch's push does; the first refusal, in the remote's words.
+    fn push_refs(&self, refspecs: &[String]) -> Result<RefPush> {
+        if self.url.is_empty() {
+            return Err(err(ErrorKind::Other, "the branch has no remote"));
+        }
+        let url = match self.local_remote_path() {
+            Some(_) => {
+                let remote = self.open_local_remote()?;
+                local::register();
+                let dir = remote
+                    .path()
+                    .canonicalize()
+                    .unwrap_or_else(|_| remote.path().to_path_buf());
+                format!("{}://{}", local::SCHEME, dir.display())
+            }
+            None => self.url.clone(),
+        };
+        let refused: Rc<RefCell<Option<String>>> = Rc::default();
+        let text: Rc<RefCell<String>> = Rc::default();
+        let mut cb = self.callbacks("push", None);
+        let status = refused.clone();
+        cb.push_update_reference(move |name, msg| {
+            if let (Some(m), None) = (msg, &*status.borrow()) {
+                *status.borrow_mut() = Some(format!("{name}: {m}"));
+            }
+            Ok(())
+        });
+        let heard = text.clone();
+        cb.sideband_progress(move |data| {
+            heard.borrow_mut().push_str(&String::from_utf8_lossy(data));
+            true
+        });
+        let mut opts = PushOptions::new();
+        opts.remote_callbacks(cb);
+        let specs: Vec<&str> = refspecs.iter().map(String::as_str).collect();
+        let mut remote = self.anonymous_remote_at(&url)?;
+        let result = remote.push(&specs, Some(&mut opts));
+        drop(remote);
+        let remote_text = text.borrow().trim().to_string();
+        let said = |m: String| match remote_text.is_empty() {
+            true => m,
+            false => format!("{m}\nremote: {}", remote_text.replace('\n', "\nremote: ")),
+        };
+        if let Err(e) = result {
+            if super::is_network(&e) {
+                return Err(git_err(&format!("push to {} failed", self.url), &e, &self.creds));
+            }
+            return Ok(RefPush::Refused(self.creds.redact(&said(e.message().into()))));
+        }
+        let refused = refused.borrow().clone();
+        Ok(match refused {
+            None => RefPush::Done,
+            Some(m) => RefPush::Refused(self.creds.redact(&said(m))),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_branchs_own_requests_are_kept() {
+        let mut r = Requests::default();
+        let a = Oid::from_str("1111111111111111111111111111111111111111").unwrap_or(Oid::ZERO_SHA1);
+        let refs = [
+            ("refs/imgbump/requests/main/1-a", a),
+            ("refs/imgbump/requests/main/x/1-b", a),
+            ("refs/imgbump/requests/main-2/1-c", a),
+            ("refs/imgbump/requests/main/", a),
+            ("refs/heads/main", a),
+        ];
+        r.note("main", refs.iter().map(|(n, o)| (*n, *o)));
+        assert_eq!(r.seen, vec![("1-a".to_string(), a)]);
+        r.note("main/x", refs.iter().map(|(n, o)| (*n, *o)));
+        assert_eq!(r.seen, vec![("1-b".to_string(), a)]);
+    }
+}
