@@ -58,15 +58,25 @@ const VERSION: u32 = 1;
 const HEADER: &str = "imgbump request";
 /// How long a lander waits for more requests while they keep arriving, from its own request.
 const GATHER: Duration = Duration::from_millis(1000);
-/// The first wait between polls; each next one is half as long again, up to [`POLL_MAX`].
-const POLL_MIN: Duration = Duration::from_millis(60);
-const POLL_MAX: Duration = Duration::from_millis(600);
+/// The wait between polls of a run next in line (its request among the [`NEXT`] oldest after
+/// the lander's): it notices a handover at once.
+const POLL_NEXT: Duration = Duration::from_millis(200);
+/// How many runs wait next in line.
+const NEXT: usize = 3;
+/// The first wait between polls of the other runs; each next one is half as long again, up to
+/// [`POLL_MAX`]: a lander takes every pending request, so most runs find theirs landed at their
+/// first or second look, and few polls keep a burst's connections few.
+const POLL_MIN: Duration = Duration::from_millis(1000);
+const POLL_MAX: Duration = Duration::from_millis(3000);
 /// How long the oldest request may stand still before any run lands it (its run is gone).
 const STALE: Duration = Duration::from_secs(3);
 /// A request past its run's deadline by this much is deleted, never applied.
 const EXPIRED_GRACE: i64 = 5;
 /// At most this many commits are read back from the tip to find which requests landed.
 const HISTORY: usize = 2000;
+/// How many commits of history a shallow clone fetches while it waits in a batch (more are
+/// fetched when a request's base is older).
+const RECENT: i32 = 32;
 
 /// A request as written in its commit's message (after [`HEADER`] and a blank line).
 #[derive(Debug, Serialize, Deserialize)]
@@ -195,6 +205,8 @@ impl Run<'_> {
         outcome: &mut Outcome,
     ) -> Result<bool, Failure> {
         self.ws.want_requests();
+        // The runs' requests are found landed in the recent history: enough of it is fetched.
+        self.ws.at_least_depth(RECENT);
         let Some(mut mine) = self.publish(tip, own)? else {
             return Ok(false);
         };
@@ -243,7 +255,7 @@ impl Run<'_> {
             // Too large or unusual to be read back by the others: this run races alone.
             return Ok(None);
         }
-        match self.ws.publish_request(&id, &message) {
+        match self.ref_push(|ws| ws.publish_request(&id, &message)) {
             Ok(RefPush::Done) => {}
             Ok(RefPush::Refused(why)) => {
                 self.no_requests = true;
@@ -253,7 +265,7 @@ impl Run<'_> {
                 ));
                 return Ok(None);
             }
-            Err(e) => return Err(e.into()),
+            Err(f) => return Err(f),
         }
         Ok(Some(Mine {
             id,
@@ -267,6 +279,28 @@ impl Run<'_> {
             last_count: 0,
             alone: false,
         }))
+    }
+
+    /// A push of request refs, tried again on a refused, reset or cut connection while
+    /// `--connect-timeout` and the deadline allow.
+    fn ref_push(
+        &mut self,
+        push: impl Fn(&crate::git::Workspace) -> Result<RefPush, crate::git::Error>,
+    ) -> Result<RefPush, Failure> {
+        use crate::retry::{RetryResult, Stop};
+        let ws = &*self.ws;
+        let done = self.deadline.retry.run(
+            self.attempts,
+            || RetryResult::judge(push(ws), crate::git::Error::worth_retrying),
+            |_, _| {},
+        );
+        match done {
+            Ok(r) => Ok(r),
+            Err(Stop::Failed(e) | Stop::Spent(e, _)) => Err(e.into()),
+            Err(Stop::Interrupted(signal)) => {
+                Err(Failure::interrupted(signal, "nothing was pushed"))
+            }
+        }
     }
 
     /// What the remote's tip and pending requests mean for this run.
@@ -324,14 +358,22 @@ impl Run<'_> {
             }
         };
         if !lead {
-            return Ok(Seen::Wait(poll_wait(&mut mine.polls)));
+            let rank = pending
+                .iter()
+                .filter(|r| !mine.gone.contains(&r.id))
+                .position(|r| r.id == mine.id)
+                .unwrap_or(usize::MAX);
+            return Ok(Seen::Wait(match rank <= NEXT {
+                true => jittered(POLL_NEXT),
+                false => poll_wait(&mut mine.polls),
+            }));
         }
         // A lander waits while requests keep arriving, up to GATHER after its own was made.
         let growing = pending.len() > mine.last_count;
         mine.last_count = pending.len();
         if pending.len() > 1 && growing && mine.made.elapsed() < GATHER && !mine.alone {
             let left = GATHER.saturating_sub(mine.made.elapsed());
-            return Ok(Seen::Wait(left.min(POLL_MIN * 2)));
+            return Ok(Seen::Wait(left.min(POLL_NEXT)));
         }
         if mine.alone {
             pending.retain(|r| r.id == mine.id);
@@ -342,22 +384,49 @@ impl Run<'_> {
     /// Each request id named by a trailer on the branch's first-parent history from `tip`,
     /// back to the first of `bases` found (or [`HISTORY`] commits): its commit, and how many
     /// other requests that commit carried.
-    fn landed_ids(&self, tip: Oid, bases: &[Oid]) -> Result<HashMap<String, (Oid, usize)>, Failure> {
-        let mut landed = HashMap::new();
-        let mut left: HashSet<Oid> = bases.iter().copied().collect();
-        let mut read = 0usize;
-        self.ws.messages_from(tip, |oid, message| {
-            let ids = crate::trailers::all(message, crate::trailers::REQUEST);
-            for id in &ids {
-                landed
-                    .entry((*id).to_string())
-                    .or_insert((oid, ids.len().saturating_sub(1)));
+    fn landed_ids(
+        &mut self,
+        tip: Oid,
+        bases: &[Oid],
+    ) -> Result<HashMap<String, (Oid, usize)>, Failure> {
+        loop {
+            let mut landed = HashMap::new();
+            let mut left: HashSet<Oid> = bases.iter().copied().collect();
+            let mut read = 0usize;
+            let shallow_end = self.ws.messages_from(tip, |oid, message| {
+                let ids = crate::trailers::all(message, crate::trailers::REQUEST);
+                for id in &ids {
+                    landed
+                        .entry((*id).to_string())
+                        .or_insert((oid, ids.len().saturating_sub(1)));
+                }
+                read += 1;
+                left.remove(&oid);
+                !left.is_empty() && read < HISTORY
+            })?;
+            // A shallow clone's history may end before the bases: fetched deeper.
+            if left.is_empty() || read >= HISTORY || !shallow_end || !self.deepen()? {
+                return Ok(landed);
             }
-            read += 1;
-            left.remove(&oid);
-            !left.is_empty() && read < HISTORY
-        })?;
-        Ok(landed)
+        }
+    }
+
+    /// A shallow clone's history fetched deeper, riding out cut connections as a refetch does.
+    fn deepen(&mut self) -> Result<bool, Failure> {
+        use crate::retry::{RetryResult, Stop};
+        let ws = std::cell::RefCell::new(&mut *self.ws);
+        let done = self.deadline.retry.run(
+            self.attempts,
+            || RetryResult::judge(ws.borrow_mut().deepen(), crate::git::Error::worth_retrying),
+            |_, _| {},
+        );
+        match done {
+            Ok(more) => Ok(more),
+            Err(Stop::Failed(e) | Stop::Spent(e, _)) => Err(e.into()),
+            Err(Stop::Interrupted(signal)) => {
+                Err(Failure::interrupted(signal, "nothing was pushed"))
+            }
+        }
     }
 
     /// Deletes, best effort, the refs of `applied` requests and of those past their deadline.
@@ -388,7 +457,8 @@ impl Run<'_> {
 
     /// Publishes this run's request again, under the same id.
     fn republish(&mut self, mine: &mut Mine) -> Result<(), Failure> {
-        match self.ws.publish_request(&mine.id, &mine.message)? {
+        let (id, message) = (mine.id.clone(), mine.message.clone());
+        match self.ref_push(|ws| ws.publish_request(&id, &message))? {
             RefPush::Done => Ok(()),
             RefPush::Refused(why) => Err(Failure::new(
                 FailKind::Push,
@@ -643,8 +713,12 @@ struct Carried {
 fn poll_wait(polls: &mut u32) -> Duration {
     let grown = POLL_MIN.mul_f64(1.5f64.powi(i32::try_from(*polls).unwrap_or(16).min(16)));
     *polls = polls.saturating_add(1);
-    let jitter = 0.5 + (crate::random::u64() % 1000) as f64 / 1000.0;
-    grown.min(POLL_MAX).mul_f64(jitter)
+    jittered(grown.min(POLL_MAX))
+}
+
+/// `wait`, between half and one and a half times it: runs that began together drift apart.
+fn jittered(wait: Duration) -> Duration {
+    wait.mul_f64(0.5 + (crate::random::u64() % 1000) as f64 / 1000.0)
 }
 
 /// The message of a batch: one change's own message, or a line per change (each run's own

@@ -149,7 +149,8 @@ impl Workspace {
         let mut cb = self.callbacks("push", None);
         let status = refused.clone();
         cb.push_update_reference(move |name, msg| {
-            if let (Some(m), None) = (msg, &*status.borrow()) {
+            let first = status.borrow().is_none();
+            if let (Some(m), true) = (msg, first) {
                 *status.borrow_mut() = Some(format!("{name}: {m}"));
             }
             Ok(())

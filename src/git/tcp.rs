@@ -97,16 +97,8 @@ impl SmartSubtransport for GitDaemon {
                 "malformed git:// URL (expected git://HOST[:PORT]/PATH)",
             )
         })?;
-        let stream = if target.has_port {
-            TcpStream::connect(target.authority.as_str())
-        } else {
-            let host = target
-                .authority
-                .trim_start_matches('[')
-                .trim_end_matches(']');
-            TcpStream::connect((host, DEFAULT_PORT))
-        }
-        .map_err(|e| net_error(format!("failed to connect to {}: {e}", target.authority)))?;
+        let stream = connect(&target)
+            .map_err(|e| net_error(format!("failed to connect to {}: {e}", target.authority)))?;
         tune(&stream);
         let _ = stream.set_read_timeout(Some(std::time::Duration::from_millis(200)));
         let mut conn = Connection(stream);
@@ -119,6 +111,34 @@ impl SmartSubtransport for GitDaemon {
     fn close(&self) -> Result<(), git2::Error> {
         Ok(())
     }
+}
+
+/// How long one connection attempt may wait for the server's answer (one SYN retransmit). A server whose queue of
+/// connections to accept is full drops the SYN, and the kernel would try again after 1, 2, 4,
+/// … seconds, for two minutes in all: a new attempt (the caller's retry, within
+/// `--connect-timeout`) is sooner.
+const CONNECT_WAIT: std::time::Duration = std::time::Duration::from_millis(1500);
+
+/// A connection to `target`'s first address that answers within [`CONNECT_WAIT`].
+fn connect(target: &Target) -> io::Result<TcpStream> {
+    use std::net::ToSocketAddrs;
+    let addrs: Vec<std::net::SocketAddr> = if target.has_port {
+        target.authority.as_str().to_socket_addrs()?.collect()
+    } else {
+        let host = target
+            .authority
+            .trim_start_matches('[')
+            .trim_end_matches(']');
+        (host, DEFAULT_PORT).to_socket_addrs()?.collect()
+    };
+    let mut last = io::Error::new(io::ErrorKind::NotFound, "the name has no address");
+    for addr in addrs {
+        match TcpStream::connect_timeout(&addr, CONNECT_WAIT) {
+            Ok(stream) => return Ok(stream),
+            Err(e) => last = e,
+        }
+    }
+    Err(last)
 }
 
 struct Connection(TcpStream);
