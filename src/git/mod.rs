@@ -144,13 +144,18 @@ impl Error {
 
     /// This error with `hint` (what to do), after any it already has.
     pub(crate) fn with_hint(mut self, hint: impl Into<String>) -> Self {
-        let hint = hint.into();
-        self.hint = Some(match self.hint.take() {
-            Some(had) => format!("{had}\n{hint}"),
-            None => hint,
-        });
+        add_hint(&mut self.hint, hint.into());
         self
     }
+}
+
+/// Adds `hint` (what to do) to the one an error has, if any, on a line of its own: the one way
+/// a hint grows, for [`Error::with_hint`] and the commands' `Failure::with_hint` above.
+pub(crate) fn add_hint(had: &mut Option<String>, hint: String) {
+    *had = Some(match had.take() {
+        Some(had) => format!("{had}\n{hint}"),
+        None => hint,
+    });
 }
 
 type Result<T> = std::result::Result<T, Error>;
