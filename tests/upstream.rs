@@ -427,3 +427,42 @@ fn a_push_refused_after_the_branch_moved_leaves_no_diverging_local_commit() {
     assert_eq!(held(&fx.checkout), before, "the checkout changed");
     assert_eq!(fx.remote_git(&["rev-parse", "main"]), theirs);
 }
+
+/// `promote` reads the remote's tip to decide what to promote, and the bump builds on that
+/// fetch: as many requests to the server as `set` makes, not a second fetch's more.
+#[test]
+fn promote_fetches_the_remote_once() {
+    let fx = Fixture::of("environments");
+    let http = Http::start(fx.dir.path(), None);
+    git(
+        &fx.checkout,
+        &["remote", "set-url", "origin", &http.url("environments.git")],
+    );
+    let co = fx.checkout.to_str().unwrap();
+    let count = || http.requests.load(std::sync::atomic::Ordering::SeqCst);
+    let out = fx.run(&[
+        "set",
+        "-C",
+        co,
+        "billing=:2.0",
+        "--env",
+        "staging",
+        "--dry-run",
+    ]);
+    assert_eq!(code(&out), Some(0), "{}", text(&out));
+    let set = count();
+    assert!(set > 0, "set fetched nothing");
+    let out = fx.run(&[
+        "promote",
+        "billing",
+        "--from",
+        "staging",
+        "--to",
+        "production",
+        "-C",
+        co,
+        "--dry-run",
+    ]);
+    assert_eq!(code(&out), Some(0), "{}", text(&out));
+    assert_eq!(count() - set, set, "promote's requests, against set's");
+}

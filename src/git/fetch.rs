@@ -110,6 +110,24 @@ impl Workspace {
         self.fetch_with(false)
     }
 
+    /// A checkout's fetch at the start of a command: the first call fetches, a later one
+    /// returns the tip that one fetched (a command that reads the remote's tip before its bump,
+    /// such as `promote`, and the bump's own look at where the checkout stands share one
+    /// fetch). A failed fetch is not kept: the next call tries again. A clone fetches.
+    pub(crate) fn fetch_once(&mut self) -> Result<Oid> {
+        if let Mode::Checkout {
+            fetched: Some(tip), ..
+        } = self.mode
+        {
+            return Ok(tip);
+        }
+        let tip = self.fetch()?;
+        if let Mode::Checkout { fetched, .. } = &mut self.mode {
+            *fetched = Some(tip);
+        }
+        Ok(tip)
+    }
+
     /// Fetches the branch over one connection; with `learn_default`, the branch is the one the
     /// remote's HEAD names, read from the same connection's advertisement.
     pub(super) fn fetch_with(&mut self, learn_default: bool) -> Result<Oid> {

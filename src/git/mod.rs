@@ -241,6 +241,8 @@ enum Mode {
         upstream: String,
         /// The index's checksum being verified since the dirty check.
         verifier: RefCell<Option<index::Verifier>>,
+        /// The upstream's tip, once [`Workspace::fetch_once`] fetched it.
+        fetched: Option<Oid>,
     },
     /// A bare clone made from a URL (`clone.rs`, `cache.rs`): no work tree.
     Clone {

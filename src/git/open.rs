@@ -72,6 +72,7 @@ impl Workspace {
             mode: Mode::Checkout {
                 upstream,
                 verifier: RefCell::new(None),
+                fetched: None,
             },
             progress: None,
             notice: None,
