@@ -368,14 +368,11 @@ fn a_refusal_after_the_branch_moved_during_the_run_takes_the_local_commit_back()
     assert_eq!(fx.remote_git(&["rev-parse", "main"]), theirs);
 }
 
-#[test]
-fn promote_from_a_checkout_behind_promotes_what_the_remote_holds() {
-    let fx = Fixture::of("environments");
-    let url = fx.url();
-    let out = fx.run(&["set", "--repo", &url, "billing=:2.0", "--env", "staging"]);
-    assert_eq!(code(&out), Some(0), "{}", text(&out));
+/// `imgbump promote billing --from staging --to production` in the fixture's checkout, with
+/// `more` flags.
+fn promote_billing(fx: &Fixture, more: &[&str]) -> std::process::Output {
     let co = fx.checkout.to_str().unwrap();
-    let out = fx.run(&[
+    let mut args = vec![
         "promote",
         "billing",
         "--from",
@@ -384,7 +381,18 @@ fn promote_from_a_checkout_behind_promotes_what_the_remote_holds() {
         "production",
         "-C",
         co,
-    ]);
+    ];
+    args.extend_from_slice(more);
+    fx.run(&args)
+}
+
+#[test]
+fn promote_from_a_checkout_behind_promotes_what_the_remote_holds() {
+    let fx = Fixture::of("environments");
+    let url = fx.url();
+    let out = fx.run(&["set", "--repo", &url, "billing=:2.0", "--env", "staging"]);
+    assert_eq!(code(&out), Some(0), "{}", text(&out));
+    let out = promote_billing(&fx, &[]);
     let said = stderr(&out);
     assert_eq!(code(&out), Some(0), "{}", text(&out));
     assert!(said.contains("1 commit behind origin/main"), "{said}");
@@ -452,17 +460,7 @@ fn promote_fetches_the_remote_once() {
     assert_eq!(code(&out), Some(0), "{}", text(&out));
     let set = count();
     assert!(set > 0, "set fetched nothing");
-    let out = fx.run(&[
-        "promote",
-        "billing",
-        "--from",
-        "staging",
-        "--to",
-        "production",
-        "-C",
-        co,
-        "--dry-run",
-    ]);
+    let out = promote_billing(&fx, &["--dry-run"]);
     assert_eq!(code(&out), Some(0), "{}", text(&out));
     assert_eq!(count() - set, set, "promote's requests, against set's");
 }
