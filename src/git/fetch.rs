@@ -147,7 +147,7 @@ impl Workspace {
                     )
                 })?;
             let branch = if learn_default {
-                default_name(&conn, &self.url())?
+                default_name(&conn, self.url())?
             } else {
                 self.remote_branch.clone()
             };
