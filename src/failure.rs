@@ -59,11 +59,7 @@ impl Failure {
 
     /// This failure with `hint` (what to do), after any it already has.
     pub(crate) fn with_hint(mut self, hint: impl Into<String>) -> Self {
-        let hint = hint.into();
-        self.hint = Some(match self.hint.take() {
-            Some(had) => format!("{had}\n{hint}"),
-            None => hint,
-        });
+        git::add_hint(&mut self.hint, hint.into());
         self
     }
 

@@ -11,6 +11,15 @@
 //!   its own message mid-token leaks no prefix of it;
 //!   (a URL's scheme and host, being no secret, do not count towards it);
 //! - a URL's user info (`scheme://user:password@host`).
+//!
+//! Why the learnt secrets are one process-wide list, though each is also carried where it is used
+//! (`git::Credentials`, the forge's and Argo CD's clients): a server's words enter in every room (a
+//! registry's, forge's or Argo CD's answer, a push's `remote:` lines) and are cut there ([`cut`],
+//! `http::Text`), and they may echo a secret another room learnt, so a list passed by value would
+//! have to reach every reader, and one missed is a leak. It is a mask at the door, as the GitHub
+//! Actions runner masks every `::add-mask::` value in every line of a job's log; cargo's
+//! `Secret<T>` (whose `Debug` and `Display` show nothing) keeps a token out of what cargo formats,
+//! which no type can do for a server's echo of it.
 
 use std::sync::Mutex;
 

@@ -368,14 +368,11 @@ fn a_refusal_after_the_branch_moved_during_the_run_takes_the_local_commit_back()
     assert_eq!(fx.remote_git(&["rev-parse", "main"]), theirs);
 }
 
-#[test]
-fn promote_from_a_checkout_behind_promotes_what_the_remote_holds() {
-    let fx = Fixture::of("environments");
-    let url = fx.url();
-    let out = fx.run(&["set", "--repo", &url, "billing=:2.0", "--env", "staging"]);
-    assert_eq!(code(&out), Some(0), "{}", text(&out));
+/// `imgbump promote billing --from staging --to production` in the fixture's checkout, with
+/// `more` flags.
+fn promote_billing(fx: &Fixture, more: &[&str]) -> std::process::Output {
     let co = fx.checkout.to_str().unwrap();
-    let out = fx.run(&[
+    let mut args = vec![
         "promote",
         "billing",
         "--from",
@@ -384,7 +381,18 @@ fn promote_from_a_checkout_behind_promotes_what_the_remote_holds() {
         "production",
         "-C",
         co,
-    ]);
+    ];
+    args.extend_from_slice(more);
+    fx.run(&args)
+}
+
+#[test]
+fn promote_from_a_checkout_behind_promotes_what_the_remote_holds() {
+    let fx = Fixture::of("environments");
+    let url = fx.url();
+    let out = fx.run(&["set", "--repo", &url, "billing=:2.0", "--env", "staging"]);
+    assert_eq!(code(&out), Some(0), "{}", text(&out));
+    let out = promote_billing(&fx, &[]);
     let said = stderr(&out);
     assert_eq!(code(&out), Some(0), "{}", text(&out));
     assert!(said.contains("1 commit behind origin/main"), "{said}");
@@ -426,4 +434,33 @@ fn a_push_refused_after_the_branch_moved_leaves_no_diverging_local_commit() {
     assert!(!said.contains("stays on the local branch"), "{said}");
     assert_eq!(held(&fx.checkout), before, "the checkout changed");
     assert_eq!(fx.remote_git(&["rev-parse", "main"]), theirs);
+}
+
+/// `promote` reads the remote's tip to decide what to promote, and the bump builds on that
+/// fetch: as many requests to the server as `set` makes, not a second fetch's more.
+#[test]
+fn promote_fetches_the_remote_once() {
+    let fx = Fixture::of("environments");
+    let http = Http::start(fx.dir.path(), None);
+    git(
+        &fx.checkout,
+        &["remote", "set-url", "origin", &http.url("environments.git")],
+    );
+    let co = fx.checkout.to_str().unwrap();
+    let count = || http.requests.load(std::sync::atomic::Ordering::SeqCst);
+    let out = fx.run(&[
+        "set",
+        "-C",
+        co,
+        "billing=:2.0",
+        "--env",
+        "staging",
+        "--dry-run",
+    ]);
+    assert_eq!(code(&out), Some(0), "{}", text(&out));
+    let set = count();
+    assert!(set > 0, "set fetched nothing");
+    let out = promote_billing(&fx, &["--dry-run"]);
+    assert_eq!(code(&out), Some(0), "{}", text(&out));
+    assert_eq!(count() - set, set, "promote's requests, against set's");
 }

@@ -10,12 +10,13 @@ use super::Options;
 /// Where the checkout's branch stands against its upstream, fetched now: for a run that
 /// pushes (or a dry run, which shows what that run would do) from a checkout with a remote.
 /// `None` in clone mode, with `--no-push`, or when the fetch fails (the push then reports
-/// what is wrong, as before).
+/// what is wrong, as before). A command that fetched already (`promote`) is not fetched for
+/// again ([`Workspace::fetch_once`]).
 pub(super) fn at_start(ws: &mut Workspace, opts: &Options) -> Option<Standing> {
     if !ws.is_open() || opts.delivery.no_push || ws.url().is_empty() {
         return None;
     }
-    ws.fetch().ok()?;
+    ws.fetch_once().ok()?;
     ws.standing()
 }
 

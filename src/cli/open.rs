@@ -156,10 +156,11 @@ fn say_standing(ws: &mut Workspace, say: &Say) {
 
 /// The commit a writing command reads what it decides from (`promote`'s source image): in a
 /// checkout that is not where its upstream is, the remote's tip, which the run will change
-/// (fetched now, and said so); else the branch's tip.
+/// (fetched now, and said so; the bump that follows builds on that fetch, without another);
+/// else the branch's tip.
 pub(super) fn tip_to_decide(ws: &mut Workspace, say: &Say) -> Result<git2::Oid, Failure> {
     let local = ws.tip()?;
-    if !ws.is_open() || ws.url().is_empty() || ws.fetch().is_err() {
+    if !ws.is_open() || ws.url().is_empty() || ws.fetch_once().is_err() {
         return Ok(local);
     }
     match ws.standing() {

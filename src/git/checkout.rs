@@ -8,7 +8,7 @@ use git2::Oid;
 
 #[cfg(unix)]
 use super::worktree;
-use super::{err, git_err, index, Error, ErrorKind, FileChange, Result, Workspace};
+use super::{err, git_err, index, Error, ErrorKind, FileChange, Mode, Result, Workspace};
 
 impl Workspace {
     /// Open mode: writes the files atomically, stages exactly those entries, and moves the
@@ -136,7 +136,7 @@ impl Workspace {
     /// branch was before imgbump) is an ancestor of `commit` (no local commit is dropped), and
     /// the files that differ are unmodified (a safe checkout). Returns whether it did.
     pub(crate) fn sync_local(&self, expected: Oid, base: Oid, commit: Oid) -> Result<bool> {
-        if !self.open {
+        if !self.is_open() {
             return Ok(true);
         }
         let head_ref = format!("refs/heads/{}", self.branch);
@@ -176,7 +176,17 @@ impl Workspace {
     /// thread of its own (see `index::Verifier`).
     pub(crate) fn prepare_index(&self) {
         if let Some(f) = self.fast_index() {
-            *self.verifier.borrow_mut() = index::Verifier::start(&f);
+            if let Mode::Checkout { verifier, .. } = &self.mode {
+                *verifier.borrow_mut() = index::Verifier::start(&f);
+            }
+        }
+    }
+
+    /// The index verification [`Workspace::prepare_index`] started, taken (a checkout's only).
+    fn verifier(&self) -> Option<index::Verifier> {
+        match &self.mode {
+            Mode::Checkout { verifier, .. } => verifier.take(),
+            Mode::Clone { .. } => None,
         }
     }
 
@@ -256,7 +266,7 @@ impl Workspace {
             };
             trees.push(index::TreeChange { dir, old, new });
         }
-        match index::patch(lock, &entries, &trees, self.verifier.take()) {
+        match index::patch(lock, &entries, &trees, self.verifier()) {
             Ok(index::Patch::Done) => Ok(true),
             Ok(index::Patch::Unsupported(_)) => Ok(false),
             Err(e) => Err(err(

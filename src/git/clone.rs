@@ -2,7 +2,6 @@
 //! directory (removed at exit) or the `--cache-dir`; a remote on this machine lends its
 //! objects instead of copying them.
 
-use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 
 use git2::Repository;
@@ -11,7 +10,7 @@ use crate::url::RemoteUrl;
 
 use super::cache::cached_repo;
 use super::credentials::{split_url, Credentials};
-use super::{err, git_err, trim, Error, ErrorKind, Result, Workspace};
+use super::{err, git_err, trim, Error, ErrorKind, Home, Mode, Remote, Result, Workspace};
 
 /// Whether `--repo` names a remote to clone rather than a local path.
 pub(crate) fn is_url(repo: &str) -> bool {
@@ -88,34 +87,33 @@ impl Workspace {
         let (branch, depth) = (opts.branch, opts.depth);
         trim::limit_pack_windows();
         let (url, creds) = split_url(url, creds);
-        let (dir, scratch, lock) = clone_dir(&url, opts, rebuild)?;
-        let remote = RemoteUrl::parse(&url);
-        let local = remote.is_local();
-        let borrowed = match remote.local_path() {
+        let (dir, home) = clone_dir(&url, opts, rebuild)?;
+        let remote = Remote::new(url);
+        let local = remote.url.is_local();
+        let borrowed = match remote.url.local_path() {
             Some(path) => lend_objects(path, &dir)?,
             None => false,
         };
         let repo = open_clone(&dir, &creds)?;
         let mut ws = Workspace {
             repo,
-            url,
+            remote: Some(remote),
             creds,
             branch: String::new(),
             remote_branch: String::new(),
-            _scratch: scratch,
-            _lock: lock,
-            borrowed,
-            open: false,
-            // libgit2's local transport cannot fetch shallow.
-            depth: if local {
-                0
-            } else {
-                depth.min(i32::MAX as u32) as i32
+            mode: Mode::Clone {
+                _home: home,
+                borrowed,
+                // libgit2's local transport cannot fetch shallow.
+                depth: if local {
+                    0
+                } else {
+                    depth.min(i32::MAX as u32) as i32
+                },
             },
             progress: opts.progress.clone(),
             notice: opts.notice.clone(),
             requests: Default::default(),
-            verifier: RefCell::new(None),
         };
         match branch {
             Some(b) => {
@@ -133,17 +131,13 @@ impl Workspace {
 
 /// Where a clone goes: the `--cache-dir` repository for `url` (locked), or a new scratch
 /// directory under `--workdir` or the temporary directory, laid out by [`init_scratch`].
-fn clone_dir(
-    url: &str,
-    opts: &CloneOptions<'_>,
-    rebuild: bool,
-) -> Result<(PathBuf, Option<tempfile::TempDir>, Option<std::fs::File>)> {
+fn clone_dir(url: &str, opts: &CloneOptions<'_>, rebuild: bool) -> Result<(PathBuf, Home)> {
     if let Some(cache) = opts.cache {
         let (dir, lock, note) = cached_repo(cache, url, rebuild)?;
         if let (Some(note), Some(say)) = (note, &opts.notice) {
             say(&note);
         }
-        return Ok((dir, None, Some(lock)));
+        return Ok((dir, Home::Cache { _lock: lock }));
     }
     let parent = opts
         .workdir
@@ -174,7 +168,7 @@ fn clone_dir(
             ),
         )
     })?;
-    Ok((dir, Some(t), None))
+    Ok((dir, Home::Scratch { _dir: t }))
 }
 
 /// Removes the scratch clones (`imgbump-PID-…`) that runs killed before they could clean up

@@ -3,8 +3,7 @@
 
 use git2::{AutotagOption, Direction, FetchOptions, Oid};
 
-use super::open::upstream;
-use super::{err, git_err, trim, ErrorKind, Result, Workspace};
+use super::{err, git_err, trim, ErrorKind, Mode, Result, Workspace};
 
 impl Workspace {
     /// "Fetch" from a local remote whose objects we borrow: read its branch (or its HEAD's
@@ -26,7 +25,7 @@ impl Workspace {
                     ErrorKind::NotFound,
                     format!(
                         "{} does not say which branch is its default; pass --branch",
-                        self.url
+                        self.url()
                     ),
                 ));
             }
@@ -40,7 +39,7 @@ impl Workspace {
                     ErrorKind::NotFound,
                     format!(
                         "the repository {} is empty: it has no branch to bump; push a first commit",
-                        self.url
+                        self.url()
                     ),
                 ));
             }
@@ -71,23 +70,34 @@ impl Workspace {
         Ok(tip)
     }
 
+    /// The remote-tracking ref of the remote branch: under the checkout's upstream remote, or
+    /// `origin` for a clone.
     pub(super) fn tracking_ref(&self) -> String {
-        if self.open {
-            let (remote, _) = upstream(&self.repo, &self.branch);
-            format!("refs/remotes/{remote}/{}", self.remote_branch)
-        } else {
-            format!("refs/remotes/origin/{}", self.remote_branch)
-        }
+        let remote = self.upstream().unwrap_or("origin");
+        format!("refs/remotes/{remote}/{}", self.remote_branch)
+    }
+
+    /// Whether this is a clone that borrows a local remote's objects.
+    fn borrowed(&self) -> bool {
+        matches!(self.mode, Mode::Clone { borrowed: true, .. })
     }
 
     /// Fetches more of a shallow clone's history: 64 commits, then 1,024, then all of it.
     /// Returns false when there is nothing more to fetch this way (a checkout, whose history is
     /// the user's to deepen; a full or borrowed clone).
     pub(crate) fn deepen(&mut self) -> Result<bool> {
-        if self.open || self.borrowed || self.depth <= 0 || self.depth == i32::MAX {
+        let Mode::Clone {
+            borrowed: false,
+            depth,
+            ..
+        } = &mut self.mode
+        else {
+            return Ok(false);
+        };
+        if *depth <= 0 || *depth == i32::MAX {
             return Ok(false);
         }
-        self.depth = match self.depth {
+        *depth = match *depth {
             d if d < 64 => 64,
             d if d < 1024 => 1024,
             // libgit2's GIT_FETCH_DEPTH_UNSHALLOW.
@@ -122,10 +132,28 @@ impl Workspace {
         self.fetch_with(false)
     }
 
+    /// A checkout's fetch at the start of a command: the first call fetches, a later one
+    /// returns the tip that one fetched (a command that reads the remote's tip before its bump,
+    /// such as `promote`, and the bump's own look at where the checkout stands share one
+    /// fetch). A failed fetch is not kept: the next call tries again. A clone fetches.
+    pub(crate) fn fetch_once(&mut self) -> Result<Oid> {
+        if let Mode::Checkout {
+            fetched: Some(tip), ..
+        } = self.mode
+        {
+            return Ok(tip);
+        }
+        let tip = self.fetch()?;
+        if let Mode::Checkout { fetched, .. } = &mut self.mode {
+            *fetched = Some(tip);
+        }
+        Ok(tip)
+    }
+
     /// Fetches the branch over one connection; with `learn_default`, the branch is the one the
     /// remote's HEAD names, read from the same connection's advertisement.
     pub(super) fn fetch_with(&mut self, learn_default: bool) -> Result<Oid> {
-        if self.borrowed {
+        if self.borrowed() {
             return self.read_borrowed(learn_default);
         }
         let (branch, tracking, listed) = {
@@ -134,10 +162,14 @@ impl Workspace {
             let mut conn = remote
                 .connect_auth(Direction::Fetch, Some(cb), None)
                 .map_err(|e| {
-                    git_err(&format!("cannot connect to {}", self.url), &e, &self.creds)
+                    git_err(
+                        &format!("cannot connect to {}", self.url()),
+                        &e,
+                        &self.creds,
+                    )
                 })?;
             let branch = if learn_default {
-                default_name(&conn, &self.url)?
+                default_name(&conn, self.url())?
             } else {
                 self.remote_branch.clone()
             };
@@ -169,12 +201,14 @@ impl Workspace {
             opts.remote_callbacks(cb)
                 .download_tags(AutotagOption::None)
                 .update_fetchhead(false);
-            if self.depth > 0 {
-                opts.depth(self.depth);
+            if let Mode::Clone { depth, .. } = self.mode {
+                if depth > 0 {
+                    opts.depth(depth);
+                }
             }
             let fetch_err = |e: git2::Error| {
                 let mut e2 = git_err(
-                    &format!("cannot fetch branch {branch} from {}", self.url),
+                    &format!("cannot fetch branch {branch} from {}", self.url()),
                     &e,
                     &self.creds,
                 );
@@ -215,7 +249,8 @@ impl Workspace {
                 ErrorKind::NotFound,
                 format!(
                     "the remote {} has no branch {}",
-                    self.url, self.remote_branch
+                    self.url(),
+                    self.remote_branch
                 ),
             )
         })?;
@@ -237,7 +272,7 @@ impl Workspace {
             ErrorKind::NotFound,
             format!(
                 "the remote {} has no branch {}{branches}",
-                self.url,
+                self.url(),
                 crate::reference::shown(&self.remote_branch)
             ),
         )

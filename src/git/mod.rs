@@ -70,6 +70,8 @@ pub(crate) use tls::ca_roots;
 
 use git2::{Oid, Repository};
 
+use crate::url::RemoteUrl;
+
 /// Sets up what libgit2 takes from the process, once, first thing in `main`, while the process
 /// has one thread: the TLS trust (see `tls.rs`) and where git's configuration files are
 /// (`config.rs`).
@@ -145,13 +147,18 @@ impl Error {
 
     /// This error with `hint` (what to do), after any it already has.
     pub(crate) fn with_hint(mut self, hint: impl Into<String>) -> Self {
-        let hint = hint.into();
-        self.hint = Some(match self.hint.take() {
-            Some(had) => format!("{had}\n{hint}"),
-            None => hint,
-        });
+        add_hint(&mut self.hint, hint.into());
         self
     }
+}
+
+/// Adds `hint` (what to do) to the one an error has, if any, on a line of its own: the one way
+/// a hint grows, for [`Error::with_hint`] and the commands' `Failure::with_hint` above.
+pub(crate) fn add_hint(had: &mut Option<String>, hint: String) {
+    *had = Some(match had.take() {
+        Some(had) => format!("{had}\n{hint}"),
+        None => hint,
+    });
 }
 
 type Result<T> = std::result::Result<T, Error>;
@@ -192,32 +199,73 @@ pub(crate) struct PushTo {
     pub options: Vec<String>,
 }
 
-/// A repository imgbump works in: a user's checkout (open mode), or a bare scratch clone.
+/// A repository imgbump works in: a user's checkout opened in place, or a bare clone made from
+/// a URL ([`Mode`]).
 pub(crate) struct Workspace {
     repo: Repository,
-    /// The URL pushes and fetches go to, without credentials.
-    url: String,
+    /// The remote pushes and fetches go to, without credentials; `None` for a checkout whose
+    /// branch's remote is not configured.
+    remote: Option<Remote>,
     creds: Credentials,
-    /// The local branch (open mode) or the remote branch (clone mode).
+    /// The local branch (a checkout) or the remote branch (a clone).
     branch: String,
     /// The branch on the remote that pushes go to.
     remote_branch: String,
-    /// Where the clone lives; removed on drop.
-    _scratch: Option<tempfile::TempDir>,
-    /// The lock on a `--cache-dir` repository, held while we use it.
-    _lock: Option<std::fs::File>,
-    /// The clone borrows a local remote's objects (alternates): fetching is reading its refs.
-    borrowed: bool,
-    open: bool,
-    depth: i32,
+    mode: Mode,
     /// Called with (phase, objects done, objects total, bytes) during transfers.
     progress: Option<ProgressFn>,
-    /// Open mode: the index's checksum being verified since the dirty check.
-    verifier: RefCell<Option<index::Verifier>>,
     /// Called with a message for the user while imgbump waits or recovers (the CLI prints it).
     notice: Option<NoticeFn>,
     /// The branch's batched-bump requests on the remote, as last seen.
     requests: requests::Requests,
+}
+
+/// A workspace's remote: its address parsed once, and the text every transfer and message
+/// uses (without user info; see [`crate::url::RemoteUrl`]).
+struct Remote {
+    url: RemoteUrl,
+    shown: String,
+}
+
+impl Remote {
+    fn new(shown: String) -> Remote {
+        Remote {
+            url: RemoteUrl::parse(&shown),
+            shown,
+        }
+    }
+}
+
+/// How a workspace came to be, and what only that mode has.
+enum Mode {
+    /// A user's checkout, opened where it is (`open.rs`): commits go on its local branch, and
+    /// its work tree, index and remote-tracking ref follow (`checkout.rs`, `standing.rs`).
+    Checkout {
+        /// The remote the branch tracks (`branch.NAME.remote`, default `origin`), as named in
+        /// its remote-tracking ref.
+        upstream: String,
+        /// The index's checksum being verified since the dirty check.
+        verifier: RefCell<Option<index::Verifier>>,
+        /// The upstream's tip, once [`Workspace::fetch_once`] fetched it.
+        fetched: Option<Oid>,
+    },
+    /// A bare clone made from a URL (`clone.rs`, `cache.rs`): no work tree.
+    Clone {
+        /// Where the clone lives, and what keeps it there.
+        _home: Home,
+        /// The clone borrows a local remote's objects (alternates): fetching is reading its refs.
+        borrowed: bool,
+        /// How many commits a fetch asks for (0: all; `i32::MAX`: the rest of the history).
+        depth: i32,
+    },
+}
+
+/// Where a clone lives.
+enum Home {
+    /// A scratch directory, removed on drop.
+    Scratch { _dir: tempfile::TempDir },
+    /// A `--cache-dir` repository, whose lock is held while we use it.
+    Cache { _lock: std::fs::File },
 }
 
 /// A message for the user, from the Git layer, which prints nothing itself.
@@ -262,12 +310,12 @@ impl Workspace {
 
     /// The work tree of a user's checkout (none for a scratch clone).
     pub(crate) fn work_tree(&self) -> Option<&std::path::Path> {
-        self.repo.workdir().filter(|_| self.open)
+        self.repo.workdir().filter(|_| self.is_open())
     }
 
     /// Whether this is a user's checkout (as opposed to a scratch clone).
     pub(crate) fn is_open(&self) -> bool {
-        self.open
+        matches!(self.mode, Mode::Checkout { .. })
     }
 
     /// The branch commits go on.
@@ -275,9 +323,22 @@ impl Workspace {
         &self.branch
     }
 
-    /// The remote's URL, without credentials.
+    /// The remote's URL, without credentials; empty for a checkout whose branch has no remote.
     pub(crate) fn url(&self) -> &str {
-        &self.url
+        self.remote.as_ref().map_or("", |r| r.shown.as_str())
+    }
+
+    /// The remote's address, parsed.
+    fn remote_url(&self) -> Option<&RemoteUrl> {
+        self.remote.as_ref().map(|r| &r.url)
+    }
+
+    /// A checkout's upstream remote (`origin`); `None` for a clone.
+    fn upstream(&self) -> Option<&str> {
+        match &self.mode {
+            Mode::Checkout { upstream, .. } => Some(upstream),
+            Mode::Clone { .. } => None,
+        }
     }
 
     /// The token pushes use, for an API on the same host (a forge's); never printed.
@@ -297,13 +358,13 @@ impl Workspace {
 
     /// The commit to build on: the local branch (open mode) or the fetched tip (clone mode).
     pub(crate) fn tip(&self) -> Result<Oid> {
-        let name = if self.open {
+        let name = if self.is_open() {
             format!("refs/heads/{}", self.branch)
         } else {
             self.tracking_ref()
         };
         self.repo.refname_to_id(&name).map_err(|_| {
-            if !self.open {
+            if !self.is_open() {
                 return self.no_branch(Vec::new());
             }
             let names = branch_names(&self.repo);

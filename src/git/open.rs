@@ -7,7 +7,9 @@ use std::path::Path;
 use git2::{ErrorCode, ObjectType, Oid, Repository};
 
 use super::credentials::{split_url, Credentials};
-use super::{checkout, err, git_err, index, trim, CloneOptions, ErrorKind, Result, Workspace};
+use super::{
+    checkout, err, git_err, index, trim, CloneOptions, ErrorKind, Mode, Remote, Result, Workspace,
+};
 
 impl Workspace {
     /// Opens the repository that contains `path` (a checkout: open mode). A bare repository is
@@ -54,28 +56,27 @@ impl Workspace {
                 ))
             }
         };
-        let (remote, remote_branch) = upstream(&repo, &branch);
+        let (upstream, remote_branch) = upstream(&repo, &branch);
         let url = repo
-            .find_remote(&remote)
+            .find_remote(&upstream)
             .ok()
             .and_then(|r| r.url().ok().map(str::to_string))
             .unwrap_or_default();
         let (url, creds) = split_url(&url, Credentials::from_env());
         Ok(Workspace {
             repo,
-            url,
+            remote: (!url.is_empty()).then(|| Remote::new(url)),
             creds,
             branch,
             remote_branch,
-            _scratch: None,
-            _lock: None,
-            borrowed: false,
-            open: true,
-            depth: 0,
+            mode: Mode::Checkout {
+                upstream,
+                verifier: RefCell::new(None),
+                fetched: None,
+            },
             progress: None,
             notice: None,
             requests: Default::default(),
-            verifier: RefCell::new(None),
         })
     }
 

@@ -8,7 +8,6 @@ use std::rc::Rc;
 
 use git2::{ErrorCode, Oid, PushOptions, Repository};
 
-use super::open::upstream;
 use super::{err, git_err, is_network, local, ErrorKind, Push, PushTo, Result, Workspace};
 
 impl Workspace {
@@ -22,8 +21,8 @@ impl Workspace {
     /// Pushes `commit` as `to` says: to the branch (as [`Workspace::push`]) or to a new branch,
     /// with push options.
     pub(crate) fn push_with(&self, commit: Oid, to: &PushTo) -> Result<Push> {
-        if self.url.is_empty() {
-            let (remote, _) = upstream(&self.repo, &self.branch);
+        if self.remote.is_none() {
+            let remote = self.upstream().unwrap_or("origin");
             return Err(err(
                 ErrorKind::Other,
                 format!(
@@ -55,9 +54,9 @@ impl Workspace {
                     to,
                 )
             }
-            None => self.push_to(commit, &self.url, to),
+            None => self.push_to(commit, self.url(), to),
         }?;
-        if pushed == Push::Landed && self.open && to.branch.is_none() {
+        if pushed == Push::Landed && self.is_open() && to.branch.is_none() {
             // As `git push` does: the remote-tracking branch names what the remote now has, so
             // `git status` does not show the checkout ahead, and `git reset --hard origin/main`
             // keeps the bump.
@@ -73,9 +72,7 @@ impl Workspace {
 
     /// The remote's directory, when the remote is on this machine (`file://` or a path).
     pub(super) fn local_remote_path(&self) -> Option<PathBuf> {
-        crate::url::RemoteUrl::parse(&self.url)
-            .local_path()
-            .map(PathBuf::from)
+        self.remote_url()?.local_path().map(PathBuf::from)
     }
 
     /// The remote on this machine (`file://` or a path), opened; an error says which and
@@ -86,7 +83,7 @@ impl Workspace {
             let mut e = git_err(
                 &format!(
                     "cannot open the remote {} (check that {} is a Git repository, or the remote's URL)",
-                    self.url,
+                    self.url(),
                     path.display()
                 ),
                 &e,
@@ -136,13 +133,12 @@ impl Workspace {
     /// The remote has no branch to push to: deleted since the fetch (a clone), or never made
     /// (a checkout's branch with no upstream). imgbump does not create branches.
     fn missing_branch(&self) -> super::Error {
-        if self.open {
-            let (remote, _) = upstream(&self.repo, &self.branch);
+        if let Some(remote) = self.upstream() {
             return err(
                 ErrorKind::NotFound,
                 format!(
                     "the branch {} does not exist on {}; nothing was pushed",
-                    self.remote_branch, self.url
+                    self.remote_branch, self.url()
                 ),
             )
             .with_hint(format!(
@@ -154,7 +150,7 @@ impl Workspace {
             ErrorKind::NotFound,
             format!(
                 "the branch {} no longer exists on {}; nothing was pushed (imgbump does not create branches)",
-                self.remote_branch, self.url
+                self.remote_branch, self.url()
             ),
         )
     }
@@ -217,7 +213,7 @@ impl Workspace {
             Err(e) if e.code() == ErrorCode::NotFastForward => Ok(Push::Moved),
             Err(e) if is_network(&e) => Ok(Push::Interrupted(self.creds.redact(e.message()))),
             Err(e) => {
-                let mut x = git_err(&format!("push to {} failed", self.url), &e, &self.creds);
+                let mut x = git_err(&format!("push to {} failed", self.url()), &e, &self.creds);
                 if !remote_text.is_empty() {
                     x.message
                         .push_str(&format!("\nremote: {}", self.creds.redact(&remote_text)));
@@ -239,7 +235,7 @@ impl Workspace {
         match m {
             m if is_race(&m, remote_text) => Ok(Push::Moved),
             m => {
-                let mut msg = format!("the remote {} rejected the push: {m}", self.url);
+                let mut msg = format!("the remote {} rejected the push: {m}", self.url());
                 if !remote_text.is_empty() {
                     msg.push_str(&format!(
                         "\nremote: {}",

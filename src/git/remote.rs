@@ -8,19 +8,19 @@ use super::{credentials, git_err, tcp, tls, trim, Result, Workspace};
 impl Workspace {
     /// The remote as an anonymous one: nothing about it (URL, credentials) is written to config.
     pub(super) fn anonymous_remote(&self) -> Result<git2::Remote<'_>> {
-        self.anonymous_remote_at(&self.url)
+        self.anonymous_remote_at(self.url())
     }
 
     /// [`Workspace::anonymous_remote`] for `url` (the remote's own, or the local transport's
-    /// `imgbump-local://` form of it).
+    /// `imgbump-local://` form of it, which is never TLS as the remote is not).
     pub(super) fn anonymous_remote_at(&self, url: &str) -> Result<git2::Remote<'_>> {
         tcp::register();
-        if crate::url::RemoteUrl::parse(url).is_tls() {
+        if self.remote_url().is_some_and(|u| u.is_tls()) {
             tls::load_tls_roots();
         }
         self.repo.remote_anonymous(url).map_err(|e| {
             git_err(
-                &format!("the remote URL {} is not usable (give https://, ssh://, git@host:path, git:// or file://)", self.url),
+                &format!("the remote URL {} is not usable (give https://, ssh://, git@host:path, git:// or file://)", self.url()),
                 &e,
                 &self.creds,
             )

@@ -5,7 +5,6 @@
 
 use git2::Oid;
 
-use super::open::upstream;
 use super::{err, git_err, ErrorKind, FileChange, Result, Workspace};
 
 /// How many unpushed commits a message names (with "…" after).
@@ -106,9 +105,7 @@ impl Workspace {
     /// remote-tracking ref, such as `refs/remotes/origin/main`). `None` in clone mode, or
     /// when the branch or the remote-tracking ref does not exist.
     pub(crate) fn standing(&self) -> Option<Standing> {
-        if !self.open {
-            return None;
-        }
+        let name = self.upstream()?;
         let local = self
             .repo
             .refname_to_id(&format!("refs/heads/{}", self.branch))
@@ -116,7 +113,6 @@ impl Workspace {
         let tracking = self.tracking_ref();
         let remote = self.repo.refname_to_id(&tracking).ok()?;
         let (ahead, behind) = self.repo.graph_ahead_behind(local, remote).ok()?;
-        let (name, _) = upstream(&self.repo, &self.branch);
         let mut s = Standing {
             branch: self.branch.clone(),
             upstream: format!("{name}/{}", self.remote_branch),
@@ -229,7 +225,7 @@ impl Workspace {
     /// Open mode: whether the branch commits go on is the one checked out (HEAD), so that the
     /// work tree holds its files. Not so for `--branch main` run from another branch.
     pub(crate) fn on_branch(&self) -> bool {
-        self.open && self.head_is(&format!("refs/heads/{}", self.branch))
+        self.is_open() && self.head_is(&format!("refs/heads/{}", self.branch))
     }
 }
 

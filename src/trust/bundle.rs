@@ -125,7 +125,8 @@ struct RawBundle {
 struct RawMaterial {
     x509_certificate_chain: Option<RawChain>,
     certificate: Option<RawCert>,
-    public_key: Option<serde_json::Value>,
+    /// Its hint is not read: the key comes from the requirement.
+    public_key: Option<serde::de::IgnoredAny>,
     #[serde(default)]
     tlog_entries: Vec<RawEntry>,
     timestamp_verification_data: Option<RawTimestamps>,

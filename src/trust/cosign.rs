@@ -5,7 +5,9 @@
 //! valid signature suffices; when none is, every one's failure is told.
 
 use openssl::x509::X509;
-use serde_json::Value;
+use serde::Deserialize;
+
+use crate::http::{Obj, Str, Text};
 
 use super::bundle::{Bundle, Content, Material, TlogEntry, Version};
 use super::{
@@ -36,21 +38,18 @@ pub enum Stored<'a> {
 
 /// Checks that a simple-signing payload names `digest` (`sha256:<hex>`).
 pub fn check_payload(payload: &[u8], digest: &str) -> Result<(), TrustError> {
-    let v: Value = serde_json::from_slice(payload)
-        .map_err(|_| TrustError::signature("the signed payload is not JSON"))?;
-    let kind = v
-        .pointer("/critical/type")
-        .and_then(Value::as_str)
-        .unwrap_or("");
+    let v: SimpleSigning = crate::http::read(
+        &serde_json::from_slice(payload)
+            .map_err(|_| TrustError::signature("the signed payload is not JSON"))?,
+    );
+    let critical = v.critical.0.unwrap_or_default();
+    let kind = critical.kind.as_str();
     if !kind.eq_ignore_ascii_case("cosign container image signature") {
         return Err(TrustError::signature(format!(
             "the signed payload is a {kind:?}, not a cosign container image signature"
         )));
     }
-    match v
-        .pointer("/critical/image/docker-manifest-digest")
-        .and_then(Value::as_str)
-    {
+    match critical.image.0.unwrap_or_default().digest.0 {
         Some(d) if d == digest => Ok(()),
         Some(d) => Err(TrustError::signature(format!(
             "the signature is for another image: its payload names {d}, not {digest}"
@@ -58,6 +57,69 @@ pub fn check_payload(payload: &[u8], digest: &str) -> Result<(), TrustError> {
         None => Err(TrustError::signature(
             "the signed payload names no manifest digest",
         )),
+    }
+}
+
+/// A simple-signing payload, as far as [`check_payload`] reads it (a part of another shape
+/// reads as missing, through [`crate::http`]'s forgiving types).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SimpleSigning {
+    critical: Obj<Critical>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Critical {
+    #[serde(rename = "type")]
+    kind: Text,
+    image: Obj<SignedImage>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SignedImage {
+    #[serde(rename = "docker-manifest-digest")]
+    digest: Str,
+}
+
+/// cosign v2's Rekor bundle annotation: the SET and the log entry it signs.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RekorBundle {
+    #[serde(rename = "Payload")]
+    payload: Obj<RekorPayload>,
+    #[serde(rename = "SignedEntryTimestamp")]
+    set: Str,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct RekorPayload {
+    /// The entry's body, base64.
+    body: Str,
+    integrated_time: Int,
+    log_index: Int,
+    /// The log's id, hex.
+    #[serde(rename = "logID")]
+    log_id: Str,
+}
+
+/// A log entry's body, as far as its kind goes.
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct EntryKind {
+    kind: Text,
+    api_version: Text,
+}
+
+/// A number field that counts only as a JSON integer within `i64`: `None` otherwise.
+#[derive(Default)]
+struct Int(Option<i64>);
+
+impl<'de> Deserialize<'de> for Int {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Int(serde_json::Value::deserialize(d)?.as_i64()))
     }
 }
 
@@ -71,17 +133,11 @@ fn annotation<'a>(annotations: &'a [(String, String)], key: &str) -> Option<&'a 
 /// cosign v2's Rekor bundle annotation as a log entry (a SET, no inclusion proof).
 fn rekor_entry(json: &str) -> Result<TlogEntry, TrustError> {
     let bad = |m: &str| TrustError::bundle(format!("the {REKOR_BUNDLE} annotation: {m}"));
-    let v: Value = serde_json::from_str(json).map_err(|_| bad("not JSON"))?;
-    let p = v.get("Payload").ok_or_else(|| bad("no Payload"))?;
-    let int = |k: &str| {
-        p.get(k)
-            .and_then(Value::as_i64)
-            .ok_or_else(|| bad(&format!("no {k}")))
-    };
-    let log_id = p
-        .get("logID")
-        .and_then(Value::as_str)
-        .ok_or_else(|| bad("no logID"))?;
+    let v: RekorBundle =
+        crate::http::read(&serde_json::from_str(json).map_err(|_| bad("not JSON"))?);
+    let p = v.payload.0.ok_or_else(|| bad("no Payload"))?;
+    let int = |k: &str, n: Int| n.0.ok_or_else(|| bad(&format!("no {k}")));
+    let log_id = p.log_id.0.ok_or_else(|| bad("no logID"))?;
     let log_id = (0..log_id.len())
         .step_by(2)
         .map(|i| {
@@ -91,31 +147,19 @@ fn rekor_entry(json: &str) -> Result<TlogEntry, TrustError> {
         })
         .collect::<Option<Vec<u8>>>()
         .ok_or_else(|| bad("logID is not hex"))?;
-    let body = p
-        .get("body")
-        .and_then(Value::as_str)
-        .ok_or_else(|| bad("no body"))?;
-    let body = b64(body).map_err(|_| bad("body is not base64"))?;
-    let kind: Value = serde_json::from_slice(&body).map_err(|_| bad("body is not JSON"))?;
-    let set = v
-        .get("SignedEntryTimestamp")
-        .and_then(Value::as_str)
-        .ok_or_else(|| bad("no SignedEntryTimestamp"))?;
+    let body = p.body.0.ok_or_else(|| bad("no body"))?;
+    let body = b64(&body).map_err(|_| bad("body is not base64"))?;
+    let kind: EntryKind =
+        crate::http::read(&serde_json::from_slice(&body).map_err(|_| bad("body is not JSON"))?);
+    let set = v.set.0.ok_or_else(|| bad("no SignedEntryTimestamp"))?;
     Ok(TlogEntry {
-        log_index: u64::try_from(int("logIndex")?).map_err(|_| bad("negative logIndex"))?,
+        log_index: u64::try_from(int("logIndex", p.log_index)?)
+            .map_err(|_| bad("negative logIndex"))?,
         log_id,
-        kind: kind
-            .get("kind")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string(),
-        version: kind
-            .get("apiVersion")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string(),
-        integrated_time: int("integratedTime")?,
-        set: Some(b64(set).map_err(|_| bad("SignedEntryTimestamp is not base64"))?),
+        kind: kind.kind.as_str().to_string(),
+        version: kind.api_version.as_str().to_string(),
+        integrated_time: int("integratedTime", p.integrated_time)?,
+        set: Some(b64(&set).map_err(|_| bad("SignedEntryTimestamp is not base64"))?),
         proof: None,
         body,
     })
@@ -248,4 +292,51 @@ pub fn payload_for(docker_reference: &str, digest: &str) -> Vec<u8> {
     })
     .to_string()
     .into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Odd payloads and annotations read through the serde structs as the `Value` reads did:
+    /// a part of another type is missing, and says so.
+    #[test]
+    fn odd_payloads_and_rekor_bundles_read_as_missing_parts() {
+        let d = "sha256:ab";
+        let payload = |j: &str| check_payload(j.as_bytes(), d).unwrap_err().message;
+        assert!(payload("[1]").contains("is a \"\""), "{}", payload("[1]"));
+        assert!(payload(r#"{"critical": 5}"#).contains("is a \"\""));
+        let typed = r#"{"critical": {"type": "Cosign Container Image Signature", "image": "#;
+        let no_digest = payload(&format!(r#"{typed}{{"docker-manifest-digest": 7}}}}}}"#));
+        assert!(
+            no_digest.contains("names no manifest digest"),
+            "{no_digest}"
+        );
+        let other = payload(&format!(
+            r#"{typed}{{"docker-manifest-digest": "sha256:cd"}}}}}}"#
+        ));
+        assert!(other.contains("names sha256:cd, not sha256:ab"), "{other}");
+        assert!(check_payload(&payload_for("r", d), d).is_ok());
+        assert!(payload("{").contains("not JSON"));
+
+        let entry = |j: &str| rekor_entry(j).err().map(|e| e.message).unwrap_or_default();
+        assert!(entry("[]").contains("no Payload"));
+        assert!(entry(r#"{"Payload": {"logID": 5}}"#).contains("no logID"));
+        let body = b64_encode(br#"{"kind": 1, "apiVersion": "0.0.1"}"#);
+        let good = format!(
+            r#"{{"Payload": {{"logID": "00ff", "body": "{body}", "logIndex": 3, "integratedTime": 9}}, "SignedEntryTimestamp": "AA=="}}"#
+        );
+        let e = rekor_entry(&good).unwrap();
+        assert_eq!((e.log_index, e.integrated_time), (3, 9));
+        assert_eq!((e.kind.as_str(), e.version.as_str()), ("", "0.0.1"));
+        assert_eq!(e.log_id, [0, 255]);
+        let text_index = good.replace(r#""logIndex": 3"#, r#""logIndex": "3""#);
+        assert!(entry(&text_index).contains("no logIndex"));
+        let negative = good.replace(r#""logIndex": 3"#, r#""logIndex": -3"#);
+        assert!(entry(&negative).contains("negative logIndex"));
+    }
+
+    fn b64_encode(b: &[u8]) -> String {
+        openssl::base64::encode_block(b)
+    }
 }

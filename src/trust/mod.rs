@@ -37,7 +37,6 @@ use openssl::asn1::Asn1Time;
 use openssl::hash::{hash, MessageDigest};
 use openssl::pkey::{PKey, Public};
 use openssl::x509::X509Ref;
-use serde_json::Value;
 
 pub use bundle::{Bundle, Content, Material, Version};
 pub use cert::{Identity, Matcher, Signer};
@@ -284,6 +283,21 @@ fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
     out
 }
 
+/// An in-toto statement, as far as [`check_subject`] reads it (a part of another shape reads
+/// as missing, through [`crate::http`]'s forgiving types).
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct Statement {
+    subject: crate::http::List<crate::http::Obj<Subject>>,
+}
+
+/// A subject's digests by algorithm (a value that is no string reads as empty).
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct Subject {
+    digest: crate::http::Obj<std::collections::BTreeMap<String, crate::http::Text>>,
+}
+
 /// An in-toto statement's subjects must include the artifact.
 fn check_subject(
     payload_type: &str,
@@ -295,21 +309,21 @@ fn check_subject(
             "the DSSE payload is {payload_type:?}; only an in-toto statement names what it signs"
         )));
     }
-    let statement: Value = serde_json::from_slice(payload)
-        .map_err(|_| TrustError::signature("the in-toto statement is not JSON"))?;
-    let subjects = statement
-        .get("subject")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
+    let statement: Statement = crate::http::read(
+        &serde_json::from_slice(payload)
+            .map_err(|_| TrustError::signature("the in-toto statement is not JSON"))?,
+    );
     let mut found = Vec::new();
-    for digests in subjects
-        .iter()
-        .filter_map(|s| s.get("digest").and_then(Value::as_object))
+    for digests in statement
+        .subject
+        .0
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|s| s.0?.digest.0)
     {
         for (alg, value) in digests {
-            let value = value.as_str().unwrap_or("").to_ascii_lowercase();
-            if artifact.digest(alg).is_some_and(|d| hex(&d) == value) {
+            let value = value.as_str().to_ascii_lowercase();
+            if artifact.digest(&alg).is_some_and(|d| hex(&d) == value) {
                 return Ok(());
             }
             found.push(format!("{alg}:{value}"));

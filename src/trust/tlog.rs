@@ -6,7 +6,9 @@ use base64::Engine;
 use openssl::hash::{hash, MessageDigest};
 use openssl::pkey::{PKeyRef, Public};
 use openssl::x509::X509Ref;
-use serde_json::Value;
+use serde::Deserialize;
+
+use crate::http::{List, Obj, Str, Text};
 
 use super::bundle::{Content, Proof, TlogEntry};
 use super::keys::{same_key, verify, Signed};
@@ -136,12 +138,93 @@ pub(crate) fn check_proof(
     }
 }
 
-fn field<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
-    path.iter().try_fold(v, |v, k| v.get(k))
+/// A log entry's body, as far as [`check_body`] reads it: its kind and the fields of the
+/// kinds it checks (hashedrekord 0.0.1, dsse 0.0.1, intoto 0.0.2). A part of another shape
+/// reads as missing, through [`crate::http`]'s forgiving types.
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct Body {
+    kind: Text,
+    api_version: Text,
+    spec: Obj<Spec>,
 }
 
-fn text<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
-    field(v, path)?.as_str()
+/// The specs' fields; no kind has another's.
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct Spec {
+    /// hashedrekord: the artifact's hash.
+    data: Obj<Data>,
+    /// hashedrekord: the signature and the key or certificate.
+    signature: Obj<MessageSignature>,
+    /// dsse: the envelope's signatures.
+    signatures: List<Obj<EnvelopeSignature>>,
+    /// dsse: the payload's hash.
+    payload_hash: Obj<Hash>,
+    /// intoto: the envelope and the payload's hash.
+    content: Obj<IntotoContent>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Data {
+    hash: Obj<Hash>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Hash {
+    algorithm: Str,
+    value: Str,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct MessageSignature {
+    /// Base64.
+    content: Str,
+    public_key: Obj<Pem>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Pem {
+    /// The PEM, base64.
+    content: Str,
+}
+
+/// One signature of an envelope: dsse's `signature` and `verifier`, intoto's `sig` and
+/// `publicKey`.
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct EnvelopeSignature {
+    signature: Str,
+    verifier: Str,
+    sig: Str,
+    public_key: Str,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct IntotoContent {
+    envelope: Obj<Envelope>,
+    payload_hash: Obj<Hash>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Envelope {
+    signatures: List<Obj<EnvelopeSignature>>,
+}
+
+/// The one signature of a list that must hold exactly one; `None` otherwise.
+fn only(list: List<Obj<EnvelopeSignature>>) -> Option<EnvelopeSignature> {
+    let mut items = list.0.filter(|a| a.len() == 1)?;
+    items.pop()?.0
+}
+
+fn base64(s: Option<&Str>) -> Option<Vec<u8>> {
+    s?.0.as_deref().and_then(|s| b64(s).ok())
 }
 
 /// Whether the PEM a log entry names is the signer's certificate or key.
@@ -169,59 +252,48 @@ pub(crate) fn check_body(
             entry.log_index
         ))
     };
-    let body: Value =
-        serde_json::from_slice(&entry.body).map_err(|_| bad("its body is not JSON"))?;
-    let kind = (
-        text(&body, &["kind"]).unwrap_or(""),
-        text(&body, &["apiVersion"]).unwrap_or(""),
+    let body: Body = crate::http::read(
+        &serde_json::from_slice(&entry.body).map_err(|_| bad("its body is not JSON"))?,
     );
+    let spec = body.spec.0.unwrap_or_default();
+    let kind = (body.kind.as_str(), body.api_version.as_str());
     let (sig, pem, hashed) = match (kind, content) {
         (("hashedrekord", "0.0.1"), Content::Message { .. }) => {
-            if text(&body, &["spec", "data", "hash", "algorithm"]) != Some("sha256") {
+            let hash = spec.data.0.unwrap_or_default().hash.0.unwrap_or_default();
+            if hash.algorithm.0.as_deref() != Some("sha256") {
                 return Err(bad("its artifact hash is not SHA-256"));
             }
+            let signature = spec.signature.0.unwrap_or_default();
+            let key = signature.public_key.0.unwrap_or_default();
             (
-                text(&body, &["spec", "signature", "content"]).and_then(|s| b64(s).ok()),
-                text(&body, &["spec", "signature", "publicKey", "content"])
-                    .and_then(|s| b64(s).ok()),
-                (
-                    text(&body, &["spec", "data", "hash", "value"]),
-                    artifact_sha256.unwrap_or_default().to_vec(),
-                ),
+                base64(Some(&signature.content)),
+                base64(Some(&key.content)),
+                (hash.value.0, artifact_sha256.unwrap_or_default().to_vec()),
             )
         }
         (("dsse", "0.0.1"), Content::Dsse { payload, .. }) => {
-            let s = field(&body, &["spec", "signatures"])
-                .and_then(Value::as_array)
-                .filter(|a| a.len() == 1);
-            let s = s.and_then(|a| a.first());
+            let s = only(spec.signatures);
             (
-                s.and_then(|s| text(s, &["signature"]))
-                    .and_then(|s| b64(s).ok()),
-                s.and_then(|s| text(s, &["verifier"]))
-                    .and_then(|s| b64(s).ok()),
+                base64(s.as_ref().map(|s| &s.signature)),
+                base64(s.as_ref().map(|s| &s.verifier)),
                 (
-                    text(&body, &["spec", "payloadHash", "value"]),
+                    spec.payload_hash.0.unwrap_or_default().value.0,
                     sha256(payload),
                 ),
             )
         }
         (("intoto", "0.0.2"), Content::Dsse { payload, .. }) => {
-            let s = field(&body, &["spec", "content", "envelope", "signatures"])
-                .and_then(Value::as_array)
-                .filter(|a| a.len() == 1);
-            let s = s.and_then(|a| a.first());
-            let twice = |v: Option<&str>| {
-                v.and_then(|s| b64(s).ok())
-                    .and_then(|s| String::from_utf8(s).ok())
+            let content = spec.content.0.unwrap_or_default();
+            let s = only(content.envelope.0.unwrap_or_default().signatures);
+            let twice = |v: Option<Vec<u8>>| {
+                v.and_then(|s| String::from_utf8(s).ok())
                     .and_then(|s| b64(&s).ok())
             };
             (
-                twice(s.and_then(|s| text(s, &["sig"]))),
-                s.and_then(|s| text(s, &["publicKey"]))
-                    .and_then(|s| b64(s).ok()),
+                twice(base64(s.as_ref().map(|s| &s.sig))),
+                base64(s.as_ref().map(|s| &s.public_key)),
                 (
-                    text(&body, &["spec", "content", "payloadHash", "value"]),
+                    content.payload_hash.0.unwrap_or_default().value.0,
                     sha256(payload),
                 ),
             )
@@ -238,7 +310,7 @@ pub(crate) fn check_body(
     if !pem.is_some_and(|p| names_signer(&p, by)) {
         return Err(bad("it records another certificate or key"));
     }
-    if hashed.0.map(str::to_ascii_lowercase) != Some(hex(&hashed.1)) {
+    if hashed.0.map(|h| h.to_ascii_lowercase()) != Some(hex(&hashed.1)) {
         return Err(bad("it records another artifact or payload"));
     }
     Ok(())
