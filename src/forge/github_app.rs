@@ -27,9 +27,7 @@ impl fmt::Debug for App {
 }
 
 fn fail(message: impl Into<String>) -> ForgeError {
-    ForgeError {
-        message: message.into(),
-    }
+    ForgeError::new(message)
 }
 
 /// The installation GitHub names (`GET /repos/{repo}/installation`): its id, when a whole number.
