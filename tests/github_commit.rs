@@ -471,21 +471,21 @@ fn github_makes_the_commit_and_a_fetch_sees_it() {
         "401",
     );
     no_secret(&out, &[TOKEN]);
+    // A spent rate limit that resets past --timeout fails at once: a temporary failure,
+    // never the permission hint (tests below wait out the ones that reset in time).
     site.api.answer(
         "POST /graphql",
-        json_response(
-            403,
-            r#"{"message":"API rate limit exceeded"}"#,
-            "x-ratelimit-remaining: 0\r\nx-ratelimit-reset: 1764680400\r\n",
-        ),
+        limit_answer(Limited::Primary, 7200, "/graphql"),
     );
-    let out = site.run(&["set", "agent=:v5"]);
+    let out = site.run(&["set", "agent=:v5", "--timeout", "30"]);
     assert_fails(
         &out,
-        1,
-        "rate limit is spent (HTTP 403); it resets at 2025-12-02T13:00:00Z",
+        5,
+        "rate limit is spent (HTTP 403: API rate limit exceeded",
         "403",
     );
+    assert_fails(&out, 5, "past --timeout's deadline; raise --timeout", "403");
+    assert!(!text(&out).contains("contents: write"), "{}", text(&out));
     assert_eq!(site.hub.made.load(Ordering::SeqCst), made);
     // A rule's refusal (a protected branch) is the remote's word: exit 5.
     site.api.answer(
@@ -591,6 +591,122 @@ fn github_makes_the_commit_and_a_fetch_sees_it() {
     ] {
         assert_fails(&site.run(&flags), 2, why, why);
     }
+    site.hub.check_schema(site.fx.dir.path());
+}
+
+/// The lines a run said about a rate limit.
+fn limit_lines(out: &Output) -> Vec<String> {
+    String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .filter(|l| l.contains("rate limit") || l.contains("GitHub asks to wait"))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn rate_limits_are_waited_out_as_github_asks() {
+    let site = Site::new();
+    // Each of GitHub's ways of saying "too many" once, then the mutation goes through: the
+    // run lands after waiting what was asked, saying so on one line, never the permission
+    // hint.
+    for (kind, says) in [
+        (Limited::Secondary, "waiting 1 s as its retry-after asks"),
+        (
+            Limited::ContentCreation,
+            "HTTP 403: You have been temporarily blocked from content creation",
+        ),
+        (Limited::TooMany, "GitHub's secondary rate limit (HTTP 429"),
+        (Limited::Primary, "GitHub's rate limit is spent (HTTP 403"),
+        (
+            Limited::GraphqlRateLimited,
+            "GitHub's rate limit is spent (HTTP 200",
+        ),
+    ] {
+        let made = site.hub.made.load(Ordering::SeqCst);
+        site.api
+            .answer("POST /graphql", limit_answer(kind, 1, "/graphql"));
+        let image = format!("agent=:limit-{}", made + 1);
+        let out = site.run(&["set", &image, "-o", "json"]);
+        assert_eq!(out.status.code(), Some(0), "{kind:?}: {}", text(&out));
+        let lines = limit_lines(&out);
+        assert_eq!(lines.len(), 1, "{kind:?}: one line: {}", text(&out));
+        assert!(lines[0].contains(says), "{kind:?}: {}", lines[0]);
+        assert!(
+            lines[0].contains("for POST /graphql: waiting") && lines[0].contains("--timeout"),
+            "{}",
+            lines[0]
+        );
+        assert!(!text(&out).contains("contents: write"), "{}", text(&out));
+        assert_eq!(site.hub.made.load(Ordering::SeqCst), made + 1, "{kind:?}");
+        assert_eq!(
+            json(&out)["commit"],
+            site.remote(&["rev-parse", "main"]).trim()
+        );
+    }
+
+    // A secondary limit without retry-after asks for at least a minute: past --timeout 20 it
+    // fails at once, a temporary failure (exit 5), saying which limit and what to raise.
+    let made = site.hub.made.load(Ordering::SeqCst);
+    site.api.answer(
+        "POST /graphql",
+        limit_answer(Limited::SecondaryNoRetryAfter, 1, "/graphql"),
+    );
+    let out = site.run(&["set", "agent=:past", "--timeout", "20"]);
+    assert_fails(
+        &out,
+        5,
+        "GitHub's secondary rate limit (HTTP 403: You have exceeded a secondary rate limit",
+        "no retry-after",
+    );
+    assert_fails(&out, 5, "would have to wait 1 min (as GitHub asks of a secondary limit without retry-after (at least a minute)), past --timeout's deadline; raise --timeout", "no retry-after");
+    assert!(!text(&out).contains("contents: write"), "{}", text(&out));
+    assert!(
+        limit_lines(&out).len() == 1,
+        "no wait begun, one message: {}",
+        text(&out)
+    );
+    assert_eq!(site.hub.made.load(Ordering::SeqCst), made);
+
+    // A real refusal is still one: the permission hint, exit 1, no wait.
+    site.api.answer(
+        "POST /graphql",
+        json_response(
+            403,
+            r#"{"message":"Resource not accessible by integration","documentation_url":"https://docs.github.com/graphql"}"#,
+            "x-ratelimit-remaining: 4990\r\n",
+        ),
+    );
+    let out = site.run(&["set", "agent=:refused"]);
+    assert_fails(
+        &out,
+        1,
+        "HTTP 403: Resource not accessible by integration); give the token contents: write",
+        "permission",
+    );
+    assert!(limit_lines(&out).is_empty(), "{}", text(&out));
+
+    // The double's own content limit: one mutation per 2 s window. The first mutation meets
+    // a moved branch (stale), the second comes within the window and is refused with the
+    // rest of it to wait; the run lands after waiting. Each refusal is said once, by the run
+    // it met (how many there are is the machine's timing, not asserted).
+    site.api.content_limit(1, std::time::Duration::from_secs(2));
+    site.hub.move_first.store(1, Ordering::SeqCst);
+    let (made, before) = (site.hub.made.load(Ordering::SeqCst), site.api.mutations());
+    let out = site.run(&["set", "agent=:windowed", "-o", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(site.hub.made.load(Ordering::SeqCst), made + 1);
+    assert_eq!(
+        limit_lines(&out).len(),
+        site.api.limited(),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(
+        site.api.mutations() - before,
+        2 + site.api.limited(),
+        "{}",
+        text(&out)
+    );
     site.hub.check_schema(site.fx.dir.path());
 }
 
