@@ -10,6 +10,10 @@
 
 use std::time::{Duration, Instant};
 
+/// Where a room that waits says so, one line each time (the command line's notice function:
+/// stderr unless `--quiet`).
+pub(crate) type Notice = std::rc::Rc<dyn Fn(&str)>;
+
 /// The budgets a loop tries again within.
 #[derive(Clone, Debug)]
 pub(crate) struct Retry {

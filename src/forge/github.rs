@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 use super::github_limit::{Limit, Told};
 use super::{host_and_repo, ForgeError, Listed, Opened, Request};
 use crate::http::{read, said, List, Obj, Text};
-use crate::retry::{Retry, RetryResult, Stop};
+use crate::retry::{Notice, Retry, RetryResult, Stop};
 
 /// How many of the errors of one GraphQL answer are told.
 const MAX_ERRORS: usize = 10;
@@ -90,9 +90,6 @@ pub(crate) struct GitHub {
     /// Where a wait is said, one line each.
     notice: Option<Notice>,
 }
-
-/// The function a line for the user is said through.
-pub(crate) type Notice = std::rc::Rc<dyn Fn(&str)>;
 
 /// One answer of the API, with the headers that decide whether to ask again.
 struct Answer {
