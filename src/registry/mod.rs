@@ -798,7 +798,10 @@ mod tests {
     #[test]
     fn a_waits_message_names_the_repository() {
         for (url, want) in [
-            ("https://r.example/v2/isa/agent/tags/list?n=1000", "isa/agent"),
+            (
+                "https://r.example/v2/isa/agent/tags/list?n=1000",
+                "isa/agent",
+            ),
             ("http://127.0.0.1:5000/v2/a/manifests/sha256:00", "a"),
             ("https://r.example/v2/x/blobs/sha256:00", "x"),
             ("https://r.example/token?scope=x", "token"),
