@@ -667,6 +667,27 @@ fn rate_limits_are_waited_out_as_github_asks() {
     );
     assert_eq!(site.hub.made.load(Ordering::SeqCst), made);
 
+    // A wait ends at a signal: SIGTERM during a wait of ten minutes ends the run at once.
+    site.api.take();
+    site.api.answer(
+        "POST /graphql",
+        limit_answer(Limited::Secondary, 600, "/graphql"),
+    );
+    let child = site
+        .cmd(&["set", "agent=:term", "--timeout", "20m"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = terminate_when(
+        child,
+        || site.api.take().iter().any(|s| s.status == 403),
+        "a rate limit's wait",
+    );
+    assert_fails(&out, 143, "interrupted by SIGTERM", "SIGTERM");
+    assert_eq!(limit_lines(&out).len(), 1, "{}", text(&out));
+    assert_eq!(site.hub.made.load(Ordering::SeqCst), made);
+
     // A real refusal is still one: the permission hint, exit 1, no wait.
     site.api.answer(
         "POST /graphql",
@@ -710,15 +731,24 @@ fn rate_limits_are_waited_out_as_github_asks() {
     site.hub.check_schema(site.fx.dir.path());
 }
 
-#[test]
-fn twenty_concurrent_bumps_all_land_through_github() {
-    let (dir, remote, services) = gitops_repo_of(20, 1);
+/// `n` concurrent bumps of as many services through the double, `limit` set on its proxy
+/// first: every one lands, each as one commit on main.
+struct Burst {
+    dir: tempfile::TempDir,
+    hub: Arc<Hub>,
+    api: ApiProxy,
+    outs: Vec<Output>,
+}
+
+fn burst(n: usize, limit: impl FnOnce(&ApiProxy)) -> Burst {
+    let (dir, remote, services) = gitops_repo_of(n as u32, 1);
     let root = dir.path().join("github");
     std::fs::create_dir_all(root.join("octocat")).unwrap();
     std::fs::rename(&remote, root.join("octocat/isa.git")).unwrap();
     let daemon = Daemon::start(&root);
     let hub = Hub::new(&root);
     let api = ApiProxy::start_with(0, hub.double());
+    limit(&api);
     let home = dir.path().join("home");
     std::fs::create_dir_all(&home).unwrap();
     let bare = root.join("octocat/isa.git");
@@ -736,8 +766,8 @@ fn twenty_concurrent_bumps_all_land_through_github() {
         n.trim().parse().unwrap()
     };
     let before = count();
-    let chosen: Vec<&String> = services.iter().take(20).collect();
-    assert_eq!(chosen.len(), 20);
+    let chosen: Vec<&String> = services.iter().take(n).collect();
+    assert_eq!(chosen.len(), n);
     let children: Vec<_> = chosen
         .iter()
         .map(|s| {
@@ -768,7 +798,7 @@ fn twenty_concurrent_bumps_all_land_through_github() {
         assert_eq!(v["pushed"], true);
     }
     let after = count();
-    assert_eq!(after, before + 20, "every bump is one commit on main");
+    assert_eq!(after, before + n, "every bump is one commit on main");
     for s in &chosen {
         let file = format!("deployments/kubernetes/base/applications/{s}-deployment.yaml");
         let text = git(
@@ -782,12 +812,42 @@ fn twenty_concurrent_bumps_all_land_through_github() {
         );
         assert!(text.contains(":sha-c0ffee1"), "{s} was lost");
     }
-    let asked = hub.asked.lock().unwrap().len();
+    Burst {
+        dir,
+        hub,
+        api,
+        outs,
+    }
+}
+
+#[test]
+fn twenty_concurrent_bumps_all_land_through_github() {
+    let b = burst(20, |_| {});
+    let asked = b.hub.asked.lock().unwrap().len();
     eprintln!(
         "20 concurrent bumps: {asked} createCommitOnBranch requests ({} stale)",
         asked - 20
     );
-    hub.check_schema(dir.path());
+    b.hub.check_schema(b.dir.path());
+}
+
+/// A burst through GitHub's content limit (two mutations a second): every bump lands, each
+/// refusal waited out by the run it met and said by it on one line.
+#[test]
+fn a_burst_through_the_content_limit_all_lands() {
+    let b = burst(6, |api| {
+        api.content_limit(2, std::time::Duration::from_secs(1));
+    });
+    let said: usize = b.outs.iter().map(|o| limit_lines(o).len()).sum();
+    assert_eq!(said, b.api.limited(), "one line per refusal");
+    for o in &b.outs {
+        assert!(!text(o).contains("contents: write"), "{}", text(o));
+    }
+    eprintln!(
+        "6 concurrent bumps, 2 mutations a second: {} mutations, {} refused by the limit",
+        b.api.mutations(),
+        b.api.limited()
+    );
 }
 
 /// The token prism's description gives for `POST /app/installations/{id}/access_tokens`.
