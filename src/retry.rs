@@ -315,7 +315,7 @@ pub(crate) fn span(d: Duration) -> String {
     match secs {
         0..=9 if d.subsec_millis() > 0 => format!("{:.1} s", d.as_secs_f64()),
         0..=59 => format!("{secs} s"),
-        60..=3599 if secs % 60 == 0 => format!("{} min", secs / 60),
+        60..=3599 if secs.is_multiple_of(60) => format!("{} min", secs / 60),
         60..=3599 => format!("{} min {} s", secs / 60, secs % 60),
         _ => format!("{} h {} min", secs / 3600, secs % 3600 / 60),
     }

@@ -617,10 +617,7 @@ fn rate_limits_are_waited_out_as_github_asks() {
         ),
         (Limited::TooMany, "GitHub's secondary rate limit (HTTP 429"),
         (Limited::Primary, "GitHub's rate limit is spent (HTTP 403"),
-        (
-            Limited::GraphqlRateLimited,
-            "GitHub's rate limit is spent (HTTP 200",
-        ),
+        (Limited::Graphql, "GitHub's rate limit is spent (HTTP 200"),
     ] {
         let made = site.hub.made.load(Ordering::SeqCst);
         site.api

@@ -127,7 +127,7 @@ pub enum Limited {
     Primary,
     /// GraphQL's way of the primary limit: 200 with an error of type `RATE_LIMITED` and the
     /// primary limit's headers (REST requests get [`Limited::Primary`]).
-    GraphqlRateLimited,
+    Graphql,
 }
 
 /// GitHub's content limit as the proxy plays it: at most `per_window` content-creating
@@ -201,12 +201,12 @@ pub fn limit_answer(kind: Limited, secs: u64, path: &str) -> Vec<u8> {
             &after,
         ),
         Limited::TooMany => json_response(429, &secondary, &after),
-        Limited::GraphqlRateLimited if path == "/graphql" => json_response(
+        Limited::Graphql if path == "/graphql" => json_response(
             200,
             r#"{"errors":[{"type":"RATE_LIMITED","message":"API rate limit already exceeded for installation ID 123."}]}"#,
             &primary,
         ),
-        Limited::Primary | Limited::GraphqlRateLimited => json_response(
+        Limited::Primary | Limited::Graphql => json_response(
             403,
             &format!(
                 r#"{{"message":"API rate limit exceeded for installation ID 123.","documentation_url":"{doc}#about-primary-rate-limits","status":"403"}}"#
@@ -214,6 +214,13 @@ pub fn limit_answer(kind: Limited, secs: u64, path: &str) -> Vec<u8> {
             &primary,
         ),
     }
+}
+
+/// The content limit's answer to a request, when it creates content past the limit.
+fn over_limit(limiter: &Mutex<Limiter>, method: &str, path: &str, body: &[u8]) -> Option<Vec<u8>> {
+    creates_content(method, path, body)
+        .then(|| limiter.lock().unwrap().admit(path))
+        .flatten()
 }
 
 /// Whether a request creates content, as GitHub's content limit counts: a REST `POST`, `PUT`
@@ -412,11 +419,7 @@ fn handle(
         Ok(out)
     };
     let authorization = header("authorization");
-    let over = || {
-        creates_content(&method, &path, &body)
-            .then(|| limiter.lock().unwrap().admit(&path))
-            .flatten()
-    };
+    let over = || over_limit(limiter, &method, &path, &body);
     let response = match rule.map(|(_, r)| r).or_else(over) {
         Some(r) => r,
         None => {
@@ -508,7 +511,7 @@ mod limit_tests {
         for (kind, status) in [
             (Limited::SecondaryNoRetryAfter, "403"),
             (Limited::TooMany, "429"),
-            (Limited::GraphqlRateLimited, "200"),
+            (Limited::Graphql, "200"),
             (Limited::Primary, "403"),
         ] {
             let a = String::from_utf8(limit_answer(kind, 2, "/graphql")).unwrap();
