@@ -35,7 +35,8 @@ pub(super) struct Told<'a> {
     pub remaining: Option<&'a str>,
     /// `retry-after`, read ([`crate::retry::after`]).
     pub retry_after: Option<Duration>,
-    /// What GitHub said: the message, and each GraphQL error's type and message.
+    /// What GitHub said: the message (first, empty when none), then each GraphQL error's type
+    /// and message.
     pub words: &'a [String],
 }
 
@@ -44,17 +45,23 @@ impl Limit {
     /// words of a rate limit; a 200 of GraphQL whose errors are of type `RATE_LIMITED` or
     /// speak of a rate limit.
     pub(super) fn of(t: &Told<'_>) -> Option<Limit> {
-        let said = |w: &str| t.words.iter().any(|s| s.to_ascii_lowercase().contains(w));
-        let secondary = said("secondary rate limit")
-            || said("temporarily blocked from content creation")
-            || said("abuse detection");
-        let limited =
-            secondary || said("rate limit") || t.words.iter().any(|w| w == "RATE_LIMITED");
+        let said =
+            |words: &[String], w: &str| words.iter().any(|s| s.to_ascii_lowercase().contains(w));
+        let of_a_limit = |words: &[String]| {
+            said(words, "rate limit")
+                || said(words, "temporarily blocked from content creation")
+                || said(words, "abuse detection")
+                || words.iter().any(|w| w == "RATE_LIMITED")
+        };
+        let secondary = said(t.words, "secondary rate limit")
+            || said(t.words, "temporarily blocked from content creation")
+            || said(t.words, "abuse detection");
         let spent = t.remaining.map(str::trim) == Some("0");
         let is = match t.status {
             429 => true,
-            403 => limited || spent || t.retry_after.is_some(),
-            200 => limited,
+            403 => of_a_limit(t.words) || spent || t.retry_after.is_some(),
+            // Only GraphQL's errors count in a 200: a REST answer's text is content.
+            200 => of_a_limit(t.words.get(1..).unwrap_or_default()),
             _ => false,
         };
         Some(if secondary {
@@ -137,9 +144,11 @@ mod tests {
         let blocked = ["You have been temporarily blocked from content creation. Please retry your request again later.".to_string()];
         let refused = ["Resource not accessible by integration".to_string()];
         let graphql = [
+            String::new(),
             "RATE_LIMITED".to_string(),
             "API rate limit exceeded".to_string(),
         ];
+        let content = ["a rate limit, as a pull request's title".to_string()];
         let none: [String; 0] = [];
         for (t, want) in [
             (
@@ -163,6 +172,7 @@ mod tests {
             (told(403, Some("4999"), None, &refused), None),
             (told(404, Some("0"), Some(5), &secondary), None),
             (told(200, None, None, &refused), None),
+            (told(200, None, None, &content), None),
         ] {
             assert_eq!(Limit::of(&t), want, "{} {:?}", t.status, t.words);
         }
