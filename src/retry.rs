@@ -10,6 +10,10 @@
 
 use std::time::{Duration, Instant};
 
+/// Where a room that waits says so, one line each time (the command line's notice function:
+/// stderr unless `--quiet`).
+pub(crate) type Notice = std::rc::Rc<dyn Fn(&str)>;
+
 /// The budgets a loop tries again within.
 #[derive(Clone, Debug)]
 pub(crate) struct Retry {
@@ -54,6 +58,10 @@ pub(crate) enum RetryResult<T, E> {
     Err(E),
     /// Worth another try; with the server's own "wait this long" when it said so.
     Retry(E, Option<Duration>),
+    /// A limit the server set (a rate limit): another try after waiting this long, which is
+    /// bounded by the deadline alone (not counted against `--retries`, nor a streak of failed
+    /// connections); at least [`MIN_ASKED`].
+    Wait(E, Duration),
 }
 
 impl<T, E> RetryResult<T, E> {
@@ -192,20 +200,32 @@ impl Retry {
         mut waiting: impl FnMut(&E, Duration),
     ) -> Result<T, Stop<E>> {
         let mut streak: Option<Instant> = None;
+        let (began, mut waited) = (Instant::now(), 0);
         loop {
-            let (e, asked) = match attempt() {
+            let (e, wait) = match attempt() {
                 RetryResult::Success(v) => return Ok(v),
                 RetryResult::Err(e) => return Err(Stop::Failed(e)),
-                RetryResult::Retry(e, asked) => (e, asked),
+                RetryResult::Wait(e, asked) => {
+                    waited += 1;
+                    let wait = asked.max(MIN_ASKED);
+                    if Instant::now() + wait >= self.deadline {
+                        let (knob, tries, over) = (Knob::Timeout, tries + waited, began.elapsed());
+                        return Err(Stop::Spent(e, Spent { knob, tries, over }));
+                    }
+                    (e, wait)
+                }
+                RetryResult::Retry(e, asked) => {
+                    tries += 1;
+                    let since = *streak.get_or_insert_with(Instant::now);
+                    // A server's own wait is honoured as it is, never shortened.
+                    let wait = asked.unwrap_or_else(|| self.backoff(tries));
+                    if let Err(knob) = self.allows(tries, wait, Some(since)) {
+                        let (tries, over) = (tries + waited, since.elapsed());
+                        return Err(Stop::Spent(e, Spent { knob, tries, over }));
+                    }
+                    (e, wait)
+                }
             };
-            tries += 1;
-            let since = *streak.get_or_insert_with(Instant::now);
-            // A server's own wait is honoured as it is, never shortened.
-            let wait = asked.unwrap_or_else(|| self.backoff(tries));
-            if let Err(knob) = self.allows(tries, wait, Some(since)) {
-                let over = since.elapsed();
-                return Err(Stop::Spent(e, Spent { knob, tries, over }));
-            }
             if let Some(signal) = crate::interrupt::requested() {
                 return Err(Stop::Interrupted(signal));
             }
@@ -258,11 +278,47 @@ pub(crate) fn sleep(d: Duration) -> Option<i32> {
     }
 }
 
-/// A server's "wait N seconds" (an HTTP `Retry-After` of whole seconds); `None` for anything
-/// else (a date, a negative or absurd number).
+/// The shortest wait of a limit a server set ([`RetryResult::Wait`]): a `Retry-After: 0`, or a
+/// date or reset already past, does not make a loop of requests.
+pub(crate) const MIN_ASKED: Duration = Duration::from_millis(500);
+
+/// The longest wait read from a server: a longer one is read as this, which is past any
+/// sensible `--timeout`, so that it fails at once saying how long was asked.
+pub(crate) const MAX_ASKED: Duration = Duration::from_secs(24 * 3600);
+
+/// A server's `Retry-After` (RFC 9110 §10.2.3): whole seconds, or an HTTP date (the time left
+/// until it, none when past); at most [`MAX_ASKED`]. `None` for anything else (a negative
+/// number, a fraction, garbage): no wait was asked.
 pub(crate) fn after(value: &str) -> Option<Duration> {
-    let secs: u64 = value.trim().parse().ok()?;
-    (secs <= 24 * 3600).then(|| Duration::from_secs(secs))
+    let value = value.trim();
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        // All digits: a number too large for u64 is still a (huge) number of seconds.
+        let secs = value.parse::<u64>().unwrap_or(u64::MAX);
+        return Some(Duration::from_secs(secs).min(MAX_ASKED));
+    }
+    let at = crate::utc::parse_http(value)?;
+    Some(until(at))
+}
+
+/// The time left until `at` (Unix seconds, as a rate limit's reset is sent), rounded up to
+/// the next whole second (a reset is the second it is named by); zero when past; at most
+/// [`MAX_ASKED`].
+pub(crate) fn until(at: i64) -> Duration {
+    let left = at.saturating_sub(crate::utc::now());
+    let left = u64::try_from(left).unwrap_or(0);
+    Duration::from_secs(left.saturating_add(u64::from(left > 0))).min(MAX_ASKED)
+}
+
+/// "3 s", "1.5 s", "2 min 5 s", "1 h 2 min": a wait as one line says it.
+pub(crate) fn span(d: Duration) -> String {
+    let secs = d.as_secs();
+    match secs {
+        0..=9 if d.subsec_millis() > 0 => format!("{:.1} s", d.as_secs_f64()),
+        0..=59 => format!("{secs} s"),
+        60..=3599 if secs.is_multiple_of(60) => format!("{} min", secs / 60),
+        60..=3599 => format!("{} min {} s", secs / 60, secs % 60),
+        _ => format!("{} h {} min", secs / 3600, secs % 3600 / 60),
+    }
 }
 
 #[cfg(test)]
@@ -413,9 +469,73 @@ mod tests {
         );
         assert!(got.is_ok());
         assert_eq!(waits, [Duration::from_millis(1)]);
-        assert_eq!(after(" 120 "), Some(Duration::from_secs(120)));
-        assert_eq!(after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
-        assert_eq!(after("-1"), None);
         assert_eq!(times(1), "once");
+    }
+
+    #[test]
+    fn a_servers_retry_after_is_read_sanely() {
+        assert_eq!(after(" 120 "), Some(Duration::from_secs(120)));
+        assert_eq!(after("0"), Some(Duration::ZERO));
+        // A date long past: no time left; one ahead: the time until it.
+        assert_eq!(after("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
+        let ahead = crate::utc::utc(crate::utc::now() + 120);
+        let (d, t) = ahead.trim_end_matches('Z').split_once('T').unwrap();
+        let (y, m, day) = (&d[..4], &d[5..7], &d[8..10]);
+        let month = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ][m.parse::<usize>().unwrap() - 1];
+        let got = after(&format!("Mon, {day} {month} {y} {t} GMT")).unwrap();
+        assert!((119..=121).contains(&got.as_secs()), "{got:?}");
+        // Hostile values: capped, or no wait at all; never a panic.
+        assert_eq!(after("99999999999999999999999"), Some(MAX_ASKED));
+        assert_eq!(after("86401"), Some(MAX_ASKED));
+        for odd in [
+            "-1",
+            "1.5",
+            "",
+            "soon",
+            "1e9",
+            "+5",
+            "Wed, 99 Oct 2015 07:28:00 GMT",
+        ] {
+            assert_eq!(after(odd), None, "{odd}");
+        }
+        assert_eq!(until(i64::MIN), Duration::ZERO);
+        assert_eq!(until(i64::MAX), MAX_ASKED);
+        assert_eq!(span(Duration::from_millis(1500)), "1.5 s");
+        assert_eq!(span(Duration::from_secs(60)), "1 min");
+        assert_eq!(span(Duration::from_secs(125)), "2 min 5 s");
+        assert_eq!(span(Duration::from_secs(3720)), "1 h 2 min");
+    }
+
+    #[test]
+    fn a_limits_wait_is_bounded_by_the_deadline_alone() {
+        // --retries 0: a limit's waits are not tries against it.
+        let r = Retry::new(Instant::now() + Duration::from_secs(30), Some(0));
+        let mut left = 2;
+        let mut waits = Vec::new();
+        let got = r.run(
+            0,
+            || {
+                if left == 0 {
+                    return RetryResult::Success(());
+                }
+                left -= 1;
+                RetryResult::Wait("limited", Duration::ZERO)
+            },
+            |_, w| waits.push(w),
+        );
+        assert!(got.is_ok());
+        assert_eq!(waits, [MIN_ASKED, MIN_ASKED]);
+        // One past the deadline is not begun: spent, --timeout named.
+        let got = r.run(
+            0,
+            || RetryResult::<(), _>::Wait("limited", Duration::from_secs(31)),
+            |_, _| panic!("no wait"),
+        );
+        match got {
+            Err(Stop::Spent("limited", s)) => assert_eq!((s.knob, s.tries), (Knob::Timeout, 1)),
+            _ => panic!("not spent"),
+        }
     }
 }

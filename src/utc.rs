@@ -100,6 +100,22 @@ pub(crate) fn parse(s: &str) -> Option<i64> {
     }
 }
 
+/// Reads an HTTP date in its one preferred form, IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`,
+/// RFC 9110 §5.6.7), as Unix seconds; `None` for anything else.
+pub(crate) fn parse_http(s: &str) -> Option<i64> {
+    let (_, rest) = s.trim().split_once(", ")?;
+    let mut p = rest.split(' ');
+    let (day, month, year, clock) = (p.next()?, p.next()?, p.next()?, p.next()?);
+    if p.next() != Some("GMT") || p.next().is_some() {
+        return None;
+    }
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let m = MONTHS.iter().position(|n| *n == month)? + 1;
+    parse(&format!("{year}-{m:02}-{day}T{clock}Z")).filter(|_| day.len() == 2)
+}
+
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days-from-civil).
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
@@ -113,6 +129,25 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn http_dates_read_in_their_preferred_form_only() {
+        assert_eq!(
+            super::parse_http("Sun, 06 Nov 1994 08:49:37 GMT"),
+            super::parse("1994-11-06T08:49:37Z")
+        );
+        for odd in [
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "Sun Nov  6 08:49:37 1994",
+            "Sun, 6 Nov 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 08:49:37 CET",
+            "Sun, 31 Feb 1994 08:49:37 GMT",
+            "Sun, 06 Foo 1994 08:49:37 GMT",
+            "",
+        ] {
+            assert_eq!(super::parse_http(odd), None, "{odd}");
+        }
+    }
+
     #[test]
     fn times_read_back() {
         for secs in [0, 1_764_680_400, 951_782_400, 4_102_444_799] {

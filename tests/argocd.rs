@@ -126,10 +126,12 @@ impl Argo {
     }
 }
 
-/// A receiver of notifications: each body, answered with `status`.
+/// A receiver of notifications: each body, answered with `status` (after a `429` with each
+/// `Retry-After` of [`Receiver::busy`], in order).
 struct Receiver {
     port: u16,
     bodies: Arc<Mutex<Vec<Value>>>,
+    busy: Arc<Mutex<std::collections::VecDeque<String>>>,
 }
 
 impl Receiver {
@@ -137,7 +139,8 @@ impl Receiver {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let bodies: Arc<Mutex<Vec<Value>>> = Arc::default();
-        let got = bodies.clone();
+        let busy: Arc<Mutex<std::collections::VecDeque<String>>> = Arc::default();
+        let (got, queue) = (bodies.clone(), busy.clone());
         std::thread::spawn(move || {
             for conn in listener.incoming() {
                 let Ok(mut conn) = conn else { return };
@@ -158,15 +161,22 @@ impl Receiver {
                         .unwrap()
                         .push(serde_json::from_slice(&body).unwrap_or(Value::Null));
                 }
-                let _ = conn.write_all(
-                    format!(
+                let answer = match queue.lock().unwrap().pop_front() {
+                    Some(after) => format!("HTTP/1.1 429 Too Many Requests\r\nRetry-After: {after}\r\nContent-Length: 4\r\nConnection: close\r\n\r\nbusy"),
+                    None => format!(
                         "HTTP/1.1 {status} X\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
-                    )
-                    .as_bytes(),
-                );
+                    ),
+                };
+                let _ = conn.write_all(answer.as_bytes());
             }
         });
-        Receiver { port, bodies }
+        Receiver { port, bodies, busy }
+    }
+
+    /// The next notifications are answered `429` with these `Retry-After` values, in order.
+    fn busy(&self, afters: &[&str]) {
+        let mut q = self.busy.lock().unwrap();
+        q.extend(afters.iter().map(|a| a.to_string()));
     }
 
     /// A URL with a secret in it, as Slack's are.
@@ -741,4 +751,72 @@ fn the_help_shows_the_whole_flow_as_valid_yaml() {
             assert!(check.status.success());
         }
     }
+}
+
+/// Argo CD and a webhook that answer `429` with `Retry-After` are waited for as they ask, each
+/// wait said on one line; a wait past the deadline is not begun (Argo CD's: exit 6, naming
+/// --wait-timeout; a webhook's: a warning, the outcome unchanged); a hostile value is capped.
+#[test]
+fn argo_cd_and_a_webhook_that_ask_to_wait_are_waited_for() {
+    let w = World::new(200);
+    let out = w.run(&[
+        "set",
+        "web=:v2",
+        "--env",
+        "staging",
+        "--notify-on",
+        "failure",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    w.hook.take();
+    let busy = || {
+        json_response(
+            429,
+            r#"{"error":"too many requests","message":"slow down"}"#,
+            "Retry-After: 1\r\n",
+        )
+    };
+    w.argo.play(move |n, c| match n {
+        0 => busy(),
+        _ => ok(app(c, "Synced", &c.main, "Healthy", None)),
+    });
+    w.hook.busy(&["1"]);
+    let out = w.run(&["wait", "web", "--env", "staging", "-o", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(json(&out)["deployed"], true);
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    let lines = |needle: &str| stderr.lines().filter(|l| l.contains(needle)).count();
+    assert_eq!(
+        lines("Argo CD answered HTTP 429 (slow down) and asks to wait 1 s: waiting that long (--wait-timeout bounds the wait)"),
+        1,
+        "{stderr}"
+    );
+    assert_eq!(
+        lines("the webhook answered HTTP 429 to the notification about web and asks to wait: waiting 1 s before sending it again; --timeout bounds the wait"),
+        1,
+        "{stderr}"
+    );
+    assert!(!stderr.contains("warning"), "{stderr}");
+    assert_eq!(w.hook.take().len(), 2, "refused once, then taken");
+
+    // Past the deadline: not waited, said.
+    w.argo.play(move |_, _| {
+        json_response(429, r#"{"message":"slow down"}"#, "Retry-After: 3600\r\n")
+    });
+    w.hook.busy(&["99999999999999999999999"]);
+    let out = w.run(&["wait", "web", "--env", "staging", "--wait-timeout", "5s"]);
+    assert_fails(
+        &out,
+        6,
+        "Argo CD answered HTTP 429 (slow down) and asks to wait 1 h 0 min, past --wait-timeout; raise --wait-timeout",
+        "argo cd past the deadline",
+    );
+    assert_fails(
+        &out,
+        6,
+        "warning: the webhook did not take the notification about web (HTTP 429) and asks to wait 24 h 0 min, past --timeout",
+        "a webhook past the deadline",
+    );
+    assert_eq!(w.hook.take().len(), 1, "asked once, not again");
+    assert!(w.argo.violations().is_empty(), "{:?}", w.argo.violations());
 }

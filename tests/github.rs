@@ -243,22 +243,20 @@ fn pull_requests_follow_github_s_published_contract() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("the branch imgbump/agent/v4 was pushed"));
     assert!(!String::from_utf8_lossy(&out.stderr).contains(TOKEN));
 
-    // 5. A spent rate limit.
+    // 5. A spent rate limit that resets after --timeout (10 minutes): said at once, with
+    //    when it resets, never as a permission problem.
     proxy.answer(
         "POST /repos/octocat/Hello-World/pulls",
-        json_response(
-            403,
-            r#"{"message":"API rate limit exceeded"}"#,
-            "x-ratelimit-remaining: 0\r\nx-ratelimit-reset: 1764680400\r\n",
-        ),
+        limit_answer(Limited::Primary, 7200, "/repos/octocat/Hello-World/pulls"),
     );
     let out = run(&["agent=:v5"]);
     assert_fails(
         &out,
         1,
-        "rate limit is spent (HTTP 403); it resets at 2025-12-02T13:00:00Z",
+        "GitHub's rate limit is spent (HTTP 403: API rate limit exceeded for installation ID 123.) for POST /repos/octocat/Hello-World/pulls; it resets at",
         "403",
     );
+    assert!(!text(&out).contains("contents: write"), "{}", text(&out));
 
     // 6. A 502, then the description's answer: retried, opened once.
     proxy.take();

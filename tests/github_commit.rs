@@ -471,21 +471,21 @@ fn github_makes_the_commit_and_a_fetch_sees_it() {
         "401",
     );
     no_secret(&out, &[TOKEN]);
+    // A spent rate limit that resets past --timeout fails at once: a temporary failure,
+    // never the permission hint (tests below wait out the ones that reset in time).
     site.api.answer(
         "POST /graphql",
-        json_response(
-            403,
-            r#"{"message":"API rate limit exceeded"}"#,
-            "x-ratelimit-remaining: 0\r\nx-ratelimit-reset: 1764680400\r\n",
-        ),
+        limit_answer(Limited::Primary, 7200, "/graphql"),
     );
-    let out = site.run(&["set", "agent=:v5"]);
+    let out = site.run(&["set", "agent=:v5", "--timeout", "30"]);
     assert_fails(
         &out,
-        1,
-        "rate limit is spent (HTTP 403); it resets at 2025-12-02T13:00:00Z",
+        5,
+        "rate limit is spent (HTTP 403: API rate limit exceeded",
         "403",
     );
+    assert_fails(&out, 5, "past --timeout's deadline; raise --timeout", "403");
+    assert!(!text(&out).contains("contents: write"), "{}", text(&out));
     assert_eq!(site.hub.made.load(Ordering::SeqCst), made);
     // A rule's refusal (a protected branch) is the remote's word: exit 5.
     site.api.answer(
@@ -594,15 +594,158 @@ fn github_makes_the_commit_and_a_fetch_sees_it() {
     site.hub.check_schema(site.fx.dir.path());
 }
 
+/// The lines a run said about a rate limit.
+fn limit_lines(out: &Output) -> Vec<String> {
+    String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .filter(|l| l.contains("rate limit") || l.contains("GitHub asks to wait"))
+        .map(str::to_string)
+        .collect()
+}
+
 #[test]
-fn twenty_concurrent_bumps_all_land_through_github() {
-    let (dir, remote, services) = gitops_repo_of(20, 1);
+fn rate_limits_are_waited_out_as_github_asks() {
+    let site = Site::new();
+    // Each of GitHub's ways of saying "too many" once, then the mutation goes through: the
+    // run lands after waiting what was asked, saying so on one line, never the permission
+    // hint.
+    for (kind, says) in [
+        (Limited::Secondary, "waiting 1 s as its retry-after asks"),
+        (
+            Limited::ContentCreation,
+            "HTTP 403: You have been temporarily blocked from content creation",
+        ),
+        (Limited::TooMany, "GitHub's secondary rate limit (HTTP 429"),
+        (Limited::Primary, "GitHub's rate limit is spent (HTTP 403"),
+        (Limited::Graphql, "GitHub's rate limit is spent (HTTP 200"),
+    ] {
+        let made = site.hub.made.load(Ordering::SeqCst);
+        site.api
+            .answer("POST /graphql", limit_answer(kind, 1, "/graphql"));
+        let image = format!("agent=:limit-{}", made + 1);
+        let out = site.run(&["set", &image, "-o", "json"]);
+        assert_eq!(out.status.code(), Some(0), "{kind:?}: {}", text(&out));
+        let lines = limit_lines(&out);
+        assert_eq!(lines.len(), 1, "{kind:?}: one line: {}", text(&out));
+        assert!(lines[0].contains(says), "{kind:?}: {}", lines[0]);
+        assert!(
+            lines[0].contains("for POST /graphql: waiting") && lines[0].contains("--timeout"),
+            "{}",
+            lines[0]
+        );
+        assert!(!text(&out).contains("contents: write"), "{}", text(&out));
+        assert_eq!(site.hub.made.load(Ordering::SeqCst), made + 1, "{kind:?}");
+        assert_eq!(
+            json(&out)["commit"],
+            site.remote(&["rev-parse", "main"]).trim()
+        );
+    }
+
+    // A secondary limit without retry-after asks for at least a minute: past --timeout 20 it
+    // fails at once, a temporary failure (exit 5), saying which limit and what to raise.
+    let made = site.hub.made.load(Ordering::SeqCst);
+    site.api.answer(
+        "POST /graphql",
+        limit_answer(Limited::SecondaryNoRetryAfter, 1, "/graphql"),
+    );
+    let out = site.run(&["set", "agent=:past", "--timeout", "20"]);
+    assert_fails(
+        &out,
+        5,
+        "GitHub's secondary rate limit (HTTP 403: You have exceeded a secondary rate limit",
+        "no retry-after",
+    );
+    assert_fails(&out, 5, "would have to wait 1 min (as GitHub asks of a secondary limit without retry-after (at least a minute)), past --timeout's deadline; raise --timeout", "no retry-after");
+    assert!(!text(&out).contains("contents: write"), "{}", text(&out));
+    assert!(
+        limit_lines(&out).len() == 1,
+        "no wait begun, one message: {}",
+        text(&out)
+    );
+    assert_eq!(site.hub.made.load(Ordering::SeqCst), made);
+
+    // A wait ends at a signal: SIGTERM during a wait of ten minutes ends the run at once.
+    site.api.take();
+    site.api.answer(
+        "POST /graphql",
+        limit_answer(Limited::Secondary, 600, "/graphql"),
+    );
+    let child = site
+        .cmd(&["set", "agent=:term", "--timeout", "20m"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = terminate_when(
+        child,
+        || site.api.take().iter().any(|s| s.status == 403),
+        "a rate limit's wait",
+    );
+    assert_fails(&out, 143, "interrupted by SIGTERM", "SIGTERM");
+    assert_eq!(limit_lines(&out).len(), 1, "{}", text(&out));
+    assert_eq!(site.hub.made.load(Ordering::SeqCst), made);
+
+    // A real refusal is still one: the permission hint, exit 1, no wait.
+    site.api.answer(
+        "POST /graphql",
+        json_response(
+            403,
+            r#"{"message":"Resource not accessible by integration","documentation_url":"https://docs.github.com/graphql"}"#,
+            "x-ratelimit-remaining: 4990\r\n",
+        ),
+    );
+    let out = site.run(&["set", "agent=:refused"]);
+    assert_fails(
+        &out,
+        1,
+        "HTTP 403: Resource not accessible by integration); give the token contents: write",
+        "permission",
+    );
+    assert!(limit_lines(&out).is_empty(), "{}", text(&out));
+
+    // The double's own content limit: one mutation per 2 s window. The first mutation meets
+    // a moved branch (stale), the second comes within the window and is refused with the
+    // rest of it to wait; the run lands after waiting. Each refusal is said once, by the run
+    // it met (how many there are is the machine's timing, not asserted).
+    site.api.content_limit(1, std::time::Duration::from_secs(2));
+    site.hub.move_first.store(1, Ordering::SeqCst);
+    let (made, before) = (site.hub.made.load(Ordering::SeqCst), site.api.mutations());
+    let out = site.run(&["set", "agent=:windowed", "-o", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(site.hub.made.load(Ordering::SeqCst), made + 1);
+    assert_eq!(
+        limit_lines(&out).len(),
+        site.api.limited(),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(
+        site.api.mutations() - before,
+        2 + site.api.limited(),
+        "{}",
+        text(&out)
+    );
+    site.hub.check_schema(site.fx.dir.path());
+}
+
+/// `n` concurrent bumps of as many services through the double, `limit` set on its proxy
+/// first: every one lands, each as one commit on main.
+struct Burst {
+    dir: tempfile::TempDir,
+    hub: Arc<Hub>,
+    api: ApiProxy,
+    outs: Vec<Output>,
+}
+
+fn burst(n: usize, limit: impl FnOnce(&ApiProxy)) -> Burst {
+    let (dir, remote, services) = gitops_repo_of(n as u32, 1);
     let root = dir.path().join("github");
     std::fs::create_dir_all(root.join("octocat")).unwrap();
     std::fs::rename(&remote, root.join("octocat/isa.git")).unwrap();
     let daemon = Daemon::start(&root);
     let hub = Hub::new(&root);
     let api = ApiProxy::start_with(0, hub.double());
+    limit(&api);
     let home = dir.path().join("home");
     std::fs::create_dir_all(&home).unwrap();
     let bare = root.join("octocat/isa.git");
@@ -620,8 +763,8 @@ fn twenty_concurrent_bumps_all_land_through_github() {
         n.trim().parse().unwrap()
     };
     let before = count();
-    let chosen: Vec<&String> = services.iter().take(20).collect();
-    assert_eq!(chosen.len(), 20);
+    let chosen: Vec<&String> = services.iter().take(n).collect();
+    assert_eq!(chosen.len(), n);
     let children: Vec<_> = chosen
         .iter()
         .map(|s| {
@@ -652,7 +795,7 @@ fn twenty_concurrent_bumps_all_land_through_github() {
         assert_eq!(v["pushed"], true);
     }
     let after = count();
-    assert_eq!(after, before + 20, "every bump is one commit on main");
+    assert_eq!(after, before + n, "every bump is one commit on main");
     for s in &chosen {
         let file = format!("deployments/kubernetes/base/applications/{s}-deployment.yaml");
         let text = git(
@@ -666,12 +809,42 @@ fn twenty_concurrent_bumps_all_land_through_github() {
         );
         assert!(text.contains(":sha-c0ffee1"), "{s} was lost");
     }
-    let asked = hub.asked.lock().unwrap().len();
+    Burst {
+        dir,
+        hub,
+        api,
+        outs,
+    }
+}
+
+#[test]
+fn twenty_concurrent_bumps_all_land_through_github() {
+    let b = burst(20, |_| {});
+    let asked = b.hub.asked.lock().unwrap().len();
     eprintln!(
         "20 concurrent bumps: {asked} createCommitOnBranch requests ({} stale)",
         asked - 20
     );
-    hub.check_schema(dir.path());
+    b.hub.check_schema(b.dir.path());
+}
+
+/// A burst through GitHub's content limit (two mutations a second): every bump lands, each
+/// refusal waited out by the run it met and said by it on one line.
+#[test]
+fn a_burst_through_the_content_limit_all_lands() {
+    let b = burst(6, |api| {
+        api.content_limit(2, std::time::Duration::from_secs(1));
+    });
+    let said: usize = b.outs.iter().map(|o| limit_lines(o).len()).sum();
+    assert_eq!(said, b.api.limited(), "one line per refusal");
+    for o in &b.outs {
+        assert!(!text(o).contains("contents: write"), "{}", text(o));
+    }
+    eprintln!(
+        "6 concurrent bumps, 2 mutations a second: {} mutations, {} refused by the limit",
+        b.api.mutations(),
+        b.api.limited()
+    );
 }
 
 /// The token prism's description gives for `POST /app/installations/{id}/access_tokens`.

@@ -631,3 +631,56 @@ fn a_kept_alive_connection_the_registry_dropped_is_asked_again() {
         "the manifest request never met a dropped connection: {seen:?}"
     );
 }
+
+/// A registry that answers `429` with `Retry-After` is asked again after the wait it asks for
+/// (here an HTTP date already past: at once, after the shortest wait), said on one line; a
+/// `Retry-After` that is no wait at all (garbage) is not waited for.
+#[test]
+fn a_busy_registry_is_asked_again_after_its_retry_after() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static HEADS: AtomicUsize = AtomicUsize::new(0);
+    fn busy(head: &str, _port: u16) -> Vec<u8> {
+        if head.starts_with("GET /v2/ ") {
+            return b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}".to_vec();
+        }
+        if head.starts_with("HEAD /v2/isa/agent/manifests/v2 ") {
+            if HEADS.fetch_add(1, Ordering::SeqCst) == 0 {
+                return b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: Wed, 21 Oct 2015 07:28:00 GMT\r\nContent-Length: 0\r\n\r\n".to_vec();
+            }
+            return format!(
+                "HTTP/1.1 200 OK\r\nDocker-Content-Digest: sha256:{}\r\nContent-Length: 0\r\n\r\n",
+                "7".repeat(64)
+            )
+            .into_bytes();
+        }
+        if head.starts_with("HEAD /v2/isa/agent/manifests/v3 ") {
+            return b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: soon\r\nContent-Length: 0\r\n\r\n".to_vec();
+        }
+        b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n".to_vec()
+    }
+    let reg = Fake::start(busy);
+    let fx = fixture_with(&format!("127.0.0.1:{}/isa/agent:v1", reg.port));
+    let out = run(&fx, &["set", "agent=:v2", "--pin-digest"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(agent_line(&fx).contains(&format!(":v2@sha256:{}", "7".repeat(64))));
+    let said: Vec<String> = String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .filter(|l| l.contains("asks to wait"))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(said.len(), 1, "{}", text(&out));
+    assert!(
+        said[0].contains("answered HTTP 429 for isa/agent and asks to wait: waiting 0.5 s"),
+        "{}",
+        said[0]
+    );
+    assert_eq!(HEADS.load(Ordering::SeqCst), 2);
+    let out = run(&fx, &["set", "agent=:v3", "--verify-image"], &[]);
+    assert_fails(
+        &out,
+        1,
+        "answered HTTP 429 for isa/agent:v3",
+        "garbage Retry-After",
+    );
+    assert!(!text(&out).contains("asks to wait"), "{}", text(&out));
+}

@@ -502,6 +502,18 @@ fn a_busy_hostile_registry_is_waited_for_and_its_bad_tags_dropped() {
         &[],
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    // The wait the registry asked for, said once on a line of its own.
+    let waits: Vec<&str> = std::str::from_utf8(&out.stderr)
+        .unwrap()
+        .lines()
+        .filter(|l| l.contains("asks to wait"))
+        .collect();
+    assert_eq!(waits.len(), 1, "{}", text(&out));
+    assert!(
+        waits[0].ends_with("answered HTTP 429 for isa/agent and asks to wait: waiting 1 s before trying again; --timeout bounds the wait"),
+        "{}",
+        waits[0]
+    );
     let v = json(&out);
     let row = policy_row(&v, "agent", None);
     assert_eq!(
@@ -558,7 +570,7 @@ fn a_busy_hostile_registry_is_waited_for_and_its_bad_tags_dropped() {
     assert_fails(
         &out,
         1,
-        "answered HTTP 503 for isa/patient and asks to wait `86400` s, past --timeout",
+        "answered HTTP 503 for isa/patient and asks to wait 24 h 0 min, past --timeout's deadline; raise --timeout",
         "patient",
     );
 }

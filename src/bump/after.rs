@@ -113,6 +113,11 @@ pub(super) fn open_github(
         ws.token(),
         opts.limits.timeout.min(std::time::Duration::from_secs(60)),
     )
+    .map(|gh| {
+        // A rate limit is waited out within --timeout, said on a line of its own.
+        gh.until(std::time::Instant::now() + opts.limits.timeout)
+            .saying(ws.notice_fn())
+    })
     .map_err(left)?;
     let mut opened = gh.open(req).map_err(left)?;
     if let Some(prefix) = supersede_prefix(plan, opts) {

@@ -66,6 +66,7 @@ pub(super) fn plan(
         let mut text = original.clone();
         for (p, placed) in items {
             let policy = repo_signature(ws, tip, &placed)?;
+            checks.say_to(ws.notice_fn());
             let signed = Signed {
                 policy: policy.as_ref(),
                 checks,

@@ -142,12 +142,21 @@ pub(super) struct Checks {
     signed: HashMap<String, String>,
     /// Time spent asking registries.
     pub(super) spent: Duration,
+    /// Where the registry says a wait it was asked for.
+    notice: Option<crate::retry::Notice>,
 }
 
 impl Checks {
     /// Whether any registry was asked (or a check was begun) in this run.
     pub(super) fn asked(&self) -> bool {
         self.registry.is_some() || !self.found.is_empty() || !self.spent.is_zero()
+    }
+
+    /// The registry's waits (a `Retry-After`) said through `notice`.
+    pub(super) fn say_to(&mut self, notice: Option<crate::retry::Notice>) {
+        if self.notice.is_none() {
+            self.notice = notice;
+        }
     }
 
     /// `reference` in its registry (asked once per run).
@@ -164,7 +173,7 @@ impl Checks {
         }
         let registry = self
             .registry
-            .get_or_insert_with(|| Registry::new(settings.clone()));
+            .get_or_insert_with(|| Registry::new(settings.clone()).saying(self.notice.clone()));
         let result = registry.check(reference);
         match result {
             Ok(found) => {
@@ -204,7 +213,7 @@ impl Checks {
         let start = Instant::now();
         let registry = self
             .registry
-            .get_or_insert_with(|| Registry::new(settings.clone()));
+            .get_or_insert_with(|| Registry::new(settings.clone()).saying(self.notice.clone()));
         let found = registry.signatures(reference, digest);
         self.spent += start.elapsed();
         let found = found.map_err(|e| Failure {

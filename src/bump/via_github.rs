@@ -29,10 +29,17 @@ pub(super) struct Send<'a> {
     pub attempts: u32,
 }
 
-/// GitHub could not be asked (unreachable, a refused token, a spent rate limit): exit 1.
+/// GitHub could not be asked (unreachable, a refused token): exit 1; a rate limit that asks
+/// for a wait past `--timeout`: exit 5, as a push that ran out of time (a temporary failure,
+/// not a refusal).
 fn forge_failure(e: crate::forge::ForgeError) -> Failure {
+    let kind = if e.limited {
+        FailKind::Push
+    } else {
+        FailKind::Other
+    };
     Failure::new(
-        FailKind::Other,
+        kind,
         format!(
             "{}\nnothing was committed on GitHub by this attempt",
             e.message
@@ -138,7 +145,10 @@ pub(super) fn client(ws: &Workspace, deadline: &Deadline) -> Result<GitHub, Fail
         .deadline()
         .saturating_duration_since(std::time::Instant::now())
         .min(std::time::Duration::from_secs(60));
-    GitHub::new(ws.url(), ws.token(), timeout).map_err(forge_failure)
+    // One request is bounded by the timeout; a rate limit's wait by the run's deadline.
+    GitHub::new(ws.url(), ws.token(), timeout)
+        .map(|gh| gh.until(deadline.retry.deadline()).saying(ws.notice_fn()))
+        .map_err(forge_failure)
 }
 
 /// Asks GitHub to make the commit of `s`; lands, or says where to plan again.
@@ -182,6 +192,8 @@ pub(super) fn deliver(
     };
     let made = match timed(&mut t.push, || gh.create_commit(&commit)) {
         Ok(made) => made,
+        // A rate limit answered: GitHub made nothing.
+        Err(e) if e.limited => return Err(forge_failure(e)),
         // The answer may be lost after GitHub made the commit: look before saying.
         Err(e) => return lost(ws, s, &branch, e, deadline, t),
     };

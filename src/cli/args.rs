@@ -347,7 +347,9 @@ pub struct RepoArgs {
     /// How long to go on retrying a moved branch (90s, 10m, 1h).
     ///
     /// How long to go on retrying a moved branch: `90s`, `10m`, `1h`, or seconds. The whole
-    /// run ends by then.
+    /// run ends by then. A server's rate limit (GitHub's, a registry's or a webhook's
+    /// `Retry-After`) is waited out within it, one line each wait; one that asks for longer
+    /// fails at once.
     #[arg(help_heading = "How to deliver", long, env = "IMGBUMP_TIMEOUT", default_value = "10m", value_name = "DURATION", value_parser = parse_duration)]
     pub timeout: std::time::Duration,
     /// How long to go on retrying a refused, reset or cut connection.

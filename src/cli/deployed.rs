@@ -222,7 +222,8 @@ pub(super) fn notify(
         NotifyOn::Always => When::Always,
     };
     let deadline = std::time::Instant::now() + repo.timeout.min(Duration::from_secs(60));
-    for w in notify::send(targets, when, events, deadline) {
+    let waiting = |m: &str| say.info(&format!("imgbump: {m}"));
+    for w in notify::send(targets, when, events, deadline, &waiting) {
         say.info(&format!("imgbump: warning: {w}"));
     }
 }

@@ -31,7 +31,7 @@ pub(super) fn workspace(
         // The remote's user info, as the checkout's config holds it.
         ws.credentials().learn();
         if let Some(app) = &app {
-            let token = app_token(app, ws.url(), deadline)?;
+            let token = app_token(app, ws.url(), deadline, say)?;
             ws.use_token(&token);
         }
         if let Some(p) = progress {
@@ -45,7 +45,7 @@ pub(super) fn workspace(
     // The minted token is carried by the clone's credentials, before the environment's.
     let mut creds = Credentials::from_env();
     if let Some(app) = &app {
-        creds.set_token(&app_token(app, &args.repo, deadline)?);
+        creds.set_token(&app_token(app, &args.repo, deadline, say)?);
     }
     say.debug(&format!("cloning {}", git::redact_urls(&args.repo)));
     let opts = git::CloneOptions {
@@ -279,10 +279,11 @@ fn app_token(
     app: &crate::forge::github_app::App,
     remote: &str,
     deadline: Instant,
+    say: &Say,
 ) -> Result<String, Failure> {
     let timeout = deadline
         .saturating_duration_since(Instant::now())
         .min(std::time::Duration::from_secs(60));
-    app.token(remote, crate::utc::now(), timeout)
+    app.token(remote, crate::utc::now(), timeout, (deadline, notice(say)))
         .map_err(|e| Failure::new(FailKind::Other, e.message))
 }

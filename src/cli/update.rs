@@ -62,7 +62,10 @@ pub(super) fn run(args: &UpdateArgs, say: &Say) -> Result<(), Failure> {
             tip,
             config: config.as_ref(),
             sel: &opts.selection,
-            registry: Registry::new(opts.registry.settings.clone()),
+            // A registry's Retry-After is waited out within --timeout, said on a line.
+            registry: Registry::new(opts.registry.settings.clone())
+                .until(start + args.repo.timeout)
+                .saying(ws.notice_fn()),
             policy,
         };
         for name in &names {

@@ -32,15 +32,21 @@ pub(crate) enum AskError {
     NoApp(String),
     /// The token is refused (401, 403).
     Refused(String),
-    /// Unreachable, or a 5xx: worth asking again.
+    /// Unreachable, a 5xx, or a 429: worth asking again.
     Down(String),
+    /// A 429 or 503 with `Retry-After`: asked again after this wait.
+    Busy(String, Duration),
 }
 
 impl AskError {
     /// The message.
     pub(crate) fn message(&self) -> &str {
         match self {
-            AskError::Setup(m) | AskError::NoApp(m) | AskError::Refused(m) | AskError::Down(m) => m,
+            AskError::Setup(m)
+            | AskError::NoApp(m)
+            | AskError::Refused(m)
+            | AskError::Down(m)
+            | AskError::Busy(m, _) => m,
         }
     }
 }
@@ -138,6 +144,11 @@ impl Server {
             }
         })?;
         let status = resp.status().as_u16();
+        let retry_after = resp
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(crate::retry::after);
         // An answer cut short or too slow (a timeout) is asked again; one over the limit is not
         // Argo CD's.
         let text = match resp
@@ -158,6 +169,15 @@ impl Server {
         };
         let json: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
         let said = crate::http::said(&json);
+        if let (429 | 503, Some(wait)) = (status, retry_after) {
+            return Err(AskError::Busy(
+                format!(
+                    "Argo CD answered HTTP {status} ({said}) and asks to wait {}",
+                    crate::retry::span(wait)
+                ),
+                wait,
+            ));
+        }
         match status {
             200 if json["metadata"].is_object() || json["status"].is_object() => {
                 Ok(Application::from_json(&json))
@@ -172,7 +192,9 @@ impl Server {
             404 => Err(AskError::NoApp(format!(
                 "Argo CD has no application {name} (HTTP 404: {said}); check --argocd-app (or `argocd: {{app: …}}` in .imgbump.yaml)"
             ))),
-            s if s >= 500 => Err(AskError::Down(format!("Argo CD answered HTTP {s}: {said}"))),
+            s if s >= 500 || s == 429 => {
+                Err(AskError::Down(format!("Argo CD answered HTTP {s}: {said}")))
+            }
             s => Err(AskError::Setup(format!(
                 "Argo CD answered HTTP {s} for the application {name}: {said}; check that --argocd-server names Argo CD's API server"
             ))),

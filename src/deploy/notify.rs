@@ -232,12 +232,14 @@ fn short_image(image: &str) -> String {
 const MAX_SEND: Duration = Duration::from_secs(15);
 
 /// Sends `events` to each target, as `when` says, all before `deadline` (a receiver that does
-/// not answer is given up at it); returns a warning per send that failed (never the URL).
+/// not answer is given up at it; one that asks to wait, `Retry-After`, is waited for within
+/// it, `say` told each wait); returns a warning per send that failed (never the URL).
 pub(crate) fn send(
     targets: &[Target],
     when: When,
     events: &[Event],
     deadline: Instant,
+    say: &dyn Fn(&str),
 ) -> Vec<String> {
     let mut warnings = Vec::new();
     for e in events {
@@ -267,11 +269,36 @@ pub(crate) fn send(
                 ));
                 continue;
             }
-            let agent = crate::http::agent(left.min(MAX_SEND));
             let body = match t {
                 Target::Slack(_) => e.slack(),
                 Target::Webhook(_) => e.json(),
             };
+            if let Err(w) = post(t, &body, &e.service, deadline, say) {
+                warnings.push(w);
+            }
+        }
+    }
+    warnings
+}
+
+/// One notification about `service` posted to `t`: a `429` or `503` with `Retry-After` waited
+/// out within `deadline` (the retry room's wait, which a signal ends), one line said each
+/// time, then sent again (the receiver refused it, so it was not taken); the warning when it
+/// was not taken.
+fn post(
+    t: &Target,
+    body: &Value,
+    service: &str,
+    deadline: Instant,
+    say: &dyn Fn(&str),
+) -> Result<(), String> {
+    use crate::retry::{Retry, RetryResult, Stop};
+    let name = t.name();
+    let tried = Retry::new(deadline, None).run(
+        0,
+        || {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let agent = crate::http::agent(left.min(MAX_SEND).max(Duration::from_millis(1)));
             let sent = crate::http::idempotent(|| {
                 agent
                     .post(t.url())
@@ -279,23 +306,45 @@ pub(crate) fn send(
                     .send(body.to_string())
             });
             match sent {
-                Ok(r) if r.status().is_success() => {}
-                Ok(r) => warnings.push(format!(
-                    "{} did not take the notification about {} (HTTP {})",
-                    t.name(),
-                    e.service,
-                    r.status().as_u16()
-                )),
-                Err(err) => warnings.push(format!(
-                    "cannot notify {} about {}: {}",
-                    t.name(),
-                    e.service,
+                Ok(r) if r.status().is_success() => RetryResult::Success(Ok(())),
+                Ok(r) => {
+                    let status = r.status().as_u16();
+                    let asked = r
+                        .headers()
+                        .get("retry-after")
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(crate::retry::after)
+                        .filter(|_| matches!(status, 429 | 503));
+                    match asked {
+                        Some(wait) => RetryResult::Wait((status, wait), wait),
+                        None => RetryResult::Success(Err(format!(
+                            "{name} did not take the notification about {service} (HTTP {status})"
+                        ))),
+                    }
+                }
+                Err(err) => RetryResult::Success(Err(format!(
+                    "cannot notify {name} about {service}: {}",
                     crate::secret::cut(&err.to_string(), 300, [])
-                )),
+                ))),
             }
-        }
+        },
+        |(status, _), wait| {
+            say(&format!(
+                "{name} answered HTTP {status} to the notification about {service} and asks to wait: waiting {} before sending it again; --timeout bounds the wait",
+                crate::retry::span(wait)
+            ))
+        },
+    );
+    match tried {
+        Ok(sent) => sent,
+        Err(Stop::Spent((status, wait), _)) | Err(Stop::Failed((status, wait))) => Err(format!(
+            "{name} did not take the notification about {service} (HTTP {status}) and asks to wait {}, past --timeout",
+            crate::retry::span(wait)
+        )),
+        Err(Stop::Interrupted(_)) => Err(format!(
+            "{name} was not told about {service}: interrupted while it asked to wait"
+        )),
     }
-    warnings
 }
 
 #[cfg(test)]

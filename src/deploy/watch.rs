@@ -258,6 +258,22 @@ impl Follow<'_> {
                     }
                 }
                 Err(AskError::Down(m)) => seen(Seen::Retrying(w, &m)),
+                Err(AskError::Busy(m, wait)) => {
+                    // Argo CD's own wait, honoured within --wait-timeout (the retry room's
+                    // wait, which a signal ends; the loop's head sees the signal).
+                    if Instant::now() + wait >= self.deadline {
+                        out.error = Some(format!(
+                            "{m}, past --wait-timeout; raise --wait-timeout, or run imgbump wait later"
+                        ));
+                        return Ok(out);
+                    }
+                    seen(Seen::Retrying(
+                        w,
+                        &format!("{m}: waiting that long (--wait-timeout bounds the wait)"),
+                    ));
+                    crate::retry::sleep(wait.max(crate::retry::MIN_ASKED));
+                    continue;
+                }
                 Err(AskError::NoApp(m)) => return Err(Failure::new(FailKind::NotFound, m)),
                 Err(AskError::Refused(m)) => return Err(Failure::new(FailKind::Other, m)),
                 Err(AskError::Setup(m)) => return Err(Failure::new(FailKind::Other, m)),

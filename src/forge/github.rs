@@ -4,17 +4,20 @@
 //! the caller finds older closed with a comment naming the new one, their branches deleted.
 //!
 //! The API is `GITHUB_API_URL` in Actions, else derived from the remote (github.com or a
-//! GitHub Enterprise host); the token is the one used to push, never printed. 5xx answers, and
-//! answers asking to wait (`retry-after`), are retried ([`crate::retry`]); 401, 403 (and a
-//! spent rate limit) and other errors say what GitHub said.
+//! GitHub Enterprise host); the token is the one used to push, never printed. 5xx answers are
+//! retried ([`crate::retry`]); a rate limit (a secondary one, a spent primary one, a 403 or 429
+//! with `retry-after`: `github_limit.rs`) is waited out as GitHub asks within the deadline,
+//! one line said before each wait, and past it fails as a rate limit, never as a permission
+//! refusal; 401, 403 and other errors say what GitHub said.
 
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+use super::github_limit::{Limit, Told};
 use super::{host_and_repo, ForgeError, Listed, Opened, Request};
 use crate::http::{read, said, List, Obj, Text};
-use crate::retry::{Retry, RetryResult, Stop};
+use crate::retry::{Notice, Retry, RetryResult, Stop};
 
 /// How many of the errors of one GraphQL answer are told.
 const MAX_ERRORS: usize = 10;
@@ -81,23 +84,92 @@ pub(crate) struct GitHub {
     owner: String,
     token: String,
     agent: ureq::Agent,
-    /// Until when a call is tried again (the timeout given, from the client's making).
+    /// Until when a call is tried again and a rate limit waited out (the timeout given,
+    /// from the client's making, unless [`GitHub::until`] sets it).
     deadline: Instant,
+    /// Where a wait is said, one line each.
+    notice: Option<Notice>,
 }
 
 /// One answer of the API, with the headers that decide whether to ask again.
 struct Answer {
     status: u16,
     json: Value,
-    remaining: Option<String>,
+    /// `x-ratelimit-reset`, as sent.
     reset: Option<String>,
+    /// `retry-after`, read.
     retry_after: Option<Duration>,
+    /// The rate limit it tells, if any.
+    limit: Option<Limit>,
+    /// The wait the limit asks for.
+    wait: Duration,
+}
+
+impl Answer {
+    /// What GitHub said, as one short line.
+    fn words(&self) -> String {
+        let w = words(&self.json);
+        let said = w
+            .iter()
+            .find(|w| !w.is_empty() && w.as_str() != "RATE_LIMITED");
+        crate::secret::cut(said.map_or("", String::as_str), 200, [])
+    }
+}
+
+/// What an answer says: its `message` (or `error`), then each GraphQL error's type and
+/// message (the first [`MAX_ERRORS`]).
+fn words(json: &Value) -> Vec<String> {
+    let mut w = vec![said(json)];
+    for e in read::<GraphqlAnswer>(json)
+        .errors
+        .0
+        .unwrap_or_default()
+        .into_iter()
+        .take(MAX_ERRORS)
+    {
+        let e = e.0.unwrap_or_default();
+        w.push(e.kind.line(100));
+        w.push(e.message.line(300));
+    }
+    w
+}
+
+/// A rate limit that asks for a wait past the deadline: when it resets, or how long it asks,
+/// and the flag to raise; a temporary failure, never a permission refusal.
+fn limited(a: &Answer, limit: Limit, what: &str, spent: Option<crate::retry::Spent>) -> ForgeError {
+    let waited = match spent {
+        Some(s) if s.tries > 1 => format!(", after waiting {}", crate::retry::times(s.tries - 1)),
+        _ => String::new(),
+    };
+    let reset = a
+        .reset
+        .as_deref()
+        .and_then(|r| r.trim().parse::<i64>().ok());
+    let message = match (limit, reset) {
+        (Limit::Primary, Some(at)) if a.retry_after.is_none() => format!(
+            "GitHub's rate limit is spent (HTTP {}: {}) for {what}; it resets at {}, in {}, past --timeout's deadline{waited}; raise --timeout, or run again then",
+            a.status,
+            a.words(),
+            crate::utc::utc(at),
+            crate::retry::span(a.wait),
+        ),
+        _ => format!(
+            "{} (HTTP {}: {}): {what} would have to wait {} ({}), past --timeout's deadline{waited}; raise --timeout, or run again later",
+            limit.name(),
+            a.status,
+            a.words(),
+            crate::retry::span(a.wait),
+            limit.why(a.retry_after.is_some(), a.reset.as_deref()),
+        ),
+    };
+    ForgeError {
+        message,
+        limited: true,
+    }
 }
 
 fn fail(message: impl Into<String>) -> ForgeError {
-    ForgeError {
-        message: message.into(),
-    }
+    ForgeError::new(message)
 }
 
 impl GitHub {
@@ -126,7 +198,21 @@ impl GitHub {
             token: token.to_string(),
             agent: crate::http::agent(timeout),
             deadline: Instant::now() + timeout,
+            notice: None,
         })
+    }
+
+    /// Waits (a rate limit, a server error) end at `deadline` rather than after the
+    /// timeout of one request.
+    pub(crate) fn until(mut self, deadline: Instant) -> GitHub {
+        self.deadline = deadline;
+        self
+    }
+
+    /// Says each wait through `notice`.
+    pub(crate) fn saying(mut self, notice: Option<Notice>) -> GitHub {
+        self.notice = notice;
+        self
     }
 
     /// `OWNER/REPO`.
@@ -170,9 +256,9 @@ impl GitHub {
         Ok(Ok(answer["data"].clone()))
     }
 
-    /// One API call, retried on 5xx and when GitHub asks to wait (`retry-after`, a secondary
-    /// rate limit) three times within the client's timeout; the status and the JSON answer
-    /// (bounded to 4 MB).
+    /// One API call, retried on 5xx three times, and a rate limit waited out as GitHub asks
+    /// ([`Limit`]) while the deadline allows, one line said before each wait; the status and
+    /// the JSON answer (bounded to 4 MB).
     pub(super) fn call(
         &self,
         method: &str,
@@ -184,18 +270,41 @@ impl GitHub {
         } else {
             format!("{}{path_or_url}", self.api)
         };
+        let what = format!("{method} {}", short_path(&url));
         let retry = Retry::new(self.deadline, Some(3)).first_wait(Duration::from_secs(1));
+        let secondary = std::cell::Cell::new(0);
         let tried = retry.run(
             0,
             || match self.once(method, &url, body) {
                 Err(e) => RetryResult::Success(Err(e)),
-                Ok(a) if a.status >= 500 || a.retry_after.is_some() => {
-                    let after = a.retry_after;
-                    RetryResult::Retry(a, after)
-                }
-                Ok(a) => RetryResult::Success(Ok(a)),
+                Ok(mut a) => match a.limit {
+                    Some(limit) => {
+                        if limit != Limit::Primary && a.retry_after.is_none() {
+                            secondary.set(secondary.get() + 1);
+                        }
+                        let wait = limit.wait(a.retry_after, a.reset.as_deref(), secondary.get());
+                        a.wait = wait;
+                        RetryResult::Wait(a, wait)
+                    }
+                    None if a.status >= 500 => {
+                        let after = a.retry_after;
+                        RetryResult::Retry(a, after)
+                    }
+                    None => RetryResult::Success(Ok(a)),
+                },
             },
-            |_, _| {},
+            |a, wait| {
+                if let (Some(say), Some(limit)) = (&self.notice, a.limit) {
+                    say(&format!(
+                        "{} (HTTP {}: {}) for {what}: waiting {} {} before trying again; --timeout bounds the wait",
+                        limit.name(),
+                        a.status,
+                        a.words(),
+                        crate::retry::span(wait),
+                        limit.why(a.retry_after.is_some(), a.reset.as_deref()),
+                    ));
+                }
+            },
         );
         let (a, spent) = match tried {
             Ok(a) => (a?, None),
@@ -208,21 +317,15 @@ impl GitHub {
                 )))
             }
         };
+        if let Some(limit) = a.limit {
+            return Err(limited(&a, limit, &what, spent));
+        }
         let (status, message) = (a.status, said(&a.json));
         let times = spent.map_or_else(|| "once".to_string(), |s| s.times());
         match status {
-            401 => Err(fail(format!("GitHub refused the token (HTTP 401: {message}) for {method} {}; check the token and its permissions (contents: write; pull-requests: write for --open-pr)", short_path(&url)))),
-            403 | 429 if a.remaining.as_deref() == Some("0") => Err(fail(format!(
-                "GitHub's rate limit is spent (HTTP {status}); it resets at {}; run again then",
-                a.reset.as_deref().and_then(|r| r.parse::<i64>().ok()).map_or("an unknown time".to_string(), crate::utc::utc)
-            ))),
-            403 | 429 if a.retry_after.is_some() => Err(fail(format!(
-                "GitHub asked {method} {} to wait {} s (HTTP {status}: {message}), {times}, past the time left; run again later",
-                short_path(&url),
-                a.retry_after.unwrap_or_default().as_secs(),
-            ))),
-            403 => Err(fail(format!("GitHub refused {method} {} (HTTP 403: {message}); give the token contents: write (and, for --open-pr, pull-requests: write; in Actions, allow GitHub Actions to create pull requests)", short_path(&url)))),
-            s if s >= 500 => Err(fail(format!("GitHub answered HTTP {s} to {method} {} {times}: {message}", short_path(&url)))),
+            401 => Err(fail(format!("GitHub refused the token (HTTP 401: {message}) for {what}; check the token and its permissions (contents: write; pull-requests: write for --open-pr)"))),
+            403 => Err(fail(format!("GitHub refused {what} (HTTP 403: {message}); give the token contents: write (and, for --open-pr, pull-requests: write; in Actions, allow GitHub Actions to create pull requests)"))),
+            s if s >= 500 => Err(fail(format!("GitHub answered HTTP {s} to {what} {times}: {message}"))),
             _ => Ok((status, a.json)),
         }
     }
@@ -265,11 +368,7 @@ impl GitHub {
         };
         let remaining = header("x-ratelimit-remaining");
         let reset = header("x-ratelimit-reset");
-        // A wait GitHub asks for (5xx, 429, or a 403 of a secondary rate limit); a spent
-        // primary limit is reported instead, its reset being far off.
-        let retry_after = header("retry-after")
-            .and_then(|v| crate::retry::after(&v))
-            .filter(|_| matches!(status, 403 | 429 | 500..) && remaining.as_deref() != Some("0"));
+        let retry_after = header("retry-after").and_then(|v| crate::retry::after(&v));
         let text = resp
             .body_mut()
             .with_config()
@@ -277,12 +376,20 @@ impl GitHub {
             .read_to_string()
             .unwrap_or_default();
         let json: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        let words = words(&json);
+        let limit = Limit::of(&Told {
+            status,
+            remaining: remaining.as_deref(),
+            retry_after,
+            words: &words,
+        });
         Ok(Answer {
             status,
             json,
-            remaining,
             reset,
             retry_after,
+            limit,
+            wait: Duration::ZERO,
         })
     }
 

@@ -27,9 +27,7 @@ impl fmt::Debug for App {
 }
 
 fn fail(message: impl Into<String>) -> ForgeError {
-    ForgeError {
-        message: message.into(),
-    }
+    ForgeError::new(message)
 }
 
 /// The installation GitHub names (`GET /repos/{repo}/installation`): its id, when a whole number.
@@ -95,14 +93,22 @@ impl App {
     }
 
     /// A token for the repository at `remote` alone, from the App's installation on it.
+    /// A rate limit is waited out until `until.0` (while the JWT holds), each wait said
+    /// through `until.1`.
     pub(crate) fn token(
         &self,
         remote: &str,
         now: i64,
         timeout: Duration,
+        until: (std::time::Instant, Option<crate::retry::Notice>),
     ) -> Result<String, ForgeError> {
         let jwt = self.jwt(now)?;
-        let gh = GitHub::new(remote, Some(&jwt), timeout)?;
+        // The JWT is good for 9 minutes from `now`: no wait goes past 8.
+        let (deadline, notice) = until;
+        let deadline = deadline.min(std::time::Instant::now() + Duration::from_secs(8 * 60));
+        let gh = GitHub::new(remote, Some(&jwt), timeout)?
+            .until(deadline)
+            .saying(notice);
         let repo = gh.repo().to_string();
         let (status, found) = gh.call("GET", &format!("/repos/{repo}/installation"), None)?;
         let id = match (status, crate::http::read::<Installation>(&found).id) {

@@ -98,8 +98,8 @@ impl GitHub {
             Ok(data) => Some(crate::http::read::<Created>(&data).oid())
                 .filter(|o| o.len() == 40 && o.bytes().all(|b| b.is_ascii_hexdigit()))
                 .map(Made::Commit)
-                .ok_or_else(|| ForgeError {
-                    message: "GitHub's answer to createCommitOnBranch has no commit id".into(),
+                .ok_or_else(|| {
+                    ForgeError::new("GitHub's answer to createCommitOnBranch has no commit id")
                 }),
             Err(errors) if errors.iter().any(|(t, m)| is_stale(t, m)) => Ok(Made::Moved),
             Err(errors) => Ok(Made::Refused(
@@ -128,12 +128,10 @@ impl GitHub {
         match status {
             201 => Ok(Branched::Created),
             422 if answer.to_string().contains("already exists") => Ok(Branched::Exists),
-            s => Err(ForgeError {
-                message: format!(
-                    "GitHub did not create the branch {name} (HTTP {s}: {})",
-                    said(&answer)
-                ),
-            }),
+            s => Err(ForgeError::new(format!(
+                "GitHub did not create the branch {name} (HTTP {s}: {})",
+                said(&answer)
+            ))),
         }
     }
 }

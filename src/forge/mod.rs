@@ -4,12 +4,14 @@
 //! |---|---|
 //! | `github.rs` | pull requests through GitHub's REST API (and GraphQL's auto-merge) |
 //! | `github_commit.rs` | commits GitHub makes and signs itself; a branch made through REST |
+//! | `github_limit.rs` | GitHub's rate limits told from an answer, and the wait each asks for |
 //! | `github_app.rs` | a GitHub App's installation token |
 //! | `gitlab.rs` | GitLab merge requests through push options |
 
 pub(crate) mod github;
 pub(crate) mod github_app;
 pub(crate) mod github_commit;
+mod github_limit;
 pub(crate) mod gitlab;
 
 /// What to open.
@@ -58,10 +60,23 @@ pub(crate) struct Opened {
 }
 
 /// A forge that could not do what was asked: what, and what to do.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub(crate) struct ForgeError {
     /// The message; never holds a token.
     pub message: String,
+    /// A rate limit that asked for a wait past the run's deadline: a temporary failure (the
+    /// forge answered, and did nothing), never a refusal.
+    pub limited: bool,
+}
+
+impl ForgeError {
+    /// A failure with `message`.
+    pub(crate) fn new(message: impl Into<String>) -> ForgeError {
+        ForgeError {
+            message: message.into(),
+            limited: false,
+        }
+    }
 }
 
 impl std::fmt::Display for ForgeError {

@@ -301,6 +301,12 @@ impl Workspace {
         self.notice = Some(f);
     }
 
+    /// The function messages for the user go to, for a room that says its own (a forge's
+    /// rate-limit wait).
+    pub(crate) fn notice_fn(&self) -> Option<NoticeFn> {
+        self.notice.clone()
+    }
+
     /// Says `message` to the user (through [`Workspace::set_notice`]'s function, if any).
     pub(crate) fn notice(&self, message: &str) {
         if let Some(f) = &self.notice {

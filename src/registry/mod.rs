@@ -104,6 +104,11 @@ pub struct Registry {
     /// host → what `GET /v2/` answered (the base URL, the challenge): asked once a run, however
     /// many lookups (a check, then the signatures; a tags listing per target) follow.
     pinged: std::cell::RefCell<Vec<(String, Pinged)>>,
+    /// Until when a server's `Retry-After` is waited out ([`Registry::until`]); else the
+    /// request timeout from the first request of a chain.
+    deadline: Option<Instant>,
+    /// Where each wait is said.
+    notice: Option<crate::retry::Notice>,
 }
 
 /// The host a reference's registry is reached at, and the repository path there.
@@ -145,7 +150,6 @@ pub(super) struct Session {
     pub(super) auth: Option<String>,
     pub(super) refreshed: bool,
     pub(super) requests: u32,
-    pub(super) until: Instant,
 }
 
 impl Registry {
@@ -165,7 +169,6 @@ impl Registry {
             refreshed = true;
         }
         Ok(Session {
-            until: Instant::now() + self.settings.timeout,
             host,
             path,
             base,
@@ -185,7 +188,22 @@ impl Registry {
             agent,
             auth: Vec::new(),
             pinged: std::cell::RefCell::new(Vec::new()),
+            deadline: None,
+            notice: None,
         }
+    }
+
+    /// A `Retry-After` is waited out until `deadline` (the run's), not only within one
+    /// request's timeout.
+    pub(crate) fn until(mut self, deadline: Instant) -> Registry {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// Each wait is said through `notice`.
+    pub(crate) fn saying(mut self, notice: Option<crate::retry::Notice>) -> Registry {
+        self.notice = notice;
+        self
     }
 
     /// Whether `reference` exists in its registry, and its digest.
@@ -389,7 +407,7 @@ impl Registry {
         let mut url = url.to_string();
         for _ in 0..4 {
             let same_host = url_host(&url).is_some_and(|h| h == host);
-            let answer = self.request(
+            let answer = self.asked(
                 method,
                 &url,
                 if same_host { auth } else { None },
@@ -412,6 +430,62 @@ impl Registry {
         Err(unavailable(format!(
             "the registry {host} redirected more than 3 times"
         )))
+    }
+
+    /// [`Registry::request`], a `429` or `503` with `Retry-After` waited out as the registry
+    /// asks while the deadline allows (the retry room's wait, which a signal ends), one line
+    /// said before each wait; past the deadline, an error saying how long was asked.
+    fn asked(
+        &self,
+        method: &str,
+        url: &str,
+        auth: Option<&str>,
+        limit: u64,
+        requests: &mut u32,
+    ) -> Result<Answer, RegistryError> {
+        use crate::retry::{Retry, RetryResult, Stop};
+        let deadline = self
+            .deadline
+            .unwrap_or_else(|| Instant::now() + self.settings.timeout);
+        let host = url_host(url).unwrap_or_default();
+        let repo = shown_repository(url);
+        let asked = |a: &Answer| {
+            matches!(a.status, 429 | 503)
+                .then(|| a.retry_after.as_deref().and_then(crate::retry::after))
+                .flatten()
+        };
+        let tried = Retry::new(deadline, None).run(
+            0,
+            || match self.request(method, url, auth, limit, requests) {
+                Ok(a) => match asked(&a) {
+                    Some(wait) => RetryResult::Wait(a, wait),
+                    None => RetryResult::Success(Ok(a)),
+                },
+                Err(e) => RetryResult::Success(Err(e)),
+            },
+            |a, wait| {
+                if let Some(say) = &self.notice {
+                    say(&format!(
+                        "the registry {host} answered HTTP {} for {repo} and asks to wait: waiting {} before trying again; --timeout bounds the wait",
+                        a.status,
+                        crate::retry::span(wait)
+                    ));
+                }
+            },
+        );
+        match tried {
+            Ok(answer) => answer,
+            Err(Stop::Failed(a)) => Ok(a),
+            Err(Stop::Spent(a, _)) => Err(unavailable(format!(
+                "the registry {host} answered HTTP {} for {repo} and asks to wait {}, past --timeout's deadline; raise --timeout, or try again later",
+                a.status,
+                crate::retry::span(asked(&a).unwrap_or_default())
+            ))),
+            Err(Stop::Interrupted(signal)) => Err(unavailable(format!(
+                "interrupted by {} while the registry {host} asked to wait",
+                crate::interrupt::name(signal)
+            ))),
+        }
     }
 
     fn request(
@@ -626,6 +700,22 @@ struct TokenAnswer {
     access_token: crate::http::Text,
 }
 
+/// The repository a registry URL asks about (`/v2/NAME/manifests/…`, `…/tags/list`,
+/// `…/blobs/…`), shown for a message; the URL's path when it names none.
+fn shown_repository(url: &str) -> String {
+    let path = url
+        .split_once("://")
+        .and_then(|(_, r)| r.split_once('/'))
+        .map_or("", |(_, p)| p);
+    let path = path.split('?').next().unwrap_or("");
+    let name = path.strip_prefix("v2/").and_then(|p| {
+        ["/manifests/", "/tags/list", "/blobs/", "/referrers/"]
+            .iter()
+            .find_map(|m| p.rfind(m).map(|i| &p[..i]))
+    });
+    crate::secret::cut(name.unwrap_or(path), 200, [])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -703,6 +793,22 @@ mod tests {
             Some("h.io:5000".into())
         );
         assert_eq!(absolute("https://a.io/v2/x", "/y"), "https://a.io/y");
+    }
+
+    #[test]
+    fn a_waits_message_names_the_repository() {
+        for (url, want) in [
+            (
+                "https://r.example/v2/isa/agent/tags/list?n=1000",
+                "isa/agent",
+            ),
+            ("http://127.0.0.1:5000/v2/a/manifests/sha256:00", "a"),
+            ("https://r.example/v2/x/blobs/sha256:00", "x"),
+            ("https://r.example/token?scope=x", "token"),
+            ("nonsense", ""),
+        ] {
+            assert_eq!(shown_repository(url), want, "{url}");
+        }
     }
 
     #[test]

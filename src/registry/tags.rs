@@ -198,8 +198,8 @@ impl Registry {
         self.get_bounded(s, url, super::MANIFEST_MAX)
     }
 
-    /// `GET url`: a challenge answered once with a fresh login, and a `429`/`503` with
-    /// `Retry-After` waited out while the run's time allows.
+    /// `GET url`: a challenge answered once with a fresh login (a `429`/`503` with
+    /// `Retry-After` is waited out by every request, [`Registry::asked`]).
     fn get_bounded(
         &mut self,
         s: &mut Session,
@@ -219,36 +219,6 @@ impl Registry {
                     self.auth.push(((s.host.clone(), scope), a.clone()));
                     s.auth = Some(a);
                     s.refreshed = true;
-                }
-                429 | 503 => {
-                    let wait = answer
-                        .retry_after
-                        .as_deref()
-                        .and_then(|v| v.trim().parse::<u64>().ok())
-                        .map(Duration::from_secs);
-                    let Some(wait) = wait.filter(|w| Instant::now() + *w < s.until) else {
-                        return Err(unavailable(format!(
-                            "the registry {} answered HTTP {} for {}{}; try again later",
-                            s.host,
-                            answer.status,
-                            s.path,
-                            match &answer.retry_after {
-                                Some(r) => format!(
-                                    " and asks to wait {} s, past --timeout",
-                                    super::super::reference::shown(r)
-                                ),
-                                None => String::new(),
-                            }
-                        )));
-                    };
-                    // The retry room's wait, which a signal ends.
-                    if crate::interrupt::requested().is_some()
-                        || crate::retry::sleep(wait).is_some()
-                    {
-                        return Err(unavailable(
-                            "interrupted while the registry asked to wait".into(),
-                        ));
-                    }
                 }
                 _ => return Ok(answer),
             }
