@@ -777,8 +777,51 @@ fn keyless_signatures_from_a_test_instance_verify_with_their_identity_and_nothin
         assert_eq!(out.status.code(), Some(4), "{tag}: {}", text(&out));
         assert!(text(&out).contains(says), "{tag}: {}", text(&out));
     }
-    // Both identities named (emails here: imgbump's output hides what follows `://` up to an
-    // `@` as a URL's user info, and a workflow identity has `@refs/...`).
+    // Both workflow identities named in full: their `@` is in the path, not user info, while
+    // a URL's real user info in the same message (a log served at `https://user:token@host/`,
+    // named by the trusted root) is still hidden.
+    let out = keyless("someone", GHA);
+    assert!(
+        text(&out).contains(&format!("required subject {WORKFLOW} from issuer {GHA}"))
+            && text(&out).contains("the certificate names https://github.com/evil/fork/.github/workflows/ci.yaml@refs/heads/main (issuer"),
+        "{}",
+        text(&out)
+    );
+    let secret_root = pki.join("trusted_root_with_user_info.json");
+    let json = std::fs::read_to_string(&root).unwrap();
+    assert!(json.contains("\"https://rekor.test\""));
+    let json = json.replace(
+        "\"https://rekor.test\"",
+        "\"https://imgbump:s3cr3t-t0ken@rekor.test/\"",
+    );
+    std::fs::write(&secret_root, json).unwrap();
+    let pair = "agent=:tampered";
+    let secret = secret_root.to_str().unwrap();
+    let args = [
+        "set",
+        pair,
+        "--verify-signature",
+        "keyless",
+        "--certificate-identity",
+        WORKFLOW,
+        "--certificate-oidc-issuer",
+        GHA,
+        "--trusted-root",
+        secret,
+    ];
+    for output in ["text", "json"] {
+        let out = run(&fx, &[&args[..], &["--output", output]].concat(), &[]);
+        assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+        let shown = text(&out);
+        assert!(
+            shown.contains(&format!("(keyless, by {WORKFLOW} from {GHA})"))
+                && shown.contains("does not verify with https://***@rekor.test/'s key")
+                && !shown.contains("s3cr3t")
+                && !shown.contains("//imgbump"),
+            "{shown}"
+        );
+    }
+    // Both identities named, as emails too.
     let out = run(
         &fx,
         &[
