@@ -942,3 +942,145 @@ fn keyless_signatures_from_a_test_instance_verify_with_their_identity_and_nothin
         );
     }
 }
+
+// ---- signatures written by other tools ----
+
+/// Whether `tool` is on PATH; when not, says that this test did not run and why (scripts/test
+/// installs every such tool, so under it they always run).
+fn have(tool: &str, install: &str) -> bool {
+    let found = std::env::var_os("PATH")
+        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file()));
+    if !found {
+        eprintln!("SKIPPED: {tool} is not installed ({install}; scripts/test installs it)");
+    }
+    found
+}
+
+/// `skopeo copy` between repositories of the test registry, sigstore attachments on (as a
+/// registries.d file says), its home in the registry's temporary directory.
+fn skopeo_copy(r: &Plain, args: &[&str]) -> std::process::Output {
+    let conf = r.dir.path().join("registries.d");
+    std::fs::create_dir_all(&conf).unwrap();
+    std::fs::write(
+        conf.join("default.yaml"),
+        "default-docker:\n  use-sigstore-attachments: true\n",
+    )
+    .unwrap();
+    Command::new("skopeo")
+        .env("HOME", r.dir.path())
+        .arg("--insecure-policy")
+        .arg("--registries.d")
+        .arg(&conf)
+        .args(["copy", "--src-tls-verify=false", "--dest-tls-verify=false"])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// skopeo (Debian's, containers/image 5.23) writes cosign signatures its own way: it signs with
+/// a cosign private key (`--sign-by-sigstore-private-key`) where it was built with sigstore,
+/// and it copies an image's signatures with it (`use-sigstore-attachments`), writing the
+/// `sha256-<hex>.sig` manifest anew. imgbump takes either under the right key, and refuses it
+/// under another. Debian 12's skopeo 1.9.3 is built without sigstore signing (it answers
+/// "creating signature: Debian-local change: sigstore disabled"): there, the signing half says
+/// so and the copying half runs.
+#[test]
+fn signatures_skopeo_writes_verify_under_their_key_and_no_other() {
+    if !have("skopeo", "Debian: apt-get install skopeo") {
+        return;
+    }
+    let r = Plain::start();
+    let host = format!("127.0.0.1:{}", r.port);
+    let (digest, _) = r.push("isa/agent", "v2", 1);
+    r.sign("cosign-v2", "isa/agent", &digest, "ci", &digest);
+    r.push("isa/mirror", "v1", 1);
+    let out = skopeo_copy(
+        &r,
+        &[
+            &format!("docker://{host}/isa/agent:v2"),
+            &format!("docker://{host}/isa/mirror:v2"),
+        ],
+    );
+    assert!(out.status.success(), "skopeo copy: {}", text(&out));
+    // The copy's signature manifest is skopeo's, not the bytes the helper wrote.
+    let sig = |repo: &str| {
+        let url = format!(
+            "{}/v2/{repo}/manifests/sha256-{}.sig",
+            r.base(),
+            &digest[7..]
+        );
+        let out = Command::new("curl")
+            .args([
+                "-sf",
+                "-H",
+                "Accept: application/vnd.oci.image.manifest.v1+json",
+                &url,
+            ])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{url}");
+        out.stdout
+    };
+    assert_ne!(sig("isa/agent"), sig("isa/mirror"));
+    let mut keys = vec![(
+        "skopeo's copy",
+        digest.clone(),
+        "v2",
+        r.dir.path().join("ci.pub"),
+    )];
+
+    // skopeo's own signature, with a key in cosign's encrypted format.
+    r.python(&["cosign-key", r.dir.path().to_str().unwrap(), "a passphrase"]);
+    let key = r.dir.path().join("cosign.key");
+    let pass = r.dir.path().join("cosign.password");
+    let (signed, _) = r.push("isa/agent", "v3", 1);
+    let out = skopeo_copy(
+        &r,
+        &[
+            "--sign-by-sigstore-private-key",
+            key.to_str().unwrap(),
+            "--sign-passphrase-file",
+            pass.to_str().unwrap(),
+            &format!("docker://{host}/isa/agent:v3"),
+            &format!("docker://{host}/isa/mirror:v3"),
+        ],
+    );
+    if out.status.success() {
+        keys.push((
+            "skopeo's signature",
+            signed.clone(),
+            "v3",
+            r.dir.path().join("cosign.pub"),
+        ));
+    } else {
+        assert!(
+            text(&out).contains("sigstore disabled"),
+            "skopeo --sign-by-sigstore-private-key: {}",
+            text(&out)
+        );
+        eprintln!("NOTE: this skopeo cannot sign with a sigstore key (built without sigstore): {signed} not signed by skopeo; its copying of signatures is checked");
+    }
+
+    let fx = fixture_with(&format!("{host}/isa/mirror:v1"));
+    for (what, digest, tag, public) in &keys {
+        let pair = format!("agent=:{tag}");
+        let other = format!("key:{}", r.dir.path().join("other.pub").display());
+        let before = fx.remote_count();
+        let out = run(&fx, &["set", &pair, "--verify-signature", &other], &[]);
+        assert_eq!(out.status.code(), Some(4), "{what}: {}", text(&out));
+        assert!(
+            text(&out).contains("does not verify with ECDSA P-256"),
+            "{what}: {}",
+            text(&out)
+        );
+        assert_eq!(fx.remote_count(), before, "{what}");
+        let key = format!("key:{}", public.display());
+        let out = run(&fx, &["set", &pair, "--verify-signature", &key], &[]);
+        assert_eq!(out.status.code(), Some(0), "{what}: {}", text(&out));
+        assert_eq!(
+            agent_line(&fx),
+            format!("image: {host}/isa/mirror:{tag}@{digest}  # updated by repository_dispatch"),
+            "{what}"
+        );
+    }
+}

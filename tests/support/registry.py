@@ -30,6 +30,12 @@ registry 2.8) on 127.0.0.1:
       Stores a cosign v3 bundle for DIGEST: a DSSE in-toto statement whose subject is
       SIGNED_DIGEST, signed by KEY, in a v0.3 bundle, as an OCI artifact whose subject is DIGEST,
       listed in the referrers tag schema's index sha256-<hex> (the registry has no referrers API).
+  cosign-key DIR PASSWORD
+      Makes an ECDSA P-256 key pair as `cosign generate-key-pair` does: DIR/cosign.key the
+      private key (PKCS#8) encrypted as cosign encrypts it (scrypt N=32768 r=8 p=1, then NaCl
+      secretbox, written out here: Python's standard library and `cryptography` have no
+      XSalsa20), DIR/cosign.pub the public key, DIR/cosign.password the password. skopeo's
+      --sign-by-sigstore-private-key reads such a key.
   keyless-pki DIR
       Makes a test Sigstore instance in DIR: a certificate authority (Fulcio's part), a CT log
       key and a transparency log key (Rekor's), and DIR/trusted_root.json describing them.
@@ -297,6 +303,86 @@ def cosign_v3(base, repo, digest, key, signed_digest):
     store_bundle(base, repo, digest, bundle)
 
 
+def _salsa20_core(inp, rounds_only):
+    x = list(inp)
+
+    def qr(a, b, c, d):
+        rot = lambda v, n: ((v << n) | (v >> (32 - n))) & 0xffffffff
+        x[b] ^= rot((x[a] + x[d]) & 0xffffffff, 7)
+        x[c] ^= rot((x[b] + x[a]) & 0xffffffff, 9)
+        x[d] ^= rot((x[c] + x[b]) & 0xffffffff, 13)
+        x[a] ^= rot((x[d] + x[c]) & 0xffffffff, 18)
+    for _ in range(10):
+        qr(0, 4, 8, 12); qr(5, 9, 13, 1); qr(10, 14, 2, 6); qr(15, 3, 7, 11)
+        qr(0, 1, 2, 3); qr(5, 6, 7, 4); qr(10, 11, 8, 9); qr(15, 12, 13, 14)
+    return x if rounds_only else [(a + b) & 0xffffffff for a, b in zip(x, inp)]
+
+
+def _salsa_state(key, sixteen):
+    import struct
+    k = struct.unpack("<8I", key)
+    n = struct.unpack("<4I", sixteen)
+    c = (0x61707865, 0x3320646e, 0x79622d32, 0x6b206574)
+    return [c[0], *k[:4], c[1], *n, c[2], *k[4:], c[3]]
+
+
+def xsalsa20_stream(key, nonce, length):
+    """NaCl's XSalsa20: HSalsa20 makes a subkey from the nonce's first 16 bytes, Salsa20 runs
+    under it with the last 8 and a block counter from 0."""
+    import struct
+    h = _salsa20_core(_salsa_state(key, nonce[:16]), True)
+    sub = struct.pack("<8I", h[0], h[5], h[10], h[15], h[6], h[7], h[8], h[9])
+    out = b""
+    block = 0
+    while len(out) < length:
+        st = _salsa_state(sub, nonce[16:24] + struct.pack("<Q", block))
+        out += struct.pack("<16I", *_salsa20_core(st, False))
+        block += 1
+    return out[:length]
+
+
+def poly1305(key, msg):
+    r = int.from_bytes(key[:16], "little") & 0x0ffffffc0ffffffc0ffffffc0fffffff
+    s = int.from_bytes(key[16:32], "little")
+    p, acc = (1 << 130) - 5, 0
+    for i in range(0, len(msg), 16):
+        chunk = msg[i:i + 16]
+        acc = (acc + int.from_bytes(chunk + b"\x01", "little")) * r % p
+    return ((acc + s) % (1 << 128)).to_bytes(16, "little")
+
+
+def secretbox(key, nonce, msg):
+    """NaCl's crypto_secretbox (XSalsa20-Poly1305), as Go's x/crypto/nacl/secretbox.Seal
+    writes it: the tag, then the ciphertext."""
+    stream = xsalsa20_stream(key, nonce, 32 + len(msg))
+    ct = bytes(a ^ b for a, b in zip(msg, stream[32:]))
+    return poly1305(stream[:32], ct) + ct
+
+
+def cosign_key(d, password):
+    import os
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    key = ec.generate_private_key(ec.SECP256R1())
+    der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption())
+    salt, nonce = os.urandom(32), os.urandom(24)
+    box_key = hashlib.scrypt(password.encode(), salt=salt, n=32768, r=8, p=1, maxmem=1 << 26, dklen=32)
+    doc = {"kdf": {"name": "scrypt", "params": {"N": 32768, "r": 8, "p": 1},
+                   "salt": base64.b64encode(salt).decode()},
+           "cipher": {"name": "nacl/secretbox", "nonce": base64.b64encode(nonce).decode()},
+           "ciphertext": base64.b64encode(secretbox(box_key, nonce, der)).decode()}
+    body = base64.encodebytes(json.dumps(doc).encode()).decode()
+    with open(f"{d}/cosign.key", "w") as f:
+        f.write(f"-----BEGIN ENCRYPTED COSIGN PRIVATE KEY-----\n{body}-----END ENCRYPTED COSIGN PRIVATE KEY-----\n")
+    with open(f"{d}/cosign.pub", "wb") as f:
+        f.write(key.public_key().public_bytes(serialization.Encoding.PEM,
+                                              serialization.PublicFormat.SubjectPublicKeyInfo))
+    with open(f"{d}/cosign.password", "w") as f:
+        f.write(password)
+    print(json.dumps({"key": f"{d}/cosign.key"}))
+
+
 def keyless_pki(d):
     import datetime
     from cryptography import x509
@@ -500,6 +586,8 @@ if __name__ == "__main__":
         cosign_v2(*args)
     elif cmd == "cosign-v3":
         cosign_v3(*args)
+    elif cmd == "cosign-key":
+        cosign_key(*args)
     elif cmd == "keyless-pki":
         keyless_pki(*args)
     elif cmd == "cosign-keyless":
