@@ -1084,3 +1084,138 @@ fn signatures_skopeo_writes_verify_under_their_key_and_no_other() {
         );
     }
 }
+
+/// sigstore-js (`@sigstore/sign` 3.1) signs keyless against `@sigstore/mock`'s Fulcio, CT log and
+/// Rekor, offline (tests/support/sigstore-js.js, which also writes the mock instance's
+/// trusted_root.json); the bundles are stored as cosign v3 stores them (OCI artifacts of type
+/// application/vnd.dev.sigstore.bundle.v0.3+json, found through the referrers tag schema).
+/// imgbump takes them with the signer's workflow identity and the mock's root, and nothing else.
+#[test]
+fn keyless_bundles_sigstore_js_made_verify_with_their_identity_and_root() {
+    let modules =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("target/tools/sigstore-js/node_modules");
+    if !have("node", "Debian: apt-get install nodejs") {
+        return;
+    }
+    if !modules.join("@sigstore/mock").is_dir() {
+        eprintln!("SKIPPED: sigstore-js is not installed (scripts/test-tools installs it; scripts/test runs that)");
+        return;
+    }
+    let r = Plain::start();
+    let host = format!("127.0.0.1:{}", r.port);
+    let evil = "https://github.com/evil/fork/.github/workflows/ci.yaml@refs/heads/main";
+    let (good, _) = r.push("isa/agent", "v2", 1);
+    let (someone, _) = r.push("isa/agent", "someone", 1);
+    let (replayed, _) = r.push("isa/agent", "replayed", 1);
+    r.push("isa/agent", "v1", 1);
+    let out_dir = r.dir.path().join("sigstore-js");
+    std::fs::create_dir(&out_dir).unwrap();
+    let out = Command::new("node")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/sigstore-js.js"))
+        .arg(&out_dir)
+        .args([GHA, "isa/agent"])
+        .arg(format!("{good}={WORKFLOW}"))
+        .arg(format!("{someone}={evil}"))
+        .env("NODE_PATH", &modules)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "sigstore-js.js: {}", text(&out));
+    let bundle = |digest: &str| out_dir.join(format!("{}.bundle.json", &digest[7..]));
+    let store = |digest: &str, made_for: &str| {
+        let file = bundle(made_for);
+        r.python(&[
+            "store-bundle",
+            &r.base(),
+            "isa/agent",
+            digest,
+            file.to_str().unwrap(),
+        ]);
+    };
+    store(&good, &good);
+    store(&someone, &someone);
+    // The good image's bundle, listed under another image: its statement names another digest.
+    store(&replayed, &good);
+    let root = out_dir.join("trusted_root.json");
+    let fx = fixture_with(&format!("{host}/isa/agent:v1"));
+    let set = |tag: &str, extra: &[&str]| {
+        let pair = format!("agent=:{tag}");
+        let args = [
+            &[
+                "set",
+                &pair,
+                "--verify-signature",
+                "keyless",
+                "--certificate-identity",
+                WORKFLOW,
+                "--certificate-oidc-issuer",
+                GHA,
+            ][..],
+            extra,
+        ]
+        .concat();
+        run(&fx, &args, &[])
+    };
+    let with_root = ["--trusted-root", root.to_str().unwrap()];
+    let before = fx.remote_count();
+    for (tag, extra, says) in [
+        (
+            "someone",
+            &with_root[..],
+            format!("signed by another identity: required subject {WORKFLOW}"),
+        ),
+        ("replayed", &with_root[..], good[7..].to_string()),
+        (
+            "v2",
+            &[][..],
+            "no transparency log entry of the trusted root".to_string(),
+        ),
+    ] {
+        let out = set(tag, extra);
+        assert_eq!(out.status.code(), Some(4), "{tag}: {}", text(&out));
+        assert!(text(&out).contains(&says), "{tag}: {}", text(&out));
+    }
+    let out = set("someone", &with_root);
+    assert!(
+        text(&out).contains(&format!("the certificate names {evil}")),
+        "{}",
+        text(&out)
+    );
+    let out = run(
+        &fx,
+        &[
+            "set",
+            "agent=:v2",
+            "--verify-signature",
+            "keyless",
+            "--certificate-identity",
+            WORKFLOW,
+            "--certificate-oidc-issuer",
+            "https://accounts.google.com",
+            "--trusted-root",
+            root.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    assert!(
+        text(&out).contains("signed through another OIDC issuer"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(fx.remote_count(), before);
+
+    let out = set(
+        "v2",
+        &[
+            &with_root[..],
+            &["--certificate-github-workflow-repository", "isa/isA_Agent"],
+        ]
+        .concat(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(
+        agent_line(&fx),
+        format!("image: {host}/isa/agent:v2@{good}  # updated by repository_dispatch")
+    );
+    assert_eq!(fx.remote_count(), before + 1);
+}

@@ -147,7 +147,9 @@ struct RawTimestamp {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct RawEntry {
-    #[serde(deserialize_with = "int64")]
+    // proto3's JSON leaves out a field at its default: a log index of 0 is written as none
+    // (sigstore-js does so).
+    #[serde(deserialize_with = "int64", default)]
     log_index: i64,
     log_id: RawLogId,
     kind_version: RawKind,
@@ -179,7 +181,7 @@ struct RawPromise {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct RawProof {
-    #[serde(deserialize_with = "int64")]
+    #[serde(deserialize_with = "int64", default)]
     log_index: i64,
     root_hash: String,
     #[serde(deserialize_with = "int64")]

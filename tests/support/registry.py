@@ -30,6 +30,8 @@ registry 2.8) on 127.0.0.1:
       Stores a cosign v3 bundle for DIGEST: a DSSE in-toto statement whose subject is
       SIGNED_DIGEST, signed by KEY, in a v0.3 bundle, as an OCI artifact whose subject is DIGEST,
       listed in the referrers tag schema's index sha256-<hex> (the registry has no referrers API).
+  store-bundle BASE REPO DIGEST FILE
+      Stores the sigstore bundle in FILE for DIGEST as cosign v3 does (see cosign-v3).
   cosign-key DIR PASSWORD
       Makes an ECDSA P-256 key pair as `cosign generate-key-pair` does: DIR/cosign.key the
       private key (PKCS#8) encrypted as cosign encrypts it (scrypt N=32768 r=8 p=1, then NaCl
@@ -586,6 +588,9 @@ if __name__ == "__main__":
         cosign_v2(*args)
     elif cmd == "cosign-v3":
         cosign_v3(*args)
+    elif cmd == "store-bundle":
+        with open(args[3], "rb") as f:
+            store_bundle(args[0], args[1], args[2], f.read())
     elif cmd == "cosign-key":
         cosign_key(*args)
     elif cmd == "keyless-pki":
