@@ -1219,3 +1219,73 @@ fn keyless_bundles_sigstore_js_made_verify_with_their_identity_and_root() {
     );
     assert_eq!(fx.remote_count(), before + 1);
 }
+
+/// The Action's signature inputs reach imgbump through the environment: a keyless requirement
+/// with the test instance's root lets the signed image in at its digest, and an identity full
+/// of shell syntax is compared as written (never run) and refused.
+#[test]
+fn the_action_takes_the_signature_requirement_as_inputs() {
+    let r = Plain::start();
+    let host = format!("127.0.0.1:{}", r.port);
+    let pki = r.dir.path().join("pki");
+    std::fs::create_dir(&pki).unwrap();
+    r.python(&["keyless-pki", pki.to_str().unwrap()]);
+    let (digest, _) = r.push("isa/agent", "v2", 1);
+    r.python(&[
+        "cosign-keyless",
+        &r.base(),
+        "isa/agent",
+        &digest,
+        "v3",
+        WORKFLOW,
+        GHA,
+        pki.to_str().unwrap(),
+        "",
+    ]);
+    r.push("isa/agent", "v1", 1);
+    let fx = fixture_with(&format!("{host}/isa/agent:v1"));
+    let root = pki.join("trusted_root.json");
+    let marker = r.dir.path().join("ran");
+    let hostile = format!(
+        "$(touch {}); `touch {}`",
+        marker.display(),
+        marker.display()
+    );
+    let bump = |identity: &str| {
+        let url = fx.url();
+        action_bump(&[
+            ("INPUT_REPO", url.as_str()),
+            ("INPUT_SERVICE", "agent"),
+            ("INPUT_IMAGE", ":v2"),
+            ("INPUT_VERIFY_SIGNATURE", "keyless"),
+            ("INPUT_CERTIFICATE_IDENTITY", identity),
+            ("INPUT_CERTIFICATE_OIDC_ISSUER", GHA),
+            (
+                "INPUT_CERTIFICATE_GITHUB_WORKFLOW_REPOSITORY",
+                "isa/isA_Agent",
+            ),
+            ("INPUT_CERTIFICATE_GITHUB_WORKFLOW_REF", "refs/heads/main"),
+            ("INPUT_TRUSTED_ROOT", root.to_str().unwrap()),
+        ])
+        .env("HOME", &fx.home)
+        .env_remove("IMGBUMP_VERIFY_SIGNATURE")
+        .output()
+        .unwrap()
+    };
+    let before = fx.remote_count();
+    let out = bump(&hostile);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    assert!(
+        text(&out).contains(&format!("required subject {hostile} from issuer {GHA}")),
+        "{}",
+        text(&out)
+    );
+    assert!(!marker.exists());
+    assert_eq!(fx.remote_count(), before);
+    let out = bump(WORKFLOW);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(
+        agent_line(&fx),
+        format!("image: {host}/isa/agent:v2@{digest}  # updated by repository_dispatch")
+    );
+}
