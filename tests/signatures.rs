@@ -1167,7 +1167,7 @@ fn keyless_bundles_sigstore_js_made_verify_with_their_identity_and_root() {
         (
             "v2",
             &[][..],
-            "no transparency log entry of the trusted root".to_string(),
+            "the signature is in no transparency log of the trusted root".to_string(),
         ),
     ] {
         let out = set(tag, extra);
@@ -1287,5 +1287,81 @@ fn the_action_takes_the_signature_requirement_as_inputs() {
     assert_eq!(
         agent_line(&fx),
         format!("image: {host}/isa/agent:v2@{digest}  # updated by repository_dispatch")
+    );
+}
+
+/// Rekor v2 entries (hashedrekord 0.0.2 over the DSSE PAE: an inclusion proof, no integrated
+/// time, no SET) take their signed time from an RFC 3161 timestamp, here made by `openssl ts
+/// -reply` as the test instance's timestamp authority. Without one there is no signed time; a
+/// timestamp by an authority the root does not name refuses even a bundle that has a SET.
+#[test]
+fn rekor_v2_entries_take_their_time_from_a_timestamp_authority_of_the_root() {
+    let r = Plain::start();
+    let host = format!("127.0.0.1:{}", r.port);
+    let pki = r.dir.path().join("pki");
+    std::fs::create_dir(&pki).unwrap();
+    r.python(&["keyless-pki", pki.to_str().unwrap()]);
+    let mut digests = Vec::new();
+    for (tag, flaws) in [
+        ("v2", "rekor2,tsa"),
+        ("untimed", "rekor2"),
+        ("rogue", "rogue-tsa"),
+        ("both", "tsa,rogue-tsa"),
+    ] {
+        let (digest, _) = r.push("isa/agent", tag, 1);
+        r.python(&[
+            "cosign-keyless",
+            &r.base(),
+            "isa/agent",
+            &digest,
+            "v3",
+            WORKFLOW,
+            GHA,
+            pki.to_str().unwrap(),
+            flaws,
+        ]);
+        digests.push(digest);
+    }
+    r.push("isa/agent", "v1", 1);
+    let fx = fixture_with(&format!("{host}/isa/agent:v1"));
+    let root = pki.join("trusted_root.json");
+    let set = |tag: &str| {
+        let pair = format!("agent=:{tag}");
+        run(
+            &fx,
+            &[
+                "set",
+                &pair,
+                "--verify-signature",
+                "keyless",
+                "--certificate-identity",
+                WORKFLOW,
+                "--certificate-oidc-issuer",
+                GHA,
+                "--trusted-root",
+                root.to_str().unwrap(),
+            ],
+            &[],
+        )
+    };
+    let before = fx.remote_count();
+    for (tag, says) in [
+        ("untimed", "no transparency log entry or timestamp authority of the trusted root gives a signed time"),
+        ("rogue", "an RFC 3161 timestamp does not verify with a timestamp authority of the trusted root (https://tsa.test: its signature does not verify with the authority's certificate)"),
+        ("both", "an RFC 3161 timestamp does not verify"),
+    ] {
+        let out = set(tag);
+        assert_eq!(out.status.code(), Some(4), "{tag}: {}", text(&out));
+        assert!(text(&out).contains(says), "{tag}: {}", text(&out));
+    }
+    assert_eq!(fx.remote_count(), before);
+    let out = set("v2");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(
+        agent_line(&fx),
+        format!(
+            "image: {host}/isa/agent:v2@{}  # updated by repository_dispatch",
+            digests[0]
+        )
     );
 }

@@ -112,6 +112,8 @@ pub struct TrustedRoot {
     pub authorities: Vec<Authority>,
     /// Certificate transparency logs.
     pub ctlogs: Vec<LogKey>,
+    /// RFC 3161 timestamp authorities: each chain starts with the certificate that signs.
+    pub timestamp_authorities: Vec<Authority>,
 }
 
 #[derive(Deserialize)]
@@ -124,6 +126,8 @@ struct RawRoot {
     certificate_authorities: Vec<RawAuthority>,
     #[serde(default)]
     ctlogs: Vec<RawLog>,
+    #[serde(default)]
+    timestamp_authorities: Vec<RawAuthority>,
 }
 
 #[derive(Deserialize)]
@@ -226,6 +230,19 @@ fn log(raw: &RawLog, what: &str) -> Result<LogKey, TrustError> {
     })
 }
 
+fn authority(a: &RawAuthority, kind: &str) -> Result<Authority, TrustError> {
+    let what = format!("{kind} {}", a.uri);
+    let chain = certificates(&a.cert_chain, &what)?;
+    if chain.is_empty() {
+        return Err(TrustError::root(format!("{what}: no certificates")));
+    }
+    Ok(Authority {
+        chain,
+        uri: a.uri.clone(),
+        valid: validity(a.valid_for.as_ref(), &what)?,
+    })
+}
+
 /// The certificates of a chain, decoded.
 pub(crate) fn certificates(chain: &RawChain, what: &str) -> Result<Vec<X509>, TrustError> {
     chain
@@ -268,23 +285,18 @@ impl TrustedRoot {
         let authorities = raw
             .certificate_authorities
             .iter()
-            .map(|a| {
-                let what = format!("certificate authority {}", a.uri);
-                let chain = certificates(&a.cert_chain, &what)?;
-                if chain.is_empty() {
-                    return Err(TrustError::root(format!("{what}: no certificates")));
-                }
-                Ok(Authority {
-                    chain,
-                    uri: a.uri.clone(),
-                    valid: validity(a.valid_for.as_ref(), &what)?,
-                })
-            })
+            .map(|a| authority(a, "certificate authority"))
+            .collect::<Result<_, _>>()?;
+        let timestamp_authorities = raw
+            .timestamp_authorities
+            .iter()
+            .map(|a| authority(a, "timestamp authority"))
             .collect::<Result<_, _>>()?;
         Ok(TrustedRoot {
             tlogs,
             authorities,
             ctlogs,
+            timestamp_authorities,
         })
     }
 

@@ -40,14 +40,18 @@ registry 2.8) on 127.0.0.1:
       --sign-by-sigstore-private-key reads such a key.
   keyless-pki DIR
       Makes a test Sigstore instance in DIR: a certificate authority (Fulcio's part), a CT log
-      key and a transparency log key (Rekor's), and DIR/trusted_root.json describing them.
+      key, a transparency log key (Rekor's) and a timestamp authority, and
+      DIR/trusted_root.json describing them (and a second timestamp authority it does not name).
   cosign-keyless BASE REPO DIGEST FORM IDENTITY ISSUER DIR [FLAWS]
       Signs DIGEST keyless against DIR's instance as cosign FORM (v2: simple signing with the
       certificate, chain and Rekor bundle annotations; v3: a v0.3 bundle with a DSSE statement,
       SET and inclusion proof with its checkpoint): a leaf certificate for IDENTITY (a URI, or an
       email) from ISSUER, GitHub workflow repository isa/isA_Agent and ref refs/heads/main, with
       an SCT, a hashedrekord or dsse log entry. FLAWS, comma-separated:
-      expired (the certificate ended before the entry was logged), tampered-set.
+      expired (the certificate ended before the entry was logged), tampered-set; for v3 also
+      rekor2 (a Rekor v2 entry: hashedrekord 0.0.2 over the DSSE PAE, no integrated time or
+      SET), tsa and rogue-tsa (an RFC 3161 timestamp of the signature by `openssl ts -reply`
+      as DIR's timestamp authority, or as one the trusted root does not name).
 """
 import base64
 import hashlib
@@ -398,6 +402,7 @@ def keyless_pki(d):
                                     serialization.NoEncryption()))
         return k
     ca, ct, rekor = key("ca"), key("ct"), key("rekor")
+    tsa = [timestamp_authority(d, prefix) for prefix in ("tsa", "rogue-tsa")][0]
     name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "imgbump test"),
                       x509.NameAttribute(NameOID.COMMON_NAME, "imgbump test fulcio")])
     now = datetime.datetime.now(datetime.timezone.utc)
@@ -422,10 +427,67 @@ def keyless_pki(d):
                                         "uri": "https://fulcio.test",
                                         "certChain": {"certificates": [{"rawBytes": b64(cert.public_bytes(serialization.Encoding.DER))}]},
                                         "validFor": {"start": "2020-01-01T00:00:00Z"}}],
-            "ctlogs": [log(ct, "https://ctfe.test")], "timestampAuthorities": []}
+            "ctlogs": [log(ct, "https://ctfe.test")],
+            "timestampAuthorities": [{"subject": {"organization": "imgbump test", "commonName": "imgbump test tsa"},
+                                      "uri": "https://tsa.test",
+                                      "certChain": {"certificates": [{"rawBytes": b64(c)} for c in tsa]},
+                                      "validFor": {"start": "2020-01-01T00:00:00Z"}}]}
     with open(f"{d}/trusted_root.json", "w") as f:
         json.dump(root, f)
     print(json.dumps({"ok": True}))
+
+
+def timestamp_authority(d, prefix):
+    """A timestamp authority for `openssl ts -reply`: PREFIX-ca.crt (a root), PREFIX.crt (its
+    signing certificate, extended key usage timeStamping, critical), PREFIX.key and PREFIX.cnf.
+    Returns the chain's DER, the signing certificate first."""
+    import datetime
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+    now = datetime.datetime.now(datetime.timezone.utc)
+    name = lambda cn: x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+    root_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    root = (x509.CertificateBuilder().subject_name(name(f"{prefix} root")).issuer_name(name(f"{prefix} root"))
+            .public_key(root_key.public_key()).serial_number(1)
+            .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=2))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(root_key, hashes.SHA256()))
+    leaf = (x509.CertificateBuilder().subject_name(name(prefix)).issuer_name(root.subject)
+            .public_key(key.public_key()).serial_number(2)
+            .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=2))
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+            .sign(root_key, hashes.SHA256()))
+    for path, data in [(f"{prefix}.crt", leaf.public_bytes(serialization.Encoding.PEM)),
+                       (f"{prefix}-ca.crt", root.public_bytes(serialization.Encoding.PEM)),
+                       (f"{prefix}.key", key.private_bytes(serialization.Encoding.PEM,
+                                                           serialization.PrivateFormat.PKCS8,
+                                                           serialization.NoEncryption()))]:
+        with open(f"{d}/{path}", "wb") as f:
+            f.write(data)
+    with open(f"{d}/{prefix}.cnf", "w") as f:
+        f.write(f"[tsa]\ndefault_tsa = this\n[this]\nserial = {d}/{prefix}.serial\n"
+                f"signer_cert = {d}/{prefix}.crt\ncerts = {d}/{prefix}-ca.crt\nsigner_key = {d}/{prefix}.key\n"
+                "signer_digest = sha256\ndefault_policy = 1.2.3.4.1\ndigests = sha256, sha384, sha512\n"
+                "ess_cert_id_alg = sha256\n")
+    with open(f"{d}/{prefix}.serial", "w") as f:
+        f.write("01\n")
+    return [c.public_bytes(serialization.Encoding.DER) for c in (leaf, root)]
+
+
+def timestamp(d, prefix, data):
+    """An RFC 3161 TimeStampResp over DATA's SHA-256, made by `openssl ts -reply` as PREFIX's
+    timestamp authority."""
+    import os
+    import tempfile
+    with tempfile.TemporaryDirectory() as t:
+        with open(f"{t}/data", "wb") as f:
+            f.write(data)
+        for args in (["-query", "-data", f"{t}/data", "-sha256", "-no_nonce", "-out", f"{t}/q"],
+                     ["-reply", "-queryfile", f"{t}/q", "-config", f"{d}/{prefix}.cnf", "-out", f"{t}/r"]):
+            subprocess.run(["openssl", "ts", *args], check=True, capture_output=True)
+        return open(f"{t}/r", "rb").read()
 
 
 def keyless_cert(d, identity, issuer, now, expired):
@@ -533,19 +595,34 @@ def cosign_keyless(base, repo, digest, form, identity, issuer, d, flaws=""):
     ptype = "application/vnd.in-toto+json"
     pae = b"DSSEv1 %d %s %d %s" % (len(ptype), ptype.encode(), len(statement), statement)
     sig = leaf.sign(pae, ec.ECDSA(hashes.SHA256()))
-    body = json.dumps({"apiVersion": "0.0.1", "kind": "dsse", "spec": {
-        "payloadHash": {"algorithm": "sha256", "value": hashlib.sha256(statement).hexdigest()},
-        "signatures": [{"signature": b64(sig), "verifier": b64(cert_pem)}]}}).encode()
-    log_id, set_, root, checkpoint = rekor_entry(d, body, now, "tampered-set" in flaws)
     der = x509.load_pem_x509_certificate(cert_pem).public_bytes(serialization.Encoding.DER)
+    if "rekor2" in flaws:
+        # Rekor v2: "hashedrekord over DSSE" (the PAE's hash), no integrated time, no SET.
+        kind = ("hashedrekord", "0.0.2")
+        body = json.dumps({"apiVersion": "0.0.2", "kind": "hashedrekord", "spec": {"hashedRekordV002": {
+            "data": {"algorithm": "SHA2_256", "digest": b64(hashlib.sha256(pae).digest())},
+            "signature": {"content": b64(sig), "verifier": {"keyDetails": "PKIX_ECDSA_P256_SHA_256",
+                                                            "x509Certificate": {"rawBytes": b64(der)}}}}}}).encode()
+    else:
+        kind = ("dsse", "0.0.1")
+        body = json.dumps({"apiVersion": "0.0.1", "kind": "dsse", "spec": {
+            "payloadHash": {"algorithm": "sha256", "value": hashlib.sha256(statement).hexdigest()},
+            "signatures": [{"signature": b64(sig), "verifier": b64(cert_pem)}]}}).encode()
+    log_id, set_, root, checkpoint = rekor_entry(d, body, now, "tampered-set" in flaws)
+    entry = {"logIndex": "0", "logId": {"keyId": b64(log_id)},
+             "kindVersion": {"kind": kind[0], "version": kind[1]}, "integratedTime": str(now),
+             "inclusionPromise": {"signedEntryTimestamp": b64(set_)},
+             "inclusionProof": {"logIndex": "0", "rootHash": b64(root), "treeSize": "1", "hashes": [],
+                                "checkpoint": {"envelope": checkpoint}},
+             "canonicalizedBody": b64(body)}
+    if "rekor2" in flaws:
+        del entry["integratedTime"], entry["inclusionPromise"]
+    material = {"certificate": {"rawBytes": b64(der)}, "tlogEntries": [entry]}
+    stamps = [b64(timestamp(d, who, sig)) for who in ("tsa", "rogue-tsa") if who in flaws]
+    if stamps:
+        material["timestampVerificationData"] = {"rfc3161Timestamps": [{"signedTimestamp": s} for s in stamps]}
     bundle = json.dumps({"mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
-                         "verificationMaterial": {"certificate": {"rawBytes": b64(der)}, "tlogEntries": [{
-                             "logIndex": "0", "logId": {"keyId": b64(log_id)},
-                             "kindVersion": {"kind": "dsse", "version": "0.0.1"}, "integratedTime": str(now),
-                             "inclusionPromise": {"signedEntryTimestamp": b64(set_)},
-                             "inclusionProof": {"logIndex": "0", "rootHash": b64(root), "treeSize": "1", "hashes": [],
-                                                "checkpoint": {"envelope": checkpoint}},
-                             "canonicalizedBody": b64(body)}]},
+                         "verificationMaterial": material,
                          "dsseEnvelope": {"payload": b64(statement), "payloadType": ptype,
                                           "signatures": [{"sig": b64(sig), "keyid": ""}]}}).encode()
     store_bundle(base, repo, digest, bundle)
