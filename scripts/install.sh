@@ -4,6 +4,7 @@
 #
 #   curl -fsSL https://raw.githubusercontent.com/xeno/imgbump/main/scripts/install.sh | sh
 #   sh install.sh [--version 0.2.0] [--to DIR] [--base-url URL] [--source DIR]
+#                 [--attestation-repo OWNER/REPO]
 #
 #   --version V    the release to install (default: the latest)
 #   --to DIR       where to put the binary (default: $IMGBUMP_INSTALL_DIR, else ~/.local/bin)
@@ -13,9 +14,15 @@
 #                  URL/../latest/download/ on GitHub and URL/latest/ elsewhere
 #   --source DIR   build from this source tree when there is no binary (default: the crate
 #                  from crates.io)
+#   --attestation-repo OWNER/REPO
+#                  also verify the archive's build provenance (GitHub artifact attestation,
+#                  made by the release workflow of OWNER/REPO) with `gh attestation verify`,
+#                  where gh (2.49 or newer, authenticated: GH_TOKEN) is installed; where it is
+#                  not, say so and go on with the checksum alone
 #
 # Only HTTPS is used, except for a base URL on this machine (127.0.0.1, [::1], localhost).
-# Nothing is installed unless the archive's checksum matches.
+# Nothing is installed unless the archive's checksum matches (and its attestation verifies,
+# when asked for and gh can check it).
 set -eu
 
 repo_url=https://github.com/xeno/imgbump
@@ -23,6 +30,7 @@ version=""
 to="${IMGBUMP_INSTALL_DIR:-$HOME/.local/bin}"
 base="${IMGBUMP_INSTALL_BASE_URL:-}"
 source_dir=""
+attestation_repo=""
 
 say() { printf 'imgbump-install: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
@@ -33,7 +41,8 @@ while [ $# -gt 0 ]; do
     --to) [ $# -ge 2 ] || die "--to needs a directory"; to="$2"; shift 2 ;;
     --base-url) [ $# -ge 2 ] || die "--base-url needs a URL"; base="$2"; shift 2 ;;
     --source) [ $# -ge 2 ] || die "--source needs a directory"; source_dir="$2"; shift 2 ;;
-    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --attestation-repo) [ $# -ge 2 ] || die "--attestation-repo needs OWNER/REPO"; attestation_repo="$2"; shift 2 ;;
+    -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument: $1 (see --help)" ;;
   esac
 done
@@ -42,6 +51,12 @@ case "$version" in
   *) die "--version takes a release version such as 0.2.0, not '$version'" ;;
 esac
 case "$version" in *[!0-9A-Za-z.+-]*) die "--version '$version' holds characters a version has not" ;; esac
+case "$attestation_repo" in
+  "") ;;
+  *[!0-9A-Za-z._/-]*|*/*/*|/*|*/) die "--attestation-repo takes OWNER/REPO, not '$attestation_repo'" ;;
+  */*) ;;
+  *) die "--attestation-repo takes OWNER/REPO, not '$attestation_repo'" ;;
+esac
 
 # The release target of this machine, as the release workflow names its archives.
 platform() {
@@ -73,6 +88,22 @@ fetch() {
     case "$out" in *" 404 "*) return 2 ;; *) return 1 ;; esac
   else
     die "neither curl nor wget is installed"
+  fi
+}
+
+# Verifies the archive at $1 against its GitHub artifact attestation, when asked for: a failure
+# stops the install; a gh that cannot check (missing, or older than `gh attestation`) is said.
+attested() {
+  [ -n "$attestation_repo" ] || return 0
+  if ! command -v gh >/dev/null 2>&1; then
+    say "note: gh is not installed, so the build attestation of $(basename "$1") was not verified (its checksum was): gh attestation verify $(basename "$1") --repo $attestation_repo"
+  elif ! gh attestation --help >/dev/null 2>&1; then
+    say "note: this gh has no 'attestation' command (2.49 or newer has), so the build attestation of $(basename "$1") was not verified (its checksum was)"
+  elif out=$(gh attestation verify "$1" --repo "$attestation_repo" 2>&1); then
+    say "verified the build attestation of $(basename "$1"): made by a workflow of $attestation_repo"
+  else
+    printf '%s\n' "$out" >&2
+    die "the build attestation of $(basename "$1") does not verify for $attestation_repo (gh attestation verify, above); nothing was installed"
   fi
 }
 
@@ -149,6 +180,7 @@ case $status in
 esac
 got=$(sha256 "$tmp/$asset")
 [ "$got" = "$want" ] || die "checksum mismatch for $asset: SHA256SUMS says $want, the download is $got; nothing was installed"
+attested "$tmp/$asset"
 mkdir "$tmp/x"
 tar -xzf "$tmp/$asset" -C "$tmp/x" imgbump || die "$asset holds no imgbump at its top level"
 [ -f "$tmp/x/imgbump" ] && [ ! -L "$tmp/x/imgbump" ] || die "$asset holds no imgbump file at its top level"

@@ -154,5 +154,12 @@ mod tests {
             redact("at https://u:pw@h.io/x", []),
             "at https://***@h.io/x"
         );
+        // A workflow identity's `@` is in its path: no user info, shown in full, while the
+        // user info of another URL in the same message is hidden, also through `cut`.
+        let wf = "https://github.com/o/r/.github/workflows/ci.yaml@refs/heads/main";
+        let said = format!("required {wf}; the log https://imgbump:tok3n@rekor.test/ refused");
+        let want = format!("required {wf}; the log https://***@rekor.test/ refused");
+        assert_eq!(redact(&said, []), want);
+        assert_eq!(cut(&said, 500, []), want);
     }
 }

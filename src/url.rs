@@ -516,4 +516,37 @@ mod tests {
         assert_eq!(redact_urls("file:///a@b/c"), "file:///a@b/c");
         assert_eq!(percent_decode("a%2Fb%zz%4"), "a/b%zz%4");
     }
+
+    #[test]
+    fn an_at_sign_after_the_authority_is_no_user_info() {
+        // Sigstore's workflow identities: the `@` is in the path, after the authority has ended
+        // at its first `/` (RFC 3986 3.2); they are shown in full, wherever they stand.
+        let wf = "https://github.com/isa/isA_Agent/.github/workflows/ci.yaml@refs/heads/main";
+        for text in [
+            wf.to_string(),
+            format!(
+                "required subject {wf} from issuer https://token.actions.githubusercontent.com"
+            ),
+            format!("names ({wf}), '{wf}', \"{wf}\", <{wf}>"),
+            format!("{wf}; {wf}"),
+            "https://h.io?ref=a@b and https://h.io#x@y".to_string(),
+            "https://github.com/o/r/.github/workflows/ci.yaml@refs/tags/v1.2.3@x".to_string(),
+        ] {
+            assert_eq!(redact_urls(&text), text);
+        }
+        // User info in the same text is still hidden, before and after such an identity.
+        assert_eq!(
+            redact_urls(&format!(
+                "https://u:tok@h.io/r.git then {wf} then http://t@[::1]:9/x"
+            )),
+            format!("https://***@h.io/r.git then {wf} then http://***@[::1]:9/x")
+        );
+        // Read as the client would read it: a workflow identity is a URL without user info.
+        let u = RemoteUrl::parse(wf);
+        assert_eq!((u.host(), u.raw_userinfo()), ("github.com", None));
+        assert_eq!(
+            u.path(),
+            "/isa/isA_Agent/.github/workflows/ci.yaml@refs/heads/main"
+        );
+    }
 }

@@ -344,6 +344,105 @@ fn plain_http_from_elsewhere_and_bad_arguments_are_refused() {
     assert_eq!(s.cargo_calls(), "");
 }
 
+/// `--attestation-repo`: the archive's build provenance checked with `gh attestation verify`
+/// where gh can (a stand-in `gh` here, recording its arguments: the real one asks GitHub's
+/// API), said where it cannot (no gh, or one without `attestation`), and a failed verification
+/// installs nothing.
+#[test]
+fn the_build_attestation_is_verified_where_gh_can_and_said_where_it_cannot() {
+    let s = Setup::new();
+    let calls = s.dir.path().join("gh-calls");
+    let gh = |name: &str, body: &str| {
+        let dir = s.dir.path().join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("gh"), format!("#!/bin/sh\n{body}\n")).unwrap();
+        Command::new("chmod")
+            .arg("755")
+            .arg(dir.join("gh"))
+            .status()
+            .unwrap();
+        format!(
+            "{}:{}:{}",
+            dir.display(),
+            s.stub.display(),
+            std::env::var("PATH").unwrap()
+        )
+    };
+    let verifies = gh("gh-ok", &format!("[ \"$1\" = attestation ] || exit 1\n[ \"$2\" = --help ] && exit 0\nprintf '%s\\n' \"$*\" >> '{}'", calls.display()));
+    let refuses = gh(
+        "gh-no",
+        "[ \"$2\" = --help ] && exit 0\necho 'no attestations found for subject' >&2; exit 1",
+    );
+    let old = gh(
+        "gh-old",
+        "echo 'unknown command \"attestation\" for \"gh\"' >&2; exit 1",
+    );
+    // A PATH with what the script uses and no gh at all.
+    let bare = s.dir.path().join("bare");
+    std::fs::create_dir_all(&bare).unwrap();
+    for tool in [
+        "sh",
+        "curl",
+        "grep",
+        "head",
+        "cut",
+        "sha256sum",
+        "mkdir",
+        "tar",
+        "gzip",
+        "chmod",
+        "cp",
+        "mv",
+        "rm",
+        "mktemp",
+        "basename",
+        "sed",
+        "uname",
+    ] {
+        let found = Command::new("sh")
+            .args(["-c", &format!("command -v {tool}")])
+            .output()
+            .unwrap();
+        let at = String::from_utf8(found.stdout).unwrap();
+        std::os::unix::fs::symlink(at.trim(), bare.join(tool)).unwrap();
+    }
+    let none = bare.display().to_string();
+    let asset = format!("imgbump-{VERSION}-x86_64-unknown-linux-musl.tar.gz");
+    for (path, ok, says) in [
+        (&verifies, true, format!("verified the build attestation of {asset}: made by a workflow of xeno/imgbump")),
+        (&old, true, "this gh has no 'attestation' command".to_string()),
+        (&none, true, format!("gh is not installed, so the build attestation of {asset} was not verified (its checksum was)")),
+        (&refuses, false, format!("the build attestation of {asset} does not verify for xeno/imgbump")),
+    ] {
+        let to = s.dir.path().join("bin");
+        let _ = std::fs::remove_dir_all(&to);
+        let out = s.install(
+            &["--version", VERSION, "--to", to.to_str().unwrap(), "--base-url", &s.server.url(), "--attestation-repo", "xeno/imgbump"],
+            &[("PATH", path), ("IMGBUMP_INSTALL_OS", "Linux"), ("IMGBUMP_INSTALL_ARCH", "x86_64")],
+        );
+        assert_eq!(out.status.success(), ok, "{says}: {}", text(&out));
+        assert!(stderr(&out).contains(&says), "{}", text(&out));
+        assert_eq!(to.join("imgbump").is_file(), ok, "{says}");
+    }
+    let recorded = std::fs::read_to_string(&calls).unwrap();
+    assert!(
+        recorded.starts_with("attestation verify ")
+            && recorded
+                .trim_end()
+                .ends_with(&format!("/{asset} --repo xeno/imgbump")),
+        "{recorded}"
+    );
+    for bad in ["xeno", "xeno/imgbump/x", "xeno/im gbump", "/x", "x/"] {
+        let out = s.install(&["--attestation-repo", bad], &[]);
+        assert_eq!(out.status.code(), Some(1), "{bad}: {}", text(&out));
+        assert!(
+            stderr(&out).contains("--attestation-repo takes OWNER/REPO"),
+            "{bad}: {}",
+            text(&out)
+        );
+    }
+}
+
 /// The action's own steps, run as the runner runs them: its version from its Cargo.toml, the
 /// binary installed by scripts/install.sh from the (loopback) release, put on PATH; a cached
 /// binary of another version is replaced.
@@ -524,6 +623,44 @@ fn the_release_workflow_makes_what_the_install_script_reads() {
     assert!(publish.contains(r#"git push --force origin "refs/tags/$major""#));
     assert!(install.contains(r#"imgbump-[0-9A-Za-z.+-]+-$target\.tar\.gz"#));
     assert_eq!(wf["on"]["push"]["tags"][0], "v[0-9]+.[0-9]+.[0-9]+");
+    // Each archive is attested where it is built, with the permissions that takes, and the
+    // Action's install step checks it against the repository the script downloads from.
+    let perms = &wf["jobs"]["build"]["permissions"];
+    assert_eq!(
+        (perms["id-token"].as_str(), perms["attestations"].as_str()),
+        (Some("write"), Some("write"))
+    );
+    let attest = wf["jobs"]["build"]["steps"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .position(|s| {
+            s["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("actions/attest-build-provenance@"))
+        })
+        .expect("the build job attests its archive");
+    assert_eq!(
+        wf["jobs"]["build"]["steps"][attest]["with"]["subject-path"],
+        "imgbump-*.tar.gz"
+    );
+    let package = wf["jobs"]["build"]["steps"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .position(|s| s["name"] == "Package")
+        .unwrap();
+    assert!(package < attest);
+    let repo = install
+        .lines()
+        .find_map(|l| l.strip_prefix("repo_url=https://github.com/"))
+        .unwrap();
+    assert!(
+        read("action.yml").contains(&format!(
+            r#"--source "$ACTION_PATH" --attestation-repo {repo}"#
+        )),
+        "action.yml's install step does not verify the attestation of {repo}"
+    );
     let ci: serde_yaml_ng::Value =
         serde_yaml_ng::from_str(&read(".github/workflows/ci.yml")).unwrap();
     assert!(ci["jobs"]["ci"]["steps"]

@@ -777,8 +777,51 @@ fn keyless_signatures_from_a_test_instance_verify_with_their_identity_and_nothin
         assert_eq!(out.status.code(), Some(4), "{tag}: {}", text(&out));
         assert!(text(&out).contains(says), "{tag}: {}", text(&out));
     }
-    // Both identities named (emails here: imgbump's output hides what follows `://` up to an
-    // `@` as a URL's user info, and a workflow identity has `@refs/...`).
+    // Both workflow identities named in full: their `@` is in the path, not user info, while
+    // a URL's real user info in the same message (a log served at `https://user:token@host/`,
+    // named by the trusted root) is still hidden.
+    let out = keyless("someone", GHA);
+    assert!(
+        text(&out).contains(&format!("required subject {WORKFLOW} from issuer {GHA}"))
+            && text(&out).contains("the certificate names https://github.com/evil/fork/.github/workflows/ci.yaml@refs/heads/main (issuer"),
+        "{}",
+        text(&out)
+    );
+    let secret_root = pki.join("trusted_root_with_user_info.json");
+    let json = std::fs::read_to_string(&root).unwrap();
+    assert!(json.contains("\"https://rekor.test\""));
+    let json = json.replace(
+        "\"https://rekor.test\"",
+        "\"https://imgbump:s3cr3t-t0ken@rekor.test/\"",
+    );
+    std::fs::write(&secret_root, json).unwrap();
+    let pair = "agent=:tampered";
+    let secret = secret_root.to_str().unwrap();
+    let args = [
+        "set",
+        pair,
+        "--verify-signature",
+        "keyless",
+        "--certificate-identity",
+        WORKFLOW,
+        "--certificate-oidc-issuer",
+        GHA,
+        "--trusted-root",
+        secret,
+    ];
+    for output in ["text", "json"] {
+        let out = run(&fx, &[&args[..], &["--output", output]].concat(), &[]);
+        assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+        let shown = text(&out);
+        assert!(
+            shown.contains(&format!("(keyless, by {WORKFLOW} from {GHA})"))
+                && shown.contains("does not verify with https://***@rekor.test/'s key")
+                && !shown.contains("s3cr3t")
+                && !shown.contains("//imgbump"),
+            "{shown}"
+        );
+    }
+    // Both identities named, as emails too.
     let out = run(
         &fx,
         &[
@@ -898,4 +941,427 @@ fn keyless_signatures_from_a_test_instance_verify_with_their_identity_and_nothin
             text(&out)
         );
     }
+}
+
+// ---- signatures written by other tools ----
+
+/// Whether `tool` is on PATH; when not, says that this test did not run and why (scripts/test
+/// installs every such tool, so under it they always run).
+fn have(tool: &str, install: &str) -> bool {
+    let found = std::env::var_os("PATH")
+        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file()));
+    if !found {
+        eprintln!("SKIPPED: {tool} is not installed ({install}; scripts/test installs it)");
+    }
+    found
+}
+
+/// `skopeo copy` between repositories of the test registry, sigstore attachments on (as a
+/// registries.d file says), its home in the registry's temporary directory.
+fn skopeo_copy(r: &Plain, args: &[&str]) -> std::process::Output {
+    let conf = r.dir.path().join("registries.d");
+    std::fs::create_dir_all(&conf).unwrap();
+    std::fs::write(
+        conf.join("default.yaml"),
+        "default-docker:\n  use-sigstore-attachments: true\n",
+    )
+    .unwrap();
+    Command::new("skopeo")
+        .env("HOME", r.dir.path())
+        .arg("--insecure-policy")
+        .arg("--registries.d")
+        .arg(&conf)
+        .args(["copy", "--src-tls-verify=false", "--dest-tls-verify=false"])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// skopeo (Debian's, containers/image 5.23) writes cosign signatures its own way: it signs with
+/// a cosign private key (`--sign-by-sigstore-private-key`) where it was built with sigstore,
+/// and it copies an image's signatures with it (`use-sigstore-attachments`), writing the
+/// `sha256-<hex>.sig` manifest anew. imgbump takes either under the right key, and refuses it
+/// under another. Debian 12's skopeo 1.9.3 is built without sigstore signing (it answers
+/// "creating signature: Debian-local change: sigstore disabled"): there, the signing half says
+/// so and the copying half runs.
+#[test]
+fn signatures_skopeo_writes_verify_under_their_key_and_no_other() {
+    if !have("skopeo", "Debian: apt-get install skopeo") {
+        return;
+    }
+    let r = Plain::start();
+    let host = format!("127.0.0.1:{}", r.port);
+    let (digest, _) = r.push("isa/agent", "v2", 1);
+    r.sign("cosign-v2", "isa/agent", &digest, "ci", &digest);
+    r.push("isa/mirror", "v1", 1);
+    let out = skopeo_copy(
+        &r,
+        &[
+            &format!("docker://{host}/isa/agent:v2"),
+            &format!("docker://{host}/isa/mirror:v2"),
+        ],
+    );
+    assert!(out.status.success(), "skopeo copy: {}", text(&out));
+    // The copy's signature manifest is skopeo's, not the bytes the helper wrote.
+    let sig = |repo: &str| {
+        let url = format!(
+            "{}/v2/{repo}/manifests/sha256-{}.sig",
+            r.base(),
+            &digest[7..]
+        );
+        let out = Command::new("curl")
+            .args([
+                "-sf",
+                "-H",
+                "Accept: application/vnd.oci.image.manifest.v1+json",
+                &url,
+            ])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{url}");
+        out.stdout
+    };
+    assert_ne!(sig("isa/agent"), sig("isa/mirror"));
+    let mut keys = vec![(
+        "skopeo's copy",
+        digest.clone(),
+        "v2",
+        r.dir.path().join("ci.pub"),
+    )];
+
+    // skopeo's own signature, with a key in cosign's encrypted format.
+    r.python(&["cosign-key", r.dir.path().to_str().unwrap(), "a passphrase"]);
+    let key = r.dir.path().join("cosign.key");
+    let pass = r.dir.path().join("cosign.password");
+    let (signed, _) = r.push("isa/agent", "v3", 1);
+    let out = skopeo_copy(
+        &r,
+        &[
+            "--sign-by-sigstore-private-key",
+            key.to_str().unwrap(),
+            "--sign-passphrase-file",
+            pass.to_str().unwrap(),
+            &format!("docker://{host}/isa/agent:v3"),
+            &format!("docker://{host}/isa/mirror:v3"),
+        ],
+    );
+    if out.status.success() {
+        keys.push((
+            "skopeo's signature",
+            signed.clone(),
+            "v3",
+            r.dir.path().join("cosign.pub"),
+        ));
+    } else {
+        assert!(
+            text(&out).contains("sigstore disabled"),
+            "skopeo --sign-by-sigstore-private-key: {}",
+            text(&out)
+        );
+        eprintln!("NOTE: this skopeo cannot sign with a sigstore key (built without sigstore): {signed} not signed by skopeo; its copying of signatures is checked");
+    }
+
+    let fx = fixture_with(&format!("{host}/isa/mirror:v1"));
+    for (what, digest, tag, public) in &keys {
+        let pair = format!("agent=:{tag}");
+        let other = format!("key:{}", r.dir.path().join("other.pub").display());
+        let before = fx.remote_count();
+        let out = run(&fx, &["set", &pair, "--verify-signature", &other], &[]);
+        assert_eq!(out.status.code(), Some(4), "{what}: {}", text(&out));
+        assert!(
+            text(&out).contains("does not verify with ECDSA P-256"),
+            "{what}: {}",
+            text(&out)
+        );
+        assert_eq!(fx.remote_count(), before, "{what}");
+        let key = format!("key:{}", public.display());
+        let out = run(&fx, &["set", &pair, "--verify-signature", &key], &[]);
+        assert_eq!(out.status.code(), Some(0), "{what}: {}", text(&out));
+        assert_eq!(
+            agent_line(&fx),
+            format!("image: {host}/isa/mirror:{tag}@{digest}  # updated by repository_dispatch"),
+            "{what}"
+        );
+    }
+}
+
+/// sigstore-js (`@sigstore/sign` 3.1) signs keyless against `@sigstore/mock`'s Fulcio, CT log and
+/// Rekor, offline (tests/support/sigstore-js.js, which also writes the mock instance's
+/// trusted_root.json); the bundles are stored as cosign v3 stores them (OCI artifacts of type
+/// application/vnd.dev.sigstore.bundle.v0.3+json, found through the referrers tag schema).
+/// imgbump takes them with the signer's workflow identity and the mock's root, and nothing else.
+#[test]
+fn keyless_bundles_sigstore_js_made_verify_with_their_identity_and_root() {
+    let modules =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("target/tools/sigstore-js/node_modules");
+    if !have("node", "Debian: apt-get install nodejs") {
+        return;
+    }
+    if !modules.join("@sigstore/mock").is_dir() {
+        eprintln!("SKIPPED: sigstore-js is not installed (scripts/test-tools installs it; scripts/test runs that)");
+        return;
+    }
+    let r = Plain::start();
+    let host = format!("127.0.0.1:{}", r.port);
+    let evil = "https://github.com/evil/fork/.github/workflows/ci.yaml@refs/heads/main";
+    let (good, _) = r.push("isa/agent", "v2", 1);
+    let (someone, _) = r.push("isa/agent", "someone", 1);
+    let (replayed, _) = r.push("isa/agent", "replayed", 1);
+    r.push("isa/agent", "v1", 1);
+    let out_dir = r.dir.path().join("sigstore-js");
+    std::fs::create_dir(&out_dir).unwrap();
+    let out = Command::new("node")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/sigstore-js.js"))
+        .arg(&out_dir)
+        .args([GHA, "isa/agent"])
+        .arg(format!("{good}={WORKFLOW}"))
+        .arg(format!("{someone}={evil}"))
+        .env("NODE_PATH", &modules)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "sigstore-js.js: {}", text(&out));
+    let bundle = |digest: &str| out_dir.join(format!("{}.bundle.json", &digest[7..]));
+    let store = |digest: &str, made_for: &str| {
+        let file = bundle(made_for);
+        r.python(&[
+            "store-bundle",
+            &r.base(),
+            "isa/agent",
+            digest,
+            file.to_str().unwrap(),
+        ]);
+    };
+    store(&good, &good);
+    store(&someone, &someone);
+    // The good image's bundle, listed under another image: its statement names another digest.
+    store(&replayed, &good);
+    let root = out_dir.join("trusted_root.json");
+    let fx = fixture_with(&format!("{host}/isa/agent:v1"));
+    let set = |tag: &str, extra: &[&str]| {
+        let pair = format!("agent=:{tag}");
+        let args = [
+            &[
+                "set",
+                &pair,
+                "--verify-signature",
+                "keyless",
+                "--certificate-identity",
+                WORKFLOW,
+                "--certificate-oidc-issuer",
+                GHA,
+            ][..],
+            extra,
+        ]
+        .concat();
+        run(&fx, &args, &[])
+    };
+    let with_root = ["--trusted-root", root.to_str().unwrap()];
+    let before = fx.remote_count();
+    for (tag, extra, says) in [
+        (
+            "someone",
+            &with_root[..],
+            format!("signed by another identity: required subject {WORKFLOW}"),
+        ),
+        ("replayed", &with_root[..], good[7..].to_string()),
+        (
+            "v2",
+            &[][..],
+            "the signature is in no transparency log of the trusted root".to_string(),
+        ),
+    ] {
+        let out = set(tag, extra);
+        assert_eq!(out.status.code(), Some(4), "{tag}: {}", text(&out));
+        assert!(text(&out).contains(&says), "{tag}: {}", text(&out));
+    }
+    let out = set("someone", &with_root);
+    assert!(
+        text(&out).contains(&format!("the certificate names {evil}")),
+        "{}",
+        text(&out)
+    );
+    let out = run(
+        &fx,
+        &[
+            "set",
+            "agent=:v2",
+            "--verify-signature",
+            "keyless",
+            "--certificate-identity",
+            WORKFLOW,
+            "--certificate-oidc-issuer",
+            "https://accounts.google.com",
+            "--trusted-root",
+            root.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    assert!(
+        text(&out).contains("signed through another OIDC issuer"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(fx.remote_count(), before);
+
+    let out = set(
+        "v2",
+        &[
+            &with_root[..],
+            &["--certificate-github-workflow-repository", "isa/isA_Agent"],
+        ]
+        .concat(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(
+        agent_line(&fx),
+        format!("image: {host}/isa/agent:v2@{good}  # updated by repository_dispatch")
+    );
+    assert_eq!(fx.remote_count(), before + 1);
+}
+
+/// The Action's signature inputs reach imgbump through the environment: a keyless requirement
+/// with the test instance's root lets the signed image in at its digest, and an identity full
+/// of shell syntax is compared as written (never run) and refused.
+#[test]
+fn the_action_takes_the_signature_requirement_as_inputs() {
+    let r = Plain::start();
+    let host = format!("127.0.0.1:{}", r.port);
+    let pki = r.dir.path().join("pki");
+    std::fs::create_dir(&pki).unwrap();
+    r.python(&["keyless-pki", pki.to_str().unwrap()]);
+    let (digest, _) = r.push("isa/agent", "v2", 1);
+    r.python(&[
+        "cosign-keyless",
+        &r.base(),
+        "isa/agent",
+        &digest,
+        "v3",
+        WORKFLOW,
+        GHA,
+        pki.to_str().unwrap(),
+        "",
+    ]);
+    r.push("isa/agent", "v1", 1);
+    let fx = fixture_with(&format!("{host}/isa/agent:v1"));
+    let root = pki.join("trusted_root.json");
+    let marker = r.dir.path().join("ran");
+    let hostile = format!(
+        "$(touch {}); `touch {}`",
+        marker.display(),
+        marker.display()
+    );
+    let bump = |identity: &str| {
+        let url = fx.url();
+        action_bump(&[
+            ("INPUT_REPO", url.as_str()),
+            ("INPUT_SERVICE", "agent"),
+            ("INPUT_IMAGE", ":v2"),
+            ("INPUT_VERIFY_SIGNATURE", "keyless"),
+            ("INPUT_CERTIFICATE_IDENTITY", identity),
+            ("INPUT_CERTIFICATE_OIDC_ISSUER", GHA),
+            (
+                "INPUT_CERTIFICATE_GITHUB_WORKFLOW_REPOSITORY",
+                "isa/isA_Agent",
+            ),
+            ("INPUT_CERTIFICATE_GITHUB_WORKFLOW_REF", "refs/heads/main"),
+            ("INPUT_TRUSTED_ROOT", root.to_str().unwrap()),
+        ])
+        .env("HOME", &fx.home)
+        .env_remove("IMGBUMP_VERIFY_SIGNATURE")
+        .output()
+        .unwrap()
+    };
+    let before = fx.remote_count();
+    let out = bump(&hostile);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    assert!(
+        text(&out).contains(&format!("required subject {hostile} from issuer {GHA}")),
+        "{}",
+        text(&out)
+    );
+    assert!(!marker.exists());
+    assert_eq!(fx.remote_count(), before);
+    let out = bump(WORKFLOW);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(
+        agent_line(&fx),
+        format!("image: {host}/isa/agent:v2@{digest}  # updated by repository_dispatch")
+    );
+}
+
+/// Rekor v2 entries (hashedrekord 0.0.2 over the DSSE PAE: an inclusion proof, no integrated
+/// time, no SET) take their signed time from an RFC 3161 timestamp, here made by `openssl ts
+/// -reply` as the test instance's timestamp authority. Without one there is no signed time; a
+/// timestamp by an authority the root does not name refuses even a bundle that has a SET.
+#[test]
+fn rekor_v2_entries_take_their_time_from_a_timestamp_authority_of_the_root() {
+    let r = Plain::start();
+    let host = format!("127.0.0.1:{}", r.port);
+    let pki = r.dir.path().join("pki");
+    std::fs::create_dir(&pki).unwrap();
+    r.python(&["keyless-pki", pki.to_str().unwrap()]);
+    let mut digests = Vec::new();
+    for (tag, flaws) in [
+        ("v2", "rekor2,tsa"),
+        ("untimed", "rekor2"),
+        ("rogue", "rogue-tsa"),
+        ("both", "tsa,rogue-tsa"),
+    ] {
+        let (digest, _) = r.push("isa/agent", tag, 1);
+        r.python(&[
+            "cosign-keyless",
+            &r.base(),
+            "isa/agent",
+            &digest,
+            "v3",
+            WORKFLOW,
+            GHA,
+            pki.to_str().unwrap(),
+            flaws,
+        ]);
+        digests.push(digest);
+    }
+    r.push("isa/agent", "v1", 1);
+    let fx = fixture_with(&format!("{host}/isa/agent:v1"));
+    let root = pki.join("trusted_root.json");
+    let set = |tag: &str| {
+        let pair = format!("agent=:{tag}");
+        run(
+            &fx,
+            &[
+                "set",
+                &pair,
+                "--verify-signature",
+                "keyless",
+                "--certificate-identity",
+                WORKFLOW,
+                "--certificate-oidc-issuer",
+                GHA,
+                "--trusted-root",
+                root.to_str().unwrap(),
+            ],
+            &[],
+        )
+    };
+    let before = fx.remote_count();
+    for (tag, says) in [
+        ("untimed", "no transparency log entry or timestamp authority of the trusted root gives a signed time"),
+        ("rogue", "an RFC 3161 timestamp does not verify with a timestamp authority of the trusted root (https://tsa.test: its signature does not verify with the authority's certificate)"),
+        ("both", "an RFC 3161 timestamp does not verify"),
+    ] {
+        let out = set(tag);
+        assert_eq!(out.status.code(), Some(4), "{tag}: {}", text(&out));
+        assert!(text(&out).contains(says), "{tag}: {}", text(&out));
+    }
+    assert_eq!(fx.remote_count(), before);
+    let out = set("v2");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(
+        agent_line(&fx),
+        format!(
+            "image: {host}/isa/agent:v2@{}  # updated by repository_dispatch",
+            digests[0]
+        )
+    );
 }

@@ -12,6 +12,8 @@ use imgbump::trust::{
 };
 use regex::Regex;
 
+mod support;
+
 fn corpus(rel: &str) -> Vec<u8> {
     // ../shared beside the project (a worktree one level deeper finds it one further up).
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -367,23 +369,6 @@ fn a_keyed_bundle_with_only_a_timestamp_authority_time_verifies_by_its_key() {
 
 // ---- sigstore-conformance, from a fetched copy ----
 
-/// Happy cases this verifier does not support yet (Rekor v2 entries and RFC 3161 timestamps);
-/// they must fail, not pass by skipping a check.
-const UNSUPPORTED: &[&str] = &[
-    "bundle-with-sct-with-extensions",
-    "rekor2-checkpoint-cosigned",
-    "rekor2-checkpoint-multiple-cosigs",
-    "rekor2-checkpoint-origin-not-first",
-    "rekor2-checkpoint-two-sigs-cosigned",
-    "rekor2-checkpoint-two-sigs-from-origin",
-    "rekor2-dsse-happy-path",
-    "rekor2-happy-path",
-    "rekor2-timestamp-with-embedded-cert",
-    "rekor2-timestamp-with-expired-cert-chain",
-    "rekor2-timestamp-without-embedded-cert",
-    "trust-root-tsa-validity-end-inclusive",
-];
-
 const CONFORMANCE_IDENTITY: &str = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
 
 /// Runs one case; `Ok` when it verified.
@@ -434,7 +419,8 @@ fn sigstore_conformance_bundle_verify_cases() {
     let (mut passed, mut wrong) = (0, Vec::new());
     for name in &names {
         let result = conformance_case(&cases.join(name), &default_artifact);
-        let must_fail = name.ends_with("_fail") || UNSUPPORTED.contains(&name.as_str());
+        // Every case, Rekor v2 entries and RFC 3161 timestamps included.
+        let must_fail = name.ends_with("_fail");
         match (&result, must_fail) {
             (Ok(()), false) | (Err(_), true) => passed += 1,
             (Ok(()), true) => wrong.push(format!("{name}: verified, must fail")),
@@ -445,11 +431,7 @@ fn sigstore_conformance_bundle_verify_cases() {
             result.err().unwrap_or_else(|| "verified".into())
         );
     }
-    eprintln!(
-        "conformance: {passed} of {} as expected ({} happy cases unsupported)",
-        names.len(),
-        UNSUPPORTED.len()
-    );
+    eprintln!("conformance: {passed} of {} as expected", names.len());
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     assert!(names.len() >= 60, "only {} cases found", names.len());
 }
@@ -531,7 +513,11 @@ fn cosign_v2_keyless_annotations_carry_the_certificate_and_the_signed_entry_time
     no_log.pop();
     let bundle = trust::cosign::simple_signing_bundle(&no_log).unwrap();
     let err = trust::verify(&bundle, art, &want(), &root, now()).unwrap_err();
-    assert!(err.message.contains("no transparency log entry"), "{err}");
+    assert!(
+        err.message
+            .contains("in no transparency log of the trusted root"),
+        "{err}"
+    );
     // A payload that names another image is refused before any signature is checked.
     let p = trust::cosign::payload_for(
         "r/a",
@@ -543,4 +529,167 @@ fn cosign_v2_keyless_annotations_carry_the_certificate_and_the_signed_entry_time
     )
     .unwrap_err();
     assert!(err.message.contains("another image"), "{err}");
+}
+
+// ---- the shipped root, as `imgbump --version -v` shows it ----
+
+#[test]
+fn version_with_v_says_when_the_shipped_root_was_taken_and_what_it_holds() {
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_imgbump"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let source = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/sigstore/trusted_root.source"),
+    )
+    .unwrap();
+    let taken = source
+        .lines()
+        .find_map(|l| l.strip_prefix("taken: "))
+        .unwrap();
+    let shipped = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/sigstore/trusted_root.json"),
+    )
+    .unwrap();
+    let digest = openssl::sha::sha256(&shipped)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<String>();
+    let plain = run(&["--version"]);
+    assert_eq!(plain, format!("imgbump {}\n", env!("CARGO_PKG_VERSION")));
+    assert_eq!(run(&["-V"]), plain);
+    for args in [
+        &["--version", "-v"][..],
+        &["-V", "-v"],
+        &["-vV"],
+        &["--verbose", "--version"],
+        &["set", "--version", "-v"],
+    ] {
+        let said = run(args);
+        let first = if args[0] == "set" {
+            plain.replacen("imgbump", "imgbump-set", 1)
+        } else {
+            plain.clone()
+        };
+        assert!(said.starts_with(&first), "{args:?}: {said}");
+        assert!(
+            said.contains(&format!(
+                "sigstore trusted root (public-good, built in): taken {taken}, sha256:{digest}"
+            )) && said.contains("https://github.com/sigstore/sigstore-go/")
+                && said.contains("transparency log")
+                && said.contains("the newest trusted from 20")
+                && said.contains("scripts/refresh-trusted-root"),
+            "{args:?}: {said}"
+        );
+    }
+}
+
+// ---- scripts/refresh-trusted-root, against a TUF repository's layout on loopback ----
+
+/// A TUF repository as Sigstore's CDN lays it out (consistent snapshots), holding `root` as
+/// the target `trusted_root.json`; `flaw` spoils one link of the chain.
+fn tuf_repository(dir: &Path, root: &[u8], flaw: &str) {
+    let sha256 = |b: &[u8]| {
+        openssl::sha::sha256(b)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    };
+    let expires = if flaw == "expired" {
+        "2020-01-01T00:00:00Z"
+    } else {
+        "2999-01-01T00:00:00Z"
+    };
+    let signed = |v: serde_json::Value| {
+        serde_json::to_vec(&serde_json::json!({"signed": v, "signatures": []})).unwrap()
+    };
+    std::fs::create_dir_all(dir.join("targets")).unwrap();
+    let served = if flaw == "other-target" {
+        b"{\"mediaType\": \"application/vnd.dev.sigstore.trustedroot+json;version=0.1\"}".to_vec()
+    } else {
+        root.to_vec()
+    };
+    std::fs::write(
+        dir.join(format!("targets/{}.trusted_root.json", sha256(root))),
+        served,
+    )
+    .unwrap();
+    let targets = signed(
+        serde_json::json!({"_type": "targets", "version": 7, "expires": expires,
+        "targets": {"trusted_root.json": {"length": root.len(), "hashes": {"sha256": sha256(root)}}}}),
+    );
+    std::fs::write(dir.join("7.targets.json"), &targets).unwrap();
+    let snapshot = signed(
+        serde_json::json!({"_type": "snapshot", "version": 9, "expires": "2999-01-01T00:00:00Z",
+        "meta": {"targets.json": {"version": 7}}}),
+    );
+    std::fs::write(dir.join("9.snapshot.json"), &snapshot).unwrap();
+    let named = if flaw == "other-snapshot" {
+        sha256(b"another")
+    } else {
+        sha256(&snapshot)
+    };
+    let timestamp = signed(
+        serde_json::json!({"_type": "timestamp", "version": 11, "expires": "2999-01-01T00:00:00Z",
+        "meta": {"snapshot.json": {"version": 9, "length": snapshot.len(), "hashes": {"sha256": named}}}}),
+    );
+    std::fs::write(dir.join("timestamp.json"), timestamp).unwrap();
+}
+
+#[test]
+fn the_refresh_script_takes_the_root_a_tuf_repository_names_and_nothing_else() {
+    use support::{free_port, wait_for, Owned};
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let shipped = std::fs::read(manifest.join("assets/sigstore/trusted_root.json")).unwrap();
+    for flaw in ["", "expired", "other-target", "other-snapshot"] {
+        let tmp = tempfile::tempdir().unwrap();
+        let (repo, dest) = (tmp.path().join("tuf"), tmp.path().join("dest"));
+        std::fs::create_dir(&dest).unwrap();
+        tuf_repository(&repo, &shipped, flaw);
+        let port = free_port();
+        let _server = Owned::server(
+            std::process::Command::new("python3")
+                .args(["-m", "http.server", "--bind", "127.0.0.1"])
+                .arg(port.to_string())
+                .arg("--directory")
+                .arg(&repo),
+        );
+        wait_for(port);
+        let out = std::process::Command::new(manifest.join("scripts/refresh-trusted-root"))
+            .args(["--tuf", &format!("http://127.0.0.1:{port}/"), "--dest"])
+            .arg(&dest)
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&out.stderr);
+        if flaw.is_empty() {
+            assert!(out.status.success(), "{said}");
+            assert_eq!(
+                std::fs::read(dest.join("trusted_root.json")).unwrap(),
+                shipped
+            );
+            let source = std::fs::read_to_string(dest.join("trusted_root.source")).unwrap();
+            assert!(
+                source.starts_with("taken: 20")
+                    && source.contains(&format!("from: http://127.0.0.1:{port}/targets/"))
+                    && source.contains("(targets.json version 7)"),
+                "{source}"
+            );
+        } else {
+            assert_eq!(out.status.code(), Some(1), "{flaw}: {said}");
+            let why = match flaw {
+                "expired" => "7.targets.json expired at 2020-01-01T00:00:00Z",
+                "other-target" => "bytes, its parent names",
+                _ => "9.snapshot.json: its sha256 is not the",
+            };
+            assert!(
+                said.contains(why) && said.contains("nothing was written"),
+                "{flaw}: {said}"
+            );
+            assert_eq!(std::fs::read_dir(&dest).unwrap().count(), 0, "{flaw}");
+        }
+    }
 }

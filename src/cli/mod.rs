@@ -161,11 +161,14 @@ pub fn run(cli: Cli) -> Exit {
 /// Returns the exit code.
 pub fn usage_error(e: &clap::Error) -> i32 {
     use clap::error::ErrorKind as K;
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     if matches!(e.kind(), K::DisplayHelp | K::DisplayVersion) {
         let _ = e.print();
+        if e.kind() == K::DisplayVersion && asks_verbose(&args) {
+            println!("{}", crate::trust::root::public_good_summary());
+        }
         return 0;
     }
-    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let wants_json = args
         .windows(2)
         .any(|w| (w[0] == "--output" || w[0] == "-o") && w[1] == "json")
@@ -182,6 +185,22 @@ pub fn usage_error(e: &clap::Error) -> i32 {
     }
     let _ = e.print();
     exit_code(FailKind::Usage)
+}
+
+/// Whether a command line that asked for the version also asked for more (`-v`, `--verbose`,
+/// or `v` in a cluster of flags that take no value, such as `-Vv`), before any `--`: clap stops
+/// reading at `--version`, so the rest is looked at here.
+fn asks_verbose(args: &[std::ffi::OsString]) -> bool {
+    args.iter()
+        .skip(1)
+        .map(|a| a.to_str().unwrap_or(""))
+        .take_while(|a| *a != "--")
+        .any(|a| {
+            a == "--verbose"
+                || a.strip_prefix('-').is_some_and(|c| {
+                    !c.starts_with('-') && c.contains('v') && c.chars().all(|f| "vVq".contains(f))
+                })
+        })
 }
 
 /// The process exit code for a kind of failure: the one place they are decided.
@@ -214,6 +233,33 @@ mod tests {
         assert_eq!(codes, [1, 2, 3, 4, 5]);
         let names: Vec<&str> = kinds.iter().map(|k| json::kind_name(*k)).collect();
         assert_eq!(names, ["error", "usage", "not-found", "refused", "push"]);
+    }
+
+    #[test]
+    fn more_is_asked_by_v_in_any_form_before_a_double_dash() {
+        let asks = |args: &[&str]| {
+            let args: Vec<std::ffi::OsString> =
+                ["imgbump"].iter().chain(args).map(Into::into).collect();
+            asks_verbose(&args)
+        };
+        for yes in [
+            &["--version", "-v"][..],
+            &["-V", "--verbose"],
+            &["-vV"],
+            &["-qvv", "--version"],
+            &["set", "--version", "-v"],
+        ] {
+            assert!(asks(yes), "{yes:?}");
+        }
+        for no in [
+            &["--version"][..],
+            &["-V"],
+            &["--version", "--", "-v"],
+            &["-ov", "--version"],
+            &["--verbosity", "-V"],
+        ] {
+            assert!(!asks(no), "{no:?}");
+        }
     }
 
     #[test]

@@ -148,7 +148,9 @@ struct RawTimestamp {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct RawEntry {
-    #[serde(deserialize_with = "int64")]
+    // proto3's JSON leaves out a field at its default: a log index of 0 is written as none
+    // (sigstore-js does so).
+    #[serde(deserialize_with = "int64", default)]
     log_index: i64,
     log_id: RawLogId,
     kind_version: RawKind,
@@ -180,7 +182,7 @@ struct RawPromise {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct RawProof {
-    #[serde(deserialize_with = "int64")]
+    #[serde(deserialize_with = "int64", default)]
     log_index: i64,
     root_hash: String,
     #[serde(deserialize_with = "int64")]

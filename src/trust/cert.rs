@@ -206,7 +206,26 @@ pub fn chain(leaf: &X509Ref, root: &TrustedRoot, at: i64) -> Result<X509, TrustE
     )))
 }
 
-fn chain_to(leaf: &X509Ref, ca: &[X509], at: i64) -> Result<X509, String> {
+/// Whether `c` is valid at `at` (Unix seconds), both ends included.
+pub(crate) fn valid_at_time(c: &X509Ref, at: i64) -> Result<(), String> {
+    let t = openssl::asn1::Asn1Time::from_unix(at).map_err(|e| e.to_string())?;
+    let inside = c.not_before().compare(&t).is_ok_and(|o| o.is_le())
+        && c.not_after().compare(&t).is_ok_and(|o| o.is_ge());
+    if inside {
+        Ok(())
+    } else {
+        Err(format!(
+            "the certificate is valid from {} to {}, not at {}",
+            c.not_before(),
+            c.not_after(),
+            crate::utc::utc(at)
+        ))
+    }
+}
+
+/// `leaf`'s chain through `ca` (intermediates first, the anchor last) verified at `at`;
+/// returns the leaf's issuer.
+pub(crate) fn chain_to(leaf: &X509Ref, ca: &[X509], at: i64) -> Result<X509, String> {
     let (anchor, intermediates) = ca.split_last().ok_or("no certificates")?;
     let e = |e: openssl::error::ErrorStack| e.to_string();
     let mut store = X509StoreBuilder::new().map_err(e)?;

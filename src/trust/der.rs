@@ -197,36 +197,50 @@ pub(crate) fn tbs_without(cert_der: &[u8], dotted: &str) -> Option<Vec<u8>> {
     Some(encode(SEQUENCE, &body))
 }
 
-/// The first element of `body`, if it has this tag.
-fn first(body: &[u8], tag: u8) -> Option<Tlv<'_>> {
-    read(body).filter(|(t, _)| t.tag == tag).map(|(t, _)| t)
+/// The RFC 3161 timestamp token (a CMS ContentInfo) in `bytes`: the token itself, or the
+/// one a TimeStampResp (status, then the token) carries, as sigstore clients store either.
+pub(crate) fn timestamp_token(bytes: &[u8]) -> Option<&[u8]> {
+    let (outer, rest) = read(bytes)?;
+    if outer.tag != SEQUENCE || !rest.is_empty() {
+        return None;
+    }
+    let parts = children(outer.body)?;
+    if parts.first().is_some_and(|s| s.tag == SEQUENCE) {
+        return parts.get(1).filter(|t| t.tag == SEQUENCE).map(|t| t.whole);
+    }
+    Some(outer.whole)
 }
 
-/// The `genTime` of an RFC 3161 timestamp token (CMS SignedData over a TSTInfo), in Unix
-/// seconds. Read only, not verified: the caller may use it to refuse, never to accept.
-pub(crate) fn timestamp_gen_time(token: &[u8]) -> Option<i64> {
-    let mut content_info = children(first(token, SEQUENCE)?.body)?;
-    // A TimeStampResp (status, then the token) as sigstore clients carry it, or the token.
-    if content_info.first().is_some_and(|s| s.tag == SEQUENCE) {
-        content_info = children(content_info.get(1).filter(|t| t.tag == SEQUENCE)?.body)?;
+/// What a TSTInfo says: the message imprint's hash algorithm (its OID's encoding) and hash,
+/// and `genTime` in Unix seconds.
+pub(crate) struct TstInfo {
+    pub hash_oid: Vec<u8>,
+    pub imprint: Vec<u8>,
+    pub gen_time: i64,
+}
+
+/// Reads a TSTInfo (RFC 3161 §2.4.2): version, policy, messageImprint, serialNumber, genTime.
+pub(crate) fn tst_info(der: &[u8]) -> Option<TstInfo> {
+    let (tst, rest) = read(der)?;
+    if tst.tag != SEQUENCE || !rest.is_empty() {
+        return None;
     }
-    let signed_data = first(
-        content_info.get(1).filter(|t| t.tag == 0xa0)?.body,
-        SEQUENCE,
-    )?;
-    let encap = *children(signed_data.body)?
-        .get(2)
-        .filter(|t| t.tag == SEQUENCE)?;
-    let encap = children(encap.body)?;
-    let octets = first(encap.get(1).filter(|t| t.tag == 0xa0)?.body, OCTET_STRING)?;
-    let tst = children(first(octets.body, SEQUENCE)?.body)?;
+    let tst = children(tst.body)?;
+    let imprint = children(tst.get(2).filter(|t| t.tag == SEQUENCE)?.body)?;
+    let alg = children(imprint.first().filter(|t| t.tag == SEQUENCE)?.body)?;
+    let hash_oid = alg.first().filter(|t| t.tag == OID)?.body.to_vec();
+    let hashed = imprint
+        .get(1)
+        .filter(|t| t.tag == OCTET_STRING)?
+        .body
+        .to_vec();
     let time = std::str::from_utf8(tst.get(4).filter(|t| t.tag == 0x18)?.body).ok()?;
     let (digits, _) = time.split_once(['.', 'Z'])?;
     if digits.len() != 14 || !time.ends_with('Z') {
         return None;
     }
     let d = |a: usize, b: usize| &digits[a..b];
-    crate::utc::parse(&format!(
+    let gen_time = crate::utc::parse(&format!(
         "{}-{}-{}T{}:{}:{}Z",
         d(0, 4),
         d(4, 6),
@@ -234,7 +248,12 @@ pub(crate) fn timestamp_gen_time(token: &[u8]) -> Option<i64> {
         d(8, 10),
         d(10, 12),
         d(12, 14)
-    ))
+    ))?;
+    Some(TstInfo {
+        hash_oid,
+        imprint: hashed,
+        gen_time,
+    })
 }
 
 #[cfg(test)]

@@ -4,14 +4,17 @@
 //! signer its certificate's chain to a certificate authority trusted at signing time, an SCT
 //! from a trusted CT log, a transparency log entry (signed entry timestamp and/or inclusion
 //! proof with a signed checkpoint) recording this very signature, integrated while the
-//! certificate was valid, and the identity and issuer required.
+//! certificate was valid (or timestamped by a timestamp authority of the root while it was),
+//! and the identity and issuer required.
 //!
 //! A pure room: no I/O, no clock (the caller passes the time), nothing of Git, YAML or the CLI.
 //! DER and the X.509 chain on OpenSSL, which the crate links already.
 //!
-//! Not yet: RFC 3161 timestamps' signatures and Rekor v2 entries (a keyless bundle whose only
-//! signed time is a timestamp authority's is refused, never accepted; a timestamp's time
-//! outside the certificate's validity refuses it).
+//! A keyless signature needs an entry in a transparency log of the trusted root (Rekor v1:
+//! signed entry timestamp and/or inclusion proof; Rekor v2: inclusion proof, hashedrekord or
+//! dsse 0.0.2) and a signed time: a log's integrated time, or an RFC 3161 timestamp by a
+//! timestamp authority of the trusted root (Rekor v2 gives no other). Every timestamp a bundle
+//! carries must verify.
 //!
 //! | file | what it holds |
 //! |---|---|
@@ -21,7 +24,8 @@
 //! | `keys.rs` | a signature checked with a key: ECDSA P-256/P-384/P-521, Ed25519, RSA |
 //! | `cosign.rs` | cosign's storage forms (v2 simple signing and its annotations, v3 bundles) for one image digest; any one valid signature suffices |
 //! | `cert.rs` | a keyless certificate: chain, SCT, identity and issuer |
-//! | `tlog.rs` | a transparency log entry: SET, inclusion proof, checkpoint, body |
+//! | `tlog.rs` | a transparency log entry: SET, inclusion proof, checkpoint, body (Rekor v1 and v2) |
+//! | `tsa.rs` | an RFC 3161 timestamp: its signature by a timestamp authority of the root, its imprint, its time |
 //! | `der.rs` | the DER OpenSSL's binding has no accessor for (extensions by OID, the precertificate) |
 
 pub mod bundle;
@@ -31,6 +35,7 @@ mod der;
 mod keys;
 pub mod root;
 mod tlog;
+mod tsa;
 
 use base64::Engine;
 use openssl::asn1::Asn1Time;
@@ -59,6 +64,8 @@ pub enum TrustErrorKind {
     Certificate,
     /// The transparency log entry.
     Tlog,
+    /// An RFC 3161 timestamp.
+    Timestamp,
     /// Signed by someone else.
     Identity,
     /// No signature found at all.
@@ -95,6 +102,9 @@ impl TrustError {
     }
     pub(crate) fn tlog(m: impl Into<String>) -> Self {
         Self::new(TrustErrorKind::Tlog, m)
+    }
+    pub(crate) fn timestamp(m: impl Into<String>) -> Self {
+        Self::new(TrustErrorKind::Timestamp, m)
     }
     pub(crate) fn identity(m: impl Into<String>) -> Self {
         Self::new(TrustErrorKind::Identity, m)
@@ -195,11 +205,11 @@ pub fn verify(
         Some(c) => SignedBy::Cert(&c[0]),
         None => SignedBy::Key(&key),
     };
-    let times = check_tlog(bundle, &by, artifact, root, now)?;
+    let logged = check_tlog(bundle, &by, artifact, root, now)?;
     match (req, leaf) {
         (Requirement::Keyless(want), Some(chain)) => {
-            let t = keyless(&chain[0], &times, root)?;
-            check_timestamps(&chain[0], &bundle.timestamps)?;
+            let stamped = check_timestamps(bundle, root, now)?;
+            let t = keyless(&chain[0], &logged, &stamped, root)?;
             let signer = cert::signer(&chain[0])?;
             cert::check_identity(&signer, want)?;
             Ok(Verified {
@@ -209,7 +219,7 @@ pub fn verify(
         }
         _ => Ok(Verified {
             signer: format!("the {} key", keys::describe(&key)),
-            integrated_time: times.first().copied(),
+            integrated_time: logged.times.first().copied(),
         }),
     }
 }
@@ -271,7 +281,7 @@ fn check_content(
 }
 
 /// DSSE's pre-authentication encoding.
-fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
+pub(crate) fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
     let mut out = format!(
         "DSSEv1 {} {} {} ",
         payload_type.len(),
@@ -343,15 +353,24 @@ fn check_subject(
     )))
 }
 
-/// Every log entry of a log the root trusts is checked; returns the signed integrated times.
+/// What the transparency logs of the trusted root say of the signature.
+struct Logged {
+    /// How many entries of logs the root trusts were verified.
+    entries: usize,
+    /// The signed integrated times (a Rekor v2 entry has none: a timestamp gives its time).
+    times: Vec<i64>,
+}
+
+/// Every log entry of a log the root trusts is checked.
 fn check_tlog(
     bundle: &Bundle,
     by: &SignedBy<'_>,
     artifact: Artifact<'_>,
     root: &TrustedRoot,
     now: i64,
-) -> Result<Vec<i64>, TrustError> {
+) -> Result<Logged, TrustError> {
     let mut times = Vec::new();
+    let mut entries = 0;
     let mut seen = Vec::new();
     for e in &bundle.tlog {
         if seen.contains(&(&e.log_id, e.log_index)) {
@@ -399,20 +418,29 @@ fn check_tlog(
             }
             times.push(e.integrated_time);
         }
+        entries += 1;
     }
-    Ok(times)
+    Ok(Logged { entries, times })
 }
 
-/// RFC 3161 timestamps are not verified yet; one whose time falls outside the certificate's
-/// validity (or cannot be read) refuses the bundle, as a verifier that checks them would.
-fn check_timestamps(leaf: &X509Ref, tokens: &[Vec<u8>]) -> Result<(), TrustError> {
-    for token in tokens {
-        let t = der::timestamp_gen_time(token).ok_or_else(|| {
-            TrustError::bundle("an RFC 3161 timestamp in the bundle cannot be read")
-        })?;
-        valid_at(leaf, t, "timestamped")?;
+/// Every RFC 3161 timestamp of the bundle, verified over its signature with a timestamp
+/// authority of the trusted root (one that does not verify refuses the bundle); their times.
+fn check_timestamps(bundle: &Bundle, root: &TrustedRoot, now: i64) -> Result<Vec<i64>, TrustError> {
+    let signature = match &bundle.content {
+        Content::Message { signature, .. } | Content::Dsse { signature, .. } => signature,
+    };
+    let mut times = Vec::new();
+    for token in &bundle.timestamps {
+        let t = tsa::verify(token, signature, root)?;
+        if t > now + CLOCK_SKEW {
+            return Err(TrustError::timestamp(format!(
+                "an RFC 3161 timestamp says {}, in the future",
+                crate::utc::utc(t)
+            )));
+        }
+        times.push(t);
     }
-    Ok(())
+    Ok(times)
 }
 
 fn valid_at(leaf: &X509Ref, t: i64, what: &str) -> Result<(), TrustError> {
@@ -438,16 +466,30 @@ fn valid_at(leaf: &X509Ref, t: i64, what: &str) -> Result<(), TrustError> {
     Ok(())
 }
 
-/// The keyless checks at each signed time: the certificate valid then, chained to an
-/// authority trusted then, with an SCT. Returns the time used.
-fn keyless(leaf: &X509Ref, times: &[i64], root: &TrustedRoot) -> Result<i64, TrustError> {
-    let Some(&first) = times.first() else {
+/// The keyless checks at each signed time (a log's integrated time, a timestamp authority's
+/// time): the certificate valid then, chained to an authority trusted then, with an SCT.
+/// Returns the time used.
+fn keyless(
+    leaf: &X509Ref,
+    logged: &Logged,
+    stamped: &[i64],
+    root: &TrustedRoot,
+) -> Result<i64, TrustError> {
+    if logged.entries == 0 {
         return Err(TrustError::tlog(
-            "no transparency log entry of the trusted root gives a signed time for the signature",
+            "the signature is in no transparency log of the trusted root",
+        ));
+    }
+    let Some(&first) = logged.times.first().or(stamped.first()) else {
+        return Err(TrustError::tlog(
+            "no transparency log entry or timestamp authority of the trusted root gives a signed time for the signature",
         ));
     };
-    for &t in times {
+    for &t in &logged.times {
         valid_at(leaf, t, "logged")?;
+    }
+    for &t in stamped {
+        valid_at(leaf, t, "timestamped")?;
     }
     let issuer = cert::chain(leaf, root, first)?;
     cert::sct(leaf, &issuer, root)?;

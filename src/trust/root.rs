@@ -12,8 +12,57 @@ use super::{b64, TrustError};
 
 /// The public-good instance's `trusted_root.json`, as shipped (see `assets/sigstore/SOURCES.md`).
 pub const PUBLIC_GOOD: &[u8] = include_bytes!("../../assets/sigstore/trusted_root.json");
-/// When the shipped root was taken from its source.
-pub const PUBLIC_GOOD_DATE: &str = "2026-06-09";
+/// Where and when the shipped root was taken: `taken: YYYY-MM-DD` and `from: URL` lines,
+/// written by `scripts/refresh-trusted-root` beside the root.
+pub const PUBLIC_GOOD_SOURCE: &str = include_str!("../../assets/sigstore/trusted_root.source");
+
+/// The value of `key: value` in [`PUBLIC_GOOD_SOURCE`].
+pub fn public_good_source(key: &str) -> Option<&'static str> {
+    PUBLIC_GOOD_SOURCE.lines().find_map(|l| {
+        l.split_once(':')
+            .filter(|(k, _)| k.trim() == key)
+            .map(|(_, v)| v.trim())
+    })
+}
+
+/// What `imgbump --version -v` says of the shipped root: when and where it was taken, its
+/// SHA-256, what it holds and the newest start of trust in it (a root that has not been
+/// refreshed for long misses the logs and authorities started since).
+pub fn public_good_summary() -> String {
+    let digest = hash(MessageDigest::sha256(), PUBLIC_GOOD)
+        .map_or_else(|e| e.to_string(), |d| super::hex(&d));
+    let taken = public_good_source("taken").unwrap_or("unknown");
+    let from = public_good_source("from").unwrap_or("unknown");
+    let held = match TrustedRoot::public_good() {
+        Ok(root) => {
+            let newest = root
+                .tlogs
+                .iter()
+                .chain(&root.ctlogs)
+                .map(|l| l.valid.start)
+                .chain(root.authorities.iter().map(|a| a.valid.start))
+                .max()
+                .map_or_else(|| "none".to_string(), crate::utc::utc);
+            let n = |n: usize, one: &str, more: &str| {
+                format!("{n} {}", if n == 1 { one } else { more })
+            };
+            format!(
+                "{}, {}, {}; the newest trusted from {newest}",
+                n(root.tlogs.len(), "transparency log", "transparency logs"),
+                n(
+                    root.authorities.len(),
+                    "certificate authority",
+                    "certificate authorities"
+                ),
+                n(root.ctlogs.len(), "CT log", "CT logs"),
+            )
+        }
+        Err(e) => format!("unreadable: {e}"),
+    };
+    format!(
+        "sigstore trusted root (public-good, built in): taken {taken}, sha256:{digest}\n  from {from}\n  {held}\n  refresh: scripts/refresh-trusted-root; or give --trusted-root FILE"
+    )
+}
 
 /// A closed time range in Unix seconds; no end means still trusted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +112,8 @@ pub struct TrustedRoot {
     pub authorities: Vec<Authority>,
     /// Certificate transparency logs.
     pub ctlogs: Vec<LogKey>,
+    /// RFC 3161 timestamp authorities: each chain starts with the certificate that signs.
+    pub timestamp_authorities: Vec<Authority>,
 }
 
 #[derive(Deserialize)]
@@ -75,6 +126,8 @@ struct RawRoot {
     certificate_authorities: Vec<RawAuthority>,
     #[serde(default)]
     ctlogs: Vec<RawLog>,
+    #[serde(default)]
+    timestamp_authorities: Vec<RawAuthority>,
 }
 
 #[derive(Deserialize)]
@@ -177,6 +230,19 @@ fn log(raw: &RawLog, what: &str) -> Result<LogKey, TrustError> {
     })
 }
 
+fn authority(a: &RawAuthority, kind: &str) -> Result<Authority, TrustError> {
+    let what = format!("{kind} {}", a.uri);
+    let chain = certificates(&a.cert_chain, &what)?;
+    if chain.is_empty() {
+        return Err(TrustError::root(format!("{what}: no certificates")));
+    }
+    Ok(Authority {
+        chain,
+        uri: a.uri.clone(),
+        valid: validity(a.valid_for.as_ref(), &what)?,
+    })
+}
+
 /// The certificates of a chain, decoded.
 pub(crate) fn certificates(chain: &RawChain, what: &str) -> Result<Vec<X509>, TrustError> {
     chain
@@ -219,23 +285,18 @@ impl TrustedRoot {
         let authorities = raw
             .certificate_authorities
             .iter()
-            .map(|a| {
-                let what = format!("certificate authority {}", a.uri);
-                let chain = certificates(&a.cert_chain, &what)?;
-                if chain.is_empty() {
-                    return Err(TrustError::root(format!("{what}: no certificates")));
-                }
-                Ok(Authority {
-                    chain,
-                    uri: a.uri.clone(),
-                    valid: validity(a.valid_for.as_ref(), &what)?,
-                })
-            })
+            .map(|a| authority(a, "certificate authority"))
+            .collect::<Result<_, _>>()?;
+        let timestamp_authorities = raw
+            .timestamp_authorities
+            .iter()
+            .map(|a| authority(a, "timestamp authority"))
             .collect::<Result<_, _>>()?;
         Ok(TrustedRoot {
             tlogs,
             authorities,
             ctlogs,
+            timestamp_authorities,
         })
     }
 
@@ -266,6 +327,20 @@ mod tests {
         for l in root.tlogs.iter().chain(&root.ctlogs) {
             assert_eq!(l.log_id, l.key_hash, "{}", l.base_url);
         }
+    }
+
+    #[test]
+    fn the_shipped_root_says_when_and_where_it_was_taken() {
+        let taken = public_good_source("taken").unwrap();
+        assert!(crate::utc::parse(taken).is_some(), "{taken}");
+        assert!(public_good_source("from").unwrap().starts_with("https://"));
+        assert_eq!(public_good_source("nothing"), None);
+        let said = public_good_summary();
+        assert!(said.contains(&format!("taken {taken}, sha256:")), "{said}");
+        assert!(
+            said.contains("certificate authorities") && !said.contains("unreadable"),
+            "{said}"
+        );
     }
 
     #[test]

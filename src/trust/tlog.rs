@@ -125,7 +125,7 @@ pub(crate) fn check_proof(
             };
             let Ok(sig) = b64(sig) else { return false };
             sig.len() > 4
-                && sig[..4] == log.key_hash[..4]
+                && (sig[..4] == log.key_hash[..4] || log.log_id.get(..4) == Some(&sig[..4]))
                 && verify(&log.key, &Signed::Bytes(note.as_bytes()), &sig[4..])
         });
     if signed {
@@ -252,9 +252,9 @@ pub(crate) fn check_body(
             entry.log_index
         ))
     };
-    let body: Body = crate::http::read(
-        &serde_json::from_slice(&entry.body).map_err(|_| bad("its body is not JSON"))?,
-    );
+    let raw: serde_json::Value =
+        serde_json::from_slice(&entry.body).map_err(|_| bad("its body is not JSON"))?;
+    let body: Body = crate::http::read(&raw);
     let spec = body.spec.0.unwrap_or_default();
     let kind = (body.kind.as_str(), body.api_version.as_str());
     let (sig, pem, hashed) = match (kind, content) {
@@ -298,6 +298,8 @@ pub(crate) fn check_body(
                 ),
             )
         }
+        (("hashedrekord" | "dsse", "0.0.2"), _) => v002(&raw, content, artifact_sha256)
+            .ok_or_else(|| bad("its hashedrekord or dsse 0.0.2 body lacks the signature, its verifier or the digest"))?,
         ((k, v), _) => {
             return Err(bad(&format!(
                 "a {k} {v} entry cannot record this kind of signature"
@@ -314,6 +316,79 @@ pub(crate) fn check_body(
         return Err(bad("it records another artifact or payload"));
     }
     Ok(())
+}
+
+/// What a Rekor v2 entry records (hashedrekord 0.0.2: a message signature's artifact, or a DSSE
+/// envelope's PAE; dsse 0.0.2: an envelope's payload): the signature, its verifier as PEM, and
+/// the digest (as hex) with what it must be. The digests are SHA-256; the verifier is a
+/// certificate's or a key's DER.
+type Recorded = (Option<Vec<u8>>, Option<Vec<u8>>, (Option<String>, Vec<u8>));
+
+fn v002(body: &serde_json::Value, content: &Content, artifact_sha256: Option<&[u8]>) -> Option<Recorded> {
+    let (sig, digest, want) = match (field(body, &["spec", "hashedRekordV002"]), content) {
+        (Some(spec), Content::Message { .. }) => (
+            field(spec, &["signature"])?,
+            field(spec, &["data"])?,
+            artifact_sha256?.to_vec(),
+        ),
+        // Rekor v2's "hashedrekord over DSSE": the hash of the envelope's PAE.
+        (
+            Some(spec),
+            Content::Dsse {
+                payload_type,
+                payload,
+                ..
+            },
+        ) => (
+            field(spec, &["signature"])?,
+            field(spec, &["data"])?,
+            sha256(&super::pae(payload_type, payload)),
+        ),
+        (None, Content::Dsse { payload, .. }) => {
+            let spec = field(body, &["spec", "dsseV002"])?;
+            let sigs = field(spec, &["signatures"])?
+                .as_array()
+                .filter(|a| a.len() == 1)?;
+            (
+                sigs.first()?,
+                field(spec, &["payloadHash"])?,
+                sha256(payload),
+            )
+        }
+        (None, Content::Message { .. }) => return None,
+    };
+    if text(digest, &["algorithm"]) != Some("SHA2_256") {
+        return None;
+    }
+    let hashed = text(digest, &["digest"])
+        .and_then(|d| b64(d).ok())
+        .map(|d| hex(&d));
+    let verifier = field(sig, &["verifier"])?;
+    let pem = match (
+        text(verifier, &["x509Certificate", "rawBytes"]),
+        text(verifier, &["publicKey", "rawBytes"]),
+    ) {
+        (Some(c), None) => openssl::x509::X509::from_der(&b64(c).ok()?)
+            .ok()?
+            .to_pem()
+            .ok(),
+        (None, Some(k)) => openssl::pkey::PKey::public_key_from_der(&b64(k).ok()?)
+            .ok()?
+            .public_key_to_pem()
+            .ok(),
+        _ => None,
+    };
+    let signature = text(sig, &["content"]).and_then(|s| b64(s).ok());
+    Some((signature, pem, (hashed, want)))
+}
+
+/// Rekor v2's bodies, read by path (their proto3 JSON nests one message per kind).
+fn field<'a>(v: &'a serde_json::Value, path: &[&str]) -> Option<&'a serde_json::Value> {
+    path.iter().try_fold(v, |v, k| v.get(k))
+}
+
+fn text<'a>(v: &'a serde_json::Value, path: &[&str]) -> Option<&'a str> {
+    field(v, path)?.as_str()
 }
 
 fn content_signature(c: &Content) -> &[u8] {

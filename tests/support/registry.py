@@ -30,16 +30,28 @@ registry 2.8) on 127.0.0.1:
       Stores a cosign v3 bundle for DIGEST: a DSSE in-toto statement whose subject is
       SIGNED_DIGEST, signed by KEY, in a v0.3 bundle, as an OCI artifact whose subject is DIGEST,
       listed in the referrers tag schema's index sha256-<hex> (the registry has no referrers API).
+  store-bundle BASE REPO DIGEST FILE
+      Stores the sigstore bundle in FILE for DIGEST as cosign v3 does (see cosign-v3).
+  cosign-key DIR PASSWORD
+      Makes an ECDSA P-256 key pair as `cosign generate-key-pair` does: DIR/cosign.key the
+      private key (PKCS#8) encrypted as cosign encrypts it (scrypt N=32768 r=8 p=1, then NaCl
+      secretbox, written out here: Python's standard library and `cryptography` have no
+      XSalsa20), DIR/cosign.pub the public key, DIR/cosign.password the password. skopeo's
+      --sign-by-sigstore-private-key reads such a key.
   keyless-pki DIR
       Makes a test Sigstore instance in DIR: a certificate authority (Fulcio's part), a CT log
-      key and a transparency log key (Rekor's), and DIR/trusted_root.json describing them.
+      key, a transparency log key (Rekor's) and a timestamp authority, and
+      DIR/trusted_root.json describing them (and a second timestamp authority it does not name).
   cosign-keyless BASE REPO DIGEST FORM IDENTITY ISSUER DIR [FLAWS]
       Signs DIGEST keyless against DIR's instance as cosign FORM (v2: simple signing with the
       certificate, chain and Rekor bundle annotations; v3: a v0.3 bundle with a DSSE statement,
       SET and inclusion proof with its checkpoint): a leaf certificate for IDENTITY (a URI, or an
       email) from ISSUER, GitHub workflow repository isa/isA_Agent and ref refs/heads/main, with
       an SCT, a hashedrekord or dsse log entry. FLAWS, comma-separated:
-      expired (the certificate ended before the entry was logged), tampered-set.
+      expired (the certificate ended before the entry was logged), tampered-set; for v3 also
+      rekor2 (a Rekor v2 entry: hashedrekord 0.0.2 over the DSSE PAE, no integrated time or
+      SET), tsa and rogue-tsa (an RFC 3161 timestamp of the signature by `openssl ts -reply`
+      as DIR's timestamp authority, or as one the trusted root does not name).
 """
 import base64
 import hashlib
@@ -297,6 +309,86 @@ def cosign_v3(base, repo, digest, key, signed_digest):
     store_bundle(base, repo, digest, bundle)
 
 
+def _salsa20_core(inp, rounds_only):
+    x = list(inp)
+
+    def qr(a, b, c, d):
+        rot = lambda v, n: ((v << n) | (v >> (32 - n))) & 0xffffffff
+        x[b] ^= rot((x[a] + x[d]) & 0xffffffff, 7)
+        x[c] ^= rot((x[b] + x[a]) & 0xffffffff, 9)
+        x[d] ^= rot((x[c] + x[b]) & 0xffffffff, 13)
+        x[a] ^= rot((x[d] + x[c]) & 0xffffffff, 18)
+    for _ in range(10):
+        qr(0, 4, 8, 12); qr(5, 9, 13, 1); qr(10, 14, 2, 6); qr(15, 3, 7, 11)
+        qr(0, 1, 2, 3); qr(5, 6, 7, 4); qr(10, 11, 8, 9); qr(15, 12, 13, 14)
+    return x if rounds_only else [(a + b) & 0xffffffff for a, b in zip(x, inp)]
+
+
+def _salsa_state(key, sixteen):
+    import struct
+    k = struct.unpack("<8I", key)
+    n = struct.unpack("<4I", sixteen)
+    c = (0x61707865, 0x3320646e, 0x79622d32, 0x6b206574)
+    return [c[0], *k[:4], c[1], *n, c[2], *k[4:], c[3]]
+
+
+def xsalsa20_stream(key, nonce, length):
+    """NaCl's XSalsa20: HSalsa20 makes a subkey from the nonce's first 16 bytes, Salsa20 runs
+    under it with the last 8 and a block counter from 0."""
+    import struct
+    h = _salsa20_core(_salsa_state(key, nonce[:16]), True)
+    sub = struct.pack("<8I", h[0], h[5], h[10], h[15], h[6], h[7], h[8], h[9])
+    out = b""
+    block = 0
+    while len(out) < length:
+        st = _salsa_state(sub, nonce[16:24] + struct.pack("<Q", block))
+        out += struct.pack("<16I", *_salsa20_core(st, False))
+        block += 1
+    return out[:length]
+
+
+def poly1305(key, msg):
+    r = int.from_bytes(key[:16], "little") & 0x0ffffffc0ffffffc0ffffffc0fffffff
+    s = int.from_bytes(key[16:32], "little")
+    p, acc = (1 << 130) - 5, 0
+    for i in range(0, len(msg), 16):
+        chunk = msg[i:i + 16]
+        acc = (acc + int.from_bytes(chunk + b"\x01", "little")) * r % p
+    return ((acc + s) % (1 << 128)).to_bytes(16, "little")
+
+
+def secretbox(key, nonce, msg):
+    """NaCl's crypto_secretbox (XSalsa20-Poly1305), as Go's x/crypto/nacl/secretbox.Seal
+    writes it: the tag, then the ciphertext."""
+    stream = xsalsa20_stream(key, nonce, 32 + len(msg))
+    ct = bytes(a ^ b for a, b in zip(msg, stream[32:]))
+    return poly1305(stream[:32], ct) + ct
+
+
+def cosign_key(d, password):
+    import os
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    key = ec.generate_private_key(ec.SECP256R1())
+    der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption())
+    salt, nonce = os.urandom(32), os.urandom(24)
+    box_key = hashlib.scrypt(password.encode(), salt=salt, n=32768, r=8, p=1, maxmem=1 << 26, dklen=32)
+    doc = {"kdf": {"name": "scrypt", "params": {"N": 32768, "r": 8, "p": 1},
+                   "salt": base64.b64encode(salt).decode()},
+           "cipher": {"name": "nacl/secretbox", "nonce": base64.b64encode(nonce).decode()},
+           "ciphertext": base64.b64encode(secretbox(box_key, nonce, der)).decode()}
+    body = base64.encodebytes(json.dumps(doc).encode()).decode()
+    with open(f"{d}/cosign.key", "w") as f:
+        f.write(f"-----BEGIN ENCRYPTED COSIGN PRIVATE KEY-----\n{body}-----END ENCRYPTED COSIGN PRIVATE KEY-----\n")
+    with open(f"{d}/cosign.pub", "wb") as f:
+        f.write(key.public_key().public_bytes(serialization.Encoding.PEM,
+                                              serialization.PublicFormat.SubjectPublicKeyInfo))
+    with open(f"{d}/cosign.password", "w") as f:
+        f.write(password)
+    print(json.dumps({"key": f"{d}/cosign.key"}))
+
+
 def keyless_pki(d):
     import datetime
     from cryptography import x509
@@ -310,6 +402,7 @@ def keyless_pki(d):
                                     serialization.NoEncryption()))
         return k
     ca, ct, rekor = key("ca"), key("ct"), key("rekor")
+    tsa = [timestamp_authority(d, prefix) for prefix in ("tsa", "rogue-tsa")][0]
     name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "imgbump test"),
                       x509.NameAttribute(NameOID.COMMON_NAME, "imgbump test fulcio")])
     now = datetime.datetime.now(datetime.timezone.utc)
@@ -334,10 +427,67 @@ def keyless_pki(d):
                                         "uri": "https://fulcio.test",
                                         "certChain": {"certificates": [{"rawBytes": b64(cert.public_bytes(serialization.Encoding.DER))}]},
                                         "validFor": {"start": "2020-01-01T00:00:00Z"}}],
-            "ctlogs": [log(ct, "https://ctfe.test")], "timestampAuthorities": []}
+            "ctlogs": [log(ct, "https://ctfe.test")],
+            "timestampAuthorities": [{"subject": {"organization": "imgbump test", "commonName": "imgbump test tsa"},
+                                      "uri": "https://tsa.test",
+                                      "certChain": {"certificates": [{"rawBytes": b64(c)} for c in tsa]},
+                                      "validFor": {"start": "2020-01-01T00:00:00Z"}}]}
     with open(f"{d}/trusted_root.json", "w") as f:
         json.dump(root, f)
     print(json.dumps({"ok": True}))
+
+
+def timestamp_authority(d, prefix):
+    """A timestamp authority for `openssl ts -reply`: PREFIX-ca.crt (a root), PREFIX.crt (its
+    signing certificate, extended key usage timeStamping, critical), PREFIX.key and PREFIX.cnf.
+    Returns the chain's DER, the signing certificate first."""
+    import datetime
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+    now = datetime.datetime.now(datetime.timezone.utc)
+    name = lambda cn: x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+    root_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    root = (x509.CertificateBuilder().subject_name(name(f"{prefix} root")).issuer_name(name(f"{prefix} root"))
+            .public_key(root_key.public_key()).serial_number(1)
+            .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=2))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(root_key, hashes.SHA256()))
+    leaf = (x509.CertificateBuilder().subject_name(name(prefix)).issuer_name(root.subject)
+            .public_key(key.public_key()).serial_number(2)
+            .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=2))
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+            .sign(root_key, hashes.SHA256()))
+    for path, data in [(f"{prefix}.crt", leaf.public_bytes(serialization.Encoding.PEM)),
+                       (f"{prefix}-ca.crt", root.public_bytes(serialization.Encoding.PEM)),
+                       (f"{prefix}.key", key.private_bytes(serialization.Encoding.PEM,
+                                                           serialization.PrivateFormat.PKCS8,
+                                                           serialization.NoEncryption()))]:
+        with open(f"{d}/{path}", "wb") as f:
+            f.write(data)
+    with open(f"{d}/{prefix}.cnf", "w") as f:
+        f.write(f"[tsa]\ndefault_tsa = this\n[this]\nserial = {d}/{prefix}.serial\n"
+                f"signer_cert = {d}/{prefix}.crt\ncerts = {d}/{prefix}-ca.crt\nsigner_key = {d}/{prefix}.key\n"
+                "signer_digest = sha256\ndefault_policy = 1.2.3.4.1\ndigests = sha256, sha384, sha512\n"
+                "ess_cert_id_alg = sha256\n")
+    with open(f"{d}/{prefix}.serial", "w") as f:
+        f.write("01\n")
+    return [c.public_bytes(serialization.Encoding.DER) for c in (leaf, root)]
+
+
+def timestamp(d, prefix, data):
+    """An RFC 3161 TimeStampResp over DATA's SHA-256, made by `openssl ts -reply` as PREFIX's
+    timestamp authority."""
+    import os
+    import tempfile
+    with tempfile.TemporaryDirectory() as t:
+        with open(f"{t}/data", "wb") as f:
+            f.write(data)
+        for args in (["-query", "-data", f"{t}/data", "-sha256", "-no_nonce", "-out", f"{t}/q"],
+                     ["-reply", "-queryfile", f"{t}/q", "-config", f"{d}/{prefix}.cnf", "-out", f"{t}/r"]):
+            subprocess.run(["openssl", "ts", *args], check=True, capture_output=True)
+        return open(f"{t}/r", "rb").read()
 
 
 def keyless_cert(d, identity, issuer, now, expired):
@@ -445,19 +595,34 @@ def cosign_keyless(base, repo, digest, form, identity, issuer, d, flaws=""):
     ptype = "application/vnd.in-toto+json"
     pae = b"DSSEv1 %d %s %d %s" % (len(ptype), ptype.encode(), len(statement), statement)
     sig = leaf.sign(pae, ec.ECDSA(hashes.SHA256()))
-    body = json.dumps({"apiVersion": "0.0.1", "kind": "dsse", "spec": {
-        "payloadHash": {"algorithm": "sha256", "value": hashlib.sha256(statement).hexdigest()},
-        "signatures": [{"signature": b64(sig), "verifier": b64(cert_pem)}]}}).encode()
-    log_id, set_, root, checkpoint = rekor_entry(d, body, now, "tampered-set" in flaws)
     der = x509.load_pem_x509_certificate(cert_pem).public_bytes(serialization.Encoding.DER)
+    if "rekor2" in flaws:
+        # Rekor v2: "hashedrekord over DSSE" (the PAE's hash), no integrated time, no SET.
+        kind = ("hashedrekord", "0.0.2")
+        body = json.dumps({"apiVersion": "0.0.2", "kind": "hashedrekord", "spec": {"hashedRekordV002": {
+            "data": {"algorithm": "SHA2_256", "digest": b64(hashlib.sha256(pae).digest())},
+            "signature": {"content": b64(sig), "verifier": {"keyDetails": "PKIX_ECDSA_P256_SHA_256",
+                                                            "x509Certificate": {"rawBytes": b64(der)}}}}}}).encode()
+    else:
+        kind = ("dsse", "0.0.1")
+        body = json.dumps({"apiVersion": "0.0.1", "kind": "dsse", "spec": {
+            "payloadHash": {"algorithm": "sha256", "value": hashlib.sha256(statement).hexdigest()},
+            "signatures": [{"signature": b64(sig), "verifier": b64(cert_pem)}]}}).encode()
+    log_id, set_, root, checkpoint = rekor_entry(d, body, now, "tampered-set" in flaws)
+    entry = {"logIndex": "0", "logId": {"keyId": b64(log_id)},
+             "kindVersion": {"kind": kind[0], "version": kind[1]}, "integratedTime": str(now),
+             "inclusionPromise": {"signedEntryTimestamp": b64(set_)},
+             "inclusionProof": {"logIndex": "0", "rootHash": b64(root), "treeSize": "1", "hashes": [],
+                                "checkpoint": {"envelope": checkpoint}},
+             "canonicalizedBody": b64(body)}
+    if "rekor2" in flaws:
+        del entry["integratedTime"], entry["inclusionPromise"]
+    material = {"certificate": {"rawBytes": b64(der)}, "tlogEntries": [entry]}
+    stamps = [b64(timestamp(d, who, sig)) for who in ("tsa", "rogue-tsa") if who in flaws]
+    if stamps:
+        material["timestampVerificationData"] = {"rfc3161Timestamps": [{"signedTimestamp": s} for s in stamps]}
     bundle = json.dumps({"mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
-                         "verificationMaterial": {"certificate": {"rawBytes": b64(der)}, "tlogEntries": [{
-                             "logIndex": "0", "logId": {"keyId": b64(log_id)},
-                             "kindVersion": {"kind": "dsse", "version": "0.0.1"}, "integratedTime": str(now),
-                             "inclusionPromise": {"signedEntryTimestamp": b64(set_)},
-                             "inclusionProof": {"logIndex": "0", "rootHash": b64(root), "treeSize": "1", "hashes": [],
-                                                "checkpoint": {"envelope": checkpoint}},
-                             "canonicalizedBody": b64(body)}]},
+                         "verificationMaterial": material,
                          "dsseEnvelope": {"payload": b64(statement), "payloadType": ptype,
                                           "signatures": [{"sig": b64(sig), "keyid": ""}]}}).encode()
     store_bundle(base, repo, digest, bundle)
@@ -500,6 +665,11 @@ if __name__ == "__main__":
         cosign_v2(*args)
     elif cmd == "cosign-v3":
         cosign_v3(*args)
+    elif cmd == "store-bundle":
+        with open(args[3], "rb") as f:
+            store_bundle(args[0], args[1], args[2], f.read())
+    elif cmd == "cosign-key":
+        cosign_key(*args)
     elif cmd == "keyless-pki":
         keyless_pki(*args)
     elif cmd == "cosign-keyless":
