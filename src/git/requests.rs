@@ -129,7 +129,7 @@ impl Workspace {
     /// Pushes `refspecs` (never forced) in one push, through a local remote's own
     /// `git receive-pack` as the branch's push does; the first refusal, in the remote's words.
     fn push_refs(&self, refspecs: &[String]) -> Result<RefPush> {
-        if self.url.is_empty() {
+        if self.url().is_empty() {
             return Err(err(ErrorKind::Other, "the branch has no remote"));
         }
         let url = match self.local_remote_path() {
@@ -142,7 +142,7 @@ impl Workspace {
                     .unwrap_or_else(|_| remote.path().to_path_buf());
                 format!("{}://{}", local::SCHEME, dir.display())
             }
-            None => self.url.clone(),
+            None => self.url().to_string(),
         };
         let refused: Rc<RefCell<Option<String>>> = Rc::default();
         let text: Rc<RefCell<String>> = Rc::default();
@@ -173,7 +173,7 @@ impl Workspace {
         };
         if let Err(e) = result {
             if super::is_network(&e) {
-                return Err(git_err(&format!("push to {} failed", self.url), &e, &self.creds));
+                return Err(git_err(&format!("push to {} failed", self.url()), &e, &self.creds));
             }
             return Ok(RefPush::Refused(self.creds.redact(&said(e.message().into()))));
         }
