@@ -97,14 +97,6 @@ impl Workspace {
         Ok(true)
     }
 
-    /// From now on a shallow clone's fetches bring at least `depth` commits of history (a
-    /// batch reads the recent history for the requests that landed).
-    pub(crate) fn at_least_depth(&mut self, depth: i32) {
-        if !self.open && !self.borrowed && self.depth > 0 && self.depth < depth {
-            self.depth = depth;
-        }
-    }
-
     /// Fetches another branch of the remote (a push branch), if it exists, and returns its tip.
     pub(crate) fn fetch_branch(&mut self, branch: &str) -> Result<Option<Oid>> {
         let saved = std::mem::replace(&mut self.remote_branch, branch.to_string());
