@@ -60,23 +60,21 @@ const HEADER: &str = "imgbump request";
 const GATHER: Duration = Duration::from_millis(1000);
 /// The wait between polls of a run next in line (its request among the [`NEXT`] oldest after
 /// the lander's): it notices a handover at once.
-const POLL_NEXT: Duration = Duration::from_millis(200);
+const POLL_NEXT: Duration = Duration::from_millis(250);
 /// How many runs wait next in line.
 const NEXT: usize = 3;
 /// The first wait between polls of the other runs; each next one is half as long again, up to
 /// [`POLL_MAX`]: a lander takes every pending request, so most runs find theirs landed at their
 /// first or second look, and few polls keep a burst's connections few.
-const POLL_MIN: Duration = Duration::from_millis(1000);
-const POLL_MAX: Duration = Duration::from_millis(3000);
+const POLL_MIN: Duration = Duration::from_millis(2000);
+const POLL_MAX: Duration = Duration::from_millis(4000);
 /// How long the oldest request may stand still before any run lands it (its run is gone).
 const STALE: Duration = Duration::from_secs(3);
 /// A request past its run's deadline by this much is deleted, never applied.
 const EXPIRED_GRACE: i64 = 5;
 /// At most this many commits are read back from the tip to find which requests landed.
 const HISTORY: usize = 2000;
-/// How many commits of history a shallow clone fetches while it waits in a batch (more are
-/// fetched when a request's base is older).
-const RECENT: i32 = 32;
+
 
 /// A request as written in its commit's message (after [`HEADER`] and a blank line).
 #[derive(Debug, Serialize, Deserialize)]
@@ -205,8 +203,6 @@ impl Run<'_> {
         outcome: &mut Outcome,
     ) -> Result<bool, Failure> {
         self.ws.want_requests();
-        // The runs' requests are found landed in the recent history: enough of it is fetched.
-        self.ws.at_least_depth(RECENT);
         let Some(mut mine) = self.publish(tip, own)? else {
             return Ok(false);
         };
@@ -322,12 +318,17 @@ impl Run<'_> {
             .filter_map(|r| r.base)
             .chain([mine.base])
             .collect();
-        let landed = self.landed_ids(tip, &bases)?;
+        let mut landed = self.landed_ids(tip, &bases, false)?;
+        let gone = !seen.iter().any(|(id, _)| *id == mine.id);
+        if gone && !landed.contains_key(&mine.id) {
+            // Deleted: landed behind the tip, most likely; the history back to its base says.
+            landed = self.landed_ids(tip, &[mine.base], true)?;
+        }
         if let Some(&(commit, others)) = landed.get(&mine.id) {
             self.cleanup(&pending, &landed, &[mine.id.clone()]);
             return Ok(Seen::Landed(commit, others));
         }
-        if !seen.iter().any(|(id, _)| *id == mine.id) {
+        if gone {
             // Gone, and not landed: deleted by a run that took it for expired. Again.
             self.republish(mine)?;
             return Ok(Seen::Wait(Duration::ZERO));
@@ -388,6 +389,7 @@ impl Run<'_> {
         &mut self,
         tip: Oid,
         bases: &[Oid],
+        deep: bool,
     ) -> Result<HashMap<String, (Oid, usize)>, Failure> {
         loop {
             let mut landed = HashMap::new();
@@ -404,8 +406,9 @@ impl Run<'_> {
                 left.remove(&oid);
                 !left.is_empty() && read < HISTORY
             })?;
-            // A shallow clone's history may end before the bases: fetched deeper.
-            if left.is_empty() || read >= HISTORY || !shallow_end || !self.deepen()? {
+            // A shallow clone's history may end before the bases: fetched deeper, when asked
+            // (a fetch brings the tip alone; the landing is mostly the tip).
+            if !deep || left.is_empty() || read >= HISTORY || !shallow_end || !self.deepen()? {
                 return Ok(landed);
             }
         }
@@ -504,6 +507,13 @@ impl Run<'_> {
         let batch = match self.build(tip, &requests, mine)? {
             Built::Batch(batch) => batch,
             Built::Nothing(p) => {
+                // Landed by another run whose deletion of the ref was lost? The history says.
+                let landed = self.landed_ids(tip, &[mine.base], true)?;
+                if let Some(&(commit, others)) = landed.get(&mine.id) {
+                    self.withdraw(mine);
+                    self.landed_by_another(commit, others, outcome)?;
+                    return Ok(true);
+                }
                 // This run's change is decided on this tip (nothing to do): no commit.
                 self.withdraw(mine);
                 outcome.changed = false;
