@@ -545,7 +545,7 @@ _imgbump() {
             return 0
             ;;
         imgbump__subcmd__hold)
-            opts="-C -b -f -o -c -e -m -q -v -h -V --reason --until --by --repo --branch --manifest --depth --workdir --cache-dir --output --timeout --connect-timeout --github-app-id --github-app-key --workload --container --image-name --key --holds --env --message --trailer --author --dry-run --no-push --retries --order-key --push-branch --push-option --open-pr --pr-label --pr-reviewer --draft --auto-merge --commit-via --sign --quiet --verbose --help --version"
+            opts="-C -b -f -o -c -e -m -q -v -h -V --reason --until --by --repo --branch --manifest --depth --workdir --cache-dir --output --timeout --connect-timeout --github-app-id --github-app-key --workload --container --image-name --key --holds --env --message --trailer --author --dry-run --no-push --retries --order-key --push-branch --push-option --open-pr --pr-label --pr-reviewer --draft --auto-merge --commit-via --sign --no-batch --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -815,7 +815,7 @@ _imgbump() {
             return 0
             ;;
         imgbump__subcmd__promote)
-            opts="-C -b -f -o -m -q -v -h -V --from --to --repo --branch --manifest --depth --workdir --cache-dir --output --timeout --connect-timeout --github-app-id --github-app-key --message --trailer --author --dry-run --no-push --retries --order-key --push-branch --push-option --open-pr --pr-label --pr-reviewer --draft --auto-merge --commit-via --sign --ignore-hold --fail-on-held --create --drop-digest --verify-image --pin-digest --insecure-registry --verify-signature --certificate-identity --certificate-identity-regexp --certificate-oidc-issuer --certificate-oidc-issuer-regexp --certificate-github-workflow-repository --certificate-github-workflow-ref --trusted-root --quiet --verbose --help --version"
+            opts="-C -b -f -o -m -q -v -h -V --from --to --repo --branch --manifest --depth --workdir --cache-dir --output --timeout --connect-timeout --github-app-id --github-app-key --message --trailer --author --dry-run --no-push --retries --order-key --push-branch --push-option --open-pr --pr-label --pr-reviewer --draft --auto-merge --commit-via --sign --no-batch --ignore-hold --fail-on-held --create --drop-digest --verify-image --pin-digest --insecure-registry --verify-signature --certificate-identity --certificate-identity-regexp --certificate-oidc-issuer --certificate-oidc-issuer-regexp --certificate-github-workflow-repository --certificate-github-workflow-ref --trusted-root --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -985,7 +985,7 @@ _imgbump() {
             return 0
             ;;
         imgbump__subcmd__release)
-            opts="-C -b -f -o -c -e -m -q -v -h -V --repo --branch --manifest --depth --workdir --cache-dir --output --timeout --connect-timeout --github-app-id --github-app-key --workload --container --image-name --key --holds --env --message --trailer --author --dry-run --no-push --retries --order-key --push-branch --push-option --open-pr --pr-label --pr-reviewer --draft --auto-merge --commit-via --sign --quiet --verbose --help --version"
+            opts="-C -b -f -o -c -e -m -q -v -h -V --repo --branch --manifest --depth --workdir --cache-dir --output --timeout --connect-timeout --github-app-id --github-app-key --workload --container --image-name --key --holds --env --message --trailer --author --dry-run --no-push --retries --order-key --push-branch --push-option --open-pr --pr-label --pr-reviewer --draft --auto-merge --commit-via --sign --no-batch --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1143,7 +1143,7 @@ _imgbump() {
             return 0
             ;;
         imgbump__subcmd__rollback)
-            opts="-C -b -f -o -c -e -m -q -v -h -V --repo --branch --manifest --depth --workdir --cache-dir --output --timeout --connect-timeout --github-app-id --github-app-key --workload --container --image-name --key --holds --env --message --trailer --author --dry-run --no-push --retries --order-key --push-branch --push-option --open-pr --pr-label --pr-reviewer --draft --auto-merge --commit-via --sign --ignore-hold --fail-on-held --hold --reason --until --by --verify-image --pin-digest --insecure-registry --verify-signature --certificate-identity --certificate-identity-regexp --certificate-oidc-issuer --certificate-oidc-issuer-regexp --certificate-github-workflow-repository --certificate-github-workflow-ref --trusted-root --quiet --verbose --help --version"
+            opts="-C -b -f -o -c -e -m -q -v -h -V --repo --branch --manifest --depth --workdir --cache-dir --output --timeout --connect-timeout --github-app-id --github-app-key --workload --container --image-name --key --holds --env --message --trailer --author --dry-run --no-push --retries --order-key --push-branch --push-option --open-pr --pr-label --pr-reviewer --draft --auto-merge --commit-via --sign --no-batch --ignore-hold --fail-on-held --hold --reason --until --by --verify-image --pin-digest --insecure-registry --verify-signature --certificate-identity --certificate-identity-regexp --certificate-oidc-issuer --certificate-oidc-issuer-regexp --certificate-github-workflow-repository --certificate-github-workflow-ref --trusted-root --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1349,7 +1349,7 @@ _imgbump() {
             return 0
             ;;
         imgbump__subcmd__set)
-            opts="-C -b -f -o -c -e -m -q -v -h -V --repo --branch --manifest --depth --workdir --cache-dir --output --timeout --connect-timeout --github-app-id --github-app-key --workload --container --image-name --key --holds --env --message --trailer --author --dry-run --no-push --retries --order-key --push-branch --push-option --open-pr --pr-label --pr-reviewer --draft --auto-merge --commit-via --sign --expect-current --allow-latest --fail-on-superseded --ignore-hold --fail-on-held --create --drop-digest --verify-image --pin-digest --insecure-registry --verify-signature --certificate-identity --certificate-identity-regexp --certificate-oidc-issuer --certificate-oidc-issuer-regexp --certificate-github-workflow-repository --certificate-github-workflow-ref --trusted-root --wait --argocd-server --argocd-app --insecure-argocd --wait-timeout --poll-interval --notify --notify-on --quiet --verbose --help --version"
+            opts="-C -b -f -o -c -e -m -q -v -h -V --repo --branch --manifest --depth --workdir --cache-dir --output --timeout --connect-timeout --github-app-id --github-app-key --workload --container --image-name --key --holds --env --message --trailer --author --dry-run --no-push --retries --order-key --push-branch --push-option --open-pr --pr-label --pr-reviewer --draft --auto-merge --commit-via --sign --no-batch --expect-current --allow-latest --fail-on-superseded --ignore-hold --fail-on-held --create --drop-digest --verify-image --pin-digest --insecure-registry --verify-signature --certificate-identity --certificate-identity-regexp --certificate-oidc-issuer --certificate-oidc-issuer-regexp --certificate-github-workflow-repository --certificate-github-workflow-ref --trusted-root --wait --argocd-server --argocd-app --insecure-argocd --wait-timeout --poll-interval --notify --notify-on --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1571,7 +1571,7 @@ _imgbump() {
             return 0
             ;;
         imgbump__subcmd__update)
-            opts="-C -b -f -o -c -e -m -q -v -h -V --policy --repo --branch --manifest --depth --workdir --cache-dir --output --timeout --connect-timeout --github-app-id --github-app-key --workload --container --image-name --key --holds --env --message --trailer --author --dry-run --no-push --retries --order-key --push-branch --push-option --open-pr --pr-label --pr-reviewer --draft --auto-merge --commit-via --sign --ignore-hold --fail-on-held --create --drop-digest --verify-image --pin-digest --insecure-registry --verify-signature --certificate-identity --certificate-identity-regexp --certificate-oidc-issuer --certificate-oidc-issuer-regexp --certificate-github-workflow-repository --certificate-github-workflow-ref --trusted-root --quiet --verbose --help --version"
+            opts="-C -b -f -o -c -e -m -q -v -h -V --policy --repo --branch --manifest --depth --workdir --cache-dir --output --timeout --connect-timeout --github-app-id --github-app-key --workload --container --image-name --key --holds --env --message --trailer --author --dry-run --no-push --retries --order-key --push-branch --push-option --open-pr --pr-label --pr-reviewer --draft --auto-merge --commit-via --sign --no-batch --ignore-hold --fail-on-held --create --drop-digest --verify-image --pin-digest --insecure-registry --verify-signature --certificate-identity --certificate-identity-regexp --certificate-oidc-issuer --certificate-oidc-issuer-regexp --certificate-github-workflow-repository --certificate-github-workflow-ref --trusted-root --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

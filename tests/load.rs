@@ -73,10 +73,18 @@ fn all_services_land(remote: &Path, url: &str, services: &[String], token: Optio
         assert_eq!(json(o)["pushed"], true);
     }
     assert_eq!(landed, services.len());
-    assert_eq!(
-        rgit(remote, &["rev-list", "--count", &format!("{base}..main")]).trim(),
-        services.len().to_string()
-    );
+    // Batched (the default): at most one commit per bump, each run's commit on main.
+    let commits: usize = rgit(remote, &["rev-list", "--count", &format!("{base}..main")])
+        .trim()
+        .parse()
+        .unwrap();
+    assert!((1..=services.len()).contains(&commits), "{commits} commits");
+    let on_main = rgit(remote, &["rev-list", &format!("{base}..main")]);
+    for o in &outs {
+        let commit = json(o)["commit"].as_str().unwrap().to_string();
+        assert!(on_main.contains(&commit), "{commit} is not on main");
+    }
+    assert_eq!(rgit(remote, &["for-each-ref", "refs/imgbump"]), "");
     assert_eq!(
         rgit(remote, &["rev-list", "--merges", "--count", "main"]).trim(),
         "0"

@@ -68,13 +68,13 @@ const NEXT: usize = 3;
 /// first or second look, and few polls keep a burst's connections few.
 const POLL_MIN: Duration = Duration::from_millis(2000);
 const POLL_MAX: Duration = Duration::from_millis(4000);
-/// How long the oldest request may stand still before any run lands it (its run is gone).
-const STALE: Duration = Duration::from_secs(3);
+/// How long the oldest request and the branch may both stand still before any run lands it
+/// (its run is gone: a lander at work moves the branch).
+const STALE: Duration = Duration::from_secs(5);
 /// A request past its run's deadline by this much is deleted, never applied.
 const EXPIRED_GRACE: i64 = 5;
 /// At most this many commits are read back from the tip to find which requests landed.
 const HISTORY: usize = 2000;
-
 
 /// A request as written in its commit's message (after [`HEADER`] and a blank line).
 #[derive(Debug, Serialize, Deserialize)]
@@ -150,8 +150,9 @@ pub(super) struct Mine {
     made: Instant,
     base: Oid,
     polls: u32,
-    /// The oldest request, and since when this run has seen it the oldest.
-    oldest: Option<(String, Instant)>,
+    /// The oldest request, and since when this run has seen it the oldest with the branch at
+    /// this tip.
+    oldest: Option<(String, Instant, Oid)>,
     /// Requests whose runs are taken to be gone (never leaders again).
     gone: HashSet<String>,
     /// The pending count at the last look (a lander waits while it grows).
@@ -325,7 +326,7 @@ impl Run<'_> {
             landed = self.landed_ids(tip, &[mine.base], true)?;
         }
         if let Some(&(commit, others)) = landed.get(&mine.id) {
-            self.cleanup(&pending, &landed, &[mine.id.clone()]);
+            self.cleanup(&pending, &landed, std::slice::from_ref(&mine.id));
             return Ok(Seen::Landed(commit, others));
         }
         if gone {
@@ -345,10 +346,10 @@ impl Run<'_> {
             Some(id) if *id == mine.id => true,
             Some(id) => {
                 let since = match &mine.oldest {
-                    Some((was, since)) if was == id => *since,
+                    Some((was, since, at)) if was == id && *at == tip => *since,
                     _ => Instant::now(),
                 };
-                mine.oldest = Some((id.clone(), since));
+                mine.oldest = Some((id.clone(), since, tip));
                 if since.elapsed() >= STALE {
                     // Its run is gone: land it, and look past it from now on.
                     mine.gone.insert(id.clone());
@@ -465,7 +466,9 @@ impl Run<'_> {
             RefPush::Done => Ok(()),
             RefPush::Refused(why) => Err(Failure::new(
                 FailKind::Push,
-                format!("the remote refused this run's request ref again: {why}; nothing was pushed"),
+                format!(
+                    "the remote refused this run's request ref again: {why}; nothing was pushed"
+                ),
             )),
         }
     }
@@ -538,7 +541,13 @@ impl Run<'_> {
             })?,
             super::CommitVia::GitHub => tip,
         };
-        let delivered = self.deliver_to(tip, commit, &batch.message, &batch.files, &PushTo::default());
+        let delivered = self.deliver_to(
+            tip,
+            commit,
+            &batch.message,
+            &batch.files,
+            &PushTo::default(),
+        );
         let landed = match delivered {
             Ok(Delivered::Landed) => commit,
             Ok(Delivered::Made(made)) => made,
@@ -578,12 +587,7 @@ impl Run<'_> {
     /// The batch of `requests` on `tip`: each planned on the one before, at most one per
     /// service; `None` when this run's own change has nothing to do on `tip`. A failure of this
     /// run's own change is its failure; another's leaves it out.
-    fn build(
-        &mut self,
-        tip: Oid,
-        requests: &[Request],
-        mine: &Mine,
-    ) -> Result<Built, Failure> {
+    fn build(&mut self, tip: Oid, requests: &[Request], mine: &Mine) -> Result<Built, Failure> {
         let mut on = tip;
         let mut files: Vec<FileChange> = Vec::new();
         let mut services: HashSet<String> = HashSet::new();
@@ -927,8 +931,9 @@ impl Wire {
             }
         }
         let name_ok = |n: &Option<String>| {
-            n.as_ref()
-                .is_none_or(|n| !n.is_empty() && n.len() <= 253 && !n.chars().any(|c| c.is_control()))
+            n.as_ref().is_none_or(|n| {
+                !n.is_empty() && n.len() <= 253 && !n.chars().any(|c| c.is_control())
+            })
         };
         if !name_ok(&self.workload) || !name_ok(&self.container) || !name_ok(&self.image_name) {
             return None;

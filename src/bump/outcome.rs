@@ -362,6 +362,7 @@ mod tests {
             note: None,
             pushed_branch: None,
             pr: None,
+            batched: None,
             timings: Timings::default(),
         }
     }

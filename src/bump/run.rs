@@ -347,7 +347,7 @@ impl Run<'_> {
         to.options.extend(after::gitlab_options(request.as_ref()));
         let delivered = self
             .deliver_to(a.tip, commit, &a.message, &plan.files, &to)
-        .map_err(|f| deliver::stays_local(f, self.kept(), &branch_name))?;
+            .map_err(|f| deliver::stays_local(f, self.kept(), &branch_name))?;
         match delivered {
             Delivered::Again(new_tip) => return Ok(Some(new_tip)),
             Delivered::Made(made) => {
@@ -394,7 +394,9 @@ impl Run<'_> {
             CommitVia::GitHub => {
                 let gh = match &self.github {
                     Some(gh) => gh,
-                    None => self.github.insert(via_github::client(self.ws, &self.deadline)?),
+                    None => self
+                        .github
+                        .insert(via_github::client(self.ws, &self.deadline)?),
                 };
                 let send = via_github::Send {
                     tip,

@@ -53,12 +53,11 @@ impl Workspace {
         let listed: Vec<(String, Oid)> = remote
             .references_glob(&format!("{}{branch}/*", super::requests::PREFIX))
             .map(|refs| {
-                refs
-                    .filter_map(|r| {
-                        let r = r.ok()?;
-                        Some((r.name().ok()?.to_string(), r.target()?))
-                    })
-                    .collect()
+                refs.filter_map(|r| {
+                    let r = r.ok()?;
+                    Some((r.name().ok()?.to_string(), r.target()?))
+                })
+                .collect()
             })
             .unwrap_or_default();
         self.requests

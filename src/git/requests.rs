@@ -173,9 +173,15 @@ impl Workspace {
         };
         if let Err(e) = result {
             if super::is_network(&e) {
-                return Err(git_err(&format!("push to {} failed", self.url()), &e, &self.creds));
+                return Err(git_err(
+                    &format!("push to {} failed", self.url()),
+                    &e,
+                    &self.creds,
+                ));
             }
-            return Ok(RefPush::Refused(self.creds.redact(&said(e.message().into()))));
+            return Ok(RefPush::Refused(
+                self.creds.redact(&said(e.message().into())),
+            ));
         }
         let refused = refused.borrow().clone();
         Ok(match refused {

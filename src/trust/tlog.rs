@@ -324,7 +324,11 @@ pub(crate) fn check_body(
 /// certificate's or a key's DER.
 type Recorded = (Option<Vec<u8>>, Option<Vec<u8>>, (Option<String>, Vec<u8>));
 
-fn v002(body: &serde_json::Value, content: &Content, artifact_sha256: Option<&[u8]>) -> Option<Recorded> {
+fn v002(
+    body: &serde_json::Value,
+    content: &Content,
+    artifact_sha256: Option<&[u8]>,
+) -> Option<Recorded> {
     let (sig, digest, want) = match (field(body, &["spec", "hashedRekordV002"]), content) {
         (Some(spec), Content::Message { .. }) => (
             field(spec, &["signature"])?,
