@@ -631,14 +631,16 @@ fn repository_content_cannot_forge_outputs_or_reach_the_terminal() {
             "changed",
             "commit",
             "pushed",
+            "batched",
             "old-image",
             "new-image"
         ],
         "{written}"
     );
     assert_eq!(read[3].1, "true", "{written}");
+    assert_eq!(read[4].1, "0", "{written}");
     assert!(
-        read[4]
+        read[5]
             .1
             .starts_with("evil:1\npushed=false\ninjected=yes\n"),
         "{written}"

@@ -284,6 +284,8 @@ fn ssh_signed_commits_verify_on_the_remote_and_every_retry_re_signs() {
         "CI <imgbump@localhost>",
         "-o",
         "json",
+        // Every attempt of one run, not a batch's commit.
+        "--no-batch",
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert_eq!(json(&out)["attempts"], 3);
