@@ -318,17 +318,17 @@ fn a_server_refusing_request_refs_falls_back_to_racing() {
 #[test]
 fn killed_runs_block_nobody() {
     let _one = serial();
-    let (dir, remote, services) = gitops_repo_of(30, 50);
+    let (dir, remote, services) = gitops_repo_of(51, 50);
     let daemon = Daemon::start(dir.path());
     let url = daemon.url("isa.git");
     let base = rgit(&remote, &["rev-parse", "main"]).trim().to_string();
     let home = tempfile::tempdir().unwrap();
-    let mut children: Vec<Child> = pairs_of(&services[..30])
+    let mut children: Vec<Child> = pairs_of(&services[..50])
         .iter()
         .map(|p| spawn(home.path(), &["set", p, "--repo", &url, "-o", "json"]))
         .collect();
-    // Every third run killed, after a different while each, while the others go on.
-    let killed: Vec<usize> = (0..30).filter(|i| i % 3 == 1).collect();
+    // Every fifth run (10 of 50) killed, after a different while each, while the others go on.
+    let killed: Vec<usize> = (0..50).filter(|i| i % 5 == 2).collect();
     for (n, &i) in killed.iter().enumerate() {
         std::thread::sleep(Duration::from_millis(40 * n as u64));
         let _ = children[i].kill();

@@ -101,8 +101,12 @@ impl SmartSubtransport for GitDaemon {
             .map_err(|e| net_error(format!("failed to connect to {}: {e}", target.authority)))?;
         tune(&stream);
         let _ = stream.set_read_timeout(Some(std::time::Duration::from_millis(200)));
-        let mut conn = Connection(stream);
-        conn.0
+        let mut conn = Connection {
+            stream,
+            opened: std::time::Instant::now(),
+            answered: false,
+        };
+        conn.stream
             .write_all(&request(service, &target))
             .map_err(|e| net_error(format!("error sending data to {}: {e}", target.authority)))?;
         Ok(Box::new(conn))
@@ -141,15 +145,29 @@ fn connect(target: &Target) -> io::Result<TcpStream> {
     Err(last)
 }
 
-struct Connection(TcpStream);
+/// How long a server may take to say its first word once the connection is open. git daemon
+/// answers at once with its refs; one whose queue of connections to accept overflowed may leave
+/// a connection the client thinks open unanswered for a minute (the final ACK of the handshake
+/// dropped): a new attempt, within `--connect-timeout`, is sooner.
+const FIRST_ANSWER: std::time::Duration = std::time::Duration::from_secs(8);
+
+/// A connection to git daemon.
+struct Connection {
+    stream: TcpStream,
+    /// When it was opened.
+    opened: std::time::Instant,
+    /// Whether the server has said anything yet.
+    answered: bool,
+}
 
 impl Read for Connection {
     /// Waits for the server in slices of 200 ms, so that a signal asking the run to end (see
-    /// `crate::interrupt`) ends a wait on a silent server, whichever thread it reached.
+    /// `crate::interrupt`) ends a wait on a silent server, whichever thread it reached; a server
+    /// silent for [`FIRST_ANSWER`] from the start is a cut connection.
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         loop {
-            quick_ack(&self.0);
-            match self.0.read(buf) {
+            quick_ack(&self.stream);
+            match self.stream.read(buf) {
                 Err(e)
                     if matches!(
                         e.kind(),
@@ -161,8 +179,20 @@ impl Read for Connection {
                     if crate::interrupt::requested().is_some() {
                         return Err(io::Error::new(io::ErrorKind::Interrupted, "interrupted"));
                     }
+                    if !self.answered && self.opened.elapsed() > FIRST_ANSWER {
+                        return Err(io::Error::new(
+                            io::ErrorKind::TimedOut,
+                            format!(
+                                "the server took the connection but said nothing in {} s",
+                                FIRST_ANSWER.as_secs()
+                            ),
+                        ));
+                    }
                 }
-                other => return other,
+                other => {
+                    self.answered |= matches!(other, Ok(n) if n > 0);
+                    return other;
+                }
             }
         }
     }
@@ -170,7 +200,7 @@ impl Read for Connection {
 
 impl Write for Connection {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.write(buf)
+        self.stream.write(buf)
     }
 
     fn flush(&mut self) -> io::Result<()> {
