@@ -394,6 +394,27 @@ fn agent_line(fx: &Fixture) -> String {
         .to_string()
 }
 
+/// `imgbump set agent=:TAG`, requiring WORKFLOW's keyless signature from `issuer` under `root`.
+fn set_keyless(fx: &Fixture, tag: &str, issuer: &str, root: &Path) -> std::process::Output {
+    let pair = format!("agent=:{tag}");
+    run(
+        fx,
+        &[
+            "set",
+            &pair,
+            "--verify-signature",
+            "keyless",
+            "--certificate-identity",
+            WORKFLOW,
+            "--certificate-oidc-issuer",
+            issuer,
+            "--trusted-root",
+            root.to_str().unwrap(),
+        ],
+        &[],
+    )
+}
+
 fn run(fx: &Fixture, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
     let mut c = fx.cmd();
     c.args(args)
@@ -742,25 +763,7 @@ fn keyless_signatures_from_a_test_instance_verify_with_their_identity_and_nothin
     }
     r.push("isa/agent", "v1", 1);
     let fx = fixture_with(&format!("{host}/isa/agent:v1"));
-    let keyless = |tag: &str, issuer: &str| {
-        let pair = format!("agent=:{tag}");
-        run(
-            &fx,
-            &[
-                "set",
-                &pair,
-                "--verify-signature",
-                "keyless",
-                "--certificate-identity",
-                WORKFLOW,
-                "--certificate-oidc-issuer",
-                issuer,
-                "--trusted-root",
-                root.to_str().unwrap(),
-            ],
-            &[],
-        )
-    };
+    let keyless = |tag: &str, issuer: &str| set_keyless(&fx, tag, issuer, &root);
     let before = fx.remote_count();
     for (tag, says) in [
         (
@@ -1325,25 +1328,7 @@ fn rekor_v2_entries_take_their_time_from_a_timestamp_authority_of_the_root() {
     r.push("isa/agent", "v1", 1);
     let fx = fixture_with(&format!("{host}/isa/agent:v1"));
     let root = pki.join("trusted_root.json");
-    let set = |tag: &str| {
-        let pair = format!("agent=:{tag}");
-        run(
-            &fx,
-            &[
-                "set",
-                &pair,
-                "--verify-signature",
-                "keyless",
-                "--certificate-identity",
-                WORKFLOW,
-                "--certificate-oidc-issuer",
-                GHA,
-                "--trusted-root",
-                root.to_str().unwrap(),
-            ],
-            &[],
-        )
-    };
+    let set = |tag: &str| set_keyless(&fx, tag, GHA, &root);
     let before = fx.remote_count();
     for (tag, says) in [
         ("untimed", "no transparency log entry or timestamp authority of the trusted root gives a signed time"),

@@ -141,6 +141,27 @@ impl Workspace {
         Ok(tip)
     }
 
+    /// The refs the remote advertised on `conn`; a refspec whose branch is not there fetches
+    /// nothing, silently: a missing `branch` is said instead.
+    fn advertised(
+        &self,
+        conn: &git2::RemoteConnection<'_, '_, '_>,
+        branch: &str,
+    ) -> Result<Vec<(String, Oid)>> {
+        let listed: Vec<(String, Oid)> = conn
+            .list()
+            .map(|l| l.iter().map(|h| (h.name().to_string(), h.oid())).collect())
+            .unwrap_or_default();
+        let heads: Vec<String> = listed
+            .iter()
+            .filter_map(|(name, _)| name.strip_prefix("refs/heads/").map(str::to_string))
+            .collect();
+        if !heads.is_empty() && !heads.iter().any(|h| h == branch) {
+            return Err(self.no_branch(heads));
+        }
+        Ok(listed)
+    }
+
     /// Fetches the branch over one connection; with `learn_default`, the branch is the one the
     /// remote's HEAD names, read from the same connection's advertisement.
     pub(super) fn fetch_with(&mut self, learn_default: bool) -> Result<Oid> {
@@ -164,18 +185,7 @@ impl Workspace {
             } else {
                 self.remote_branch.clone()
             };
-            // A refspec whose branch is not there fetches nothing, silently: say so instead.
-            let listed: Vec<(String, Oid)> = conn
-                .list()
-                .map(|l| l.iter().map(|h| (h.name().to_string(), h.oid())).collect())
-                .unwrap_or_default();
-            let heads: Vec<String> = listed
-                .iter()
-                .filter_map(|(name, _)| name.strip_prefix("refs/heads/").map(str::to_string))
-                .collect();
-            if !heads.is_empty() && !heads.contains(&branch) {
-                return Err(self.no_branch(heads));
-            }
+            let listed = self.advertised(&conn, &branch)?;
             let tracking = if learn_default {
                 format!("refs/remotes/origin/{branch}")
             } else {

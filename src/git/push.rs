@@ -34,28 +34,7 @@ impl Workspace {
                 "add one with `git remote add {remote} URL` and push, or pass --no-push"
             )));
         }
-        let pushed = match self.local_remote_path() {
-            Some(_) => {
-                // A remote on this machine: through its own `git receive-pack`, as `git push`
-                // does. That process takes and releases the ref's lock and runs the remote's
-                // hooks and policy, whatever happens to imgbump (a SIGKILL included), so
-                // nothing imgbump does can leave the remote locked for the next push, git's
-                // or imgbump's. (Writing the ref directly cost 16 ms a bump instead of 35, and
-                // a run killed while holding the ref's lock left it for good.)
-                let remote = self.open_local_remote()?;
-                local::register();
-                let dir = remote
-                    .path()
-                    .canonicalize()
-                    .unwrap_or_else(|_| remote.path().to_path_buf());
-                self.push_to(
-                    commit,
-                    &format!("{}://{}", local::SCHEME, dir.display()),
-                    to,
-                )
-            }
-            None => self.push_to(commit, self.url(), to),
-        }?;
+        let pushed = self.push_to(commit, &self.push_url()?, to)?;
         if pushed == Push::Landed && self.is_open() && to.branch.is_none() {
             // As `git push` does: the remote-tracking branch names what the remote now has, so
             // `git status` does not show the checkout ahead, and `git reset --hard origin/main`
@@ -68,6 +47,25 @@ impl Workspace {
                 .map_err(|e| git_err(&format!("cannot update {tracking}"), &e, &self.creds))?;
         }
         Ok(pushed)
+    }
+
+    /// Where a push goes: the remote's URL, or for a remote on this machine its own
+    /// `git receive-pack`, as `git push` does. That process takes and releases the ref's lock
+    /// and runs the remote's hooks and policy, whatever happens to imgbump (a SIGKILL
+    /// included), so nothing imgbump does can leave the remote locked for the next push, git's
+    /// or imgbump's. (Writing the ref directly cost 16 ms a bump instead of 35, and a run
+    /// killed while holding the ref's lock left it for good.)
+    pub(super) fn push_url(&self) -> Result<String> {
+        if self.local_remote_path().is_none() {
+            return Ok(self.url().to_string());
+        }
+        let remote = self.open_local_remote()?;
+        local::register();
+        let dir = remote
+            .path()
+            .canonicalize()
+            .unwrap_or_else(|_| remote.path().to_path_buf());
+        Ok(format!("{}://{}", local::SCHEME, dir.display()))
     }
 
     /// The remote's directory, when the remote is on this machine (`file://` or a path).

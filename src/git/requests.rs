@@ -13,7 +13,7 @@ use std::rc::Rc;
 
 use git2::{Oid, PushOptions};
 
-use super::{err, git_err, local, ErrorKind, Result, Workspace};
+use super::{err, git_err, ErrorKind, Result, Workspace};
 
 /// Where every branch's requests live on the remote.
 pub(crate) const PREFIX: &str = "refs/imgbump/requests/";
@@ -132,18 +132,7 @@ impl Workspace {
         if self.url().is_empty() {
             return Err(err(ErrorKind::Other, "the branch has no remote"));
         }
-        let url = match self.local_remote_path() {
-            Some(_) => {
-                let remote = self.open_local_remote()?;
-                local::register();
-                let dir = remote
-                    .path()
-                    .canonicalize()
-                    .unwrap_or_else(|_| remote.path().to_path_buf());
-                format!("{}://{}", local::SCHEME, dir.display())
-            }
-            None => self.url().to_string(),
-        };
+        let url = self.push_url()?;
         let refused: Rc<RefCell<Option<String>>> = Rc::default();
         let text: Rc<RefCell<String>> = Rc::default();
         let mut cb = self.callbacks("push", None);
