@@ -15,8 +15,8 @@
 //!   the refs it applied.
 //! - Every other run polls (a fetch, backing off to [`POLL_MAX`]) until its id is in a trailer
 //!   on the branch (its change landed: that commit, and how many others it carried), or its
-//!   request is the oldest (it lands), or the oldest has stood still for [`STALE`] (its run
-//!   was killed: anyone lands it).
+//!   request is the oldest (it lands), or the oldest and the branch have stood still for
+//!   [`STALE`] (its run was killed: the run next in line lands it; after twice as long, any).
 //! - A change the lander cannot apply cleanly (its `--expect-current` no longer holds, it is
 //!   superseded or held, it needs its registry checked, it is not valid) is left out; its own
 //!   run decides it when it lands, and says why, exactly as without batches. A batch carries
@@ -68,9 +68,10 @@ const NEXT: usize = 3;
 /// first or second look, and few polls keep a burst's connections few.
 const POLL_MIN: Duration = Duration::from_millis(2000);
 const POLL_MAX: Duration = Duration::from_millis(4000);
-/// How long the oldest request and the branch may both stand still before any run lands it
-/// (its run is gone: a lander at work moves the branch).
-const STALE: Duration = Duration::from_secs(5);
+/// How long the oldest request and the branch may both stand still before the run next in
+/// line lands it (its run is gone: a lander at work moves the branch); after twice as long,
+/// any run does.
+const STALE: Duration = Duration::from_secs(10);
 /// A request past its run's deadline by this much is deleted, never applied.
 const EXPIRED_GRACE: i64 = 5;
 /// At most this many commits are read back from the tip to find which requests landed.
@@ -262,7 +263,15 @@ impl Run<'_> {
                 ));
                 return Ok(None);
             }
-            Err(f) => return Err(f),
+            Err(f) => {
+                // Not published (the connection kept failing): this run races alone.
+                self.no_requests = true;
+                self.ws.notice(&format!(
+                    "the request for a batch could not be published ({}); racing for the branch alone",
+                    f.message.lines().next().unwrap_or("")
+                ));
+                return Ok(None);
+            }
         }
         Ok(Some(Mine {
             id,
@@ -341,7 +350,13 @@ impl Run<'_> {
             .iter()
             .find(|r| !mine.gone.contains(&r.id))
             .map(|r| r.id.clone());
+        let rank = pending
+            .iter()
+            .filter(|r| !mine.gone.contains(&r.id))
+            .position(|r| r.id == mine.id);
         let lead = match &oldest {
+            // This run's own request is not among those read: look again.
+            _ if rank.is_none() => false,
             None => true,
             Some(id) if *id == mine.id => true,
             Some(id) => {
@@ -350,7 +365,8 @@ impl Run<'_> {
                     _ => Instant::now(),
                 };
                 mine.oldest = Some((id.clone(), since, tip));
-                if since.elapsed() >= STALE {
+                let waited = since.elapsed();
+                if (rank == Some(1) && waited >= STALE) || waited >= STALE * 2 {
                     // Its run is gone: land it, and look past it from now on.
                     mine.gone.insert(id.clone());
                     true
@@ -360,11 +376,7 @@ impl Run<'_> {
             }
         };
         if !lead {
-            let rank = pending
-                .iter()
-                .filter(|r| !mine.gone.contains(&r.id))
-                .position(|r| r.id == mine.id)
-                .unwrap_or(usize::MAX);
+            let rank = rank.unwrap_or(usize::MAX);
             return Ok(Seen::Wait(match rank <= NEXT {
                 true => jittered(POLL_NEXT),
                 false => poll_wait(&mut mine.polls),

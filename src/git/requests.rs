@@ -161,16 +161,13 @@ impl Workspace {
             false => format!("{m}\nremote: {}", remote_text.replace('\n', "\nremote: ")),
         };
         if let Err(e) = result {
-            if super::is_network(&e) {
-                return Err(git_err(
-                    &format!("push to {} failed", self.url()),
-                    &e,
-                    &self.creds,
-                ));
+            // A refusal is the server's status for the ref; a failed push is an error (a cut
+            // connection is worth another try).
+            let mut x = git_err(&format!("push to {} failed", self.url()), &e, &self.creds);
+            if !super::is_network(&e) && !remote_text.is_empty() {
+                x.message = self.creds.redact(&said(x.message));
             }
-            return Ok(RefPush::Refused(
-                self.creds.redact(&said(e.message().into())),
-            ));
+            return Err(x);
         }
         let refused = refused.borrow().clone();
         Ok(match refused {
