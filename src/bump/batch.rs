@@ -48,7 +48,7 @@ use crate::reference::ImageSpec;
 use super::deliver::Delivered;
 use super::outcome::{timed, Outcome};
 use super::plan::{plan, Inputs, Plan};
-use super::retry::refetch;
+use super::retry::{on_connection, refetch};
 use super::run::Run;
 use super::{HoldChange, Options, Order, Pair};
 
@@ -253,7 +253,11 @@ impl Run<'_> {
             // Too large or unusual to be read back by the others: this run races alone.
             return Ok(None);
         }
-        match self.ref_push(|ws| ws.publish_request(&id, &message)) {
+        let (ws, attempts) = (&mut *self.ws, self.attempts);
+        let what = "publishing the request";
+        match on_connection(ws, attempts, &self.deadline, what, |ws| {
+            ws.publish_request(&id, &message)
+        }) {
             Ok(RefPush::Done) => {}
             Ok(RefPush::Refused(why)) => {
                 self.no_requests = true;
@@ -285,28 +289,6 @@ impl Run<'_> {
             last_count: 0,
             alone: false,
         }))
-    }
-
-    /// A push of request refs, tried again on a refused, reset or cut connection while
-    /// `--connect-timeout` and the deadline allow.
-    fn ref_push(
-        &mut self,
-        push: impl Fn(&crate::git::Workspace) -> Result<RefPush, crate::git::Error>,
-    ) -> Result<RefPush, Failure> {
-        use crate::retry::{RetryResult, Stop};
-        let ws = &*self.ws;
-        let done = self.deadline.retry.run(
-            self.attempts,
-            || RetryResult::judge(push(ws), crate::git::Error::worth_retrying),
-            |_, _| {},
-        );
-        match done {
-            Ok(r) => Ok(r),
-            Err(Stop::Failed(e) | Stop::Spent(e, _)) => Err(e.into()),
-            Err(Stop::Interrupted(signal)) => {
-                Err(Failure::interrupted(signal, "nothing was pushed"))
-            }
-        }
     }
 
     /// What the remote's tip and pending requests mean for this run.
@@ -429,20 +411,10 @@ impl Run<'_> {
 
     /// A shallow clone's history fetched deeper, riding out cut connections as a refetch does.
     fn deepen(&mut self) -> Result<bool, Failure> {
-        use crate::retry::{RetryResult, Stop};
-        let ws = std::cell::RefCell::new(&mut *self.ws);
-        let done = self.deadline.retry.run(
-            self.attempts,
-            || RetryResult::judge(ws.borrow_mut().deepen(), crate::git::Error::worth_retrying),
-            |_, _| {},
-        );
-        match done {
-            Ok(more) => Ok(more),
-            Err(Stop::Failed(e) | Stop::Spent(e, _)) => Err(e.into()),
-            Err(Stop::Interrupted(signal)) => {
-                Err(Failure::interrupted(signal, "nothing was pushed"))
-            }
-        }
+        let what = "fetching more history";
+        on_connection(self.ws, self.attempts, &self.deadline, what, |ws| {
+            ws.deepen()
+        })
     }
 
     /// Deletes, best effort, the refs of `applied` requests and of those past their deadline.
@@ -473,15 +445,21 @@ impl Run<'_> {
 
     /// Publishes this run's request again, under the same id.
     fn republish(&mut self, mine: &mut Mine) -> Result<(), Failure> {
-        let (id, message) = (mine.id.clone(), mine.message.clone());
-        match self.ref_push(|ws| ws.publish_request(&id, &message))? {
+        let (id, message) = (&mine.id, &mine.message);
+        let what = "publishing the request again";
+        let pushed = on_connection(self.ws, self.attempts, &self.deadline, what, |ws| {
+            ws.publish_request(id, message)
+        });
+        match pushed? {
             RefPush::Done => Ok(()),
             RefPush::Refused(why) => Err(Failure::new(
                 FailKind::Push,
                 format!(
-                    "the remote refused this run's request ref again: {why}; nothing was pushed"
+                    "the remote {} took this run's request ref once, then refused it: {why}; nothing was pushed",
+                    self.ws.url()
                 ),
-            )),
+            )
+            .with_hint("run imgbump again with --no-batch to race for the branch alone")),
         }
     }
 
@@ -852,15 +830,20 @@ fn request_message(
     format!("{HEADER}\n\n{json}\n")
 }
 
+/// How a request names `--holds`'s values, both ways.
+const HOLDS: [(&str, crate::manifest::Holds); 4] = [
+    ("auto", crate::manifest::Holds::Auto),
+    ("reference", crate::manifest::Holds::Reference),
+    ("tag", crate::manifest::Holds::Tag),
+    ("digest", crate::manifest::Holds::Digest),
+];
+
 fn holds_name(h: crate::manifest::Holds) -> String {
-    use crate::manifest::Holds;
-    match h {
-        Holds::Auto => "auto",
-        Holds::Reference => "reference",
-        Holds::Tag => "tag",
-        Holds::Digest => "digest",
-    }
-    .to_string()
+    HOLDS
+        .iter()
+        .find(|(_, x)| *x == h)
+        .map_or("auto", |(n, _)| n)
+        .to_string()
 }
 
 impl Request {
@@ -950,14 +933,9 @@ impl Wire {
         if !name_ok(&self.workload) || !name_ok(&self.container) || !name_ok(&self.image_name) {
             return None;
         }
-        use crate::manifest::Holds;
         let holds = match self.holds.as_deref() {
             None => None,
-            Some("auto") => Some(Holds::Auto),
-            Some("reference") => Some(Holds::Reference),
-            Some("tag") => Some(Holds::Tag),
-            Some("digest") => Some(Holds::Digest),
-            Some(_) => return None,
+            Some(name) => Some(HOLDS.iter().find(|(n, _)| *n == name)?.1),
         };
         let key = match &self.key {
             Some(k) => Some(k.parse::<crate::manifest::KeyPath>().ok()?),
@@ -1024,6 +1002,78 @@ mod tests {
             "../1765000000000-0123456789abcdef",
         ] {
             assert!(!valid_id(bad), "{bad}");
+        }
+    }
+
+    fn options() -> Options {
+        Options {
+            selection: Default::default(),
+            commit: Default::default(),
+            delivery: Default::default(),
+            limits: Default::default(),
+            guards: Default::default(),
+            registry: Default::default(),
+        }
+    }
+
+    const ID: &str = "1765000000000-0123456789abcdef";
+
+    #[test]
+    fn a_request_reads_back_as_written_and_a_hostile_one_not_at_all() {
+        let mut opts = options();
+        opts.selection.container = Some("agent".into());
+        opts.selection.holds = Some(crate::manifest::Holds::Tag);
+        opts.selection.envs = vec!["staging".into()];
+        opts.guards.expect_current = Some(":v1".into());
+        opts.commit.message = "chore: {service} to {tag}".into();
+        opts.commit.order = Some(Order {
+            key: 7,
+            check: true,
+        });
+        let pair: Pair = "agent=:v2".parse().unwrap();
+        let message = request_message(&[pair], &opts, 1, 2, Oid::ZERO_SHA1);
+        let r = Request::read(ID, &message, &options()).expect("its own request reads back");
+        assert_eq!(r.pairs[0].service, "agent");
+        assert_eq!(r.opts.selection.container.as_deref(), Some("agent"));
+        assert_eq!(r.opts.selection.holds, Some(crate::manifest::Holds::Tag));
+        assert_eq!(r.opts.selection.envs, ["staging"]);
+        assert_eq!(r.opts.guards.expect_current.as_deref(), Some(":v1"));
+        assert_eq!(
+            r.opts.commit.order,
+            Some(Order {
+                key: 7,
+                check: true
+            })
+        );
+        assert!(
+            r.opts.registry.offline,
+            "another run's request never asks a registry"
+        );
+        assert_eq!(r.base, Some(Oid::ZERO_SHA1));
+        assert!(Request::read("../x", &message, &options()).is_none());
+        // Each field checked as its flag is: one hostile value and the request is not read.
+        let json = message.strip_prefix(HEADER).unwrap();
+        for (from, to) in [
+            (r#""image": ":v2""#, r#""image": "x:1\n  evil: true""#),
+            (r#""service": "agent""#, r#""service": "../agent""#),
+            (
+                r#""manifests": []"#,
+                r#""manifests": ["../{service}.yaml"]"#,
+            ),
+            (r#""holds": "tag""#, r#""holds": "everything""#),
+            (r#""staging""#, r#""a b""#),
+            (
+                r#""message": "chore: {service} to {tag}""#,
+                r#""message": "{secret}""#,
+            ),
+            (r#""trailers": []"#, r#""trailers": [["Evil", "a\nb"]]"#),
+            (r#""version": 1"#, r#""version": 2"#),
+            (r#""version": 1"#, r#""version": 1, "extra": true"#),
+        ] {
+            let hostile = json.replace(from, to);
+            assert_ne!(hostile, json, "{from} is in {json}");
+            let hostile = format!("{HEADER}{hostile}");
+            assert!(Request::read(ID, &hostile, &options()).is_none(), "{to}");
         }
     }
 

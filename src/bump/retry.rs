@@ -51,22 +51,34 @@ impl Deadline {
 }
 
 /// Fetches the branch again after a failed push, riding out refused, reset and cut
-/// connections for at most `--connect-timeout` (and while the deadline and `--retries` allow,
-/// the `attempts` made so far counted), saying so at each retry.
+/// connections (see [`on_connection`]).
 pub(super) fn refetch(
     ws: &mut Workspace,
     attempts: u32,
     deadline: &Deadline,
 ) -> Result<git2::Oid, Failure> {
+    on_connection(ws, attempts, deadline, "fetching again", Workspace::fetch)
+}
+
+/// `op` (`what`, for the message) on the remote, tried again on a refused, reset or cut
+/// connection for at most `--connect-timeout` (and while the deadline and `--retries` allow,
+/// the `attempts` made so far counted), saying so at each retry.
+pub(super) fn on_connection<T>(
+    ws: &mut Workspace,
+    attempts: u32,
+    deadline: &Deadline,
+    what: &str,
+    mut op: impl FnMut(&mut Workspace) -> Result<T, git::Error>,
+) -> Result<T, Failure> {
     let interrupted = |signal| Failure::interrupted(signal, "nothing more was pushed");
     if let Some(signal) = crate::interrupt::requested() {
         return Err(interrupted(signal));
     }
-    // One borrow at a time: the fetch, or the notice before a wait.
+    // One borrow at a time: the transfer, or the notice before a wait.
     let ws = std::cell::RefCell::new(ws);
-    let fetched = deadline.retry.run(
+    let done = deadline.retry.run(
         attempts,
-        || RetryResult::judge(ws.borrow_mut().fetch(), git::Error::worth_retrying),
+        || RetryResult::judge(op(&mut ws.borrow_mut()), git::Error::worth_retrying),
         |e, wait| {
             ws.borrow().notice(&format!(
                 "{}; trying again in {:.1} s",
@@ -78,12 +90,12 @@ pub(super) fn refetch(
     if let Some(signal) = crate::interrupt::requested() {
         return Err(interrupted(signal));
     }
-    match fetched {
-        Ok(tip) => Ok(tip),
+    match done {
+        Ok(v) => Ok(v),
         Err(Stop::Failed(e)) => Err(e.into()),
         Err(Stop::Interrupted(signal)) => Err(interrupted(signal)),
         Err(Stop::Spent(e, spent)) => Err(Failure::from(e).with_hint(format!(
-            "fetching again failed {} in {:.1} s, until {knob}; check that the server is up, or raise {knob}",
+            "{what} failed {} in {:.1} s, until {knob}; check that the server is up, or raise {knob}",
             spent.times(),
             spent.over.as_secs_f64(),
             knob = spent.knob.flag(),
