@@ -164,29 +164,32 @@ impl Run<'_> {
                 message: message_of(&plan, self.opts),
                 plan: &plan,
             };
-            let batch = self.batch_now();
-            // A batch makes its own commit: only a checkout's first write is made here.
-            if !batch || self.writes_first() {
-                let commit = match self.commit(&attempt) {
-                    Ok(commit) => commit,
-                    Err(f) => return Err(self.nothing_pushed(f, tip)),
-                };
-                outcome.commit = Some(commit);
-            }
-            if self.opts.delivery.no_push {
-                return Ok(outcome);
-            }
-            if batch {
+            if self.batch_now() {
+                // A batch makes its own commit: only a checkout's first write comes before it.
+                if self.writes_first() {
+                    match self.commit(&attempt) {
+                        Ok(commit) => outcome.commit = Some(commit),
+                        Err(f) => return Err(self.nothing_pushed(f, tip)),
+                    }
+                }
                 match self.batched(tip, &plan, &mut outcome) {
                     Ok(true) => return Ok(outcome),
+                    // The remote takes no request refs: this plan is pushed as it is.
                     Ok(false) => {}
                     Err(f) => return Err(self.nothing_pushed(f, tip)),
                 }
             }
-            let Some(commit) = outcome.commit else {
-                // Batches refused by the remote, and no commit made yet: plan again.
-                continue;
+            let commit = match outcome.commit {
+                Some(commit) => commit,
+                None => match self.commit(&attempt) {
+                    Ok(commit) => commit,
+                    Err(f) => return Err(self.nothing_pushed(f, tip)),
+                },
             };
+            outcome.commit = Some(commit);
+            if self.opts.delivery.no_push {
+                return Ok(outcome);
+            }
             let delivered = match self.deliver(&attempt, commit, &mut outcome) {
                 Ok(delivered) => delivered,
                 // After the branch moved, the local commit (built where it was) cannot be
