@@ -51,6 +51,20 @@ impl World {
         c
     }
 
+    /// `imgbump wait web --env staging --argocd-app web-staging`, and `more`, against `argo`.
+    fn wait_web(&self, argo: &str, more: &[&str]) -> Command {
+        let mut args = vec![
+            "wait",
+            "web",
+            "--env",
+            "staging",
+            "--argocd-app",
+            "web-staging",
+        ];
+        args.extend_from_slice(more);
+        self.cmd(argo, &args)
+    }
+
     fn everything(&self, out: &Output) -> String {
         format!(
             "{}{}{}{}",
@@ -86,19 +100,7 @@ fn a_secret_an_answer_echoes_is_redacted_before_any_cut() {
         });
         let w = World::new();
         let (out, _) = bounded(
-            w.cmd(
-                &liar.url(),
-                &[
-                    "wait",
-                    "web",
-                    "--env",
-                    "staging",
-                    "--argocd-app",
-                    "web-staging",
-                    "-o",
-                    "json",
-                ],
-            ),
+            w.wait_web(&liar.url(), &["-o", "json"]),
             Duration::from_secs(60),
         );
         assert_eq!(out.status.code(), Some(1), "{}", text(&out));
@@ -161,17 +163,7 @@ fn a_short_secret_is_redacted_and_a_broken_token_refused_at_once() {
         )
     });
     let w = World::new();
-    let mut c = w.cmd(
-        &liar.url(),
-        &[
-            "wait",
-            "web",
-            "--env",
-            "staging",
-            "--argocd-app",
-            "web-staging",
-        ],
-    );
+    let mut c = w.wait_web(&liar.url(), &[]);
     c.env("ARGOCD_AUTH_TOKEN", "k3Y");
     let (out, _) = bounded(c, Duration::from_secs(60));
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
@@ -179,19 +171,7 @@ fn a_short_secret_is_redacted_and_a_broken_token_refused_at_once() {
     assert!(all.contains("no: Bearer ***"), "{all}");
     assert!(!all.contains("k3Y"), "{all}");
     // A token with a line break could never be sent: refused before any wait.
-    let mut c = w.cmd(
-        &liar.url(),
-        &[
-            "wait",
-            "web",
-            "--env",
-            "staging",
-            "--argocd-app",
-            "web-staging",
-            "--wait-timeout",
-            "10m",
-        ],
-    );
+    let mut c = w.wait_web(&liar.url(), &["--wait-timeout", "10m"]);
     c.env("ARGOCD_AUTH_TOKEN", "abc\r\ndef-token");
     let (out, took) = bounded(c, Duration::from_secs(60));
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
@@ -210,20 +190,7 @@ fn plain_http_is_judged_by_the_host_connected_to() {
     let before = w.main();
     let forged = format!("http://10.0.0.1/@127.0.0.1:{}", liar.port);
     // As Argo CD's server.
-    let (out, _) = bounded(
-        w.cmd(
-            &forged,
-            &[
-                "wait",
-                "web",
-                "--env",
-                "staging",
-                "--argocd-app",
-                "web-staging",
-            ],
-        ),
-        Duration::from_secs(60),
-    );
+    let (out, _) = bounded(w.wait_web(&forged, &[]), Duration::from_secs(60));
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     let err = stderr(&out);
     assert!(
@@ -521,20 +488,7 @@ fn deploy_and_notify_do_not_misreport() {
     );
     assert!(!err.contains("pushed"), "{err}");
     // A server that is not Argo CD.
-    let (out, _) = bounded(
-        w.cmd(
-            &plain.url(),
-            &[
-                "wait",
-                "web",
-                "--env",
-                "staging",
-                "--argocd-app",
-                "web-staging",
-            ],
-        ),
-        Duration::from_secs(60),
-    );
+    let (out, _) = bounded(w.wait_web(&plain.url(), &[]), Duration::from_secs(60));
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(
         stderr(&out).contains("not an Argo CD Application"),
@@ -548,20 +502,7 @@ fn deploy_and_notify_do_not_misreport() {
             &application("r", main, "Degraded", serde_json::json!({})),
         )
     });
-    let (out, _) = bounded(
-        w.cmd(
-            &degraded.url(),
-            &[
-                "wait",
-                "web",
-                "--env",
-                "staging",
-                "--argocd-app",
-                "web-staging",
-            ],
-        ),
-        Duration::from_secs(60),
-    );
+    let (out, _) = bounded(w.wait_web(&degraded.url(), &[]), Duration::from_secs(60));
     assert_eq!(out.status.code(), Some(6), "{}", text(&out));
     assert!(
         stderr(&out).contains("error: not deployed healthy:"),
@@ -681,19 +622,7 @@ fn an_app_key_is_read_only_from_a_small_regular_file() {
 fn sigterm_ends_a_wait_on_a_server_that_never_answers() {
     let w = World::new();
     let hang = Liar::start(|_| Reply::Hang);
-    let mut c = w.cmd(
-        &hang.url(),
-        &[
-            "wait",
-            "web",
-            "--env",
-            "staging",
-            "--argocd-app",
-            "web-staging",
-            "--wait-timeout",
-            "10m",
-        ],
-    );
+    let mut c = w.wait_web(&hang.url(), &["--wait-timeout", "10m"]);
     let child = c
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -1188,19 +1117,7 @@ fn a_dripping_or_redirecting_argo_cd_is_bounded_and_keeps_the_token() {
     // A server that sends its answer a byte at a time: the wait ends by --wait-timeout.
     let drip = Liar::start(|_| Reply::Drip(Duration::from_millis(200)));
     let (out, took) = bounded(
-        w.cmd(
-            &drip.url(),
-            &[
-                "wait",
-                "web",
-                "--env",
-                "staging",
-                "--argocd-app",
-                "web-staging",
-                "--wait-timeout",
-                "3s",
-            ],
-        ),
+        w.wait_web(&drip.url(), &["--wait-timeout", "3s"]),
         Duration::from_secs(120),
     );
     assert_eq!(out.status.code(), Some(6), "{}", text(&out));
@@ -1214,20 +1131,7 @@ fn a_dripping_or_redirecting_argo_cd_is_bounded_and_keeps_the_token() {
     let elsewhere = Liar::start(|_| json_reply(200, "{}"));
     let to = format!("{}/api/v1/applications/web-staging", elsewhere.url());
     let redirecting = Liar::start(move |_| redirect(&to));
-    let (out, _) = bounded(
-        w.cmd(
-            &redirecting.url(),
-            &[
-                "wait",
-                "web",
-                "--env",
-                "staging",
-                "--argocd-app",
-                "web-staging",
-            ],
-        ),
-        Duration::from_secs(60),
-    );
+    let (out, _) = bounded(w.wait_web(&redirecting.url(), &[]), Duration::from_secs(60));
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(
         stderr(&out).contains("Argo CD answered HTTP 302"),
