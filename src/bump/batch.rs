@@ -468,6 +468,11 @@ impl Run<'_> {
     fn wait(&mut self, mine: &Mine, wait: Duration) -> Result<(), Failure> {
         if self.deadline.allows(self.attempts, wait) {
             crate::retry::sleep(wait);
+            // A wait for others ends a streak of cut pushes or of a locked branch: the next
+            // push's --connect-timeout is counted from its own first failure, not from one
+            // made before the wait.
+            self.deadline.cut.set(None);
+            self.deadline.locked.set(None);
             return Ok(());
         }
         self.withdraw(mine);
