@@ -334,6 +334,7 @@ impl Run<'_> {
         let mut to = PushTo {
             branch: None,
             options: self.opts.delivery.push_options.clone(),
+            drop_requests: Vec::new(),
         };
         if let Some(template) = &self.opts.delivery.push_branch {
             let name = branch::branch_name(template, &plan.changes)?;

@@ -197,6 +197,12 @@ pub(crate) struct PushTo {
     pub branch: Option<String>,
     /// Push options (`git push -o`), such as GitLab's `merge_request.create`.
     pub options: Vec<String>,
+    /// Request refs of the branch (by id) deleted by the same push. The server updates each
+    /// ref on its own: what the push came to is the branch's update alone (a deletion refused,
+    /// or of a ref already gone, changes nothing). A push aborted before any update (the branch
+    /// moved) or refused whole (a `pre-receive` hook) deletes nothing; one whose branch update
+    /// alone is refused (an `update` hook) may still delete them.
+    pub drop_requests: Vec<String>,
 }
 
 /// A repository imgbump works in: a user's checkout opened in place, or a bare clone made from

@@ -113,7 +113,7 @@ impl Workspace {
         } else {
             parent
         };
-        opts.remote_callbacks(self.push_callbacks(expected, &heard));
+        opts.remote_callbacks(self.push_callbacks(expected, &remote_ref, &heard));
         let options: Vec<&str> = to.options.iter().map(String::as_str).collect();
         if !options.is_empty() {
             opts.remote_push_options(&options);
@@ -121,9 +121,12 @@ impl Workspace {
         // The commit by its id: no ref is written here. A clone keeps new objects in memory
         // (see `clone::open_clone`), and a ref on disk naming one would outlive a killed run
         // and break every later run of a `--cache-dir`.
-        let refspec = format!("{commit}:{remote_ref}");
+        let mut refspecs = vec![format!("{commit}:{remote_ref}")];
+        let requests = super::requests::prefix_of(&self.remote_branch);
+        refspecs.extend(to.drop_requests.iter().map(|id| format!(":{requests}{id}")));
+        let specs: Vec<&str> = refspecs.iter().map(String::as_str).collect();
         let mut remote = self.anonymous_remote_at(url)?;
-        let result = remote.push(&[refspec.as_str()], Some(&mut opts));
+        let result = remote.push(&specs, Some(&mut opts));
         drop(remote);
         self.judge(result, &heard)
     }
@@ -157,18 +160,29 @@ impl Workspace {
     /// `heard`. Before any pack is sent, the branch must still exist and still be at `parent`,
     /// the commit we built on; otherwise the push is aborted, and `heard` says which, instead
     /// of creating a deleted branch again or sending a pack the server will refuse.
-    fn push_callbacks(&self, parent: Oid, heard: &Heard) -> git2::RemoteCallbacks<'_> {
+    fn push_callbacks(
+        &self,
+        parent: Oid,
+        remote_ref: &str,
+        heard: &Heard,
+    ) -> git2::RemoteCallbacks<'_> {
         let mut cb = self.callbacks("push", None);
         let status = heard.status.clone();
-        cb.push_update_reference(move |_, msg| {
-            if let Some(m) = msg {
+        let ours = remote_ref.to_string();
+        cb.push_update_reference(move |name, msg| {
+            // Only the branch's status: a request ref deleted alongside says nothing of it.
+            if let (Some(m), true) = (msg, name == ours) {
                 *status.borrow_mut() = Some(m.to_string());
             }
             Ok(())
         });
         let branch = heard.branch.clone();
+        let ours = remote_ref.to_string();
         cb.push_negotiation(move |updates| {
             for u in updates {
+                if u.dst_refname().ok() != Some(ours.as_str()) {
+                    continue;
+                }
                 if parent.is_zero() {
                     // A new branch: it must not exist.
                     if !u.src().is_zero() {

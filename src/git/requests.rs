@@ -11,7 +11,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use git2::{Oid, PushOptions};
+use git2::{Direction, Oid, PushOptions};
 
 use super::{err, git_err, ErrorKind, Result, Workspace};
 
@@ -54,7 +54,7 @@ impl Requests {
 }
 
 /// The refs' common start for `branch`'s requests.
-fn prefix_of(branch: &str) -> String {
+pub(super) fn prefix_of(branch: &str) -> String {
     format!("{PREFIX}{branch}/")
 }
 
@@ -98,7 +98,10 @@ impl Workspace {
 
     /// Publishes request `id` (`message`, made a parentless commit of the empty tree) as a new
     /// ref on the remote.
-    pub(crate) fn publish_request(&self, id: &str, message: &str) -> Result<RefPush> {
+    ///
+    /// The push's own advertisement is noted as a fetch's is: the requests the remote held
+    /// just before this one ([`Workspace::requests`]), at no extra round trip.
+    pub(crate) fn publish_request(&mut self, id: &str, message: &str) -> Result<RefPush> {
         let e = |x: git2::Error| git_err("cannot make the request's commit", &x, &self.creds);
         let tree = self
             .repo
@@ -112,7 +115,13 @@ impl Workspace {
             .commit(None, &who, &who, message, &tree, &[])
             .map_err(e)?;
         let name = format!("{}{id}", prefix_of(&self.remote_branch));
-        self.push_refs(&[format!("{commit}:{name}")])
+        let (pushed, listed) = self.push_refs(&[format!("{commit}:{name}")])?;
+        if !listed.is_empty() {
+            let branch = self.remote_branch.clone();
+            self.requests
+                .note(&branch, listed.iter().map(|(n, o)| (n.as_str(), *o)));
+        }
+        Ok(pushed)
     }
 
     /// Deletes the request refs `ids` of the branch on the remote (those already gone are no
@@ -123,12 +132,13 @@ impl Workspace {
         }
         let prefix = prefix_of(&self.remote_branch);
         let specs: Vec<String> = ids.iter().map(|id| format!(":{prefix}{id}")).collect();
-        self.push_refs(&specs)
+        Ok(self.push_refs(&specs)?.0)
     }
 
     /// Pushes `refspecs` (never forced) in one push, through a local remote's own
-    /// `git receive-pack` as the branch's push does; the first refusal, in the remote's words.
-    fn push_refs(&self, refspecs: &[String]) -> Result<RefPush> {
+    /// `git receive-pack` as the branch's push does; the first refusal, in the remote's words,
+    /// and the refs the remote advertised before it.
+    fn push_refs(&self, refspecs: &[String]) -> Result<(RefPush, Vec<(String, Oid)>)> {
         if self.url().is_empty() {
             return Err(err(ErrorKind::Other, "the branch has no remote"));
         }
@@ -153,7 +163,18 @@ impl Workspace {
         opts.remote_callbacks(cb);
         let specs: Vec<&str> = refspecs.iter().map(String::as_str).collect();
         let mut remote = self.anonymous_remote_at(&url)?;
-        let result = remote.push(&specs, Some(&mut opts));
+        // Connected first, to read the advertisement; the push goes over the same connection.
+        let (result, listed) =
+            match remote.connect_auth(Direction::Push, Some(self.callbacks("push", None)), None) {
+                Ok(mut conn) => {
+                    let listed: Vec<(String, Oid)> = conn
+                        .list()
+                        .map(|l| l.iter().map(|h| (h.name().to_string(), h.oid())).collect())
+                        .unwrap_or_default();
+                    (conn.remote().push(&specs, Some(&mut opts)), listed)
+                }
+                Err(e) => (Err(e), Vec::new()),
+            };
         drop(remote);
         let remote_text = text.borrow().trim().to_string();
         let said = |m: String| match remote_text.is_empty() {
@@ -170,16 +191,73 @@ impl Workspace {
             return Err(x);
         }
         let refused = refused.borrow().clone();
-        Ok(match refused {
+        let pushed = match refused {
             None => RefPush::Done,
             Some(m) => RefPush::Refused(self.creds.redact(&said(m))),
-        })
+        };
+        Ok((pushed, listed))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::git::{fixture, FileChange, Push, PushTo};
+
+    #[test]
+    fn requests_go_with_the_push_that_lands_and_stay_when_it_does_not() {
+        let fixture::Cloned {
+            base,
+            remote,
+            mut ws,
+            ..
+        } = fixture::cloned(&[("m.yaml", "a\n")]);
+        let (a, b) = (
+            "1765000000000-000000000000000a",
+            "1765000000001-000000000000000b",
+        );
+        assert_eq!(ws.publish_request(a, "request a").unwrap(), RefPush::Done);
+        // Each publishing push says what waited before it, its own request not among them.
+        assert!(ws.requests().is_empty(), "{:?}", ws.requests());
+        assert_eq!(ws.publish_request(b, "request b").unwrap(), RefPush::Done);
+        let before: Vec<&str> = ws.requests().iter().map(|(id, _)| id.as_str()).collect();
+        assert_eq!(before, [a]);
+        let bare = git2::Repository::open_bare(remote.path()).unwrap();
+        let listed = |bare: &git2::Repository| -> Vec<String> {
+            let mut names: Vec<String> = bare
+                .references_glob("refs/imgbump/requests/main/*")
+                .unwrap()
+                .filter_map(|r| Some(r.ok()?.name().ok()?.to_string()))
+                .collect();
+            names.sort();
+            names
+        };
+        assert_eq!(listed(&bare).len(), 2);
+
+        let sig = git2::Signature::now("T", "t@localhost").unwrap();
+        let change = |text: &str| FileChange {
+            path: "m.yaml".into(),
+            content: text.as_bytes().to_vec(),
+        };
+        let landing = ws.commit(base, &[change("b\n")], "b\n", &sig).unwrap();
+        let stale = ws.commit(base, &[change("c\n")], "c\n", &sig).unwrap();
+        let dropping = |ids: &[&str]| PushTo {
+            drop_requests: ids.iter().map(|s| s.to_string()).collect(),
+            ..PushTo::default()
+        };
+        // A push that lands deletes the refs it names; one already gone changes nothing.
+        let gone = "1765000000002-000000000000000c";
+        assert_eq!(
+            ws.push_with(landing, &dropping(&[a, gone])).unwrap(),
+            Push::Landed
+        );
+        assert_eq!(bare.refname_to_id("refs/heads/main").unwrap(), landing);
+        assert_eq!(listed(&bare), [format!("{PREFIX}main/{b}")]);
+        // A push that lost the race deletes nothing.
+        assert_eq!(ws.push_with(stale, &dropping(&[b])).unwrap(), Push::Moved);
+        assert_eq!(bare.refname_to_id("refs/heads/main").unwrap(), landing);
+        assert_eq!(listed(&bare), [format!("{PREFIX}main/{b}")]);
+    }
 
     #[test]
     fn only_the_branchs_own_requests_are_kept() {
