@@ -11,9 +11,10 @@
 //!   made), fetches the tip and every pending request, applies them in order, each planned on
 //!   the one before with its own run's options (order keys, `--expect-current`, holds,
 //!   selection, message), and pushes one commit with an `Imgbump-Request: <id>` trailer for each
-//!   change it carries. It signs that commit, if it signs, and is its author. It then deletes
-//!   the refs it applied.
-//! - Every other run polls (a fetch, backing off to [`POLL_MAX`]) until its id is in a trailer
+//!   change it carries. It signs that commit, if it signs, and is its author. The same push
+//!   deletes the refs it applied.
+//! - Every other run polls (a fetch, backing off to [`POLL_MAX`]; its first wait decided by
+//!   what its publishing push saw, [`Run::first_wait`]) until its id is in a trailer
 //!   on the branch (its change landed: that commit, and how many others it carried), or its
 //!   request is the oldest (it lands), or the oldest and the branch have stood still for
 //!   [`STALE`] (its run was killed: the run next in line lands it; after twice as long, any).
@@ -28,9 +29,15 @@
 //!
 //! Crash safety: a run killed after publishing never blocks the others (its request is landed
 //! by whoever lands next, until its deadline passes); a run that gives up (its `--timeout`, an
-//! interrupt) withdraws its request before it says so. A request ref lives until the run that
-//! applied it deletes it, or the next lander does (its id is on the branch), or, never
-//! applied, until its run's deadline: then the next lander deletes it.
+//! interrupt) withdraws its request before it says so. A request ref lives until the push
+//! that lands it; if that deletion is lost, until the next lander deletes it (its id is on the
+//! branch) or its own run finds its change below the tip; never applied, until its run's
+//! deadline: then the next lander deletes it.
+//!
+//! What a burst costs is connections: on a busy server each spawns processes, so every look
+//! saved counts. A run that lost a race publishes at once, without fetching first; the push
+//! that publishes tells it which requests wait before its own; a lander deletes refs in the
+//! push that lands them; a waiting run deletes nothing its lander is still deleting.
 //!
 //! A request is repository content: it is read as hostile input, every field checked as the
 //! command line's flags are, and one that is not valid is never applied.
@@ -58,8 +65,8 @@ const VERSION: u32 = 1;
 const HEADER: &str = "imgbump request";
 /// How long a lander waits for more requests while they keep arriving, from its own request.
 const GATHER: Duration = Duration::from_millis(1000);
-/// The wait between polls of a run next in line (its request among the [`NEXT`] oldest after
-/// the lander's): it notices a handover at once.
+/// The wait between polls of a run next in line (its request among the [`NEXT`] oldest made
+/// after the lander's gathering, [`next_in_line`]): it notices a handover at once.
 const POLL_NEXT: Duration = Duration::from_millis(250);
 /// How many runs wait next in line.
 const NEXT: usize = 3;
@@ -70,8 +77,11 @@ const POLL_MIN: Duration = Duration::from_millis(2000);
 const POLL_MAX: Duration = Duration::from_millis(4000);
 /// How long the oldest request and the branch may both stand still before the run next in
 /// line lands it (its run is gone: a lander at work moves the branch); after twice as long,
-/// any run does.
+/// any run does. Each pending request adds [`STALE_PER_REQUEST`]: a lander builds every one
+/// before it pushes, and on a loaded machine a big batch takes seconds (two landers then
+/// build the same batch, and one throws its work away).
 const STALE: Duration = Duration::from_secs(10);
+const STALE_PER_REQUEST: Duration = Duration::from_millis(50);
 /// A request past its run's deadline by this much is deleted, never applied.
 const EXPIRED_GRACE: i64 = 5;
 /// At most this many commits are read back from the tip to find which requests landed.
@@ -168,8 +178,9 @@ enum Seen {
     Landed(Oid, usize),
     /// Wait before looking again.
     Wait(Duration),
-    /// This run lands, on this tip, these requests (its own among them).
-    Lead(Vec<Request>),
+    /// This run lands, on this tip, these requests (its own among them); the refs of these
+    /// landed ones are still listed.
+    Lead(Vec<Request>, Vec<String>),
 }
 
 impl Run<'_> {
@@ -208,10 +219,15 @@ impl Run<'_> {
         let Some(mut mine) = self.publish(tip, own)? else {
             return Ok(false);
         };
+        let mut first = Some(self.first_wait(&mut mine));
         loop {
             if let Some(signal) = crate::interrupt::requested() {
                 self.withdraw(&mine);
                 return Err(Failure::interrupted(signal, "nothing was pushed"));
+            }
+            if let Some(wait) = first.take().filter(|w| !w.is_zero()) {
+                self.wait(&mine, wait)?;
+                continue;
             }
             let tip = timed(&mut self.t.refetch, || {
                 refetch(self.ws, self.attempts, &self.deadline)
@@ -223,8 +239,8 @@ impl Run<'_> {
                     return Ok(true);
                 }
                 Seen::Wait(wait) => self.wait(&mine, wait)?,
-                Seen::Lead(requests) => {
-                    if self.lead(tip, requests, &mut mine, outcome)? {
+                Seen::Lead(requests, finished) => {
+                    if self.lead(tip, requests, &finished, &mut mine, outcome)? {
                         return Ok(true);
                     }
                 }
@@ -291,6 +307,32 @@ impl Run<'_> {
         }))
     }
 
+    /// The wait before this run's first look, from what its publishing push saw: with no
+    /// request before its own it may be the lander, and looks at once; behind others, whose
+    /// lander most likely carries this one too, it waits as a look would have told it to
+    /// (a look saved per waiting run: a burst's connections are what it costs).
+    fn first_wait(&mut self, mine: &mut Mine) -> Duration {
+        let mut ahead: Vec<(u64, &str)> = self
+            .ws
+            .requests()
+            .iter()
+            .filter(|(id, _)| *id != mine.id)
+            .filter_map(|(id, _)| Some((created_of(id)?, id.as_str())))
+            .collect();
+        if ahead.is_empty() {
+            return Duration::ZERO;
+        }
+        let Some(own) = created_of(&mine.id) else {
+            return Duration::ZERO;
+        };
+        ahead.push((own, mine.id.as_str()));
+        ahead.sort_unstable();
+        match next_in_line(&ahead, &mine.id) {
+            true => jittered(POLL_NEXT),
+            false => poll_wait(&mut mine.polls),
+        }
+    }
+
     /// What the remote's tip and pending requests mean for this run.
     fn look(&mut self, tip: Oid, mine: &mut Mine) -> Result<Seen, Failure> {
         let seen: Vec<(String, Oid)> = self.ws.requests().to_vec();
@@ -317,7 +359,13 @@ impl Run<'_> {
             landed = self.landed_ids(tip, &[mine.base], true)?;
         }
         if let Some(&(commit, others)) = landed.get(&mine.id) {
-            self.cleanup(&pending, &landed, std::slice::from_ref(&mine.id));
+            // A lander deletes the refs it applied in the push that lands them. One still
+            // listed under a commit below the tip lost its deletion: this run deletes it (its
+            // own among them), and expired ones. Those of the tip's own commit are left to
+            // their lander (its push may still be deleting them) or the next one.
+            let below: HashMap<String, (Oid, usize)> =
+                landed.into_iter().filter(|(_, (c, _))| *c != tip).collect();
+            self.cleanup(&pending, &below, &[]);
             return Ok(Seen::Landed(commit, others));
         }
         if gone {
@@ -326,6 +374,12 @@ impl Run<'_> {
             return Ok(Seen::Wait(Duration::ZERO));
         }
         let now = crate::utc::now();
+        // Landed, and their refs still listed: a lander deletes them with its batch.
+        let finished: Vec<String> = pending
+            .iter()
+            .filter(|r| landed.contains_key(&r.id))
+            .map(|r| r.id.clone())
+            .collect();
         pending.retain(|r| !landed.contains_key(&r.id) && r.expires + EXPIRED_GRACE > now);
         pending.sort_by(|a, b| (a.created_ms, &a.id).cmp(&(b.created_ms, &b.id)));
         let oldest = pending
@@ -348,7 +402,8 @@ impl Run<'_> {
                 };
                 mine.oldest = Some((id.clone(), since, tip));
                 let waited = since.elapsed();
-                if (rank == Some(1) && waited >= STALE) || waited >= STALE * 2 {
+                let stale = STALE + STALE_PER_REQUEST * pending.len().min(10_000) as u32;
+                if (rank == Some(1) && waited >= stale) || waited >= stale * 2 {
                     // Its run is gone: land it, and look past it from now on.
                     mine.gone.insert(id.clone());
                     true
@@ -358,8 +413,12 @@ impl Run<'_> {
             }
         };
         if !lead {
-            let rank = rank.unwrap_or(usize::MAX);
-            return Ok(Seen::Wait(match rank <= NEXT {
+            let live: Vec<(u64, &str)> = pending
+                .iter()
+                .filter(|r| !mine.gone.contains(&r.id))
+                .map(|r| (r.created_ms, r.id.as_str()))
+                .collect();
+            return Ok(Seen::Wait(match next_in_line(&live, &mine.id) {
                 true => jittered(POLL_NEXT),
                 false => poll_wait(&mut mine.polls),
             }));
@@ -374,7 +433,7 @@ impl Run<'_> {
         if mine.alone {
             pending.retain(|r| r.id == mine.id);
         }
-        Ok(Seen::Lead(pending))
+        Ok(Seen::Lead(pending, finished))
     }
 
     /// Each request id named by a trailer on the branch's first-parent history from `tip`,
@@ -424,16 +483,7 @@ impl Run<'_> {
         landed: &HashMap<String, (Oid, usize)>,
         applied: &[String],
     ) {
-        let now = crate::utc::now();
-        let mut ids: Vec<String> = applied.to_vec();
-        ids.extend(
-            pending
-                .iter()
-                .filter(|r| landed.contains_key(&r.id) || r.expires + EXPIRED_GRACE <= now)
-                .map(|r| r.id.clone()),
-        );
-        ids.sort();
-        ids.dedup();
+        let ids = done_with(pending, landed, applied);
         // A refusal or a cut connection leaves them to the next lander.
         let _ = self.ws.delete_requests(&ids);
     }
@@ -499,6 +549,7 @@ impl Run<'_> {
         &mut self,
         tip: Oid,
         requests: Vec<Request>,
+        finished: &[String],
         mine: &mut Mine,
         outcome: &mut Outcome,
     ) -> Result<bool, Failure> {
@@ -536,33 +587,51 @@ impl Run<'_> {
             })?,
             super::CommitVia::GitHub => tip,
         };
-        let delivered = self.deliver_to(
-            tip,
-            commit,
-            &batch.message,
-            &batch.files,
-            &PushTo::default(),
-        );
-        let landed = match delivered {
-            Ok(Delivered::Landed) => commit,
-            Ok(Delivered::Made(made)) => made,
-            Ok(Delivered::Already(at)) => at,
-            Ok(Delivered::Again(_)) => return Ok(false),
-            Err(f) if f.kind == FailKind::Push && ids.len() > 1 && !mine.alone => {
-                // Refused: split; this run's change goes alone, the others in their turn.
-                self.ws.notice(&format!(
-                    "the remote refused a batch of {} changes; landing this run's change alone",
-                    ids.len()
-                ));
-                mine.alone = true;
-                return Ok(false);
-            }
-            Err(f) => {
-                self.withdraw(mine);
-                return Err(f);
+        // The applied requests' refs (and expired ones) go in the same push as the batch: a
+        // waiting run that sees the batch sees its ref gone, and no second push is made.
+        // (GitHub's API takes no refs: they are deleted after.)
+        let mut done = done_with(&requests, &HashMap::new(), &ids);
+        done.extend_from_slice(finished);
+        done.sort();
+        done.dedup();
+        let via_push = self.opts.delivery.commit_via == super::CommitVia::Push;
+        let to = PushTo {
+            drop_requests: if via_push { done.clone() } else { Vec::new() },
+            ..PushTo::default()
+        };
+        let landed = loop {
+            let delivered = self.deliver_to(tip, commit, &batch.message, &batch.files, &to);
+            match delivered {
+                Ok(Delivered::Landed) => break commit,
+                Ok(Delivered::Made(made)) => break made,
+                Ok(Delivered::Already(at)) => break at,
+                // A cut connection, and the branch still where the batch was built: the same
+                // batch again (building it again would cost as much as it did, for nothing).
+                Ok(Delivered::Again(now)) if now == tip => {
+                    self.attempts += 1;
+                    outcome.attempts = self.attempts;
+                }
+                // Another push moved the branch: the next look fetches it.
+                Ok(Delivered::Again(_) | Delivered::Moved) => return Ok(false),
+                Err(f) if f.kind == FailKind::Push && ids.len() > 1 && !mine.alone => {
+                    // Refused: split; this run's change goes alone, the others in their turn.
+                    self.ws.notice(&format!(
+                        "the remote refused a batch of {} changes; landing this run's change alone",
+                        ids.len()
+                    ));
+                    mine.alone = true;
+                    return Ok(false);
+                }
+                Err(f) => {
+                    self.withdraw(mine);
+                    return Err(f);
+                }
             }
         };
-        self.cleanup(&requests, &HashMap::new(), &ids);
+        if !via_push {
+            // Best effort: a refusal or a cut connection leaves them to the next lander.
+            let _ = self.ws.delete_requests(&done);
+        }
         if !carries_mine {
             return Ok(false);
         }
@@ -716,6 +785,50 @@ struct Batch {
 struct Carried {
     id: String,
     message: String,
+}
+
+/// The requests done with: `applied`, and those of `pending` that `landed` or are past their
+/// deadline.
+fn done_with(
+    pending: &[Request],
+    landed: &HashMap<String, (Oid, usize)>,
+    applied: &[String],
+) -> Vec<String> {
+    let now = crate::utc::now();
+    let mut ids: Vec<String> = applied.to_vec();
+    ids.extend(
+        pending
+            .iter()
+            .filter(|r| landed.contains_key(&r.id) || r.expires + EXPIRED_GRACE <= now)
+            .map(|r| r.id.clone()),
+    );
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
+/// Whether request `id` is next in line after the lander's batch: among the [`NEXT`] oldest of
+/// `pending` (sorted) made after the oldest's gathering. Those made during it most likely ride
+/// in the lander's batch: they poll slowly, as its landing is all they wait for.
+fn next_in_line(pending: &[(u64, &str)], id: &str) -> bool {
+    let Some((oldest, _)) = pending.first() else {
+        return true;
+    };
+    let gathered = oldest.saturating_add(GATHER.as_millis() as u64);
+    pending
+        .iter()
+        .skip(1)
+        .filter(|(created, _)| *created > gathered)
+        .take(NEXT)
+        .any(|(_, r)| *r == id)
+}
+
+/// When a request was made, from its id (`<unix ms>-<16 hex>`); `None` for an id not of that
+/// form.
+fn created_of(id: &str) -> Option<u64> {
+    valid_id(id)
+        .then(|| id.split_once('-')?.0.parse().ok())
+        .flatten()
 }
 
 /// The wait before the next poll, growing with each (`polls`), with jitter.
@@ -994,6 +1107,32 @@ fn valid_id(id: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn next_in_line_are_the_first_made_after_the_landers_gathering() {
+        let ids = [
+            "1765000000000-0000000000000001", // the lander
+            "1765000000400-0000000000000002", // made while it gathers: rides in its batch
+            "1765000001000-0000000000000003", // at the end of its gathering: still in it
+            "1765000001001-0000000000000004",
+            "1765000001500-0000000000000005",
+            "1765000002000-0000000000000006",
+            "1765000003000-0000000000000007",
+        ];
+        let pending: Vec<(u64, &str)> = ids
+            .iter()
+            .map(|id| (created_of(id).unwrap(), *id))
+            .collect();
+        let next: Vec<&str> = ids
+            .iter()
+            .copied()
+            .filter(|id| next_in_line(&pending, id))
+            .collect();
+        assert_eq!(next, &ids[3..6]);
+        assert_eq!(created_of(ids[1]), Some(1_765_000_000_400));
+        assert_eq!(created_of("1765000000400-XYZ"), None);
+        assert_eq!(created_of("17650000004000000000000000000002"), None);
+    }
 
     #[test]
     fn ids_are_checked() {

@@ -19,6 +19,9 @@ pub(super) enum Delivered {
     Landed,
     /// Plan again on this tip (the branch moved, or a cut push did not land).
     Again(Oid),
+    /// The branch moved since the commit's tip; not fetched yet ([`after_race`] waits and
+    /// fetches; a run that goes through a batch next fetches on its own first look).
+    Moved,
     /// The new branch is already there with this change, at this commit.
     Already(Oid),
     /// The forge made the commit itself (`--commit-via github`): this one, seen by a fetch.
@@ -113,8 +116,7 @@ pub(super) fn answered(
         Push::Landed => Ok(Delivered::Landed),
         Push::Locked(path) => locked(ws, &path, attempts, deadline, t),
         Push::Moved => {
-            let wait = backoff(attempts);
-            if !deadline.allows(attempts, wait) {
+            if !deadline.allows(attempts, backoff(attempts)) {
                 return Err(Failure::new(
                     FailKind::Push,
                     format!(
@@ -127,10 +129,7 @@ pub(super) fn answered(
                 )
                 .with_hint(format!("run imgbump again, or raise {}", deadline.knob(attempts))));
             }
-            sleep(wait);
-            Ok(Delivered::Again(timed(&mut t.refetch, || {
-                refetch(ws, attempts, deadline)
-            })?))
+            Ok(Delivered::Moved)
         }
         Push::Exists(at) => Err(Failure::new(
             FailKind::Push,
@@ -156,6 +155,19 @@ pub(super) fn answered(
             deadline.knob(attempts),
         ))),
     }
+}
+
+/// After a lost race ([`Delivered::Moved`]): a backoff, then the new tip to plan again on.
+pub(super) fn after_race(
+    ws: &mut Workspace,
+    attempts: u32,
+    deadline: &Deadline,
+    t: &mut Timings,
+) -> Result<Delivered, Failure> {
+    sleep(backoff(attempts));
+    Ok(Delivered::Again(timed(&mut t.refetch, || {
+        refetch(ws, attempts, deadline)
+    })?))
 }
 
 /// The remote's branch is locked (`path`, on the remote): a concurrent push's lock is waited

@@ -354,6 +354,12 @@ impl Run<'_> {
             .map_err(|f| deliver::stays_local(f, self.kept(), &branch_name))?;
         match delivered {
             Delivered::Again(new_tip) => return Ok(Some(new_tip)),
+            // Lost a race with batches possible: published next, from the tip it had (the
+            // request's first look fetches).
+            Delivered::Moved => {
+                self.moved = true;
+                return Ok(Some(a.tip));
+            }
             Delivered::Made(made) => {
                 outcome.commit = Some(made);
                 if to.branch.is_none() {
@@ -378,6 +384,26 @@ impl Run<'_> {
     /// The commit stage's `commit` (made on `tip` with `message`, changing `files`) delivered
     /// as `to` says: pushed, or made by GitHub from the files.
     pub(super) fn deliver_to(
+        &mut self,
+        tip: Oid,
+        commit: Oid,
+        message: &str,
+        files: &[crate::git::FileChange],
+        to: &PushTo,
+    ) -> Result<Delivered, Failure> {
+        let delivered = self.deliver_once(tip, commit, message, files, to)?;
+        match delivered {
+            // A run that may batch goes through one now: its request is published at once
+            // (a wait and a fetch here would only delay it); the others wait, fetch and race.
+            Delivered::Moved if !self.may_batch() => {
+                deliver::after_race(self.ws, self.attempts, &self.deadline, &mut self.t)
+            }
+            d => Ok(d),
+        }
+    }
+
+    /// One delivery of `commit`, as `--commit-via` says.
+    fn deliver_once(
         &mut self,
         tip: Oid,
         commit: Oid,
