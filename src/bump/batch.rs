@@ -84,6 +84,8 @@ const STALE: Duration = Duration::from_secs(10);
 const STALE_PER_REQUEST: Duration = Duration::from_millis(50);
 /// A request past its run's deadline by this much is deleted, never applied.
 const EXPIRED_GRACE: i64 = 5;
+/// What to do when another run's change no longer applies where it was to be applied.
+const WAITED: &str = "run imgbump again: the image changed while this change waited in a batch";
 /// At most this many commits are read back from the tip to find which requests landed.
 const HISTORY: usize = 2000;
 
@@ -670,7 +672,18 @@ impl Run<'_> {
                 true => (self.pairs, self.opts),
                 false => (r.pairs.as_slice(), &r.opts),
             };
-            let planned = self.plan_on(on, pairs, opts);
+            // This run's own change refused on the batch's tip is refused as its own plan
+            // would be: the branch moved while it ran (the others' words are never shown).
+            let reread = match is_mine {
+                true => super::standing::reread(
+                    self.local.standing.as_ref(),
+                    true,
+                    pairs.first().map_or("", |p| p.service.as_str()),
+                    self.ws.is_open(),
+                ),
+                false => String::from(WAITED),
+            };
+            let planned = self.plan_on(on, pairs, opts, &reread);
             let p = match (planned, is_mine) {
                 (Ok(p), _) if !p.files.is_empty() => p,
                 (Ok(p), true) => return Ok(Built::Nothing(p)),
@@ -717,7 +730,13 @@ impl Run<'_> {
     }
 
     /// A plan of `pairs` with `opts` on `on` (no dirty check: the plan is the remote's).
-    fn plan_on(&mut self, on: Oid, pairs: &[Pair], opts: &Options) -> Result<Plan, Failure> {
+    fn plan_on(
+        &mut self,
+        on: Oid,
+        pairs: &[Pair],
+        opts: &Options,
+        reread: &str,
+    ) -> Result<Plan, Failure> {
         let recorded = match opts.commit.order {
             Some(o) if o.check => super::order::recorded(self.ws, pairs)?,
             _ => HashMap::new(),
@@ -728,7 +747,7 @@ impl Run<'_> {
             recorded: &recorded,
             check_dirty: false,
             now: crate::utc::now(),
-            reread: "run imgbump again: the image changed while this change waited in a batch",
+            reread,
         };
         let ws = &*self.ws;
         let checks = &mut self.checks;
@@ -749,7 +768,7 @@ impl Run<'_> {
             // Judged where it was applied: the key it recorded is there now.
             opts.commit.order = opts.commit.order.map(|o| Order { check: false, ..o });
             opts.registry.offline = true;
-            if let Ok(p) = self.plan_on(parent, self.pairs, &opts) {
+            if let Ok(p) = self.plan_on(parent, self.pairs, &opts, WAITED) {
                 outcome.changes = p.changes;
                 outcome.diff = p.diff;
             }
