@@ -84,6 +84,9 @@ const STALE: Duration = Duration::from_secs(10);
 const STALE_PER_REQUEST: Duration = Duration::from_millis(50);
 /// A request past its run's deadline by this much is deleted, never applied.
 const EXPIRED_GRACE: i64 = 5;
+/// The first step of a shallow clone's history fetched deeper to find where a request landed:
+/// a burst adds a handful of commits, so it is most likely that close to the tip.
+const DEEPEN_FIRST: i32 = 8;
 /// What to do when another run's change no longer applies where it was to be applied.
 const WAITED: &str = "run imgbump again: the image changed while this change waited in a batch";
 /// At most this many commits are read back from the tip to find which requests landed.
@@ -310,8 +313,8 @@ impl Run<'_> {
     }
 
     /// The wait before this run's first look, from what its publishing push saw: with no
-    /// request before its own it may be the lander, and looks at once; behind others, whose
-    /// lander most likely carries this one too, it waits as a look would have told it to
+    /// request older than its own it may be the lander, and looks at once; behind others,
+    /// whose lander most likely carries this one too, it waits as a look would have told it to
     /// (a look saved per waiting run: a burst's connections are what it costs).
     fn first_wait(&mut self, mine: &mut Mine) -> Duration {
         let mut ahead: Vec<(u64, &str)> = self
@@ -329,6 +332,9 @@ impl Run<'_> {
         };
         ahead.push((own, mine.id.as_str()));
         ahead.sort_unstable();
+        if ahead.first().is_some_and(|(_, id)| *id == mine.id) {
+            return Duration::ZERO;
+        }
         match next_in_line(&ahead, &mine.id) {
             true => jittered(POLL_NEXT),
             false => poll_wait(&mut mine.polls),
@@ -470,11 +476,12 @@ impl Run<'_> {
         }
     }
 
-    /// A shallow clone's history fetched deeper, riding out cut connections as a refetch does.
+    /// A shallow clone's history fetched deeper ([`DEEPEN_FIRST`] commits first), riding out
+    /// cut connections as a refetch does.
     fn deepen(&mut self) -> Result<bool, Failure> {
         let what = "fetching more history";
         on_connection(self.ws, self.attempts, &self.deadline, what, |ws| {
-            ws.deepen()
+            ws.deepen_from(DEEPEN_FIRST)
         })
     }
 

@@ -85,6 +85,12 @@ impl Workspace {
     /// Returns false when there is nothing more to fetch this way (a checkout, whose history is
     /// the user's to deepen; a full or borrowed clone).
     pub(crate) fn deepen(&mut self) -> Result<bool> {
+        self.deepen_from(64)
+    }
+
+    /// [`Workspace::deepen`], whose first step is `first` commits (what is sought is likely
+    /// that close: a step of 64 fetches the objects of 64 commits).
+    pub(crate) fn deepen_from(&mut self, first: i32) -> Result<bool> {
         let Mode::Clone {
             borrowed: false,
             depth,
@@ -97,6 +103,7 @@ impl Workspace {
             return Ok(false);
         }
         *depth = match *depth {
+            d if d < first => first,
             d if d < 64 => 64,
             d if d < 1024 => 1024,
             // libgit2's GIT_FETCH_DEPTH_UNSHALLOW.
