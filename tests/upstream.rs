@@ -368,6 +368,58 @@ fn a_refusal_after_the_branch_moved_during_the_run_takes_the_local_commit_back()
     assert_eq!(fx.remote_git(&["rev-parse", "main"]), theirs);
 }
 
+/// Another run lands the very image this one bumps to while it runs: the run has nothing to do
+/// on the remote's tip, says so, and leaves the checkout with no commit of its own (caught up
+/// to the remote, which has the image, as `git pull` would).
+#[test]
+fn the_same_image_landed_by_another_run_meanwhile_leaves_no_local_commit() {
+    let fx = Fixture::new();
+    let other = fx.clone_elsewhere();
+    let manifest = std::fs::read_to_string(other.join(AGENT)).unwrap();
+    let current = manifest
+        .lines()
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("image: ")
+                .filter(|i| i.contains("isa-agent"))
+        })
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+    let (repo, _) = current.rsplit_once(':').unwrap();
+    std::fs::write(
+        other.join(AGENT),
+        manifest.replace(&current, &format!("{repo}:mine")),
+    )
+    .unwrap();
+    git(&other, &["commit", "-qam", "their bump, to the same image"]);
+    git(&other, &["push", "-q", "origin", "HEAD:refs/heads/theirs"]);
+    let theirs = git(&other, &["rev-parse", "HEAD"]);
+    race_once(&fx, theirs.trim(), "exit 0");
+    let out = fx.run(&["set", "-C", fx.checkout.to_str().unwrap(), "agent=:mine"]);
+    let said = stderr(&out);
+    assert_eq!(code(&out), Some(0), "{}", text(&out));
+    assert_eq!(fx.remote_git(&["rev-parse", "main"]), theirs);
+    // No commit of this run anywhere: the local branch is the remote's, and clean.
+    assert_eq!(git(&fx.checkout, &["rev-parse", "main"]), theirs, "{said}");
+    assert_eq!(
+        git(
+            &fx.checkout,
+            &["status", "--porcelain", "--untracked-files=all"]
+        ),
+        "",
+        "{said}"
+    );
+    assert!(
+        std::fs::read_to_string(fx.checkout.join(AGENT))
+            .unwrap()
+            .contains(&format!("{repo}:mine")),
+        "{said}"
+    );
+}
+
 /// `imgbump promote billing --from staging --to production` in the fixture's checkout, with
 /// `more` flags.
 fn promote_billing(fx: &Fixture, more: &[&str]) -> std::process::Output {

@@ -572,11 +572,13 @@ impl Run<'_> {
                     self.landed_by_another(commit, others, outcome)?;
                     return Ok(true);
                 }
-                // This run's change is decided on this tip (nothing to do): no commit.
+                // This run's change is decided on this tip (nothing to do): no commit, and a
+                // checkout's own commit of an earlier attempt settled as without batches.
                 self.withdraw(mine);
                 outcome.changed = false;
                 outcome.changes = p.changes;
                 outcome.diff = p.diff;
+                self.settle_local(tip, outcome);
                 return Ok(true);
             }
             Built::Wait => {

@@ -266,6 +266,14 @@ impl Run<'_> {
                 return Ok(Nothing::Again(remote));
             }
         }
+        self.settle_local(tip, outcome);
+        Ok(Nothing::Done)
+    }
+
+    /// A run that changes nothing on the remote's `tip`: what the checkout's standing means,
+    /// and after an earlier attempt's local commit, the checkout caught up to `tip` if that
+    /// loses nothing (the run has succeeded either way).
+    pub(super) fn settle_local(&mut self, tip: Oid, outcome: &mut Outcome) {
         if let (None, Some(s)) = (self.local.commit, &self.local.standing) {
             if !s.up_to_date() {
                 outcome.note = Some(match self.opts.delivery.dry_run {
@@ -274,8 +282,6 @@ impl Run<'_> {
                 });
             }
         }
-        // After a retry in a checkout: catch the checkout up if that loses nothing; the run
-        // has succeeded either way.
         if let Some(c) = self.local.commit {
             if !self
                 .ws
@@ -285,7 +291,6 @@ impl Run<'_> {
                 outcome.note = Some(format!("the remote already has this image; the local branch {} keeps its own commit {}", self.ws.branch(), short_id(&c)));
             }
         }
-        Ok(Nothing::Done)
     }
 
     /// Whether the commit stage writes the checkout first (its first commit, on its branch).
