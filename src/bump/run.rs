@@ -354,9 +354,16 @@ impl Run<'_> {
             _ => None,
         };
         to.options.extend(after::gitlab_options(request.as_ref()));
-        let delivered = self
-            .deliver_to(a.tip, commit, &a.message, &plan.files, &to)
-            .map_err(|f| deliver::stays_local(f, self.kept(), &branch_name))?;
+        let delivered = match self.deliver_to(a.tip, commit, &a.message, &plan.files, &to) {
+            // A run that may batch goes through one now: its request is published at once (a
+            // wait and a fetch here would only delay it); the others wait, fetch and race.
+            Ok(Delivered::Moved) if !self.may_batch() => {
+                deliver::after_race(self.ws, self.attempts, &self.deadline, &mut self.t)
+            }
+            d => d,
+        };
+        let delivered =
+            delivered.map_err(|f| deliver::stays_local(f, self.kept(), &branch_name))?;
         match delivered {
             Delivered::Again(new_tip) => return Ok(Some(new_tip)),
             // Lost a race with batches possible: published next, from the tip it had (the
@@ -387,28 +394,9 @@ impl Run<'_> {
     }
 
     /// The commit stage's `commit` (made on `tip` with `message`, changing `files`) delivered
-    /// as `to` says: pushed, or made by GitHub from the files.
+    /// as `to` says: pushed, or made by GitHub from the files. A lost race is
+    /// [`Delivered::Moved`], not fetched yet.
     pub(super) fn deliver_to(
-        &mut self,
-        tip: Oid,
-        commit: Oid,
-        message: &str,
-        files: &[crate::git::FileChange],
-        to: &PushTo,
-    ) -> Result<Delivered, Failure> {
-        let delivered = self.deliver_once(tip, commit, message, files, to)?;
-        match delivered {
-            // A run that may batch goes through one now: its request is published at once
-            // (a wait and a fetch here would only delay it); the others wait, fetch and race.
-            Delivered::Moved if !self.may_batch() => {
-                deliver::after_race(self.ws, self.attempts, &self.deadline, &mut self.t)
-            }
-            d => Ok(d),
-        }
-    }
-
-    /// One delivery of `commit`, as `--commit-via` says.
-    fn deliver_once(
         &mut self,
         tip: Oid,
         commit: Oid,
