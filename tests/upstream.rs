@@ -322,10 +322,9 @@ fn race_once(fx: &Fixture, theirs: &str, then: &str) {
     std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
 
-#[test]
-fn a_refusal_after_the_branch_moved_during_the_run_takes_the_local_commit_back() {
-    let fx = Fixture::new();
-    // Their bump of agent, on a side branch of the remote until the hook lands it.
+/// Their bump of agent (its image made `to(current)`), on a side branch of the remote until a
+/// hook lands it: the current image, and their commit.
+fn their_bump(fx: &Fixture, to: impl Fn(&str) -> String) -> (String, String) {
     let other = fx.clone_elsewhere();
     let manifest = std::fs::read_to_string(other.join(AGENT)).unwrap();
     let current = manifest
@@ -340,14 +339,16 @@ fn a_refusal_after_the_branch_moved_during_the_run_takes_the_local_commit_back()
         .next()
         .unwrap()
         .to_string();
-    std::fs::write(
-        other.join(AGENT),
-        manifest.replace(&current, &format!("{current}-theirs")),
-    )
-    .unwrap();
+    std::fs::write(other.join(AGENT), manifest.replace(&current, &to(&current))).unwrap();
     git(&other, &["commit", "-qam", "their bump"]);
     git(&other, &["push", "-q", "origin", "HEAD:refs/heads/theirs"]);
-    let theirs = git(&other, &["rev-parse", "HEAD"]);
+    (current, git(&other, &["rev-parse", "HEAD"]))
+}
+
+#[test]
+fn a_refusal_after_the_branch_moved_during_the_run_takes_the_local_commit_back() {
+    let fx = Fixture::new();
+    let (current, theirs) = their_bump(&fx, |current| format!("{current}-theirs"));
     race_once(&fx, theirs.trim(), "exit 0");
     let before = held(&fx.checkout);
     let co = fx.checkout.to_str().unwrap();
@@ -374,29 +375,10 @@ fn a_refusal_after_the_branch_moved_during_the_run_takes_the_local_commit_back()
 #[test]
 fn the_same_image_landed_by_another_run_meanwhile_leaves_no_local_commit() {
     let fx = Fixture::new();
-    let other = fx.clone_elsewhere();
-    let manifest = std::fs::read_to_string(other.join(AGENT)).unwrap();
-    let current = manifest
-        .lines()
-        .find_map(|l| {
-            l.trim()
-                .strip_prefix("image: ")
-                .filter(|i| i.contains("isa-agent"))
-        })
-        .unwrap()
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_string();
+    let (current, theirs) = their_bump(&fx, |current| {
+        format!("{}:mine", current.rsplit_once(':').unwrap().0)
+    });
     let (repo, _) = current.rsplit_once(':').unwrap();
-    std::fs::write(
-        other.join(AGENT),
-        manifest.replace(&current, &format!("{repo}:mine")),
-    )
-    .unwrap();
-    git(&other, &["commit", "-qam", "their bump, to the same image"]);
-    git(&other, &["push", "-q", "origin", "HEAD:refs/heads/theirs"]);
-    let theirs = git(&other, &["rev-parse", "HEAD"]);
     race_once(&fx, theirs.trim(), "exit 0");
     let out = fx.run(&["set", "-C", fx.checkout.to_str().unwrap(), "agent=:mine"]);
     let said = stderr(&out);
