@@ -367,13 +367,7 @@ impl Run<'_> {
             landed = self.landed_ids(tip, &[mine.base], true)?;
         }
         if let Some(&(commit, others)) = landed.get(&mine.id) {
-            // A lander deletes the refs it applied in the push that lands them. One still
-            // listed under a commit below the tip lost its deletion: this run deletes it (its
-            // own among them), and expired ones. Those of the tip's own commit are left to
-            // their lander (its push may still be deleting them) or the next one.
-            let below: HashMap<String, (Oid, usize)> =
-                landed.into_iter().filter(|(_, (c, _))| *c != tip).collect();
-            self.cleanup(&pending, &below, &[]);
+            self.clean_below(tip, &pending, landed);
             return Ok(Seen::Landed(commit, others));
         }
         if gone {
@@ -497,6 +491,21 @@ impl Run<'_> {
         let _ = self.ws.delete_requests(&ids);
     }
 
+    /// After this run found its change landed: a lander deletes the refs it applied in the
+    /// push that lands them, so one still listed under a commit below `tip` lost its deletion:
+    /// it is deleted now (this run's own among them), with expired ones. Those of the tip's
+    /// own commit are left to their lander (its push may still be deleting them) or the next.
+    fn clean_below(
+        &mut self,
+        tip: Oid,
+        pending: &[Request],
+        landed: HashMap<String, (Oid, usize)>,
+    ) {
+        let below: HashMap<String, (Oid, usize)> =
+            landed.into_iter().filter(|(_, (c, _))| *c != tip).collect();
+        self.cleanup(pending, &below, &[]);
+    }
+
     /// Withdraws this run's request (it gives up), best effort.
     fn withdraw(&mut self, mine: &Mine) {
         let _ = self.ws.delete_requests(std::slice::from_ref(&mine.id));
@@ -589,6 +598,47 @@ impl Run<'_> {
         };
         let ids: Vec<String> = batch.carried.iter().map(|r| r.id.clone()).collect();
         let carries_mine = ids.contains(&mine.id);
+        let Some(landed) = self.push_batch(tip, &batch, &requests, finished, mine, outcome)? else {
+            return Ok(false);
+        };
+        if !carries_mine {
+            return Ok(false);
+        }
+        let own = batch
+            .own
+            .ok_or_else(|| {
+                Failure::new(
+                    FailKind::Other,
+                    format!(
+                        "the batch commit {} carries this run's change, but its plan was lost; the change is on the branch",
+                        crate::git::short_id(&landed)
+                    ),
+                )
+                .with_hint("this is a bug in imgbump: please report it with -vv")
+            })?;
+        outcome.changes = own.changes;
+        outcome.diff = own.diff;
+        outcome.changed = true;
+        outcome.commit = Some(landed);
+        outcome.pushed = true;
+        outcome.batched = Some(ids.len() - 1);
+        self.catch_up(landed, outcome)?;
+        Ok(true)
+    }
+
+    /// Commits `batch` (the applied `requests`) on `tip` and pushes it, deleting the refs done
+    /// with in the same push: the commit that landed, or `None` when this run must look again
+    /// (the branch moved, or the remote refused the batch and this run's change goes alone).
+    fn push_batch(
+        &mut self,
+        tip: Oid,
+        batch: &Batch,
+        requests: &[Request],
+        finished: &[String],
+        mine: &mut Mine,
+        outcome: &mut Outcome,
+    ) -> Result<Option<Oid>, Failure> {
+        let ids: Vec<String> = batch.carried.iter().map(|r| r.id.clone()).collect();
         self.attempts += 1;
         outcome.attempts = self.attempts;
         let commit = match self.opts.delivery.commit_via {
@@ -601,7 +651,7 @@ impl Run<'_> {
         // The applied requests' refs (and expired ones) go in the same push as the batch: a
         // waiting run that sees the batch sees its ref gone, and no second push is made.
         // (GitHub's API takes no refs: they are deleted after.)
-        let mut done = done_with(&requests, &HashMap::new(), &ids);
+        let mut done = done_with(requests, &HashMap::new(), &ids);
         done.extend_from_slice(finished);
         done.sort();
         done.dedup();
@@ -623,7 +673,7 @@ impl Run<'_> {
                     outcome.attempts = self.attempts;
                 }
                 // Another push moved the branch: the next look fetches it.
-                Ok(Delivered::Again(_) | Delivered::Moved) => return Ok(false),
+                Ok(Delivered::Again(_) | Delivered::Moved) => return Ok(None),
                 Err(f) if f.kind == FailKind::Push && ids.len() > 1 && !mine.alone => {
                     // Refused: split; this run's change goes alone, the others in their turn.
                     self.ws.notice(&format!(
@@ -631,7 +681,7 @@ impl Run<'_> {
                         ids.len()
                     ));
                     mine.alone = true;
-                    return Ok(false);
+                    return Ok(None);
                 }
                 Err(f) => {
                     self.withdraw(mine);
@@ -643,20 +693,7 @@ impl Run<'_> {
             // Best effort: a refusal or a cut connection leaves them to the next lander.
             let _ = self.ws.delete_requests(&done);
         }
-        if !carries_mine {
-            return Ok(false);
-        }
-        let own = batch
-            .own
-            .ok_or_else(|| Failure::new(FailKind::Other, "a batch lost its own plan"))?;
-        outcome.changes = own.changes;
-        outcome.diff = own.diff;
-        outcome.changed = true;
-        outcome.commit = Some(landed);
-        outcome.pushed = true;
-        outcome.batched = Some(ids.len() - 1);
-        self.catch_up(landed, outcome)?;
-        Ok(true)
+        Ok(Some(landed))
     }
 
     /// The batch of `requests` on `tip`: each planned on the one before, at most one per
