@@ -461,18 +461,9 @@ fn deploy_and_notify_do_not_misreport() {
     let plain = Liar::start(|_| json_reply(200, "{}"));
     let (out, _) = bounded(
         {
-            let mut c = w.cmd(
+            let mut c = w.wait_web(
                 &format!("127.0.0.1:{}", plain.port),
-                &[
-                    "wait",
-                    "web",
-                    "--env",
-                    "staging",
-                    "--argocd-app",
-                    "web-staging",
-                    "--wait-timeout",
-                    "10m",
-                ],
+                &["--wait-timeout", "10m"],
             );
             c.env_remove("GITHUB_ACTIONS");
             c
