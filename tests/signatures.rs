@@ -396,23 +396,32 @@ fn agent_line(fx: &Fixture) -> String {
 
 /// `imgbump set agent=:TAG`, requiring WORKFLOW's keyless signature from `issuer` under `root`.
 fn set_keyless(fx: &Fixture, tag: &str, issuer: &str, root: &Path) -> std::process::Output {
+    set_keyless_with(fx, tag, issuer, root, &[])
+}
+
+/// [`set_keyless`], with `more` flags.
+fn set_keyless_with(
+    fx: &Fixture,
+    tag: &str,
+    issuer: &str,
+    root: &Path,
+    more: &[&str],
+) -> std::process::Output {
     let pair = format!("agent=:{tag}");
-    run(
-        fx,
-        &[
-            "set",
-            &pair,
-            "--verify-signature",
-            "keyless",
-            "--certificate-identity",
-            WORKFLOW,
-            "--certificate-oidc-issuer",
-            issuer,
-            "--trusted-root",
-            root.to_str().unwrap(),
-        ],
-        &[],
-    )
+    let mut args = vec![
+        "set",
+        &pair,
+        "--verify-signature",
+        "keyless",
+        "--certificate-identity",
+        WORKFLOW,
+        "--certificate-oidc-issuer",
+        issuer,
+        "--trusted-root",
+        root.to_str().unwrap(),
+    ];
+    args.extend_from_slice(more);
+    run(fx, &args, &[])
 }
 
 fn run(fx: &Fixture, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
@@ -909,23 +918,8 @@ fn keyless_signatures_from_a_test_instance_verify_with_their_identity_and_nothin
             false,
         ),
     ] {
-        let (r, pair) = (root.to_str().unwrap(), format!("agent=:{tag}"));
-        let args = [
-            "set",
-            &pair,
-            "--verify-signature",
-            "keyless",
-            "--certificate-identity",
-            WORKFLOW,
-            "--certificate-oidc-issuer",
-            GHA,
-            "--trusted-root",
-            r,
-            flag,
-            value,
-        ];
         let count = fx.remote_count();
-        let out = run(&fx, &args, &[]);
+        let out = set_keyless_with(&fx, tag, GHA, &root, &[flag, value]);
         assert_eq!(
             out.status.code(),
             Some(if ok { 0 } else { 4 }),
