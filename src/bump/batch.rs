@@ -13,7 +13,8 @@
 //!   selection, message), and pushes one commit with an `Imgbump-Request: <id>` trailer for each
 //!   change it carries. It signs that commit, if it signs, and is its author. The same push
 //!   deletes the refs it applied.
-//! - Every other run polls (a fetch, backing off to [`POLL_MAX`]; its first wait decided by
+//! - Every other run polls (the remote's advertisement alone, fetching only when it says so,
+//!   `glance.rs`; backing off to [`POLL_MAX`]; its first wait decided by
 //!   what its publishing push saw, [`Run::first_wait`]) until its id is in a trailer
 //!   on the branch (its change landed: that commit, and how many others it carried), or its
 //!   request is the oldest (it lands), or the oldest and the branch have stood still for
@@ -49,15 +50,18 @@ use git2::Oid;
 use serde::{Deserialize, Serialize};
 
 use crate::failure::{FailKind, Failure};
-use crate::git::{FileChange, PushTo, RefPush};
+use crate::git::{FileChange, PushTo, RefPush, Want};
 use crate::reference::ImageSpec;
 
 use super::deliver::Delivered;
 use super::outcome::{timed, Outcome};
 use super::plan::{plan, Inputs, Plan};
-use super::retry::{on_connection, refetch};
+use super::retry::on_connection;
 use super::run::Run;
 use super::{HoldChange, Options, Order, Pair};
+
+mod glance;
+use glance::{glance, Glance};
 
 /// The format of a request this build writes and reads.
 const VERSION: u32 = 1;
@@ -171,7 +175,10 @@ pub(super) struct Mine {
     oldest: Option<(String, Instant, Oid)>,
     /// Requests whose runs are taken to be gone (never leaders again).
     gone: HashSet<String>,
-    /// The pending count at the last look (a lander waits while it grows).
+    /// Requests a full look passed over (landed, past their deadline, not valid): no glance
+    /// counts them before this run's.
+    passed: HashSet<String>,
+    /// The count of requests at the last glance (a lander waits while it grows).
     last_count: usize,
     /// The remote refused a batch: land this run's change alone.
     alone: bool,
@@ -234,10 +241,31 @@ impl Run<'_> {
                 self.wait(&mine, wait)?;
                 continue;
             }
-            let tip = timed(&mut self.t.refetch, || {
-                refetch(self.ws, self.attempts, &self.deadline)
-            })
-            .inspect_err(|_| self.withdraw(&mine))?;
+            // The advertisement first: most looks end there, and cost the server no pack.
+            let (ws, attempts) = (&mut *self.ws, self.attempts);
+            let glanced = timed(&mut self.t.refetch, || {
+                on_connection(ws, attempts, &self.deadline, "fetching again", |ws| {
+                    ws.fetch_if(|tip, listed| {
+                        let g = glance(&mut mine, tip, listed);
+                        let want = match &g {
+                            Glance::Look(want) => *want,
+                            Glance::Wait(_) => Want::Nothing,
+                        };
+                        (want, g)
+                    })
+                })
+            });
+            let tip = match glanced {
+                Err(f) => {
+                    self.withdraw(&mine);
+                    return Err(f);
+                }
+                Ok((_, Glance::Wait(wait))) => {
+                    self.wait(&mine, wait)?;
+                    continue;
+                }
+                Ok((tip, Glance::Look(_))) => tip,
+            };
             match self.look(tip, &mut mine)? {
                 Seen::Landed(commit, others) => {
                     self.landed_by_another(commit, others, outcome)?;
@@ -307,6 +335,7 @@ impl Run<'_> {
             polls: 0,
             oldest: None,
             gone: HashSet::new(),
+            passed: HashSet::new(),
             last_count: 0,
             alone: false,
         }))
@@ -383,6 +412,12 @@ impl Run<'_> {
             .map(|r| r.id.clone())
             .collect();
         pending.retain(|r| !landed.contains_key(&r.id) && r.expires + EXPIRED_GRACE > now);
+        // Every request fetched and passed over is passed over by the glances too.
+        mine.passed.extend(
+            seen.iter()
+                .filter(|(id, _)| *id != mine.id && !pending.iter().any(|r| r.id == *id))
+                .map(|(id, _)| id.clone()),
+        );
         pending.sort_by(|a, b| (a.created_ms, &a.id).cmp(&(b.created_ms, &b.id)));
         let oldest = pending
             .iter()
@@ -425,13 +460,7 @@ impl Run<'_> {
                 false => poll_wait(&mut mine.polls),
             }));
         }
-        // A lander waits while requests keep arriving, up to GATHER after its own was made.
-        let growing = pending.len() > mine.last_count;
-        mine.last_count = pending.len();
-        if pending.len() > 1 && growing && mine.made.elapsed() < GATHER && !mine.alone {
-            let left = GATHER.saturating_sub(mine.made.elapsed());
-            return Ok(Seen::Wait(left.min(POLL_NEXT)));
-        }
+        // (A lander gathered while its glances saw requests arriving.)
         if mine.alone {
             pending.retain(|r| r.id == mine.id);
         }

@@ -17,6 +17,7 @@
 //! | `commit.rs`, `message.rs` | the commit; its message |
 //! | `deliver.rs`, `branch.rs`, `retry.rs` | the push; `--push-branch` names; the run's budgets and the fetch between attempts |
 //! | `batch.rs` | batched bumps: a run that meets others publishes a request; whoever takes the tip lands every pending one in one commit |
+//! | `batch/glance.rs` | a waiting run's look at the remote's ref list alone: whether to fetch, or only wait |
 //! | `standing.rs` | where a checkout stands against its remote at the start, and what the run says about it |
 //! | `via_github.rs` | delivery through GitHub's API (`--commit-via github`): GitHub makes the commit |
 //! | `after.rs` | pull and merge requests |

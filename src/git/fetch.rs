@@ -172,10 +172,33 @@ impl Workspace {
     /// Fetches the branch over one connection; with `learn_default`, the branch is the one the
     /// remote's HEAD names, read from the same connection's advertisement.
     pub(super) fn fetch_with(&mut self, learn_default: bool) -> Result<Oid> {
+        let everything = |_: Oid, _: &[(String, Oid)]| (Want::Requests, ());
+        Ok(self.fetch_as(learn_default, everything)?.0)
+    }
+
+    /// Reads the remote's advertisement, then fetches over the same connection what `decide`
+    /// asks for, seeing the advertised tip of the branch and its requests (`(id, commit)`):
+    /// `(tip, what decide said)`. Each fetch that downloads spawns a pack-objects on the
+    /// server besides the connection's own process; a look that downloads nothing does not.
+    /// With [`Want::Nothing`] the tip returned may not be here, and the tracking ref is left.
+    pub(crate) fn fetch_if<T>(
+        &mut self,
+        decide: impl FnOnce(Oid, &[(String, Oid)]) -> (Want, T),
+    ) -> Result<(Oid, T)> {
+        self.fetch_as(false, decide)
+    }
+
+    fn fetch_as<T>(
+        &mut self,
+        learn_default: bool,
+        decide: impl FnOnce(Oid, &[(String, Oid)]) -> (Want, T),
+    ) -> Result<(Oid, T)> {
         if self.borrowed() {
-            return self.read_borrowed(learn_default);
+            let tip = self.read_borrowed(learn_default)?;
+            let (_, said) = decide(tip, &self.requests.seen);
+            return Ok((tip, said));
         }
-        let (branch, tracking, listed) = {
+        let (branch, tracking, listed, advertised, said) = {
             let cb = self.callbacks("fetch", None);
             let mut remote = self.anonymous_remote()?;
             let mut conn = remote
@@ -193,16 +216,24 @@ impl Workspace {
                 self.remote_branch.clone()
             };
             let listed = self.advertised(&conn, &branch)?;
+            let head = format!("refs/heads/{branch}");
+            let advertised = listed.iter().find(|(n, _)| *n == head).map(|(_, o)| *o);
+            let seen = super::requests::of_branch(&branch, &listed);
+            let (want, said) = decide(advertised.unwrap_or(Oid::ZERO_SHA1), &seen);
             let tracking = if learn_default {
                 format!("refs/remotes/origin/{branch}")
             } else {
                 self.tracking_ref()
             };
+            let download = want != Want::Nothing || advertised.is_none();
             let refspec = format!("+refs/heads/{branch}:{tracking}");
             let mut refspecs = vec![refspec.as_str()];
             // The requests' commits, named one by one (libgit2 takes no glob without a
             // destination, and no local ref is written for them).
-            let requests = self.requests_to_fetch(&branch, &listed);
+            let requests = match want {
+                Want::Branch | Want::Nothing => Vec::new(),
+                Want::Requests => self.requests_to_fetch(&branch, &listed),
+            };
             refspecs.extend(requests.iter().map(String::as_str));
             let cb = self.callbacks("fetch", Some(trim::PackTrimmer::new(self.repo.path())));
             let mut opts = FetchOptions::new();
@@ -229,21 +260,29 @@ impl Workspace {
                 }
                 e2
             };
-            conn.remote()
-                .download(&refspecs, Some(&mut opts))
-                .map_err(fetch_err)?;
-            // The tracking ref is moved under git's lock on it: noted first, so that a run
-            // killed while holding it leaves nothing the next run does not remove.
-            self.note_intent(&format!("{tracking}.lock"));
-            conn.remote()
-                .update_tips(
-                    None,
-                    git2::RemoteUpdateFlags::empty(),
-                    AutotagOption::None,
-                    Some("imgbump: fetch"),
-                )
-                .map_err(fetch_err)?;
-            (branch, tracking, listed)
+            if download {
+                conn.remote()
+                    .download(&refspecs, Some(&mut opts))
+                    .map_err(fetch_err)?;
+                // The tracking ref is moved under git's lock on it: noted first, so that a run
+                // killed while holding it leaves nothing the next run does not remove.
+                self.note_intent(&format!("{tracking}.lock"));
+                conn.remote()
+                    .update_tips(
+                        None,
+                        git2::RemoteUpdateFlags::empty(),
+                        AutotagOption::None,
+                        Some("imgbump: fetch"),
+                    )
+                    .map_err(fetch_err)?;
+            }
+            (
+                branch,
+                tracking,
+                listed,
+                advertised.filter(|_| !download),
+                said,
+            )
         };
         // The branch's batched-bump requests, from the same advertisement.
         self.requests
@@ -251,6 +290,9 @@ impl Workspace {
         if learn_default {
             self.branch.clone_from(&branch);
             self.remote_branch = branch;
+        }
+        if let Some(tip) = advertised {
+            return Ok((tip, said));
         }
         let tip = self.repo.refname_to_id(&tracking).map_err(|_| {
             err(
@@ -262,8 +304,19 @@ impl Workspace {
                 ),
             )
         })?;
-        Ok(tip)
+        Ok((tip, said))
     }
+}
+
+/// What a fetch downloads, decided from the remote's advertisement ([`Workspace::fetch_if`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Want {
+    /// Nothing: the advertisement was all that was needed.
+    Nothing,
+    /// The branch.
+    Branch,
+    /// The branch and its requests' commits (once [`Workspace::want_requests`] asked for them).
+    Requests,
 }
 
 impl Workspace {

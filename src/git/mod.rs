@@ -63,6 +63,7 @@ mod worktree;
 use classify::{git_err, is_network};
 pub(crate) use clone::{is_url, CloneOptions, ProgressFn};
 pub(crate) use credentials::{redact_urls, Credentials};
+pub(crate) use fetch::Want;
 pub(crate) use paths::check_relative_path;
 pub(crate) use requests::RefPush;
 pub(crate) use standing::Standing;

@@ -53,6 +53,13 @@ impl Requests {
     }
 }
 
+/// The request refs of `branch` among an advertisement's `(name, id)`s, as `(id, commit)`.
+pub(super) fn of_branch(branch: &str, listed: &[(String, Oid)]) -> Vec<(String, Oid)> {
+    let mut r = Requests::default();
+    r.note(branch, listed.iter().map(|(n, o)| (n.as_str(), *o)));
+    r.seen
+}
+
 /// The refs' common start for `branch`'s requests.
 pub(super) fn prefix_of(branch: &str) -> String {
     format!("{PREFIX}{branch}/")
