@@ -36,8 +36,10 @@
 //! deadline: then the next lander deletes it.
 //!
 //! What a burst costs is connections: on a busy server each spawns processes, so every look
-//! saved counts. A run that lost a race publishes at once, without fetching first; the push
-//! that publishes tells it which requests wait before its own; a lander deletes refs in the
+//! saved counts. A run that lost a race publishes at once, without fetching first, over the
+//! connection of the push that found the branch moved ([`Run::request_ahead`]); the push
+//! that publishes tells it which requests wait before its own; a waiting run's look reads the
+//! list of refs alone unless that list asks for more (`glance.rs`); a lander deletes refs in the
 //! push that lands them; a waiting run deletes nothing its lander is still deleting.
 //!
 //! A request is repository content: it is read as hostile input, every field checked as the
@@ -69,16 +71,18 @@ const VERSION: u32 = 1;
 const HEADER: &str = "imgbump request";
 /// How long a lander waits for more requests while they keep arriving, from its own request.
 const GATHER: Duration = Duration::from_millis(1000);
-/// The wait between polls of a run next in line (its request among the [`NEXT`] oldest made
-/// after the lander's gathering, [`next_in_line`]): it notices a handover at once.
+/// The wait between polls of a run next in line ([`next_in_line`]): it notices a handover at
+/// once.
 const POLL_NEXT: Duration = Duration::from_millis(250);
-/// How many runs wait next in line.
+/// How many runs wait next in line, of each kind ([`next_in_line`]).
 const NEXT: usize = 3;
 /// The first wait between polls of the other runs; each next one is half as long again, up to
-/// [`POLL_MAX`]: a lander takes every pending request, so most runs find theirs landed at their
-/// first or second look, and few polls keep a burst's connections few.
-const POLL_MIN: Duration = Duration::from_millis(2000);
-const POLL_MAX: Duration = Duration::from_millis(4000);
+/// [`POLL_MAX`]. A poll reads the remote's list of refs alone (`glance.rs`), about 4 ms of a
+/// git daemon's CPU: a lander takes every pending request, and a run that waited longer than
+/// it had to after its batch landed is what a burst's tail was made of (200 at once: 17.3 s
+/// with 2 s growing to 4 s, 15.5 s with 1 s growing to 2 s; BENCHMARKS.md).
+const POLL_MIN: Duration = Duration::from_millis(1000);
+const POLL_MAX: Duration = Duration::from_millis(2000);
 /// How long the oldest request and the branch may both stand still before the run next in
 /// line lands it (its run is gone: a lander at work moves the branch); after twice as long,
 /// any run does. Each pending request adds [`STALE_PER_REQUEST`]: a lander builds every one
@@ -159,6 +163,17 @@ struct Request {
     base: Option<Oid>,
     pairs: Vec<Pair>,
     opts: Options,
+}
+
+/// A request made before a push to the branch, published by that push if it found the branch
+/// moved.
+pub(super) struct Ahead {
+    /// The tip it was planned on (the commit's parent).
+    tip: Oid,
+    id: String,
+    message: String,
+    /// What the remote said to it; `None` until a push published it.
+    said: Option<RefPush>,
 }
 
 /// This run's own request while it waits.
@@ -281,8 +296,48 @@ impl Run<'_> {
         }
     }
 
-    /// Publishes this run's request; `None` when the remote refuses request refs.
-    fn publish(&mut self, tip: Oid, own: &Plan) -> Result<Option<Mine>, Failure> {
+    /// A request made before this run's push to the branch, for the push to publish instead
+    /// when it finds the branch moved ([`crate::git::PushTo::or_publish`]): `None` when this
+    /// run may not batch, or commits through GitHub's API (which takes no refs).
+    pub(super) fn request_ahead(&mut self, tip: Oid) -> Option<(String, String)> {
+        self.ahead = None;
+        if !self.may_batch() || self.opts.delivery.commit_via != super::CommitVia::Push {
+            return None;
+        }
+        let (id, message) = self.new_request(tip)?;
+        self.ahead = Some(Ahead {
+            tip,
+            id: id.clone(),
+            message: message.clone(),
+            said: None,
+        });
+        Some((id, message))
+    }
+
+    /// After the push: what the remote said to the request published in its place, kept for
+    /// [`Run::publish`]; nothing when none was.
+    pub(super) fn after_push_ahead(&mut self) {
+        if let (Some(said), Some(ahead)) = (self.ws.take_published(), self.ahead.as_mut()) {
+            ahead.said = Some(said);
+        }
+    }
+
+    /// At the end of the run: a request its push published and no batch took (the run ended
+    /// first: an interrupt, a failure) is withdrawn, best effort, so that nobody lands it.
+    pub(super) fn withdraw_ahead(&mut self) {
+        if let Some(Ahead {
+            id,
+            said: Some(RefPush::Done),
+            ..
+        }) = self.ahead.take()
+        {
+            let _ = self.ws.delete_requests(&[id]);
+        }
+    }
+
+    /// A new request of this run, planned on `tip`: `(id, message)`; `None` when it is too
+    /// large or unusual to be read back by the others.
+    fn new_request(&self, tip: Oid) -> Option<(String, String)> {
         let created_ms = u64::try_from(
             std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
@@ -298,15 +353,39 @@ impl Run<'_> {
             .saturating_duration_since(Instant::now());
         let expires = crate::utc::now() + i64::try_from(left.as_secs()).unwrap_or(i64::MAX / 4);
         let message = request_message(self.pairs, self.opts, created_ms, expires, tip);
-        if Request::read(&id, &message, self.opts).is_none() {
-            // Too large or unusual to be read back by the others: this run races alone.
-            return Ok(None);
-        }
-        let (ws, attempts) = (&mut *self.ws, self.attempts);
-        let what = "publishing the request";
-        match on_connection(ws, attempts, &self.deadline, what, |ws| {
-            ws.publish_request(&id, &message)
-        }) {
+        Request::read(&id, &message, self.opts).map(|_| (id, message))
+    }
+
+    /// Publishes this run's request (or takes the one its push published on `tip`); `None`
+    /// when the remote refuses request refs.
+    fn publish(&mut self, tip: Oid, own: &Plan) -> Result<Option<Mine>, Failure> {
+        let ahead = self.ahead.take().filter(|a| a.tip == tip);
+        let (id, message, said) = match ahead {
+            Some(Ahead {
+                id,
+                message,
+                said: Some(said),
+                ..
+            }) => (id, message, Ok(said)),
+            made => {
+                // Made for a push that did not publish it (its connection was cut, perhaps
+                // after it did): published under the same id. Else a new one; too large or
+                // unusual to be read back by the others, and this run races alone.
+                let Some((id, message)) = made
+                    .map(|a| (a.id, a.message))
+                    .or_else(|| self.new_request(tip))
+                else {
+                    return Ok(None);
+                };
+                let (ws, attempts) = (&mut *self.ws, self.attempts);
+                let what = "publishing the request";
+                let said = on_connection(ws, attempts, &self.deadline, what, |ws| {
+                    ws.publish_request(&id, &message)
+                });
+                (id, message, said)
+            }
+        };
+        match said {
             Ok(RefPush::Done) => {}
             Ok(RefPush::Refused(why)) => {
                 self.no_requests = true;
@@ -902,12 +981,17 @@ fn done_with(
 }
 
 /// Whether request `id` is next in line after the lander's batch: among the [`NEXT`] oldest of
-/// `pending` (sorted) made after the oldest's gathering. Those made during it most likely ride
-/// in the lander's batch: they poll slowly, as its landing is all they wait for.
+/// `pending` (sorted) after the lander's own (one made while it gathered may have been
+/// published after it fetched, and be the oldest once the batch lands), or among the [`NEXT`]
+/// oldest made after its gathering. The others most likely ride in the lander's batch, or in
+/// the next one: they poll slowly.
 fn next_in_line(pending: &[(u64, &str)], id: &str) -> bool {
     let Some((oldest, _)) = pending.first() else {
         return true;
     };
+    if pending.iter().skip(1).take(NEXT).any(|(_, r)| *r == id) {
+        return true;
+    }
     let gathered = oldest.saturating_add(GATHER.as_millis() as u64);
     pending
         .iter()
@@ -1203,15 +1287,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn next_in_line_are_the_first_made_after_the_landers_gathering() {
+    fn next_in_line_are_the_first_after_the_lander_and_after_its_gathering() {
         let ids = [
             "1765000000000-0000000000000001", // the lander
-            "1765000000400-0000000000000002", // made while it gathers: rides in its batch
-            "1765000001000-0000000000000003", // at the end of its gathering: still in it
-            "1765000001001-0000000000000004",
-            "1765000001500-0000000000000005",
-            "1765000002000-0000000000000006",
-            "1765000003000-0000000000000007",
+            "1765000000400-0000000000000002", // made while it gathers: the three after it
+            "1765000000500-0000000000000003",
+            "1765000000600-0000000000000004",
+            "1765000000700-0000000000000005", // made while it gathers: rides in its batch
+            "1765000001000-0000000000000006", // at the end of its gathering: still in it
+            "1765000001001-0000000000000007", // the three made after it
+            "1765000001500-0000000000000008",
+            "1765000002000-0000000000000009",
+            "1765000003000-000000000000000a",
         ];
         let pending: Vec<(u64, &str)> = ids
             .iter()
@@ -1222,7 +1309,8 @@ mod tests {
             .copied()
             .filter(|id| next_in_line(&pending, id))
             .collect();
-        assert_eq!(next, &ids[3..6]);
+        let expected: Vec<&str> = [&ids[1..4], &ids[6..9]].concat();
+        assert_eq!(next, expected);
         assert_eq!(created_of(ids[1]), Some(1_765_000_000_400));
         assert_eq!(created_of("1765000000400-XYZ"), None);
         assert_eq!(created_of("17650000004000000000000000000002"), None);

@@ -71,8 +71,11 @@ pub(crate) fn set_until(
         moved: false,
         contended: false,
         no_requests: false,
+        ahead: None,
     };
-    let mut outcome = run.stages(tip)?;
+    let staged = run.stages(tip);
+    run.withdraw_ahead();
+    let mut outcome = staged?;
     outcome.timings = run.t;
     Ok(outcome)
 }
@@ -120,6 +123,8 @@ pub(super) struct Run<'r> {
     pub(super) contended: bool,
     /// The remote refused a request ref: no batches in this run.
     pub(super) no_requests: bool,
+    /// The request a push published when it found the branch moved, for the batch to use.
+    pub(super) ahead: Option<super::batch::Ahead>,
 }
 
 /// What to do after a plan that changes nothing.
@@ -340,6 +345,7 @@ impl Run<'_> {
             branch: None,
             options: self.opts.delivery.push_options.clone(),
             drop_requests: Vec::new(),
+            or_publish: None,
         };
         if let Some(template) = &self.opts.delivery.push_branch {
             let name = branch::branch_name(template, &plan.changes)?;
@@ -354,7 +360,10 @@ impl Run<'_> {
             _ => None,
         };
         to.options.extend(after::gitlab_options(request.as_ref()));
-        let delivered = match self.deliver_to(a.tip, commit, &a.message, &plan.files, &to) {
+        to.or_publish = self.request_ahead(a.tip);
+        let delivered = self.deliver_to(a.tip, commit, &a.message, &plan.files, &to);
+        self.after_push_ahead();
+        let delivered = match delivered {
             // A run that may batch goes through one now: its request is published at once (a
             // wait and a fetch here would only delay it); the others wait, fetch and race.
             Ok(Delivered::Moved) if !self.may_batch() => {

@@ -204,6 +204,10 @@ pub(crate) struct PushTo {
     /// moved) or refused whole (a `pre-receive` hook) deletes nothing; one whose branch update
     /// alone is refused (an `update` hook) may still delete them.
     pub drop_requests: Vec<String>,
+    /// When the branch moved: publish this request (`(id, message)`) instead, over the same
+    /// connection (a lost race and the request that follows it cost the server one
+    /// connection, not two); what the remote said is [`Workspace::take_published`].
+    pub or_publish: Option<(String, String)>,
 }
 
 /// A repository imgbump works in: a user's checkout opened in place, or a bare clone made from

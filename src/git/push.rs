@@ -14,13 +14,13 @@ impl Workspace {
     /// Pushes `commit` to the remote branch. Never forces: a moved branch is [`Push::Moved`]; a
     /// refusal by the server (a hook, a protected branch) is an [`ErrorKind::Rejected`] error.
     #[cfg(test)]
-    pub(crate) fn push(&self, commit: Oid) -> Result<Push> {
+    pub(crate) fn push(&mut self, commit: Oid) -> Result<Push> {
         self.push_with(commit, &PushTo::default())
     }
 
     /// Pushes `commit` as `to` says: to the branch (as [`Workspace::push`]) or to a new branch,
     /// with push options.
-    pub(crate) fn push_with(&self, commit: Oid, to: &PushTo) -> Result<Push> {
+    pub(crate) fn push_with(&mut self, commit: Oid, to: &PushTo) -> Result<Push> {
         if self.remote.is_none() {
             let remote = self.upstream().unwrap_or("origin");
             return Err(err(
@@ -34,7 +34,11 @@ impl Workspace {
                 "add one with `git remote add {remote} URL` and push, or pass --no-push"
             )));
         }
-        let pushed = self.push_to(commit, &self.push_url()?, to)?;
+        let (pushed, published) = self.push_to(commit, &self.push_url()?, to)?;
+        if let Some((said, listed)) = published {
+            self.note_listed(&listed);
+            self.requests.published = Some(said);
+        }
         if pushed == Push::Landed && self.is_open() && to.branch.is_none() {
             // As `git push` does: the remote-tracking branch names what the remote now has, so
             // `git status` does not show the checkout ahead, and `git reset --hard origin/main`
@@ -95,7 +99,9 @@ impl Workspace {
         })
     }
 
-    fn push_to(&self, commit: Oid, url: &str, to: &PushTo) -> Result<Push> {
+    /// The push, and what the remote said to the request published instead when the branch
+    /// had moved ([`PushTo::or_publish`]) with the refs it advertised.
+    fn push_to(&self, commit: Oid, url: &str, to: &PushTo) -> Result<(Push, Published)> {
         let remote_ref = format!(
             "refs/heads/{}",
             to.branch.as_deref().unwrap_or(&self.remote_branch)
@@ -126,9 +132,40 @@ impl Workspace {
         refspecs.extend(to.drop_requests.iter().map(|id| format!(":{requests}{id}")));
         let specs: Vec<&str> = refspecs.iter().map(String::as_str).collect();
         let mut remote = self.anonymous_remote_at(url)?;
-        let result = remote.push(&specs, Some(&mut opts));
-        drop(remote);
-        self.judge(result, &heard)
+        let publish = to.or_publish.as_ref().filter(|_| to.branch.is_none());
+        let Some((id, message)) = publish else {
+            let result = remote.push(&specs, Some(&mut opts));
+            drop(remote);
+            return Ok((self.judge(result, &heard)?, None));
+        };
+        // Connected first: the advertisement says whether the branch is still where the commit
+        // was built, and the push (of the commit, or of the request) goes over this connection.
+        let request = self.request_spec(id, message)?;
+        let connected = remote.connect_auth(
+            git2::Direction::Push,
+            Some(self.callbacks("push", None)),
+            None,
+        );
+        let mut conn = match connected {
+            Ok(conn) => conn,
+            Err(e) => return Ok((self.judge(Err(e), &heard)?, None)),
+        };
+        let listed: Vec<(String, Oid)> = conn
+            .list()
+            .map(|l| l.iter().map(|h| (h.name().to_string(), h.oid())).collect())
+            .unwrap_or_default();
+        let now = listed
+            .iter()
+            .find(|(n, _)| *n == remote_ref)
+            .map(|(_, o)| *o);
+        if now.is_some_and(|now| now != expected) {
+            // A cut connection may or may not have published it: the batch publishes it again.
+            let said = self.push_refs_on(conn.remote(), &[request]).ok();
+            return Ok((Push::Moved, said.map(|said| (said, listed))));
+        }
+        let result = conn.remote().push(&specs, Some(&mut opts));
+        drop(conn);
+        Ok((self.judge(result, &heard)?, None))
     }
 
     /// The remote has no branch to push to: deleted since the fetch (a clone), or never made
@@ -260,6 +297,9 @@ impl Workspace {
     }
 }
 
+/// What the remote said to a request published in place of a push, with the refs it listed.
+type Published = Option<(super::RefPush, Vec<(String, Oid)>)>;
+
 /// Where the branch was when a push negotiated, if not where we built.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum BranchWas {
@@ -340,7 +380,7 @@ fn is_race(status: &str, remote_text: &str) -> bool {
 mod tests {
     use super::*;
 
-    use super::super::{fixture, FileChange};
+    use super::super::{fixture, FileChange, RefPush};
 
     #[test]
     fn a_held_lock_is_told_from_a_race_with_its_path() {
@@ -410,7 +450,10 @@ mod tests {
     #[test]
     fn a_local_push_lands_once_and_a_stale_one_is_moved() {
         let fixture::Cloned {
-            base, remote, ws, ..
+            base,
+            remote,
+            mut ws,
+            ..
         } = fixture::cloned(&[("m.yaml", "a\n")]);
         let sig = git2::Signature::now("T", "t@localhost").unwrap();
         let change = |text: &str| FileChange {
@@ -427,9 +470,60 @@ mod tests {
     }
 
     #[test]
+    fn a_push_that_finds_the_branch_moved_publishes_its_request_instead() {
+        let fixture::Cloned {
+            base,
+            remote,
+            mut ws,
+            ..
+        } = fixture::cloned(&[("m.yaml", "a\n")]);
+        let sig = git2::Signature::now("T", "t@localhost").unwrap();
+        let change = |text: &str| FileChange {
+            path: "m.yaml".into(),
+            content: text.as_bytes().to_vec(),
+        };
+        let bare = Repository::open_bare(remote.path()).unwrap();
+        let requests = |bare: &Repository| -> Vec<String> {
+            let mut names: Vec<String> = bare
+                .references_glob("refs/imgbump/requests/main/*")
+                .unwrap()
+                .filter_map(|r| Some(r.ok()?.name().ok()?.to_string()))
+                .collect();
+            names.sort();
+            names
+        };
+        let publishing = |id: &str| PushTo {
+            or_publish: Some((id.to_string(), format!("request {id}\n"))),
+            ..PushTo::default()
+        };
+        let (a, b) = (
+            "1765000000000-000000000000000a",
+            "1765000000001-000000000000000b",
+        );
+        // Where it was built: it lands, and publishes nothing.
+        let first = ws.commit(base, &[change("b\n")], "b\n", &sig).unwrap();
+        assert_eq!(ws.push_with(first, &publishing(a)).unwrap(), Push::Landed);
+        assert_eq!(ws.take_published(), None);
+        assert_eq!(bare.refname_to_id("refs/heads/main").unwrap(), first);
+        assert!(requests(&bare).is_empty());
+        // Moved: the request goes instead, over the same connection; the branch is untouched.
+        let stale = ws.commit(base, &[change("c\n")], "c\n", &sig).unwrap();
+        assert_eq!(ws.push_with(stale, &publishing(b)).unwrap(), Push::Moved);
+        assert_eq!(ws.take_published(), Some(RefPush::Done));
+        assert_eq!(ws.take_published(), None);
+        assert_eq!(bare.refname_to_id("refs/heads/main").unwrap(), first);
+        assert_eq!(requests(&bare), [format!("refs/imgbump/requests/main/{b}")]);
+        let commit = bare
+            .find_commit(bare.refname_to_id(&requests(&bare)[0]).unwrap())
+            .unwrap();
+        assert_eq!(commit.message().unwrap(), format!("request {b}\n"));
+        assert_eq!(commit.parent_count(), 0);
+    }
+
+    #[test]
     fn a_checkout_without_a_remote_says_how_to_add_one() {
         let (dir, _repo, base) = fixture::checkout(&[("m.yaml", "a\n")]);
-        let ws = Workspace::open(dir.path(), None).unwrap();
+        let mut ws = Workspace::open(dir.path(), None).unwrap();
         let e = ws.push(base).unwrap_err();
         assert!(
             e.hint

@@ -29,6 +29,9 @@ pub(super) struct Requests {
     pub(super) wanted: bool,
     /// `(id, commit)` of each request ref of the branch, as last advertised.
     pub(super) seen: Vec<(String, Oid)>,
+    /// What the remote said to a request published by a push that found the branch moved
+    /// ([`super::PushTo::or_publish`]), until taken.
+    pub(super) published: Option<RefPush>,
 }
 
 /// What the remote said to a request ref's update.
@@ -109,6 +112,15 @@ impl Workspace {
     /// The push's own advertisement is noted as a fetch's is: the requests the remote held
     /// just before this one ([`Workspace::requests`]), at no extra round trip.
     pub(crate) fn publish_request(&mut self, id: &str, message: &str) -> Result<RefPush> {
+        let spec = self.request_spec(id, message)?;
+        let (pushed, listed) = self.push_refs(&[spec])?;
+        self.note_listed(&listed);
+        Ok(pushed)
+    }
+
+    /// The refspec that publishes request `id` (`message`, made a parentless commit of the
+    /// empty tree).
+    pub(super) fn request_spec(&self, id: &str, message: &str) -> Result<String> {
         let e = |x: git2::Error| git_err("cannot make the request's commit", &x, &self.creds);
         let tree = self
             .repo
@@ -121,14 +133,22 @@ impl Workspace {
             .repo
             .commit(None, &who, &who, message, &tree, &[])
             .map_err(e)?;
-        let name = format!("{}{id}", prefix_of(&self.remote_branch));
-        let (pushed, listed) = self.push_refs(&[format!("{commit}:{name}")])?;
+        Ok(format!("{commit}:{}{id}", prefix_of(&self.remote_branch)))
+    }
+
+    /// Notes the branch's requests among a push's advertisement (when it listed any refs).
+    pub(super) fn note_listed(&mut self, listed: &[(String, Oid)]) {
         if !listed.is_empty() {
             let branch = self.remote_branch.clone();
             self.requests
                 .note(&branch, listed.iter().map(|(n, o)| (n.as_str(), *o)));
         }
-        Ok(pushed)
+    }
+
+    /// What the remote said to the request a push published when it found the branch moved
+    /// ([`super::PushTo::or_publish`]); `None` when that push published nothing.
+    pub(crate) fn take_published(&mut self) -> Option<RefPush> {
+        self.requests.published.take()
     }
 
     /// Deletes the request refs `ids` of the branch on the remote (those already gone are no
@@ -150,6 +170,36 @@ impl Workspace {
             return Err(err(ErrorKind::Other, "the branch has no remote"));
         }
         let url = self.push_url()?;
+        let mut remote = self.anonymous_remote_at(&url)?;
+        // Connected first, to read the advertisement; the push goes over the same connection.
+        let (result, listed) =
+            match remote.connect_auth(Direction::Push, Some(self.callbacks("push", None)), None) {
+                Ok(mut conn) => {
+                    let listed: Vec<(String, Oid)> = conn
+                        .list()
+                        .map(|l| l.iter().map(|h| (h.name().to_string(), h.oid())).collect())
+                        .unwrap_or_default();
+                    (self.push_refs_on(conn.remote(), refspecs), listed)
+                }
+                Err(e) => (
+                    Err(git_err(
+                        &format!("push to {} failed", self.url()),
+                        &e,
+                        &self.creds,
+                    )),
+                    Vec::new(),
+                ),
+            };
+        Ok((result?, listed))
+    }
+
+    /// Pushes `refspecs` (never forced) over `remote`'s open connection: the first refusal, in
+    /// the remote's words.
+    pub(super) fn push_refs_on(
+        &self,
+        remote: &mut git2::Remote<'_>,
+        refspecs: &[String],
+    ) -> Result<RefPush> {
         let refused: Rc<RefCell<Option<String>>> = Rc::default();
         let text: Rc<RefCell<String>> = Rc::default();
         let mut cb = self.callbacks("push", None);
@@ -169,20 +219,8 @@ impl Workspace {
         let mut opts = PushOptions::new();
         opts.remote_callbacks(cb);
         let specs: Vec<&str> = refspecs.iter().map(String::as_str).collect();
-        let mut remote = self.anonymous_remote_at(&url)?;
-        // Connected first, to read the advertisement; the push goes over the same connection.
-        let (result, listed) =
-            match remote.connect_auth(Direction::Push, Some(self.callbacks("push", None)), None) {
-                Ok(mut conn) => {
-                    let listed: Vec<(String, Oid)> = conn
-                        .list()
-                        .map(|l| l.iter().map(|h| (h.name().to_string(), h.oid())).collect())
-                        .unwrap_or_default();
-                    (conn.remote().push(&specs, Some(&mut opts)), listed)
-                }
-                Err(e) => (Err(e), Vec::new()),
-            };
-        drop(remote);
+        let result = remote.push(&specs, Some(&mut opts));
+        drop(opts);
         let remote_text = text.borrow().trim().to_string();
         let said = |m: String| match remote_text.is_empty() {
             true => m,
@@ -198,11 +236,10 @@ impl Workspace {
             return Err(x);
         }
         let refused = refused.borrow().clone();
-        let pushed = match refused {
+        Ok(match refused {
             None => RefPush::Done,
             Some(m) => RefPush::Refused(self.creds.redact(&said(m))),
-        };
-        Ok((pushed, listed))
+        })
     }
 }
 
