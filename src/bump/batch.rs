@@ -199,6 +199,40 @@ pub(super) struct Mine {
     alone: bool,
 }
 
+impl Mine {
+    /// Request `id` (`message`, planned on `base`, changing `files`), published now.
+    fn new(id: String, files: Vec<String>, message: String, base: Oid) -> Self {
+        Mine {
+            id,
+            files,
+            message,
+            made: Instant::now(),
+            base,
+            polls: 0,
+            oldest: None,
+            gone: HashSet::new(),
+            passed: HashSet::new(),
+            last_count: 0,
+            alone: false,
+        }
+    }
+
+    /// Whether request `oldest` (of `count` pending; this run's at `rank` after it) has stood
+    /// still as the oldest, with the branch at `tip`, for too long: [`STALE`] for the run next
+    /// to it, twice as long for any (its run is most likely gone; a lander at work moves the
+    /// branch). Each call notes since when it has been so.
+    fn stands_still(&mut self, oldest: &str, tip: Oid, count: usize, rank: Option<usize>) -> bool {
+        let since = match &self.oldest {
+            Some((was, since, at)) if was == oldest && *at == tip => *since,
+            _ => Instant::now(),
+        };
+        self.oldest = Some((oldest.to_string(), since, tip));
+        let waited = since.elapsed();
+        let stale = STALE + STALE_PER_REQUEST * count.min(10_000) as u32;
+        (rank == Some(1) && waited >= stale) || waited >= stale * 2
+    }
+}
+
 /// What a look at the remote found for this run.
 enum Seen {
     /// This run's change is on the branch, in this commit, with this many others.
@@ -405,19 +439,8 @@ impl Run<'_> {
                 return Ok(None);
             }
         }
-        Ok(Some(Mine {
-            id,
-            files: own.files.iter().map(|f| f.path.clone()).collect(),
-            message,
-            made: Instant::now(),
-            base: tip,
-            polls: 0,
-            oldest: None,
-            gone: HashSet::new(),
-            passed: HashSet::new(),
-            last_count: 0,
-            alone: false,
-        }))
+        let files = own.files.iter().map(|f| f.path.clone()).collect();
+        Ok(Some(Mine::new(id, files, message, tip)))
     }
 
     /// The wait before this run's first look, from what its publishing push saw: with no
@@ -512,14 +535,7 @@ impl Run<'_> {
             None => true,
             Some(id) if *id == mine.id => true,
             Some(id) => {
-                let since = match &mine.oldest {
-                    Some((was, since, at)) if was == id && *at == tip => *since,
-                    _ => Instant::now(),
-                };
-                mine.oldest = Some((id.clone(), since, tip));
-                let waited = since.elapsed();
-                let stale = STALE + STALE_PER_REQUEST * pending.len().min(10_000) as u32;
-                if (rank == Some(1) && waited >= stale) || waited >= stale * 2 {
+                if mine.stands_still(id, tip, pending.len(), rank) {
                     // Its run is gone: land it, and look past it from now on.
                     mine.gone.insert(id.clone());
                     true

@@ -235,46 +235,8 @@ impl Workspace {
                 Want::Requests => self.requests_to_fetch(&branch, &listed),
             };
             refspecs.extend(requests.iter().map(String::as_str));
-            let cb = self.callbacks("fetch", Some(trim::PackTrimmer::new(self.repo.path())));
-            let mut opts = FetchOptions::new();
-            opts.remote_callbacks(cb)
-                .download_tags(AutotagOption::None)
-                .update_fetchhead(false);
-            if let Mode::Clone { depth, .. } = self.mode {
-                if depth > 0 {
-                    opts.depth(depth);
-                }
-            }
-            let fetch_err = |e: git2::Error| {
-                let mut e2 = git_err(
-                    &format!("cannot fetch branch {branch} from {}", self.url()),
-                    &e,
-                    &self.creds,
-                );
-                if e.message().contains("couldn't find remote ref") {
-                    e2.kind = ErrorKind::NotFound;
-                    e2 = e2.with_hint("(does the branch exist on the remote? check --branch)");
-                } else if e2.kind == ErrorKind::NotFound {
-                    // An object missing here is a broken local repository, not a missing branch.
-                    e2.kind = ErrorKind::Other;
-                }
-                e2
-            };
             if download {
-                conn.remote()
-                    .download(&refspecs, Some(&mut opts))
-                    .map_err(fetch_err)?;
-                // The tracking ref is moved under git's lock on it: noted first, so that a run
-                // killed while holding it leaves nothing the next run does not remove.
-                self.note_intent(&format!("{tracking}.lock"));
-                conn.remote()
-                    .update_tips(
-                        None,
-                        git2::RemoteUpdateFlags::empty(),
-                        AutotagOption::None,
-                        Some("imgbump: fetch"),
-                    )
-                    .map_err(fetch_err)?;
+                self.download(conn.remote(), &refspecs, &branch, &tracking)?;
             }
             (
                 branch,
@@ -305,6 +267,59 @@ impl Workspace {
             )
         })?;
         Ok((tip, said))
+    }
+}
+
+impl Workspace {
+    /// Downloads `refspecs` over `remote`'s open connection (to `branch`, tracked as
+    /// `tracking`) and moves the tracking ref.
+    fn download(
+        &self,
+        remote: &mut git2::Remote<'_>,
+        refspecs: &[&str],
+        branch: &str,
+        tracking: &str,
+    ) -> Result<()> {
+        let cb = self.callbacks("fetch", Some(trim::PackTrimmer::new(self.repo.path())));
+        let mut opts = FetchOptions::new();
+        opts.remote_callbacks(cb)
+            .download_tags(AutotagOption::None)
+            .update_fetchhead(false);
+        if let Mode::Clone { depth, .. } = self.mode {
+            if depth > 0 {
+                opts.depth(depth);
+            }
+        }
+        let fetch_err = |e: git2::Error| {
+            let mut e2 = git_err(
+                &format!("cannot fetch branch {branch} from {}", self.url()),
+                &e,
+                &self.creds,
+            );
+            if e.message().contains("couldn't find remote ref") {
+                e2.kind = ErrorKind::NotFound;
+                e2 = e2.with_hint("(does the branch exist on the remote? check --branch)");
+            } else if e2.kind == ErrorKind::NotFound {
+                // An object missing here is a broken local repository, not a missing branch.
+                e2.kind = ErrorKind::Other;
+            }
+            e2
+        };
+        remote
+            .download(refspecs, Some(&mut opts))
+            .map_err(fetch_err)?;
+        // The tracking ref is moved under git's lock on it: noted first, so that a run killed
+        // while holding it leaves nothing the next run does not remove.
+        self.note_intent(&format!("{tracking}.lock"));
+        remote
+            .update_tips(
+                None,
+                git2::RemoteUpdateFlags::empty(),
+                AutotagOption::None,
+                Some("imgbump: fetch"),
+            )
+            .map_err(fetch_err)?;
+        Ok(())
     }
 }
 

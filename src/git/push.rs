@@ -380,7 +380,7 @@ fn is_race(status: &str, remote_text: &str) -> bool {
 mod tests {
     use super::*;
 
-    use super::super::{fixture, FileChange, RefPush};
+    use super::super::{fixture, FileChange};
 
     #[test]
     fn a_held_lock_is_told_from_a_race_with_its_path() {
@@ -467,57 +467,6 @@ mod tests {
         assert_eq!(bare.refname_to_id("refs/heads/main").unwrap(), first);
         assert_eq!(ws.push(stale).unwrap(), Push::Moved);
         assert_eq!(bare.refname_to_id("refs/heads/main").unwrap(), first);
-    }
-
-    #[test]
-    fn a_push_that_finds_the_branch_moved_publishes_its_request_instead() {
-        let fixture::Cloned {
-            base,
-            remote,
-            mut ws,
-            ..
-        } = fixture::cloned(&[("m.yaml", "a\n")]);
-        let sig = git2::Signature::now("T", "t@localhost").unwrap();
-        let change = |text: &str| FileChange {
-            path: "m.yaml".into(),
-            content: text.as_bytes().to_vec(),
-        };
-        let bare = Repository::open_bare(remote.path()).unwrap();
-        let requests = |bare: &Repository| -> Vec<String> {
-            let mut names: Vec<String> = bare
-                .references_glob("refs/imgbump/requests/main/*")
-                .unwrap()
-                .filter_map(|r| Some(r.ok()?.name().ok()?.to_string()))
-                .collect();
-            names.sort();
-            names
-        };
-        let publishing = |id: &str| PushTo {
-            or_publish: Some((id.to_string(), format!("request {id}\n"))),
-            ..PushTo::default()
-        };
-        let (a, b) = (
-            "1765000000000-000000000000000a",
-            "1765000000001-000000000000000b",
-        );
-        // Where it was built: it lands, and publishes nothing.
-        let first = ws.commit(base, &[change("b\n")], "b\n", &sig).unwrap();
-        assert_eq!(ws.push_with(first, &publishing(a)).unwrap(), Push::Landed);
-        assert_eq!(ws.take_published(), None);
-        assert_eq!(bare.refname_to_id("refs/heads/main").unwrap(), first);
-        assert!(requests(&bare).is_empty());
-        // Moved: the request goes instead, over the same connection; the branch is untouched.
-        let stale = ws.commit(base, &[change("c\n")], "c\n", &sig).unwrap();
-        assert_eq!(ws.push_with(stale, &publishing(b)).unwrap(), Push::Moved);
-        assert_eq!(ws.take_published(), Some(RefPush::Done));
-        assert_eq!(ws.take_published(), None);
-        assert_eq!(bare.refname_to_id("refs/heads/main").unwrap(), first);
-        assert_eq!(requests(&bare), [format!("refs/imgbump/requests/main/{b}")]);
-        let commit = bare
-            .find_commit(bare.refname_to_id(&requests(&bare)[0]).unwrap())
-            .unwrap();
-        assert_eq!(commit.message().unwrap(), format!("request {b}\n"));
-        assert_eq!(commit.parent_count(), 0);
     }
 
     #[test]

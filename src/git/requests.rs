@@ -301,6 +301,35 @@ mod tests {
         assert_eq!(ws.push_with(stale, &dropping(&[b])).unwrap(), Push::Moved);
         assert_eq!(bare.refname_to_id("refs/heads/main").unwrap(), landing);
         assert_eq!(listed(&bare), [format!("{PREFIX}main/{b}")]);
+        assert_eq!(ws.take_published(), None);
+
+        // One that may publish a request does so instead, over the same connection, and says
+        // what the remote answered; the branch is left as it was.
+        let d = "1765000000003-000000000000000d";
+        let publishing = |id: &str| PushTo {
+            or_publish: Some((id.to_string(), format!("request {id}\n"))),
+            ..PushTo::default()
+        };
+        assert_eq!(ws.push_with(stale, &publishing(d)).unwrap(), Push::Moved);
+        assert_eq!(ws.take_published(), Some(RefPush::Done));
+        assert_eq!(ws.take_published(), None);
+        assert_eq!(bare.refname_to_id("refs/heads/main").unwrap(), landing);
+        assert_eq!(
+            listed(&bare),
+            [format!("{PREFIX}main/{b}"), format!("{PREFIX}main/{d}")]
+        );
+        let request = bare
+            .find_commit(bare.refname_to_id(&format!("{PREFIX}main/{d}")).unwrap())
+            .unwrap();
+        assert_eq!(request.message().unwrap(), format!("request {d}\n"));
+        assert_eq!(request.parent_count(), 0);
+        // Where it was built, it lands and publishes nothing.
+        let next = ws.commit(landing, &[change("e\n")], "e\n", &sig).unwrap();
+        let e = "1765000000004-000000000000000e";
+        assert_eq!(ws.push_with(next, &publishing(e)).unwrap(), Push::Landed);
+        assert_eq!(ws.take_published(), None);
+        assert_eq!(bare.refname_to_id("refs/heads/main").unwrap(), next);
+        assert_eq!(listed(&bare).len(), 2);
     }
 
     #[test]

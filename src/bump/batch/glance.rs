@@ -7,16 +7,13 @@
 //! burst most looks find nothing to do. The order of requests is their ids' (the time each was
 //! made), so the advertisement alone says who is oldest.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use git2::Oid;
 
 use crate::git::Want;
 
-use super::{
-    created_of, jittered, next_in_line, poll_wait, Mine, GATHER, POLL_NEXT, STALE,
-    STALE_PER_REQUEST,
-};
+use super::{created_of, jittered, next_in_line, poll_wait, Mine, GATHER, POLL_NEXT};
 
 /// What an advertisement means for this run.
 #[derive(Debug, PartialEq, Eq)]
@@ -57,15 +54,9 @@ pub(super) fn glance(mine: &mut Mine, tip: Oid, listed: &[(String, Oid)]) -> Gla
         }
         return Glance::Look(Want::Requests);
     }
-    let since = match &mine.oldest {
-        Some((was, since, at)) if was == oldest && *at == tip => *since,
-        _ => Instant::now(),
-    };
-    mine.oldest = Some((oldest.to_string(), since, tip));
-    let waited = since.elapsed();
-    let stale = STALE + STALE_PER_REQUEST * live.len().min(10_000) as u32;
     let rank = live.iter().position(|(_, id)| *id == mine.id);
-    if (rank == Some(1) && waited >= stale) || waited >= stale * 2 {
+    let oldest = oldest.to_string();
+    if mine.stands_still(&oldest, tip, live.len(), rank) {
         // The oldest stands still: the full look decides whether its run is gone.
         return Glance::Look(Want::Requests);
     }
@@ -77,8 +68,9 @@ pub(super) fn glance(mine: &mut Mine, tip: Oid, listed: &[(String, Oid)]) -> Gla
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashSet;
+    use std::time::Instant;
 
+    use super::super::STALE;
     use super::*;
 
     const A: &str = "1765000000000-000000000000000a";
@@ -86,19 +78,7 @@ mod tests {
     const C: &str = "1765000005000-000000000000000c";
 
     fn mine(id: &str) -> Mine {
-        Mine {
-            id: id.to_string(),
-            files: Vec::new(),
-            message: String::new(),
-            made: Instant::now(),
-            base: Oid::ZERO_SHA1,
-            polls: 0,
-            oldest: None,
-            gone: HashSet::new(),
-            passed: HashSet::new(),
-            last_count: 0,
-            alone: false,
-        }
+        Mine::new(id.to_string(), Vec::new(), String::new(), Oid::ZERO_SHA1)
     }
 
     fn listed(ids: &[&str]) -> Vec<(String, Oid)> {
