@@ -152,6 +152,12 @@ impl Workspace {
                 .repo
                 .find_commit(commit)
                 .map_err(|e| git_err("cannot read the commit", &e, &self.creds))?;
+            // Recorded before the first file is written (libgit2 takes the index's lock, then
+            // writes the work tree and the index, then the branch moves): a run killed in
+            // between leaves the next one a lock it removes and an edit it puts back, not a
+            // checkout whose index and files are ahead of its branch.
+            self.note_intent("index.lock");
+            self.note_edit(expected, commit);
             let mut co = git2::build::CheckoutBuilder::new();
             co.safe();
             if self
@@ -604,5 +610,48 @@ mod tests {
             std::fs::read(dir.path().join("m.yaml")).unwrap(),
             b"edited\n"
         );
+    }
+
+    #[test]
+    fn a_run_killed_while_catching_up_leaves_what_the_next_puts_back() {
+        let (dir, repo, base) = fixture::checkout(&[("m.yaml", "a\n")]);
+        let later = fixture::commit_files(&repo, &[("m.yaml", "later\n")], &[base]);
+        repo.reference("refs/heads/main", base, true, "test")
+            .unwrap();
+        repo.checkout_head(Some(git2::build::CheckoutBuilder::new().force()))
+            .unwrap();
+        let soon = std::time::Instant::now() + std::time::Duration::from_millis(300);
+        let ws = Workspace::open(dir.path(), None).unwrap();
+        let lock_path = dir.path().join(".git/imgbump.lock");
+        // What catching up records before it writes a file: the index's lock it takes, and the
+        // edit (the branch from `base` to `later`).
+        let lock = ws.lock_checkout(soon).unwrap();
+        assert!(ws.sync_local(base, base, later).unwrap());
+        let record = std::fs::read_to_string(&lock_path).unwrap();
+        assert!(
+            record.contains(&format!("\nedit {base} {later}\n")),
+            "{record}"
+        );
+        assert!(record.contains("\nintent index.lock "), "{record}");
+        drop(lock);
+        // Killed after the files and the index, before the branch moved: the next run puts the
+        // checkout back where its branch is.
+        repo.reference("refs/heads/main", base, true, "test")
+            .unwrap();
+        let mut gone = std::process::Command::new("true").spawn().unwrap();
+        let pid = gone.id();
+        gone.wait().unwrap();
+        std::fs::write(&lock_path, format!("{pid}\nedit {base} {later}\n")).unwrap();
+        let dirty = |repo: &git2::Repository| {
+            let mut opts = git2::StatusOptions::new();
+            opts.include_untracked(false);
+            repo.statuses(Some(&mut opts)).unwrap().len()
+        };
+        assert_eq!(dirty(&repo), 1, "the state a killed run left");
+        let next = Workspace::open(dir.path(), None).unwrap();
+        let lock = next.lock_checkout(soon).unwrap();
+        assert_eq!(std::fs::read(dir.path().join("m.yaml")).unwrap(), b"a\n");
+        assert_eq!(dirty(&repo), 0, "the checkout is not as its branch");
+        drop(lock);
     }
 }

@@ -140,7 +140,6 @@ impl Workspace {
         };
         // Connected first: the advertisement says whether the branch is still where the commit
         // was built, and the push (of the commit, or of the request) goes over this connection.
-        let request = self.request_spec(id, message)?;
         let connected = remote.connect_auth(
             git2::Direction::Push,
             Some(self.callbacks("push", None)),
@@ -159,7 +158,10 @@ impl Workspace {
             .find(|(n, _)| *n == remote_ref)
             .map(|(_, o)| *o);
         if now.is_some_and(|now| now != expected) {
-            // A cut connection may or may not have published it: the batch publishes it again.
+            // The request's commit is made only now: a push that lands leaves nothing of it
+            // (a checkout's object store included). A cut connection may or may not have
+            // published it: the batch publishes it again.
+            let request = self.request_spec(id, message)?;
             let said = self.push_refs_on(conn.remote(), &[request]).ok();
             return Ok((Push::Moved, said.map(|said| (said, listed))));
         }

@@ -196,18 +196,13 @@ impl Workspace {
                 }
                 back.push((path.clone(), form(parent).unwrap_or_default()));
             }
+            // Recorded before the first file is written, and the index staged before the
+            // branch moves: a run killed anywhere before the move leaves an edit the next run
+            // puts back (the branch still at `commit`), never an index behind its branch.
+            self.note_edit(commit, parent);
             for (path, old) in &back {
                 super::checkout::write_worktree(&workdir, path, old, Some(self.repo.path()))?;
             }
-        }
-        self.move_ref(
-            &head_ref,
-            commit,
-            parent,
-            "imgbump: nothing pushed, commit taken back",
-        )
-        .map_err(|e| git_err("cannot move the branch back", &e, &self.creds))?;
-        if self.head_is(&head_ref) {
             let staged: Vec<FileChange> = paths
                 .into_iter()
                 .map(|path| FileChange {
@@ -217,6 +212,13 @@ impl Workspace {
                 .collect();
             self.stage_with_libgit2(&staged)?;
         }
+        self.move_ref(
+            &head_ref,
+            commit,
+            parent,
+            "imgbump: nothing pushed, commit taken back",
+        )
+        .map_err(|e| git_err("cannot move the branch back", &e, &self.creds))?;
         Ok(())
     }
 }
