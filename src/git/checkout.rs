@@ -157,7 +157,7 @@ impl Workspace {
             // between leaves the next one a lock it removes and an edit it puts back, not a
             // checkout whose index and files are ahead of its branch.
             self.note_intent("index.lock");
-            self.note_edit(expected, commit);
+            self.note_checkout_edit(expected, commit);
             let mut co = git2::build::CheckoutBuilder::new();
             co.safe();
             if self
@@ -313,7 +313,7 @@ impl Workspace {
     /// the edit changes is put back, in the work tree and the index, if it holds exactly what
     /// the killed run wrote (or it was only staged); a file that holds anything else is the
     /// user's and is left alone. Says what it did.
-    pub(super) fn roll_back(&self, parent: Oid, commit: Oid) {
+    pub(super) fn roll_back(&self, parent: Oid, commit: Oid, in_place: bool) {
         let head_ref = format!("refs/heads/{}", self.branch);
         let at_parent = self.repo.refname_to_id(&head_ref).ok() == Some(parent);
         let Ok(workdir) = self.workdir() else { return };
@@ -332,7 +332,14 @@ impl Workspace {
             };
             let (old, new) = (form(parent), form(commit));
             let now = read_worktree(&workdir, &path).ok().flatten();
-            if now.is_some() && now == new {
+            // Written in place by libgit2: cut short (or not yet made) is the dead run's too.
+            let cut = in_place
+                && match (&now, &new) {
+                    (None, _) => true,
+                    (Some(n), Some(w)) => w.starts_with(n),
+                    (Some(_), None) => false,
+                };
+            if (now.is_some() && now == new) || cut {
                 if let Some(old) = &old {
                     if write_worktree(&workdir, &path, old, Some(self.repo.path())).is_err() {
                         left.push(path);
@@ -629,19 +636,22 @@ mod tests {
         assert!(ws.sync_local(base, base, later).unwrap());
         let record = std::fs::read_to_string(&lock_path).unwrap();
         assert!(
-            record.contains(&format!("\nedit {base} {later}\n")),
+            record.contains(&format!("\nedit {base} {later} checkout\n")),
             "{record}"
         );
         assert!(record.contains("\nintent index.lock "), "{record}");
         drop(lock);
-        // Killed after the files and the index, before the branch moved: the next run puts the
-        // checkout back where its branch is.
+        // Killed after the index, while libgit2 wrote the file in place (truncated, not yet
+        // written), before the branch moved: the next run puts the checkout back where its
+        // branch is.
         repo.reference("refs/heads/main", base, true, "test")
             .unwrap();
+        std::fs::write(dir.path().join("m.yaml"), "").unwrap();
         let mut gone = std::process::Command::new("true").spawn().unwrap();
         let pid = gone.id();
         gone.wait().unwrap();
-        std::fs::write(&lock_path, format!("{pid}\nedit {base} {later}\n")).unwrap();
+        let record = format!("{pid}\nedit {base} {later} checkout\n");
+        std::fs::write(&lock_path, record).unwrap();
         let dirty = |repo: &git2::Repository| {
             let mut opts = git2::StatusOptions::new();
             opts.include_untracked(false);

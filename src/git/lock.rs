@@ -6,6 +6,10 @@ use std::path::{Path, PathBuf};
 
 use super::{err, ErrorKind, Result, Workspace};
 
+/// The edit a dead run recorded: its branch from the first commit to the second; whether
+/// libgit2's checkout was writing it ([`Workspace::note_checkout_edit`]).
+type DeadEdit = (git2::Oid, git2::Oid, bool);
+
 impl Workspace {
     /// Records in `.git/imgbump.lock` that this run holds `index.lock` (its identity), so that
     /// if this run is killed, the next one removes that file and no other.
@@ -72,10 +76,17 @@ impl Workspace {
         self.note(&format!("edit {parent} {commit}"));
     }
 
+    /// [`Workspace::note_edit`] for an edit made by libgit2's checkout, which writes a file in
+    /// place (truncated, then written): a file of that edit found empty, missing or cut short
+    /// of its new content is the dead run's, put back too.
+    pub(super) fn note_checkout_edit(&self, parent: git2::Oid, commit: git2::Oid) {
+        self.note(&format!("edit {parent} {commit} checkout"));
+    }
+
     /// The lock `path` of a run (pid `pid`) that is gone: the locks it recorded taking (the
     /// index's, a branch's) removed, if each is the very file it took (same inode: a live
     /// git's is never touched), and the lock itself; returns the edit it recorded, if any.
-    fn recover(&self, pid: u32, path: &Path) -> Option<(git2::Oid, git2::Oid)> {
+    fn recover(&self, pid: u32, path: &Path) -> Option<DeadEdit> {
         let text = std::fs::read_to_string(path).unwrap_or_default();
         let mut removed = Vec::new();
         let mut edit = None;
@@ -103,7 +114,8 @@ impl Workspace {
                     .filter_map(|x| git2::Oid::from_str(x).ok())
                     .collect();
                 if let [parent, commit] = ids[..] {
-                    edit = Some((parent, commit));
+                    let in_place = rest.ends_with(" checkout");
+                    edit = Some((parent, commit, in_place));
                 }
                 continue;
             }
@@ -148,8 +160,8 @@ impl Workspace {
                     use std::io::Write;
                     let _ = writeln!(f, "{}", std::process::id());
                     let lock = CheckoutLock { path };
-                    if let Some((parent, commit)) = dead_edit {
-                        self.roll_back(parent, commit);
+                    if let Some((parent, commit, in_place)) = dead_edit {
+                        self.roll_back(parent, commit, in_place);
                     }
                     return Ok(lock);
                 }
