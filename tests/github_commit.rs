@@ -676,11 +676,7 @@ fn rate_limits_are_waited_out_as_github_asks() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let out = terminate_when(
-        child,
-        || site.api.take().iter().any(|s| s.status == 403),
-        "a rate limit's wait",
-    );
+    let out = terminate_when_said(child, "--timeout bounds the wait", "a rate limit's wait");
     assert_fails(&out, 143, "interrupted by SIGTERM", "SIGTERM");
     assert_eq!(limit_lines(&out).len(), 1, "{}", text(&out));
     assert_eq!(site.hub.made.load(Ordering::SeqCst), made);

@@ -152,6 +152,27 @@ pub fn terminate_when(mut child: Child, ready: impl Fn() -> bool, what: &str) ->
     child.wait_with_output().unwrap()
 }
 
+/// [`terminate_when`] the child (its stderr piped) has said `said` on stderr: it has begun
+/// what the signal is to interrupt, not only been sent what starts it (a test that signalled
+/// when its double answered once caught the run between the answer and its own line).
+pub fn terminate_when_said(mut child: Child, said: &str, what: &str) -> Output {
+    use std::io::Read;
+    let mut err = child.stderr.take().expect("the child's stderr is piped");
+    let heard = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
+    let into = heard.clone();
+    let reader = std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n @ 1..) = err.read(&mut buf) {
+            into.lock().unwrap().extend_from_slice(&buf[..n]);
+        }
+    });
+    let ready = || String::from_utf8_lossy(&heard.lock().unwrap()).contains(said);
+    let mut out = terminate_when(child, ready, what);
+    reader.join().unwrap();
+    out.stderr = heard.lock().unwrap().clone();
+    out
+}
+
 /// The imgbump binary with `home` as HOME (no user config, no credential helpers), no colour,
 /// and none of the variables a CI runner or the user may have set.
 pub fn imgbump(home: &Path) -> Command {
