@@ -396,15 +396,15 @@ fn agent_line(fx: &Fixture) -> String {
 
 /// `imgbump set agent=:TAG`, requiring WORKFLOW's keyless signature from `issuer` under `root`.
 fn set_keyless(fx: &Fixture, tag: &str, issuer: &str, root: &Path) -> std::process::Output {
-    set_keyless_with(fx, tag, issuer, root, &[])
+    set_keyless_with(fx, tag, issuer, Some(root), &[])
 }
 
-/// [`set_keyless`], with `more` flags.
+/// [`set_keyless`], with `more` flags; without a trusted root, Sigstore's public one.
 fn set_keyless_with(
     fx: &Fixture,
     tag: &str,
     issuer: &str,
-    root: &Path,
+    root: Option<&Path>,
     more: &[&str],
 ) -> std::process::Output {
     let pair = format!("agent=:{tag}");
@@ -417,9 +417,10 @@ fn set_keyless_with(
         WORKFLOW,
         "--certificate-oidc-issuer",
         issuer,
-        "--trusted-root",
-        root.to_str().unwrap(),
     ];
+    if let Some(root) = root {
+        args.extend(["--trusted-root", root.to_str().unwrap()]);
+    }
     args.extend_from_slice(more);
     run(fx, &args, &[])
 }
@@ -865,6 +866,14 @@ fn keyless_signatures_from_a_test_instance_verify_with_their_identity_and_nothin
         text(&out)
     );
     // Without the test instance's root, the public-good one does not know its logs.
+    let out = set_keyless(&fx, "v2", "https://accounts.google.com", &root);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    assert!(
+        text(&out).contains("signed through another OIDC issuer"),
+        "{}",
+        text(&out)
+    );
+    // Without the test instance's root, the public-good one does not know its logs.
     let out = run(
         &fx,
         &[
@@ -919,7 +928,7 @@ fn keyless_signatures_from_a_test_instance_verify_with_their_identity_and_nothin
         ),
     ] {
         let count = fx.remote_count();
-        let out = set_keyless_with(&fx, tag, GHA, &root, &[flag, value]);
+        let out = set_keyless_with(&fx, tag, GHA, Some(&root), &[flag, value]);
         assert_eq!(
             out.status.code(),
             Some(if ok { 0 } else { 4 }),
@@ -1134,44 +1143,25 @@ fn keyless_bundles_sigstore_js_made_verify_with_their_identity_and_root() {
     store(&replayed, &good);
     let root = out_dir.join("trusted_root.json");
     let fx = fixture_with(&format!("{host}/isa/agent:v1"));
-    let set = |tag: &str, extra: &[&str]| {
-        let pair = format!("agent=:{tag}");
-        let args = [
-            &[
-                "set",
-                &pair,
-                "--verify-signature",
-                "keyless",
-                "--certificate-identity",
-                WORKFLOW,
-                "--certificate-oidc-issuer",
-                GHA,
-            ][..],
-            extra,
-        ]
-        .concat();
-        run(&fx, &args, &[])
-    };
-    let with_root = ["--trusted-root", root.to_str().unwrap()];
     let before = fx.remote_count();
-    for (tag, extra, says) in [
+    for (tag, root, says) in [
         (
             "someone",
-            &with_root[..],
+            Some(root.as_path()),
             format!("signed by another identity: required subject {WORKFLOW}"),
         ),
-        ("replayed", &with_root[..], good[7..].to_string()),
+        ("replayed", Some(root.as_path()), good[7..].to_string()),
         (
             "v2",
-            &[][..],
+            None,
             "the signature is in no transparency log of the trusted root".to_string(),
         ),
     ] {
-        let out = set(tag, extra);
+        let out = set_keyless_with(&fx, tag, GHA, root, &[]);
         assert_eq!(out.status.code(), Some(4), "{tag}: {}", text(&out));
         assert!(text(&out).contains(&says), "{tag}: {}", text(&out));
     }
-    let out = set("someone", &with_root);
+    let out = set_keyless(&fx, "someone", GHA, &root);
     assert!(
         text(&out).contains(&format!("the certificate names {evil}")),
         "{}",
@@ -1201,14 +1191,8 @@ fn keyless_bundles_sigstore_js_made_verify_with_their_identity_and_root() {
     );
     assert_eq!(fx.remote_count(), before);
 
-    let out = set(
-        "v2",
-        &[
-            &with_root[..],
-            &["--certificate-github-workflow-repository", "isa/isA_Agent"],
-        ]
-        .concat(),
-    );
+    let repository = ["--certificate-github-workflow-repository", "isa/isA_Agent"];
+    let out = set_keyless_with(&fx, "v2", GHA, Some(&root), &repository);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert_eq!(
         agent_line(&fx),

@@ -59,7 +59,7 @@ use super::deliver::Delivered;
 use super::outcome::{timed, Outcome};
 use super::plan::{plan, Inputs, Plan};
 use super::retry::on_connection;
-use super::run::Run;
+use super::run::{Ahead, Run};
 use super::{HoldChange, Options, Order, Pair};
 
 mod glance;
@@ -163,17 +163,6 @@ struct Request {
     base: Option<Oid>,
     pairs: Vec<Pair>,
     opts: Options,
-}
-
-/// A request made before a push to the branch, published by that push if it found the branch
-/// moved.
-pub(super) struct Ahead {
-    /// The tip it was planned on (the commit's parent).
-    tip: Oid,
-    id: String,
-    message: String,
-    /// What the remote said to it; `None` until a push published it.
-    said: Option<RefPush>,
 }
 
 /// This run's own request while it waits.

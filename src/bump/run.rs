@@ -124,7 +124,18 @@ pub(super) struct Run<'r> {
     /// The remote refused a request ref: no batches in this run.
     pub(super) no_requests: bool,
     /// The request a push published when it found the branch moved, for the batch to use.
-    pub(super) ahead: Option<super::batch::Ahead>,
+    pub(super) ahead: Option<Ahead>,
+}
+
+/// A request made before a push to the branch, published by that push if it found the branch
+/// moved (`batch.rs` makes and takes it; the run keeps it between the push and the batch).
+pub(super) struct Ahead {
+    /// The tip it was planned on (the commit's parent).
+    pub(super) tip: Oid,
+    pub(super) id: String,
+    pub(super) message: String,
+    /// What the remote said to it; `None` until a push published it.
+    pub(super) said: Option<crate::git::RefPush>,
 }
 
 /// What to do after a plan that changes nothing.

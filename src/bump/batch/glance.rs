@@ -55,8 +55,7 @@ pub(super) fn glance(mine: &mut Mine, tip: Oid, listed: &[(String, Oid)]) -> Gla
         return Glance::Look(Want::Requests);
     }
     let rank = live.iter().position(|(_, id)| *id == mine.id);
-    let oldest = oldest.to_string();
-    if mine.stands_still(&oldest, tip, live.len(), rank) {
+    if mine.stands_still(oldest, tip, live.len(), rank) {
         // The oldest stands still: the full look decides whether its run is gone.
         return Glance::Look(Want::Requests);
     }
