@@ -5,8 +5,8 @@
 //! server's own "wait N seconds" within the deadline, names the flag to raise when a budget is
 //! spent, and waits so that a signal ends the wait at once. Whether an error is worth another
 //! try is the caller's judgement ([`RetryResult::judge`]); this room knows nothing of Git or
-//! HTTP. The model is cargo's `util/network/retry.rs`. The only `thread::sleep` of the crate is
-//! here.
+//! HTTP. The model is cargo's `util/network/retry.rs`. Its waits are
+//! `crate::interrupt::wait`'s, the crate's only sleep.
 
 use std::time::{Duration, Instant};
 
@@ -265,17 +265,7 @@ fn window(first: Duration, n: u32) -> Duration {
 
 /// Sleeps `d`, waking early when a signal asks the run to end: the signal, if one did.
 pub(crate) fn sleep(d: Duration) -> Option<i32> {
-    let end = Instant::now() + d;
-    loop {
-        if let Some(signal) = crate::interrupt::requested() {
-            return Some(signal);
-        }
-        let now = Instant::now();
-        if now >= end {
-            return None;
-        }
-        std::thread::sleep((end - now).min(Duration::from_millis(20)));
-    }
+    crate::interrupt::wait(d)
 }
 
 /// The shortest wait of a limit a server set ([`RetryResult::Wait`]): a `Retry-After: 0`, or a
