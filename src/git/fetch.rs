@@ -173,7 +173,7 @@ impl Workspace {
     /// remote's HEAD names, read from the same connection's advertisement.
     pub(super) fn fetch_with(&mut self, learn_default: bool) -> Result<Oid> {
         let everything = |_: Oid, _: &[(String, Oid)]| (Want::Requests, ());
-        Ok(self.fetch_as(learn_default, everything)?.0)
+        Ok(self.fetch_as(learn_default, Depth::Clone, everything)?.0)
     }
 
     /// Reads the remote's advertisement, then fetches over the same connection what `decide`
@@ -181,16 +181,22 @@ impl Workspace {
     /// `(tip, what decide said)`. Each fetch that downloads spawns a pack-objects on the
     /// server besides the connection's own process; a look that downloads nothing does not.
     /// With [`Want::Nothing`] the tip returned may not be here, and the tracking ref is left.
+    ///
+    /// A shallow clone's download brings every commit since what it has, not the tip alone:
+    /// what is looked for (a batch's trailers) is in the commits that landed since, and a
+    /// fetch of the tip alone had to be followed by another for them (two connections, where
+    /// one pack of the same changes does).
     pub(crate) fn fetch_if<T>(
         &mut self,
         decide: impl FnOnce(Oid, &[(String, Oid)]) -> (Want, T),
     ) -> Result<(Oid, T)> {
-        self.fetch_as(false, decide)
+        self.fetch_as(false, Depth::SinceHere, decide)
     }
 
     fn fetch_as<T>(
         &mut self,
         learn_default: bool,
+        depth: Depth,
         decide: impl FnOnce(Oid, &[(String, Oid)]) -> (Want, T),
     ) -> Result<(Oid, T)> {
         if self.borrowed() {
@@ -236,7 +242,7 @@ impl Workspace {
             };
             refspecs.extend(requests.iter().map(String::as_str));
             if download {
-                self.download(conn.remote(), &refspecs, &branch, &tracking)?;
+                self.download(conn.remote(), &refspecs, &branch, &tracking, depth)?;
             }
             (
                 branch,
@@ -279,15 +285,16 @@ impl Workspace {
         refspecs: &[&str],
         branch: &str,
         tracking: &str,
+        depth: Depth,
     ) -> Result<()> {
         let cb = self.callbacks("fetch", Some(trim::PackTrimmer::new(self.repo.path())));
         let mut opts = FetchOptions::new();
         opts.remote_callbacks(cb)
             .download_tags(AutotagOption::None)
             .update_fetchhead(false);
-        if let Mode::Clone { depth, .. } = self.mode {
-            if depth > 0 {
-                opts.depth(depth);
+        if let (Mode::Clone { depth: d, .. }, Depth::Clone) = (&self.mode, depth) {
+            if *d > 0 {
+                opts.depth(*d);
             }
         }
         let fetch_err = |e: git2::Error| {
@@ -321,6 +328,16 @@ impl Workspace {
             .map_err(fetch_err)?;
         Ok(())
     }
+}
+
+/// How much history a shallow clone's fetch brings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Depth {
+    /// The clone's depth from the new tip (the tip alone, for a clone of depth 1).
+    Clone,
+    /// Every commit since those the clone has: no deepening, its shallow ends stay where
+    /// they are (libgit2 tells the server of them).
+    SinceHere,
 }
 
 /// What a fetch downloads, decided from the remote's advertisement ([`Workspace::fetch_if`]).
@@ -415,6 +432,53 @@ mod tests {
             .unwrap();
         assert_eq!(ws.fetch().unwrap(), second);
         assert_eq!(ws.tip().unwrap(), second);
+    }
+
+    /// A shallow clone's look at a moved branch brings the commits since its own, in one
+    /// fetch: the history reads back to the commit it had (before, the tip alone came, and a
+    /// second fetch deepened it).
+    #[test]
+    fn a_shallow_clone_fetches_every_commit_since_its_own() {
+        let (_checkout, repo, first) = fixture::checkout(&[("m.yaml", "a\n")]);
+        let served = tempfile::tempdir().unwrap();
+        let bare = git2::Repository::init_bare(served.path().join("r.git")).unwrap();
+        bare.set_head("refs/heads/main").unwrap();
+        let take = |bare: &git2::Repository| {
+            let mut r = bare
+                .remote_anonymous(repo.path().to_str().unwrap())
+                .unwrap();
+            r.fetch(&["+refs/heads/main:refs/heads/main"], None, None)
+                .unwrap();
+        };
+        take(&bare);
+        let daemon = fixture::Daemon::start(served.path());
+        let url = format!("git://127.0.0.1:{}/r.git", daemon.port);
+        let opts = CloneOptions {
+            depth: 1,
+            ..CloneOptions::default()
+        };
+        let mut ws = Workspace::clone(&url, &opts, Credentials::default()).unwrap();
+        assert!(ws.repo.is_shallow());
+        let second = fixture::commit_files(&repo, &[("m.yaml", "b\n")], &[first]);
+        let third = fixture::commit_files(&repo, &[("m.yaml", "c\n")], &[second]);
+        take(&bare);
+        let (tip, ()) = ws.fetch_if(|_, _| (Want::Branch, ())).unwrap();
+        assert_eq!(tip, third);
+        let mut read = Vec::new();
+        let shallow_end = ws
+            .messages_from(tip, |oid, _| {
+                read.push(oid);
+                oid != first
+            })
+            .unwrap();
+        assert_eq!(read, [third, second, first]);
+        assert!(!shallow_end);
+        // The clone's own fetches keep its depth: the tip alone.
+        let fourth = fixture::commit_files(&repo, &[("m.yaml", "d\n")], &[third]);
+        let fifth = fixture::commit_files(&repo, &[("m.yaml", "e\n")], &[fourth]);
+        take(&bare);
+        assert_eq!(ws.fetch().unwrap(), fifth);
+        assert!(ws.repo.find_commit(fourth).is_err());
     }
 
     #[test]

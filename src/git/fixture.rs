@@ -81,3 +81,59 @@ pub(super) fn cloned(files: &[(&str, &str)]) -> Cloned {
         ws,
     }
 }
+
+/// `git daemon` serving `base` on 127.0.0.1 (push enabled), for what only a remote that is not
+/// on this machine does: shallow fetches. It runs in a process group of its own, ended with
+/// every process it forked when dropped (a failing test's unwinding included).
+pub(super) struct Daemon {
+    child: std::process::Child,
+    pub port: u16,
+}
+
+impl Daemon {
+    pub(super) fn start(base: &Path) -> Daemon {
+        use std::os::unix::process::CommandExt;
+        // A port the system chose, let go just before the daemon takes it.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .unwrap()
+            .port();
+        let exec = std::process::Command::new("git")
+            .arg("--exec-path")
+            .output()
+            .unwrap();
+        let exec = String::from_utf8_lossy(&exec.stdout).trim().to_string();
+        let child = std::process::Command::new(Path::new(&exec).join("git-daemon"))
+            .args([
+                "--reuseaddr",
+                "--export-all",
+                "--enable=receive-pack",
+                "--listen=127.0.0.1",
+            ])
+            .arg(format!("--port={port}"))
+            .arg(format!("--base-path={}", base.display()))
+            .arg(base)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .process_group(0)
+            .spawn()
+            .unwrap();
+        let daemon = Daemon { child, port };
+        let start = std::time::Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(start.elapsed().as_secs() < 60, "git daemon did not start");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        daemon
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        // SAFETY: kill(2) of the group the daemon leads (its pid), which it made at spawn.
+        unsafe {
+            libc::kill(-(self.child.id() as i32), libc::SIGTERM);
+        }
+        let _ = self.child.wait();
+    }
+}
