@@ -462,6 +462,58 @@ fn a_push_cut_mid_transfer_is_retried_and_lands_once() {
     assert!(!fx.remote_file(AGENT).contains("cut-again"));
 }
 
+/// A push whose connection ends before the server says a word sent nothing: it is made again
+/// as it is, with no fetch to find out what landed (before, it was taken for a cut push: a
+/// wait, a fetch and a new plan, a pack-objects on the server for each).
+#[test]
+fn a_push_that_cannot_connect_is_made_again_without_a_fetch() {
+    let fx = Fixture::new();
+    let daemon = Daemon::start(fx.dir.path());
+    let n = fx.remote_count();
+    // Connection 0 is the clone's, 1 the push's: closed before the server's first byte.
+    let out = set_through(
+        &fx,
+        &daemon,
+        vec![(1, Fault::CutServer(0))],
+        "agent=:unconnected",
+        &["--output", "json"],
+    );
+    assert_eq!(code(&out), Some(0), "{}", text(&out));
+    let v = json(&out);
+    // One push reached the remote, and landed.
+    assert_eq!(
+        (v["pushed"].as_bool(), v["attempts"].as_u64()),
+        (Some(true), Some(1)),
+        "{v}"
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains("to push: ") && err.contains("trying again in"),
+        "{}",
+        text(&out)
+    );
+    assert!(!err.contains("fetched again"), "{}", text(&out));
+    assert_eq!(fx.remote_count(), n + 1);
+    assert!(fx.remote_file(AGENT).contains("isa-agent:unconnected"));
+    // With no time left to connect, it fails saying nothing was pushed.
+    let faults = (1..40).map(|i| (i, Fault::CutServer(0))).collect();
+    let out = set_through(
+        &fx,
+        &daemon,
+        faults,
+        "agent=:never-connected",
+        &["--connect-timeout", "1"],
+    );
+    assert_eq!(code(&out), Some(5), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("to push, the last time with:")
+            && stderr(&out).contains("nothing was pushed"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(fx.remote_count(), n + 1);
+}
+
 /// Runs in one checkout go one at a time: several at once all land, and leave the checkout
 /// clean (before, two of a dozen failed with "cannot move branch" and left the manifest
 /// staged).

@@ -39,13 +39,36 @@ pub(super) fn push(
     to: &PushTo,
     files: &[crate::git::FileChange],
 ) -> Result<Delivered, Failure> {
-    let result = timed(&mut t.push, || ws.push_with(commit, to));
+    let mut result = timed(&mut t.push, || ws.push_with(commit, to));
+    // No connection: nothing was sent, so the push goes again as it is, within
+    // --connect-timeout counted from the first failure of a streak.
+    while let Ok(Push::Unconnected(why)) = &result {
+        let since = deadline.cut.get().unwrap_or_else(std::time::Instant::now);
+        deadline.cut.set(Some(since));
+        let wait = backoff(attempts);
+        if crate::interrupt::requested().is_some()
+            || deadline.retry.allows(attempts, wait, Some(since)).is_err()
+        {
+            break;
+        }
+        ws.notice(&format!(
+            "cannot connect to {} to push: {}; trying again in {:.1} s",
+            ws.url(),
+            why.lines().next().unwrap_or(""),
+            wait.as_secs_f64()
+        ));
+        sleep(wait);
+        result = timed(&mut t.push, || ws.push_with(commit, to));
+    }
     if let (Some(name), Ok(Push::Exists(_) | Push::Moved)) = (&to.branch, &result) {
         if let Some(there) = branch_taken(ws, name, files)? {
             return Ok(Delivered::Already(there));
         }
     }
     if let Some(signal) = crate::interrupt::requested() {
+        if let Ok(Push::Unconnected(_)) = result {
+            return Err(Failure::interrupted(signal, "nothing was pushed"));
+        }
         // A push cut short may still have landed: say so plainly.
         return Err(Failure::interrupted(
             signal,
@@ -109,7 +132,7 @@ pub(super) fn answered(
     if !matches!(result, Push::Locked(_)) {
         deadline.locked.set(None);
     }
-    if !matches!(result, Push::Interrupted(_)) {
+    if !matches!(result, Push::Interrupted(_) | Push::Unconnected(_)) {
         deadline.cut.set(None);
     }
     match result {
@@ -141,6 +164,18 @@ pub(super) fn answered(
             ),
         )
         .with_hint("this is a bug in imgbump: please report it with -vv")),
+        Push::Unconnected(why) => Err(Failure::new(
+            FailKind::Push,
+            format!(
+                "cannot connect to {} to push, the last time with: {why}; nothing was pushed",
+                ws.url(),
+            ),
+        )
+        .with_hint(format!(
+            "check that the server is up and reachable ({}); run imgbump again, or raise {} or --connect-timeout",
+            deadline.spent(attempts),
+            deadline.knob(attempts),
+        ))),
         Push::Interrupted(why) => Err(Failure::new(
             FailKind::Push,
             format!(

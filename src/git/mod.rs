@@ -182,6 +182,9 @@ pub(crate) enum Push {
     /// The connection failed or was cut mid-push (the message says how): the push may or may
     /// not have landed; fetch to find out, and try again if it did not.
     Interrupted(String),
+    /// No connection could be opened (the message says why): nothing was sent, the remote
+    /// is as it was; push again.
+    Unconnected(String),
     /// A push to a new branch ([`PushTo::branch`]) found that branch already there, at this
     /// commit; nothing was pushed.
     Exists(git2::Oid),

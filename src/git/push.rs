@@ -132,14 +132,9 @@ impl Workspace {
         refspecs.extend(to.drop_requests.iter().map(|id| format!(":{requests}{id}")));
         let specs: Vec<&str> = refspecs.iter().map(String::as_str).collect();
         let mut remote = self.anonymous_remote_at(url)?;
-        let publish = to.or_publish.as_ref().filter(|_| to.branch.is_none());
-        let Some((id, message)) = publish else {
-            let result = remote.push(&specs, Some(&mut opts));
-            drop(remote);
-            return Ok((self.judge(result, &heard)?, None));
-        };
-        // Connected first: the advertisement says whether the branch is still where the commit
-        // was built, and the push (of the commit, or of the request) goes over this connection.
+        // Connected first: a connection that cannot be opened sent nothing, and is tried again
+        // as it is (no fetch to find out what landed); and the advertisement says whether the
+        // branch is still where the commit was built, for a request published instead.
         let connected = remote.connect_auth(
             git2::Direction::Push,
             Some(self.callbacks("push", None)),
@@ -147,7 +142,16 @@ impl Workspace {
         );
         let mut conn = match connected {
             Ok(conn) => conn,
+            Err(e) if is_network(&e) => {
+                return Ok((Push::Unconnected(self.creds.redact(e.message())), None))
+            }
             Err(e) => return Ok((self.judge(Err(e), &heard)?, None)),
+        };
+        let publish = to.or_publish.as_ref().filter(|_| to.branch.is_none());
+        let Some((id, message)) = publish else {
+            let result = conn.remote().push(&specs, Some(&mut opts));
+            drop(conn);
+            return Ok((self.judge(result, &heard)?, None));
         };
         let listed: Vec<(String, Oid)> = conn
             .list()
