@@ -17,6 +17,18 @@ impl Workspace {
             .is_ok_and(|e| e.kind() == Some(git2::ObjectType::Blob))
     }
 
+    /// The blob `path` names on `commit`: `None` when either is not here (a shallow clone's
+    /// history may not reach the commit) or the path names no file.
+    pub(crate) fn blob_id(&self, commit: Oid, path: &str) -> Option<Oid> {
+        let entry = self
+            .repo
+            .find_commit(commit)
+            .and_then(|c| c.tree())
+            .and_then(|t| t.get_path(Path::new(path)))
+            .ok()?;
+        (entry.kind() == Some(ObjectType::Blob)).then(|| entry.id())
+    }
+
     /// Reads `path` from `commit`; `None` if it does not exist. A symlink, a submodule, a
     /// directory or a file over [`MAX_FILE`] is refused.
     pub(crate) fn read(&self, commit: Oid, path: &str) -> Result<Option<Vec<u8>>> {
