@@ -411,25 +411,23 @@ fn set_through(
     fx.run(&all)
 }
 
+/// `pair` set through a proxy that plays `fault` on the push's connection (the clone's is the
+/// first): it must land; the attempts its JSON counts, and what it said on stderr.
+fn lands_through(fx: &Fixture, daemon: &Daemon, fault: Fault, pair: &str) -> (u64, String) {
+    let out = set_through(fx, daemon, vec![(1, fault)], pair, &["--output", "json"]);
+    assert_eq!(code(&out), Some(0), "{}", text(&out));
+    let v = json(&out);
+    assert_eq!(v["pushed"].as_bool(), Some(true), "{v}");
+    (v["attempts"].as_u64().unwrap_or(0), stderr(&out))
+}
+
 #[test]
 fn a_push_cut_mid_transfer_is_retried_and_lands_once() {
     let fx = Fixture::new();
     let daemon = Daemon::start(fx.dir.path());
     let n = fx.remote_count();
-    let out = set_through(
-        &fx,
-        &daemon,
-        vec![(1, Fault::CutClient(400))],
-        "agent=:after-cut",
-        &["--output", "json"],
-    );
-    assert_eq!(code(&out), Some(0), "{}", text(&out));
-    let v = json(&out);
-    assert_eq!(
-        (v["pushed"].as_bool(), v["attempts"].as_u64()),
-        (Some(true), Some(2)),
-        "{v}"
-    );
+    let (attempts, _) = lands_through(&fx, &daemon, Fault::CutClient(400), "agent=:after-cut");
+    assert_eq!(attempts, 2);
     assert_eq!(fx.remote_count(), n + 1);
     assert!(fx.remote_file(AGENT).contains("isa-agent:after-cut"));
     // The fetch after the cut push is cut too: it is tried again, and the bump still lands.
@@ -471,28 +469,14 @@ fn a_push_that_cannot_connect_is_made_again_without_a_fetch() {
     let daemon = Daemon::start(fx.dir.path());
     let n = fx.remote_count();
     // Connection 0 is the clone's, 1 the push's: closed before the server's first byte.
-    let out = set_through(
-        &fx,
-        &daemon,
-        vec![(1, Fault::CutServer(0))],
-        "agent=:unconnected",
-        &["--output", "json"],
-    );
-    assert_eq!(code(&out), Some(0), "{}", text(&out));
-    let v = json(&out);
+    let (attempts, err) = lands_through(&fx, &daemon, Fault::CutServer(0), "agent=:unconnected");
     // One push reached the remote, and landed.
-    assert_eq!(
-        (v["pushed"].as_bool(), v["attempts"].as_u64()),
-        (Some(true), Some(1)),
-        "{v}"
-    );
-    let err = stderr(&out);
+    assert_eq!(attempts, 1);
     assert!(
         err.contains("to push: ") && err.contains("trying again in"),
-        "{}",
-        text(&out)
+        "{err}"
     );
-    assert!(!err.contains("fetched again"), "{}", text(&out));
+    assert!(!err.contains("fetched again"), "{err}");
     assert_eq!(fx.remote_count(), n + 1);
     assert!(fx.remote_file(AGENT).contains("isa-agent:unconnected"));
     // With no time left to connect, it fails saying nothing was pushed.
