@@ -43,12 +43,10 @@ pub(super) fn push(
     // No connection: nothing was sent, so the push goes again as it is, within
     // --connect-timeout counted from the first failure of a streak.
     while let Ok(Push::Unconnected(why)) = &result {
-        let since = deadline.cut.get().unwrap_or_else(std::time::Instant::now);
-        deadline.cut.set(Some(since));
-        let wait = backoff(attempts);
-        if crate::interrupt::requested().is_some()
-            || deadline.retry.allows(attempts, wait, Some(since)).is_err()
-        {
+        let Some(wait) = deadline.after_cut(attempts) else {
+            break;
+        };
+        if crate::interrupt::requested().is_some() {
             break;
         }
         ws.notice(&format!(
@@ -78,10 +76,7 @@ pub(super) fn push(
     let mut result = result?;
     if let Push::Interrupted(_) = result {
         // Cut pushes are retried within --connect-timeout, counted from the first of a streak.
-        let since = deadline.cut.get().unwrap_or_else(std::time::Instant::now);
-        deadline.cut.set(Some(since));
-        let wait = backoff(attempts);
-        if deadline.retry.allows(attempts, wait, Some(since)).is_ok() {
+        if let Some(wait) = deadline.after_cut(attempts) {
             sleep(wait);
             let tip = timed(&mut t.refetch, || refetch(ws, attempts, deadline))?;
             if tip != commit {

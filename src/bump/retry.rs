@@ -48,6 +48,19 @@ impl Deadline {
     pub(super) fn knob(&self, attempts: u32) -> &'static str {
         self.retry.spent_by(attempts).flag()
     }
+
+    /// A failed connection (cut, or never opened) joins the streak counted by
+    /// `--connect-timeout` from its first failure: the wait before the next try, or `None`
+    /// when a budget is spent.
+    pub(super) fn after_cut(&self, attempts: u32) -> Option<Duration> {
+        let since = self.cut.get().unwrap_or_else(Instant::now);
+        self.cut.set(Some(since));
+        let wait = crate::retry::backoff(attempts);
+        self.retry
+            .allows(attempts, wait, Some(since))
+            .is_ok()
+            .then_some(wait)
+    }
 }
 
 /// Fetches the branch again after a failed push, riding out refused, reset and cut
