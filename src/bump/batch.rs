@@ -199,8 +199,9 @@ pub(super) struct Mine {
 }
 
 impl Mine {
-    /// Request `id` (`message`, planned on `base`, changing `files`), published now.
-    fn new(id: String, files: Vec<String>, message: String, base: Oid) -> Self {
+    /// Request `id` (`message`, planned on `base`, changing `files`), published now; whether a
+    /// receipt may end the run (`receipts`).
+    fn new(id: String, files: Vec<String>, message: String, base: Oid, receipts: bool) -> Self {
         Mine {
             id,
             files,
@@ -213,7 +214,7 @@ impl Mine {
             passed: HashSet::new(),
             last_count: 0,
             alone: false,
-            receipts: false,
+            receipts,
         }
     }
 
@@ -314,7 +315,11 @@ impl Run<'_> {
                     continue;
                 }
                 Ok((_, Glance::Landed(commit, others))) => {
-                    self.landed_by_receipt(commit, others, own, outcome);
+                    // Its own plan says what changed: the lander made the receipt only if
+                    // this change's files were, where it applied it, as planned here
+                    // (`Carried::receipt`). A clone has nothing to catch up.
+                    let what = (own.changes.clone(), own.diff.clone());
+                    outcome.landed_in_batch(commit, others, Some(what));
                     return Ok(true);
                 }
                 Ok((tip, Glance::Look(_))) => tip,
@@ -444,9 +449,7 @@ impl Run<'_> {
             }
         }
         let files = own.files.iter().map(|f| f.path.clone()).collect();
-        let mut mine = Mine::new(id, files, message, tip);
-        mine.receipts = !self.ws.is_open();
-        Ok(Some(mine))
+        Ok(Some(Mine::new(id, files, message, tip, !self.ws.is_open())))
     }
 
     /// The wait before this run's first look, from what its publishing push saw: with no
@@ -746,12 +749,7 @@ impl Run<'_> {
                 )
                 .with_hint("this is a bug in imgbump: please report it with -vv")
             })?;
-        outcome.changes = own.changes;
-        outcome.diff = own.diff;
-        outcome.changed = true;
-        outcome.commit = Some(landed);
-        outcome.pushed = true;
-        outcome.batched = Some(ids.len() - 1);
+        outcome.landed_in_batch(landed, ids.len() - 1, Some((own.changes, own.diff)));
         self.catch_up(landed, outcome)?;
         Ok(true)
     }
@@ -870,7 +868,6 @@ impl Run<'_> {
                 false => String::from(WAITED),
             };
             let planned = self.plan_on(on, pairs, opts, &reread);
-            let planned_on = on;
             let p = match (planned, is_mine) {
                 (Ok(p), _) if !p.files.is_empty() => p,
                 (Ok(p), true) => return Ok(Built::Nothing(p)),
@@ -880,6 +877,14 @@ impl Run<'_> {
                 }
                 (_, false) => continue,
             };
+            // Its run's own plan says what changed when its files are here as on its base.
+            let receipt = !is_mine
+                && r.base.is_some_and(|base| {
+                    p.files.iter().all(|f| {
+                        let was = self.ws.blob_id(base, &f.path);
+                        was.is_some() && was == self.ws.blob_id(on, &f.path)
+                    })
+                });
             on = self
                 .ws
                 .commit(on, &p.files, "imgbump batch", &self.committer.author)
@@ -895,13 +900,6 @@ impl Run<'_> {
                 }
             }
             let message = super::commit::message_of(&p, opts);
-            let receipt = !is_mine
-                && r.base.is_some_and(|base| {
-                    p.files.iter().all(|f| {
-                        let was = self.ws.blob_id(base, &f.path);
-                        was.is_some() && was == self.ws.blob_id(planned_on, &f.path)
-                    })
-                });
             carried.push(Carried {
                 id: r.id.clone(),
                 message,
@@ -949,19 +947,6 @@ impl Run<'_> {
         timed(&mut self.t.edit, || plan(ws, on, &inputs, checks))
     }
 
-    /// This run's change landed in `commit` (the branch's tip), with `others` other changes,
-    /// as its receipt says: the outcome is its own plan, which the lander made the receipt
-    /// for only if this change's files were, where it applied it, as this run planned on
-    /// (`Carried::receipt`). No fetch: a clone has nothing to catch up.
-    fn landed_by_receipt(&mut self, commit: Oid, others: usize, own: &Plan, outcome: &mut Outcome) {
-        outcome.changes = own.changes.clone();
-        outcome.diff = own.diff.clone();
-        outcome.changed = true;
-        outcome.commit = Some(commit);
-        outcome.pushed = true;
-        outcome.batched = Some(others);
-    }
-
     /// This run's change landed in `commit`, made by another run with `others` more: what it
     /// changed there, read from the commit's parent.
     fn landed_by_another(
@@ -971,20 +956,15 @@ impl Run<'_> {
         outcome: &mut Outcome,
     ) -> Result<(), Failure> {
         let parent = self.ws.tree_and_parent(commit).map_err(Failure::from)?.1;
-        if let Some(parent) = parent {
+        let what = parent.and_then(|parent| {
             let mut opts = self.opts.clone();
             // Judged where it was applied: the key it recorded is there now.
             opts.commit.order = opts.commit.order.map(|o| Order { check: false, ..o });
             opts.registry.offline = true;
-            if let Ok(p) = self.plan_on(parent, self.pairs, &opts, WAITED) {
-                outcome.changes = p.changes;
-                outcome.diff = p.diff;
-            }
-        }
-        outcome.changed = true;
-        outcome.commit = Some(commit);
-        outcome.pushed = true;
-        outcome.batched = Some(others);
+            let p = self.plan_on(parent, self.pairs, &opts, WAITED).ok()?;
+            Some((p.changes, p.diff))
+        });
+        outcome.landed_in_batch(commit, others, what);
         self.catch_up(commit, outcome)
     }
 }

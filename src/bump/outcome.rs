@@ -236,6 +236,24 @@ pub(super) fn timed<T>(slot: &mut Duration, f: impl FnOnce() -> T) -> T {
 }
 
 impl Outcome {
+    /// The run's change landed in `commit`, a batch that carried `others` other changes; what
+    /// it changed there, when known (`(changes, diff)`).
+    pub(super) fn landed_in_batch(
+        &mut self,
+        commit: Oid,
+        others: usize,
+        what: Option<(Vec<Change>, String)>,
+    ) {
+        if let Some((changes, diff)) = what {
+            self.changes = changes;
+            self.diff = diff;
+        }
+        self.changed = true;
+        self.commit = Some(commit);
+        self.pushed = true;
+        self.batched = Some(others);
+    }
+
     /// Whether a pair was left alone because a newer order key is recorded for its service.
     pub(crate) fn superseded(&self) -> bool {
         self.changes.iter().any(|c| c.superseded_by.is_some())

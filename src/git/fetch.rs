@@ -205,7 +205,7 @@ impl Workspace {
             let (_, said) = decide(tip, &self.requests.seen, &self.requests.receipts);
             return Ok((tip, said));
         }
-        let (branch, tracking, listed, advertised, said) = {
+        let (branch, tracking, (seen, receipts), advertised, said) = {
             let cb = self.callbacks("fetch", None);
             let mut remote = self.anonymous_remote()?;
             let mut conn = remote
@@ -248,14 +248,14 @@ impl Workspace {
             (
                 branch,
                 tracking,
-                listed,
+                (seen, receipts),
                 advertised.filter(|_| !download),
                 said,
             )
         };
-        // The branch's batched-bump requests, from the same advertisement.
-        self.requests
-            .note(&branch, listed.iter().map(|(n, o)| (n.as_str(), *o)));
+        // The branch's batched-bump requests and receipts, from the same advertisement.
+        self.requests.seen = seen;
+        self.requests.receipts = receipts;
         if learn_default {
             self.branch.clone_from(&branch);
             self.remote_branch = branch;

@@ -10,11 +10,7 @@ use super::{err, git_err, CommitInfo, ErrorKind, Result, Workspace, MAX_FILE};
 impl Workspace {
     /// Whether `path` names a file on `commit` (a tree lookup; the blob is not read).
     pub(crate) fn exists(&self, commit: Oid, path: &str) -> bool {
-        self.repo
-            .find_commit(commit)
-            .and_then(|c| c.tree())
-            .and_then(|t| t.get_path(Path::new(path)))
-            .is_ok_and(|e| e.kind() == Some(git2::ObjectType::Blob))
+        self.blob_id(commit, path).is_some()
     }
 
     /// The blob `path` names on `commit`: `None` when either is not here (a shallow clone's

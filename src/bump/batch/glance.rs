@@ -90,8 +90,15 @@ mod tests {
     const B: &str = "1765000000100-000000000000000b";
     const C: &str = "1765000005000-000000000000000c";
 
+    /// A checkout's run's request (no receipt ends it).
     fn mine(id: &str) -> Mine {
-        Mine::new(id.to_string(), Vec::new(), String::new(), Oid::ZERO_SHA1)
+        Mine::new(
+            id.to_string(),
+            Vec::new(),
+            String::new(),
+            Oid::ZERO_SHA1,
+            false,
+        )
     }
 
     fn listed(ids: &[&str]) -> Vec<(String, Oid)> {
@@ -118,8 +125,13 @@ mod tests {
             others: 4,
             commit,
         };
-        let mut b = mine(B);
-        b.receipts = true;
+        let mut b = Mine::new(
+            B.to_string(),
+            Vec::new(),
+            String::new(),
+            Oid::ZERO_SHA1,
+            true,
+        );
         assert_eq!(
             glance(
                 &mut b,
