@@ -72,6 +72,34 @@ fn carried(remote: &Path, base: &str) -> HashMap<String, usize> {
 /// Every run landed, and says so as the remote has it: its commit is on `main`, and the number
 /// of other changes it says that commit carried is the number of requests the commit names,
 /// less its own. Returns the commits added.
+/// What a landed run reported is what its commit did on the remote: each change's old image is
+/// in its file at the commit's parent, its new one at the commit (whether the run read them
+/// there, or ended on a receipt with its own plan).
+fn reported_as_on_remote(remote: &Path, v: &serde_json::Value) {
+    let images = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter_map(|l| l.trim().trim_start_matches("- ").strip_prefix("image:"))
+            .map(|i| i.split(" #").next().unwrap_or(i))
+            .map(|i| i.trim().trim_matches(['"', '\'']).to_string())
+            .collect()
+    };
+    let commit = v["commit"].as_str().unwrap();
+    for c in v["changes"].as_array().unwrap() {
+        if c["status"] != "changed" {
+            continue;
+        }
+        let file = c["file"].as_str().unwrap();
+        let before = images(&rgit(remote, &["show", &format!("{commit}^:{file}")]));
+        let after = images(&rgit(remote, &["show", &format!("{commit}:{file}")]));
+        let (old, new) = (c["old"].as_str().unwrap(), c["new"].as_str().unwrap());
+        assert!(
+            before.iter().any(|i| i == old),
+            "{old} not at {commit}^: {v}"
+        );
+        assert!(after.iter().any(|i| i == new), "{new} not at {commit}: {v}");
+    }
+}
+
 fn all_landed_as_reported(
     remote: &Path,
     base: &str,
@@ -89,6 +117,7 @@ fn all_landed_as_reported(
             .unwrap_or_else(|| panic!("{commit} is not on main: {v}"));
         let batched = v["batched"].as_u64().unwrap() as usize;
         assert_eq!(batched, n.saturating_sub(1), "{v}");
+        reported_as_on_remote(remote, &v);
     }
     for s in services {
         let file = rgit(
@@ -208,8 +237,12 @@ fn order_keys_hold_across_batches() {
     }
     for o in wait_all(children) {
         assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-        let status = json(&o)["status"].as_str().unwrap().to_string();
+        let v = json(&o);
+        let status = v["status"].as_str().unwrap().to_string();
         assert!(status == "changed" || status == "superseded", "{status}");
+        if v["pushed"] == true {
+            reported_as_on_remote(&remote, &v);
+        }
     }
     let file = rgit(&remote, &["show", &format!("main:{AGENT}")]);
     assert!(file.contains(":key-10"), "{file}");
