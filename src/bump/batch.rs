@@ -19,13 +19,6 @@
 //!   on the branch (its change landed: that commit, and how many others it carried), or its
 //!   request is the oldest (it lands), or the oldest and the branch have stood still for
 //!   [`STALE`] (its run was killed: the run next in line lands it; after twice as long, any).
-//! - When other requests wait after a batch, its push also leaves a *receipt* for each change
-//!   whose files were, where the lander applied it, as its run planned on
-//!   (`refs/imgbump/landed/<branch>/<others>/<id>` at the batch commit, `git/requests.rs`): a
-//!   clone's run whose request is gone and whose receipt names the branch's tip ends there,
-//!   on its own plan, without fetching (a fetch of what landed since its clone cost the server
-//!   a `pack-objects` of every batch's changes, for each waiting run). Every lander deletes the
-//!   receipts it finds; the last batch of a burst makes none.
 //! - A change the lander cannot apply cleanly (its `--expect-current` no longer holds, it is
 //!   superseded or held, it needs its registry checked, it is not valid) is left out; its own
 //!   run decides it when it lands, and says why, exactly as without batches. A batch carries
@@ -40,7 +33,7 @@
 //! interrupt) withdraws its request before it says so. A request ref lives until the push
 //! that lands it; if that deletion is lost, until the next lander deletes it (its id is on the
 //! branch) or its own run finds its change below the tip; never applied, until its run's
-//! deadline: then the next lander deletes it. A receipt lives until the next lander's push.
+//! deadline: then the next lander deletes it.
 //!
 //! What a burst costs is connections: on a busy server each spawns processes, so every look
 //! saved counts. A run that lost a race publishes at once, without fetching first, over the
@@ -193,15 +186,11 @@ pub(super) struct Mine {
     last_count: usize,
     /// The remote refused a batch: land this run's change alone.
     alone: bool,
-    /// A receipt may end this run: a clone (a checkout's branch is caught up to the commit
-    /// that landed, which it would have to fetch).
-    receipts: bool,
 }
 
 impl Mine {
-    /// Request `id` (`message`, planned on `base`, changing `files`), published now; whether a
-    /// receipt may end the run (`receipts`).
-    fn new(id: String, files: Vec<String>, message: String, base: Oid, receipts: bool) -> Self {
+    /// Request `id` (`message`, planned on `base`, changing `files`), published now.
+    fn new(id: String, files: Vec<String>, message: String, base: Oid) -> Self {
         Mine {
             id,
             files,
@@ -214,7 +203,6 @@ impl Mine {
             passed: HashSet::new(),
             last_count: 0,
             alone: false,
-            receipts,
         }
     }
 
@@ -295,11 +283,11 @@ impl Run<'_> {
             let (ws, attempts) = (&mut *self.ws, self.attempts);
             let glanced = timed(&mut self.t.refetch, || {
                 on_connection(ws, attempts, &self.deadline, "fetching again", |ws| {
-                    ws.fetch_if(|tip, listed, receipts| {
-                        let g = glance(&mut mine, tip, listed, receipts);
+                    ws.fetch_if(|tip, listed| {
+                        let g = glance(&mut mine, tip, listed);
                         let want = match &g {
                             Glance::Look(want) => *want,
-                            Glance::Wait(_) | Glance::Landed(..) => Want::Nothing,
+                            Glance::Wait(_) => Want::Nothing,
                         };
                         (want, g)
                     })
@@ -313,14 +301,6 @@ impl Run<'_> {
                 Ok((_, Glance::Wait(wait))) => {
                     self.wait(&mine, wait)?;
                     continue;
-                }
-                Ok((_, Glance::Landed(commit, others))) => {
-                    // Its own plan says what changed: the lander made the receipt only if
-                    // this change's files were, where it applied it, as planned here
-                    // (`Carried::receipt`). A clone has nothing to catch up.
-                    let what = (own.changes.clone(), own.diff.clone());
-                    outcome.landed_in_batch(commit, others, Some(what));
-                    return Ok(true);
                 }
                 Ok((tip, Glance::Look(_))) => tip,
             };
@@ -449,7 +429,7 @@ impl Run<'_> {
             }
         }
         let files = own.files.iter().map(|f| f.path.clone()).collect();
-        Ok(Some(Mine::new(id, files, message, tip, !self.ws.is_open())))
+        Ok(Some(Mine::new(id, files, message, tip)))
     }
 
     /// The wait before this run's first look, from what its publishing push saw: with no
@@ -784,18 +764,8 @@ impl Run<'_> {
         done.sort();
         done.dedup();
         let via_push = self.opts.delivery.commit_via == super::CommitVia::Push;
-        // Receipts for the runs still waiting, when others wait after this batch (whose
-        // lander deletes them, with any it finds).
-        let others = ids.len().saturating_sub(1);
-        let receipts = batch
-            .carried
-            .iter()
-            .filter(|c| c.receipt)
-            .map(|c| (c.id.clone(), others))
-            .collect();
         let to = PushTo {
             drop_requests: if via_push { done.clone() } else { Vec::new() },
-            receipts: via_push.then_some(receipts),
             ..PushTo::default()
         };
         let landed = loop {
@@ -877,14 +847,6 @@ impl Run<'_> {
                 }
                 (_, false) => continue,
             };
-            // Its run's own plan says what changed when its files are here as on its base.
-            let receipt = !is_mine
-                && r.base.is_some_and(|base| {
-                    p.files.iter().all(|f| {
-                        let was = self.ws.blob_id(base, &f.path);
-                        was.is_some() && was == self.ws.blob_id(on, &f.path)
-                    })
-                });
             on = self
                 .ws
                 .commit(on, &p.files, "imgbump batch", &self.committer.author)
@@ -903,7 +865,6 @@ impl Run<'_> {
             carried.push(Carried {
                 id: r.id.clone(),
                 message,
-                receipt,
             });
             if is_mine {
                 own = Some(p);
@@ -992,9 +953,6 @@ struct Batch {
 struct Carried {
     id: String,
     message: String,
-    /// Its run may end on a receipt: this change's files were, where the batch applied it,
-    /// as on the commit its run planned on, so the run's own plan says what changed.
-    receipt: bool,
 }
 
 /// The requests done with: `applied`, and those of `pending` that `landed` or are past their
@@ -1446,12 +1404,10 @@ mod tests {
             Carried {
                 id: "1765000000000-0000000000000001".into(),
                 message: "chore: update agent image to v2\n\nImgbump-Order: agent=7\n".into(),
-                receipt: false,
             },
             Carried {
                 id: "1765000000001-0000000000000002".into(),
                 message: "chore: update images of a, b\n\n- a: x\n- b: y\n".into(),
-                receipt: true,
             },
         ];
         let m = batch_message(&carried);

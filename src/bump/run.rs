@@ -357,7 +357,6 @@ impl Run<'_> {
             options: self.opts.delivery.push_options.clone(),
             drop_requests: Vec::new(),
             or_publish: None,
-            receipts: None,
         };
         if let Some(template) = &self.opts.delivery.push_branch {
             let name = branch::branch_name(template, &plan.changes)?;

@@ -3,7 +3,6 @@
 
 use git2::{AutotagOption, Direction, FetchOptions, Oid};
 
-use super::requests::Receipt;
 use super::{err, git_err, trim, ErrorKind, Mode, Result, Workspace};
 
 impl Workspace {
@@ -173,7 +172,7 @@ impl Workspace {
     /// Fetches the branch over one connection; with `learn_default`, the branch is the one the
     /// remote's HEAD names, read from the same connection's advertisement.
     pub(super) fn fetch_with(&mut self, learn_default: bool) -> Result<Oid> {
-        let everything = |_: Oid, _: &[(String, Oid)], _: &[Receipt]| (Want::Requests, ());
+        let everything = |_: Oid, _: &[(String, Oid)]| (Want::Requests, ());
         Ok(self.fetch_as(learn_default, Depth::Clone, everything)?.0)
     }
 
@@ -189,7 +188,7 @@ impl Workspace {
     /// one pack of the same changes does).
     pub(crate) fn fetch_if<T>(
         &mut self,
-        decide: impl FnOnce(Oid, &[(String, Oid)], &[Receipt]) -> (Want, T),
+        decide: impl FnOnce(Oid, &[(String, Oid)]) -> (Want, T),
     ) -> Result<(Oid, T)> {
         self.fetch_as(false, Depth::SinceHere, decide)
     }
@@ -198,14 +197,14 @@ impl Workspace {
         &mut self,
         learn_default: bool,
         depth: Depth,
-        decide: impl FnOnce(Oid, &[(String, Oid)], &[Receipt]) -> (Want, T),
+        decide: impl FnOnce(Oid, &[(String, Oid)]) -> (Want, T),
     ) -> Result<(Oid, T)> {
         if self.borrowed() {
             let tip = self.read_borrowed(learn_default)?;
-            let (_, said) = decide(tip, &self.requests.seen, &self.requests.receipts);
+            let (_, said) = decide(tip, &self.requests.seen);
             return Ok((tip, said));
         }
-        let (branch, tracking, (seen, receipts), advertised, said) = {
+        let (branch, tracking, seen, advertised, said) = {
             let cb = self.callbacks("fetch", None);
             let mut remote = self.anonymous_remote()?;
             let mut conn = remote
@@ -225,8 +224,8 @@ impl Workspace {
             let listed = self.advertised(&conn, &branch)?;
             let head = format!("refs/heads/{branch}");
             let advertised = listed.iter().find(|(n, _)| *n == head).map(|(_, o)| *o);
-            let (seen, receipts) = super::requests::of_branch(&branch, &listed);
-            let (want, said) = decide(advertised.unwrap_or(Oid::ZERO_SHA1), &seen, &receipts);
+            let seen = super::requests::of_branch(&branch, &listed);
+            let (want, said) = decide(advertised.unwrap_or(Oid::ZERO_SHA1), &seen);
             let tracking = if learn_default {
                 format!("refs/remotes/origin/{branch}")
             } else {
@@ -248,14 +247,13 @@ impl Workspace {
             (
                 branch,
                 tracking,
-                (seen, receipts),
+                seen,
                 advertised.filter(|_| !download),
                 said,
             )
         };
-        // The branch's batched-bump requests and receipts, from the same advertisement.
+        // The branch's batched-bump requests, from the same advertisement.
         self.requests.seen = seen;
-        self.requests.receipts = receipts;
         if learn_default {
             self.branch.clone_from(&branch);
             self.remote_branch = branch;
@@ -463,7 +461,7 @@ mod tests {
         let second = fixture::commit_files(&repo, &[("m.yaml", "b\n")], &[first]);
         let third = fixture::commit_files(&repo, &[("m.yaml", "c\n")], &[second]);
         take(&bare);
-        let (tip, ()) = ws.fetch_if(|_, _, _| (Want::Branch, ())).unwrap();
+        let (tip, ()) = ws.fetch_if(|_, _| (Want::Branch, ())).unwrap();
         assert_eq!(tip, third);
         let mut read = Vec::new();
         let shallow_end = ws

@@ -65,7 +65,7 @@ pub(crate) use clone::{is_url, CloneOptions, ProgressFn};
 pub(crate) use credentials::{redact_urls, Credentials};
 pub(crate) use fetch::Want;
 pub(crate) use paths::check_relative_path;
-pub(crate) use requests::{Receipt, RefPush};
+pub(crate) use requests::RefPush;
 pub(crate) use standing::Standing;
 pub(crate) use tls::ca_roots;
 
@@ -211,10 +211,6 @@ pub(crate) struct PushTo {
     /// connection (a lost race and the request that follows it cost the server one
     /// connection, not two); what the remote said is [`Workspace::take_published`].
     pub or_publish: Option<(String, String)>,
-    /// A lander's push: every receipt of the branch the remote lists is deleted, and these
-    /// (`(id, others)`) are created at the pushed commit when other requests wait
-    /// (`requests::receipt_specs`). `None`: receipts are left as they are.
-    pub receipts: Option<Vec<(String, usize)>>,
 }
 
 /// A repository imgbump works in: a user's checkout opened in place, or a bare clone made from

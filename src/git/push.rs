@@ -130,6 +130,7 @@ impl Workspace {
         let mut refspecs = vec![format!("{commit}:{remote_ref}")];
         let requests = super::requests::prefix_of(&self.remote_branch);
         refspecs.extend(to.drop_requests.iter().map(|id| format!(":{requests}{id}")));
+        let specs: Vec<&str> = refspecs.iter().map(String::as_str).collect();
         let mut remote = self.anonymous_remote_at(url)?;
         // Connected first: a connection that cannot be opened sent nothing, and is tried again
         // as it is (no fetch to find out what landed); and the advertisement says whether the
@@ -146,26 +147,16 @@ impl Workspace {
             }
             Err(e) => return Ok((self.judge(Err(e), &heard)?, None)),
         };
-        let listed: Vec<(String, Oid)> = conn
-            .list()
-            .map(|l| l.iter().map(|h| (h.name().to_string(), h.oid())).collect())
-            .unwrap_or_default();
-        if let (Some(new), None) = (&to.receipts, &to.branch) {
-            refspecs.extend(super::requests::receipt_specs(
-                &self.remote_branch,
-                commit,
-                new,
-                &to.drop_requests,
-                &listed,
-            ));
-        }
-        let specs: Vec<&str> = refspecs.iter().map(String::as_str).collect();
         let publish = to.or_publish.as_ref().filter(|_| to.branch.is_none());
         let Some((id, message)) = publish else {
             let result = conn.remote().push(&specs, Some(&mut opts));
             drop(conn);
             return Ok((self.judge(result, &heard)?, None));
         };
+        let listed: Vec<(String, Oid)> = conn
+            .list()
+            .map(|l| l.iter().map(|h| (h.name().to_string(), h.oid())).collect())
+            .unwrap_or_default();
         let now = listed
             .iter()
             .find(|(n, _)| *n == remote_ref)

@@ -10,19 +10,11 @@ use super::{err, git_err, CommitInfo, ErrorKind, Result, Workspace, MAX_FILE};
 impl Workspace {
     /// Whether `path` names a file on `commit` (a tree lookup; the blob is not read).
     pub(crate) fn exists(&self, commit: Oid, path: &str) -> bool {
-        self.blob_id(commit, path).is_some()
-    }
-
-    /// The blob `path` names on `commit`: `None` when either is not here (a shallow clone's
-    /// history may not reach the commit) or the path names no file.
-    pub(crate) fn blob_id(&self, commit: Oid, path: &str) -> Option<Oid> {
-        let entry = self
-            .repo
+        self.repo
             .find_commit(commit)
             .and_then(|c| c.tree())
             .and_then(|t| t.get_path(Path::new(path)))
-            .ok()?;
-        (entry.kind() == Some(ObjectType::Blob)).then(|| entry.id())
+            .is_ok_and(|e| e.kind() == Some(git2::ObjectType::Blob))
     }
 
     /// Reads `path` from `commit`; `None` if it does not exist. A symlink, a submodule, a

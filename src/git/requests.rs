@@ -18,21 +18,6 @@ use super::{err, git_err, ErrorKind, Result, Workspace};
 /// Where every branch's requests live on the remote.
 pub(crate) const PREFIX: &str = "refs/imgbump/requests/";
 
-/// Where every branch's receipts live on the remote: `<branch>/<others>/<id>`, naming the batch
-/// commit that carried request `<id>` with `<others>` other changes. A lander's push creates
-/// them for the runs still waiting, in the same push as the batch, when other requests wait
-/// after it (whose lander deletes them, as every lander deletes the receipts it finds): a
-/// waiting run that finds its receipt naming the branch's tip ends without fetching.
-pub(crate) const RECEIPTS: &str = "refs/imgbump/landed/";
-
-/// A receipt: request `id` landed in `commit`, which carried `others` other changes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Receipt {
-    pub(crate) id: String,
-    pub(crate) others: usize,
-    pub(crate) commit: Oid,
-}
-
 /// At most this many bytes of a request's message are read (a request is a few hundred).
 const MAX_REQUEST: usize = 64 * 1024;
 
@@ -47,8 +32,6 @@ pub(super) struct Requests {
     /// What the remote said to a request published by a push that found the branch moved
     /// ([`super::PushTo::or_publish`]), until taken.
     pub(super) published: Option<RefPush>,
-    /// The receipts of the branch, as last advertised.
-    pub(super) receipts: Vec<Receipt>,
 }
 
 /// What the remote said to a request ref's update.
@@ -64,84 +47,20 @@ impl Requests {
     /// Keeps, from an advertisement's `(name, id)`s, the request refs of `branch`.
     pub(super) fn note<'a>(&mut self, branch: &str, refs: impl Iterator<Item = (&'a str, Oid)>) {
         let prefix = prefix_of(branch);
-        let receipts = receipt_prefix(branch);
-        self.seen.clear();
-        self.receipts.clear();
-        for (name, oid) in refs {
-            if let Some(id) = name.strip_prefix(&prefix) {
-                if !id.is_empty() && !id.contains('/') {
-                    self.seen.push((id.to_string(), oid));
-                }
-            } else if let Some(r) = name.strip_prefix(&receipts).and_then(|n| receipt(n, oid)) {
-                self.receipts.push(r);
-            }
-        }
+        self.seen = refs
+            .filter_map(|(name, oid)| {
+                let id = name.strip_prefix(&prefix)?;
+                (!id.is_empty() && !id.contains('/')).then(|| (id.to_string(), oid))
+            })
+            .collect();
     }
 }
 
-/// A receipt's `<others>/<id>` naming `commit`: `None` for anything else (a receipt is
-/// repository content: whoever can push may have put anything there).
-fn receipt(name: &str, commit: Oid) -> Option<Receipt> {
-    let (others, id) = name.split_once('/')?;
-    let count_ok =
-        !others.is_empty() && others.len() <= 6 && others.bytes().all(|b| b.is_ascii_digit());
-    if !count_ok || id.is_empty() || id.contains('/') {
-        return None;
-    }
-    Some(Receipt {
-        id: id.to_string(),
-        others: others.parse().ok()?,
-        commit,
-    })
-}
-
-/// The refs' common start for `branch`'s receipts.
-fn receipt_prefix(branch: &str) -> String {
-    format!("{RECEIPTS}{branch}/")
-}
-
-/// The refspecs a lander's push (of `commit`, deleting the requests `dropped`) adds for
-/// receipts, from the refs the remote `listed` just before: every receipt of `branch` listed is
-/// deleted; `new` (`(id, others)`) are created at `commit` when a request of the branch other
-/// than those dropped waits (its lander deletes them), and not otherwise (none would).
-pub(super) fn receipt_specs(
-    branch: &str,
-    commit: Oid,
-    new: &[(String, usize)],
-    dropped: &[String],
-    listed: &[(String, Oid)],
-) -> Vec<String> {
-    let prefix = receipt_prefix(branch);
-    let requests = prefix_of(branch);
-    let others_wait = listed.iter().any(|(name, _)| {
-        name.strip_prefix(&requests)
-            .is_some_and(|id| !id.contains('/') && !dropped.iter().any(|d| d == id))
-    });
-    let made: Vec<String> = match others_wait {
-        true => new
-            .iter()
-            .map(|(id, others)| format!("{prefix}{others}/{id}"))
-            .collect(),
-        false => Vec::new(),
-    };
-    let mut specs: Vec<String> = listed
-        .iter()
-        .filter(|(name, _)| name.starts_with(&prefix) && !made.contains(name))
-        .map(|(name, _)| format!(":{name}"))
-        .collect();
-    specs.extend(made.iter().map(|name| format!("{commit}:{name}")));
-    specs
-}
-
-/// The request refs of `branch` among an advertisement's `(name, id)`s, as `(id, commit)`,
-/// and its receipts.
-pub(super) fn of_branch(
-    branch: &str,
-    listed: &[(String, Oid)],
-) -> (Vec<(String, Oid)>, Vec<Receipt>) {
+/// The request refs of `branch` among an advertisement's `(name, id)`s, as `(id, commit)`.
+pub(super) fn of_branch(branch: &str, listed: &[(String, Oid)]) -> Vec<(String, Oid)> {
     let mut r = Requests::default();
     r.note(branch, listed.iter().map(|(n, o)| (n.as_str(), *o)));
-    (r.seen, r.receipts)
+    r.seen
 }
 
 /// The refs' common start for `branch`'s requests.
@@ -328,122 +247,6 @@ impl Workspace {
 mod tests {
     use super::*;
     use crate::git::{fixture, FileChange, Push, PushTo};
-
-    #[test]
-    fn receipts_are_read_from_their_names_and_hostile_ones_not_at_all() {
-        let x = Oid::from_bytes(&[7; 20]).unwrap();
-        let id = "1765000000000-000000000000000a";
-        let listed: Vec<(String, Oid)> = [
-            format!("{RECEIPTS}main/3/{id}"),
-            // Another branch's, whose name starts the same.
-            format!("{RECEIPTS}main/x/0/{id}"),
-            format!("{RECEIPTS}main/3/{id}/more"),
-            format!("{RECEIPTS}main//{id}"),
-            format!("{RECEIPTS}main/-1/{id}"),
-            format!("{RECEIPTS}main/9999999/{id}"),
-            format!("{RECEIPTS}main/3/"),
-            format!("{PREFIX}main/{id}"),
-        ]
-        .into_iter()
-        .map(|n| (n, x))
-        .collect();
-        let (requests, receipts) = of_branch("main", &listed);
-        assert_eq!(requests, [(id.to_string(), x)]);
-        assert_eq!(
-            receipts,
-            [Receipt {
-                id: id.to_string(),
-                others: 3,
-                commit: x
-            }]
-        );
-        let (_, receipts) = of_branch("main/x", &listed);
-        assert_eq!(receipts.len(), 1);
-        assert_eq!(receipts[0].others, 0);
-    }
-
-    #[test]
-    fn a_landers_push_leaves_receipts_only_when_others_wait_and_deletes_the_old_ones() {
-        let fixture::Cloned {
-            base,
-            remote,
-            mut ws,
-            ..
-        } = fixture::cloned(&[("m.yaml", "a\n")]);
-        let (a, b, c) = (
-            "1765000000000-000000000000000a",
-            "1765000000001-000000000000000b",
-            "1765000000002-000000000000000c",
-        );
-        for id in [a, b, c] {
-            assert_eq!(ws.publish_request(id, "r").unwrap(), RefPush::Done);
-        }
-        let bare = git2::Repository::open_bare(remote.path()).unwrap();
-        let receipts = |bare: &git2::Repository| -> Vec<(String, Oid)> {
-            let mut r: Vec<(String, Oid)> = bare
-                .references_glob("refs/imgbump/landed/*")
-                .unwrap()
-                .filter_map(|r| {
-                    let r = r.ok()?;
-                    Some((r.name().ok()?.to_string(), r.target()?))
-                })
-                .collect();
-            r.sort();
-            r
-        };
-        let sig = git2::Signature::now("T", "t@localhost").unwrap();
-        let change = |text: &str| FileChange {
-            path: "m.yaml".into(),
-            content: text.as_bytes().to_vec(),
-        };
-        let landing = |ids: &[&str], receipts: &[&str]| PushTo {
-            drop_requests: ids.iter().map(|s| s.to_string()).collect(),
-            receipts: Some(
-                receipts
-                    .iter()
-                    .map(|s| (s.to_string(), ids.len() - 1))
-                    .collect(),
-            ),
-            ..PushTo::default()
-        };
-        // a and b land; c still waits: b's run finds its receipt at the batch.
-        let first = ws.commit(base, &[change("b\n")], "b\n", &sig).unwrap();
-        assert_eq!(
-            ws.push_with(first, &landing(&[a, b], &[b])).unwrap(),
-            Push::Landed
-        );
-        assert_eq!(receipts(&bare), [(format!("{RECEIPTS}main/1/{b}"), first)]);
-        // c lands, and nothing waits after it: no receipt is made, and b's is deleted.
-        let second = ws.commit(first, &[change("c\n")], "c\n", &sig).unwrap();
-        assert_eq!(
-            ws.push_with(second, &landing(&[c], &[c])).unwrap(),
-            Push::Landed
-        );
-        assert_eq!(receipts(&bare), []);
-        assert_eq!(bare.refname_to_id("refs/heads/main").unwrap(), second);
-        assert!(bare
-            .references_glob("refs/imgbump/*")
-            .unwrap()
-            .next()
-            .is_none());
-        // A push of another kind leaves receipts alone.
-        let d = "1765000000003-000000000000000d";
-        let e = "1765000000004-000000000000000e";
-        for id in [d, e] {
-            assert_eq!(ws.publish_request(id, "r").unwrap(), RefPush::Done);
-        }
-        let third = ws.commit(second, &[change("d\n")], "d\n", &sig).unwrap();
-        assert_eq!(
-            ws.push_with(third, &landing(&[d], &[d])).unwrap(),
-            Push::Landed
-        );
-        let fourth = ws.commit(third, &[change("e\n")], "e\n", &sig).unwrap();
-        assert_eq!(
-            ws.push_with(fourth, &PushTo::default()).unwrap(),
-            Push::Landed
-        );
-        assert_eq!(receipts(&bare), [(format!("{RECEIPTS}main/0/{d}"), third)]);
-    }
 
     #[test]
     fn requests_go_with_the_push_that_lands_and_stay_when_it_does_not() {

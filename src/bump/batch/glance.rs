@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use git2::Oid;
 
-use crate::git::{Receipt, Want};
+use crate::git::Want;
 
 use super::{created_of, jittered, next_in_line, poll_wait, Mine, GATHER, POLL_NEXT};
 
@@ -22,30 +22,16 @@ pub(super) enum Glance {
     Look(Want),
     /// Wait this long before the next glance.
     Wait(Duration),
-    /// This run's change landed in this commit, the branch's tip, with this many others: its
-    /// request is gone and its receipt names the tip (`git/requests.rs`).
-    Landed(Oid, usize),
 }
 
 /// What the remote's advertisement (its branch at `tip`, its requests `listed` as
 /// `(id, commit)`) means for `mine`. The full look that follows a [`Glance::Look`] decides
 /// with the requests read; this only says when one is worth its cost.
-pub(super) fn glance(
-    mine: &mut Mine,
-    tip: Oid,
-    listed: &[(String, Oid)],
-    receipts: &[Receipt],
-) -> Glance {
+pub(super) fn glance(mine: &mut Mine, tip: Oid, listed: &[(String, Oid)]) -> Glance {
     if mine.alone {
         return Glance::Look(Want::Requests);
     }
     if !listed.iter().any(|(id, _)| *id == mine.id) {
-        // Its receipt, naming the tip: landed there. (Naming another commit, the branch moved
-        // on since, or it is not the lander's: the history says.)
-        let receipt = receipts.iter().find(|r| r.id == mine.id && r.commit == tip);
-        if let Some(r) = receipt.filter(|_| mine.receipts) {
-            return Glance::Landed(r.commit, r.others);
-        }
         // Deleted: landed, most likely (the branch's history says), or taken for expired.
         return Glance::Look(Want::Branch);
     }
@@ -90,15 +76,8 @@ mod tests {
     const B: &str = "1765000000100-000000000000000b";
     const C: &str = "1765000005000-000000000000000c";
 
-    /// A checkout's run's request (no receipt ends it).
     fn mine(id: &str) -> Mine {
-        Mine::new(
-            id.to_string(),
-            Vec::new(),
-            String::new(),
-            Oid::ZERO_SHA1,
-            false,
-        )
+        Mine::new(id.to_string(), Vec::new(), String::new(), Oid::ZERO_SHA1)
     }
 
     fn listed(ids: &[&str]) -> Vec<(String, Oid)> {
@@ -111,54 +90,7 @@ mod tests {
     fn a_run_whose_request_is_gone_fetches_the_branch_alone() {
         let mut m = mine(B);
         assert_eq!(
-            glance(&mut m, Oid::ZERO_SHA1, &listed(&[A, C]), &[]),
-            Glance::Look(Want::Branch)
-        );
-    }
-
-    #[test]
-    fn a_run_whose_receipt_names_the_tip_has_landed_without_a_fetch() {
-        let tip = Oid::from_bytes(&[1; 20]).unwrap();
-        let older = Oid::from_bytes(&[2; 20]).unwrap();
-        let receipt = |id: &str, commit: Oid| Receipt {
-            id: id.to_string(),
-            others: 4,
-            commit,
-        };
-        let mut b = Mine::new(
-            B.to_string(),
-            Vec::new(),
-            String::new(),
-            Oid::ZERO_SHA1,
-            true,
-        );
-        assert_eq!(
-            glance(
-                &mut b,
-                tip,
-                &listed(&[C]),
-                &[receipt(A, tip), receipt(B, tip)]
-            ),
-            Glance::Landed(tip, 4)
-        );
-        // Naming a commit the branch moved past, or another run's: the history says.
-        assert_eq!(
-            glance(&mut b, tip, &listed(&[C]), &[receipt(B, older)]),
-            Glance::Look(Want::Branch)
-        );
-        assert_eq!(
-            glance(&mut b, tip, &listed(&[C]), &[receipt(A, tip)]),
-            Glance::Look(Want::Branch)
-        );
-        // Its request still listed: it waits, whatever a receipt says.
-        assert!(matches!(
-            glance(&mut b, tip, &listed(&[A, B]), &[receipt(B, tip)]),
-            Glance::Wait(_)
-        ));
-        // A checkout's run fetches: its branch is caught up to the commit.
-        let mut checkout = mine(B);
-        assert_eq!(
-            glance(&mut checkout, tip, &listed(&[C]), &[receipt(B, tip)]),
+            glance(&mut m, Oid::ZERO_SHA1, &listed(&[A, C])),
             Glance::Look(Want::Branch)
         );
     }
@@ -168,23 +100,23 @@ mod tests {
         let tip = Oid::ZERO_SHA1;
         let mut b = mine(B);
         assert!(matches!(
-            glance(&mut b, tip, &listed(&[C, A, B]), &[]),
+            glance(&mut b, tip, &listed(&[C, A, B])),
             Glance::Wait(_)
         ));
         // The oldest waits while requests keep arriving, then fetches them.
         let mut a = mine(A);
         assert!(matches!(
-            glance(&mut a, tip, &listed(&[A, B]), &[]),
+            glance(&mut a, tip, &listed(&[A, B])),
             Glance::Wait(_)
         ));
         assert_eq!(
-            glance(&mut a, tip, &listed(&[A, B]), &[]),
+            glance(&mut a, tip, &listed(&[A, B])),
             Glance::Look(Want::Requests)
         );
         // One passed over (landed, expired, not valid) no longer stands before this run.
         b.passed.insert(A.to_string());
         assert_eq!(
-            glance(&mut b, tip, &listed(&[A, B]), &[]),
+            glance(&mut b, tip, &listed(&[A, B])),
             Glance::Look(Want::Requests)
         );
     }
@@ -194,7 +126,7 @@ mod tests {
         let tip = Oid::ZERO_SHA1;
         let mut b = mine(B);
         assert!(matches!(
-            glance(&mut b, tip, &listed(&[A, B]), &[]),
+            glance(&mut b, tip, &listed(&[A, B])),
             Glance::Wait(_)
         ));
         // As if it had stood still for longer than STALE with the branch at this tip.
@@ -203,13 +135,13 @@ mod tests {
             *since = at;
         }
         assert_eq!(
-            glance(&mut b, tip, &listed(&[A, B]), &[]),
+            glance(&mut b, tip, &listed(&[A, B])),
             Glance::Look(Want::Requests)
         );
         // A moved branch means the lander is at work: the clock starts again.
         let moved = Oid::from_bytes(&[1; 20]).unwrap_or(tip);
         assert!(matches!(
-            glance(&mut b, moved, &listed(&[A, B]), &[]),
+            glance(&mut b, moved, &listed(&[A, B])),
             Glance::Wait(_)
         ));
     }
