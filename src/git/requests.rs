@@ -119,7 +119,10 @@ impl Workspace {
     }
 
     /// The refspec that publishes request `id` (`message`, made a parentless commit of the
-    /// empty tree).
+    /// empty tree). The commit is dated when the request was made (its id), so that the same
+    /// request is the same commit whenever it is made: one published again after a push whose
+    /// answer was lost updates nothing (a new commit would be no fast-forward, refused, and
+    /// the first left behind).
     pub(super) fn request_spec(&self, id: &str, message: &str) -> Result<String> {
         let e = |x: git2::Error| git_err("cannot make the request's commit", &x, &self.creds);
         let tree = self
@@ -128,7 +131,8 @@ impl Workspace {
             .and_then(|b| b.write())
             .map_err(e)?;
         let tree = self.repo.find_tree(tree).map_err(e)?;
-        let who = git2::Signature::now("imgbump", "imgbump@localhost").map_err(e)?;
+        let when = git2::Time::new(made_at(id), 0);
+        let who = git2::Signature::new("imgbump", "imgbump@localhost", &when).map_err(e)?;
         let commit = self
             .repo
             .commit(None, &who, &who, message, &tree, &[])
@@ -243,6 +247,13 @@ impl Workspace {
     }
 }
 
+/// When request `id` (`<unix ms>-<hex>`) was made, in Unix seconds; 0 for an id of another form.
+fn made_at(id: &str) -> i64 {
+    id.split_once('-')
+        .and_then(|(ms, _)| ms.parse::<i64>().ok())
+        .map_or(0, |ms| ms / 1000)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -347,5 +358,31 @@ mod tests {
         assert_eq!(r.seen, vec![("1-a".to_string(), a)]);
         r.note("main/x", refs.iter().map(|(n, o)| (*n, *o)));
         assert_eq!(r.seen, vec![("1-b".to_string(), a)]);
+    }
+
+    /// A push whose answer was lost may have published its request: the run publishes it
+    /// again under the same id, and must get the same commit, whenever it does (a new commit
+    /// for a ref that exists is no fast-forward: refused, and the request first published
+    /// would be left behind with nobody waiting for it).
+    #[test]
+    fn a_request_published_again_is_the_same_commit() {
+        let fixture::Cloned { remote, mut ws, .. } = fixture::cloned(&[("m.yaml", "a\n")]);
+        let id = "1765000000000-000000000000000a";
+        assert_eq!(ws.publish_request(id, "request a").unwrap(), RefPush::Done);
+        let bare = git2::Repository::open_bare(remote.path()).unwrap();
+        let name = format!("{PREFIX}main/{id}");
+        let first = bare.refname_to_id(&name).unwrap();
+        let commit = bare.find_commit(first).unwrap();
+        // Dated when the request was made (its id), not when it was pushed.
+        assert_eq!(commit.time().seconds(), 1_765_000_000);
+        assert_eq!(commit.committer().when().seconds(), 1_765_000_000);
+        assert_eq!(ws.publish_request(id, "request a").unwrap(), RefPush::Done);
+        assert_eq!(bare.refname_to_id(&name).unwrap(), first);
+        assert_eq!(
+            ws.request_spec(id, "request a").unwrap(),
+            format!("{first}:{name}")
+        );
+        // An id not of the usual form still makes a commit (dated at the epoch).
+        assert!(ws.request_spec("x", "request x").is_ok());
     }
 }
