@@ -346,16 +346,19 @@ impl Run<'_> {
     }
 
     /// At the end of the run: a request its push published and no batch took (the run ended
-    /// first: an interrupt, a failure) is withdrawn, best effort, so that nobody lands it.
+    /// first: an interrupt, a failure), and any it may have published and raced without, are
+    /// withdrawn, best effort, so that nobody lands them and none stays behind.
     pub(super) fn withdraw_ahead(&mut self) {
+        let mut ids = std::mem::take(&mut self.loose);
         if let Some(Ahead {
             id,
             said: Some(RefPush::Done),
             ..
         }) = self.ahead.take()
         {
-            let _ = self.ws.delete_requests(&[id]);
+            ids.push(id);
         }
+        let _ = self.ws.delete_requests(&ids);
     }
 
     /// A new request of this run, planned on `tip`: `(id, message)`; `None` when it is too
@@ -419,8 +422,10 @@ impl Run<'_> {
                 return Ok(None);
             }
             Err(f) => {
-                // Not published (the connection kept failing): this run races alone.
+                // Not known to be published (the connection kept failing, and a cut try may
+                // have published it): this run races alone, and withdraws it at its end.
                 self.no_requests = true;
+                self.loose.push(id);
                 self.ws.notice(&format!(
                     "the request for a batch could not be published ({}); racing for the branch alone",
                     f.message.lines().next().unwrap_or("")

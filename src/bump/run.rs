@@ -72,6 +72,7 @@ pub(crate) fn set_until(
         contended: false,
         no_requests: false,
         ahead: None,
+        loose: Vec::new(),
     };
     let staged = run.stages(tip);
     run.withdraw_ahead();
@@ -125,6 +126,10 @@ pub(super) struct Run<'r> {
     pub(super) no_requests: bool,
     /// The request a push published when it found the branch moved, for the batch to use.
     pub(super) ahead: Option<Ahead>,
+    /// Requests this run may have published and no longer waits on (every try to publish one
+    /// failed, and a cut try may have done it): deleted at its end, best effort, so that none
+    /// stays behind with no run waiting for it.
+    pub(super) loose: Vec<String>,
 }
 
 /// A request made before a push to the branch, published by that push if it found the branch
