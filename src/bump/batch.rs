@@ -83,6 +83,10 @@ const NEXT: usize = 3;
 /// with 2 s growing to 4 s, 15.5 s with 1 s growing to 2 s; BENCHMARKS.md).
 const POLL_MIN: Duration = Duration::from_millis(1000);
 const POLL_MAX: Duration = Duration::from_millis(2000);
+/// ... but at most this much per pending request (at least [`POLL_NEXT`]): a batch of a few
+/// lands in a moment, and their few polls cost little. 46 at once (the platform's services):
+/// 4.0 s with 1 s growing to 2 s, 2.7 s so (its serial floor 2.6 s; BENCHMARKS.md).
+const POLL_PER_REQUEST: Duration = Duration::from_millis(10);
 /// How long the oldest request and the branch may both stand still before the run next in
 /// line lands it (its run is gone: a lander at work moves the branch); after twice as long,
 /// any run does. Each pending request adds [`STALE_PER_REQUEST`]: a lander builds every one
@@ -462,7 +466,7 @@ impl Run<'_> {
         }
         match next_in_line(&ahead, &mine.id) {
             true => jittered(POLL_NEXT),
-            false => poll_wait(&mut mine.polls),
+            false => poll_wait(&mut mine.polls, ahead.len()),
         }
     }
 
@@ -546,7 +550,7 @@ impl Run<'_> {
                 .collect();
             return Ok(Seen::Wait(match next_in_line(&live, &mine.id) {
                 true => jittered(POLL_NEXT),
-                false => poll_wait(&mut mine.polls),
+                false => poll_wait(&mut mine.polls, live.len()),
             }));
         }
         // (A lander gathered while its glances saw requests arriving.)
@@ -709,7 +713,7 @@ impl Run<'_> {
                 return Ok(true);
             }
             Built::Wait => {
-                let wait = poll_wait(&mut mine.polls);
+                let wait = poll_wait(&mut mine.polls, mine.last_count);
                 self.wait(mine, wait)?;
                 return Ok(false);
             }
@@ -1009,11 +1013,16 @@ fn created_of(id: &str) -> Option<u64> {
         .flatten()
 }
 
-/// The wait before the next poll, growing with each (`polls`), with jitter.
-fn poll_wait(polls: &mut u32) -> Duration {
+/// The wait before the next poll, growing with each (`polls`), with jitter; at most
+/// [`POLL_PER_REQUEST`] for each of the `pending` requests (at least [`POLL_NEXT`]): a batch of
+/// a few lands in a moment, and their few polls cost little.
+fn poll_wait(polls: &mut u32, pending: usize) -> Duration {
     let grown = POLL_MIN.mul_f64(1.5f64.powi(i32::try_from(*polls).unwrap_or(16).min(16)));
     *polls = polls.saturating_add(1);
-    jittered(grown.min(POLL_MAX))
+    let few = POLL_PER_REQUEST
+        .saturating_mul(u32::try_from(pending).unwrap_or(u32::MAX))
+        .max(POLL_NEXT);
+    jittered(grown.min(POLL_MAX).min(few))
 }
 
 /// `wait`, between half and one and a half times it: runs that began together drift apart.
@@ -1284,6 +1293,30 @@ fn valid_id(id: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn polls_are_as_short_as_the_pending_requests_are_few() {
+        // Jitter makes each wait between half and one and a half times the schedule's.
+        let within = |d: Duration, of: Duration| d >= of / 2 && d <= of * 3 / 2;
+        let mut polls = 0;
+        let first = poll_wait(&mut polls, 1000);
+        assert!(within(first, POLL_MIN), "{first:?}");
+        for _ in 0..10 {
+            let later = poll_wait(&mut polls, 1000);
+            assert!(within(later, POLL_MAX), "{later:?}");
+        }
+        // With few pending: 10 ms each, never under a quarter second.
+        let mut polls = 5;
+        let forty_six = poll_wait(&mut polls, 46);
+        assert!(
+            within(forty_six, Duration::from_millis(460)),
+            "{forty_six:?}"
+        );
+        let two = poll_wait(&mut polls, 2);
+        assert!(within(two, POLL_NEXT), "{two:?}");
+        let none = poll_wait(&mut polls, 0);
+        assert!(within(none, POLL_NEXT), "{none:?}");
+    }
+
     use super::*;
 
     #[test]

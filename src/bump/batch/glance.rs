@@ -61,7 +61,7 @@ pub(super) fn glance(mine: &mut Mine, tip: Oid, listed: &[(String, Oid)]) -> Gla
     }
     Glance::Wait(match next_in_line(&live, &mine.id) {
         true => jittered(POLL_NEXT),
-        false => poll_wait(&mut mine.polls),
+        false => poll_wait(&mut mine.polls, live.len()),
     })
 }
 
