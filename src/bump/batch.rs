@@ -1300,6 +1300,8 @@ mod tests {
         let mut polls = 0;
         let first = poll_wait(&mut polls, 1000);
         assert!(within(first, POLL_MIN), "{first:?}");
+        let second = poll_wait(&mut polls, 1000);
+        assert!(within(second, POLL_MIN * 3 / 2), "{second:?}");
         for _ in 0..10 {
             let later = poll_wait(&mut polls, 1000);
             assert!(within(later, POLL_MAX), "{later:?}");
