@@ -69,12 +69,9 @@ fn carried(remote: &Path, base: &str) -> HashMap<String, usize> {
         .collect()
 }
 
-/// Every run landed, and says so as the remote has it: its commit is on `main`, and the number
-/// of other changes it says that commit carried is the number of requests the commit names,
-/// less its own. Returns the commits added.
 /// What a landed run reported is what its commit did on the remote: each change's old image is
-/// in its file at the commit's parent, its new one at the commit (whether the run read them
-/// there, or ended on a receipt with its own plan).
+/// in its file at the commit's parent, its new one at the commit (whether the run led the batch
+/// or read its landing from the branch's history).
 fn reported_as_on_remote(remote: &Path, v: &serde_json::Value) {
     let images = |text: &str| -> Vec<String> {
         text.lines()
@@ -100,6 +97,10 @@ fn reported_as_on_remote(remote: &Path, v: &serde_json::Value) {
     }
 }
 
+/// Every run landed, and says so as the remote has it: its commit is on `main`, the number of
+/// other changes it says that commit carried is the number of requests the commit names, less
+/// its own, and its old and new images are the commit's ([`reported_as_on_remote`]). Returns
+/// the commits added.
 fn all_landed_as_reported(
     remote: &Path,
     base: &str,
