@@ -713,7 +713,7 @@ impl Run<'_> {
                 return Ok(true);
             }
             Built::Wait => {
-                let wait = poll_wait(&mut mine.polls, mine.last_count);
+                let wait = poll_wait(&mut mine.polls, requests.len());
                 self.wait(mine, wait)?;
                 return Ok(false);
             }
