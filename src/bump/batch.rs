@@ -584,8 +584,9 @@ impl Run<'_> {
                 left.remove(&oid);
                 !left.is_empty() && read < HISTORY
             })?;
-            // A shallow clone's history may end before the bases: fetched deeper, when asked
-            // (a fetch brings the tip alone; the landing is mostly the tip).
+            // A shallow clone's history may end before the bases: fetched deeper, when asked.
+            // (A look's fetch brings every commit since what the clone has; a fetch of the tip
+            // alone, after a cut push, can still leave this run's base below a shallow end.)
             if !deep || left.is_empty() || read >= HISTORY || !shallow_end || !self.deepen()? {
                 return Ok(landed);
             }
@@ -1293,6 +1294,8 @@ fn valid_id(id: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn polls_are_as_short_as_the_pending_requests_are_few() {
         // Jitter makes each wait between half and one and a half times the schedule's.
@@ -1318,8 +1321,6 @@ mod tests {
         let none = poll_wait(&mut polls, 0);
         assert!(within(none, POLL_NEXT), "{none:?}");
     }
-
-    use super::*;
 
     #[test]
     fn next_in_line_are_the_first_after_the_lander_and_after_its_gathering() {
