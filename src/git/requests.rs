@@ -119,10 +119,10 @@ impl Workspace {
     }
 
     /// The refspec that publishes request `id` (`message`, made a parentless commit of the
-    /// empty tree). The commit is dated when the request was made (its id), so that the same
-    /// request is the same commit whenever it is made: one published again after a push whose
-    /// answer was lost updates nothing (a new commit would be no fast-forward, refused, and
-    /// the first left behind).
+    /// empty tree). The commit carries no date of its own (the epoch; when the request was
+    /// made is in its id and message), so that the same request is the same commit whenever it
+    /// is made: one published again after a push whose answer was lost updates nothing (a new
+    /// commit would be no fast-forward, refused, and the first left behind).
     pub(super) fn request_spec(&self, id: &str, message: &str) -> Result<String> {
         let e = |x: git2::Error| git_err("cannot make the request's commit", &x, &self.creds);
         let tree = self
@@ -131,7 +131,7 @@ impl Workspace {
             .and_then(|b| b.write())
             .map_err(e)?;
         let tree = self.repo.find_tree(tree).map_err(e)?;
-        let when = git2::Time::new(made_at(id), 0);
+        let when = git2::Time::new(0, 0);
         let who = git2::Signature::new("imgbump", "imgbump@localhost", &when).map_err(e)?;
         let commit = self
             .repo
@@ -245,13 +245,6 @@ impl Workspace {
             Some(m) => RefPush::Refused(self.creds.redact(&said(m))),
         })
     }
-}
-
-/// When request `id` (`<unix ms>-<hex>`) was made, in Unix seconds; 0 for an id of another form.
-fn made_at(id: &str) -> i64 {
-    id.split_once('-')
-        .and_then(|(ms, _)| ms.parse::<i64>().ok())
-        .map_or(0, |ms| ms / 1000)
 }
 
 #[cfg(test)]
@@ -373,16 +366,18 @@ mod tests {
         let name = format!("{PREFIX}main/{id}");
         let first = bare.refname_to_id(&name).unwrap();
         let commit = bare.find_commit(first).unwrap();
-        // Dated when the request was made (its id), not when it was pushed.
-        assert_eq!(commit.time().seconds(), 1_765_000_000);
-        assert_eq!(commit.committer().when().seconds(), 1_765_000_000);
+        // Not dated when it was pushed: the same whenever it is made.
+        assert_eq!(commit.time().seconds(), 0);
+        assert_eq!(commit.author().when().seconds(), 0);
         assert_eq!(ws.publish_request(id, "request a").unwrap(), RefPush::Done);
         assert_eq!(bare.refname_to_id(&name).unwrap(), first);
         assert_eq!(
             ws.request_spec(id, "request a").unwrap(),
             format!("{first}:{name}")
         );
-        // An id not of the usual form still makes a commit (dated at the epoch).
-        assert!(ws.request_spec("x", "request x").is_ok());
+        // Another request is another commit.
+        assert!(ws
+            .request_spec("x", "request x")
+            .is_ok_and(|spec| !spec.starts_with(&first.to_string())));
     }
 }
